@@ -1,0 +1,17 @@
+//! Arbiter's headless engine. Everything the CLI and the desktop app do goes through this crate:
+//! the project store (SQLite), label schema, dataset import and queries, thumbnails.
+//! It has no GUI, CLI or IPC dependency; shells adapt it.
+
+pub mod audit;
+pub mod dataset;
+pub mod error;
+pub mod items;
+pub mod media;
+pub mod schema;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use store::Project;
+
+/// The Arbiter version recorded in projects, audit entries and (later) lineage files.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,116 @@
+//! Media access for display: locate an item's image (re-checking that it stays inside its
+//! dataset root), serve its bytes, and make cached PNG thumbnails with the `image` crate.
+//! Lookups need the database; decoding does not, so shells can decode off their DB lock.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{ImageFormat, ImageReader};
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// An item's media file, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    pub path: PathBuf,
+    /// blake3 of the bytes at import time; the thumbnail cache key.
+    pub hash: Option<[u8; 32]>,
+}
+
+/// Encoded image bytes and their MIME type.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub bytes: Vec<u8>,
+    pub mime: &'static str,
+}
+
+/// Resolve an item's media file; refuses items without media and paths that resolve outside
+/// the dataset root (a symlink swapped in after import).
+pub fn media_file(conn: &Connection, rowid: i64) -> Result<MediaFile> {
+    let (path, root, hash): (Option<String>, String, Option<Vec<u8>>) = crate::store::optional(conn.query_row(
+        "SELECT i.path, v.root, i.media_hash FROM items i JOIN dataset_versions v ON v.id = i.version_id WHERE i.id = ?1",
+        [rowid],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    ))?
+    .ok_or(Error::NotFound { what: "item", name: rowid.to_string() })?;
+    let path = path.ok_or(Error::NotFound { what: "media for item", name: rowid.to_string() })?;
+    let root = PathBuf::from(root);
+    let abs = root.join(&path);
+    let canonical = abs.canonicalize().map_err(|e| Error::io(&abs, e))?;
+    if !canonical.starts_with(&root) {
+        return Err(Error::InvalidArgument(format!(
+            "{}: resolves outside its dataset root {}; refusing to read it",
+            abs.display(),
+            root.display()
+        )));
+    }
+    let hash = hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok());
+    Ok(MediaFile { path: canonical, hash })
+}
+
+fn decode(path: &Path) -> Result<image::DynamicImage> {
+    let bad = |m: String| Error::Image { path: path.to_path_buf(), message: m };
+    ImageReader::open(path)
+        .map_err(|e| Error::io(path, e))?
+        .with_guessed_format()
+        .map_err(|e| Error::io(path, e))?
+        .decode()
+        .map_err(|e| bad(e.to_string()))
+}
+
+fn png(img: &image::DynamicImage, path: &Path) -> Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| Error::Image { path: path.to_path_buf(), message: e.to_string() })?;
+    Ok(out.into_inner())
+}
+
+/// The image as the webview can show it: the original bytes for PNG, JPEG, GIF, WebP and BMP
+/// (after checking they decode), anything else re-encoded as PNG.
+pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
+    let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
+    let mime = match image::guess_format(&bytes) {
+        Ok(ImageFormat::Png) => Some("image/png"),
+        Ok(ImageFormat::Jpeg) => Some("image/jpeg"),
+        Ok(ImageFormat::Gif) => Some("image/gif"),
+        Ok(ImageFormat::WebP) => Some("image/webp"),
+        Ok(ImageFormat::Bmp) => Some("image/bmp"),
+        _ => None,
+    };
+    match mime {
+        Some(mime) => Ok(Encoded { bytes, mime }),
+        None => Ok(Encoded { bytes: png(&decode(&file.path)?, &file.path)?, mime: "image/png" }),
+    }
+}
+
+/// Image width and height, read from the header only.
+pub fn dimensions(path: &Path) -> Option<(u32, u32)> {
+    ImageReader::open(path).ok()?.with_guessed_format().ok()?.into_dimensions().ok()
+}
+
+/// A PNG thumbnail fitting in `max`×`max` (aspect kept; images already smaller are not
+/// enlarged — the UI scales them with nearest-neighbour so tiny images stay crisp). Cached under
+/// `cache_dir/thumbs/` by content hash and size.
+pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded> {
+    let key = match &file.hash {
+        Some(h) => blake3::Hash::from_bytes(*h).to_hex().to_string(),
+        None => blake3::hash(file.path.to_string_lossy().as_bytes()).to_hex().to_string(),
+    };
+    let dir = cache_dir.join("thumbs").join(&key[..2]);
+    let cached = dir.join(format!("{key}-{max}.png"));
+    if let Ok(bytes) = std::fs::read(&cached) {
+        return Ok(Encoded { bytes, mime: "image/png" });
+    }
+    let img = decode(&file.path)?;
+    let small = if img.width() > max || img.height() > max { img.thumbnail(max, max) } else { img };
+    let bytes = png(&small, &file.path)?;
+    // Best effort: a cache that cannot be written only costs a re-decode next time.
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let tmp = dir.join(format!(".{key}-{max}.{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &cached).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+    Ok(Encoded { bytes, mime: "image/png" })
+}

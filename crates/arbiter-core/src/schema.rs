@@ -1,0 +1,305 @@
+//! The project's label schema (names, hotkeys, colours, guidelines, order) and its list of
+//! correction reasons. Hotkeys and colours get sensible defaults when not given.
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// A label as the user specifies it; missing hotkey and colour are assigned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct LabelSpec {
+    pub name: String,
+    #[serde(default)]
+    pub hotkey: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub guideline: Option<String>,
+}
+
+impl LabelSpec {
+    pub fn named(name: impl Into<String>) -> Self {
+        LabelSpec {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A label of the project's schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub id: i64,
+    pub name: String,
+    pub hotkey: Option<String>,
+    pub color: String,
+    pub guideline: Option<String>,
+    pub position: i64,
+}
+
+/// A correction reason code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub code: String,
+    pub description: String,
+}
+
+/// The default correction reasons of a new project (PRODUCT.md, "The loop" 1).
+pub const DEFAULT_REASONS: &[(&str, &str)] = &[
+    ("model_wrong", "The model's prediction is wrong"),
+    ("ambiguous", "The item is ambiguous; more than one label could apply"),
+    ("bad_input", "The input is broken, unreadable or out of scope"),
+    (
+        "label_missing_from_schema",
+        "The right label is not in the schema",
+    ),
+    ("given_label_wrong", "The dataset's given label is wrong"),
+    ("other", "Another reason, explained in the note"),
+];
+
+/// Keys the review screen reserves for actions; never assigned as label hotkeys.
+pub const RESERVED_KEYS: &[&str] = &["s", "f", "z", "?", "enter", "escape", " "];
+
+/// Default hotkeys in assignment order: digits first (1–9, 0), then letters not reserved.
+fn default_hotkeys() -> impl Iterator<Item = String> {
+    ('1'..='9')
+        .chain(std::iter::once('0'))
+        .chain('a'..='z')
+        .map(|c| c.to_string())
+        .filter(|k| !RESERVED_KEYS.contains(&k.as_str()))
+}
+
+/// A 20-colour qualitative palette (Tableau 20), readable on light and dark backgrounds.
+pub const PALETTE: &[&str] = &[
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63",
+    "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
+];
+
+/// Check a schema before anything is written: non-empty unique names, unique valid hotkeys,
+/// colours as `#rrggbb`.
+pub fn validate_specs(specs: &[LabelSpec]) -> Result<()> {
+    let mut names = std::collections::HashSet::new();
+    let mut keys = std::collections::HashSet::new();
+    for (i, s) in specs.iter().enumerate() {
+        let n = s.name.trim();
+        if n.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "label {}: empty label name",
+                i + 1
+            )));
+        }
+        if n != s.name {
+            return Err(Error::InvalidArgument(format!(
+                "label {:?}: leading or trailing spaces in a label name",
+                s.name
+            )));
+        }
+        if !names.insert(n.to_string()) {
+            return Err(Error::InvalidArgument(format!(
+                "label {:?} is listed twice",
+                s.name
+            )));
+        }
+        if let Some(k) = &s.hotkey {
+            let k = k.to_lowercase();
+            if k.chars().count() != 1 || RESERVED_KEYS.contains(&k.as_str()) {
+                return Err(Error::InvalidArgument(format!(
+                    "label {:?}: hotkey {:?} must be a single character other than {}",
+                    s.name,
+                    k,
+                    RESERVED_KEYS[..4].join(" ")
+                )));
+            }
+            if !keys.insert(k.clone()) {
+                return Err(Error::InvalidArgument(format!(
+                    "label {:?}: hotkey {:?} is used by another label",
+                    s.name, k
+                )));
+            }
+        }
+        if let Some(c) = &s.color {
+            let ok = c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+            if !ok {
+                return Err(Error::InvalidArgument(format!(
+                    "label {:?}: colour {:?} must look like #1f77b4",
+                    s.name, c
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parse `a,b,c` into label specs.
+pub fn parse_label_list(list: &str) -> Vec<LabelSpec> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(LabelSpec::named)
+        .collect()
+}
+
+/// Parse a labels file: JSON (an array of names or of `{name, hotkey, color, guideline}`), or
+/// plain text with one label name per line (blank lines and `#` comments ignored).
+pub fn parse_labels_file(path: &std::path::Path) -> Result<Vec<LabelSpec>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Entry {
+            Name(String),
+            Spec(LabelSpec),
+        }
+        let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| Error::Read {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a valid JSON list of labels ({e}); expected [\"cat\", \"dog\"] or [{{\"name\": \"cat\", \"hotkey\": \"c\"}}]"
+            ),
+        })?;
+        return Ok(entries
+            .into_iter()
+            .map(|e| match e {
+                Entry::Name(n) => LabelSpec::named(n),
+                Entry::Spec(s) => s,
+            })
+            .collect());
+    }
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(LabelSpec::named)
+        .collect())
+}
+
+/// Insert labels after the existing ones, assigning free hotkeys and colours.
+pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()> {
+    if specs.is_empty() {
+        return Ok(());
+    }
+    validate_specs(specs)?;
+    let existing = labels(conn)?;
+    let mut used_keys: std::collections::HashSet<String> = existing
+        .iter()
+        .filter_map(|l| l.hotkey.clone())
+        .chain(specs.iter().filter_map(|s| s.hotkey.as_ref().map(|k| k.to_lowercase())))
+        .collect();
+    let mut free_keys = default_hotkeys();
+    let mut position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
+    let mut stmt = conn.prepare(
+        "INSERT INTO labels (name, hotkey, color, guideline, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in specs {
+        if existing.iter().any(|l| l.name == s.name) {
+            return Err(Error::InvalidArgument(format!(
+                "label {:?} is already in the schema",
+                s.name
+            )));
+        }
+        let hotkey = match &s.hotkey {
+            Some(k) => Some(k.to_lowercase()),
+            None => free_keys.by_ref().find(|k| used_keys.insert(k.clone())),
+        };
+        let color = s
+            .color
+            .clone()
+            .unwrap_or_else(|| PALETTE[position as usize % PALETTE.len()].to_string());
+        stmt.execute((&s.name, &hotkey, &color, &s.guideline, position))?;
+        position += 1;
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_default_reasons(conn: &Connection) -> Result<()> {
+    let mut stmt =
+        conn.prepare("INSERT INTO reasons (code, description, position) VALUES (?1, ?2, ?3)")?;
+    for (i, (code, desc)) in DEFAULT_REASONS.iter().enumerate() {
+        stmt.execute((code, desc, i as i64))?;
+    }
+    Ok(())
+}
+
+/// The label schema in display order.
+pub fn labels(conn: &Connection) -> Result<Vec<Label>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, hotkey, color, guideline, position FROM labels ORDER BY position",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Label {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            hotkey: r.get(2)?,
+            color: r.get(3)?,
+            guideline: r.get(4)?,
+            position: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The correction reasons in display order.
+pub fn reasons(conn: &Connection) -> Result<Vec<Reason>> {
+    let mut stmt = conn.prepare_cached("SELECT code, description FROM reasons ORDER BY position")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Reason {
+            code: r.get(0)?,
+            description: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sort label names the way people expect: numbers numerically (`2` before `10`), then text.
+pub fn natural_sort(names: &mut [String]) {
+    names.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(b)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_sort_orders_numbers_numerically() {
+        let mut v: Vec<String> = ["10", "2", "b", "1", "a"].iter().map(|s| s.to_string()).collect();
+        natural_sort(&mut v);
+        assert_eq!(v, ["1", "2", "10", "a", "b"]);
+    }
+
+    #[test]
+    fn default_hotkeys_skip_reserved_keys() {
+        let keys: Vec<String> = default_hotkeys().take(14).collect();
+        assert_eq!(
+            keys,
+            ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "b", "c", "d"]
+        );
+        assert!(!default_hotkeys().any(|k| RESERVED_KEYS.contains(&k.as_str())));
+    }
+
+    #[test]
+    fn invalid_specs_are_refused_with_the_label_named() {
+        let check = |specs: Vec<LabelSpec>, needle: &str| {
+            let err = validate_specs(&specs).expect_err("should be refused").to_string();
+            assert!(err.contains(needle), "{err:?} should contain {needle:?}");
+        };
+        check(vec![LabelSpec::named("a"), LabelSpec::named("a")], "\"a\" is listed twice");
+        check(vec![LabelSpec::named("")], "empty label name");
+        check(
+            vec![LabelSpec { name: "x".into(), hotkey: Some("s".into()), ..Default::default() }],
+            "hotkey \"s\"",
+        );
+        check(
+            vec![LabelSpec { name: "x".into(), color: Some("red".into()), ..Default::default() }],
+            "colour \"red\"",
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! The project store: a project is a folder holding `arbiter.db` (SQLite, WAL). This module owns
+//! opening and creating projects, connection settings and forward-only migrations tracked by
+//! SQLite's `user_version`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::schema::{self, LabelSpec};
+
+/// The database file inside a project folder.
+pub const DB_FILE: &str = "arbiter.db";
+
+/// Forward-only migrations; migration `i` moves the schema from version `i` to `i + 1`.
+/// Never edit a released migration: append a new one.
+pub const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql")];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An open project: its folder and one SQLite connection.
+pub struct Project {
+    root: PathBuf,
+    conn: Connection,
+}
+
+/// SQL expression for "now" as RFC 3339 UTC with milliseconds.
+pub(crate) const NOW_SQL: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+impl Project {
+    /// Create a project in `dir` (created if missing) with an optional label schema.
+    /// An empty schema means "take it from the first import".
+    pub fn create(dir: &Path, name: Option<&str>, labels: &[LabelSpec]) -> Result<Project> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+        let db = root.join(DB_FILE);
+        if db.exists() {
+            return Err(Error::ProjectExists(root));
+        }
+        schema::validate_specs(labels)?;
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => root
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "project".into()),
+        };
+        // Build the whole database in a temporary file and move it into place, so a failure
+        // never leaves a half-created project behind.
+        let tmp = root.join(format!(".{DB_FILE}.creating"));
+        let _ = std::fs::remove_file(&tmp);
+        let result = (|| -> Result<()> {
+            let mut conn = Connection::open(&tmp)?;
+            configure(&conn)?;
+            migrate(&mut conn, &root)?;
+            let tx = conn.transaction()?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO project (id, name, created_at, created_by) VALUES (1, ?1, {NOW_SQL}, ?2)"
+                ),
+                (&name, crate::VERSION),
+            )?;
+            schema::insert_default_reasons(&tx)?;
+            schema::insert_labels(&tx, labels)?;
+            crate::audit::record(
+                &tx,
+                "arbiter",
+                "project.create",
+                &serde_json::json!({ "name": name, "labels": labels.len() }),
+            )?;
+            tx.commit()?;
+            conn.pragma_update(None, "journal_mode", "DELETE")?;
+            drop(conn);
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        std::fs::rename(&tmp, &db).map_err(|e| Error::io(&db, e))?;
+        Project::open(&root)
+    }
+
+    /// Open an existing project folder, migrating an older schema forward and refusing a newer one.
+    pub fn open(dir: &Path) -> Result<Project> {
+        let root = dir
+            .canonicalize()
+            .map_err(|_| Error::NoProject(dir.to_path_buf()))?;
+        let db = root.join(DB_FILE);
+        if !db.is_file() {
+            return Err(Error::NoProject(root));
+        }
+        let mut conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // Check the version before touching anything (WAL switch included).
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::NewerSchema {
+                path: root,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        configure(&conn)?;
+        migrate(&mut conn, &root)?;
+        Ok(Project { root, conn })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The project's display name.
+    pub fn name(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT name FROM project WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// Folder for files Arbiter owns and can regenerate (thumbnails).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join(".arbiter-cache")
+    }
+}
+
+/// Connection settings every Arbiter connection uses.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
+    // last commits); annotation writes will switch to FULL where a lost commit would hurt.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// Apply every migration newer than the database's `user_version`, each in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection, root: &Path) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::NewerSchema {
+            path: root.to_path_buf(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Read one optional value; a small helper over rusqlite's `optional()`.
+pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
+    Ok(r.optional()?)
+}
+
+#[cfg(test)]
+mod tests;
