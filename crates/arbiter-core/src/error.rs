@@ -17,7 +17,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn general(message: impl Into<String>) -> Self {
-        Problem { row: None, line: None, message: message.into() }
+        Problem {
+            row: None,
+            line: None,
+            message: message.into(),
+        }
     }
 }
 

@@ -60,15 +60,28 @@ fn version_range(conn: &Connection, version_id: i64) -> Result<VersionRange> {
     crate::store::optional(conn.query_row(
         "SELECT first_rowid, item_count FROM dataset_versions WHERE id = ?1",
         [version_id],
-        |r| Ok(VersionRange { first_rowid: r.get(0)?, item_count: r.get(1)? }),
+        |r| {
+            Ok(VersionRange {
+                first_rowid: r.get(0)?,
+                item_count: r.get(1)?,
+            })
+        },
     ))?
-    .ok_or(Error::NotFound { what: "dataset version", name: version_id.to_string() })
+    .ok_or(Error::NotFound {
+        what: "dataset version",
+        name: version_id.to_string(),
+    })
 }
 
 const SUMMARY_COLS: &str = "i.id, i.ext_id, l.name, i.path";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
-    Ok(ItemSummary { rowid: r.get(0)?, id: r.get(1)?, label: r.get(2)?, path: r.get(3)? })
+    Ok(ItemSummary {
+        rowid: r.get(0)?,
+        id: r.get(1)?,
+        label: r.get(2)?,
+        path: r.get(3)?,
+    })
 }
 
 /// A page of items of a version in source order.
@@ -90,31 +103,49 @@ pub fn list(
                 "SELECT {SUMMARY_COLS} FROM items i LEFT JOIN labels l ON l.id = i.label_id
                  WHERE i.id >= ?1 AND i.id < ?2 ORDER BY i.id"
             ))?;
-            let items = stmt.query_map([lo, hi], summary)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let items = stmt
+                .query_map([lo, hi], summary)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             (range.item_count as u64, items)
         }
         LabelFilter::Unlabeled | LabelFilter::Label(_) => {
             let label_id: Option<i64> = match filter {
                 LabelFilter::Label(name) => Some(
-                    crate::store::optional(conn.query_row("SELECT id FROM labels WHERE name = ?1", [name], |r| r.get(0)))?
-                        .ok_or_else(|| Error::NotFound { what: "label", name: name.clone() })?,
+                    crate::store::optional(conn.query_row(
+                        "SELECT id FROM labels WHERE name = ?1",
+                        [name],
+                        |r| r.get(0),
+                    ))?
+                    .ok_or_else(|| Error::NotFound {
+                        what: "label",
+                        name: name.clone(),
+                    })?,
                 ),
                 _ => None,
             };
             let total: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM items WHERE version_id = ?1 AND label_id IS ?2")?
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM items WHERE version_id = ?1 AND label_id IS ?2",
+                )?
                 .query_row(rusqlite::params![version_id, label_id], |r| r.get(0))?;
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {SUMMARY_COLS} FROM items i LEFT JOIN labels l ON l.id = i.label_id
                  WHERE i.version_id = ?1 AND i.label_id IS ?2 ORDER BY i.id LIMIT ?3 OFFSET ?4"
             ))?;
             let items = stmt
-                .query_map(rusqlite::params![version_id, label_id, limit, offset_i], summary)?
+                .query_map(
+                    rusqlite::params![version_id, label_id, limit, offset_i],
+                    summary,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             (total as u64, items)
         }
     };
-    Ok(ItemPage { total, offset, items })
+    Ok(ItemPage {
+        total,
+        offset,
+        items,
+    })
 }
 
 /// One item with metadata and features.
@@ -151,8 +182,22 @@ pub fn get(conn: &Connection, rowid: i64) -> Result<ItemDetail> {
         .zip(values.into_iter().map(Some).chain(std::iter::repeat(None)))
         .map(|(n, v)| (n, v.filter(|x: &f64| !x.is_nan())))
         .collect();
-    let abs_path = path.as_ref().map(|p| std::path::Path::new(&root).join(p).to_string_lossy().into_owned());
-    Ok(ItemDetail { rowid, version_id, id, label, path, abs_path, metadata, features })
+    let abs_path = path.as_ref().map(|p| {
+        std::path::Path::new(&root)
+            .join(p)
+            .to_string_lossy()
+            .into_owned()
+    });
+    Ok(ItemDetail {
+        rowid,
+        version_id,
+        id,
+        label,
+        path,
+        abs_path,
+        metadata,
+        features,
+    })
 }
 
 /// Find an item of a version by its source id.
@@ -162,7 +207,10 @@ pub fn find(conn: &Connection, version_id: i64, ext_id: &str) -> Result<ItemDeta
         rusqlite::params![version_id, ext_id],
         |r| r.get(0),
     ))?
-    .ok_or_else(|| Error::NotFound { what: "item", name: ext_id.to_string() })?;
+    .ok_or_else(|| Error::NotFound {
+        what: "item",
+        name: ext_id.to_string(),
+    })?;
     get(conn, rowid)
 }
 
@@ -182,7 +230,10 @@ pub fn label_counts(conn: &Connection, version_id: i64) -> Result<Vec<LabelCount
          WHERE i.version_id = ?1 GROUP BY i.label_id ORDER BY l.position IS NULL, l.position",
     )?;
     let rows = stmt.query_map([version_id], |r| {
-        Ok(LabelCount { label: r.get(0)?, count: r.get::<_, i64>(1)? as u64 })
+        Ok(LabelCount {
+            label: r.get(0)?,
+            count: r.get::<_, i64>(1)? as u64,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -34,7 +34,10 @@ pub fn media_file(conn: &Connection, rowid: i64) -> Result<MediaFile> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     ))?
     .ok_or(Error::NotFound { what: "item", name: rowid.to_string() })?;
-    let path = path.ok_or(Error::NotFound { what: "media for item", name: rowid.to_string() })?;
+    let path = path.ok_or(Error::NotFound {
+        what: "media for item",
+        name: rowid.to_string(),
+    })?;
     let root = PathBuf::from(root);
     let abs = root.join(&path);
     let canonical = abs.canonicalize().map_err(|e| Error::io(&abs, e))?;
@@ -46,11 +49,17 @@ pub fn media_file(conn: &Connection, rowid: i64) -> Result<MediaFile> {
         )));
     }
     let hash = hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok());
-    Ok(MediaFile { path: canonical, hash })
+    Ok(MediaFile {
+        path: canonical,
+        hash,
+    })
 }
 
 fn decode(path: &Path) -> Result<image::DynamicImage> {
-    let bad = |m: String| Error::Image { path: path.to_path_buf(), message: m };
+    let bad = |m: String| Error::Image {
+        path: path.to_path_buf(),
+        message: m,
+    };
     ImageReader::open(path)
         .map_err(|e| Error::io(path, e))?
         .with_guessed_format()
@@ -62,7 +71,10 @@ fn decode(path: &Path) -> Result<image::DynamicImage> {
 fn png(img: &image::DynamicImage, path: &Path) -> Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| Error::Image { path: path.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| Error::Image {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     Ok(out.into_inner())
 }
 
@@ -80,13 +92,21 @@ pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
     };
     match mime {
         Some(mime) => Ok(Encoded { bytes, mime }),
-        None => Ok(Encoded { bytes: png(&decode(&file.path)?, &file.path)?, mime: "image/png" }),
+        None => Ok(Encoded {
+            bytes: png(&decode(&file.path)?, &file.path)?,
+            mime: "image/png",
+        }),
     }
 }
 
 /// Image width and height, read from the header only.
 pub fn dimensions(path: &Path) -> Option<(u32, u32)> {
-    ImageReader::open(path).ok()?.with_guessed_format().ok()?.into_dimensions().ok()
+    ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
 }
 
 /// A PNG thumbnail fitting in `max`×`max` (aspect kept; images already smaller are not
@@ -95,15 +115,24 @@ pub fn dimensions(path: &Path) -> Option<(u32, u32)> {
 pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded> {
     let key = match &file.hash {
         Some(h) => blake3::Hash::from_bytes(*h).to_hex().to_string(),
-        None => blake3::hash(file.path.to_string_lossy().as_bytes()).to_hex().to_string(),
+        None => blake3::hash(file.path.to_string_lossy().as_bytes())
+            .to_hex()
+            .to_string(),
     };
     let dir = cache_dir.join("thumbs").join(&key[..2]);
     let cached = dir.join(format!("{key}-{max}.png"));
     if let Ok(bytes) = std::fs::read(&cached) {
-        return Ok(Encoded { bytes, mime: "image/png" });
+        return Ok(Encoded {
+            bytes,
+            mime: "image/png",
+        });
     }
     let img = decode(&file.path)?;
-    let small = if img.width() > max || img.height() > max { img.thumbnail(max, max) } else { img };
+    let small = if img.width() > max || img.height() > max {
+        img.thumbnail(max, max)
+    } else {
+        img
+    };
     let bytes = png(&small, &file.path)?;
     // Best effort: a cache that cannot be written only costs a re-decode next time.
     if std::fs::create_dir_all(&dir).is_ok() {
@@ -112,5 +141,8 @@ pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded
             let _ = std::fs::remove_file(&tmp);
         }
     }
-    Ok(Encoded { bytes, mime: "image/png" })
+    Ok(Encoded {
+        bytes,
+        mime: "image/png",
+    })
 }

@@ -48,8 +48,14 @@ pub struct Reason {
 /// The default correction reasons of a new project (PRODUCT.md, "The loop" 1).
 pub const DEFAULT_REASONS: &[(&str, &str)] = &[
     ("model_wrong", "The model's prediction is wrong"),
-    ("ambiguous", "The item is ambiguous; more than one label could apply"),
-    ("bad_input", "The input is broken, unreadable or out of scope"),
+    (
+        "ambiguous",
+        "The item is ambiguous; more than one label could apply",
+    ),
+    (
+        "bad_input",
+        "The input is broken, unreadable or out of scope",
+    ),
     (
         "label_missing_from_schema",
         "The right label is not in the schema",
@@ -187,23 +193,40 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
     let mut used_keys: std::collections::HashSet<String> = existing
         .iter()
         .filter_map(|l| l.hotkey.clone())
-        .chain(specs.iter().filter_map(|s| s.hotkey.as_ref().map(|k| k.to_lowercase())))
+        .chain(
+            specs
+                .iter()
+                .filter_map(|s| s.hotkey.as_ref().map(|k| k.to_lowercase())),
+        )
+        .collect();
+    // A one-character label name is its own hotkey when free (label "7" on key 7).
+    let own_key: Vec<Option<String>> = specs
+        .iter()
+        .map(|s| {
+            let k = s.name.to_lowercase();
+            (s.hotkey.is_none()
+                && k.chars().count() == 1
+                && !RESERVED_KEYS.contains(&k.as_str())
+                && used_keys.insert(k.clone()))
+            .then_some(k)
+        })
         .collect();
     let mut free_keys = default_hotkeys();
     let mut position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
     let mut stmt = conn.prepare(
         "INSERT INTO labels (name, hotkey, color, guideline, position) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for s in specs {
+    for (s, own) in specs.iter().zip(own_key) {
         if existing.iter().any(|l| l.name == s.name) {
             return Err(Error::InvalidArgument(format!(
                 "label {:?} is already in the schema",
                 s.name
             )));
         }
-        let hotkey = match &s.hotkey {
-            Some(k) => Some(k.to_lowercase()),
-            None => free_keys.by_ref().find(|k| used_keys.insert(k.clone())),
+        let hotkey = match (&s.hotkey, own) {
+            (Some(k), _) => Some(k.to_lowercase()),
+            (None, Some(k)) => Some(k),
+            (None, None) => free_keys.by_ref().find(|k| used_keys.insert(k.clone())),
         };
         let color = s
             .color
@@ -244,7 +267,8 @@ pub fn labels(conn: &Connection) -> Result<Vec<Label>> {
 
 /// The correction reasons in display order.
 pub fn reasons(conn: &Connection) -> Result<Vec<Reason>> {
-    let mut stmt = conn.prepare_cached("SELECT code, description FROM reasons ORDER BY position")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT code, description FROM reasons ORDER BY position")?;
     let rows = stmt.query_map([], |r| {
         Ok(Reason {
             code: r.get(0)?,
@@ -257,7 +281,10 @@ pub fn reasons(conn: &Connection) -> Result<Vec<Reason>> {
 /// Sort label names the way people expect: numbers numerically (`2` before `10`), then text.
 pub fn natural_sort(names: &mut [String]) {
     names.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(b)),
+        (Ok(x), Ok(y)) => x
+            .partial_cmp(&y)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(b)),
         (Ok(_), Err(_)) => std::cmp::Ordering::Less,
         (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
         (Err(_), Err(_)) => a.cmp(b),
@@ -269,8 +296,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_character_labels_get_their_own_key_and_others_the_next_free_one() {
+        let conn = Connection::open_in_memory().expect("db");
+        conn.execute_batch(crate::store::MIGRATIONS[0])
+            .expect("schema");
+        let specs: Vec<LabelSpec> = ["0", "1", "cat", "s", "9"]
+            .iter()
+            .map(|n| LabelSpec::named(*n))
+            .collect();
+        insert_labels(&conn, &specs).expect("insert");
+        let keys: Vec<(String, Option<String>)> = labels(&conn)
+            .expect("labels")
+            .into_iter()
+            .map(|l| (l.name, l.hotkey))
+            .collect();
+        let k = |n: &str, key: &str| (n.to_string(), Some(key.to_string()));
+        // "s" is reserved for skip, so it gets a free key instead of its own.
+        assert_eq!(
+            keys,
+            [
+                k("0", "0"),
+                k("1", "1"),
+                k("cat", "2"),
+                k("s", "3"),
+                k("9", "9")
+            ]
+        );
+    }
+
+    #[test]
     fn natural_sort_orders_numbers_numerically() {
-        let mut v: Vec<String> = ["10", "2", "b", "1", "a"].iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = ["10", "2", "b", "1", "a"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         natural_sort(&mut v);
         assert_eq!(v, ["1", "2", "10", "a", "b"]);
     }
@@ -288,17 +347,30 @@ mod tests {
     #[test]
     fn invalid_specs_are_refused_with_the_label_named() {
         let check = |specs: Vec<LabelSpec>, needle: &str| {
-            let err = validate_specs(&specs).expect_err("should be refused").to_string();
+            let err = validate_specs(&specs)
+                .expect_err("should be refused")
+                .to_string();
             assert!(err.contains(needle), "{err:?} should contain {needle:?}");
         };
-        check(vec![LabelSpec::named("a"), LabelSpec::named("a")], "\"a\" is listed twice");
+        check(
+            vec![LabelSpec::named("a"), LabelSpec::named("a")],
+            "\"a\" is listed twice",
+        );
         check(vec![LabelSpec::named("")], "empty label name");
         check(
-            vec![LabelSpec { name: "x".into(), hotkey: Some("s".into()), ..Default::default() }],
+            vec![LabelSpec {
+                name: "x".into(),
+                hotkey: Some("s".into()),
+                ..Default::default()
+            }],
             "hotkey \"s\"",
         );
         check(
-            vec![LabelSpec { name: "x".into(), color: Some("red".into()), ..Default::default() }],
+            vec![LabelSpec {
+                name: "x".into(),
+                color: Some("red".into()),
+                ..Default::default()
+            }],
             "colour \"red\"",
         );
     }

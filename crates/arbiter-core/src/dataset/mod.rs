@@ -75,7 +75,11 @@ pub fn import(
             Ok(())
         }
     };
-    progress(ImportProgress { stage: ImportStage::Reading, done: 0, total: 0 });
+    progress(ImportProgress {
+        stage: ImportStage::Reading,
+        done: 0,
+        total: 0,
+    });
     let table = source::read(&opts.source, &opts.columns)?;
     check_cancel()?;
     let name = match &opts.name {
@@ -87,7 +91,11 @@ pub fn import(
     };
     let schema_labels = schema::labels(project.conn())?;
     let total = table.len() as u64;
-    progress(ImportProgress { stage: ImportStage::Validating, done: 0, total });
+    progress(ImportProgress {
+        stage: ImportStage::Validating,
+        done: 0,
+        total,
+    });
     let v = validate::validate(table, &schema_labels, progress, cancel)?;
     check_cancel()?;
 
@@ -104,7 +112,11 @@ pub fn import(
             warnings.push(format!(
                 "unchanged: the content equals version {version} of {name:?}; no new version was made"
             ));
-            progress(ImportProgress { stage: ImportStage::Done, done: total, total });
+            progress(ImportProgress {
+                stage: ImportStage::Done,
+                done: total,
+                total,
+            });
             return Ok(ImportSummary {
                 dataset: name,
                 version: *version,
@@ -141,8 +153,9 @@ pub fn import(
         }
     };
     let version = existing.as_ref().map_or(1, |(_, v, _)| v + 1);
-    let first_rowid: i64 =
-        tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| r.get(0))?;
+    let first_rowid: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| {
+        r.get(0)
+    })?;
     let t = &v.table;
     tx.execute(
         &format!(
@@ -176,7 +189,11 @@ pub fn import(
         for i in 0..t.len() {
             if i % WRITE_CHUNK == 0 {
                 check_cancel()?;
-                progress(ImportProgress { stage: ImportStage::Writing, done: i as u64, total });
+                progress(ImportProgress {
+                    stage: ImportStage::Writing,
+                    done: i as u64,
+                    total,
+                });
             }
             let label_id = v.label(i).and_then(|l| label_ids.get(l).copied());
             features.clear();
@@ -210,7 +227,11 @@ pub fn import(
     )?;
     check_cancel()?;
     tx.commit()?;
-    progress(ImportProgress { stage: ImportStage::Done, done: total, total });
+    progress(ImportProgress {
+        stage: ImportStage::Done,
+        done: total,
+        total,
+    });
     Ok(ImportSummary {
         dataset: name,
         version,
@@ -280,7 +301,11 @@ pub fn list(conn: &Connection) -> Result<Vec<DatasetInfo>> {
         };
         match out.last_mut() {
             Some(d) if d.id == id => d.versions.push(version),
-            _ => out.push(DatasetInfo { id, name: r.get(1)?, versions: vec![version] }),
+            _ => out.push(DatasetInfo {
+                id,
+                name: r.get(1)?,
+                versions: vec![version],
+            }),
         }
     }
     Ok(out)
@@ -292,7 +317,10 @@ pub fn version(conn: &Connection, version_id: i64) -> Result<VersionInfo> {
         .into_iter()
         .flat_map(|d| d.versions)
         .find(|v| v.id == version_id)
-        .ok_or(Error::NotFound { what: "dataset version", name: version_id.to_string() })
+        .ok_or(Error::NotFound {
+            what: "dataset version",
+            name: version_id.to_string(),
+        })
 }
 
 /// Resolve `NAME` (latest version) or `NAME@N` (version N) to a version id.
@@ -302,15 +330,21 @@ pub fn resolve(conn: &Connection, spec: &str) -> Result<VersionInfo> {
         _ => (spec, None),
     };
     let datasets = list(conn)?;
-    let d = datasets.into_iter().find(|d| d.name == name).ok_or_else(|| Error::NotFound {
-        what: "dataset",
-        name: format!("{name} (see `arbiter dataset list`)"),
-    })?;
+    let d = datasets
+        .into_iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| Error::NotFound {
+            what: "dataset",
+            name: format!("{name} (see `arbiter dataset list`)"),
+        })?;
     let found = match wanted {
         Some(n) => d.versions.into_iter().find(|v| v.version == n),
         None => d.versions.into_iter().next(),
     };
-    found.ok_or_else(|| Error::NotFound { what: "dataset version", name: spec.to_string() })
+    found.ok_or_else(|| Error::NotFound {
+        what: "dataset version",
+        name: spec.to_string(),
+    })
 }
 
 #[cfg(test)]

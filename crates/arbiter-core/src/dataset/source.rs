@@ -139,7 +139,11 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
         .canonicalize()
         .map_err(|e| Error::io(path, e))?;
     let df = read_frame(path, kind, cols)?;
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let listing = || names.join(", ");
     let id_name = cols.id_col.clone().unwrap_or_else(|| DEFAULT_ID_COL.into());
     if !names.contains(&id_name) {
@@ -156,23 +160,26 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
             ))],
         });
     }
-    let optional_col = |given: &Option<String>, default: &str, flag: &str| -> Result<Option<String>> {
-        match given {
-            Some(n) if names.contains(n) => Ok(Some(n.clone())),
-            Some(n) => Err(Error::InvalidSource {
-                path: path.to_path_buf(),
-                problems: vec![Problem::general(format!(
-                    "no column {n:?} given by {flag} (columns: {})",
-                    listing()
-                ))],
-            }),
-            None if names.iter().any(|c| c == default) => Ok(Some(default.to_string())),
-            None => Ok(None),
-        }
-    };
+    let optional_col =
+        |given: &Option<String>, default: &str, flag: &str| -> Result<Option<String>> {
+            match given {
+                Some(n) if names.contains(n) => Ok(Some(n.clone())),
+                Some(n) => Err(Error::InvalidSource {
+                    path: path.to_path_buf(),
+                    problems: vec![Problem::general(format!(
+                        "no column {n:?} given by {flag} (columns: {})",
+                        listing()
+                    ))],
+                }),
+                None if names.iter().any(|c| c == default) => Ok(Some(default.to_string())),
+                None => Ok(None),
+            }
+        };
     let path_name = optional_col(&cols.path_col, DEFAULT_PATH_COL, "--path-col")?;
     let label_name = optional_col(&cols.label_col, DEFAULT_LABEL_COL, "--label-col")?;
-    let special = |c: &String| c == &id_name || Some(c) == path_name.as_ref() || Some(c) == label_name.as_ref();
+    let special = |c: &String| {
+        c == &id_name || Some(c) == path_name.as_ref() || Some(c) == label_name.as_ref()
+    };
 
     let feature_names: Vec<String> = match &cols.features {
         Some(list) => {
@@ -268,7 +275,10 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
 fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<DataFrame> {
     match kind {
         SourceKind::Csv => {
-            let sep = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
+            let sep = if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+            {
                 b'\t'
             } else {
                 b','
@@ -313,7 +323,12 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
                 .with_json_format(JsonFormat::JsonLines)
                 .infer_schema_len(std::num::NonZeroUsize::new(10_000))
                 .finish()
-                .map_err(|e| read_err(path, format!("not valid JSON Lines (one JSON object per line): {e}")))
+                .map_err(|e| {
+                    read_err(
+                        path,
+                        format!("not valid JSON Lines (one JSON object per line): {e}"),
+                    )
+                })
         }
         SourceKind::ImageFolder => unreachable!("image folders are not read with polars"),
     }
@@ -330,7 +345,10 @@ fn json_column(s: &Series) -> Vec<serde_json::Value> {
     if dtype.is_integer() {
         if let Ok(c) = s.cast(&DataType::Int64) {
             if let Ok(ca) = c.i64() {
-                return ca.iter().map(|v| v.map_or(Value::Null, Value::from)).collect();
+                return ca
+                    .iter()
+                    .map(|v| v.map_or(Value::Null, Value::from))
+                    .collect();
             }
         }
     }
@@ -339,13 +357,19 @@ fn json_column(s: &Series) -> Vec<serde_json::Value> {
             if let Ok(ca) = c.f64() {
                 return ca
                     .iter()
-                    .map(|v| v.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number))
+                    .map(|v| {
+                        v.and_then(serde_json::Number::from_f64)
+                            .map_or(Value::Null, Value::Number)
+                    })
                     .collect();
             }
         }
     }
     if let Ok(ca) = s.bool() {
-        return ca.iter().map(|v| v.map_or(Value::Null, Value::Bool)).collect();
+        return ca
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::Bool))
+            .collect();
     }
     if let Ok(c) = s.cast(&DataType::String) {
         if let Ok(ca) = c.str() {
@@ -375,7 +399,11 @@ fn is_image(path: &Path) -> bool {
 /// An image folder: sub-folders are labels (`root/cat/x.png` has label `cat`); a flat folder is
 /// unlabeled. Ids are paths relative to the folder, `/`-separated. Hidden entries are skipped.
 fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
-    if cols.id_col.is_some() || cols.path_col.is_some() || cols.label_col.is_some() || cols.features.is_some() {
+    if cols.id_col.is_some()
+        || cols.path_col.is_some()
+        || cols.label_col.is_some()
+        || cols.features.is_some()
+    {
         return Err(Error::InvalidArgument(format!(
             "{}: --id-col, --path-col, --label-col and --features apply to manifests, not to an image folder",
             dir.display()
@@ -402,7 +430,10 @@ fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
             skipped += 1;
             continue;
         }
-        let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         files.push(rel.join("/"));
     }
     let labeled = files.iter().any(|f| f.contains('/'));

@@ -13,7 +13,8 @@ fn fixtures() -> PathBuf {
 }
 
 fn summary() -> serde_json::Value {
-    let text = std::fs::read_to_string(fixtures().join("expected/summary.json")).expect("summary.json");
+    let text =
+        std::fs::read_to_string(fixtures().join("expected/summary.json")).expect("summary.json");
     serde_json::from_str(&text).expect("json")
 }
 
@@ -25,7 +26,11 @@ fn project(labels: &[&str]) -> (tempfile::TempDir, Project) {
 }
 
 fn run(p: &mut Project, source: &Path, columns: ColumnChoice) -> Result<ImportSummary> {
-    let opts = ImportOptions { source: source.to_path_buf(), name: None, columns };
+    let opts = ImportOptions {
+        source: source.to_path_buf(),
+        name: None,
+        columns,
+    };
     import(p, &opts, &mut |_| {}, &AtomicBool::new(false))
 }
 
@@ -35,8 +40,16 @@ fn check_fixture(rel: &str) {
     assert!(expected.is_object(), "no reference for {rel}");
     let (_d, mut p) = project(&[]);
     let s = run(&mut p, &fixtures().join(rel), ColumnChoice::default()).expect(rel);
-    assert_eq!(s.items, expected["item_count"].as_u64().expect("count"), "{rel}");
-    assert_eq!(s.labeled, expected["labeled_count"].as_u64().expect("labeled"), "{rel}");
+    assert_eq!(
+        s.items,
+        expected["item_count"].as_u64().expect("count"),
+        "{rel}"
+    );
+    assert_eq!(
+        s.labeled,
+        expected["labeled_count"].as_u64().expect("labeled"),
+        "{rel}"
+    );
     assert_eq!(s.version, 1);
     assert!(!s.unchanged);
     let v = resolve(p.conn(), &s.dataset).expect("resolve");
@@ -49,9 +62,17 @@ fn check_fixture(rel: &str) {
             None => assert_eq!(c.count, s.items - s.labeled, "{rel} unlabeled"),
         }
     }
-    assert_eq!(counts.iter().filter(|c| c.label.is_some()).count(), want.len(), "{rel}");
+    assert_eq!(
+        counts.iter().filter(|c| c.label.is_some()).count(),
+        want.len(),
+        "{rel}"
+    );
     // Schema taken from the first import, naturally sorted.
-    let schema: Vec<String> = crate::schema::labels(p.conn()).expect("s").into_iter().map(|l| l.name).collect();
+    let schema: Vec<String> = crate::schema::labels(p.conn())
+        .expect("s")
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
     let mut want_names: Vec<String> = want.keys().cloned().collect();
     crate::schema::natural_sort(&mut want_names);
     assert_eq!(schema, want_names, "{rel}");
@@ -81,7 +102,11 @@ fn check_fixture(rel: &str) {
         }
         for (j, n) in names.iter().enumerate() {
             let want = sums[n].as_f64().expect("sum");
-            assert!((got[j] - want).abs() <= 1e-12 * want.abs().max(1.0), "{rel} {n}: {} vs {want}", got[j]);
+            assert!(
+                (got[j] - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{rel} {n}: {} vs {want}",
+                got[j]
+            );
         }
     }
 }
@@ -109,8 +134,17 @@ fn the_same_table_in_csv_parquet_and_jsonl_has_one_content_hash() {
     let (_d, mut p) = project(&[]);
     let mut hashes = Vec::new();
     for f in ["wine.csv", "wine.parquet", "wine.jsonl"] {
-        let s = run(&mut p, &fixtures().join("tabular").join(f), ColumnChoice::default()).expect(f);
-        let opts = ImportOptions { source: fixtures().join("tabular").join(f), name: Some(format!("w-{f}")), columns: Default::default() };
+        let s = run(
+            &mut p,
+            &fixtures().join("tabular").join(f),
+            ColumnChoice::default(),
+        )
+        .expect(f);
+        let opts = ImportOptions {
+            source: fixtures().join("tabular").join(f),
+            name: Some(format!("w-{f}")),
+            columns: Default::default(),
+        };
         let named = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect(f);
         hashes.push(resolve(p.conn(), &named.dataset).expect("r").content_hash);
         assert!(!s.unchanged || f != "wine.csv");
@@ -122,7 +156,12 @@ fn the_same_table_in_csv_parquet_and_jsonl_has_one_content_hash() {
 #[test]
 fn digits_items_keep_their_paths_and_labels() {
     let (_d, mut p) = project(&[]);
-    let s = run(&mut p, &fixtures().join("digits/manifest.csv"), ColumnChoice::default()).expect("import");
+    let s = run(
+        &mut p,
+        &fixtures().join("digits/manifest.csv"),
+        ColumnChoice::default(),
+    )
+    .expect("import");
     let v = resolve(p.conn(), &s.dataset).expect("v");
     let it = items::find(p.conn(), v.id, "digit_0003").expect("find");
     assert_eq!(it.label.as_deref(), Some("3"));
@@ -138,8 +177,17 @@ fn digits_items_keep_their_paths_and_labels() {
     assert_eq!(threes.total, 183);
     assert!(threes.items.iter().all(|i| i.label.as_deref() == Some("3")));
     // The last page is short, past the end is empty.
-    assert_eq!(items::list(p.conn(), v.id, &LabelFilter::All, 1790, 100).expect("l").items.len(), 7);
-    assert!(items::list(p.conn(), v.id, &LabelFilter::All, 5000, 100).expect("l").items.is_empty());
+    assert_eq!(
+        items::list(p.conn(), v.id, &LabelFilter::All, 1790, 100)
+            .expect("l")
+            .items
+            .len(),
+        7
+    );
+    assert!(items::list(p.conn(), v.id, &LabelFilter::All, 5000, 100)
+        .expect("l")
+        .items
+        .is_empty());
 }
 
 #[test]
@@ -153,35 +201,65 @@ fn reimporting_unchanged_content_keeps_the_version_and_a_change_makes_a_new_one(
     let again = run(&mut p, &csv, ColumnChoice::default()).expect("again");
     assert_eq!((again.version, again.unchanged), (1, true));
     assert!(again.warnings.iter().any(|w| w.contains("unchanged")));
-    let n: i64 = p.conn().query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0)).expect("n");
+    let n: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+        .expect("n");
     assert_eq!(n, 2);
     std::fs::write(&csv, "id,label,x\na,cat,1\nb,cat,2\n").expect("w");
     let changed = run(&mut p, &csv, ColumnChoice::default()).expect("changed");
     assert_eq!((changed.version, changed.unchanged), (2, false));
     let ds = list(p.conn()).expect("list");
     assert_eq!(ds.len(), 1);
-    assert_eq!(ds[0].versions.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(
+        ds[0].versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
     // A media file's bytes are content too.
     let media = dir.path().join("img");
     std::fs::create_dir_all(media.join("cat")).expect("mk");
-    std::fs::copy(fixtures().join("digits/images/3/digit_0003.png"), media.join("cat/a.png")).expect("cp");
+    std::fs::copy(
+        fixtures().join("digits/images/3/digit_0003.png"),
+        media.join("cat/a.png"),
+    )
+    .expect("cp");
     let a = run(&mut p, &media, ColumnChoice::default()).expect("a");
-    std::fs::copy(fixtures().join("digits/images/4/digit_0004.png"), media.join("cat/a.png")).expect("cp");
+    std::fs::copy(
+        fixtures().join("digits/images/4/digit_0004.png"),
+        media.join("cat/a.png"),
+    )
+    .expect("cp");
     let b = run(&mut p, &media, ColumnChoice::default()).expect("b");
     assert_eq!((a.version, b.version, b.unchanged), (1, 2, false));
 }
 
 /// Everything in the project a failed import could have touched.
 fn snapshot(p: &Project) -> Vec<i64> {
-    ["datasets", "dataset_versions", "items", "labels", "audit_log"]
-        .iter()
-        .map(|t| p.conn().query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0)).expect("count"))
-        .collect()
+    [
+        "datasets",
+        "dataset_versions",
+        "items",
+        "labels",
+        "audit_log",
+    ]
+    .iter()
+    .map(|t| {
+        p.conn()
+            .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+            .expect("count")
+    })
+    .collect()
 }
 
 /// Import `csv_text` as `m.csv` (beside `files` created in the dataset folder) and expect a
 /// refusal whose message contains every needle; the project must be unchanged.
-fn refused(labels: &[&str], csv_text: &str, files: &[&str], columns: ColumnChoice, needles: &[&str]) {
+fn refused(
+    labels: &[&str],
+    csv_text: &str,
+    files: &[&str],
+    columns: ColumnChoice,
+    needles: &[&str],
+) {
     let dir = tempfile::tempdir().expect("tmp");
     let root = dir.path().join("data");
     std::fs::create_dir_all(&root).expect("mk");
@@ -198,28 +276,92 @@ fn refused(labels: &[&str], csv_text: &str, files: &[&str], columns: ColumnChoic
     std::fs::write(&good, "id\nz\n").expect("w");
     run(&mut p, &good, ColumnChoice::default()).expect("good import");
     let before = snapshot(&p);
-    let err = run(&mut p, &csv, columns).err().unwrap_or_else(|| panic!("{csv_text:?} must be refused"));
+    let err = run(&mut p, &csv, columns)
+        .err()
+        .unwrap_or_else(|| panic!("{csv_text:?} must be refused"));
     let msg = err.to_string();
     assert!(msg.contains("m.csv"), "message must name the file: {msg}");
     for n in needles {
         assert!(msg.contains(n), "{msg:?} should contain {n:?}");
     }
-    assert_eq!(snapshot(&p), before, "a refused import must write nothing: {msg}");
+    assert_eq!(
+        snapshot(&p),
+        before,
+        "a refused import must write nothing: {msg}"
+    );
 }
 
 #[test]
 fn bad_manifests_are_refused_with_the_row_named_and_nothing_written() {
     let none = ColumnChoice::default;
-    refused(&[], "id,label\na,x\nb,y\na,z\n", &[], none(), &["row 3 (line 4)", "duplicate id \"a\"", "first at row 1"]);
-    refused(&[], "name,label\na,x\n", &[], none(), &["no id column \"id\"", "columns: name, label", "--id-col"]);
-    refused(&[], "id,path\na,img/a.png\nb,img/missing.png\n", &["img/a.png"], none(), &["row 2 (line 3)", "\"img/missing.png\" not found"]);
-    refused(&[], "id,path\na,../outside.png\n", &[], none(), &["row 1 (line 2)", "escapes the dataset root"]);
-    refused(&[], "id,path\na,/etc/hostname\n", &[], none(), &["row 1", "escapes the dataset root"]);
-    refused(&["cat", "dog"], "id,label\na,cat\nb,bird\n", &[], none(), &["row 2 (line 3)", "label \"bird\" is not in the project's label schema (cat, dog)"]);
+    refused(
+        &[],
+        "id,label\na,x\nb,y\na,z\n",
+        &[],
+        none(),
+        &["row 3 (line 4)", "duplicate id \"a\"", "first at row 1"],
+    );
+    refused(
+        &[],
+        "name,label\na,x\n",
+        &[],
+        none(),
+        &["no id column \"id\"", "columns: name, label", "--id-col"],
+    );
+    refused(
+        &[],
+        "id,path\na,img/a.png\nb,img/missing.png\n",
+        &["img/a.png"],
+        none(),
+        &["row 2 (line 3)", "\"img/missing.png\" not found"],
+    );
+    refused(
+        &[],
+        "id,path\na,../outside.png\n",
+        &[],
+        none(),
+        &["row 1 (line 2)", "escapes the dataset root"],
+    );
+    refused(
+        &[],
+        "id,path\na,/etc/hostname\n",
+        &[],
+        none(),
+        &["row 1", "escapes the dataset root"],
+    );
+    refused(
+        &["cat", "dog"],
+        "id,label\na,cat\nb,bird\n",
+        &[],
+        none(),
+        &[
+            "row 2 (line 3)",
+            "label \"bird\" is not in the project's label schema (cat, dog)",
+            "import into a project whose schema has this label",
+        ],
+    );
     refused(&[], "id,label\n,x\n", &[], none(), &["row 1", "empty id"]);
     refused(&[], "id\n", &[], none(), &["no rows"]);
-    refused(&[], "id,x\na,1\n", &[], ColumnChoice { label_col: Some("klass".into()), ..none() }, &["no column \"klass\" given by --label-col"]);
-    refused(&[], "id,x,s\na,1,t\n", &[], ColumnChoice { features: Some(vec!["s".into(), "q".into()]), ..none() }, &["\"s\" is not numeric", "no feature column \"q\""]);
+    refused(
+        &[],
+        "id,x\na,1\n",
+        &[],
+        ColumnChoice {
+            label_col: Some("klass".into()),
+            ..none()
+        },
+        &["no column \"klass\" given by --label-col"],
+    );
+    refused(
+        &[],
+        "id,x,s\na,1,t\n",
+        &[],
+        ColumnChoice {
+            features: Some(vec!["s".into(), "q".into()]),
+            ..none()
+        },
+        &["\"s\" is not numeric", "no feature column \"q\""],
+    );
 }
 
 #[cfg(unix)]
@@ -234,12 +376,21 @@ fn a_symlink_escaping_the_root_is_refused() {
     std::fs::write(root.join("m.csv"), "id,path\na,link.png\n").expect("w");
     let (_d, mut p) = project(&[]);
     let before = snapshot(&p);
-    let msg = run(&mut p, &root.join("m.csv"), ColumnChoice::default()).err().expect("refused").to_string();
-    assert!(msg.contains("through a symbolic link") && msg.contains("row 1"), "{msg}");
+    let msg = run(&mut p, &root.join("m.csv"), ColumnChoice::default())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        msg.contains("through a symbolic link") && msg.contains("row 1"),
+        "{msg}"
+    );
     assert_eq!(snapshot(&p), before);
     // The same link in an image folder is refused too.
     std::fs::remove_file(root.join("m.csv")).expect("rm");
-    let msg = run(&mut p, &root, ColumnChoice::default()).err().expect("refused").to_string();
+    let msg = run(&mut p, &root, ColumnChoice::default())
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(msg.contains("through a symbolic link"), "{msg}");
     assert_eq!(snapshot(&p), before);
 }
@@ -250,7 +401,13 @@ fn many_problems_are_all_counted_and_the_first_ones_listed() {
     for _ in 0..25 {
         csv.push_str("a,x\n");
     }
-    refused(&[], &csv, &[], ColumnChoice::default(), &["24 problem(s)", "row 2 (line 3)", "… and 14 more"]);
+    refused(
+        &[],
+        &csv,
+        &[],
+        ColumnChoice::default(),
+        &["24 problem(s)", "row 2 (line 3)", "… and 14 more"],
+    );
 }
 
 #[test]
@@ -263,20 +420,32 @@ fn a_top_level_image_in_a_labeled_folder_is_refused() {
     std::fs::copy(&png, root.join("stray.png")).expect("cp");
     std::fs::write(root.join("notes.txt"), "hello").expect("w");
     let (_d, mut p) = project(&[]);
-    let msg = run(&mut p, &root, ColumnChoice::default()).err().expect("refused").to_string();
+    let msg = run(&mut p, &root, ColumnChoice::default())
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(msg.contains("\"stray.png\" sits at the top"), "{msg}");
     std::fs::remove_file(root.join("stray.png")).expect("rm");
     let s = run(&mut p, &root, ColumnChoice::default()).expect("ok");
     assert_eq!((s.items, s.labeled), (1, 1));
-    assert!(s.warnings.iter().any(|w| w.contains("1 file(s) skipped")), "{:?}", s.warnings);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("1 file(s) skipped")),
+        "{:?}",
+        s.warnings
+    );
 }
 
 #[test]
 fn a_cancelled_import_writes_nothing() {
     let (_d, mut p) = project(&[]);
     let before = snapshot(&p);
-    let opts = ImportOptions { source: fixtures().join("digits/manifest.csv"), ..Default::default() };
-    let err = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(true)).err().expect("cancelled");
+    let opts = ImportOptions {
+        source: fixtures().join("digits/manifest.csv"),
+        ..Default::default()
+    };
+    let err = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(true))
+        .err()
+        .expect("cancelled");
     assert!(matches!(err, Error::Cancelled));
     assert_eq!(snapshot(&p), before);
 }
@@ -291,7 +460,10 @@ fn ids_keep_leading_zeros_and_metadata_keeps_other_columns() {
     let v = resolve(p.conn(), &s.dataset).expect("v");
     assert_eq!(v.feature_names, ["score"]);
     let it = items::find(p.conn(), v.id, "007").expect("find 007");
-    assert_eq!(it.metadata.get("note").and_then(|n| n.as_str()), Some("hello"));
+    assert_eq!(
+        it.metadata.get("note").and_then(|n| n.as_str()),
+        Some("hello")
+    );
     assert_eq!(it.features, [("score".to_string(), Some(0.5))]);
     assert_eq!(it.label.as_deref(), Some("1"));
     let it = items::find(p.conn(), v.id, "010").expect("find 010");

@@ -61,7 +61,11 @@ pub fn validate(
     let mut problems = std::mem::take(&mut table.problems);
     let mut push = |row: usize, message: String| {
         if problems.len() < MAX_PROBLEMS {
-            problems.push(Problem { row: Some(row + 1), line: kind.line_of_row(row + 1), message });
+            problems.push(Problem {
+                row: Some(row + 1),
+                line: kind.line_of_row(row + 1),
+                message,
+            });
         }
     };
     if n == 0 {
@@ -80,7 +84,13 @@ pub fn validate(
                 let id = id.as_deref().unwrap_or_default();
                 if let Some(first) = first_seen.insert(id, i) {
                     first_seen.insert(id, first);
-                    push(i, format!("duplicate id {id:?} (first at row {}); ids must be unique", first + 1));
+                    push(
+                        i,
+                        format!(
+                            "duplicate id {id:?} (first at row {}); ids must be unique",
+                            first + 1
+                        ),
+                    );
                 }
             }
         }
@@ -93,21 +103,44 @@ pub fn validate(
     if let Some(labels) = &table.labels {
         let known: HashSet<&str> = schema.iter().map(|l| l.name.as_str()).collect();
         let mut seen: HashSet<&str> = HashSet::new();
+        // Unknown labels are reported once per label, with the rows that carry it.
+        let mut unknown: Vec<(&str, Vec<usize>)> = Vec::new();
         for (i, l) in labels.iter().enumerate() {
-            let Some(l) = l.as_deref().filter(|l| !l.is_empty()) else { continue };
+            let Some(l) = l.as_deref().filter(|l| !l.is_empty()) else {
+                continue;
+            };
             labeled += 1;
             if schema.is_empty() {
                 seen.insert(l);
             } else if !known.contains(l) {
-                let names: Vec<&str> = schema.iter().map(|l| l.name.as_str()).collect();
-                push(
-                    i,
-                    format!(
-                        "label {l:?} is not in the project's label schema ({}); fix the row or add the label to the schema",
-                        abbreviate(&names)
-                    ),
-                );
+                match unknown.iter_mut().find(|(u, _)| *u == l) {
+                    Some((_, rows)) => rows.push(i),
+                    None => unknown.push((l, vec![i])),
+                }
             }
+        }
+        let names: Vec<&str> = schema.iter().map(|l| l.name.as_str()).collect();
+        for (l, rows) in unknown {
+            let also = match rows.len() {
+                1 => String::new(),
+                n => {
+                    let shown: Vec<String> = rows
+                        .iter()
+                        .skip(1)
+                        .take(5)
+                        .map(|r| (r + 1).to_string())
+                        .collect();
+                    let more = if n > 6 { ", …" } else { "" };
+                    format!(" (also rows {}{more}; {n} rows in all)", shown.join(", "))
+                }
+            };
+            push(
+                rows[0],
+                format!(
+                    "label {l:?} is not in the project's label schema ({}){also}; fix the rows, or import into a project whose schema has this label",
+                    abbreviate(&names)
+                ),
+            );
         }
         new_labels = seen.into_iter().map(str::to_string).collect();
         natural_sort(&mut new_labels);
@@ -125,10 +158,18 @@ pub fn validate(
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            progress(ImportProgress { stage: ImportStage::Hashing, done: (c * CHUNK) as u64, total: n as u64 });
+            progress(ImportProgress {
+                stage: ImportStage::Hashing,
+                done: (c * CHUNK) as u64,
+                total: n as u64,
+            });
             let results: Vec<Option<Result<(String, [u8; 32]), String>>> = chunk
                 .par_iter()
-                .map(|p| p.as_deref().filter(|p| !p.trim().is_empty()).map(|p| check_media(&root, p)))
+                .map(|p| {
+                    p.as_deref()
+                        .filter(|p| !p.trim().is_empty())
+                        .map(|p| check_media(&root, p))
+                })
                 .collect();
             for (j, r) in results.into_iter().enumerate() {
                 let i = c * CHUNK + j;
@@ -151,7 +192,9 @@ pub fn validate(
             }
         }
         if missing_paths > 0 {
-            table.warnings.push(format!("{missing_paths} row(s) have no media path; they are imported without media"));
+            table.warnings.push(format!(
+                "{missing_paths} row(s) have no media path; they are imported without media"
+            ));
         }
         paths_out = Some(norm);
         hashes_out = Some(hashes);
@@ -159,9 +202,14 @@ pub fn validate(
 
     if !problems.is_empty() {
         if problems.len() >= MAX_PROBLEMS {
-            problems.push(Problem::general(format!("(stopped listing after {MAX_PROBLEMS} problems)")));
+            problems.push(Problem::general(format!(
+                "(stopped listing after {MAX_PROBLEMS} problems)"
+            )));
         }
-        return Err(Error::InvalidSource { path: table.source.clone(), problems });
+        return Err(Error::InvalidSource {
+            path: table.source.clone(),
+            problems,
+        });
     }
 
     // Metadata as one JSON object per row (NULL when every value is null).
@@ -202,13 +250,20 @@ fn abbreviate(names: &[&str]) -> String {
 /// Check one media path against the root and hash the file. Returns the normalised relative path.
 fn check_media(root: &Path, given: &str) -> Result<(String, [u8; 32]), String> {
     let p = Path::new(given);
-    let abs: PathBuf = if p.is_absolute() { p.to_path_buf() } else { root.join(p) };
+    let abs: PathBuf = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    };
     // Lexical check first: `..` may not climb out of the root, absolute paths must be inside it.
     let rel = lexical_relative(root, &abs).ok_or_else(|| {
         format!("path {given:?} escapes the dataset root {}; media must live inside the manifest's folder", root.display())
     })?;
     let canonical = abs.canonicalize().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("media file {given:?} not found (looked for {})", abs.display()),
+        std::io::ErrorKind::NotFound => format!(
+            "media file {given:?} not found (looked for {})",
+            abs.display()
+        ),
         _ => format!("media file {given:?}: {e}"),
     })?;
     if !canonical.starts_with(root) {
@@ -261,7 +316,11 @@ fn content_hash(v: &Validated) -> String {
     for i in 0..t.len() {
         field(v.id(i).as_bytes());
         field(v.path(i).unwrap_or("\0").as_bytes());
-        field(v.media_hashes.as_ref().map_or(&[0u8; 32][..], |m| &m[i][..]));
+        field(
+            v.media_hashes
+                .as_ref()
+                .map_or(&[0u8; 32][..], |m| &m[i][..]),
+        );
         field(v.label(i).unwrap_or("\0").as_bytes());
         field(v.metadata_json(i).unwrap_or("\0").as_bytes());
         for col in &t.features {
@@ -279,7 +338,11 @@ mod tests {
     fn lexical_relative_resolves_dots_and_refuses_escapes() {
         let root = Path::new("/data/set");
         let check = |p: &str, want: Option<&str>| {
-            assert_eq!(lexical_relative(root, &root.join(p)).as_deref(), want, "{p}");
+            assert_eq!(
+                lexical_relative(root, &root.join(p)).as_deref(),
+                want,
+                "{p}"
+            );
         };
         check("a/b.png", Some("a/b.png"));
         check("./a/../b.png", Some("b.png"));

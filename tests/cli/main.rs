@@ -1,0 +1,343 @@
+//! End-to-end tests of the `arbiter` binary as a user runs it, on the committed fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .canonicalize()
+        .expect("fixtures")
+}
+
+fn arbiter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(args)
+        .env_remove("ARBITER_PROJECT")
+        .output()
+        .expect("run arbiter")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = arbiter(args);
+    assert!(
+        out.status.success(),
+        "arbiter {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let text = ok(args);
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("arbiter {args:?}: not one JSON document ({e}): {text}"))
+}
+
+/// Run and expect failure; returns stderr.
+fn fails(args: &[&str]) -> String {
+    let out = arbiter(args);
+    assert!(!out.status.success(), "arbiter {args:?} should fail");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout when failing: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8(out.stderr).expect("utf8");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+fn new_project(labels: Option<&str>) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("proj").to_string_lossy().into_owned();
+    match labels {
+        Some(l) => ok(&["init", &p, "--labels", l]),
+        None => ok(&["init", &p]),
+    };
+    (dir, p)
+}
+
+fn path(rel: &str) -> String {
+    fixtures().join(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+fn import_json_follows_the_contract_for_every_source_kind() {
+    for (src, name, items, labeled) in [
+        ("digits/manifest.csv", "manifest", 1797, 1797),
+        ("tabular/breast_cancer.parquet", "breast_cancer", 569, 569),
+        ("tabular/wine.jsonl", "wine", 178, 178),
+        ("digits-unlabeled", "digits-unlabeled", 24, 0),
+    ] {
+        let (_d, p) = new_project(None);
+        let v = ok_json(&["--project", &p, "--json", "dataset", "import", &path(src)]);
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for k in ["dataset", "version", "items", "labeled", "warnings"] {
+            assert!(keys.contains(&k), "{src}: missing {k} in {v}");
+        }
+        assert_eq!(v["dataset"], name, "{src}");
+        assert_eq!(v["version"], 1, "{src}");
+        assert_eq!(v["items"], items, "{src}");
+        assert_eq!(v["labeled"], labeled, "{src}");
+        assert!(v["warnings"].is_array());
+    }
+}
+
+#[test]
+fn project_and_json_flags_work_before_and_after_the_subcommand() {
+    let (_d, p) = new_project(None);
+    ok(&[
+        "dataset",
+        "import",
+        &path("digits/images"),
+        "--project",
+        &p,
+        "--name",
+        "digits",
+    ]);
+    let a = ok_json(&["--json", "--project", &p, "dataset", "list"]);
+    let b = ok_json(&["dataset", "list", "--project", &p, "--json"]);
+    assert_eq!(a, b);
+    assert_eq!(a[0]["name"], "digits");
+    assert_eq!(a[0]["versions"][0]["items"], 1797);
+    // The project defaults to the current folder.
+    let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["dataset", "list", "--json"])
+        .current_dir(&p)
+        .env_remove("ARBITER_PROJECT")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).expect("json"),
+        a
+    );
+}
+
+#[test]
+fn items_lists_filters_and_pages() {
+    let (_d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("digits/manifest.csv"),
+        "--name",
+        "digits",
+    ]);
+    let page = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "items",
+        "--label",
+        "3",
+        "--limit",
+        "5",
+        "--offset",
+        "1",
+    ]);
+    assert_eq!(page["total"], 183);
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert!(page["items"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .all(|i| i["label"] == "3"));
+    assert_eq!(ids[0], "digit_0013", "the second '3' in source order");
+    let table = ok(&["--project", &p, "items", "--limit", "2"]);
+    assert!(
+        table.contains("digit_0000")
+            && table.contains("digit_0001")
+            && !table.contains("digit_0002"),
+        "{table}"
+    );
+    let err = fails(&["--project", &p, "items", "--label", "cat"]);
+    assert!(err.contains("label not found: cat"), "{err}");
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("digits/manifest.jsonl"),
+        "--name",
+        "wine",
+    ]);
+    let err = fails(&["--project", &p, "items"]);
+    assert!(
+        err.contains("--dataset") && err.contains("digits") && err.contains("wine"),
+        "{err}"
+    );
+    let wine = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "items",
+        "--dataset",
+        "wine@1",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(wine["total"], 1797);
+}
+
+#[test]
+fn init_with_labels_file_and_refusals() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("labels.json");
+    std::fs::write(
+        &file,
+        r##"[{"name": "cat", "hotkey": "c", "color": "#112233", "guideline": "Felines"}, "dog"]"##,
+    )
+    .expect("w");
+    let p = dir.path().join("p").to_string_lossy().into_owned();
+    let v = ok_json(&[
+        "--json",
+        "init",
+        &p,
+        "--labels-file",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(v["labels"][0]["name"], "cat");
+    assert_eq!(v["labels"][0]["hotkey"], "c");
+    assert_eq!(v["labels"][0]["guideline"], "Felines");
+    assert_eq!(v["labels"][1]["name"], "dog");
+    let err = fails(&["init", &p]);
+    assert!(err.contains("already an Arbiter project"), "{err}");
+    let err = fails(&[
+        "--project",
+        &dir.path().join("nowhere").to_string_lossy(),
+        "dataset",
+        "list",
+    ]);
+    assert!(
+        err.contains("no Arbiter project here") && err.contains("arbiter init"),
+        "{err}"
+    );
+}
+
+/// Every bad input of the import contract: refused, row named, nothing written.
+#[test]
+fn bad_imports_are_refused_naming_the_row_and_leave_the_project_as_it_was() {
+    let (d, p) = new_project(Some("cat,dog"));
+    let root = d.path().join("data");
+    std::fs::create_dir_all(root.join("img")).expect("mk");
+    std::fs::copy(
+        fixtures().join("digits/images/0/digit_0000.png"),
+        root.join("img/a.png"),
+    )
+    .expect("cp");
+    std::fs::write(d.path().join("outside.png"), b"x").expect("w");
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "dup.csv",
+            "id,label\na,cat\nb,dog\na,dog\n",
+            &["row 3 (line 4)", "duplicate id \"a\""],
+        ),
+        ("noid.csv", "name,label\na,cat\n", &["no id column \"id\""]),
+        (
+            "missing.csv",
+            "id,path\na,img/a.png\nb,img/nope.png\n",
+            &["row 2 (line 3)", "\"img/nope.png\" not found"],
+        ),
+        (
+            "escape.csv",
+            "id,path\na,../outside.png\n",
+            &["row 1 (line 2)", "escapes the dataset root"],
+        ),
+        (
+            "label.csv",
+            "id,label\na,cat\nb,bird\n",
+            &[
+                "row 2 (line 3)",
+                "label \"bird\" is not in the project's label schema",
+            ],
+        ),
+    ];
+    let before_list = ok(&["--project", &p, "--json", "dataset", "list"]);
+    let db = PathBuf::from(&p).join("arbiter.db");
+    for (file, text, needles) in cases {
+        let f = root.join(file);
+        std::fs::write(&f, text).expect("w");
+        let err = fails(&["--project", &p, "dataset", "import", &f.to_string_lossy()]);
+        assert!(
+            err.contains(&f.to_string_lossy().into_owned()),
+            "names the file: {err}"
+        );
+        for n in *needles {
+            assert!(err.contains(n), "{file}: {err:?} should contain {n:?}");
+        }
+        assert_eq!(
+            err.lines().next().map(|l| l.contains(file)),
+            Some(true),
+            "first line names the file: {err}"
+        );
+        assert_eq!(
+            ok(&["--project", &p, "--json", "dataset", "list"]),
+            before_list,
+            "{file} changed the project"
+        );
+    }
+    // The database holds no items and only the creation audit entry.
+    let conn = rusqlite_free_count(&db);
+    assert_eq!(conn, 0);
+}
+
+/// Count items through the CLI (the test has no SQLite dependency of its own).
+fn rusqlite_free_count(db: &Path) -> u64 {
+    let p = db.parent().expect("parent").to_string_lossy().into_owned();
+    let list = ok_json(&["--project", &p, "--json", "dataset", "list"]);
+    list.as_array()
+        .expect("a")
+        .iter()
+        .map(|d| d["versions"].as_array().expect("v").len() as u64)
+        .sum()
+}
+
+#[test]
+fn reimport_is_unchanged_and_human_output_says_so() {
+    let (_d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    let out = ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    assert!(
+        out.contains("unchanged") && out.contains("version 1"),
+        "{out}"
+    );
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["unchanged"], true);
+}
