@@ -212,11 +212,11 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
         })
         .collect();
     let mut free_keys = default_hotkeys();
-    let mut position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
+    let first_position = existing.iter().map(|l| l.position + 1).max().unwrap_or(0);
     let mut stmt = conn.prepare(
         "INSERT INTO labels (name, hotkey, color, guideline, position) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for (s, own) in specs.iter().zip(own_key) {
+    for (position, (s, own)) in (first_position..).zip(specs.iter().zip(own_key)) {
         if existing.iter().any(|l| l.name == s.name) {
             return Err(Error::InvalidArgument(format!(
                 "label {:?} is already in the schema",
@@ -233,7 +233,6 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
             .clone()
             .unwrap_or_else(|| PALETTE[position as usize % PALETTE.len()].to_string());
         stmt.execute((&s.name, &hotkey, &color, &s.guideline, position))?;
-        position += 1;
     }
     Ok(())
 }

@@ -377,8 +377,7 @@ fn a_symlink_escaping_the_root_is_refused() {
     let (_d, mut p) = project(&[]);
     let before = snapshot(&p);
     let msg = run(&mut p, &root.join("m.csv"), ColumnChoice::default())
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         msg.contains("through a symbolic link") && msg.contains("row 1"),
@@ -388,8 +387,7 @@ fn a_symlink_escaping_the_root_is_refused() {
     // The same link in an image folder is refused too.
     std::fs::remove_file(root.join("m.csv")).expect("rm");
     let msg = run(&mut p, &root, ColumnChoice::default())
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(msg.contains("through a symbolic link"), "{msg}");
     assert_eq!(snapshot(&p), before);
@@ -421,8 +419,7 @@ fn a_top_level_image_in_a_labeled_folder_is_refused() {
     std::fs::write(root.join("notes.txt"), "hello").expect("w");
     let (_d, mut p) = project(&[]);
     let msg = run(&mut p, &root, ColumnChoice::default())
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(msg.contains("\"stray.png\" sits at the top"), "{msg}");
     std::fs::remove_file(root.join("stray.png")).expect("rm");
@@ -443,9 +440,7 @@ fn a_cancelled_import_writes_nothing() {
         source: fixtures().join("digits/manifest.csv"),
         ..Default::default()
     };
-    let err = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(true))
-        .err()
-        .expect("cancelled");
+    let err = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(true)).expect_err("cancelled");
     assert!(matches!(err, Error::Cancelled));
     assert_eq!(snapshot(&p), before);
 }

@@ -163,7 +163,7 @@ pub fn validate(
                 done: (c * CHUNK) as u64,
                 total: n as u64,
             });
-            let results: Vec<Option<Result<(String, [u8; 32]), String>>> = chunk
+            let results: Vec<Option<MediaCheck>> = chunk
                 .par_iter()
                 .map(|p| {
                     p.as_deref()
@@ -247,8 +247,11 @@ fn abbreviate(names: &[&str]) -> String {
     }
 }
 
+/// A media path normalised relative to the root and its bytes' hash, or why it was refused.
+type MediaCheck = Result<(String, [u8; 32]), String>;
+
 /// Check one media path against the root and hash the file. Returns the normalised relative path.
-fn check_media(root: &Path, given: &str) -> Result<(String, [u8; 32]), String> {
+fn check_media(root: &Path, given: &str) -> MediaCheck {
     let p = Path::new(given);
     let abs: PathBuf = if p.is_absolute() {
         p.to_path_buf()

@@ -29,6 +29,14 @@ pub struct Project {
 /// SQL expression for "now" as RFC 3339 UTC with milliseconds.
 pub(crate) const NOW_SQL: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Project {
     /// Create a project in `dir` (created if missing) with an optional label schema.
     /// An empty schema means "take it from the first import".

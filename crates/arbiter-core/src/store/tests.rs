@@ -121,7 +121,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
             .expect("bump");
     }
     let before = std::fs::read(&db).expect("read");
-    let err = Project::open(dir.path()).err().expect("must refuse");
+    let err = Project::open(dir.path()).expect_err("must refuse");
     let msg = err.to_string();
     assert!(matches!(err, Error::NewerSchema { .. }), "{msg}");
     assert!(
@@ -138,7 +138,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
 #[test]
 fn opening_a_folder_without_a_project_says_how_to_create_one() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = Project::open(dir.path()).err().expect("no project");
+    let err = Project::open(dir.path()).expect_err("no project");
     assert!(err.to_string().contains("arbiter init"), "{err}");
     assert!(!dir.path().join(DB_FILE).exists());
 }
@@ -157,8 +157,7 @@ fn creating_twice_is_refused_and_a_bad_schema_leaves_no_database() {
         None,
         &[LabelSpec::named("a"), LabelSpec::named("a")],
     )
-    .err()
-    .expect("dup");
+    .expect_err("dup");
     assert!(err.to_string().contains("listed twice"), "{err}");
     assert!(!other.join(DB_FILE).exists());
 }

@@ -1,0 +1,25 @@
+//! Tauri's build step. Every app command is listed here, which makes Tauri generate an
+//! `allow-<command>` permission for it; `capabilities/main.json` grants exactly these.
+
+const COMMANDS: &[&str] = &[
+    "recent_projects",
+    "current_project",
+    "open_project",
+    "create_project",
+    "close_project",
+    "pick_folder",
+    "pick_file",
+    "list_datasets",
+    "label_counts",
+    "list_items",
+    "get_item",
+    "import_dataset",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

@@ -1,0 +1,357 @@
+//! The IPC boundary's types: what crosses between the Rust side and the web UI. Each is
+//! converted explicitly from core types and exported to TypeScript (`ui/src/bindings/`) with
+//! ts-rs; `bindings_are_current` fails when the committed files drift from these definitions.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use arbiter_core::{dataset, items, schema};
+
+/// The closed set of error codes the UI switches on (never on message text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NoProject,
+    NotFound,
+    InvalidInput,
+    NewerSchema,
+    ProjectLocked,
+    Io,
+    Cancelled,
+    Internal,
+}
+
+/// Every failed command rejects with this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        IpcError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<arbiter_core::Error> for IpcError {
+    fn from(e: arbiter_core::Error) -> Self {
+        use arbiter_core::error::ErrorCode as C;
+        let code = match e.code() {
+            C::NoProject => ErrorCode::NoProject,
+            C::NotFound => ErrorCode::NotFound,
+            C::InvalidInput => ErrorCode::InvalidInput,
+            C::NewerSchema => ErrorCode::NewerSchema,
+            C::Io => ErrorCode::Io,
+            C::Cancelled => ErrorCode::Cancelled,
+            C::Internal => ErrorCode::Internal,
+        };
+        IpcError::new(code, e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelInfo {
+    pub name: String,
+    pub hotkey: Option<String>,
+    pub color: String,
+    pub guideline: Option<String>,
+    #[ts(type = "number")]
+    pub position: i64,
+}
+
+impl From<schema::Label> for LabelInfo {
+    fn from(l: schema::Label) -> Self {
+        LabelInfo {
+            name: l.name,
+            hotkey: l.hotkey,
+            color: l.color,
+            guideline: l.guideline,
+            position: l.position,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectInfo {
+    pub path: String,
+    pub name: String,
+    pub labels: Vec<LabelInfo>,
+    #[ts(type = "number")]
+    pub datasets: u64,
+    #[ts(type = "number")]
+    pub items: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentProject {
+    pub path: String,
+    pub name: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    pub exists: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetVersionInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub version: i64,
+    pub content_hash: String,
+    #[ts(type = "number")]
+    pub items: i64,
+    #[ts(type = "number")]
+    pub labeled: i64,
+    pub created_at: String,
+    pub feature_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub source: String,
+    /// Newest first.
+    pub versions: Vec<DatasetVersionInfo>,
+}
+
+impl From<dataset::DatasetInfo> for DatasetInfo {
+    fn from(d: dataset::DatasetInfo) -> Self {
+        DatasetInfo {
+            id: d.id,
+            name: d.name,
+            source: d
+                .versions
+                .first()
+                .map(|v| v.source.clone())
+                .unwrap_or_default(),
+            versions: d
+                .versions
+                .into_iter()
+                .map(|v| DatasetVersionInfo {
+                    id: v.id,
+                    version: v.version,
+                    content_hash: v.content_hash,
+                    items: v.items,
+                    labeled: v.labeled,
+                    created_at: v.created_at,
+                    feature_names: v.feature_names,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemQuery {
+    #[ts(type = "number")]
+    pub version_id: i64,
+    #[ts(type = "number")]
+    pub offset: u64,
+    #[ts(type = "number")]
+    pub limit: u64,
+    /// `null` = all items, `""` = unlabeled only, else one given label.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemSummary {
+    #[ts(type = "number")]
+    pub rowid: i64,
+    pub id: String,
+    pub label: Option<String>,
+    pub has_media: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemPage {
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub offset: u64,
+    pub items: Vec<ItemSummary>,
+}
+
+impl From<items::ItemPage> for ItemPage {
+    fn from(p: items::ItemPage) -> Self {
+        ItemPage {
+            total: p.total,
+            offset: p.offset,
+            items: p
+                .items
+                .into_iter()
+                .map(|i| ItemSummary {
+                    rowid: i.rowid,
+                    id: i.id,
+                    label: i.label,
+                    has_media: i.path.is_some(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemDetail {
+    #[ts(type = "number")]
+    pub rowid: i64,
+    pub id: String,
+    pub label: Option<String>,
+    pub path: Option<String>,
+    pub abs_path: Option<String>,
+    /// The manifest's other columns.
+    #[ts(type = "Record<string, unknown>")]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub features: Vec<(String, Option<f64>)>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+impl From<items::ItemDetail> for ItemDetail {
+    fn from(d: items::ItemDetail) -> Self {
+        let dims = d
+            .abs_path
+            .as_deref()
+            .and_then(|p| arbiter_core::media::dimensions(std::path::Path::new(p)));
+        ItemDetail {
+            rowid: d.rowid,
+            id: d.id,
+            label: d.label,
+            path: d.path,
+            abs_path: d.abs_path,
+            metadata: d.metadata,
+            features: d.features,
+            width: dims.map(|d| d.0),
+            height: dims.map(|d| d.1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRequest {
+    pub source: String,
+    pub name: Option<String>,
+    pub id_col: Option<String>,
+    pub path_col: Option<String>,
+    pub label_col: Option<String>,
+    /// `null` = every numeric column.
+    pub features: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStage {
+    Reading,
+    Validating,
+    Hashing,
+    Writing,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgress {
+    pub stage: ImportStage,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+impl From<dataset::ImportProgress> for ImportProgress {
+    fn from(p: dataset::ImportProgress) -> Self {
+        use dataset::ImportStage as S;
+        let stage = match p.stage {
+            S::Reading => ImportStage::Reading,
+            S::Validating => ImportStage::Validating,
+            S::Hashing => ImportStage::Hashing,
+            S::Writing => ImportStage::Writing,
+            S::Done => ImportStage::Done,
+        };
+        ImportProgress {
+            stage,
+            done: p.done,
+            total: p.total,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    pub dataset: String,
+    #[ts(type = "number")]
+    pub version: i64,
+    #[ts(type = "number")]
+    pub items: u64,
+    #[ts(type = "number")]
+    pub labeled: u64,
+    pub warnings: Vec<String>,
+    pub unchanged: bool,
+}
+
+impl From<dataset::ImportSummary> for ImportSummary {
+    fn from(s: dataset::ImportSummary) -> Self {
+        ImportSummary {
+            dataset: s.dataset,
+            version: s.version,
+            items: s.items,
+            labeled: s.labeled,
+            warnings: s.warnings,
+            unchanged: s.unchanged,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelCount {
+    pub label: Option<String>,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// Render every IPC type as ts-rs would write it: `(file name, contents)`.
+pub fn typescript_bindings() -> Vec<(String, String)> {
+    fn one<T: TS + 'static>(out: &mut Vec<(String, String)>) {
+        let cfg = ts_rs::Config::new().with_large_int("number");
+        let path = T::output_path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = T::export_to_string(&cfg).unwrap_or_else(|e| format!("// export failed: {e}"));
+        out.push((path, text));
+    }
+    let mut out = Vec::new();
+    one::<ErrorCode>(&mut out);
+    one::<IpcError>(&mut out);
+    one::<LabelInfo>(&mut out);
+    one::<ProjectInfo>(&mut out);
+    one::<RecentProject>(&mut out);
+    one::<DatasetVersionInfo>(&mut out);
+    one::<DatasetInfo>(&mut out);
+    one::<ItemQuery>(&mut out);
+    one::<ItemSummary>(&mut out);
+    one::<ItemPage>(&mut out);
+    one::<ItemDetail>(&mut out);
+    one::<ImportRequest>(&mut out);
+    one::<ImportStage>(&mut out);
+    one::<ImportProgress>(&mut out);
+    one::<ImportSummary>(&mut out);
+    one::<LabelCount>(&mut out);
+    out
+}

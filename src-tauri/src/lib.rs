@@ -1,0 +1,222 @@
+//! Arbiter's desktop app (Tauri 2). Commands are thin wrappers over [`state::AppState`], which
+//! calls arbiter-core; images reach the webview only through the `thumb://` and `media://`
+//! protocols, which serve items of the open project and nothing else.
+
+pub mod dto;
+pub mod state;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use tauri::http::{Response, StatusCode};
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
+
+use dto::*;
+use state::AppState;
+
+type Res<T> = Result<T, IpcError>;
+
+#[tauri::command]
+fn recent_projects(state: State<'_, AppState>) -> Vec<RecentProject> {
+    state.recent()
+}
+
+#[tauri::command]
+fn current_project(state: State<'_, AppState>) -> Res<Option<ProjectInfo>> {
+    state.current()
+}
+
+#[tauri::command]
+fn open_project(state: State<'_, AppState>, path: String) -> Res<ProjectInfo> {
+    state.open(&PathBuf::from(path))
+}
+
+#[tauri::command]
+fn create_project(
+    state: State<'_, AppState>,
+    path: String,
+    labels: Vec<String>,
+) -> Res<ProjectInfo> {
+    state.create(&PathBuf::from(path), &labels)
+}
+
+#[tauri::command]
+fn close_project(state: State<'_, AppState>) {
+    state.close()
+}
+
+/// Run a native dialog (rfd, GTK on Linux) on the main thread and wait for the answer.
+async fn dialog(
+    app: tauri::AppHandle,
+    pick: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+) -> Res<Option<String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.run_on_main_thread(move || {
+        let _ = tx.send(pick());
+    })
+    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("cannot open a dialog: {e}")))?;
+    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(picked.map(|p| p.to_string_lossy().into_owned()))
+}
+
+#[tauri::command]
+async fn pick_folder(app: tauri::AppHandle, title: String) -> Res<Option<String>> {
+    dialog(app, move || {
+        rfd::FileDialog::new().set_title(&title).pick_folder()
+    })
+    .await
+}
+
+#[tauri::command]
+async fn pick_file(app: tauri::AppHandle, title: String) -> Res<Option<String>> {
+    dialog(app, move || {
+        rfd::FileDialog::new()
+            .set_title(&title)
+            .add_filter("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"])
+            .pick_file()
+    })
+    .await
+}
+
+#[tauri::command]
+fn list_datasets(state: State<'_, AppState>) -> Res<Vec<DatasetInfo>> {
+    state.datasets()
+}
+
+#[tauri::command]
+fn label_counts(state: State<'_, AppState>, version_id: i64) -> Res<Vec<LabelCount>> {
+    state.label_counts(version_id)
+}
+
+#[tauri::command]
+fn list_items(state: State<'_, AppState>, query: ItemQuery) -> Res<ItemPage> {
+    state.items(&query)
+}
+
+#[tauri::command]
+fn get_item(state: State<'_, AppState>, rowid: i64) -> Res<ItemDetail> {
+    state.item(rowid)
+}
+
+#[tauri::command]
+async fn import_dataset(
+    app: tauri::AppHandle,
+    request: ImportRequest,
+    on_progress: Channel<ImportProgress>,
+) -> Res<ImportSummary> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let mut last = std::time::Instant::now();
+        state.import(
+            &request,
+            &mut |p| {
+                // At most ~30 progress messages a second, plus every stage change.
+                if last.elapsed().as_millis() >= 33 || p.done == 0 || p.done == p.total {
+                    last = std::time::Instant::now();
+                    let _ = on_progress.send(p);
+                }
+            },
+            &AtomicBool::new(false),
+        )
+    })
+    .await
+    .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+/// Serve `thumb://localhost/<rowid>` and `media://localhost/<rowid>`.
+fn serve_image(app: &tauri::AppHandle, scheme: &str, uri_path: &str) -> Response<Vec<u8>> {
+    let reply = |status: StatusCode, mime: &str, body: Vec<u8>| {
+        Response::builder()
+            .status(status)
+            .header("Content-Type", mime)
+            .header("Cache-Control", "no-store")
+            .header("Access-Control-Allow-Origin", "*")
+            .body(body)
+            .unwrap_or_default()
+    };
+    let Ok(rowid) = uri_path.trim_matches('/').parse::<i64>() else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            b"expected /<rowid>".to_vec(),
+        );
+    };
+    match app.state::<AppState>().image(scheme, rowid) {
+        Ok(img) => reply(StatusCode::OK, img.mime, img.bytes),
+        Err(e) => {
+            let status = match e.code {
+                ErrorCode::NotFound | ErrorCode::NoProject => StatusCode::NOT_FOUND,
+                ErrorCode::Io => StatusCode::GONE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            reply(status, "text/plain", e.message.into_bytes())
+        }
+    }
+}
+
+/// `--project DIR` (or `ARBITER_PROJECT`) opens that project at start.
+fn startup_project() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--project" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.strip_prefix("--project=") {
+            return Some(PathBuf::from(v));
+        }
+    }
+    std::env::var_os("ARBITER_PROJECT").map(PathBuf::from)
+}
+
+pub fn run() {
+    let mut builder = tauri::Builder::default();
+    for scheme in ["thumb", "media"] {
+        builder = builder.register_asynchronous_uri_scheme_protocol(
+            scheme,
+            move |ctx, request, responder| {
+                let app = ctx.app_handle().clone();
+                let path = request.uri().path().to_string();
+                tauri::async_runtime::spawn_blocking(move || {
+                    responder.respond(serve_image(&app, scheme, &path))
+                });
+            },
+        );
+    }
+    let result = builder
+        .setup(|app| {
+            let config_dir = app
+                .path()
+                .app_config_dir()
+                .unwrap_or_else(|_| PathBuf::from(".arbiter-config"));
+            let state = AppState::new(config_dir);
+            if let Some(dir) = startup_project() {
+                if let Err(e) = state.open(&dir) {
+                    eprintln!("arbiter-app: cannot open {}: {}", dir.display(), e.message);
+                }
+            }
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            recent_projects,
+            current_project,
+            open_project,
+            create_project,
+            close_project,
+            pick_folder,
+            pick_file,
+            list_datasets,
+            label_counts,
+            list_items,
+            get_item,
+            import_dataset,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("arbiter-app: {e}");
+        std::process::exit(1);
+    }
+}

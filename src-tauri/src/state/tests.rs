@@ -1,0 +1,195 @@
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn app() -> (tempfile::TempDir, AppState) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = AppState::new(dir.path().join("config"));
+    (dir, state)
+}
+
+fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
+    let req = ImportRequest {
+        source: source.to_string_lossy().into_owned(),
+        name: Some("digits".into()),
+        id_col: Some(" ".into()),
+        path_col: None,
+        label_col: None,
+        features: Some(vec![]),
+    };
+    let mut stages = Vec::new();
+    let out = state.import(
+        &req,
+        &mut |p| stages.push(p.stage as u8),
+        &AtomicBool::new(false),
+    );
+    if out.is_ok() {
+        assert!(!stages.is_empty(), "progress must be reported");
+    }
+    out
+}
+
+#[test]
+fn bindings_are_current() {
+    // The committed TypeScript types must be exactly what ts-rs renders from dto.rs.
+    // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    let update = std::env::var_os("UPDATE_BINDINGS").is_some();
+    let mut stale = Vec::new();
+    for (file, text) in crate::dto::typescript_bindings() {
+        assert!(
+            !file.is_empty() && !text.contains("export failed"),
+            "{file}: {text}"
+        );
+        let path = dir.join(&file);
+        if update {
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            std::fs::write(&path, &text).expect("write binding");
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "TypeScript bindings differ from src-tauri/src/dto.rs: {stale:?}; run UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current"
+    );
+}
+
+#[test]
+fn without_a_project_commands_say_no_project() {
+    let (_d, s) = app();
+    assert!(s.current().expect("current").is_none());
+    let e = s.datasets().expect_err("no project");
+    assert_eq!(e.code, ErrorCode::NoProject);
+    assert_eq!(
+        s.image("thumb", 1).err().map(|e| e.code),
+        Some(ErrorCode::NoProject)
+    );
+}
+
+#[test]
+fn create_import_browse_and_serve_images() {
+    let (d, s) = app();
+    let proj = d.path().join("p");
+    let info = s.create(&proj, &[]).expect("create");
+    assert_eq!(info.datasets, 0);
+    let sum = import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    assert_eq!((sum.items, sum.labeled, sum.version), (1797, 1797, 1));
+    let ds = s.datasets().expect("datasets");
+    assert_eq!(ds.len(), 1);
+    let v = &ds[0].versions[0];
+    let counts = s.label_counts(v.id).expect("counts");
+    assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 1797);
+    let page = s
+        .items(&ItemQuery {
+            version_id: v.id,
+            offset: 10,
+            limit: 5,
+            label: None,
+        })
+        .expect("items");
+    assert_eq!(page.total, 1797);
+    assert_eq!(page.items[0].id, "digit_0010");
+    assert!(page.items.iter().all(|i| i.has_media));
+    let sevens = s
+        .items(&ItemQuery {
+            version_id: v.id,
+            offset: 0,
+            limit: 500,
+            label: Some("7".into()),
+        })
+        .expect("7");
+    assert!(sevens.items.iter().all(|i| i.label.as_deref() == Some("7")));
+    assert_eq!(sevens.total, 179);
+    let none = s
+        .items(&ItemQuery {
+            version_id: v.id,
+            offset: 0,
+            limit: 5,
+            label: Some(String::new()),
+        })
+        .expect("u");
+    assert_eq!(none.total, 0);
+
+    let detail = s.item(page.items[0].rowid).expect("detail");
+    assert_eq!((detail.width, detail.height), (Some(8), Some(8)));
+    assert_eq!(detail.label.as_deref(), Some("0"));
+
+    // The thumbnail is a PNG of the same 8×8 pixels (tiny images are not enlarged).
+    let thumb = s.image("thumb", page.items[0].rowid).expect("thumb");
+    assert_eq!(thumb.mime, "image/png");
+    let t = image::load_from_memory(&thumb.bytes)
+        .expect("decode thumb")
+        .to_luma8();
+    let orig = image::open(fixtures().join("digits/images/0/digit_0010.png"))
+        .expect("orig")
+        .to_luma8();
+    assert_eq!(t.dimensions(), (8, 8));
+    assert_eq!(t.as_raw(), orig.as_raw());
+    // Served again from the on-disk cache.
+    assert!(proj.join(".arbiter-cache/thumbs").is_dir());
+    assert_eq!(
+        s.image("thumb", page.items[0].rowid).expect("cached").bytes,
+        thumb.bytes
+    );
+    // The full image is the original file's bytes.
+    let full = s.image("media", page.items[0].rowid).expect("media");
+    assert_eq!(
+        full.bytes,
+        std::fs::read(fixtures().join("digits/images/0/digit_0010.png")).expect("read")
+    );
+    assert_eq!(
+        s.image("media", 999_999).err().map(|e| e.code),
+        Some(ErrorCode::NotFound)
+    );
+}
+
+#[test]
+fn bad_imports_reject_with_invalid_input_and_the_core_message() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &["cat".to_string()])
+        .expect("create");
+    let csv = d.path().join("bad.csv");
+    std::fs::write(&csv, "id,label\na,cat\na,cat\n").expect("w");
+    let e = import(&s, &csv).expect_err("refused");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(
+        e.message.contains("row 2 (line 3)") && e.message.contains("duplicate id"),
+        "{}",
+        e.message
+    );
+    assert!(s.datasets().expect("ds").is_empty());
+    let e = import(&s, Path::new("")).expect_err("empty source");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    // IpcError serialises as {code, message} with a snake_case code.
+    let json = serde_json::to_value(&e).expect("json");
+    assert_eq!(json["code"], "invalid_input");
+    assert!(json["message"].is_string());
+}
+
+#[test]
+fn recent_projects_are_remembered_most_recent_first() {
+    let (d, s) = app();
+    let a = d.path().join("a");
+    let b = d.path().join("b");
+    s.create(&a, &[]).expect("a");
+    s.create(&b, &[]).expect("b");
+    s.open(&a).expect("reopen a");
+    let names: Vec<String> = s.recent().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["a", "b"]);
+    std::fs::remove_file(b.join(arbiter_core::store::DB_FILE)).expect("rm");
+    let recent = s.recent();
+    assert!(recent[0].exists && !recent[1].exists);
+    assert!(
+        recent[0].opened_at.ends_with('Z') && recent[0].opened_at.len() == 20,
+        "{}",
+        recent[0].opened_at
+    );
+    let e = s.open(&b).expect_err("gone");
+    assert_eq!(e.code, ErrorCode::NoProject);
+}
