@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "list_items",
     "get_item",
     "import_dataset",
+    "cancel_import",
 ];
 
 fn main() {

@@ -6,7 +6,6 @@ pub mod dto;
 pub mod state;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use tauri::http::{Response, StatusCode};
 use tauri::ipc::Channel;
@@ -81,24 +80,34 @@ async fn pick_file(app: tauri::AppHandle, title: String) -> Res<Option<String>> 
     .await
 }
 
-#[tauri::command]
-fn list_datasets(state: State<'_, AppState>) -> Res<Vec<DatasetInfo>> {
-    state.datasets()
+/// Run `f` on the blocking pool: queries never run on the main (event-loop) thread.
+async fn blocking<T: Send + 'static>(
+    app: tauri::AppHandle,
+    f: impl FnOnce(&AppState) -> Res<T> + Send + 'static,
+) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
 }
 
 #[tauri::command]
-fn label_counts(state: State<'_, AppState>, version_id: i64) -> Res<Vec<LabelCount>> {
-    state.label_counts(version_id)
+async fn list_datasets(app: tauri::AppHandle) -> Res<Vec<DatasetInfo>> {
+    blocking(app, |s| s.datasets()).await
 }
 
 #[tauri::command]
-fn list_items(state: State<'_, AppState>, query: ItemQuery) -> Res<ItemPage> {
-    state.items(&query)
+async fn label_counts(app: tauri::AppHandle, version_id: i64) -> Res<Vec<LabelCount>> {
+    blocking(app, move |s| s.label_counts(version_id)).await
 }
 
 #[tauri::command]
-fn get_item(state: State<'_, AppState>, rowid: i64) -> Res<ItemDetail> {
-    state.item(rowid)
+async fn list_items(app: tauri::AppHandle, query: ItemQuery) -> Res<ItemPage> {
+    blocking(app, move |s| s.items(&query)).await
+}
+
+#[tauri::command]
+async fn get_item(app: tauri::AppHandle, rowid: i64) -> Res<ItemDetail> {
+    blocking(app, move |s| s.item(rowid)).await
 }
 
 #[tauri::command]
@@ -107,23 +116,23 @@ async fn import_dataset(
     request: ImportRequest,
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportSummary> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let mut last = std::time::Instant::now();
-        state.import(
-            &request,
-            &mut |p| {
-                // At most ~30 progress messages a second, plus every stage change.
-                if last.elapsed().as_millis() >= 33 || p.done == 0 || p.done == p.total {
-                    last = std::time::Instant::now();
-                    let _ = on_progress.send(p);
-                }
-            },
-            &AtomicBool::new(false),
-        )
+        state.import(&request, &mut |p| {
+            // At most ~30 progress messages a second, plus every stage change.
+            if last.elapsed().as_millis() >= 33 || p.done == 0 || p.done == p.total {
+                last = std::time::Instant::now();
+                let _ = on_progress.send(p);
+            }
+        })
     })
     .await
-    .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+/// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
+#[tauri::command]
+fn cancel_import(state: State<'_, AppState>) -> bool {
+    state.cancel_import()
 }
 
 /// Serve `thumb://localhost/<rowid>` and `media://localhost/<rowid>`.
@@ -213,6 +222,7 @@ pub fn run() {
             list_items,
             get_item,
             import_dataset,
+            cancel_import,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,8 +2,8 @@
 //! tested directly: the open project, the recent-projects list, image serving.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use arbiter_core::dataset::{self, ColumnChoice, ImportOptions};
 use arbiter_core::items::{self, LabelFilter};
@@ -18,6 +18,8 @@ pub struct AppState {
     project: Mutex<Option<Project>>,
     /// Where `recent.json` lives (the platform's config folder for the app).
     config_dir: PathBuf,
+    /// The running import's cancel flag, if one runs.
+    import_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 fn no_project() -> IpcError {
@@ -32,6 +34,7 @@ impl AppState {
         AppState {
             project: Mutex::new(None),
             config_dir,
+            import_cancel: Mutex::new(None),
         }
     }
 
@@ -176,8 +179,39 @@ impl AppState {
         Ok(detail.into())
     }
 
-    /// Import on a connection of its own, so browsing goes on while it runs.
+    /// Stop the running import, if any; returns whether one was running.
+    pub fn cancel_import(&self) -> bool {
+        let guard = self.import_cancel.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .map(|flag| flag.store(true, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Import on a connection of its own, so browsing goes on while it runs; one import at a
+    /// time, cancellable with [`AppState::cancel_import`].
     pub fn import(
+        &self,
+        req: &ImportRequest,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportSummary, IpcError> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut slot = self.import_cancel.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_some() {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "an import is already running; wait for it or cancel it",
+                ));
+            }
+            *slot = Some(cancel.clone());
+        }
+        let result = self.run_import(req, progress, &cancel);
+        *self.import_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result
+    }
+
+    fn run_import(
         &self,
         req: &ImportRequest,
         progress: &mut dyn FnMut(ImportProgress),

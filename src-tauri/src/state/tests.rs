@@ -1,5 +1,4 @@
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use super::*;
 
@@ -23,11 +22,7 @@ fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
         features: Some(vec![]),
     };
     let mut stages = Vec::new();
-    let out = state.import(
-        &req,
-        &mut |p| stages.push(p.stage as u8),
-        &AtomicBool::new(false),
-    );
+    let out = state.import(&req, &mut |p| stages.push(p.stage as u8));
     if out.is_ok() {
         assert!(!stages.is_empty(), "progress must be reported");
     }
@@ -170,6 +165,36 @@ fn bad_imports_reject_with_invalid_input_and_the_core_message() {
     let json = serde_json::to_value(&e).expect("json");
     assert_eq!(json["code"], "invalid_input");
     assert!(json["message"].is_string());
+}
+
+#[test]
+fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[]).expect("create");
+    assert!(!s.cancel_import(), "nothing runs yet");
+    let req = ImportRequest {
+        source: fixtures()
+            .join("digits/manifest.csv")
+            .to_string_lossy()
+            .into_owned(),
+        name: None,
+        id_col: None,
+        path_col: None,
+        label_col: None,
+        features: None,
+    };
+    // Cancel from the progress callback's first report, as the UI's button would mid-run.
+    let mut cancelled = false;
+    let out = s.import(&req, &mut |_| {
+        if !cancelled {
+            cancelled = s.cancel_import();
+        }
+    });
+    assert!(cancelled, "the running import must be cancellable");
+    assert_eq!(out.err().map(|e| e.code), Some(ErrorCode::Cancelled));
+    assert!(s.datasets().expect("ds").is_empty());
+    // The slot is free again: the next import runs.
+    assert_eq!(s.import(&req, &mut |_| {}).expect("import").items, 1797);
 }
 
 #[test]

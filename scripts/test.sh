@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what is missing, then run every check and test: formatting, lints, Rust unit,
+# integration and CLI end-to-end tests, the UI's type check and Vitest tests, and the desktop
+# end-to-end test (the real app under Xvfb through tauri-driver + WebKitWebDriver).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+./scripts/setup.sh
+
+step() { echo; echo "==> $*" >&2; }
+
+step "UI: type check, unit tests, production build"
+(cd ui && npm run --silent typecheck && npm test --silent && npm run --silent build)
+
+step "Rust: format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust: unit, integration and CLI end-to-end tests"
+cargo test --workspace --locked
+
+step "Desktop end-to-end test (Xvfb + tauri-driver + WebKitWebDriver)"
+cargo build --locked -p arbiter-cli -p arbiter-app
+(cd tests/e2e && npm test)

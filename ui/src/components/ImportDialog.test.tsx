@@ -1,0 +1,115 @@
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ImportProgress } from "../bindings/ImportProgress";
+import type { ImportRequest } from "../bindings/ImportRequest";
+
+const importDataset = vi.fn();
+const pickFile = vi.fn();
+const pickFolder = vi.fn();
+vi.mock("../ipc", () => ({
+  importDataset: (...a: unknown[]) => importDataset(...a),
+  pickFile: (...a: unknown[]) => pickFile(...a),
+  pickFolder: (...a: unknown[]) => pickFolder(...a),
+}));
+
+const { ImportDialog, buildImportRequest, EMPTY_IMPORT_FORM } = await import("./ImportDialog");
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+beforeEach(() => {
+  importDataset.mockReset();
+  pickFile.mockReset();
+  pickFolder.mockReset();
+});
+afterEach(cleanup);
+
+describe("buildImportRequest", () => {
+  it("maps blanks to null and splits features", () => {
+    expect(buildImportRequest({ ...EMPTY_IMPORT_FORM, source: " /d/x.csv " })).toEqual({
+      source: "/d/x.csv",
+      name: null,
+      idCol: null,
+      pathCol: null,
+      labelCol: null,
+      features: null,
+    });
+    expect(
+      buildImportRequest({
+        source: "/d",
+        name: "n",
+        idCol: "key",
+        pathCol: "file",
+        labelCol: "y",
+        features: "a, b,,c",
+      }),
+    ).toEqual({ source: "/d", name: "n", idCol: "key", pathCol: "file", labelCol: "y", features: ["a", "b", "c"] });
+  });
+});
+
+describe("ImportDialog", () => {
+  it("shows progress, then the backend error verbatim, keeping the form filled", async () => {
+    const d = deferred<unknown>();
+    let progress: ((p: ImportProgress) => void) | undefined;
+    importDataset.mockImplementation((_req: ImportRequest, cb: (p: ImportProgress) => void) => {
+      progress = cb;
+      return d.promise;
+    });
+    const onImported = vi.fn();
+    render(<ImportDialog onClose={() => {}} onImported={onImported} />);
+
+    const source = screen.getByTestId("import-source") as HTMLInputElement;
+    fireEvent.change(source, { target: { value: "/data/bad.csv" } });
+    fireEvent.change(screen.getByPlaceholderText("label"), { target: { value: "target" } });
+    fireEvent.click(screen.getByTestId("import-submit"));
+
+    expect(importDataset).toHaveBeenCalledTimes(1);
+    expect(importDataset.mock.calls[0]![0]).toMatchObject({ source: "/data/bad.csv", labelCol: "target" });
+    act(() => progress!({ stage: "hashing", done: 40, total: 100 }));
+    const bar = screen.getByTestId("import-progress");
+    expect(bar.textContent).toContain("Hashing");
+    expect(bar.textContent).toContain("40 / 100");
+    expect(bar.getAttribute("aria-valuenow")).toBe("40");
+
+    const message = 'label column "target" not found\navailable columns: id, y';
+    await act(async () => d.reject({ code: "invalid_input", message }));
+
+    expect(screen.getByTestId("import-error").textContent).toBe(message);
+    expect((screen.getByTestId("import-source") as HTMLInputElement).value).toBe("/data/bad.csv");
+    expect((screen.getByPlaceholderText("label") as HTMLInputElement).value).toBe("target");
+    expect(screen.getByTestId("import-dialog")).toBeTruthy();
+    expect(onImported).not.toHaveBeenCalled();
+    expect((screen.getByTestId("import-submit") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("reports success with the summary", async () => {
+    const summary = { dataset: "x", version: 2, items: 10, labeled: 5, warnings: [], unchanged: false };
+    importDataset.mockResolvedValue(summary);
+    const onImported = vi.fn();
+    render(<ImportDialog onClose={() => {}} onImported={onImported} />);
+    fireEvent.change(screen.getByTestId("import-source"), { target: { value: "/data/x.csv" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(onImported).toHaveBeenCalledWith(summary);
+  });
+
+  it("does not submit without a source and fills it from the file picker", async () => {
+    pickFile.mockResolvedValue("/picked/file.parquet");
+    render(<ImportDialog onClose={() => {}} onImported={() => {}} />);
+    expect((screen.getByTestId("import-submit") as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => {
+      fireEvent.click(screen.getByText("Choose file…"));
+    });
+    expect(pickFile).toHaveBeenCalled();
+    expect((screen.getByTestId("import-source") as HTMLInputElement).value).toBe("/picked/file.parquet");
+    expect((screen.getByTestId("import-submit") as HTMLButtonElement).disabled).toBe(false);
+  });
+});

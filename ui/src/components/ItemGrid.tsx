@@ -1,0 +1,283 @@
+import { useVirtualizer, type Range } from "@tanstack/react-virtual";
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from "react";
+import type { ItemSummary } from "../bindings/ItemSummary";
+import { useCacheVersion } from "../hooks";
+import { thumbUrl } from "../ipc";
+import {
+  GRID_GAP,
+  GRID_PADDING,
+  gridMetrics,
+  isNavKey,
+  itemRangeForRows,
+  moveIndex,
+  offsetToRevealRow,
+  rowCount,
+  scrollScale,
+  visibleRowIndexes,
+} from "../lib/gridLayout";
+import { FALLBACK_LABEL_COLOR } from "../lib/labels";
+import type { PageCache } from "../lib/pageCache";
+
+interface Props {
+  cache: PageCache<ItemSummary>;
+  thumbSize: number;
+  activeIndex: number;
+  labelColors: Map<string, string>;
+  onActivate: (index: number) => void;
+  onOpen: (index: number) => void;
+  /** Bump to move keyboard focus to the active cell (e.g. after the item view closes). */
+  focusToken?: number;
+}
+
+function indexFromEvent(target: EventTarget | null): number | null {
+  const el = (target as HTMLElement | null)?.closest?.("[data-index]") as HTMLElement | null;
+  if (!el) return null;
+  const i = Number(el.dataset.index);
+  return Number.isInteger(i) ? i : null;
+}
+
+export function ItemGrid({ cache, thumbSize, activeIndex, labelColors, onActivate, onOpen, focusToken }: Props) {
+  useCacheVersion(cache);
+  const total = cache.total ?? 0;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ width: 0, height: 0 });
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const update = () =>
+      setSize((prev) =>
+        prev.width === el.clientWidth && prev.height === el.clientHeight
+          ? prev
+          : { width: el.clientWidth, height: el.clientHeight },
+      );
+    update();
+    const ro = new ResizeObserver(update);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const { columns, rowHeight } = gridMetrics(size.width, thumbSize);
+  const rows = rowCount(total, columns);
+  const contentHeight = rows * rowHeight + 2 * GRID_PADDING;
+  // For huge grids the browser gets a shorter spacer and positions are mapped (factor > 1);
+  // the virtualiser then works on "compressed" rows whose physical size is rowHeight / factor.
+  const { factor } = scrollScale(contentHeight, size.height);
+  const rowsPerViewport = Math.ceil(size.height / rowHeight) + 1;
+  const [scrollTop, setScrollTop] = useState(0);
+
+  // Keep the first visible item in place when the layout changes (thumbnail size, window width),
+  // and re-read the physical scroll position when the scale factor changes.
+  const prevLayout = useRef({ columns, rowHeight, factor });
+  useLayoutEffect(() => {
+    const prev = prevLayout.current;
+    prevLayout.current = { columns, rowHeight, factor };
+    const el = scrollRef.current;
+    if (!el) return;
+    if ((prev.columns !== columns || prev.rowHeight !== rowHeight) && el.scrollTop > 0) {
+      const realTop = el.scrollTop * prev.factor;
+      const firstItem = Math.floor(Math.max(0, realTop - GRID_PADDING) / prev.rowHeight) * prev.columns;
+      el.scrollTop = (Math.floor(firstItem / columns) * rowHeight) / factor;
+    }
+    setScrollTop(el.scrollTop);
+  }, [columns, rowHeight, factor]);
+
+  const rangeExtractor = useCallback((r: Range) => visibleRowIndexes(r, rowsPerViewport), [rowsPerViewport]);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight / factor,
+    paddingStart: GRID_PADDING / factor,
+    paddingEnd: GRID_PADDING / factor + size.height * (1 - 1 / factor),
+    overscan: 2,
+    rangeExtractor,
+  });
+
+  useLayoutEffect(() => {
+    virtualizer.measure();
+  }, [virtualizer, rowHeight, factor]);
+
+  const vRows = virtualizer.getVirtualItems();
+  const firstRow = vRows.length ? vRows[0]!.index : 0;
+  const lastRow = vRows.length ? vRows[vRows.length - 1]!.index : -1;
+
+  // Fetch the pages of the visible rows (+ overscan) only.
+  useEffect(() => {
+    if (cache.total === null) return; // the first page (which tells the total) is on its way
+    const range = itemRangeForRows(firstRow, lastRow, columns, total);
+    if (range) cache.ensureRange(range[0], range[1]);
+  }, [cache, firstRow, lastRow, columns, total]);
+
+  // Keep the active item in view (keyboard navigation, item view prev/next, resizing).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || activeIndex < 0 || activeIndex >= total) return;
+    const row = Math.floor(activeIndex / columns);
+    const target = offsetToRevealRow(row, rowHeight, el.scrollTop * factor, el.clientHeight);
+    if (target !== null) el.scrollTop = target / factor;
+  }, [activeIndex, columns, rowHeight]);
+
+  // Move DOM focus to the active cell after keyboard navigation or on request.
+  const wantFocus = useRef(false);
+  const focusActiveCell = () => {
+    if (!wantFocus.current || activeIndex < 0) return;
+    const cell = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${activeIndex}"]`);
+    if (cell) {
+      cell.focus({ preventScroll: true });
+      wantFocus.current = false;
+    }
+  };
+  useLayoutEffect(() => {
+    if (focusToken) wantFocus.current = true;
+    focusActiveCell();
+  }, [focusToken]);
+  useLayoutEffect(focusActiveCell);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const from = indexFromEvent(e.target) ?? activeIndex;
+    if (isNavKey(e.key)) {
+      e.preventDefault();
+      const next = moveIndex(from, e.key, columns, total, Math.max(1, rowsPerViewport - 2));
+      if (next >= 0) {
+        wantFocus.current = true;
+        onActivate(next);
+      }
+    } else if ((e.key === "Enter" || e.key === " ") && from >= 0 && from < total) {
+      e.preventDefault();
+      onActivate(from);
+      onOpen(from);
+    }
+  };
+
+  const onClick = (e: MouseEvent<HTMLDivElement>) => {
+    const i = indexFromEvent(e.target);
+    if (i === null || i >= total || !cache.get(i)) return;
+    onActivate(i);
+    onOpen(i);
+  };
+
+  const physTop = factor > 1 ? scrollTop : 0;
+  const realOffset = physTop * factor;
+
+  return (
+    <div
+      ref={scrollRef}
+      className="grid-scroll"
+      data-testid="item-grid"
+      role="grid"
+      aria-rowcount={rows}
+      aria-colcount={columns}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      onClick={onClick}
+      onScroll={factor > 1 ? (e) => setScrollTop(e.currentTarget.scrollTop) : undefined}
+      style={{ ["--thumb" as string]: `${thumbSize}px` }}
+    >
+      <div className="grid-spacer" style={{ height: virtualizer.getTotalSize() }}>
+        {vRows.map((vr) => {
+          const top = physTop + GRID_PADDING + vr.index * rowHeight - realOffset;
+          const first = vr.index * columns;
+          const last = Math.min(total, first + columns);
+          const cells = [];
+          for (let i = first; i < last; i++) {
+            const item = cache.get(i);
+            cells.push(
+              <Cell
+                key={i}
+                index={i}
+                item={item}
+                active={i === activeIndex}
+                color={item?.label ? (labelColors.get(item.label) ?? FALLBACK_LABEL_COLOR) : null}
+              />,
+            );
+          }
+          return (
+            <div
+              key={vr.key}
+              className="grid-row"
+              role="row"
+              aria-rowindex={vr.index + 1}
+              style={{
+                top,
+                height: rowHeight - GRID_GAP,
+                gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+                columnGap: GRID_GAP,
+                left: GRID_PADDING,
+                right: GRID_PADDING,
+              }}
+            >
+              {cells}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+interface CellProps {
+  index: number;
+  item: ItemSummary | undefined;
+  active: boolean;
+  color: string | null;
+}
+
+const Cell = memo(function Cell({ index, item, active, color }: CellProps) {
+  if (!item) {
+    return (
+      <div className="cell placeholder" role="gridcell" aria-busy="true" data-index={index} tabIndex={-1}>
+        <div className="thumb" />
+        <div className="cell-caption">
+          <span className="skeleton" style={{ width: "70%" }} />
+          <span className="skeleton" style={{ width: "45%" }} />
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div
+      className={`cell${active ? " active" : ""}`}
+      role="gridcell"
+      aria-selected={active}
+      data-testid="grid-cell"
+      data-rowid={item.rowid}
+      data-id={item.id}
+      data-index={index}
+      tabIndex={active ? 0 : -1}
+      title={item.label ? `${item.id} — ${item.label}` : item.id}
+    >
+      <div className="thumb">
+        {item.hasMedia ? (
+          <img src={thumbUrl(item.rowid)} loading="lazy" decoding="async" alt="" draggable={false} />
+        ) : (
+          <span className="no-media">no image</span>
+        )}
+      </div>
+      <div className="cell-caption">
+        <span className="cell-id">
+          <span className="ltr">{item.id}</span>
+        </span>
+        {item.label ? (
+          <span className="cell-label">
+            <span className="dot" style={{ background: color ?? FALLBACK_LABEL_COLOR }} />
+            <span className="cell-label-text">{item.label}</span>
+          </span>
+        ) : (
+          <span className="cell-label unlabeled">
+            <span className="cell-label-text">unlabeled</span>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,327 @@
+import { useEffect, useRef, useState } from "react";
+import type { ItemDetail } from "../bindings/ItemDetail";
+import type { ItemSummary } from "../bindings/ItemSummary";
+import * as ipc from "../ipc";
+import { formatCount, formatJsonValue, formatNumber } from "../lib/format";
+import { codeTitle, normaliseError } from "../lib/ipcError";
+import { FALLBACK_LABEL_COLOR } from "../lib/labels";
+import type { PageCache } from "../lib/pageCache";
+import { formatZoom, type Size } from "../lib/zoom";
+import { useReportError } from "./ErrorBanner";
+import { useZoom } from "./useZoom";
+
+interface Props {
+  cache: PageCache<ItemSummary>;
+  index: number;
+  labelColors: Map<string, string>;
+  onNavigate: (index: number) => void;
+  onClose: () => void;
+}
+
+const FEATURE_PREVIEW = 200;
+
+function isTextInput(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+}
+
+export function ItemView({ cache, index, labelColors, onNavigate, onClose }: Props) {
+  const report = useReportError();
+  const total = cache.total ?? 0;
+  const [summary, setSummary] = useState<ItemSummary | null>(() => cache.get(index) ?? null);
+  const [detail, setDetail] = useState<ItemDetail | null>(null);
+  const [detailError, setDetailError] = useState<string | null>(null);
+  // Image state is tagged with the rowid it belongs to, so a late event of the previous image is ignored.
+  const [loaded, setLoaded] = useState<{ rowid: number; size: Size } | null>(null);
+  const [failedRowid, setFailedRowid] = useState<number | null>(null);
+  const [showAllFeatures, setShowAllFeatures] = useState(false);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<HTMLDivElement>(null);
+
+  // Resolve index -> summary (maybe fetching its page) -> detail.
+  useEffect(() => {
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const known = cache.get(index) ?? null;
+    setSummary(known);
+    setDetailError(null);
+    setShowAllFeatures(false);
+    setDetail((prev) => (prev && known && prev.rowid === known.rowid ? prev : null));
+    (async () => {
+      const s = known ?? (await cache.load(index)) ?? null;
+      if (cancelled) return;
+      if (!s) {
+        setDetailError("This item is no longer available.");
+        return;
+      }
+      setSummary(s);
+      // Small delay so that holding an arrow key does not queue a detail request per item.
+      await new Promise<void>((resolve) => (timer = setTimeout(resolve, known ? 60 : 0)));
+      if (cancelled) return;
+      const d = await ipc.getItem(s.rowid);
+      if (!cancelled) setDetail(d);
+    })().catch((err) => {
+      if (cancelled) return;
+      const e = normaliseError(err);
+      setDetailError(`${codeTitle(e.code)}: ${e.message}`);
+      if (e.code !== "not_found") report(e, "Loading item");
+    });
+    return () => {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [cache, index, report]);
+
+  const rowid = summary?.rowid ?? null;
+  const natural = loaded && loaded.rowid === rowid ? loaded.size : null;
+  const imageFailed = rowid !== null && failedRowid === rowid;
+  const zoom = useZoom(stageRef, natural);
+
+  useEffect(() => {
+    rootRef.current?.focus({ preventScroll: true });
+  }, []);
+
+  const canPrev = index > 0;
+  const canNext = index + 1 < total;
+
+  // Keyboard: Escape closes, Left/Right navigate, + - 0 1 zoom.
+  const keys = useRef({ onClose, onNavigate, index, canPrev, canNext, zoom });
+  keys.current = { onClose, onNavigate, index, canPrev, canNext, zoom };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTextInput(e.target)) return;
+      const k = keys.current;
+      switch (e.key) {
+        case "Escape":
+          k.onClose();
+          break;
+        case "ArrowLeft":
+          if (k.canPrev) k.onNavigate(k.index - 1);
+          break;
+        case "ArrowRight":
+          if (k.canNext) k.onNavigate(k.index + 1);
+          break;
+        case "+":
+        case "=":
+          k.zoom.zoomIn();
+          break;
+        case "-":
+        case "_":
+          k.zoom.zoomOut();
+          break;
+        case "0":
+          k.zoom.fit();
+          break;
+        case "1":
+          k.zoom.actualSize();
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const label = detail?.label ?? summary?.label ?? null;
+  const labelColor = label ? (labelColors.get(label) ?? FALLBACK_LABEL_COLOR) : null;
+  const width = detail?.width ?? natural?.width ?? null;
+  const height = detail?.height ?? natural?.height ?? null;
+  const hasMedia = summary?.hasMedia ?? false;
+  const { view } = zoom;
+  const metadata = detail ? Object.entries(detail.metadata ?? {}) : [];
+  const features = detail?.features ?? [];
+  const shownFeatures = showAllFeatures ? features : features.slice(0, FEATURE_PREVIEW);
+
+  return (
+    <div className="item-view" data-testid="item-view" role="dialog" aria-label="Item viewer" tabIndex={-1} ref={rootRef}>
+      <section className="viewer">
+        <div className="viewer-toolbar">
+          <div className="toolbar-group">
+            <button
+              type="button"
+              className="button ghost"
+              disabled={!canPrev}
+              onClick={() => onNavigate(index - 1)}
+              title="Previous item (←)"
+            >
+              ‹ Prev
+            </button>
+            <button
+              type="button"
+              className="button ghost"
+              disabled={!canNext}
+              onClick={() => onNavigate(index + 1)}
+              title="Next item (→)"
+            >
+              Next ›
+            </button>
+            <span className="viewer-position">
+              {formatCount(index + 1)} / {formatCount(total)}
+            </span>
+          </div>
+          <div className="toolbar-group zoom-group">
+            <button
+              type="button"
+              className="button ghost icon"
+              data-testid="zoom-out"
+              onClick={zoom.zoomOut}
+              disabled={!natural}
+              title="Zoom out (−)"
+              aria-label="Zoom out"
+            >
+              −
+            </button>
+            <span className="zoom-level" data-testid="zoom-level" aria-live="polite">
+              {natural ? formatZoom(view.scale) : "—"}
+            </span>
+            <button
+              type="button"
+              className="button ghost icon"
+              data-testid="zoom-in"
+              onClick={zoom.zoomIn}
+              disabled={!natural}
+              title="Zoom in (+)"
+              aria-label="Zoom in"
+            >
+              +
+            </button>
+            <button
+              type="button"
+              className={`button ghost${zoom.fitted ? " pressed" : ""}`}
+              data-testid="zoom-fit"
+              onClick={zoom.fit}
+              disabled={!natural}
+              title="Fit to view (0)"
+            >
+              Fit
+            </button>
+            <button
+              type="button"
+              className="button ghost"
+              onClick={zoom.actualSize}
+              disabled={!natural}
+              title="Actual size (1)"
+            >
+              1:1
+            </button>
+          </div>
+          <div className="toolbar-group">
+            <button type="button" className="button ghost" data-testid="item-close" onClick={onClose} title="Close (Esc)">
+              Close <kbd>Esc</kbd>
+            </button>
+          </div>
+        </div>
+        <div className={`stage${zoom.dragging ? " dragging" : ""}`} ref={stageRef}>
+          {rowid !== null && hasMedia && !imageFailed && (
+            <img
+              key={rowid}
+              className="stage-image"
+              data-testid="item-image"
+              src={ipc.mediaUrl(rowid)}
+              alt={summary?.id ?? ""}
+              draggable={false}
+              onLoad={(e) => {
+                const img = e.currentTarget;
+                setLoaded({ rowid, size: { width: img.naturalWidth || 1, height: img.naturalHeight || 1 } });
+              }}
+              onError={() => setFailedRowid(rowid)}
+              style={
+                natural
+                  ? {
+                      left: Math.round(view.x),
+                      top: Math.round(view.y),
+                      width: Math.max(1, Math.round(natural.width * view.scale)),
+                      height: Math.max(1, Math.round(natural.height * view.scale)),
+                    }
+                  : { visibility: "hidden" }
+              }
+            />
+          )}
+          {summary && !hasMedia && <div className="stage-note">This item has no image.</div>}
+          {imageFailed && <div className="stage-note">The image could not be loaded.</div>}
+          {!summary && !detailError && <div className="stage-note">Loading…</div>}
+        </div>
+      </section>
+
+      <aside className="item-info">
+        <header className="info-header">
+          <h2 className="item-id" data-testid="item-id" title={summary?.id}>
+            {summary?.id ?? "…"}
+          </h2>
+          <span className={`label-chip${label ? "" : " unlabeled"}`} data-testid="item-label" data-label={label ?? ""}>
+            {label && <span className="dot" style={{ background: labelColor ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />}
+            {label ?? "Unlabeled"}
+          </span>
+        </header>
+
+        {detailError && (
+          <div className="form-error" role="alert">
+            {detailError}
+          </div>
+        )}
+
+        <dl className="props">
+          <dt>Path</dt>
+          <dd className="mono break" title={detail?.absPath ?? undefined}>
+            {detail ? (detail.path ?? "—") : "…"}
+          </dd>
+          <dt>Size</dt>
+          <dd>{width !== null && height !== null ? `${width} × ${height} px` : "—"}</dd>
+          <dt>Row</dt>
+          <dd className="mono">{rowid ?? "…"}</dd>
+        </dl>
+
+        <h3 className="section-title">Metadata</h3>
+        <table className="kv-table" data-testid="item-metadata">
+          <tbody>
+            {metadata.map(([k, v]) => (
+              <tr key={k}>
+                <th scope="row" title={k}>
+                  {k}
+                </th>
+                <td title={formatJsonValue(v)}>{formatJsonValue(v)}</td>
+              </tr>
+            ))}
+            {detail && metadata.length === 0 && (
+              <tr>
+                <td colSpan={2} className="muted">
+                  No metadata columns.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+
+        <h3 className="section-title">
+          Features {detail && <span className="muted">({formatCount(features.length)})</span>}
+        </h3>
+        <table className="kv-table numeric" data-testid="item-features">
+          <tbody>
+            {shownFeatures.map(([name, value]) => (
+              <tr key={name}>
+                <th scope="row" title={name}>
+                  {name}
+                </th>
+                <td>{formatNumber(value)}</td>
+              </tr>
+            ))}
+            {detail && features.length === 0 && (
+              <tr>
+                <td colSpan={2} className="muted">
+                  No features.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {features.length > shownFeatures.length && (
+          <button type="button" className="button link" onClick={() => setShowAllFeatures(true)}>
+            Show all {formatCount(features.length)} features
+          </button>
+        )}
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import type { ItemSummary } from "./bindings/ItemSummary";
+import * as ipc from "./ipc";
+import { PageCache } from "./lib/pageCache";
+
+export const PAGE_SIZE = 256;
+/** 96 pages × 256 items ≈ 25k summaries kept in memory at most. */
+export const MAX_PAGES = 96;
+
+/**
+ * One page cache per (version, label filter). A new query gets a fresh cache (and the grid
+ * remounts); the old one is disposed so its late responses are ignored.
+ */
+export function useItemCache(
+  versionId: number | null,
+  label: string | null,
+  onError: (err: unknown) => void,
+): PageCache<ItemSummary> | null {
+  const [cache, setCache] = useState<PageCache<ItemSummary> | null>(null);
+  const [errorRef] = useState(() => ({ current: onError }));
+  errorRef.current = onError;
+
+  useEffect(() => {
+    if (versionId === null) {
+      setCache(null);
+      return;
+    }
+    const c = new PageCache<ItemSummary>({
+      pageSize: PAGE_SIZE,
+      maxPages: MAX_PAGES,
+      fetchPage: (offset, limit) => ipc.listItems({ versionId, offset, limit, label }),
+      onError: (err) => errorRef.current(err),
+    });
+    c.ensureRange(0, 0); // learn the total
+    setCache(c);
+    return () => c.dispose();
+  }, [versionId, label, errorRef]);
+
+  return cache;
+}
+
+/** Re-renders the caller whenever the cache changes; returns the cache's version. */
+export function useCacheVersion(cache: PageCache<ItemSummary> | null): number {
+  const subscribe = useCallback((listener: () => void) => (cache ? cache.subscribe(listener) : () => {}), [cache]);
+  const snapshot = useCallback(() => cache?.version ?? -1, [cache]);
+  return useSyncExternalStore(subscribe, snapshot);
+}
+
+export function usePersistentState<T>(key: string, initial: T): [T, (v: T) => void] {
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw === null ? initial : (JSON.parse(raw) as T);
+    } catch {
+      return initial;
+    }
+  });
+  const set = useCallback(
+    (v: T) => {
+      setValue(v);
+      try {
+        localStorage.setItem(key, JSON.stringify(v));
+      } catch {
+        /* storage unavailable */
+      }
+    },
+    [key],
+  );
+  return [value, set];
+}

@@ -1,0 +1,98 @@
+// The ONLY module that talks to the Tauri core API. Everything else imports these typed wrappers.
+import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import type { DatasetInfo } from "./bindings/DatasetInfo";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportRequest } from "./bindings/ImportRequest";
+import type { ImportSummary } from "./bindings/ImportSummary";
+import type { ItemDetail } from "./bindings/ItemDetail";
+import type { ItemPage } from "./bindings/ItemPage";
+import type { ItemQuery } from "./bindings/ItemQuery";
+import type { LabelCount } from "./bindings/LabelCount";
+import type { ProjectInfo } from "./bindings/ProjectInfo";
+import type { RecentProject } from "./bindings/RecentProject";
+import { normaliseError } from "./lib/ipcError";
+
+export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
+
+/** Invokes a command; every rejection is re-thrown as an `IpcError` (`{code, message}`). */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (err) {
+    throw normaliseError(err);
+  }
+}
+
+export function recentProjects(): Promise<RecentProject[]> {
+  return call("recent_projects");
+}
+
+export function currentProject(): Promise<ProjectInfo | null> {
+  return call("current_project");
+}
+
+export function openProject(path: string): Promise<ProjectInfo> {
+  return call("open_project", { path });
+}
+
+export function createProject(path: string, labels: string[]): Promise<ProjectInfo> {
+  return call("create_project", { path, labels });
+}
+
+/**
+ * Closes the open project (releases its lock). Not in docs/ipc-contract.md yet, but registered
+ * by src-tauri (`close_project`, returns nothing).
+ */
+export function closeProject(): Promise<void> {
+  return call("close_project");
+}
+
+/** Native folder dialog; `null` when cancelled. */
+export function pickFolder(title: string): Promise<string | null> {
+  return call("pick_folder", { title });
+}
+
+/** Native file dialog (.csv .parquet .jsonl .ndjson); `null` when cancelled. */
+export function pickFile(title: string): Promise<string | null> {
+  return call("pick_file", { title });
+}
+
+export function listDatasets(): Promise<DatasetInfo[]> {
+  return call("list_datasets");
+}
+
+export function labelCounts(versionId: number): Promise<LabelCount[]> {
+  return call("label_counts", { versionId });
+}
+
+export function listItems(query: ItemQuery): Promise<ItemPage> {
+  return call("list_items", { query });
+}
+
+export function getItem(rowid: number): Promise<ItemDetail> {
+  return call("get_item", { rowid });
+}
+
+export function importDataset(
+  request: ImportRequest,
+  onProgress: (progress: ImportProgress) => void,
+): Promise<ImportSummary> {
+  const channel = new Channel<ImportProgress>();
+  channel.onmessage = onProgress;
+  return call("import_dataset", { request, onProgress: channel });
+}
+
+/** Stop the running import (it then rejects with code `cancelled` and writes nothing). */
+export function cancelImport(): Promise<boolean> {
+  return call("cancel_import");
+}
+
+/** Thumbnail (PNG, max 128 px) served by the `thumb` URI scheme. */
+export function thumbUrl(rowid: number): string {
+  return convertFileSrc(String(rowid), "thumb");
+}
+
+/** Full image (re-encoded as PNG) served by the `media` URI scheme. */
+export function mediaUrl(rowid: number): string {
+  return convertFileSrc(String(rowid), "media");
+}
