@@ -14,6 +14,7 @@ for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need_apt+=(nodejs npm); fi
+if ! python3 -m pip --version >/dev/null 2>&1; then need_apt+=(python3-pip); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}" >&2
   $SUDO apt-get update -qq
@@ -33,6 +34,31 @@ for dir in ui tests/e2e; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# ONNX Runtime, from the official wheel on PyPI (ARBITER_ORT_PACKAGE=onnxruntime-gpu for CUDA).
+# Arbiter finds it here; ORT_DYLIB_PATH overrides.
+ORT_VERSION=1.31.1
+ORT_PACKAGE="${ARBITER_ORT_PACKAGE:-onnxruntime}"
+ort_dir="${XDG_DATA_HOME:-$HOME/.local/share}/arbiter/onnxruntime/$ORT_VERSION"
+if [ ! -f "$ort_dir/libonnxruntime.so.$ORT_VERSION" ] || [ "$ORT_PACKAGE" != "$(cat "$ort_dir/PACKAGE" 2>/dev/null || echo onnxruntime)" ]; then
+  echo "setup: installing ONNX Runtime $ORT_VERSION ($ORT_PACKAGE wheel from PyPI) into $ort_dir" >&2
+  wheel_dir="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
+    --python-version 3.11 --implementation cp "$ORT_PACKAGE==$ORT_VERSION" -d "$wheel_dir"
+  mkdir -p "$ort_dir"
+  python3 - "$wheel_dir" "$ort_dir" <<'PY'
+import pathlib, sys, zipfile
+wheel = next(pathlib.Path(sys.argv[1]).glob("*.whl"))
+out = pathlib.Path(sys.argv[2])
+with zipfile.ZipFile(wheel) as z:
+    libs = [n for n in z.namelist() if n.startswith("onnxruntime/capi/lib") and ".so" in n]
+    for name in libs:
+        (out / pathlib.Path(name).name).write_bytes(z.read(name))
+print(f"setup: extracted {len(libs)} libraries from {wheel.name}", file=sys.stderr)
+PY
+  echo "$ORT_PACKAGE" > "$ort_dir/PACKAGE"
+  rm -rf "$wheel_dir"
+fi
 
 if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: cargo install tauri-driver" >&2

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidInput,
     NewerSchema,
     ProjectLocked,
+    /// The ONNX Runtime library is missing or cannot run the model as asked.
+    Runtime,
     Io,
     Cancelled,
     Internal,
@@ -47,6 +49,7 @@ impl From<arbiter_core::Error> for IpcError {
             C::NewerSchema => ErrorCode::NewerSchema,
             C::Io => ErrorCode::Io,
             C::Cancelled => ErrorCode::Cancelled,
+            C::Runtime => ErrorCode::Runtime,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())

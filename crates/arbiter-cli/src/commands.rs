@@ -9,7 +9,12 @@ use arbiter_core::items::{self, LabelFilter};
 use arbiter_core::{schema, Project};
 
 use crate::output::{bar, json, table};
-use crate::{Cli, Command, DatasetCommand, ImportArgs, InitArgs, ItemsArgs};
+use crate::{
+    Cli, Command, DatasetCommand, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand,
+    PredictArgs, PredictionsCommand,
+};
+use arbiter_core::model::{self, runtime::Device, AddOptions, Color, Layout, OutputKind};
+use arbiter_core::predict::{self, PredictOptions};
 
 pub fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
@@ -18,6 +23,23 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::List) => dataset_list(cli),
         Command::Items(a) => items_cmd(cli, a),
         Command::Labels => labels(cli),
+        Command::Model(ModelCommand::Add(a)) => model_add(cli, a),
+        Command::Model(ModelCommand::List) => model_list(cli),
+        Command::Predict(a) => predict_cmd(cli, a),
+        Command::Runs => runs(cli),
+        Command::Predictions(PredictionsCommand::Export(a)) => {
+            let p = open(cli)?;
+            let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
+            if cli.json {
+                return json(&serde_json::json!({ "run": a.run, "rows": rows, "out": a.out }));
+            }
+            println!(
+                "Wrote {rows} predictions of run {} to {}",
+                a.run,
+                a.out.display()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -219,5 +241,178 @@ fn labels(cli: &Cli) -> Result<()> {
         .map(|r| vec![r.code.clone(), r.description.clone()])
         .collect();
     table(&["reason", "description"], rows);
+    Ok(())
+}
+
+fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
+    let mut p = open(cli)?;
+    let opts = AddOptions {
+        file: a.file.clone(),
+        name: a.name.clone(),
+        labels_file: a.labels_file.clone(),
+        size: a.size.as_deref().map(model::parse_size).transpose()?,
+        layout: a.layout.as_deref().map(|l| {
+            if l == "nhwc" {
+                Layout::Nhwc
+            } else {
+                Layout::Nchw
+            }
+        }),
+        color: a.color.as_deref().map(|c| match c {
+            "bgr" => Color::Bgr,
+            "gray" => Color::Gray,
+            _ => Color::Rgb,
+        }),
+        scale: a.scale,
+        mean: a.mean.clone(),
+        std: a.std.clone(),
+        output: OutputKind::parse(&a.output)?,
+    };
+    let m = model::add(&mut p, &opts)?;
+    if cli.json {
+        return json(&serde_json::json!({
+            "model": m.name,
+            "version": m.version,
+            "sha256": m.sha256,
+            "kind": m.kind,
+            "inputs": m.inputs,
+            "outputs": m.outputs,
+            "classes": m.classes,
+            "classes_source": m.classes_source,
+            "preprocess": m.preprocess,
+            "output": m.output,
+        }));
+    }
+    println!(
+        "Registered {}@{} ({} model, sha256 {})",
+        m.name,
+        m.version,
+        m.kind,
+        &m.sha256[..16]
+    );
+    println!(
+        "  classes ({}, from {}): {}",
+        m.classes.len(),
+        m.classes_source.replace('_', " "),
+        m.classes.join(", ")
+    );
+    println!("  input: {}", serde_json::to_string(&m.preprocess)?);
+    println!("  output: {} ({:?})", m.output.name, m.output.kind);
+    Ok(())
+}
+
+fn model_list(cli: &Cli) -> Result<()> {
+    let p = open(cli)?;
+    let list = model::list(p.conn(), p.root())?;
+    if cli.json {
+        return json(&list);
+    }
+    if list.is_empty() {
+        println!("No models yet. Register one with `arbiter model add FILE.onnx`.");
+        return Ok(());
+    }
+    let rows = list
+        .iter()
+        .map(|m| {
+            vec![
+                m.name.clone(),
+                m.version.to_string(),
+                m.kind.clone(),
+                m.classes.len().to_string(),
+                format!("{:?}", m.output.kind).to_lowercase(),
+                m.sha256[..12].to_string(),
+                m.created_at.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "model", "version", "kind", "classes", "output", "sha256", "added",
+        ],
+        rows,
+    );
+    Ok(())
+}
+
+fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
+    let mut p = open(cli)?;
+    let opts = PredictOptions {
+        model: a.model.clone().unwrap_or_default(),
+        dataset: a.dataset.clone().unwrap_or_default(),
+        batch_size: a.batch_size,
+        device: Device::parse(&a.device)?,
+        resume: a.resume,
+    };
+    let pb = bar();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("predict [{bar:40}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let summary = predict::predict(
+        &mut p,
+        &opts,
+        &mut |pr| {
+            pb.set_length(pr.total);
+            pb.set_position(pr.done);
+            let eta = pr
+                .eta_seconds
+                .map(|s| format!(", ETA {s:.0} s"))
+                .unwrap_or_default();
+            pb.set_message(format!(
+                "{:.0} items/s{eta}, {} failed",
+                pr.items_per_second, pr.failed
+            ));
+        },
+        &std::sync::atomic::AtomicBool::new(false),
+    );
+    pb.finish_and_clear();
+    let summary = summary?;
+    if let Some(n) = &summary.notice {
+        eprintln!("notice: {n}");
+    }
+    if cli.json {
+        return json(&summary);
+    }
+    println!(
+        "Run {}: {} over {} — {} items ({} failed) in {:.2} s, {:.0} items/s on {}",
+        summary.run,
+        summary.model,
+        summary.dataset,
+        summary.items,
+        summary.failed,
+        summary.seconds,
+        summary.items_per_second,
+        summary.device
+    );
+    Ok(())
+}
+
+fn runs(cli: &Cli) -> Result<()> {
+    let p = open(cli)?;
+    let list = predict::runs(p.conn())?;
+    if cli.json {
+        return json(&list);
+    }
+    let rows = list
+        .iter()
+        .map(|r| {
+            vec![
+                r.run.to_string(),
+                r.model.clone(),
+                r.dataset.clone(),
+                r.status.clone(),
+                format!("{} ({} failed)", r.items, r.failed),
+                r.device.clone(),
+                format!("{:.2}", r.seconds),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "run", "model", "dataset", "status", "items", "provider", "seconds",
+        ],
+        rows,
+    );
     Ok(())
 }

@@ -38,6 +38,90 @@ pub enum Command {
     Items(ItemsArgs),
     /// Show the project's label schema and correction reasons.
     Labels,
+    /// Register and list ONNX models.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Run a model over a dataset version (batched, parallel decoding, resumable).
+    Predict(PredictArgs),
+    /// List inference runs.
+    Runs,
+    /// Export a run's predictions.
+    #[command(subcommand)]
+    Predictions(PredictionsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Copy an ONNX model into the project and record how to feed it.
+    Add(Box<ModelAddArgs>),
+    /// List registered models.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct ModelAddArgs {
+    /// The .onnx file.
+    pub file: PathBuf,
+    /// Model name (default: the file's stem); a known name with new content becomes a new version.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Class names in output order (one per line, or a JSON list) [default: the model's metadata, else the project's labels].
+    #[arg(long, value_name = "FILE")]
+    pub labels_file: Option<PathBuf>,
+    /// Input image size WIDTHxHEIGHT [default: from the input shape].
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+    /// Input layout [default: from the input shape].
+    #[arg(long, value_parser = ["nchw", "nhwc"])]
+    pub layout: Option<String>,
+    /// Colour order [default: gray for 1 channel, else rgb].
+    #[arg(long, value_parser = ["rgb", "bgr", "gray"])]
+    pub color: Option<String>,
+    /// Pixel scale before mean/std [default: 1/255 for float inputs].
+    #[arg(long)]
+    pub scale: Option<f32>,
+    /// Per-channel mean subtracted after scaling [default: 0].
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    pub mean: Option<Vec<f32>>,
+    /// Per-channel standard deviation divided by [default: 1].
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    pub std: Option<Vec<f32>>,
+    /// What the scores are [default: auto — probabilities after Softmax/classifier ops, else logits].
+    #[arg(long, default_value = "auto", value_parser = ["auto", "logits", "probabilities"])]
+    pub output: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// Model as NAME or NAME@VERSION.
+    #[arg(long, required_unless_present = "resume")]
+    pub model: Option<String>,
+    /// Dataset as NAME or NAME@VERSION.
+    #[arg(long, required_unless_present = "resume")]
+    pub dataset: Option<String>,
+    /// Items per inference batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// auto tries CUDA and falls back to CPU with a notice.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "cpu", "cuda"])]
+    pub device: String,
+    /// Continue an interrupted or cancelled run instead of starting a new one.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["model", "dataset"])]
+    pub resume: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PredictionsCommand {
+    /// Write item_id, predicted, confidence, p_<class>... (.csv, .parquet or .jsonl).
+    Export(PredictionsExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PredictionsExportArgs {
+    #[arg(long)]
+    pub run: i64,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]

@@ -97,6 +97,14 @@ pub enum Error {
 
     #[error("{path}: cannot decode image: {message}", path = .path.display())]
     Image { path: PathBuf, message: String },
+
+    /// The ONNX Runtime library is missing, of the wrong version, or cannot run as asked.
+    #[error("{0}")]
+    Runtime(String),
+
+    /// A model file that is not a usable ONNX model, or that this data cannot feed.
+    #[error("{path}: {message}", path = .path.display())]
+    Model { path: PathBuf, message: String },
 }
 
 /// A closed set of machine-readable codes for shells (IPC, exit codes, JSON errors).
@@ -108,6 +116,8 @@ pub enum ErrorCode {
     NewerSchema,
     Io,
     Cancelled,
+    /// ONNX Runtime missing or unusable.
+    Runtime,
     Internal,
 }
 
@@ -120,7 +130,9 @@ impl Error {
             | Error::InvalidSource { .. }
             | Error::InvalidArgument(_)
             | Error::Image { .. }
-            | Error::Read { .. } => ErrorCode::InvalidInput,
+            | Error::Read { .. }
+            | Error::Model { .. } => ErrorCode::InvalidInput,
+            Error::Runtime(_) => ErrorCode::Runtime,
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
             Error::Io { .. } => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,

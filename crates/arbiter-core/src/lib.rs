@@ -1,5 +1,6 @@
 //! Arbiter's headless engine. Everything the CLI and the desktop app do goes through this crate:
-//! the project store (SQLite), label schema, dataset import and queries, thumbnails.
+//! the project store (SQLite), label schema, dataset import and queries, thumbnails, the model
+//! registry and ONNX Runtime inference.
 //! It has no GUI, CLI or IPC dependency; shells adapt it.
 
 pub mod audit;
@@ -7,6 +8,8 @@ pub mod dataset;
 pub mod error;
 pub mod items;
 pub mod media;
+pub mod model;
+pub mod predict;
 pub mod schema;
 pub mod store;
 

@@ -15,7 +15,10 @@ pub const DB_FILE: &str = "arbiter.db";
 
 /// Forward-only migrations; migration `i` moves the schema from version `i` to `i + 1`.
 /// Never edit a released migration: append a new one.
-pub const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("0001_init.sql"),
+    include_str!("0002_models.sql"),
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,595 @@
+//! The model registry: `add` copies an ONNX file into the project (content-addressed by
+//! sha256), reads its inputs and outputs, works out its kind (image or tabular), preprocessing,
+//! output meaning and class names — every default overridable — and refuses what Arbiter cannot
+//! run, saying why.
+
+pub mod onnx_meta;
+pub mod preprocess;
+pub mod runtime;
+
+use std::path::{Path, PathBuf};
+
+use ort::value::{TensorElementType, ValueType};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::store::{Project, NOW_SQL};
+pub use preprocess::{Color, ImagePre, InputType, Layout};
+
+/// A graph input or output as the model declares it (`-1` = dynamic dimension).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TensorInfo {
+    pub name: String,
+    /// `float32`, `uint8`, `string`, …, or `sequence<map<string,float32>>`.
+    pub dtype: String,
+    pub shape: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// Raw scores: softmax is applied.
+    Logits,
+    /// Already probabilities.
+    Probabilities,
+    /// scikit-learn's ZipMap: a sequence of {class: probability} maps.
+    Zipmap,
+}
+
+impl OutputKind {
+    pub fn parse(s: &str) -> Result<Option<OutputKind>> {
+        match s {
+            "auto" => Ok(None),
+            "logits" => Ok(Some(OutputKind::Logits)),
+            "probabilities" | "probs" => Ok(Some(OutputKind::Probabilities)),
+            other => Err(Error::InvalidArgument(format!(
+                "--output {other:?}: use auto, logits or probabilities"
+            ))),
+        }
+    }
+}
+
+/// Which output carries the class scores and what they mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputSpec {
+    pub name: String,
+    pub kind: OutputKind,
+}
+
+/// How a dataset item becomes the model's input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Preprocess {
+    Image {
+        input: String,
+        #[serde(flatten)]
+        image: ImagePre,
+    },
+    Tabular {
+        input: String,
+        features: usize,
+    },
+}
+
+impl Preprocess {
+    pub fn input(&self) -> &str {
+        match self {
+            Preprocess::Image { input, .. } | Preprocess::Tabular { input, .. } => input,
+        }
+    }
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Preprocess::Image { .. } => "image",
+            Preprocess::Tabular { .. } => "tabular",
+        }
+    }
+}
+
+/// A registered model version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+    pub sha256: String,
+    /// The project's copy of the file.
+    pub file: PathBuf,
+    pub kind: String,
+    pub inputs: Vec<TensorInfo>,
+    pub outputs: Vec<TensorInfo>,
+    pub classes: Vec<String>,
+    pub classes_source: String,
+    pub preprocess: Preprocess,
+    pub output: OutputSpec,
+    pub created_at: String,
+}
+
+/// What the user gives `model add`; `None` = work it out from the model.
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    pub file: PathBuf,
+    pub name: Option<String>,
+    pub labels_file: Option<PathBuf>,
+    pub size: Option<(u32, u32)>,
+    pub layout: Option<Layout>,
+    pub color: Option<Color>,
+    pub scale: Option<f32>,
+    pub mean: Option<Vec<f32>>,
+    pub std: Option<Vec<f32>>,
+    pub output: Option<OutputKind>,
+}
+
+/// Parse `WxH`.
+pub fn parse_size(s: &str) -> Result<(u32, u32)> {
+    let bad = || Error::InvalidArgument(format!("--size {s:?}: use WIDTHxHEIGHT, e.g. 224x224"));
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if w == 0 || h == 0 {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
+
+fn element_name(t: TensorElementType) -> String {
+    match t {
+        TensorElementType::Float32 => "float32".into(),
+        TensorElementType::Float64 => "float64".into(),
+        TensorElementType::Uint8 => "uint8".into(),
+        TensorElementType::Int64 => "int64".into(),
+        TensorElementType::String => "string".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+fn describe(name: &str, t: &ValueType) -> TensorInfo {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => TensorInfo {
+            name: name.to_string(),
+            dtype: element_name(*ty),
+            shape: shape.iter().copied().collect(),
+        },
+        ValueType::Sequence(inner) => match inner.as_ref() {
+            ValueType::Map { key, value } => TensorInfo {
+                name: name.to_string(),
+                dtype: format!(
+                    "sequence<map<{},{}>>",
+                    element_name(*key),
+                    element_name(*value)
+                ),
+                shape: vec![-1],
+            },
+            other => TensorInfo {
+                name: name.to_string(),
+                dtype: format!("sequence<{other:?}>"),
+                shape: vec![-1],
+            },
+        },
+        other => TensorInfo {
+            name: name.to_string(),
+            dtype: format!("{other:?}"),
+            shape: vec![],
+        },
+    }
+}
+
+/// Register a model file. The same name and content returns the existing version; new content
+/// under a known name becomes the next version.
+pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
+    let path = &opts.file;
+    let model_err = |m: String| Error::Model {
+        path: path.clone(),
+        message: m,
+    };
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let meta = onnx_meta::parse(&bytes).ok_or_else(|| {
+        model_err("not an ONNX model: the file could not be decoded as an ONNX ModelProto with a graph. Export the model to ONNX (e.g. torch.onnx.export, skl2onnx, tf2onnx) and add the .onnx file".into())
+    })?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+
+    let built = runtime::session(path, runtime::Device::Cpu).map_err(|e| match e {
+        Error::Model { message, .. } => {
+            model_err(format!("ONNX Runtime cannot load this model: {message}"))
+        }
+        other => other,
+    })?;
+    let session = built.session;
+    let inputs: Vec<TensorInfo> = session
+        .inputs()
+        .iter()
+        .map(|i| describe(i.name(), i.dtype()))
+        .collect();
+    let outputs: Vec<TensorInfo> = session
+        .outputs()
+        .iter()
+        .map(|o| describe(o.name(), o.dtype()))
+        .collect();
+    drop(session);
+
+    let preprocess = plan_input(&inputs, opts).map_err(model_err)?;
+    let output = plan_output(&outputs, &meta, opts.output).map_err(model_err)?;
+    let n_classes = class_count(&outputs, &output, &meta);
+    let (classes, classes_source) =
+        class_names(project.conn(), opts, &meta, n_classes).map_err(model_err)?;
+    if let Some(n) = n_classes {
+        if n != classes.len() {
+            return Err(model_err(format!(
+                "the model outputs {n} classes but {} names {}: {}; give a labels file with exactly {n} names (--labels-file)",
+                classes_source.replace('_', " "),
+                classes.len(),
+                abbreviate(&classes)
+            )));
+        }
+    }
+
+    let name = match &opts.name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into()),
+    };
+    let conn = project.conn();
+    if let Some(existing) = conn
+        .query_row(
+            "SELECT id FROM models WHERE name = ?1 AND sha256 = ?2 ORDER BY version DESC LIMIT 1",
+            (&name, &sha256),
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        let info = get(conn, project.root(), existing)?;
+        if info.preprocess == preprocess && info.output == output && info.classes == classes {
+            return Ok(info);
+        }
+    }
+
+    // The file: content-addressed, written atomically.
+    let rel = format!("models/{sha256}.onnx");
+    let dest = project.root().join(&rel);
+    if !dest.is_file() {
+        let dir = project.root().join("models");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+    }
+    let tx = project.conn_mut().transaction()?;
+    let version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+        [&name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL})"
+        ),
+        rusqlite::params![
+            name,
+            version,
+            sha256,
+            rel,
+            preprocess.kind(),
+            to_json(&inputs),
+            to_json(&outputs),
+            to_json(&classes),
+            classes_source,
+            to_json(&preprocess),
+            to_json(&output),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "model.add",
+        &serde_json::json!({ "model": name, "version": version, "sha256": sha256, "source": path.to_string_lossy() }),
+    )?;
+    tx.commit()?;
+    get(project.conn(), project.root(), id)
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn abbreviate(names: &[String]) -> String {
+    if names.len() <= 12 {
+        names.join(", ")
+    } else {
+        format!("{}, …", names[..10].join(", "))
+    }
+}
+
+/// Work out how to feed the model's single input.
+fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<Preprocess, String> {
+    let [input] = inputs else {
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        return Err(format!(
+            "Arbiter feeds models with exactly one input; this one has {}: {}",
+            inputs.len(),
+            names.join(", ")
+        ));
+    };
+    let shape = &input.shape;
+    let dyn_or = |d: i64| (d > 0).then_some(d as u32);
+    match shape.len() {
+        2 => {
+            if input.dtype != "float32" {
+                return Err(format!("tabular input {:?} is {}; Arbiter feeds float32 feature rows", input.name, input.dtype));
+            }
+            if opts.size.is_some() || opts.layout.is_some() || opts.color.is_some() || opts.mean.is_some() || opts.std.is_some() || opts.scale.is_some() {
+                return Err("--size, --layout, --color, --scale, --mean and --std apply to image models; this model takes a feature row [N, F]".into());
+            }
+            let features = dyn_or(shape[1]).ok_or_else(|| format!("input {:?} has a dynamic feature count; Arbiter needs [N, F] with F fixed", input.name))?;
+            Ok(Preprocess::Tabular { input: input.name.clone(), features: features as usize })
+        }
+        4 => {
+            let dtype = match input.dtype.as_str() {
+                "float32" => InputType::Float32,
+                "uint8" => InputType::Uint8,
+                other => return Err(format!("image input {:?} is {other}; Arbiter feeds float32 or uint8 images", input.name)),
+            };
+            let is_ch = |d: i64| d == 1 || d == 3;
+            let layout = match opts.layout {
+                Some(l) => l,
+                None if is_ch(shape[1]) => Layout::Nchw,
+                None if is_ch(shape[3]) => Layout::Nhwc,
+                None => {
+                    return Err(format!(
+                        "cannot tell the layout of input {:?} {:?}: neither dimension 1 nor 3 is a channel count (1 or 3); pass --layout nchw|nhwc",
+                        input.name, shape
+                    ))
+                }
+            };
+            let (c, h, w) = match layout {
+                Layout::Nchw => (shape[1], shape[2], shape[3]),
+                Layout::Nhwc => (shape[3], shape[1], shape[2]),
+            };
+            let color = match (opts.color, c) {
+                (Some(Color::Gray), 1) | (None, 1) => Color::Gray,
+                (Some(col @ (Color::Rgb | Color::Bgr)), 3) => col,
+                (None, 3) => Color::Rgb,
+                (Some(col), c) if c <= 0 => col,
+                (None, c) if c <= 0 => {
+                    return Err(format!("input {:?} has a dynamic channel count; pass --color rgb|bgr|gray", input.name))
+                }
+                (Some(col), c) => {
+                    return Err(format!("--color {col:?} needs {} channel(s) but input {:?} has {c}", col.channels(), input.name).to_lowercase())
+                }
+                (None, c) => return Err(format!("input {:?} has {c} channels; Arbiter feeds 1 (grey) or 3 (RGB/BGR)", input.name)),
+            };
+            let (width, height) = match (opts.size, dyn_or(w), dyn_or(h)) {
+                (Some((sw, sh)), Some(mw), Some(mh)) if (sw, sh) != (mw, mh) => {
+                    return Err(format!("--size {sw}x{sh} cannot feed input {:?}, which is fixed at {mw}x{mh}", input.name))
+                }
+                (Some(s), _, _) => s,
+                (None, Some(mw), Some(mh)) => (mw, mh),
+                (None, _, _) => {
+                    return Err(format!("input {:?} {:?} has a dynamic image size; pass --size WIDTHxHEIGHT", input.name, shape))
+                }
+            };
+            let ch = color.channels();
+            let per_channel = |v: &Option<Vec<f32>>, default: f32, flag: &str| -> std::result::Result<Vec<f32>, String> {
+                match v {
+                    None => Ok(vec![default; ch]),
+                    Some(list) if list.len() == 1 => Ok(vec![list[0]; ch]),
+                    Some(list) if list.len() == ch => Ok(list.clone()),
+                    Some(list) => Err(format!("{flag} has {} values; give 1 or {ch} (one per channel)", list.len())),
+                }
+            };
+            if dtype == InputType::Uint8 && (opts.scale.is_some() || opts.mean.is_some() || opts.std.is_some()) {
+                return Err(format!("input {:?} is uint8: pixels are fed as bytes, so --scale, --mean and --std do not apply", input.name));
+            }
+            let std = per_channel(&opts.std, 1.0, "--std")?;
+            if std.contains(&0.0) {
+                return Err("--std must not contain 0".into());
+            }
+            let (scale, mean) = match dtype {
+                InputType::Float32 => (opts.scale.unwrap_or(1.0 / 255.0), per_channel(&opts.mean, 0.0, "--mean")?),
+                InputType::Uint8 => (1.0, vec![0.0; ch]),
+            };
+            Ok(Preprocess::Image {
+                input: input.name.clone(),
+                image: ImagePre { width, height, layout, color, dtype, scale, mean, std },
+            })
+        }
+        n => Err(format!(
+            "input {:?} has rank {n} {:?}; Arbiter feeds images [N, C, H, W] / [N, H, W, C] or feature rows [N, F]",
+            input.name, shape
+        )),
+    }
+}
+
+/// Ops after which an output holds probabilities.
+const PROBABILITY_OPS: &[&str] = &[
+    "Softmax",
+    "ZipMap",
+    "LinearClassifier",
+    "TreeEnsembleClassifier",
+    "TreeEnsemble",
+    "SVMClassifier",
+    "Normalizer",
+];
+
+fn plan_output(
+    outputs: &[TensorInfo],
+    meta: &onnx_meta::OnnxMeta,
+    declared: Option<OutputKind>,
+) -> std::result::Result<OutputSpec, String> {
+    if let Some(z) = outputs
+        .iter()
+        .find(|o| o.dtype.starts_with("sequence<map<"))
+    {
+        if !z.dtype.ends_with(",float32>>") {
+            return Err(format!(
+                "output {:?} is {}; Arbiter reads maps of float32 probabilities",
+                z.name, z.dtype
+            ));
+        }
+        return Ok(OutputSpec {
+            name: z.name.clone(),
+            kind: OutputKind::Zipmap,
+        });
+    }
+    let candidates: Vec<&TensorInfo> = outputs
+        .iter()
+        .filter(|o| o.dtype == "float32" && o.shape.len() == 2)
+        .collect();
+    let chosen = candidates
+        .iter()
+        .find(|o| o.name.to_lowercase().contains("prob"))
+        .or(candidates.first())
+        .ok_or_else(|| {
+            let list: Vec<String> = outputs.iter().map(|o| format!("{} {} {:?}", o.name, o.dtype, o.shape)).collect();
+            format!("no output holds class scores [N, classes] as float32 (outputs: {}); Arbiter reads classifier outputs", list.join("; "))
+        })?;
+    let kind = declared.unwrap_or_else(|| {
+        let by_op = meta
+            .producer(&chosen.name)
+            .is_some_and(|op| PROBABILITY_OPS.contains(&op));
+        if by_op || chosen.name.to_lowercase().contains("prob") {
+            OutputKind::Probabilities
+        } else {
+            OutputKind::Logits
+        }
+    });
+    Ok(OutputSpec {
+        name: chosen.name.clone(),
+        kind,
+    })
+}
+
+fn class_count(
+    outputs: &[TensorInfo],
+    output: &OutputSpec,
+    meta: &onnx_meta::OnnxMeta,
+) -> Option<usize> {
+    match output.kind {
+        OutputKind::Zipmap => meta.graph_classes.as_ref().map(Vec::len),
+        _ => outputs
+            .iter()
+            .find(|o| o.name == output.name)
+            .and_then(|o| o.shape.get(1))
+            .and_then(|&d| (d > 0).then_some(d as usize)),
+    }
+}
+
+fn class_names(
+    conn: &Connection,
+    opts: &AddOptions,
+    meta: &onnx_meta::OnnxMeta,
+    n: Option<usize>,
+) -> std::result::Result<(Vec<String>, String), String> {
+    if let Some(file) = &opts.labels_file {
+        let specs = crate::schema::parse_labels_file(file).map_err(|e| e.to_string())?;
+        return Ok((
+            specs.into_iter().map(|s| s.name).collect(),
+            "labels_file".into(),
+        ));
+    }
+    if let Some(c) = meta.metadata_classes() {
+        return Ok((c, "model_metadata".into()));
+    }
+    if let Some(c) = &meta.graph_classes {
+        return Ok((c.clone(), "model_graph".into()));
+    }
+    let schema: Vec<String> = crate::schema::labels(conn)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    if schema.is_empty() {
+        return Err(format!(
+            "the model names no classes and the project has no label schema yet; pass --labels-file with {} class name(s), one per line, in output order",
+            n.map_or("its".to_string(), |n| n.to_string())
+        ));
+    }
+    Ok((schema, "project_schema".into()))
+}
+
+const MODEL_COLS: &str = "id, name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at";
+
+fn json_col<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    serde_json::from_str(&s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
+    let file: String = r.get(4)?;
+    Ok(ModelInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        version: r.get(2)?,
+        sha256: r.get(3)?,
+        file: root.join(file),
+        kind: r.get(5)?,
+        inputs: json_col(r, 6)?,
+        outputs: json_col(r, 7)?,
+        classes: json_col(r, 8)?,
+        classes_source: r.get(9)?,
+        preprocess: json_col(r, 10)?,
+        output: json_col(r, 11)?,
+        created_at: r.get(12)?,
+    })
+}
+
+/// One model version by id.
+pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
+    conn.query_row(
+        &format!("SELECT {MODEL_COLS} FROM models WHERE id = ?1"),
+        [id],
+        |r| from_row(root, r),
+    )
+    .optional()?
+    .ok_or(Error::NotFound {
+        what: "model",
+        name: id.to_string(),
+    })
+}
+
+/// Every model version, by name then newest first.
+pub fn list(conn: &Connection, root: &Path) -> Result<Vec<ModelInfo>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MODEL_COLS} FROM models ORDER BY name, version DESC"
+    ))?;
+    let rows = stmt.query_map([], |r| from_row(root, r))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `NAME` (latest version) or `NAME@N`.
+pub fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<ModelInfo> {
+    let (name, version) = match spec.rsplit_once('@') {
+        Some((n, v)) if v.parse::<i64>().is_ok() => (n, v.parse::<i64>().ok()),
+        _ => (spec, None),
+    };
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM models WHERE name = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version DESC LIMIT 1",
+            rusqlite::params![name, version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => get(conn, root, id),
+        None => Err(Error::NotFound {
+            what: "model",
+            name: format!("{spec} (see `arbiter model list`)"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

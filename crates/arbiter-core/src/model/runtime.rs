@@ -1,0 +1,198 @@
+//! Finding and loading the ONNX Runtime library (`load-dynamic`), and building sessions on the
+//! requested device with an honest record of the provider actually used.
+//!
+//! Lookup order: `ORT_DYLIB_PATH`; beside the executable; where `scripts/setup.sh` puts it
+//! (`$XDG_DATA_HOME/arbiter/onnxruntime/1.31.1/`, default `~/.local/share/...`).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ort::session::Session;
+
+use crate::error::{Error, Result};
+
+/// The ONNX Runtime version Arbiter is built and tested against (the `onnxruntime` wheel on PyPI).
+pub const ORT_VERSION: &str = "1.31.1";
+
+#[cfg(target_os = "linux")]
+const LIB_NAMES: &[&str] = &["libonnxruntime.so.1.31.1", "libonnxruntime.so"];
+#[cfg(target_os = "macos")]
+const LIB_NAMES: &[&str] = &["libonnxruntime.1.31.1.dylib", "libonnxruntime.dylib"];
+#[cfg(target_os = "windows")]
+const LIB_NAMES: &[&str] = &["onnxruntime.dll"];
+
+/// Where set-up installs the library.
+pub fn setup_dir() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data.join("arbiter/onnxruntime").join(ORT_VERSION))
+}
+
+/// Every place looked at, in order.
+pub fn candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+        return vec![PathBuf::from(p)];
+    }
+    let mut out = Vec::new();
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
+    if let Some(dir) = setup_dir() {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
+    out
+}
+
+fn missing_message(looked: &[PathBuf]) -> String {
+    let list: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "the ONNX Runtime {ORT_VERSION} library was not found (looked at: {}). Run ./scripts/setup.sh \
+         (it installs it from the onnxruntime=={ORT_VERSION} wheel on PyPI), or set ORT_DYLIB_PATH to a \
+         libonnxruntime {ORT_VERSION} file (onnxruntime-gpu=={ORT_VERSION} for CUDA)",
+        list.join(", ")
+    )
+}
+
+/// The loaded library: its path, version and the process-wide ONNX Runtime environment.
+pub struct Runtime {
+    pub path: PathBuf,
+    pub version: String,
+    env: ort::environment::Environment,
+}
+
+static LOADED: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+
+/// Load the library once per process.
+pub fn load() -> Result<&'static Runtime> {
+    LOADED
+        .get_or_init(|| {
+            let looked = candidates();
+            let Some(path) = looked.iter().find(|p| p.is_file()).cloned() else {
+                return Err(missing_message(&looked));
+            };
+            let cannot = |e: String| {
+                format!(
+                    "{}: cannot load ONNX Runtime: {e}. Arbiter needs ONNX Runtime {ORT_VERSION}: run ./scripts/setup.sh or point ORT_DYLIB_PATH at it",
+                    path.display()
+                )
+            };
+            let env = ort::init_from(&path)
+                .map_err(|e| cannot(e.to_string()))?
+                .with_name("arbiter")
+                .build()
+                .map_err(|e| cannot(e.to_string()))?;
+            Ok(Runtime { version: ort_version(), path, env })
+        })
+        .as_ref()
+        .map_err(|e| Error::Runtime(e.clone()))
+}
+
+fn ort_version() -> String {
+    // "ORT Build Info: git-branch=rel-1.31.1, ..." → 1.31.1
+    let info = ort::info();
+    info.split("rel-")
+        .nth(1)
+        .and_then(|s| s.split([',', ' ']).next())
+        .unwrap_or(ORT_VERSION)
+        .to_string()
+}
+
+/// The device a run asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+impl Device {
+    pub fn parse(s: &str) -> Result<Device> {
+        match s {
+            "auto" => Ok(Device::Auto),
+            "cpu" => Ok(Device::Cpu),
+            "cuda" | "gpu" => Ok(Device::Cuda),
+            other => Err(Error::InvalidArgument(format!(
+                "--device {other:?}: use auto, cpu or cuda"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Device::Auto => "auto",
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        }
+    }
+}
+
+/// A session and the provider it really runs on.
+pub struct Built {
+    pub session: Session,
+    pub provider: &'static str,
+    /// Why the requested device was not used, when it was not.
+    pub notice: Option<String>,
+}
+
+pub const CPU: &str = "CPUExecutionProvider";
+pub const CUDA: &str = "CUDAExecutionProvider";
+
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn cpu_session(rt: &Runtime, model: &Path) -> Result<Session> {
+    let bad = |e: String| Error::Model {
+        path: model.to_path_buf(),
+        message: e,
+    };
+    Session::builder(&rt.env)
+        .map_err(|e| bad(e.to_string()))?
+        .with_intra_threads(threads())
+        .map_err(|e| bad(e.to_string()))?
+        .commit_from_file(model)
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// Build a session for `model` on `device`. `Auto` tries CUDA and falls back to CPU with a notice;
+/// `Cuda` fails when CUDA cannot be used.
+pub fn session(model: &Path, device: Device) -> Result<Built> {
+    let rt = load()?;
+    if device == Device::Cpu {
+        return Ok(Built {
+            session: cpu_session(rt, model)?,
+            provider: CPU,
+            notice: None,
+        });
+    }
+    let cuda = ort::ep::CUDA::default().build().error_on_failure();
+    let attempt = Session::builder(&rt.env)
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            b.with_execution_providers([cuda])
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|mut b| b.commit_from_file(model).map_err(|e| e.to_string()));
+    match (attempt, device) {
+        (Ok(session), _) => Ok(Built { session, provider: CUDA, notice: None }),
+        (Err(e), Device::Cuda) => Err(Error::Runtime(format!(
+            "CUDA was requested but cannot be used: {e}. Install onnxruntime-gpu=={ORT_VERSION} with a working CUDA set-up, or use --device cpu"
+        ))),
+        (Err(e), _) => Ok(Built {
+            session: cpu_session(rt, model)?,
+            provider: CPU,
+            notice: Some(format!("CUDA is not available ({}); running on CPU", first_line(&e))),
+        }),
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim()
+}

@@ -1,0 +1,447 @@
+//! Model registry and inference against the committed fixture models, whose expected outputs
+//! were computed by Python onnxruntime 1.31.1 (`fixtures/generate.py`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::dataset::{self, ImportOptions};
+use crate::predict::{self, PredictOptions};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn project_with(source: &str) -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    let opts = ImportOptions {
+        source: fixtures().join(source),
+        name: Some("data".into()),
+        ..Default::default()
+    };
+    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
+    (dir, p)
+}
+
+fn add_model(p: &mut Project, file: &str) -> Result<ModelInfo> {
+    add(
+        p,
+        &AddOptions {
+            file: fixtures().join("models").join(file),
+            ..Default::default()
+        },
+    )
+}
+
+fn run(p: &mut Project, model: &str, device: Device, batch: usize) -> Result<predict::RunSummary> {
+    let opts = PredictOptions {
+        model: model.into(),
+        dataset: "data".into(),
+        batch_size: batch,
+        device,
+        resume: None,
+    };
+    predict::predict(p, &opts, &mut |_| {}, &AtomicBool::new(false))
+}
+
+use runtime::Device;
+
+/// Expected rows: item id → (predicted, probabilities) from the reference CSV.
+/// Item id → (predicted label, probabilities).
+type Reference = HashMap<String, (String, Vec<f64>)>;
+
+fn expected(stem: &str, logits: bool) -> (Vec<String>, Reference) {
+    let text = std::fs::read_to_string(fixtures().join(format!("models/expected/{stem}.csv")))
+        .expect("expected csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let classes = header[2..]
+        .iter()
+        .map(|h| h.trim_start_matches("p_").to_string())
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let mut v: Vec<f64> = f[2..].iter().map(|x| x.parse().expect("float")).collect();
+            if logits {
+                let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let e: Vec<f64> = v.iter().map(|x| (x - m).exp()).collect();
+                let s: f64 = e.iter().sum();
+                v = e.into_iter().map(|x| x / s).collect();
+            }
+            (f[0].to_string(), (f[1].to_string(), v))
+        })
+        .collect();
+    (classes, rows)
+}
+
+/// Register, predict on CPU and compare every probability with Python onnxruntime's to 1e-5.
+fn check(source: &str, file: &str, logits: bool, batch: usize) {
+    let (_d, mut p) = project_with(source);
+    let m = add_model(&mut p, file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let summary =
+        run(&mut p, &m.name, Device::Cpu, batch).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert_eq!(summary.failed, 0, "{file}");
+    assert_eq!(summary.device, runtime::CPU);
+    let stem = file.trim_end_matches(".onnx");
+    let (classes, want) = expected(stem, logits);
+    let (got_classes, preds) =
+        predict::predictions(p.conn(), p.root(), summary.run).expect("predictions");
+    assert_eq!(got_classes, classes, "{file}: class order");
+    assert_eq!(preds.len(), want.len(), "{file}: one prediction per item");
+    let mut worst = 0f64;
+    for pr in &preds {
+        let (label, probs) = &want[&pr.ext_id];
+        assert_eq!(
+            pr.predicted.as_deref(),
+            Some(label.as_str()),
+            "{file} {}",
+            pr.ext_id
+        );
+        assert_eq!(pr.probabilities.len(), probs.len());
+        for (g, w) in pr.probabilities.iter().zip(probs) {
+            worst = worst.max((*g as f64 - w).abs());
+        }
+        let max = pr
+            .probabilities
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        assert_eq!(pr.confidence, Some(max));
+    }
+    assert!(worst <= 1e-5, "{file}: max |Δp| = {worst:e} exceeds 1e-5");
+}
+
+#[test]
+fn digits_conv_net_with_logits_output_matches_onnxruntime() {
+    check("digits/manifest.csv", "digits_logits.onnx", true, 64);
+}
+
+#[test]
+fn uint8_nhwc_softmax_model_matches_onnxruntime() {
+    check(
+        "digits/manifest.csv",
+        "digits_softmax_nhwc_u8.onnx",
+        false,
+        100,
+    );
+}
+
+#[test]
+fn resized_rgb_input_matches_onnxruntime() {
+    check("digits/manifest.csv", "digits_rgb_64.onnx", true, 32);
+}
+
+#[test]
+fn sklearn_pipeline_with_zipmap_matches_onnxruntime() {
+    check(
+        "tabular/breast_cancer.csv",
+        "breast_cancer_pipeline.onnx",
+        false,
+        50,
+    );
+}
+
+#[test]
+fn tree_ensemble_with_tensor_output_matches_onnxruntime() {
+    check("tabular/wine.csv", "wine_forest.onnx", false, 7);
+}
+
+#[test]
+fn bilinear_resize_and_rgb_conversion_match_the_reference_input() {
+    // fixtures/models/expected/digits_rgb_64_input.csv: the exact input tensor for one item.
+    let text = std::fs::read_to_string(fixtures().join("models/expected/digits_rgb_64_input.csv"))
+        .expect("csv");
+    let mut lines = text.lines();
+    lines.next();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let id = rows[0][0];
+    let pre = ImagePre {
+        width: 64,
+        height: 64,
+        layout: Layout::Nchw,
+        color: Color::Rgb,
+        dtype: InputType::Float32,
+        scale: 1.0 / 255.0,
+        mean: vec![0.0; 3],
+        std: vec![1.0; 3],
+    };
+    let n: usize = id.trim_start_matches("digit_").parse().expect("index");
+    let png = fixtures().join(format!("digits/images/{}/{id}.png", digit_label(n)));
+    let preprocess::Sample::F32(got) = preprocess::image_sample(&png, &pre).expect("sample") else {
+        panic!("f32")
+    };
+    let mut worst = 0f64;
+    for r in rows.iter().filter(|r| r[0] == id) {
+        let (c, y): (usize, usize) = (r[1].parse().expect("c"), r[2].parse().expect("y"));
+        for (x, v) in r[3..].iter().enumerate() {
+            let want: f64 = v.parse().expect("v");
+            worst = worst.max((got[c * 64 * 64 + y * 64 + x] as f64 - want).abs());
+        }
+    }
+    assert!(worst < 1e-6, "max |Δ| = {worst:e}");
+}
+
+fn digit_label(index: usize) -> String {
+    let text = std::fs::read_to_string(fixtures().join("digits/manifest.csv")).expect("manifest");
+    text.lines()
+        .nth(index + 1)
+        .and_then(|l| l.rsplit(',').next())
+        .expect("row")
+        .to_string()
+}
+
+#[test]
+fn auto_device_falls_back_to_cpu_with_a_notice_and_cuda_alone_is_refused() {
+    // These machines have no GPU and the CPU wheel has no CUDA provider.
+    let (_d, mut p) = project_with("tabular/wine.csv");
+    add_model(&mut p, "wine_forest.onnx").expect("add");
+    let s = run(&mut p, "wine_forest", Device::Auto, 64).expect("auto");
+    assert_eq!(s.device, runtime::CPU);
+    assert_eq!(s.requested_device, "auto");
+    let notice = s.notice.expect("a notice says why CUDA was not used");
+    assert!(
+        notice.contains("CUDA is not available") && notice.contains("running on CPU"),
+        "{notice}"
+    );
+    let stored: (String, Option<String>) = p
+        .conn()
+        .query_row(
+            "SELECT provider, notice FROM runs WHERE id = ?1",
+            [s.run],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("run row");
+    assert_eq!(stored.0, runtime::CPU);
+    assert_eq!(stored.1.as_deref(), Some(notice.as_str()));
+    let err = run(&mut p, "wine_forest", Device::Cuda, 64).expect_err("cuda only");
+    assert!(
+        err.to_string()
+            .contains("CUDA was requested but cannot be used"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_models_are_refused_saying_why() {
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    let msg = add_model(&mut p, "not_a_model.onnx")
+        .expect_err("not onnx")
+        .to_string();
+    assert!(
+        msg.contains("not_a_model.onnx") && msg.contains("not an ONNX model"),
+        "{msg}"
+    );
+    // A label file whose count differs from the model's outputs.
+    let labels = p.root().join("three.txt");
+    std::fs::write(&labels, "a\nb\nc\n").expect("w");
+    let opts = AddOptions {
+        file: fixtures().join("models/digits_logits.onnx"),
+        labels_file: Some(labels),
+        ..Default::default()
+    };
+    let msg = add(&mut p, &opts).expect_err("count").to_string();
+    assert!(
+        msg.contains("outputs 10 classes but labels file names 3"),
+        "{msg}"
+    );
+    // A size that cannot feed a fixed input.
+    let opts = AddOptions {
+        file: fixtures().join("models/digits_logits.onnx"),
+        size: Some((32, 32)),
+        ..Default::default()
+    };
+    let msg = add(&mut p, &opts).expect_err("size").to_string();
+    assert!(
+        msg.contains("--size 32x32 cannot feed input \"image\", which is fixed at 8x8"),
+        "{msg}"
+    );
+    // A tabular model over an image dataset: refused at predict, naming the counts.
+    add_model(&mut p, "wine_forest.onnx").expect("add wine");
+    let msg = run(&mut p, "wine_forest", Device::Cpu, 8)
+        .expect_err("feed")
+        .to_string();
+    assert!(
+        msg.contains("takes 13 features but this dataset version has 0"),
+        "{msg}"
+    );
+    let runs: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(runs, 0, "a refused run leaves no run behind");
+    let models: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM models", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(models, 1, "refused models are not registered");
+}
+
+#[test]
+fn a_corrupt_image_fails_that_item_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("img")).expect("mk");
+    let mut csv = String::from("id,path,label\n");
+    for i in 0..5 {
+        let src = fixtures().join(format!("digits/images/{i}/digit_000{i}.png"));
+        std::fs::copy(&src, data.join(format!("img/{i}.png"))).expect("cp");
+        csv.push_str(&format!("d{i},img/{i}.png,{i}\n"));
+    }
+    std::fs::write(
+        data.join("img/2.png"),
+        b"\x89PNG\r\n\x1a\nthis is not really a png",
+    )
+    .expect("corrupt");
+    std::fs::write(data.join("m.csv"), csv).expect("w");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    let opts = ImportOptions {
+        source: data.join("m.csv"),
+        name: Some("data".into()),
+        ..Default::default()
+    };
+    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
+    let labels = dir.path().join("labels.txt");
+    std::fs::write(
+        &labels,
+        (0..10)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .expect("w");
+    add(
+        &mut p,
+        &AddOptions {
+            file: fixtures().join("models/digits_logits.onnx"),
+            labels_file: Some(labels),
+            ..Default::default()
+        },
+    )
+    .expect("add");
+    let s = run(&mut p, "digits_logits", Device::Cpu, 2).expect("run goes on");
+    assert_eq!((s.items, s.failed, s.status.as_str()), (5, 1, "done"));
+    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let bad = preds.iter().find(|p| p.ext_id == "d2").expect("d2");
+    assert!(bad.predicted.is_none() && bad.probabilities.is_empty());
+    let reason = bad.error.as_deref().expect("reason stored");
+    assert!(
+        reason.contains("2.png") && reason.contains("cannot decode"),
+        "{reason}"
+    );
+    assert!(preds
+        .iter()
+        .filter(|p| p.ext_id != "d2")
+        .all(|p| p.predicted.is_some()));
+}
+
+#[test]
+fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    add_model(&mut p, "digits_logits.onnx").expect("add");
+    let plain = run(&mut p, "digits_logits", Device::Cpu, 100).expect("plain");
+    // Cancel after the third batch.
+    let cancel = AtomicBool::new(false);
+    let mut batches = 0;
+    let opts = PredictOptions {
+        model: "digits_logits".into(),
+        dataset: "data".into(),
+        batch_size: 100,
+        device: Device::Cpu,
+        resume: None,
+    };
+    let err = predict::predict(
+        &mut p,
+        &opts,
+        &mut |_| {
+            batches += 1;
+            if batches == 3 {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(err, Error::Cancelled));
+    let (id, status, done): (i64, String, i64) = p
+        .conn()
+        .query_row(
+            "SELECT id, status, items_done FROM runs ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("run");
+    assert_eq!((status.as_str(), done), ("cancelled", 300));
+    let resumed = predict::predict(
+        &mut p,
+        &PredictOptions {
+            resume: Some(id),
+            ..opts.clone()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("resume");
+    assert_eq!(
+        (resumed.run, resumed.items, resumed.status.as_str()),
+        (id, 1797, "done")
+    );
+    let (_, a) = predict::predictions(p.conn(), p.root(), plain.run).expect("a");
+    let (_, b) = predict::predictions(p.conn(), p.root(), id).expect("b");
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.ext_id, &x.predicted, &x.probabilities),
+            (&y.ext_id, &y.predicted, &y.probabilities)
+        );
+    }
+    // A plain predict always starts a new run; a finished run cannot be resumed.
+    let again = run(&mut p, "digits_logits", Device::Cpu, 100).expect("new run");
+    assert!(again.run > id);
+    let msg = predict::predict(
+        &mut p,
+        &PredictOptions {
+            resume: Some(id),
+            ..opts
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect_err("complete")
+    .to_string();
+    assert!(msg.contains("is complete"), "{msg}");
+}
+
+#[test]
+fn adding_the_same_model_twice_keeps_one_version_and_new_content_makes_another() {
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    let a = add_model(&mut p, "digits_logits.onnx").expect("a");
+    let b = add_model(&mut p, "digits_logits.onnx").expect("b");
+    assert_eq!((a.id, a.version), (b.id, b.version));
+    assert!(p.root().join(format!("models/{}.onnx", a.sha256)).is_file());
+    let other = AddOptions {
+        file: fixtures().join("models/digits_rgb_64.onnx"),
+        name: Some("digits_logits".into()),
+        ..Default::default()
+    };
+    let c = add(&mut p, &other).expect("c");
+    assert_eq!(c.version, 2);
+    assert_ne!(c.sha256, a.sha256);
+    assert_eq!(
+        resolve(p.conn(), p.root(), "digits_logits")
+            .expect("latest")
+            .version,
+        2
+    );
+    assert_eq!(
+        resolve(p.conn(), p.root(), "digits_logits@1")
+            .expect("v1")
+            .sha256,
+        a.sha256
+    );
+    // The sha256 is of the file's bytes.
+    let bytes = std::fs::read(fixtures().join("models/digits_logits.onnx")).expect("read");
+    assert_eq!(a.sha256, hex(&Sha256::digest(&bytes)));
+}

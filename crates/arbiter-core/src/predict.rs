@@ -1,0 +1,744 @@
+//! Inference runs: one model version over one dataset version. Images are decoded and
+//! preprocessed in parallel (rayon) on a producer thread and handed to inference through a
+//! bounded channel, so decoding overlaps the model; results are written in one transaction per
+//! batch together with the run's counters, so an interrupted run resumes where it stopped. A
+//! file that cannot be read fails that item (its reason is stored), not the run.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use ort::value::{DynMapValueType, Tensor};
+use rayon::prelude::*;
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::dataset::{self, VersionInfo};
+use crate::error::{Error, Result};
+use crate::model::preprocess::{self, Sample};
+use crate::model::runtime::{self, Device};
+use crate::model::{self, ModelInfo, OutputKind, Preprocess};
+use crate::store::{Project, NOW_SQL};
+
+/// Above this many classes a prediction keeps a sparse top-[`SPARSE_TOP_K`] instead of the
+/// dense vector (1,000 classes × 1,000,000 items would be 4 GB dense; sparse keeps 512 MB).
+pub const DENSE_MAX_CLASSES: usize = 256;
+pub const SPARSE_TOP_K: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct PredictOptions {
+    pub model: String,
+    pub dataset: String,
+    pub batch_size: usize,
+    pub device: Device,
+    /// Continue this run instead of starting a new one.
+    pub resume: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RunProgress {
+    pub run: i64,
+    pub done: u64,
+    pub failed: u64,
+    pub total: u64,
+    pub items_per_second: f64,
+    pub eta_seconds: Option<f64>,
+}
+
+/// What a run did, shaped as the CLI's JSON contract (`notice`, `status`, … added).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub run: i64,
+    pub items: u64,
+    pub failed: u64,
+    /// The execution provider actually used.
+    pub device: String,
+    pub requested_device: String,
+    pub notice: Option<String>,
+    pub seconds: f64,
+    pub items_per_second: f64,
+    pub model_seconds: f64,
+    pub status: String,
+    pub model: String,
+    pub dataset: String,
+}
+
+/// One item to predict.
+struct Job {
+    item: i64,
+    path: Option<PathBuf>,
+    features: Vec<f64>,
+}
+
+struct Batch {
+    items: Vec<i64>,
+    samples: Vec<std::result::Result<Sample, String>>,
+}
+
+/// Check that the model can be fed from this dataset version.
+pub fn check_feedable(model: &ModelInfo, version: &VersionInfo, conn: &Connection) -> Result<()> {
+    let bad = |m: String| Error::Model {
+        path: model.file.clone(),
+        message: m,
+    };
+    match &model.preprocess {
+        Preprocess::Tabular { features, .. } => {
+            if version.feature_names.len() != *features {
+                return Err(bad(format!(
+                    "model {:?} takes {features} features but this dataset version has {} ({}); import a manifest whose feature columns match, or name them with --features",
+                    model.name,
+                    version.feature_names.len(),
+                    if version.feature_names.is_empty() { "none".to_string() } else { version.feature_names.join(", ") }
+                )));
+            }
+        }
+        Preprocess::Image { .. } => {
+            let with_media: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM items WHERE version_id = ?1 AND path IS NOT NULL",
+                [version.id],
+                |r| r.get(0),
+            )?;
+            if with_media == 0 {
+                return Err(bad(format!(
+                    "model {:?} takes images but this dataset version has no media paths; import a manifest with a path column or an image folder",
+                    model.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run (or resume) inference. `progress` is called after every batch; `cancel` stops after the
+/// current batch, leaving a resumable run.
+pub fn predict(
+    project: &mut Project,
+    opts: &PredictOptions,
+    progress: &mut dyn FnMut(RunProgress),
+    cancel: &AtomicBool,
+) -> Result<RunSummary> {
+    let root = project.root().to_path_buf();
+    let conn = project.conn();
+    let (model, version, run) = match opts.resume {
+        Some(run) => {
+            let (model_id, version_id, status): (i64, i64, String) = conn
+                .query_row(
+                    "SELECT model_id, version_id, status FROM runs WHERE id = ?1",
+                    [run],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .ok_or(Error::NotFound {
+                    what: "run",
+                    name: run.to_string(),
+                })?;
+            if status == "done" {
+                return Err(Error::InvalidArgument(format!(
+                    "run {run} is complete; nothing to resume"
+                )));
+            }
+            (
+                model::get(conn, &root, model_id)?,
+                dataset::version(conn, version_id)?,
+                Some(run),
+            )
+        }
+        None => (
+            model::resolve(conn, &root, &opts.model)?,
+            dataset::resolve(conn, &opts.dataset)?,
+            None,
+        ),
+    };
+    check_feedable(&model, &version, conn)?;
+    let batch_size = opts.batch_size.clamp(1, 65_536);
+
+    let built = runtime::session(&model.file, opts.device)?;
+    let mut session = built.session;
+    let provider = built.provider;
+
+    let run = match run {
+        Some(run) => {
+            conn.execute(
+                "UPDATE runs SET status = 'running', provider = ?2, notice = ?3, device = ?4, batch_size = ?5 WHERE id = ?1",
+                rusqlite::params![run, provider, built.notice, opts.device.as_str(), batch_size as i64],
+            )?;
+            run
+        }
+        None => {
+            let tx = project.conn_mut().transaction()?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, started_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, {NOW_SQL})"
+                ),
+                rusqlite::params![model.id, version.id, opts.device.as_str(), provider, built.notice, batch_size as i64, version.items],
+            )?;
+            let run = tx.last_insert_rowid();
+            crate::audit::record(
+                &tx,
+                "arbiter",
+                "run.start",
+                &serde_json::json!({ "run": run, "model": model.name, "model_version": model.version, "sha256": model.sha256,
+                    "dataset": version.id, "device": opts.device.as_str(), "provider": provider }),
+            )?;
+            tx.commit()?;
+            run
+        }
+    };
+
+    // The items still to do, in source order.
+    let jobs: Vec<Job> = {
+        let conn = project.conn();
+        let mut stmt = conn.prepare(
+            "SELECT i.id, i.path, i.features FROM items i
+             WHERE i.version_id = ?1 AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ?2 AND p.item_id = i.id)
+             ORDER BY i.id",
+        )?;
+        let root = PathBuf::from(&version.root);
+        let rows = stmt.query_map([version.id, run], |r| {
+            let path: Option<String> = r.get(1)?;
+            let features: Option<Vec<u8>> = r.get(2)?;
+            Ok(Job {
+                item: r.get(0)?,
+                path: path.map(|p| root.join(p)),
+                features: crate::items::unpack_features(features.as_deref().unwrap_or_default()),
+            })
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let (mut done, mut failed): (i64, i64) = project.conn().query_row(
+        "SELECT items_done, items_failed FROM runs WHERE id = ?1",
+        [run],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let total = version.items as u64;
+
+    let started = Instant::now();
+    let mut model_seconds = 0f64;
+    let classes = model.classes.len();
+    let pre = model.preprocess.clone();
+    let feature_names = version.feature_names.clone();
+    let input_name = pre.input().to_string();
+    let output = model.output.clone();
+    let class_index: std::collections::HashMap<String, usize> = model
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), i))
+        .collect();
+
+    let (tx_batches, rx_batches) = crossbeam_channel::bounded::<Batch>(3);
+    let outcome: Result<bool> = std::thread::scope(|scope| {
+        let producer = scope.spawn(|| {
+            for chunk in jobs.chunks(batch_size) {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                let samples: Vec<_> = chunk
+                    .par_iter()
+                    .map(|job| match &pre {
+                        Preprocess::Image { image, .. } => match &job.path {
+                            Some(p) => preprocess::image_sample(p, image),
+                            None => Err("the item has no media path".to_string()),
+                        },
+                        Preprocess::Tabular { features, .. } => {
+                            preprocess::tabular_sample(&job.features, &feature_names, *features)
+                        }
+                    })
+                    .collect();
+                let batch = Batch {
+                    items: chunk.iter().map(|j| j.item).collect(),
+                    samples,
+                };
+                if tx_batches.send(batch).is_err() {
+                    break;
+                }
+            }
+            drop(tx_batches);
+        });
+
+        let mut result: Result<bool> = Ok(true);
+        for batch in rx_batches.iter() {
+            let ok: Vec<usize> = (0..batch.items.len())
+                .filter(|&i| batch.samples[i].is_ok())
+                .collect();
+            let mut probs: Vec<Vec<f32>> = Vec::new();
+            if !ok.is_empty() {
+                let t = Instant::now();
+                let ran = run_batch(
+                    &mut session,
+                    &input_name,
+                    &pre,
+                    &batch,
+                    &ok,
+                    &output,
+                    classes,
+                    &class_index,
+                );
+                model_seconds += t.elapsed().as_secs_f64();
+                match ran {
+                    Ok(p) => probs = p,
+                    Err(e) => {
+                        result = Err(Error::Model {
+                            path: model.file.clone(),
+                            message: format!("inference failed: {e}"),
+                        });
+                        break;
+                    }
+                }
+            }
+            // Write the batch and the run's counters in one transaction.
+            let write = (|| -> Result<()> {
+                let tx = project.conn_mut().transaction()?;
+                {
+                    let mut ins = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, probs, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?;
+                    let mut next_ok = 0;
+                    for (i, item) in batch.items.iter().enumerate() {
+                        match &batch.samples[i] {
+                            Ok(_) => {
+                                let p = &probs[next_ok];
+                                next_ok += 1;
+                                let (best, conf) = argmax(p);
+                                ins.execute(rusqlite::params![
+                                    run,
+                                    item,
+                                    best as i64,
+                                    conf as f64,
+                                    pack(p),
+                                    Option::<String>::None
+                                ])?;
+                                done += 1;
+                            }
+                            Err(reason) => {
+                                ins.execute(rusqlite::params![
+                                    run,
+                                    item,
+                                    Option::<i64>::None,
+                                    Option::<f64>::None,
+                                    Option::<Vec<u8>>::None,
+                                    reason
+                                ])?;
+                                done += 1;
+                                failed += 1;
+                            }
+                        }
+                    }
+                }
+                tx.execute(
+                    "UPDATE runs SET items_done = ?2, items_failed = ?3, model_seconds = model_seconds + ?4 WHERE id = ?1",
+                    rusqlite::params![run, done, failed, 0.0],
+                )?;
+                tx.commit()?;
+                Ok(())
+            })();
+            if let Err(e) = write {
+                result = Err(e);
+                break;
+            }
+            let secs = started.elapsed().as_secs_f64();
+            let this_session = done as f64 - (total as f64 - jobs.len() as f64);
+            let rate = if secs > 0.0 { this_session / secs } else { 0.0 };
+            progress(RunProgress {
+                run,
+                done: done as u64,
+                failed: failed as u64,
+                total,
+                items_per_second: rate,
+                eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
+            });
+            if cancel.load(Ordering::Relaxed) {
+                result = Ok(false);
+                break;
+            }
+        }
+        drop(rx_batches);
+        let _ = producer.join();
+        result
+    });
+
+    let seconds = started.elapsed().as_secs_f64();
+    let status = match &outcome {
+        Ok(true) if done as u64 >= total => "done",
+        Ok(_) => "cancelled",
+        Err(_) => "failed",
+    };
+    project.conn().execute(
+        &format!(
+            "UPDATE runs SET status = ?2, seconds = seconds + ?3, model_seconds = model_seconds + ?4,
+             finished_at = CASE WHEN ?2 = 'done' THEN {NOW_SQL} ELSE finished_at END WHERE id = ?1"
+        ),
+        rusqlite::params![run, status, seconds, model_seconds],
+    )?;
+    outcome?;
+    if status == "cancelled" {
+        return Err(Error::Cancelled);
+    }
+    run_summary(project.conn(), run, Some(built.notice.clone()).flatten())
+}
+
+fn argmax(p: &[f32]) -> (usize, f32) {
+    p.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| {
+            if v > bv {
+                (i, v)
+            } else {
+                (bi, bv)
+            }
+        })
+}
+
+/// Softmax in f64 for stability, returned as f32.
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let exps: Vec<f64> = logits.iter().map(|&x| (x as f64 - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| (e / sum) as f32).collect()
+}
+
+/// Pack a probability vector: dense f32 up to [`DENSE_MAX_CLASSES`], else sparse top-k
+/// (`u32` index, `f32` value) pairs sorted by index.
+pub fn pack(p: &[f32]) -> Vec<u8> {
+    if p.len() <= DENSE_MAX_CLASSES {
+        return p.iter().flat_map(|v| v.to_le_bytes()).collect();
+    }
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].partial_cmp(&p[a]).unwrap_or(std::cmp::Ordering::Equal));
+    idx.truncate(SPARSE_TOP_K);
+    idx.sort_unstable();
+    idx.iter()
+        .flat_map(|&i| {
+            (i as u32)
+                .to_le_bytes()
+                .into_iter()
+                .chain(p[i].to_le_bytes())
+        })
+        .collect()
+}
+
+/// Unpack to a dense vector of `classes` probabilities (classes outside a sparse top-k are 0).
+pub fn unpack(bytes: &[u8], classes: usize) -> Vec<f32> {
+    let le = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    if classes <= DENSE_MAX_CLASSES {
+        return bytes.chunks_exact(4).map(le).collect();
+    }
+    let mut out = vec![0f32; classes];
+    for pair in bytes.chunks_exact(8) {
+        let i = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]) as usize;
+        if i < classes {
+            out[i] = le(&pair[4..]);
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_batch(
+    session: &mut ort::session::Session,
+    input_name: &str,
+    pre: &Preprocess,
+    batch: &Batch,
+    ok: &[usize],
+    output: &model::OutputSpec,
+    classes: usize,
+    class_index: &std::collections::HashMap<String, usize>,
+) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let n = ok.len();
+    let shape: Vec<i64> = match pre {
+        Preprocess::Image { image, .. } => {
+            let (h, w, c) = (
+                image.height as i64,
+                image.width as i64,
+                image.color.channels() as i64,
+            );
+            match image.layout {
+                model::Layout::Nchw => vec![n as i64, c, h, w],
+                model::Layout::Nhwc => vec![n as i64, h, w, c],
+            }
+        }
+        Preprocess::Tabular { features, .. } => vec![n as i64, *features as i64],
+    };
+    let value: ort::value::DynValue = match &batch.samples[ok[0]] {
+        Ok(Sample::F32(_)) => {
+            let mut data = Vec::new();
+            for &i in ok {
+                if let Ok(Sample::F32(v)) = &batch.samples[i] {
+                    data.extend_from_slice(v);
+                }
+            }
+            Tensor::from_array((shape, data))
+                .map_err(|e| e.to_string())?
+                .into_dyn()
+        }
+        Ok(Sample::U8(_)) => {
+            let mut data = Vec::new();
+            for &i in ok {
+                if let Ok(Sample::U8(v)) = &batch.samples[i] {
+                    data.extend_from_slice(v);
+                }
+            }
+            Tensor::from_array((shape, data))
+                .map_err(|e| e.to_string())?
+                .into_dyn()
+        }
+        Err(e) => return Err(e.clone()),
+    };
+    let outputs = session
+        .run(ort::inputs![input_name => value])
+        .map_err(|e| e.to_string())?;
+    let out = outputs
+        .get(&output.name)
+        .ok_or_else(|| format!("the model produced no output {:?}", output.name))?;
+    let mut rows = Vec::with_capacity(n);
+    match output.kind {
+        OutputKind::Zipmap => {
+            let maps = out
+                .try_extract_sequence::<DynMapValueType>()
+                .map_err(|e| e.to_string())?;
+            for m in maps {
+                let mut p = vec![0f32; classes];
+                let pairs: Vec<(String, f32)> = match m.try_extract_key_values::<String, f32>() {
+                    Ok(kv) => kv,
+                    Err(_) => m
+                        .try_extract_key_values::<i64, f32>()
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                };
+                for (k, v) in pairs {
+                    let i = class_index.get(&k).ok_or_else(|| {
+                        format!("the model output class {k:?}, which is not among its classes")
+                    })?;
+                    p[*i] = v;
+                }
+                rows.push(p);
+            }
+        }
+        OutputKind::Logits | OutputKind::Probabilities => {
+            let (shape, data) = out.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+            let c = shape.get(1).copied().unwrap_or(0) as usize;
+            if c != classes {
+                return Err(format!(
+                    "output {:?} has {c} classes per row; the model was registered with {classes}",
+                    output.name
+                ));
+            }
+            for row in data.chunks_exact(c) {
+                rows.push(if output.kind == OutputKind::Logits {
+                    softmax(row)
+                } else {
+                    row.to_vec()
+                });
+            }
+        }
+    }
+    if rows.len() != n {
+        return Err(format!(
+            "the model returned {} rows for {n} inputs",
+            rows.len()
+        ));
+    }
+    Ok(rows)
+}
+
+/// A run's summary from the database.
+pub fn run_summary(conn: &Connection, run: i64, notice: Option<String>) -> Result<RunSummary> {
+    conn.query_row(
+        "SELECT r.id, r.items_done, r.items_failed, r.provider, r.device, r.notice, r.seconds, r.model_seconds, r.status,
+                m.name || '@' || m.version, d.name || '@' || v.version
+         FROM runs r JOIN models m ON m.id = r.model_id JOIN dataset_versions v ON v.id = r.version_id JOIN datasets d ON d.id = v.dataset_id
+         WHERE r.id = ?1",
+        [run],
+        |r| {
+            let items: i64 = r.get(1)?;
+            let seconds: f64 = r.get(6)?;
+            Ok(RunSummary {
+                run: r.get(0)?,
+                items: items as u64,
+                failed: r.get::<_, i64>(2)? as u64,
+                device: r.get(3)?,
+                requested_device: r.get(4)?,
+                notice: notice.clone().or(r.get(5)?),
+                seconds,
+                items_per_second: if seconds > 0.0 { items as f64 / seconds } else { 0.0 },
+                model_seconds: r.get(7)?,
+                status: r.get(8)?,
+                model: r.get(9)?,
+                dataset: r.get(10)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or(Error::NotFound { what: "run", name: run.to_string() })
+}
+
+/// Every run, newest first.
+pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM runs ORDER BY id DESC")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter()
+        .map(|id| run_summary(conn, id, None))
+        .collect()
+}
+
+/// One item's prediction in a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    pub item: i64,
+    pub ext_id: String,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+    pub probabilities: Vec<f32>,
+    pub error: Option<String>,
+}
+
+/// Every prediction of a run in item order, with the class names.
+pub fn predictions(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: i64,
+) -> Result<(Vec<String>, Vec<Prediction>)> {
+    let model_id: i64 = conn
+        .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "run",
+            name: format!("{run} (see `arbiter runs`)"),
+        })?;
+    let model = model::get(conn, root, model_id)?;
+    let classes = model.classes.clone();
+    let mut stmt = conn.prepare(
+        "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
+         FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1 ORDER BY p.item_id",
+    )?;
+    let rows = stmt.query_map([run], |r| {
+        let predicted: Option<i64> = r.get(2)?;
+        let probs: Option<Vec<u8>> = r.get(4)?;
+        Ok(Prediction {
+            item: r.get(0)?,
+            ext_id: r.get(1)?,
+            predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
+            confidence: r.get::<_, Option<f64>>(3)?.map(|c| c as f32),
+            probabilities: probs.map(|b| unpack(&b, classes.len())).unwrap_or_default(),
+            error: r.get(5)?,
+        })
+    })?;
+    let preds = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((model.classes, preds))
+}
+
+/// Write a run's predictions to `out`, format from the extension (.csv, .parquet, .jsonl):
+/// `item_id, predicted, confidence, p_<class>...`, one row per item in source order; failed
+/// items have empty predicted/confidence/probabilities. Written to a temporary file first.
+pub fn export(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: i64,
+    out: &std::path::Path,
+) -> Result<usize> {
+    use polars::prelude::*;
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !["csv", "parquet", "jsonl", "ndjson"].contains(&ext.as_str()) {
+        return Err(Error::InvalidArgument(format!(
+            "{}: use a .csv, .parquet or .jsonl file name",
+            out.display()
+        )));
+    }
+    let (classes, preds) = predictions(conn, root, run)?;
+    let mut columns: Vec<Column> = vec![
+        Column::new(
+            "item_id".into(),
+            preds.iter().map(|p| p.ext_id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "predicted".into(),
+            preds
+                .iter()
+                .map(|p| p.predicted.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "confidence".into(),
+            preds
+                .iter()
+                .map(|p| p.confidence.map(f64::from))
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    for (i, c) in classes.iter().enumerate() {
+        let values: Vec<Option<f64>> = preds
+            .iter()
+            .map(|p| p.probabilities.get(i).map(|v| f64::from(*v)))
+            .collect();
+        columns.push(Column::new(format!("p_{c}").into(), values));
+    }
+    let mut df = DataFrame::new(preds.len(), columns)
+        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    let tmp = out.with_extension(format!("{ext}.tmp"));
+    let mut write = || -> std::result::Result<(), String> {
+        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        match ext.as_str() {
+            "csv" => CsvWriter::new(file)
+                .finish(&mut df)
+                .map_err(|e| e.to_string()),
+            "parquet" => ParquetWriter::new(file)
+                .finish(&mut df)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            _ => JsonWriter::new(file)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(&mut df)
+                .map_err(|e| e.to_string()),
+        }
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Read {
+            path: out.to_path_buf(),
+            message: format!("cannot write: {e}"),
+        });
+    }
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    Ok(preds.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips_dense_and_keeps_the_top_k_when_sparse() {
+        let p = vec![0.1f32, 0.7, 0.2];
+        assert_eq!(unpack(&pack(&p), 3), p);
+        let mut big = vec![0f32; 1000];
+        big[999] = 0.5;
+        big[3] = 0.25;
+        big[500] = 0.125;
+        let packed = pack(&big);
+        assert_eq!(packed.len(), SPARSE_TOP_K * 8);
+        let back = unpack(&packed, 1000);
+        assert_eq!((back[999], back[3], back[500]), (0.5, 0.25, 0.125));
+        assert_eq!(back.iter().filter(|v| **v > 0.0).count(), 3);
+    }
+
+    #[test]
+    fn softmax_is_stable_and_sums_to_one() {
+        let p = softmax(&[1000.0, 1001.0, 1002.0]);
+        let s: f32 = p.iter().sum();
+        assert!((s - 1.0).abs() < 1e-6);
+        assert!(p[2] > p[1] && p[1] > p[0]);
+        let e = (1f64).exp();
+        let want = e * e / (1.0 + e + e * e);
+        assert!((p[2] as f64 - want).abs() < 1e-7);
+    }
+}
