@@ -11,4 +11,7 @@ if [ -f "$dir/arbiter.db" ]; then
 fi
 "$arbiter" init "$dir" --name digits >/dev/null
 "$arbiter" --project "$dir" dataset import "$repo/fixtures/digits/manifest.csv" --name digits >/dev/null
-echo "demo: created $dir (1,797 digits)" >&2
+# A small conv net trained on the digits (fixtures/models/README.md); registering it needs the
+# ONNX Runtime library that scripts/setup.sh installs.
+"$arbiter" --project "$dir" model add "$repo/fixtures/models/digits_logits.onnx" --name digits-cnn >/dev/null
+echo "demo: created $dir (1,797 digits, model digits-cnn)" >&2

@@ -15,6 +15,12 @@ const COMMANDS: &[&str] = &[
     "get_item",
     "import_dataset",
     "cancel_import",
+    "list_models",
+    "add_model",
+    "list_runs",
+    "item_prediction",
+    "start_run",
+    "cancel_run",
 ];
 
 fn main() {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use arbiter_core::{dataset, items, schema};
+use arbiter_core::{dataset, items, model, predict, schema};
 
 /// The closed set of error codes the UI switches on (never on message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -166,6 +166,20 @@ pub struct ItemQuery {
     pub limit: u64,
     /// `null` = all items, `""` = unlabeled only, else one given label.
     pub label: Option<String>,
+    /// Show this run's predictions (and allow sorting/filtering by them).
+    #[ts(type = "number | null")]
+    pub run: Option<i64>,
+    /// Only items the run predicted as this class.
+    pub predicted: Option<String>,
+    pub sort: ItemSort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemSort {
+    Source,
+    ConfidenceAsc,
+    ConfidenceDesc,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -176,6 +190,8 @@ pub struct ItemSummary {
     pub id: String,
     pub label: Option<String>,
     pub has_media: bool,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -201,6 +217,8 @@ impl From<items::ItemPage> for ItemPage {
                     id: i.id,
                     label: i.label,
                     has_media: i.path.is_some(),
+                    predicted: i.predicted,
+                    confidence: i.confidence,
                 })
                 .collect(),
         }
@@ -329,6 +347,230 @@ pub struct LabelCount {
     pub count: u64,
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TensorInfo {
+    pub name: String,
+    pub dtype: String,
+    /// `-1` = dynamic.
+    #[ts(type = "Array<number>")]
+    pub shape: Vec<i64>,
+}
+
+/// How images or feature rows become the model's input.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PreprocessInfo {
+    /// `image` or `tabular`.
+    pub kind: String,
+    pub input: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// `nchw` | `nhwc`
+    pub layout: Option<String>,
+    /// `rgb` | `bgr` | `gray`
+    pub color: Option<String>,
+    /// `float32` | `uint8`
+    pub dtype: Option<String>,
+    pub scale: Option<f32>,
+    pub mean: Option<Vec<f32>>,
+    pub std: Option<Vec<f32>>,
+    /// Tabular: feature count.
+    pub features: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "number")]
+    pub version: i64,
+    pub sha256: String,
+    pub kind: String,
+    pub inputs: Vec<TensorInfo>,
+    pub outputs: Vec<TensorInfo>,
+    pub classes: Vec<String>,
+    /// labels_file | model_metadata | model_graph | project_schema
+    pub classes_source: String,
+    pub preprocess: PreprocessInfo,
+    pub output_name: String,
+    /// logits | probabilities | zipmap
+    pub output_kind: String,
+    pub created_at: String,
+}
+
+fn json_str<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl From<model::ModelInfo> for ModelDto {
+    fn from(m: model::ModelInfo) -> Self {
+        let tensor = |t: model::TensorInfo| TensorInfo {
+            name: t.name,
+            dtype: t.dtype,
+            shape: t.shape,
+        };
+        let preprocess = match &m.preprocess {
+            model::Preprocess::Image { input, image } => PreprocessInfo {
+                kind: "image".into(),
+                input: input.clone(),
+                width: Some(image.width),
+                height: Some(image.height),
+                layout: Some(json_str(&image.layout)),
+                color: Some(json_str(&image.color)),
+                dtype: Some(json_str(&image.dtype)),
+                scale: Some(image.scale),
+                mean: Some(image.mean.clone()),
+                std: Some(image.std.clone()),
+                features: None,
+            },
+            model::Preprocess::Tabular { input, features } => PreprocessInfo {
+                kind: "tabular".into(),
+                input: input.clone(),
+                width: None,
+                height: None,
+                layout: None,
+                color: None,
+                dtype: Some("float32".into()),
+                scale: None,
+                mean: None,
+                std: None,
+                features: Some(*features as u32),
+            },
+        };
+        ModelDto {
+            id: m.id,
+            name: m.name,
+            version: m.version,
+            sha256: m.sha256,
+            kind: m.kind,
+            inputs: m.inputs.into_iter().map(tensor).collect(),
+            outputs: m.outputs.into_iter().map(tensor).collect(),
+            classes: m.classes,
+            classes_source: m.classes_source,
+            preprocess,
+            output_name: m.output.name.clone(),
+            output_kind: json_str(&m.output.kind),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// `model add` from the app: a file plus optional overrides (null = from the model).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AddModelRequest {
+    pub file: String,
+    pub name: Option<String>,
+    pub labels_file: Option<String>,
+    /// `WxH`
+    pub size: Option<String>,
+    /// `nchw` | `nhwc`
+    pub layout: Option<String>,
+    /// `rgb` | `bgr` | `gray`
+    pub color: Option<String>,
+    pub scale: Option<f32>,
+    pub mean: Option<Vec<f32>>,
+    pub std: Option<Vec<f32>>,
+    /// `auto` | `logits` | `probabilities`
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRequest {
+    /// `NAME` or `NAME@VERSION`
+    pub model: String,
+    /// `NAME` or `NAME@VERSION`
+    pub dataset: String,
+    #[ts(type = "number")]
+    pub batch_size: u32,
+    /// `auto` | `cpu` | `cuda`
+    pub device: String,
+    /// Continue this run.
+    #[ts(type = "number | null")]
+    pub resume: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunProgress {
+    #[ts(type = "number")]
+    pub run: i64,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+    pub items_per_second: f64,
+    pub eta_seconds: Option<f64>,
+    /// The execution provider in use.
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunInfo {
+    #[ts(type = "number")]
+    pub run: i64,
+    /// `NAME@VERSION`
+    pub model: String,
+    /// `NAME@VERSION`
+    pub dataset: String,
+    #[ts(type = "number")]
+    pub version_id: i64,
+    /// running | done | cancelled | failed | interrupted
+    pub status: String,
+    #[ts(type = "number")]
+    pub items: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    /// The execution provider actually used.
+    pub provider: String,
+    pub requested_device: String,
+    pub notice: Option<String>,
+    pub seconds: f64,
+    pub items_per_second: f64,
+}
+
+impl RunInfo {
+    pub fn from_summary(r: predict::RunSummary, version_id: i64) -> Self {
+        RunInfo {
+            run: r.run,
+            model: r.model,
+            dataset: r.dataset,
+            version_id,
+            status: r.status,
+            items: r.items,
+            failed: r.failed,
+            provider: r.device,
+            requested_device: r.requested_device,
+            notice: r.notice,
+            seconds: r.seconds,
+            items_per_second: r.items_per_second,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemPrediction {
+    #[ts(type = "number")]
+    pub run: i64,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+    /// The most probable classes, most probable first (at most 10).
+    pub top: Vec<(String, f32)>,
+    /// Why the item failed in this run.
+    pub error: Option<String>,
+}
+
 /// Render every IPC type as ts-rs would write it: `(file name, contents)`.
 pub fn typescript_bindings() -> Vec<(String, String)> {
     fn one<T: TS + 'static>(out: &mut Vec<(String, String)>) {
@@ -348,6 +590,15 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<DatasetVersionInfo>(&mut out);
     one::<DatasetInfo>(&mut out);
     one::<ItemQuery>(&mut out);
+    one::<ItemSort>(&mut out);
+    one::<TensorInfo>(&mut out);
+    one::<PreprocessInfo>(&mut out);
+    one::<ModelDto>(&mut out);
+    one::<AddModelRequest>(&mut out);
+    one::<RunRequest>(&mut out);
+    one::<RunProgress>(&mut out);
+    one::<RunInfo>(&mut out);
+    one::<ItemPrediction>(&mut out);
     one::<ItemSummary>(&mut out);
     one::<ItemPage>(&mut out);
     one::<ItemDetail>(&mut out);

@@ -69,12 +69,22 @@ async fn pick_folder(app: tauri::AppHandle, title: String) -> Res<Option<String>
     .await
 }
 
+/// `kind`: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx) or `labels` (.txt .json).
 #[tauri::command]
-async fn pick_file(app: tauri::AppHandle, title: String) -> Res<Option<String>> {
+async fn pick_file(
+    app: tauri::AppHandle,
+    title: String,
+    kind: Option<String>,
+) -> Res<Option<String>> {
+    let (name, extensions): (&str, &[&str]) = match kind.as_deref() {
+        Some("model") => ("ONNX models", &["onnx"]),
+        Some("labels") => ("Label lists", &["txt", "json"]),
+        _ => ("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
+    };
     dialog(app, move || {
         rfd::FileDialog::new()
             .set_title(&title)
-            .add_filter("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"])
+            .add_filter(name, extensions)
             .pick_file()
     })
     .await
@@ -127,6 +137,54 @@ async fn import_dataset(
         })
     })
     .await
+}
+
+#[tauri::command]
+async fn list_models(app: tauri::AppHandle) -> Res<Vec<ModelDto>> {
+    blocking(app, |s| s.models()).await
+}
+
+#[tauri::command]
+async fn add_model(app: tauri::AppHandle, request: AddModelRequest) -> Res<ModelDto> {
+    blocking(app, move |s| s.add_model(&request)).await
+}
+
+#[tauri::command]
+async fn list_runs(app: tauri::AppHandle) -> Res<Vec<RunInfo>> {
+    blocking(app, |s| s.runs()).await
+}
+
+#[tauri::command]
+async fn item_prediction(
+    app: tauri::AppHandle,
+    run: i64,
+    rowid: i64,
+) -> Res<Option<ItemPrediction>> {
+    blocking(app, move |s| s.item_prediction(run, rowid)).await
+}
+
+#[tauri::command]
+async fn start_run(
+    app: tauri::AppHandle,
+    request: RunRequest,
+    on_progress: Channel<RunProgress>,
+) -> Res<RunInfo> {
+    blocking(app, move |state| {
+        let mut last = std::time::Instant::now();
+        state.start_run(&request, &mut |p| {
+            if last.elapsed().as_millis() >= 50 || p.done == p.total {
+                last = std::time::Instant::now();
+                let _ = on_progress.send(p);
+            }
+        })
+    })
+    .await
+}
+
+/// Ask a running inference to stop after its current batch (it stays resumable).
+#[tauri::command]
+fn cancel_run(state: State<'_, AppState>) -> bool {
+    state.cancel_run()
 }
 
 /// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
@@ -223,6 +281,12 @@ pub fn run() {
             get_item,
             import_dataset,
             cancel_import,
+            list_models,
+            add_model,
+            list_runs,
+            item_prediction,
+            start_run,
+            cancel_run,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use arbiter_core::dataset::{self, ColumnChoice, ImportOptions};
 use arbiter_core::items::{self, LabelFilter};
-use arbiter_core::{media, schema, Project};
+use arbiter_core::{media, model, predict, schema, Project};
 
 use crate::dto::*;
 
@@ -20,6 +20,8 @@ pub struct AppState {
     config_dir: PathBuf,
     /// The running import's cancel flag, if one runs.
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running inference's cancel flag, if one runs.
+    run_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 fn no_project() -> IpcError {
@@ -35,6 +37,7 @@ impl AppState {
             project: Mutex::new(None),
             config_dir,
             import_cancel: Mutex::new(None),
+            run_cancel: Mutex::new(None),
         }
     }
 
@@ -168,9 +171,178 @@ impl AppState {
             Some("") => LabelFilter::Unlabeled,
             Some(l) => LabelFilter::Label(l.to_string()),
         };
+        let query = items::Query {
+            version_id: q.version_id,
+            label: filter,
+            run: q.run,
+            predicted: q.predicted.clone().filter(|p| !p.is_empty()),
+            sort: match q.sort {
+                ItemSort::Source => items::Sort::Source,
+                ItemSort::ConfidenceAsc => items::Sort::ConfidenceAsc,
+                ItemSort::ConfidenceDesc => items::Sort::ConfidenceDesc,
+            },
+            offset: q.offset,
+            limit: q.limit.min(2000),
+        };
+        self.with_project(|p| Ok(items::query(p.conn(), p.root(), &query)?.into()))
+    }
+
+    pub fn models(&self) -> Result<Vec<ModelDto>, IpcError> {
         self.with_project(|p| {
-            Ok(items::list(p.conn(), q.version_id, &filter, q.offset, q.limit.min(2000))?.into())
+            Ok(model::list(p.conn(), p.root())?
+                .into_iter()
+                .map(ModelDto::from)
+                .collect())
         })
+    }
+
+    /// Register a model on a connection of its own (loading it takes a moment).
+    pub fn add_model(&self, req: &AddModelRequest) -> Result<ModelDto, IpcError> {
+        let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+        let mut own = Project::open(&root)?;
+        let text = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let invalid = |m: String| IpcError::new(ErrorCode::InvalidInput, m);
+        let opts = model::AddOptions {
+            file: PathBuf::from(req.file.trim()),
+            name: text(&req.name),
+            labels_file: text(&req.labels_file).map(PathBuf::from),
+            size: text(&req.size).map(|s| model::parse_size(&s)).transpose()?,
+            layout: match text(&req.layout).as_deref() {
+                None => None,
+                Some("nchw") => Some(model::Layout::Nchw),
+                Some("nhwc") => Some(model::Layout::Nhwc),
+                Some(o) => return Err(invalid(format!("layout {o:?}: use nchw or nhwc"))),
+            },
+            color: match text(&req.color).as_deref() {
+                None => None,
+                Some("rgb") => Some(model::Color::Rgb),
+                Some("bgr") => Some(model::Color::Bgr),
+                Some("gray") => Some(model::Color::Gray),
+                Some(o) => return Err(invalid(format!("colour {o:?}: use rgb, bgr or gray"))),
+            },
+            scale: req.scale,
+            mean: req.mean.clone().filter(|m| !m.is_empty()),
+            std: req.std.clone().filter(|m| !m.is_empty()),
+            output: model::OutputKind::parse(text(&req.output).as_deref().unwrap_or("auto"))?,
+        };
+        if req.file.trim().is_empty() {
+            return Err(invalid("choose an .onnx file".into()));
+        }
+        Ok(model::add(&mut own, &opts)?.into())
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunInfo>, IpcError> {
+        self.with_project(|p| {
+            let conn = p.conn();
+            predict::runs(conn)?
+                .into_iter()
+                .map(|r| {
+                    let v: i64 = conn
+                        .query_row(
+                            "SELECT version_id FROM runs WHERE id = ?1",
+                            [r.run],
+                            |row| row.get(0),
+                        )
+                        .map_err(arbiter_core::Error::from)?;
+                    Ok(RunInfo::from_summary(r, v))
+                })
+                .collect()
+        })
+    }
+
+    pub fn item_prediction(
+        &self,
+        run: i64,
+        rowid: i64,
+    ) -> Result<Option<ItemPrediction>, IpcError> {
+        let pred =
+            self.with_project(|p| Ok(predict::item_prediction(p.conn(), p.root(), run, rowid)?))?;
+        let Some(pred) = pred else { return Ok(None) };
+        let classes = self.with_project(|p| {
+            let model_id: i64 = p
+                .conn()
+                .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
+                    r.get(0)
+                })
+                .map_err(arbiter_core::Error::from)?;
+            Ok(model::get(p.conn(), p.root(), model_id)?.classes)
+        })?;
+        let mut top: Vec<(String, f32)> = classes
+            .into_iter()
+            .zip(pred.probabilities.iter().copied())
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        top.truncate(10);
+        Ok(Some(ItemPrediction {
+            run,
+            predicted: pred.predicted,
+            confidence: pred.confidence,
+            top,
+            error: pred.error,
+        }))
+    }
+
+    /// Stop the running inference, if any; returns whether one was running.
+    pub fn cancel_run(&self) -> bool {
+        let guard = self.run_cancel.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .map(|flag| flag.store(true, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Run inference on a connection of its own; one run at a time, cancellable.
+    pub fn start_run(
+        &self,
+        req: &RunRequest,
+        progress: &mut dyn FnMut(RunProgress),
+    ) -> Result<RunInfo, IpcError> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut slot = self.run_cancel.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_some() {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "a run is already in progress; wait for it or cancel it",
+                ));
+            }
+            *slot = Some(cancel.clone());
+        }
+        let result = (|| {
+            let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+            let mut own = Project::open(&root)?;
+            let opts = predict::PredictOptions {
+                model: req.model.clone(),
+                dataset: req.dataset.clone(),
+                batch_size: req.batch_size.max(1) as usize,
+                device: model::runtime::Device::parse(&req.device)?,
+                resume: req.resume,
+            };
+            let summary = predict::predict(
+                &mut own,
+                &opts,
+                &mut |p| {
+                    progress(RunProgress {
+                        run: p.run,
+                        done: p.done,
+                        failed: p.failed,
+                        total: p.total,
+                        items_per_second: p.items_per_second,
+                        eta_seconds: p.eta_seconds,
+                        provider: p.provider.to_string(),
+                    })
+                },
+                &cancel,
+            )?;
+            let version = arbiter_core::dataset::resolve(own.conn(), &summary.dataset)?;
+            Ok(RunInfo::from_summary(summary, version.id))
+        })();
+        *self.run_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result
     }
 
     pub fn item(&self, rowid: i64) -> Result<ItemDetail, IpcError> {

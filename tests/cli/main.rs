@@ -345,20 +345,68 @@ fn reimport_is_unchanged_and_human_output_says_so() {
 #[test]
 fn model_add_predict_and_export_follow_the_contract() {
     let (_d, p) = new_project(None);
-    ok(&["--project", &p, "dataset", "import", &path("tabular/wine.csv")]);
-    let m = ok_json(&["--project", &p, "--json", "model", "add", &path("models/wine_forest.onnx"), "--name", "forest"]);
-    for k in ["model", "sha256", "kind", "inputs", "outputs", "classes", "preprocess"] {
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    let m = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+        "--name",
+        "forest",
+    ]);
+    for k in [
+        "model",
+        "sha256",
+        "kind",
+        "inputs",
+        "outputs",
+        "classes",
+        "preprocess",
+    ] {
         assert!(m.get(k).is_some(), "model add JSON lacks {k}: {m}");
     }
     assert_eq!(m["model"], "forest");
     assert_eq!(m["kind"], "tabular");
-    assert_eq!(m["classes"], serde_json::json!(["class_0", "class_1", "class_2"]));
+    assert_eq!(
+        m["classes"],
+        serde_json::json!(["class_0", "class_1", "class_2"])
+    );
     assert_eq!(m["sha256"].as_str().map(str::len), Some(64));
 
-    let out = arbiter(&["--project", &p, "--json", "predict", "--model", "forest", "--dataset", "wine", "--batch-size", "16"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = arbiter(&[
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "forest",
+        "--dataset",
+        "wine",
+        "--batch-size",
+        "16",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run: Value = serde_json::from_slice(&out.stdout).expect("json");
-    for k in ["run", "items", "failed", "device", "seconds", "items_per_second"] {
+    for k in [
+        "run",
+        "items",
+        "failed",
+        "device",
+        "seconds",
+        "items_per_second",
+    ] {
         assert!(run.get(k).is_some(), "predict JSON lacks {k}: {run}");
     }
     assert_eq!(run["items"], 178);
@@ -366,53 +414,115 @@ fn model_add_predict_and_export_follow_the_contract() {
     assert_eq!(run["device"], "CPUExecutionProvider");
     // --device auto on a machine without CUDA says so, on stderr.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("notice: CUDA is not available") && stderr.contains("running on CPU"), "{stderr}");
+    assert!(
+        stderr.contains("notice: CUDA is not available") && stderr.contains("running on CPU"),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().expect("tmp");
     let csv = dir.path().join("p.csv");
     let id = run["run"].to_string();
-    ok(&["--project", &p, "predictions", "export", "--run", &id, "--out", &csv.to_string_lossy()]);
+    ok(&[
+        "--project",
+        &p,
+        "predictions",
+        "export",
+        "--run",
+        &id,
+        "--out",
+        &csv.to_string_lossy(),
+    ]);
     let text = std::fs::read_to_string(&csv).expect("csv");
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("item_id,predicted,confidence,p_class_0,p_class_1,p_class_2"));
+    assert_eq!(
+        lines.next(),
+        Some("item_id,predicted,confidence,p_class_0,p_class_1,p_class_2")
+    );
     let first: Vec<&str> = lines.next().expect("row").split(',').collect();
     assert_eq!(&first[..2], ["wine_000", "class_0"]);
     assert_eq!(text.lines().count(), 179);
     for ext in ["parquet", "jsonl"] {
         let f = dir.path().join(format!("p.{ext}"));
-        ok(&["--project", &p, "predictions", "export", "--run", &id, "--out", &f.to_string_lossy()]);
+        ok(&[
+            "--project",
+            &p,
+            "predictions",
+            "export",
+            "--run",
+            &id,
+            "--out",
+            &f.to_string_lossy(),
+        ]);
         assert!(std::fs::metadata(&f).expect("written").len() > 100);
     }
     let jsonl = std::fs::read_to_string(dir.path().join("p.jsonl")).expect("jsonl");
     let row: Value = serde_json::from_str(jsonl.lines().next().expect("line")).expect("json line");
     assert_eq!(row["item_id"], "wine_000");
-    let err = fails(&["--project", &p, "predictions", "export", "--run", &id, "--out", &dir.path().join("p.xlsx").to_string_lossy()]);
+    let err = fails(&[
+        "--project",
+        &p,
+        "predictions",
+        "export",
+        "--run",
+        &id,
+        "--out",
+        &dir.path().join("p.xlsx").to_string_lossy(),
+    ]);
     assert!(err.contains(".csv, .parquet or .jsonl"), "{err}");
 }
 
 #[test]
 fn a_missing_runtime_library_says_what_to_run() {
     let (_d, p) = new_project(None);
-    ok(&["--project", &p, "dataset", "import", &path("tabular/wine.csv")]);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
     let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(["--project", &p, "model", "add", &path("models/wine_forest.onnx")])
+        .args([
+            "--project",
+            &p,
+            "model",
+            "add",
+            &path("models/wine_forest.onnx"),
+        ])
         .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")
         .output()
         .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ONNX Runtime 1.31.1 library was not found"), "{err}");
-    assert!(err.contains("/nonexistent/libonnxruntime.so.1.31.1") && err.contains("./scripts/setup.sh"), "{err}");
+    assert!(
+        err.contains("ONNX Runtime 1.31.1 library was not found"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/nonexistent/libonnxruntime.so.1.31.1") && err.contains("./scripts/setup.sh"),
+        "{err}"
+    );
     // A file that is not the library at all.
     let bogus = PathBuf::from(&p).join("libonnxruntime.so");
     std::fs::write(&bogus, b"not a library").expect("w");
     let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(["--project", &p, "model", "add", &path("models/wine_forest.onnx")])
+        .args([
+            "--project",
+            &p,
+            "model",
+            "add",
+            &path("models/wine_forest.onnx"),
+        ])
         .env("ORT_DYLIB_PATH", &bogus)
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("cannot load ONNX Runtime") && err.contains("ORT_DYLIB_PATH"), "{err}");
+    assert!(
+        !out.status.success()
+            && err.contains("cannot load ONNX Runtime")
+            && err.contains("ORT_DYLIB_PATH"),
+        "{err}"
+    );
     let models = ok_json(&["--project", &p, "--json", "model", "list"]);
     assert_eq!(models, serde_json::json!([]), "nothing registered");
 }

@@ -22,6 +22,34 @@ pub struct ItemSummary {
     pub id: String,
     pub label: Option<String>,
     pub path: Option<String>,
+    /// The run's predicted class and its probability, when a run was asked for and the item
+    /// has a (successful) prediction in it.
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+}
+
+/// Order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Source order.
+    #[default]
+    Source,
+    /// Least confident first (items without a prediction last).
+    ConfidenceAsc,
+    ConfidenceDesc,
+}
+
+/// A listing with a run's predictions: filter by given and predicted label, sort by confidence.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub version_id: i64,
+    pub label: LabelFilter,
+    pub run: Option<i64>,
+    /// Only items the run predicted as this class.
+    pub predicted: Option<String>,
+    pub sort: Sort,
+    pub offset: u64,
+    pub limit: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,6 +109,8 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
         id: r.get(1)?,
         label: r.get(2)?,
         path: r.get(3)?,
+        predicted: None,
+        confidence: None,
     })
 }
 
@@ -144,6 +174,117 @@ pub fn list(
     Ok(ItemPage {
         total,
         offset,
+        items,
+    })
+}
+
+/// A page with a run's predictions, filtered and sorted as asked.
+pub fn query(conn: &Connection, root: &std::path::Path, q: &Query) -> Result<ItemPage> {
+    let Some(run) = q.run else {
+        if q.predicted.is_some() || q.sort != Sort::Source {
+            return Err(Error::InvalidArgument(
+                "sorting by confidence or filtering by prediction needs a run".into(),
+            ));
+        }
+        return list(conn, q.version_id, &q.label, q.offset, q.limit);
+    };
+    version_range(conn, q.version_id)?;
+    let (model_id, run_version): (i64, i64) = crate::store::optional(conn.query_row(
+        "SELECT model_id, version_id FROM runs WHERE id = ?1",
+        [run],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ))?
+    .ok_or(Error::NotFound {
+        what: "run",
+        name: run.to_string(),
+    })?;
+    if run_version != q.version_id {
+        return Err(Error::InvalidArgument(format!(
+            "run {run} is over another dataset version"
+        )));
+    }
+    let classes = crate::model::get(conn, root, model_id)?.classes;
+    let predicted_index = match &q.predicted {
+        Some(name) => {
+            Some(
+                classes
+                    .iter()
+                    .position(|c| c == name)
+                    .ok_or_else(|| Error::NotFound {
+                        what: "class of this run's model",
+                        name: name.clone(),
+                    })? as i64,
+            )
+        }
+        None => None,
+    };
+    let label_id: Option<Option<i64>> = match &q.label {
+        LabelFilter::All => None,
+        LabelFilter::Unlabeled => Some(None),
+        LabelFilter::Label(name) => Some(Some(
+            crate::store::optional(conn.query_row(
+                "SELECT id FROM labels WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            ))?
+            .ok_or_else(|| Error::NotFound {
+                what: "label",
+                name: name.clone(),
+            })?,
+        )),
+    };
+    let mut filters = String::new();
+    if label_id.is_some() {
+        filters.push_str(" AND i.label_id IS ?3");
+    }
+    if predicted_index.is_some() {
+        filters.push_str(" AND p.predicted = ?4");
+    }
+    let order = match q.sort {
+        Sort::Source => "i.id",
+        Sort::ConfidenceAsc => "p.confidence IS NULL, p.confidence, i.id",
+        Sort::ConfidenceDesc => "p.confidence IS NULL, p.confidence DESC, i.id",
+    };
+    // With a prediction filter only predicted items can match: drive the scan from predictions.
+    let from = if predicted_index.is_some() {
+        "predictions p JOIN items i ON i.id = p.item_id AND p.run_id = ?2"
+    } else {
+        "items i LEFT JOIN predictions p ON p.run_id = ?2 AND p.item_id = i.id"
+    };
+    let params = rusqlite::params![
+        q.version_id,
+        run,
+        label_id.flatten(),
+        predicted_index,
+        q.limit.min(10_000) as i64,
+        q.offset as i64
+    ];
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM {from} WHERE i.version_id = ?1{filters} AND ?5 >= 0 AND ?6 >= 0"
+        ))?
+        .query_row(params, |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT i.id, i.ext_id, l.name, i.path, p.predicted, p.confidence
+         FROM {from} LEFT JOIN labels l ON l.id = i.label_id
+         WHERE i.version_id = ?1{filters} ORDER BY {order} LIMIT ?5 OFFSET ?6"
+    ))?;
+    let items = stmt
+        .query_map(params, |r| {
+            let predicted: Option<i64> = r.get(4)?;
+            Ok(ItemSummary {
+                rowid: r.get(0)?,
+                id: r.get(1)?,
+                label: r.get(2)?,
+                path: r.get(3)?,
+                predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
+                confidence: r.get::<_, Option<f64>>(5)?.map(|c| c as f32),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ItemPage {
+        total: total as u64,
+        offset: q.offset,
         items,
     })
 }

@@ -43,6 +43,8 @@ pub struct RunProgress {
     pub total: u64,
     pub items_per_second: f64,
     pub eta_seconds: Option<f64>,
+    /// The execution provider in use.
+    pub provider: &'static str,
 }
 
 /// What a run did, shaped as the CLI's JSON contract (`notice`, `status`, … added).
@@ -347,6 +349,7 @@ pub fn predict(
                 total,
                 items_per_second: rate,
                 eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
+                provider,
             });
             if cancel.load(Ordering::Relaxed) {
                 result = Ok(false);
@@ -597,6 +600,46 @@ pub struct Prediction {
     pub error: Option<String>,
 }
 
+/// One item's prediction in a run, or `None` if the run has not reached it.
+pub fn item_prediction(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: i64,
+    item: i64,
+) -> Result<Option<Prediction>> {
+    let model_id: i64 = conn
+        .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "run",
+            name: run.to_string(),
+        })?;
+    let classes = model::get(conn, root, model_id)?.classes;
+    Ok(conn
+        .query_row(
+            "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
+             FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1 AND p.item_id = ?2",
+            [run, item],
+            |r| prediction_row(r, &classes),
+        )
+        .optional()?)
+}
+
+fn prediction_row(r: &rusqlite::Row<'_>, classes: &[String]) -> rusqlite::Result<Prediction> {
+    let predicted: Option<i64> = r.get(2)?;
+    let probs: Option<Vec<u8>> = r.get(4)?;
+    Ok(Prediction {
+        item: r.get(0)?,
+        ext_id: r.get(1)?,
+        predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
+        confidence: r.get::<_, Option<f64>>(3)?.map(|c| c as f32),
+        probabilities: probs.map(|b| unpack(&b, classes.len())).unwrap_or_default(),
+        error: r.get(5)?,
+    })
+}
+
 /// Every prediction of a run in item order, with the class names.
 pub fn predictions(
     conn: &Connection,
@@ -618,18 +661,7 @@ pub fn predictions(
         "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
          FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1 ORDER BY p.item_id",
     )?;
-    let rows = stmt.query_map([run], |r| {
-        let predicted: Option<i64> = r.get(2)?;
-        let probs: Option<Vec<u8>> = r.get(4)?;
-        Ok(Prediction {
-            item: r.get(0)?,
-            ext_id: r.get(1)?,
-            predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
-            confidence: r.get::<_, Option<f64>>(3)?.map(|c| c as f32),
-            probabilities: probs.map(|b| unpack(&b, classes.len())).unwrap_or_default(),
-            error: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map([run], |r| prediction_row(r, &classes))?;
     let preds = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((model.classes, preds))
 }

@@ -86,6 +86,9 @@ fn create_import_browse_and_serve_images() {
             offset: 10,
             limit: 5,
             label: None,
+            run: None,
+            predicted: None,
+            sort: ItemSort::Source,
         })
         .expect("items");
     assert_eq!(page.total, 1797);
@@ -97,6 +100,9 @@ fn create_import_browse_and_serve_images() {
             offset: 0,
             limit: 500,
             label: Some("7".into()),
+            run: None,
+            predicted: None,
+            sort: ItemSort::Source,
         })
         .expect("7");
     assert!(sevens.items.iter().all(|i| i.label.as_deref() == Some("7")));
@@ -107,6 +113,9 @@ fn create_import_browse_and_serve_images() {
             offset: 0,
             limit: 5,
             label: Some(String::new()),
+            run: None,
+            predicted: None,
+            sort: ItemSort::Source,
         })
         .expect("u");
     assert_eq!(none.total, 0);
@@ -195,6 +204,102 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
     assert!(s.datasets().expect("ds").is_empty());
     // The slot is free again: the next import runs.
     assert_eq!(s.import(&req, &mut |_| {}).expect("import").items, 1797);
+}
+
+#[test]
+fn models_runs_and_predictions_through_the_app_state() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[]).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    let req = AddModelRequest {
+        file: fixtures()
+            .join("models/digits_logits.onnx")
+            .to_string_lossy()
+            .into_owned(),
+        name: Some("cnn".into()),
+        labels_file: None,
+        size: Some(" ".into()),
+        layout: None,
+        color: None,
+        scale: None,
+        mean: Some(vec![]),
+        std: None,
+        output: Some("auto".into()),
+    };
+    let m = s.add_model(&req).expect("add");
+    assert_eq!(
+        (m.name.as_str(), m.kind.as_str(), m.output_kind.as_str()),
+        ("cnn", "image", "logits")
+    );
+    assert_eq!(m.preprocess.width, Some(8));
+    assert_eq!(m.preprocess.layout.as_deref(), Some("nchw"));
+    assert_eq!(m.preprocess.color.as_deref(), Some("gray"));
+    assert_eq!(s.models().expect("models").len(), 1);
+    let bad = s
+        .add_model(&AddModelRequest {
+            size: Some("big".into()),
+            ..req.clone()
+        })
+        .expect_err("size");
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+
+    let mut reports = Vec::new();
+    let run = s
+        .start_run(
+            &RunRequest {
+                model: "cnn".into(),
+                dataset: "digits".into(),
+                batch_size: 256,
+                device: "auto".into(),
+                resume: None,
+            },
+            &mut |p| reports.push(p),
+        )
+        .expect("run");
+    assert_eq!(
+        (run.items, run.failed, run.status.as_str()),
+        (1797, 0, "done")
+    );
+    assert_eq!(run.provider, "CPUExecutionProvider");
+    assert!(run
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.contains("running on CPU")));
+    assert_eq!(
+        reports.last().map(|p| (p.done, p.total)),
+        Some((1797, 1797))
+    );
+    assert!(reports.iter().all(|p| p.provider == "CPUExecutionProvider"));
+    assert_eq!(s.runs().expect("runs")[0].run, run.run);
+
+    let q = ItemQuery {
+        version_id: run.version_id,
+        offset: 0,
+        limit: 20,
+        label: None,
+        run: Some(run.run),
+        predicted: None,
+        sort: ItemSort::ConfidenceAsc,
+    };
+    let page = s.items(&q).expect("items");
+    let conf: Vec<f32> = page
+        .items
+        .iter()
+        .map(|i| i.confidence.expect("confidence"))
+        .collect();
+    assert!(
+        conf.windows(2).all(|w| w[0] <= w[1]),
+        "least confident first: {conf:?}"
+    );
+    let p = s
+        .item_prediction(run.run, page.items[0].rowid)
+        .expect("prediction")
+        .expect("some");
+    assert_eq!(p.predicted, page.items[0].predicted);
+    assert_eq!(p.top.len(), 10);
+    assert!(p.top.windows(2).all(|w| w[0].1 >= w[1].1));
+    assert_eq!(Some(p.top[0].1), p.confidence);
+    assert!(!s.cancel_run(), "nothing runs now");
 }
 
 #[test]

@@ -445,3 +445,82 @@ fn adding_the_same_model_twice_keeps_one_version_and_new_content_makes_another()
     let bytes = std::fs::read(fixtures().join("models/digits_logits.onnx")).expect("read");
     assert_eq!(a.sha256, hex(&Sha256::digest(&bytes)));
 }
+
+#[test]
+fn items_sort_by_confidence_and_filter_by_predicted_class() {
+    use crate::items::{self, LabelFilter, Query, Sort};
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    add_model(&mut p, "digits_logits.onnx").expect("add");
+    let s = run(&mut p, "digits_logits", Device::Cpu, 256).expect("run");
+    let v = dataset::resolve(p.conn(), "data").expect("v");
+    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    // Reference: every prediction sorted by confidence, ties by item.
+    let mut want: Vec<(f32, i64)> = preds
+        .iter()
+        .map(|x| (x.confidence.expect("c"), x.item))
+        .collect();
+    want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let q = Query {
+        version_id: v.id,
+        run: Some(s.run),
+        sort: Sort::ConfidenceAsc,
+        limit: 50,
+        ..Default::default()
+    };
+    let page = items::query(p.conn(), p.root(), &q).expect("query");
+    assert_eq!(page.total, 1797);
+    let got: Vec<i64> = page.items.iter().map(|i| i.rowid).collect();
+    let expect: Vec<i64> = want.iter().take(50).map(|w| w.1).collect();
+    assert_eq!(got, expect);
+    assert!(page
+        .items
+        .iter()
+        .all(|i| i.predicted.is_some() && i.confidence.is_some()));
+    // Most confident first, second page.
+    let q = Query {
+        sort: Sort::ConfidenceDesc,
+        offset: 50,
+        ..q
+    };
+    let page = items::query(p.conn(), p.root(), &q).expect("desc");
+    let mut desc = want.clone();
+    desc.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    assert_eq!(
+        page.items.iter().map(|i| i.rowid).collect::<Vec<_>>(),
+        desc[50..100].iter().map(|w| w.1).collect::<Vec<_>>()
+    );
+    // Predicted as "8" and given "1": the model's confusions, counted against the reference.
+    let q = Query {
+        version_id: v.id,
+        run: Some(s.run),
+        predicted: Some("8".into()),
+        label: LabelFilter::Label("1".into()),
+        limit: 1000,
+        ..Default::default()
+    };
+    let page = items::query(p.conn(), p.root(), &q).expect("confusions");
+    let n = preds
+        .iter()
+        .filter(|x| x.predicted.as_deref() == Some("8"))
+        .filter(|x| digit_label(ext_index(&x.ext_id)) == "1")
+        .count();
+    assert_eq!(page.total as usize, n);
+    assert!(page
+        .items
+        .iter()
+        .all(|i| i.predicted.as_deref() == Some("8") && i.label.as_deref() == Some("1")));
+    let err = items::query(
+        p.conn(),
+        p.root(),
+        &Query {
+            predicted: Some("cat".into()),
+            ..q
+        },
+    )
+    .expect_err("unknown class");
+    assert!(err.to_string().contains("cat"));
+}
+
+fn ext_index(id: &str) -> usize {
+    id.trim_start_matches("digit_").parse().expect("index")
+}

@@ -45,3 +45,7 @@ CREATE TABLE predictions (
     error       TEXT,                        -- why the item failed
     PRIMARY KEY (run_id, item_id)
 ) WITHOUT ROWID;
+
+-- Review and sorting by confidence (least confident first) and by predicted class.
+CREATE INDEX predictions_by_confidence ON predictions (run_id, confidence);
+CREATE INDEX predictions_by_class ON predictions (run_id, predicted, confidence);

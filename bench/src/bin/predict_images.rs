@@ -1,0 +1,253 @@
+//! Predict with an image model on the CPU, and compare in the same run with the loop a user
+//! would otherwise write: Python, Pillow open → RGB → bilinear resize, NumPy float32 / 255 →
+//! CHW → stack, onnxruntime `session.run` per batch, NumPy softmax (`bench/predict/python_loop.py`).
+//!
+//! Targets (PRODUCT.md, "predict, image model, CPU"):
+//! - throughput at least 1.5× the Python loop's;
+//! - decoding overlapped with inference: the run takes within 15% of pure model time. "Pure
+//!   model time" is shown two ways: Arbiter's own `model_seconds` (time spent in inference
+//!   calls during the run) and the Python `--model-only` figure (`session.run` alone over the
+//!   same inputs, preloaded into memory).
+//!
+//! Data (`bench/predict/make_data.py`, needs the Python environment of
+//! `fixtures/requirements.txt`): N JPEGs (160×160 random crops of scikit-learn's two sample
+//! photos, quality 90, one class folder per photo) and a small conv net for 96×96 NCHW input.
+//! WIDTH multiplies the net's channel counts (1 = 16/32/64): with WIDTH 1 the model is cheap
+//! and JPEG decoding dominates; a larger WIDTH makes the model the bottleneck.
+//!
+//! Each side runs twice on the same files and the second run is reported (warm page cache,
+//! warm ONNX Runtime); both runs are printed.
+//!
+//! Run: `cargo run --release -p arbiter-bench --bin predict_images [-- N [BATCH [WIDTH]]]`
+//! (defaults 3000 32 1). `ARBITER_BENCH_PYTHON` names the Python (default
+//! /tmp/fxvenv/bin/python).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use arbiter_bench::time;
+use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_core::model::{self, runtime::Device, AddOptions};
+use arbiter_core::predict::{self, PredictOptions, RunSummary};
+use arbiter_core::Project;
+
+const DEFAULT_PYTHON: &str = "/tmp/fxvenv/bin/python";
+const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/predict");
+
+fn python() -> Result<PathBuf> {
+    let py = std::env::var_os("ARBITER_BENCH_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON));
+    if !py.is_file() {
+        bail!(
+            "the benchmark's Python ({}) was not found. Create it from the repository root with\n  \
+             python3 -m venv /tmp/fxvenv && /tmp/fxvenv/bin/pip install -r fixtures/requirements.txt\n\
+             or point ARBITER_BENCH_PYTHON at a Python that has those packages \
+             (numpy, pillow, onnx, onnxruntime, scikit-learn)",
+            py.display()
+        );
+    }
+    Ok(py)
+}
+
+/// Run a script from `bench/predict/` and return its standard output.
+fn script(py: &Path, name: &str, args: &[&str]) -> Result<String> {
+    let path = Path::new(SCRIPTS).join(name);
+    let out = Command::new(py)
+        .arg(&path)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {} {}", py.display(), path.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// A number field of the one-line JSON the scripts print (no JSON dependency in this crate).
+fn field(json: &str, key: &str) -> Result<f64> {
+    let pat = format!("\"{key}\":");
+    let at = json
+        .find(&pat)
+        .with_context(|| format!("no {key:?} in {json:?}"))?;
+    let rest = json[at + pat.len()..].trim_start();
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end]
+        .trim()
+        .parse()
+        .with_context(|| format!("{key:?} in {json:?}"))
+}
+
+struct Python {
+    items: f64,
+    seconds: f64,
+    predicted_1: f64,
+}
+
+fn python_loop(py: &Path, dir: &str, batch: &str, model_only: bool) -> Result<Python> {
+    let mut args = vec![dir, batch];
+    if model_only {
+        args.push("--model-only");
+    }
+    let out = script(py, "python_loop.py", &args)?;
+    Ok(Python {
+        items: field(&out, "items")?,
+        seconds: field(&out, "seconds")?,
+        predicted_1: field(&out, "predicted_1")?,
+    })
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok {
+        "MET"
+    } else {
+        "MISSED"
+    }
+}
+
+fn main() -> Result<()> {
+    let arg = |i: usize, default: usize| -> Result<usize> {
+        Ok(std::env::args()
+            .nth(i)
+            .map(|a| a.parse())
+            .transpose()
+            .with_context(|| "usage: predict_images [N [BATCH [WIDTH]]]")?
+            .unwrap_or(default))
+    };
+    let (n, batch, width) = (arg(1, 3000)?, arg(2, 32)?, arg(3, 1)?);
+    if n == 0 || batch == 0 || width == 0 {
+        bail!("usage: predict_images [N [BATCH [WIDTH]]], all at least 1");
+    }
+    let py = python()?;
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().into_owned();
+    script(
+        &py,
+        "make_data.py",
+        &[&data_s, &n.to_string(), "--width", &width.to_string()],
+    )?;
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
+    println!(
+        "data: {n} JPEGs (160×160, quality 90, 2 classes) → conv net ×{width} at 96×96 NCHW float32; \
+         batch {batch}; CPU, {cpus} logical CPUs"
+    );
+
+    let mut project = Project::create(&tmp.path().join("project"), None, &[])?;
+    let imported = dataset::import(
+        &mut project,
+        &ImportOptions {
+            source: data.join("images"),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )?;
+    if imported.items != n as u64 {
+        bail!("imported {} items, expected {n}", imported.items);
+    }
+    let added = model::add(
+        &mut project,
+        &AddOptions {
+            file: data.join("model.onnx"),
+            ..Default::default()
+        },
+    )?;
+    let opts = PredictOptions {
+        model: format!("{}@{}", added.name, added.version),
+        dataset: format!("{}@{}", imported.dataset, imported.version),
+        batch_size: batch,
+        device: Device::Cpu,
+        resume: None,
+    };
+
+    // Arbiter: two full runs (each a new run in the project); the second is reported.
+    let mut ours: Option<(RunSummary, Duration)> = None;
+    for pass in 1..=2 {
+        let (summary, wall) =
+            time(|| predict::predict(&mut project, &opts, &mut |_| {}, &AtomicBool::new(false)));
+        let summary = summary?;
+        if summary.items != n as u64
+            || summary.failed != 0
+            || summary.device != "CPUExecutionProvider"
+        {
+            bail!("unexpected run: {summary:?}");
+        }
+        println!(
+            "  arbiter run {pass}: whole call {:.3} s, run {:.3} s, model {:.3} s",
+            wall.as_secs_f64(),
+            summary.seconds,
+            summary.model_seconds
+        );
+        ours = Some((summary, wall));
+    }
+    let (summary, wall) = ours.context("no run")?;
+    let (_, preds) = predict::predictions(project.conn(), project.root(), summary.run)?;
+    let ours_1 = preds
+        .iter()
+        .filter(|p| p.predicted.as_deref() == Some("1"))
+        .count();
+
+    // Python: the loop twice, then the model alone twice; the second of each is reported.
+    let batch_s = batch.to_string();
+    let mut base = None;
+    let mut model_only = None;
+    for pass in 1..=2 {
+        let b = python_loop(&py, &data_s, &batch_s, false)?;
+        let m = python_loop(&py, &data_s, &batch_s, true)?;
+        if b.items != n as f64 || m.items != n as f64 {
+            bail!("the Python loop saw {} files, expected {n}", b.items);
+        }
+        println!(
+            "  python run {pass}: loop {:.3} s, session.run only {:.3} s",
+            b.seconds, m.seconds
+        );
+        base = Some(b);
+        model_only = Some(m);
+    }
+    let (base, model_only) = (
+        base.context("no python run")?,
+        model_only.context("no python run")?,
+    );
+
+    println!("results (second run of each side):");
+    let ours_ips = n as f64 / wall.as_secs_f64();
+    let base_ips = n as f64 / base.seconds;
+    let ratio = ours_ips / base_ips;
+    println!(
+        "predict {n} images, throughput: Arbiter {ours_ips:.0} items/s ({:.3} s, whole predict() call)   \
+         baseline (python Pillow + NumPy + onnxruntime loop): {base_ips:.0} items/s ({:.3} s)   \
+         ratio = {ratio:.2}×   target ≥ 1.5×: {}",
+        wall.as_secs_f64(),
+        base.seconds,
+        met(ratio >= 1.5)
+    );
+    let run = summary.seconds;
+    for (what, model_s) in [
+        ("Arbiter's own model_seconds", summary.model_seconds),
+        (
+            "python session.run alone over preloaded inputs",
+            model_only.seconds,
+        ),
+    ] {
+        let over = (run / model_s - 1.0) * 100.0;
+        println!(
+            "predict {n} images, overlap: run {run:.3} s vs pure model {model_s:.3} s ({what})   \
+             overhead {over:+.0}%   target ≤ 15%: {}",
+            met(over <= 15.0)
+        );
+    }
+    println!(
+        "cross-check: items predicted as class \"1\": Arbiter {ours_1}, python {} \
+         (Pillow's BILINEAR antialiases when shrinking, Arbiter's documented resize does not, so \
+         borderline items may differ)",
+        base.predicted_1
+    );
+    Ok(())
+}
