@@ -408,7 +408,8 @@ pub fn pack(p: &[f32]) -> Vec<u8> {
         return p.iter().flat_map(|v| v.to_le_bytes()).collect();
     }
     let mut idx: Vec<usize> = (0..p.len()).collect();
-    idx.sort_by(|&a, &b| p[b].partial_cmp(&p[a]).unwrap_or(std::cmp::Ordering::Equal));
+    // The k largest, in linear time; then index order for a stable encoding.
+    idx.select_nth_unstable_by(SPARSE_TOP_K - 1, |&a, &b| p[b].total_cmp(&p[a]));
     idx.truncate(SPARSE_TOP_K);
     idx.sort_unstable();
     idx.iter()
