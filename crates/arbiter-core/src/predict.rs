@@ -70,10 +70,13 @@ struct Job {
     item: i64,
     path: Option<PathBuf>,
     features: Vec<f64>,
+    /// The given label's index among the model's classes, if any.
+    given: Option<usize>,
 }
 
 struct Batch {
     items: Vec<i64>,
+    given: Vec<Option<usize>>,
     samples: Vec<std::result::Result<Sample, String>>,
 }
 
@@ -192,18 +195,26 @@ pub fn predict(
     let jobs: Vec<Job> = {
         let conn = project.conn();
         let mut stmt = conn.prepare(
-            "SELECT i.id, i.path, i.features FROM items i
+            "SELECT i.id, i.path, i.features, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id
              WHERE i.version_id = ?1 AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ?2 AND p.item_id = i.id)
              ORDER BY i.id",
         )?;
         let root = PathBuf::from(&version.root);
+        let class_of: std::collections::HashMap<&str, usize> = model
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
         let rows = stmt.query_map([version.id, run], |r| {
             let path: Option<String> = r.get(1)?;
             let features: Option<Vec<u8>> = r.get(2)?;
+            let label: Option<String> = r.get(3)?;
             Ok(Job {
                 item: r.get(0)?,
                 path: path.map(|p| root.join(p)),
                 features: crate::items::unpack_features(features.as_deref().unwrap_or_default()),
+                given: label.and_then(|l| class_of.get(l.as_str()).copied()),
             })
         })?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -250,6 +261,7 @@ pub fn predict(
                     .collect();
                 let batch = Batch {
                     items: chunk.iter().map(|j| j.item).collect(),
+                    given: chunk.iter().map(|j| j.given).collect(),
                     samples,
                 };
                 if tx_batches.send(batch).is_err() {
@@ -294,7 +306,8 @@ pub fn predict(
                 let tx = project.conn_mut().transaction()?;
                 {
                     let mut ins = tx.prepare_cached(
-                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, probs, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_prob, probs, error)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )?;
                     let mut next_ok = 0;
                     for (i, item) in batch.items.iter().enumerate() {
@@ -302,23 +315,32 @@ pub fn predict(
                             Ok(_) => {
                                 let p = &probs[next_ok];
                                 next_ok += 1;
-                                let (best, conf) = argmax(p);
+                                let s = Scores::of(p);
+                                let given_prob =
+                                    batch.given[i].and_then(|g| p.get(g)).map(|v| *v as f64);
                                 ins.execute(rusqlite::params![
                                     run,
                                     item,
-                                    best as i64,
-                                    conf as f64,
+                                    s.predicted as i64,
+                                    s.confidence as f64,
+                                    s.margin,
+                                    s.entropy,
+                                    given_prob,
                                     pack(p),
                                     Option::<String>::None
                                 ])?;
                                 done += 1;
                             }
                             Err(reason) => {
+                                let none = Option::<f64>::None;
                                 ins.execute(rusqlite::params![
                                     run,
                                     item,
                                     Option::<i64>::None,
-                                    Option::<f64>::None,
+                                    none,
+                                    none,
+                                    none,
+                                    none,
                                     Option::<Vec<u8>>::None,
                                     reason
                                 ])?;
@@ -381,16 +403,47 @@ pub fn predict(
     run_summary(project.conn(), run, Some(built.notice.clone()).flatten())
 }
 
-fn argmax(p: &[f32]) -> (usize, f32) {
-    p.iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| {
-            if v > bv {
-                (i, v)
-            } else {
-                (bi, bv)
+/// The uncertainty scores of one probability vector, as PRODUCT.md defines them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scores {
+    pub predicted: usize,
+    /// max p
+    pub confidence: f32,
+    /// p(1st) − p(2nd); 1 for a single class
+    pub margin: f64,
+    /// −Σ p ln p, natural log, 0·ln 0 = 0
+    pub entropy: f64,
+}
+
+impl Scores {
+    pub fn of(p: &[f32]) -> Scores {
+        let (mut best, mut first, mut second) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
+        for (i, &v) in p.iter().enumerate() {
+            if v > first {
+                second = first;
+                first = v;
+                best = i;
+            } else if v > second {
+                second = v;
             }
-        })
+        }
+        let entropy = -p
+            .iter()
+            .filter(|&&v| v > 0.0)
+            .map(|&v| v as f64 * (v as f64).ln())
+            .sum::<f64>();
+        let margin = if p.len() > 1 {
+            first as f64 - second as f64
+        } else {
+            1.0
+        };
+        Scores {
+            predicted: best,
+            confidence: first,
+            margin,
+            entropy,
+        }
+    }
 }
 
 /// Softmax in f64 for stability, returned as f32.
@@ -762,6 +815,21 @@ mod tests {
         let back = unpack(&packed, 1000);
         assert_eq!((back[999], back[3], back[500]), (0.5, 0.25, 0.125));
         assert_eq!(back.iter().filter(|v| **v > 0.0).count(), 3);
+    }
+
+    #[test]
+    fn scores_follow_the_product_definitions() {
+        let s = Scores::of(&[0.2, 0.5, 0.3, 0.0]);
+        assert_eq!((s.predicted, s.confidence), (1, 0.5));
+        assert!((s.margin - (0.5f32 as f64 - 0.3f32 as f64)).abs() < 1e-12);
+        let want = -[0.2f32, 0.5, 0.3]
+            .iter()
+            .map(|&p| p as f64 * (p as f64).ln())
+            .sum::<f64>();
+        assert!((s.entropy - want).abs() < 1e-12);
+        // Ties: the first maximum wins, and the margin is 0.
+        let t = Scores::of(&[0.5, 0.5]);
+        assert_eq!((t.predicted, t.margin), (0, 0.0));
     }
 
     #[test]

@@ -41,6 +41,9 @@ CREATE TABLE predictions (
     item_id     INTEGER NOT NULL REFERENCES items(id),
     predicted   INTEGER,                     -- class index; NULL when the item failed
     confidence  REAL,                        -- max probability
+    margin      REAL,                        -- p(1st) − p(2nd)
+    entropy     REAL,                        -- −Σ p ln p (natural log)
+    given_prob  REAL,                        -- probability of the item's given label, if it has one the model knows
     probs       BLOB,
     error       TEXT,                        -- why the item failed
     PRIMARY KEY (run_id, item_id)
@@ -49,3 +52,5 @@ CREATE TABLE predictions (
 -- Review and sorting by confidence (least confident first) and by predicted class.
 CREATE INDEX predictions_by_confidence ON predictions (run_id, confidence);
 CREATE INDEX predictions_by_class ON predictions (run_id, predicted, confidence);
+CREATE INDEX predictions_by_margin ON predictions (run_id, margin);
+CREATE INDEX predictions_by_entropy ON predictions (run_id, entropy);
