@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { ItemSummary } from "./bindings/ItemSummary";
 import * as ipc from "./ipc";
+import { buildItemQuery, gridQueryKey, type GridQuery } from "./lib/itemQuery";
 import { PageCache } from "./lib/pageCache";
 
 export const PAGE_SIZE = 256;
@@ -8,35 +9,41 @@ export const PAGE_SIZE = 256;
 export const MAX_PAGES = 96;
 
 /**
- * One page cache per (version, label filter). A new query gets a fresh cache (and the grid
- * remounts); the old one is disposed so its late responses are ignored.
+ * One page cache per listing (version + label filter + run + predicted class + sort, see
+ * `gridQueryKey`). A new listing gets a fresh cache (and the grid remounts); the old one is
+ * disposed so its late responses are ignored.
  */
 export function useItemCache(
   versionId: number | null,
-  label: string | null,
+  query: GridQuery,
   onError: (err: unknown) => void,
 ): PageCache<ItemSummary> | null {
-  const [cache, setCache] = useState<PageCache<ItemSummary> | null>(null);
+  const [state, setState] = useState<{ key: string; cache: PageCache<ItemSummary> } | null>(null);
   const [errorRef] = useState(() => ({ current: onError }));
   errorRef.current = onError;
+  const key = gridQueryKey(versionId, query);
+  const queryRef = useRef(query);
+  queryRef.current = query;
 
   useEffect(() => {
     if (versionId === null) {
-      setCache(null);
+      setState(null);
       return;
     }
+    const q = queryRef.current;
     const c = new PageCache<ItemSummary>({
       pageSize: PAGE_SIZE,
       maxPages: MAX_PAGES,
-      fetchPage: (offset, limit) => ipc.listItems({ versionId, offset, limit, label }),
+      fetchPage: (offset, limit) => ipc.listItems(buildItemQuery(versionId, q, offset, limit)),
       onError: (err) => errorRef.current(err),
     });
     c.ensureRange(0, 0); // learn the total
-    setCache(c);
+    setState({ key, cache: c });
     return () => c.dispose();
-  }, [versionId, label, errorRef]);
+  }, [key, errorRef]);
 
-  return cache;
+  // Never hand out the previous listing's cache under a new query (not even for one render).
+  return state && state.key === key ? state.cache : null;
 }
 
 /** Re-renders the caller whenever the cache changes; returns the cache's version. */

@@ -1,15 +1,21 @@
 // The ONLY module that talks to the Tauri core API. Everything else imports these typed wrappers.
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import type { AddModelRequest } from "./bindings/AddModelRequest";
 import type { DatasetInfo } from "./bindings/DatasetInfo";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportRequest } from "./bindings/ImportRequest";
 import type { ImportSummary } from "./bindings/ImportSummary";
 import type { ItemDetail } from "./bindings/ItemDetail";
 import type { ItemPage } from "./bindings/ItemPage";
+import type { ItemPrediction } from "./bindings/ItemPrediction";
 import type { ItemQuery } from "./bindings/ItemQuery";
 import type { LabelCount } from "./bindings/LabelCount";
+import type { ModelDto } from "./bindings/ModelDto";
 import type { ProjectInfo } from "./bindings/ProjectInfo";
 import type { RecentProject } from "./bindings/RecentProject";
+import type { RunInfo } from "./bindings/RunInfo";
+import type { RunProgress } from "./bindings/RunProgress";
+import type { RunRequest } from "./bindings/RunRequest";
 import { normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
@@ -52,9 +58,15 @@ export function pickFolder(title: string): Promise<string | null> {
   return call("pick_folder", { title });
 }
 
-/** Native file dialog (.csv .parquet .jsonl .ndjson); `null` when cancelled. */
-export function pickFile(title: string): Promise<string | null> {
-  return call("pick_file", { title });
+/**
+ * What `pick_file` filters for: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
+ * `labels` (.txt .json).
+ */
+export type FileKind = "manifest" | "model" | "labels";
+
+/** Native file dialog filtered to `kind`; `null` when cancelled. */
+export function pickFile(title: string, kind: FileKind): Promise<string | null> {
+  return call("pick_file", { title, kind });
 }
 
 export function listDatasets(): Promise<DatasetInfo[]> {
@@ -85,6 +97,44 @@ export function importDataset(
 /** Stop the running import (it then rejects with code `cancelled` and writes nothing). */
 export function cancelImport(): Promise<boolean> {
   return call("cancel_import");
+}
+
+/** Registered models, by name, newest version first. */
+export function listModels(): Promise<ModelDto[]> {
+  return call("list_models");
+}
+
+/**
+ * Registers a model file. The same file under a new name or with other preprocessing becomes a
+ * new version; an identical registration returns the existing model.
+ */
+export function addModel(request: AddModelRequest): Promise<ModelDto> {
+  return call("add_model", { request });
+}
+
+/** Every run, newest first. */
+export function listRuns(): Promise<RunInfo[]> {
+  return call("list_runs");
+}
+
+/**
+ * Runs (or, with `request.resume`, continues) inference; resolves when the run finishes.
+ * Rejects with code `cancelled` after `cancelRun` — the run then stays resumable.
+ */
+export function startRun(request: RunRequest, onProgress: (progress: RunProgress) => void): Promise<RunInfo> {
+  const channel = new Channel<RunProgress>();
+  channel.onmessage = onProgress;
+  return call("start_run", { request, onProgress: channel });
+}
+
+/** Asks the running inference to stop after its current batch; whether one was running. */
+export function cancelRun(): Promise<boolean> {
+  return call("cancel_run");
+}
+
+/** One item's prediction in a run (top classes, most probable first); `null` if not predicted yet. */
+export function itemPrediction(run: number, rowid: number): Promise<ItemPrediction | null> {
+  return call("item_prediction", { run, rowid });
 }
 
 /** Thumbnail (PNG, max 128 px) served by the `thumb` URI scheme. */

@@ -15,7 +15,11 @@ use arbiter_core::Project;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let items: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
+    let items: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
     let classes: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000);
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("m.csv");
@@ -30,11 +34,21 @@ fn main() -> Result<()> {
     for (label, dense) in [("arbiter packing", false), ("dense f32 baseline", true)] {
         let root = dir.path().join(label.replace(' ', "_"));
         let mut p = Project::create(&root, None, &[])?;
-        dataset::import(&mut p, &ImportOptions { source: csv.clone(), ..Default::default() }, &mut |_| {}, &AtomicBool::new(false))?;
+        dataset::import(
+            &mut p,
+            &ImportOptions {
+                source: csv.clone(),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )?;
         drop(p);
         // Written straight through SQLite, as the inference pipeline writes them.
         let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )?;
         conn.execute_batch(
             "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
              VALUES ('m', 1, 'x', 'x', 'image', '[]', '[]', '[]', 'labels_file', '{}', '{}', 'now');
@@ -63,8 +77,17 @@ fn main() -> Result<()> {
                         probs[top] += sum * 4.0;
                         let total: f32 = probs.iter().sum();
                         probs.iter_mut().for_each(|v| *v /= total);
-                        let blob: Vec<u8> = if dense { probs.iter().flat_map(|v| v.to_le_bytes()).collect() } else { pack(&probs) };
-                        ins.execute(rusqlite_params(i as i64 + 1, top as i64, probs[top] as f64, &blob))?;
+                        let blob: Vec<u8> = if dense {
+                            probs.iter().flat_map(|v| v.to_le_bytes()).collect()
+                        } else {
+                            pack(&probs)
+                        };
+                        ins.execute(rusqlite_params(
+                            i as i64 + 1,
+                            top as i64,
+                            probs[top] as f64,
+                            &blob,
+                        ))?;
                     }
                 }
                 tx.commit()?;

@@ -11,7 +11,7 @@ use arbiter_core::{schema, Project};
 use crate::output::{bar, json, table};
 use crate::{
     Cli, Command, DatasetCommand, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand,
-    PredictArgs, PredictionsCommand,
+    PredictArgs, PredictionsCommand, QueueArgs,
 };
 use arbiter_core::model::{self, runtime::Device, AddOptions, Color, Layout, OutputKind};
 use arbiter_core::predict::{self, PredictOptions};
@@ -27,6 +27,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Model(ModelCommand::List) => model_list(cli),
         Command::Predict(a) => predict_cmd(cli, a),
         Command::Runs => runs(cli),
+        Command::Queue(a) => queue_cmd(cli, a),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
@@ -413,6 +414,49 @@ fn runs(cli: &Cli) -> Result<()> {
             "run", "model", "dataset", "status", "items", "provider", "seconds",
         ],
         rows,
+    );
+    Ok(())
+}
+
+fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
+    use arbiter_core::queue::{self, QueueSpec, Strategy};
+    let p = open(cli)?;
+    let spec = QueueSpec {
+        run: a.run,
+        strategy: Strategy::parse(&a.strategy)?,
+        other_run: a.other_run,
+        threshold: a.threshold,
+        seed: a.seed,
+    };
+    let ranked = queue::rank(p.conn(), p.root(), &spec)?;
+    let entries = queue::entries(
+        p.conn(),
+        p.root(),
+        a.run,
+        &ranked,
+        a.limit.unwrap_or(usize::MAX),
+    )?;
+    if cli.json {
+        return json(&entries);
+    }
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.item_id.clone(),
+                format!("{:.6}", e.score),
+                e.predicted.clone().unwrap_or_default(),
+                e.confidence.map(|c| format!("{c:.4}")).unwrap_or_default(),
+                e.given.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["item", "score", "predicted", "confidence", "given"], rows);
+    eprintln!(
+        "{} of {} queued item(s) ({})",
+        entries.len(),
+        ranked.len(),
+        spec.strategy.as_str()
     );
     Ok(())
 }

@@ -48,6 +48,28 @@ pub enum Command {
     /// Export a run's predictions.
     #[command(subcommand)]
     Predictions(PredictionsCommand),
+    /// Rank a run's items for review, most in need of a human first.
+    Queue(QueueArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct QueueArgs {
+    #[arg(long)]
+    pub run: i64,
+    #[arg(long, value_parser = ["least-confidence", "margin", "entropy", "label-disagreement", "model-disagreement", "random"])]
+    pub strategy: String,
+    /// Show at most this many items [default: all].
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Keep only items whose confidence is below T (risk-based routing).
+    #[arg(long, value_name = "T")]
+    pub threshold: Option<f64>,
+    /// The second run for model-disagreement (same dataset version).
+    #[arg(long, value_name = "ID")]
+    pub other_run: Option<i64>,
+    /// Seed of the random strategy.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Subcommand, Debug)]

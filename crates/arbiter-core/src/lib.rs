@@ -10,6 +10,7 @@ pub mod items;
 pub mod media;
 pub mod model;
 pub mod predict;
+pub mod queue;
 pub mod schema;
 pub mod store;
 

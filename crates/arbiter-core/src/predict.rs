@@ -306,8 +306,8 @@ pub fn predict(
                 let tx = project.conn_mut().transaction()?;
                 {
                     let mut ins = tx.prepare_cached(
-                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_prob, probs, error)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?;
                     let mut next_ok = 0;
                     for (i, item) in batch.items.iter().enumerate() {
@@ -325,6 +325,7 @@ pub fn predict(
                                     s.confidence as f64,
                                     s.margin,
                                     s.entropy,
+                                    batch.given[i].map(|g| g as i64),
                                     given_prob,
                                     pack(p),
                                     Option::<String>::None
@@ -340,6 +341,7 @@ pub fn predict(
                                     none,
                                     none,
                                     none,
+                                    Option::<i64>::None,
                                     none,
                                     Option::<Vec<u8>>::None,
                                     reason

@@ -17,6 +17,7 @@ import {
   GRID_PADDING,
   gridMetrics,
   isNavKey,
+  PREDICTION_LINE_HEIGHT,
   itemRangeForRows,
   moveIndex,
   offsetToRevealRow,
@@ -26,6 +27,7 @@ import {
 } from "../lib/gridLayout";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
+import { isMismatch, predictionBadge } from "../lib/predictions";
 
 interface Props {
   cache: PageCache<ItemSummary>;
@@ -36,6 +38,8 @@ interface Props {
   onOpen: (index: number) => void;
   /** Bump to move keyboard focus to the active cell (e.g. after the item view closes). */
   focusToken?: number;
+  /** A run is shown: each cell gets a third caption line with the predicted label and confidence. */
+  showPredictions?: boolean;
 }
 
 function indexFromEvent(target: EventTarget | null): number | null {
@@ -45,7 +49,16 @@ function indexFromEvent(target: EventTarget | null): number | null {
   return Number.isInteger(i) ? i : null;
 }
 
-export function ItemGrid({ cache, thumbSize, activeIndex, labelColors, onActivate, onOpen, focusToken }: Props) {
+export function ItemGrid({
+  cache,
+  thumbSize,
+  activeIndex,
+  labelColors,
+  onActivate,
+  onOpen,
+  focusToken,
+  showPredictions = false,
+}: Props) {
   useCacheVersion(cache);
   const total = cache.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -66,7 +79,7 @@ export function ItemGrid({ cache, thumbSize, activeIndex, labelColors, onActivat
     return () => ro.disconnect();
   }, []);
 
-  const { columns, rowHeight } = gridMetrics(size.width, thumbSize);
+  const { columns, rowHeight } = gridMetrics(size.width, thumbSize, showPredictions ? PREDICTION_LINE_HEIGHT : 0);
   const rows = rowCount(total, columns);
   const contentHeight = rows * rowHeight + 2 * GRID_PADDING;
   // For huge grids the browser gets a shorter spacer and positions are mapped (factor > 1);
@@ -198,6 +211,7 @@ export function ItemGrid({ cache, thumbSize, activeIndex, labelColors, onActivat
                 item={item}
                 active={i === activeIndex}
                 color={item?.label ? (labelColors.get(item.label) ?? FALLBACK_LABEL_COLOR) : null}
+                showPrediction={showPredictions}
               />,
             );
           }
@@ -230,31 +244,49 @@ interface CellProps {
   item: ItemSummary | undefined;
   active: boolean;
   color: string | null;
+  showPrediction: boolean;
 }
 
-const Cell = memo(function Cell({ index, item, active, color }: CellProps) {
+function cellTitle(item: ItemSummary, showPrediction: boolean): string {
+  let title = item.label ? `${item.id} — ${item.label}` : item.id;
+  if (showPrediction) {
+    if (item.predicted === null) title += "\nNo prediction";
+    else {
+      title += `\nPredicted: ${predictionBadge(item.predicted, item.confidence)}`;
+      if (isMismatch(item.label, item.predicted)) title += " — differs from the given label";
+    }
+  }
+  return title;
+}
+
+const Cell = memo(function Cell({ index, item, active, color, showPrediction }: CellProps) {
   if (!item) {
     return (
       <div className="cell placeholder" role="gridcell" aria-busy="true" data-index={index} tabIndex={-1}>
         <div className="thumb" />
-        <div className="cell-caption">
+        <div className={`cell-caption${showPrediction ? " with-prediction" : ""}`}>
           <span className="skeleton" style={{ width: "70%" }} />
           <span className="skeleton" style={{ width: "45%" }} />
+          {showPrediction && <span className="skeleton" style={{ width: "55%" }} />}
         </div>
       </div>
     );
   }
+  const mismatch = showPrediction && isMismatch(item.label, item.predicted);
+  const badge = showPrediction ? predictionBadge(item.predicted, item.confidence) : null;
   return (
     <div
-      className={`cell${active ? " active" : ""}`}
+      className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}`}
       role="gridcell"
       aria-selected={active}
       data-testid="grid-cell"
       data-rowid={item.rowid}
       data-id={item.id}
       data-index={index}
+      data-predicted={showPrediction ? (item.predicted ?? "") : undefined}
+      data-confidence={showPrediction && item.confidence !== null ? item.confidence : undefined}
       tabIndex={active ? 0 : -1}
-      title={item.label ? `${item.id} — ${item.label}` : item.id}
+      title={cellTitle(item, showPrediction)}
     >
       <div className="thumb">
         {item.hasMedia ? (
@@ -263,7 +295,7 @@ const Cell = memo(function Cell({ index, item, active, color }: CellProps) {
           <span className="no-media">no image</span>
         )}
       </div>
-      <div className="cell-caption">
+      <div className={`cell-caption${showPrediction ? " with-prediction" : ""}`}>
         <span className="cell-id">
           <span className="ltr">{item.id}</span>
         </span>
@@ -275,6 +307,20 @@ const Cell = memo(function Cell({ index, item, active, color }: CellProps) {
         ) : (
           <span className="cell-label unlabeled">
             <span className="cell-label-text">unlabeled</span>
+          </span>
+        )}
+        {showPrediction && (
+          <span className="cell-prediction">
+            {badge === null ? (
+              <span className="pred-badge none">no prediction</span>
+            ) : (
+              <span className={`pred-badge${mismatch ? " mismatch" : ""}`}>
+                <span className="pred-arrow" aria-hidden="true">
+                  →
+                </span>
+                <span className="pred-text">{badge}</span>
+              </span>
+            )}
           </span>
         )}
       </div>

@@ -9,9 +9,20 @@ interface ModalProps {
   width?: number;
   children: ReactNode;
   footer?: ReactNode;
+  /** Tooltip and accessible name of the × button. */
+  closeLabel?: string;
 }
 
-export function Modal({ title, onClose, closable = true, testId, width = 520, children, footer }: ModalProps) {
+export function Modal({
+  title,
+  onClose,
+  closable = true,
+  testId,
+  width = 520,
+  children,
+  footer,
+  closeLabel = "Close",
+}: ModalProps) {
   const panelRef = useRef<HTMLDivElement>(null);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
@@ -52,8 +63,8 @@ export function Modal({ title, onClose, closable = true, testId, width = 520, ch
           <button
             type="button"
             className="icon-button"
-            aria-label="Close"
-            title="Close"
+            aria-label={closeLabel}
+            title={closeLabel}
             disabled={!closable}
             onClick={onClose}
           >

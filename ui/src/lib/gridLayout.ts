@@ -6,6 +6,8 @@ export const GRID_PADDING = 12;
 export const CELL_INSET = 6;
 /** Two caption lines (item id, label) below the thumbnail. */
 export const CAPTION_HEIGHT = 34;
+/** The third caption line (predicted label and confidence) shown with a run's predictions. */
+export const PREDICTION_LINE_HEIGHT = 20;
 export const MIN_THUMB = 48;
 /** Cells never get narrower than this, so that ids and labels stay readable under small thumbnails. */
 export const MIN_CELL_WIDTH = 80;
@@ -30,13 +32,16 @@ export interface GridMetrics {
   rowHeight: number;
 }
 
-/** Metrics for a grid of `thumb` px thumbnails in a scroll area `width` px wide (incl. padding). */
-export function gridMetrics(width: number, thumb: number): GridMetrics {
+/**
+ * Metrics for a grid of `thumb` px thumbnails in a scroll area `width` px wide (incl. padding);
+ * `extraCaption` px are added below the two caption lines (e.g. `PREDICTION_LINE_HEIGHT`).
+ */
+export function gridMetrics(width: number, thumb: number, extraCaption = 0): GridMetrics {
   const inner = Math.max(0, width - 2 * GRID_PADDING);
   const minCell = Math.max(thumb + 2 * CELL_INSET, MIN_CELL_WIDTH);
   const columns = columnsForWidth(inner, minCell, GRID_GAP);
   const cellWidth = Math.max(minCell, (inner - GRID_GAP * (columns - 1)) / columns);
-  const rowHeight = thumb + 2 * CELL_INSET + CAPTION_HEIGHT + GRID_GAP;
+  const rowHeight = thumb + 2 * CELL_INSET + CAPTION_HEIGHT + Math.max(0, extraCaption) + GRID_GAP;
   return { columns, cellWidth, rowHeight };
 }
 

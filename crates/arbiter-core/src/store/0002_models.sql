@@ -43,7 +43,8 @@ CREATE TABLE predictions (
     confidence  REAL,                        -- max probability
     margin      REAL,                        -- p(1st) − p(2nd)
     entropy     REAL,                        -- −Σ p ln p (natural log)
-    given_prob  REAL,                        -- probability of the item's given label, if it has one the model knows
+    given_class INTEGER,                     -- the item's given label as a class index, if the model knows it
+    given_prob  REAL,                        -- the probability of that class
     probs       BLOB,
     error       TEXT,                        -- why the item failed
     PRIMARY KEY (run_id, item_id)

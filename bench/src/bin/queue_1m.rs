@@ -1,0 +1,151 @@
+//! Build every queue strategy over 1,000,000 predictions (10 classes) and compare, in the same
+//! run, with the baseline a user would script: Python's sqlite3 reading the run's probabilities
+//! and sorting by least confidence. Target (PRODUCT.md): any queue under 0.5 s.
+//!
+//! Run: `cargo run --release -p arbiter-bench --bin queue_1m [-- ITEMS]`
+
+use std::io::Write;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use arbiter_bench::{report, time};
+use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_core::predict::{pack, Scores};
+use arbiter_core::queue::{self, QueueSpec, Strategy};
+use arbiter_core::Project;
+
+const CLASSES: usize = 10;
+
+const PYTHON_BASELINE: &str = r#"
+import sqlite3, struct, sys, time
+t = time.perf_counter()
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT item_id, probs FROM predictions WHERE run_id = 1").fetchall()
+scored = [(1.0 - max(struct.unpack("<10f", p)), i) for i, p in rows]
+scored.sort(key=lambda r: (-r[0], r[1]))
+print(time.perf_counter() - t)
+"#;
+
+fn main() -> Result<()> {
+    let items: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("m.csv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+        writeln!(w, "id,label")?;
+        for i in 0..items {
+            writeln!(w, "item_{i:07},{}", i % CLASSES)?;
+        }
+    }
+    let root = dir.path().join("p");
+    let mut p = Project::create(&root, None, &[])?;
+    dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: csv,
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )?;
+    drop(p);
+    {
+        let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+             INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+             VALUES ('m', 1, 'x', 'x', 'tabular', '[]', '[]', '{}', 'labels_file', '{{\"kind\":\"tabular\",\"input\":\"x\",\"features\":1}}', '{{\"name\":\"p\",\"kind\":\"probabilities\"}}', 'now');
+             INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at) VALUES (1, 1, 'cpu', 'cpu', 1, 'done', {items}, 'now');
+             INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at) VALUES (1, 1, 'cpu', 'cpu', 1, 'done', {items}, 'now');",
+            serde_json_classes()
+        ))?;
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for run in [1i64, 2] {
+            let tx = conn.transaction()?;
+            {
+                let mut ins = tx.prepare(
+                    "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                let mut probs = [0f32; CLASSES];
+                for i in 0..items {
+                    for v in probs.iter_mut() {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        *v = ((x >> 40) as f32 / (1u64 << 24) as f32).powi(3);
+                    }
+                    // Mostly agrees with the given label; one item in twenty looks mislabeled.
+                    let boosted = if x % 20 == 0 {
+                        (i + 1) % CLASSES
+                    } else {
+                        i % CLASSES
+                    };
+                    probs[boosted] += 1.5;
+                    let sum: f32 = probs.iter().sum();
+                    probs.iter_mut().for_each(|v| *v /= sum);
+                    let s = Scores::of(&probs);
+                    ins.execute(rusqlite::params![
+                        run,
+                        i as i64 + 1,
+                        s.predicted as i64,
+                        s.confidence as f64,
+                        s.margin,
+                        s.entropy,
+                        (i % CLASSES) as i64,
+                        probs[i % CLASSES] as f64,
+                        pack(&probs)
+                    ])?;
+                }
+            }
+            tx.commit()?;
+        }
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    }
+    let p = Project::open(&root)?;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(PYTHON_BASELINE)
+        .arg(root.join("arbiter.db"))
+        .output()
+        .context("python3")?;
+    if !out.status.success() {
+        bail!(
+            "python baseline failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let py = Duration::from_secs_f64(String::from_utf8(out.stdout)?.trim().parse()?);
+    println!("{items} predictions × {CLASSES} classes; every queue is built twice and the second build is reported");
+    for name in Strategy::ALL {
+        let spec = QueueSpec {
+            run: 1,
+            strategy: Strategy::parse(name)?,
+            other_run: Some(2),
+            threshold: None,
+            seed: 7,
+        };
+        queue::rank(p.conn(), p.root(), &spec)?;
+        let (ranked, t) = time(|| queue::rank(p.conn(), p.root(), &spec));
+        let n = ranked?.len();
+        report(
+            &format!("queue {name:<19} ({n:>7} items)"),
+            t,
+            Some(Duration::from_millis(500)),
+            "python sqlite3 + sort, least-confidence",
+            py,
+        );
+    }
+    Ok(())
+}
+
+fn serde_json_classes() -> String {
+    let names: Vec<String> = (0..CLASSES).map(|i| format!("\"{i}\"")).collect();
+    format!("[{}]", names.join(","))
+}
