@@ -82,7 +82,7 @@ fn main() -> Result<()> {
                         *v = ((x >> 40) as f32 / (1u64 << 24) as f32).powi(3);
                     }
                     // Mostly agrees with the given label; one item in twenty looks mislabeled.
-                    let boosted = if x % 20 == 0 {
+                    let boosted = if x.is_multiple_of(20) {
                         (i + 1) % CLASSES
                     } else {
                         i % CLASSES
