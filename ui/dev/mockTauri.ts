@@ -5,6 +5,12 @@
  *
  * URL switches: `?start` starts on the start screen; `?empty` opens a project without datasets;
  * `?slow` makes every call slow; `?fail=<command>` makes that command fail with an io error. Import sources containing "bad" fail, "same" come back unchanged.
+ *
+ * Models and runs: three fake models and three runs (one of them over the 1,000,000-item version).
+ * `start_run` takes ~3 s whatever the size and can be cancelled and resumed; device "auto" falls
+ * back to CPU with a notice, "cuda" fails. Model files containing "bad" fail to load, labels files
+ * containing "bad" have the wrong class count, files with "tabular" give a tabular model.
+ * `?noruntime` makes add_model and start_run fail with code "runtime" (ONNX Runtime missing).
  */
 import type { DatasetInfo } from "../src/bindings/DatasetInfo";
 import type { DatasetVersionInfo } from "../src/bindings/DatasetVersionInfo";
@@ -14,10 +20,18 @@ import type { ImportSummary } from "../src/bindings/ImportSummary";
 import type { IpcError } from "../src/bindings/IpcError";
 import type { ItemDetail } from "../src/bindings/ItemDetail";
 import type { ItemPage } from "../src/bindings/ItemPage";
+import type { AddModelRequest } from "../src/bindings/AddModelRequest";
+import type { ItemPrediction } from "../src/bindings/ItemPrediction";
 import type { ItemQuery } from "../src/bindings/ItemQuery";
+import type { ItemSummary } from "../src/bindings/ItemSummary";
 import type { LabelCount } from "../src/bindings/LabelCount";
+import type { ModelDto } from "../src/bindings/ModelDto";
+import type { PreprocessInfo } from "../src/bindings/PreprocessInfo";
 import type { ProjectInfo } from "../src/bindings/ProjectInfo";
 import type { RecentProject } from "../src/bindings/RecentProject";
+import type { RunInfo } from "../src/bindings/RunInfo";
+import type { RunProgress } from "../src/bindings/RunProgress";
+import type { RunRequest } from "../src/bindings/RunRequest";
 
 const params = new URLSearchParams(typeof location === "undefined" ? "" : location.search);
 const SLOW = params.has("slow") ? 8 : 1;
@@ -134,13 +148,16 @@ function err(code: IpcError["code"], message: string): IpcError {
 
 const ROW_BASE = 10_000_000;
 
-function itemAt(v: MockVersion, i: number) {
+function itemAt(v: MockVersion, i: number, run: MockRun | null = null): ItemSummary {
   const label = PATTERN[i % 10] ?? null;
+  const pred = run ? predictionOf(run, i) : null;
   return {
     rowid: v.id * ROW_BASE + i + 1,
     id: `${v.prefix}_${String(i).padStart(v.items > 99_999 ? 7 : 4, "0")}`,
     label,
     hasMedia: i % 97 !== 13,
+    predicted: pred && pred.probs ? CLASSES[pred.best]! : null,
+    confidence: pred && pred.probs ? pred.probs[pred.best]! : null,
   };
 }
 
@@ -167,6 +184,248 @@ function sizeOf(v: MockVersion, i: number): [number, number] {
   const sizes: [number, number][] = [[8, 8], [1, 1], [3000, 24], [24, 900], [28, 28], [640, 480], [2, 3]];
   return sizes[i % sizes.length] as [number, number];
 }
+
+// ---------------------------------------------------------------- models and runs
+
+const CLASSES = ["cat", "dog", "bird", "frog"];
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+const f32 = (x: number) => Math.fround(x);
+
+function imagePre(over: Partial<PreprocessInfo> = {}): PreprocessInfo {
+  return {
+    kind: "image",
+    input: "input",
+    width: 224,
+    height: 224,
+    layout: "nchw",
+    color: "rgb",
+    dtype: "float32",
+    scale: f32(1 / 255),
+    mean: IMAGENET_MEAN.map(f32),
+    std: IMAGENET_STD.map(f32),
+    features: null,
+    ...over,
+  };
+}
+
+function fakeSha(text: string): string {
+  let out = "";
+  let h = 2166136261;
+  for (let k = 0; out.length < 64; k++) {
+    h = Math.imul(h ^ text.charCodeAt(k % Math.max(1, text.length)) ^ k, 16777619) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, 64);
+}
+
+function imageModel(id: number, name: string, version: number, file: string, pre: PreprocessInfo, minutesAgo: number): ModelDto {
+  const w = pre.width ?? 224;
+  const h = pre.height ?? 224;
+  const channels = pre.color === "gray" ? 1 : 3;
+  return {
+    id,
+    name,
+    version,
+    sha256: fakeSha(file),
+    kind: "image",
+    inputs: [{ name: "input", dtype: "float32", shape: pre.layout === "nhwc" ? [-1, h, w, channels] : [-1, channels, h, w] }],
+    outputs: [{ name: "logits", dtype: "float32", shape: [-1, CLASSES.length] }],
+    classes: CLASSES,
+    classesSource: "labels_file",
+    preprocess: pre,
+    outputName: "logits",
+    outputKind: "logits",
+    createdAt: iso(minutesAgo),
+  };
+}
+
+const TABULAR_MODEL: ModelDto = {
+  id: 3,
+  name: "digits-logreg",
+  version: 1,
+  sha256: fakeSha("/home/ana/models/digits-logreg.onnx"),
+  kind: "tabular",
+  inputs: [{ name: "float_input", dtype: "float32", shape: [-1, 4] }],
+  outputs: [
+    { name: "output_label", dtype: "int64", shape: [-1] },
+    { name: "output_probability", dtype: "seq(map(int64,tensor(float)))", shape: [] },
+  ],
+  classes: CLASSES,
+  classesSource: "project_schema",
+  preprocess: {
+    kind: "tabular",
+    input: "float_input",
+    width: null,
+    height: null,
+    layout: null,
+    color: null,
+    dtype: "float32",
+    scale: null,
+    mean: null,
+    std: null,
+    features: 4,
+  },
+  outputName: "output_probability",
+  outputKind: "zipmap",
+  createdAt: iso(60 * 24 * 3),
+};
+
+let models: ModelDto[] = params.has("empty")
+  ? []
+  : [
+      TABULAR_MODEL,
+      imageModel(2, "pets-resnet18", 2, "/home/ana/models/pets-resnet18.onnx", imagePre(), 60 * 3),
+      imageModel(1, "pets-resnet18", 1, "/home/ana/models/pets-resnet18.onnx", imagePre({ mean: [0, 0, 0], std: [1, 1, 1] }), 60 * 30),
+    ];
+
+function sortModels() {
+  models.sort((a, b) => (a.name === b.name ? b.version - a.version : a.name.localeCompare(b.name)));
+}
+sortModels();
+
+const ref = (m: ModelDto) => `${m.name}@${m.version}`;
+
+interface MockRun extends RunInfo {
+  modelId: number;
+}
+
+function findVersionByRef(text: string): { ds: (typeof datasets)[number]; v: MockVersion } {
+  const [name, ver] = text.split("@");
+  const ds = datasets.find((d) => d.name === name);
+  const v = ver === undefined ? ds?.versions[0] : ds?.versions.find((x) => String(x.version) === ver);
+  if (!ds || !v) throw err("not_found", `dataset ${JSON.stringify(text)} not found (see \`arbiter dataset list\`)`);
+  return { ds, v };
+}
+
+function findModelByRef(text: string): ModelDto {
+  const [name, ver] = text.split("@");
+  const m = models.find((x) => x.name === name && (ver === undefined || String(x.version) === ver));
+  if (!m) throw err("not_found", `model ${JSON.stringify(text)} not found (see \`arbiter model list\`)`);
+  return m;
+}
+
+function failedUpTo(n: number): number {
+  // items without media (i % 97 === 13) fail in image runs
+  return Math.floor(n / 97) + (n % 97 > 13 ? 1 : 0);
+}
+
+function mockRun(run: number, modelId: number, versionId: number, status: string, items: number, over: Partial<RunInfo> = {}): MockRun {
+  const m = models.find((x) => x.id === modelId) ?? TABULAR_MODEL;
+  const v = findVersion(versionId);
+  const ds = datasets.find((d) => d.versions.includes(v))!;
+  const seconds = over.seconds ?? Math.max(0.5, items / 2400);
+  return {
+    run,
+    modelId,
+    model: ref(m),
+    dataset: `${ds.name}@${v.version}`,
+    versionId,
+    status,
+    items,
+    failed: m.kind === "image" ? failedUpTo(items) : 0,
+    provider: "CPUExecutionProvider",
+    requestedDevice: "auto",
+    notice: null,
+    seconds,
+    itemsPerSecond: seconds > 0 ? items / seconds : 0,
+    ...over,
+  };
+}
+
+let runs: MockRun[] = params.has("empty")
+  ? []
+  : [
+      mockRun(3, 2, 12, "done", 1_000_000, { provider: "CUDAExecutionProvider", requestedDevice: "cuda", seconds: 812.4 }),
+      mockRun(2, 2, 33, "cancelled", 20),
+      mockRun(1, 1, 21, "done", 480, {
+        notice: "CUDA is not available (libcublasLt.so.12: cannot open shared object file: No such file or directory); running on CPU",
+      }),
+    ];
+
+function findRun(id: number): MockRun {
+  const r = runs.find((x) => x.run === id);
+  if (!r) throw err("not_found", `run ${id} not found (see \`arbiter runs\`)`);
+  return r;
+}
+
+/** Deterministic 0..1 hash of two integers. */
+function hash01(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  h ^= h >>> 15;
+  return (h >>> 0) / 4294967296;
+}
+
+interface MockPrediction {
+  best: number;
+  probs: number[] | null;
+  error: string | null;
+}
+
+/** Item i's prediction in `run`, or null when the run has not reached it. */
+function predictionOf(run: MockRun, i: number): MockPrediction | null {
+  if (i >= run.items) return null;
+  const model = models.find((m) => m.id === run.modelId);
+  if (model?.kind === "image" && i % 97 === 13) {
+    return { best: -1, probs: null, error: `no image for this item (path column is empty)` };
+  }
+  const label = PATTERN[i % 10] ?? null;
+  const seed = run.modelId * 7 + 1;
+  const agree = hash01(i, seed) < 0.8;
+  const target = label !== null && agree ? CLASSES.indexOf(label) : Math.floor(hash01(i, seed + 1) * CLASSES.length);
+  const strength = 0.3 + 5 * hash01(i, seed + 2);
+  const logits = CLASSES.map((_, c) => hash01(i * 4 + c, seed + 3) * 1.5 + (c === target ? strength : 0));
+  const max = Math.max(...logits);
+  const exps = logits.map((x) => Math.exp(x - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  const probs = exps.map((e) => f32(e / sum));
+  let best = 0;
+  for (let c = 1; c < probs.length; c++) if (probs[c]! > probs[best]!) best = c;
+  return { best, probs, error: null };
+}
+
+// Listings with a run's predictions (filter by predicted class, sort by confidence), cached.
+const listings = new Map<string, Int32Array>();
+
+function runListing(v: MockVersion, run: MockRun, q: ItemQuery): Int32Array {
+  const key = `${v.id}:${run.run}:${run.items}:${q.label}:${q.predicted}:${q.sort}`;
+  const hit = listings.get(key);
+  if (hit) return hit;
+  const lab = q.label === null ? undefined : q.label === "" ? null : q.label;
+  const predIndex = q.predicted === null ? -1 : CLASSES.indexOf(q.predicted);
+  const idx: number[] = [];
+  const conf = new Float32Array(v.items);
+  for (let i = 0; i < v.items; i++) {
+    if (lab !== undefined && (PATTERN[i % 10] ?? null) !== lab) continue;
+    const p = predictionOf(run, i);
+    const c = p && p.probs ? p.probs[p.best]! : NaN;
+    if (q.predicted !== null && (!p || !p.probs || p.best !== predIndex)) continue;
+    conf[i] = c;
+    idx.push(i);
+  }
+  const out = Int32Array.from(idx);
+  if (q.sort !== "source") {
+    const dir = q.sort === "confidence_asc" ? 1 : -1;
+    out.sort((a, b) => {
+      const ca = conf[a]!;
+      const cb = conf[b]!;
+      const na = Number.isNaN(ca);
+      const nb = Number.isNaN(cb);
+      if (na || nb) return na === nb ? a - b : na ? 1 : -1; // no prediction last, like the backend
+      return ca === cb ? a - b : (ca - cb) * dir;
+    });
+  }
+  if (listings.size > 12) listings.clear();
+  listings.set(key, out);
+  return out;
+}
+
+let runCancel = false;
+let runActive = false;
 
 // ---------------------------------------------------------------- images
 
@@ -288,9 +547,16 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
     await sleep(300);
     return "/home/ana/arbiter/new-project";
   },
-  async pick_file() {
+  async pick_file(args) {
     await sleep(300);
-    return "/home/ana/data/cifar-sample.csv";
+    switch (args?.kind) {
+      case "model":
+        return "/home/ana/models/pets-resnet18.onnx";
+      case "labels":
+        return "/home/ana/models/pets-labels.txt";
+      default:
+        return "/home/ana/data/cifar-sample.csv";
+    }
   },
   async list_datasets() {
     await sleep(60);
@@ -315,9 +581,19 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
     await sleep(60 + Math.random() * 120);
     const v = findVersion(q.versionId);
     if (q.offset < 0 || q.limit <= 0 || q.limit > 10_000) throw err("invalid_input", "bad offset/limit");
-    const items = [];
+    if (q.run === null && (q.predicted !== null || q.sort !== "source")) {
+      throw err("invalid_input", "sorting by confidence or filtering by prediction needs a run");
+    }
+    const run = q.run === null ? null : findRun(q.run);
+    if (run && run.versionId !== v.id) throw err("invalid_input", `run ${run.run} is over ${run.dataset}, not this dataset version`);
+    const items: ItemSummary[] = [];
+    if (run && (q.predicted !== null || q.sort !== "source")) {
+      const listing = runListing(v, run, q);
+      for (let j = q.offset; j < Math.min(listing.length, q.offset + q.limit); j++) items.push(itemAt(v, listing[j]!, run));
+      return { total: listing.length, offset: q.offset, items } satisfies ItemPage;
+    }
     if (q.label === null) {
-      for (let i = q.offset; i < Math.min(v.items, q.offset + q.limit); i++) items.push(itemAt(v, i));
+      for (let i = q.offset; i < Math.min(v.items, q.offset + q.limit); i++) items.push(itemAt(v, i, run));
       return { total: v.items, offset: q.offset, items } satisfies ItemPage;
     }
     const lab = q.label === "" ? null : q.label;
@@ -325,7 +601,7 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
     const total = ks.length ? countFor(v.items, lab) : 0;
     for (let j = q.offset; j < Math.min(total, q.offset + q.limit); j++) {
       const i = Math.floor(j / ks.length) * 10 + ks[j % ks.length]!;
-      items.push(itemAt(v, i));
+      items.push(itemAt(v, i, run));
     }
     return { total, offset: q.offset, items } satisfies ItemPage;
   },
@@ -358,6 +634,43 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
       height: s.hasMedia ? h : null,
     };
     return detail;
+  },
+  async list_models() {
+    await sleep(70);
+    return models;
+  },
+  async add_model(args) {
+    await sleep(900);
+    return addModel(args?.request as AddModelRequest);
+  },
+  async list_runs() {
+    await sleep(60);
+    return runs.map(({ modelId: _m, ...rest }): RunInfo => rest);
+  },
+  async item_prediction(args) {
+    await sleep(40);
+    const run = findRun(Number(args?.run));
+    const { v, i } = decodeRowid(Number(args?.rowid));
+    if (v.id !== run.versionId) return null;
+    const p = predictionOf(run, i);
+    if (!p) return null;
+    if (!p.probs) return { run: run.run, predicted: null, confidence: null, top: [], error: p.error } satisfies ItemPrediction;
+    const top = CLASSES.map((c, k): [string, number] => [c, p.probs![k]!]).sort((a, b) => b[1] - a[1]);
+    return { run: run.run, predicted: CLASSES[p.best]!, confidence: p.probs[p.best]!, top, error: null } satisfies ItemPrediction;
+  },
+  async cancel_run() {
+    runCancel = runActive;
+    return runActive;
+  },
+  async start_run(args) {
+    if (runActive) throw err("invalid_input", "a run is already in progress; wait for it or cancel it");
+    runActive = true;
+    runCancel = false;
+    try {
+      return await mockStartRun(args?.request as RunRequest, args?.onProgress as Channel<RunProgress>);
+    } finally {
+      runActive = false;
+    }
   },
   async cancel_import() {
     const running = importRunning;
@@ -422,6 +735,131 @@ async function mockImport(args: Record<string, unknown> | undefined): Promise<Im
   }
 }
 
+const RUNTIME_MISSING =
+  "the ONNX Runtime 1.22.0 library was not found (looked at: $ORT_DYLIB_PATH (unset), /opt/arbiter/libonnxruntime.so, ~/.local/share/arbiter/onnxruntime/lib/libonnxruntime.so). Run ./scripts/setup.sh (it installs it from the onnxruntime==1.22.0 wheel on PyPI), or set ORT_DYLIB_PATH to a libonnxruntime.so of that version";
+
+function addModel(req: AddModelRequest): ModelDto {
+  if (params.has("noruntime")) throw err("runtime", RUNTIME_MISSING);
+  const file = req.file.trim();
+  if (file === "") throw err("invalid_input", "choose an .onnx file");
+  if (file.includes("bad") || !file.endsWith(".onnx")) {
+    throw err(
+      "invalid_input",
+      `${file}: not an ONNX model: the file could not be decoded as an ONNX ModelProto with a graph. Export the model to ONNX (e.g. torch.onnx.export, skl2onnx, tf2onnx) and add the .onnx file`,
+    );
+  }
+  if (req.labelsFile?.includes("bad")) {
+    throw err(
+      "invalid_input",
+      `${file}: the model outputs 4 classes but the labels file names 3: cat, dog, bird; give a labels file with exactly 4 names (--labels-file)`,
+    );
+  }
+  if (req.size !== null && !/^\d+\s*[xX]\s*\d+$/.test(req.size)) {
+    throw err("invalid_input", `--size ${JSON.stringify(req.size)}: use WIDTHxHEIGHT, e.g. 224x224`);
+  }
+  const name = req.name?.trim() || file.split("/").pop()!.replace(/\.onnx$/, "");
+  const sha = fakeSha(file);
+  let model: ModelDto;
+  if (file.includes("tabular")) {
+    model = { ...TABULAR_MODEL, sha256: sha };
+  } else {
+    const [w, h] = req.size ? req.size.toLowerCase().split("x").map(Number) : [224, 224];
+    const pre = imagePre({
+      width: w!,
+      height: h!,
+      ...(req.layout ? { layout: req.layout } : {}),
+      ...(req.color ? { color: req.color } : {}),
+      ...(req.scale !== null ? { scale: f32(req.scale) } : {}),
+      ...(req.mean ? { mean: req.mean.map(f32) } : {}),
+      ...(req.std ? { std: req.std.map(f32) } : {}),
+    });
+    model = imageModel(0, name, 0, file, pre, 0);
+    if (req.output) model.outputKind = req.output === "probabilities" ? "probabilities" : "logits";
+  }
+  model.classesSource = req.labelsFile ? "labels_file" : model.kind === "tabular" ? "project_schema" : "model_metadata";
+  const same = models.find(
+    (m) =>
+      m.name === name &&
+      m.sha256 === sha &&
+      JSON.stringify(m.preprocess) === JSON.stringify(model.preprocess) &&
+      m.outputKind === model.outputKind,
+  );
+  if (same) return same;
+  const version = Math.max(0, ...models.filter((m) => m.name === name).map((m) => m.version)) + 1;
+  model = { ...model, id: Math.max(0, ...models.map((m) => m.id)) + 1, name, version, createdAt: new Date().toISOString() };
+  models.push(model);
+  sortModels();
+  return model;
+}
+
+async function mockStartRun(req: RunRequest, channel: Channel<RunProgress>): Promise<RunInfo> {
+  await sleep(150);
+  if (params.has("noruntime")) throw err("runtime", RUNTIME_MISSING);
+  let run: MockRun;
+  if (req.resume !== null) {
+    run = findRun(req.resume);
+    if (run.status === "done") throw err("invalid_input", `run ${run.run} is complete; nothing to resume`);
+  } else {
+    const model = findModelByRef(req.model);
+    const { ds, v } = findVersionByRef(req.dataset);
+    if (model.kind === "tabular" && v.featureNames.length !== 4) {
+      throw err(
+        "invalid_input",
+        `model "${ref(model)}" takes 4 features but this dataset version has ${v.featureNames.length} (${v.featureNames.join(", ")}); import a manifest whose feature columns match, or name them with --features`,
+      );
+    }
+    run = mockRun(Math.max(0, ...runs.map((r) => r.run)) + 1, model.id, v.id, "running", 0, {
+      dataset: `${ds.name}@${v.version}`,
+      seconds: 0,
+    });
+    runs.unshift(run);
+  }
+  if (req.device === "cuda") {
+    throw err(
+      "runtime",
+      "CUDA was requested but cannot be used: libcublasLt.so.12: cannot open shared object file: No such file or directory. Install onnxruntime-gpu==1.22.0 with a working CUDA set-up, or use --device cpu",
+    );
+  }
+  const provider = "CPUExecutionProvider";
+  run.status = "running";
+  run.requestedDevice = req.device;
+  run.provider = provider;
+  run.notice =
+    req.device === "auto"
+      ? "CUDA is not available (libcublasLt.so.12: cannot open shared object file: No such file or directory); running on CPU"
+      : null;
+  const total = findVersion(run.versionId).items;
+  const model = models.find((m) => m.id === run.modelId);
+  const ticks = 30;
+  const ips = Math.max(1, Math.round(total / 3));
+  await sleep(400); // "loading the model"
+  const start = run.items;
+  for (let k = 1; k <= ticks; k++) {
+    await sleep(100);
+    if (runCancel) {
+      run.status = "cancelled";
+      throw err("cancelled", "cancelled; nothing was written");
+    }
+    const done = Math.min(total, Math.round(start + ((total - start) * k) / ticks));
+    run.items = done;
+    run.failed = model?.kind === "image" ? failedUpTo(done) : 0;
+    run.seconds += 0.1;
+    channel.onmessage({
+      run: run.run,
+      done,
+      failed: run.failed,
+      total,
+      itemsPerSecond: ips * (0.9 + Math.random() * 0.2),
+      etaSeconds: (total - done) / ips,
+      provider,
+    });
+  }
+  run.status = "done";
+  run.itemsPerSecond = (run.items - start) / Math.max(0.1, run.seconds);
+  const { modelId: _m, ...info } = run;
+  return info;
+}
+
 /** Call log for poking at from the devtools / screenshot scripts. */
 const stats = { calls: {} as Record<string, number>, listItems: [] as string[] };
 (globalThis as { __arbiterMock?: typeof stats }).__arbiterMock = stats;
@@ -430,7 +868,7 @@ export async function invoke<T>(cmd: string, args?: Record<string, unknown>): Pr
   stats.calls[cmd] = (stats.calls[cmd] ?? 0) + 1;
   if (cmd === "list_items") {
     const q = args?.query as ItemQuery;
-    stats.listItems.push(`${q.versionId}:${q.label}:${q.offset}`);
+    stats.listItems.push(`${q.versionId}:${q.label}:${q.run}:${q.predicted}:${q.sort}:${q.offset}`);
   }
   if (params.get("fail") === cmd) {
     await sleep(50);

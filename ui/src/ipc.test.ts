@@ -28,11 +28,18 @@ describe("ipc commands", () => {
     await ipc.createProject("/q", ["cat", "dog"]);
     await ipc.closeProject();
     await ipc.pickFolder("Pick");
-    await ipc.pickFile("File");
+    await ipc.pickFile("File", "manifest");
+    await ipc.pickFile("Model", "model");
+    await ipc.pickFile("Labels", "labels");
     await ipc.listDatasets();
     await ipc.labelCounts(7);
-    await ipc.listItems({ versionId: 7, offset: 256, limit: 256, label: "" });
+    const query = { versionId: 7, offset: 256, limit: 256, label: "", run: 3, predicted: "cat", sort: "confidence_asc" } as const;
+    await ipc.listItems(query);
     await ipc.getItem(42);
+    await ipc.listModels();
+    await ipc.listRuns();
+    await ipc.cancelRun();
+    await ipc.itemPrediction(3, 42);
     expect(invoke.mock.calls).toEqual([
       ["recent_projects", undefined],
       ["current_project", undefined],
@@ -40,17 +47,25 @@ describe("ipc commands", () => {
       ["create_project", { path: "/q", labels: ["cat", "dog"] }],
       ["close_project", undefined],
       ["pick_folder", { title: "Pick" }],
-      ["pick_file", { title: "File" }],
+      ["pick_file", { title: "File", kind: "manifest" }],
+      ["pick_file", { title: "Model", kind: "model" }],
+      ["pick_file", { title: "Labels", kind: "labels" }],
       ["list_datasets", undefined],
       ["label_counts", { versionId: 7 }],
-      ["list_items", { query: { versionId: 7, offset: 256, limit: 256, label: "" } }],
+      ["list_items", { query }],
       ["get_item", { rowid: 42 }],
+      ["list_models", undefined],
+      ["list_runs", undefined],
+      ["cancel_run", undefined],
+      ["item_prediction", { run: 3, rowid: 42 }],
     ]);
   });
 
   it("returns the resolved value", async () => {
     invoke.mockResolvedValue({ total: 3, offset: 0, items: [] });
-    await expect(ipc.listItems({ versionId: 1, offset: 0, limit: 10, label: null })).resolves.toEqual({
+    await expect(
+      ipc.listItems({ versionId: 1, offset: 0, limit: 10, label: null, run: null, predicted: null, sort: "source" }),
+    ).resolves.toEqual({
       total: 3,
       offset: 0,
       items: [],
@@ -90,6 +105,51 @@ describe("ipc commands", () => {
     expect(cmd).toBe("import_dataset");
     expect(args.request).toEqual(request);
     expect(args.onProgress).toBeInstanceOf(FakeChannel);
+  });
+});
+
+describe("models and runs", () => {
+  it("sends add_model's request under `request`", async () => {
+    const request = {
+      file: "/m/net.onnx",
+      name: "net",
+      labelsFile: null,
+      size: "28x28",
+      layout: null,
+      color: "gray",
+      scale: 1 / 255,
+      mean: null,
+      std: null,
+      output: null,
+    };
+    invoke.mockResolvedValue({ id: 1 });
+    await ipc.addModel(request);
+    expect(invoke).toHaveBeenCalledWith("add_model", { request });
+  });
+
+  it("streams run progress through a Channel named onProgress and resolves with the RunInfo", async () => {
+    const seen: unknown[] = [];
+    const progress = { run: 5, done: 64, failed: 1, total: 100, itemsPerSecond: 320, etaSeconds: 0.1, provider: "CPUExecutionProvider" };
+    const info = { run: 5, status: "done" };
+    invoke.mockImplementation(async (_cmd: string, args: { onProgress: FakeChannel<unknown> }) => {
+      args.onProgress.onmessage(progress);
+      return info;
+    });
+    const request = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null };
+    await expect(ipc.startRun(request, (p) => seen.push(p))).resolves.toEqual(info);
+    expect(seen).toEqual([progress]);
+    const [cmd, args] = invoke.mock.calls[0]!;
+    expect(cmd).toBe("start_run");
+    expect(args.request).toEqual(request);
+    expect(args.onProgress).toBeInstanceOf(FakeChannel);
+  });
+
+  it("passes the runtime error code through", async () => {
+    invoke.mockRejectedValue({ code: "runtime", message: "the ONNX Runtime library was not found. Run ./scripts/setup.sh" });
+    await expect(ipc.listModels()).rejects.toEqual({
+      code: "runtime",
+      message: "the ONNX Runtime library was not found. Run ./scripts/setup.sh",
+    });
   });
 });
 

@@ -3,14 +3,17 @@
 //! registry and ONNX Runtime inference.
 //! It has no GUI, CLI or IPC dependency; shells adapt it.
 
+pub mod annotate;
 pub mod audit;
 pub mod dataset;
+pub mod decide;
 pub mod error;
 pub mod items;
 pub mod media;
 pub mod model;
 pub mod predict;
 pub mod queue;
+pub mod review;
 pub mod schema;
 pub mod store;
 

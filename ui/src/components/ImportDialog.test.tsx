@@ -108,7 +108,7 @@ describe("ImportDialog", () => {
     await act(async () => {
       fireEvent.click(screen.getByText("Choose file…"));
     });
-    expect(pickFile).toHaveBeenCalled();
+    expect(pickFile).toHaveBeenCalledWith(expect.any(String), "manifest");
     expect((screen.getByTestId("import-source") as HTMLInputElement).value).toBe("/picked/file.parquet");
     expect((screen.getByTestId("import-submit") as HTMLButtonElement).disabled).toBe(false);
   });

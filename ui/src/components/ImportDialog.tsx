@@ -59,7 +59,7 @@ export function ImportDialog({ onClose, onImported }: Props) {
   const choose = async (kind: "file" | "folder") => {
     try {
       const path =
-        kind === "file" ? await ipc.pickFile("Choose a data file") : await ipc.pickFolder("Choose a data folder");
+        kind === "file" ? await ipc.pickFile("Choose a data file", "manifest") : await ipc.pickFolder("Choose a data folder");
       if (path) setForm((f) => ({ ...f, source: path }));
     } catch (err) {
       report(err, "Choosing the source");

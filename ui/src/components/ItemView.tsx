@@ -1,11 +1,15 @@
 import { useEffect, useRef, useState } from "react";
 import type { ItemDetail } from "../bindings/ItemDetail";
+import type { ItemPrediction } from "../bindings/ItemPrediction";
 import type { ItemSummary } from "../bindings/ItemSummary";
+import type { RunInfo } from "../bindings/RunInfo";
 import * as ipc from "../ipc";
 import { formatCount, formatJsonValue, formatNumber } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
+import { barWidth, formatProbability } from "../lib/predictions";
+import { runLabel } from "../lib/runs";
 import { formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
 import { useZoom } from "./useZoom";
@@ -14,6 +18,8 @@ interface Props {
   cache: PageCache<ItemSummary>;
   index: number;
   labelColors: Map<string, string>;
+  /** The run whose predictions the grid shows; the item's top classes are shown for it. */
+  run?: RunInfo | null;
   onNavigate: (index: number) => void;
   onClose: () => void;
 }
@@ -25,7 +31,7 @@ function isTextInput(target: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-export function ItemView({ cache, index, labelColors, onNavigate, onClose }: Props) {
+export function ItemView({ cache, index, labelColors, run = null, onNavigate, onClose }: Props) {
   const report = useReportError();
   const total = cache.total ?? 0;
   const [summary, setSummary] = useState<ItemSummary | null>(() => cache.get(index) ?? null);
@@ -262,6 +268,8 @@ export function ItemView({ cache, index, labelColors, onNavigate, onClose }: Pro
           </div>
         )}
 
+        {run && rowid !== null && <PredictionSection run={run} rowid={rowid} label={label} />}
+
         <dl className="props">
           <dt>Path</dt>
           <dd className="mono break" title={detail?.absPath ?? undefined}>
@@ -323,5 +331,102 @@ export function ItemView({ cache, index, labelColors, onNavigate, onClose }: Pro
         )}
       </aside>
     </div>
+  );
+}
+
+type PredictionState =
+  | { status: "loading" }
+  | { status: "ok"; prediction: ItemPrediction | null }
+  | { status: "error"; message: string };
+
+/** The run's top classes for one item as horizontal bars. */
+function PredictionSection({ run, rowid, label }: { run: RunInfo; rowid: number; label: string | null }) {
+  const report = useReportError();
+  const [state, setState] = useState<{ key: string; value: PredictionState }>({ key: "", value: { status: "loading" } });
+  const key = `${run.run}:${rowid}`;
+
+  useEffect(() => {
+    let cancelled = false;
+    // Like the detail: a short delay so that holding an arrow key does not queue a request per item.
+    const timer = setTimeout(() => {
+      ipc
+        .itemPrediction(run.run, rowid)
+        .then((prediction) => !cancelled && setState({ key, value: { status: "ok", prediction } }))
+        .catch((err) => {
+          if (cancelled) return;
+          const e = normaliseError(err);
+          setState({ key, value: { status: "error", message: `${codeTitle(e.code)}: ${e.message}` } });
+          if (e.code !== "not_found") report(e, "Loading the prediction");
+        });
+    }, 60);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [key, run.run, rowid, report]);
+
+  const value: PredictionState = state.key === key ? state.value : { status: "loading" };
+  const prediction = value.status === "ok" ? value.prediction : null;
+  const top = prediction?.top ?? [];
+  const labelInTop = label === null || top.some(([c]) => c === label);
+
+  return (
+    <section className="prediction-section" data-testid="item-prediction" data-run={run.run}>
+      <h3 className="section-title prediction-title">
+        <span>Model</span>
+        <span className="prediction-run" title={runLabel(run)}>
+          Run {run.run} · {run.model}
+        </span>
+      </h3>
+      {value.status === "loading" && <p className="muted small prediction-note">Loading…</p>}
+      {value.status === "error" && (
+        <div className="form-error" role="alert">
+          {value.message}
+        </div>
+      )}
+      {value.status === "ok" && prediction === null && (
+        <p className="muted small prediction-note">This run has not predicted this item.</p>
+      )}
+      {prediction?.error && (
+        <div className="form-error prediction-error" data-testid="item-prediction-error">
+          <strong>The model could not process this item</strong>
+          <pre className="error-message">{prediction.error}</pre>
+        </div>
+      )}
+      {top.length > 0 && (
+        <ol className="prob-bars" aria-label="Most probable classes">
+          {top.map(([cls, p]) => {
+            const isPredicted = cls === prediction?.predicted;
+            const isGiven = label !== null && cls === label;
+            return (
+              <li
+                key={cls}
+                className={`prob-bar${isPredicted ? " predicted" : ""}${isGiven ? " given" : ""}${
+                  isGiven && !isPredicted ? " disagrees" : ""
+                }`}
+                data-testid="prob-bar"
+                data-class={cls}
+                data-probability={p}
+                title={`${cls}: ${formatProbability(p)}${isPredicted ? " (predicted)" : ""}${isGiven ? " (given label)" : ""}`}
+              >
+                <span className="prob-name">
+                  <span className="prob-name-text">{cls}</span>
+                  {isGiven && <span className="given-tag">label</span>}
+                </span>
+                <span className="prob-track" aria-hidden="true">
+                  <span className="prob-fill" style={{ width: `${barWidth(p)}%` }} />
+                </span>
+                <span className="prob-value tabular">{formatProbability(p)}</span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {top.length > 0 && !labelInTop && (
+        <p className="muted small prediction-note">
+          The given label <strong>{label}</strong> is not among the {top.length} most probable classes.
+        </p>
+      )}
+    </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useCallback, useReducer, useRef } from "react";
+import type { IpcError } from "../bindings/IpcError";
 import type { RunInfo } from "../bindings/RunInfo";
 import type { RunRequest } from "../bindings/RunRequest";
 import * as ipc from "../ipc";
@@ -20,6 +21,8 @@ interface Callbacks {
   onFinished: (info: RunInfo) => void;
   /** The run stopped for any reason (finished, cancelled, failed): the list of runs changed. */
   onSettled: () => void;
+  /** The run failed (not cancelled). */
+  onFailed: (error: IpcError) => void;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -47,7 +50,8 @@ export function useRunner(callbacks: Callbacks): Runner {
         running.current = false;
         const error = normaliseError(err);
         dispatch({ type: "failed", error });
-        if (error.code === "cancelled") {
+        if (error.code !== "cancelled") cbs.current.onFailed(error);
+        else {
           // Cancelled before the first progress message: find the run it left behind.
           try {
             dispatch({ type: "resolved", runId: findResumableRun(await ipc.listRuns(), request) });

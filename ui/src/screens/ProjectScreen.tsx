@@ -1,19 +1,47 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { AddModelRequest } from "../bindings/AddModelRequest";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ImportSummary } from "../bindings/ImportSummary";
+import type { ItemSort } from "../bindings/ItemSort";
 import type { LabelCount } from "../bindings/LabelCount";
+import type { ModelDto } from "../bindings/ModelDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { RunInfo } from "../bindings/RunInfo";
+import { AddModelDialog } from "../components/AddModelDialog";
 import { DatasetList } from "../components/DatasetList";
 import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
 import { ItemView } from "../components/ItemView";
 import { Logo } from "../components/Logo";
+import { ModelDetails } from "../components/ModelDetails";
+import { ModelList } from "../components/ModelList";
+import { RunDialog } from "../components/RunDialog";
+import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
 import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
+import {
+  gridQueryKey,
+  predictedFromValue,
+  predictedValue,
+  PREDICTED_ALL,
+  SORT_OPTIONS,
+  type GridQuery,
+} from "../lib/itemQuery";
 import { filterFromValue, filterOptions, filterValue, labelColorMap } from "../lib/labels";
+import { isExistingModel, knownSource, modelRef, type ModelSource } from "../lib/models";
+import {
+  datasetRef,
+  formatDuration,
+  formatRate,
+  modelForRun,
+  progressPercent,
+  runLabel,
+  runsForVersion,
+  type RunState,
+} from "../lib/runs";
 
 interface Props {
   project: ProjectInfo;
@@ -42,6 +70,22 @@ export function ProjectScreen({ project, onClose }: Props) {
   const [focusToken, setFocusToken] = useState(0);
   const [importOpen, setImportOpen] = useState(false);
   const [notice, setNotice] = useState<ImportSummary | null>(null);
+  // Models and runs.
+  const [models, setModels] = useState<ModelDto[] | null>(null);
+  const [runs, setRuns] = useState<RunInfo[] | null>(null);
+  const [runId, setRunId] = useState<number | null>(null);
+  const [predicted, setPredicted] = useState<string | null>(null);
+  const [sort, setSort] = useState<ItemSort>("source");
+  const [modelDialog, setModelDialog] = useState<{ edit: ModelDto | null } | null>(null);
+  const [details, setDetails] = useState<{ model: ModelDto; note: string | null } | null>(null);
+  const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
+  const [runNotice, setRunNotice] = useState<RunInfo | null>(null);
+  // Where each model was registered from: the backend keeps only its own copy, and a new version
+  // (edited preprocessing) needs the file again.
+  const [modelSources, setModelSources] = usePersistentState<Record<string, ModelSource>>(
+    `arbiter.modelSources:${project.path}`,
+    {},
+  );
 
   const labelColors = useMemo(() => labelColorMap(project.labels), [project.labels]);
 
@@ -50,11 +94,63 @@ export function ProjectScreen({ project, onClose }: Props) {
       setVersionId(id);
       setLastVersion(id);
       setLabel(null);
+      setRunId(null);
+      setPredicted(null);
+      setSort("source");
       setActiveIndex(-1);
       setViewIndex(null);
     },
     [],
   );
+
+  const refreshModels = useCallback(async () => {
+    try {
+      const list = await ipc.listModels();
+      setModels(list);
+      return list;
+    } catch (err) {
+      report(err, "Loading models");
+      setModels((prev) => prev ?? []);
+      return null;
+    }
+  }, [report]);
+
+  const refreshRuns = useCallback(async () => {
+    try {
+      setRuns(await ipc.listRuns());
+    } catch (err) {
+      report(err, "Loading runs");
+      setRuns((prev) => prev ?? []);
+    }
+  }, [report]);
+
+  const versionRef = useRef(versionId);
+  versionRef.current = versionId;
+  const runDialogOpen = useRef(false);
+  runDialogOpen.current = runDialog !== null;
+
+  const runner = useRunner({
+    onFinished: (info) => {
+      // Show the finished run in the grid (switching to its dataset version if needed).
+      setRuns((prev) => [info, ...(prev ?? []).filter((r) => r.run !== info.run)]);
+      if (info.versionId !== versionRef.current) selectVersion(info.versionId);
+      setRunId(info.run);
+      setPredicted(null);
+      setSort("source");
+      if (!runDialogOpen.current) setRunNotice(info);
+    },
+    onSettled: () => void refreshRuns(),
+    onFailed: (error) => {
+      if (!runDialogOpen.current) report(error, "Run");
+    },
+    onError: report,
+  });
+
+  const openRunDialog = (model: string | null) => {
+    if (runner.state.phase !== "running") runner.reset();
+    setRunNotice(null);
+    setRunDialog({ model });
+  };
 
   const refreshDatasets = useCallback(
     async (select?: { dataset: string; version: number }) => {
@@ -76,9 +172,11 @@ export function ProjectScreen({ project, onClose }: Props) {
     [report, selectVersion],
   );
 
-  // Initial load: datasets, then the last used (or first) version.
+  // Initial load: datasets, then the last used (or first) version; models and runs.
   useEffect(() => {
     let cancelled = false;
+    void refreshModels();
+    void refreshRuns();
     refreshDatasets().then((list) => {
       if (cancelled || !list) return;
       if (findVersion(list, lastVersion)) setVersionId(lastVersion);
@@ -104,12 +202,32 @@ export function ProjectScreen({ project, onClose }: Props) {
   }, [versionId, report, datasets]);
 
   const onPageError = useCallback((err: unknown) => report(err, "Loading items"), [report]);
-  const cache = useItemCache(versionId, label, onPageError);
+  const gridQuery = useMemo<GridQuery>(() => ({ label, run: runId, predicted, sort }), [label, runId, predicted, sort]);
+  const cache = useItemCache(versionId, gridQuery, onPageError);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
   const selected = findVersion(datasets, versionId);
   const options = useMemo(() => filterOptions(counts, project.labels), [counts, project.labels]);
+  const versionRuns = useMemo(() => runsForVersion(runs, versionId), [runs, versionId]);
+  const shownRun = runId === null ? null : (runs?.find((r) => r.run === runId) ?? null);
+  const runClasses = useMemo(() => {
+    const classes = modelForRun(shownRun, models)?.classes ?? [];
+    return predicted !== null && !classes.includes(predicted) ? [...classes, predicted] : classes;
+  }, [shownRun, models, predicted]);
+
+  const onAddedModel = (model: ModelDto, request: AddModelRequest) => {
+    const existed = isExistingModel(model, models);
+    setModelSources({ ...modelSources, [String(model.id)]: { file: request.file, labelsFile: request.labelsFile } });
+    setModelDialog(null);
+    setDetails({
+      model,
+      note: existed
+        ? `Nothing changed: this file with these settings is already registered as ${modelRef(model)}.`
+        : `Added ${modelRef(model)}.`,
+    });
+    void refreshModels();
+  };
 
   const onImported = (summary: ImportSummary) => {
     setImportOpen(false);
@@ -159,6 +277,22 @@ export function ProjectScreen({ project, onClose }: Props) {
           <div className="sidebar-scroll">
             <DatasetList datasets={datasets} selectedVersionId={versionId} onSelect={selectVersion} />
           </div>
+          <div className="sidebar-section sidebar-models">
+            <div className="sidebar-head">
+              <h2 className="section-title">Models</h2>
+              <button
+                type="button"
+                className="button small"
+                data-testid="add-model-button"
+                onClick={() => setModelDialog({ edit: null })}
+              >
+                Add model…
+              </button>
+            </div>
+            <div className="sidebar-scroll">
+              <ModelList models={models} onOpen={(model) => setDetails({ model, note: null })} />
+            </div>
+          </div>
           {project.labels.length > 0 && (
             <div className="sidebar-labels">
               <h2 className="section-title">Labels</h2>
@@ -179,6 +313,7 @@ export function ProjectScreen({ project, onClose }: Props) {
 
         <main className="main">
           {notice && <ImportNotice summary={notice} onDismiss={() => setNotice(null)} />}
+          {runNotice && <RunFinishedNotice info={runNotice} onDismiss={() => setRunNotice(null)} />}
 
           {selected ? (
             <>
@@ -199,7 +334,31 @@ export function ProjectScreen({ project, onClose }: Props) {
                     </>
                   )}
                 </div>
+                {runId !== null && (
+                  <span
+                    className="mismatch-legend"
+                    title="Cells outlined in red: the model's prediction differs from the given label"
+                  >
+                    <span className="mismatch-swatch" aria-hidden="true" /> prediction ≠ label
+                  </span>
+                )}
                 <div className="header-spacer" />
+                <RunButton runner={runner.state} onClick={() => openRunDialog(null)} />
+                <label className="toolbar-field" title="Thumbnail size">
+                  <span>Size</span>
+                  <input
+                    type="range"
+                    min={MIN_THUMB}
+                    max={MAX_THUMB}
+                    step={8}
+                    value={thumbSize}
+                    onChange={(e) => setThumbSize(Number(e.target.value))}
+                    aria-label="Thumbnail size"
+                  />
+                  <span className="range-value tabular">{thumbSize}px</span>
+                </label>
+              </div>
+              <div className="toolbar filter-bar">
                 <label className="toolbar-field">
                   <span>Label</span>
                   <select
@@ -217,24 +376,75 @@ export function ProjectScreen({ project, onClose }: Props) {
                     ))}
                   </select>
                 </label>
-                <label className="toolbar-field" title="Thumbnail size">
-                  <span>Size</span>
-                  <input
-                    type="range"
-                    min={MIN_THUMB}
-                    max={MAX_THUMB}
-                    step={8}
-                    value={thumbSize}
-                    onChange={(e) => setThumbSize(Number(e.target.value))}
-                    aria-label="Thumbnail size"
-                  />
-                  <span className="range-value tabular">{thumbSize}px</span>
+                <span className="toolbar-divider" aria-hidden="true" />
+                <label className="toolbar-field">
+                  <span>Predictions</span>
+                  <select
+                    data-testid="run-select"
+                    className="run-select"
+                    value={runId === null ? "" : String(runId)}
+                    onChange={(e) => {
+                      const next = e.target.value === "" ? null : Number(e.target.value);
+                      setRunId(next);
+                      setPredicted(null);
+                      if (next === null) setSort("source");
+                    }}
+                    title={shownRun ? runLabel(shownRun) : undefined}
+                  >
+                    <option value="">No predictions</option>
+                    {runId !== null && !versionRuns.some((r) => r.run === runId) && (
+                      <option value={String(runId)}>Run {runId}</option>
+                    )}
+                    {versionRuns.map((r) => (
+                      <option key={r.run} value={String(r.run)}>
+                        {runLabel(r)}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                  <span>Predicted</span>
+                  <select
+                    data-testid="predicted-filter"
+                    value={predictedValue(predicted)}
+                    disabled={runId === null}
+                    onChange={(e) => {
+                      setPredicted(predictedFromValue(e.target.value));
+                      setActiveIndex(-1);
+                    }}
+                  >
+                    <option value={PREDICTED_ALL}>All</option>
+                    {runClasses.map((c) => (
+                      <option key={`cls:${c}`} value={c}>
+                        {c}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                  <span>Sort</span>
+                  <select
+                    data-testid="sort-select"
+                    value={runId === null ? "source" : sort}
+                    disabled={runId === null}
+                    onChange={(e) => {
+                      setSort(e.target.value as ItemSort);
+                      setActiveIndex(-1);
+                    }}
+                  >
+                    {SORT_OPTIONS.map((o) => (
+                      <option key={o.value} value={o.value}>
+                        {o.text}
+                      </option>
+                    ))}
+                  </select>
                 </label>
               </div>
               {cache && total !== null && total > 0 && (
                 <ItemGrid
-                  key={`${versionId}:${label ?? "\u0000all"}`}
+                  key={gridQueryKey(versionId, gridQuery)}
                   cache={cache}
+                  showPredictions={runId !== null}
                   thumbSize={thumbSize}
                   activeIndex={activeIndex}
                   labelColors={labelColors}
@@ -245,7 +455,9 @@ export function ProjectScreen({ project, onClose }: Props) {
               )}
               {total === 0 && (
                 <div className="empty-state">
-                  <p>{label === null ? "This version has no items." : "No items match this filter."}</p>
+                  <p>
+                    {label === null && predicted === null ? "This version has no items." : "No items match this filter."}
+                  </p>
                 </div>
               )}
               {total === null && <div className="grid-loading" aria-busy="true" />}
@@ -273,12 +485,56 @@ export function ProjectScreen({ project, onClose }: Props) {
           cache={cache}
           index={viewIndex}
           labelColors={labelColors}
+          run={shownRun}
           onNavigate={navigateItem}
           onClose={closeItem}
         />
       )}
 
       {importOpen && <ImportDialog onClose={() => setImportOpen(false)} onImported={onImported} />}
+
+      {modelDialog && (
+        <AddModelDialog
+          edit={
+            modelDialog.edit
+              ? { model: modelDialog.edit, source: knownSource(modelDialog.edit, models, modelSources) }
+              : null
+          }
+          onClose={() => setModelDialog(null)}
+          onAdded={onAddedModel}
+        />
+      )}
+
+      {details && (
+        <ModelDetails
+          model={details.model}
+          note={details.note}
+          onClose={() => setDetails(null)}
+          onEdit={() => {
+            setModelDialog({ edit: details.model });
+            setDetails(null);
+          }}
+          onRun={() => {
+            setDetails(null);
+            openRunDialog(modelRef(details.model));
+          }}
+        />
+      )}
+
+      {runDialog && (
+        <RunDialog
+          runner={runner}
+          models={models}
+          datasets={datasets}
+          initialModel={runDialog.model}
+          initialDataset={selected ? datasetRef(selected.dataset.name, selected.version.version) : null}
+          onClose={() => setRunDialog(null)}
+          onAddModel={() => {
+            setRunDialog(null);
+            setModelDialog({ edit: null });
+          }}
+        />
+      )}
     </div>
   );
 }
@@ -310,6 +566,52 @@ function ImportNotice({ summary, onDismiss }: { summary: ImportSummary; onDismis
             </ul>
           </details>
         )}
+      </div>
+      <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismiss}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** "Run model…", or the progress of the run going on while its dialog is hidden. */
+function RunButton({ runner, onClick }: { runner: RunState; onClick: () => void }) {
+  if (runner.phase === "running") {
+    const p = runner.progress;
+    const pct = p ? progressPercent(p.done, p.total) : null;
+    return (
+      <button
+        type="button"
+        className="button run-button running"
+        data-testid="run-button"
+        onClick={onClick}
+        title="Show the running model"
+      >
+        <span className="mini-progress" aria-hidden="true">
+          <span className="mini-progress-fill" style={{ width: `${pct ?? 0}%` }} />
+        </span>
+        <span className="tabular">{pct === null ? "Starting run…" : `Running… ${Math.floor(pct)}%`}</span>
+      </button>
+    );
+  }
+  return (
+    <button type="button" className="button run-button" data-testid="run-button" onClick={onClick}>
+      Run model…
+    </button>
+  );
+}
+
+function RunFinishedNotice({ info, onDismiss }: { info: RunInfo; onDismiss: () => void }) {
+  return (
+    <div className={`notice${info.notice ? " info" : ""}`} role="status" data-testid="run-finished">
+      <div className="notice-body">
+        <span>
+          Run {info.run} finished: <strong>{info.model}</strong> on {info.dataset} — {plural(info.items, "item")}
+          {info.failed > 0 ? `, ${formatCount(info.failed)} failed` : ""} in {formatDuration(info.seconds)} (
+          {formatRate(info.itemsPerSecond)}) on <span className="mono">{info.provider}</span>. The grid shows its
+          predictions.
+        </span>
+        {info.notice && <div className="notice-extra">{info.notice}</div>}
       </div>
       <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismiss}>
         ×

@@ -1,0 +1,625 @@
+//! Annotations: append-only events (label, skip, flag, retract) by local annotators. Undo is a
+//! retraction, never a delete — the database refuses updates and deletes on `annotations`.
+//! Every event commits on its own (synchronous = FULL) before it is acknowledged; a file import
+//! validates every row first and writes all of them or none.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Problem, Result};
+use crate::store::{Project, NOW_SQL};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Annotator,
+    Reviewer,
+    Lead,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Result<Role> {
+        match s {
+            "annotator" => Ok(Role::Annotator),
+            "reviewer" => Ok(Role::Reviewer),
+            "lead" => Ok(Role::Lead),
+            o => Err(Error::InvalidArgument(format!(
+                "role {o:?}: use annotator, reviewer or lead"
+            ))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Annotator => "annotator",
+            Role::Reviewer => "reviewer",
+            Role::Lead => "lead",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Annotator {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Add an annotator profile (or change nothing if it exists with the same role).
+pub fn add_annotator(conn: &Connection, name: &str, role: Role) -> Result<Annotator> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::InvalidArgument("an annotator needs a name".into()));
+    }
+    if let Some(a) = find_annotator(conn, name)? {
+        if a.role != role {
+            return Err(Error::InvalidArgument(format!(
+                "annotator {name:?} already exists as {}",
+                a.role.as_str()
+            )));
+        }
+        return Ok(a);
+    }
+    conn.execute(
+        &format!("INSERT INTO annotators (name, role, created_at) VALUES (?1, ?2, {NOW_SQL})"),
+        (name, role.as_str()),
+    )?;
+    crate::audit::record(
+        conn,
+        name,
+        "annotator.add",
+        &serde_json::json!({ "name": name, "role": role.as_str() }),
+    )?;
+    Ok(Annotator {
+        id: conn.last_insert_rowid(),
+        name: name.to_string(),
+        role,
+    })
+}
+
+pub fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, role FROM annotators WHERE name = ?1",
+            [name],
+            |r| {
+                let role: String = r.get(2)?;
+                Ok((r.get(0)?, r.get(1)?, role))
+            },
+        )
+        .optional()?
+        .map(|(id, name, role): (i64, String, String)| Annotator {
+            id,
+            name,
+            role: Role::parse(&role).unwrap_or(Role::Annotator),
+        }))
+}
+
+pub fn annotators(conn: &Connection) -> Result<Vec<Annotator>> {
+    let mut stmt = conn.prepare("SELECT name FROM annotators ORDER BY name")?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    names
+        .iter()
+        .filter_map(|n| find_annotator(conn, n).transpose())
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Manual,
+    AcceptedPrediction,
+    Override,
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::AcceptedPrediction => "accepted_prediction",
+            Source::Override => "override",
+            Source::Import => "import",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Event {
+    Label { label: String },
+    Skip,
+    Flag { flag: String },
+}
+
+/// One new annotation event.
+#[derive(Debug, Clone)]
+pub struct NewAnnotation {
+    pub item: i64,
+    pub annotator: String,
+    pub event: Event,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub seconds: Option<f64>,
+    pub prediction_shown: bool,
+    pub source: Source,
+    pub queue: Option<i64>,
+    pub run: Option<i64>,
+    /// RFC 3339; default now.
+    pub created_at: Option<String>,
+}
+
+/// An event resolved against the schema: (label id, reason id, flag).
+type Resolved = (Option<i64>, Option<i64>, Option<String>);
+
+struct Lookup {
+    labels: HashMap<String, i64>,
+    reasons: HashMap<String, i64>,
+}
+
+fn lookup(conn: &Connection) -> Result<Lookup> {
+    let labels = crate::schema::labels(conn)?
+        .into_iter()
+        .map(|l| (l.name, l.id))
+        .collect();
+    let mut stmt = conn.prepare("SELECT code, id FROM reasons")?;
+    let reasons = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Lookup { labels, reasons })
+}
+
+/// Check one event against the schema; returns (label_id, reason_id, flag).
+fn resolve(l: &Lookup, a: &NewAnnotation, role: Role) -> std::result::Result<Resolved, String> {
+    let label = match &a.event {
+        Event::Label { label } => Some(*l.labels.get(label).ok_or_else(|| {
+            let mut names: Vec<&String> = l.labels.keys().collect();
+            names.sort();
+            format!(
+                "label {label:?} is not in the project's label schema ({})",
+                names
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?),
+        _ => None,
+    };
+    let flag = match &a.event {
+        Event::Flag { flag } if flag == "bad_input" || flag == "unsure" => Some(flag.clone()),
+        Event::Flag { flag } => return Err(format!("flag {flag:?}: use bad_input or unsure")),
+        _ => None,
+    };
+    let reason = match a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Some(*l.reasons.get(r).ok_or_else(|| {
+            let mut codes: Vec<&String> = l.reasons.keys().collect();
+            codes.sort();
+            format!(
+                "reason {r:?} is not one of the project's reasons ({})",
+                codes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?),
+        None => None,
+    };
+    if a.source == Source::Override {
+        if role == Role::Annotator {
+            return Err(format!(
+                "{} is an annotator; only reviewers and leads override",
+                a.annotator
+            ));
+        }
+        if reason.is_none() {
+            return Err("an override needs a reason code".into());
+        }
+    }
+    Ok((label, reason, flag))
+}
+
+fn insert(conn: &Connection, a: &NewAnnotation, annotator: i64, ids: Resolved) -> Result<i64> {
+    let kind = match a.event {
+        Event::Label { .. } => "label",
+        Event::Skip => "skip",
+        Event::Flag { .. } => "flag",
+    };
+    conn.prepare_cached(&format!(
+        "INSERT INTO annotations (item_id, annotator_id, queue_id, run_id, kind, label_id, reason_id, note, flag, seconds,
+                                  prediction_shown, source, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, COALESCE(?13, {NOW_SQL}))"
+    ))?
+    .execute(rusqlite::params![
+        a.item,
+        annotator,
+        a.queue,
+        a.run,
+        kind,
+        ids.0,
+        ids.1,
+        a.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        ids.2,
+        a.seconds,
+        a.prediction_shown,
+        a.source.as_str(),
+        a.created_at,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Record one event in its own transaction; returns its id once committed.
+pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let annotator = find_annotator(&tx, &a.annotator)?.ok_or_else(|| Error::NotFound {
+        what: "annotator",
+        name: format!("{} (add it with `arbiter annotators add`)", a.annotator),
+    })?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)",
+        [a.item],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(Error::NotFound {
+            what: "item",
+            name: a.item.to_string(),
+        });
+    }
+    let ids = resolve(&lookup(&tx)?, a, annotator.role).map_err(Error::InvalidArgument)?;
+    let id = insert(&tx, a, annotator.id, ids)?;
+    // The claim on this item is fulfilled.
+    if let Some(q) = a.queue {
+        tx.execute(
+            "DELETE FROM claims WHERE queue_id = ?1 AND item_id = ?2 AND annotator_id = ?3",
+            (q, a.item, annotator.id),
+        )?;
+    }
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Retract the annotator's latest event that is not yet retracted (in `queue`, if given).
+/// Returns the id of the retracted event, or `None` when there is nothing to undo.
+pub fn undo(project: &mut Project, annotator: &str, queue: Option<i64>) -> Result<Option<i64>> {
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let who = find_annotator(&tx, annotator)?.ok_or_else(|| Error::NotFound {
+        what: "annotator",
+        name: annotator.to_string(),
+    })?;
+    let last: Option<(i64, i64, Option<i64>)> = tx
+        .query_row(
+            "SELECT a.id, a.item_id, a.queue_id FROM annotations a
+             WHERE a.annotator_id = ?1 AND a.kind != 'retract' AND (?2 IS NULL OR a.queue_id = ?2)
+               AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
+             ORDER BY a.id DESC LIMIT 1",
+            rusqlite::params![who.id, queue],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, item, q)) = last else {
+        return Ok(None);
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO annotations (item_id, annotator_id, queue_id, kind, source, retracts, created_at)
+             VALUES (?1, ?2, ?3, 'retract', 'manual', ?4, {NOW_SQL})"
+        ),
+        rusqlite::params![item, who.id, q, id],
+    )?;
+    tx.commit()?;
+    Ok(Some(id))
+}
+
+/// An annotation as stored, with names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotationRow {
+    pub id: i64,
+    pub item_id: String,
+    #[serde(skip)]
+    pub item: i64,
+    pub annotator: String,
+    pub role: String,
+    pub kind: String,
+    pub label: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub flag: Option<String>,
+    pub seconds: Option<f64>,
+    pub prediction_shown: bool,
+    pub source: String,
+    pub retracts: Option<i64>,
+    pub queue: Option<i64>,
+    pub created_at: String,
+}
+
+/// Every event, oldest first (optionally of one item).
+pub fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
+                a.source, a.retracts, a.queue_id, a.created_at
+         FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
+         LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
+         WHERE ?1 IS NULL OR a.item_id = ?1 ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([item], |r| {
+        Ok(AnnotationRow {
+            id: r.get(0)?,
+            item_id: r.get(1)?,
+            item: r.get(2)?,
+            annotator: r.get(3)?,
+            role: r.get(4)?,
+            kind: r.get(5)?,
+            label: r.get(6)?,
+            reason: r.get(7)?,
+            note: r.get(8)?,
+            flag: r.get(9)?,
+            seconds: r.get(10)?,
+            prediction_shown: r.get(11)?,
+            source: r.get(12)?,
+            retracts: r.get(13)?,
+            queue: r.get(14)?,
+            created_at: r.get(15)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A row of an annotations file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub item_id: String,
+    pub annotator: String,
+    pub label: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// Read `item_id, annotator, label[, reason, note, created_at]` from a .csv or .jsonl file.
+pub fn read_file(path: &Path) -> Result<Vec<FileRow>> {
+    use polars::prelude::*;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let read_err = |m: String| Error::Read {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let df = match ext.as_str() {
+        "csv" => {
+            let mut schema = Schema::default();
+            for c in [
+                "item_id",
+                "annotator",
+                "label",
+                "reason",
+                "note",
+                "created_at",
+            ] {
+                schema.with_column(c.into(), DataType::String);
+            }
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_schema_overwrite(Some(Arc::new(schema)))
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .and_then(|r| r.finish())
+                .map_err(|e| read_err(format!("not a readable CSV file: {e}")))?
+        }
+        "jsonl" | "ndjson" => {
+            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            JsonReader::new(f)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish()
+                .map_err(|e| read_err(format!("not valid JSON Lines: {e}")))?
+        }
+        _ => return Err(read_err(
+            "use a .csv or .jsonl file of item_id, annotator, label[, reason, note, created_at]"
+                .into(),
+        )),
+    };
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let missing: Vec<&str> = ["item_id", "annotator", "label"]
+        .into_iter()
+        .filter(|c| !names.iter().any(|n| n == c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidSource {
+            path: path.to_path_buf(),
+            problems: vec![Problem::general(format!(
+                "missing column(s) {} (columns: {})",
+                missing.join(", "),
+                names.join(", ")
+            ))],
+        });
+    }
+    let col = |name: &str| -> Result<Vec<Option<String>>> {
+        match df.column(name) {
+            Ok(c) => {
+                let s = c
+                    .as_materialized_series()
+                    .cast(&DataType::String)
+                    .map_err(|e| read_err(e.to_string()))?;
+                Ok(s.str()
+                    .map_err(|e| read_err(e.to_string()))?
+                    .iter()
+                    .map(|v| v.map(str::to_string))
+                    .collect())
+            }
+            Err(_) => Ok(vec![None; df.height()]),
+        }
+    };
+    let (items, who, labels, reasons, notes, times) = (
+        col("item_id")?,
+        col("annotator")?,
+        col("label")?,
+        col("reason")?,
+        col("note")?,
+        col("created_at")?,
+    );
+    Ok((0..df.height())
+        .map(|i| FileRow {
+            item_id: items[i].clone().unwrap_or_default(),
+            annotator: who[i].clone().unwrap_or_default(),
+            label: labels[i].clone().unwrap_or_default(),
+            reason: reasons[i].clone().filter(|s| !s.is_empty()),
+            note: notes[i].clone().filter(|s| !s.is_empty()),
+            created_at: times[i].clone().filter(|s| !s.is_empty()),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub annotations: usize,
+    pub annotators_added: Vec<String>,
+}
+
+/// Import a file of annotations into one dataset version: every row is checked (item, label,
+/// reason, annotator name, timestamp) before anything is written; unknown annotators are added
+/// as annotators.
+pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Result<ImportSummary> {
+    let rows = read_file(path)?;
+    let line_of = |i: usize| {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            i + 2
+        } else {
+            i + 1
+        }
+    };
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let l = lookup(&tx)?;
+    let mut problems = Vec::new();
+    let mut resolved = Vec::with_capacity(rows.len());
+    let mut new_annotators: Vec<String> = Vec::new();
+    {
+        let mut find_item =
+            tx.prepare_cached("SELECT id FROM items WHERE version_id = ?1 AND ext_id = ?2")?;
+        for (i, row) in rows.iter().enumerate() {
+            let mut fail = |m: String| {
+                problems.push(Problem {
+                    row: Some(i + 1),
+                    line: Some(line_of(i)),
+                    message: m,
+                })
+            };
+            if row.item_id.trim().is_empty()
+                || row.annotator.trim().is_empty()
+                || row.label.trim().is_empty()
+            {
+                fail("item_id, annotator and label must all be given".into());
+                continue;
+            }
+            let item: Option<i64> = find_item
+                .query_row(rusqlite::params![version_id, row.item_id], |r| r.get(0))
+                .optional()?;
+            let Some(item) = item else {
+                fail(format!(
+                    "unknown item {:?} (not in this dataset version)",
+                    row.item_id
+                ));
+                continue;
+            };
+            if let Some(t) = &row.created_at {
+                if !looks_like_rfc3339(t) {
+                    fail(format!(
+                        "created_at {t:?} is not an RFC 3339 time such as 2026-11-22T09:30:00Z"
+                    ));
+                    continue;
+                }
+            }
+            let role = match find_annotator(&tx, row.annotator.trim())? {
+                Some(a) => a.role,
+                None => {
+                    if !new_annotators.contains(&row.annotator.trim().to_string()) {
+                        new_annotators.push(row.annotator.trim().to_string());
+                    }
+                    Role::Annotator
+                }
+            };
+            let a = NewAnnotation {
+                item,
+                annotator: row.annotator.trim().to_string(),
+                event: Event::Label {
+                    label: row.label.trim().to_string(),
+                },
+                reason: row.reason.clone(),
+                note: row.note.clone(),
+                seconds: None,
+                prediction_shown: false,
+                source: Source::Import,
+                queue: None,
+                run: None,
+                created_at: row.created_at.clone(),
+            };
+            match resolve(&l, &a, role) {
+                Ok(ids) => resolved.push((a, ids)),
+                Err(m) => fail(m),
+            }
+        }
+    }
+    if rows.is_empty() {
+        problems.push(Problem::general("the file holds no annotations"));
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidSource {
+            path: path.to_path_buf(),
+            problems,
+        });
+    }
+    for name in &new_annotators {
+        add_annotator(&tx, name, Role::Annotator)?;
+    }
+    let ids: HashMap<String, i64> = annotators(&tx)?
+        .into_iter()
+        .map(|a| (a.name, a.id))
+        .collect();
+    for (a, r) in &resolved {
+        insert(&tx, a, ids[&a.annotator], r.clone())?;
+    }
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "annotations.import",
+        &serde_json::json!({ "file": path.to_string_lossy(), "annotations": resolved.len(), "version": version_id }),
+    )?;
+    tx.commit()?;
+    Ok(ImportSummary {
+        annotations: resolved.len(),
+        annotators_added: new_annotators,
+    })
+}
+
+fn looks_like_rfc3339(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':'
+        && b[16] == b':'
+        && (t.ends_with('Z') || t[19..].contains('+') || t[19..].contains('-'))
+        && t[..4].chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,409 @@
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::dataset::{self, ImportOptions};
+use crate::decide::{self, How, Rule, Status};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn project() -> (tempfile::TempDir, Project, i64) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    let s = dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: fixtures().join("tabular/wine.csv"),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    let v = dataset::resolve(p.conn(), &s.dataset).expect("v").id;
+    for (n, r) in [
+        ("ana", Role::Annotator),
+        ("ben", Role::Annotator),
+        ("cy", Role::Annotator),
+        ("rev", Role::Reviewer),
+    ] {
+        add_annotator(p.conn(), n, r).expect("annotator");
+    }
+    (dir, p, v)
+}
+
+fn item(p: &Project, v: i64, id: &str) -> i64 {
+    crate::items::find(p.conn(), v, id).expect("item").rowid
+}
+
+fn label(p: &mut Project, item: i64, who: &str, l: &str) -> Result<i64> {
+    record(
+        p,
+        &NewAnnotation {
+            item,
+            annotator: who.into(),
+            event: Event::Label { label: l.into() },
+            reason: None,
+            note: None,
+            seconds: Some(1.5),
+            prediction_shown: false,
+            source: Source::Manual,
+            queue: None,
+            run: None,
+            created_at: None,
+        },
+    )
+}
+
+fn count(p: &Project) -> i64 {
+    p.conn()
+        .query_row("SELECT COUNT(*) FROM annotations", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn events_are_checked_and_append_only() {
+    let (_d, mut p, v) = project();
+    let it = item(&p, v, "wine_000");
+    label(&mut p, it, "ana", "class_0").expect("label");
+    let e = label(&mut p, it, "ana", "class_9")
+        .expect_err("unknown label")
+        .to_string();
+    assert!(
+        e.contains(
+            "label \"class_9\" is not in the project's label schema (class_0, class_1, class_2)"
+        ),
+        "{e}"
+    );
+    let e = label(&mut p, it, "zoe", "class_0")
+        .expect_err("unknown annotator")
+        .to_string();
+    assert!(e.contains("annotator not found: zoe"), "{e}");
+    let base = NewAnnotation {
+        item: it,
+        annotator: "ana".into(),
+        event: Event::Label {
+            label: "class_1".into(),
+        },
+        reason: Some("model_wrong".into()),
+        note: Some("looks like 1".into()),
+        seconds: None,
+        prediction_shown: true,
+        source: Source::Override,
+        queue: None,
+        run: None,
+        created_at: None,
+    };
+    let e = record(&mut p, &base)
+        .expect_err("annotators cannot override")
+        .to_string();
+    assert!(e.contains("only reviewers and leads override"), "{e}");
+    let e = record(
+        &mut p,
+        &NewAnnotation {
+            annotator: "rev".into(),
+            reason: None,
+            ..base.clone()
+        },
+    )
+    .expect_err("reason")
+    .to_string();
+    assert!(e.contains("needs a reason"), "{e}");
+    let e = record(
+        &mut p,
+        &NewAnnotation {
+            annotator: "rev".into(),
+            reason: Some("because".into()),
+            ..base.clone()
+        },
+    )
+    .expect_err("bad reason")
+    .to_string();
+    assert!(
+        e.contains("reason \"because\" is not one of the project's reasons"),
+        "{e}"
+    );
+    record(
+        &mut p,
+        &NewAnnotation {
+            annotator: "rev".into(),
+            ..base.clone()
+        },
+    )
+    .expect("override");
+    assert_eq!(count(&p), 2, "refused events write nothing");
+    // The database itself refuses edits and deletes.
+    let e = p
+        .conn()
+        .execute("UPDATE annotations SET label_id = NULL", [])
+        .expect_err("update")
+        .to_string();
+    assert!(e.contains("append-only"), "{e}");
+    let e = p
+        .conn()
+        .execute("DELETE FROM annotations", [])
+        .expect_err("delete")
+        .to_string();
+    assert!(e.contains("append-only"), "{e}");
+    assert_eq!(count(&p), 2);
+}
+
+#[test]
+fn undo_retracts_the_latest_event_and_decisions_follow() {
+    let (_d, mut p, v) = project();
+    let it = item(&p, v, "wine_001");
+    let first = label(&mut p, it, "ana", "class_0").expect("a");
+    let second = label(&mut p, it, "ana", "class_1").expect("b");
+    assert_eq!(
+        decide::decision(p.conn(), it).expect("d").label.as_deref(),
+        Some("class_1"),
+        "the latest label counts"
+    );
+    assert_eq!(undo(&mut p, "ana", None).expect("undo"), Some(second));
+    assert_eq!(
+        decide::decision(p.conn(), it).expect("d").label.as_deref(),
+        Some("class_0")
+    );
+    assert_eq!(undo(&mut p, "ana", None).expect("undo"), Some(first));
+    assert_eq!(
+        decide::decision(p.conn(), it).expect("d").status,
+        Status::Pending
+    );
+    assert_eq!(undo(&mut p, "ana", None).expect("nothing"), None);
+    // Four events: two labels and two retractions, nothing deleted.
+    let kinds: Vec<String> = list(p.conn(), Some(it))
+        .expect("list")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["label", "label", "retract", "retract"]);
+    // Skip and flag are events too, and undoable.
+    let skip = NewAnnotation {
+        item: it,
+        annotator: "ben".into(),
+        event: Event::Skip,
+        reason: None,
+        note: None,
+        seconds: None,
+        prediction_shown: false,
+        source: Source::Manual,
+        queue: None,
+        run: None,
+        created_at: None,
+    };
+    record(&mut p, &skip).expect("skip");
+    let flag = record(
+        &mut p,
+        &NewAnnotation {
+            event: Event::Flag {
+                flag: "bad_input".into(),
+            },
+            ..skip.clone()
+        },
+    )
+    .expect("flag");
+    let e = record(
+        &mut p,
+        &NewAnnotation {
+            event: Event::Flag { flag: "meh".into() },
+            ..skip
+        },
+    )
+    .expect_err("bad flag")
+    .to_string();
+    assert!(e.contains("bad_input or unsure"), "{e}");
+    assert_eq!(undo(&mut p, "ben", None).expect("undo flag"), Some(flag));
+}
+
+/// (min annotators, votes as (annotator, label, override?), status, label, rule).
+type Case<'a> = (
+    usize,
+    &'a [(&'a str, &'a str, bool)],
+    Status,
+    Option<&'a str>,
+    Option<How>,
+);
+
+/// The decision rule, case by case: (min annotators, [(annotator, label, override?)], expected).
+#[test]
+fn decisions_follow_the_documented_rule() {
+    let cases: &[Case] = &[
+        (
+            1,
+            &[("ana", "class_0", false)],
+            Status::Decided,
+            Some("class_0"),
+            Some(How::Unanimous),
+        ),
+        (2, &[("ana", "class_0", false)], Status::Pending, None, None),
+        (
+            2,
+            &[("ana", "class_0", false), ("ben", "class_0", false)],
+            Status::Decided,
+            Some("class_0"),
+            Some(How::Unanimous),
+        ),
+        (
+            2,
+            &[("ana", "class_0", false), ("ben", "class_1", false)],
+            Status::Conflict,
+            None,
+            None,
+        ),
+        (
+            2,
+            &[
+                ("ana", "class_0", false),
+                ("ben", "class_1", false),
+                ("cy", "class_1", false),
+            ],
+            Status::Decided,
+            Some("class_1"),
+            Some(How::Majority),
+        ),
+        // The same annotator twice counts once (their latest).
+        (
+            2,
+            &[
+                ("ana", "class_0", false),
+                ("ana", "class_1", false),
+                ("ben", "class_1", false),
+            ],
+            Status::Decided,
+            Some("class_1"),
+            Some(How::Unanimous),
+        ),
+        // A reviewer's override wins over any votes.
+        (
+            3,
+            &[
+                ("ana", "class_0", false),
+                ("ben", "class_0", false),
+                ("rev", "class_2", true),
+            ],
+            Status::Decided,
+            Some("class_2"),
+            Some(How::Override),
+        ),
+        // Three-way split: no majority.
+        (
+            1,
+            &[
+                ("ana", "class_0", false),
+                ("ben", "class_1", false),
+                ("cy", "class_2", false),
+            ],
+            Status::Conflict,
+            None,
+            None,
+        ),
+    ];
+    for (n, (m, votes, status, want, how)) in cases.iter().enumerate() {
+        let (_d, mut p, v) = project();
+        decide::set_rule(p.conn(), Rule { min_annotators: *m }).expect("rule");
+        let it = item(&p, v, "wine_002");
+        for (who, l, over) in votes.iter() {
+            let a = NewAnnotation {
+                item: it,
+                annotator: who.to_string(),
+                event: Event::Label {
+                    label: l.to_string(),
+                },
+                reason: over.then(|| "model_wrong".to_string()),
+                note: None,
+                seconds: None,
+                prediction_shown: false,
+                source: if *over {
+                    Source::Override
+                } else {
+                    Source::Manual
+                },
+                queue: None,
+                run: None,
+                created_at: None,
+            };
+            record(&mut p, &a).expect("record");
+        }
+        let d = decide::decision(p.conn(), it).expect("decision");
+        assert_eq!(
+            (d.status, d.label.as_deref(), d.rule),
+            (*status, *want, *how),
+            "case {n}: {votes:?}"
+        );
+        if d.status == Status::Decided {
+            assert!(
+                !d.deciders.is_empty() && !d.votes.is_empty() && d.decided_at.is_some(),
+                "case {n}: provenance"
+            );
+        }
+        let all = decide::decisions(p.conn(), Some(v)).expect("all");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0], d);
+    }
+}
+
+#[test]
+fn an_annotations_file_imports_whole_or_not_at_all() {
+    let (d, mut p, v) = project();
+    let f = d.path().join("a.csv");
+    let bad: &[(&str, &[&str])] = &[
+        (
+            "item_id,annotator,label\nwine_000,ana,class_0\nwine_999,ana,class_1\n",
+            &["row 2 (line 3)", "unknown item \"wine_999\""],
+        ),
+        (
+            "item_id,annotator,label\nwine_000,ana,class_0\nwine_001,ben,class_7\n",
+            &["row 2 (line 3)", "label \"class_7\""],
+        ),
+        (
+            "item_id,annotator,label,reason\nwine_000,ana,class_0,whim\n",
+            &["row 1 (line 2)", "reason \"whim\""],
+        ),
+        (
+            "item_id,annotator,label,created_at\nwine_000,ana,class_0,yesterday\n",
+            &["row 1", "RFC 3339"],
+        ),
+        (
+            "item,annotator,label\nwine_000,ana,class_0\n",
+            &["missing column(s) item_id"],
+        ),
+    ];
+    for (text, needles) in bad {
+        std::fs::write(&f, text).expect("w");
+        let e = import_file(&mut p, &f, v).expect_err("refused").to_string();
+        assert!(e.contains("a.csv"), "{e}");
+        for n in *needles {
+            assert!(e.contains(n), "{e:?} should contain {n:?}");
+        }
+        assert_eq!(count(&p), 0, "nothing imported: {text}");
+        assert_eq!(
+            annotators(p.conn()).expect("a").len(),
+            4,
+            "no annotator added"
+        );
+    }
+    std::fs::write(
+        &f,
+        "item_id,annotator,label,reason,note,created_at\nwine_000,ana,class_0,,,2026-11-01T10:00:00Z\nwine_000,zoe,class_1,ambiguous,hard one,2026-11-01T10:01:00Z\n",
+    )
+    .expect("w");
+    let s = import_file(&mut p, &f, v).expect("import");
+    assert_eq!(
+        (s.annotations, s.annotators_added.clone()),
+        (2, vec!["zoe".to_string()])
+    );
+    let rows = list(p.conn(), None).expect("list");
+    assert_eq!(rows[1].annotator, "zoe");
+    assert_eq!(rows[1].reason.as_deref(), Some("ambiguous"));
+    assert_eq!(rows[1].created_at, "2026-11-01T10:01:00Z");
+    assert!(rows.iter().all(|r| r.source == "import"));
+    let j = d.path().join("a.jsonl");
+    std::fs::write(
+        &j,
+        "{\"item_id\": \"wine_003\", \"annotator\": \"ben\", \"label\": \"class_2\"}\n",
+    )
+    .expect("w");
+    assert_eq!(import_file(&mut p, &j, v).expect("jsonl").annotations, 1);
+}

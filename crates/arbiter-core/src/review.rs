@@ -1,0 +1,331 @@
+//! Saved review queues and who works on what: a queue keeps its policy (strategy, threshold,
+//! seed, limit, overlap) and its ranked items; `next` atomically claims the next item for an
+//! annotator with a lease that lapses, so annotators working at once never push an item past
+//! the number of people it needs (k for the overlap share, else 1) and nobody sees an item twice.
+//! An item leaves the queue once it has enough labels or a reviewer's override.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use crate::annotate;
+use crate::error::{Error, Result};
+use crate::queue::{self, splitmix64, QueueSpec};
+use crate::store::{Project, NOW_SQL};
+
+#[derive(Debug, Clone)]
+pub struct QueueCreate {
+    pub name: String,
+    pub spec: QueueSpec,
+    pub limit: Option<usize>,
+    /// Share of the queued items (0–1) that go to `overlap_k` annotators.
+    pub overlap_share: f64,
+    pub overlap_k: usize,
+    /// Hide predictions and other people's labels from annotators.
+    pub blind: bool,
+    pub lease_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavedQueue {
+    pub id: i64,
+    pub name: String,
+    pub run: i64,
+    pub strategy: String,
+    pub threshold: Option<f64>,
+    pub seed: i64,
+    pub limit: Option<i64>,
+    pub overlap_share: f64,
+    pub overlap_k: i64,
+    pub blind: bool,
+    pub lease_seconds: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: u64,
+    /// Enough labels (or an override): out of the queue.
+    pub done: u64,
+    /// Some labels, fewer than needed.
+    pub partial: u64,
+    /// Claimed right now by someone.
+    pub claimed: u64,
+    /// No label yet.
+    pub untouched: u64,
+    pub skipped: u64,
+    pub flagged: u64,
+}
+
+/// An item handed to an annotator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assigned {
+    pub item: i64,
+    pub item_id: String,
+    pub position: i64,
+    pub score: f64,
+    pub needed: i64,
+    pub lease_until: f64,
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Whether an item falls in the overlap share (a seeded, documented hash).
+pub fn in_overlap(seed: u64, item: i64, share: f64) -> bool {
+    let u = (splitmix64(seed ^ 0x6f76_6572_6c61_7021 ^ splitmix64(item as u64)) >> 11) as f64
+        / (1u64 << 53) as f64;
+    u < share
+}
+
+/// Rank and save a queue.
+pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
+    if q.name.trim().is_empty() {
+        return Err(Error::InvalidArgument("a queue needs a name".into()));
+    }
+    if !(0.0..=1.0).contains(&q.overlap_share) || q.overlap_k == 0 {
+        return Err(Error::InvalidArgument(
+            "overlap: a share between 0 and 1 and k of at least 1".into(),
+        ));
+    }
+    let ranked = queue::rank(project.conn(), project.root(), &q.spec)?;
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM queues WHERE name = ?1)",
+        [q.name.trim()],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Err(Error::InvalidArgument(format!(
+            "a queue named {:?} exists; pick another name",
+            q.name.trim()
+        )));
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL})"
+        ),
+        rusqlite::params![
+            q.name.trim(),
+            q.spec.run,
+            q.spec.other_run,
+            q.spec.strategy.as_str(),
+            q.spec.threshold,
+            q.spec.seed as i64,
+            q.limit.map(|l| l as i64),
+            q.overlap_share,
+            q.overlap_k as i64,
+            q.blind,
+            q.lease_seconds.max(1) as i64,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut ins = tx.prepare("INSERT INTO queue_items (queue_id, position, item_id, score, needed) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for (pos, r) in ranked
+            .iter()
+            .take(q.limit.unwrap_or(usize::MAX))
+            .enumerate()
+        {
+            let needed = if q.overlap_k > 1 && in_overlap(q.spec.seed, r.item, q.overlap_share) {
+                q.overlap_k
+            } else {
+                1
+            };
+            ins.execute(rusqlite::params![
+                id,
+                pos as i64,
+                r.item,
+                r.score,
+                needed as i64
+            ])?;
+        }
+    }
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "queue.create",
+        &serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
+            "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k }),
+    )?;
+    tx.commit()?;
+    get(project.conn(), id)
+}
+
+const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
+    Ok(SavedQueue {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        run: r.get(2)?,
+        strategy: r.get(3)?,
+        threshold: r.get(4)?,
+        seed: r.get(5)?,
+        limit: r.get(6)?,
+        overlap_share: r.get(7)?,
+        overlap_k: r.get(8)?,
+        blind: r.get(9)?,
+        lease_seconds: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<SavedQueue> {
+    conn.query_row(
+        &format!("SELECT {COLS} FROM queues WHERE id = ?1"),
+        [id],
+        row,
+    )
+    .optional()?
+    .ok_or(Error::NotFound {
+        what: "queue",
+        name: id.to_string(),
+    })
+}
+
+/// A queue by name or id.
+pub fn find(conn: &Connection, name_or_id: &str) -> Result<SavedQueue> {
+    if let Some(q) = conn
+        .query_row(
+            &format!("SELECT {COLS} FROM queues WHERE name = ?1"),
+            [name_or_id],
+            row,
+        )
+        .optional()?
+    {
+        return Ok(q);
+    }
+    match name_or_id.parse::<i64>() {
+        Ok(id) => get(conn, id),
+        Err(_) => Err(Error::NotFound {
+            what: "queue",
+            name: name_or_id.to_string(),
+        }),
+    }
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<SavedQueue>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM queues ORDER BY id"))?;
+    let rows = stmt.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Live (not retracted) events of a kind on an item — as an SQL condition on alias `a`.
+const LIVE: &str = "NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)";
+
+/// Counts per state.
+pub fn counts(conn: &Connection, queue: i64) -> Result<Counts> {
+    let t = now();
+    let sql = format!(
+        "WITH q AS (SELECT item_id, needed FROM queue_items WHERE queue_id = ?1),
+         ev AS (SELECT a.item_id,
+                       COUNT(DISTINCT CASE WHEN a.kind = 'label' THEN a.annotator_id END) AS labels,
+                       MAX(a.kind = 'label' AND a.source = 'override') AS overridden,
+                       MAX(a.kind = 'skip') AS skipped,
+                       MAX(a.kind = 'flag') AS flagged
+                FROM annotations a WHERE a.item_id IN (SELECT item_id FROM q) AND a.kind != 'retract' AND {LIVE}
+                GROUP BY a.item_id),
+         cl AS (SELECT DISTINCT item_id FROM claims WHERE queue_id = ?1 AND expires_at >= ?2)
+         SELECT COUNT(*),
+                COALESCE(SUM(COALESCE(ev.labels, 0) >= q.needed OR COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.labels, 0) > 0 AND COALESCE(ev.labels, 0) < q.needed AND NOT COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(cl.item_id IS NOT NULL), 0),
+                COALESCE(SUM(COALESCE(ev.labels, 0) = 0 AND NOT COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.skipped, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.flagged, 0)), 0)
+         FROM q LEFT JOIN ev ON ev.item_id = q.item_id LEFT JOIN cl ON cl.item_id = q.item_id"
+    );
+    Ok(conn.query_row(&sql, rusqlite::params![queue, t], |r| {
+        let g = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+        Ok(Counts {
+            total: g(0)?,
+            done: g(1)?,
+            partial: g(2)?,
+            claimed: g(3)?,
+            untouched: g(4)?,
+            skipped: g(5)?,
+            flagged: g(6)?,
+        })
+    })?)
+}
+
+/// Claim the next item of a queue for `annotator` (their own unexpired claim first). `None` when
+/// nothing is left for them.
+pub fn next(project: &mut Project, queue: i64, annotator: &str) -> Result<Option<Assigned>> {
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let who = annotate::find_annotator(&tx, annotator)?.ok_or_else(|| Error::NotFound {
+        what: "annotator",
+        name: format!("{annotator} (add it with `arbiter annotators add`)"),
+    })?;
+    let q = get(&tx, queue)?;
+    let t = now();
+    tx.execute(
+        "DELETE FROM claims WHERE queue_id = ?1 AND expires_at < ?2",
+        rusqlite::params![queue, t],
+    )?;
+    let mine: Option<(i64, i64, f64, i64)> = tx
+        .query_row(
+            "SELECT q.item_id, q.position, q.score, q.needed FROM claims c JOIN queue_items q ON q.queue_id = c.queue_id AND q.item_id = c.item_id
+             WHERE c.queue_id = ?1 AND c.annotator_id = ?2 ORDER BY q.position LIMIT 1",
+            rusqlite::params![queue, who.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let pick = match mine {
+        Some(m) => Some(m),
+        None => tx
+            .query_row(
+                &format!(
+                    "SELECT q.item_id, q.position, q.score, q.needed FROM queue_items q
+                     WHERE q.queue_id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.annotator_id = ?2
+                                       AND a.kind IN ('label', 'skip') AND {LIVE})
+                       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.kind = 'label'
+                                       AND a.source = 'override' AND {LIVE})
+                       AND (SELECT COUNT(DISTINCT a.annotator_id) FROM annotations a WHERE a.item_id = q.item_id
+                                       AND a.kind = 'label' AND {LIVE})
+                         + (SELECT COUNT(*) FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id != ?2)
+                         < q.needed
+                     ORDER BY q.position LIMIT 1"
+                ),
+                rusqlite::params![queue, who.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?,
+    };
+    let Some((item, position, score, needed)) = pick else {
+        tx.commit()?;
+        return Ok(None);
+    };
+    let lease_until = t + q.lease_seconds as f64;
+    tx.execute(
+        "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![queue, item, who.id, lease_until],
+    )?;
+    let item_id: String = tx.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
+        r.get(0)
+    })?;
+    tx.commit()?;
+    Ok(Some(Assigned {
+        item,
+        item_id,
+        position,
+        score,
+        needed,
+        lease_until,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
+use crate::dataset::{self, ImportOptions};
+use crate::model::{self, runtime::Device, AddOptions};
+use crate::predict::{self, PredictOptions};
+use crate::queue::Strategy;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Wine with a forest run; annotators a1..a3.
+fn setup() -> (tempfile::TempDir, Project, i64) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    let opts = ImportOptions {
+        source: fixtures().join("tabular/wine.csv"),
+        ..Default::default()
+    };
+    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
+    model::add(
+        &mut p,
+        &AddOptions {
+            file: fixtures().join("models/wine_forest.onnx"),
+            ..Default::default()
+        },
+    )
+    .expect("model");
+    let run = predict::predict(
+        &mut p,
+        &PredictOptions {
+            model: "wine_forest".into(),
+            dataset: "wine".into(),
+            batch_size: 64,
+            device: Device::Cpu,
+            resume: None,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("run")
+    .run;
+    for n in ["a1", "a2", "a3"] {
+        add_annotator(p.conn(), n, Role::Annotator).expect("annotator");
+    }
+    (dir, p, run)
+}
+
+fn spec(run: i64) -> QueueSpec {
+    QueueSpec {
+        run,
+        strategy: Strategy::Random,
+        other_run: None,
+        threshold: None,
+        seed: 11,
+    }
+}
+
+fn label(p: &mut Project, queue: i64, item: i64, who: &str) -> i64 {
+    record(
+        p,
+        &NewAnnotation {
+            item,
+            annotator: who.into(),
+            event: Event::Label {
+                label: "class_0".into(),
+            },
+            reason: None,
+            note: None,
+            seconds: None,
+            prediction_shown: false,
+            source: Source::Manual,
+            queue: Some(queue),
+            run: None,
+            created_at: None,
+        },
+    )
+    .expect("label")
+}
+
+#[test]
+fn with_k_3_on_a_share_concurrent_annotators_give_each_overlap_item_exactly_three_labels() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "mix".into(),
+            spec: spec(run),
+            limit: Some(60),
+            overlap_share: 0.3,
+            overlap_k: 3,
+            blind: true,
+            lease_seconds: 600,
+        },
+    )
+    .expect("queue");
+    let needed: HashMap<i64, i64> = {
+        let mut stmt = p
+            .conn()
+            .prepare("SELECT item_id, needed FROM queue_items WHERE queue_id = ?1")
+            .expect("p");
+        stmt.query_map([q.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("q")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    assert_eq!(needed.len(), 60);
+    let overlap = needed.values().filter(|n| **n == 3).count();
+    assert!(
+        (8..=30).contains(&overlap),
+        "about 30% of 60 need three people, got {overlap}"
+    );
+    let root = p.root().to_path_buf();
+    // Three annotators, each with a connection of their own, working at once.
+    std::thread::scope(|s| {
+        for who in ["a1", "a2", "a3"] {
+            let root = root.clone();
+            s.spawn(move || {
+                let mut mine = Project::open(&root).expect("open");
+                let mut seen = HashSet::new();
+                while let Some(a) = next(&mut mine, q.id, who).expect("next") {
+                    assert!(seen.insert(a.item), "{who} got item {} twice", a.item);
+                    label(&mut mine, q.id, a.item, who);
+                }
+            });
+        }
+    });
+    let mut by_item: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in crate::annotate::list(p.conn(), None).expect("list") {
+        by_item.entry(row.item).or_default().push(row.annotator);
+    }
+    for (item, need) in &needed {
+        let who = by_item.get(item).cloned().unwrap_or_default();
+        let distinct: HashSet<&String> = who.iter().collect();
+        assert_eq!(who.len() as i64, *need, "item {item}: {who:?}");
+        assert_eq!(
+            distinct.len(),
+            who.len(),
+            "item {item}: one label per person"
+        );
+    }
+    let c = counts(p.conn(), q.id).expect("counts");
+    assert_eq!(
+        (c.total, c.done, c.partial, c.untouched, c.claimed),
+        (60, 60, 0, 0, 0)
+    );
+}
+
+#[test]
+fn claims_lapse_and_nobody_sees_an_item_twice() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "solo".into(),
+            spec: spec(run),
+            limit: Some(3),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 1,
+        },
+    )
+    .expect("queue");
+    let first = next(&mut p, q.id, "a1").expect("next").expect("item");
+    // Asking again returns the same claimed item.
+    assert_eq!(
+        next(&mut p, q.id, "a1").expect("again").map(|a| a.item),
+        Some(first.item)
+    );
+    // Someone else gets a different item while the claim holds.
+    let other = next(&mut p, q.id, "a2").expect("a2").expect("item");
+    assert_ne!(other.item, first.item);
+    assert_eq!(counts(p.conn(), q.id).expect("c").claimed, 2);
+    // After the leases lapse, a1's item (the first in the queue) goes to a3.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let third = next(&mut p, q.id, "a3").expect("a3").expect("item");
+    assert_eq!(third.item, first.item);
+    label(&mut p, q.id, third.item, "a3");
+    // It is done: a1 never gets it back; a1 labels the rest, each once.
+    let mut offered = HashSet::new();
+    while let Some(a) = next(&mut p, q.id, "a1").expect("next") {
+        assert_ne!(a.item, first.item);
+        assert!(offered.insert(a.item), "offered twice");
+        label(&mut p, q.id, a.item, "a1");
+    }
+    assert_eq!(offered.len(), 2);
+    assert_eq!(counts(p.conn(), q.id).expect("c").done, 3);
+    assert!(
+        next(&mut p, q.id, "a2").expect("a2").is_none(),
+        "nothing left"
+    );
+    let e = create(
+        &mut p,
+        &QueueCreate {
+            name: "solo".into(),
+            spec: spec(run),
+            limit: None,
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 1,
+        },
+    )
+    .expect_err("duplicate name")
+    .to_string();
+    assert!(e.contains("exists"), "{e}");
+    let e = next(&mut p, q.id, "nobody")
+        .expect_err("unknown")
+        .to_string();
+    assert!(e.contains("annotator not found"), "{e}");
+}
