@@ -526,3 +526,338 @@ fn a_missing_runtime_library_says_what_to_run() {
     let models = ok_json(&["--project", &p, "--json", "model", "list"]);
     assert_eq!(models, serde_json::json!([]), "nothing registered");
 }
+
+#[test]
+fn annotate_import_export_and_decisions_from_the_command_line() {
+    let (d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    ok(&["--project", &p, "annotators", "add", "ana"]);
+    ok(&[
+        "--project",
+        &p,
+        "annotators",
+        "add",
+        "rev",
+        "--role",
+        "reviewer",
+    ]);
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "annotate",
+        "wine_000",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_1",
+    ]);
+    assert_eq!(v["decision"]["label"], "class_1");
+    assert_eq!(v["decision"]["rule"], "unanimous");
+    let err = fails(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_000",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_9",
+    ]);
+    assert!(
+        err.contains("label \"class_9\" is not in the project's label schema"),
+        "{err}"
+    );
+    let err = fails(&[
+        "--project",
+        &p,
+        "annotate",
+        "nope",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_0",
+    ]);
+    assert!(err.contains("item not found: nope"), "{err}");
+    let err = fails(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_000",
+        "--annotator",
+        "rev",
+        "--label",
+        "class_0",
+        "--override",
+    ]);
+    assert!(err.contains("needs a reason"), "{err}");
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "annotate",
+        "wine_000",
+        "--annotator",
+        "rev",
+        "--label",
+        "class_0",
+        "--override",
+        "--reason",
+        "model_wrong",
+        "--note",
+        "clearly 0",
+    ]);
+    assert_eq!(v["decision"]["rule"], "override");
+    assert_eq!(v["decision"]["deciders"], serde_json::json!(["rev"]));
+
+    // An import with an unknown item is refused, naming the row, and writes nothing.
+    let f = d.path().join("a.csv");
+    std::fs::write(
+        &f,
+        "item_id,annotator,label\nwine_001,bo,class_0\nwine_777,bo,class_0\n",
+    )
+    .expect("w");
+    let err = fails(&[
+        "--project",
+        &p,
+        "annotations",
+        "import",
+        &f.to_string_lossy(),
+    ]);
+    assert!(
+        err.contains("row 2 (line 3)") && err.contains("unknown item \"wine_777\""),
+        "{err}"
+    );
+    std::fs::write(
+        &f,
+        "item_id,annotator,label\nwine_001,bo,class_0\nwine_001,cy,class_2\nwine_002,bo,class_1\n",
+    )
+    .expect("w");
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "annotations",
+        "import",
+        &f.to_string_lossy(),
+    ]);
+    assert_eq!(v["annotations"], 3);
+    let conflicts = ok_json(&["--project", &p, "--json", "decisions", "--conflicts"]);
+    let items: Vec<&str> = conflicts["decisions"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|d| d["item_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(items, ["wine_001"], "bo and cy disagree on wine_001");
+    // Stricter rule: two annotators needed; wine_002 (one vote) becomes pending.
+    let all = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "decisions",
+        "--min-annotators",
+        "2",
+    ]);
+    let status: Vec<(String, String)> = all["decisions"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|d| {
+            (
+                d["item_id"].as_str().expect("i").to_string(),
+                d["status"].as_str().expect("s").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("wine_000".into(), "decided".into()),
+            ("wine_001".into(), "conflict".into()),
+            ("wine_002".into(), "pending".into())
+        ]
+    );
+    // Undo, then export every event.
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "annotate",
+        "--undo",
+        "--annotator",
+        "ana",
+    ]);
+    assert!(v["retracted"].is_i64());
+    let out = d.path().join("events.jsonl");
+    ok(&[
+        "--project",
+        &p,
+        "annotations",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let lines: Vec<Value> = std::fs::read_to_string(&out)
+        .expect("r")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.last().expect("last")["kind"], "retract");
+}
+
+#[test]
+fn queue_save_and_progress_counts() {
+    let (_d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+    ]);
+    let run = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+    ]);
+    let id = run["run"].to_string();
+    let ranked = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        &id,
+        "--strategy",
+        "least-confidence",
+        "--limit",
+        "5",
+    ]);
+    let arr = ranked.as_array().expect("array");
+    assert_eq!(arr.len(), 5);
+    for e in arr {
+        for k in ["item_id", "score", "predicted", "confidence"] {
+            assert!(e.get(k).is_some(), "queue JSON lacks {k}: {e}");
+        }
+    }
+    let scores: Vec<f64> = arr
+        .iter()
+        .map(|e| e["score"].as_f64().expect("score"))
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "most in need first: {scores:?}"
+    );
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        &id,
+        "--strategy",
+        "random",
+        "--seed",
+        "3",
+        "--limit",
+        "10",
+        "--save",
+        "sample",
+    ]);
+    let queues = ok_json(&["--project", &p, "--json", "queues"]);
+    assert_eq!(queues[0]["queue"]["name"], "sample");
+    assert_eq!(queues[0]["counts"]["total"], 10);
+    assert_eq!(queues[0]["counts"]["done"], 0);
+}
+
+/// SIGKILL in the middle of a burst: every annotation acknowledged before the kill is stored.
+#[cfg(unix)]
+#[test]
+fn annotations_acknowledged_before_a_sigkill_survive_it() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let (d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    ok(&["--project", &p, "annotators", "add", "ana"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["--project", &p, "annotate", "--stdin", "--annotator", "ana"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        for i in 0..5000 {
+            let line = format!(
+                "{{\"item_id\": \"wine_{:03}\", \"label\": \"class_{}\"}}\n",
+                i % 178,
+                i % 3
+            );
+            if stdin.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut acked: Vec<i64> = Vec::new();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while acked.len() < 150 {
+        line.clear();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        acked.push(line.trim().parse().expect("an annotation id"));
+    }
+    child.kill().expect("SIGKILL"); // std's kill() sends SIGKILL on Unix
+    let status = child.wait().expect("wait");
+    let _ = writer.join();
+    assert_eq!(acked.len(), 150, "the burst was acknowledged as it went");
+    assert!(!status.success(), "killed mid-burst");
+    let out = d.path().join("events.jsonl");
+    ok(&[
+        "--project",
+        &p,
+        "annotations",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let stored: std::collections::HashSet<i64> = std::fs::read_to_string(&out)
+        .expect("r")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["id"]
+                .as_i64()
+                .expect("id")
+        })
+        .collect();
+    let lost: Vec<&i64> = acked.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(stored.len() >= acked.len());
+}

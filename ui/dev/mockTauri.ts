@@ -211,9 +211,9 @@ function imagePre(over: Partial<PreprocessInfo> = {}): PreprocessInfo {
 
 function fakeSha(text: string): string {
   let out = "";
-  let h = 2166136261;
-  for (let k = 0; out.length < 64; k++) {
-    h = Math.imul(h ^ text.charCodeAt(k % Math.max(1, text.length)) ^ k, 16777619) >>> 0;
+  for (let chunk = 0; out.length < 64; chunk++) {
+    let h = (2166136261 ^ chunk) >>> 0;
+    for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 16777619) >>> 0;
     out += h.toString(16).padStart(8, "0");
   }
   return out.slice(0, 64);
@@ -637,7 +637,7 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
   },
   async list_models() {
     await sleep(70);
-    return models;
+    return models.map((m) => ({ ...m }));
   },
   async add_model(args) {
     await sleep(900);

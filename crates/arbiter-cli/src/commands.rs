@@ -10,8 +10,9 @@ use arbiter_core::{schema, Project};
 
 use crate::output::{bar, json, table};
 use crate::{
-    Cli, Command, DatasetCommand, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand,
-    PredictArgs, PredictionsCommand, QueueArgs,
+    AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
+    DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand, PredictArgs,
+    PredictionsCommand, QueueArgs,
 };
 use arbiter_core::model::{self, runtime::Device, AddOptions, Color, Layout, OutputKind};
 use arbiter_core::predict::{self, PredictOptions};
@@ -28,6 +29,11 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Predict(a) => predict_cmd(cli, a),
         Command::Runs => runs(cli),
         Command::Queue(a) => queue_cmd(cli, a),
+        Command::Queues => queues_cmd(cli),
+        Command::Annotators(c) => annotators_cmd(cli, c),
+        Command::Annotate(a) => annotate_cmd(cli, a),
+        Command::Annotations(c) => annotations_cmd(cli, c),
+        Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
@@ -428,6 +434,30 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         threshold: a.threshold,
         seed: a.seed,
     };
+    if let Some(name) = &a.save {
+        let mut p = p;
+        let q = arbiter_core::review::create(
+            &mut p,
+            &arbiter_core::review::QueueCreate {
+                name: name.clone(),
+                spec,
+                limit: a.limit,
+                overlap_share: a.overlap_share,
+                overlap_k: a.overlap_k,
+                blind: a.blind,
+                lease_seconds: 600,
+            },
+        )?;
+        let c = arbiter_core::review::counts(p.conn(), q.id)?;
+        if cli.json {
+            return json(&serde_json::json!({ "queue": q, "counts": c }));
+        }
+        println!(
+            "Saved queue {:?} ({} items, {} strategy)",
+            q.name, c.total, q.strategy
+        );
+        return Ok(());
+    }
     let ranked = queue::rank(p.conn(), p.root(), &spec)?;
     let entries = queue::entries(
         p.conn(),
@@ -458,5 +488,324 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         ranked.len(),
         spec.strategy.as_str()
     );
+    Ok(())
+}
+
+/// The dataset version a command works on: --dataset, else the only dataset.
+fn version_of(p: &Project, spec: &Option<String>) -> Result<arbiter_core::dataset::VersionInfo> {
+    match spec {
+        Some(s) => Ok(dataset::resolve(p.conn(), s)?),
+        None => {
+            let list = dataset::list(p.conn())?;
+            match list.as_slice() {
+                [] => bail!("the project has no datasets yet; import one with `arbiter dataset import SOURCE`"),
+                [one] => Ok(dataset::resolve(p.conn(), &one.name)?),
+                many => bail!(
+                    "the project has {} datasets; pick one with --dataset ({})",
+                    many.len(),
+                    many.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            }
+        }
+    }
+}
+
+fn queues_cmd(cli: &Cli) -> Result<()> {
+    use arbiter_core::review;
+    let p = open(cli)?;
+    let mut out = Vec::new();
+    for q in review::list(p.conn())? {
+        let c = review::counts(p.conn(), q.id)?;
+        out.push((q, c));
+    }
+    if cli.json {
+        let v: Vec<_> = out
+            .iter()
+            .map(|(q, c)| serde_json::json!({ "queue": q, "counts": c }))
+            .collect();
+        return json(&v);
+    }
+    let rows = out
+        .iter()
+        .map(|(q, c)| {
+            vec![
+                q.name.clone(),
+                q.strategy.clone(),
+                q.run.to_string(),
+                format!("{}/{}", c.done, c.total),
+                c.partial.to_string(),
+                c.claimed.to_string(),
+                c.skipped.to_string(),
+                c.flagged.to_string(),
+                if q.overlap_k > 1 {
+                    format!("{:.0}% × {}", q.overlap_share * 100.0, q.overlap_k)
+                } else {
+                    "—".into()
+                },
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "queue", "strategy", "run", "done", "partial", "claimed", "skipped", "flagged",
+            "overlap",
+        ],
+        rows,
+    );
+    Ok(())
+}
+
+fn annotators_cmd(cli: &Cli, c: &AnnotatorsCommand) -> Result<()> {
+    use arbiter_core::annotate::{self, Role};
+    let p = open(cli)?;
+    match c {
+        AnnotatorsCommand::Add { name, role } => {
+            let a = annotate::add_annotator(p.conn(), name, Role::parse(role)?)?;
+            if cli.json {
+                return json(&a);
+            }
+            println!("Annotator {:?} ({})", a.name, a.role.as_str());
+        }
+        AnnotatorsCommand::List => {
+            let list = annotate::annotators(p.conn())?;
+            if cli.json {
+                return json(&list);
+            }
+            table(
+                &["annotator", "role"],
+                list.iter()
+                    .map(|a| vec![a.name.clone(), a.role.as_str().to_string()])
+                    .collect(),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
+    use arbiter_core::annotate::{self, Event, NewAnnotation, Source};
+    use std::io::{BufRead, Write};
+    let mut p = open(cli)?;
+    if a.undo {
+        let undone = annotate::undo(&mut p, &a.annotator, None)?;
+        if cli.json {
+            return json(&serde_json::json!({ "retracted": undone }));
+        }
+        match undone {
+            Some(id) => println!("Retracted annotation {id}"),
+            None => println!("Nothing to undo for {}", a.annotator),
+        }
+        return Ok(());
+    }
+    let version = version_of(&p, &a.dataset)?;
+    let make = |item: i64,
+                label: Option<String>,
+                reason: Option<String>,
+                note: Option<String>|
+     -> Result<NewAnnotation> {
+        let event = match (&label, a.skip, &a.flag) {
+            (Some(l), _, _) => Event::Label { label: l.clone() },
+            (None, true, _) => Event::Skip,
+            (None, false, Some(f)) => Event::Flag { flag: f.clone() },
+            (None, false, None) => bail!("give --label L, --skip or --flag"),
+        };
+        Ok(NewAnnotation {
+            item,
+            annotator: a.annotator.clone(),
+            event,
+            reason,
+            note,
+            seconds: None,
+            prediction_shown: false,
+            source: if a.r#override {
+                Source::Override
+            } else {
+                Source::Manual
+            },
+            queue: None,
+            run: None,
+            created_at: None,
+        })
+    };
+    if a.stdin {
+        let stdin = std::io::stdin();
+        let mut out = std::io::stdout().lock();
+        for (n, line) in stdin.lock().lines().enumerate() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .with_context(|| format!("stdin line {}: not JSON", n + 1))?;
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+            let id =
+                field("item_id").with_context(|| format!("stdin line {}: no item_id", n + 1))?;
+            let item = items::find(p.conn(), version.id, &id)?.rowid;
+            let ann = make(
+                item,
+                field("label").or(a.label.clone()),
+                field("reason"),
+                field("note"),
+            )?;
+            let written =
+                annotate::record(&mut p, &ann).with_context(|| format!("stdin line {}", n + 1))?;
+            // Acknowledge only after the commit.
+            writeln!(out, "{written}")?;
+            out.flush()?;
+        }
+        return Ok(());
+    }
+    let id = a.item.clone().unwrap_or_default();
+    let item = items::find(p.conn(), version.id, &id)?.rowid;
+    let written = annotate::record(
+        &mut p,
+        &make(item, a.label.clone(), a.reason.clone(), a.note.clone())?,
+    )?;
+    let d = arbiter_core::decide::decision(p.conn(), item)?;
+    if cli.json {
+        return json(&serde_json::json!({ "annotation": written, "item_id": id, "decision": d }));
+    }
+    println!(
+        "Recorded annotation {written} on {id}; decision: {}",
+        describe_decision(&d)
+    );
+    Ok(())
+}
+
+fn describe_decision(d: &arbiter_core::decide::Decision) -> String {
+    use arbiter_core::decide::Status;
+    match (d.status, &d.label, d.rule) {
+        (Status::Decided, Some(l), Some(r)) => format!("{l} ({})", format!("{r:?}").to_lowercase()),
+        (Status::Conflict, _, _) => "conflict — needs adjudication".into(),
+        _ => "pending".into(),
+    }
+}
+
+fn annotations_cmd(cli: &Cli, c: &AnnotationsCommand) -> Result<()> {
+    use arbiter_core::annotate;
+    let mut p = open(cli)?;
+    match c {
+        AnnotationsCommand::Import { file, dataset } => {
+            let version = version_of(&p, dataset)?;
+            let s = annotate::import_file(&mut p, file, version.id)?;
+            if cli.json {
+                return json(&s);
+            }
+            println!(
+                "Imported {} annotation(s) from {}",
+                s.annotations,
+                file.display()
+            );
+            if !s.annotators_added.is_empty() {
+                eprintln!(
+                    "note: new annotator profile(s): {}",
+                    s.annotators_added.join(", ")
+                );
+            }
+        }
+        AnnotationsCommand::Export { out } => {
+            let rows = annotate::list(p.conn(), None)?;
+            let ext = out
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let tmp = out.with_extension(format!("{ext}.tmp"));
+            let mut w = std::io::BufWriter::new(
+                std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?,
+            );
+            use std::io::Write;
+            match ext.as_str() {
+                "jsonl" | "ndjson" => {
+                    for r in &rows {
+                        writeln!(w, "{}", serde_json::to_string(r)?)?;
+                    }
+                }
+                "csv" => {
+                    writeln!(w, "id,item_id,annotator,role,kind,label,reason,note,flag,seconds,prediction_shown,source,retracts,queue,created_at")?;
+                    let q = |s: &Option<String>| csv_field(s.as_deref().unwrap_or(""));
+                    for r in &rows {
+                        writeln!(
+                            w,
+                            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                            r.id,
+                            csv_field(&r.item_id),
+                            csv_field(&r.annotator),
+                            r.role,
+                            r.kind,
+                            q(&r.label),
+                            q(&r.reason),
+                            q(&r.note),
+                            q(&r.flag),
+                            r.seconds.map(|s| s.to_string()).unwrap_or_default(),
+                            r.prediction_shown,
+                            r.source,
+                            r.retracts.map(|x| x.to_string()).unwrap_or_default(),
+                            r.queue.map(|x| x.to_string()).unwrap_or_default(),
+                            r.created_at
+                        )?;
+                    }
+                }
+                _ => bail!("{}: use a .csv or .jsonl file name", out.display()),
+            }
+            w.flush()?;
+            drop(w);
+            std::fs::rename(&tmp, out)?;
+            if cli.json {
+                return json(&serde_json::json!({ "annotations": rows.len(), "out": out }));
+            }
+            println!(
+                "Wrote {} annotation event(s) to {}",
+                rows.len(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
+    use arbiter_core::decide::{self, Rule, Status};
+    let p = open(cli)?;
+    if let Some(m) = a.min_annotators {
+        decide::set_rule(p.conn(), Rule { min_annotators: m })?;
+    }
+    let version = match &a.dataset {
+        Some(s) => Some(dataset::resolve(p.conn(), s)?.id),
+        None => None,
+    };
+    let mut list = decide::decisions(p.conn(), version)?;
+    if a.conflicts {
+        list.retain(|d| d.status == Status::Conflict);
+    }
+    if cli.json {
+        return json(&serde_json::json!({ "rule": decide::rule(p.conn())?, "decisions": list }));
+    }
+    let rows = list
+        .iter()
+        .map(|d| {
+            let votes: Vec<String> = d
+                .votes
+                .iter()
+                .map(|v| format!("{}={}", v.annotator, v.label))
+                .collect();
+            vec![
+                d.item_id.clone(),
+                describe_decision(d),
+                d.deciders.join(", "),
+                votes.join(" "),
+            ]
+        })
+        .collect();
+    table(&["item", "decision", "decided by", "votes"], rows);
+    let rule = decide::rule(p.conn())?;
+    eprintln!("rule: unanimous or strict majority of at least {} annotator(s); a reviewer's override wins", rule.min_annotators);
     Ok(())
 }

@@ -48,8 +48,93 @@ pub enum Command {
     /// Export a run's predictions.
     #[command(subcommand)]
     Predictions(PredictionsCommand),
-    /// Rank a run's items for review, most in need of a human first.
+    /// Rank a run's items for review, most in need of a human first (--save NAME keeps it).
     Queue(QueueArgs),
+    /// Saved queues and their progress.
+    Queues,
+    /// Manage annotator profiles.
+    #[command(subcommand)]
+    Annotators(AnnotatorsCommand),
+    /// Record one annotation (or --skip, --flag, --undo); --stdin records a stream, acknowledging each.
+    Annotate(AnnotateArgs),
+    /// Import or export annotations.
+    #[command(subcommand)]
+    Annotations(AnnotationsCommand),
+    /// Final labels by the decision rule, with provenance; --conflicts lists what needs adjudication.
+    Decisions(DecisionsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnnotatorsCommand {
+    /// Add a local annotator profile.
+    Add {
+        name: String,
+        #[arg(long, default_value = "annotator", value_parser = ["annotator", "reviewer", "lead"])]
+        role: String,
+    },
+    /// List annotator profiles.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct AnnotateArgs {
+    /// The item's id (as in the dataset).
+    #[arg(required_unless_present_any = ["stdin", "undo"])]
+    pub item: Option<String>,
+    #[arg(long)]
+    pub annotator: String,
+    #[arg(long, conflicts_with_all = ["skip", "flag", "undo"])]
+    pub label: Option<String>,
+    /// A correction reason code (see `arbiter labels`).
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Record a skip.
+    #[arg(long)]
+    pub skip: bool,
+    /// Flag the item: bad_input or unsure.
+    #[arg(long, value_parser = ["bad_input", "unsure"])]
+    pub flag: Option<String>,
+    /// Retract the annotator's latest event.
+    #[arg(long)]
+    pub undo: bool,
+    /// A reviewer's override (needs --reason).
+    #[arg(long)]
+    pub r#override: bool,
+    /// Dataset as NAME or NAME@VERSION (default: the only dataset; latest version).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Read JSON lines {"item_id","label"[,"reason","note"]} from stdin; print each annotation's id once committed.
+    #[arg(long)]
+    pub stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnnotationsCommand {
+    /// Import item_id, annotator, label[, reason, note, created_at] rows (.csv or .jsonl); all or nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dataset: Option<String>,
+    },
+    /// Export every annotation event (.csv or .jsonl).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DecisionsArgs {
+    /// Only items whose annotators disagree with no rule reached.
+    #[arg(long)]
+    pub conflicts: bool,
+    /// Set the rule: an item is decided by unanimity or strict majority of at least N annotators.
+    #[arg(long, value_name = "N")]
+    pub min_annotators: Option<usize>,
+    #[arg(long)]
+    pub dataset: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -70,6 +155,17 @@ pub struct QueueArgs {
     /// Seed of the random strategy.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Save the queue under this name for annotators (`arbiter queues`).
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// With --save: share of items (0-1) labeled by --overlap-k annotators for agreement.
+    #[arg(long, default_value_t = 0.0)]
+    pub overlap_share: f64,
+    #[arg(long, default_value_t = 1)]
+    pub overlap_k: usize,
+    /// With --save: hide predictions and others' labels from annotators.
+    #[arg(long)]
+    pub blind: bool,
 }
 
 #[derive(Subcommand, Debug)]

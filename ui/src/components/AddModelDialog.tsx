@@ -27,7 +27,7 @@ interface Props {
 }
 
 const COLOR_TEXT: Record<string, string> = { rgb: "RGB", bgr: "BGR", gray: "Grayscale" };
-const LAYOUT_TEXT: Record<string, string> = { nchw: "NCHW (channels first)", nhwc: "NHWC (channels last)" };
+const LAYOUT_TEXT: Record<string, string> = { nchw: "NCHW", nhwc: "NHWC" };
 
 export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
   const report = useReportError();
@@ -248,7 +248,7 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
                 <option value="">Auto-detect</option>
                 {OUTPUT_KINDS.map((o) => (
                   <option key={o} value={o}>
-                    {o === "logits" ? "Logits (softmax applied)" : "Probabilities"}
+                    {o === "logits" ? "Logits" : "Probabilities"}
                   </option>
                 ))}
               </select>
