@@ -21,6 +21,19 @@ const COMMANDS: &[&str] = &[
     "item_prediction",
     "start_run",
     "cancel_run",
+    "list_annotators",
+    "add_annotator",
+    "list_reasons",
+    "list_queues",
+    "create_queue",
+    "count_below",
+    "next_items",
+    "annotate",
+    "undo",
+    "release_queue",
+    "queue_progress",
+    "list_conflicts",
+    "get_decision",
 ];
 
 fn main() {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use arbiter_core::{dataset, items, model, predict, schema};
+use arbiter_core::{annotate, dataset, decide, items, model, predict, review, schema};
 
 /// The closed set of error codes the UI switches on (never on message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -571,6 +571,249 @@ pub struct ItemPrediction {
     pub error: Option<String>,
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotatorDto {
+    pub name: String,
+    /// annotator | reviewer | lead
+    pub role: String,
+}
+
+impl From<annotate::Annotator> for AnnotatorDto {
+    fn from(a: annotate::Annotator) -> Self {
+        AnnotatorDto {
+            name: a.name,
+            role: a.role.as_str().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonDto {
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueCounts {
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub partial: u64,
+    #[ts(type = "number")]
+    pub claimed: u64,
+    #[ts(type = "number")]
+    pub untouched: u64,
+    #[ts(type = "number")]
+    pub skipped: u64,
+    #[ts(type = "number")]
+    pub flagged: u64,
+}
+
+impl From<review::Counts> for QueueCounts {
+    fn from(c: review::Counts) -> Self {
+        QueueCounts {
+            total: c.total,
+            done: c.done,
+            partial: c.partial,
+            claimed: c.claimed,
+            untouched: c.untouched,
+            skipped: c.skipped,
+            flagged: c.flagged,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "number")]
+    pub run: i64,
+    pub strategy: String,
+    pub threshold: Option<f64>,
+    pub overlap_share: f64,
+    #[ts(type = "number")]
+    pub overlap_k: i64,
+    pub blind: bool,
+    pub created_at: String,
+    pub counts: QueueCounts,
+}
+
+impl QueueDto {
+    pub fn new(q: review::SavedQueue, c: review::Counts) -> Self {
+        QueueDto {
+            id: q.id,
+            name: q.name,
+            run: q.run,
+            strategy: q.strategy,
+            threshold: q.threshold,
+            overlap_share: q.overlap_share,
+            overlap_k: q.overlap_k,
+            blind: q.blind,
+            created_at: q.created_at,
+            counts: c.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateQueueRequest {
+    pub name: String,
+    #[ts(type = "number")]
+    pub run: i64,
+    /// least-confidence | margin | entropy | label-disagreement | model-disagreement | random
+    pub strategy: String,
+    #[ts(type = "number | null")]
+    pub other_run: Option<i64>,
+    pub threshold: Option<f64>,
+    #[ts(type = "number")]
+    pub seed: u64,
+    #[ts(type = "number | null")]
+    pub limit: Option<u64>,
+    pub overlap_share: f64,
+    #[ts(type = "number")]
+    pub overlap_k: u32,
+    pub blind: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BelowCount {
+    #[ts(type = "number")]
+    pub below: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteDto {
+    #[ts(type = "number")]
+    pub annotation: i64,
+    pub annotator: String,
+    pub label: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub source: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionDto {
+    pub item_id: String,
+    #[ts(type = "number")]
+    pub rowid: i64,
+    /// decided | conflict | pending
+    pub status: String,
+    pub label: Option<String>,
+    /// override | unanimous | majority
+    pub rule: Option<String>,
+    pub votes: Vec<VoteDto>,
+    pub deciders: Vec<String>,
+    pub decided_at: Option<String>,
+}
+
+impl From<decide::Decision> for DecisionDto {
+    fn from(d: decide::Decision) -> Self {
+        DecisionDto {
+            item_id: d.item_id,
+            rowid: d.item,
+            status: json_str(&d.status),
+            label: d.label,
+            rule: d.rule.map(|r| json_str(&r)),
+            votes: d
+                .votes
+                .into_iter()
+                .map(|v| VoteDto {
+                    annotation: v.annotation,
+                    annotator: v.annotator,
+                    label: v.label,
+                    reason: v.reason,
+                    note: v.note,
+                    source: v.source,
+                    created_at: v.created_at,
+                })
+                .collect(),
+            deciders: d.deciders,
+            decided_at: d.decided_at,
+        }
+    }
+}
+
+/// An item handed to an annotator, with what the queue's mode lets them see.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    #[ts(type = "number")]
+    pub rowid: i64,
+    pub item_id: String,
+    #[ts(type = "number")]
+    pub position: i64,
+    pub score: f64,
+    #[ts(type = "number")]
+    pub needed: i64,
+    /// The dataset's given label (hidden in blind mode).
+    pub given: Option<String>,
+    /// The model's prediction (null in blind mode).
+    pub prediction: Option<ItemPrediction>,
+    /// Other people's labels so far (empty in blind mode).
+    pub others: Vec<VoteDto>,
+    pub blind: bool,
+    pub lease_until: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotateRequest {
+    #[ts(type = "number")]
+    pub rowid: i64,
+    pub annotator: String,
+    /// label | skip | flag
+    pub kind: String,
+    pub label: Option<String>,
+    /// bad_input | unsure
+    pub flag: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub seconds: Option<f64>,
+    pub prediction_shown: bool,
+    /// manual | accepted_prediction | override
+    pub source: String,
+    #[ts(type = "number | null")]
+    pub queue: Option<i64>,
+    #[ts(type = "number | null")]
+    pub run: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotateResult {
+    /// The stored event's id (it is committed when this returns).
+    #[ts(type = "number")]
+    pub annotation: i64,
+    pub decision: DecisionDto,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub counts: QueueCounts,
+    /// Labels by this annotator in the last hour.
+    #[ts(type = "number")]
+    pub last_hour: u64,
+    #[ts(type = "number")]
+    pub labeled: u64,
+}
+
 /// Render every IPC type as ts-rs would write it: `(file name, contents)`.
 pub fn typescript_bindings() -> Vec<(String, String)> {
     fn one<T: TS + 'static>(out: &mut Vec<(String, String)>) {
@@ -599,6 +842,18 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<RunProgress>(&mut out);
     one::<RunInfo>(&mut out);
     one::<ItemPrediction>(&mut out);
+    one::<AnnotatorDto>(&mut out);
+    one::<ReasonDto>(&mut out);
+    one::<QueueCounts>(&mut out);
+    one::<QueueDto>(&mut out);
+    one::<CreateQueueRequest>(&mut out);
+    one::<BelowCount>(&mut out);
+    one::<VoteDto>(&mut out);
+    one::<DecisionDto>(&mut out);
+    one::<ReviewItem>(&mut out);
+    one::<AnnotateRequest>(&mut out);
+    one::<AnnotateResult>(&mut out);
+    one::<Progress>(&mut out);
     one::<ItemSummary>(&mut out);
     one::<ItemPage>(&mut out);
     one::<ItemDetail>(&mut out);

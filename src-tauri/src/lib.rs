@@ -187,6 +187,76 @@ fn cancel_run(state: State<'_, AppState>) -> bool {
     state.cancel_run()
 }
 
+#[tauri::command]
+async fn list_annotators(app: tauri::AppHandle) -> Res<Vec<AnnotatorDto>> {
+    blocking(app, |s| s.annotators()).await
+}
+
+#[tauri::command]
+async fn add_annotator(app: tauri::AppHandle, name: String, role: String) -> Res<AnnotatorDto> {
+    blocking(app, move |s| s.add_annotator(&name, &role)).await
+}
+
+#[tauri::command]
+async fn list_reasons(app: tauri::AppHandle) -> Res<Vec<ReasonDto>> {
+    blocking(app, |s| s.reasons()).await
+}
+
+#[tauri::command]
+async fn list_queues(app: tauri::AppHandle) -> Res<Vec<QueueDto>> {
+    blocking(app, |s| s.queues()).await
+}
+
+#[tauri::command]
+async fn create_queue(app: tauri::AppHandle, request: CreateQueueRequest) -> Res<QueueDto> {
+    blocking(app, move |s| s.create_queue(&request)).await
+}
+
+#[tauri::command]
+async fn count_below(app: tauri::AppHandle, run: i64, threshold: f64) -> Res<BelowCount> {
+    blocking(app, move |s| s.count_below(run, threshold)).await
+}
+
+#[tauri::command]
+async fn next_items(
+    app: tauri::AppHandle,
+    queue: i64,
+    annotator: String,
+    n: u32,
+) -> Res<Vec<ReviewItem>> {
+    blocking(app, move |s| s.next_items(queue, &annotator, n as usize)).await
+}
+
+#[tauri::command]
+async fn annotate(app: tauri::AppHandle, request: AnnotateRequest) -> Res<AnnotateResult> {
+    blocking(app, move |s| s.annotate(&request)).await
+}
+
+#[tauri::command]
+async fn undo(app: tauri::AppHandle, annotator: String, queue: Option<i64>) -> Res<Option<i64>> {
+    blocking(app, move |s| s.undo(&annotator, queue)).await
+}
+
+#[tauri::command]
+async fn release_queue(app: tauri::AppHandle, queue: i64, annotator: String) -> Res<()> {
+    blocking(app, move |s| s.release_queue(queue, &annotator)).await
+}
+
+#[tauri::command]
+async fn queue_progress(app: tauri::AppHandle, queue: i64, annotator: String) -> Res<Progress> {
+    blocking(app, move |s| s.progress(queue, &annotator)).await
+}
+
+#[tauri::command]
+async fn list_conflicts(app: tauri::AppHandle) -> Res<Vec<DecisionDto>> {
+    blocking(app, |s| s.conflicts()).await
+}
+
+#[tauri::command]
+async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
+    blocking(app, move |s| s.decision(rowid)).await
+}
+
 /// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
 #[tauri::command]
 fn cancel_import(state: State<'_, AppState>) -> bool {
@@ -287,6 +357,19 @@ pub fn run() {
             item_prediction,
             start_run,
             cancel_run,
+            list_annotators,
+            add_annotator,
+            list_reasons,
+            list_queues,
+            create_queue,
+            count_below,
+            next_items,
+            annotate,
+            undo,
+            release_queue,
+            queue_progress,
+            list_conflicts,
+            get_decision,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

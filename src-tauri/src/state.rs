@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use arbiter_core::dataset::{self, ColumnChoice, ImportOptions};
 use arbiter_core::items::{self, LabelFilter};
-use arbiter_core::{media, model, predict, schema, Project};
+use arbiter_core::{annotate, decide, media, model, predict, queue, review, schema, Project};
 
 use crate::dto::*;
 
@@ -284,6 +284,228 @@ impl AppState {
             top,
             error: pred.error,
         }))
+    }
+
+    pub fn annotators(&self) -> Result<Vec<AnnotatorDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(annotate::annotators(p.conn())?
+                .into_iter()
+                .map(AnnotatorDto::from)
+                .collect())
+        })
+    }
+
+    pub fn add_annotator(&self, name: &str, role: &str) -> Result<AnnotatorDto, IpcError> {
+        self.with_project(|p| {
+            Ok(annotate::add_annotator(p.conn(), name, annotate::Role::parse(role)?)?.into())
+        })
+    }
+
+    pub fn reasons(&self) -> Result<Vec<ReasonDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(schema::reasons(p.conn())?
+                .into_iter()
+                .map(|r| ReasonDto {
+                    code: r.code,
+                    description: r.description,
+                })
+                .collect())
+        })
+    }
+
+    pub fn queues(&self) -> Result<Vec<QueueDto>, IpcError> {
+        self.with_project(|p| {
+            review::list(p.conn())?
+                .into_iter()
+                .map(|q| {
+                    let c = review::counts(p.conn(), q.id)?;
+                    Ok(QueueDto::new(q, c))
+                })
+                .collect()
+        })
+    }
+
+    pub fn create_queue(&self, r: &CreateQueueRequest) -> Result<QueueDto, IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        let q = review::create(
+            p,
+            &review::QueueCreate {
+                name: r.name.clone(),
+                spec: queue::QueueSpec {
+                    run: r.run,
+                    strategy: queue::Strategy::parse(&r.strategy)?,
+                    other_run: r.other_run,
+                    threshold: r.threshold,
+                    seed: r.seed,
+                },
+                limit: r.limit.map(|l| l as usize),
+                overlap_share: r.overlap_share,
+                overlap_k: r.overlap_k.max(1) as usize,
+                blind: r.blind,
+                lease_seconds: 600,
+            },
+        )?;
+        let c = review::counts(p.conn(), q.id)?;
+        Ok(QueueDto::new(q, c))
+    }
+
+    pub fn count_below(&self, run: i64, threshold: f64) -> Result<BelowCount, IpcError> {
+        self.with_project(|p| {
+            let (below, total) = review::below(p.conn(), run, threshold)?;
+            Ok(BelowCount { below, total })
+        })
+    }
+
+    /// The annotator's next `n` items (claimed), with what the queue's mode lets them see.
+    pub fn next_items(
+        &self,
+        queue_id: i64,
+        annotator: &str,
+        n: usize,
+    ) -> Result<Vec<ReviewItem>, IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        let q = review::get(p.conn(), queue_id)?;
+        let assigned = review::next_n(p, queue_id, annotator, n.clamp(1, 8))?;
+        let mut out = Vec::with_capacity(assigned.len());
+        for a in assigned {
+            let detail = arbiter_core::items::get(p.conn(), a.item)?;
+            let (prediction, others) = if q.blind {
+                (None, Vec::new())
+            } else {
+                let pred = predict::item_prediction(p.conn(), p.root(), q.run, a.item)?;
+                let classes = model::get(
+                    p.conn(),
+                    p.root(),
+                    p.conn()
+                        .query_row("SELECT model_id FROM runs WHERE id = ?1", [q.run], |r| {
+                            r.get(0)
+                        })
+                        .map_err(arbiter_core::Error::from)?,
+                )?
+                .classes;
+                let prediction = pred.map(|pr| {
+                    let mut top: Vec<(String, f32)> = classes
+                        .iter()
+                        .cloned()
+                        .zip(pr.probabilities.iter().copied())
+                        .collect();
+                    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    top.truncate(10);
+                    ItemPrediction {
+                        run: q.run,
+                        predicted: pr.predicted,
+                        confidence: pr.confidence,
+                        top,
+                        error: pr.error,
+                    }
+                });
+                let others = DecisionDto::from(decide::decision(p.conn(), a.item)?).votes;
+                (prediction, others)
+            };
+            out.push(ReviewItem {
+                rowid: a.item,
+                item_id: a.item_id,
+                position: a.position,
+                score: a.score,
+                needed: a.needed,
+                given: if q.blind { None } else { detail.label },
+                prediction,
+                others,
+                blind: q.blind,
+                lease_until: a.lease_until,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Record one event; returns once it is committed.
+    pub fn annotate(&self, r: &AnnotateRequest) -> Result<AnnotateResult, IpcError> {
+        let invalid = |m: String| IpcError::new(ErrorCode::InvalidInput, m);
+        let event = match r.kind.as_str() {
+            "label" => annotate::Event::Label {
+                label: r
+                    .label
+                    .clone()
+                    .ok_or_else(|| invalid("a label event needs a label".into()))?,
+            },
+            "skip" => annotate::Event::Skip,
+            "flag" => annotate::Event::Flag {
+                flag: r.flag.clone().unwrap_or_else(|| "unsure".into()),
+            },
+            o => return Err(invalid(format!("kind {o:?}: use label, skip or flag"))),
+        };
+        let source = match r.source.as_str() {
+            "manual" => annotate::Source::Manual,
+            "accepted_prediction" => annotate::Source::AcceptedPrediction,
+            "override" => annotate::Source::Override,
+            o => {
+                return Err(invalid(format!(
+                    "source {o:?}: use manual, accepted_prediction or override"
+                )))
+            }
+        };
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        let id = annotate::record(
+            p,
+            &annotate::NewAnnotation {
+                item: r.rowid,
+                annotator: r.annotator.clone(),
+                event,
+                reason: r.reason.clone(),
+                note: r.note.clone(),
+                seconds: r.seconds,
+                prediction_shown: r.prediction_shown,
+                source,
+                queue: r.queue,
+                run: r.run,
+                created_at: None,
+            },
+        )?;
+        Ok(AnnotateResult {
+            annotation: id,
+            decision: decide::decision(p.conn(), r.rowid)?.into(),
+        })
+    }
+
+    pub fn undo(&self, annotator: &str, queue_id: Option<i64>) -> Result<Option<i64>, IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        Ok(annotate::undo(p, annotator, queue_id)?)
+    }
+
+    pub fn release_queue(&self, queue_id: i64, annotator: &str) -> Result<(), IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        Ok(review::release(p, queue_id, annotator)?)
+    }
+
+    pub fn progress(&self, queue_id: i64, annotator: &str) -> Result<Progress, IpcError> {
+        self.with_project(|p| {
+            let (last_hour, labeled) = review::pace(p.conn(), annotator)?;
+            Ok(Progress {
+                counts: review::counts(p.conn(), queue_id)?.into(),
+                last_hour,
+                labeled,
+            })
+        })
+    }
+
+    /// Items whose annotators disagree with no rule reached, with every vote.
+    pub fn conflicts(&self) -> Result<Vec<DecisionDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(decide::decisions(p.conn(), None)?
+                .into_iter()
+                .filter(|d| d.status == decide::Status::Conflict)
+                .map(DecisionDto::from)
+                .collect())
+        })
+    }
+
+    pub fn decision(&self, rowid: i64) -> Result<DecisionDto, IpcError> {
+        self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
     }
 
     /// Stop the running inference, if any; returns whether one was running.

@@ -30,7 +30,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use arbiter_bench::time;
 use arbiter_core::dataset::{self, ImportOptions};
-use arbiter_core::model::{self, runtime::Device, AddOptions};
+use arbiter_core::model::{self, preprocess, runtime::Device, AddOptions, Preprocess};
 use arbiter_core::predict::{self, PredictOptions, RunSummary};
 use arbiter_core::Project;
 
@@ -103,6 +103,59 @@ fn python_loop(py: &Path, dir: &str, batch: &str, model_only: bool) -> Result<Py
     })
 }
 
+/// CPU time in clock ticks (USER_HZ, 100 on Linux): (whole machine busy, this process and its
+/// waited-for children). Their difference over a run is what other processes took — this
+/// benchmark is often run beside a compiler, and a busy machine explains a noisy figure.
+/// `None` off Linux.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest counted in user)
+    let busy = cpu.iter().take(8).sum::<u64>() - cpu.get(3)? - cpu.get(4)?;
+    let me = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<u64> = me
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11) // utime is field 14; fields after ")" start at 3
+        .take(4) // utime stime cutime cstime
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    Some((busy, fields.iter().sum()))
+}
+
+/// Run `f`, and say what share of the machine's CPU capacity other processes used meanwhile.
+fn with_load<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
+    let before = cpu_ticks();
+    let (out, wall) = time(f);
+    let other = before.zip(cpu_ticks()).map(|((b0, m0), (b1, m1))| {
+        let ticks = (b1.saturating_sub(b0) as f64 - m1.saturating_sub(m0) as f64).max(0.0);
+        ticks / 100.0 / (wall.as_secs_f64() * cpus).max(1e-9)
+    });
+    (out, other)
+}
+
+/// Above this share of the CPUs taken by other processes, a figure is flagged as unreliable.
+const BUSY: f64 = 0.10;
+
+fn load_note(other: Option<f64>) -> String {
+    match other {
+        Some(o) if o > BUSY => format!(
+            " [BUSY: other processes used {:.0}% of the CPUs]",
+            o * 100.0
+        ),
+        Some(o) => format!(" [others {:.0}%]", o * 100.0),
+        None => String::new(),
+    }
+}
+
 fn met(ok: bool) -> &'static str {
     if ok {
         "MET"
@@ -169,9 +222,11 @@ fn main() -> Result<()> {
 
     // Arbiter: two full runs (each a new run in the project); the second is reported.
     let mut ours: Option<(RunSummary, Duration)> = None;
+    let mut busy = Vec::new(); // the reported measurements' load, by name
     for pass in 1..=2 {
-        let (summary, wall) =
-            time(|| predict::predict(&mut project, &opts, &mut |_| {}, &AtomicBool::new(false)));
+        let ((summary, wall), other) = with_load(|| {
+            time(|| predict::predict(&mut project, &opts, &mut |_| {}, &AtomicBool::new(false)))
+        });
         let summary = summary?;
         if summary.items != n as u64
             || summary.failed != 0
@@ -180,11 +235,15 @@ fn main() -> Result<()> {
             bail!("unexpected run: {summary:?}");
         }
         println!(
-            "  arbiter run {pass}: whole call {:.3} s, run {:.3} s, model {:.3} s",
+            "  arbiter run {pass}: whole call {:.3} s, run {:.3} s, model {:.3} s{}",
             wall.as_secs_f64(),
             summary.seconds,
-            summary.model_seconds
+            summary.model_seconds,
+            load_note(other)
         );
+        if pass == 2 {
+            busy.push(("arbiter run", other));
+        }
         ours = Some((summary, wall));
     }
     let (summary, wall) = ours.context("no run")?;
@@ -194,20 +253,50 @@ fn main() -> Result<()> {
         .filter(|p| p.predicted.as_deref() == Some("1"))
         .count();
 
+    // Decoding + preprocessing alone, one thread, Arbiter's own code: the CPU work the run must
+    // overlap with the model.
+    let Preprocess::Image { image: pre, .. } = &added.preprocess else {
+        bail!("the model was not registered as an image model");
+    };
+    let mut files = Vec::new();
+    for class in ["0", "1"] {
+        for entry in std::fs::read_dir(data.join("images").join(class))? {
+            files.push(entry?.path());
+        }
+    }
+    let ((decoded, decode), other) = with_load(|| {
+        time(|| {
+            files
+                .iter()
+                .map(|f| preprocess::image_sample(f, pre).map(|_| ()))
+                .collect::<std::result::Result<Vec<()>, String>>()
+        })
+    });
+    decoded.map_err(anyhow::Error::msg)?;
+    busy.push(("decode alone", other));
+
     // Python: the loop twice, then the model alone twice; the second of each is reported.
     let batch_s = batch.to_string();
     let mut base = None;
     let mut model_only = None;
     for pass in 1..=2 {
-        let b = python_loop(&py, &data_s, &batch_s, false)?;
-        let m = python_loop(&py, &data_s, &batch_s, true)?;
+        let (b, other_b) = with_load(|| python_loop(&py, &data_s, &batch_s, false));
+        let (m, other_m) = with_load(|| python_loop(&py, &data_s, &batch_s, true));
+        let (b, m) = (b?, m?);
         if b.items != n as f64 || m.items != n as f64 {
             bail!("the Python loop saw {} files, expected {n}", b.items);
         }
         println!(
-            "  python run {pass}: loop {:.3} s, session.run only {:.3} s",
-            b.seconds, m.seconds
+            "  python run {pass}: loop {:.3} s{}, session.run only {:.3} s{}",
+            b.seconds,
+            load_note(other_b),
+            m.seconds,
+            load_note(other_m)
         );
+        if pass == 2 {
+            busy.push(("python loop", other_b));
+            busy.push(("python session.run only", other_m));
+        }
         base = Some(b);
         model_only = Some(m);
     }
@@ -243,11 +332,34 @@ fn main() -> Result<()> {
             met(over <= 15.0)
         );
     }
+    let decode = decode.as_secs_f64();
+    let floor = decode / (cpus as f64 * model_only.seconds) * 100.0;
+    println!(
+        "  why: decoding + preprocessing alone (Arbiter's image_sample, 1 thread) takes {decode:.3} \
+         CPU-s = {:.3} ms/image = {:.1}× the pure model time; both share {cpus} CPUs, so even a \
+         perfect overlap leaves ≈ decode CPU / ({cpus} × model time) = {floor:+.0}% on top of the \
+         model (if the model keeps every CPU busy)",
+        decode * 1e3 / n as f64,
+        decode / model_only.seconds,
+    );
     println!(
         "cross-check: items predicted as class \"1\": Arbiter {ours_1}, python {} \
          (Pillow's BILINEAR antialiases when shrinking, Arbiter's documented resize does not, so \
          borderline items may differ)",
         base.predicted_1
     );
+    let noisy: Vec<String> = busy
+        .iter()
+        .filter_map(|(what, o)| {
+            o.filter(|o| *o > BUSY)
+                .map(|o| format!("{what} ({:.0}%)", o * 100.0))
+        })
+        .collect();
+    if !noisy.is_empty() {
+        println!(
+            "WARNING: the machine was busy during reported measurements: {}; rerun on a quiet machine",
+            noisy.join(", ")
+        );
+    }
     Ok(())
 }

@@ -261,6 +261,18 @@ pub fn counts(conn: &Connection, queue: i64) -> Result<Counts> {
 /// Claim the next item of a queue for `annotator` (their own unexpired claim first). `None` when
 /// nothing is left for them.
 pub fn next(project: &mut Project, queue: i64, annotator: &str) -> Result<Option<Assigned>> {
+    Ok(next_n(project, queue, annotator, 1)?.into_iter().next())
+}
+
+/// The annotator's next `n` items in queue order: their unexpired claims first, topped up with
+/// new claims, all in one transaction — so the UI can prefetch the item after the current one.
+/// Claims are renewed for another lease.
+pub fn next_n(
+    project: &mut Project,
+    queue: i64,
+    annotator: &str,
+    n: usize,
+) -> Result<Vec<Assigned>> {
     let tx = project
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -270,25 +282,36 @@ pub fn next(project: &mut Project, queue: i64, annotator: &str) -> Result<Option
     })?;
     let q = get(&tx, queue)?;
     let t = now();
+    let lease_until = t + q.lease_seconds as f64;
     tx.execute(
         "DELETE FROM claims WHERE queue_id = ?1 AND expires_at < ?2",
         rusqlite::params![queue, t],
     )?;
-    let mine: Option<(i64, i64, f64, i64)> = tx
-        .query_row(
+    // Claims on items this annotator has since labeled or skipped are spent.
+    tx.execute(
+        &format!(
+            "DELETE FROM claims WHERE queue_id = ?1 AND annotator_id = ?2 AND EXISTS (
+                SELECT 1 FROM annotations a WHERE a.item_id = claims.item_id AND a.annotator_id = ?2 AND a.kind IN ('label', 'skip') AND {LIVE})"
+        ),
+        rusqlite::params![queue, who.id],
+    )?;
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, f64, i64)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    };
+    let mut picked: Vec<(i64, i64, f64, i64)> = tx
+        .prepare(
             "SELECT q.item_id, q.position, q.score, q.needed FROM claims c JOIN queue_items q ON q.queue_id = c.queue_id AND q.item_id = c.item_id
-             WHERE c.queue_id = ?1 AND c.annotator_id = ?2 ORDER BY q.position LIMIT 1",
-            rusqlite::params![queue, who.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let pick = match mine {
-        Some(m) => Some(m),
-        None => tx
+             WHERE c.queue_id = ?1 AND c.annotator_id = ?2 ORDER BY q.position LIMIT ?3",
+        )?
+        .query_map(rusqlite::params![queue, who.id, n as i64], row)?
+        .collect::<rusqlite::Result<_>>()?;
+    while picked.len() < n {
+        let more = tx
             .query_row(
                 &format!(
                     "SELECT q.item_id, q.position, q.score, q.needed FROM queue_items q
                      WHERE q.queue_id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id = ?2)
                        AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.annotator_id = ?2
                                        AND a.kind IN ('label', 'skip') AND {LIVE})
                        AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.kind = 'label'
@@ -300,31 +323,71 @@ pub fn next(project: &mut Project, queue: i64, annotator: &str) -> Result<Option
                      ORDER BY q.position LIMIT 1"
                 ),
                 rusqlite::params![queue, who.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                row,
             )
-            .optional()?,
-    };
-    let Some((item, position, score, needed)) = pick else {
-        tx.commit()?;
-        return Ok(None);
-    };
-    let lease_until = t + q.lease_seconds as f64;
+            .optional()?;
+        let Some(m) = more else { break };
+        tx.execute(
+            "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![queue, m.0, who.id, lease_until],
+        )?;
+        picked.push(m);
+    }
     tx.execute(
-        "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![queue, item, who.id, lease_until],
+        "UPDATE claims SET expires_at = ?3 WHERE queue_id = ?1 AND annotator_id = ?2",
+        rusqlite::params![queue, who.id, lease_until],
     )?;
-    let item_id: String = tx.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
-        r.get(0)
-    })?;
+    let mut out = Vec::with_capacity(picked.len());
+    for (item, position, score, needed) in picked {
+        let item_id: String =
+            tx.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
+                r.get(0)
+            })?;
+        out.push(Assigned {
+            item,
+            item_id,
+            position,
+            score,
+            needed,
+            lease_until,
+        });
+    }
     tx.commit()?;
-    Ok(Some(Assigned {
-        item,
-        item_id,
-        position,
-        score,
-        needed,
-        lease_until,
-    }))
+    Ok(out)
+}
+
+/// Give back an annotator's claims on a queue (closing the review screen).
+pub fn release(project: &mut Project, queue: i64, annotator: &str) -> Result<()> {
+    let conn = project.conn();
+    if let Some(who) = annotate::find_annotator(conn, annotator)? {
+        conn.execute(
+            "DELETE FROM claims WHERE queue_id = ?1 AND annotator_id = ?2",
+            (queue, who.id),
+        )?;
+    }
+    Ok(())
+}
+
+/// Labels (not retracted) recorded by an annotator in the last hour and in all (items per hour).
+pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
+    let (hour, all): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')), 0), COUNT(*)
+         FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+         WHERE w.name = ?1 AND a.kind = 'label' AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)",
+        [annotator],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((hour as u64, all as u64))
+}
+
+/// How many items of a run fall below a confidence threshold (for a threshold slider).
+pub fn below(conn: &Connection, run: i64, threshold: f64) -> Result<(u64, u64)> {
+    let (below, all): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(confidence < ?2), 0), COUNT(*) FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL",
+        rusqlite::params![run, threshold],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((below as u64, all as u64))
 }
 
 #[cfg(test)]

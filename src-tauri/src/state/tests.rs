@@ -323,3 +323,143 @@ fn recent_projects_are_remembered_most_recent_first() {
     let e = s.open(&b).expect_err("gone");
     assert_eq!(e.code, ErrorCode::NoProject);
 }
+
+#[test]
+fn the_review_flow_through_the_app_state() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[]).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    let req = AddModelRequest {
+        file: fixtures()
+            .join("models/digits_logits.onnx")
+            .to_string_lossy()
+            .into_owned(),
+        name: Some("cnn".into()),
+        labels_file: None,
+        size: None,
+        layout: None,
+        color: None,
+        scale: None,
+        mean: None,
+        std: None,
+        output: None,
+    };
+    s.add_model(&req).expect("add");
+    let run = s
+        .start_run(
+            &RunRequest {
+                model: "cnn".into(),
+                dataset: "digits".into(),
+                batch_size: 256,
+                device: "cpu".into(),
+                resume: None,
+            },
+            &mut |_| {},
+        )
+        .expect("run");
+    for (n, r) in [
+        ("ana", "annotator"),
+        ("ben", "annotator"),
+        ("rev", "reviewer"),
+    ] {
+        s.add_annotator(n, r).expect("annotator");
+    }
+    assert_eq!(s.reasons().expect("reasons")[0].code, "model_wrong");
+    let below = s.count_below(run.run, 0.99).expect("below");
+    assert_eq!(below.total, 1797);
+    assert!(below.below > 0 && below.below < 1797);
+    let mk = |name: &str, blind: bool, k: u32| CreateQueueRequest {
+        name: name.into(),
+        run: run.run,
+        strategy: "least-confidence".into(),
+        other_run: None,
+        threshold: Some(0.99),
+        seed: 1,
+        limit: Some(10),
+        overlap_share: if k > 1 { 1.0 } else { 0.0 },
+        overlap_k: k,
+        blind,
+    };
+    let open_q = s.create_queue(&mk("open", false, 2)).expect("queue");
+    assert_eq!(open_q.counts.total, 10);
+    let blind_q = s.create_queue(&mk("blind", true, 1)).expect("blind queue");
+    let items = s.next_items(open_q.id, "ana", 2).expect("next");
+    assert_eq!(items.len(), 2);
+    assert!(items[0].prediction.is_some() && items[0].given.is_some());
+    assert!(items[0].score >= items[1].score, "least confident first");
+    let blind = s.next_items(blind_q.id, "ana", 1).expect("blind next");
+    assert!(
+        blind[0].prediction.is_none() && blind[0].given.is_none() && blind[0].others.is_empty()
+    );
+
+    let label = |who: &str, rowid: i64, l: &str| {
+        s.annotate(&AnnotateRequest {
+            rowid,
+            annotator: who.into(),
+            kind: "label".into(),
+            label: Some(l.into()),
+            flag: None,
+            reason: None,
+            note: None,
+            seconds: Some(0.8),
+            prediction_shown: true,
+            source: "manual".into(),
+            queue: Some(open_q.id),
+            run: Some(run.run),
+        })
+    };
+    let first = items[0].rowid;
+    label("ana", first, "3").expect("ana");
+    // ben sees ana's label (not blind) and disagrees: a conflict for reviewers.
+    let for_ben = s.next_items(open_q.id, "ben", 1).expect("ben");
+    assert_eq!(for_ben[0].rowid, first);
+    assert_eq!(
+        for_ben[0]
+            .others
+            .iter()
+            .map(|v| v.annotator.as_str())
+            .collect::<Vec<_>>(),
+        ["ana"]
+    );
+    let r = label("ben", first, "5").expect("ben");
+    assert_eq!(r.decision.status, "conflict");
+    let conflicts = s.conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].votes.len(), 2);
+    // A reviewer decides it with one override.
+    let over = s
+        .annotate(&AnnotateRequest {
+            rowid: first,
+            annotator: "rev".into(),
+            kind: "label".into(),
+            label: Some("5".into()),
+            flag: None,
+            reason: Some("ambiguous".into()),
+            note: Some("the loop is open".into()),
+            seconds: None,
+            prediction_shown: true,
+            source: "override".into(),
+            queue: None,
+            run: Some(run.run),
+        })
+        .expect("override");
+    assert_eq!(
+        (over.decision.status.as_str(), over.decision.rule.as_deref()),
+        ("decided", Some("override"))
+    );
+    assert!(s.conflicts().expect("none").is_empty());
+    // Undo takes ana's label back.
+    let bad = label("ana", items[1].rowid, "7").expect("second");
+    assert_eq!(
+        s.undo("ana", Some(open_q.id)).expect("undo"),
+        Some(bad.annotation)
+    );
+    let prog = s.progress(open_q.id, "ana").expect("progress");
+    assert_eq!(prog.counts.done, 1);
+    assert_eq!(
+        (prog.last_hour, prog.labeled),
+        (1, 1),
+        "the undone label does not count"
+    );
+    s.release_queue(open_q.id, "ana").expect("release");
+}

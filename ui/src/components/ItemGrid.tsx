@@ -40,6 +40,8 @@ interface Props {
   focusToken?: number;
   /** A run is shown: each cell gets a third caption line with the predicted label and confidence. */
   showPredictions?: boolean;
+  /** Caption of a cell the shown run has no prediction for ("failed" once the run is done). */
+  noPredictionText?: string;
 }
 
 function indexFromEvent(target: EventTarget | null): number | null {
@@ -58,6 +60,7 @@ export function ItemGrid({
   onOpen,
   focusToken,
   showPredictions = false,
+  noPredictionText = "no prediction",
 }: Props) {
   useCacheVersion(cache);
   const total = cache.total ?? 0;
@@ -212,6 +215,7 @@ export function ItemGrid({
                 active={i === activeIndex}
                 color={item?.label ? (labelColors.get(item.label) ?? FALLBACK_LABEL_COLOR) : null}
                 showPrediction={showPredictions}
+                noPredictionText={noPredictionText}
               />,
             );
           }
@@ -245,12 +249,13 @@ interface CellProps {
   active: boolean;
   color: string | null;
   showPrediction: boolean;
+  noPredictionText: string;
 }
 
-function cellTitle(item: ItemSummary, showPrediction: boolean): string {
+function cellTitle(item: ItemSummary, showPrediction: boolean, noPredictionText: string): string {
   let title = item.label ? `${item.id} — ${item.label}` : item.id;
   if (showPrediction) {
-    if (item.predicted === null) title += "\nNo prediction";
+    if (item.predicted === null) title += `\nPrediction: ${noPredictionText}`;
     else {
       title += `\nPredicted: ${predictionBadge(item.predicted, item.confidence)}`;
       if (isMismatch(item.label, item.predicted)) title += " — differs from the given label";
@@ -259,7 +264,7 @@ function cellTitle(item: ItemSummary, showPrediction: boolean): string {
   return title;
 }
 
-const Cell = memo(function Cell({ index, item, active, color, showPrediction }: CellProps) {
+const Cell = memo(function Cell({ index, item, active, color, showPrediction, noPredictionText }: CellProps) {
   if (!item) {
     return (
       <div className="cell placeholder" role="gridcell" aria-busy="true" data-index={index} tabIndex={-1}>
@@ -286,7 +291,7 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction }: 
       data-predicted={showPrediction ? (item.predicted ?? "") : undefined}
       data-confidence={showPrediction && item.confidence !== null ? item.confidence : undefined}
       tabIndex={active ? 0 : -1}
-      title={cellTitle(item, showPrediction)}
+      title={cellTitle(item, showPrediction, noPredictionText)}
     >
       <div className="thumb">
         {item.hasMedia ? (
@@ -312,7 +317,7 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction }: 
         {showPrediction && (
           <span className="cell-prediction">
             {badge === null ? (
-              <span className="pred-badge none">no prediction</span>
+              <span className="pred-badge none">{noPredictionText}</span>
             ) : (
               <span className={`pred-badge${mismatch ? " mismatch" : ""}`}>
                 <span className="pred-arrow" aria-hidden="true">

@@ -70,6 +70,7 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
     const built = buildRunRequest(form);
     if (!built.ok) {
       setErrors(built.errors);
+      runner.reset(); // the previous attempt's error no longer applies
       return;
     }
     setErrors({});

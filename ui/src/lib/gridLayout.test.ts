@@ -7,6 +7,7 @@ import {
   MIN_CELL_WIDTH,
   columnsForWidth,
   gridMetrics,
+  PREDICTION_LINE_HEIGHT,
   itemRangeForRows,
   moveIndex,
   offsetToRevealRow,
@@ -38,6 +39,14 @@ describe("gridMetrics", () => {
     expect(m.cellWidth).toBeGreaterThanOrEqual(minCell);
     expect(m.columns * m.cellWidth + (m.columns - 1) * GRID_GAP).toBeCloseTo(1000 - 2 * GRID_PADDING);
     expect(m.rowHeight).toBe(96 + 2 * CELL_INSET + CAPTION_HEIGHT + GRID_GAP);
+  });
+
+  it("adds the prediction line to the row height, not to the columns", () => {
+    const plain = gridMetrics(1000, 96);
+    const withPred = gridMetrics(1000, 96, PREDICTION_LINE_HEIGHT);
+    expect(withPred.rowHeight).toBe(plain.rowHeight + PREDICTION_LINE_HEIGHT);
+    expect(withPred.columns).toBe(plain.columns);
+    expect(gridMetrics(1000, 96, -5).rowHeight).toBe(plain.rowHeight);
   });
 
   it("keeps cells wide enough for captions under small thumbnails", () => {

@@ -43,7 +43,7 @@ export function buildRunRequest(form: RunForm, resume: number | null = null): Bu
   const batch = form.batchSize.trim();
   const n = /^\d+$/.test(batch) ? Number(batch) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH_SIZE) {
-    errors.batchSize = `Use a whole number from 1 to ${formatCount(MAX_BATCH_SIZE)}`;
+    errors.batchSize = `A whole number, 1–${formatCount(MAX_BATCH_SIZE)}`;
   }
   if (!DEVICES.some((d) => d.value === form.device)) errors.device = "Choose auto, CPU or CUDA";
   if (Object.keys(errors).length > 0) return { ok: false, errors };

@@ -445,6 +445,7 @@ export function ProjectScreen({ project, onClose }: Props) {
                   key={gridQueryKey(versionId, gridQuery)}
                   cache={cache}
                   showPredictions={runId !== null}
+                  noPredictionText={shownRun?.status === "done" ? "failed" : "no prediction"}
                   thumbSize={thumbSize}
                   activeIndex={activeIndex}
                   labelColors={labelColors}

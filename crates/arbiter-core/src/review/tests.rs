@@ -214,3 +214,48 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
         .to_string();
     assert!(e.contains("annotator not found"), "{e}");
 }
+
+#[test]
+fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "ahead".into(),
+            spec: spec(run),
+            limit: Some(4),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 600,
+        },
+    )
+    .expect("queue");
+    let two = next_n(&mut p, q.id, "a1", 2).expect("two");
+    assert_eq!(two.iter().map(|a| a.position).collect::<Vec<_>>(), [0, 1]);
+    // Another annotator cannot take either.
+    let other = next_n(&mut p, q.id, "a2", 2).expect("other");
+    assert_eq!(other.iter().map(|a| a.position).collect::<Vec<_>>(), [2, 3]);
+    label(&mut p, q.id, two[0].item, "a1");
+    let again = next_n(&mut p, q.id, "a1", 2).expect("again");
+    assert_eq!(
+        again.iter().map(|a| a.item).collect::<Vec<_>>(),
+        [two[1].item],
+        "the prefetched item moves up; nothing else is free"
+    );
+    release(&mut p, q.id, "a2").expect("release");
+    let more = next_n(&mut p, q.id, "a1", 3).expect("more");
+    assert_eq!(more.len(), 3);
+    assert_eq!(pace(p.conn(), "a1").expect("pace"), (1, 1));
+    let (below_half, all) = below(p.conn(), run, 0.5).expect("below");
+    assert_eq!(all, 178);
+    let reference: i64 = p
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM predictions WHERE run_id = ?1 AND confidence < 0.5",
+            [run],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(below_half as i64, reference);
+}
