@@ -249,7 +249,7 @@ const TABULAR_MODEL: ModelDto = {
   inputs: [{ name: "float_input", dtype: "float32", shape: [-1, 4] }],
   outputs: [
     { name: "output_label", dtype: "int64", shape: [-1] },
-    { name: "output_probability", dtype: "seq(map(int64,tensor(float)))", shape: [] },
+    { name: "output_probability", dtype: "sequence<map<int64,float32>>", shape: [-1] },
   ],
   classes: CLASSES,
   classesSource: "project_schema",

@@ -9,6 +9,7 @@ use arbiter_core::items::{self, LabelFilter};
 use arbiter_core::{schema, Project};
 
 use crate::output::{bar, json, table};
+use crate::AgreementArgs;
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand, PredictArgs,
@@ -34,6 +35,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Annotate(a) => annotate_cmd(cli, a),
         Command::Annotations(c) => annotations_cmd(cli, c),
         Command::Decisions(a) => decisions_cmd(cli, a),
+        Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
@@ -807,5 +809,71 @@ fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
     table(&["item", "decision", "decided by", "votes"], rows);
     let rule = decide::rule(p.conn())?;
     eprintln!("rule: unanimous or strict majority of at least {} annotator(s); a reviewer's override wins", rule.min_annotators);
+    Ok(())
+}
+
+fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
+    use arbiter_core::metrics::{self, agreement};
+    let (ratings, scope) = match &a.annotations {
+        Some(file) => (
+            metrics::file_ratings(file)?,
+            format!("file {}", file.display()),
+        ),
+        None => {
+            let p = open(cli)?;
+            let version = match &a.dataset {
+                Some(s) => Some(dataset::resolve(p.conn(), s)?),
+                None => None,
+            };
+            let scope = version.as_ref().map_or("project".to_string(), |v| {
+                format!("dataset version {}", v.id)
+            });
+            let ratings = metrics::project_ratings(p.conn(), version.as_ref().map(|v| v.id))?;
+            let report = agreement::report(&ratings);
+            metrics::record(p.conn(), &scope, ratings.len(), &report)?;
+            (ratings, scope)
+        }
+    };
+    let r = agreement::report(&ratings);
+    if cli.json {
+        return json(&r);
+    }
+    let f = |s: &agreement::Stat| s.value.map_or("—".to_string(), |v| format!("{v:.4}"));
+    println!(
+        "Agreement over {scope}: {} items, {} annotators, {} ratings, labels {}",
+        r.items,
+        r.annotators,
+        r.ratings,
+        r.labels.join(", ")
+    );
+    println!("  percent agreement   {}", f(&r.percent_agreement));
+    println!("  Fleiss' kappa       {}", f(&r.fleiss_kappa));
+    println!(
+        "  Krippendorff alpha  {} (nominal){}",
+        f(&r.krippendorff_alpha.nominal),
+        r.krippendorff_alpha
+            .ordinal
+            .as_ref()
+            .map(|o| format!(", {} (ordinal)", f(o)))
+            .unwrap_or_default()
+    );
+    println!("  Gwet's AC1          {}", f(&r.gwet_ac1));
+    let rows = r
+        .cohen_kappa
+        .iter()
+        .map(|p| {
+            vec![
+                p.a.clone(),
+                p.b.clone(),
+                p.items.to_string(),
+                f(&p.kappa),
+                f(&p.percent_agreement),
+            ]
+        })
+        .collect();
+    table(&["a", "b", "items", "Cohen's kappa", "agreement"], rows);
+    for (k, why) in &r.undefined {
+        eprintln!("note: {k} is undefined: {why}");
+    }
     Ok(())
 }

@@ -62,6 +62,18 @@ pub enum Command {
     Annotations(AnnotationsCommand),
     /// Final labels by the decision rule, with provenance; --conflicts lists what needs adjudication.
     Decisions(DecisionsArgs),
+    /// Inter-annotator agreement over the project, or over a file with no project at all.
+    Agreement(AgreementArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AgreementArgs {
+    /// A .csv or .jsonl file of item_id, annotator, label (no project needed).
+    #[arg(long, value_name = "FILE")]
+    pub annotations: Option<PathBuf>,
+    /// Only this dataset (NAME or NAME@VERSION) of the project.
+    #[arg(long, conflicts_with = "annotations")]
+    pub dataset: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

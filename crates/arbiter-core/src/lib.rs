@@ -10,6 +10,7 @@ pub mod decide;
 pub mod error;
 pub mod items;
 pub mod media;
+pub mod metrics;
 pub mod model;
 pub mod predict;
 pub mod queue;

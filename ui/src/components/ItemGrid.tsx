@@ -27,7 +27,7 @@ import {
 } from "../lib/gridLayout";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
-import { isMismatch, predictionBadge } from "../lib/predictions";
+import { formatConfidence, isMismatch, predictionBadge } from "../lib/predictions";
 
 interface Props {
   cache: PageCache<ItemSummary>;
@@ -198,6 +198,7 @@ export function ItemGrid({
       onClick={onClick}
       onScroll={factor > 1 ? (e) => setScrollTop(e.currentTarget.scrollTop) : undefined}
       style={{ ["--thumb" as string]: `${thumbSize}px` }}
+      data-compact={thumbSize < 80 ? "" : undefined}
     >
       <div className="grid-spacer" style={{ height: virtualizer.getTotalSize() }}>
         {vRows.map((vr) => {
@@ -323,7 +324,8 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
                 <span className="pred-arrow" aria-hidden="true">
                   →
                 </span>
-                <span className="pred-text">{badge}</span>
+                <span className="pred-class">{item.predicted}</span>
+                {item.confidence !== null && <span className="pred-conf">· {formatConfidence(item.confidence)}</span>}
               </span>
             )}
           </span>

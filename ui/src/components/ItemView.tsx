@@ -340,7 +340,7 @@ type PredictionState =
   | { status: "error"; message: string };
 
 /** The run's top classes for one item as horizontal bars. */
-function PredictionSection({ run, rowid, label }: { run: RunInfo; rowid: number; label: string | null }) {
+export function PredictionSection({ run, rowid, label }: { run: RunInfo; rowid: number; label: string | null }) {
   const report = useReportError();
   const [state, setState] = useState<{ key: string; value: PredictionState }>({ key: "", value: { status: "loading" } });
   const key = `${run.run}:${rowid}`;

@@ -77,9 +77,9 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
               <dt>Scale</dt>
               <dd className="mono">{p.scale === null ? dash : formatFloat(p.scale)}</dd>
               <dt>Mean</dt>
-              <dd className="mono">{p.mean ? formatFloatList(p.mean) : dash}</dd>
+              <dd className="mono">{p.mean?.length ? formatFloatList(p.mean) : dash}</dd>
               <dt>Std</dt>
-              <dd className="mono">{p.std ? formatFloatList(p.std) : dash}</dd>
+              <dd className="mono">{p.std?.length ? formatFloatList(p.std) : dash}</dd>
             </>
           )}
         </dl>
@@ -132,6 +132,11 @@ function TensorTable({
     <div className="tensor-table-wrap">
       <h3 className="section-title">{title}</h3>
       <table className="data-table" data-testid={testId}>
+        <colgroup>
+          <col className="col-name" />
+          <col className="col-type" />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th>Name</th>
@@ -145,7 +150,9 @@ function TensorTable({
               <td className="mono" title={t.name === highlight ? `${t.name} (used)` : t.name}>
                 {t.name}
               </td>
-              <td className="mono">{t.dtype}</td>
+              <td className="mono" title={t.dtype}>
+                {t.dtype}
+              </td>
               <td className="mono" title={`[${t.shape.join(", ")}]`}>
                 {formatShape(t.shape)}
               </td>

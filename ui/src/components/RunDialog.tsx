@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -56,6 +56,12 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
     );
   });
   const [errors, setErrors] = useState<RunFormErrors>({});
+
+  // Models may still be loading when the dialog opens: preselect the first one once they arrive.
+  const firstModelRef = models?.[0] ? modelRef(models[0]) : "";
+  useEffect(() => {
+    if (firstModelRef) setForm((f) => (f.model === "" ? { ...f, model: firstModelRef } : f));
+  }, [firstModelRef]);
 
   const running = state.phase === "running";
   const locked = running || state.phase === "done" || state.phase === "cancelled";

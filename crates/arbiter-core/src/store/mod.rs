@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_models.sql"),
     include_str!("0003_annotations.sql"),
+    include_str!("0004_agreement.sql"),
 ];
 
 /// The schema version this build writes and understands.

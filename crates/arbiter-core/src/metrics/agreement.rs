@@ -1,0 +1,573 @@
+//! Inter-annotator agreement over (item, annotator, label) ratings — pure functions, no I/O.
+//!
+//! Definitions (checked against scikit-learn, statsmodels, the `krippendorff` package and
+//! published examples in `fixtures/agreement/`):
+//! - **percent agreement**: over items with ≥ 2 ratings, the mean share of agreeing rating
+//!   pairs within the item.
+//! - **Cohen's kappa** per annotator pair, on the items both rated: (p_o − p_e)/(1 − p_e);
+//!   weighted (linear, quadratic) over the labels either rater used, in label order, as
+//!   scikit-learn's `cohen_kappa_score(weights=…)`.
+//! - **Fleiss' kappa** when every item has the same number (≥ 2) of ratings.
+//! - **Krippendorff's alpha** with missing ratings: nominal; ordinal and interval when the
+//!   labels are numbers (ordinal ranks the observed values; interval uses them).
+//! - **Gwet's AC1** (multi-rater, missing ratings allowed; q = the number of labels observed).
+//! - **per label**: nominal alpha of the one-vs-rest data "rating = L".
+//! - **per annotator**: Cohen's kappa of the annotator against the strict-majority label of
+//!   the others, on the items where the others have one.
+//!
+//! A statistic the data cannot define is `None` with a reason — never NaN, never a panic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+/// One rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub item: String,
+    pub annotator: String,
+    pub label: String,
+}
+
+/// A value, or why there is none. Serialises as the number or `null`; the reasons for nulls
+/// are collected in [`Report::undefined`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    pub value: Option<f64>,
+    pub reason: Option<String>,
+}
+
+impl Serialize for Stat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl Stat {
+    fn of(v: f64) -> Stat {
+        if v.is_finite() {
+            Stat {
+                value: Some(v),
+                reason: None,
+            }
+        } else {
+            Stat::none("the statistic is not finite for this data")
+        }
+    }
+    fn none(reason: impl Into<String>) -> Stat {
+        Stat {
+            value: None,
+            reason: Some(reason.into()),
+        }
+    }
+    fn ratio(num: f64, den: f64, reason: &str) -> Stat {
+        if den.abs() < 1e-15 {
+            Stat::none(reason)
+        } else {
+            Stat::of(num / den)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairKappa {
+    pub a: String,
+    pub b: String,
+    pub items: usize,
+    pub kappa: Stat,
+    pub kappa_linear: Option<Stat>,
+    pub kappa_quadratic: Option<Stat>,
+    pub percent_agreement: Stat,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alpha {
+    pub nominal: Stat,
+    pub ordinal: Option<Stat>,
+    pub interval: Option<Stat>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotatorAgreement {
+    /// Items where the others had a strict majority.
+    pub items: usize,
+    pub kappa: Stat,
+    pub percent_agreement: Stat,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub items: usize,
+    pub annotators: usize,
+    pub labels: Vec<String>,
+    pub ratings: usize,
+    pub percent_agreement: Stat,
+    pub cohen_kappa: Vec<PairKappa>,
+    pub fleiss_kappa: Stat,
+    pub krippendorff_alpha: Alpha,
+    pub gwet_ac1: Stat,
+    pub per_label: BTreeMap<String, Stat>,
+    pub per_annotator: BTreeMap<String, AnnotatorAgreement>,
+    /// Why each `null` is null, keyed by its path (e.g. `fleiss_kappa`, `cohen_kappa.ana/ben.kappa`).
+    pub undefined: BTreeMap<String, String>,
+}
+
+impl Report {
+    fn collect_reasons(&mut self) {
+        let mut out = BTreeMap::new();
+        let mut note = |path: String, s: &Stat| {
+            if let (None, Some(r)) = (s.value, &s.reason) {
+                out.insert(path, r.clone());
+            }
+        };
+        note("percent_agreement".into(), &self.percent_agreement);
+        note("fleiss_kappa".into(), &self.fleiss_kappa);
+        note("gwet_ac1".into(), &self.gwet_ac1);
+        note(
+            "krippendorff_alpha.nominal".into(),
+            &self.krippendorff_alpha.nominal,
+        );
+        if let Some(o) = &self.krippendorff_alpha.ordinal {
+            note("krippendorff_alpha.ordinal".into(), o);
+        }
+        if let Some(i) = &self.krippendorff_alpha.interval {
+            note("krippendorff_alpha.interval".into(), i);
+        }
+        for p in &self.cohen_kappa {
+            note(format!("cohen_kappa.{}/{}.kappa", p.a, p.b), &p.kappa);
+        }
+        for (l, s) in &self.per_label {
+            note(format!("per_label.{l}"), s);
+        }
+        for (a, s) in &self.per_annotator {
+            note(format!("per_annotator.{a}.kappa"), &s.kappa);
+        }
+        self.undefined = out;
+    }
+}
+
+/// Ratings indexed: items × annotators → label index.
+struct Table {
+    labels: Vec<String>,
+    annotators: Vec<String>,
+    /// Per item: (annotator index, label index), annotators ascending.
+    items: Vec<Vec<(usize, usize)>>,
+    /// Numeric value of each label, when every label is a number.
+    numeric: Option<Vec<f64>>,
+}
+
+fn label_order(labels: &mut [String]) -> Option<Vec<f64>> {
+    let nums: Option<Vec<f64>> = labels
+        .iter()
+        .map(|l| l.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect();
+    match nums {
+        Some(_) => {
+            labels.sort_by(|a, b| {
+                a.trim()
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.trim().parse::<f64>().unwrap_or(0.0))
+                    .then(a.cmp(b))
+            });
+            Some(
+                labels
+                    .iter()
+                    .map(|l| l.trim().parse::<f64>().unwrap_or(0.0))
+                    .collect(),
+            )
+        }
+        None => {
+            labels.sort();
+            None
+        }
+    }
+}
+
+fn table(ratings: &[Rating]) -> Table {
+    let mut labels: Vec<String> = ratings
+        .iter()
+        .map(|r| r.label.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let numeric = label_order(&mut labels);
+    let annotators: Vec<String> = ratings
+        .iter()
+        .map(|r| r.annotator.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let li: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let ai: HashMap<&str, usize> = annotators
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
+    let mut by_item: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
+    for r in ratings {
+        // One rating per (item, annotator): the last one given wins.
+        by_item
+            .entry(r.item.as_str())
+            .or_default()
+            .insert(ai[r.annotator.as_str()], li[r.label.as_str()]);
+    }
+    let items = by_item
+        .into_values()
+        .map(|m| m.into_iter().collect())
+        .collect();
+    Table {
+        labels,
+        annotators,
+        items,
+        numeric,
+    }
+}
+
+fn percent_agreement(t: &Table) -> Stat {
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    let mut counts = vec![0usize; t.labels.len()];
+    for item in &t.items {
+        let m = item.len();
+        if m < 2 {
+            continue;
+        }
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &(_, l) in item {
+            counts[l] += 1;
+        }
+        let agree: usize = counts.iter().map(|c| c * c.saturating_sub(1) / 2).sum();
+        sum += agree as f64 / (m * (m - 1) / 2) as f64;
+        n += 1;
+    }
+    if n == 0 {
+        Stat::none("no item has two or more ratings")
+    } else {
+        Stat::of(sum / n as f64)
+    }
+}
+
+/// Cohen's kappa (and weighted forms) for two label sequences over `q` labels.
+fn cohen(
+    pairs: &[(usize, usize)],
+    q: usize,
+    numeric: bool,
+) -> (Stat, Option<Stat>, Option<Stat>, Stat) {
+    let n = pairs.len();
+    if n == 0 {
+        let none = Stat::none("the two annotators rated no item in common");
+        return (
+            none.clone(),
+            numeric.then(|| none.clone()),
+            numeric.then(|| none.clone()),
+            none,
+        );
+    }
+    let mut confusion = vec![0f64; q * q];
+    for &(x, y) in pairs {
+        confusion[x * q + y] += 1.0;
+    }
+    // The labels either rater used, in label order (scikit-learn's default label set).
+    let used: Vec<usize> = (0..q)
+        .filter(|&i| (0..q).any(|j| confusion[i * q + j] > 0.0 || confusion[j * q + i] > 0.0))
+        .collect();
+    let nf = n as f64;
+    let rows: Vec<f64> = used
+        .iter()
+        .map(|&i| used.iter().map(|&j| confusion[i * q + j]).sum())
+        .collect();
+    let cols: Vec<f64> = used
+        .iter()
+        .map(|&j| used.iter().map(|&i| confusion[i * q + j]).sum())
+        .collect();
+    let po: f64 = used.iter().map(|&i| confusion[i * q + i]).sum::<f64>() / nf;
+    let weighted = |w: &dyn Fn(usize, usize) -> f64| -> Stat {
+        let (mut obs, mut exp) = (0.0, 0.0);
+        for (a, &i) in used.iter().enumerate() {
+            for (b, &j) in used.iter().enumerate() {
+                let wt = w(a, b);
+                obs += wt * confusion[i * q + j] / nf;
+                exp += wt * rows[a] * cols[b] / (nf * nf);
+            }
+        }
+        if exp.abs() < 1e-15 {
+            Stat::none("chance disagreement is zero: both annotators used one and the same label")
+        } else {
+            Stat::of(1.0 - obs / exp)
+        }
+    };
+    let kappa = weighted(&|a, b| if a == b { 0.0 } else { 1.0 });
+    let linear = numeric.then(|| weighted(&|a, b| (a as f64 - b as f64).abs()));
+    let quadratic = numeric.then(|| weighted(&|a, b| (a as f64 - b as f64).powi(2)));
+    (kappa, linear, quadratic, Stat::of(po))
+}
+
+fn pairs_of(t: &Table, a: usize, b: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for item in &t.items {
+        let x = item.iter().find(|(who, _)| *who == a).map(|(_, l)| *l);
+        let y = item.iter().find(|(who, _)| *who == b).map(|(_, l)| *l);
+        if let (Some(x), Some(y)) = (x, y) {
+            out.push((x, y));
+        }
+    }
+    out
+}
+
+fn fleiss(t: &Table) -> Stat {
+    let rated: Vec<&Vec<(usize, usize)>> = t.items.iter().collect();
+    if rated.is_empty() {
+        return Stat::none("no ratings");
+    }
+    let m = rated[0].len();
+    if rated.iter().any(|i| i.len() != m) {
+        return Stat::none("unequal numbers of ratings per item (Fleiss' kappa needs the same number for every item)");
+    }
+    if m < 2 {
+        return Stat::none("every item has a single rating");
+    }
+    let q = t.labels.len();
+    let n = rated.len() as f64;
+    let mf = m as f64;
+    let mut p = vec![0f64; q];
+    let mut pbar = 0.0;
+    for item in &rated {
+        let mut c = vec![0f64; q];
+        for &(_, l) in item.iter() {
+            c[l] += 1.0;
+        }
+        for j in 0..q {
+            p[j] += c[j];
+        }
+        pbar += (c.iter().map(|x| x * x).sum::<f64>() - mf) / (mf * (mf - 1.0));
+    }
+    pbar /= n;
+    let pe: f64 = p.iter().map(|x| (x / (n * mf)).powi(2)).sum();
+    Stat::ratio(
+        pbar - pe,
+        1.0 - pe,
+        "chance agreement is 1: every rating has the same label",
+    )
+}
+
+/// Krippendorff's alpha from per-item label counts, with δ² given on label indices.
+fn kripp(units: &[Vec<usize>], q: usize, delta2: &dyn Fn(usize, usize, &[f64]) -> f64) -> Stat {
+    // Coincidence matrix over pairable units (≥ 2 values).
+    let mut o = vec![0f64; q * q];
+    for counts in units {
+        let m: usize = counts.iter().sum();
+        if m < 2 {
+            continue;
+        }
+        let mf = (m - 1) as f64;
+        for c in 0..q {
+            if counts[c] == 0 {
+                continue;
+            }
+            for k in 0..q {
+                let pairs = if c == k {
+                    counts[c] * (counts[c] - 1)
+                } else {
+                    counts[c] * counts[k]
+                };
+                if pairs > 0 {
+                    o[c * q + k] += pairs as f64 / mf;
+                }
+            }
+        }
+    }
+    let nc: Vec<f64> = (0..q).map(|c| (0..q).map(|k| o[c * q + k]).sum()).collect();
+    let n: f64 = nc.iter().sum();
+    if n <= 1.0 {
+        return Stat::none("no item has two or more ratings");
+    }
+    let (mut d_o, mut d_e) = (0.0, 0.0);
+    for c in 0..q {
+        for k in 0..q {
+            let d = delta2(c, k, &nc);
+            d_o += o[c * q + k] * d;
+            d_e += nc[c] * nc[k] * d;
+        }
+    }
+    if d_e.abs() < 1e-15 {
+        return Stat::none("no variation: every rating has the same value");
+    }
+    Stat::of(1.0 - (n - 1.0) * d_o / d_e)
+}
+
+fn unit_counts(t: &Table) -> Vec<Vec<usize>> {
+    t.items
+        .iter()
+        .map(|item| {
+            let mut c = vec![0usize; t.labels.len()];
+            for &(_, l) in item {
+                c[l] += 1;
+            }
+            c
+        })
+        .collect()
+}
+
+fn alpha(t: &Table) -> Alpha {
+    let units = unit_counts(t);
+    let q = t.labels.len();
+    let nominal = kripp(&units, q, &|c, k, _| if c == k { 0.0 } else { 1.0 });
+    let (ordinal, interval) = match &t.numeric {
+        Some(values) => {
+            let ordinal = kripp(&units, q, &|c, k, nc| {
+                if c == k {
+                    return 0.0;
+                }
+                let (lo, hi) = if c < k { (c, k) } else { (k, c) };
+                let s: f64 = nc[lo..=hi].iter().sum::<f64>() - (nc[c] + nc[k]) / 2.0;
+                s * s
+            });
+            let interval = kripp(&units, q, &|c, k, _| (values[c] - values[k]).powi(2));
+            (Some(ordinal), Some(interval))
+        }
+        None => (None, None),
+    };
+    Alpha {
+        nominal,
+        ordinal,
+        interval,
+    }
+}
+
+fn gwet_ac1(t: &Table) -> Stat {
+    let q = t.labels.len();
+    if q < 2 {
+        return Stat::none("fewer than two labels: AC1 needs at least two categories");
+    }
+    let units = unit_counts(t);
+    let rated: Vec<&Vec<usize>> = units
+        .iter()
+        .filter(|c| c.iter().sum::<usize>() >= 1)
+        .collect();
+    let pairable: Vec<&&Vec<usize>> = rated
+        .iter()
+        .filter(|c| c.iter().sum::<usize>() >= 2)
+        .collect();
+    if pairable.is_empty() {
+        return Stat::none("no item has two or more ratings");
+    }
+    let pa = pairable
+        .iter()
+        .map(|c| {
+            let r: usize = c.iter().sum();
+            c.iter()
+                .map(|&x| (x * x.saturating_sub(1)) as f64)
+                .sum::<f64>()
+                / (r * (r - 1)) as f64
+        })
+        .sum::<f64>()
+        / pairable.len() as f64;
+    let mut pi = vec![0f64; q];
+    for c in &rated {
+        let r: usize = c.iter().sum();
+        for k in 0..q {
+            pi[k] += c[k] as f64 / r as f64;
+        }
+    }
+    let n = rated.len() as f64;
+    let pe = pi.iter().map(|p| (p / n) * (1.0 - p / n)).sum::<f64>() / (q as f64 - 1.0);
+    Stat::ratio(pa - pe, 1.0 - pe, "chance agreement is 1")
+}
+
+fn per_label(t: &Table) -> BTreeMap<String, Stat> {
+    let mut out = BTreeMap::new();
+    for (l, name) in t.labels.iter().enumerate() {
+        let units: Vec<Vec<usize>> = t
+            .items
+            .iter()
+            .map(|item| {
+                let yes = item.iter().filter(|(_, x)| *x == l).count();
+                vec![item.len() - yes, yes]
+            })
+            .collect();
+        out.insert(
+            name.clone(),
+            kripp(&units, 2, &|c, k, _| if c == k { 0.0 } else { 1.0 }),
+        );
+    }
+    out
+}
+
+fn per_annotator(t: &Table) -> BTreeMap<String, AnnotatorAgreement> {
+    let q = t.labels.len();
+    let mut out = BTreeMap::new();
+    for (a, name) in t.annotators.iter().enumerate() {
+        let mut pairs = Vec::new();
+        for item in &t.items {
+            let Some(&(_, mine)) = item.iter().find(|(who, _)| *who == a) else {
+                continue;
+            };
+            let mut counts = vec![0usize; q];
+            let mut others = 0;
+            for &(who, l) in item {
+                if who != a {
+                    counts[l] += 1;
+                    others += 1;
+                }
+            }
+            if let Some((best, &c)) = counts.iter().enumerate().max_by_key(|(_, c)| **c) {
+                if others > 0 && 2 * c > others {
+                    pairs.push((mine, best));
+                }
+            }
+        }
+        let (kappa, _, _, pa) = cohen(&pairs, q, false);
+        out.insert(
+            name.clone(),
+            AnnotatorAgreement {
+                items: pairs.len(),
+                kappa,
+                percent_agreement: pa,
+            },
+        );
+    }
+    out
+}
+
+/// Every agreement statistic for the ratings.
+pub fn report(ratings: &[Rating]) -> Report {
+    let t = table(ratings);
+    let q = t.labels.len();
+    let mut cohen_kappa = Vec::new();
+    for a in 0..t.annotators.len() {
+        for b in a + 1..t.annotators.len() {
+            let pairs = pairs_of(&t, a, b);
+            let (kappa, kappa_linear, kappa_quadratic, pa) = cohen(&pairs, q, t.numeric.is_some());
+            cohen_kappa.push(PairKappa {
+                a: t.annotators[a].clone(),
+                b: t.annotators[b].clone(),
+                items: pairs.len(),
+                kappa,
+                kappa_linear,
+                kappa_quadratic,
+                percent_agreement: pa,
+            });
+        }
+    }
+    let mut r = Report {
+        items: t.items.len(),
+        annotators: t.annotators.len(),
+        labels: t.labels.clone(),
+        ratings: t.items.iter().map(Vec::len).sum(),
+        percent_agreement: percent_agreement(&t),
+        cohen_kappa,
+        fleiss_kappa: fleiss(&t),
+        krippendorff_alpha: alpha(&t),
+        gwet_ac1: gwet_ac1(&t),
+        per_label: per_label(&t),
+        per_annotator: per_annotator(&t),
+        undefined: BTreeMap::new(),
+    };
+    r.collect_reasons();
+    r
+}
