@@ -861,3 +861,63 @@ fn annotations_acknowledged_before_a_sigkill_survive_it() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert!(stored.len() >= acked.len());
 }
+
+#[test]
+fn export_writes_the_file_and_its_lineage() {
+    let (d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    ok(&["--project", &p, "annotators", "add", "ana"]);
+    ok(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_005",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_2",
+    ]);
+    let out = d.path().join("wine.csv");
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--only-decided",
+    ]);
+    assert_eq!(v["rows"], 1);
+    let text = std::fs::read_to_string(&out).expect("csv");
+    let mut lines = text.lines();
+    assert!(lines
+        .next()
+        .expect("header")
+        .starts_with("item_id,path,given_label,predicted,confidence,final_label,status,rule"));
+    assert!(lines
+        .next()
+        .expect("row")
+        .starts_with("wine_005,,class_0,,,class_2,decided,unanimous,ana"));
+    let lineage: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("wine.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(lineage["rows"], 1);
+    assert_eq!(lineage["labels"]["class_2"], 1);
+    let err = fails(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &d.path().join("x.csv").to_string_lossy(),
+        "--run",
+        "42",
+    ]);
+    assert!(err.contains("run not found: 42"), "{err}");
+}

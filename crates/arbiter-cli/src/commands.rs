@@ -9,7 +9,7 @@ use arbiter_core::items::{self, LabelFilter};
 use arbiter_core::{schema, Project};
 
 use crate::output::{bar, json, table};
-use crate::AgreementArgs;
+use crate::{AgreementArgs, ExportArgs};
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand, PredictArgs,
@@ -36,6 +36,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Annotations(c) => annotations_cmd(cli, c),
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
+        Command::Export(a) => export_cmd(cli, a),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
@@ -875,5 +876,48 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
     for (k, why) in &r.undefined {
         eprintln!("note: {k} is undefined: {why}");
     }
+    Ok(())
+}
+
+fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
+    use arbiter_core::export::{self, ExportOptions, Format};
+    let p = open(cli)?;
+    let format = match &a.format {
+        Some(f) => Format::parse(f)?,
+        None => match a
+            .out
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .as_deref()
+        {
+            Some("csv") => Format::Csv,
+            Some("jsonl") | Some("ndjson") => Format::Jsonl,
+            _ => Format::Parquet,
+        },
+    };
+    let s = export::export(
+        &p,
+        &ExportOptions {
+            out: a.out.clone(),
+            format,
+            dataset: a.dataset.clone(),
+            run: a.run,
+            only_decided: a.only_decided,
+            min_agreement: a.min_agreement,
+            exclude_reasons: a.exclude_reasons.clone(),
+            validation_share: a.validation_share,
+            seed: a.seed,
+        },
+    )?;
+    if cli.json {
+        return json(&s);
+    }
+    println!(
+        "Exported {} row(s) to {} ({}); lineage in {}",
+        s.rows,
+        s.out.display(),
+        s.format,
+        s.lineage.display()
+    );
     Ok(())
 }

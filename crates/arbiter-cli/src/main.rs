@@ -64,6 +64,38 @@ pub enum Command {
     Decisions(DecisionsArgs),
     /// Inter-annotator agreement over the project, or over a file with no project at all.
     Agreement(AgreementArgs),
+    /// Export the corrected dataset with its lineage manifest.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A file (.parquet, .csv, .jsonl) or, with --format imagefolder, a new folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// [default: from the extension of --out, else parquet]
+    #[arg(long, value_parser = ["parquet", "csv", "jsonl", "imagefolder"])]
+    pub format: Option<String>,
+    /// Dataset as NAME or NAME@VERSION (default: the only dataset).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Put this run's predictions in the predicted/confidence columns.
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Only items with a decided final label.
+    #[arg(long)]
+    pub only_decided: bool,
+    /// Only items whose votes agree at least this much (0-1).
+    #[arg(long)]
+    pub min_agreement: Option<f64>,
+    /// Leave out items annotated with these reason codes (e.g. bad_input).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude_reasons: Vec<String>,
+    /// Add a seeded, stratified `split` column with this share in validation.
+    #[arg(long)]
+    pub validation_share: Option<f64>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod dataset;
 pub mod decide;
 pub mod error;
+pub mod export;
 pub mod items;
 pub mod media;
 pub mod metrics;

@@ -321,11 +321,8 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
               <span className="pred-badge none">{noPredictionText}</span>
             ) : (
               <span className={`pred-badge${mismatch ? " mismatch" : ""}`}>
-                <span className="pred-arrow" aria-hidden="true">
-                  →
-                </span>
                 <span className="pred-class">{item.predicted}</span>
-                {item.confidence !== null && <span className="pred-conf">· {formatConfidence(item.confidence)}</span>}
+                {item.confidence !== null && <span className="pred-conf">{` · ${formatConfidence(item.confidence)}`}</span>}
               </span>
             )}
           </span>
