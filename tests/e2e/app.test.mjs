@@ -139,6 +139,59 @@ test("the label filter narrows the grid", async () => {
   );
 });
 
+test("a run on the demo project: progress, provider, notice, then predictions in the grid and the item view", async () => {
+  // Back to every item.
+  const filter = await find("label-filter");
+  await filter.findElement(By.css('option[value="__all__"]')).click();
+  await (await find("run-button")).click();
+  await find("run-dialog");
+  const model = await find("run-model");
+  await driver.wait(async () => (await model.findElements(By.css('option[value="digits-cnn@1"]'))).length === 1, 10000, "the demo model is offered");
+  await model.findElement(By.css('option[value="digits-cnn@1"]')).click();
+  await (await find("run-start")).click();
+  const summary = await find("run-summary", 60000);
+  assert.match(await summary.getText(), /1,?797/);
+  assert.equal(await (await find("run-provider")).getText(), "CPUExecutionProvider");
+  assert.match(await (await find("run-notice")).getText(), /CUDA is not available.*running on CPU/s);
+  await shot("run-done");
+  await driver.actions().sendKeys(Key.ESCAPE).perform();
+  await driver.wait(async () => (await findAll("run-dialog")).length === 0, 5000, "the run dialog closes");
+  // The grid shows the run: every visible cell carries a prediction and a confidence.
+  await driver.wait(
+    async () => {
+      const cells = await findAll("grid-cell");
+      if (cells.length < 10) return false;
+      const predicted = await Promise.all(cells.slice(0, 10).map((c) => c.getAttribute("data-predicted")));
+      return predicted.every((p) => p !== null && p !== "");
+    },
+    20000,
+    "predictions on the thumbnails",
+  );
+  // Least confident first.
+  const sort = await find("sort-select");
+  await sort.findElement(By.css('option[value="confidence_asc"]')).click();
+  await driver.wait(
+    async () => {
+      const cells = await findAll("grid-cell");
+      const conf = (await Promise.all(cells.slice(0, 8).map((c) => c.getAttribute("data-confidence")))).map(Number);
+      return conf.length === 8 && conf.every((c, i) => i === 0 || conf[i - 1] <= c) && conf[0] < 0.9;
+    },
+    20000,
+    "sorted by confidence, least first",
+  );
+  await sleep(300);
+  await shot("grid-predictions");
+  (await findAll("grid-cell"))[0].click();
+  await find("item-prediction");
+  const bars = await findAll("prob-bar");
+  assert.ok(bars.length >= 2 && bars.length <= 10, `top-k bars: ${bars.length}`);
+  const probs = (await Promise.all(bars.map((b) => b.getAttribute("data-probability")))).map(Number);
+  assert.ok(probs.every((p, i) => i === 0 || probs[i - 1] >= p), `bars most probable first: ${probs}`);
+  await sleep(200);
+  await shot("item-prediction");
+  await (await find("item-close")).click();
+});
+
 test("import: a bad manifest is refused naming the row; an image folder imports", async () => {
   const bad = path.join(tmp, "bad.csv");
   fs.writeFileSync(bad, "id,label\na,3\nb,3\na,4\n");

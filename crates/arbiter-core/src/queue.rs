@@ -144,37 +144,41 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
             )));
         }
     }
-    let scan = |select: &str, order: &str| -> Result<Vec<Ranked>> {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT item_id, {select} FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL AND confidence < ?2 ORDER BY {order}"
+    // Index-only scans (see the covering indexes in 0002_models.sql); sorting happens here.
+    // `confidence < T` also leaves out failed items, whose confidence is NULL.
+    let scan = |select: &str, index: &str| -> Result<Vec<Ranked>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT item_id, {select} FROM predictions INDEXED BY {index} WHERE run_id = ?1 AND confidence < ?2"
         ))?;
-        let rows = stmt.query_map(rusqlite::params![spec.run, threshold], |r| {
-            Ok(Ranked {
-                item: r.get(0)?,
-                score: r.get(1)?,
-            })
-        })?;
+        let rows = stmt.query_map(rusqlite::params![spec.run, threshold], |r| Ok(Ranked { item: r.get(0)?, score: r.get(1)? }))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
+    let ascending = |mut v: Vec<Ranked>| {
+        v.par_sort_unstable_by(|a, b| a.score.total_cmp(&b.score).then(a.item.cmp(&b.item)));
+        v
+    };
+    let descending = |mut v: Vec<Ranked>| {
+        v.par_sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
+        v
+    };
     match spec.strategy {
-        Strategy::LeastConfidence => scan("1.0 - confidence", "confidence, item_id"),
-        Strategy::Margin => scan("margin", "margin, item_id"),
-        Strategy::Entropy => scan("entropy", "entropy DESC, item_id"),
+        Strategy::LeastConfidence => Ok(descending(scan("1.0 - confidence", "predictions_by_confidence")?)),
+        Strategy::Margin => Ok(ascending(scan("margin", "predictions_by_margin")?)),
+        Strategy::Entropy => Ok(descending(scan("entropy", "predictions_by_entropy")?)),
         Strategy::Random => {
-            let mut all = scan("0.0", "item_id")?;
-            for r in &mut all {
-                r.score = (splitmix64(spec.seed ^ splitmix64(r.item as u64)) >> 11) as f64
-                    / (1u64 << 53) as f64;
-            }
-            all.sort_by(|a, b| a.score.total_cmp(&b.score).then(a.item.cmp(&b.item)));
-            Ok(all)
+            let mut all = scan("0.0", "predictions_by_confidence")?;
+            all.par_iter_mut().for_each(|r| {
+                r.score = (splitmix64(spec.seed ^ splitmix64(r.item as u64)) >> 11) as f64 / (1u64 << 53) as f64;
+            });
+            Ok(ascending(all))
         }
         Strategy::LabelDisagreement => {
             // t_j: the mean probability of class j over the items given j.
             let mut thresholds: HashMap<i64, f64> = HashMap::new();
             {
                 let mut stmt = conn.prepare(
-                    "SELECT given_class, AVG(given_prob) FROM predictions WHERE run_id = ?1 AND given_class IS NOT NULL GROUP BY given_class",
+                    "SELECT given_class, AVG(given_prob) FROM predictions INDEXED BY predictions_by_given
+                     WHERE run_id = ?1 AND given_class IS NOT NULL GROUP BY given_class",
                 )?;
                 let rows = stmt.query_map([spec.run], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?))
@@ -184,24 +188,19 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                     thresholds.insert(j, t);
                 }
             }
-            let mut stmt = conn.prepare(
-                "SELECT item_id, predicted, confidence, given_class, given_prob FROM predictions
+            let mut stmt = conn.prepare_cached(
+                "SELECT item_id, predicted, confidence, given_prob FROM predictions INDEXED BY predictions_by_given
                  WHERE run_id = ?1 AND given_class IS NOT NULL AND predicted != given_class AND confidence < ?2",
             )?;
             let mut out = Vec::new();
             let mut rows = stmt.query(rusqlite::params![spec.run, threshold])?;
             while let Some(r) = rows.next()? {
-                let (item, predicted, conf, given_prob): (i64, i64, f64, f64) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?);
+                let (item, predicted, conf, given_prob): (i64, i64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
                 if thresholds.get(&predicted).is_some_and(|&t| conf >= t) {
-                    out.push(Ranked {
-                        item,
-                        score: conf - given_prob,
-                    });
+                    out.push(Ranked { item, score: conf - given_prob });
                 }
             }
-            out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-            Ok(out)
+            Ok(descending(out))
         }
         Strategy::ModelDisagreement => {
             let other = spec.other_run.ok_or_else(|| {
@@ -224,16 +223,26 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                 .enumerate()
                 .map(|(i, c)| (c.as_str(), i))
                 .collect();
-            let mut stmt = conn.prepare(
-                "SELECT a.item_id, a.probs, b.probs, a.confidence FROM predictions a JOIN predictions b ON b.run_id = ?2 AND b.item_id = a.item_id
-                 WHERE a.run_id = ?1 AND a.probs IS NOT NULL AND b.probs IS NOT NULL AND a.confidence < ?3 ORDER BY a.item_id",
-            )?;
-            let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = stmt
-                .query_map(rusqlite::params![spec.run, other, threshold], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut out: Vec<Ranked> = rows
+            // Two scans in primary-key (item) order, merged.
+            let read = |run: i64| -> Result<Vec<(i64, Option<f64>, Vec<u8>)>> {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT item_id, confidence, probs FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
+                )?;
+                let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+            let (first, mut second) = (read(spec.run)?, read(other)?);
+            let mut rows: Vec<(i64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(first.len());
+            let mut j = 0;
+            for (item, conf, a) in first {
+                while j < second.len() && second[j].0 < item {
+                    j += 1;
+                }
+                if j < second.len() && second[j].0 == item && conf.is_some_and(|c| c < threshold) {
+                    rows.push((item, a, std::mem::take(&mut second[j].2)));
+                }
+            }
+            let out: Vec<Ranked> = rows
                 .par_iter()
                 .map(|(item, a, b)| {
                     let p = predict::unpack(a, a_classes.len());
@@ -253,8 +262,7 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                     }
                 })
                 .collect();
-            out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-            Ok(out)
+            Ok(descending(out))
         }
     }
 }

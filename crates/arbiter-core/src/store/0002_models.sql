@@ -50,8 +50,9 @@ CREATE TABLE predictions (
     PRIMARY KEY (run_id, item_id)
 ) WITHOUT ROWID;
 
--- Review and sorting by confidence (least confident first) and by predicted class.
+-- Review queues and sorting: covering indexes, so ranking a run is an index-only scan.
 CREATE INDEX predictions_by_confidence ON predictions (run_id, confidence);
 CREATE INDEX predictions_by_class ON predictions (run_id, predicted, confidence);
-CREATE INDEX predictions_by_margin ON predictions (run_id, margin);
-CREATE INDEX predictions_by_entropy ON predictions (run_id, entropy);
+CREATE INDEX predictions_by_margin ON predictions (run_id, margin, confidence);
+CREATE INDEX predictions_by_entropy ON predictions (run_id, entropy, confidence);
+CREATE INDEX predictions_by_given ON predictions (run_id, given_class, predicted, confidence, given_prob);
