@@ -31,7 +31,11 @@ print(time.perf_counter() - t)
 "#;
 
 fn main() -> Result<()> {
-    let items: usize = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
+    let items: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("m.csv");
     {
@@ -43,7 +47,15 @@ fn main() -> Result<()> {
     }
     let root = dir.path().join("p");
     let mut p = Project::create(&root, None, &[])?;
-    dataset::import(&mut p, &ImportOptions { source: csv, ..Default::default() }, &mut |_| {}, &AtomicBool::new(false))?;
+    dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: csv,
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )?;
     drop(p);
     {
         let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
@@ -57,9 +69,19 @@ fn main() -> Result<()> {
             )?;
             for i in (0..items).step_by(10) {
                 let label = (i % 10) as i64 + 1;
-                ins.execute(rusqlite::params![i as i64 + 1, 1, label, "2026-11-01T10:00:00Z"])?;
+                ins.execute(rusqlite::params![
+                    i as i64 + 1,
+                    1,
+                    label,
+                    "2026-11-01T10:00:00Z"
+                ])?;
                 let other = if i % 70 == 0 { label % 10 + 1 } else { label };
-                ins.execute(rusqlite::params![i as i64 + 1, 2, other, "2026-11-01T10:00:01Z"])?;
+                ins.execute(rusqlite::params![
+                    i as i64 + 1,
+                    2,
+                    other,
+                    "2026-11-01T10:00:01Z"
+                ])?;
             }
         }
         tx.commit()?;
@@ -90,10 +112,16 @@ fn main() -> Result<()> {
         .output()
         .context("python3")?;
     if !py.status.success() {
-        bail!("python baseline failed: {}", String::from_utf8_lossy(&py.stderr));
+        bail!(
+            "python baseline failed: {}",
+            String::from_utf8_lossy(&py.stderr)
+        );
     }
     let py: f64 = String::from_utf8(py.stdout)?.trim().parse()?;
-    println!("parquet file: {:.1} MB", std::fs::metadata(&out)?.len() as f64 / 1e6);
+    println!(
+        "parquet file: {:.1} MB",
+        std::fs::metadata(&out)?.len() as f64 / 1e6
+    );
     report(
         &format!("export {items} rows to Parquet (decisions, provenance, split, lineage)"),
         ours,

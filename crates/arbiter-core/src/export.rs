@@ -296,7 +296,7 @@ fn assign_splits(rows: &mut [Row], share: f64, seed: u64) {
         strata.entry(key).or_default().push(i);
     }
     for idx in strata.values_mut() {
-        idx.sort_by_key(|&i| (splitmix64(seed ^ splitmix64(fnv(&rows[i].item_id))), i));
+        idx.sort_by_cached_key(|&i| (splitmix64(seed ^ splitmix64(fnv(&rows[i].item_id))), i));
         let n_val = (share * idx.len() as f64).round() as usize;
         for (k, &i) in idx.iter().enumerate() {
             rows[i].split = Some(if k < n_val { "validation" } else { "train" }.to_string());

@@ -150,7 +150,12 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT item_id, {select} FROM predictions INDEXED BY {index} WHERE run_id = ?1 AND confidence < ?2"
         ))?;
-        let rows = stmt.query_map(rusqlite::params![spec.run, threshold], |r| Ok(Ranked { item: r.get(0)?, score: r.get(1)? }))?;
+        let rows = stmt.query_map(rusqlite::params![spec.run, threshold], |r| {
+            Ok(Ranked {
+                item: r.get(0)?,
+                score: r.get(1)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     let ascending = |mut v: Vec<Ranked>| {
@@ -162,13 +167,17 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
         v
     };
     match spec.strategy {
-        Strategy::LeastConfidence => Ok(descending(scan("1.0 - confidence", "predictions_by_confidence")?)),
+        Strategy::LeastConfidence => Ok(descending(scan(
+            "1.0 - confidence",
+            "predictions_by_confidence",
+        )?)),
         Strategy::Margin => Ok(ascending(scan("margin", "predictions_by_margin")?)),
         Strategy::Entropy => Ok(descending(scan("entropy", "predictions_by_entropy")?)),
         Strategy::Random => {
             let mut all = scan("0.0", "predictions_by_confidence")?;
             all.par_iter_mut().for_each(|r| {
-                r.score = (splitmix64(spec.seed ^ splitmix64(r.item as u64)) >> 11) as f64 / (1u64 << 53) as f64;
+                r.score = (splitmix64(spec.seed ^ splitmix64(r.item as u64)) >> 11) as f64
+                    / (1u64 << 53) as f64;
             });
             Ok(ascending(all))
         }
@@ -195,9 +204,13 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
             let mut out = Vec::new();
             let mut rows = stmt.query(rusqlite::params![spec.run, threshold])?;
             while let Some(r) = rows.next()? {
-                let (item, predicted, conf, given_prob): (i64, i64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                let (item, predicted, conf, given_prob): (i64, i64, f64, f64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
                 if thresholds.get(&predicted).is_some_and(|&t| conf >= t) {
-                    out.push(Ranked { item, score: conf - given_prob });
+                    out.push(Ranked {
+                        item,
+                        score: conf - given_prob,
+                    });
                 }
             }
             Ok(descending(out))
