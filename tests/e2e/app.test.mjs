@@ -56,7 +56,18 @@ async function shot(name) {
 
 before(async () => {
   execFileSync(path.join(repo, "scripts/demo-project.sh"), [demo], { env: { ...process.env, ARBITER: cliBin }, stdio: "inherit" });
-  const env = { ...process.env, HOME: path.join(tmp, "home"), XDG_CONFIG_HOME: path.join(tmp, "config"), ARBITER_PROJECT: demo };
+  // A fresh config folder (recent projects) for the app; the ONNX Runtime library stays where
+  // set-up put it for the real user.
+  const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share");
+  const ortLib = process.env.ORT_DYLIB_PATH ?? path.join(dataHome, "arbiter/onnxruntime/1.31.1/libonnxruntime.so.1.31.1");
+  const env = {
+    ...process.env,
+    HOME: path.join(tmp, "home"),
+    XDG_CONFIG_HOME: path.join(tmp, "config"),
+    XDG_DATA_HOME: dataHome,
+    ORT_DYLIB_PATH: ortLib,
+    ARBITER_PROJECT: demo,
+  };
   if (!process.env.DISPLAY) {
     const display = ":97";
     xvfb = spawn("Xvfb", [display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"], { stdio: "ignore" });

@@ -5,8 +5,8 @@
 //! - **percent agreement**: over items with ≥ 2 ratings, the mean share of agreeing rating
 //!   pairs within the item.
 //! - **Cohen's kappa** per annotator pair, on the items both rated: (p_o − p_e)/(1 − p_e);
-//!   weighted (linear, quadratic) over the labels either rater used, in label order, as
-//!   scikit-learn's `cohen_kappa_score(weights=…)`.
+//!   weighted (linear, quadratic) by distance in position on the whole label scale, as
+//!   scikit-learn's `cohen_kappa_score(labels=every label, weights=…)`.
 //! - **Fleiss' kappa** when every item has the same number (≥ 2) of ratings.
 //! - **Krippendorff's alpha** with missing ratings: nominal; ordinal and interval when the
 //!   labels are numbers (ordinal ranks the observed values; interval uses them).
@@ -272,27 +272,23 @@ fn cohen(
     for &(x, y) in pairs {
         confusion[x * q + y] += 1.0;
     }
-    // The labels either rater used, in label order (scikit-learn's default label set).
-    let used: Vec<usize> = (0..q)
-        .filter(|&i| (0..q).any(|j| confusion[i * q + j] > 0.0 || confusion[j * q + i] > 0.0))
-        .collect();
+    // Every label of the data, in label order: weighted distances are positions on the whole
+    // scale (scikit-learn's `cohen_kappa_score(…, labels=all labels, weights=…)`).
     let nf = n as f64;
-    let rows: Vec<f64> = used
-        .iter()
-        .map(|&i| used.iter().map(|&j| confusion[i * q + j]).sum())
+    let rows: Vec<f64> = (0..q)
+        .map(|i| (0..q).map(|j| confusion[i * q + j]).sum())
         .collect();
-    let cols: Vec<f64> = used
-        .iter()
-        .map(|&j| used.iter().map(|&i| confusion[i * q + j]).sum())
+    let cols: Vec<f64> = (0..q)
+        .map(|j| (0..q).map(|i| confusion[i * q + j]).sum())
         .collect();
-    let po: f64 = used.iter().map(|&i| confusion[i * q + i]).sum::<f64>() / nf;
+    let po: f64 = (0..q).map(|i| confusion[i * q + i]).sum::<f64>() / nf;
     let weighted = |w: &dyn Fn(usize, usize) -> f64| -> Stat {
         let (mut obs, mut exp) = (0.0, 0.0);
-        for (a, &i) in used.iter().enumerate() {
-            for (b, &j) in used.iter().enumerate() {
-                let wt = w(a, b);
+        for i in 0..q {
+            for j in 0..q {
+                let wt = w(i, j);
                 obs += wt * confusion[i * q + j] / nf;
-                exp += wt * rows[a] * cols[b] / (nf * nf);
+                exp += wt * rows[i] * cols[j] / (nf * nf);
             }
         }
         if exp.abs() < 1e-15 {
