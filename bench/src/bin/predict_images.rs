@@ -318,16 +318,22 @@ fn main() -> Result<()> {
         met(ratio >= 1.5)
     );
     let run = summary.seconds;
+    // The pure model time is session.run alone with nothing else running; Arbiter's own
+    // model_seconds is the time its inference calls took during the run, which includes their
+    // slowdown from sharing the CPUs with decoding, so it flatters the overlap.
     for (what, model_s) in [
-        ("Arbiter's own model_seconds", summary.model_seconds),
         (
-            "python session.run alone over preloaded inputs",
+            "python session.run alone over preloaded inputs: the pure model time",
             model_only.seconds,
+        ),
+        (
+            "Arbiter's own model_seconds: inference calls during the run, slowed by decoding beside them",
+            summary.model_seconds,
         ),
     ] {
         let over = (run / model_s - 1.0) * 100.0;
         println!(
-            "predict {n} images, overlap: run {run:.3} s vs pure model {model_s:.3} s ({what})   \
+            "predict {n} images, overlap: run {run:.3} s vs model {model_s:.3} s ({what})   \
              overhead {over:+.0}%   target ≤ 15%: {}",
             met(over <= 15.0)
         );

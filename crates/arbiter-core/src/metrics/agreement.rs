@@ -567,3 +567,6 @@ pub fn report(ratings: &[Rating]) -> Report {
     r.collect_reasons();
     r
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+//! Every statistic against `fixtures/agreement/expected.json` (scikit-learn, statsmodels, the
+//! `krippendorff` package, Gwet's formula; published worked examples) to 1e-9.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::*;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/agreement")
+}
+
+fn ratings(file: &str) -> Vec<Rating> {
+    let text = std::fs::read_to_string(dir().join(file)).expect("csv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Rating {
+                item: f[0].into(),
+                annotator: f[1].into(),
+                label: f[2].into(),
+            }
+        })
+        .collect()
+}
+
+/// Compare a value that may be null; nulls must carry a reason.
+fn close(what: &str, got: &Stat, want: &Value) {
+    match want.as_f64() {
+        Some(w) => {
+            let g = got
+                .value
+                .unwrap_or_else(|| panic!("{what}: null ({:?}) but expected {w}", got.reason));
+            assert!(
+                (g - w).abs() <= 1e-9,
+                "{what}: {g} vs {w} (Δ {:e})",
+                (g - w).abs()
+            );
+        }
+        None => {
+            assert!(want.is_null(), "{what}: unexpected reference {want}");
+            assert!(
+                got.value.is_none(),
+                "{what}: expected null, got {:?}",
+                got.value
+            );
+            assert!(
+                got.reason.as_deref().is_some_and(|r| !r.is_empty()),
+                "{what}: a null needs a reason"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_fixture_matches_the_reference_libraries() {
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("expected.json")).expect("expected.json"),
+    )
+    .expect("json");
+    let files = expected["files"].as_object().expect("files");
+    assert!(files.len() >= 13);
+    for (file, e) in files {
+        let r = report(&ratings(file));
+        let f = |s: &str| format!("{file}: {s}");
+        assert_eq!(
+            r.items as u64,
+            e["items"].as_u64().expect("items"),
+            "{}",
+            f("items")
+        );
+        assert_eq!(
+            r.ratings as u64,
+            e["ratings"].as_u64().expect("ratings"),
+            "{}",
+            f("ratings")
+        );
+        let annotators: Vec<String> = e["annotators"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .map(|a| a.as_str().expect("s").into())
+            .collect();
+        assert_eq!(r.annotators, annotators.len(), "{}", f("annotators"));
+        let labels: Vec<String> = e["label_order"]
+            .as_array()
+            .unwrap_or(e["labels"].as_array().expect("labels"))
+            .iter()
+            .map(|a| a.as_str().expect("s").into())
+            .collect();
+        assert_eq!(r.labels, labels, "{}", f("label order"));
+        close(
+            &f("percent agreement"),
+            &r.percent_agreement,
+            &e["percent_agreement"],
+        );
+        close(&f("Fleiss"), &r.fleiss_kappa, &e["fleiss_kappa"]);
+        close(&f("AC1"), &r.gwet_ac1, &e["gwet_ac1"]);
+        let ka = &e["krippendorff_alpha"];
+        close(
+            &f("alpha nominal"),
+            &r.krippendorff_alpha.nominal,
+            &ka["nominal"],
+        );
+        match (
+            &r.krippendorff_alpha.ordinal,
+            &r.krippendorff_alpha.interval,
+        ) {
+            (Some(o), Some(i)) => {
+                close(&f("alpha ordinal"), o, &ka["ordinal"]);
+                close(&f("alpha interval"), i, &ka["interval"]);
+            }
+            _ => assert!(
+                ka["ordinal"].is_null() && ka["interval"].is_null(),
+                "{}",
+                f("ordinal/interval only for numbers")
+            ),
+        }
+        let pairs = e["cohen_kappa"].as_array().expect("pairs");
+        assert_eq!(r.cohen_kappa.len(), pairs.len(), "{}", f("pairs"));
+        for (g, w) in r.cohen_kappa.iter().zip(pairs) {
+            let who = f(&format!("{}/{}", g.a, g.b));
+            assert_eq!(
+                (g.a.as_str(), g.b.as_str()),
+                (w["a"].as_str().expect("a"), w["b"].as_str().expect("b")),
+                "{who}"
+            );
+            assert_eq!(g.items as u64, w["items"].as_u64().expect("items"), "{who}");
+            close(&format!("{who} kappa"), &g.kappa, &w["kappa"]);
+            close(
+                &format!("{who} agreement"),
+                &g.percent_agreement,
+                &w["percent_agreement"],
+            );
+            if let (Some(l), Some(q)) = (&g.kappa_linear, &g.kappa_quadratic) {
+                close(&format!("{who} linear"), l, &w["kappa_linear"]);
+                close(&format!("{who} quadratic"), q, &w["kappa_quadratic"]);
+            }
+        }
+        for w in e["per_label"].as_array().expect("per label") {
+            let l = w["label"].as_str().expect("label");
+            close(
+                &f(&format!("per label {l}")),
+                &r.per_label[l],
+                &w["alpha_nominal"],
+            );
+        }
+        for w in e["per_annotator"].as_array().expect("per annotator") {
+            let a = w["annotator"].as_str().expect("annotator");
+            let g = &r.per_annotator[a];
+            assert_eq!(
+                g.items as u64,
+                w["items"].as_u64().expect("items"),
+                "{}",
+                f(&format!("per annotator {a} items"))
+            );
+            close(&f(&format!("per annotator {a}")), &g.kappa, &w["kappa"]);
+        }
+    }
+}
+
+#[test]
+fn published_figures_to_three_decimals() {
+    let check = |file: &str, got: Option<f64>, want: f64| {
+        let g = got.unwrap_or_else(|| panic!("{file}: null"));
+        assert!(
+            (g - want).abs() < 5e-4,
+            "{file}: {g:.4} vs published {want}"
+        );
+    };
+    let k = report(&ratings("krippendorff_2011.csv"));
+    check(
+        "Krippendorff 2011, nominal",
+        k.krippendorff_alpha.nominal.value,
+        0.743,
+    );
+    check(
+        "Krippendorff 2011, ordinal",
+        k.krippendorff_alpha.ordinal.and_then(|o| o.value),
+        0.815,
+    );
+    check(
+        "Krippendorff 2011, interval",
+        k.krippendorff_alpha.interval.and_then(|o| o.value),
+        0.849,
+    );
+    check(
+        "Fleiss (Wikipedia's 10 × 14 example)",
+        report(&ratings("fleiss_wikipedia.csv")).fleiss_kappa.value,
+        0.210,
+    );
+    check(
+        "Fleiss 1971, 30 patients × 6 raters",
+        report(&ratings("fleiss_1971.csv")).fleiss_kappa.value,
+        0.430,
+    );
+    let c = report(&ratings("cohen_50.csv"));
+    check("50-item yes/no table", c.cohen_kappa[0].kappa.value, 0.4);
+    check(
+        "50-item yes/no table, agreement",
+        c.percent_agreement.value,
+        0.7,
+    );
+}
+
+#[test]
+fn degenerate_inputs_give_nulls_with_reasons_not_errors() {
+    for file in [
+        "empty.csv",
+        "one_label.csv",
+        "one_annotator.csv",
+        "single_rating_items.csv",
+    ] {
+        let r = report(&ratings(file));
+        let json = serde_json::to_string(&r).expect("serialises");
+        assert!(
+            !json.contains("NaN") && !json.contains("inf"),
+            "{file}: {json}"
+        );
+        for (path, why) in &r.undefined {
+            assert!(!why.is_empty(), "{file}: {path}");
+        }
+    }
+    let empty = report(&[]);
+    assert_eq!((empty.items, empty.annotators), (0, 0));
+    assert!(empty.percent_agreement.value.is_none() && empty.fleiss_kappa.value.is_none());
+    assert!(empty.undefined.contains_key("krippendorff_alpha.nominal"));
+}
