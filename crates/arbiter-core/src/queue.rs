@@ -93,6 +93,9 @@ pub struct QueueSpec {
     pub seed: u64,
 }
 
+/// (item, confidence, packed probabilities) as read for model-disagreement.
+type PackedRow = (i64, Option<f64>, Vec<u8>);
+
 /// One ranked item.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ranked {
@@ -237,7 +240,7 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                 .map(|(i, c)| (c.as_str(), i))
                 .collect();
             // Two scans in primary-key (item) order, merged.
-            let read = |run: i64| -> Result<Vec<(i64, Option<f64>, Vec<u8>)>> {
+            let read = |run: i64| -> Result<Vec<PackedRow>> {
                 let mut stmt = conn.prepare_cached(
                     "SELECT item_id, confidence, probs FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
                 )?;
