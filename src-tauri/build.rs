@@ -34,6 +34,12 @@ const COMMANDS: &[&str] = &[
     "queue_progress",
     "list_conflicts",
     "get_decision",
+    "project_report",
+    "agreement_history",
+    "export_preview",
+    "export_dataset",
+    "pick_export_path",
+    "open_folder",
 ];
 
 fn main() {

@@ -814,6 +814,60 @@ pub struct Progress {
     pub labeled: u64,
 }
 
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementPoint {
+    pub at: String,
+    pub scope: String,
+    #[ts(type = "number")]
+    pub annotations: i64,
+    pub alpha: Option<f64>,
+    pub fleiss: Option<f64>,
+    pub ac1: Option<f64>,
+    pub percent_agreement: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub out: String,
+    /// parquet | csv | jsonl | imagefolder
+    pub format: String,
+    /// `NAME@VERSION`, or null for the only dataset.
+    pub dataset: Option<String>,
+    #[ts(type = "number | null")]
+    pub run: Option<i64>,
+    pub only_decided: bool,
+    pub min_agreement: Option<f64>,
+    pub exclude_reasons: Vec<String>,
+    pub validation_share: Option<f64>,
+    #[ts(type = "number")]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPreview {
+    #[ts(type = "number")]
+    pub rows: u64,
+    /// Final label (or "(none)") → rows.
+    #[ts(type = "Record<string, number>")]
+    pub labels: std::collections::BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportDone {
+    pub out: String,
+    pub lineage: String,
+    /// The folder to open afterwards.
+    pub folder: String,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "Record<string, number>")]
+    pub labels: std::collections::BTreeMap<String, usize>,
+}
+
 /// Render every IPC type as ts-rs would write it: `(file name, contents)`.
 pub fn typescript_bindings() -> Vec<(String, String)> {
     fn one<T: TS + 'static>(out: &mut Vec<(String, String)>) {
@@ -854,6 +908,10 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<AnnotateRequest>(&mut out);
     one::<AnnotateResult>(&mut out);
     one::<Progress>(&mut out);
+    one::<AgreementPoint>(&mut out);
+    one::<ExportRequest>(&mut out);
+    one::<ExportPreview>(&mut out);
+    one::<ExportDone>(&mut out);
     one::<ItemSummary>(&mut out);
     one::<ItemPage>(&mut out);
     one::<ItemDetail>(&mut out);

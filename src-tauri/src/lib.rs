@@ -257,6 +257,70 @@ async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| s.decision(rowid)).await
 }
 
+/// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`;
+/// the UI declares its TypeScript shape in `ui/src/lib/report.ts`).
+#[tauri::command]
+async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<serde_json::Value> {
+    blocking(app, move |s| s.report(run)).await
+}
+
+#[tauri::command]
+async fn agreement_history(app: tauri::AppHandle) -> Res<Vec<AgreementPoint>> {
+    blocking(app, |s| s.agreement_history()).await
+}
+
+#[tauri::command]
+async fn export_preview(app: tauri::AppHandle, request: ExportRequest) -> Res<ExportPreview> {
+    blocking(app, move |s| s.export_preview(&request)).await
+}
+
+#[tauri::command]
+async fn export_dataset(app: tauri::AppHandle, request: ExportRequest) -> Res<ExportDone> {
+    blocking(app, move |s| s.export(&request)).await
+}
+
+/// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
+#[tauri::command]
+async fn pick_export_path(app: tauri::AppHandle, format: String) -> Res<Option<String>> {
+    dialog(app, move || {
+        if format == "imagefolder" {
+            rfd::FileDialog::new()
+                .set_title("Export into a new folder")
+                .pick_folder()
+        } else {
+            rfd::FileDialog::new()
+                .set_title("Export the corrected dataset")
+                .set_file_name(format!("export.{format}"))
+                .add_filter(format.to_uppercase(), &[format.as_str()])
+                .save_file()
+        }
+    })
+    .await
+}
+
+/// Open a folder in the system's file manager (only folders Arbiter just exported into).
+#[tauri::command]
+fn open_folder(path: String) -> Res<()> {
+    let p = PathBuf::from(&path);
+    if !p.is_dir() {
+        return Err(IpcError::new(
+            ErrorCode::NotFound,
+            format!("{path}: not a folder"),
+        ));
+    }
+    #[cfg(target_os = "linux")]
+    let opener = "xdg-open";
+    #[cfg(target_os = "macos")]
+    let opener = "open";
+    #[cfg(target_os = "windows")]
+    let opener = "explorer";
+    std::process::Command::new(opener)
+        .arg(&p)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| IpcError::new(ErrorCode::Io, format!("cannot open {path}: {e}")))
+}
+
 /// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
 #[tauri::command]
 fn cancel_import(state: State<'_, AppState>) -> bool {
@@ -370,6 +434,12 @@ pub fn run() {
             queue_progress,
             list_conflicts,
             get_decision,
+            project_report,
+            agreement_history,
+            export_preview,
+            export_dataset,
+            pick_export_path,
+            open_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

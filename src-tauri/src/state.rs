@@ -508,6 +508,89 @@ impl AppState {
         self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
     }
 
+    pub fn report(&self, run: Option<i64>) -> Result<serde_json::Value, IpcError> {
+        self.with_project(|p| {
+            let r = arbiter_core::metrics::report(p.conn(), p.root(), run)?;
+            let ratings = arbiter_core::metrics::project_ratings(p.conn(), None)?;
+            arbiter_core::metrics::record(p.conn(), "project", ratings.len(), &r.agreement)?;
+            Ok(serde_json::to_value(&r).unwrap_or(serde_json::Value::Null))
+        })
+    }
+
+    pub fn agreement_history(&self) -> Result<Vec<AgreementPoint>, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::metrics::history(p.conn())?
+                .into_iter()
+                .map(|(at, scope, annotations, r)| AgreementPoint {
+                    at,
+                    scope,
+                    annotations,
+                    alpha: r["krippendorff_alpha"]["nominal"].as_f64(),
+                    fleiss: r["fleiss_kappa"].as_f64(),
+                    ac1: r["gwet_ac1"].as_f64(),
+                    percent_agreement: r["percent_agreement"].as_f64(),
+                })
+                .collect())
+        })
+    }
+
+    fn export_options(r: &ExportRequest) -> Result<arbiter_core::export::ExportOptions, IpcError> {
+        Ok(arbiter_core::export::ExportOptions {
+            out: PathBuf::from(r.out.trim()),
+            format: arbiter_core::export::Format::parse(&r.format)?,
+            dataset: r.dataset.clone().filter(|d| !d.is_empty()),
+            run: r.run,
+            only_decided: r.only_decided,
+            min_agreement: r.min_agreement,
+            exclude_reasons: r.exclude_reasons.clone(),
+            validation_share: r.validation_share,
+            seed: r.seed,
+        })
+    }
+
+    /// What an export with these options would write (the live count).
+    pub fn export_preview(&self, r: &ExportRequest) -> Result<ExportPreview, IpcError> {
+        let opts = Self::export_options(r)?;
+        self.with_project(|p| {
+            let (_, rows) = arbiter_core::export::rows(p, &opts)?;
+            let mut labels = std::collections::BTreeMap::new();
+            for row in &rows {
+                *labels
+                    .entry(row.final_label.clone().unwrap_or_else(|| "(none)".into()))
+                    .or_insert(0usize) += 1;
+            }
+            Ok(ExportPreview {
+                rows: rows.len() as u64,
+                labels,
+            })
+        })
+    }
+
+    pub fn export(&self, r: &ExportRequest) -> Result<ExportDone, IpcError> {
+        if r.out.trim().is_empty() {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "choose where to export",
+            ));
+        }
+        let opts = Self::export_options(r)?;
+        self.with_project(|p| {
+            let s = arbiter_core::export::export(p, &opts)?;
+            let folder = if opts.format == arbiter_core::export::Format::ImageFolder {
+                s.out.clone()
+            } else {
+                s.out.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            Ok(ExportDone {
+                out: s.out.to_string_lossy().into_owned(),
+                lineage: s.lineage.to_string_lossy().into_owned(),
+                folder: folder.to_string_lossy().into_owned(),
+                rows: s.rows as u64,
+                labels: s.labels,
+            })
+        })
+    }
+
     /// Stop the running inference, if any; returns whether one was running.
     pub fn cancel_run(&self) -> bool {
         let guard = self.run_cancel.lock().unwrap_or_else(|e| e.into_inner());

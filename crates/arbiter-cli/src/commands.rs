@@ -37,6 +37,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
+        Command::Report { run } => report_cmd(cli, *run),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
@@ -918,6 +919,74 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
         s.out.display(),
         s.format,
         s.lineage.display()
+    );
+    Ok(())
+}
+
+fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
+    use arbiter_core::metrics;
+    let p = open(cli)?;
+    let r = metrics::report(p.conn(), p.root(), run)?;
+    let ratings = metrics::project_ratings(p.conn(), None)?;
+    metrics::record(p.conn(), "project", ratings.len(), &r.agreement)?;
+    if cli.json {
+        return json(&r);
+    }
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let g = &r.progress;
+    println!(
+        "Progress: {} items, {} annotated ({} decided, {} conflicts, {} pending), {} labels",
+        g.items, g.annotated, g.decided, g.conflicts, g.pending, g.annotations
+    );
+    let a = &r.agreement;
+    println!(
+        "Agreement: alpha {} · Fleiss {} · AC1 {} · percent {}",
+        a.krippendorff_alpha
+            .nominal
+            .value
+            .map_or("—".into(), |v| format!("{v:.3}")),
+        a.fleiss_kappa
+            .value
+            .map_or("—".into(), |v| format!("{v:.3}")),
+        a.gwet_ac1.value.map_or("—".into(), |v| format!("{v:.3}")),
+        pct(a.percent_agreement.value)
+    );
+    if let Some(q) = &r.model_quality {
+        println!(
+            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",
+            q.run,
+            pct(q.random_sample.accuracy),
+            pct(q.random_sample.low),
+            pct(q.random_sample.high),
+            q.random_sample.items,
+            pct(q.uncertainty_queues.accuracy),
+            q.ece.map_or("—".into(), |e| format!("{e:.3}"))
+        );
+    }
+    let rows = r
+        .annotators
+        .iter()
+        .map(|a| {
+            vec![
+                a.annotator.clone(),
+                a.role.clone(),
+                a.labels.to_string(),
+                a.last_hour.to_string(),
+                a.median_seconds.map_or("—".into(), |s| format!("{s:.1}")),
+                a.kappa_vs_others.map_or("—".into(), |k| format!("{k:.3}")),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "annotator",
+            "role",
+            "labels",
+            "last hour",
+            "median s",
+            "kappa vs others",
+        ],
+        rows,
     );
     Ok(())
 }

@@ -66,6 +66,12 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
+    /// Progress, agreement, model quality, reasons by class and annotator pace.
+    Report {
+        /// The run for model quality [default: the latest finished run].
+        #[arg(long)]
+        run: Option<i64>,
+    },
 }
 
 #[derive(Args, Debug)]

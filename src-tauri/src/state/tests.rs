@@ -462,4 +462,31 @@ fn the_review_flow_through_the_app_state() {
         "the undone label does not count"
     );
     s.release_queue(open_q.id, "ana").expect("release");
+
+    // The dashboard's report and history, and an export with a live preview.
+    let report = s.report(Some(run.run)).expect("report");
+    assert_eq!(report["progress"]["decided"], 1);
+    assert!(report["agreement"]["krippendorff_alpha"].is_object());
+    assert_eq!(report["model_quality"]["run"], run.run);
+    let history = s.agreement_history().expect("history");
+    assert_eq!(history.len(), 1);
+    let out = d.path().join("export.csv");
+    let req = ExportRequest {
+        out: out.to_string_lossy().into_owned(),
+        format: "csv".into(),
+        dataset: None,
+        run: Some(run.run),
+        only_decided: true,
+        min_agreement: None,
+        exclude_reasons: vec![],
+        validation_share: None,
+        seed: 0,
+    };
+    let preview = s.export_preview(&req).expect("preview");
+    assert_eq!(preview.rows, 1);
+    assert_eq!(preview.labels.get("5"), Some(&1));
+    let done = s.export(&req).expect("export");
+    assert_eq!(done.rows, 1);
+    assert!(out.is_file() && Path::new(&done.lineage).is_file());
+    assert_eq!(done.folder, d.path().to_string_lossy());
 }

@@ -1,6 +1,7 @@
 //! Metrics: inter-annotator agreement (pure functions over (item, annotator, label) triples).
 
 pub mod agreement;
+pub mod quality;
 
 use rusqlite::Connection;
 
@@ -72,4 +73,160 @@ pub fn file_ratings(path: &std::path::Path) -> Result<Vec<Rating>> {
             label: r.label.trim().into(),
         })
         .collect())
+}
+
+/// Labeling progress over the project.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProgressSummary {
+    pub items: u64,
+    pub annotated: u64,
+    pub decided: u64,
+    pub conflicts: u64,
+    pub pending: u64,
+    pub annotations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AnnotatorPace {
+    pub annotator: String,
+    pub role: String,
+    pub labels: u64,
+    pub last_hour: u64,
+    /// Median seconds spent per labeled item (when the UI recorded it).
+    pub median_seconds: Option<f64>,
+    /// Agreement with the others' majority (from the agreement report).
+    pub kappa_vs_others: Option<f64>,
+}
+
+/// Everything `arbiter report` and the dashboard show.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProjectReport {
+    pub progress: ProgressSummary,
+    pub agreement: agreement::Report,
+    pub model_quality: Option<quality::Quality>,
+    /// Decided label → reason code → count.
+    pub reasons_by_class:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+    pub annotators: Vec<AnnotatorPace>,
+}
+
+/// Build the project report (model quality for `run`, else the latest finished run).
+pub fn report(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: Option<i64>,
+) -> Result<ProjectReport> {
+    use std::collections::BTreeMap;
+    let decisions = crate::decide::decisions(conn, None)?;
+    let items: i64 = conn.query_row(
+        "SELECT COALESCE(SUM(item_count), 0) FROM dataset_versions v WHERE v.version = (SELECT MAX(version) FROM dataset_versions w WHERE w.dataset_id = v.dataset_id)",
+        [],
+        |r| r.get(0),
+    )?;
+    let annotations: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM annotations WHERE kind = 'label'",
+        [],
+        |r| r.get(0),
+    )?;
+    let count =
+        |s: crate::decide::Status| decisions.iter().filter(|d| d.status == s).count() as u64;
+    let progress = ProgressSummary {
+        items: items as u64,
+        annotated: decisions.len() as u64,
+        decided: count(crate::decide::Status::Decided),
+        conflicts: count(crate::decide::Status::Conflict),
+        pending: count(crate::decide::Status::Pending),
+        annotations: annotations as u64,
+    };
+    let ratings = project_ratings(conn, None)?;
+    let agreement = agreement::report(&ratings);
+    let run = match run {
+        Some(r) => Some(r),
+        None => conn
+            .query_row(
+                "SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .ok(),
+    };
+    let model_quality = run.map(|r| quality::quality(conn, root, r)).transpose()?;
+    let mut reasons_by_class: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    {
+        let decided: std::collections::HashMap<i64, String> = decisions
+            .iter()
+            .filter_map(|d| Some((d.item, d.label.clone()?)))
+            .collect();
+        let mut stmt = conn.prepare(
+            "SELECT a.item_id, r.code FROM annotations a JOIN reasons r ON r.id = a.reason_id
+             WHERE NOT EXISTS (SELECT 1 FROM annotations x WHERE x.retracts = a.id)",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (item, code) = row?;
+            let class = decided
+                .get(&item)
+                .cloned()
+                .unwrap_or_else(|| "(undecided)".into());
+            *reasons_by_class
+                .entry(class)
+                .or_default()
+                .entry(code)
+                .or_default() += 1;
+        }
+    }
+    let mut annotators = Vec::new();
+    for a in crate::annotate::annotators(conn)? {
+        let (last_hour, labels) = crate::review::pace(conn, &a.name)?;
+        let mut secs: Vec<f64> = conn
+            .prepare(
+                "SELECT a.seconds FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+                 WHERE w.name = ?1 AND a.kind = 'label' AND a.seconds IS NOT NULL",
+            )?
+            .query_map([&a.name], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        secs.sort_by(f64::total_cmp);
+        let median_seconds = (!secs.is_empty()).then(|| {
+            let m = secs.len() / 2;
+            if secs.len() % 2 == 1 {
+                secs[m]
+            } else {
+                (secs[m - 1] + secs[m]) / 2.0
+            }
+        });
+        annotators.push(AnnotatorPace {
+            kappa_vs_others: agreement
+                .per_annotator
+                .get(&a.name)
+                .and_then(|x| x.kappa.value),
+            annotator: a.name,
+            role: a.role.as_str().into(),
+            labels,
+            last_hour,
+            median_seconds,
+        });
+    }
+    Ok(ProjectReport {
+        progress,
+        agreement,
+        model_quality,
+        reasons_by_class,
+        annotators,
+    })
+}
+
+/// The recorded agreement history, oldest first: (time, scope, annotations, report JSON).
+pub fn history(conn: &Connection) -> Result<Vec<(String, String, i64, serde_json::Value)>> {
+    let mut stmt =
+        conn.prepare("SELECT at, scope, annotations, report FROM agreement_history ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        let text: String = r.get(3)?;
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -259,3 +259,104 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
         .expect("count");
     assert_eq!(below_half as i64, reference);
 }
+
+#[test]
+fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
+    use crate::metrics::quality;
+    let (_d, mut p, run) = setup();
+    let rq = create(
+        &mut p,
+        &QueueCreate {
+            name: "rand".into(),
+            spec: spec(run),
+            limit: Some(40),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: true,
+            lease_seconds: 600,
+        },
+    )
+    .expect("random queue");
+    let uq = create(
+        &mut p,
+        &QueueCreate {
+            name: "unsure".into(),
+            spec: QueueSpec {
+                strategy: Strategy::LeastConfidence,
+                ..spec(run)
+            },
+            limit: Some(10),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 600,
+        },
+    )
+    .expect("uncertainty queue");
+    let (_, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let predicted: HashMap<i64, String> = preds
+        .iter()
+        .map(|x| (x.item, x.predicted.clone().expect("p")))
+        .collect();
+    // a1 labels the random queue: every fifth item against the model.
+    let mut n = 0;
+    let mut correct = 0;
+    while let Some(a) = next(&mut p, rq.id, "a1").expect("next") {
+        let model = predicted[&a.item].clone();
+        let label = if n % 5 == 0 {
+            if model == "class_0" {
+                "class_1".to_string()
+            } else {
+                "class_0".to_string()
+            }
+        } else {
+            model.clone()
+        };
+        correct += usize::from(label == model);
+        record(
+            &mut p,
+            &NewAnnotation {
+                item: a.item,
+                annotator: "a1".into(),
+                event: Event::Label { label },
+                reason: None,
+                note: None,
+                seconds: Some(1.0 + n as f64),
+                prediction_shown: false,
+                source: Source::Manual,
+                queue: Some(rq.id),
+                run: Some(run),
+                created_at: None,
+            },
+        )
+        .expect("label");
+        n += 1;
+    }
+    while let Some(a) = next(&mut p, uq.id, "a2").expect("next") {
+        label(&mut p, uq.id, a.item, "a2");
+    }
+    let q = quality::quality(p.conn(), p.root(), run).expect("quality");
+    assert_eq!(
+        (q.random_sample.items, q.random_sample.correct),
+        (40, correct)
+    );
+    let (lo, hi) = quality::wilson(correct, 40);
+    assert_eq!((q.random_sample.low, q.random_sample.high), (lo, hi));
+    assert!(q.uncertainty_queues.items >= 1 && q.uncertainty_queues.items <= 10);
+    assert_eq!(q.overall.items, q.confusion.iter().flatten().sum::<usize>());
+    let ece = q.ece.expect("ece");
+    assert!((0.0..=1.0).contains(&ece));
+    assert_eq!(
+        q.bins.iter().map(|b| b.items).sum::<usize>(),
+        q.overall.items
+    );
+    let r = crate::metrics::report(p.conn(), p.root(), Some(run)).expect("report");
+    assert_eq!(r.progress.decided as usize, q.overall.items);
+    let a1 = r
+        .annotators
+        .iter()
+        .find(|a| a.annotator == "a1")
+        .expect("a1");
+    assert_eq!(a1.labels, 40);
+    assert_eq!(a1.median_seconds, Some(20.5));
+}
