@@ -831,12 +831,14 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
                 format!("dataset version {}", v.id)
             });
             let ratings = metrics::project_ratings(p.conn(), version.as_ref().map(|v| v.id))?;
-            let report = agreement::report(&ratings);
-            metrics::record(p.conn(), &scope, ratings.len(), &report)?;
             (ratings, scope)
         }
     };
-    let r = agreement::report(&ratings);
+    let r = agreement::report_with_intervals(&ratings, a.bootstrap, a.seed);
+    if a.annotations.is_none() {
+        let p = open(cli)?;
+        metrics::record(p.conn(), &scope, ratings.len(), &r)?;
+    }
     if cli.json {
         return json(&r);
     }
@@ -848,8 +850,22 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
         r.ratings,
         r.labels.join(", ")
     );
-    println!("  percent agreement   {}", f(&r.percent_agreement));
-    println!("  Fleiss' kappa       {}", f(&r.fleiss_kappa));
+    let iv = |i: Option<agreement::Interval>| {
+        i.map_or(String::new(), |i| {
+            format!("  [{:.4}, {:.4}]", i.low, i.high)
+        })
+    };
+    let ints = r.intervals.clone();
+    println!(
+        "  percent agreement   {}{}",
+        f(&r.percent_agreement),
+        iv(ints.as_ref().and_then(|i| i.percent_agreement))
+    );
+    println!(
+        "  Fleiss' kappa       {}{}",
+        f(&r.fleiss_kappa),
+        iv(ints.as_ref().and_then(|i| i.fleiss_kappa))
+    );
     println!(
         "  Krippendorff alpha  {} (nominal){}",
         f(&r.krippendorff_alpha.nominal),
@@ -859,7 +875,17 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
             .map(|o| format!(", {} (ordinal)", f(o)))
             .unwrap_or_default()
     );
-    println!("  Gwet's AC1          {}", f(&r.gwet_ac1));
+    println!(
+        "  Gwet's AC1          {}{}",
+        f(&r.gwet_ac1),
+        iv(ints.as_ref().and_then(|i| i.gwet_ac1))
+    );
+    if let Some(i) = ints.as_ref().and_then(|i| i.krippendorff_alpha) {
+        println!(
+            "  alpha 95% interval  [{:.4}, {:.4}] ({} bootstrap resamples over items)",
+            i.low, i.high, a.bootstrap
+        );
+    }
     let rows = r
         .cohen_kappa
         .iter()

@@ -112,6 +112,12 @@ pub struct AgreementArgs {
     /// Only this dataset (NAME or NAME@VERSION) of the project.
     #[arg(long, conflicts_with = "annotations")]
     pub dataset: Option<String>,
+    /// Bootstrap resamples over items for the 95% intervals (0 = none).
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -110,6 +110,8 @@ pub struct Report {
     pub per_annotator: BTreeMap<String, AnnotatorAgreement>,
     /// Why each `null` is null, keyed by its path (e.g. `fleiss_kappa`, `cohen_kappa.ana/ben.kappa`).
     pub undefined: BTreeMap<String, String>,
+    /// 95% bootstrap intervals, when asked for ([`report_with_intervals`]).
+    pub intervals: Option<Intervals>,
 }
 
 impl Report {
@@ -530,6 +532,175 @@ fn per_annotator(t: &Table) -> BTreeMap<String, AnnotatorAgreement> {
     out
 }
 
+/// A 95% percentile bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Bootstrap intervals over items (resampled with replacement), seeded and reproducible.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Intervals {
+    pub resamples: usize,
+    pub seed: u64,
+    pub percent_agreement: Option<Interval>,
+    pub krippendorff_alpha: Option<Interval>,
+    pub fleiss_kappa: Option<Interval>,
+    pub gwet_ac1: Option<Interval>,
+}
+
+fn percentile_interval(mut v: Vec<f64>) -> Option<Interval> {
+    v.retain(|x| x.is_finite());
+    if v.len() < 20 {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let pos = q * (v.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    };
+    Some(Interval {
+        low: at(0.025),
+        high: at(0.975),
+    })
+}
+
+/// 95% bootstrap intervals for percent agreement, nominal alpha, Fleiss' kappa and AC1: items
+/// are resampled with replacement `resamples` times (xorshift seeded from `seed` and the
+/// resample's index, so the result is reproducible and independent of thread count); each
+/// statistic is recomputed from per-item sufficient statistics; the 2.5th and 97.5th
+/// percentiles (linear interpolation) bound the interval. `None` where the statistic is
+/// undefined in the data or in too many resamples.
+pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
+    use rayon::prelude::*;
+    let t = table(ratings);
+    let q = t.labels.len();
+    let units = unit_counts(&t);
+    let n_items = units.len();
+    let equal_m = units
+        .first()
+        .map(|u| u.iter().sum::<usize>())
+        .filter(|&m| m >= 2 && units.iter().all(|u| u.iter().sum::<usize>() == m));
+    let one = |sample: &[usize]| -> [f64; 4] {
+        // Percent agreement and AC1 agreement.
+        let (mut pa_sum, mut pa_n) = (0.0, 0usize);
+        let mut pi = vec![0f64; q];
+        let mut rated = 0usize;
+        let mut o = vec![0f64; q * q];
+        let mut fleiss_p = vec![0f64; q];
+        let mut fleiss_pbar = 0.0;
+        for &u in sample {
+            let c = &units[u];
+            let r: usize = c.iter().sum();
+            if r == 0 {
+                continue;
+            }
+            rated += 1;
+            for k in 0..q {
+                pi[k] += c[k] as f64 / r as f64;
+            }
+            if r >= 2 {
+                let a = c
+                    .iter()
+                    .map(|&x| (x * x.saturating_sub(1)) as f64)
+                    .sum::<f64>()
+                    / (r * (r - 1)) as f64;
+                pa_sum += a;
+                pa_n += 1;
+                let mf = (r - 1) as f64;
+                for i in 0..q {
+                    if c[i] == 0 {
+                        continue;
+                    }
+                    for k in 0..q {
+                        let pairs = if i == k {
+                            c[i] * (c[i] - 1)
+                        } else {
+                            c[i] * c[k]
+                        };
+                        o[i * q + k] += pairs as f64 / mf;
+                    }
+                }
+                if let Some(m) = equal_m {
+                    let mf = m as f64;
+                    for k in 0..q {
+                        fleiss_p[k] += c[k] as f64;
+                    }
+                    fleiss_pbar +=
+                        (c.iter().map(|&x| (x * x) as f64).sum::<f64>() - mf) / (mf * (mf - 1.0));
+                }
+            }
+        }
+        let pa = if pa_n > 0 {
+            pa_sum / pa_n as f64
+        } else {
+            f64::NAN
+        };
+        let ac1 = if pa_n > 0 && q >= 2 {
+            let pe = pi
+                .iter()
+                .map(|p| (p / rated as f64) * (1.0 - p / rated as f64))
+                .sum::<f64>()
+                / (q as f64 - 1.0);
+            (pa - pe) / (1.0 - pe)
+        } else {
+            f64::NAN
+        };
+        let nc: Vec<f64> = (0..q).map(|c| (0..q).map(|k| o[c * q + k]).sum()).collect();
+        let n: f64 = nc.iter().sum();
+        let (mut d_o, mut d_e) = (0.0, 0.0);
+        for c in 0..q {
+            for k in 0..q {
+                if c != k {
+                    d_o += o[c * q + k];
+                    d_e += nc[c] * nc[k];
+                }
+            }
+        }
+        let alpha = if n > 1.0 && d_e > 0.0 {
+            1.0 - (n - 1.0) * d_o / d_e
+        } else {
+            f64::NAN
+        };
+        let fleiss = match equal_m {
+            Some(m) if pa_n > 0 => {
+                let total = pa_n as f64 * m as f64;
+                let pbar = fleiss_pbar / pa_n as f64;
+                let pe: f64 = fleiss_p.iter().map(|x| (x / total).powi(2)).sum();
+                (pbar - pe) / (1.0 - pe)
+            }
+            _ => f64::NAN,
+        };
+        [pa, alpha, fleiss, ac1]
+    };
+    let results: Vec<[f64; 4]> = (0..resamples)
+        .into_par_iter()
+        .map(|b| {
+            let mut x = crate::queue::splitmix64(seed ^ crate::queue::splitmix64(b as u64 + 1)) | 1;
+            let sample: Vec<usize> = (0..n_items)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % n_items.max(1) as u64) as usize
+                })
+                .collect();
+            one(&sample)
+        })
+        .collect();
+    let col = |i: usize| percentile_interval(results.iter().map(|r| r[i]).collect());
+    Intervals {
+        resamples,
+        seed,
+        percent_agreement: col(0),
+        krippendorff_alpha: col(1),
+        fleiss_kappa: col(2),
+        gwet_ac1: col(3),
+    }
+}
+
 /// Every agreement statistic for the ratings.
 pub fn report(ratings: &[Rating]) -> Report {
     let t = table(ratings);
@@ -563,8 +734,18 @@ pub fn report(ratings: &[Rating]) -> Report {
         per_label: per_label(&t),
         per_annotator: per_annotator(&t),
         undefined: BTreeMap::new(),
+        intervals: None,
     };
     r.collect_reasons();
+    r
+}
+
+/// [`report`] plus bootstrap intervals (`resamples` = 0 skips them).
+pub fn report_with_intervals(ratings: &[Rating], resamples: usize, seed: u64) -> Report {
+    let mut r = report(ratings);
+    if resamples > 0 {
+        r.intervals = Some(bootstrap(ratings, resamples, seed));
+    }
     r
 }
 

@@ -139,7 +139,7 @@ pub fn report(
         annotations: annotations as u64,
     };
     let ratings = project_ratings(conn, None)?;
-    let agreement = agreement::report(&ratings);
+    let agreement = agreement::report_with_intervals(&ratings, 1000, 0);
     let run = match run {
         Some(r) => Some(r),
         None => conn

@@ -229,3 +229,48 @@ fn degenerate_inputs_give_nulls_with_reasons_not_errors() {
     assert!(empty.percent_agreement.value.is_none() && empty.fleiss_kappa.value.is_none());
     assert!(empty.undefined.contains_key("krippendorff_alpha.nominal"));
 }
+
+#[test]
+fn bootstrap_intervals_are_reproducible_and_bracket_the_estimate() {
+    let data = ratings("gen_nominal_missing.csv");
+    let r = report(&data);
+    let a = bootstrap(&data, 400, 9);
+    let b = bootstrap(&data, 400, 9);
+    assert_eq!(a, b, "same seed, same intervals");
+    let c = bootstrap(&data, 400, 10);
+    assert_ne!(
+        a.krippendorff_alpha, c.krippendorff_alpha,
+        "another seed, another resampling"
+    );
+    for (name, iv, point) in [
+        (
+            "alpha",
+            a.krippendorff_alpha,
+            r.krippendorff_alpha.nominal.value,
+        ),
+        ("AC1", a.gwet_ac1, r.gwet_ac1.value),
+        ("percent", a.percent_agreement, r.percent_agreement.value),
+    ] {
+        let (iv, p) = (iv.expect(name), point.expect(name));
+        assert!(
+            iv.low < p && p < iv.high,
+            "{name}: {p} outside [{}, {}]",
+            iv.low,
+            iv.high
+        );
+        assert!(iv.high - iv.low < 0.3, "{name}: implausibly wide");
+    }
+    assert!(
+        a.fleiss_kappa.is_none(),
+        "unequal ratings per item: no Fleiss interval"
+    );
+    let full = bootstrap(&ratings("gen_full.csv"), 300, 1);
+    let fk = full.fleiss_kappa.expect("Fleiss interval on complete data");
+    let point = report(&ratings("gen_full.csv"))
+        .fleiss_kappa
+        .value
+        .expect("fleiss");
+    assert!(fk.low < point && point < fk.high);
+    let empty = bootstrap(&[], 100, 1);
+    assert!(empty.krippendorff_alpha.is_none() && empty.gwet_ac1.is_none());
+}
