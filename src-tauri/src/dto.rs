@@ -50,6 +50,7 @@ impl From<arbiter_core::Error> for IpcError {
             C::Io => ErrorCode::Io,
             C::Cancelled => ErrorCode::Cancelled,
             C::Runtime => ErrorCode::Runtime,
+            C::Locked => ErrorCode::ProjectLocked,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())

@@ -16,6 +16,8 @@ const MAX_RECENT: usize = 12;
 
 pub struct AppState {
     project: Mutex<Option<Project>>,
+    /// This window's hold on the open project (another window on it is refused).
+    window_lock: Mutex<Option<arbiter_core::store::WindowLock>>,
     /// Where `recent.json` lives (the platform's config folder for the app).
     config_dir: PathBuf,
     /// The running import's cancel flag, if one runs.
@@ -35,6 +37,7 @@ impl AppState {
     pub fn new(config_dir: PathBuf) -> Self {
         AppState {
             project: Mutex::new(None),
+            window_lock: Mutex::new(None),
             config_dir,
             import_cancel: Mutex::new(None),
             run_cancel: Mutex::new(None),
@@ -81,6 +84,15 @@ impl AppState {
 
     pub fn open(&self, path: &Path) -> Result<ProjectInfo, IpcError> {
         let p = Project::open(path)?;
+        let same = self
+            .lock()
+            .as_ref()
+            .is_some_and(|cur| cur.root() == p.root());
+        let mut held = self.window_lock.lock().unwrap_or_else(|e| e.into_inner());
+        if !same {
+            let lock = p.lock_window()?;
+            *held = Some(lock);
+        }
         let info = Self::info(&p)?;
         *self.lock() = Some(p);
         self.remember(&info);
@@ -100,6 +112,7 @@ impl AppState {
 
     pub fn close(&self) {
         *self.lock() = None;
+        *self.window_lock.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     fn recent_file(&self) -> PathBuf {

@@ -98,6 +98,9 @@ pub enum Error {
     #[error("{path}: cannot decode image: {message}", path = .path.display())]
     Image { path: PathBuf, message: String },
 
+    #[error("{path}: this project is open in another Arbiter window; switch to that window, or close it and open the project again", path = .0.display())]
+    Locked(PathBuf),
+
     /// The ONNX Runtime library is missing, of the wrong version, or cannot run as asked.
     #[error("{0}")]
     Runtime(String),
@@ -118,6 +121,8 @@ pub enum ErrorCode {
     Cancelled,
     /// ONNX Runtime missing or unusable.
     Runtime,
+    /// The project is held by another app window.
+    Locked,
     Internal,
 }
 
@@ -133,6 +138,7 @@ impl Error {
             | Error::Read { .. }
             | Error::Model { .. } => ErrorCode::InvalidInput,
             Error::Runtime(_) => ErrorCode::Runtime,
+            Error::Locked(_) => ErrorCode::Locked,
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
             Error::Io { .. } => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,

@@ -303,6 +303,25 @@ fn models_runs_and_predictions_through_the_app_state() {
 }
 
 #[test]
+fn a_second_window_on_the_same_project_is_refused() {
+    let (d, first) = app();
+    let proj = d.path().join("p");
+    first.create(&proj, &[]).expect("create");
+    let second = AppState::new(d.path().join("config2"));
+    let e = second.open(&proj).expect_err("locked");
+    assert_eq!(e.code, ErrorCode::ProjectLocked);
+    assert!(
+        e.message.contains("another Arbiter window"),
+        "{}",
+        e.message
+    );
+    // Reopening in the same window is fine; closing frees it for the other.
+    first.open(&proj).expect("reopen in the same window");
+    first.close();
+    second.open(&proj).expect("now free");
+}
+
+#[test]
 fn recent_projects_are_remembered_most_recent_first() {
     let (d, s) = app();
     let a = d.path().join("a");

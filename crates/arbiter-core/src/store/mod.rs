@@ -142,10 +142,35 @@ impl Project {
             .query_row("SELECT name FROM project WHERE id = 1", [], |r| r.get(0))?)
     }
 
+    /// Hold the project for one interactive window: an exclusive OS file lock on
+    /// `.arbiter-window.lock`, released when the returned guard drops (or the process dies).
+    /// A second window on the same project gets [`Error::Locked`]. The CLI does not take it:
+    /// scripts may work alongside the app (SQLite serialises the writes).
+    pub fn lock_window(&self) -> Result<WindowLock> {
+        let path = self.root.join(".arbiter-window.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WindowLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(self.root.clone())),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+
     /// Folder for files Arbiter owns and can regenerate (thumbnails).
     pub fn cache_dir(&self) -> PathBuf {
         self.root.join(".arbiter-cache")
     }
+}
+
+/// Held while a window has the project open; dropping it releases the lock.
+#[derive(Debug)]
+pub struct WindowLock {
+    _file: std::fs::File,
 }
 
 /// Connection settings every Arbiter connection uses.

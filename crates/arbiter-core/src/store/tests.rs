@@ -161,3 +161,19 @@ fn creating_twice_is_refused_and_a_bad_schema_leaves_no_database() {
     assert!(err.to_string().contains("listed twice"), "{err}");
     assert!(!other.join(DB_FILE).exists());
 }
+
+#[test]
+fn a_second_window_on_a_project_is_refused_until_the_first_lets_go() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Project::create(dir.path(), None, &[]).expect("create");
+    let q = Project::open(dir.path()).expect("open again");
+    let held = p.lock_window().expect("first window");
+    let err = q.lock_window().expect_err("second window");
+    assert!(matches!(err, Error::Locked(_)));
+    assert!(
+        err.to_string().contains("open in another Arbiter window"),
+        "{err}"
+    );
+    drop(held);
+    q.lock_window().expect("free again");
+}
