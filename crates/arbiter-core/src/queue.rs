@@ -9,12 +9,15 @@
 //! | `model-disagreement` | ½·Σ\|p − q\| between two runs | highest first |
 //! | `random` | a seeded hash of the item | smallest first (a uniform sample) |
 //!
-//! **label-disagreement** follows confident learning (Northcutt et al., 2021): each class j gets
-//! a threshold t_j = the mean probability the model gives j over the items whose given label is
-//! j. An item with given label y is *flagged* when the model's predicted class j ≠ y and
-//! p_j ≥ t_j — the item falls off the diagonal of the confident joint, counted at its argmax. Only
-//! flagged items enter the queue, ranked by p_j − p_y. Items without a given label the model
-//! knows are not ranked by this strategy.
+//! **label-disagreement** is confident learning (Northcutt et al., 2021) with cleanlab's
+//! `find_label_issues(filter_by="prune_by_noise_rate")` rule, ported step for step (see
+//! [`prune_by_noise_rate`]): per-class thresholds t_j = the mean probability of j over the items
+//! given j; the confident joint (each item counted at its argmax among the classes reaching their
+//! threshold); calibrated to the given-label counts and rounded preserving row sums (ties broken
+//! stably); then, for each given class y and other class j, the count[y][j] items given y with
+//! the largest p_j − p_y are flagged; an item whose argmax is its given label is never flagged.
+//! Only flagged items enter the queue, ranked by p(predicted) − p(given). Items without a given
+//! label the model knows are not considered.
 //!
 //! `threshold T` keeps only items whose confidence (max p) is below T. Items whose prediction
 //! failed are never queued. Ties break by item order, so every ranking is deterministic.
@@ -185,38 +188,35 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
             Ok(ascending(all))
         }
         Strategy::LabelDisagreement => {
-            // t_j: the mean probability of class j over the items given j.
-            let mut thresholds: HashMap<i64, f64> = HashMap::new();
-            {
-                let mut stmt = conn.prepare(
-                    "SELECT given_class, AVG(given_prob) FROM predictions INDEXED BY predictions_by_given
-                     WHERE run_id = ?1 AND given_class IS NOT NULL GROUP BY given_class",
-                )?;
-                let rows = stmt.query_map([spec.run], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?))
-                })?;
-                for row in rows {
-                    let (j, t) = row?;
-                    thresholds.insert(j, t);
-                }
-            }
+            let k = crate::model::get(conn, root, model_id)?.classes.len();
             let mut stmt = conn.prepare_cached(
-                "SELECT item_id, predicted, confidence, given_prob FROM predictions INDEXED BY predictions_by_given
-                 WHERE run_id = ?1 AND given_class IS NOT NULL AND predicted != given_class AND confidence < ?2",
+                "SELECT item_id, given_class, confidence, probs FROM predictions
+                 WHERE run_id = ?1 AND given_class IS NOT NULL AND probs IS NOT NULL ORDER BY item_id",
             )?;
-            let mut out = Vec::new();
-            let mut rows = stmt.query(rusqlite::params![spec.run, threshold])?;
-            while let Some(r) = rows.next()? {
-                let (item, predicted, conf, given_prob): (i64, i64, f64, f64) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                if thresholds.get(&predicted).is_some_and(|&t| conf >= t) {
-                    out.push(Ranked {
-                        item,
-                        score: conf - given_prob,
-                    });
-                }
-            }
-            Ok(descending(out))
+            let rows: Vec<(i64, usize, f64, Vec<f64>)> = stmt
+                .query_map([spec.run], |r| {
+                    let probs: Vec<u8> = r.get(3)?;
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, r.get(2)?, probs))
+                })?
+                .map(|row| {
+                    row.map(|(item, g, c, b)| {
+                        (
+                            item,
+                            g,
+                            c,
+                            predict::unpack(&b, k).into_iter().map(f64::from).collect(),
+                        )
+                    })
+                })
+                .collect::<rusqlite::Result<_>>()?;
+            let flagged = prune_by_noise_rate(&rows, k);
+            Ok(descending(
+                flagged
+                    .into_iter()
+                    .filter(|r| r.1 < threshold)
+                    .map(|(item, _, score)| Ranked { item, score })
+                    .collect(),
+            ))
         }
         Strategy::ModelDisagreement => {
             let other = spec.other_run.ok_or_else(|| {
@@ -281,6 +281,144 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
             Ok(descending(out))
         }
     }
+}
+
+/// cleanlab's `prune_by_noise_rate`, ported: returns (item, confidence, p(argmax) − p(given))
+/// for every flagged item. `rows` are (item, given class, confidence, probabilities).
+pub fn prune_by_noise_rate(rows: &[(i64, usize, f64, Vec<f64>)], k: usize) -> Vec<(i64, f64, f64)> {
+    if k < 2 || rows.is_empty() {
+        return Vec::new();
+    }
+    // 1. Per-class thresholds.
+    let mut count = vec![0usize; k];
+    let mut sum = vec![0f64; k];
+    for (_, g, _, p) in rows {
+        count[*g] += 1;
+        sum[*g] += p[*g];
+    }
+    let t: Vec<f64> = (0..k)
+        .map(|j| {
+            if count[j] == 0 {
+                2.0
+            } else {
+                (sum[j] / count[j] as f64).max(2e-6)
+            }
+        })
+        .collect();
+    // First maximum, as numpy's argmax.
+    let argmax = |p: &[f64]| {
+        p.iter()
+            .enumerate()
+            .fold(0, |best, (i, &v)| if v > p[best] { i } else { best })
+    };
+    // 2. The confident joint.
+    let mut cj = vec![vec![0f64; k]; k];
+    for (_, g, _, p) in rows {
+        let confident: Vec<usize> = (0..k).filter(|&c| p[c] >= t[c] - 1e-6).collect();
+        let guess = match confident.len() {
+            0 => continue,
+            1 => confident[0],
+            _ => argmax(p),
+        };
+        cj[*g][guess] += 1.0;
+    }
+    for (j, row) in cj.iter_mut().enumerate() {
+        row[j] = row[j].max(1.0);
+    }
+    // 3. Calibration to the given-label counts, then to N, rounded preserving each row's sum.
+    for (y, row) in cj.iter_mut().enumerate() {
+        let total: f64 = row.iter().sum::<f64>().max(1e-100);
+        row.iter_mut()
+            .for_each(|v| *v = *v / total * count[y] as f64);
+    }
+    let n: f64 = count.iter().sum::<usize>() as f64;
+    let all: f64 = cj.iter().flatten().sum::<f64>().max(1e-100);
+    let cal: Vec<Vec<f64>> = cj
+        .iter()
+        .map(|row| round_preserving_sum(&row.iter().map(|v| v / all * n).collect::<Vec<_>>()))
+        .collect();
+    // cleanlab's `_keep_at_least_n_per_class(n=1)`: a zero diagonal is raised to 1, taken evenly
+    // from the row's non-zero off-diagonal cells. prune[y][j] = items given y to flag as j.
+    let mut prune = cal;
+    for (y, row) in prune.iter_mut().enumerate() {
+        let raise = (1.0 - row[y]).max(0.0);
+        let nonzero = row.iter().filter(|&&v| v != 0.0).count();
+        let share = raise / (nonzero as f64 - 1.0).max(1.0);
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = if j == y {
+                v.max(1.0)
+            } else {
+                (*v - share).max(0.0).trunc()
+            };
+        }
+    }
+    // 4. Per (given y, true j): the largest margins p_j − p_y among the items given y.
+    let mut by_given: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, (_, g, _, _)) in rows.iter().enumerate() {
+        by_given[*g].push(i);
+    }
+    let flagged: std::collections::HashSet<usize> = (0..k)
+        .into_par_iter()
+        .filter(|&y| count[y] > 1)
+        .flat_map_iter(|y| {
+            let given = &by_given[y];
+            let mut out = Vec::new();
+            for j in (0..k).filter(|&j| j != y) {
+                let take = (prune[y][j] as usize).min(given.len());
+                if take == 0 {
+                    continue;
+                }
+                let mut order: Vec<(f64, i64, usize)> = given
+                    .iter()
+                    .map(|&i| (rows[i].3[j] - rows[i].3[y], rows[i].0, i))
+                    .collect();
+                let cmp = |a: &(f64, i64, usize), b: &(f64, i64, usize)| {
+                    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+                };
+                if take < order.len() {
+                    order.select_nth_unstable_by(take - 1, cmp);
+                }
+                out.extend(order[..take].iter().map(|o| o.2));
+            }
+            out
+        })
+        .collect();
+    // 5. Never flag an item the model agrees with.
+    let mut out: Vec<(i64, f64, f64)> = flagged
+        .into_iter()
+        .filter_map(|i| {
+            let (item, g, conf, p) = &rows[i];
+            let mut q = p.clone();
+            q[*g] += 1e-6;
+            (argmax(&q) != *g).then(|| (*item, *conf, p[argmax(p)] - p[*g]))
+        })
+        .collect();
+    out.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// numpy/cleanlab's `round_preserving_sum`, with a stable order on equal residues.
+fn round_preserving_sum(floats: &[f64]) -> Vec<f64> {
+    let mut ints: Vec<f64> = floats.iter().map(|v| v.round_ties_even()).collect();
+    let target = floats.iter().sum::<f64>().round_ties_even();
+    for _ in 0..floats.len() + 2 {
+        let have = ints.iter().sum::<f64>().round_ties_even();
+        if (have - target).abs() <= 1e-6 {
+            break;
+        }
+        let diff = (target - have).round_ties_even();
+        let step = if diff < 0.0 { -1.0 } else { 1.0 };
+        let changes = (diff.abs() as usize).min(floats.len());
+        let mut idx: Vec<usize> = (0..floats.len()).collect();
+        idx.sort_by(|&a, &b| (floats[a] - ints[a]).total_cmp(&(floats[b] - ints[b])));
+        if step > 0.0 {
+            idx.reverse();
+        }
+        for &i in idx.iter().take(changes) {
+            ints[i] += step;
+        }
+    }
+    ints
 }
 
 /// The first `limit` entries of a ranking with ids, predictions and given labels.

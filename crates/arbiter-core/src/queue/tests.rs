@@ -222,43 +222,34 @@ fn every_strategy_matches_an_independent_reference() {
             .collect(),
         false,
     );
-    // label-disagreement: confident-learning thresholds from the vectors.
-    let mut sums = [0f64; 10];
-    let mut counts = [0usize; 10];
-    for x in &v {
-        if let Some(g) = x.2 {
-            sums[g] += x.3[g] as f64;
-            counts[g] += 1;
-        }
-    }
-    let t: Vec<f64> = (0..10).map(|j| sums[j] / counts[j] as f64).collect();
-    let flagged: Vec<(i64, f64)> = v
-        .iter()
-        .filter_map(|x| {
-            let y = x.2?;
-            let (j, pj) =
-                x.3.iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::NEG_INFINITY),
-                        |b, (i, &p)| if p > b.1 { (i, p) } else { b },
-                    );
-            (j != y && pj as f64 >= t[j]).then(|| (x.0, pj as f64 - x.3[y] as f64))
-        })
-        .collect();
+    // label-disagreement: checked against cleanlab itself in `matches_cleanlab_prune_by_noise_rate`;
+    // here, that it flags the flipped labels on this easy model and ranks by p(pred) − p(given).
+    let spec = QueueSpec {
+        run: s.run,
+        strategy: Strategy::LabelDisagreement,
+        other_run: None,
+        threshold: None,
+        seed: 0,
+    };
+    let flagged = rank(s.p.conn(), s.p.root(), &spec).expect("rank");
     assert!(!flagged.is_empty());
-    check(
-        &s,
-        Strategy::LabelDisagreement,
-        None,
-        flagged.clone(),
-        false,
-    );
-    // The flipped labels are what it finds: precision and recall both high on this easy model.
-    let ids: std::collections::HashSet<&str> = v
+    assert!(flagged.windows(2).all(|w| w[0].score >= w[1].score));
+    let by_item: std::collections::HashMap<i64, &(i64, String, Option<usize>, Vec<f32>)> =
+        v.iter().map(|x| (x.0, x)).collect();
+    for f in &flagged {
+        let x = by_item[&f.item];
+        let y = x.2.expect("given");
+        let (j, pj) =
+            x.3.iter().enumerate().fold(
+                (0, f32::NEG_INFINITY),
+                |b, (i, &p)| if p > b.1 { (i, p) } else { b },
+            );
+        assert_ne!(j, y, "a flagged item's argmax differs from its given label");
+        assert!((f.score - (pj as f64 - x.3[y] as f64)).abs() < 1e-6);
+    }
+    let ids: std::collections::HashSet<&str> = flagged
         .iter()
-        .filter(|x| flagged.iter().any(|f| f.0 == x.0))
-        .map(|x| x.1.as_str())
+        .map(|f| by_item[&f.item].1.as_str())
         .collect();
     let hits = s
         .flipped
@@ -270,7 +261,7 @@ fn every_strategy_matches_an_independent_reference() {
         hits as f64 / s.flipped.len() as f64,
     );
     assert!(
-        precision > 0.9 && recall > 0.9,
+        precision > 0.85 && recall > 0.9,
         "precision {precision:.3}, recall {recall:.3}"
     );
     // model-disagreement: half the L1 distance between the two runs' vectors.
@@ -357,4 +348,91 @@ fn bad_queue_requests_are_refused() {
     assert!(entries
         .iter()
         .all(|e| e.predicted.is_some() && e.item_id.starts_with("digit_")));
+}
+
+/// The same probabilities as cleanlab got (fixtures/label_noise, made by
+/// bench/label_noise/make.py): the queue flags exactly cleanlab's `prune_by_noise_rate` set
+/// (with its rounding ties broken stably).
+#[test]
+fn matches_cleanlab_prune_by_noise_rate() {
+    for case in ["wine-uniform20-s1", "digits-asym20-s1"] {
+        let dir = fixtures().join("label_noise").join(case);
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth"))
+                .expect("json");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut p = Project::create(&tmp.path().join("p"), None, &[]).expect("create");
+        dataset::import(
+            &mut p,
+            &ImportOptions {
+                source: dir.join("manifest.csv"),
+                name: Some("noisy".into()),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("import");
+        let text = std::fs::read_to_string(dir.join("probs.csv")).expect("probs");
+        let mut lines = text.lines();
+        let classes: Vec<String> = lines
+            .next()
+            .expect("header")
+            .split(',')
+            .skip(1)
+            .map(|c| c.trim_start_matches("p_").to_string())
+            .collect();
+        let conn = p.conn();
+        conn.execute(
+            "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+             VALUES ('cv', 1, 'x', 'x', 'tabular', '[]', '[]', ?1, 'labels_file', '{\"kind\":\"tabular\",\"input\":\"x\",\"features\":1}',
+                     '{\"name\":\"p\",\"kind\":\"probabilities\"}', 'now')",
+            [serde_json::to_string(&classes).expect("classes")],
+        )
+        .expect("model");
+        conn.execute(
+            "INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at)
+             VALUES (1, 1, 'cpu', 'cpu', 1, 'done', 0, 'now')",
+            [],
+        )
+        .expect("run");
+        let v = dataset::resolve(conn, "noisy").expect("v").id;
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let probs: Vec<f32> = f[1..].iter().map(|x| x.parse().expect("f32")).collect();
+            let item = crate::items::find(conn, v, f[0]).expect("item");
+            let given = classes
+                .iter()
+                .position(|c| Some(c) == item.label.as_ref())
+                .expect("given class");
+            let sc = predict::Scores::of(&probs);
+            conn.execute(
+                "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![item.rowid, sc.predicted as i64, sc.confidence as f64, sc.margin, sc.entropy, given as i64, probs[given] as f64, predict::pack(&probs)],
+            )
+            .expect("prediction");
+        }
+        let spec = QueueSpec {
+            run: 1,
+            strategy: Strategy::LabelDisagreement,
+            other_run: None,
+            threshold: None,
+            seed: 0,
+        };
+        let ranked = rank(conn, p.root(), &spec).expect("rank");
+        let got: std::collections::BTreeSet<String> =
+            entries(conn, p.root(), 1, &ranked, usize::MAX)
+                .expect("entries")
+                .into_iter()
+                .map(|e| e.item_id)
+                .collect();
+        let want: std::collections::BTreeSet<String> = truth["cleanlab_stable_ties_flagged_ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|x| x.as_str().expect("id").to_string())
+            .collect();
+        assert_eq!(got, want, "{case}: Arbiter's flags differ from cleanlab's");
+    }
 }
