@@ -99,8 +99,11 @@ fn setup() -> Setup {
     }
 }
 
-/// (item rowid, ext id, given label index, probabilities) of a run, from the stored vectors.
-fn vectors(p: &Project, run: i64) -> Vec<(i64, String, Option<usize>, Vec<f32>)> {
+/// (item rowid, ext id, given label index, probabilities).
+type Vector = (i64, String, Option<usize>, Vec<f32>);
+
+/// The vectors of a run, from the stored probabilities.
+fn vectors(p: &Project, run: i64) -> Vec<Vector> {
     let (classes, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
     preds
         .into_iter()
@@ -234,8 +237,7 @@ fn every_strategy_matches_an_independent_reference() {
     let flagged = rank(s.p.conn(), s.p.root(), &spec).expect("rank");
     assert!(!flagged.is_empty());
     assert!(flagged.windows(2).all(|w| w[0].score >= w[1].score));
-    let by_item: std::collections::HashMap<i64, &(i64, String, Option<usize>, Vec<f32>)> =
-        v.iter().map(|x| (x.0, x)).collect();
+    let by_item: std::collections::HashMap<i64, &Vector> = v.iter().map(|x| (x.0, x)).collect();
     for f in &flagged {
         let x = by_item[&f.item];
         let y = x.2.expect("given");
