@@ -28,13 +28,24 @@ pub fn project_ratings(conn: &Connection, version_id: Option<i64>) -> Result<Vec
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Record a computed agreement in the project's history.
+/// Record a computed agreement in the project's history — once per state: nothing is added
+/// when the latest entry of the same scope already covers the same number of ratings.
 pub fn record(
     conn: &Connection,
     scope: &str,
     annotations: usize,
     report: &agreement::Report,
 ) -> Result<()> {
+    let latest: Option<i64> = conn
+        .query_row(
+            "SELECT annotations FROM agreement_history WHERE scope = ?1 ORDER BY id DESC LIMIT 1",
+            [scope],
+            |r| r.get(0),
+        )
+        .ok();
+    if latest == Some(annotations as i64) {
+        return Ok(());
+    }
     conn.execute(
         &format!("INSERT INTO agreement_history (at, scope, annotations, report) VALUES ({}, ?1, ?2, ?3)", crate::store::NOW_SQL),
         rusqlite::params![scope, annotations as i64, serde_json::to_string(report).unwrap_or_default()],
