@@ -6,7 +6,8 @@ Writes N JPEG files (default 3,000) to DIR/images/<class>/NNNNNN.jpg: random 160
 (seeded) of scikit-learn's two bundled sample photos (china.jpg -> class "0", flower.jpg ->
 class "1"), saved at JPEG quality 90; and DIR/model.onnx: a small conv net (3 stride-2 3x3
 convs + ReLU, global average pool, dense -> 2 logits) with seeded random weights, input
-`image` float32 [N,3,96,96] NCHW, output `logits` [N,2], metadata `labels` = ["0","1"].
+`image` float32 [N,3,96,96] NCHW, output `logits` [N,2], metadata `labels` = ["0","1"]; the
+class-1 bias is then shifted so that about half the images are predicted as each class.
 --width K multiplies every conv's channel count by K (default 1: 16/32/64 channels); a wider
 net makes the model, rather than JPEG decoding, the bottleneck.
 Nothing is downloaded: the photos ship inside scikit-learn.
@@ -19,6 +20,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 from sklearn.datasets import load_sample_images
@@ -88,8 +90,6 @@ def write_model(path: str, rng: np.random.Generator, width: int = 1) -> None:
     onnx.checker.check_model(model, full_check=True)
     # Centre the class-1 bias on these images so that predictions split about evenly (random
     # weights alone put every item in one class, which makes a useless cross-check).
-    import onnxruntime as ort
-
     files = sorted(glob.glob(os.path.join(os.path.dirname(path), "images", "*", "*.jpg")))
     files = files[:: max(1, len(files) // 256)]
 

@@ -11,6 +11,9 @@
  * back to CPU with a notice, "cuda" fails. Model files containing "bad" fail to load, labels files
  * containing "bad" have the wrong class count, files with "tabular" give a tabular model.
  * `?noruntime` makes add_model and start_run fail with code "runtime" (ONNX Runtime missing).
+ *
+ * Review workflow (dev/mockReview.ts): annotators ana, bo (annotators), chen (reviewer), dana
+ * (lead); three queues with claims; a few conflicts. `?flaky` fails every 4th `annotate`.
  */
 import type { DatasetInfo } from "../src/bindings/DatasetInfo";
 import type { DatasetVersionInfo } from "../src/bindings/DatasetVersionInfo";
@@ -687,6 +690,41 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
     }
   },
 };
+
+// Review workflow (annotators, reasons, queues with claims, annotations, undo, decisions, conflicts):
+// see dev/mockReview.ts.
+import { reviewHandlers } from "./mockReview";
+for (const [name, handler] of Object.entries(
+  reviewHandlers({
+    sleep,
+    err,
+    run: (id) => findRun(id),
+    item: (versionId, i) => {
+      const s = itemAt(findVersion(versionId), i);
+      return { rowid: s.rowid, id: s.id, label: s.label };
+    },
+    versionItems: (id) => findVersion(id).items,
+    locate: (rowid) => {
+      const { v, i } = decodeRowid(rowid);
+      return { versionId: v.id, i };
+    },
+    probabilities: (run, i) => {
+      const p = predictionOf(findRun(run), i);
+      return p ? { probs: p.probs, error: p.error } : null;
+    },
+    classes: CLASSES,
+    labels: () => (project?.labels ?? []).map((l) => l.name),
+  }),
+)) {
+  handlers[name] ??= handler;
+}
+
+// Dashboard and export (project_report, agreement_history, export_*, pick_export_path, open_folder;
+// list_reasons unless defined above): see dev/mockDashboard.ts.
+import { dashboardHandlers } from "./mockDashboard";
+for (const [name, handler] of Object.entries(dashboardHandlers({ sleep, err, runs: () => runs, datasets: () => datasets }))) {
+  handlers[name] ??= handler;
+}
 
 let importRunning = false;
 let cancelRequested = false;

@@ -16,6 +16,17 @@ import type { RecentProject } from "./bindings/RecentProject";
 import type { RunInfo } from "./bindings/RunInfo";
 import type { RunProgress } from "./bindings/RunProgress";
 import type { RunRequest } from "./bindings/RunRequest";
+// Review workflow (annotators, queues, annotations, decisions).
+import type { AnnotateRequest } from "./bindings/AnnotateRequest";
+import type { AnnotateResult } from "./bindings/AnnotateResult";
+import type { AnnotatorDto } from "./bindings/AnnotatorDto";
+import type { BelowCount } from "./bindings/BelowCount";
+import type { CreateQueueRequest } from "./bindings/CreateQueueRequest";
+import type { DecisionDto } from "./bindings/DecisionDto";
+import type { Progress } from "./bindings/Progress";
+import type { QueueDto } from "./bindings/QueueDto";
+import type { ReasonDto } from "./bindings/ReasonDto";
+import type { ReviewItem } from "./bindings/ReviewItem";
 import { normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
@@ -145,4 +156,110 @@ export function thumbUrl(rowid: number): string {
 /** Full image (re-encoded as PNG) served by the `media` URI scheme. */
 export function mediaUrl(rowid: number): string {
   return convertFileSrc(String(rowid), "media");
+}
+
+// ---------------------------------------------------------------- dashboard and export
+// (imports kept with the section: it is maintained alongside the review workflow below)
+import type { AgreementPoint } from "./bindings/AgreementPoint";
+import type { ExportDone } from "./bindings/ExportDone";
+import type { ExportPreview } from "./bindings/ExportPreview";
+import type { ExportRequest } from "./bindings/ExportRequest";
+import { parseReport, type ProjectReport } from "./lib/report";
+
+/**
+ * The project report (as `arbiter report --json`) with model quality for `run` (null = the
+ * latest finished run), normalised by `parseReport`. Also records the agreement in the history.
+ */
+export async function projectReport(run: number | null): Promise<ProjectReport> {
+  return parseReport(await call<unknown>("project_report", { run }));
+}
+
+/** The recorded agreement, oldest first. */
+export function agreementHistory(): Promise<AgreementPoint[]> {
+  return call("agreement_history");
+}
+
+/** What an export with these options would write (rows, final label → rows); cheap. */
+export function exportPreview(request: ExportRequest): Promise<ExportPreview> {
+  return call("export_preview", { request });
+}
+
+export function exportDataset(request: ExportRequest): Promise<ExportDone> {
+  return call("export_dataset", { request });
+}
+
+/** Native save dialog (a folder for `imagefolder`); `null` when cancelled. */
+export function pickExportPath(format: string): Promise<string | null> {
+  return call("pick_export_path", { format });
+}
+
+/** Opens a folder Arbiter just exported into in the file manager. */
+export function openFolder(path: string): Promise<void> {
+  return call("open_folder", { path });
+}
+
+// ---------------------------------------------------------------- review workflow
+
+/** Annotator profiles (`role`: annotator | reviewer | lead). */
+export function listAnnotators(): Promise<AnnotatorDto[]> {
+  return call("list_annotators");
+}
+
+export function addAnnotator(name: string, role: string): Promise<AnnotatorDto> {
+  return call("add_annotator", { name, role });
+}
+
+/** The project's correction reason codes. */
+export function listReasons(): Promise<ReasonDto[]> {
+  return call("list_reasons");
+}
+
+/** Saved review queues with their counts. */
+export function listQueues(): Promise<QueueDto[]> {
+  return call("list_queues");
+}
+
+export function createQueue(request: CreateQueueRequest): Promise<QueueDto> {
+  return call("create_queue", { request });
+}
+
+/** How many of a run's predicted items have a confidence below `threshold`. */
+export function countBelow(run: number, threshold: number): Promise<BelowCount> {
+  return call("count_below", { run, threshold });
+}
+
+/**
+ * The annotator's next `n` (1–8) items of a queue, claimed for them: their still-claimed items
+ * first (in queue order), topped up with new claims.
+ */
+export function nextItems(queue: number, annotator: string, n: number): Promise<ReviewItem[]> {
+  return call("next_items", { queue, annotator, n });
+}
+
+/** Records one event; resolves once it is committed. */
+export function annotate(request: AnnotateRequest): Promise<AnnotateResult> {
+  return call("annotate", { request });
+}
+
+/** Retracts the annotator's latest event (in `queue`, if given); the retracted event's id, or null. */
+export function undo(annotator: string, queue: number | null): Promise<number | null> {
+  return call("undo", { annotator, queue });
+}
+
+/** Gives back the annotator's claims on a queue. */
+export function releaseQueue(queue: number, annotator: string): Promise<void> {
+  return call("release_queue", { queue, annotator });
+}
+
+export function queueProgress(queue: number, annotator: string): Promise<Progress> {
+  return call("queue_progress", { queue, annotator });
+}
+
+/** Items whose annotators disagree with no rule reached, with every vote. */
+export function listConflicts(): Promise<DecisionDto[]> {
+  return call("list_conflicts");
+}
+
+export function getDecision(rowid: number): Promise<DecisionDto> {
+  return call("get_decision", { rowid });
 }

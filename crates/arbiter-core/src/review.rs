@@ -291,7 +291,7 @@ pub fn next_n(
     tx.execute(
         &format!(
             "DELETE FROM claims WHERE queue_id = ?1 AND annotator_id = ?2 AND EXISTS (
-                SELECT 1 FROM annotations a WHERE a.item_id = claims.item_id AND a.annotator_id = ?2 AND a.kind IN ('label', 'skip') AND {LIVE})"
+                SELECT 1 FROM annotations a WHERE a.item_id = claims.item_id AND a.annotator_id = ?2 AND a.kind IN ('label', 'skip', 'flag') AND {LIVE})"
         ),
         rusqlite::params![queue, who.id],
     )?;
@@ -313,7 +313,7 @@ pub fn next_n(
                      WHERE q.queue_id = ?1
                        AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id = ?2)
                        AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.annotator_id = ?2
-                                       AND a.kind IN ('label', 'skip') AND {LIVE})
+                                       AND a.kind IN ('label', 'skip', 'flag') AND {LIVE})
                        AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.kind = 'label'
                                        AND a.source = 'override' AND {LIVE})
                        AND (SELECT COUNT(DISTINCT a.annotator_id) FROM annotations a WHERE a.item_id = q.item_id

@@ -64,8 +64,9 @@ pub const DEFAULT_REASONS: &[(&str, &str)] = &[
     ("other", "Another reason, explained in the note"),
 ];
 
-/// Keys the review screen reserves for actions; never assigned as label hotkeys.
-pub const RESERVED_KEYS: &[&str] = &["s", "f", "z", "?", "enter", "escape", " "];
+/// Keys the review screen reserves for actions (skip, flag, undo, reason, note, override, help);
+/// never assigned as label hotkeys.
+pub const RESERVED_KEYS: &[&str] = &["s", "f", "z", "r", "n", "o", "?", "enter", "escape", " "];
 
 /// Default hotkeys in assignment order: digits first (1–9, 0), then letters not reserved.
 fn default_hotkeys() -> impl Iterator<Item = String> {

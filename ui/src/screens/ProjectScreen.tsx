@@ -16,6 +16,8 @@ import { ItemView } from "../components/ItemView";
 import { Logo } from "../components/Logo";
 import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
+import { ReportsNav } from "../components/ReportsNav";
+import { ReviewNav } from "../components/ReviewNav";
 import { RunDialog } from "../components/RunDialog";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
@@ -256,6 +258,8 @@ export function ProjectScreen({ project, onClose }: Props) {
           </span>
         </div>
         <div className="header-spacer" />
+        <ReviewNav project={project} />
+        <ReportsNav project={project} versionId={versionId} />
         <button type="button" className="button" onClick={onClose}>
           Close project
         </button>

@@ -1,0 +1,300 @@
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import type { BelowCount } from "../bindings/BelowCount";
+import type { QueueDto } from "../bindings/QueueDto";
+import type { RunInfo } from "../bindings/RunInfo";
+import * as ipc from "../ipc";
+import { formatCount } from "../lib/format";
+import { codeTitle, normaliseError } from "../lib/ipcError";
+import {
+  belowText,
+  defaultQueueForm,
+  formatThreshold,
+  queueableRuns,
+  queueRequest,
+  runOptionText,
+  STRATEGIES,
+  suggestedQueueName,
+  type QueueForm,
+  type QueueFormErrors,
+} from "../lib/queueForm";
+import { Modal } from "./Modal";
+
+interface Props {
+  onClose: () => void;
+  onCreated: (queue: QueueDto) => void;
+}
+
+/** Debounce for the live "N of M items below T" count while the slider moves. */
+export const COUNT_DEBOUNCE_MS = 150;
+
+export function QueueDialog({ onClose, onCreated }: Props) {
+  const [runs, setRuns] = useState<RunInfo[] | null>(null);
+  const [form, setForm] = useState<QueueForm>(() => defaultQueueForm(null));
+  const [errors, setErrors] = useState<QueueFormErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [count, setCount] = useState<{ key: string; value: BelowCount | null; error?: string } | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    ipc
+      .listRuns()
+      .then((list) => {
+        if (cancelled) return;
+        setRuns(list);
+        setForm((f) => (f.run ? f : { ...f, run: defaultQueueForm(list).run }));
+      })
+      .catch((err) => {
+        if (cancelled) return;
+        setRuns([]);
+        const e = normaliseError(err);
+        setError(`Loading runs — ${codeTitle(e.code)}: ${e.message}`);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const usable = useMemo(() => queueableRuns(runs), [runs]);
+  const run = usable.find((r) => String(r.run) === form.run) ?? null;
+  const otherRuns = usable.filter((r) => r.run !== run?.run && r.versionId === run?.versionId);
+  const set = <K extends keyof QueueForm>(key: K, value: QueueForm[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setErrors((e) => ({ ...e, [key]: undefined }));
+  };
+
+  // Live count below the threshold (debounced; late answers for an older slider value are dropped).
+  const countKey = `${form.run}:${form.threshold}`;
+  useEffect(() => {
+    if (!form.run) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      ipc
+        .countBelow(Number(form.run), form.threshold)
+        .then((value) => !cancelled && setCount({ key: countKey, value }))
+        .catch((err) => {
+          if (cancelled) return;
+          const e = normaliseError(err);
+          setCount({ key: countKey, value: null, error: `${codeTitle(e.code)}: ${e.message}` });
+        });
+    }, COUNT_DEBOUNCE_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [countKey, form.run, form.threshold]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = queueRequest(form);
+    if ("errors" in r) {
+      setErrors(r.errors);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onCreated(await ipc.createQueue(r.request));
+    } catch (err) {
+      const ipcErr = normaliseError(err);
+      setError(`${codeTitle(ipcErr.code)}: ${ipcErr.message}`);
+      setBusy(false);
+    }
+  };
+
+  const shownCount = count && count.key.startsWith(`${form.run}:`) ? count : null;
+  const fresh = count?.key === countKey;
+  const strategy = STRATEGIES.find((s) => s.value === form.strategy);
+
+  return (
+    <Modal title="New review queue" onClose={onClose} closable={!busy} testId="queue-dialog" width={560}>
+      <form className="form review-form" onSubmit={submit}>
+        <div className="field-row">
+          <label className="field grow">
+            <span className="field-label">Run</span>
+            <select data-testid="queue-run" value={form.run} onChange={(e) => set("run", e.target.value)} disabled={busy}>
+              {runs === null && <option value="">Loading…</option>}
+              {runs !== null && usable.length === 0 && <option value="">No finished runs — run a model first</option>}
+              {usable.map((r) => (
+                <option key={r.run} value={String(r.run)}>
+                  {runOptionText(r)}
+                </option>
+              ))}
+            </select>
+            {errors.run && <span className="field-error">{errors.run}</span>}
+          </label>
+          <label className="field">
+            <span className="field-label">Strategy</span>
+            <select data-testid="queue-strategy" value={form.strategy} onChange={(e) => set("strategy", e.target.value)} disabled={busy}>
+              {STRATEGIES.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.text}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {strategy && <span className="field-sub review-strategy-hint">{strategy.hint}.</span>}
+
+        {form.strategy === "model-disagreement" && (
+          <label className="field">
+            <span className="field-label">Second run (same dataset version)</span>
+            <select data-testid="queue-other-run" value={form.otherRun} onChange={(e) => set("otherRun", e.target.value)} disabled={busy}>
+              <option value="">{otherRuns.length ? "Choose…" : "No other run on this dataset version"}</option>
+              {otherRuns.map((r) => (
+                <option key={r.run} value={String(r.run)}>
+                  {runOptionText(r)}
+                </option>
+              ))}
+            </select>
+            {errors.otherRun && <span className="field-error">{errors.otherRun}</span>}
+          </label>
+        )}
+
+        <fieldset className="field threshold-field">
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="threshold-enabled"
+              checked={form.useThreshold}
+              onChange={(e) => set("useThreshold", e.target.checked)}
+              disabled={busy}
+            />
+            <span className="field-label">Only items with confidence below</span>
+            <span className="threshold-value tabular">{formatThreshold(form.threshold)}</span>
+          </label>
+          <input
+            type="range"
+            data-testid="threshold-slider"
+            min={0.01}
+            max={1}
+            step={0.01}
+            value={form.threshold}
+            aria-label="Confidence threshold"
+            onChange={(e) => {
+              set("threshold", Number(e.target.value));
+              if (!form.useThreshold) set("useThreshold", true);
+            }}
+            disabled={busy || !form.run}
+          />
+          <span
+            className={`threshold-count tabular${fresh ? "" : " stale"}`}
+            data-testid="threshold-count"
+            aria-live="polite"
+            data-below={shownCount?.value?.below}
+            data-total={shownCount?.value?.total}
+          >
+            {!form.run
+              ? "Choose a run"
+              : shownCount?.error
+                ? shownCount.error
+                : shownCount?.value
+                  ? form.useThreshold
+                    ? belowText(shownCount.value, form.threshold)
+                    : `Threshold off — all ${formatCount(shownCount.value.total)} predicted items (${formatCount(shownCount.value.below)} below ${formatThreshold(form.threshold)})`
+                  : "Counting…"}
+          </span>
+          {errors.threshold && <span className="field-error">{errors.threshold}</span>}
+        </fieldset>
+
+        <div className="field-row">
+          <label className="field">
+            <span className="field-label">Limit</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              data-testid="queue-limit"
+              placeholder="all"
+              value={form.limit}
+              onChange={(e) => set("limit", e.target.value)}
+              disabled={busy}
+            />
+            {errors.limit && <span className="field-error">{errors.limit}</span>}
+          </label>
+          <label className="field">
+            <span className="field-label">Overlap %</span>
+            <input
+              type="text"
+              inputMode="decimal"
+              data-testid="queue-overlap-share"
+              value={form.overlapPercent}
+              onChange={(e) => set("overlapPercent", e.target.value)}
+              disabled={busy}
+            />
+            {errors.overlapPercent && <span className="field-error">{errors.overlapPercent}</span>}
+          </label>
+          <label className="field">
+            <span className="field-label">k people</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              data-testid="queue-overlap-k"
+              value={form.overlapK}
+              onChange={(e) => set("overlapK", e.target.value)}
+              disabled={busy}
+            />
+            {errors.overlapK && <span className="field-error">{errors.overlapK}</span>}
+          </label>
+          <label className="field">
+            <span className="field-label">Seed</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              data-testid="queue-seed"
+              value={form.seed}
+              onChange={(e) => set("seed", e.target.value)}
+              disabled={busy}
+            />
+            {errors.seed && <span className="field-error">{errors.seed}</span>}
+          </label>
+        </div>
+        <span className="field-sub review-strategy-hint">
+          Limit: the first N ranked items (empty = all). Overlap: that share of the items goes to k people each, the
+          rest to one — for agreement statistics. The seed fixes the random order and the overlap draw.
+        </span>
+
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="queue-blind"
+            checked={form.blind}
+            onChange={(e) => set("blind", e.target.checked)}
+            disabled={busy}
+          />
+          <span>
+            <span className="field-label">Blind</span>{" "}
+            <span className="muted">— hide the model's prediction, the given label and other people's labels</span>
+          </span>
+        </label>
+
+        <label className="field">
+          <span className="field-label">Name</span>
+          <input
+            type="text"
+            data-testid="queue-name"
+            value={form.name}
+            placeholder={suggestedQueueName(form)}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => set("name", e.target.value)}
+            disabled={busy}
+          />
+        </label>
+
+        {error && (
+          <div className="form-error" role="alert" data-testid="queue-error">
+            {error}
+          </div>
+        )}
+        <div className="form-actions">
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" data-testid="queue-create" disabled={busy || !form.run}>
+            {busy ? "Ranking…" : "Create queue"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

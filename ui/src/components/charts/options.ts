@@ -1,0 +1,611 @@
+/**
+ * ECharts options of the dashboard's charts, built from the report's data (lib/report.ts).
+ * Pure: no ECharts code runs here (types only), so these are unit-tested without a canvas.
+ * Tooltips are HTML: every name and reason from the data is escaped.
+ */
+import {
+  formatPercent,
+  formatStat,
+  type Confusion,
+  type HistoryPoint,
+  type KappaMatrix,
+  type LabelAgreement,
+  type ReasonsStack,
+  type ReliabilityBin,
+} from "../../lib/reportData";
+import type { ChartOption } from "./types";
+
+export const COLORS = {
+  text: "#1b1f24",
+  muted: "#656d76",
+  faint: "#9aa2ab",
+  line: "#e1e4e8",
+  accent: "#2f6bed",
+  orange: "#e8780c",
+  empty: "#eef0f3",
+};
+
+const FONT =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", "DejaVu Sans", Arial, sans-serif';
+
+/** Categorical colours (reason codes, series). */
+export const PALETTE = ["#2f6bed", "#e5484d", "#f5a524", "#30a46c", "#8e4ec6", "#12a594", "#d6409f", "#978365", "#5b6b7f"];
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** Text colour readable on `background` (#rrggbb): dark on light fills, white on dark ones. */
+export function textOn(background: string): string {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(background.trim());
+  if (!m) return COLORS.text;
+  const [r, g, b] = [m[1], m[2], m[3]].map((h) => {
+    const c = parseInt(h!, 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  return luminance > 0.36 ? COLORS.text : "#ffffff";
+}
+
+/** Linear mix of two #rrggbb colours, t in 0..1. */
+export function mixColor(from: string, to: string, t: number): string {
+  const p = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  const a = p(from);
+  const b = p(to);
+  const k = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
+  return `#${a.map((x, i) => Math.round(x + (b[i]! - x) * k).toString(16).padStart(2, "0")).join("")}`;
+}
+
+const base = {
+  animationDuration: 300,
+  textStyle: { fontFamily: FONT, color: COLORS.text },
+};
+
+const tooltip = {
+  confine: true,
+  backgroundColor: "#ffffff",
+  borderColor: "#c9ced5",
+  borderWidth: 1,
+  padding: [6, 9],
+  textStyle: { fontSize: 12, color: COLORS.text, fontFamily: FONT },
+  extraCssText: "box-shadow: 0 4px 16px rgba(0,0,0,.12); max-width: 320px; white-space: normal;",
+};
+
+const axisLabel = { color: COLORS.muted, fontSize: 11 };
+const splitLine = { lineStyle: { color: COLORS.line } };
+const axisLine = { lineStyle: { color: "#c9ced5" } };
+const axisName = { color: COLORS.muted, fontSize: 11 };
+
+type Param = { dataIndex: number; seriesIndex?: number; seriesName?: string; color?: unknown };
+
+function list(p: unknown): Param[] {
+  return (Array.isArray(p) ? p : [p]) as Param[];
+}
+
+function row(label: string, value: string, swatch?: string): string {
+  const dot = swatch
+    ? `<span style="display:inline-block;width:8px;height:8px;border-radius:50%;background:${swatch};margin-right:6px"></span>`
+    : "";
+  return `<div style="display:flex;justify-content:space-between;gap:16px"><span>${dot}${label}</span><b style="font-variant-numeric:tabular-nums">${value}</b></div>`;
+}
+
+function title(text: string): string {
+  return `<div style="font-weight:600;margin-bottom:3px">${text}</div>`;
+}
+
+function note(text: string): string {
+  return `<div style="color:${COLORS.muted};margin-top:3px">${text}</div>`;
+}
+
+/** Lower bound of a value axis holding agreement figures: 0, or below the lowest value. */
+export function agreementAxisMin(values: (number | null)[]): number {
+  const low = Math.min(0, ...values.filter((v): v is number => v !== null));
+  return low >= 0 ? 0 : Math.max(-1, Math.floor(low * 10) / 10);
+}
+
+// ---------------------------------------------------------------- agreement over time
+
+export const HISTORY_SERIES: { key: "alpha" | "fleiss" | "ac1" | "percent"; name: string; color: string }[] = [
+  { key: "alpha", name: "Krippendorff's α", color: COLORS.accent },
+  { key: "fleiss", name: "Fleiss' κ", color: "#8e4ec6" },
+  { key: "ac1", name: "Gwet's AC1", color: "#30a46c" },
+  { key: "percent", name: "Percent agreement", color: COLORS.orange },
+];
+
+export function historyOption(points: HistoryPoint[]): ChartOption {
+  const values = points.flatMap((p) => [p.alpha, p.fleiss, p.ac1, p.percent]);
+  return {
+    ...base,
+    grid: { left: 8, right: 14, top: 34, bottom: 6 },
+    legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: COLORS.muted } },
+    tooltip: {
+      ...tooltip,
+      trigger: "axis",
+      formatter: (p: unknown) => {
+        const ps = list(p);
+        const point = points[ps[0]?.dataIndex ?? -1];
+        if (!point) return "";
+        const when = new Date(point.t).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+        return (
+          title(escapeHtml(when)) +
+          HISTORY_SERIES.map((s) =>
+            row(s.name, s.key === "percent" ? formatPercent(point[s.key]) : formatStat(point[s.key]), s.color),
+          ).join("") +
+          note(`${point.annotations.toLocaleString("en-US")} annotations`)
+        );
+      },
+    },
+    xAxis: {
+      type: "time",
+      axisLabel: {
+        ...axisLabel,
+        hideOverlap: true,
+        formatter: { year: "{yyyy}", month: "{MMM} {yyyy}", day: "{d} {MMM}", hour: "{HH}:{mm}", minute: "{HH}:{mm}", second: "{HH}:{mm}:{ss}" },
+      },
+      axisLine,
+      splitLine: { show: false },
+    },
+    yAxis: { type: "value", min: agreementAxisMin(values), max: 1, axisLabel, splitLine },
+    series: HISTORY_SERIES.map((s) => ({
+      name: s.name,
+      type: "line" as const,
+      color: s.color,
+      data: points.map((p) => [p.t, p[s.key] ?? "-"]),
+      connectNulls: false,
+      showSymbol: points.length <= 40,
+      symbolSize: 5,
+      lineStyle: { width: 2 },
+      emphasis: { focus: "series" as const },
+    })),
+  };
+}
+
+// ---------------------------------------------------------------- pairwise kappa heat map
+
+/** Landis & Koch's bands for kappa. */
+export const KAPPA_BANDS: { min: number | null; max: number | null; label: string; color: string }[] = [
+  { min: null, max: 0, label: "< 0 poor", color: "#f2a9a2" },
+  { min: 0, max: 0.2, label: "0–0.2 slight", color: "#f7cf9f" },
+  { min: 0.2, max: 0.4, label: "0.2–0.4 fair", color: "#f9e79c" },
+  { min: 0.4, max: 0.6, label: "0.4–0.6 moderate", color: "#dcebab" },
+  { min: 0.6, max: 0.8, label: "0.6–0.8 substantial", color: "#a9dcb6" },
+  { min: 0.8, max: null, label: "≥ 0.8 almost perfect", color: "#6cc28d" },
+];
+
+/** Index of the band a kappa falls in (lower bounds inclusive). */
+export function kappaBand(v: number): number {
+  for (let i = KAPPA_BANDS.length - 1; i >= 0; i--) {
+    const min = KAPPA_BANDS[i]!.min;
+    if (min === null || v >= min) return i;
+  }
+  return 0;
+}
+
+/** Heat-map data: the defined cells (`[x, y, kappa]`) and the rest (`[x, y, 0 = undefined | 1 = diagonal]`). */
+export function kappaHeatmapData(m: KappaMatrix): { defined: number[][]; other: number[][]; definedIdx: number[]; otherIdx: number[] } {
+  const defined: number[][] = [];
+  const other: number[][] = [];
+  const definedIdx: number[] = [];
+  const otherIdx: number[] = [];
+  m.cells.forEach((c, i) => {
+    if (c.value !== null) {
+      defined.push([c.col, c.row, c.value]);
+      definedIdx.push(i);
+    } else {
+      other.push([c.col, c.row, c.diagonal ? 1 : 0]);
+      otherIdx.push(i);
+    }
+  });
+  return { defined, other, definedIdx, otherIdx };
+}
+
+export function kappaOption(m: KappaMatrix): ChartOption {
+  const { defined, other, definedIdx, otherIdx } = kappaHeatmapData(m);
+  const n = m.names.length;
+  const cellOf = (p: Param) => m.cells[(p.seriesIndex === 0 ? definedIdx : otherIdx)[p.dataIndex] ?? -1];
+  const showLabels = n <= 12;
+  return {
+    ...base,
+    grid: { left: 8, right: 150, top: 8, bottom: 8 },
+    tooltip: {
+      ...tooltip,
+      trigger: "item",
+      formatter: (p: unknown) => {
+        const c = cellOf(list(p)[0]!);
+        if (!c || c.diagonal) return "";
+        const a = escapeHtml(m.names[c.row] ?? "");
+        const b = escapeHtml(m.names[c.col] ?? "");
+        const head = title(`${a} × ${b}`);
+        if (c.value === null) return head + row("Cohen's κ", "—") + note(`Undefined: ${escapeHtml(c.reason ?? "")}`) + note(`${c.items} items in common`);
+        return (
+          head +
+          row("Cohen's κ", formatStat(c.value)) +
+          row("Percent agreement", formatPercent(c.percent)) +
+          row("Items in common", c.items.toLocaleString("en-US")) +
+          note(KAPPA_BANDS[kappaBand(c.value)]!.label.replace(/^[^a-z]*/i, ""))
+        );
+      },
+    },
+    xAxis: {
+      type: "category",
+      data: m.names,
+      position: "top",
+      axisLabel: { ...axisLabel, interval: n > 16 ? "auto" : 0, rotate: n > 5 ? 30 : 0, overflow: "truncate", width: 90 },
+      axisTick: { show: false },
+      axisLine: { show: false },
+      splitArea: { show: false },
+    },
+    yAxis: {
+      type: "category",
+      data: m.names,
+      inverse: true,
+      axisLabel: { ...axisLabel, interval: n > 16 ? "auto" : 0, overflow: "truncate", width: 90 },
+      axisTick: { show: false },
+      axisLine: { show: false },
+      splitArea: { show: false },
+    },
+    visualMap: [
+      {
+        type: "piecewise",
+        seriesIndex: 0,
+        dimension: 2,
+        orient: "vertical",
+        right: 0,
+        top: "middle",
+        itemWidth: 12,
+        itemHeight: 10,
+        itemGap: 6,
+        selectedMode: false,
+        textStyle: { fontSize: 11, color: COLORS.muted },
+        pieces: KAPPA_BANDS.map((b) => ({
+          ...(b.min !== null ? { gte: b.min } : {}),
+          ...(b.max !== null ? { lt: b.max } : {}),
+          label: b.label,
+          color: b.color,
+        })),
+      },
+      {
+        type: "piecewise",
+        show: false,
+        seriesIndex: 1,
+        dimension: 2,
+        pieces: [
+          { value: 0, color: COLORS.empty },
+          { value: 1, color: "#f7f8fa" },
+        ],
+      },
+    ],
+    series: [
+      {
+        name: "Cohen's κ",
+        type: "heatmap",
+        data: defined,
+        itemStyle: { borderColor: "#ffffff", borderWidth: 2, borderRadius: 3 },
+        label: {
+          show: showLabels,
+          fontSize: 11,
+          color: COLORS.text,
+          formatter: (p: unknown) => formatStat(cellOf(list(p)[0]!)?.value ?? null, 2),
+        },
+        emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
+      },
+      {
+        name: "undefined",
+        type: "heatmap",
+        data: other,
+        itemStyle: { borderColor: "#ffffff", borderWidth: 2, borderRadius: 3 },
+        label: {
+          show: showLabels,
+          fontSize: 11,
+          color: COLORS.faint,
+          formatter: (p: unknown) => (cellOf({ ...list(p)[0]!, seriesIndex: 1 })?.diagonal ? "" : "—"),
+        },
+        emphasis: { disabled: true },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- per-label agreement
+
+export function perLabelOption(rows: LabelAgreement[], colors: Record<string, string>): ChartOption {
+  const min = agreementAxisMin(rows.map((r) => r.value));
+  return {
+    ...base,
+    grid: { left: 8, right: 46, top: 6, bottom: 6 },
+    tooltip: {
+      ...tooltip,
+      trigger: "axis",
+      axisPointer: { type: "shadow" },
+      formatter: (p: unknown) => {
+        const r = rows[list(p)[0]?.dataIndex ?? -1];
+        if (!r) return "";
+        return (
+          title(escapeHtml(r.label)) +
+          row("Krippendorff's α (one vs rest)", formatStat(r.value)) +
+          (r.value === null ? note(`Undefined: ${escapeHtml(r.reason ?? "")}`) : "")
+        );
+      },
+    },
+    xAxis: { type: "value", min, max: 1, axisLabel, splitLine },
+    yAxis: {
+      type: "category",
+      data: rows.map((r) => r.label),
+      inverse: true,
+      axisLabel: { ...axisLabel, color: COLORS.text, overflow: "truncate", width: 110 },
+      axisTick: { show: false },
+      axisLine,
+    },
+    series: [
+      {
+        type: "bar",
+        barMaxWidth: 18,
+        data: rows.map((r) =>
+          r.value === null
+            ? {
+                value: 0,
+                itemStyle: { color: "transparent" },
+                label: { formatter: `— ${r.reason ?? ""}`, color: COLORS.faint, fontStyle: "italic" as const, overflow: "truncate" as const, width: 420 },
+              }
+            : { value: r.value, itemStyle: { color: colors[r.label] ?? COLORS.accent, borderRadius: [0, 3, 3, 0] } },
+        ),
+        label: {
+          show: true,
+          position: "right",
+          fontSize: 11,
+          color: COLORS.muted,
+          formatter: (p: unknown) => formatStat(rows[list(p)[0]?.dataIndex ?? -1]?.value ?? null),
+        },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- confusion matrix
+
+const DIAG_SCALE = ["#f1f5fe", "#2f6bed"];
+const OFF_SCALE = ["#fdf3f2", "#d93025"];
+
+/**
+ * Heat-map data `[x = predicted, y = decided, count, shade]`: diagonal cells shaded by their share
+ * of the row, confusions by their share relative to the largest confusion share (so that small
+ * confusions stay visible).
+ */
+export function confusionHeatmapData(c: Confusion): { diagonal: number[][]; off: number[][]; offMax: number } {
+  let offMax = 0;
+  for (const cell of c.cells) if (cell.row !== cell.col && cell.share !== null) offMax = Math.max(offMax, cell.share);
+  offMax = Math.max(offMax, 0.05);
+  const diagonal: number[][] = [];
+  const off: number[][] = [];
+  for (const cell of c.cells) {
+    const share = cell.share ?? 0;
+    if (cell.row === cell.col) diagonal.push([cell.col, cell.row, cell.count, share]);
+    else off.push([cell.col, cell.row, cell.count, Math.min(1, share / offMax)]);
+  }
+  return { diagonal, off, offMax };
+}
+
+export function confusionOption(c: Confusion): ChartOption {
+  const { diagonal, off } = confusionHeatmapData(c);
+  const n = c.labels.length;
+  const showLabels = n <= 15;
+  // Counts in the cells; their colour (dark or white, faint for 0) is set per data item.
+  const cellLabel = {
+    show: showLabels,
+    fontSize: n > 8 ? 10 : 12,
+    color: COLORS.text,
+    formatter: (p: unknown) => String((p as { value: number[] }).value[2]),
+  };
+  const withText = (data: number[][], scale: string[]) =>
+    data.map((v) => {
+      const fill = mixColor(scale[0]!, scale[1]!, v[3]!);
+      return { value: v, label: { color: v[2] === 0 ? COLORS.faint : textOn(fill) } };
+    });
+  const tip = (p: unknown) => {
+    const v = (p as { value: number[] }).value;
+    const [col, r, count] = [v[0]!, v[1]!, v[2]!];
+    const rowTotal = c.rowTotals[r] ?? 0;
+    const decided = escapeHtml(c.labels[r] ?? "");
+    const predicted = escapeHtml(c.labels[col] ?? "");
+    return (
+      title(r === col ? `${decided}: correct` : `Decided ${decided}, predicted ${predicted}`) +
+      row("Items", count.toLocaleString("en-US")) +
+      row(`Share of decided ${decided}`, rowTotal > 0 ? formatPercent(count / rowTotal) : "—") +
+      note(`${rowTotal.toLocaleString("en-US")} items decided as ${decided}`)
+    );
+  };
+  return {
+    ...base,
+    grid: { left: 8, right: 12, top: 8, bottom: 8 },
+    tooltip: { ...tooltip, trigger: "item", formatter: tip },
+    xAxis: {
+      type: "category",
+      data: c.labels,
+      name: "Predicted",
+      nameLocation: "middle",
+      nameGap: 26,
+      nameTextStyle: axisName,
+      axisLabel: { ...axisLabel, color: COLORS.text, interval: n > 20 ? "auto" : 0, rotate: n > 6 ? 30 : 0, overflow: "truncate", width: 80 },
+      axisTick: { show: false },
+      axisLine: { show: false },
+      splitArea: { show: false },
+    },
+    yAxis: {
+      type: "category",
+      data: c.labels,
+      inverse: true,
+      name: "Decided",
+      nameLocation: "middle",
+      nameGap: 8,
+      nameRotate: 90,
+      nameTextStyle: axisName,
+      axisLabel: { ...axisLabel, color: COLORS.text, interval: n > 20 ? "auto" : 0, overflow: "truncate", width: 90 },
+      axisTick: { show: false },
+      axisLine: { show: false },
+      splitArea: { show: false },
+    },
+    visualMap: [
+      { type: "continuous", show: false, seriesIndex: 0, dimension: 3, min: 0, max: 1, inRange: { color: DIAG_SCALE } },
+      { type: "continuous", show: false, seriesIndex: 1, dimension: 3, min: 0, max: 1, inRange: { color: OFF_SCALE } },
+    ],
+    series: [
+      {
+        name: "correct",
+        type: "heatmap",
+        data: withText(diagonal, DIAG_SCALE),
+        label: cellLabel,
+        itemStyle: { borderColor: "#ffffff", borderWidth: 2, borderRadius: 3 },
+        emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
+      },
+      {
+        name: "confused",
+        type: "heatmap",
+        data: withText(off, OFF_SCALE),
+        label: cellLabel,
+        itemStyle: { borderColor: "#ffffff", borderWidth: 2, borderRadius: 3 },
+        emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- reliability diagram
+
+export function reliabilityOption(bins: ReliabilityBin[]): ChartOption {
+  const tip = (p: unknown) => {
+    const b = bins[list(p)[0]?.dataIndex ?? -1];
+    if (!b) return "";
+    const head = title(`Confidence ${escapeHtml(b.label)}`) + row("Items", b.items.toLocaleString("en-US"));
+    if (b.items === 0) return head + note("No predictions in this bin.");
+    return (
+      head +
+      row("Accuracy", formatPercent(b.accuracy), COLORS.accent) +
+      row("Mean confidence", formatPercent(b.meanConfidence), COLORS.orange) +
+      row("Gap", b.gap === null ? "—" : `${b.gap > 0 ? "+" : b.gap < 0 ? "−" : ""}${(Math.abs(b.gap) * 100).toFixed(1)} pt`) +
+      note(b.gap !== null && b.gap < -0.02 ? "Over-confident here." : b.gap !== null && b.gap > 0.02 ? "Under-confident here." : "Well calibrated here.")
+    );
+  };
+  return {
+    ...base,
+    grid: { left: 8, right: 12, top: 30, bottom: 4 },
+    legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: COLORS.muted } },
+    tooltip: { ...tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: tip },
+    xAxis: {
+      type: "category",
+      data: bins.map((b) => `${b.label}\nn=${b.items.toLocaleString("en-US")}`),
+      name: "Confidence",
+      nameLocation: "middle",
+      nameGap: 36,
+      nameTextStyle: axisName,
+      axisLabel: { ...axisLabel, fontSize: 10, interval: 0, lineHeight: 13 },
+      axisTick: { show: false },
+      axisLine,
+    },
+    yAxis: {
+      type: "value",
+      min: 0,
+      max: 1,
+      name: "Accuracy",
+      nameLocation: "middle",
+      nameGap: 34,
+      nameTextStyle: axisName,
+      axisLabel: { ...axisLabel, formatter: (v: number) => `${Math.round(v * 100)}%` },
+      splitLine,
+    },
+    series: [
+      {
+        name: "Accuracy",
+        type: "bar",
+        color: COLORS.accent,
+        barCategoryGap: "12%",
+        data: bins.map((b) => b.accuracy ?? "-"),
+        itemStyle: { borderRadius: [3, 3, 0, 0] },
+      },
+      {
+        name: "Mean confidence",
+        type: "line",
+        color: COLORS.orange,
+        data: bins.map((b) => b.meanConfidence ?? "-"),
+        symbol: "circle",
+        symbolSize: 7,
+        lineStyle: { width: 0 },
+        z: 3,
+      },
+      {
+        name: "Perfect calibration",
+        type: "line",
+        color: COLORS.faint,
+        data: bins.map((b) => (b.lower + b.upper) / 2),
+        symbol: "none",
+        silent: true,
+        lineStyle: { type: "dashed", width: 1 },
+        z: 2,
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- reasons by class
+
+/** Rows a wrapping legend of these names takes in a chart about `width` px wide (estimate). */
+export function legendRows(names: string[], width = 560): number {
+  let rows = 1;
+  let x = 0;
+  for (const name of names) {
+    const w = 22 + name.length * 6.4 + 10;
+    if (x > 0 && x + w > width) {
+      rows++;
+      x = 0;
+    }
+    x += w;
+  }
+  return rows;
+}
+
+export function reasonsOption(s: ReasonsStack, descriptions: Record<string, string> = {}): ChartOption {
+  const n = s.classes.length;
+  const rows = Math.min(4, legendRows(s.reasons));
+  return {
+    ...base,
+    grid: { left: 8, right: 12, top: 16 + rows * 18, bottom: 4 },
+    legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 8, itemGap: 10, textStyle: { fontSize: 11, color: COLORS.muted } },
+    tooltip: {
+      ...tooltip,
+      trigger: "axis",
+      axisPointer: { type: "shadow" },
+      formatter: (p: unknown) => {
+        const i = list(p)[0]?.dataIndex ?? -1;
+        const cls = s.classes[i];
+        if (cls === undefined) return "";
+        const lines = s.reasons
+          .map((r, k) => ({ r, k, v: s.values[k]![i]! }))
+          .filter((x) => x.v > 0)
+          .map((x) => row(escapeHtml(x.r), x.v.toLocaleString("en-US"), PALETTE[x.k % PALETTE.length]));
+        const described = s.reasons.filter((r, k) => s.values[k]![i]! > 0 && descriptions[r]);
+        return (
+          title(escapeHtml(cls)) +
+          lines.join("") +
+          row("Total", (s.classTotals[i] ?? 0).toLocaleString("en-US")) +
+          (described.length ? note(described.map((r) => `${escapeHtml(r)}: ${escapeHtml(descriptions[r]!)}`).join("<br>")) : "")
+        );
+      },
+    },
+    xAxis: {
+      type: "category",
+      data: s.classes,
+      axisLabel: { ...axisLabel, color: COLORS.text, interval: 0, rotate: n > 6 ? 30 : 0, overflow: "truncate", width: 90 },
+      axisTick: { show: false },
+      axisLine,
+    },
+    yAxis: { type: "value", minInterval: 1, axisLabel, splitLine },
+    series: s.reasons.map((r, k) => ({
+      name: r,
+      type: "bar" as const,
+      stack: "reasons",
+      color: PALETTE[k % PALETTE.length],
+      barMaxWidth: 44,
+      data: s.values[k]!,
+      emphasis: { focus: "series" as const },
+    })),
+  };
+}

@@ -1,0 +1,78 @@
+import { useCallback, useEffect, useState } from "react";
+import type { AnnotatorDto } from "../bindings/AnnotatorDto";
+import type { ReasonDto } from "../bindings/ReasonDto";
+import { usePersistentState } from "../hooks";
+import * as ipc from "../ipc";
+import { useReportError } from "./ErrorBanner";
+
+export const ROLES = ["annotator", "reviewer", "lead"] as const;
+
+/** Reviewers and leads may override (and decide conflicts). */
+export function canOverride(a: AnnotatorDto | null | undefined): boolean {
+  return a?.role === "reviewer" || a?.role === "lead";
+}
+
+export interface Annotators {
+  list: AnnotatorDto[] | null;
+  /** The chosen annotator's name (remembered per project). */
+  name: string | null;
+  current: AnnotatorDto | null;
+  choose: (name: string | null) => void;
+  add: (name: string, role: string) => Promise<AnnotatorDto>;
+  refresh: () => Promise<void>;
+}
+
+/** The annotator profiles and who is labeling on this computer (shared by Review and Conflicts). */
+export function useAnnotators(projectPath: string): Annotators {
+  const report = useReportError();
+  const [list, setList] = useState<AnnotatorDto[] | null>(null);
+  const [name, choose] = usePersistentState<string | null>(`arbiter.annotator:${projectPath}`, null);
+
+  const refresh = useCallback(async () => {
+    try {
+      setList(await ipc.listAnnotators());
+    } catch (err) {
+      report(err, "Loading annotators");
+      setList((prev) => prev ?? []);
+    }
+  }, [report]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const add = useCallback(
+    async (n: string, role: string) => {
+      const a = await ipc.addAnnotator(n, role);
+      setList((prev) => [...(prev ?? []).filter((x) => x.name !== a.name), a]);
+      choose(a.name);
+      return a;
+    },
+    [choose],
+  );
+
+  const current = list?.find((a) => a.name === name) ?? null;
+  return { list, name, current, choose, add, refresh };
+}
+
+/** The project's correction reasons (empty until loaded). */
+export function useReasons(): ReasonDto[] {
+  const report = useReportError();
+  const [reasons, setReasons] = useState<ReasonDto[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    ipc
+      .listReasons()
+      .then((r) => !cancelled && setReasons(r))
+      .catch((err) => !cancelled && report(err, "Loading reasons"));
+    return () => {
+      cancelled = true;
+    };
+  }, [report]);
+  return reasons;
+}
+
+/** "model_wrong" → "model wrong". */
+export function reasonText(code: string): string {
+  return code.replace(/_/g, " ");
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildExportRequest,
+  defaultExportForm,
+  formatThreshold,
+  labelBreakdown,
+  pathForFormat,
+  previewKey,
+  type ExportForm,
+} from "./exportForm";
+
+const form = (over: Partial<ExportForm> = {}): ExportForm => ({ ...defaultExportForm("pets@2"), out: "/tmp/x.parquet", ...over });
+
+describe("defaultExportForm", () => {
+  it("suggests excluding bad_input when the project has that reason", () => {
+    expect(defaultExportForm("pets@2", ["model_wrong", "bad_input"]).excludeReasons).toEqual(["bad_input"]);
+    expect(defaultExportForm("pets@2", ["model_wrong"]).excludeReasons).toEqual([]);
+    const f = defaultExportForm("pets@2");
+    expect(f).toMatchObject({ format: "parquet", onlyDecided: false, minAgreementOn: false, split: false, seed: "0" });
+  });
+});
+
+describe("buildExportRequest", () => {
+  it("maps the default form to a request with no filters", () => {
+    expect(buildExportRequest(form())).toEqual({
+      ok: true,
+      request: {
+        out: "/tmp/x.parquet",
+        format: "parquet",
+        dataset: "pets@2",
+        run: null,
+        onlyDecided: false,
+        minAgreement: null,
+        excludeReasons: [],
+        validationShare: null,
+        seed: 0,
+      },
+    });
+  });
+
+  it("maps every filter", () => {
+    const built = buildExportRequest(
+      form({
+        out: "  /tmp/out.csv ",
+        format: "csv",
+        run: "7",
+        onlyDecided: true,
+        minAgreementOn: true,
+        minAgreement: 0.35000000000000003,
+        excludeReasons: ["bad_input", "ambiguous", "bad_input", ""],
+        split: true,
+        validationPercent: "12.5 %",
+        seed: "42",
+      }),
+    );
+    expect(built).toEqual({
+      ok: true,
+      request: {
+        out: "/tmp/out.csv",
+        format: "csv",
+        dataset: "pets@2",
+        run: 7,
+        onlyDecided: true,
+        minAgreement: 0.35,
+        excludeReasons: ["bad_input", "ambiguous"],
+        validationShare: 0.125,
+        seed: 42,
+      },
+    });
+  });
+
+  it("sends 0 as a real minimum agreement only when the filter is on", () => {
+    const on = buildExportRequest(form({ minAgreementOn: true, minAgreement: 0 }));
+    const off = buildExportRequest(form({ minAgreementOn: false, minAgreement: 0 }));
+    expect(on.ok && on.request.minAgreement).toBe(0);
+    expect(off.ok && off.request.minAgreement).toBeNull();
+  });
+
+  it("ignores the split fields while the split is off", () => {
+    const built = buildExportRequest(form({ split: false, validationPercent: "abc", seed: "x" }));
+    expect(built.ok && built.request.validationShare).toBeNull();
+    expect(built.ok && built.request.seed).toBe(0);
+  });
+
+  it("an empty dataset means the project's only dataset", () => {
+    const built = buildExportRequest(form({ dataset: " " }));
+    expect(built.ok && built.request.dataset).toBeNull();
+  });
+
+  it("needs a destination to export, not to preview", () => {
+    expect(buildExportRequest(form({ out: "  " }), "export")).toEqual({
+      ok: false,
+      errors: { out: "Choose where to save the file" },
+    });
+    expect(buildExportRequest(form({ out: "", format: "imagefolder" }), "export")).toEqual({
+      ok: false,
+      errors: { out: "Choose a folder to export into" },
+    });
+    expect(buildExportRequest(form({ out: "" }), "preview").ok).toBe(true);
+  });
+
+  it("reports invalid numbers per field", () => {
+    for (const bad of ["0", "100", "-5", "abc", "", "1e1"]) {
+      const built = buildExportRequest(form({ split: true, validationPercent: bad }));
+      expect(built.ok ? null : built.errors.validationPercent).toBe("A percentage above 0 and below 100");
+    }
+    for (const bad of ["-1", "1.5", "x", "", "99999999999999999999"]) {
+      const built = buildExportRequest(form({ split: true, seed: bad }));
+      expect(built.ok ? null : built.errors.seed).toBe("A whole number, 0 or more");
+    }
+    const agreement = buildExportRequest(form({ minAgreementOn: true, minAgreement: 1.5 }));
+    expect(agreement.ok ? null : agreement.errors.minAgreement).toBe("Between 0% and 100%");
+    const run = buildExportRequest(form({ run: "abc" }));
+    expect(run.ok ? null : run.errors.run).toBe("Choose a run");
+    const fmt = buildExportRequest(form({ format: "xlsx" as never }));
+    expect(fmt.ok ? null : fmt.errors.format).toMatch(/Parquet/);
+  });
+
+  it("accepts a validation share given as a fraction of a percent", () => {
+    const built = buildExportRequest(form({ split: true, validationPercent: ".5" }));
+    expect(built.ok && built.request.validationShare).toBe(0.005);
+  });
+});
+
+describe("previewKey", () => {
+  it("ignores the destination and the format, not the filters", () => {
+    const a = buildExportRequest(form({ out: "/a.csv", format: "csv" }));
+    const b = buildExportRequest(form({ out: "/b.parquet", format: "parquet" }));
+    const c = buildExportRequest(form({ onlyDecided: true }));
+    if (!a.ok || !b.ok || !c.ok) throw new Error("invalid");
+    expect(previewKey(a.request)).toBe(previewKey(b.request));
+    expect(previewKey(a.request)).not.toBe(previewKey(c.request));
+  });
+});
+
+describe("pathForFormat", () => {
+  it("swaps a known extension, drops it for a folder, leaves other paths alone", () => {
+    expect(pathForFormat("/x/pets.parquet", "csv")).toBe("/x/pets.csv");
+    expect(pathForFormat("/x/pets.CSV", "jsonl")).toBe("/x/pets.jsonl");
+    expect(pathForFormat("/x/pets.jsonl", "imagefolder")).toBe("/x/pets");
+    expect(pathForFormat("/x/pets", "csv")).toBe("/x/pets");
+    expect(pathForFormat("/x/pets.txt", "csv")).toBe("/x/pets.txt");
+    expect(pathForFormat("", "csv")).toBe("");
+  });
+});
+
+describe("labelBreakdown", () => {
+  it("sorts by count with (none) last and computes shares", () => {
+    expect(labelBreakdown({ "(none)": 50, cat: 30, dog: 20, frog: 0 })).toEqual([
+      { label: "cat", count: 30, share: 0.3 },
+      { label: "dog", count: 20, share: 0.2 },
+      { label: "(none)", count: 50, share: 0.5 },
+    ]);
+    expect(labelBreakdown({})).toEqual([]);
+  });
+});
+
+it("formats a threshold", () => {
+  expect(formatThreshold(0.35)).toBe("≥ 35%");
+  expect(formatThreshold(1)).toBe("≥ 100%");
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { QueueDto } from "../bindings/QueueDto";
+import type { RunInfo } from "../bindings/RunInfo";
+import {
+  belowText,
+  defaultQueueForm,
+  queueableRuns,
+  queueOptionText,
+  queueRequest,
+  queueSummary,
+  suggestedQueueName,
+  type QueueForm,
+} from "./queueForm";
+
+const run = (id: number, status = "done", items = 10): RunInfo =>
+  ({ run: id, status, items, model: "m@1", dataset: "d@1" }) as RunInfo;
+
+const form = (over: Partial<QueueForm> = {}): QueueForm => ({ ...defaultQueueForm([run(3)]), ...over });
+
+describe("queue form", () => {
+  it("defaults to the newest usable run", () => {
+    expect(queueableRuns([run(5, "running"), run(4, "failed"), run(3, "done", 0), run(2, "cancelled"), run(1)]).map((r) => r.run)).toEqual([2, 1]);
+    expect(defaultQueueForm([run(5, "running"), run(2)]).run).toBe("2");
+    expect(defaultQueueForm(null).run).toBe("");
+  });
+
+  it("builds the request", () => {
+    const r = queueRequest(
+      form({ name: " Street ", useThreshold: true, threshold: 0.55, limit: "200", overlapPercent: "20", overlapK: "3", blind: true, seed: "42" }),
+    );
+    expect(r).toEqual({
+      request: {
+        name: "Street",
+        run: 3,
+        strategy: "least-confidence",
+        otherRun: null,
+        threshold: 0.55,
+        seed: 42,
+        limit: 200,
+        overlapShare: 0.2,
+        overlapK: 3,
+        blind: true,
+      },
+    });
+  });
+
+  it("sends no threshold or limit when they are off or empty, and names the queue when unnamed", () => {
+    const r = queueRequest(form({ threshold: 0.3 }));
+    expect("request" in r && r.request).toMatchObject({ threshold: null, limit: null, name: "least-confidence · run 3", overlapShare: 0 });
+    expect(suggestedQueueName(form({ useThreshold: true, threshold: 0.6 }))).toBe("least-confidence · run 3 · < 0.60");
+  });
+
+  it("reports bad fields and sends nothing", () => {
+    const r = queueRequest(form({ run: "", limit: "0", overlapPercent: "120", overlapK: "0", seed: "-1" }));
+    expect("errors" in r && Object.keys(r.errors).sort()).toEqual(["limit", "overlapK", "overlapPercent", "run", "seed"]);
+    const md = queueRequest(form({ strategy: "model-disagreement" }));
+    expect("errors" in md && md.errors.otherRun).toBe("Choose the second run");
+    const same = queueRequest(form({ strategy: "model-disagreement", otherRun: "3" }));
+    expect("errors" in same && same.errors.otherRun).toBe("Choose a different run");
+    const ok = queueRequest(form({ strategy: "model-disagreement", otherRun: "4" }));
+    expect("request" in ok && ok.request.otherRun).toBe(4);
+  });
+
+  it("describes counts and queues", () => {
+    expect(belowText({ below: 3412, total: 1_000_000 }, 0.6)).toBe("3,412 of 1,000,000 items below 0.60");
+    const q: QueueDto = {
+      id: 1,
+      name: "Street",
+      run: 3,
+      strategy: "margin",
+      threshold: 0.5,
+      overlapShare: 0.2,
+      overlapK: 2,
+      blind: true,
+      createdAt: "",
+      counts: { total: 40, done: 12, partial: 0, claimed: 0, untouched: 28, skipped: 0, flagged: 0 },
+    };
+    expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
+    expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
+  });
+});

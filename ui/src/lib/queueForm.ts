@@ -1,0 +1,158 @@
+/** The New-queue form ↔ `CreateQueueRequest`, and display helpers for queues. */
+
+import type { BelowCount } from "../bindings/BelowCount";
+import type { CreateQueueRequest } from "../bindings/CreateQueueRequest";
+import type { QueueDto } from "../bindings/QueueDto";
+import type { RunInfo } from "../bindings/RunInfo";
+import { formatCount } from "./format";
+
+export interface StrategyOption {
+  value: string;
+  text: string;
+  hint: string;
+}
+
+export const STRATEGIES: readonly StrategyOption[] = [
+  { value: "least-confidence", text: "Least confident", hint: "Lowest top probability first" },
+  { value: "margin", text: "Smallest margin", hint: "Top two classes closest first" },
+  { value: "entropy", text: "Highest entropy", hint: "Most spread-out probabilities first" },
+  {
+    value: "label-disagreement",
+    text: "Label disagreement",
+    hint: "Given label probably wrong (confident learning); only such items",
+  },
+  { value: "model-disagreement", text: "Model disagreement", hint: "Two runs on the same data disagree most first" },
+  { value: "random", text: "Random sample", hint: "A seeded uniform sample" },
+];
+
+export function strategyText(value: string): string {
+  return STRATEGIES.find((s) => s.value === value)?.text ?? value;
+}
+
+export interface QueueForm {
+  name: string;
+  /** Run id as text ("" = none chosen). */
+  run: string;
+  strategy: string;
+  /** The second run of model-disagreement. */
+  otherRun: string;
+  useThreshold: boolean;
+  threshold: number;
+  /** Empty = no limit. */
+  limit: string;
+  /** Share of the items labeled by several people, in percent (0–100). */
+  overlapPercent: string;
+  overlapK: string;
+  blind: boolean;
+  seed: string;
+}
+
+/** Runs a queue can be made from: finished (or interrupted/cancelled with predictions), newest first. */
+export function queueableRuns(runs: readonly RunInfo[] | null): RunInfo[] {
+  return (runs ?? []).filter((r) => r.status !== "running" && r.status !== "failed" && r.items > 0);
+}
+
+/** "Run 3 · pets-resnet18@2 on street-photos@1". */
+export function runOptionText(r: RunInfo): string {
+  return `Run ${r.run} · ${r.model} on ${r.dataset}${r.status === "done" ? "" : ` (${r.status})`}`;
+}
+
+export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
+  const first = queueableRuns(runs)[0];
+  return {
+    name: "",
+    run: first ? String(first.run) : "",
+    strategy: "least-confidence",
+    otherRun: "",
+    useThreshold: false,
+    threshold: 0.6,
+    limit: "",
+    overlapPercent: "0",
+    overlapK: "2",
+    blind: false,
+    seed: "1",
+  };
+}
+
+/** A name when the field is left empty: "least-confidence · run 3 · < 0.60". */
+export function suggestedQueueName(form: QueueForm): string {
+  const parts = [form.strategy, form.run ? `run ${form.run}` : "no run"];
+  if (form.useThreshold) parts.push(`< ${formatThreshold(form.threshold)}`);
+  return parts.join(" · ");
+}
+
+export function formatThreshold(t: number): string {
+  return t.toFixed(2);
+}
+
+/** "3,412 of 1,000,000 items below 0.60". */
+export function belowText(count: BelowCount, threshold: number): string {
+  return `${formatCount(count.below)} of ${formatCount(count.total)} ${count.total === 1 ? "item" : "items"} below ${formatThreshold(threshold)}`;
+}
+
+export type QueueFormErrors = Partial<Record<keyof QueueForm, string>>;
+
+function wholeNumber(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Validates the form; the request, or the problems per field (nothing is sent then). */
+export function queueRequest(form: QueueForm): { request: CreateQueueRequest } | { errors: QueueFormErrors } {
+  const errors: QueueFormErrors = {};
+  const run = wholeNumber(form.run);
+  if (run === null) errors.run = "Choose a run";
+  let otherRun: number | null = null;
+  if (form.strategy === "model-disagreement") {
+    otherRun = wholeNumber(form.otherRun);
+    if (otherRun === null) errors.otherRun = "Choose the second run";
+    else if (otherRun === run) errors.otherRun = "Choose a different run";
+  }
+  if (form.useThreshold && !(form.threshold > 0 && form.threshold <= 1)) {
+    errors.threshold = "A confidence between 0 and 1";
+  }
+  let limit: number | null = null;
+  if (form.limit.trim() !== "") {
+    limit = wholeNumber(form.limit);
+    if (limit === null || limit < 1) errors.limit = "A whole number of at least 1, or empty for all";
+  }
+  const pct = Number(form.overlapPercent.trim() === "" ? "0" : form.overlapPercent);
+  if (!Number.isFinite(pct) || pct < 0 || pct > 100) errors.overlapPercent = "0 to 100 %";
+  const k = wholeNumber(form.overlapK);
+  if (k === null || k < 1) errors.overlapK = "At least 1";
+  else if (k > 50) errors.overlapK = "At most 50";
+  const seed = wholeNumber(form.seed);
+  if (seed === null) errors.seed = "A whole number";
+  if (Object.keys(errors).length > 0) return { errors };
+  const name = form.name.trim() || suggestedQueueName(form);
+  return {
+    request: {
+      name,
+      run: run!,
+      strategy: form.strategy,
+      otherRun,
+      threshold: form.useThreshold ? form.threshold : null,
+      seed: seed!,
+      limit,
+      overlapShare: pct / 100,
+      overlapK: k!,
+      blind: form.blind,
+    },
+  };
+}
+
+/** The queue picker's option text: "Street — least confident (12 / 40)". */
+export function queueOptionText(q: QueueDto): string {
+  return `${q.name} (${formatCount(q.counts.done)} / ${formatCount(q.counts.total)})${q.blind ? " · blind" : ""}`;
+}
+
+/** One line describing a queue's policy. */
+export function queueSummary(q: QueueDto): string {
+  const parts = [`run ${q.run}`, strategyText(q.strategy)];
+  if (q.threshold !== null) parts.push(`confidence < ${formatThreshold(q.threshold)}`);
+  if (q.overlapShare > 0 && q.overlapK > 1) parts.push(`${Math.round(q.overlapShare * 100)} % by ${q.overlapK} people`);
+  if (q.blind) parts.push("blind");
+  return parts.join(" · ");
+}

@@ -1,0 +1,68 @@
+// Test data: a project report as the backend serialises it (used by the unit tests only).
+
+/** A report as the backend serialises it (snake_case, nulls with reasons). */
+export function rawReport(): Record<string, unknown> {
+  return {
+    progress: { items: 1000, annotated: 300, decided: 240, conflicts: 20, pending: 40, annotations: 820 },
+    agreement: {
+      items: 260,
+      annotators: 3,
+      labels: ["cat", "dog", "bird"],
+      ratings: 820,
+      percent_agreement: 0.84,
+      cohen_kappa: [
+        { a: "ana", b: "ben", items: 200, kappa: 0.71, kappa_linear: null, kappa_quadratic: null, percent_agreement: 0.85 },
+        { a: "ana", b: "cy", items: 0, kappa: null, kappa_linear: null, kappa_quadratic: null, percent_agreement: null },
+        { a: "ben", b: "cy", items: 50, kappa: -0.05, kappa_linear: null, kappa_quadratic: null, percent_agreement: 0.4 },
+      ],
+      fleiss_kappa: null,
+      krippendorff_alpha: { nominal: 0.69, ordinal: null, interval: null },
+      gwet_ac1: 0.79,
+      per_label: { cat: 0.75, dog: 0.7, bird: null },
+      per_annotator: {
+        ana: { items: 180, kappa: 0.74, percent_agreement: 0.88 },
+        ben: { items: 170, kappa: 0.68, percent_agreement: 0.84 },
+        cy: { items: 30, kappa: null, percent_agreement: 0.5 },
+      },
+      undefined: {
+        fleiss_kappa: "unequal numbers of ratings per item (Fleiss' kappa needs the same number for every item)",
+        "cohen_kappa.ana/cy.kappa": "the two annotators rated no item in common",
+        "per_label.bird": "no variation: every rating has the same value",
+        "per_annotator.cy.kappa": "chance disagreement is zero: both annotators used one and the same label",
+      },
+    },
+    model_quality: {
+      run: 3,
+      overall: { items: 100, correct: 80, accuracy: 0.8, low: 0.71, high: 0.87 },
+      random_sample: { items: 60, correct: 51, accuracy: 0.85, low: 0.74, high: 0.92 },
+      uncertainty_queues: { items: 40, correct: 29, accuracy: 0.725, low: 0.57, high: 0.84 },
+      per_class: {
+        cat: { support: 50, precision: 0.9, recall: 0.86, f1: 0.88 },
+        dog: { support: 40, precision: 0.7, recall: 0.75, f1: 0.72 },
+        bird: { support: 10, precision: null, recall: 0, f1: null },
+      },
+      labels: ["cat", "dog", "bird"],
+      confusion: [
+        [43, 7, 0],
+        [10, 30, 0],
+        [2, 8, 0],
+      ],
+      ece: 0.061,
+      bins: [
+        { lower: 0, upper: 0.1, items: 0, mean_confidence: null, accuracy: null },
+        { lower: 0.5, upper: 0.6, items: 20, mean_confidence: 0.55, accuracy: 0.45 },
+        { lower: 0.9, upper: 1, items: 80, mean_confidence: 0.95, accuracy: 0.9 },
+      ],
+    },
+    reasons_by_class: {
+      cat: { model_wrong: 3, ambiguous: 1 },
+      "(undecided)": { bad_input: 9 },
+      dog: { model_wrong: 6, bad_input: 1 },
+    },
+    annotators: [
+      { annotator: "ana", role: "lead", labels: 400, last_hour: 30, median_seconds: 3, kappa_vs_others: 0.74 },
+      { annotator: "ben", role: "annotator", labels: 350, last_hour: 0, median_seconds: 5, kappa_vs_others: 0.68 },
+      { annotator: "cy", role: "annotator", labels: 70, last_hour: 10, median_seconds: null, kappa_vs_others: null },
+    ],
+  };
+}

@@ -1,0 +1,147 @@
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AnnotateRequest } from "../bindings/AnnotateRequest";
+import type { DecisionDto } from "../bindings/DecisionDto";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+
+const annotate = vi.fn();
+const undo = vi.fn();
+const getDecision = vi.fn();
+vi.mock("../ipc", () => ({
+  listAnnotators: async () => [
+    { name: "ana", role: "annotator" },
+    { name: "rev", role: "reviewer" },
+  ],
+  listReasons: async () => [
+    { code: "ambiguous", description: "Ambiguous" },
+    { code: "given_label_wrong", description: "Given label wrong" },
+  ],
+  listConflicts: async () => [conflict(1), conflict(2), conflict(3)],
+  annotate: (...a: unknown[]) => annotate(...a),
+  undo: (...a: unknown[]) => undo(...a),
+  getDecision: (...a: unknown[]) => getDecision(...a),
+  mediaUrl: (rowid: number) => `media://${rowid}`,
+  thumbUrl: (rowid: number) => `thumb://${rowid}`,
+}));
+
+const { ConflictsScreen, voteTally } = await import("./ConflictsScreen");
+const { ErrorProvider } = await import("../components/ErrorBanner");
+
+function conflict(rowid: number): DecisionDto {
+  return {
+    itemId: `item_${rowid}`,
+    rowid,
+    status: "conflict",
+    label: null,
+    rule: null,
+    votes: [
+      { annotation: rowid * 10, annotator: "ana", label: "cat", reason: "ambiguous", note: "cropped", source: "manual", createdAt: "2026-01-01T10:00:00Z" },
+      { annotation: rowid * 10 + 1, annotator: "bo", label: "dog", reason: null, note: null, source: "manual", createdAt: "2026-01-01T10:05:00Z" },
+    ],
+    deciders: [],
+    decidedAt: null,
+  };
+}
+
+const PROJECT: ProjectInfo = {
+  path: "/p",
+  name: "p",
+  datasets: 1,
+  items: 10,
+  labels: [
+    { name: "cat", hotkey: "1", color: "#f00", guideline: null, position: 0 },
+    { name: "dog", hotkey: "2", color: "#00f", guideline: null, position: 1 },
+  ],
+};
+
+beforeAll(() => {
+  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+beforeEach(() => {
+  localStorage.clear();
+  annotate.mockReset();
+  undo.mockReset();
+  getDecision.mockReset();
+  annotate.mockImplementation(async (r: AnnotateRequest) => ({ annotation: 500 + r.rowid, decision: { status: "decided" } }));
+});
+afterEach(cleanup);
+
+async function open(who: string) {
+  localStorage.setItem("arbiter.annotator:/p", JSON.stringify(who));
+  render(
+    <ErrorProvider>
+      <ConflictsScreen project={PROJECT} onExit={() => {}} onOpenReview={() => {}} />
+    </ErrorProvider>,
+  );
+  await screen.findAllByTestId("conflict-item");
+  await waitFor(() => expect(screen.getByTestId("annotator-select")).toHaveProperty("value", who));
+}
+
+const active = () => document.querySelector(".conflict-item.active")?.getAttribute("data-item-id");
+const key = (k: string, init: KeyboardEventInit = {}) =>
+  act(() => {
+    fireEvent.keyDown(window, { key: k, ...init });
+  });
+
+describe("ConflictsScreen", () => {
+  it("lists every vote side by side", async () => {
+    await open("rev");
+    const rows = screen.getAllByTestId("conflict-item");
+    expect(rows).toHaveLength(3);
+    const votes = rows[0]!.querySelectorAll("[data-testid=conflict-vote]");
+    expect([...votes].map((v) => v.getAttribute("data-annotator"))).toEqual(["ana", "bo"]);
+    expect(votes[0]!.textContent).toContain("cropped");
+    expect(voteTally(conflict(1))).toBe("cat 1 · dog 1");
+  });
+
+  it("decides with one key (override, reason ambiguous by default) and shows the next conflict", async () => {
+    await open("rev");
+    expect(active()).toBe("item_1");
+    await key("2");
+    expect(active()).toBe("item_2");
+    expect(screen.getAllByTestId("conflict-item")).toHaveLength(2);
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    expect(annotate.mock.calls[0]![0]).toMatchObject({
+      rowid: 1,
+      annotator: "rev",
+      kind: "label",
+      label: "dog",
+      source: "override",
+      reason: "ambiguous",
+      queue: null,
+    });
+    // A different reason first, then the key.
+    fireEvent.change(screen.getByTestId("conflict-reason"), { target: { value: "given_label_wrong" } });
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(2));
+    expect(annotate.mock.calls[1]![0]).toMatchObject({ rowid: 2, label: "cat", reason: "given_label_wrong" });
+    // Undo brings the last one back.
+    undo.mockResolvedValue(502);
+    getDecision.mockResolvedValue(conflict(2));
+    await key("z", { ctrlKey: true });
+    expect(active()).toBe("item_2");
+    await waitFor(() => expect(undo).toHaveBeenCalledWith("rev", null));
+  });
+
+  it("does not let an annotator decide, and says why", async () => {
+    await open("ana");
+    expect(screen.getByTestId("conflicts-role-note").textContent).toContain("only reviewers and leads");
+    await key("1");
+    expect(annotate).not.toHaveBeenCalled();
+    expect(screen.getAllByTestId("conflict-item")).toHaveLength(3);
+  });
+
+  it("puts the conflict back when the decision fails", async () => {
+    annotate.mockRejectedValueOnce({ code: "invalid_input", message: "an override needs a reason code" });
+    await open("rev");
+    await key("1");
+    await waitFor(() => expect(screen.getAllByTestId("conflict-item")).toHaveLength(3));
+    expect(active()).toBe("item_1");
+    expect(screen.getByTestId("error-banner").textContent).toContain("an override needs a reason code");
+  });
+});

@@ -1,0 +1,126 @@
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+import { parseReport } from "../lib/report";
+import { rawReport } from "../lib/report.fixture";
+
+const projectReport = vi.fn();
+const agreementHistory = vi.fn();
+const listRuns = vi.fn();
+const listReasons = vi.fn();
+vi.mock("../ipc", () => ({
+  projectReport: (...a: unknown[]) => projectReport(...a),
+  agreementHistory: (...a: unknown[]) => agreementHistory(...a),
+  listRuns: (...a: unknown[]) => listRuns(...a),
+  listReasons: (...a: unknown[]) => listReasons(...a),
+}));
+// No canvas in jsdom: the chart itself is replaced by a stub that shows it got an option.
+vi.mock("../components/charts/EChart", () => ({
+  EChart: ({ label }: { label: string }) => <div data-chart={label} />,
+}));
+
+const { DashboardScreen } = await import("./DashboardScreen");
+
+const project: ProjectInfo = { path: "/p/pets", name: "pets", labels: [], datasets: 1, items: 1000 };
+
+async function flush() {
+  for (let i = 0; i < 4; i++) {
+    await act(async () => {
+      await Promise.resolve();
+    });
+  }
+}
+
+beforeEach(() => {
+  for (const f of [projectReport, agreementHistory, listRuns, listReasons]) f.mockReset();
+  projectReport.mockResolvedValue(parseReport(rawReport()));
+  agreementHistory.mockResolvedValue([
+    { at: "2026-01-01T00:00:00Z", scope: "project", annotations: 10, alpha: 0.6, fleiss: null, ac1: 0.7, percentAgreement: 0.8 },
+  ]);
+  listRuns.mockResolvedValue([]);
+  listReasons.mockResolvedValue([]);
+});
+afterEach(cleanup);
+
+describe("DashboardScreen", () => {
+  it("shows every card, the figures, and the reasons for undefined statistics", async () => {
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(projectReport).toHaveBeenCalledWith(null);
+    // The history is read after the report (which records a point).
+    expect(agreementHistory.mock.invocationCallOrder[0]!).toBeGreaterThan(projectReport.mock.invocationCallOrder[0]!);
+    for (const id of [
+      "dash-progress",
+      "dash-agreement",
+      "chart-agreement-history",
+      "chart-kappa-matrix",
+      "chart-per-label",
+      "dash-accuracy",
+      "chart-reliability",
+      "chart-confusion",
+      "chart-reasons",
+      "dash-annotators",
+    ]) {
+      expect(screen.getByTestId(id)).toBeTruthy();
+    }
+    const agreement = screen.getByTestId("dash-agreement");
+    expect(agreement.dataset.alpha).toBe("0.69");
+    expect(agreement.textContent).toContain("0.690");
+    expect(agreement.textContent).toContain("unequal numbers of ratings per item");
+    expect(agreement.textContent).not.toContain("NaN");
+    expect(screen.getByTestId("dash-progress").dataset.total).toBe("1000");
+    expect(screen.getByTestId("chart-reliability").textContent).toContain("ECE 0.061");
+
+    const accuracy = screen.getByTestId("dash-accuracy");
+    expect(screen.getByTestId("dash-accuracy-random").textContent).toContain("85.0%");
+    expect(screen.getByTestId("dash-accuracy-random").textContent).toContain("74.0% – 92.0%");
+    expect(screen.getByTestId("dash-accuracy-uncertainty").textContent).toMatch(/biased by construction/i);
+    expect(accuracy.dataset.accuracy).toBe("0.85");
+
+    const annotators = screen.getByTestId("dash-annotators");
+    expect(annotators.textContent).toContain("chance disagreement is zero");
+    // Every chart card has both export buttons; the other cards have CSV only.
+    expect(screen.getAllByTestId("chart-png")).toHaveLength(6);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(10);
+  });
+
+  it("asks for the chosen run's report", async () => {
+    listRuns.mockResolvedValue([
+      {
+        run: 3,
+        model: "m@1",
+        dataset: "pets@1",
+        versionId: 1,
+        status: "done",
+        items: 10,
+        failed: 0,
+        provider: "CPU",
+        requestedDevice: "auto",
+        notice: null,
+        seconds: 1,
+        itemsPerSecond: 10,
+      },
+    ]);
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    fireEvent.change(screen.getByTestId("dash-run"), { target: { value: "3" } });
+    await flush();
+    expect(projectReport).toHaveBeenLastCalledWith(3);
+  });
+
+  it("shows a failed report verbatim, and empty states without model quality", async () => {
+    projectReport.mockRejectedValueOnce({ code: "io", message: "disk image is malformed" });
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(screen.getByTestId("dash-error").textContent).toContain("disk image is malformed");
+
+    const raw = rawReport();
+    raw.model_quality = null;
+    projectReport.mockResolvedValue(parseReport(raw));
+    fireEvent.click(screen.getByText("Try again"));
+    await flush();
+    expect(screen.queryByTestId("dash-error")).toBeNull();
+    expect(screen.getByTestId("dash-accuracy").textContent).toContain("No finished model run yet");
+    expect(screen.getByTestId("chart-confusion").textContent).toContain("No finished model run yet");
+  });
+});

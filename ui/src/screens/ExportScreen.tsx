@@ -1,0 +1,579 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import type { DatasetInfo } from "../bindings/DatasetInfo";
+import type { ExportDone } from "../bindings/ExportDone";
+import type { ExportPreview } from "../bindings/ExportPreview";
+import type { IpcError } from "../bindings/IpcError";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { ReasonDto } from "../bindings/ReasonDto";
+import type { RunInfo } from "../bindings/RunInfo";
+import * as ipc from "../ipc";
+import {
+  buildExportRequest,
+  defaultExportForm,
+  EXPORT_FORMATS,
+  formatThreshold,
+  isExportFormat,
+  labelBreakdown,
+  pathForFormat,
+  previewKey,
+  SUGGESTED_EXCLUDE,
+  type ExportForm,
+  type ExportFormErrors,
+} from "../lib/exportForm";
+import { formatCount, plural } from "../lib/format";
+import { codeTitle, normaliseError } from "../lib/ipcError";
+import { datasetRef, runLabel } from "../lib/runs";
+import "../dashboard.css";
+
+interface Props {
+  project: ProjectInfo;
+  /** The dataset version shown in the grid (preselected). */
+  versionId: number | null;
+  onBack: () => void;
+  onDashboard: () => void;
+}
+
+/** How long the form must stay unchanged before the live count is asked for. */
+export const PREVIEW_DEBOUNCE_MS = 250;
+
+type Phase =
+  | { kind: "idle" }
+  | { kind: "busy" }
+  | { kind: "done"; done: ExportDone }
+  | { kind: "failed"; error: IpcError };
+
+function versionIdOf(datasets: DatasetInfo[], ref: string): number | null {
+  for (const ds of datasets) for (const v of ds.versions) if (datasetRef(ds.name, v.version) === ref) return v.id;
+  return null;
+}
+
+function initialDataset(datasets: DatasetInfo[], versionId: number | null): string {
+  for (const ds of datasets) {
+    const v = ds.versions.find((x) => x.id === versionId);
+    if (v) return datasetRef(ds.name, v.version);
+  }
+  const first = datasets.find((d) => d.versions.length > 0);
+  return first ? datasetRef(first.name, first.versions[0]!.version) : "";
+}
+
+export function ExportScreen({ project, versionId, onBack, onDashboard }: Props) {
+  const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
+  const [runs, setRuns] = useState<RunInfo[]>([]);
+  const [reasons, setReasons] = useState<ReasonDto[]>([]);
+  const [loadError, setLoadError] = useState<IpcError | null>(null);
+  const [form, setForm] = useState<ExportForm | null>(null);
+  const [errors, setErrors] = useState<ExportFormErrors>({});
+  const [phase, setPhase] = useState<Phase>({ kind: "idle" });
+  const [openError, setOpenError] = useState<IpcError | null>(null);
+
+  // Load what the form offers, then build the form once.
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const [ds, rs, rz] = await Promise.allSettled([ipc.listDatasets(), ipc.listRuns(), ipc.listReasons()]);
+      if (cancelled) return;
+      if (ds.status === "rejected") {
+        setLoadError(normaliseError(ds.reason));
+        setDatasets([]);
+        return;
+      }
+      const reasonList = rz.status === "fulfilled" ? rz.value : [];
+      setDatasets(ds.value);
+      setRuns(rs.status === "fulfilled" ? rs.value : []);
+      setReasons(reasonList);
+      setForm(defaultExportForm(initialDataset(ds.value, versionId), reasonList.map((r) => r.code)));
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const selectedVersion = form && datasets ? versionIdOf(datasets, form.dataset) : null;
+  const versionRuns = useMemo(() => runs.filter((r) => r.versionId === selectedVersion), [runs, selectedVersion]);
+  const busy = phase.kind === "busy";
+
+  const update = (patch: Partial<ExportForm>) => {
+    setForm((f) => (f ? { ...f, ...patch } : f));
+    setErrors((e) => {
+      const next = { ...e };
+      for (const k of Object.keys(patch) as (keyof ExportForm)[]) delete next[k];
+      return next;
+    });
+  };
+
+  // ---- live count (debounced; stale answers ignored)
+  const preview = usePreview(form);
+
+  const choose = async () => {
+    if (!form) return;
+    try {
+      const path = await ipc.pickExportPath(form.format);
+      if (path) update({ out: path });
+    } catch (err) {
+      setPhase({ kind: "failed", error: normaliseError(err) });
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!form || busy) return;
+    const built = buildExportRequest(form, "export");
+    if (!built.ok) {
+      setErrors(built.errors);
+      return;
+    }
+    setErrors({});
+    setOpenError(null);
+    setPhase({ kind: "busy" });
+    try {
+      setPhase({ kind: "done", done: await ipc.exportDataset(built.request) });
+    } catch (err) {
+      setPhase({ kind: "failed", error: normaliseError(err) });
+    }
+  };
+
+  const openFolder = async (path: string) => {
+    setOpenError(null);
+    try {
+      await ipc.openFolder(path);
+    } catch (err) {
+      setOpenError(normaliseError(err));
+    }
+  };
+
+  const formatInfo = EXPORT_FORMATS.find((f) => f.value === form?.format);
+
+  return (
+    <div className="dash-screen export-screen" data-testid="export-screen">
+      <header className="app-header">
+        <button type="button" className="button small" data-testid="export-back" onClick={onBack} disabled={busy}>
+          ← Items
+        </button>
+        <div className="header-title">
+          <h1>Export dataset</h1>
+          <span className="header-path" title={project.path}>
+            {project.name}
+          </span>
+        </div>
+        <div className="header-spacer" />
+        <button type="button" className="button small" onClick={onDashboard} disabled={busy}>
+          Dashboard
+        </button>
+      </header>
+
+      <div className="dash-scroll">
+        {loadError && (
+          <div className="form-error" role="alert" data-testid="export-error">
+            <strong>{codeTitle(loadError.code)}</strong>
+            <pre className="error-message">{loadError.message}</pre>
+          </div>
+        )}
+        {!form && !loadError && <div className="dash-loading muted">Loading…</div>}
+        {form && datasets && datasets.length === 0 && (
+          <div className="empty-state">
+            <h2>Nothing to export</h2>
+            <p>Import a dataset first.</p>
+          </div>
+        )}
+        {form && datasets && datasets.length > 0 && (
+          <form className="export-layout" onSubmit={submit} noValidate>
+            <div className="export-main">
+              <section className="dash-card export-section">
+                <h3>What to export</h3>
+                <div className="export-row">
+                  <label className="field grow">
+                    <span className="field-label">Dataset version</span>
+                    <select
+                      data-testid="export-dataset"
+                      value={form.dataset}
+                      disabled={busy}
+                      onChange={(e) => {
+                        const ref = e.target.value;
+                        const id = versionIdOf(datasets, ref);
+                        const keepRun = runs.some((r) => String(r.run) === form.run && r.versionId === id);
+                        update({ dataset: ref, run: keepRun ? form.run : "" });
+                      }}
+                    >
+                      {datasets.map((ds) => (
+                        <optgroup key={ds.id} label={ds.name}>
+                          {ds.versions.map((v) => (
+                            <option key={v.id} value={datasetRef(ds.name, v.version)}>
+                              {ds.name} v{v.version} — {plural(v.items, "item")}
+                            </option>
+                          ))}
+                        </optgroup>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="field grow">
+                    <span className="field-label">
+                      Predictions <span className="muted">(predicted, confidence columns)</span>
+                    </span>
+                    <select data-testid="export-run" value={form.run} disabled={busy} onChange={(e) => update({ run: e.target.value })}>
+                      <option value="">None</option>
+                      {versionRuns.map((r) => (
+                        <option key={r.run} value={String(r.run)}>
+                          {runLabel(r)}
+                        </option>
+                      ))}
+                    </select>
+                    {errors.run && <span className="field-error">{errors.run}</span>}
+                  </label>
+                </div>
+                <div className="field">
+                  <span className="field-label">Format</span>
+                  <div className="export-row">
+                    <select
+                      data-testid="export-format"
+                      value={form.format}
+                      disabled={busy}
+                      onChange={(e) => {
+                        const format = e.target.value;
+                        if (isExportFormat(format)) update({ format, out: pathForFormat(form.out, format) });
+                      }}
+                    >
+                      {EXPORT_FORMATS.map((f) => (
+                        <option key={f.value} value={f.value}>
+                          {f.text}
+                        </option>
+                      ))}
+                    </select>
+                    <p className="field-hint export-format-hint">{formatInfo?.hint}</p>
+                  </div>
+                </div>
+              </section>
+
+              <section className="dash-card export-section">
+                <h3>Filters</h3>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    data-testid="export-only-decided"
+                    checked={form.onlyDecided}
+                    disabled={busy}
+                    onChange={(e) => update({ onlyDecided: e.target.checked })}
+                  />
+                  <span>
+                    Only items with a decided label
+                    <span className="field-hint">Leaves out items that are unannotated, waiting for votes or in conflict.</span>
+                  </span>
+                </label>
+
+                <div className="check">
+                  <input
+                    type="checkbox"
+                    id="export-min-agreement-on"
+                    data-testid="export-min-agreement-on"
+                    checked={form.minAgreementOn}
+                    disabled={busy}
+                    onChange={(e) => update({ minAgreementOn: e.target.checked })}
+                  />
+                  <span>
+                    <label htmlFor="export-min-agreement-on">Minimum agreement</label>
+                    <span className="slider-row">
+                      <input
+                        type="range"
+                        min={0}
+                        max={1}
+                        step={0.05}
+                        data-testid="export-min-agreement"
+                        aria-label="Minimum agreement"
+                        value={form.minAgreement}
+                        disabled={busy || !form.minAgreementOn}
+                        onChange={(e) => update({ minAgreement: Number(e.target.value), minAgreementOn: true })}
+                      />
+                      <strong className="tabular slider-value">{form.minAgreementOn ? formatThreshold(form.minAgreement) : "off"}</strong>
+                    </span>
+                    <span className="field-hint">
+                      Share of an item's vote pairs that agree: 2 of 3 votes alike = 33%, unanimous = 100%. An item with one vote
+                      counts as 100%; items without votes are left out.
+                    </span>
+                    {errors.minAgreement && <span className="field-error">{errors.minAgreement}</span>}
+                  </span>
+                </div>
+
+                <fieldset className="reasons-field">
+                  <legend className="field-label">Leave out items flagged with</legend>
+                  {reasons.length === 0 ? (
+                    <span className="muted small">No reason codes in this project.</span>
+                  ) : (
+                    <div className="reason-checks">
+                      {reasons.map((r) => (
+                        <label key={r.code} className="check compact" title={r.description}>
+                          <input
+                            type="checkbox"
+                            data-testid="export-reason"
+                            data-code={r.code}
+                            checked={form.excludeReasons.includes(r.code)}
+                            disabled={busy}
+                            onChange={(e) =>
+                              update({
+                                excludeReasons: e.target.checked
+                                  ? [...form.excludeReasons, r.code]
+                                  : form.excludeReasons.filter((c) => c !== r.code),
+                              })
+                            }
+                          />
+                          <span>
+                            <span className="mono">{r.code}</span>
+                            {r.code === SUGGESTED_EXCLUDE && <span className="tag">suggested</span>}
+                            <span className="field-hint">{r.description}</span>
+                          </span>
+                        </label>
+                      ))}
+                    </div>
+                  )}
+                </fieldset>
+              </section>
+
+              <section className="dash-card export-section">
+                <h3>Train / validation split</h3>
+                <div className="export-split-row">
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      data-testid="export-split"
+                      checked={form.split}
+                      disabled={busy}
+                      onChange={(e) => update({ split: e.target.checked })}
+                    />
+                    <span>
+                      Add a <span className="mono">split</span> column
+                      <span className="field-hint">
+                        This share of each label goes to validation, the rest to train. Seeded: the same options give the
+                        same split every time.
+                      </span>
+                    </span>
+                  </label>
+                  <label className="field">
+                    <span className="field-label">Validation share</span>
+                    <span className="input-suffix">
+                      <input
+                        type="text"
+                        inputMode="decimal"
+                        data-testid="export-validation"
+                        value={form.validationPercent}
+                        disabled={busy || !form.split}
+                        aria-invalid={errors.validationPercent ? true : undefined}
+                        onChange={(e) => update({ validationPercent: e.target.value })}
+                      />
+                      <span>%</span>
+                    </span>
+                    {errors.validationPercent && <span className="field-error">{errors.validationPercent}</span>}
+                  </label>
+                  <label className="field">
+                    <span className="field-label">Seed</span>
+                    <input
+                      type="text"
+                      inputMode="numeric"
+                      data-testid="export-seed"
+                      value={form.seed}
+                      disabled={busy || !form.split}
+                      aria-invalid={errors.seed ? true : undefined}
+                      onChange={(e) => update({ seed: e.target.value })}
+                    />
+                    {errors.seed && <span className="field-error">{errors.seed}</span>}
+                  </label>
+                </div>
+              </section>
+            </div>
+
+            <aside className="export-side">
+              <section className="dash-card export-section">
+                <h3>Will be written</h3>
+                <PreviewPanel state={preview} />
+              </section>
+
+              <section className="dash-card export-section">
+                <h3>Destination</h3>
+                <label className="field">
+                  <span className="field-label">{form.format === "imagefolder" ? "New folder" : "File"}</span>
+                  <input
+                    type="text"
+                    className="mono"
+                    data-testid="export-path"
+                    placeholder={form.format === "imagefolder" ? "/path/to/new-folder" : `/path/to/export.${form.format}`}
+                    value={form.out}
+                    disabled={busy}
+                    spellCheck={false}
+                    aria-invalid={errors.out ? true : undefined}
+                    onChange={(e) => update({ out: e.target.value })}
+                  />
+                  {errors.out && <span className="field-error">{errors.out}</span>}
+                </label>
+                <div className="export-actions">
+                  <button type="button" className="button" data-testid="export-choose" disabled={busy} onClick={() => void choose()}>
+                    Choose destination…
+                  </button>
+                  <button type="submit" className="button primary" data-testid="export-submit" disabled={busy}>
+                    {busy ? "Exporting…" : "Export"}
+                  </button>
+                </div>
+                {busy && (
+                  <div className="progress" data-testid="export-busy" aria-live="polite">
+                    <div className="progress-text">
+                      <span>Writing {preview.data ? plural(preview.data.rows, "row") : "rows"}…</span>
+                    </div>
+                    <div className="progress-track indeterminate">
+                      <div className="progress-fill" />
+                    </div>
+                  </div>
+                )}
+                {phase.kind === "failed" && (
+                  <div className="form-error" role="alert" data-testid="export-error" data-code={phase.error.code}>
+                    <strong>{codeTitle(phase.error.code)}</strong>
+                    <pre className="error-message">{phase.error.message}</pre>
+                  </div>
+                )}
+                {phase.kind === "done" && (
+                  <DoneNotice done={phase.done} onOpen={() => void openFolder(phase.done.folder)} openError={openError} />
+                )}
+              </section>
+            </aside>
+          </form>
+        )}
+      </div>
+    </div>
+  );
+}
+
+interface PreviewState {
+  /** The latest count (possibly for an older form while `pending`). */
+  data: ExportPreview | null;
+  pending: boolean;
+  error: IpcError | null;
+  /** The form has invalid fields: nothing is counted. */
+  invalid: boolean;
+}
+
+function usePreview(form: ExportForm | null): PreviewState {
+  const [state, setState] = useState<PreviewState>({ data: null, pending: false, error: null, invalid: false });
+  const seq = useRef(0);
+  const built = form ? buildExportRequest(form, "preview") : null;
+  const key = built?.ok ? previewKey(built.request) : null;
+  const request = built?.ok ? built.request : null;
+  const requestRef = useRef(request);
+  requestRef.current = request;
+
+  useEffect(() => {
+    if (!form) return;
+    if (key === null) {
+      seq.current++;
+      setState((s) => ({ ...s, pending: false, invalid: true }));
+      return;
+    }
+    const id = ++seq.current;
+    setState((s) => ({ ...s, pending: true, invalid: false }));
+    const timer = setTimeout(() => {
+      const req = requestRef.current;
+      if (!req) return;
+      ipc
+        .exportPreview(req)
+        .then((data) => {
+          if (id === seq.current) setState({ data, pending: false, error: null, invalid: false });
+        })
+        .catch((err) => {
+          if (id === seq.current) setState({ data: null, pending: false, error: normaliseError(err), invalid: false });
+        });
+    }, PREVIEW_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [key, form === null]);
+
+  return state;
+}
+
+function PreviewPanel({ state }: { state: PreviewState }) {
+  const { data, pending, error, invalid } = state;
+  const rows = labelBreakdown(data?.labels ?? {});
+  const shown = rows.slice(0, 12);
+  const rest = rows.slice(12);
+  return (
+    <div
+      className={`export-count${pending ? " pending" : ""}`}
+      data-testid="export-count"
+      data-rows={data && !error ? String(data.rows) : ""}
+      aria-live="polite"
+      aria-busy={pending}
+    >
+      {error ? (
+        <div className="form-error" data-testid="export-preview-error">
+          <strong>Cannot count: {codeTitle(error.code)}</strong>
+          <pre className="error-message">{error.message}</pre>
+        </div>
+      ) : invalid ? (
+        <p className="muted">Fix the highlighted fields to see the count.</p>
+      ) : !data ? (
+        <p className="muted">Counting…</p>
+      ) : (
+        <>
+          <div className="export-count-head">
+            <span className="dash-big tabular">{formatCount(data.rows)}</span>
+            <span className="muted">
+              {data.rows === 1 ? "row" : "rows"}
+              {pending ? " · updating…" : ""}
+            </span>
+          </div>
+          {rows.length > 0 && (
+            <ul className="label-breakdown">
+              {shown.map((r) => (
+                <li key={r.label} data-label={r.label} data-count={r.count}>
+                  <span className={`lb-name${r.label === "(none)" ? " muted" : ""}`} title={r.label === "(none)" ? "No final label (not decided)" : r.label}>
+                    {r.label === "(none)" ? "no final label" : r.label}
+                  </span>
+                  <span className="lb-track" aria-hidden="true">
+                    <span className="lb-fill" style={{ width: `${r.share * 100}%` }} />
+                  </span>
+                  <span className="lb-count tabular">{formatCount(r.count)}</span>
+                </li>
+              ))}
+              {rest.length > 0 && (
+                <li className="muted small">
+                  …and {plural(rest.length, "more label")} ({formatCount(rest.reduce((s, r) => s + r.count, 0))} rows)
+                </li>
+              )}
+            </ul>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () => void; openError: IpcError | null }) {
+  const labels = labelBreakdown(done.labels);
+  return (
+    <div className="notice flat export-done" role="status" data-testid="export-done" data-rows={String(done.rows)}>
+      <div className="notice-body">
+        <strong>Exported {plural(done.rows, "row")}</strong>
+        <dl className="export-paths">
+          <dt>Data</dt>
+          <dd className="mono break" data-testid="export-out">
+            {done.out}
+          </dd>
+          <dt>Lineage</dt>
+          <dd className="mono break" data-testid="export-lineage">
+            {done.lineage}
+          </dd>
+        </dl>
+        {labels.length > 0 && (
+          <p className="small muted">
+            {labels
+              .slice(0, 8)
+              .map((l) => `${l.label} ${formatCount(l.count)}`)
+              .join(" · ")}
+            {labels.length > 8 ? " · …" : ""}
+          </p>
+        )}
+        <button type="button" className="button small" data-testid="export-open" onClick={onOpen}>
+          Open folder
+        </button>
+        {openError && (
+          <div className="form-error" role="alert" data-testid="export-open-error">
+            <strong>{codeTitle(openError.code)}</strong>
+            <pre className="error-message">{openError.message}</pre>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

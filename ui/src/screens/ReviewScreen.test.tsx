@@ -1,0 +1,226 @@
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AnnotateRequest } from "../bindings/AnnotateRequest";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { QueueDto } from "../bindings/QueueDto";
+import type { ReviewItem } from "../bindings/ReviewItem";
+
+const nextItems = vi.fn();
+const annotate = vi.fn();
+const undo = vi.fn();
+vi.mock("../ipc", () => ({
+  listAnnotators: async () => [
+    { name: "ana", role: "annotator" },
+    { name: "rev", role: "reviewer" },
+  ],
+  listReasons: async () => [
+    { code: "model_wrong", description: "The model's prediction is wrong" },
+    { code: "ambiguous", description: "Ambiguous" },
+  ],
+  listQueues: async () => [QUEUE],
+  queueProgress: async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0 }),
+  releaseQueue: async () => undefined,
+  nextItems: (...a: unknown[]) => nextItems(...a),
+  annotate: (...a: unknown[]) => annotate(...a),
+  undo: (...a: unknown[]) => undo(...a),
+  mediaUrl: (rowid: number) => `media://${rowid}`,
+  thumbUrl: (rowid: number) => `thumb://${rowid}`,
+}));
+
+const { ReviewScreen } = await import("./ReviewScreen");
+const { ErrorProvider } = await import("../components/ErrorBanner");
+
+const QUEUE: QueueDto = {
+  id: 4,
+  name: "q",
+  run: 9,
+  strategy: "least-confidence",
+  threshold: null,
+  overlapShare: 0,
+  overlapK: 1,
+  blind: false,
+  createdAt: "",
+  counts: { total: 10, done: 0, partial: 0, claimed: 0, untouched: 10, skipped: 0, flagged: 0 },
+};
+
+const PROJECT: ProjectInfo = {
+  path: "/p",
+  name: "p",
+  datasets: 1,
+  items: 10,
+  labels: [
+    { name: "cat", hotkey: "1", color: "#f00", guideline: null, position: 0 },
+    { name: "dog", hotkey: "2", color: "#00f", guideline: null, position: 1 },
+  ],
+};
+
+const item = (rowid: number): ReviewItem => ({
+  rowid,
+  itemId: `item_${rowid}`,
+  position: rowid,
+  score: 0.4,
+  needed: 1,
+  given: "cat",
+  prediction: { run: 9, predicted: "dog", confidence: 0.6, top: [["dog", 0.6], ["cat", 0.4]], error: null },
+  others: [],
+  blind: false,
+  leaseUntil: 0,
+});
+
+/** A backend handing out items 1..n in order, claims first. */
+function backend(n: number) {
+  const done = new Set<number>();
+  nextItems.mockImplementation(async (_q: number, _a: string, k: number) => {
+    const out: ReviewItem[] = [];
+    for (let r = 1; r <= n && out.length < k; r++) if (!done.has(r)) out.push(item(r));
+    return out;
+  });
+  annotate.mockImplementation(async (req: AnnotateRequest) => {
+    done.add(req.rowid);
+    return { annotation: req.rowid * 10, decision: { status: "decided", votes: [] } };
+  });
+  undo.mockImplementation(async () => null);
+  return done;
+}
+
+beforeAll(() => {
+  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+beforeEach(() => {
+  localStorage.clear();
+  localStorage.setItem("arbiter.annotator:/p", JSON.stringify("ana"));
+  localStorage.setItem("arbiter.queue:/p", "4");
+  nextItems.mockReset();
+  annotate.mockReset();
+  undo.mockReset();
+});
+afterEach(cleanup);
+
+async function open() {
+  render(
+    <ErrorProvider>
+      <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+    </ErrorProvider>,
+  );
+  await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+}
+
+const shownId = () => screen.getByTestId("review-item-id").textContent;
+const key = (k: string, init: KeyboardEventInit = {}, target: Element | Window = window) =>
+  act(() => {
+    fireEvent.keyDown(target, { key: k, ...init });
+  });
+
+describe("ReviewScreen", () => {
+  it("shows the next item at once on a hotkey and records a manual label in the background", async () => {
+    backend(5);
+    await open();
+    expect(nextItems).toHaveBeenCalledWith(4, "ana", 3);
+    // The two next images are already mounted (hidden) for the instant switch.
+    expect(document.querySelectorAll('img[data-prefetched="true"]').length).toBe(2);
+    await key("2");
+    expect(shownId()).toBe("item_2");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    const req = annotate.mock.calls[0]![0] as AnnotateRequest;
+    expect(req).toMatchObject({ rowid: 1, annotator: "ana", kind: "label", label: "dog", source: "manual", predictionShown: true, queue: 4, run: 9 });
+    expect(typeof req.seconds).toBe("number");
+  });
+
+  it("records Enter as accepting the prediction, S as a skip, F as flag + skip", async () => {
+    backend(5);
+    await open();
+    await key("Enter");
+    await key("s");
+    await key("F", { shiftKey: true });
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(4));
+    const reqs = annotate.mock.calls.map((c) => c[0] as AnnotateRequest);
+    expect(reqs.map((r) => [r.rowid, r.kind, r.label, r.flag, r.source])).toEqual([
+      [1, "label", "dog", null, "accepted_prediction"],
+      [2, "skip", null, null, "manual"],
+      [3, "flag", null, "bad_input", "manual"],
+      [3, "skip", null, null, "manual"],
+    ]);
+    expect(shownId()).toBe("item_4");
+  });
+
+  it("ignores hotkeys while typing in the note; Escape returns with the text kept and sent", async () => {
+    backend(5);
+    await open();
+    const note = screen.getByTestId("note-input") as HTMLInputElement;
+    await key("n");
+    expect(document.activeElement).toBe(note);
+    fireEvent.change(note, { target: { value: "blurry" } });
+    await key("1", {}, note);
+    await key("Enter", {}, note);
+    expect(annotate).not.toHaveBeenCalled();
+    expect(shownId()).toBe("item_1");
+    note.focus();
+    await key("Escape", {}, note);
+    expect(document.activeElement).toBe(screen.getByTestId("review-screen"));
+    expect(note.value).toBe("blurry");
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    expect((annotate.mock.calls[0]![0] as AnnotateRequest).note).toBe("blurry");
+    expect((screen.getByTestId("note-input") as HTMLInputElement).value).toBe("");
+  });
+
+  it("puts the item back and shows the error banner when the save fails", async () => {
+    backend(5);
+    let fail!: (e: unknown) => void;
+    annotate.mockImplementationOnce(() => new Promise((_, reject) => (fail = reject)));
+    await open();
+    await key("1");
+    expect(shownId()).toBe("item_2");
+    await act(async () => fail({ code: "io", message: "database is locked" }));
+    await waitFor(() => expect(shownId()).toBe("item_1"));
+    expect(screen.getByTestId("error-banner").textContent).toContain("database is locked");
+  });
+
+  it("brings the undone item back first with Ctrl+Z", async () => {
+    backend(5);
+    undo.mockImplementation(async () => 10);
+    await open();
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    await key("z", { ctrlKey: true });
+    expect(shownId()).toBe("item_1");
+    await waitFor(() => expect(undo).toHaveBeenCalledWith("ana", 4));
+  });
+
+  it("keeps override to reviewers, and asks a reviewer for the reason", async () => {
+    backend(5);
+    await open();
+    await key("o");
+    expect(screen.getByTestId("review-notice").textContent).toContain("reviewers and leads");
+    expect(screen.queryByTestId("override-mode")).toBeNull();
+    cleanup();
+
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("rev"));
+    await open();
+    await key("o");
+    expect(screen.getByTestId("override-mode")).toBeTruthy();
+    await key("1");
+    const prompt = screen.getByTestId("override-reason-prompt");
+    expect(annotate).not.toHaveBeenCalled();
+    await key("2", {}, prompt);
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    expect(annotate.mock.calls[0]![0]).toMatchObject({ label: "cat", source: "override", reason: "ambiguous", annotator: "rev" });
+    expect(shownId()).toBe("item_2");
+    expect(screen.queryByTestId("override-mode")).toBeNull();
+  });
+
+  it("says so when the queue has nothing left", async () => {
+    backend(1);
+    await open();
+    await key("1");
+    const empty = await screen.findByTestId("review-empty");
+    expect(empty.textContent).toContain("Nothing left for you in this queue");
+    expect(screen.getByTestId("review-empty-counts").textContent).toContain("Done");
+  });
+});
