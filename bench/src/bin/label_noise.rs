@@ -14,9 +14,9 @@
 //! `Scores`, `pack`, `given_class` = the item's label as a class index, `given_prob` = its
 //! probability), then `queue::rank` with `label-disagreement`. The queue *is* the flagged set.
 //!
-//! Also printed: `proposed`, a prototype of the rule this benchmark argues `queue.rs` should use
-//! (cleanlab's prune-by-noise-rate, see `prune_by_noise_rate` below), computed from the
-//! probabilities read back from the project's `predictions` table.
+//! Also printed: how many items Arbiter's set differs by from cleanlab's, and from cleanlab rerun
+//! with a stable sort where it rounds the calibrated joint (Arbiter's port breaks those ties
+//! stably; `queue::prune_by_noise_rate`).
 //!
 //! Run: `cargo build --release -p arbiter-bench && ./target/release/label_noise [CASE ...]`.
 //! `ARBITER_BENCH_CLEANLAB_PYTHON` names the Python (default /tmp/cleanvenv/bin/python).
@@ -28,7 +28,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use arbiter_core::dataset::{self, ImportOptions};
-use arbiter_core::predict::{pack, unpack, Scores};
+use arbiter_core::predict::{pack, Scores};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
 use serde_json::Value;
@@ -106,14 +106,12 @@ fn id_set(v: &Value, key: &str) -> Result<HashSet<String>> {
 struct Outcome {
     arbiter: Prf,
     cleanlab: Prf,
-    proposed: Prf,
-    /// |proposed ⊕ cleanlab|: 0 when the prototype reproduces cleanlab's flags exactly.
-    proposed_vs_cleanlab: usize,
-    /// |proposed ⊕ cleanlab with a stable sort in its rounding| (see make.py).
-    proposed_vs_stable: usize,
+    /// |arbiter ⊕ cleanlab|: 0 when Arbiter flags exactly cleanlab's items.
+    vs_cleanlab: usize,
+    /// |arbiter ⊕ cleanlab with a stable sort in its rounding| (see make.py).
+    vs_stable: usize,
     /// cleanlab's flags differ from its stable-sort rerun: an exact rounding tie was broken.
     cleanlab_tie: bool,
-    joint: JointCounts,
 }
 
 fn main() -> Result<()> {
@@ -154,21 +152,14 @@ fn main() -> Result<()> {
         );
         println!("  cleanlab prune_by_noise_rate {}", show(&o.cleanlab));
         println!(
-            "  proposed (prototype)        {}   F1 ratio = {:.3}  (differs from cleanlab's set on {} items; \
-             from cleanlab with stable rounding ties on {}){}",
-            show(&o.proposed),
-            o.proposed.f1 / o.cleanlab.f1,
-            o.proposed_vs_cleanlab,
-            o.proposed_vs_stable,
+            "  arbiter's set differs from cleanlab's on {} items, from cleanlab with stable rounding ties on {}{}",
+            o.vs_cleanlab,
+            o.vs_stable,
             if o.cleanlab_tie {
                 "  [cleanlab broke an exact rounding tie with numpy's unstable sort]"
             } else {
                 ""
             }
-        );
-        println!(
-            "  confident joint: off-diagonal {} raw → {} calibrated (estimated label issues)",
-            o.joint.raw_off_diagonal, o.joint.calibrated_off_diagonal
         );
         rows.push(o);
     }
@@ -178,20 +169,14 @@ fn main() -> Result<()> {
         .iter()
         .filter(|o| o.arbiter.f1 >= o.cleanlab.f1)
         .count();
-    let proposed_met = rows
-        .iter()
-        .filter(|o| o.proposed.f1 >= o.cleanlab.f1)
-        .count();
-    let identical = rows.iter().filter(|o| o.proposed_vs_stable == 0).count();
+    let identical = rows.iter().filter(|o| o.vs_stable == 0).count();
     println!(
-        "summary over {} cases: mean F1 arbiter {:.3}, cleanlab {:.3}, proposed {:.3}; \
-         arbiter F1 ≥ cleanlab in {met}/{} cases (target: all), proposed in {proposed_met}/{}; \
-         proposed = cleanlab-with-stable-ties exactly in {identical}/{}",
+        "summary over {} cases: mean F1 arbiter {:.3}, cleanlab {:.3}; \
+         arbiter F1 ≥ cleanlab in {met}/{} cases (target: all); \
+         arbiter = cleanlab-with-stable-ties exactly in {identical}/{}",
         rows.len(),
         mean(&|o| o.arbiter.f1),
         mean(&|o| o.cleanlab.f1),
-        mean(&|o| o.proposed.f1),
-        rows.len(),
         rows.len(),
         rows.len()
     );
@@ -309,215 +294,15 @@ fn run_case(case: &Path, root: &Path) -> Result<Outcome> {
     let ranked = queue::rank(p.conn(), p.root(), &spec)?;
     let arbiter_flagged: HashSet<String> = ranked.iter().map(|r| ext_of[&r.item].clone()).collect();
 
-    // The prototype, from what the project stores.
-    let stored: Vec<(i64, usize, Vec<f64>)> = {
-        let mut stmt = p.conn().prepare(
-            "SELECT item_id, given_class, probs FROM predictions WHERE run_id = 1 AND given_class IS NOT NULL ORDER BY item_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let g: i64 = r.get(1)?;
-            let b: Vec<u8> = r.get(2)?;
-            Ok((r.get(0)?, g as usize, b))
-        })?;
-        rows.map(|row| {
-            row.map(|(item, g, b)| (item, g, unpack(&b, k).iter().map(|&v| v as f64).collect()))
-        })
-        .collect::<rusqlite::Result<_>>()?
-    };
-    let (proposed_ranked, joint) = prune_by_noise_rate(&stored, k);
-    let proposed_flagged: HashSet<String> = proposed_ranked
-        .iter()
-        .map(|(item, _)| ext_of[item].clone())
-        .collect();
-
     Ok(Outcome {
         arbiter: prf(&arbiter_flagged, &noisy),
         cleanlab: prf(&cleanlab_flagged, &noisy),
-        proposed: prf(&proposed_flagged, &noisy),
-        proposed_vs_cleanlab: proposed_flagged
+        vs_cleanlab: arbiter_flagged
             .symmetric_difference(&cleanlab_flagged)
             .count(),
-        proposed_vs_stable: proposed_flagged
+        vs_stable: arbiter_flagged
             .symmetric_difference(&stable_flagged)
             .count(),
         cleanlab_tie: stable_flagged != cleanlab_flagged,
-        joint,
     })
-}
-
-/// Sizes of the confident joint's off-diagonal, before and after calibration.
-#[derive(Debug, Clone, Copy, Default)]
-struct JointCounts {
-    raw_off_diagonal: i64,
-    calibrated_off_diagonal: i64,
-}
-
-/// The proposed `label-disagreement` rule: confident learning's prune-by-noise-rate
-/// (Northcutt et al., 2021, §3.2; cleanlab 2.9 `filter.find_label_issues` with its defaults),
-/// over `(item, given class, probabilities)`. Returns the flagged items ranked by
-/// p(predicted) − p(given), highest first (ties by item), and the joint's sizes.
-///
-/// 1. t_j = mean p_j over the items given j (as today), at least 2e-6; 2 for a class nobody is
-///    given.
-/// 2. Confident joint C[y][j]: an item given y is counted at j = its argmax among the classes
-///    with p_c ≥ t_c − 1e-6 (if two or more classes qualify, the overall argmax); items with no
-///    class over its threshold are not counted. Diagonal at least 1.
-/// 3. Calibration: each row rescaled to the number of items given y, the whole matrix to the
-///    number of items, each row rounded to integers preserving its total.
-/// 4. For each given class y (with more than one item) and each j ≠ y: flag the C[y][j] items
-///    given y with the largest p_j − p_y.
-/// 5. Unflag every item whose argmax is its given label (p_y + 1e-6 ≥ max p).
-fn prune_by_noise_rate(
-    rows: &[(i64, usize, Vec<f64>)],
-    k: usize,
-) -> (Vec<(i64, f64)>, JointCounts) {
-    // 1. Per-class thresholds.
-    let mut count = vec![0usize; k];
-    let mut sum = vec![0f64; k];
-    for (_, g, p) in rows {
-        count[*g] += 1;
-        sum[*g] += p[*g];
-    }
-    let t: Vec<f64> = (0..k)
-        .map(|j| {
-            if count[j] == 0 {
-                2.0
-            } else {
-                (sum[j] / count[j] as f64).max(2e-6)
-            }
-        })
-        .collect();
-    let argmax = |p: &[f64]| -> usize {
-        // First maximum, as numpy's argmax.
-        let mut best = 0;
-        for (i, &v) in p.iter().enumerate() {
-            if v > p[best] {
-                best = i;
-            }
-        }
-        best
-    };
-
-    // 2. Confident joint.
-    let mut cj = vec![vec![0f64; k]; k];
-    for (_, g, p) in rows {
-        let confident: Vec<usize> = (0..k).filter(|&c| p[c] >= t[c] - 1e-6).collect();
-        let guess = match confident.len() {
-            0 => continue,
-            1 => confident[0],
-            _ => argmax(p),
-        };
-        cj[*g][guess] += 1.0;
-    }
-    for (j, row) in cj.iter_mut().enumerate() {
-        row[j] = row[j].max(1.0);
-    }
-    let raw_off_diagonal = off_diagonal(&cj);
-
-    // 3. Calibration.
-    for (y, row) in cj.iter_mut().enumerate() {
-        let total: f64 = row.iter().sum::<f64>().max(1e-100);
-        row.iter_mut()
-            .for_each(|v| *v = *v / total * count[y] as f64);
-    }
-    let n: f64 = count.iter().sum::<usize>() as f64;
-    let all: f64 = cj.iter().flatten().sum::<f64>().max(1e-100);
-    let cal: Vec<Vec<f64>> = cj
-        .iter()
-        .map(|row| round_preserving_sum(&row.iter().map(|v| v / all * n).collect::<Vec<_>>()))
-        .collect();
-    let calibrated_off_diagonal = off_diagonal(&cal);
-
-    // cleanlab's `_keep_at_least_n_per_class(cal.T, n=1)`: raise any zero diagonal to 1,
-    // taking it evenly from that given class's non-zero off-diagonal cells.
-    // prune[y][j] = how many items given y to flag as truly j.
-    let mut prune = cal.clone();
-    for (y, row) in prune.iter_mut().enumerate() {
-        let raise = (1.0 - row[y]).max(0.0);
-        let nonzero = row.iter().filter(|&&v| v != 0.0).count();
-        let share = raise / (nonzero as f64 - 1.0).max(1.0);
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = if j == y {
-                v.max(1.0)
-            } else {
-                (*v - share).max(0.0).trunc()
-            };
-        }
-    }
-
-    // 4. Per (given y, true j) cell: the largest margins p_j − p_y among the items given y.
-    let mut flagged: HashSet<i64> = HashSet::new();
-    for y in 0..k {
-        if count[y] <= 1 {
-            continue;
-        }
-        let given: Vec<&(i64, usize, Vec<f64>)> = rows.iter().filter(|r| r.1 == y).collect();
-        for j in (0..k).filter(|&j| j != y) {
-            let take = prune[y][j] as usize;
-            if take == 0 {
-                continue;
-            }
-            let mut order: Vec<(f64, i64)> = given
-                .iter()
-                .map(|(item, _, p)| (p[j] - p[y], *item))
-                .collect();
-            order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            flagged.extend(order.iter().take(take).map(|&(_, item)| item));
-        }
-    }
-
-    // 5. Never flag an item the model agrees with; rank by p(predicted) − p(given).
-    let mut out: Vec<(i64, f64)> = rows
-        .iter()
-        .filter(|(item, _, _)| flagged.contains(item))
-        .filter_map(|(item, g, p)| {
-            let mut q = p.clone();
-            q[*g] += 1e-6;
-            (argmax(&q) != *g).then(|| (*item, p[argmax(p)] - p[*g]))
-        })
-        .collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    (
-        out,
-        JointCounts {
-            raw_off_diagonal,
-            calibrated_off_diagonal,
-        },
-    )
-}
-
-fn off_diagonal(m: &[Vec<f64>]) -> i64 {
-    m.iter()
-        .enumerate()
-        .map(|(i, row)| row.iter().sum::<f64>() - row[i])
-        .sum::<f64>()
-        .round() as i64
-}
-
-/// cleanlab's `round_preserving_sum`: round half to even, then move the difference to the sum's
-/// rounding onto the entries with the largest (or smallest) rounding residue. Ties among equal
-/// residues follow a stable ascending sort, reversed when adding (the highest index gets the
-/// extra unit). cleanlab uses `np.argsort`, which is not stable: with numpy 2's SIMD sort the
-/// order of equal residues is an accident of the CPU, so on an exact tie the two can pick a
-/// different cell (one item more or less in that cell).
-fn round_preserving_sum(floats: &[f64]) -> Vec<f64> {
-    let mut ints: Vec<f64> = floats.iter().map(|v| v.round_ties_even()).collect();
-    let target = floats.iter().sum::<f64>().round_ties_even();
-    loop {
-        let have = ints.iter().sum::<f64>().round_ties_even();
-        if (have - target).abs() <= 1e-6 {
-            return ints;
-        }
-        let diff = (target - have).round_ties_even();
-        let step = if diff < 0.0 { -1.0 } else { 1.0 };
-        let changes = (diff.abs() as usize).min(floats.len());
-        let mut idx: Vec<usize> = (0..floats.len()).collect();
-        idx.sort_by(|&a, &b| (floats[a] - ints[a]).total_cmp(&(floats[b] - ints[b])));
-        if step > 0.0 {
-            idx.reverse();
-        }
-        for &i in idx.iter().take(changes) {
-            ints[i] += step;
-        }
-    }
 }
