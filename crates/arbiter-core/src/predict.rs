@@ -227,7 +227,6 @@ pub fn predict(
     let total = version.items as u64;
 
     let started = Instant::now();
-    let mut model_seconds = 0f64;
     let classes = model.classes.len();
     let pre = model.preprocess.clone();
     let feature_names = version.feature_names.clone();
@@ -277,6 +276,8 @@ pub fn predict(
                 .filter(|&i| batch.samples[i].is_ok())
                 .collect();
             let mut probs: Vec<Vec<f32>> = Vec::new();
+            // Time inside Session::run for this batch, committed with the batch's predictions.
+            let mut batch_model_seconds = 0f64;
             if !ok.is_empty() {
                 let t = Instant::now();
                 let ran = run_batch(
@@ -289,7 +290,7 @@ pub fn predict(
                     classes,
                     &class_index,
                 );
-                model_seconds += t.elapsed().as_secs_f64();
+                batch_model_seconds = t.elapsed().as_secs_f64();
                 match ran {
                     Ok(p) => probs = p,
                     Err(e) => {
@@ -354,7 +355,7 @@ pub fn predict(
                 }
                 tx.execute(
                     "UPDATE runs SET items_done = ?2, items_failed = ?3, model_seconds = model_seconds + ?4 WHERE id = ?1",
-                    rusqlite::params![run, done, failed, 0.0],
+                    rusqlite::params![run, done, failed, batch_model_seconds],
                 )?;
                 tx.commit()?;
                 Ok(())
@@ -393,10 +394,10 @@ pub fn predict(
     };
     project.conn().execute(
         &format!(
-            "UPDATE runs SET status = ?2, seconds = seconds + ?3, model_seconds = model_seconds + ?4,
+            "UPDATE runs SET status = ?2, seconds = seconds + ?3,
              finished_at = CASE WHEN ?2 = 'done' THEN {NOW_SQL} ELSE finished_at END WHERE id = ?1"
         ),
-        rusqlite::params![run, status, seconds, model_seconds],
+        rusqlite::params![run, status, seconds],
     )?;
     outcome?;
     if status == "cancelled" {
