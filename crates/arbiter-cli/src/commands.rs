@@ -182,21 +182,7 @@ fn dataset_list(cli: &Cli) -> Result<()> {
 
 fn items_cmd(cli: &Cli, a: &ItemsArgs) -> Result<()> {
     let p = open(cli)?;
-    let version = match &a.dataset {
-        Some(spec) => dataset::resolve(p.conn(), spec)?,
-        None => {
-            let list = dataset::list(p.conn())?;
-            match list.as_slice() {
-                [] => bail!("the project has no datasets yet; import one with `arbiter dataset import SOURCE`"),
-                [one] => dataset::resolve(p.conn(), &one.name)?,
-                many => bail!(
-                    "the project has {} datasets; pick one with --dataset ({})",
-                    many.len(),
-                    many.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            }
-        }
-    };
+    let version = dataset::resolve_or_only(p.conn(), a.dataset.as_deref())?;
     let filter = match (&a.label, a.unlabeled) {
         (Some(l), _) => LabelFilter::Label(l.clone()),
         (None, true) => LabelFilter::Unlabeled,
@@ -497,21 +483,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
 
 /// The dataset version a command works on: --dataset, else the only dataset.
 fn version_of(p: &Project, spec: &Option<String>) -> Result<arbiter_core::dataset::VersionInfo> {
-    match spec {
-        Some(s) => Ok(dataset::resolve(p.conn(), s)?),
-        None => {
-            let list = dataset::list(p.conn())?;
-            match list.as_slice() {
-                [] => bail!("the project has no datasets yet; import one with `arbiter dataset import SOURCE`"),
-                [one] => Ok(dataset::resolve(p.conn(), &one.name)?),
-                many => bail!(
-                    "the project has {} datasets; pick one with --dataset ({})",
-                    many.len(),
-                    many.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            }
-        }
-    }
+    Ok(dataset::resolve_or_only(p.conn(), spec.as_deref())?)
 }
 
 fn queues_cmd(cli: &Cli) -> Result<()> {

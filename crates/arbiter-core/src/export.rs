@@ -108,30 +108,7 @@ pub fn rows(
     opts: &ExportOptions,
 ) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
     let conn = project.conn();
-    let version = match &opts.dataset {
-        Some(s) => crate::dataset::resolve(conn, s)?,
-        None => {
-            let list = crate::dataset::list(conn)?;
-            match list.as_slice() {
-                [one] => crate::dataset::resolve(conn, &one.name)?,
-                [] => {
-                    return Err(Error::InvalidArgument(
-                        "the project has no datasets to export".into(),
-                    ))
-                }
-                many => {
-                    return Err(Error::InvalidArgument(format!(
-                        "the project has {} datasets; pick one with --dataset ({})",
-                        many.len(),
-                        many.iter()
-                            .map(|d| d.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )))
-                }
-            }
-        }
-    };
+    let version = crate::dataset::resolve_or_only(conn, opts.dataset.as_deref())?;
     let classes = match opts.run {
         Some(run) => {
             let (model_id, v): (i64, i64) = conn

@@ -323,6 +323,30 @@ pub fn version(conn: &Connection, version_id: i64) -> Result<VersionInfo> {
         })
 }
 
+/// The version a command works on: `spec` (`NAME` or `NAME@N`) when given, else the latest
+/// version of the project's only dataset; refused, naming the choices, when there are several.
+pub fn resolve_or_only(conn: &Connection, spec: Option<&str>) -> Result<VersionInfo> {
+    if let Some(s) = spec {
+        return resolve(conn, s);
+    }
+    let list = list(conn)?;
+    match list.as_slice() {
+        [one] => resolve(conn, &one.name),
+        [] => Err(Error::InvalidArgument(
+            "the project has no datasets yet; import one with `arbiter dataset import SOURCE`"
+                .into(),
+        )),
+        many => Err(Error::InvalidArgument(format!(
+            "the project has {} datasets; pick one with --dataset ({})",
+            many.len(),
+            many.iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// Resolve `NAME` (latest version) or `NAME@N` (version N) to a version id.
 pub fn resolve(conn: &Connection, spec: &str) -> Result<VersionInfo> {
     let (name, wanted) = match spec.rsplit_once('@') {
