@@ -77,10 +77,21 @@ before(async () => {
   }
   tauriDriver = spawn(tauriDriverPath(), ["--port", String(port), "--native-port", String(port + 1)], { env, stdio: ["ignore", "inherit", "inherit"] });
   await waitForPort(port, 20000);
-  driver = await new Builder()
-    .usingServer(`http://127.0.0.1:${port}/`)
-    .withCapabilities({ browserName: "wry", "tauri:options": { application: appBin, args: ["--project", demo] } })
-    .build();
+  // tauri-driver starts WebKitWebDriver on the first session request and proxies to it; on a
+  // loaded machine that driver may not listen yet, and the request fails with a reset. Retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      driver = await new Builder()
+        .usingServer(`http://127.0.0.1:${port}/`)
+        .withCapabilities({ browserName: "wry", "tauri:options": { application: appBin, args: ["--project", demo] } })
+        .build();
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      console.error(`session start failed (${e.message}); retrying (${attempt}/5)`);
+      await sleep(2000 * attempt);
+    }
+  }
   await driver.manage().window().setRect({ width: 1360, height: 860 }).catch(() => {});
 });
 
