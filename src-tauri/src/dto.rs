@@ -813,6 +813,9 @@ pub struct Progress {
     pub last_hour: u64,
     #[ts(type = "number")]
     pub labeled: u64,
+    /// Items of this queue the annotator has handled (labeled, skipped or flagged; undone ones not).
+    #[ts(type = "number")]
+    pub mine: u64,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

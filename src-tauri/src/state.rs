@@ -502,6 +502,7 @@ impl AppState {
                 counts: review::counts(p.conn(), queue_id)?.into(),
                 last_hour,
                 labeled,
+                mine: review::handled(p.conn(), queue_id, annotator)?,
             })
         })
     }

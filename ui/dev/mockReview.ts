@@ -560,6 +560,11 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
         counts: counts(q),
         lastHour: mine.filter((e) => Date.parse(e.createdAt) >= hourAgo).length,
         labeled: mine.length,
+        mine: new Set(
+          events
+            .filter((e) => e.annotator === who && e.kind !== "retract" && !gone.has(e.id) && e.queue === q.id)
+            .map((e) => e.rowid),
+        ).size,
       };
     },
     async list_conflicts() {

@@ -380,6 +380,18 @@ pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
     Ok((hour as u64, all as u64))
 }
 
+/// Items of a queue this annotator has handled (a live label, skip or flag) — the annotator's own
+/// progress, which `counts` does not show while an overlap queue waits for the other people.
+pub fn handled(conn: &Connection, queue: i64, annotator: &str) -> Result<u64> {
+    let sql = format!(
+        "SELECT COUNT(DISTINCT a.item_id) FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+         WHERE w.name = ?2 AND a.kind IN ('label', 'skip', 'flag') AND {LIVE}
+           AND a.item_id IN (SELECT item_id FROM queue_items WHERE queue_id = ?1)"
+    );
+    let n: i64 = conn.query_row(&sql, rusqlite::params![queue, annotator], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 /// How many items of a run fall below a confidence threshold (for a threshold slider).
 pub fn below(conn: &Connection, run: i64, threshold: f64) -> Result<(u64, u64)> {
     let (below, all): (i64, i64) = conn.query_row(

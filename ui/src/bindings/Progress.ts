@@ -5,4 +5,8 @@ export type Progress = { counts: QueueCounts,
 /**
  * Labels by this annotator in the last hour.
  */
-lastHour: number, labeled: number, };
+lastHour: number, labeled: number, 
+/**
+ * Items of this queue the annotator has handled (labeled, skipped or flagged; undone ones not).
+ */
+mine: number, };

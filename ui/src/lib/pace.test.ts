@@ -62,6 +62,7 @@ describe("formatItemsPerHour / progressText", () => {
     expect(progressText({ done: 12, total: 40 }, 180)).toBe("12 / 40 done · 180 items/h");
     expect(progressText({ done: 1200, total: 40000 }, null)).toBe("1,200 / 40,000 done · — items/h");
     expect(progressText(null, null)).toBe("… done · — items/h");
+    expect(progressText({ done: 0, total: 60 }, null, 7)).toBe("7 by you · 0 / 60 done · — items/h");
   });
   it("computes the done share", () => {
     expect(donePercent({ done: 10, total: 40 })).toBe(25);

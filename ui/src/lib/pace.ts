@@ -68,10 +68,19 @@ export function formatItemsPerHour(rate: number | null): string {
   return `${formatCount(r)} ${r === 1 ? "item" : "items"}/h`;
 }
 
-/** "12 / 40 done · 180 items/h". */
-export function progressText(counts: Pick<QueueCounts, "done" | "total"> | null, rate: number | null): string {
+/**
+ * "12 / 40 done · 180 items/h", with the annotator's own count first when known: "7 by you · 12 / 40
+ * done · 180 items/h" (in an overlap queue an item is done only once k people have labeled it, so
+ * "done" alone does not move while one person works through it).
+ */
+export function progressText(
+  counts: Pick<QueueCounts, "done" | "total"> | null,
+  rate: number | null,
+  mine: number | null = null,
+): string {
   const done = counts ? `${formatCount(counts.done)} / ${formatCount(counts.total)} done` : "… done";
-  return `${done} · ${formatItemsPerHour(rate)}`;
+  const own = mine === null ? "" : `${formatCount(mine)} by you · `;
+  return `${own}${done} · ${formatItemsPerHour(rate)}`;
 }
 
 /** Share of a queue that is done, 0..100. */

@@ -18,7 +18,7 @@ vi.mock("../ipc", () => ({
     { code: "ambiguous", description: "Ambiguous" },
   ],
   listQueues: async () => [QUEUE],
-  queueProgress: async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0 }),
+  queueProgress: async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0, mine: 0 }),
   releaseQueue: async () => undefined,
   nextItems: (...a: unknown[]) => nextItems(...a),
   annotate: (...a: unknown[]) => annotate(...a),

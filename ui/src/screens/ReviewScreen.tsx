@@ -496,6 +496,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       ) ?? (progress?.key === progressKey ? progress.value.lastHour : null))
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
+  const mine = progress?.key === progressKey ? progress.value.mine : null;
 
   const pickQueue = (value: string) => {
     if (value === NEW_QUEUE) setQueueDialog(true);
@@ -756,6 +757,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             data-testid="review-progress"
             data-done={counts?.done}
             data-total={counts?.total}
+            data-mine={mine ?? undefined}
             title={`${queue.name}: ${queueSummary(queue)}. Pace: items you handled (labels, skips, flags) over the last 10 minutes of this session${
               progress?.key === progressKey ? `; ${formatCount(progress.value.lastHour)} labels in the last hour, ${formatCount(progress.value.labeled)} in all` : ""
             }.`}
@@ -763,7 +765,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             <span className="mini-progress" aria-hidden="true">
               <span className="mini-progress-fill" style={{ width: `${donePercent(counts)}%` }} />
             </span>
-            <span className="tabular">{progressText(counts, rate)}</span>
+            <span className="tabular">{progressText(counts, rate, mine)}</span>
           </div>
         )}
         {reviewer && (
@@ -835,13 +837,13 @@ function ChooseAnnotator({ people, onAdd }: { people: Annotators; onAdd: () => v
       <p className="muted">Your labels, skips and pace are recorded under this name.</p>
       <div className="setup-list">
         {(people.list ?? []).map((a: AnnotatorDto) => (
-          <button key={a.name} type="button" className="setup-choice" onClick={() => people.choose(a.name)}>
+          <button key={a.name} type="button" className="setup-choice" data-testid="annotator-choice" data-name={a.name} onClick={() => people.choose(a.name)}>
             <strong>{a.name}</strong>
             <span className="muted">{a.role}</span>
           </button>
         ))}
       </div>
-      <button type="button" className="button primary" onClick={onAdd}>
+      <button type="button" className="button primary" data-testid="review-add-annotator" onClick={onAdd}>
         Add annotator…
       </button>
     </div>
@@ -855,7 +857,7 @@ function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | null; onP
       <p className="muted">A queue ranks a run's items by how much they need a human.</p>
       <div className="setup-list">
         {(queues ?? []).map((q) => (
-          <button key={q.id} type="button" className="setup-choice" onClick={() => onPick(q)}>
+          <button key={q.id} type="button" className="setup-choice" data-testid="queue-choice" data-queue={q.id} onClick={() => onPick(q)}>
             <strong>{q.name}</strong>
             <span className="muted small">{queueSummary(q)}</span>
             <span className="tabular small">
@@ -864,7 +866,7 @@ function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | null; onP
           </button>
         ))}
       </div>
-      <button type="button" className="button primary" onClick={onNew}>
+      <button type="button" className="button primary" data-testid="review-choose-new-queue" onClick={onNew}>
         New queue…
       </button>
     </div>

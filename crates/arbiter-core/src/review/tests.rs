@@ -247,6 +247,8 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
     let more = next_n(&mut p, q.id, "a1", 3).expect("more");
     assert_eq!(more.len(), 3);
     assert_eq!(pace(p.conn(), "a1").expect("pace"), (1, 1));
+    assert_eq!(handled(p.conn(), q.id, "a1").expect("handled"), 1);
+    assert_eq!(handled(p.conn(), q.id, "a2").expect("handled"), 0);
     let (below_half, all) = below(p.conn(), run, 0.5).expect("below");
     assert_eq!(all, 178);
     let reference: i64 = p
