@@ -1,5 +1,31 @@
 import { fileURLToPath } from "node:url";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The app runs with Tauri's `freezePrototype` (Object.prototype frozen). ECharts' Scheduler
+ * mocks methods by plain assignment over every enumerable name of a class prototype, which
+ * includes `constructor` (tslib's `__extends` makes it enumerable); assigning `constructor` on a
+ * plain object whose Object.prototype is frozen throws in strict mode ("Attempted to assign to
+ * readonly property"), and the whole dashboard chunk failed to load. Define the property instead.
+ * The build fails if the code moved, so an ECharts upgrade cannot silently bring the crash back
+ * (the desktop e2e test opens the dashboard under the real frozen prototype).
+ */
+function echartsFrozenPrototype(): Plugin {
+  const needle = "target[name_1] = noop;";
+  return {
+    name: "arbiter-echarts-frozen-prototype",
+    enforce: "pre",
+    transform(code, id) {
+      if (!/[\\/]echarts[\\/]lib[\\/]core[\\/]Scheduler\.js$/.test(id)) return null;
+      if (!code.includes(needle)) this.error(`echarts Scheduler.js changed: "${needle}" not found (see vite.config.ts)`);
+      return code.replace(
+        needle,
+        "Object.defineProperty(target, name_1, { value: noop, writable: true, enumerable: true, configurable: true });",
+      );
+    },
+  };
+}
 
 // The dev-only Tauri mock is aliased in ONLY for `vite` (serve) with ARBITER_MOCK=1.
 // It is never used by `vite build`, so it can never end up in the production bundle.
@@ -7,6 +33,7 @@ export default defineConfig(({ command }) => {
   const mock = command === "serve" && process.env.ARBITER_MOCK === "1";
   return {
     base: "./",
+    plugins: [echartsFrozenPrototype()],
     clearScreen: false,
     esbuild: { jsx: "automatic" },
     resolve: {

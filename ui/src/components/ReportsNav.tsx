@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import { ScreenErrorBoundary } from "./ScreenErrorBoundary";
 
 // Loaded on first use: the dashboard brings ECharts, which the item grid does not need.
 const DashboardScreen = lazy(() => import("../screens/DashboardScreen").then((m) => ({ default: m.DashboardScreen })));
@@ -47,13 +48,15 @@ export function ReportsNav({ project, versionId }: Props) {
       {view &&
         createPortal(
           <div className="report-overlay" ref={overlay} tabIndex={-1}>
-            <Suspense fallback={<div className="dash-loading muted">Loading…</div>}>
-              {view === "dashboard" ? (
-                <DashboardScreen project={project} onBack={close} onExport={() => setView("export")} />
-              ) : (
-                <ExportScreen project={project} versionId={versionId} onBack={close} onDashboard={() => setView("dashboard")} />
-              )}
-            </Suspense>
+            <ScreenErrorBoundary key={view} what={view === "dashboard" ? "The dashboard" : "The export screen"} onBack={close}>
+              <Suspense fallback={<div className="dash-loading muted">Loading…</div>}>
+                {view === "dashboard" ? (
+                  <DashboardScreen project={project} onBack={close} onExport={() => setView("export")} />
+                ) : (
+                  <ExportScreen project={project} versionId={versionId} onBack={close} onDashboard={() => setView("dashboard")} />
+                )}
+              </Suspense>
+            </ScreenErrorBoundary>
           </div>,
           document.body,
         )}
