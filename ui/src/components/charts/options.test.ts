@@ -15,6 +15,7 @@ import {
   confusionOption,
   escapeHtml,
   historyOption,
+  historyTimeRange,
   kappaBand,
   kappaHeatmapData,
   kappaOption,
@@ -166,5 +167,17 @@ describe("other charts", () => {
       [Date.parse("2026-01-02T00:00:00Z"), 0.6],
     ]);
     expect(tip(opt, [{ dataIndex: 0 }])).toContain("—");
+    // A day apart: ECharts' own bounds.
+    expect(historyTimeRange(pts)).toBeNull();
+  });
+
+  it("one history point gets an hour of axis around it, not two days", () => {
+    const t = Date.parse("2026-01-01T12:00:00Z");
+    const pt = { t, at: "", annotations: 1, alpha: 0.8, fleiss: 0.8, ac1: 0.8, percent: 0.8 };
+    expect(historyTimeRange([pt])).toEqual({ min: t - 1_800_000, max: t + 1_800_000 });
+    expect(historyTimeRange([])).toBeNull();
+    const opt = historyOption([pt]) as { xAxis: { min?: number; max?: number } };
+    expect(opt.xAxis.min).toBe(t - 1_800_000);
+    expect(opt.xAxis.max).toBe(t + 1_800_000);
   });
 });

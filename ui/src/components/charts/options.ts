@@ -112,8 +112,21 @@ export const HISTORY_SERIES: { key: "alpha" | "fleiss" | "ac1" | "percent"; name
   { key: "percent", name: "Percent agreement", color: COLORS.orange },
 ];
 
+/** Time axis bounds: ECharts spreads one point (or a few within minutes) over two days; keep at least an hour around them. */
+export function historyTimeRange(points: readonly HistoryPoint[]): { min: number; max: number } | null {
+  const ts = points.map((p) => p.t).filter((t) => Number.isFinite(t));
+  if (ts.length === 0) return null;
+  const lo = Math.min(...ts);
+  const hi = Math.max(...ts);
+  const HOUR = 3_600_000;
+  if (hi - lo >= HOUR) return null;
+  const mid = (lo + hi) / 2;
+  return { min: mid - HOUR / 2, max: mid + HOUR / 2 };
+}
+
 export function historyOption(points: HistoryPoint[]): ChartOption {
   const values = points.flatMap((p) => [p.alpha, p.fleiss, p.ac1, p.percent]);
+  const range = historyTimeRange(points);
   return {
     ...base,
     grid: { left: 8, right: 14, top: 34, bottom: 6 },
@@ -137,6 +150,7 @@ export function historyOption(points: HistoryPoint[]): ChartOption {
     },
     xAxis: {
       type: "time",
+      ...(range ?? {}),
       axisLabel: {
         ...axisLabel,
         hideOverlap: true,
@@ -206,7 +220,8 @@ export function kappaOption(m: KappaMatrix): ChartOption {
   const showLabels = n <= 12;
   return {
     ...base,
-    grid: { left: 8, right: 150, top: 8, bottom: 8 },
+    // Room on the right for the band legend (its longest text, "≥ 0.8 almost perfect", is ~125 px).
+    grid: { left: 8, right: 180, top: 8, bottom: 8 },
     tooltip: {
       ...tooltip,
       trigger: "item",
@@ -251,6 +266,7 @@ export function kappaOption(m: KappaMatrix): ChartOption {
         dimension: 2,
         orient: "vertical",
         right: 0,
+        align: "left",
         top: "middle",
         itemWidth: 12,
         itemHeight: 10,
