@@ -96,7 +96,7 @@ describe("ConflictsScreen", () => {
     const votes = rows[0]!.querySelectorAll("[data-testid=conflict-vote]");
     expect([...votes].map((v) => v.getAttribute("data-annotator"))).toEqual(["ana", "bo"]);
     expect(votes[0]!.textContent).toContain("cropped");
-    expect(voteTally(conflict(1))).toBe("cat 1 · dog 1");
+    expect(voteTally(conflict(1))).toBe("cat ×1 · dog ×1");
   });
 
   it("decides with one key (override, reason ambiguous by default) and shows the next conflict", async () => {

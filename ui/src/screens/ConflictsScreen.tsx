@@ -32,12 +32,13 @@ interface Decided {
 }
 
 /** "cat 2 · dog 1", most votes first. */
+/** "cat ×2 · dog ×1": the labels given and how many people gave each (most first). */
 export function voteTally(d: DecisionDto): string {
   const counts = new Map<string, number>();
   for (const v of d.votes) counts.set(v.label, (counts.get(v.label) ?? 0) + 1);
   return [...counts]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([l, n]) => `${l} ${n}`)
+    .map(([l, n]) => `${l} ×${n}`)
     .join(" · ");
 }
 

@@ -559,7 +559,7 @@ function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () 
           <p className="small muted">
             {labels
               .slice(0, 8)
-              .map((l) => `${l.label} ${formatCount(l.count)}`)
+              .map((l) => `${l.label === "(none)" ? "no final label" : l.label} ×${formatCount(l.count)}`)
               .join(" · ")}
             {labels.length > 8 ? " · …" : ""}
           </p>
