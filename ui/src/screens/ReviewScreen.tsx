@@ -763,6 +763,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             }.`}
           >
             <span className="mini-progress" aria-hidden="true">
+              {/* Under the done share, lighter: items waiting for more people (overlap). */}
+              <span
+                className="mini-progress-fill partial"
+                style={{ width: `${counts && counts.total > 0 ? Math.min(100, ((counts.done + counts.partial) / counts.total) * 100) : 0}%` }}
+              />
               <span className="mini-progress-fill" style={{ width: `${donePercent(counts)}%` }} />
             </span>
             <span className="tabular">{progressText(counts, rate, mine)}</span>
