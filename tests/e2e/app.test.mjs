@@ -1,9 +1,13 @@
 // Desktop end-to-end test: the real Arbiter app under Xvfb, driven through tauri-driver and
 // WebKitWebDriver as a user would — open the demo project, see the grid, open an item, zoom,
-// filter, import (a bad manifest, then a good folder) — with screenshots in ./screenshots.
+// filter, run the model, import (a bad manifest, then a good folder), then the loop: a review
+// queue with overlap, two annotators labeling with the keyboard (undo included), the dashboard's
+// agreement figures, the conflicts, and an export with its lineage — with screenshots in
+// ./screenshots.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -247,4 +251,372 @@ test("import: a bad manifest is refused naming the row; an image folder imports"
   await shot("import-done");
   const dialogs = await findAll("import-dialog");
   if (dialogs.length) await driver.actions().sendKeys(Key.ESCAPE).perform();
+});
+
+// ---------------------------------------------------------------- the review loop
+
+/** One queue of QUEUE_ITEMS items, every one for 2 annotators (overlap 100 %, k = 2). */
+const QUEUE_ITEMS = 24;
+const QUEUE_NAME = "e2e overlap";
+/** Item id → label given by ana / ben. */
+const labelsA = new Map();
+const labelsB = new Map();
+
+/** The review screen's state in one round trip (no stale elements while it re-renders). */
+const reviewSnap = () =>
+  driver.executeScript(`
+    const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+    const p = q("review-progress");
+    const img = q("review-image");
+    const num = (v) => (v === null || v === undefined || v === "" ? null : Number(v));
+    return {
+      id: q("review-item-id")?.textContent ?? null,
+      predicted: q("review-prediction")?.getAttribute("data-predicted") || null,
+      given: q("review-given")?.getAttribute("data-label") || null,
+      mine: num(p?.getAttribute("data-mine")),
+      done: num(p?.getAttribute("data-done")),
+      total: num(p?.getAttribute("data-total")),
+      empty: !!q("review-empty"),
+      shown: !!(img && img.complete && img.naturalWidth > 0),
+    };`);
+
+async function waitSnap(pred, what, ms = 15000) {
+  let last;
+  try {
+    await driver.wait(async () => pred((last = await reviewSnap())), ms);
+  } catch (e) {
+    throw new Error(`${what}: last review state ${JSON.stringify(last)} (${e.message})`);
+  }
+  return last;
+}
+
+/** Presses one key on the review screen (no element clicked: the keyboard alone). */
+const press = (key) => driver.actions().sendKeys(key).perform();
+const pressCtrlZ = () => driver.actions().keyDown(Key.CONTROL).sendKeys("z").keyUp(Key.CONTROL).perform();
+
+/** Picks an option of a <select> by value (WebKitWebDriver fires change on the option click). */
+async function choose(testId, value) {
+  const select = await find(testId);
+  const option = await driver.wait(
+    until.elementLocated(By.css(`[data-testid="${testId}"] option[value="${value}"]`)),
+    10000,
+    `option ${value} of ${testId}`,
+  );
+  await option.click();
+  await driver.wait(async () => (await select.getAttribute("value")) === value || value === "__add__", 5000, `${testId} = ${value}`);
+}
+
+async function addAnnotator(name) {
+  await find("annotator-dialog");
+  const field = await find("annotator-name");
+  await field.sendKeys(name);
+  await (await find("annotator-create")).click();
+  await driver.wait(async () => (await findAll("annotator-dialog")).length === 0, 10000, "the annotator dialog closes");
+  await driver.wait(async () => (await (await find("annotator-select")).getAttribute("value")) === name, 10000, `${name} is labeling`);
+}
+
+/**
+ * Labels the item on screen with `label` by its hotkey and waits for the next item (or the end of
+ * the queue) and for the progress counter to count it.
+ */
+async function labelCurrent(label, expect) {
+  const before = await waitSnap((s) => s.id !== null && s.shown, "an item on screen");
+  await press(label);
+  return waitSnap(
+    (s) => (s.empty || (s.id !== null && s.id !== before.id)) && s.mine === expect.mine && (expect.done === undefined || s.done === expect.done),
+    `after labeling ${before.id} “${label}” the counter should read ${JSON.stringify(expect)}`,
+  );
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
+test("review: a queue with overlap from the app, annotator ana labels with the keyboard alone, Ctrl+Z undoes", async () => {
+  await (await find("review-button")).click();
+  await find("review-screen");
+  // A fresh project has no annotator profiles: the screen asks who is labeling.
+  await find("review-choose-annotator");
+  await (await find("review-add-annotator")).click();
+  await addAnnotator("ana");
+  // No queue yet: make one on the demo run, every item for two people.
+  await find("review-choose-queue");
+  await (await find("review-choose-new-queue")).click();
+  await find("queue-dialog");
+  const run = await find("queue-run");
+  await driver.wait(async () => (await run.getAttribute("value")) !== "", 10000, "the demo run is offered");
+  assert.match(await (await run.findElement(By.css("option:checked"))).getText(), /digits-cnn/);
+  const fill = async (id, text) => {
+    const el = await find(id);
+    await el.clear();
+    await el.sendKeys(text);
+  };
+  await fill("queue-limit", String(QUEUE_ITEMS));
+  await fill("queue-overlap-share", "100");
+  await fill("queue-overlap-k", "2");
+  await fill("queue-name", QUEUE_NAME);
+  await driver.wait(async () => /of 1,?797 items|1,?797 predicted/.test(await (await find("threshold-count")).getText()), 10000, "the live count");
+  await sleep(200);
+  await shot("queue-dialog");
+  await (await find("queue-create")).click();
+  await driver.wait(async () => (await findAll("queue-dialog")).length === 0, 20000, "the queue dialog closes");
+  const select = await find("queue-select");
+  assert.match(await (await select.findElement(By.css("option:checked"))).getText(), new RegExp(`${QUEUE_NAME} \\(0 / ${QUEUE_ITEMS}\\)`));
+
+  const first = await waitSnap((s) => s.id !== null && s.shown && s.mine === 0, "the first item with the counter at 0", 20000);
+  assert.equal(first.total, QUEUE_ITEMS);
+  await driver.executeScript("window.__arbiterLatencies = []");
+
+  let mine = 0;
+  let undone = false;
+  for (let i = 0; i < QUEUE_ITEMS; i++) {
+    const s = await waitSnap((x) => x.id !== null && x.shown, `item ${i + 1} on screen`);
+    assert.ok(!labelsA.has(s.id), `${s.id} is handed to ana once`);
+    const label = s.predicted ?? s.given;
+    assert.match(label ?? "", /^[0-9]$/, `${s.id} has a digit to label with`);
+    if (i === 5) {
+      await sleep(300);
+      await shot("review");
+    }
+    labelsA.set(s.id, label);
+    const after = await labelCurrent(label, { mine: ++mine, done: 0 });
+    if (i === 11 && !undone) {
+      undone = true;
+      // Undo the last label: its item comes back first and the counter goes down.
+      await pressCtrlZ();
+      const back = await waitSnap((x) => x.id === s.id && x.mine === mine - 1, `Ctrl+Z brings ${s.id} back with the counter at ${mine - 1}`);
+      assert.equal(back.done, 0);
+      mine--;
+      labelsA.delete(s.id);
+      i--;
+      continue;
+    }
+    if (i === QUEUE_ITEMS - 1) assert.ok(after.empty, "the queue is exhausted for ana");
+  }
+  // Every item now waits for its second annotator.
+  const end = await waitSnap((s) => s.empty && s.mine === QUEUE_ITEMS, "the end of the queue");
+  assert.equal(end.done, 0);
+  assert.equal(labelsA.size, QUEUE_ITEMS);
+  assert.match(await (await find("review-progress")).getText(), new RegExp(`${QUEUE_ITEMS} by you · 0 / ${QUEUE_ITEMS} done`));
+  await shot("review-empty");
+
+  const lat = await driver.executeScript("return (window.__arbiterLatencies || []).slice()");
+  assert.ok(lat.length >= QUEUE_ITEMS - 1, `a next-item latency per transition, got ${lat.length}`);
+  console.log(
+    `next-item latency (keydown → next image painted, ana, ${lat.length} transitions incl. one undo): ` +
+      `p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+  );
+});
+
+test("review: annotator ben labels the same items (four differently) through the annotator switcher", async () => {
+  await choose("annotator-select", "__add__");
+  await addAnnotator("ben");
+  await driver.executeScript("window.__arbiterLatencies = []");
+  let n = 0;
+  while (n < QUEUE_ITEMS) {
+    const s = await waitSnap((x) => x.id !== null && x.shown && x.mine === n, `ben's item ${n + 1}`, 20000);
+    const a = labelsA.get(s.id);
+    assert.ok(a !== undefined, `${s.id} is one ana labeled`);
+    assert.ok(!labelsB.has(s.id), `${s.id} is handed to ben once`);
+    const label = n % 6 === 2 ? String((Number(a) + 1) % 10) : a;
+    labelsB.set(s.id, label);
+    n++;
+    // An item is done once both have labeled it.
+    await labelCurrent(label, { mine: n, done: n });
+  }
+  await waitSnap((s) => s.empty && s.done === QUEUE_ITEMS, "ben reaches the end of the queue");
+  const lat = await driver.executeScript("return (window.__arbiterLatencies || []).slice()");
+  console.log(
+    `next-item latency (ben, ${lat.length} transitions): p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+  );
+  await (await find("review-exit")).click();
+  await driver.wait(async () => (await findAll("review-screen")).length === 0, 5000, "back to the items");
+});
+
+/** Cohen's κ and Krippendorff's nominal α of two complete raters, computed here from the labels given. */
+function expectedAgreement(a, b) {
+  const ids = [...a.keys()];
+  const n = ids.length;
+  const agree = ids.filter((id) => a.get(id) === b.get(id)).length;
+  const count = (m) => {
+    const c = new Map();
+    for (const id of ids) c.set(m.get(id), (c.get(m.get(id)) ?? 0) + 1);
+    return c;
+  };
+  const ca = count(a);
+  const cb = count(b);
+  const labels = new Set([...ca.keys(), ...cb.keys()]);
+  let pe = 0;
+  for (const l of labels) pe += ((ca.get(l) ?? 0) / n) * ((cb.get(l) ?? 0) / n);
+  const po = agree / n;
+  // α from the coincidence matrix: each unit of two values adds (x,y) and (y,x).
+  const values = 2 * n;
+  const nc = new Map();
+  for (const l of labels) nc.set(l, (ca.get(l) ?? 0) + (cb.get(l) ?? 0));
+  const disagreeing = 2 * (n - agree);
+  let expected = 0;
+  for (const x of labels) for (const y of labels) if (x !== y) expected += nc.get(x) * nc.get(y);
+  return { percent: po, kappa: (po - pe) / (1 - pe), alpha: 1 - ((values - 1) * disagreeing) / expected, agree, n };
+}
+
+const near = (actual, expected, what) =>
+  assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: shown ${actual}, expected ${expected}`);
+
+test("dashboard: agreement between the two annotators, their kappa and the confusion matrix", async () => {
+  const want = expectedAgreement(labelsA, labelsB);
+  assert.equal(want.n - want.agree, 4);
+  await (await find("dashboard-button")).click();
+  await find("dashboard-screen");
+  const card = await find("dash-agreement", 30000);
+  assert.equal(await card.getAttribute("data-annotators"), "2");
+  assert.equal(await card.getAttribute("data-items"), String(QUEUE_ITEMS));
+  const figure = async (key) => {
+    const el = await driver.findElement(By.css(`[data-testid="dash-figure"][data-figure="${key}"]`));
+    const v = await el.getAttribute("data-value");
+    assert.notEqual(v, "", `${key} is defined`);
+    return { value: Number(v), text: await el.findElement(By.css(".figure-value")).getText() };
+  };
+  const percent = await figure("percent");
+  near(percent.value, want.percent, "percent agreement");
+  assert.match(percent.text, /83(\.3)?\s?%/);
+  const alpha = await figure("alpha");
+  near(alpha.value, want.alpha, "Krippendorff's alpha");
+  assert.ok(alpha.value > 0 && alpha.value < 1);
+  assert.match(alpha.text, /^0\.\d+$/);
+  // Pairwise Cohen's κ: one pair, on all the items, drawn as a matrix.
+  const kappaCard = await find("chart-kappa-matrix");
+  const pairs = JSON.parse(await kappaCard.getAttribute("data-pairs"));
+  assert.equal(pairs.length, 1);
+  assert.deepEqual([pairs[0].a, pairs[0].b].sort(), ["ana", "ben"]);
+  assert.equal(pairs[0].items, QUEUE_ITEMS);
+  near(pairs[0].kappa, want.kappa, "Cohen's kappa");
+  await driver.wait(async () => (await kappaCard.findElements(By.css("canvas"))).length > 0, 10000, "the kappa matrix is drawn");
+  // Both annotators in the table.
+  for (const who of ["ana", "ben"]) {
+    const cells = await driver.executeScript(
+      `return [...document.querySelectorAll('[data-testid="dash-annotators"] tr[data-annotator="${who}"] td')].map((td) => td.textContent.trim())`,
+    );
+    assert.ok(cells.length >= 2, `a row for ${who}`);
+    assert.equal(cells[1], String(QUEUE_ITEMS), `${who}'s labels`);
+  }
+  const progress = await find("dash-progress");
+  assert.equal(await progress.getAttribute("data-done"), String(QUEUE_ITEMS));
+  // Labels given: ana's 24 and ben's 24 (the label ana undid is not one).
+  assert.equal(await progress.getAttribute("data-annotations"), String(2 * QUEUE_ITEMS));
+  // The model against the decided labels: the agreeing items are decided, the others conflict.
+  const confusion = await find("chart-confusion");
+  assert.equal(await confusion.getAttribute("data-total"), String(want.agree));
+  await driver.wait(async () => (await confusion.findElements(By.css("canvas"))).length > 0, 10000, "the confusion matrix is drawn");
+  await sleep(600);
+  await shot("dashboard");
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'start' })", await find("chart-confusion"));
+  await sleep(400);
+  await shot("dashboard-model");
+  await (await find("dashboard-back")).click();
+  await driver.wait(async () => (await findAll("dashboard-screen")).length === 0, 5000, "back to the items");
+});
+
+test("conflicts: the four items ana and ben disagree on", async () => {
+  await (await find("conflicts-button")).click();
+  await find("conflicts-screen");
+  const count = await find("conflicts-count");
+  await driver.wait(async () => (await count.getAttribute("data-count")) === "4", 15000, "four conflicts");
+  const items = await findAll("conflict-item");
+  assert.equal(items.length, 4);
+  const disagreed = [...labelsA.keys()].filter((id) => labelsA.get(id) !== labelsB.get(id)).sort();
+  const shown = (await Promise.all(items.map((i) => i.getAttribute("data-item-id")))).sort();
+  assert.deepEqual(shown, disagreed);
+  // Each lists both votes.
+  const votes = await items[0].findElements(By.css('[data-testid="conflict-vote"]'));
+  assert.deepEqual((await Promise.all(votes.map((v) => v.getAttribute("data-annotator")))).sort(), ["ana", "ben"]);
+  await sleep(300);
+  await shot("conflicts");
+  await (await find("conflicts-exit")).click();
+  await driver.wait(async () => (await findAll("conflicts-screen")).length === 0, 5000, "back to the items");
+});
+
+/** A small CSV reader (quoted fields with commas and doubled quotes). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n") { row.push(field); rows.push(row); row = []; field = ""; }
+    else if (c !== "\r") field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+test("export: the corrected dataset from the app, with its lineage", async () => {
+  const out = path.join(tmp, "exports", "digits-corrected.csv");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  await (await find("export-button")).click();
+  await find("export-screen");
+  await choose("export-dataset", "digits@1");
+  const runSelect = await find("export-run");
+  const runValue = await driver.wait(async () => {
+    for (const o of await runSelect.findElements(By.css("option"))) {
+      if ((await o.getText()).includes("digits-cnn")) return o.getAttribute("value");
+    }
+    return false;
+  }, 10000, "the demo run is offered");
+  await choose("export-run", runValue);
+  await choose("export-format", "csv");
+  const dest = await find("export-path");
+  await dest.clear();
+  await dest.sendKeys(out);
+  await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1797", 15000, "1,797 rows will be written");
+  await (await find("export-submit")).click();
+  const done = await find("export-done", 60000);
+  assert.equal(await done.getAttribute("data-rows"), "1797");
+  assert.equal(await (await find("export-out")).getText(), out);
+  assert.equal(await (await find("export-lineage")).getText(), `${out}.lineage.json`);
+  await sleep(300);
+  await shot("export");
+
+  // The file: one row per item, the decided labels are the agreed ones.
+  const rows = parseCsv(fs.readFileSync(out, "utf8"));
+  const header = rows.shift();
+  assert.equal(rows.length, 1797);
+  const col = (name) => {
+    const i = header.indexOf(name);
+    assert.ok(i >= 0, `column ${name} in ${header}`);
+    return i;
+  };
+  const [idCol, finalCol, predCol] = [col("item_id"), col("final_label"), col("predicted")];
+  const decided = rows.filter((r) => r[finalCol] !== "");
+  const agreed = [...labelsA.keys()].filter((id) => labelsA.get(id) === labelsB.get(id));
+  assert.equal(decided.length, agreed.length);
+  for (const r of decided) assert.equal(r[finalCol], labelsA.get(r[idCol]), `final label of ${r[idCol]}`);
+  assert.ok(rows.every((r) => /^[0-9]$/.test(r[predCol])), "every row carries the run's prediction");
+
+  // The lineage: the model's sha256, the dataset version's hash, the queue policy, the rows.
+  const lineage = JSON.parse(fs.readFileSync(`${out}.lineage.json`, "utf8"));
+  const sha = crypto.createHash("sha256").update(fs.readFileSync(path.join(repo, "fixtures/models/digits_logits.onnx"))).digest("hex");
+  assert.equal(lineage.run.model_sha256, sha);
+  assert.equal(lineage.run.model, "digits-cnn@1");
+  const datasets = JSON.parse(execFileSync(cliBin, ["--project", demo, "--json", "dataset", "list"], { encoding: "utf8" }));
+  const version = datasets.find((d) => d.name === "digits").versions[0];
+  assert.equal(lineage.dataset.content_hash, version.content_hash);
+  assert.match(lineage.dataset.content_hash, /^[0-9a-f]{16,}$/);
+  assert.equal(lineage.rows, 1797);
+  assert.equal(lineage.format, "csv");
+  const queue = lineage.queues.find((q) => q.name === QUEUE_NAME);
+  assert.ok(queue, `the queue is in the lineage: ${JSON.stringify(lineage.queues)}`);
+  assert.equal(queue.overlap_k, 2);
+  assert.equal(queue.overlap_share, 1);
+  assert.deepEqual(lineage.annotators.map((a) => a.name ?? a).sort(), ["ana", "ben"]);
+
+  await (await find("export-back")).click();
+  await driver.wait(async () => (await findAll("export-screen")).length === 0, 5000, "back to the items");
 });

@@ -283,6 +283,7 @@ function Dashboard({
         title="Pairwise Cohen's κ"
         subtitle="Each pair of annotators on the items both rated; hover a cell for details"
         testId="chart-kappa-matrix"
+        data={{ "data-pairs": JSON.stringify(a.cohen_kappa.map((k) => ({ a: k.a, b: k.b, kappa: k.kappa, items: k.items }))) }}
         csv={a.cohen_kappa.length ? () => kappaCsv(a) : null}
         option={kappaOpt}
         height={kappaHeight}
@@ -320,6 +321,7 @@ function Dashboard({
           confusion?.hidden ? ` · the ${confusion.labels.length} busiest of ${q!.labels.length} labels (CSV: all)` : ""
         }`}
         testId="chart-confusion"
+        data={{ "data-total": String(confusion?.total ?? 0) }}
         csv={q ? () => confusionCsv(q) : null}
         option={confusionOpt}
         height={confusionHeight}
@@ -355,7 +357,11 @@ function ProgressCard({ report }: { report: ProjectReport }) {
       title="Progress"
       subtitle="Items of the newest version of each dataset"
       testId="dash-progress"
-      data={{ "data-done": String(report.progress.annotated), "data-total": String(p.total) }}
+      data={{
+        "data-done": String(report.progress.annotated),
+        "data-total": String(p.total),
+        "data-annotations": String(report.progress.annotations),
+      }}
       csv={() => progressCsv(report)}
     >
       <div className="dash-progress-head">
@@ -403,7 +409,12 @@ function FigureTile({ f }: { f: Figure }) {
   const text = f.percent ? formatPercent(f.value) : formatStat(f.value);
   const iv = f.interval;
   return (
-    <div className={`figure${f.value === null ? " undefined" : ""}`} data-figure={f.key} title={f.reason ? `${f.help}\n\nUndefined: ${f.reason}` : f.help}>
+    <div
+      className={`figure${f.value === null ? " undefined" : ""}`}
+      data-testid="dash-figure"
+      data-figure={f.key}
+      data-value={f.value === null ? "" : String(f.value)}
+      title={f.reason ? `${f.help}\n\nUndefined: ${f.reason}` : f.help}>
       <span className="figure-label">{f.label}</span>
       <span className="figure-value tabular">{text}</span>
       {f.value === null ? (
@@ -427,7 +438,11 @@ function AgreementCard({ report }: { report: ProjectReport }) {
       title="Agreement"
       subtitle={`${plural(a.items, "item")} · ${plural(a.annotators, "annotator")} · ${plural(a.ratings, "rating")}`}
       testId="dash-agreement"
-      data={{ "data-alpha": alpha === null ? "" : String(alpha) }}
+      data={{
+        "data-alpha": alpha === null ? "" : String(alpha),
+        "data-items": String(a.items),
+        "data-annotators": String(a.annotators),
+      }}
       csv={() => agreementCsv(a)}
     >
       <div className="figures">
