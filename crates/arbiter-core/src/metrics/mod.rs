@@ -135,7 +135,8 @@ pub fn report(
         |r| r.get(0),
     )?;
     let annotations: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM annotations WHERE kind = 'label'",
+        // Undone labels are not labels given (the dashboard shows this beside per-annotator counts).
+        "SELECT COUNT(*) FROM annotations a WHERE a.kind = 'label' AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)",
         [],
         |r| r.get(0),
     )?;
