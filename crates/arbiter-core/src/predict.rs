@@ -1,8 +1,9 @@
-//! Inference runs: one model version over one dataset version. Images are decoded and
-//! preprocessed in parallel (rayon) on a producer thread and handed to inference through a
-//! bounded channel, so decoding overlaps the model; results are written in one transaction per
-//! batch together with the run's counters, so an interrupted run resumes where it stopped. A
-//! file that cannot be read fails that item (its reason is stored), not the run.
+//! Inference runs: one model version over one dataset version, as a pipeline of three stages
+//! joined by bounded channels — decoding and preprocessing in parallel (a rayon pool), inference
+//! (ORT, on its own thread), and writing (the caller's thread) — so decoding overlaps the model
+//! and the model never waits for SQLite. Results are written in one transaction per batch
+//! together with the run's counters, so an interrupted run resumes where it stopped. A file that
+//! cannot be read fails that item (its reason is stored), not the run.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,10 +75,87 @@ struct Job {
     given: Option<usize>,
 }
 
+/// Batches decoded ahead of the model, and batches inferred ahead of the writer.
+const QUEUED: usize = 3;
+
+/// A decoded batch: the items, and the samples that decoded, as one contiguous model input.
 struct Batch {
     items: Vec<i64>,
     given: Vec<Option<usize>>,
-    samples: Vec<std::result::Result<Sample, String>>,
+    /// Why an item failed (`None`: its sample is in `input`, in item order).
+    errors: Vec<Option<String>>,
+    input: BatchInput,
+}
+
+enum BatchInput {
+    F32(Vec<f32>),
+    U8(Vec<u8>),
+}
+
+impl BatchInput {
+    fn is_empty(&self) -> bool {
+        match self {
+            BatchInput::F32(v) => v.is_empty(),
+            BatchInput::U8(v) => v.is_empty(),
+        }
+    }
+}
+
+impl Batch {
+    fn new(
+        items: Vec<i64>,
+        given: Vec<Option<usize>>,
+        samples: Vec<std::result::Result<Sample, String>>,
+    ) -> Batch {
+        let u8_input = samples.iter().any(|s| matches!(s, Ok(Sample::U8(_))));
+        let mut input = if u8_input {
+            BatchInput::U8(Vec::new())
+        } else {
+            BatchInput::F32(Vec::new())
+        };
+        let errors = samples
+            .into_iter()
+            .map(|s| match (s, &mut input) {
+                (Ok(Sample::F32(v)), BatchInput::F32(data)) => {
+                    data.extend_from_slice(&v);
+                    None
+                }
+                (Ok(Sample::U8(v)), BatchInput::U8(data)) => {
+                    data.extend_from_slice(&v);
+                    None
+                }
+                (Ok(_), _) => Some("the sample's element type differs from the batch's".into()),
+                (Err(e), _) => Some(e),
+            })
+            .collect();
+        Batch {
+            items,
+            given,
+            errors,
+            input,
+        }
+    }
+
+    fn ok(&self) -> usize {
+        self.errors.iter().filter(|e| e.is_none()).count()
+    }
+}
+
+/// A batch and what the model made of it (one probability vector per decoded sample).
+struct Inferred {
+    batch: Batch,
+    probs: std::result::Result<Vec<Vec<f32>>, String>,
+    seconds: f64,
+}
+
+/// The decoding workers: one per CPU. They share the CPUs with inference, which uses every
+/// CPU too; decoding runs ahead of the model by at most [`QUEUED`] batches and then sleeps.
+fn decode_pool() -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(runtime::threads())
+        .thread_name(|i| format!("arbiter-decode-{i}"))
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start the decoding threads: {e}")))
 }
 
 /// Check that the model can be fed from this dataset version.
@@ -239,69 +317,99 @@ pub fn predict(
         .map(|(i, c)| (c.clone(), i))
         .collect();
 
-    let (tx_batches, rx_batches) = crossbeam_channel::bounded::<Batch>(3);
+    // Three stages, each on its own thread, joined by bounded channels: decoding (a pool of
+    // workers, one batch at a time, at most `QUEUED` batches ahead) → inference (ORT, using
+    // every CPU) → writing (this thread: scores, packing, one SQLite transaction per batch).
+    // The model never waits for a write, and waits for decoding only when decoding is slower.
+    let (tx_batches, rx_batches) = crossbeam_channel::bounded::<Batch>(QUEUED);
+    let (tx_done, rx_done) = crossbeam_channel::bounded::<Inferred>(QUEUED);
+    let decoders = decode_pool()?;
     let outcome: Result<bool> = std::thread::scope(|scope| {
         let producer = scope.spawn(|| {
             for chunk in jobs.chunks(batch_size) {
                 if cancel.load(Ordering::Relaxed) {
                     break;
                 }
-                let samples: Vec<_> = chunk
-                    .par_iter()
-                    .map(|job| match &pre {
-                        Preprocess::Image { image, .. } => match &job.path {
-                            Some(p) => preprocess::image_sample(p, image),
-                            None => Err("the item has no media path".to_string()),
-                        },
-                        Preprocess::Tabular { features, .. } => {
-                            preprocess::tabular_sample(&job.features, &feature_names, *features)
-                        }
-                    })
-                    .collect();
-                let batch = Batch {
-                    items: chunk.iter().map(|j| j.item).collect(),
-                    given: chunk.iter().map(|j| j.given).collect(),
+                let samples: Vec<_> = decoders.install(|| {
+                    chunk
+                        .par_iter()
+                        .map(|job| match &pre {
+                            Preprocess::Image { image, .. } => match &job.path {
+                                Some(p) => preprocess::image_sample(p, image),
+                                None => Err("the item has no media path".to_string()),
+                            },
+                            Preprocess::Tabular { features, .. } => {
+                                preprocess::tabular_sample(&job.features, &feature_names, *features)
+                            }
+                        })
+                        .collect()
+                });
+                let batch = Batch::new(
+                    chunk.iter().map(|j| j.item).collect(),
+                    chunk.iter().map(|j| j.given).collect(),
                     samples,
-                };
+                );
                 if tx_batches.send(batch).is_err() {
                     break;
                 }
             }
             drop(tx_batches);
         });
-
-        let mut result: Result<bool> = Ok(true);
-        for batch in rx_batches.iter() {
-            let ok: Vec<usize> = (0..batch.items.len())
-                .filter(|&i| batch.samples[i].is_ok())
-                .collect();
-            let mut probs: Vec<Vec<f32>> = Vec::new();
-            // Time inside Session::run for this batch, committed with the batch's predictions.
-            let mut batch_model_seconds = 0f64;
-            if !ok.is_empty() {
+        let session = &mut session;
+        let (input_name, pre, output, class_index) = (&input_name, &pre, &output, &class_index);
+        let inference = scope.spawn(move || {
+            for mut batch in rx_batches.iter() {
+                // Time inside Session::run for this batch, committed with its predictions.
                 let t = Instant::now();
-                let ran = run_batch(
-                    &mut session,
-                    &input_name,
-                    &pre,
-                    &batch,
-                    &ok,
-                    &output,
-                    classes,
-                    &class_index,
-                );
-                batch_model_seconds = t.elapsed().as_secs_f64();
-                match ran {
-                    Ok(p) => probs = p,
-                    Err(e) => {
-                        result = Err(Error::Model {
-                            path: model.file.clone(),
-                            message: format!("inference failed: {e}"),
-                        });
-                        break;
-                    }
+                let input = std::mem::replace(&mut batch.input, BatchInput::F32(Vec::new()));
+                let probs = if input.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    let n = batch.ok();
+                    run_batch(
+                        session,
+                        input_name,
+                        pre,
+                        input,
+                        n,
+                        output,
+                        classes,
+                        class_index,
+                    )
+                };
+                let seconds = t.elapsed().as_secs_f64();
+                let failed = probs.is_err();
+                if tx_done
+                    .send(Inferred {
+                        batch,
+                        probs,
+                        seconds,
+                    })
+                    .is_err()
+                    || failed
+                {
+                    break;
                 }
             }
+        });
+
+        let mut result: Result<bool> = Ok(true);
+        for Inferred {
+            batch,
+            probs,
+            seconds: batch_model_seconds,
+        } in rx_done.iter()
+        {
+            let probs = match probs {
+                Ok(p) => p,
+                Err(e) => {
+                    result = Err(Error::Model {
+                        path: model.file.clone(),
+                        message: format!("inference failed: {e}"),
+                    });
+                    break;
+                }
+            };
             // Write the batch and the run's counters in one transaction.
             let write = (|| -> Result<()> {
                 let tx = project.conn_mut().transaction()?;
@@ -312,8 +420,8 @@ pub fn predict(
                     )?;
                     let mut next_ok = 0;
                     for (i, item) in batch.items.iter().enumerate() {
-                        match &batch.samples[i] {
-                            Ok(_) => {
+                        match &batch.errors[i] {
+                            None => {
                                 let p = &probs[next_ok];
                                 next_ok += 1;
                                 let s = Scores::of(p);
@@ -333,7 +441,7 @@ pub fn predict(
                                 ])?;
                                 done += 1;
                             }
-                            Err(reason) => {
+                            Some(reason) => {
                                 let none = Option::<f64>::None;
                                 ins.execute(rusqlite::params![
                                     run,
@@ -381,7 +489,9 @@ pub fn predict(
                 break;
             }
         }
-        drop(rx_batches);
+        // Stopping early: the closed channels end the other stages after their current batch.
+        drop(rx_done);
+        let _ = inference.join();
         let _ = producer.join();
         result
     });
@@ -480,32 +590,41 @@ pub fn pack(p: &[f32]) -> Vec<u8> {
 
 /// Unpack to a dense vector of `classes` probabilities (classes outside a sparse top-k are 0).
 pub fn unpack(bytes: &[u8], classes: usize) -> Vec<f32> {
-    let le = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    if classes <= DENSE_MAX_CLASSES {
-        return bytes.chunks_exact(4).map(le).collect();
-    }
     let mut out = vec![0f32; classes];
-    for pair in bytes.chunks_exact(8) {
-        let i = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]) as usize;
-        if i < classes {
-            out[i] = le(&pair[4..]);
-        }
-    }
+    unpack_into(bytes, &mut out);
     out
 }
 
+/// Unpack into `out`, one slot per class, which must hold zeros (classes outside a sparse top-k
+/// stay 0; values beyond `out` are ignored).
+pub fn unpack_into(bytes: &[u8], out: &mut [f32]) {
+    let le = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    if out.len() <= DENSE_MAX_CLASSES {
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *o = le(c);
+        }
+        return;
+    }
+    for pair in bytes.chunks_exact(8) {
+        let i = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]) as usize;
+        if let Some(o) = out.get_mut(i) {
+            *o = le(&pair[4..]);
+        }
+    }
+}
+
+/// Run the model over one batch's `n` decoded samples.
 #[allow(clippy::too_many_arguments)]
 fn run_batch(
     session: &mut ort::session::Session,
     input_name: &str,
     pre: &Preprocess,
-    batch: &Batch,
-    ok: &[usize],
+    input: BatchInput,
+    n: usize,
     output: &model::OutputSpec,
     classes: usize,
     class_index: &std::collections::HashMap<String, usize>,
 ) -> std::result::Result<Vec<Vec<f32>>, String> {
-    let n = ok.len();
     let shape: Vec<i64> = match pre {
         Preprocess::Image { image, .. } => {
             let (h, w, c) = (
@@ -520,30 +639,13 @@ fn run_batch(
         }
         Preprocess::Tabular { features, .. } => vec![n as i64, *features as i64],
     };
-    let value: ort::value::DynValue = match &batch.samples[ok[0]] {
-        Ok(Sample::F32(_)) => {
-            let mut data = Vec::new();
-            for &i in ok {
-                if let Ok(Sample::F32(v)) = &batch.samples[i] {
-                    data.extend_from_slice(v);
-                }
-            }
-            Tensor::from_array((shape, data))
-                .map_err(|e| e.to_string())?
-                .into_dyn()
-        }
-        Ok(Sample::U8(_)) => {
-            let mut data = Vec::new();
-            for &i in ok {
-                if let Ok(Sample::U8(v)) = &batch.samples[i] {
-                    data.extend_from_slice(v);
-                }
-            }
-            Tensor::from_array((shape, data))
-                .map_err(|e| e.to_string())?
-                .into_dyn()
-        }
-        Err(e) => return Err(e.clone()),
+    let value: ort::value::DynValue = match input {
+        BatchInput::F32(data) => Tensor::from_array((shape, data))
+            .map_err(|e| e.to_string())?
+            .into_dyn(),
+        BatchInput::U8(data) => Tensor::from_array((shape, data))
+            .map_err(|e| e.to_string())?
+            .into_dyn(),
     };
     let outputs = session
         .run(ort::inputs![input_name => value])

@@ -96,8 +96,39 @@ pub struct QueueSpec {
     pub seed: u64,
 }
 
-/// (item, confidence, packed probabilities) as read for model-disagreement.
-type PackedRow = (i64, Option<f64>, Vec<u8>);
+/// One run's probability vectors in item order, as read for model-disagreement: item `i`'s
+/// vector is `probs[i·k .. (i+1)·k]`.
+struct RunProbs {
+    items: Vec<i64>,
+    probs: Vec<f32>,
+}
+
+impl RunProbs {
+    /// The items of `run` with a probability vector and a confidence below `threshold`.
+    fn read(conn: &Connection, run: i64, k: usize, threshold: f64) -> Result<RunProbs> {
+        let mut stmt = conn.prepare_cached(
+            // The primary key's order; filtering by confidence here would pick the confidence
+            // index and then look every row up.
+            "SELECT item_id, confidence, probs FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
+        )?;
+        let mut rows = stmt.query([run])?;
+        let mut out = RunProbs {
+            items: Vec::new(),
+            probs: Vec::new(),
+        };
+        while let Some(row) = rows.next()? {
+            if !row.get::<_, Option<f64>>(1)?.is_some_and(|c| c < threshold) {
+                continue;
+            }
+            out.items.push(row.get(0)?);
+            let at = out.probs.len();
+            out.probs.resize(at + k, 0.0);
+            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            predict::unpack_into(blob, &mut out.probs[at..]);
+        }
+        Ok(out)
+    }
+}
 
 /// One ranked item.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -233,47 +264,64 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
             }
             let a_classes = crate::model::get(conn, root, model_id)?.classes;
             let b_classes = crate::model::get(conn, root, other_model)?.classes;
-            // Align the second model's classes to the first's by name.
+            // The second model's class for each of the first model's classes, by name.
             let b_index: HashMap<&str, usize> = b_classes
                 .iter()
                 .enumerate()
                 .map(|(i, c)| (c.as_str(), i))
                 .collect();
-            // Two scans in primary-key (item) order, merged.
-            let read = |run: i64| -> Result<Vec<PackedRow>> {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT item_id, confidence, probs FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
-                )?;
-                let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let aligned: Vec<Option<usize>> = a_classes
+                .iter()
+                .map(|c| b_index.get(c.as_str()).copied())
+                .collect();
+            // The two runs are read at once, the second on its own read-only connection (WAL
+            // readers do not block each other), each in primary-key (item) order into one flat
+            // buffer; then merged by item.
+            let (ka, kb) = (a_classes.len(), b_classes.len());
+            let (first, second) = match crate::store::open_reader(conn)? {
+                Some(reader) => std::thread::scope(|s| {
+                    let second = s.spawn(move || RunProbs::read(&reader, other, kb, f64::INFINITY));
+                    let first = RunProbs::read(conn, spec.run, ka, threshold);
+                    let second = second.join().unwrap_or_else(|_| {
+                        Err(Error::InvalidArgument(
+                            "reading the second run failed".into(),
+                        ))
+                    });
+                    (first, second)
+                }),
+                // An in-memory database has no second connection.
+                None => (
+                    RunProbs::read(conn, spec.run, ka, threshold),
+                    RunProbs::read(conn, other, kb, f64::INFINITY),
+                ),
             };
-            let (first, mut second) = (read(spec.run)?, read(other)?);
-            let mut rows: Vec<(i64, Vec<u8>, Vec<u8>)> = Vec::with_capacity(first.len());
+            let (first, second) = (first?, second?);
+            let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(first.items.len());
             let mut j = 0;
-            for (item, conf, a) in first {
-                while j < second.len() && second[j].0 < item {
+            for (i, &item) in first.items.iter().enumerate() {
+                while j < second.items.len() && second.items[j] < item {
                     j += 1;
                 }
-                if j < second.len() && second[j].0 == item && conf.is_some_and(|c| c < threshold) {
-                    rows.push((item, a, std::mem::take(&mut second[j].2)));
+                if j < second.items.len() && second.items[j] == item {
+                    pairs.push((i, j));
                 }
             }
-            let out: Vec<Ranked> = rows
+            let out: Vec<Ranked> = pairs
                 .par_iter()
-                .map(|(item, a, b)| {
-                    let p = predict::unpack(a, a_classes.len());
-                    let q = predict::unpack(b, b_classes.len());
+                .map(|&(i, j)| {
+                    let p = &first.probs[i * ka..(i + 1) * ka];
+                    let q = &second.probs[j * kb..(j + 1) * kb];
                     let mut l1 = 0f64;
                     let mut matched = 0f64;
-                    for (i, c) in a_classes.iter().enumerate() {
-                        let qv = b_index.get(c.as_str()).map_or(0.0, |&j| q[j] as f64);
-                        l1 += (p[i] as f64 - qv).abs();
+                    for (pv, b) in p.iter().zip(&aligned) {
+                        let qv = b.map_or(0.0, |b| q[b] as f64);
+                        l1 += (*pv as f64 - qv).abs();
                         matched += qv;
                     }
                     // Mass the second model puts on classes the first does not have.
                     l1 += (q.iter().map(|v| *v as f64).sum::<f64>() - matched).max(0.0);
                     Ranked {
-                        item: *item,
+                        item: first.items[i],
                         score: 0.5 * l1,
                     }
                 })

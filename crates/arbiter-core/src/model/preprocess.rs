@@ -11,6 +11,7 @@
 //! 4. float32 inputs: `(v·scale − mean[c]) / std[c]`; uint8 inputs: the resized value rounded;
 //! 5. layout NCHW or NHWC.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use image::{DynamicImage, ImageReader};
@@ -67,66 +68,50 @@ impl ImagePre {
     }
 }
 
-/// One decoded and converted image: `channels` interleaved planes of 0..=255 values as f32.
-struct Pixels {
+/// One decoded and converted image: `channels` interleaved 8-bit planes (HWC), borrowed from
+/// the decoded image when it already has the wanted layout.
+struct Pixels<'a> {
     width: usize,
     height: usize,
     channels: usize,
-    data: Vec<f32>, // HWC
+    data: Cow<'a, [u8]>,
 }
 
-fn to_pixels(img: DynamicImage, color: Color) -> Pixels {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let grey_source = matches!(
-        img,
-        DynamicImage::ImageLuma8(_)
-            | DynamicImage::ImageLumaA8(_)
+/// The image as grey or RGB bytes (BGR is RGB here; the channel order is applied on output).
+fn to_pixels(img: &DynamicImage, color: Color) -> Pixels<'_> {
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let rgb = || -> Cow<'_, [u8]> {
+        match img {
+            DynamicImage::ImageRgb8(b) => Cow::Borrowed(b.as_raw().as_slice()),
+            other => Cow::Owned(other.to_rgb8().into_raw()),
+        }
+    };
+    let (channels, data) = match color {
+        Color::Gray => match img {
+            DynamicImage::ImageLuma8(b) => (1, Cow::Borrowed(b.as_raw().as_slice())),
+            DynamicImage::ImageLumaA8(_)
             | DynamicImage::ImageLuma16(_)
-            | DynamicImage::ImageLumaA16(_)
-    );
-    match color {
-        Color::Gray => {
-            let data = if grey_source {
-                img.to_luma8()
-                    .into_raw()
-                    .into_iter()
-                    .map(f32::from)
-                    .collect()
-            } else {
-                img.to_rgb8()
-                    .pixels()
-                    .map(|p| {
-                        let [r, g, b] = p.0.map(u32::from);
-                        ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) as f32
-                    })
-                    .collect()
-            };
-            Pixels {
-                width: w,
-                height: h,
-                channels: 1,
-                data,
-            }
-        }
-        Color::Rgb | Color::Bgr => {
-            let mut data: Vec<f32> = img
-                .to_rgb8()
-                .into_raw()
-                .into_iter()
-                .map(f32::from)
-                .collect();
-            if color == Color::Bgr {
-                for px in data.chunks_exact_mut(3) {
-                    px.swap(0, 2);
-                }
-            }
-            Pixels {
-                width: w,
-                height: h,
-                channels: 3,
-                data,
-            }
-        }
+            | DynamicImage::ImageLumaA16(_) => (1, Cow::Owned(img.to_luma8().into_raw())),
+            _ => (
+                1,
+                Cow::Owned(
+                    rgb()
+                        .chunks_exact(3)
+                        .map(|p| {
+                            let [r, g, b] = [p[0], p[1], p[2]].map(u32::from);
+                            ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) as u8
+                        })
+                        .collect(),
+                ),
+            ),
+        },
+        Color::Rgb | Color::Bgr => (3, rgb()),
+    };
+    Pixels {
+        width,
+        height,
+        channels,
+        data,
     }
 }
 
@@ -143,35 +128,88 @@ fn axis_weights(inp: usize, out: usize) -> Vec<(usize, usize, f32)> {
         .collect()
 }
 
-fn resize(p: &Pixels, w: usize, h: usize) -> Pixels {
-    if p.width == w && p.height == h {
-        return Pixels {
-            width: w,
-            height: h,
-            channels: p.channels,
-            data: p.data.clone(),
-        };
-    }
-    let c = p.channels;
-    let xs = axis_weights(p.width, w);
-    let ys = axis_weights(p.height, h);
-    let mut out = vec![0f32; w * h * c];
-    for (oy, &(y0, y1, wy)) in ys.iter().enumerate() {
-        for (ox, &(x0, x1, wx)) in xs.iter().enumerate() {
-            for ch in 0..c {
-                let at = |y: usize, x: usize| p.data[(y * p.width + x) * c + ch];
-                let top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * wx;
-                let bottom = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * wx;
-                out[(oy * w + ox) * c + ch] = top + (bottom - top) * wy;
-            }
+/// One source row interpolated horizontally, written channel-planar:
+/// `out[ch·w + x] = a + (b − a)·wx`, `a` and `b` the two neighbours' values of channel `ch`.
+/// `C` is a constant so each pixel is one bounds check and an unrolled loop.
+fn horizontal_row<const C: usize>(src: &[u8], xs: &[(usize, usize, f32)], out: &mut [f32]) {
+    let w = xs.len();
+    for (x, &(x0, x1, wx)) in xs.iter().enumerate() {
+        let a: &[u8; C] = src[x0 * C..x0 * C + C].try_into().expect("C values");
+        let b: &[u8; C] = src[x1 * C..x1 * C + C].try_into().expect("C values");
+        for ch in 0..C {
+            let (a, b) = (f32::from(a[ch]), f32::from(b[ch]));
+            out[ch * w + x] = a + (b - a) * wx;
         }
     }
-    Pixels {
-        width: w,
-        height: h,
-        channels: c,
-        data: out,
+}
+
+/// Resize to `w`×`h` (bilinear, half-pixel, no antialiasing; a copy when the size is already
+/// right) and hand each output row, `w · channels` values 0..=255 as f32, channel-planar
+/// (`values[ch·w + x]`), to `row(y, values)`. Separable: each source row is interpolated horizontally once
+/// (`a + (b − a)·wx`), then two such rows vertically (`top + (bottom − top)·wy`) — the same
+/// operations, in the same order, as interpolating each output value on its own.
+fn resample(p: &Pixels, w: usize, h: usize, mut row: impl FnMut(usize, &[f32])) {
+    let c = p.channels;
+    let stride = p.width * c;
+    if p.width == w && p.height == h {
+        let mut values = vec![0f32; w * c];
+        for (y, src) in p.data.chunks_exact(stride).enumerate() {
+            for (x, px) in src.chunks_exact(c).enumerate() {
+                for (ch, s) in px.iter().enumerate() {
+                    values[ch * w + x] = f32::from(*s);
+                }
+            }
+            row(y, &values);
+        }
+        return;
     }
+    let xs = axis_weights(p.width, w);
+    let ys = axis_weights(p.height, h);
+    let horizontal = |y: usize, out: &mut [f32]| {
+        let src = &p.data[y * stride..(y + 1) * stride];
+        match c {
+            1 => horizontal_row::<1>(src, &xs, out),
+            3 => horizontal_row::<3>(src, &xs, out),
+            _ => unreachable!("pixels have 1 or 3 channels"),
+        }
+    };
+    // The two most recent horizontally interpolated source rows (source rows only move down).
+    let (mut top, mut bottom) = (vec![0f32; w * c], vec![0f32; w * c]);
+    let (mut top_y, mut bottom_y) = (usize::MAX, usize::MAX);
+    let mut values = vec![0f32; w * c];
+    for (oy, &(y0, y1, wy)) in ys.iter().enumerate() {
+        if top_y != y0 {
+            if bottom_y == y0 {
+                std::mem::swap(&mut top, &mut bottom);
+                std::mem::swap(&mut top_y, &mut bottom_y);
+            } else {
+                horizontal(y0, &mut top);
+                top_y = y0;
+            }
+        }
+        if bottom_y != y1 {
+            horizontal(y1, &mut bottom);
+            bottom_y = y1;
+        }
+        for ((v, t), b) in values.iter_mut().zip(&top).zip(&bottom) {
+            *v = t + (b - t) * wy;
+        }
+        row(oy, &values);
+    }
+}
+
+#[cfg(test)]
+fn resize(p: &Pixels, w: usize, h: usize) -> Vec<f32> {
+    let mut out = vec![0f32; w * h * p.channels];
+    let c = p.channels;
+    resample(p, w, h, |y, values| {
+        for x in 0..w {
+            for ch in 0..c {
+                out[(y * w + x) * c + ch] = values[ch * w + x];
+            }
+        }
+    });
+    out
 }
 
 /// A preprocessed sample in the model's element type.
@@ -194,46 +232,61 @@ pub fn image_sample(path: &Path, pre: &ImagePre) -> Result<Sample, String> {
 
 /// Preprocess a decoded image.
 pub fn preprocess(img: DynamicImage, pre: &ImagePre) -> Sample {
-    let px = resize(
-        &to_pixels(img, pre.color),
-        pre.width as usize,
-        pre.height as usize,
-    );
-    let (w, h, c) = (px.width, px.height, px.channels);
-    let index = |y: usize, x: usize, ch: usize| match pre.layout {
-        Layout::Nchw => ch * h * w + y * w + x,
-        Layout::Nhwc => (y * w + x) * c + ch,
+    let px = to_pixels(&img, pre.color);
+    let (w, h, c) = (pre.width as usize, pre.height as usize, px.channels);
+    // BGR: output channel `ch` is source channel `2 − ch`.
+    let target = |ch: usize| if pre.color == Color::Bgr { 2 - ch } else { ch };
+    // Where value x of source channel ch of output row y goes: `base(y, ch) + x · step`.
+    let step = match pre.layout {
+        Layout::Nchw => 1,
+        Layout::Nhwc => c,
     };
+    let base = |y: usize, ch: usize| match pre.layout {
+        Layout::Nchw => target(ch) * h * w + y * w,
+        Layout::Nhwc => y * w * c + target(ch),
+    };
+    // One channel of one output row: `w` values, contiguous in NCHW (so the loops vectorise).
+    fn put<T>(out: &mut [T], at: usize, step: usize, values: &[f32], f: impl Fn(f32) -> T) {
+        if step == 1 {
+            for (o, v) in out[at..at + values.len()].iter_mut().zip(values) {
+                *o = f(*v);
+            }
+        } else {
+            for (x, v) in values.iter().enumerate() {
+                out[at + x * step] = f(*v);
+            }
+        }
+    }
     match pre.dtype {
         InputType::Float32 => {
+            let per_channel = |v: &[f32], default: f32| -> Vec<f32> {
+                (0..c)
+                    .map(|ch| {
+                        let t = target(ch);
+                        v.get(t).or(v.first()).copied().unwrap_or(default)
+                    })
+                    .collect()
+            };
+            let (mean, std) = (per_channel(&pre.mean, 0.0), per_channel(&pre.std, 1.0));
+            let scale = pre.scale;
             let mut out = vec![0f32; w * h * c];
-            for y in 0..h {
-                for x in 0..w {
-                    for ch in 0..c {
-                        let v = px.data[(y * w + x) * c + ch] * pre.scale;
-                        let mean = pre
-                            .mean
-                            .get(ch)
-                            .or(pre.mean.first())
-                            .copied()
-                            .unwrap_or(0.0);
-                        let std = pre.std.get(ch).or(pre.std.first()).copied().unwrap_or(1.0);
-                        out[index(y, x, ch)] = (v - mean) / std;
-                    }
+            resample(&px, w, h, |y, values| {
+                for (ch, plane) in values.chunks_exact(w).enumerate() {
+                    let (m, s) = (mean[ch], std[ch]);
+                    put(&mut out, base(y, ch), step, plane, |v| (v * scale - m) / s);
                 }
-            }
+            });
             Sample::F32(out)
         }
         InputType::Uint8 => {
             let mut out = vec![0u8; w * h * c];
-            for y in 0..h {
-                for x in 0..w {
-                    for ch in 0..c {
-                        out[index(y, x, ch)] =
-                            px.data[(y * w + x) * c + ch].round().clamp(0.0, 255.0) as u8;
-                    }
+            resample(&px, w, h, |y, values| {
+                for (ch, plane) in values.chunks_exact(w).enumerate() {
+                    put(&mut out, base(y, ch), step, plane, |v| {
+                        v.round().clamp(0.0, 255.0) as u8
+                    });
                 }
-            }
+            });
             Sample::U8(out)
         }
     }
@@ -274,17 +327,17 @@ mod tests {
             width: 2,
             height: 1,
             channels: 1,
-            data: vec![0.0, 100.0],
+            data: Cow::Owned(vec![0, 100]),
         };
-        assert_eq!(resize(&p, 4, 1).data, [0.0, 25.0, 75.0, 100.0]);
+        assert_eq!(resize(&p, 4, 1), [0.0, 25.0, 75.0, 100.0]);
         // Downscale 4×1 → 2×1: source x = 0.5, 2.5 → averages of neighbours, no antialiasing.
         let p = Pixels {
             width: 4,
             height: 1,
             channels: 1,
-            data: vec![0.0, 10.0, 20.0, 30.0],
+            data: Cow::Owned(vec![0, 10, 20, 30]),
         };
-        assert_eq!(resize(&p, 2, 1).data, [5.0, 25.0]);
+        assert_eq!(resize(&p, 2, 1), [5.0, 25.0]);
     }
 
     #[test]

@@ -183,7 +183,30 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    read_settings(conn)
+}
+
+/// Settings for scans over large tables: memory-mapped reads (no copy through SQLite's page
+/// cache; writes still go through the WAL) and a larger page cache.
+fn read_settings(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    conn.pragma_update(None, "cache_size", -65_536)?; // KiB
     Ok(())
+}
+
+/// A second, read-only connection to the database `conn` has open, for reading in parallel
+/// (WAL readers do not block each other or the writer). `None` for an in-memory database.
+pub(crate) fn open_reader(conn: &Connection) -> Result<Option<Connection>> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let reader = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    reader.busy_timeout(Duration::from_secs(10))?;
+    read_settings(&reader)?;
+    Ok(Some(reader))
 }
 
 /// Apply every migration newer than the database's `user_version`, each in its own transaction.
