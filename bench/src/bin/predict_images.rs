@@ -376,6 +376,11 @@ fn main() -> Result<()> {
         decode * 1e3 / n as f64,
         decode / model_only.seconds,
     );
+    let perfect = model_only.seconds + decode / cpus as f64;
+    println!(
+        "  pipeline: run {run:.3} s vs a perfect overlap on {cpus} CPUs (pure model time + decode          CPU / {cpus} = {perfect:.3} s): {:+.0}%",
+        (run / perfect - 1.0) * 100.0
+    );
     println!(
         "cross-check: items predicted as class \"1\": Arbiter {ours_1}, python {} \
          (Pillow's BILINEAR antialiases when shrinking, Arbiter's documented resize does not, so \
