@@ -224,22 +224,20 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                 "SELECT item_id, given_class, confidence, probs FROM predictions
                  WHERE run_id = ?1 AND given_class IS NOT NULL AND probs IS NOT NULL ORDER BY item_id",
             )?;
-            let rows: Vec<(i64, usize, f64, Vec<f64>)> = stmt
-                .query_map([spec.run], |r| {
-                    let probs: Vec<u8> = r.get(3)?;
-                    Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, r.get(2)?, probs))
-                })?
-                .map(|row| {
-                    row.map(|(item, g, c, b)| {
-                        (
-                            item,
-                            g,
-                            c,
-                            predict::unpack(&b, k).into_iter().map(f64::from).collect(),
-                        )
-                    })
-                })
-                .collect::<rusqlite::Result<_>>()?;
+            let mut rows: Vec<(i64, usize, f64, Vec<f64>)> = Vec::new();
+            let mut dense = vec![0f32; k];
+            let mut found = stmt.query([spec.run])?;
+            while let Some(r) = found.next()? {
+                dense.iter_mut().for_each(|v| *v = 0.0);
+                let blob = r.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?;
+                predict::unpack_into(blob, &mut dense);
+                rows.push((
+                    r.get(0)?,
+                    r.get::<_, i64>(1)? as usize,
+                    r.get(2)?,
+                    dense.iter().map(|v| f64::from(*v)).collect(),
+                ));
+            }
             let flagged = prune_by_noise_rate(&rows, k);
             Ok(descending(
                 flagged
@@ -362,10 +360,10 @@ pub fn prune_by_noise_rate(rows: &[(i64, usize, f64, Vec<f64>)], k: usize) -> Ve
     // 2. The confident joint.
     let mut cj = vec![vec![0f64; k]; k];
     for (_, g, _, p) in rows {
-        let confident: Vec<usize> = (0..k).filter(|&c| p[c] >= t[c] - 1e-6).collect();
-        let guess = match confident.len() {
-            0 => continue,
-            1 => confident[0],
+        let mut confident = (0..k).filter(|&c| p[c] >= t[c] - 1e-6);
+        let guess = match (confident.next(), confident.next()) {
+            (None, _) => continue,
+            (Some(only), None) => only,
             _ => argmax(p),
         };
         cj[*g][guess] += 1.0;
