@@ -10,9 +10,15 @@
 //! no wall-clock time in the data (the time lives in the lineage file). The lineage manifest
 //! goes to `PATH.lineage.json` beside a file, or `lineage.json` inside a folder, and the export
 //! is recorded in the audit log.
+//!
+//! [`export_with_progress`] reports its stages and can be cancelled between stages, every
+//! [`SELECT_CHUNK`] items and between files; a cancelled (or failed) export leaves nothing
+//! behind: tables and their lineage are written to hidden temporary files and renamed only at
+//! the end, and an image folder's files and folders are removed again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -93,6 +99,42 @@ pub struct Row {
     pub abs_path: Option<PathBuf>,
 }
 
+/// Where an export is. `done`/`total` count items (`Selecting`) or files (`Linking`); both are 0
+/// where no count exists (`Deciding`, `Writing`: polars writes the table in one call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStage {
+    /// Computing every item's decision from the annotation events.
+    Deciding,
+    /// Reading the version's items and applying the filters.
+    Selecting,
+    /// Writing the table file (parquet/csv/jsonl).
+    Writing,
+    /// Hard-linking (or copying) the image folder's files.
+    Linking,
+    /// Writing the lineage manifest and the audit entry.
+    Lineage,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExportProgress {
+    pub stage: ExportStage,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// How many items are read per progress report / cancellation check.
+pub const SELECT_CHUNK: usize = 20_000;
+
+fn check(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
     pub out: PathBuf,
@@ -106,6 +148,15 @@ pub struct ExportSummary {
 pub fn rows(
     project: &Project,
     opts: &ExportOptions,
+) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
+    select_rows(project, opts, &mut |_| {}, &AtomicBool::new(false))
+}
+
+fn select_rows(
+    project: &Project,
+    opts: &ExportOptions,
+    progress: &mut dyn FnMut(ExportProgress),
+    cancel: &AtomicBool,
 ) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
     let conn = project.conn();
     let version = crate::dataset::resolve_or_only(conn, opts.dataset.as_deref())?;
@@ -131,6 +182,11 @@ pub fn rows(
         }
         None => Vec::new(),
     };
+    progress(ExportProgress {
+        stage: ExportStage::Deciding,
+        done: 0,
+        total: 0,
+    });
     let decisions: HashMap<i64, decide::Decision> = decide::decisions(conn, Some(version.id))?
         .into_iter()
         .map(|d| (d.item, d))
@@ -165,6 +221,14 @@ pub fn rows(
             }
         }
     }
+    check(cancel)?;
+    let total = version.items.max(0) as u64;
+    progress(ExportProgress {
+        stage: ExportStage::Selecting,
+        done: 0,
+        total,
+    });
+    let mut seen = 0usize;
     let mut out = Vec::with_capacity(version.items as usize);
     let mut stmt = conn.prepare(
         "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence FROM items i
@@ -174,6 +238,15 @@ pub fn rows(
     let root = PathBuf::from(&version.root);
     let mut q = stmt.query(rusqlite::params![version.id, opts.run])?;
     while let Some(r) = q.next()? {
+        seen += 1;
+        if seen % SELECT_CHUNK == 0 {
+            check(cancel)?;
+            progress(ExportProgress {
+                stage: ExportStage::Selecting,
+                done: seen as u64,
+                total,
+            });
+        }
         let (item, ext_id, path, given, predicted, confidence): (
             i64,
             String,
@@ -241,6 +314,12 @@ pub fn rows(
         }
         assign_splits(&mut out, share, opts.seed);
     }
+    check(cancel)?;
+    progress(ExportProgress {
+        stage: ExportStage::Selecting,
+        done: seen as u64,
+        total,
+    });
     Ok((version, out))
 }
 
@@ -316,7 +395,48 @@ pub fn safe_name(s: &str) -> String {
     out.chars().take(120).collect()
 }
 
-fn write_table(rows: &[Row], format: Format, out: &Path) -> Result<()> {
+/// What an export has put on disk so far, removed again unless [`Undo::keep`] is called: a
+/// cancelled or failed export leaves nothing behind. Folders are removed only when empty.
+#[derive(Default)]
+struct Undo {
+    files: Vec<PathBuf>,
+    /// In creation order (parents first).
+    dirs: Vec<PathBuf>,
+    kept: bool,
+}
+
+impl Undo {
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        for d in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// `.NAME.tmp` beside `path`.
+fn temp_beside(path: &Path) -> PathBuf {
+    path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ))
+}
+
+/// Write the table to `tmp` (the caller renames it into place).
+fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<()> {
     use polars::prelude::*;
     let s = |f: &dyn Fn(&Row) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
     let mut columns = vec![
@@ -355,14 +475,8 @@ fn write_table(rows: &[Row], format: Format, out: &Path) -> Result<()> {
     }
     let mut df = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
-    let tmp = out.with_file_name(format!(
-        ".{}.tmp",
-        out.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
     let mut write = || -> std::result::Result<(), String> {
-        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
         match format {
             Format::Csv => CsvWriter::new(file)
                 .finish(&mut df)
@@ -377,23 +491,18 @@ fn write_table(rows: &[Row], format: Format, out: &Path) -> Result<()> {
                 .map_err(|e| e.to_string()),
         }
     };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Read {
-            path: out.to_path_buf(),
-            message: format!("cannot write: {e}"),
-        });
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))
+    write().map_err(|e| Error::Read {
+        path: out.to_path_buf(),
+        message: format!("cannot write: {e}"),
+    })
 }
 
-/// `<out>/<label>/<item>.<ext>` for every exported item with media and a label (final, else
-/// given); names sanitised and clashes numbered, every target checked to stay inside `out`.
-fn write_imagefolder(rows: &[Row], out: &Path) -> Result<usize> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let root = out.canonicalize().map_err(|e| Error::io(out, e))?;
+/// `(source, target)` for every exported item with media and a label (final, else given):
+/// `<root>/<label>/<item>.<ext>`, names sanitised and clashes numbered, every target checked to
+/// stay inside `root`. Nothing is written.
+fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut used: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut written = 0;
+    let mut plan = Vec::new();
     for r in rows {
         let (Some(src), Some(label)) = (
             &r.abs_path,
@@ -422,7 +531,7 @@ fn write_imagefolder(rows: &[Row], out: &Path) -> Result<usize> {
             });
         }
         // Lexically inside the export root, component by component.
-        let rel = target.strip_prefix(&root).map_err(|_| {
+        let rel = target.strip_prefix(root).map_err(|_| {
             Error::InvalidArgument(format!("refusing to write outside {}", root.display()))
         })?;
         if rel.components().any(|c| !matches!(c, Component::Normal(_)))
@@ -434,45 +543,121 @@ fn write_imagefolder(rows: &[Row], out: &Path) -> Result<usize> {
                 root.display()
             )));
         }
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        if std::fs::hard_link(src, &target).is_err() {
-            std::fs::copy(src, &target).map_err(|e| Error::io(&target, e))?;
-        }
-        used.insert(target);
-        written += 1;
+        used.insert(target.clone());
+        plan.push((src.clone(), target));
     }
-    Ok(written)
+    Ok(plan)
 }
 
-/// Write the export and its lineage, and record it in the audit log.
+/// Create `out` (and missing parents, recorded in `undo`), then link or copy every planned
+/// file, reporting each and checking `cancel` between files. Returns the canonical root.
+fn write_imagefolder(
+    rows: &[Row],
+    out: &Path,
+    undo: &mut Undo,
+    progress: &mut dyn FnMut(ExportProgress),
+    cancel: &AtomicBool,
+) -> Result<PathBuf> {
+    let mut missing = Vec::new();
+    let mut at = Some(out);
+    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.iter().rev() {
+        std::fs::create_dir(d).map_err(|e| Error::io(d, e))?;
+        undo.dirs.push(d.clone());
+    }
+    let root = out.canonicalize().map_err(|e| Error::io(out, e))?;
+    let plan = plan_imagefolder(rows, &root)?;
+    let total = plan.len() as u64;
+    progress(ExportProgress {
+        stage: ExportStage::Linking,
+        done: 0,
+        total,
+    });
+    for (i, (src, target)) in plan.iter().enumerate() {
+        check(cancel)?;
+        if let Some(dir) = target.parent() {
+            if !dir.exists() {
+                std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
+                undo.dirs.push(dir.to_path_buf());
+            }
+        }
+        undo.files.push(target.clone());
+        if std::fs::hard_link(src, target).is_err() {
+            std::fs::copy(src, target).map_err(|e| Error::io(target, e))?;
+        }
+        progress(ExportProgress {
+            stage: ExportStage::Linking,
+            done: i as u64 + 1,
+            total,
+        });
+    }
+    Ok(root)
+}
+
+/// [`export_with_progress`] without progress reports, never cancelled.
 pub fn export(project: &Project, opts: &ExportOptions) -> Result<ExportSummary> {
-    let (version, rows) = rows(project, opts)?;
+    export_with_progress(project, opts, &mut |_| {}, &AtomicBool::new(false))
+}
+
+/// Write the export and its lineage, and record it in the audit log. `cancel` is checked
+/// between stages, every [`SELECT_CHUNK`] items and between files; a cancelled export returns
+/// [`Error::Cancelled`] and leaves nothing behind: no data, no lineage, no audit entry. (A
+/// cancel that arrives while the lineage is being written is too late and is ignored.)
+pub fn export_with_progress(
+    project: &Project,
+    opts: &ExportOptions,
+    progress: &mut dyn FnMut(ExportProgress),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    check(cancel)?;
+    if opts.format == Format::ImageFolder
+        && opts.out.exists()
+        && std::fs::read_dir(&opts.out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
+        return Err(Error::InvalidArgument(format!(
+            "{}: the folder is not empty; export into a new or empty folder",
+            opts.out.display()
+        )));
+    }
+    let (version, rows) = select_rows(project, opts, progress, cancel)?;
     let mut labels: BTreeMap<String, usize> = BTreeMap::new();
     for r in &rows {
         *labels
             .entry(r.final_label.clone().unwrap_or_else(|| "(none)".into()))
             .or_default() += 1;
     }
+    let mut undo = Undo::default();
+    // A table's temporary file, renamed into place at the end.
+    let mut table_tmp: Option<PathBuf> = None;
     let lineage_path = match opts.format {
         Format::ImageFolder => {
-            if opts.out.exists()
-                && std::fs::read_dir(&opts.out)
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(false)
-            {
-                return Err(Error::InvalidArgument(format!(
-                    "{}: the folder is not empty; export into a new or empty folder",
-                    opts.out.display()
-                )));
-            }
-            write_imagefolder(&rows, &opts.out)?;
+            write_imagefolder(&rows, &opts.out, &mut undo, progress, cancel)?;
             opts.out.join("lineage.json")
         }
         f => {
-            write_table(&rows, f, &opts.out)?;
+            progress(ExportProgress {
+                stage: ExportStage::Writing,
+                done: 0,
+                total: 0,
+            });
+            let tmp = temp_beside(&opts.out);
+            undo.files.push(tmp.clone());
+            write_table(&rows, f, &opts.out, &tmp)?;
+            table_tmp = Some(tmp);
             PathBuf::from(format!("{}.lineage.json", opts.out.display()))
         }
     };
+    check(cancel)?;
+    progress(ExportProgress {
+        stage: ExportStage::Lineage,
+        done: 0,
+        total: 0,
+    });
     let conn = project.conn();
     let run = match opts.run {
         Some(run) => {
@@ -514,7 +699,23 @@ pub fn export(project: &Project, opts: &ExportOptions) -> Result<ExportSummary> 
         "labels": labels,
     });
     let text = serde_json::to_string_pretty(&lineage).unwrap_or_default();
-    std::fs::write(&lineage_path, text).map_err(|e| Error::io(&lineage_path, e))?;
+    // The last point a cancel is honoured: after it, the files are moved into place.
+    check(cancel)?;
+    match &table_tmp {
+        Some(tmp) => {
+            // Beside an existing file, so the lineage too is replaced only at the end.
+            let lineage_tmp = temp_beside(&lineage_path);
+            undo.files.push(lineage_tmp.clone());
+            std::fs::write(&lineage_tmp, text).map_err(|e| Error::io(&lineage_path, e))?;
+            std::fs::rename(tmp, &opts.out).map_err(|e| Error::io(&opts.out, e))?;
+            std::fs::rename(&lineage_tmp, &lineage_path)
+                .map_err(|e| Error::io(&lineage_path, e))?;
+        }
+        None => {
+            undo.files.push(lineage_path.clone());
+            std::fs::write(&lineage_path, text).map_err(|e| Error::io(&lineage_path, e))?;
+        }
+    }
     crate::audit::record(
         conn,
         "arbiter",
@@ -522,6 +723,12 @@ pub fn export(project: &Project, opts: &ExportOptions) -> Result<ExportSummary> 
         &serde_json::json!({ "out": opts.out.to_string_lossy(), "format": opts.format.as_str(), "rows": rows.len(),
             "dataset_hash": version.content_hash, "run": opts.run }),
     )?;
+    undo.keep();
+    progress(ExportProgress {
+        stage: ExportStage::Done,
+        done: rows.len() as u64,
+        total: rows.len() as u64,
+    });
     Ok(ExportSummary {
         out: opts.out.clone(),
         lineage: lineage_path,

@@ -340,3 +340,206 @@ fn imagefolder_cannot_be_made_to_write_outside_its_folder() {
         .to_string();
     assert!(e.contains("not empty"), "{e}");
 }
+
+/// Digits imported, nothing else: enough for the progress and cancel tests.
+fn digits_only() -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: fixtures().join("digits/manifest.csv"),
+            name: Some("digits".into()),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    (dir, p)
+}
+
+fn audit_count(p: &Project) -> i64 {
+    p.conn()
+        .query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))
+        .expect("count")
+}
+
+/// Every file under `dir` (recursively).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[test]
+fn imagefolder_progress_counts_every_file_up_to_the_total() {
+    let (d, p) = digits_only();
+    let out = d.path().join("folder");
+    let mut seen: Vec<ExportProgress> = Vec::new();
+    let s = export_with_progress(
+        &p,
+        &opts(out.clone(), Format::ImageFolder, None),
+        &mut |pr| seen.push(pr),
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    assert_eq!(s.rows, 1797);
+    // The stages in order, each once (Selecting may repeat with growing counts).
+    let mut stages: Vec<ExportStage> = seen.iter().map(|p| p.stage).collect();
+    stages.dedup();
+    assert_eq!(
+        stages,
+        [
+            ExportStage::Deciding,
+            ExportStage::Selecting,
+            ExportStage::Linking,
+            ExportStage::Lineage,
+            ExportStage::Done
+        ]
+    );
+    let selecting: Vec<_> = seen
+        .iter()
+        .filter(|p| p.stage == ExportStage::Selecting)
+        .collect();
+    assert_eq!(
+        selecting.last().map(|p| (p.done, p.total)),
+        Some((1797, 1797))
+    );
+    // One report per file after the opening 0 of N, counting up by one to the total.
+    let linking: Vec<(u64, u64)> = seen
+        .iter()
+        .filter(|p| p.stage == ExportStage::Linking)
+        .map(|p| (p.done, p.total))
+        .collect();
+    let expected: Vec<(u64, u64)> = (0..=1797).map(|i| (i, 1797)).collect();
+    assert_eq!(linking, expected);
+    let images = files_under(&out)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "png"))
+        .count();
+    assert_eq!(images, 1797);
+    assert_eq!(seen.last().map(|p| (p.done, p.total)), Some((1797, 1797)));
+}
+
+#[test]
+fn a_cancelled_imagefolder_export_leaves_nothing_behind() {
+    let (d, p) = digits_only();
+    let before = audit_count(&p);
+    // A new folder two levels below an existing one: both levels are removed again.
+    let out = d.path().join("exports/new");
+    let cancel = AtomicBool::new(false);
+    let mut linked = 0;
+    let e = export_with_progress(
+        &p,
+        &opts(out.clone(), Format::ImageFolder, None),
+        &mut |pr| {
+            if pr.stage == ExportStage::Linking {
+                linked = pr.done;
+                if pr.done == 25 {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Cancelled), "{e}");
+    assert_eq!(linked, 25, "no file after the cancel");
+    assert!(
+        !d.path().join("exports").exists(),
+        "the new folders are gone"
+    );
+    assert_eq!(audit_count(&p), before, "no audit entry");
+
+    // Into an existing empty folder: the folder stays, empty.
+    let empty = d.path().join("empty");
+    std::fs::create_dir(&empty).expect("mk");
+    let cancel = AtomicBool::new(false);
+    let e = export_with_progress(
+        &p,
+        &opts(empty.clone(), Format::ImageFolder, None),
+        &mut |pr| {
+            if pr.stage == ExportStage::Linking && pr.done == 1797 {
+                // After the last file: still before the lineage is written.
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Cancelled), "{e}");
+    assert!(empty.is_dir());
+    assert_eq!(
+        std::fs::read_dir(&empty).expect("read").count(),
+        0,
+        "nothing left in the folder, not even lineage.json"
+    );
+    assert_eq!(audit_count(&p), before);
+}
+
+#[test]
+fn a_cancelled_table_export_keeps_the_previous_file_and_writes_no_lineage() {
+    let (d, p) = digits_only();
+    let out = d.path().join("x.csv");
+    let lineage = d.path().join("x.csv.lineage.json");
+    // Cancelled while selecting rows: nothing at all.
+    let cancel = AtomicBool::new(false);
+    let e = export_with_progress(
+        &p,
+        &opts(out.clone(), Format::Csv, None),
+        &mut |pr| {
+            if pr.stage == ExportStage::Selecting {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Cancelled), "{e}");
+    assert!(files_under(d.path())
+        .iter()
+        .all(|f| f.starts_with(d.path().join("p"))));
+
+    // A finished export, then one cancelled once its table is written: the first stays.
+    export(&p, &opts(out.clone(), Format::Csv, None)).expect("first");
+    let (data, lin) = (
+        std::fs::read(&out).expect("data"),
+        std::fs::read(&lineage).expect("lineage"),
+    );
+    let before = audit_count(&p);
+    let mut o = opts(out.clone(), Format::Csv, None);
+    o.validation_share = Some(0.5); // other bytes, if they were written
+    let cancel = AtomicBool::new(false);
+    let mut stages = Vec::new();
+    let e = export_with_progress(
+        &p,
+        &o,
+        &mut |pr| {
+            stages.push(pr.stage);
+            if pr.stage == ExportStage::Writing {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Cancelled), "{e}");
+    assert!(!stages.contains(&ExportStage::Lineage));
+    assert_eq!(std::fs::read(&out).expect("data"), data);
+    assert_eq!(std::fs::read(&lineage).expect("lineage"), lin);
+    let mut left: Vec<String> = std::fs::read_dir(d.path())
+        .expect("read")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["p", "x.csv", "x.csv.lineage.json"],
+        "no temporary files"
+    );
+    assert_eq!(audit_count(&p), before, "no audit entry");
+}
