@@ -12,6 +12,7 @@ import { rawReport } from "../../lib/report.fixture";
 import {
   agreementAxisMin,
   confusionHeatmapData,
+  confusionCellText,
   confusionOption,
   escapeHtml,
   historyOption,
@@ -107,6 +108,18 @@ describe("confusion heat map", () => {
     // dog→cat: 10 of 40 decided dogs; the largest confusion share is bird→dog (8 of 10).
     expect(d.offMax).toBeCloseTo(0.8, 12);
     expect(d.off.find((v) => v[0] === 0 && v[1] === 1)).toEqual([0, 1, 10, 0.25 / 0.8]);
+  });
+
+  it("writes counts in the cells, none in empty cells; short labels stay upright", () => {
+    expect(confusionCellText({ value: [0, 1, 1234, 0.3] })).toBe("1,234");
+    expect(confusionCellText({ value: [2, 2, 0, 0] })).toBe("");
+    const digits = ["0", "1", "2", "3", "4", "5", "6", "7"];
+    const opt = confusionOption({ ...c, labels: digits }) as { xAxis: { axisLabel: { rotate: number } } };
+    expect(opt.xAxis.axisLabel.rotate).toBe(0);
+    const long = confusionOption({ ...c, labels: ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog"] }) as {
+      xAxis: { axisLabel: { rotate: number } };
+    };
+    expect(long.xAxis.axisLabel.rotate).toBe(30);
   });
 
   it("names decided and predicted labels on hover", () => {

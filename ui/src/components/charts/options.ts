@@ -401,17 +401,26 @@ export function confusionHeatmapData(c: Confusion): { diagonal: number[][]; off:
   return { diagonal, off, offMax };
 }
 
+/** A confusion cell's text: its count, blank when there is none. */
+export function confusionCellText(p: unknown): string {
+  const count = (p as { value: number[] }).value[2] ?? 0;
+  return count === 0 ? "" : count.toLocaleString("en-US");
+}
+
 export function confusionOption(c: Confusion): ChartOption {
   const { diagonal, off } = confusionHeatmapData(c);
   const n = c.labels.length;
   const showLabels = n <= 15;
-  // Counts in the cells; their colour (dark or white, faint for 0) is set per data item.
+  // Counts in the cells (empty cells stay blank, so the counts that matter stand out); their
+  // colour (dark or white) is set per data item.
   const cellLabel = {
     show: showLabels,
     fontSize: n > 8 ? 10 : 12,
     color: COLORS.text,
-    formatter: (p: unknown) => String((p as { value: number[] }).value[2]),
+    formatter: confusionCellText,
   };
+  // Short labels (digits, codes) stay upright; long ones tilt so that they fit.
+  const tilt = n > 6 && Math.max(0, ...c.labels.map((l) => l.length)) > 3;
   const withText = (data: number[][], scale: string[]) =>
     data.map((v) => {
       const fill = mixColor(scale[0]!, scale[1]!, v[3]!);
@@ -441,7 +450,7 @@ export function confusionOption(c: Confusion): ChartOption {
       nameLocation: "middle",
       nameGap: 26,
       nameTextStyle: axisName,
-      axisLabel: { ...axisLabel, color: COLORS.text, interval: n > 20 ? "auto" : 0, rotate: n > 6 ? 30 : 0, overflow: "truncate", width: 80 },
+      axisLabel: { ...axisLabel, color: COLORS.text, interval: n > 20 ? "auto" : 0, rotate: tilt ? 30 : 0, overflow: "truncate", width: 80 },
       axisTick: { show: false },
       axisLine: { show: false },
       splitArea: { show: false },
