@@ -879,7 +879,7 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
 }
 
 fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
-    use arbiter_core::export::{self, ExportOptions, Format};
+    use arbiter_core::export::{self, ExportOptions, ExportStage, Format};
     let p = open(cli)?;
     let format = match &a.format {
         Some(f) => Format::parse(f)?,
@@ -894,7 +894,8 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             _ => Format::Parquet,
         },
     };
-    let s = export::export(
+    let pb = bar();
+    let s = export::export_with_progress(
         &p,
         &ExportOptions {
             out: a.out.clone(),
@@ -907,7 +908,23 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             validation_share: a.validation_share,
             seed: a.seed,
         },
-    )?;
+        &mut |pr| {
+            let stage = match pr.stage {
+                ExportStage::Deciding => "deciding",
+                ExportStage::Selecting => "selecting",
+                ExportStage::Writing => "writing",
+                ExportStage::Linking => "linking",
+                ExportStage::Lineage => "lineage",
+                ExportStage::Done => "done",
+            };
+            pb.set_message(stage);
+            pb.set_length(pr.total);
+            pb.set_position(pr.done);
+        },
+        &AtomicBool::new(false),
+    );
+    pb.finish_and_clear();
+    let s = s?;
     if cli.json {
         return json(&s);
     }
