@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "agreement_history",
     "export_preview",
     "export_dataset",
+    "cancel_export",
     "pick_export_path",
     "open_folder",
 ];

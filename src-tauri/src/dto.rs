@@ -872,6 +872,53 @@ pub struct ExportDone {
     pub labels: std::collections::BTreeMap<String, usize>,
 }
 
+/// Where a running export is (`arbiter_core::export::ExportStage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStage {
+    /// Computing every item's decision from the annotation events.
+    Deciding,
+    /// Reading the version's items and applying the filters (`done`/`total` = items).
+    Selecting,
+    /// Writing the table file in one go (no count).
+    Writing,
+    /// Hard-linking or copying the image folder's files (`done`/`total` = files).
+    Linking,
+    /// Writing the lineage manifest and the audit entry.
+    Lineage,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProgress {
+    pub stage: ExportStage,
+    #[ts(type = "number")]
+    pub done: u64,
+    /// 0 when the stage has no count.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+impl From<arbiter_core::export::ExportProgress> for ExportProgress {
+    fn from(p: arbiter_core::export::ExportProgress) -> Self {
+        use arbiter_core::export::ExportStage as S;
+        let stage = match p.stage {
+            S::Deciding => ExportStage::Deciding,
+            S::Selecting => ExportStage::Selecting,
+            S::Writing => ExportStage::Writing,
+            S::Linking => ExportStage::Linking,
+            S::Lineage => ExportStage::Lineage,
+            S::Done => ExportStage::Done,
+        };
+        ExportProgress {
+            stage,
+            done: p.done,
+            total: p.total,
+        }
+    }
+}
+
 /// Render every IPC type as ts-rs would write it: `(file name, contents)`.
 pub fn typescript_bindings() -> Vec<(String, String)> {
     fn one<T: TS + 'static>(out: &mut Vec<(String, String)>) {
@@ -916,6 +963,8 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<ExportRequest>(&mut out);
     one::<ExportPreview>(&mut out);
     one::<ExportDone>(&mut out);
+    one::<ExportStage>(&mut out);
+    one::<ExportProgress>(&mut out);
     one::<ItemSummary>(&mut out);
     one::<ItemPage>(&mut out);
     one::<ItemDetail>(&mut out);

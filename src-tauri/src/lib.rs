@@ -275,8 +275,30 @@ async fn export_preview(app: tauri::AppHandle, request: ExportRequest) -> Res<Ex
 }
 
 #[tauri::command]
-async fn export_dataset(app: tauri::AppHandle, request: ExportRequest) -> Res<ExportDone> {
-    blocking(app, move |s| s.export(&request)).await
+async fn export_dataset(
+    app: tauri::AppHandle,
+    request: ExportRequest,
+    on_progress: Channel<ExportProgress>,
+) -> Res<ExportDone> {
+    blocking(app, move |state| {
+        let mut last = std::time::Instant::now();
+        let mut stage = None;
+        state.export(&request, &mut |p| {
+            // At most ~30 progress messages a second, plus every stage change and the last file.
+            if last.elapsed().as_millis() >= 33 || stage != Some(p.stage) || p.done == p.total {
+                last = std::time::Instant::now();
+                stage = Some(p.stage);
+                let _ = on_progress.send(p);
+            }
+        })
+    })
+    .await
+}
+
+/// Ask a running export to stop; it then leaves nothing behind and rejects with `cancelled`.
+#[tauri::command]
+fn cancel_export(state: State<'_, AppState>) -> bool {
+    state.cancel_export()
 }
 
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
@@ -438,6 +460,7 @@ pub fn run() {
             agreement_history,
             export_preview,
             export_dataset,
+            cancel_export,
             pick_export_path,
             open_folder,
         ])

@@ -24,6 +24,8 @@ pub struct AppState {
     import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The running inference's cancel flag, if one runs.
     run_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running export's cancel flag, if one runs.
+    export_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 fn no_project() -> IpcError {
@@ -41,6 +43,7 @@ impl AppState {
             config_dir,
             import_cancel: Mutex::new(None),
             run_cancel: Mutex::new(None),
+            export_cancel: Mutex::new(None),
         }
     }
 
@@ -580,7 +583,23 @@ impl AppState {
         })
     }
 
-    pub fn export(&self, r: &ExportRequest) -> Result<ExportDone, IpcError> {
+    /// Stop the running export, if any; returns whether one was running.
+    pub fn cancel_export(&self) -> bool {
+        let guard = self.export_cancel.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .map(|flag| flag.store(true, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Export on a connection of its own, so browsing goes on while it runs; one export at a
+    /// time, cancellable with [`AppState::cancel_export`] (a cancelled export writes nothing
+    /// and fails with `cancelled`).
+    pub fn export(
+        &self,
+        r: &ExportRequest,
+        progress: &mut dyn FnMut(ExportProgress),
+    ) -> Result<ExportDone, IpcError> {
         if r.out.trim().is_empty() {
             return Err(IpcError::new(
                 ErrorCode::InvalidInput,
@@ -588,8 +607,26 @@ impl AppState {
             ));
         }
         let opts = Self::export_options(r)?;
-        self.with_project(|p| {
-            let s = arbiter_core::export::export(p, &opts)?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut slot = self.export_cancel.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_some() {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "an export is already running; wait for it or cancel it",
+                ));
+            }
+            *slot = Some(cancel.clone());
+        }
+        let result = (|| {
+            let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+            let own = Project::open(&root)?;
+            let s = arbiter_core::export::export_with_progress(
+                &own,
+                &opts,
+                &mut |p| progress(p.into()),
+                &cancel,
+            )?;
             let folder = if opts.format == arbiter_core::export::Format::ImageFolder {
                 s.out.clone()
             } else {
@@ -602,7 +639,9 @@ impl AppState {
                 rows: s.rows as u64,
                 labels: s.labels,
             })
-        })
+        })();
+        *self.export_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result
     }
 
     /// Stop the running inference, if any; returns whether one was running.

@@ -207,6 +207,56 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
 }
 
 #[test]
+fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[]).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    assert!(!s.cancel_export(), "nothing runs yet");
+    let out = d.path().join("folder");
+    let req = ExportRequest {
+        out: out.to_string_lossy().into_owned(),
+        format: "imagefolder".into(),
+        dataset: None,
+        run: None,
+        only_decided: false,
+        min_agreement: None,
+        exclude_reasons: vec![],
+        validation_share: None,
+        seed: 0,
+    };
+    // Cancel after ten files, as the UI's button would mid-export.
+    let mut cancelled = false;
+    let mut last = None;
+    let e = s
+        .export(&req, &mut |p| {
+            last = Some(p);
+            if p.stage == ExportStage::Linking && p.done == 10 {
+                cancelled = s.cancel_export();
+            }
+        })
+        .expect_err("cancelled");
+    assert!(cancelled, "the running export must be cancellable");
+    assert_eq!(e.code, ErrorCode::Cancelled);
+    assert_eq!(
+        last.map(|p| (p.stage, p.done)),
+        Some((ExportStage::Linking, 10))
+    );
+    assert!(!out.exists(), "the new folder is removed again");
+    // The slot is free again: the next export runs to the last file.
+    let mut linked = None;
+    let done = s
+        .export(&req, &mut |p| {
+            if p.stage == ExportStage::Linking {
+                linked = Some((p.done, p.total));
+            }
+        })
+        .expect("export");
+    assert_eq!(done.rows, 1797);
+    assert_eq!(linked, Some((1797, 1797)));
+    assert!(out.join("lineage.json").is_file());
+}
+
+#[test]
 fn models_runs_and_predictions_through_the_app_state() {
     let (d, s) = app();
     s.create(&d.path().join("p"), &[]).expect("create");
@@ -504,7 +554,7 @@ fn the_review_flow_through_the_app_state() {
     let preview = s.export_preview(&req).expect("preview");
     assert_eq!(preview.rows, 1);
     assert_eq!(preview.labels.get("5"), Some(&1));
-    let done = s.export(&req).expect("export");
+    let done = s.export(&req, &mut |_| {}).expect("export");
     assert_eq!(done.rows, 1);
     assert!(out.is_file() && Path::new(&done.lineage).is_file());
     assert_eq!(done.folder, d.path().to_string_lossy());
