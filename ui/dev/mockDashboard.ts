@@ -11,6 +11,7 @@
 import type { AgreementPoint } from "../src/bindings/AgreementPoint";
 import type { ExportDone } from "../src/bindings/ExportDone";
 import type { ExportPreview } from "../src/bindings/ExportPreview";
+import type { ExportProgress } from "../src/bindings/ExportProgress";
 import type { ExportRequest } from "../src/bindings/ExportRequest";
 import type { IpcError } from "../src/bindings/IpcError";
 import type { ReasonDto } from "../src/bindings/ReasonDto";
@@ -328,22 +329,50 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
     },
     async export_dataset(args) {
       const r = args?.request as ExportRequest;
+      const channel = args?.onProgress as { onmessage?: (p: ExportProgress) => void } | undefined;
       if (r.out.trim() === "") throw ctx.err("invalid_input", "choose where to export");
-      const p = preview(ctx, r);
-      await ctx.sleep(1600);
-      const out = r.out.trim();
-      if (out.includes("readonly")) {
-        throw ctx.err("io", `${out}: Permission denied (os error 13)`);
+      if (exportCancel !== null) throw ctx.err("invalid_input", "an export is already running; wait for it or cancel it");
+      const cancel = { requested: false };
+      exportCancel = cancel;
+      try {
+        const p = preview(ctx, r);
+        // The real export's stages: a count for items and files, none for the table write.
+        const step = async (progress: ExportProgress, ms: number) => {
+          channel?.onmessage?.(progress);
+          await ctx.sleep(ms);
+          if (cancel.requested) throw ctx.err("cancelled", "cancelled; nothing was written");
+        };
+        await step({ stage: "deciding", done: 0, total: 0 }, 300);
+        await step({ stage: "selecting", done: p.rows, total: p.rows }, 200);
+        if (r.format === "imagefolder") {
+          const files = Math.min(p.rows, 400);
+          for (let done = 0; done <= files; done += 20) await step({ stage: "linking", done, total: files }, 60);
+        } else {
+          await step({ stage: "writing", done: 0, total: 0 }, 900);
+        }
+        channel?.onmessage?.({ stage: "lineage", done: 0, total: 0 });
+        await ctx.sleep(150);
+        const out = r.out.trim();
+        if (out.includes("readonly")) {
+          throw ctx.err("io", `${out}: Permission denied (os error 13)`);
+        }
+        const folderExport = r.format === "imagefolder";
+        const done: ExportDone = {
+          out,
+          lineage: folderExport ? `${out}/lineage.json` : `${out}.lineage.json`,
+          folder: folderExport ? out : out.replace(/\/[^/]*$/, "") || "/",
+          rows: p.rows,
+          labels: p.labels,
+        };
+        return done;
+      } finally {
+        exportCancel = null;
       }
-      const folderExport = r.format === "imagefolder";
-      const done: ExportDone = {
-        out,
-        lineage: folderExport ? `${out}/lineage.json` : `${out}.lineage.json`,
-        folder: folderExport ? out : out.replace(/\/[^/]*$/, "") || "/",
-        rows: p.rows,
-        labels: p.labels,
-      };
-      return done;
+    },
+    async cancel_export() {
+      if (exportCancel === null) return false;
+      exportCancel.requested = true;
+      return true;
     },
     async pick_export_path(args) {
       await ctx.sleep(300);
@@ -358,3 +387,6 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
     },
   };
 }
+
+/** The running mock export's cancel request, if one runs. */
+let exportCancel: { requested: boolean } | null = null;

@@ -163,6 +163,7 @@ export function mediaUrl(rowid: number): string {
 import type { AgreementPoint } from "./bindings/AgreementPoint";
 import type { ExportDone } from "./bindings/ExportDone";
 import type { ExportPreview } from "./bindings/ExportPreview";
+import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import { parseReport, type ProjectReport } from "./lib/report";
 
@@ -184,8 +185,20 @@ export function exportPreview(request: ExportRequest): Promise<ExportPreview> {
   return call("export_preview", { request });
 }
 
-export function exportDataset(request: ExportRequest): Promise<ExportDone> {
-  return call("export_dataset", { request });
+/**
+ * Writes the export; `onProgress` gets each stage (files linked of the total for `imagefolder`,
+ * `total` 0 where there is no count). Rejects with code `cancelled` after `cancelExport` — the
+ * export then wrote nothing: no data, no lineage, no audit entry.
+ */
+export function exportDataset(request: ExportRequest, onProgress: (progress: ExportProgress) => void): Promise<ExportDone> {
+  const channel = new Channel<ExportProgress>();
+  channel.onmessage = onProgress;
+  return call("export_dataset", { request, onProgress: channel });
+}
+
+/** Asks the running export to stop; whether one was running. */
+export function cancelExport(): Promise<boolean> {
+  return call("cancel_export");
 }
 
 /** Native save dialog (a folder for `imagefolder`); `null` when cancelled. */

@@ -1,6 +1,8 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
+import type { ExportDone } from "../bindings/ExportDone";
+import type { ExportProgress } from "../bindings/ExportProgress";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -10,6 +12,7 @@ const listRuns = vi.fn();
 const listReasons = vi.fn();
 const exportPreview = vi.fn();
 const exportDataset = vi.fn();
+const cancelExport = vi.fn();
 const pickExportPath = vi.fn();
 const openFolder = vi.fn();
 vi.mock("../ipc", () => ({
@@ -18,6 +21,7 @@ vi.mock("../ipc", () => ({
   listReasons: (...a: unknown[]) => listReasons(...a),
   exportPreview: (...a: unknown[]) => exportPreview(...a),
   exportDataset: (...a: unknown[]) => exportDataset(...a),
+  cancelExport: (...a: unknown[]) => cancelExport(...a),
   pickExportPath: (...a: unknown[]) => pickExportPath(...a),
   openFolder: (...a: unknown[]) => openFolder(...a),
 }));
@@ -69,7 +73,8 @@ async function advance(ms: number) {
 
 beforeEach(() => {
   vi.useFakeTimers();
-  for (const f of [listDatasets, listRuns, listReasons, exportPreview, exportDataset, pickExportPath, openFolder]) f.mockReset();
+  for (const f of [listDatasets, listRuns, listReasons, exportPreview, exportDataset, cancelExport, pickExportPath, openFolder])
+    f.mockReset();
   listDatasets.mockResolvedValue(datasets);
   listRuns.mockResolvedValue([run]);
   listReasons.mockResolvedValue([
@@ -158,17 +163,20 @@ describe("ExportScreen", () => {
     fireEvent.click(screen.getByTestId("export-submit"));
     expect(screen.getByTestId("export-busy")).toBeTruthy();
     await flush();
-    expect(exportDataset).toHaveBeenCalledWith({
-      out: "/out/pets.csv",
-      format: "csv",
-      dataset: "pets@2",
-      run: null,
-      onlyDecided: false,
-      minAgreement: null,
-      excludeReasons: ["bad_input"],
-      validationShare: 0.1,
-      seed: 9,
-    });
+    expect(exportDataset).toHaveBeenCalledWith(
+      {
+        out: "/out/pets.csv",
+        format: "csv",
+        dataset: "pets@2",
+        run: null,
+        onlyDecided: false,
+        minAgreement: null,
+        excludeReasons: ["bad_input"],
+        validationShare: 0.1,
+        seed: 9,
+      },
+      expect.any(Function),
+    );
     const done = screen.getByTestId("export-done");
     expect(done.dataset.rows).toBe("500");
     expect(screen.getByTestId("export-out").textContent).toBe("/out/pets.csv");
@@ -198,4 +206,130 @@ describe("ExportScreen", () => {
     expect((screen.getByTestId("export-run") as HTMLSelectElement).value).toBe("");
     expect([...(screen.getByTestId("export-run") as HTMLSelectElement).options].map((o) => o.value)).toEqual([""]);
   });
+
+  it("shows each stage, with a determinate bar while files are linked, and ignores reports after the answer", async () => {
+    const pending = controlledExport();
+    await mount();
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    fireEvent.change(screen.getByTestId("export-format"), { target: { value: "imagefolder" } });
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/folder" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    expect(exportDataset).toHaveBeenCalledTimes(1);
+    const bar = () => screen.getByTestId("export-busy");
+    const fill = () => screen.getByTestId("export-progress-fill");
+    const track = () => fill().parentElement!;
+    expect(bar().textContent).toContain("Starting…");
+
+    pending.report({ stage: "deciding", done: 0, total: 0 });
+    expect(bar().dataset.stage).toBe("deciding");
+    expect(bar().textContent).toContain("Deciding final labels…");
+    expect(track().className).toContain("indeterminate");
+    expect(bar().getAttribute("aria-valuenow")).toBeNull();
+
+    pending.report({ stage: "linking", done: 10, total: 40 });
+    expect(bar().textContent).toContain("Linking files…");
+    expect(screen.getByTestId("export-progress-count").textContent).toBe("10 / 40 files");
+    expect(track().className).not.toContain("indeterminate");
+    expect(fill().style.width).toBe("25%");
+    expect(bar().getAttribute("aria-valuenow")).toBe("10");
+    expect(bar().getAttribute("aria-valuemax")).toBe("40");
+
+    pending.report({ stage: "linking", done: 40, total: 40 });
+    expect(fill().style.width).toBe("100%");
+
+    await pending.resolve({ out: "/out/folder", lineage: "/out/folder/lineage.json", folder: "/out/folder", rows: 40, labels: {} });
+    expect(screen.getByTestId("export-done").dataset.rows).toBe("40");
+    expect(screen.queryByTestId("export-cancel")).toBeNull();
+    pending.report({ stage: "lineage", done: 0, total: 0 });
+    expect(screen.queryByTestId("export-busy")).toBeNull();
+    expect(screen.getByTestId("export-done")).toBeTruthy();
+  });
+
+  it("names the table stage without a percentage (polars writes in one call)", async () => {
+    const pending = controlledExport();
+    await mount();
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/x.parquet" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    pending.report({ stage: "selecting", done: 250, total: 500 });
+    expect(screen.getByTestId("export-busy").textContent).toContain("Selecting rows…");
+    expect(screen.getByTestId("export-progress-fill").style.width).toBe("50%");
+    pending.report({ stage: "writing", done: 0, total: 0 });
+    expect(screen.getByTestId("export-busy").textContent).toContain("Writing 500 rows…");
+    expect(screen.getByTestId("export-progress-count").textContent).toBe("");
+    expect(screen.getByTestId("export-progress-fill").parentElement!.className).toContain("indeterminate");
+  });
+
+  it("cancels a running export and says that nothing was written", async () => {
+    const pending = controlledExport();
+    cancelExport.mockResolvedValue(true);
+    await mount();
+    fireEvent.change(screen.getByTestId("export-format"), { target: { value: "imagefolder" } });
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/folder" } });
+    expect(screen.queryByTestId("export-cancel")).toBeNull();
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    pending.report({ stage: "linking", done: 3, total: 40 });
+    const cancel = screen.getByTestId("export-cancel") as HTMLButtonElement;
+    expect(cancel.disabled).toBe(false);
+    fireEvent.click(cancel);
+    await flush();
+    expect(cancelExport).toHaveBeenCalledTimes(1);
+    expect((screen.getByTestId("export-cancel") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("export-cancel").textContent).toBe("Cancelling…");
+
+    await pending.reject({ code: "cancelled", message: "cancelled; nothing was written" });
+    const notice = screen.getByTestId("export-cancelled");
+    expect(notice.textContent).toContain("Export cancelled; nothing was written");
+    expect(screen.queryByTestId("export-error")).toBeNull();
+    expect(screen.queryByTestId("export-busy")).toBeNull();
+    expect(screen.queryByTestId("export-cancel")).toBeNull();
+    expect((screen.getByTestId("export-submit") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("keeps the export running and says so when cancelling fails", async () => {
+    const pending = controlledExport();
+    cancelExport.mockRejectedValue({ code: "internal", message: "no answer" });
+    await mount();
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/x.parquet" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    fireEvent.click(screen.getByTestId("export-cancel"));
+    await flush();
+    expect(screen.getByTestId("export-cancel-error").textContent).toContain("no answer");
+    expect((screen.getByTestId("export-cancel") as HTMLButtonElement).disabled).toBe(false);
+    expect(screen.getByTestId("export-busy")).toBeTruthy();
+    await pending.resolve({ out: "/out/x.parquet", lineage: "/out/x.parquet.lineage.json", folder: "/out", rows: 500, labels: {} });
+    expect(screen.getByTestId("export-done")).toBeTruthy();
+  });
 });
+
+/** `exportDataset` answering only when told, with its progress callback in the test's hands. */
+function controlledExport() {
+  let onProgress: ((p: ExportProgress) => void) | null = null;
+  let settle: { resolve: (d: ExportDone) => void; reject: (e: unknown) => void } | null = null;
+  exportDataset.mockImplementation(
+    (_req: ExportRequest, cb: (p: ExportProgress) => void) =>
+      new Promise<ExportDone>((resolve, reject) => {
+        onProgress = cb;
+        settle = { resolve, reject };
+      }),
+  );
+  return {
+    report(p: ExportProgress) {
+      act(() => onProgress!(p));
+    },
+    async resolve(d: ExportDone) {
+      settle!.resolve(d);
+      await flush();
+    },
+    async reject(e: unknown) {
+      settle!.reject(e);
+      await flush();
+    },
+  };
+}

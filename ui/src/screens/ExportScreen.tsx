@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportPreview } from "../bindings/ExportPreview";
+import type { ExportProgress } from "../bindings/ExportProgress";
+import type { ExportStage } from "../bindings/ExportStage";
 import type { IpcError } from "../bindings/IpcError";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
@@ -38,9 +40,19 @@ export const PREVIEW_DEBOUNCE_MS = 250;
 
 type Phase =
   | { kind: "idle" }
-  | { kind: "busy" }
+  | { kind: "busy"; progress: ExportProgress | null; cancelling: boolean; cancelError: IpcError | null }
   | { kind: "done"; done: ExportDone }
+  | { kind: "cancelled" }
   | { kind: "failed"; error: IpcError };
+
+const STAGE_TEXT: Record<ExportStage, string> = {
+  deciding: "Deciding final labels",
+  selecting: "Selecting rows",
+  writing: "Writing the file",
+  linking: "Linking files",
+  lineage: "Writing the lineage",
+  done: "Done",
+};
 
 function versionIdOf(datasets: DatasetInfo[], ref: string): number | null {
   for (const ds of datasets) for (const v of ds.versions) if (datasetRef(ds.name, v.version) === ref) return v.id;
@@ -124,11 +136,26 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
     }
     setErrors({});
     setOpenError(null);
-    setPhase({ kind: "busy" });
+    setPhase({ kind: "busy", progress: null, cancelling: false, cancelError: null });
     try {
-      setPhase({ kind: "done", done: await ipc.exportDataset(built.request) });
+      const done = await ipc.exportDataset(built.request, (progress) =>
+        // A report that arrives after the answer changes nothing.
+        setPhase((p) => (p.kind === "busy" ? { ...p, progress } : p)),
+      );
+      setPhase({ kind: "done", done });
     } catch (err) {
-      setPhase({ kind: "failed", error: normaliseError(err) });
+      const error = normaliseError(err);
+      setPhase(error.code === "cancelled" ? { kind: "cancelled" } : { kind: "failed", error });
+    }
+  };
+
+  const cancel = async () => {
+    setPhase((p) => (p.kind === "busy" ? { ...p, cancelling: true, cancelError: null } : p));
+    try {
+      await ipc.cancelExport();
+    } catch (err) {
+      const cancelError = normaliseError(err);
+      setPhase((p) => (p.kind === "busy" ? { ...p, cancelling: false, cancelError } : p));
     }
   };
 
@@ -408,14 +435,31 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                   <button type="submit" className="button primary" data-testid="export-submit" disabled={busy}>
                     {busy ? "Exporting…" : "Export"}
                   </button>
+                  {phase.kind === "busy" && (
+                    <button
+                      type="button"
+                      className="button"
+                      data-testid="export-cancel"
+                      disabled={phase.cancelling}
+                      onClick={() => void cancel()}
+                    >
+                      {phase.cancelling ? "Cancelling…" : "Cancel"}
+                    </button>
+                  )}
                 </div>
-                {busy && (
-                  <div className="progress" data-testid="export-busy" aria-live="polite">
-                    <div className="progress-text">
-                      <span>Writing {preview.data ? plural(preview.data.rows, "row") : "rows"}…</span>
-                    </div>
-                    <div className="progress-track indeterminate">
-                      <div className="progress-fill" />
+                {phase.kind === "busy" && (
+                  <ExportProgressView progress={phase.progress} rows={preview.data?.rows ?? null} />
+                )}
+                {phase.kind === "busy" && phase.cancelError && (
+                  <div className="form-error" role="alert" data-testid="export-cancel-error">
+                    <strong>Cannot cancel: {codeTitle(phase.cancelError.code)}</strong>
+                    <pre className="error-message">{phase.cancelError.message}</pre>
+                  </div>
+                )}
+                {phase.kind === "cancelled" && (
+                  <div className="notice warn flat" role="status" data-testid="export-cancelled">
+                    <div className="notice-body">
+                      <strong>Export cancelled; nothing was written.</strong>
                     </div>
                   </div>
                 )}
@@ -432,6 +476,45 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
             </aside>
           </form>
         )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A determinate bar where the stage has a count (items read, files linked), else the stage's
+ * name over an indeterminate bar (polars writes a table in one call: no honest percentage).
+ */
+function ExportProgressView({ progress, rows }: { progress: ExportProgress | null; rows: number | null }) {
+  const total = progress?.total ?? 0;
+  const pct = progress && total > 0 ? Math.min(100, (progress.done / total) * 100) : null;
+  const text = !progress
+    ? "Starting"
+    : progress.stage === "writing" && rows !== null
+      ? `Writing ${plural(rows, "row")}`
+      : STAGE_TEXT[progress.stage];
+  const count = progress && total > 0 ? `${formatCount(progress.done)} / ${formatCount(total)}` : "";
+  return (
+    <div
+      className="progress"
+      data-testid="export-busy"
+      data-stage={progress?.stage ?? ""}
+      role="progressbar"
+      aria-live="polite"
+      aria-valuemin={0}
+      aria-valuemax={total || undefined}
+      aria-valuenow={progress && total ? progress.done : undefined}
+      aria-valuetext={count ? `${text} ${count}` : text}
+    >
+      <div className="progress-text">
+        <span>{text}…</span>
+        <span className="muted tabular" data-testid="export-progress-count">
+          {count}
+          {progress?.stage === "linking" && total > 0 ? " files" : ""}
+        </span>
+      </div>
+      <div className={`progress-track${pct === null ? " indeterminate" : ""}`}>
+        <div className="progress-fill" data-testid="export-progress-fill" style={pct === null ? undefined : { width: `${pct}%` }} />
       </div>
     </div>
   );
