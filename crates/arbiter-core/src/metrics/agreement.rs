@@ -17,7 +17,7 @@
 //!
 //! A statistic the data cannot define is `None` with a reason — never NaN, never a panic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -187,40 +187,46 @@ fn label_order(labels: &mut [String]) -> Option<Vec<f64>> {
 }
 
 fn table(ratings: &[Rating]) -> Table {
-    let mut labels: Vec<String> = ratings
-        .iter()
-        .map(|r| r.label.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let distinct = |f: &dyn Fn(&Rating) -> &str| -> Vec<String> {
+        let set: std::collections::HashSet<&str> = ratings.iter().map(f).collect();
+        let mut v: Vec<String> = set.into_iter().map(str::to_owned).collect();
+        v.sort_unstable();
+        v
+    };
+    let mut labels = distinct(&|r| r.label.as_str());
     let numeric = label_order(&mut labels);
-    let annotators: Vec<String> = ratings
-        .iter()
-        .map(|r| r.annotator.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let li: HashMap<&str, usize> = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.as_str(), i))
-        .collect();
-    let ai: HashMap<&str, usize> = annotators
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.as_str(), i))
-        .collect();
-    let mut by_item: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
-    for r in ratings {
-        // One rating per (item, annotator): the last one given wins.
-        by_item
-            .entry(r.item.as_str())
-            .or_default()
-            .insert(ai[r.annotator.as_str()], li[r.label.as_str()]);
+    let annotators = distinct(&|r| r.annotator.as_str());
+    let index = |names: &[String]| -> HashMap<String, usize> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i))
+            .collect()
+    };
+    let (li, ai) = (index(&labels), index(&annotators));
+    // Items in id order; per item (annotator, label, position in the input).
+    let mut item_of: HashMap<&str, usize> = HashMap::new();
+    let mut ids: Vec<&str> = Vec::new();
+    let mut cells: Vec<Vec<(usize, usize, usize)>> = Vec::new();
+    for (at, r) in ratings.iter().enumerate() {
+        let i = *item_of.entry(r.item.as_str()).or_insert_with(|| {
+            ids.push(r.item.as_str());
+            cells.push(Vec::new());
+            ids.len() - 1
+        });
+        cells[i].push((ai[r.annotator.as_str()], li[r.label.as_str()], at));
     }
-    let items = by_item
-        .into_values()
-        .map(|m| m.into_iter().collect())
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_unstable_by(|&a, &b| ids[a].cmp(ids[b]));
+    let items = order
+        .into_iter()
+        .map(|i| {
+            let mut c = std::mem::take(&mut cells[i]);
+            // One rating per (item, annotator): the last one given wins.
+            c.sort_unstable_by_key(|&(a, _, at)| (a, std::cmp::Reverse(at)));
+            c.dedup_by_key(|x| x.0);
+            c.into_iter().map(|(a, l, _)| (a, l)).collect()
+        })
         .collect();
     Table {
         labels,
@@ -567,13 +573,24 @@ fn percentile_interval(mut v: Vec<f64>) -> Option<Interval> {
     })
 }
 
-/// 95% bootstrap intervals for percent agreement, nominal alpha, Fleiss' kappa and AC1: items
-/// are resampled with replacement `resamples` times (xorshift seeded from `seed` and the
-/// resample's index, so the result is reproducible and independent of thread count); each
-/// statistic is recomputed from per-item sufficient statistics; the 2.5th and 97.5th
-/// percentiles (linear interpolation) bound the interval. `None` where the statistic is
-/// undefined in the data or in too many resamples.
-pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
+/// The items (indices into the ratings' items, in the table's order) that resample `b` draws:
+/// `n` draws with replacement from a xorshift seeded from `seed` and `b`, so every resample is
+/// reproducible on its own, whatever the thread count.
+fn resample_draws(n: usize, seed: u64, b: usize) -> impl Iterator<Item = usize> {
+    let mut x = crate::queue::splitmix64(seed ^ crate::queue::splitmix64(b as u64 + 1)) | 1;
+    (0..n).map(move |_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n.max(1) as u64) as usize
+    })
+}
+
+/// Percent agreement, nominal alpha, Fleiss' kappa and AC1 of each of `resamples` resamples of
+/// the items (NaN where undefined). Items with the same label counts contribute alike to every
+/// statistic, so a resample is a weight per distinct count vector (pattern): one pass over the
+/// patterns, each contribution times the number of times the resample drew such an item.
+fn resample_stats(ratings: &[Rating], resamples: usize, seed: u64) -> Vec<[f64; 4]> {
     use rayon::prelude::*;
     let t = table(ratings);
     let q = t.labels.len();
@@ -583,7 +600,18 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
         .first()
         .map(|u| u.iter().sum::<usize>())
         .filter(|&m| m >= 2 && units.iter().all(|u| u.iter().sum::<usize>() == m));
-    let one = |sample: &[usize]| -> [f64; 4] {
+    let mut ids: HashMap<&[usize], u32> = HashMap::new();
+    let mut patterns: Vec<&[usize]> = Vec::new();
+    let pattern_of: Vec<u32> = units
+        .iter()
+        .map(|u| {
+            *ids.entry(u.as_slice()).or_insert_with(|| {
+                patterns.push(u.as_slice());
+                (patterns.len() - 1) as u32
+            })
+        })
+        .collect();
+    let one = |weights: &[u32]| -> [f64; 4] {
         // Percent agreement and AC1 agreement.
         let (mut pa_sum, mut pa_n) = (0.0, 0usize);
         let mut pi = vec![0f64; q];
@@ -591,15 +619,15 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
         let mut o = vec![0f64; q * q];
         let mut fleiss_p = vec![0f64; q];
         let mut fleiss_pbar = 0.0;
-        for &u in sample {
-            let c = &units[u];
+        for (c, &w) in patterns.iter().zip(weights) {
             let r: usize = c.iter().sum();
-            if r == 0 {
+            if r == 0 || w == 0 {
                 continue;
             }
-            rated += 1;
+            let wf = w as f64;
+            rated += w as usize;
             for k in 0..q {
-                pi[k] += c[k] as f64 / r as f64;
+                pi[k] += wf * (c[k] as f64 / r as f64);
             }
             if r >= 2 {
                 let a = c
@@ -607,8 +635,8 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
                     .map(|&x| (x * x.saturating_sub(1)) as f64)
                     .sum::<f64>()
                     / (r * (r - 1)) as f64;
-                pa_sum += a;
-                pa_n += 1;
+                pa_sum += wf * a;
+                pa_n += w as usize;
                 let mf = (r - 1) as f64;
                 for i in 0..q {
                     if c[i] == 0 {
@@ -620,16 +648,17 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
                         } else {
                             c[i] * c[k]
                         };
-                        o[i * q + k] += pairs as f64 / mf;
+                        o[i * q + k] += wf * (pairs as f64 / mf);
                     }
                 }
                 if let Some(m) = equal_m {
                     let mf = m as f64;
                     for k in 0..q {
-                        fleiss_p[k] += c[k] as f64;
+                        fleiss_p[k] += wf * c[k] as f64;
                     }
-                    fleiss_pbar +=
-                        (c.iter().map(|&x| (x * x) as f64).sum::<f64>() - mf) / (mf * (mf - 1.0));
+                    fleiss_pbar += wf
+                        * ((c.iter().map(|&x| (x * x) as f64).sum::<f64>() - mf)
+                            / (mf * (mf - 1.0)));
                 }
             }
         }
@@ -675,21 +704,26 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
         };
         [pa, alpha, fleiss, ac1]
     };
-    let results: Vec<[f64; 4]> = (0..resamples)
+    (0..resamples)
         .into_par_iter()
         .map(|b| {
-            let mut x = crate::queue::splitmix64(seed ^ crate::queue::splitmix64(b as u64 + 1)) | 1;
-            let sample: Vec<usize> = (0..n_items)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x % n_items.max(1) as u64) as usize
-                })
-                .collect();
-            one(&sample)
+            let mut weights = vec![0u32; patterns.len()];
+            for u in resample_draws(n_items, seed, b) {
+                weights[pattern_of[u] as usize] += 1;
+            }
+            one(&weights)
         })
-        .collect();
+        .collect()
+}
+
+/// 95% bootstrap intervals for percent agreement, nominal alpha, Fleiss' kappa and AC1: items
+/// are resampled with replacement `resamples` times (xorshift seeded from `seed` and the
+/// resample's index, so the result is reproducible and independent of thread count); each
+/// statistic is recomputed from per-item sufficient statistics; the 2.5th and 97.5th
+/// percentiles (linear interpolation) bound the interval. `None` where the statistic is
+/// undefined in the data or in too many resamples.
+pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
+    let results = resample_stats(ratings, resamples, seed);
     let col = |i: usize| percentile_interval(results.iter().map(|r| r[i]).collect());
     Intervals {
         resamples,

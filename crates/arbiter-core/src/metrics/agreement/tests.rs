@@ -274,3 +274,46 @@ fn bootstrap_intervals_are_reproducible_and_bracket_the_estimate() {
     let empty = bootstrap(&[], 100, 1);
     assert!(empty.krippendorff_alpha.is_none() && empty.gwet_ac1.is_none());
 }
+
+/// Each bootstrap resample's figures equal the full computation (`report`) over that resample
+/// built explicitly — its drawn items as new, distinct items — on data with and without gaps.
+#[test]
+fn every_bootstrap_resample_equals_report_over_the_resampled_items() {
+    for file in ["gen_nominal_missing.csv", "gen_full.csv"] {
+        let data = ratings(file);
+        let t = table(&data);
+        let stats = resample_stats(&data, 6, 42);
+        for (b, got) in stats.iter().enumerate() {
+            let mut resampled = Vec::new();
+            for (j, u) in resample_draws(t.items.len(), 42, b).enumerate() {
+                for &(a, l) in &t.items[u] {
+                    resampled.push(Rating {
+                        item: format!("draw{j}"),
+                        annotator: t.annotators[a].clone(),
+                        label: t.labels[l].clone(),
+                    });
+                }
+            }
+            let r = report(&resampled);
+            assert_eq!(r.labels.len(), t.labels.len(), "{file}: every label drawn");
+            let want = [
+                r.percent_agreement.value,
+                r.krippendorff_alpha.nominal.value,
+                r.fleiss_kappa.value,
+                r.gwet_ac1.value,
+            ];
+            for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                match w {
+                    Some(w) => assert!(
+                        (g - w).abs() < 1e-9,
+                        "{file} resample {b} statistic {i}: {g} vs {w}"
+                    ),
+                    None => assert!(
+                        g.is_nan(),
+                        "{file} resample {b} statistic {i}: {g}, want none"
+                    ),
+                }
+            }
+        }
+    }
+}
