@@ -6,15 +6,14 @@
 // ./screenshots.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Builder, By, Key, until } from "selenium-webdriver";
+import { By, Key, until } from "selenium-webdriver";
+import { repo, sleep, startDriver } from "./driver.mjs";
 
-const repo = path.resolve(import.meta.dirname, "../..");
 const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-app");
 const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
@@ -22,35 +21,23 @@ const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-"));
 const demo = path.join(tmp, "digits");
 
-let xvfb;
-let tauriDriver;
+let harness;
 let driver;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function tauriDriverPath() {
-  const local = path.join(os.homedir(), ".cargo/bin/tauri-driver");
-  return fs.existsSync(local) ? local : "tauri-driver";
-}
-
-/** Wait until something listens on 127.0.0.1:port (tauri-driver's /status would proxy to a
- * native driver that only starts with the session, so only the socket is checked). */
-async function waitForPort(port, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const open = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(true); });
-      s.on("error", () => resolve(false));
-    });
-    if (open) return;
-    await sleep(100);
-  }
-  throw new Error(`nothing listens on port ${port} after ${ms} ms`);
-}
 
 const byId = (id) => By.css(`[data-testid="${id}"]`);
 const find = (id, ms = 20000) => driver.wait(until.elementLocated(byId(id)), ms, `no [data-testid=${id}]`);
-const findAll = (id) => driver.findElements(byId(id));
+/** Every element with this test id. WebKitWebDriver can fail a query with a stale element when
+ * the DOM changes under it (a dialog closing); such a query is asked again. */
+async function findAll(id) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await driver.findElements(byId(id));
+    } catch (e) {
+      if (e.name !== "StaleElementReferenceError" || attempt >= 10) throw e;
+      await sleep(50);
+    }
+  }
+}
 
 async function shot(name) {
   fs.mkdirSync(shots, { recursive: true });
@@ -60,49 +47,14 @@ async function shot(name) {
 
 before(async () => {
   execFileSync(path.join(repo, "scripts/demo-project.sh"), [demo], { env: { ...process.env, ARBITER: cliBin }, stdio: "inherit" });
-  // A fresh config folder (recent projects) for the app; the ONNX Runtime library stays where
-  // set-up put it for the real user.
-  const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share");
-  const ortLib = process.env.ORT_DYLIB_PATH ?? path.join(dataHome, "arbiter/onnxruntime/1.31.1/libonnxruntime.so.1.31.1");
-  const env = {
-    ...process.env,
-    HOME: path.join(tmp, "home"),
-    XDG_CONFIG_HOME: path.join(tmp, "config"),
-    XDG_DATA_HOME: dataHome,
-    ORT_DYLIB_PATH: ortLib,
-    ARBITER_PROJECT: demo,
-  };
-  if (!process.env.DISPLAY) {
-    const display = ":97";
-    xvfb = spawn("Xvfb", [display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"], { stdio: "ignore" });
-    env.DISPLAY = display;
-    const sock = `/tmp/.X11-unix/X${display.slice(1)}`;
-    for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await sleep(50);
-  }
-  tauriDriver = spawn(tauriDriverPath(), ["--port", String(port), "--native-port", String(port + 1)], { env, stdio: ["ignore", "inherit", "inherit"] });
-  await waitForPort(port, 20000);
-  // tauri-driver starts WebKitWebDriver on the first session request and proxies to it; on a
-  // loaded machine that driver may not listen yet, and the request fails with a reset. Retry.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      driver = await new Builder()
-        .usingServer(`http://127.0.0.1:${port}/`)
-        .withCapabilities({ browserName: "wry", "tauri:options": { application: appBin, args: ["--project", demo] } })
-        .build();
-      break;
-    } catch (e) {
-      if (attempt >= 5) throw e;
-      console.error(`session start failed (${e.message}); retrying (${attempt}/5)`);
-      await sleep(2000 * attempt);
-    }
-  }
+  harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_DISPLAY ?? ":97", env: { ARBITER_PROJECT: demo } });
+  driver = await harness.session(["--project", demo]);
   await driver.manage().window().setRect({ width: 1360, height: 860 }).catch(() => {});
 });
 
 after(async () => {
   await driver?.quit().catch(() => {});
-  tauriDriver?.kill();
-  xvfb?.kill();
+  harness?.stop();
 });
 
 test("the app opens the demo project and shows the item grid with thumbnails", async () => {

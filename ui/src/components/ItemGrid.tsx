@@ -25,6 +25,7 @@ import {
   scrollScale,
   visibleRowIndexes,
 } from "../lib/gridLayout";
+import { firstPaint } from "../lib/firstPaint";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
 import { formatConfidence, isMismatch, predictionBadge } from "../lib/predictions";
@@ -296,7 +297,19 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
     >
       <div className="thumb">
         {item.hasMedia ? (
-          <img src={thumbUrl(item.rowid)} loading="lazy" decoding="async" alt="" draggable={false} />
+          <img
+            src={thumbUrl(item.rowid)}
+            loading="lazy"
+            decoding="async"
+            alt=""
+            draggable={false}
+            onLoad={(e) => {
+              if (!firstPaint.recorded) {
+                const grid = e.currentTarget.closest('[data-testid="item-grid"]');
+                firstPaint.thumbLoaded(grid ? grid.querySelectorAll(".thumb img").length : 1);
+              }
+            }}
+          />
         ) : (
           <span className="no-media">no image</span>
         )}

@@ -1,0 +1,83 @@
+// The real Arbiter app under Xvfb, driven through tauri-driver + WebKitWebDriver: the set-up
+// shared by the end-to-end test (app.test.mjs) and the first-paint benchmark
+// (bench-first-paint.mjs).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Builder } from "selenium-webdriver";
+
+export const repo = path.resolve(import.meta.dirname, "../..");
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function tauriDriverPath() {
+  const local = path.join(os.homedir(), ".cargo/bin/tauri-driver");
+  return fs.existsSync(local) ? local : "tauri-driver";
+}
+
+/** Wait until something listens on 127.0.0.1:port (tauri-driver's /status would proxy to a
+ * native driver that only starts with the session, so only the socket is checked). */
+async function waitForPort(port, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const open = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(true); });
+      s.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on port ${port} after ${ms} ms`);
+}
+
+/**
+ * Start Xvfb (unless DISPLAY is set) and tauri-driver on `port`, with a fresh HOME and config
+ * folder under `tmp` (recent projects) and the ONNX Runtime library where set-up put it.
+ * Returns `{ session(args), stop() }`; `session` starts the app with `args` and returns a
+ * selenium driver (retried: on a loaded machine WebKitWebDriver may not listen yet).
+ */
+export async function startDriver({ appBin, tmp, port, display = ":97", env: extra = {} }) {
+  const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share");
+  const ortLib = process.env.ORT_DYLIB_PATH ?? path.join(dataHome, "arbiter/onnxruntime/1.31.1/libonnxruntime.so.1.31.1");
+  const env = {
+    ...process.env,
+    HOME: path.join(tmp, "home"),
+    XDG_CONFIG_HOME: path.join(tmp, "config"),
+    XDG_DATA_HOME: dataHome,
+    ORT_DYLIB_PATH: ortLib,
+    ...extra,
+  };
+  let xvfb;
+  if (!process.env.DISPLAY) {
+    xvfb = spawn("Xvfb", [display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"], { stdio: "ignore" });
+    env.DISPLAY = display;
+    const sock = `/tmp/.X11-unix/X${display.slice(1)}`;
+    for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await sleep(50);
+  }
+  const tauriDriver = spawn(tauriDriverPath(), ["--port", String(port), "--native-port", String(port + 1)], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForPort(port, 20000);
+  const session = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Builder()
+          .usingServer(`http://127.0.0.1:${port}/`)
+          .withCapabilities({ browserName: "wry", "tauri:options": { application: appBin, args } })
+          .build();
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        console.error(`session start failed (${e.message}); retrying (${attempt}/5)`);
+        await sleep(2000 * attempt);
+      }
+    }
+  };
+  const stop = () => {
+    tauriDriver.kill();
+    xvfb?.kill();
+  };
+  return { session, stop };
+}
