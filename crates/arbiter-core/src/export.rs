@@ -239,7 +239,7 @@ fn select_rows(
     let mut q = stmt.query(rusqlite::params![version.id, opts.run])?;
     while let Some(r) = q.next()? {
         seen += 1;
-        if seen % SELECT_CHUNK == 0 {
+        if seen.is_multiple_of(SELECT_CHUNK) {
             check(cancel)?;
             progress(ExportProgress {
                 stage: ExportStage::Selecting,
