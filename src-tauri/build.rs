@@ -33,6 +33,8 @@ const COMMANDS: &[&str] = &[
     "release_queue",
     "queue_progress",
     "list_conflicts",
+    "get_decision_rule",
+    "set_decision_rule",
     "get_decision",
     "project_report",
     "agreement_history",

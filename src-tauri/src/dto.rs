@@ -721,6 +721,29 @@ pub struct DecisionDto {
     pub votes: Vec<VoteDto>,
     pub deciders: Vec<String>,
     pub decided_at: Option<String>,
+    /// Distinct annotators' votes the item needs before votes can decide it (the rule's
+    /// minimum, or its overlap k if larger).
+    #[ts(type = "number")]
+    pub votes_needed: u64,
+}
+
+/// The project's decision rule.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionRuleDto {
+    /// majority | unanimous
+    pub mode: String,
+    #[ts(type = "number")]
+    pub min_annotators: u64,
+}
+
+impl From<decide::Rule> for DecisionRuleDto {
+    fn from(r: decide::Rule) -> Self {
+        DecisionRuleDto {
+            mode: r.mode.as_str().to_string(),
+            min_annotators: r.min_annotators as u64,
+        }
+    }
 }
 
 impl From<decide::Decision> for DecisionDto {
@@ -746,6 +769,7 @@ impl From<decide::Decision> for DecisionDto {
                 .collect(),
             deciders: d.deciders,
             decided_at: d.decided_at,
+            votes_needed: d.votes_needed as u64,
         }
     }
 }
@@ -955,6 +979,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<BelowCount>(&mut out);
     one::<VoteDto>(&mut out);
     one::<DecisionDto>(&mut out);
+    one::<DecisionRuleDto>(&mut out);
     one::<ReviewItem>(&mut out);
     one::<AnnotateRequest>(&mut out);
     one::<AnnotateResult>(&mut out);

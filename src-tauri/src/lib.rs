@@ -253,6 +253,20 @@ async fn list_conflicts(app: tauri::AppHandle) -> Res<Vec<DecisionDto>> {
 }
 
 #[tauri::command]
+async fn get_decision_rule(app: tauri::AppHandle) -> Res<DecisionRuleDto> {
+    blocking(app, |s| s.decision_rule()).await
+}
+
+#[tauri::command]
+async fn set_decision_rule(
+    app: tauri::AppHandle,
+    rule: DecisionRuleDto,
+    lead: String,
+) -> Res<DecisionRuleDto> {
+    blocking(app, move |s| s.set_decision_rule(&rule, &lead)).await
+}
+
+#[tauri::command]
 async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| s.decision(rowid)).await
 }
@@ -455,6 +469,8 @@ pub fn run() {
             release_queue,
             queue_progress,
             list_conflicts,
+            get_decision_rule,
+            set_decision_rule,
             get_decision,
             project_report,
             agreement_history,

@@ -521,6 +521,26 @@ impl AppState {
         })
     }
 
+    pub fn decision_rule(&self) -> Result<DecisionRuleDto, IpcError> {
+        self.with_project(|p| Ok(decide::rule(p.conn())?.into()))
+    }
+
+    /// Change the decision rule as `lead` (refused for anyone who is not a lead); returns it.
+    pub fn set_decision_rule(
+        &self,
+        rule: &DecisionRuleDto,
+        lead: &str,
+    ) -> Result<DecisionRuleDto, IpcError> {
+        self.with_project(|p| {
+            let r = decide::Rule {
+                mode: decide::Mode::parse(&rule.mode)?,
+                min_annotators: rule.min_annotators as usize,
+            };
+            decide::set_rule(p.conn(), r, Some(lead))?;
+            Ok(decide::rule(p.conn())?.into())
+        })
+    }
+
     pub fn decision(&self, rowid: i64) -> Result<DecisionDto, IpcError> {
         self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
     }

@@ -558,8 +558,10 @@ fn annotate_import_export_and_decisions_from_the_command_line() {
         "--label",
         "class_1",
     ]);
+    // wine_000 is in no overlap queue and the default rule needs one annotator: one vote decides.
     assert_eq!(v["decision"]["label"], "class_1");
     assert_eq!(v["decision"]["rule"], "unanimous");
+    assert_eq!(v["decision"]["votes_needed"], 1);
     let err = fails(&[
         "--project",
         &p,
@@ -684,6 +686,34 @@ fn annotate_import_export_and_decisions_from_the_command_line() {
             ("wine_002".into(), "pending".into())
         ]
     );
+    // Unanimous mode: the rule is stored, shown and audited; the minimum stays.
+    let all = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "decisions",
+        "--mode",
+        "unanimous",
+    ]);
+    assert_eq!(
+        all["rule"],
+        serde_json::json!({"mode": "unanimous", "min_annotators": 2})
+    );
+    let err = fails(&["--project", &p, "decisions", "--mode", "most"]);
+    assert!(
+        err.contains("majority") && err.contains("unanimous"),
+        "{err}"
+    );
+    let table = arbiter(&["--project", &p, "decisions"]);
+    let shown = String::from_utf8_lossy(&table.stderr);
+    assert!(
+        shown.contains("rule: unanimous of at least 2 annotator(s)"),
+        "{shown}"
+    );
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("waiting for votes (1 of 2)"),
+        "wine_002 has one vote of two"
+    );
     // Undo, then export every event.
     let v = ok_json(&[
         "--project",
@@ -787,6 +817,104 @@ fn queue_save_and_progress_counts() {
     assert_eq!(queues[0]["queue"]["name"], "sample");
     assert_eq!(queues[0]["counts"]["total"], 10);
     assert_eq!(queues[0]["counts"]["done"], 0);
+    // Every item of an overlap queue with k = 2 needs two people: one vote is not a decision.
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        &id,
+        "--strategy",
+        "random",
+        "--limit",
+        "3",
+        "--save",
+        "pairs",
+        "--overlap-share",
+        "1",
+        "--overlap-k",
+        "2",
+    ]);
+    let queues = ok_json(&["--project", &p, "--json", "queues"]);
+    let item = arr[0]["item_id"].as_str().expect("id").to_string();
+    let first = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        &id,
+        "--strategy",
+        "random",
+        "--limit",
+        "3",
+    ]);
+    let pair_item = first[0]["item_id"].as_str().expect("id").to_string();
+    assert_eq!(queues[1]["counts"]["total"], 3);
+    for (who, status, rule) in [
+        ("ana", "pending", Value::Null),
+        ("bo", "decided", Value::from("unanimous")),
+    ] {
+        ok(&["--project", &p, "annotators", "add", who]);
+        let v = ok_json(&[
+            "--project",
+            &p,
+            "--json",
+            "annotate",
+            &pair_item,
+            "--annotator",
+            who,
+            "--label",
+            "class_1",
+        ]);
+        assert_eq!(v["decision"]["status"], status, "{who}: {v}");
+        assert_eq!(v["decision"]["rule"], rule, "{who}: {v}");
+        assert_eq!(v["decision"]["votes_needed"], 2);
+    }
+    let human = ok(&[
+        "--project",
+        &p,
+        "annotate",
+        &item,
+        "--annotator",
+        "ana",
+        "--label",
+        "class_0",
+    ]);
+    assert!(human.contains("decision:"), "{human}");
+}
+
+/// A reader that stops early closes the pipe: the command stops quietly, without a panic.
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    use std::process::Stdio;
+    let (_d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    for args in [
+        vec!["--project", p.as_str(), "--json", "items", "--limit", "178"],
+        vec!["--project", p.as_str(), "items", "--limit", "178"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !err.contains("panicked") && err.trim().is_empty(),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
 }
 
 /// SIGKILL in the middle of a burst: every annotation acknowledged before the kill is stored.

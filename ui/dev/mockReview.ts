@@ -111,6 +111,7 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
   /** `${queue}:${rowid}` → annotator → lease end (unix seconds). */
   const claims = new Map<string, Map<string, number>>();
   let nextEvent = 1;
+  let rule = { mode: "majority", minAnnotators: 1 };
   let annotateCalls = 0;
 
   const now = () => Date.now() / 1000;
@@ -300,24 +301,24 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     const labels = live(rowid).filter((e) => e.kind === "label");
     const override = [...labels].reverse().find((e) => e.source === "override");
     if (override) {
-      return { itemId, rowid, status: "decided", label: override.label, rule: "override", votes: [vote(override)], deciders: [override.annotator], decidedAt: override.createdAt };
+      return { itemId, rowid, status: "decided", label: override.label, rule: "override", votes: [vote(override)], deciders: [override.annotator], decidedAt: override.createdAt, votesNeeded: 1 };
     }
     const latest = new Map<string, Event>();
     for (const e of labels) latest.set(e.annotator, e);
     const votes = [...latest.values()].sort((a, b) => a.id - b.id);
-    if (votes.length === 0) return { itemId, rowid, status: "pending", label: null, rule: null, votes: [], deciders: [], decidedAt: null };
+    if (votes.length === 0) return { itemId, rowid, status: "pending", label: null, rule: null, votes: [], deciders: [], decidedAt: null, votesNeeded: 1 };
     const tally = new Map<string, number>();
     for (const v of votes) tally.set(v.label!, (tally.get(v.label!) ?? 0) + 1);
     const [top, n] = [...tally].sort((a, b) => b[1] - a[1])[0]!;
     const last = votes[votes.length - 1]!.createdAt;
     if (tally.size === 1) {
-      return { itemId, rowid, status: "decided", label: top, rule: "unanimous", votes: votes.map(vote), deciders: votes.map((v) => v.annotator), decidedAt: last };
+      return { itemId, rowid, status: "decided", label: top, rule: "unanimous", votes: votes.map(vote), deciders: votes.map((v) => v.annotator), decidedAt: last, votesNeeded: 1 };
     }
     if (n * 2 > votes.length) {
       const with_ = votes.filter((v) => v.label === top);
-      return { itemId, rowid, status: "decided", label: top, rule: "majority", votes: votes.map(vote), deciders: with_.map((v) => v.annotator), decidedAt: last };
+      return { itemId, rowid, status: "decided", label: top, rule: "majority", votes: votes.map(vote), deciders: with_.map((v) => v.annotator), decidedAt: last, votesNeeded: 1 };
     }
-    return { itemId, rowid, status: "conflict", label: null, rule: null, votes: votes.map(vote), deciders: [], decidedAt: null };
+    return { itemId, rowid, status: "conflict", label: null, rule: null, votes: votes.map(vote), deciders: [], decidedAt: null, votesNeeded: 1 };
   }
 
   // ------------------------------------------------------------ claims and counts
@@ -575,6 +576,17 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     async get_decision(args) {
       await sleep(20);
       return decision(Number(args?.rowid));
+    },
+    // The mock keeps the rule for display only; its decisions follow the default rule.
+    async get_decision_rule() {
+      await sleep(10);
+      return { ...rule };
+    },
+    async set_decision_rule(args) {
+      await sleep(20);
+      const r = args?.rule as { mode: string; minAnnotators: number };
+      rule = { mode: r.mode, minAnnotators: r.minAnnotators };
+      return { ...rule };
     },
   };
 }

@@ -23,6 +23,7 @@ import type { AnnotatorDto } from "./bindings/AnnotatorDto";
 import type { BelowCount } from "./bindings/BelowCount";
 import type { CreateQueueRequest } from "./bindings/CreateQueueRequest";
 import type { DecisionDto } from "./bindings/DecisionDto";
+import type { DecisionRuleDto } from "./bindings/DecisionRuleDto";
 import type { Progress } from "./bindings/Progress";
 import type { QueueDto } from "./bindings/QueueDto";
 import type { ReasonDto } from "./bindings/ReasonDto";
@@ -271,6 +272,16 @@ export function queueProgress(queue: number, annotator: string): Promise<Progres
 /** Items whose annotators disagree with no rule reached, with every vote. */
 export function listConflicts(): Promise<DecisionDto[]> {
   return call("list_conflicts");
+}
+
+/** The project's decision rule (mode and minimum number of annotators). */
+export function getDecisionRule(): Promise<DecisionRuleDto> {
+  return call("get_decision_rule");
+}
+
+/** Changes the decision rule as `lead` (refused unless that profile is a lead); the rule now in force. */
+export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<DecisionRuleDto> {
+  return call("set_decision_rule", { rule, lead });
 }
 
 export function getDecision(rowid: number): Promise<DecisionDto> {

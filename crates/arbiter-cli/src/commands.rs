@@ -653,7 +653,11 @@ fn describe_decision(d: &arbiter_core::decide::Decision) -> String {
     match (d.status, &d.label, d.rule) {
         (Status::Decided, Some(l), Some(r)) => format!("{l} ({})", format!("{r:?}").to_lowercase()),
         (Status::Conflict, _, _) => "conflict — needs adjudication".into(),
-        _ => "pending".into(),
+        _ => format!(
+            "pending — waiting for votes ({} of {})",
+            d.votes.len(),
+            d.votes_needed
+        ),
     }
 }
 
@@ -748,10 +752,18 @@ fn csv_field(s: &str) -> String {
 }
 
 fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
-    use arbiter_core::decide::{self, Rule, Status};
+    use arbiter_core::decide::{self, Mode, Rule, Status};
     let p = open(cli)?;
-    if let Some(m) = a.min_annotators {
-        decide::set_rule(p.conn(), Rule { min_annotators: m })?;
+    if a.min_annotators.is_some() || a.mode.is_some() {
+        let old = decide::rule(p.conn())?;
+        let rule = Rule {
+            mode: match &a.mode {
+                Some(m) => Mode::parse(m)?,
+                None => old.mode,
+            },
+            min_annotators: a.min_annotators.unwrap_or(old.min_annotators),
+        };
+        decide::set_rule(p.conn(), rule, None)?;
     }
     let version = match &a.dataset {
         Some(s) => Some(dataset::resolve(p.conn(), s)?.id),
@@ -782,7 +794,7 @@ fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
         .collect();
     table(&["item", "decision", "decided by", "votes"], rows);
     let rule = decide::rule(p.conn())?;
-    eprintln!("rule: unanimous or strict majority of at least {} annotator(s); a reviewer's override wins", rule.min_annotators);
+    eprintln!("rule: {}", rule.describe());
     Ok(())
 }
 

@@ -186,9 +186,14 @@ pub struct DecisionsArgs {
     /// Only items whose annotators disagree with no rule reached.
     #[arg(long)]
     pub conflicts: bool,
-    /// Set the rule: an item is decided by unanimity or strict majority of at least N annotators.
+    /// Set the rule: an item is decided by the votes of at least N annotators (an overlap
+    /// item needs at least its k).
     #[arg(long, value_name = "N")]
     pub min_annotators: Option<usize>,
+    /// Set how votes decide: majority (unanimous or a strict majority; the default) or
+    /// unanimous (every vote agrees, else a conflict).
+    #[arg(long, value_parser = ["majority", "unanimous"])]
+    pub mode: Option<String>,
     #[arg(long)]
     pub dataset: Option<String>,
 }
@@ -361,10 +366,35 @@ pub struct ItemsArgs {
     pub limit: u64,
 }
 
+/// Whether an error is a closed stdout (`arbiter … | head`).
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> ExitCode {
+    // A reader that stops early (`arbiter --json decisions | head`) closes the pipe: stop
+    // quietly, like other command-line tools, for every command. `println!` panics on it;
+    // `writeln!` returns the error (handled below).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let mut msg = format!("{e}");
             for cause in e.chain().skip(1) {

@@ -173,8 +173,16 @@ fn lookup(conn: &Connection) -> Result<Lookup> {
     Ok(Lookup { labels, reasons })
 }
 
-/// Check one event against the schema; returns (label_id, reason_id, flag).
-fn resolve(l: &Lookup, a: &NewAnnotation, role: Role) -> std::result::Result<Resolved, String> {
+/// Check one event against the schema; returns (label_id, reason_id, flag). An override needs a
+/// reason code unless it adjudicates a conflict between annotators (`adjudicating`): that
+/// decides between people's labels and is no correction of the model, so it carries no reason
+/// unless the reviewer picks one.
+fn resolve(
+    l: &Lookup,
+    a: &NewAnnotation,
+    role: Role,
+    adjudicating: bool,
+) -> std::result::Result<Resolved, String> {
     let label = match &a.event {
         Event::Label { label } => Some(*l.labels.get(label).ok_or_else(|| {
             let mut names: Vec<&String> = l.labels.keys().collect();
@@ -217,8 +225,11 @@ fn resolve(l: &Lookup, a: &NewAnnotation, role: Role) -> std::result::Result<Res
                 a.annotator
             ));
         }
-        if reason.is_none() {
-            return Err("an override needs a reason code".into());
+        if reason.is_none() && !adjudicating {
+            return Err(
+                "an override needs a reason code (only deciding a conflict between annotators may go without one)"
+                    .into(),
+            );
         }
     }
     Ok((label, reason, flag))
@@ -273,7 +284,17 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
             name: a.item.to_string(),
         });
     }
-    let ids = resolve(&lookup(&tx)?, a, annotator.role).map_err(Error::InvalidArgument)?;
+    let no_reason = a.reason.as_deref().map(str::trim).is_none_or(str::is_empty);
+    let adjudicating = a.source == Source::Override
+        && no_reason
+        && crate::decide::decision(&tx, a.item)?.status == crate::decide::Status::Conflict;
+    let ids =
+        resolve(&lookup(&tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
+    if let (Some(q), Event::Label { .. }) = (a.queue, &a.event) {
+        if a.source != Source::Override {
+            check_room(&tx, q, a.item, &annotator)?;
+        }
+    }
     let id = insert(&tx, a, annotator.id, ids)?;
     // The claim on this item is fulfilled.
     if let Some(q) = a.queue {
@@ -284,6 +305,53 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     }
     tx.commit()?;
     Ok(id)
+}
+
+/// A label through a queue must fit in the people the item needs there: refused when `k` other
+/// annotators already labeled it (a lapsed claim someone else took over). Runs inside the
+/// writing transaction, so two annotators racing for the last place cannot both get it.
+fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Result<()> {
+    let needed: Option<i64> = conn
+        .query_row(
+            "SELECT needed FROM queue_items WHERE queue_id = ?1 AND item_id = ?2",
+            (queue, item),
+            |r| r.get(0),
+        )
+        .optional()?;
+    let ext: String = conn.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
+        r.get(0)
+    })?;
+    let qname: String = conn
+        .query_row("SELECT name FROM queues WHERE id = ?1", [queue], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "queue",
+            name: queue.to_string(),
+        })?;
+    let Some(needed) = needed else {
+        return Err(Error::InvalidArgument(format!(
+            "item {ext} is not in queue {qname:?}; nothing was recorded"
+        )));
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT w.name FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+         WHERE a.item_id = ?1 AND a.kind = 'label' AND a.annotator_id != ?2
+           AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
+         ORDER BY w.name",
+    )?;
+    let others: Vec<String> = stmt
+        .query_map((item, who.id), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if others.len() as i64 >= needed {
+        return Err(Error::InvalidArgument(format!(
+            "item {ext} already has the {needed} label(s) queue {qname:?} needs (from {}); {}'s claim on it lapsed and it went to someone else — nothing was recorded, take the next item",
+            others.join(", "),
+            who.name
+        )));
+    }
+    Ok(())
 }
 
 /// Retract the annotator's latest event that is not yet retracted (in `queue`, if given).
@@ -438,7 +506,7 @@ pub fn read_file(path: &Path) -> Result<Vec<FileRow>> {
         .filter(|c| !names.iter().any(|n| n == c))
         .collect();
     if !missing.is_empty() {
-        return Err(Error::InvalidSource {
+        return Err(Error::InvalidAnnotations {
             path: path.to_path_buf(),
             problems: vec![Problem::general(format!(
                 "missing column(s) {} (columns: {})",
@@ -539,14 +607,18 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
                 ));
                 continue;
             };
-            if let Some(t) = &row.created_at {
-                if !looks_like_rfc3339(t) {
-                    fail(format!(
-                        "created_at {t:?} is not an RFC 3339 time such as 2026-11-22T09:30:00Z"
-                    ));
-                    continue;
-                }
-            }
+            let created_at = match &row.created_at {
+                Some(t) => match normalize_time(t) {
+                    Ok(utc) => Some(utc),
+                    Err(why) => {
+                        fail(format!(
+                            "created_at {t:?} is not an RFC 3339 time such as 2026-11-22T09:30:00Z ({why})"
+                        ));
+                        continue;
+                    }
+                },
+                None => None,
+            };
             let role = match find_annotator(&tx, row.annotator.trim())? {
                 Some(a) => a.role,
                 None => {
@@ -569,9 +641,9 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
                 source: Source::Import,
                 queue: None,
                 run: None,
-                created_at: row.created_at.clone(),
+                created_at,
             };
-            match resolve(&l, &a, role) {
+            match resolve(&l, &a, role, false) {
                 Ok(ids) => resolved.push((a, ids)),
                 Err(m) => fail(m),
             }
@@ -581,7 +653,7 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
         problems.push(Problem::general("the file holds no annotations"));
     }
     if !problems.is_empty() {
-        return Err(Error::InvalidSource {
+        return Err(Error::InvalidAnnotations {
             path: path.to_path_buf(),
             problems,
         });
@@ -609,16 +681,127 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
     })
 }
 
-fn looks_like_rfc3339(t: &str) -> bool {
-    let b = t.as_bytes();
-    b.len() >= 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && (b[10] == b'T' || b[10] == b' ')
-        && b[13] == b':'
-        && b[16] == b':'
-        && (t.ends_with('Z') || t[19..].contains('+') || t[19..].contains('-'))
-        && t[..4].chars().all(|c| c.is_ascii_digit())
+/// An RFC 3339 time (`T` or a space between date and time; `Z` or a `±HH:MM` offset; any
+/// fraction of a second) as UTC in the store's own form, `YYYY-MM-DDTHH:MM:SS.fffZ` — the form
+/// `NOW_SQL` writes, so times compare correctly as text. Fractions beyond milliseconds are
+/// truncated.
+pub fn normalize_time(t: &str) -> std::result::Result<String, &'static str> {
+    let b = t.trim().as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = b.get(r)?;
+        if s.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return Err("expected YYYY-MM-DDTHH:MM:SS and an offset");
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return Err("expected T between the date and the time");
+    }
+    let bad = "expected YYYY-MM-DDTHH:MM:SS and an offset";
+    let (year, month, day) = (
+        digits(0..4).ok_or(bad)?,
+        digits(5..7).ok_or(bad)?,
+        digits(8..10).ok_or(bad)?,
+    );
+    let (hour, minute, second) = (
+        digits(11..13).ok_or(bad)?,
+        digits(14..16).ok_or(bad)?,
+        digits(17..19).ok_or(bad)?,
+    );
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err("a decimal point needs digits after it");
+        }
+        let fraction = &b[start..i];
+        for k in 0..3 {
+            millis = millis * 10 + fraction.get(k).map_or(0, |d| i64::from(d - b'0'));
+        }
+    }
+    let offset_minutes = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hm = [*h1, *h2, *m1, *m2];
+            if !hm.iter().all(u8::is_ascii_digit) {
+                return Err("the offset must be ±HH:MM");
+            }
+            let h = i64::from(hm[0] - b'0') * 10 + i64::from(hm[1] - b'0');
+            let m = i64::from(hm[2] - b'0') * 10 + i64::from(hm[3] - b'0');
+            if h > 23 || m > 59 {
+                return Err("the offset is out of range");
+            }
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
+        }
+        [] => return Err("no time zone: add Z or an offset such as +02:00"),
+        _ => return Err("the offset must be Z or ±HH:MM"),
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month) || day < 1 || day > month_days[(month - 1) as usize] {
+        return Err("no such date");
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err("no such time of day");
+    }
+    // Days since 1970-01-01 (Howard Hinnant's days_from_civil), then back.
+    let days = {
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    };
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        (yoe + era * 400 + i64::from(m <= 2), m, d)
+    };
+    if !(0..=9999).contains(&y) {
+        return Err("the year falls outside 0000–9999 in UTC");
+    }
+    Ok(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
 }
 
 #[cfg(test)]

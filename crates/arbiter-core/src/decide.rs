@@ -5,11 +5,16 @@
 //! The rule, in order:
 //! 1. Retracted events and the retractions themselves are ignored; skips and flags are not votes.
 //! 2. **Override**: if a reviewer or lead recorded an override, the latest one decides
-//!    (`rule = override`), whatever the votes say.
-//! 3. **Votes**: each annotator's latest label is one vote. With at least `min_annotators`
-//!    votes, all the same → `unanimous`; one label holding a strict majority (more than half)
-//!    → `majority`; otherwise the item is a **conflict** for adjudication.
-//! 4. Fewer votes than `min_annotators`: `pending`.
+//!    (`rule = override`), whatever the votes say — and however few there are.
+//! 3. **Enough votes**: each annotator's latest label is one vote. An item needs votes from at
+//!    least `max(min_annotators, needed)` distinct annotators, where `needed` is the number of
+//!    people its queue sends it to (k for an overlap item; the largest over the queues holding
+//!    it; 1 for an item in no queue). With fewer, it is `pending` — waiting for votes — whatever
+//!    the votes so far say.
+//! 4. **Votes**, by the rule's mode:
+//!    - `majority` (the default): all the same → `unanimous`; one label holding a strict
+//!      majority (more than half) → `majority`; otherwise a **conflict** for adjudication.
+//!    - `unanimous`: all the same → `unanimous`; any disagreement → a **conflict**.
 
 use std::collections::BTreeMap;
 
@@ -19,15 +24,63 @@ use serde::{Deserialize, Serialize};
 use crate::annotate::{self, AnnotationRow};
 use crate::error::{Error, Result};
 
+/// How votes decide an item once there are enough of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Unanimous, or a strict majority of the votes.
+    #[default]
+    Majority,
+    /// Every vote agrees.
+    Unanimous,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s.trim() {
+            "majority" => Ok(Mode::Majority),
+            "unanimous" => Ok(Mode::Unanimous),
+            o => Err(Error::InvalidArgument(format!(
+                "decision mode {o:?}: use majority or unanimous"
+            ))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Majority => "majority",
+            Mode::Unanimous => "unanimous",
+        }
+    }
+}
+
 /// The project's decision rule (stored in `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
+    #[serde(default)]
+    pub mode: Mode,
     pub min_annotators: usize,
 }
 
 impl Default for Rule {
     fn default() -> Self {
-        Rule { min_annotators: 1 }
+        Rule {
+            mode: Mode::Majority,
+            min_annotators: 1,
+        }
+    }
+}
+
+impl Rule {
+    /// One line for people: "strict majority of at least 2 annotators …".
+    pub fn describe(&self) -> String {
+        let what = match self.mode {
+            Mode::Majority => "unanimous or strict majority",
+            Mode::Unanimous => "unanimous",
+        };
+        format!(
+            "{what} of at least {} annotator(s) (or the k of an overlap item); a reviewer's override wins",
+            self.min_annotators
+        )
     }
 }
 
@@ -37,26 +90,55 @@ pub fn rule(conn: &Connection) -> Result<Rule> {
         [],
         |r| r.get(0),
     )?;
-    Ok(serde_json::from_str(&v).unwrap_or_default())
+    serde_json::from_str(&v).map_err(|e| {
+        Error::InvalidArgument(format!(
+            "the project's decision rule {v:?} cannot be read ({e}); set it again with `arbiter decisions --mode … --min-annotators N`"
+        ))
+    })
 }
 
-pub fn set_rule(conn: &Connection, rule: Rule) -> Result<()> {
+/// Change the rule, in one transaction with its audit entry. `by` names the lead making the
+/// change (refused unless that profile is a lead); `None` is the command line ("arbiter").
+pub fn set_rule(conn: &Connection, rule: Rule, by: Option<&str>) -> Result<()> {
     if rule.min_annotators == 0 {
         return Err(Error::InvalidArgument(
-            "--min-annotators must be at least 1".into(),
+            "min annotators must be at least 1".into(),
         ));
     }
+    if rule.min_annotators > 1000 {
+        return Err(Error::InvalidArgument(format!(
+            "min annotators {}: at most 1000",
+            rule.min_annotators
+        )));
+    }
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let actor = match by {
+        None => "arbiter".to_string(),
+        Some(name) => match annotate::find_annotator(conn, name)? {
+            Some(a) if a.role == annotate::Role::Lead => a.name,
+            Some(a) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} is a {}; only a lead changes the decision rule",
+                    a.name,
+                    a.role.as_str()
+                )))
+            }
+            None => {
+                return Err(Error::NotFound {
+                    what: "annotator",
+                    name: name.to_string(),
+                })
+            }
+        },
+    };
     let json = serde_json::to_string(&rule).unwrap_or_default();
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",
         [&json],
     )?;
-    crate::audit::record(
-        conn,
-        "arbiter",
-        "decision_rule.set",
-        &serde_json::json!(rule),
-    )?;
+    crate::audit::record(conn, &actor, "decision_rule.set", &serde_json::json!(rule))?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -101,6 +183,9 @@ pub struct Decision {
     /// Who decided: the overriding reviewer, or the annotators whose votes carried it.
     pub deciders: Vec<String>,
     pub decided_at: Option<String>,
+    /// Distinct annotators' votes the item needs before the votes can decide it:
+    /// `max(min_annotators, needed)`.
+    pub votes_needed: usize,
 }
 
 fn vote(e: &AnnotationRow) -> Vote {
@@ -115,8 +200,10 @@ fn vote(e: &AnnotationRow) -> Vote {
     }
 }
 
-/// Apply the rule to one item's events (oldest first).
-pub fn decide(events: &[AnnotationRow], rule: Rule) -> Decision {
+/// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
+/// queue(s) send it to (1 outside any queue).
+pub fn decide(events: &[AnnotationRow], rule: Rule, needed: usize) -> Decision {
+    let votes_needed = rule.min_annotators.max(needed).max(1);
     let (item, item_id) = events
         .first()
         .map(|e| (e.item, e.item_id.clone()))
@@ -137,6 +224,7 @@ pub fn decide(events: &[AnnotationRow], rule: Rule) -> Decision {
             votes: vec![vote(o)],
             deciders: vec![o.annotator.clone()],
             decided_at: Some(o.created_at.clone()),
+            votes_needed,
         };
     }
     // Each annotator's latest label.
@@ -158,9 +246,11 @@ pub fn decide(events: &[AnnotationRow], rule: Rule) -> Decision {
         .map(|(l, c)| (l.to_string(), *c));
     let n = votes.len();
     let (status, how, label) = match top {
-        _ if n < rule.min_annotators || n == 0 => (Status::Pending, None, None),
+        _ if n < votes_needed || n == 0 => (Status::Pending, None, None),
         Some((l, c)) if c == n => (Status::Decided, Some(How::Unanimous), Some(l)),
-        Some((l, c)) if 2 * c > n => (Status::Decided, Some(How::Majority), Some(l)),
+        Some((l, c)) if rule.mode == Mode::Majority && 2 * c > n => {
+            (Status::Decided, Some(How::Majority), Some(l))
+        }
         _ => (Status::Conflict, None, None),
     };
     let deciders = match &label {
@@ -183,7 +273,16 @@ pub fn decide(events: &[AnnotationRow], rule: Rule) -> Decision {
         votes: votes.into_iter().map(vote).collect(),
         deciders,
         decided_at,
+        votes_needed,
     }
+}
+
+/// How many people the queues holding `item` send it to (the largest `needed`; 1 if none).
+fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
+    let n: Option<i64> = conn
+        .prepare_cached("SELECT MAX(needed) FROM queue_items WHERE item_id = ?1")?
+        .query_row([item], |r| r.get(0))?;
+    Ok(n.unwrap_or(1).max(1) as usize)
 }
 
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
@@ -205,7 +304,10 @@ pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decis
     for e in events {
         by_item.entry(e.item).or_default().push(e);
     }
-    Ok(by_item.values().map(|ev| decide(ev, rule)).collect())
+    by_item
+        .values()
+        .map(|ev| Ok(decide(ev, rule, needed_of(conn, ev[0].item)?)))
+        .collect()
 }
 
 /// One item's decision.
@@ -224,7 +326,11 @@ pub fn decision(conn: &Connection, item: i64) -> Result<Decision> {
             votes: vec![],
             deciders: vec![],
             decided_at: None,
+            votes_needed: rule(conn)?.min_annotators.max(needed_of(conn, item)?),
         });
     }
-    Ok(decide(&events, rule(conn)?))
+    Ok(decide(&events, rule(conn)?, needed_of(conn, item)?))
 }
+
+#[cfg(test)]
+mod tests;

@@ -74,6 +74,12 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    #[error("{path}: invalid annotations file — {problems_len} problem(s), nothing was imported:{list}", path = .path.display(), problems_len = .problems.len(), list = list_problems(.problems))]
+    InvalidAnnotations {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+
     #[error("{path}: cannot read: {message}", path = .path.display())]
     Read { path: PathBuf, message: String },
 
@@ -133,6 +139,7 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::ProjectExists(_)
             | Error::InvalidSource { .. }
+            | Error::InvalidAnnotations { .. }
             | Error::InvalidArgument(_)
             | Error::Image { .. }
             | Error::Read { .. }

@@ -129,7 +129,21 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     )?;
     let id = tx.last_insert_rowid();
     {
-        let mut ins = tx.prepare("INSERT INTO queue_items (queue_id, position, item_id, score, needed) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        // Items annotated before this queue existed start in their current state.
+        let state: std::collections::HashMap<i64, (i64, bool, bool, bool)> = tx
+            .prepare(
+                "SELECT item_id, labelers, overrides > 0, skips > 0, flags > 0 FROM item_state",
+            )?
+            .query_map([], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut ins = tx.prepare(
+            "INSERT INTO queue_items (queue_id, position, item_id, score, needed, labels, overridden, skipped, flagged)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let (mut items, mut done, mut partial, mut skipped, mut flagged) =
+            (0i64, 0i64, 0i64, 0i64, 0i64);
         for (pos, r) in ranked
             .iter()
             .take(q.limit.unwrap_or(usize::MAX))
@@ -139,15 +153,27 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
                 q.overlap_k
             } else {
                 1
-            };
+            } as i64;
+            let (labels, overridden, skip, flag) = state
+                .get(&r.item)
+                .copied()
+                .unwrap_or((0, false, false, false));
+            items += 1;
+            if labels >= needed || overridden {
+                done += 1;
+            } else if labels > 0 {
+                partial += 1;
+            }
+            skipped += i64::from(skip);
+            flagged += i64::from(flag);
             ins.execute(rusqlite::params![
-                id,
-                pos as i64,
-                r.item,
-                r.score,
-                needed as i64
+                id, pos as i64, r.item, r.score, needed, labels, overridden, skip, flag
             ])?;
         }
+        tx.execute(
+            "UPDATE queues SET items = ?2, done = ?3, partial = ?4, skipped = ?5, flagged = ?6 WHERE id = ?1",
+            rusqlite::params![id, items, done, partial, skipped, flagged],
+        )?;
     }
     crate::audit::record(
         &tx,
@@ -222,40 +248,35 @@ pub fn list(conn: &Connection) -> Result<Vec<SavedQueue>> {
 /// Live (not retracted) events of a kind on an item — as an SQL condition on alias `a`.
 const LIVE: &str = "NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)";
 
-/// Counts per state.
+/// Counts per state: the queue's counters (kept by the store in the transaction of every event)
+/// and its live claims — a few index reads whatever the queue's size.
 pub fn counts(conn: &Connection, queue: i64) -> Result<Counts> {
-    let t = now();
-    let sql = format!(
-        "WITH q AS (SELECT item_id, needed FROM queue_items WHERE queue_id = ?1),
-         ev AS (SELECT a.item_id,
-                       COUNT(DISTINCT CASE WHEN a.kind = 'label' THEN a.annotator_id END) AS labels,
-                       MAX(a.kind = 'label' AND a.source = 'override') AS overridden,
-                       MAX(a.kind = 'skip') AS skipped,
-                       MAX(a.kind = 'flag') AS flagged
-                FROM annotations a WHERE a.item_id IN (SELECT item_id FROM q) AND a.kind != 'retract' AND {LIVE}
-                GROUP BY a.item_id),
-         cl AS (SELECT DISTINCT item_id FROM claims WHERE queue_id = ?1 AND expires_at >= ?2)
-         SELECT COUNT(*),
-                COALESCE(SUM(COALESCE(ev.labels, 0) >= q.needed OR COALESCE(ev.overridden, 0)), 0),
-                COALESCE(SUM(COALESCE(ev.labels, 0) > 0 AND COALESCE(ev.labels, 0) < q.needed AND NOT COALESCE(ev.overridden, 0)), 0),
-                COALESCE(SUM(cl.item_id IS NOT NULL), 0),
-                COALESCE(SUM(COALESCE(ev.labels, 0) = 0 AND NOT COALESCE(ev.overridden, 0)), 0),
-                COALESCE(SUM(COALESCE(ev.skipped, 0)), 0),
-                COALESCE(SUM(COALESCE(ev.flagged, 0)), 0)
-         FROM q LEFT JOIN ev ON ev.item_id = q.item_id LEFT JOIN cl ON cl.item_id = q.item_id"
-    );
-    Ok(conn.query_row(&sql, rusqlite::params![queue, t], |r| {
-        let g = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
-        Ok(Counts {
-            total: g(0)?,
-            done: g(1)?,
-            partial: g(2)?,
-            claimed: g(3)?,
-            untouched: g(4)?,
-            skipped: g(5)?,
-            flagged: g(6)?,
-        })
-    })?)
+    let (total, done, partial, skipped, flagged): (i64, i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT items, done, partial, skipped, flagged FROM queues WHERE id = ?1",
+            [queue],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "queue",
+            name: queue.to_string(),
+        })?;
+    let claimed: i64 = conn.query_row(
+        "SELECT COUNT(DISTINCT item_id) FROM claims WHERE queue_id = ?1 AND expires_at >= ?2",
+        rusqlite::params![queue, now()],
+        |r| r.get(0),
+    )?;
+    let g = |v: i64| v.max(0) as u64;
+    Ok(Counts {
+        total: g(total),
+        done: g(done),
+        partial: g(partial),
+        claimed: g(claimed),
+        untouched: g(total - done - partial),
+        skipped: g(skipped),
+        flagged: g(flagged),
+    })
 }
 
 /// Claim the next item of a queue for `annotator` (their own unexpired claim first). `None` when
@@ -300,31 +321,29 @@ pub fn next_n(
     };
     let mut picked: Vec<(i64, i64, f64, i64)> = tx
         .prepare(
-            "SELECT q.item_id, q.position, q.score, q.needed FROM claims c JOIN queue_items q ON q.queue_id = c.queue_id AND q.item_id = c.item_id
+            // CROSS JOIN keeps SQLite from walking the whole queue in position order to
+            // satisfy ORDER BY: the annotator's few claims drive the join.
+            "SELECT q.item_id, q.position, q.score, q.needed FROM claims c CROSS JOIN queue_items q ON q.queue_id = c.queue_id AND q.item_id = c.item_id
              WHERE c.queue_id = ?1 AND c.annotator_id = ?2 ORDER BY q.position LIMIT ?3",
         )?
         .query_map(rusqlite::params![queue, who.id, n as i64], row)?
         .collect::<rusqlite::Result<_>>()?;
     while picked.len() < n {
+        // Open items only (fewer labels than needed, no override), through `queue_items_open`:
+        // finished items are never read.
         let more = tx
-            .query_row(
-                &format!(
-                    "SELECT q.item_id, q.position, q.score, q.needed FROM queue_items q
-                     WHERE q.queue_id = ?1
-                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id = ?2)
-                       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.annotator_id = ?2
-                                       AND a.kind IN ('label', 'skip', 'flag') AND {LIVE})
-                       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.kind = 'label'
-                                       AND a.source = 'override' AND {LIVE})
-                       AND (SELECT COUNT(DISTINCT a.annotator_id) FROM annotations a WHERE a.item_id = q.item_id
-                                       AND a.kind = 'label' AND {LIVE})
-                         + (SELECT COUNT(*) FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id != ?2)
-                         < q.needed
-                     ORDER BY q.position LIMIT 1"
-                ),
-                rusqlite::params![queue, who.id],
-                row,
-            )
+            .prepare_cached(&format!(
+                "SELECT q.item_id, q.position, q.score, q.needed FROM queue_items q INDEXED BY queue_items_open
+                 WHERE q.queue_id = ?1 AND q.labels < q.needed AND q.overridden = 0
+                   AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id = ?2)
+                   AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = q.item_id AND a.annotator_id = ?2
+                                   AND a.kind IN ('label', 'skip', 'flag') AND {LIVE})
+                   AND q.labels
+                     + (SELECT COUNT(*) FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id != ?2)
+                     < q.needed
+                 ORDER BY q.position LIMIT 1"
+            ))?
+            .query_row(rusqlite::params![queue, who.id], row)
             .optional()?;
         let Some(m) = more else { break };
         tx.execute(
@@ -383,10 +402,11 @@ pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
 /// Items of a queue this annotator has handled (a live label, skip or flag) — the annotator's own
 /// progress, which `counts` does not show while an overlap queue waits for the other people.
 pub fn handled(conn: &Connection, queue: i64, annotator: &str) -> Result<u64> {
+    // Walks the annotator's own events (not the queue's items).
     let sql = format!(
         "SELECT COUNT(DISTINCT a.item_id) FROM annotations a JOIN annotators w ON w.id = a.annotator_id
          WHERE w.name = ?2 AND a.kind IN ('label', 'skip', 'flag') AND {LIVE}
-           AND a.item_id IN (SELECT item_id FROM queue_items WHERE queue_id = ?1)"
+           AND EXISTS (SELECT 1 FROM queue_items q WHERE q.queue_id = ?1 AND q.item_id = a.item_id)"
     );
     let n: i64 = conn.query_row(&sql, rusqlite::params![queue, annotator], |r| r.get(0))?;
     Ok(n as u64)

@@ -503,7 +503,8 @@ fn the_review_flow_through_the_app_state() {
             kind: "label".into(),
             label: Some("5".into()),
             flag: None,
-            reason: Some("ambiguous".into()),
+            // Deciding a conflict needs no reason (it corrects no model).
+            reason: None,
             note: Some("the loop is open".into()),
             seconds: None,
             prediction_shown: true,
@@ -516,7 +517,41 @@ fn the_review_flow_through_the_app_state() {
         (over.decision.status.as_str(), over.decision.rule.as_deref()),
         ("decided", Some("override"))
     );
+    assert_eq!(over.decision.votes[0].reason, None);
     assert!(s.conflicts().expect("none").is_empty());
+    // The decision rule: read by anyone, changed only by a lead (and then in force).
+    let rule = s.decision_rule().expect("rule");
+    assert_eq!((rule.mode.as_str(), rule.min_annotators), ("majority", 1));
+    let strict = DecisionRuleDto {
+        mode: "unanimous".into(),
+        min_annotators: 3,
+    };
+    let e = s.set_decision_rule(&strict, "rev").expect_err("not a lead");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("only a lead"), "{}", e.message);
+    let e = s
+        .set_decision_rule(
+            &DecisionRuleDto {
+                mode: "most".into(),
+                min_annotators: 2,
+            },
+            "lea",
+        )
+        .expect_err("no such lead yet");
+    assert!(e.message.contains("majority or unanimous"), "{}", e.message);
+    s.add_annotator("lea", "lead").expect("lead");
+    let set = s.set_decision_rule(&strict, "lea").expect("set");
+    assert_eq!((set.mode.as_str(), set.min_annotators), ("unanimous", 3));
+    assert_eq!(s.decision_rule().expect("rule").min_annotators, 3);
+    assert_eq!(s.decision(first).expect("d").votes_needed, 3);
+    s.set_decision_rule(
+        &DecisionRuleDto {
+            mode: "majority".into(),
+            min_annotators: 1,
+        },
+        "lea",
+    )
+    .expect("back to the default");
     // Undo takes ana's label back.
     let bad = label("ana", items[1].rowid, "7").expect("second");
     assert_eq!(

@@ -9,4 +9,9 @@ status: string, label: string | null,
 /**
  * override | unanimous | majority
  */
-rule: string | null, votes: Array<VoteDto>, deciders: Array<string>, decidedAt: string | null, };
+rule: string | null, votes: Array<VoteDto>, deciders: Array<string>, decidedAt: string | null, 
+/**
+ * Distinct annotators' votes the item needs before votes can decide it (the rule's
+ * minimum, or its overlap k if larger).
+ */
+votesNeeded: number, };

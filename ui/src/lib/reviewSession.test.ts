@@ -193,7 +193,7 @@ function fakeApi(total: number) {
       events.push({ id, rowid: req.rowid, kind: req.kind, retracted: false });
       if (req.kind !== "flag") labeled.add(req.rowid);
       claims.delete(req.rowid);
-      return { annotation: id, decision: { itemId: "", rowid: req.rowid, status: "decided", label: req.label, rule: "unanimous", votes: [], deciders: [], decidedAt: null } };
+      return { annotation: id, decision: { itemId: "", rowid: req.rowid, status: "decided", label: req.label, rule: "unanimous", votes: [], deciders: [], decidedAt: null, votesNeeded: 1 } };
     }),
     undo: vi.fn(async () => {
       const last = [...events].reverse().find((e) => !e.retracted);

@@ -7,16 +7,22 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 const annotate = vi.fn();
 const undo = vi.fn();
 const getDecision = vi.fn();
+const listConflicts = vi.fn();
+const getDecisionRule = vi.fn();
+const setDecisionRule = vi.fn();
 vi.mock("../ipc", () => ({
   listAnnotators: async () => [
     { name: "ana", role: "annotator" },
     { name: "rev", role: "reviewer" },
+    { name: "lea", role: "lead" },
   ],
   listReasons: async () => [
     { code: "ambiguous", description: "Ambiguous" },
     { code: "given_label_wrong", description: "Given label wrong" },
   ],
-  listConflicts: async () => [conflict(1), conflict(2), conflict(3)],
+  listConflicts: () => listConflicts(),
+  getDecisionRule: () => getDecisionRule(),
+  setDecisionRule: (...a: unknown[]) => setDecisionRule(...a),
   annotate: (...a: unknown[]) => annotate(...a),
   undo: (...a: unknown[]) => undo(...a),
   getDecision: (...a: unknown[]) => getDecision(...a),
@@ -40,6 +46,7 @@ function conflict(rowid: number): DecisionDto {
     ],
     deciders: [],
     decidedAt: null,
+    votesNeeded: 2,
   };
 }
 
@@ -67,6 +74,11 @@ beforeEach(() => {
   annotate.mockReset();
   undo.mockReset();
   getDecision.mockReset();
+  listConflicts.mockReset();
+  listConflicts.mockResolvedValue([conflict(1), conflict(2), conflict(3)]);
+  getDecisionRule.mockReset();
+  getDecisionRule.mockResolvedValue({ mode: "majority", minAnnotators: 2 });
+  setDecisionRule.mockReset();
   annotate.mockImplementation(async (r: AnnotateRequest) => ({ annotation: 500 + r.rowid, decision: { status: "decided" } }));
 });
 afterEach(cleanup);
@@ -99,7 +111,7 @@ describe("ConflictsScreen", () => {
     expect(voteTally(conflict(1))).toBe("cat ×1 · dog ×1");
   });
 
-  it("decides with one key (override, reason ambiguous by default) and shows the next conflict", async () => {
+  it("decides with one key (a reviewer's decision with no reason unless one is picked) and shows the next conflict", async () => {
     await open("rev");
     expect(active()).toBe("item_1");
     await key("2");
@@ -112,14 +124,17 @@ describe("ConflictsScreen", () => {
       kind: "label",
       label: "dog",
       source: "override",
-      reason: "ambiguous",
+      reason: null,
       queue: null,
     });
+    expect(screen.getByTestId("conflict-decide").textContent).toContain("no reason");
     // A different reason first, then the key.
     fireEvent.change(screen.getByTestId("conflict-reason"), { target: { value: "given_label_wrong" } });
     await key("1");
     await waitFor(() => expect(annotate).toHaveBeenCalledTimes(2));
     expect(annotate.mock.calls[1]![0]).toMatchObject({ rowid: 2, label: "cat", reason: "given_label_wrong" });
+    // The picked reason is for that item only: the next one starts without.
+    await waitFor(() => expect(screen.getByTestId("conflict-reason")).toHaveProperty("value", ""));
     // Undo brings the last one back.
     undo.mockResolvedValue(502);
     getDecision.mockResolvedValue(conflict(2));
@@ -143,5 +158,33 @@ describe("ConflictsScreen", () => {
     await waitFor(() => expect(screen.getAllByTestId("conflict-item")).toHaveLength(3));
     expect(active()).toBe("item_1");
     expect(screen.getByTestId("error-banner").textContent).toContain("an override needs a reason code");
+  });
+
+  it("shows the decision rule to everyone, without a form for a reviewer", async () => {
+    await open("rev");
+    await waitFor(() =>
+      expect(screen.getByTestId("decision-rule-text").textContent).toContain("strict majority, from at least 2 annotators"),
+    );
+    expect(screen.queryByTestId("decision-rule-edit")).toBeNull();
+  });
+
+  it("lets a lead change the rule, refuses a bad minimum, and reloads the conflicts", async () => {
+    setDecisionRule.mockResolvedValue({ mode: "unanimous", minAnnotators: 3 });
+    await open("lea");
+    fireEvent.click(await screen.findByTestId("decision-rule-edit"));
+    fireEvent.change(screen.getByTestId("decision-rule-mode"), { target: { value: "unanimous" } });
+    fireEvent.change(screen.getByTestId("decision-rule-min"), { target: { value: "0" } });
+    fireEvent.click(screen.getByTestId("decision-rule-save"));
+    expect(screen.getByTestId("decision-rule-error").textContent).toContain("from 1 to 1000");
+    expect(setDecisionRule).not.toHaveBeenCalled();
+    // Typing in the form decides nothing.
+    fireEvent.keyDown(screen.getByTestId("decision-rule-min"), { key: "1" });
+    expect(annotate).not.toHaveBeenCalled();
+    fireEvent.change(screen.getByTestId("decision-rule-min"), { target: { value: "3" } });
+    const before = listConflicts.mock.calls.length;
+    fireEvent.click(screen.getByTestId("decision-rule-save"));
+    await waitFor(() => expect(setDecisionRule).toHaveBeenCalledWith({ mode: "unanimous", minAnnotators: 3 }, "lea"));
+    await waitFor(() => expect(screen.getByTestId("decision-rule-text").textContent).toContain("every vote agrees, from at least 3"));
+    await waitFor(() => expect(listConflicts.mock.calls.length).toBeGreaterThan(before));
   });
 });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
+import { DecisionRulePanel } from "../components/DecisionRulePanel";
 import { useReportError } from "../components/ErrorBanner";
 import { LabelPad, ReasonPicker, VoteCard } from "../components/ReviewParts";
 import { canOverride, useAnnotators, useReasons } from "../components/reviewHooks";
@@ -19,9 +20,6 @@ interface Props {
   onExit: () => void;
   onOpenReview: () => void;
 }
-
-/** The reason an override from this screen gets unless the reviewer picks another. */
-export const DEFAULT_CONFLICT_REASON = "ambiguous";
 
 interface Decided {
   decision: DecisionDto;
@@ -48,7 +46,8 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   const reasons = useReasons();
   const [conflicts, setConflicts] = useState<DecisionDto[] | null>(null);
   const [active, setActive] = useState(0);
-  const [reason, setReason] = useState<string | null>(DEFAULT_CONFLICT_REASON);
+  // Deciding between annotators corrects no model: no reason unless the reviewer picks one.
+  const [reason, setReason] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const decided = useRef<Decided[]>([]);
@@ -92,7 +91,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   const timer = useRef(new ItemTimer());
   useLayoutEffect(() => {
     timer.current.show(rowid);
-    setReason(DEFAULT_CONFLICT_REASON);
+    setReason(null);
     setNote("");
   }, [rowid]);
 
@@ -128,7 +127,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
       kind: "label",
       label,
       flag: null,
-      reason: reason ?? DEFAULT_CONFLICT_REASON,
+      reason,
       note: note.trim() || null,
       seconds: timer.current.seconds(),
       predictionShown: false,
@@ -142,7 +141,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         const r = await ipc.annotate(request);
         entry.annotation = r.annotation;
         if (r.decision.status !== "decided") {
-          setNotice(`${d.itemId} is still ${r.decision.status} — check the project's decision rule.`);
+          setNotice(`${d.itemId} is still ${r.decision.status} — check the decision rule above.`);
         }
       } catch (err) {
         entry.annotation = "failed";
@@ -283,6 +282,8 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         </div>
       )}
 
+      <DecisionRulePanel me={me} onChanged={() => void load()} />
+
       {conflicts !== null && conflicts.length === 0 ? (
         <div className="review-empty" data-testid="conflicts-empty">
           <div className="review-empty-icon" aria-hidden="true">
@@ -347,11 +348,11 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
                   <ReasonPicker
                     reasons={reasons}
                     value={reason}
-                    onChange={(r) => setReason(r ?? DEFAULT_CONFLICT_REASON)}
+                    onChange={(r) => setReason(r)}
                     onDone={focusScreen}
                     testId="conflict-reason"
                     selectRef={reasonRef}
-                    emptyText={`Default (${DEFAULT_CONFLICT_REASON})`}
+                    emptyText="No reason"
                   />
                 </label>
                 <label className="review-row">
@@ -377,8 +378,8 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
               </div>
               <LabelPad labels={labels} onPick={decide} disabled={!reviewer || !current} override />
               <p className="muted small conflict-hint">
-                A label's key decides <strong>{current?.itemId ?? "the selected item"}</strong> as an override (reason:{" "}
-                {reason ?? DEFAULT_CONFLICT_REASON}); the next conflict follows. <kbd>↑</kbd>
+                A label's key decides <strong>{current?.itemId ?? "the selected item"}</strong> as a reviewer's decision (
+                {reason ? `reason: ${reason}` : "no reason"}); the next conflict follows. <kbd>↑</kbd>
                 <kbd>↓</kbd> move, <kbd>Ctrl+Z</kbd> undoes{undoable > 0 ? ` (${undoable})` : ""}.
               </p>
             </div>

@@ -302,7 +302,15 @@ fn decisions_follow_the_documented_rule() {
     ];
     for (n, (m, votes, status, want, how)) in cases.iter().enumerate() {
         let (_d, mut p, v) = project();
-        decide::set_rule(p.conn(), Rule { min_annotators: *m }).expect("rule");
+        decide::set_rule(
+            p.conn(),
+            Rule {
+                min_annotators: *m,
+                ..Rule::default()
+            },
+            None,
+        )
+        .expect("rule");
         let it = item(&p, v, "wine_002");
         for (who, l, over) in votes.iter() {
             let a = NewAnnotation {
@@ -397,7 +405,7 @@ fn an_annotations_file_imports_whole_or_not_at_all() {
     let rows = list(p.conn(), None).expect("list");
     assert_eq!(rows[1].annotator, "zoe");
     assert_eq!(rows[1].reason.as_deref(), Some("ambiguous"));
-    assert_eq!(rows[1].created_at, "2026-11-01T10:01:00Z");
+    assert_eq!(rows[1].created_at, "2026-11-01T10:01:00.000Z");
     assert!(rows.iter().all(|r| r.source == "import"));
     let j = d.path().join("a.jsonl");
     std::fs::write(
@@ -406,4 +414,133 @@ fn an_annotations_file_imports_whole_or_not_at_all() {
     )
     .expect("w");
     assert_eq!(import_file(&mut p, &j, v).expect("jsonl").annotations, 1);
+}
+
+#[test]
+fn a_reviewer_decides_a_conflict_without_a_reason_but_corrects_a_decided_item_with_one() {
+    let (_d, mut p, v) = project();
+    let it = item(&p, v, "wine_010");
+    label(&mut p, it, "ana", "class_0").expect("ana");
+    label(&mut p, it, "ben", "class_1").expect("ben");
+    assert_eq!(
+        decide::decision(p.conn(), it).expect("d").status,
+        Status::Conflict
+    );
+    let adjudicate = |item: i64| NewAnnotation {
+        item,
+        annotator: "rev".into(),
+        event: Event::Label {
+            label: "class_1".into(),
+        },
+        reason: None,
+        note: None,
+        seconds: None,
+        prediction_shown: false,
+        source: Source::Override,
+        queue: None,
+        run: None,
+        created_at: None,
+    };
+    let id = record(&mut p, &adjudicate(it)).expect("adjudication without a reason");
+    let d = decide::decision(p.conn(), it).expect("d");
+    assert_eq!(
+        (d.status, d.rule, d.label.as_deref()),
+        (Status::Decided, Some(How::Override), Some("class_1"))
+    );
+    assert_eq!(d.votes[0].annotation, id);
+    assert_eq!(d.votes[0].reason, None);
+    // Not a conflict (decided, or no votes at all): an override corrects, and needs a reason.
+    let other = item(&p, v, "wine_011");
+    label(&mut p, other, "ana", "class_0").expect("ana");
+    for it in [other, item(&p, v, "wine_012")] {
+        let e = record(&mut p, &adjudicate(it))
+            .expect_err("needs a reason")
+            .to_string();
+        assert!(e.contains("needs a reason code"), "{e}");
+    }
+    // The reasons-by-class report does not count an adjudication without a reason.
+    let r = crate::metrics::report(p.conn(), p.root(), None).expect("report");
+    assert!(r.reasons_by_class.is_empty(), "{:?}", r.reasons_by_class);
+}
+
+#[test]
+fn imported_times_are_stored_as_utc_in_the_stores_own_form() {
+    let ok: &[(&str, &str)] = &[
+        ("2026-11-01T10:00:00Z", "2026-11-01T10:00:00.000Z"),
+        ("2026-11-01 10:00:00+02:00", "2026-11-01T08:00:00.000Z"),
+        ("2026-11-01t10:00:00.5z", "2026-11-01T10:00:00.500Z"),
+        (
+            "2026-11-01T10:00:00.123456-05:30",
+            "2026-11-01T15:30:00.123Z",
+        ),
+        // Across midnight, a month, a year and a leap day.
+        ("2026-01-01T01:00:00+02:00", "2025-12-31T23:00:00.000Z"),
+        ("2028-02-28T23:30:00-01:00", "2028-02-29T00:30:00.000Z"),
+        ("2027-02-28T23:30:00-01:00", "2027-03-01T00:30:00.000Z"),
+        ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z"),
+        ("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"),
+    ];
+    for (input, want) in ok {
+        assert_eq!(normalize_time(input).as_deref(), Ok(*want), "{input}");
+    }
+    for bad in [
+        "yesterday",
+        "2026-11-01T10:00:00",
+        "2026-11-01T10:00:00+2:00",
+        "2026-13-01T10:00:00Z",
+        "2027-02-29T10:00:00Z",
+        "2026-11-01T24:00:00Z",
+        "2026-11-01T10:00:00.Z",
+        "2026-11-01T10:00:00ZZ",
+        "2026-11-01X10:00:00Z",
+        "0000-01-01T00:00:00+01:00",
+        "2026-11-01T10:00:00+02:00 extra",
+    ] {
+        assert!(normalize_time(bad).is_err(), "{bad} must be refused");
+    }
+}
+
+#[test]
+fn an_import_normalises_offsets_and_names_the_row_it_refuses() {
+    let (d, mut p, v) = project();
+    let f = d.path().join("times.csv");
+    std::fs::write(
+        &f,
+        "item_id,annotator,label,created_at\nwine_000,ana,class_0,2026-11-01 10:00:00+02:00\nwine_001,ana,class_0,2026-11-01T09:00:00Z\nwine_002,ana,class_0,2026-11-01T10:00:00+02:00\nwine_003,ana,class_0,2026-11-01T10:00:00\n",
+    )
+    .expect("w");
+    let e = import_file(&mut p, &f, v).expect_err("no zone").to_string();
+    assert!(
+        e.contains("times.csv: invalid annotations file")
+            && e.contains("row 4 (line 5)")
+            && e.contains("no time zone"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("row 1 ") && !e.contains("dataset source"),
+        "{e}"
+    );
+    assert_eq!(count(&p), 0, "nothing imported");
+    let text = std::fs::read_to_string(&f).expect("r");
+    std::fs::write(&f, text.lines().take(4).collect::<Vec<_>>().join("\n")).expect("w");
+    import_file(&mut p, &f, v).expect("import");
+    let times: Vec<String> = list(p.conn(), None)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.created_at)
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2026-11-01T08:00:00.000Z",
+            "2026-11-01T09:00:00.000Z",
+            "2026-11-01T08:00:00.000Z"
+        ]
+    );
+    // Compared as text, the times order as instants: 08:00 UTC comes before 09:00 UTC.
+    let first: String = p
+        .conn()
+        .query_row("SELECT MIN(created_at) FROM annotations", [], |r| r.get(0))
+        .expect("min");
+    assert_eq!(first, "2026-11-01T08:00:00.000Z");
 }

@@ -51,7 +51,15 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
     ] {
         add_annotator(p.conn(), n, r).expect("annotator");
     }
-    crate::decide::set_rule(p.conn(), crate::decide::Rule { min_annotators: 2 }).expect("rule");
+    crate::decide::set_rule(
+        p.conn(),
+        crate::decide::Rule {
+            min_annotators: 2,
+            ..Default::default()
+        },
+        None,
+    )
+    .expect("rule");
     let v = dataset::resolve(p.conn(), "digits").expect("v").id;
     let mut put = |id: &str, who: &str, label: &str, reason: Option<&str>, source: Source| {
         let item = crate::items::find(p.conn(), v, id).expect("item").rowid;

@@ -71,7 +71,7 @@ pub fn file_ratings(path: &std::path::Path) -> Result<Vec<Rating>> {
         }
     }
     if !problems.is_empty() {
-        return Err(crate::Error::InvalidSource {
+        return Err(crate::Error::InvalidAnnotations {
             path: path.to_path_buf(),
             problems,
         });

@@ -362,3 +362,385 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
     assert_eq!(a1.labels, 40);
     assert_eq!(a1.median_seconds, Some(20.5));
 }
+
+/// The counts as the full scan over the events computes them (the reference the maintained
+/// counters must equal).
+fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
+    let sql = format!(
+        "WITH q AS (SELECT item_id, needed FROM queue_items WHERE queue_id = ?1),
+         ev AS (SELECT a.item_id,
+                       COUNT(DISTINCT CASE WHEN a.kind = 'label' THEN a.annotator_id END) AS labels,
+                       MAX(a.kind = 'label' AND a.source = 'override') AS overridden,
+                       MAX(a.kind = 'skip') AS skipped,
+                       MAX(a.kind = 'flag') AS flagged
+                FROM annotations a WHERE a.kind != 'retract' AND {LIVE} GROUP BY a.item_id)
+         SELECT COUNT(*),
+                COALESCE(SUM(COALESCE(ev.labels, 0) >= q.needed OR COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.labels, 0) > 0 AND COALESCE(ev.labels, 0) < q.needed AND NOT COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.labels, 0) = 0 AND NOT COALESCE(ev.overridden, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.skipped, 0)), 0),
+                COALESCE(SUM(COALESCE(ev.flagged, 0)), 0)
+         FROM q LEFT JOIN ev ON ev.item_id = q.item_id"
+    );
+    conn.query_row(&sql, [queue], |r| {
+        let g = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)? as u64) };
+        Ok((g(0)?, g(1)?, g(2)?, g(3)?, g(4)?, g(5)?))
+    })
+    .expect("scan")
+}
+
+fn kept_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
+    let c = counts(conn, queue).expect("counts");
+    (
+        c.total,
+        c.done,
+        c.partial,
+        c.untouched,
+        c.skipped,
+        c.flagged,
+    )
+}
+
+fn event(item: i64, who: &str, event: Event, source: Source, queue: Option<i64>) -> NewAnnotation {
+    NewAnnotation {
+        item,
+        annotator: who.into(),
+        event,
+        reason: (source == Source::Override).then(|| "model_wrong".to_string()),
+        note: None,
+        seconds: None,
+        prediction_shown: false,
+        source,
+        queue,
+        run: None,
+        created_at: None,
+    }
+}
+
+#[test]
+fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo() {
+    let (_d, mut p, run) = setup();
+    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    let mk = |p: &mut Project, name: &str, share: f64, k: usize| {
+        create(
+            p,
+            &QueueCreate {
+                name: name.into(),
+                spec: spec(run),
+                limit: Some(50),
+                overlap_share: share,
+                overlap_k: k,
+                blind: false,
+                lease_seconds: 600,
+            },
+        )
+        .expect("queue")
+    };
+    let q1 = mk(&mut p, "one", 0.5, 2);
+    let q2 = mk(&mut p, "two", 0.0, 1);
+    let items: Vec<i64> = p
+        .conn()
+        .prepare("SELECT item_id FROM queue_items WHERE queue_id = ?1 ORDER BY position")
+        .expect("p")
+        .query_map([q1.id], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
+    // A deterministic mix of events over the shared items.
+    let mut s = 7u64;
+    let people = ["a1", "a2", "a3", "rev"];
+    for step in 0..120 {
+        s = splitmix64(s);
+        let item = items[(s % items.len() as u64) as usize];
+        let who = people[((s >> 8) % 4) as usize];
+        let (ev, source) = match (s >> 16) % 7 {
+            0 => (Event::Skip, Source::Manual),
+            1 => (
+                Event::Flag {
+                    flag: "unsure".into(),
+                },
+                Source::Manual,
+            ),
+            2 if who == "rev" => (
+                Event::Label {
+                    label: "class_2".into(),
+                },
+                Source::Override,
+            ),
+            3 => {
+                undo(&mut p, who);
+                continue;
+            }
+            n => (
+                Event::Label {
+                    label: format!("class_{}", n % 2),
+                },
+                Source::Manual,
+            ),
+        };
+        // Through no queue: the counters of every queue holding the item move.
+        record(&mut p, &event(item, who, ev, source, None)).expect("record");
+        if step % 25 == 0 {
+            for q in [q1.id, q2.id] {
+                assert_eq!(
+                    kept_counts(p.conn(), q),
+                    scanned_counts(p.conn(), q),
+                    "step {step}"
+                );
+            }
+        }
+    }
+    // A queue created now starts from the events already recorded.
+    let q3 = mk(&mut p, "three", 0.3, 3);
+    let mut states = [0u64; 3];
+    for q in [q1.id, q2.id, q3.id] {
+        let kept = kept_counts(p.conn(), q);
+        assert_eq!(kept, scanned_counts(p.conn(), q));
+        states[0] += kept.1;
+        states[1] += kept.2;
+        states[2] += kept.3;
+    }
+    assert!(
+        states.iter().all(|n| *n > 0),
+        "done, partial, untouched: {states:?}"
+    );
+    // Claims never hand out a finished item, and hand out every open one.
+    for q in [q1.id, q3.id] {
+        let open: i64 = p
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM queue_items WHERE queue_id = ?1 AND labels < needed AND NOT overridden",
+                [q],
+                |r| r.get(0),
+            )
+            .expect("open");
+        add_annotator(p.conn(), &format!("fresh{q}"), Role::Annotator).expect("fresh");
+        let got = next_n(&mut p, q, &format!("fresh{q}"), 8).expect("next");
+        for a in &got {
+            let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+            assert!(
+                d.rule != Some(crate::decide::How::Override),
+                "{a:?} is overridden"
+            );
+        }
+        assert_eq!(got.len() as i64, open.min(8));
+    }
+}
+
+fn undo(p: &mut Project, who: &str) {
+    crate::annotate::undo(p, who, None).expect("undo");
+}
+
+#[test]
+fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "all3".into(),
+            spec: spec(run),
+            limit: Some(2),
+            overlap_share: 1.0,
+            overlap_k: 3,
+            blind: true,
+            lease_seconds: 600,
+        },
+    )
+    .expect("queue");
+    let a = next(&mut p, q.id, "a1").expect("next").expect("item");
+    assert_eq!(a.needed, 3);
+    label(&mut p, q.id, a.item, "a1");
+    let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+    assert_eq!(
+        (d.status, d.votes_needed),
+        (crate::decide::Status::Pending, 3)
+    );
+    for who in ["a2", "a3"] {
+        let b = next(&mut p, q.id, who).expect("next").expect("item");
+        assert_eq!(b.item, a.item, "queue order");
+        label(&mut p, q.id, b.item, who);
+    }
+    let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+    assert_eq!(
+        (d.status, d.rule, d.deciders.len()),
+        (
+            crate::decide::Status::Decided,
+            Some(crate::decide::How::Unanimous),
+            3
+        )
+    );
+    let all = crate::decide::decisions(p.conn(), None).expect("all");
+    assert_eq!(all, vec![d]);
+}
+
+#[test]
+fn a_label_on_a_lapsed_claim_someone_else_completed_is_refused() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "lapse".into(),
+            spec: spec(run),
+            limit: Some(2),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 1,
+        },
+    )
+    .expect("queue");
+    let mine = next(&mut p, q.id, "a1").expect("next").expect("item");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let theirs = next(&mut p, q.id, "a2").expect("next").expect("item");
+    assert_eq!(theirs.item, mine.item, "the lapsed claim went to a2");
+    label(&mut p, q.id, theirs.item, "a2");
+    let before: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM annotations", [], |r| r.get(0))
+        .expect("count");
+    let e = record(
+        &mut p,
+        &event(
+            mine.item,
+            "a1",
+            Event::Label {
+                label: "class_1".into(),
+            },
+            Source::Manual,
+            Some(q.id),
+        ),
+    )
+    .expect_err("k = 1 is reached")
+    .to_string();
+    assert!(
+        e.contains("already has the 1 label(s)")
+            && e.contains("a2")
+            && e.contains("nothing was recorded"),
+        "{e}"
+    );
+    let after: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM annotations", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(before, after);
+    // a2 may change their own label; a reviewer may still override.
+    label(&mut p, q.id, theirs.item, "a2");
+    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    record(
+        &mut p,
+        &event(
+            mine.item,
+            "rev",
+            Event::Label {
+                label: "class_2".into(),
+            },
+            Source::Override,
+            Some(q.id),
+        ),
+    )
+    .expect("override");
+    // An item that is not in the queue is refused too.
+    let outside: i64 = p
+        .conn()
+        .query_row(
+            "SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM queue_items WHERE queue_id = ?1) LIMIT 1",
+            [q.id],
+            |r| r.get(0),
+        )
+        .expect("item");
+    let e = record(
+        &mut p,
+        &event(
+            outside,
+            "a1",
+            Event::Label {
+                label: "class_1".into(),
+            },
+            Source::Manual,
+            Some(q.id),
+        ),
+    )
+    .expect_err("not in queue")
+    .to_string();
+    assert!(e.contains("is not in queue \"lapse\""), "{e}");
+}
+
+#[test]
+fn annotators_racing_for_the_last_place_on_an_item_never_exceed_k() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "race".into(),
+            spec: spec(run),
+            limit: Some(20),
+            overlap_share: 0.5,
+            overlap_k: 2,
+            blind: false,
+            lease_seconds: 600,
+        },
+    )
+    .expect("queue");
+    let items: Vec<(i64, i64)> = p
+        .conn()
+        .prepare("SELECT item_id, needed FROM queue_items WHERE queue_id = ?1")
+        .expect("p")
+        .query_map([q.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
+    let root = p.root().to_path_buf();
+    // Three annotators label every item at once, ignoring claims (as after lapsed leases).
+    let accepted: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = ["a1", "a2", "a3"]
+            .into_iter()
+            .map(|who| {
+                let root = root.clone();
+                let items = items.clone();
+                s.spawn(move || {
+                    let mut mine = Project::open(&root).expect("open");
+                    let mut ok = 0;
+                    for (item, _) in &items {
+                        match record(
+                            &mut mine,
+                            &event(
+                                *item,
+                                who,
+                                Event::Label {
+                                    label: "class_0".into(),
+                                },
+                                Source::Manual,
+                                Some(q.id),
+                            ),
+                        ) {
+                            Ok(_) => ok += 1,
+                            Err(e) => assert!(e.to_string().contains("already has"), "{e}"),
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let mut labels: HashMap<i64, HashSet<String>> = HashMap::new();
+    for row in crate::annotate::list(p.conn(), None).expect("list") {
+        labels.entry(row.item).or_default().insert(row.annotator);
+    }
+    for (item, needed) in &items {
+        assert_eq!(
+            labels.get(item).map_or(0, |s| s.len()) as i64,
+            *needed,
+            "item {item}"
+        );
+    }
+    assert_eq!(
+        accepted.iter().sum::<usize>() as i64,
+        items.iter().map(|(_, n)| n).sum::<i64>()
+    );
+    let c = counts(p.conn(), q.id).expect("counts");
+    assert_eq!((c.done, c.partial, c.untouched), (20, 0, 0));
+}

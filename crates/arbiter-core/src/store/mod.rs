@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0002_models.sql"),
     include_str!("0003_annotations.sql"),
     include_str!("0004_agreement.sql"),
+    include_str!("0005_review_state.sql"),
 ];
 
 /// The schema version this build writes and understands.

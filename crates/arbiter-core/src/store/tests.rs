@@ -177,3 +177,84 @@ fn a_second_window_on_a_project_is_refused_until_the_first_lets_go() {
     drop(held);
     q.lock_window().expect("free again");
 }
+
+#[test]
+fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
+    // A version-4 project with a queue, labels, a skip, a flag, an override and a retraction.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut conn = Connection::open(dir.path().join("v4.db")).expect("open");
+    // Only the tables this migration reads are filled (no dataset, no run).
+    conn.pragma_update(None, "foreign_keys", false).expect("fk");
+    for sql in &MIGRATIONS[..4] {
+        conn.execute_batch(sql).expect("migration");
+    }
+    conn.pragma_update(None, "user_version", 4).expect("uv");
+    conn.execute_batch(
+        "UPDATE settings SET value = '{\"min_annotators\":2}' WHERE key = 'decision_rule';
+         INSERT INTO labels (id, name, color, position) VALUES (1, 'a', '#000', 0), (2, 'b', '#111', 1);
+         INSERT INTO items (id, version_id, ext_id) VALUES (1, 1, 'i1'), (2, 1, 'i2'), (3, 1, 'i3'), (4, 1, 'i4');
+         INSERT INTO annotators (id, name, role, created_at) VALUES (1, 'x', 'annotator', 't'), (2, 'y', 'annotator', 't'), (3, 'r', 'reviewer', 't');
+         INSERT INTO reasons (id, code, description, position) VALUES (1, 'model_wrong', 'm', 0);
+         INSERT INTO queues (id, name, run_id, strategy, seed, overlap_share, overlap_k, created_at) VALUES (1, 'q', 1, 'random', 1, 0.5, 2, 't');
+         INSERT INTO queue_items (queue_id, position, item_id, score, needed) VALUES (1, 0, 1, 0, 2), (1, 1, 2, 0, 1), (1, 2, 3, 0, 2), (1, 3, 4, 0, 1);
+         -- i1: two labels (done); i2: a label retracted, then a skip; i3: one label and a flag
+         -- (partial); i4: an override (done).
+         INSERT INTO annotations (id, item_id, annotator_id, kind, label_id, source, created_at) VALUES
+            (1, 1, 1, 'label', 1, 'manual', 't'), (2, 1, 2, 'label', 2, 'manual', 't'),
+            (3, 2, 1, 'label', 1, 'manual', 't'), (5, 3, 1, 'label', 1, 'manual', 't');
+         INSERT INTO annotations (id, item_id, annotator_id, kind, source, retracts, created_at) VALUES (4, 2, 1, 'retract', 'manual', 3, 't');
+         INSERT INTO annotations (id, item_id, annotator_id, kind, source, created_at) VALUES (6, 2, 2, 'skip', 'manual', 't');
+         INSERT INTO annotations (id, item_id, annotator_id, kind, flag, source, created_at) VALUES (7, 3, 2, 'flag', 'unsure', 'manual', 't');
+         INSERT INTO annotations (id, item_id, annotator_id, kind, label_id, reason_id, source, created_at) VALUES (8, 4, 3, 'label', 2, 1, 'override', 't');",
+    )
+    .expect("v4 data");
+    migrate(&mut conn, dir.path()).expect("migrate");
+    let uv: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("uv");
+    assert_eq!(uv, SCHEMA_VERSION);
+    let rows: Vec<(i64, i64, bool, bool, bool)> = conn
+        .prepare("SELECT item_id, labels, overridden, skipped, flagged FROM queue_items ORDER BY position")
+        .expect("p")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, 2, false, false, false),
+            (2, 0, false, true, false),
+            (3, 1, false, false, true),
+            (4, 1, true, false, false)
+        ]
+    );
+    let c = crate::review::counts(&conn, 1).expect("counts");
+    assert_eq!(
+        (
+            c.total,
+            c.done,
+            c.partial,
+            c.untouched,
+            c.skipped,
+            c.flagged
+        ),
+        (4, 2, 1, 1, 1, 1)
+    );
+    let rule = crate::decide::rule(&conn).expect("rule");
+    assert_eq!(
+        rule,
+        crate::decide::Rule {
+            mode: crate::decide::Mode::Majority,
+            min_annotators: 2
+        }
+    );
+    // From now on the trigger keeps the state: a second label finishes i3.
+    conn.execute(
+        "INSERT INTO annotations (item_id, annotator_id, kind, label_id, source, created_at) VALUES (3, 2, 'label', 1, 'manual', 't')",
+        [],
+    )
+    .expect("label");
+    let c = crate::review::counts(&conn, 1).expect("counts");
+    assert_eq!((c.done, c.partial, c.untouched), (3, 0, 1));
+}
