@@ -601,11 +601,14 @@ fn label_event(p: &mut Project, id: &str, who: &str, label: &str) {
     .expect("record");
 }
 
+/// (item, agreement, label events, reasons, flags)
+type Expect<'a> = (&'a str, Option<f64>, i64, Option<&'a str>, Option<&'a str>);
+
 #[test]
 fn agreement_counts_and_flags_follow_the_documented_rules() {
     let (d, mut p, run) = setup();
     let o = opts(d.path().join("a.csv"), Format::Csv, Some(run));
-    let check = |p: &Project, cases: &[(&str, Option<f64>, i64, Option<&str>, Option<&str>)]| {
+    let check = |p: &Project, cases: &[Expect]| {
         let (_, rows) = rows_of(p, &o);
         for &(id, agreement, n, reasons, flags) in cases {
             let r = rows.iter().find(|r| r.item_id == id).expect(id);
