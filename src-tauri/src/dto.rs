@@ -863,6 +863,8 @@ pub struct ExportRequest {
     pub format: String,
     /// `NAME@VERSION`, or null for the only dataset.
     pub dataset: Option<String>,
+    /// The run whose predictions fill `predicted`/`confidence`; null for none. (The screen
+    /// preselects the newest finished run over the version, the CLI's default.)
     #[ts(type = "number | null")]
     pub run: Option<i64>,
     pub only_decided: bool,
@@ -890,10 +892,18 @@ pub struct ExportDone {
     pub lineage: String,
     /// The folder to open afterwards.
     pub folder: String,
+    /// Rows written (files, for an image folder).
     #[ts(type = "number")]
     pub rows: u64,
+    /// Final label (or "(none)") → rows; label → files for an image folder.
     #[ts(type = "Record<string, number>")]
     pub labels: std::collections::BTreeMap<String, usize>,
+    /// Items an image folder left out, by why: `no_media`, `no_label`.
+    #[ts(type = "Record<string, number>")]
+    pub skipped: std::collections::BTreeMap<String, usize>,
+    /// The run whose predictions were exported.
+    #[ts(type = "number | null")]
+    pub run: Option<i64>,
 }
 
 /// Where a running export is (`arbiter_core::export::ExportStage`).

@@ -576,7 +576,12 @@ impl AppState {
             out: PathBuf::from(r.out.trim()),
             format: arbiter_core::export::Format::parse(&r.format)?,
             dataset: r.dataset.clone().filter(|d| !d.is_empty()),
-            run: r.run,
+            // The screen preselects the newest finished run; null is its "None".
+            predictions: r
+                .run
+                .map_or(arbiter_core::export::Predictions::None, |run| {
+                    arbiter_core::export::Predictions::Run(run)
+                }),
             only_decided: r.only_decided,
             min_agreement: r.min_agreement,
             exclude_reasons: r.exclude_reasons.clone(),
@@ -658,6 +663,8 @@ impl AppState {
                 folder: folder.to_string_lossy().into_owned(),
                 rows: s.rows as u64,
                 labels: s.labels,
+                skipped: s.skipped,
+                run: s.run.map(|r| r.run),
             })
         })();
         *self.export_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;

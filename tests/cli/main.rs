@@ -469,6 +469,62 @@ fn model_add_predict_and_export_follow_the_contract() {
         &dir.path().join("p.xlsx").to_string_lossy(),
     ]);
     assert!(err.contains(".csv, .parquet or .jsonl"), "{err}");
+
+    // `arbiter export` without --run carries the newest finished run's predictions, and says so.
+    let out = dir.path().join("corrected.csv");
+    let text = ok(&["--project", &p, "export", "--out", &out.to_string_lossy()]);
+    assert!(
+        text.contains(&format!(
+            "Predictions: run {id} (forest@1, model sha256 {}) — the newest finished run",
+            m["sha256"].as_str().expect("sha")
+        )),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let predicted = header
+        .iter()
+        .position(|c| *c == "predicted")
+        .expect("predicted");
+    assert!(csv.lines().skip(1).all(|l| l
+        .split(',')
+        .nth(predicted)
+        .is_some_and(|v| v.starts_with("class_"))));
+    let lineage: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("corrected.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(lineage["run"]["run"], run["run"]);
+    assert_eq!(lineage["run"]["model_sha256"], m["sha256"]);
+    assert_eq!(lineage["predictions"], "newest_finished");
+    // --no-predictions opts out; it cannot be combined with --run.
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--no-predictions",
+    ]);
+    assert!(v["run"].is_null());
+    assert_eq!(v["predictions"], "none");
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    assert!(csv
+        .lines()
+        .nth(1)
+        .expect("row")
+        .starts_with("wine_000,,class_0,,,"));
+    fails(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--no-predictions",
+        "--run",
+        &id,
+    ]);
 }
 
 #[test]
@@ -1048,4 +1104,67 @@ fn export_writes_the_file_and_its_lineage() {
         "42",
     ]);
     assert!(err.contains("run not found: 42"), "{err}");
+
+    // Bad filters name the field and write nothing.
+    let x = d.path().join("x.csv");
+    for (args, needle) in [
+        (
+            vec!["--exclude-reasons", "bad_inptu"],
+            "--exclude-reasons \"bad_inptu\": not one of the project's reason codes (model_wrong, ambiguous, bad_input,",
+        ),
+        (
+            vec!["--min-agreement", "1.5"],
+            "--min-agreement 1.5: must be between 0 and 1",
+        ),
+        (
+            vec!["--validation-share", "1"],
+            "--validation-share 1: must be above 0 and below 1",
+        ),
+    ] {
+        let mut all = vec!["--project", &p, "export", "--out"];
+        let xs = x.to_string_lossy().into_owned();
+        all.push(&xs);
+        all.extend(args);
+        let err = fails(&all);
+        assert!(err.contains(needle), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+    assert!(!x.exists() && !d.path().join("x.csv.lineage.json").exists());
+    // A destination in folders that do not exist yet: they are made.
+    let deep = d.path().join("exports/2026/wine.csv");
+    let text = ok(&["--project", &p, "export", "--out", &deep.to_string_lossy()]);
+    assert!(text.contains("Exported 178 row(s)"), "{text}");
+    assert!(
+        text.contains("Predictions: none — no finished run"),
+        "{text}"
+    );
+    assert!(deep.is_file());
+    // A file where a folder should be: named, with what to do.
+    let err = fails(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &d.path().join("wine.csv/x.csv").to_string_lossy(),
+    ]);
+    assert!(
+        err.contains("wine.csv: is a file, not a folder; choose another destination"),
+        "{err}"
+    );
+    // An image folder of a manifest without media: nothing to link, every item skipped.
+    let folder = d.path().join("images");
+    let text = ok(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &folder.to_string_lossy(),
+        "--format",
+        "imagefolder",
+    ]);
+    assert!(text.contains("Exported 0 file(s)"), "{text}");
+    assert!(
+        text.contains("Skipped 178 item(s): 178 without media"),
+        "{text}"
+    );
 }

@@ -522,7 +522,8 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
     }
     return false;
   }, 10000, "the demo run is offered");
-  await choose("export-run", runValue);
+  // The newest finished run over the version is preselected (the CLI's default without --run).
+  await driver.wait(async () => (await runSelect.getAttribute("value")) === runValue, 5000, "the demo run is preselected");
   await choose("export-format", "csv");
   const dest = await find("export-path");
   await dest.clear();
@@ -546,6 +547,8 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
     return i;
   };
   const [idCol, finalCol, predCol] = [col("item_id"), col("final_label"), col("predicted")];
+  col("flags");
+  assert.ok(header.indexOf("flags") === header.indexOf("reasons") + 1, `flags after reasons in ${header}`);
   const decided = rows.filter((r) => r[finalCol] !== "");
   const agreed = [...labelsA.keys()].filter((id) => labelsA.get(id) === labelsB.get(id));
   assert.equal(decided.length, agreed.length);
@@ -567,6 +570,10 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
   assert.ok(queue, `the queue is in the lineage: ${JSON.stringify(lineage.queues)}`);
   assert.equal(queue.overlap_k, 2);
   assert.equal(queue.overlap_share, 1);
+  assert.ok("limit" in queue && "other_run" in queue, `the full policy: ${JSON.stringify(queue)}`);
+  assert.equal(lineage.run.run, Number(runValue));
+  assert.equal(lineage.dataset.name, "digits");
+  assert.ok(lineage.dataset.root, "the dataset root is recorded");
   assert.deepEqual(lineage.annotators.map((a) => a.name ?? a).sort(), ["ana", "ben"]);
 
   await (await find("export-back")).click();

@@ -361,8 +361,10 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
           out,
           lineage: folderExport ? `${out}/lineage.json` : `${out}.lineage.json`,
           folder: folderExport ? out : out.replace(/\/[^/]*$/, "") || "/",
-          rows: p.rows,
+          rows: folderExport ? Math.max(0, p.rows - 3) : p.rows,
           labels: p.labels,
+          skipped: folderExport && p.rows >= 3 ? { no_media: 2, no_label: 1 } : {},
+          run: r.run,
         };
         return done;
       } finally {

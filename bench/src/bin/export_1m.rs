@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use arbiter_bench::{report, time};
 use arbiter_core::dataset::{self, ImportOptions};
-use arbiter_core::export::{self, ExportOptions, Format};
+use arbiter_core::export::{self, ExportOptions, Format, Predictions};
 use arbiter_core::Project;
 
 const PYTHON_BASELINE: &str = r#"
@@ -92,7 +92,7 @@ fn main() -> Result<()> {
         out: out.clone(),
         format: Format::Parquet,
         dataset: None,
-        run: None,
+        predictions: Predictions::None,
         only_decided: false,
         min_agreement: None,
         exclude_reasons: vec![],

@@ -891,7 +891,7 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
 }
 
 fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
-    use arbiter_core::export::{self, ExportOptions, ExportStage, Format};
+    use arbiter_core::export::{self, ExportOptions, ExportStage, Format, Predictions};
     let p = open(cli)?;
     let format = match &a.format {
         Some(f) => Format::parse(f)?,
@@ -913,7 +913,11 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             out: a.out.clone(),
             format,
             dataset: a.dataset.clone(),
-            run: a.run,
+            predictions: match (a.run, a.no_predictions) {
+                (Some(run), _) => Predictions::Run(run),
+                (None, true) => Predictions::None,
+                (None, false) => Predictions::Newest,
+            },
             only_decided: a.only_decided,
             min_agreement: a.min_agreement,
             exclude_reasons: a.exclude_reasons.clone(),
@@ -940,13 +944,53 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
     if cli.json {
         return json(&s);
     }
+    let what = if s.format == "imagefolder" {
+        "file(s)"
+    } else {
+        "row(s)"
+    };
     println!(
-        "Exported {} row(s) to {} ({}); lineage in {}",
+        "Exported {} {what} to {} ({}); lineage in {}",
         s.rows,
         s.out.display(),
         s.format,
         s.lineage.display()
     );
+    match (&s.run, s.predictions) {
+        (Some(r), how) => println!(
+            "Predictions: run {} ({}, model sha256 {}){}",
+            r.run,
+            r.model,
+            r.model_sha256,
+            if how == "newest_finished" {
+                " — the newest finished run over this dataset version; --run ID picks another, --no-predictions leaves them out"
+            } else {
+                ""
+            }
+        ),
+        (None, "no_finished_run") => println!(
+            "Predictions: none — no finished run over this dataset version (run `arbiter predict` first)"
+        ),
+        (None, _) => println!("Predictions: none (--no-predictions)"),
+    }
+    let skipped: usize = s.skipped.values().sum();
+    if skipped > 0 {
+        let why: Vec<String> = s
+            .skipped
+            .iter()
+            .map(|(k, n)| {
+                format!(
+                    "{n} {}",
+                    match k.as_str() {
+                        "no_media" => "without media",
+                        "no_label" => "without a final or given label",
+                        other => other,
+                    }
+                )
+            })
+            .collect();
+        println!("Skipped {skipped} item(s): {}", why.join(", "));
+    }
     Ok(())
 }
 

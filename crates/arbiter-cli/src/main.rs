@@ -85,19 +85,26 @@ pub struct ExportArgs {
     /// Dataset as NAME or NAME@VERSION (default: the only dataset).
     #[arg(long)]
     pub dataset: Option<String>,
-    /// Put this run's predictions in the predicted/confidence columns.
-    #[arg(long)]
+    /// Put this run's predictions in the predicted/confidence columns [default: the newest
+    /// finished run over the dataset version].
+    #[arg(long, conflicts_with = "no_predictions")]
     pub run: Option<i64>,
+    /// Leave the predicted/confidence columns empty.
+    #[arg(long)]
+    pub no_predictions: bool,
     /// Only items with a decided final label.
     #[arg(long)]
     pub only_decided: bool,
-    /// Only items whose votes agree at least this much (0-1).
+    /// Only items whose annotators agree at least this much (0-1: share of agreeing pairs of
+    /// their own labels; a reviewer's override is not a vote; one vote counts as 1).
     #[arg(long)]
     pub min_agreement: Option<f64>,
-    /// Leave out items annotated with these reason codes (e.g. bad_input).
+    /// Leave out items whose events carry these reason codes, or a flag of the same code
+    /// (e.g. bad_input).
     #[arg(long, value_delimiter = ',')]
     pub exclude_reasons: Vec<String>,
-    /// Add a seeded, stratified `split` column with this share in validation.
+    /// Add a seeded, stratified `split` column with this share (above 0, below 1) in
+    /// validation; an image folder gets train/ and validation/ sub-folders.
     #[arg(long)]
     pub validation_share: Option<f64>,
     #[arg(long, default_value_t = 0)]

@@ -1,15 +1,34 @@
 //! Export of the corrected dataset for retraining, with lineage.
 //!
 //! One row per item of a dataset version, in source order: `item_id, path, given_label,
-//! predicted, confidence, final_label, status, rule, deciders, reasons, annotations,
+//! predicted, confidence, final_label, status, rule, deciders, reasons, flags, annotations,
 //! item_agreement, first_annotated, last_annotated[, split]`. Parquet (default), CSV, JSONL, or
-//! an image folder (`<out>/<final label>/<item>.<ext>`, hard links where possible, else
-//! copies; every name sanitised so nothing is written outside `<out>`).
+//! an image folder (`<out>/<label>/<item>.<ext>`, or `<out>/<split>/<label>/<item>.<ext>` with
+//! a validation share; hard links where possible, else copies; every name sanitised and
+//! de-duplicated so nothing is written outside `<out>` and no file replaces another).
+//!
+//! The columns, over the item's live events (retracted events and retractions are ignored):
+//! - `reasons`, `flags`: the distinct reason codes / flags (`bad_input`, `unsure`) of its
+//!   events, sorted, joined with `;` (like `deciders`); empty when there are none.
+//! - `annotations`: the number of label events, overrides included; skips, flags and
+//!   retractions are not counted. `first_annotated`/`last_annotated` span every live event.
+//! - `item_agreement`: over the annotators' own labels (each annotator's latest; a reviewer's
+//!   override is not a vote): the share of agreeing pairs — 2 of 3 alike = 1/3; one vote counts
+//!   as 1; no votes = empty. An override decides the final label but does not raise it.
+//! - `predicted`/`confidence`: from [`Predictions`] — by default the newest finished run over
+//!   the exported version (named in the summary and lineage); none with [`Predictions::None`].
+//!
+//! Filters are checked before anything is read or written: `min_agreement` in [0, 1], a
+//! validation share in (0, 1), every excluded reason a reason code of the project. Excluding a
+//! reason also excludes items flagged with the same code (`bad_input`). An image folder holds
+//! the items that have media and a label (final, else given); the others are counted as
+//! skipped (`no_media`, `no_label`) in the summary and the lineage, and `rows` counts files.
 //!
 //! The same project state and options give byte-identical data files: rows in item order,
 //! no wall-clock time in the data (the time lives in the lineage file). The lineage manifest
 //! goes to `PATH.lineage.json` beside a file, or `lineage.json` inside a folder, and the export
-//! is recorded in the audit log.
+//! is recorded in the audit log. Missing parent folders of the destination are created (and
+//! removed again if the export does not finish).
 //!
 //! [`export_with_progress`] reports its stages and can be cancelled between stages, every
 //! [`SELECT_CHUNK`] items and between files; a cancelled (or failed) export leaves nothing
@@ -58,23 +77,53 @@ impl Format {
     }
 }
 
+/// Which run's predictions fill the `predicted`/`confidence` columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Predictions {
+    /// The newest finished (`done`) run over the exported dataset version — the one started
+    /// last; no predictions if there is none.
+    #[default]
+    Newest,
+    /// This run (it must be over the exported version; any status).
+    Run(i64),
+    /// No predictions.
+    None,
+}
+
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
     pub out: PathBuf,
     pub format: Format,
     /// NAME or NAME@VERSION; default the only dataset.
     pub dataset: Option<String>,
-    /// The run whose predictions go in the `predicted`/`confidence` columns.
-    pub run: Option<i64>,
+    /// Whose predictions go in the `predicted`/`confidence` columns.
+    pub predictions: Predictions,
     pub only_decided: bool,
-    /// Minimum per-item agreement (share of agreeing vote pairs; items with one vote count as 1).
+    /// Minimum per-item agreement, 0–1 (share of agreeing pairs among the annotators' own
+    /// labels; one vote counts as 1; items without votes are left out).
     pub min_agreement: Option<f64>,
-    /// Drop items whose annotations carry any of these reason codes (e.g. bad_input).
+    /// Drop items whose events carry any of these reason codes, or a flag of the same code
+    /// (e.g. bad_input). Every code must be one of the project's reasons.
     pub exclude_reasons: Vec<String>,
-    /// Add a `split` column: this share of each final label (or given label when undecided)
-    /// goes to `validation`, seeded.
+    /// Add a `split` column: this share (strictly between 0 and 1) of each final label (or
+    /// given label when undecided) goes to `validation`, seeded.
     pub validation_share: Option<f64>,
     pub seed: u64,
+}
+
+/// The run whose predictions an export carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunUsed {
+    pub run: i64,
+    /// `NAME@VERSION`
+    pub model: String,
+    pub model_sha256: String,
+    pub provider: String,
+    pub status: String,
+    /// `requested` (named by the caller) or `newest_finished` (the default).
+    pub chosen: &'static str,
+    #[serde(skip)]
+    classes: Vec<String>,
 }
 
 /// One exported row.
@@ -90,6 +139,8 @@ pub struct Row {
     pub rule: Option<String>,
     pub deciders: Option<String>,
     pub reasons: Option<String>,
+    pub flags: Option<String>,
+    /// Live label events (overrides included; not skips, flags or retractions).
     pub annotations: i64,
     pub item_agreement: Option<f64>,
     pub first_annotated: Option<String>,
@@ -140,8 +191,18 @@ pub struct ExportSummary {
     pub out: PathBuf,
     pub lineage: PathBuf,
     pub format: String,
+    /// Rows written (files, for an image folder).
     pub rows: usize,
+    /// Rows per final label ("(none)" when undecided); files per label folder (final label,
+    /// else given) for an image folder.
     pub labels: BTreeMap<String, usize>,
+    /// Selected items an image folder could not hold, by why: `no_media`, `no_label`.
+    pub skipped: BTreeMap<String, usize>,
+    /// The run whose predictions were exported, if any.
+    pub run: Option<RunUsed>,
+    /// Where the predictions came from: `requested`, `newest_finished`, `none` (asked for
+    /// none) or `no_finished_run` (the default found no finished run over the version).
+    pub predictions: &'static str,
 }
 
 /// The rows an export would write (also what the app's live count shows).
@@ -149,7 +210,128 @@ pub fn rows(
     project: &Project,
     opts: &ExportOptions,
 ) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
-    select_rows(project, opts, &mut |_| {}, &AtomicBool::new(false))
+    let s = select_rows(project, opts, &mut |_| {}, &AtomicBool::new(false))?;
+    Ok((s.version, s.rows))
+}
+
+/// The run [`Predictions`] names for a version: `(run, how)`, how as in
+/// [`ExportSummary::predictions`]. The newest finished run is the one started last.
+pub fn resolve_run(
+    project: &Project,
+    version_id: i64,
+    choice: Predictions,
+) -> Result<(Option<RunUsed>, &'static str)> {
+    let conn = project.conn();
+    let (run, chosen) = match choice {
+        Predictions::None => return Ok((None, "none")),
+        Predictions::Run(run) => {
+            let v: i64 = conn
+                .query_row("SELECT version_id FROM runs WHERE id = ?1", [run], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or(Error::NotFound {
+                    what: "run",
+                    name: run.to_string(),
+                })?;
+            if v != version_id {
+                return Err(Error::InvalidArgument(format!(
+                    "--run {run}: the run is over another dataset version; pick a run over the exported one, or leave --run out for the newest finished run"
+                )));
+            }
+            (run, "requested")
+        }
+        Predictions::Newest => {
+            let newest: Option<i64> = conn
+                .query_row(
+                    "SELECT id FROM runs WHERE version_id = ?1 AND status = 'done' ORDER BY id DESC LIMIT 1",
+                    [version_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match newest {
+                Some(run) => (run, "newest_finished"),
+                None => return Ok((None, "no_finished_run")),
+            }
+        }
+    };
+    let (model_id, model, sha, provider, status): (i64, String, String, String, String) = conn
+        .query_row(
+            "SELECT m.id, m.name || '@' || m.version, m.sha256, r.provider, r.status FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?1",
+            [run],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+    let classes = crate::model::get(conn, project.root(), model_id)?.classes;
+    Ok((
+        Some(RunUsed {
+            run,
+            model,
+            model_sha256: sha,
+            provider,
+            status,
+            chosen,
+            classes,
+        }),
+        chosen,
+    ))
+}
+
+/// The filters, checked before anything is read or written; returns the excluded codes
+/// (trimmed, blanks dropped, duplicates removed, in the order given).
+fn validate_filters(project: &Project, opts: &ExportOptions) -> Result<Vec<String>> {
+    if let Some(m) = opts.min_agreement {
+        if !(0.0..=1.0).contains(&m) {
+            return Err(Error::InvalidArgument(format!(
+                "--min-agreement {m}: must be between 0 and 1 (the share of an item's agreeing vote pairs, e.g. 0.8)"
+            )));
+        }
+    }
+    if let Some(s) = opts.validation_share {
+        if !(s > 0.0 && s < 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "--validation-share {s}: must be above 0 and below 1 (the share of each label that goes to validation, e.g. 0.2)"
+            )));
+        }
+    }
+    let known: Vec<String> = crate::schema::reasons(project.conn())?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    let mut codes: Vec<String> = Vec::new();
+    for code in opts.exclude_reasons.iter().map(|c| c.trim()) {
+        if code.is_empty() || codes.iter().any(|c| c == code) {
+            continue;
+        }
+        if !known.iter().any(|k| k == code) {
+            return Err(Error::InvalidArgument(format!(
+                "--exclude-reasons {code:?}: not one of the project's reason codes ({}); nothing was exported",
+                known.join(", ")
+            )));
+        }
+        codes.push(code.to_string());
+    }
+    Ok(codes)
+}
+
+/// What the filters selected, with the run its predictions come from.
+struct Selection {
+    version: crate::dataset::VersionInfo,
+    rows: Vec<Row>,
+    run: Option<RunUsed>,
+    predictions: &'static str,
+    exclude_reasons: Vec<String>,
+}
+
+/// Per item, from its live events.
+#[derive(Default)]
+struct Meta {
+    reasons: std::collections::BTreeSet<String>,
+    flags: std::collections::BTreeSet<String>,
+    labels: i64,
+    first: Option<String>,
+    last: Option<String>,
+    /// (annotator, label) — each annotator's latest own (non-override) label.
+    votes: Vec<(i64, i64)>,
 }
 
 fn select_rows(
@@ -157,31 +339,12 @@ fn select_rows(
     opts: &ExportOptions,
     progress: &mut dyn FnMut(ExportProgress),
     cancel: &AtomicBool,
-) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
+) -> Result<Selection> {
     let conn = project.conn();
     let version = crate::dataset::resolve_or_only(conn, opts.dataset.as_deref())?;
-    let classes = match opts.run {
-        Some(run) => {
-            let (model_id, v): (i64, i64) = conn
-                .query_row(
-                    "SELECT model_id, version_id FROM runs WHERE id = ?1",
-                    [run],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?
-                .ok_or(Error::NotFound {
-                    what: "run",
-                    name: run.to_string(),
-                })?;
-            if v != version.id {
-                return Err(Error::InvalidArgument(format!(
-                    "run {run} is over another dataset version"
-                )));
-            }
-            crate::model::get(conn, project.root(), model_id)?.classes
-        }
-        None => Vec::new(),
-    };
+    let exclude = validate_filters(project, opts)?;
+    let (run, how) = resolve_run(project, version.id, opts.predictions)?;
+    let classes: &[String] = run.as_ref().map_or(&[], |r| r.classes.as_slice());
     progress(ExportProgress {
         stage: ExportStage::Deciding,
         done: 0,
@@ -191,33 +354,47 @@ fn select_rows(
         .into_iter()
         .map(|d| (d.item, d))
         .collect();
-    // Reasons, counts and times per item from the live events.
-    let mut meta: HashMap<i64, (Vec<String>, i64, String, String)> = HashMap::new();
+    // Reasons, flags, label counts, own votes and times per item from the live events.
+    let mut meta: HashMap<i64, Meta> = HashMap::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT a.item_id, r.code, a.created_at FROM annotations a JOIN items i ON i.id = a.item_id
+            "SELECT a.item_id, a.kind, r.code, a.flag, a.source, a.annotator_id, a.label_id, a.created_at
+             FROM annotations a JOIN items i ON i.id = a.item_id
              LEFT JOIN reasons r ON r.id = a.reason_id
              WHERE i.version_id = ?1 AND a.kind != 'retract' AND NOT EXISTS (SELECT 1 FROM annotations x WHERE x.retracts = a.id)
              ORDER BY a.id",
         )?;
         let mut q = stmt.query([version.id])?;
         while let Some(r) = q.next()? {
-            let (item, reason, at): (i64, Option<String>, String) =
-                (r.get(0)?, r.get(1)?, r.get(2)?);
-            let e = meta
-                .entry(item)
-                .or_insert_with(|| (Vec::new(), 0, at.clone(), at.clone()));
+            let item: i64 = r.get(0)?;
+            let kind: String = r.get(1)?;
+            let reason: Option<String> = r.get(2)?;
+            let flag: Option<String> = r.get(3)?;
+            let source: String = r.get(4)?;
+            let annotator: i64 = r.get(5)?;
+            let label: Option<i64> = r.get(6)?;
+            let at: String = r.get(7)?;
+            let m = meta.entry(item).or_default();
             if let Some(code) = reason {
-                if !e.0.contains(&code) {
-                    e.0.push(code);
+                m.reasons.insert(code);
+            }
+            if let Some(f) = flag {
+                m.flags.insert(f);
+            }
+            if kind == "label" {
+                m.labels += 1;
+                if let (Some(label), false) = (label, source == "override") {
+                    match m.votes.iter_mut().find(|(a, _)| *a == annotator) {
+                        Some(v) => v.1 = label,
+                        None => m.votes.push((annotator, label)),
+                    }
                 }
             }
-            e.1 += 1;
-            if at < e.2 {
-                e.2 = at.clone();
+            if m.first.as_ref().is_none_or(|f| at < *f) {
+                m.first = Some(at.clone());
             }
-            if at > e.3 {
-                e.3 = at;
+            if m.last.as_ref().is_none_or(|l| at > *l) {
+                m.last = Some(at);
             }
         }
     }
@@ -236,7 +413,10 @@ fn select_rows(
          WHERE i.version_id = ?1 ORDER BY i.id",
     )?;
     let root = PathBuf::from(&version.root);
-    let mut q = stmt.query(rusqlite::params![version.id, opts.run])?;
+    let mut q = stmt.query(rusqlite::params![version.id, run.as_ref().map(|r| r.run)])?;
+    let joined = |set: &std::collections::BTreeSet<String>| {
+        (!set.is_empty()).then(|| set.iter().map(String::as_str).collect::<Vec<_>>().join(";"))
+    };
     while let Some(r) = q.next()? {
         seen += 1;
         if seen.is_multiple_of(SELECT_CHUNK) {
@@ -267,11 +447,14 @@ fn select_rows(
         if opts.only_decided && d.is_none_or(|d| d.status != Status::Decided) {
             continue;
         }
-        let reasons: Vec<String> = m.map(|m| m.0.clone()).unwrap_or_default();
-        if reasons.iter().any(|r| opts.exclude_reasons.contains(r)) {
+        if m.is_some_and(|m| {
+            exclude
+                .iter()
+                .any(|c| m.reasons.contains(c) || m.flags.contains(c))
+        }) {
             continue;
         }
-        let agreement = d.and_then(|d| item_agreement(&d.votes));
+        let agreement = m.and_then(|m| item_agreement(&m.votes));
         if let Some(min) = opts.min_agreement {
             if agreement.is_none_or(|a| a < min) {
                 continue;
@@ -298,20 +481,16 @@ fn select_rows(
             deciders: d
                 .filter(|d| !d.deciders.is_empty())
                 .map(|d| d.deciders.join(";")),
-            reasons: (!reasons.is_empty()).then(|| reasons.join(";")),
-            annotations: m.map_or(0, |m| m.1),
+            reasons: m.and_then(|m| joined(&m.reasons)),
+            flags: m.and_then(|m| joined(&m.flags)),
+            annotations: m.map_or(0, |m| m.labels),
             item_agreement: agreement,
-            first_annotated: m.map(|m| m.2.clone()),
-            last_annotated: m.map(|m| m.3.clone()),
+            first_annotated: m.and_then(|m| m.first.clone()),
+            last_annotated: m.and_then(|m| m.last.clone()),
             split: None,
         });
     }
     if let Some(share) = opts.validation_share {
-        if !(0.0..=1.0).contains(&share) {
-            return Err(Error::InvalidArgument(
-                "--validation-share must be between 0 and 1".into(),
-            ));
-        }
         assign_splits(&mut out, share, opts.seed);
     }
     check(cancel)?;
@@ -320,18 +499,24 @@ fn select_rows(
         done: seen as u64,
         total,
     });
-    Ok((version, out))
+    Ok(Selection {
+        version,
+        rows: out,
+        run,
+        predictions: how,
+        exclude_reasons: exclude,
+    })
 }
 
-/// Share of agreeing vote pairs (1 for a single vote).
-fn item_agreement(votes: &[decide::Vote]) -> Option<f64> {
+/// Share of agreeing pairs among `(annotator, label)` votes (1 for a single vote).
+fn item_agreement(votes: &[(i64, i64)]) -> Option<f64> {
     match votes.len() {
         0 => None,
         1 => Some(1.0),
         n => {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
-            for v in votes {
-                *counts.entry(v.label.as_str()).or_default() += 1;
+            let mut counts: HashMap<i64, usize> = HashMap::new();
+            for (_, label) in votes {
+                *counts.entry(*label).or_default() += 1;
             }
             let agree: usize = counts.values().map(|c| c * (c - 1) / 2).sum();
             Some(agree as f64 / (n * (n - 1) / 2) as f64)
@@ -459,6 +644,7 @@ fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<(
         Column::new("rule".into(), s(&|r| r.rule.clone())),
         Column::new("deciders".into(), s(&|r| r.deciders.clone())),
         Column::new("reasons".into(), s(&|r| r.reasons.clone())),
+        Column::new("flags".into(), s(&|r| r.flags.clone())),
         Column::new(
             "annotations".into(),
             rows.iter().map(|r| r.annotations).collect::<Vec<_>>(),
@@ -491,51 +677,98 @@ fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<(
                 .map_err(|e| e.to_string()),
         }
     };
-    write().map_err(|e| Error::Read {
-        path: out.to_path_buf(),
-        message: format!("cannot write: {e}"),
+    write().map_err(|e| {
+        Error::io(
+            out,
+            std::io::Error::other(format!(
+                "cannot write the export: {e}; choose a destination you can write to"
+            )),
+        )
     })
 }
 
-/// `(source, target)` for every exported item with media and a label (final, else given):
-/// `<root>/<label>/<item>.<ext>`, names sanitised and clashes numbered, every target checked to
-/// stay inside `root`. Nothing is written.
-fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
-    let mut used: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut plan = Vec::new();
+/// Where an image folder's files go, and what it leaves out.
+struct FolderPlan {
+    /// `(source, target)` per file, in row order.
+    files: Vec<(PathBuf, PathBuf)>,
+    /// Label → its folder's name (sanitised; numbered where two labels sanitise alike).
+    folders: BTreeMap<String, String>,
+    /// Files per label.
+    labels: BTreeMap<String, usize>,
+    /// Rows left out, by why (`no_media`, `no_label`).
+    skipped: BTreeMap<String, usize>,
+}
+
+/// `name`, or `name-2`, `name-3`, … (before the extension, if any): the first not in `used`
+/// (compared case-insensitively, so names stay distinct on case-insensitive file systems).
+fn unique_name(used: &mut std::collections::HashSet<String>, stem: &str, ext: &str) -> String {
+    let with = |s: &str| {
+        if ext.is_empty() {
+            s.to_string()
+        } else {
+            format!("{s}.{ext}")
+        }
+    };
+    let mut name = with(stem);
+    let mut n = 1;
+    while used.contains(&name.to_lowercase()) {
+        n += 1;
+        name = with(&format!("{stem}-{n}"));
+    }
+    used.insert(name.to_lowercase());
+    name
+}
+
+/// The plan for every exported item with media and a label (final, else given):
+/// `<root>[/<split>]/<label>/<item>.<ext>`, names sanitised and clashes numbered, every target
+/// checked to stay inside `root`. Nothing is written.
+fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> {
+    let label_of = |r: &Row| r.final_label.as_ref().or(r.given_label.as_ref()).cloned();
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    // Folder names for labels, assigned in label order so they do not depend on row order.
+    let mut folders: BTreeMap<String, String> = BTreeMap::new();
     for r in rows {
-        let (Some(src), Some(label)) = (
-            &r.abs_path,
-            r.final_label.as_ref().or(r.given_label.as_ref()),
-        ) else {
+        if let (Some(_), Some(label)) = (&r.abs_path, label_of(r)) {
+            folders.entry(label).or_default();
+        }
+    }
+    let split = rows.iter().any(|r| r.split.is_some());
+    // Beside the label folders (without a split): the lineage file.
+    let mut used_dirs: std::collections::HashSet<String> =
+        ["lineage.json".to_string()].into_iter().collect();
+    for (label, dir) in folders.iter_mut() {
+        *dir = unique_name(&mut used_dirs, &safe_name(label), "");
+    }
+    let mut used: HashMap<PathBuf, std::collections::HashSet<String>> = HashMap::new();
+    let mut files = Vec::new();
+    let mut labels: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        let Some(src) = &r.abs_path else {
+            *skipped.entry("no_media".into()).or_default() += 1;
+            continue;
+        };
+        let Some(label) = label_of(r) else {
+            *skipped.entry("no_label".into()).or_default() += 1;
             continue;
         };
         let ext = src
             .extension()
             .map(|e| safe_name(&e.to_string_lossy()))
             .unwrap_or_default();
-        let dir = root.join(safe_name(label));
-        let stem = safe_name(&r.item_id.replace(['/', '\\'], "_"));
-        let mut target = dir.join(if ext.is_empty() {
-            stem.clone()
-        } else {
-            format!("{stem}.{ext}")
-        });
-        let mut n = 1;
-        while used.contains(&target) || target.exists() {
-            n += 1;
-            target = dir.join(if ext.is_empty() {
-                format!("{stem}-{n}")
-            } else {
-                format!("{stem}-{n}.{ext}")
-            });
+        let mut dir = root.to_path_buf();
+        if let Some(s) = &r.split {
+            dir.push(safe_name(s));
         }
+        dir.push(&folders[&label]);
+        let stem = safe_name(&r.item_id.replace(['/', '\\'], "_"));
+        let name = unique_name(used.entry(dir.clone()).or_default(), &stem, &ext);
+        let target = dir.join(name);
         // Lexically inside the export root, component by component.
         let rel = target.strip_prefix(root).map_err(|_| {
             Error::InvalidArgument(format!("refusing to write outside {}", root.display()))
         })?;
         if rel.components().any(|c| !matches!(c, Component::Normal(_)))
-            || rel.components().count() != 2
+            || rel.components().count() != if split { 3 } else { 2 }
         {
             return Err(Error::InvalidArgument(format!(
                 "refusing to write {} outside {}",
@@ -543,45 +776,73 @@ fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<Vec<(PathBuf, PathBuf)>
                 root.display()
             )));
         }
-        used.insert(target.clone());
-        plan.push((src.clone(), target));
+        *labels.entry(label).or_default() += 1;
+        files.push((src.clone(), target));
     }
-    Ok(plan)
+    Ok(FolderPlan {
+        files,
+        folders,
+        labels,
+        skipped,
+    })
+}
+
+/// Create `dir` and its missing parents, each recorded in `undo` (so a cancelled or failed
+/// export removes them again); a clear message when a file stands in the way.
+fn create_dirs(dir: &Path, undo: &mut Undo) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty()) {
+        if d.is_dir() {
+            break;
+        }
+        if d.exists() {
+            return Err(Error::InvalidArgument(format!(
+                "{}: is a file, not a folder; choose another destination",
+                d.display()
+            )));
+        }
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.iter().rev() {
+        std::fs::create_dir(d).map_err(|e| {
+            Error::io(
+                d,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create this folder for the export: {e}; choose a destination you can write to"),
+                ),
+            )
+        })?;
+        undo.dirs.push(d.clone());
+    }
+    Ok(())
 }
 
 /// Create `out` (and missing parents, recorded in `undo`), then link or copy every planned
-/// file, reporting each and checking `cancel` between files. Returns the canonical root.
+/// file, reporting each and checking `cancel` between files.
 fn write_imagefolder(
     rows: &[Row],
     out: &Path,
     undo: &mut Undo,
     progress: &mut dyn FnMut(ExportProgress),
     cancel: &AtomicBool,
-) -> Result<PathBuf> {
-    let mut missing = Vec::new();
-    let mut at = Some(out);
-    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        missing.push(d.to_path_buf());
-        at = d.parent();
-    }
-    for d in missing.iter().rev() {
-        std::fs::create_dir(d).map_err(|e| Error::io(d, e))?;
-        undo.dirs.push(d.clone());
-    }
+) -> Result<FolderPlan> {
+    create_dirs(out, undo)?;
     let root = out.canonicalize().map_err(|e| Error::io(out, e))?;
     let plan = plan_imagefolder(rows, &root)?;
-    let total = plan.len() as u64;
+    let total = plan.files.len() as u64;
     progress(ExportProgress {
         stage: ExportStage::Linking,
         done: 0,
         total,
     });
-    for (i, (src, target)) in plan.iter().enumerate() {
+    for (i, (src, target)) in plan.files.iter().enumerate() {
         check(cancel)?;
         if let Some(dir) = target.parent() {
             if !dir.exists() {
-                std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
-                undo.dirs.push(dir.to_path_buf());
+                create_dirs(dir, undo)?;
             }
         }
         undo.files.push(target.clone());
@@ -594,7 +855,74 @@ fn write_imagefolder(
             total,
         });
     }
-    Ok(root)
+    Ok(plan)
+}
+
+/// The destination, checked before anything is read or written.
+fn check_destination(opts: &ExportOptions) -> Result<()> {
+    let out = &opts.out;
+    if out.as_os_str().is_empty() {
+        return Err(Error::InvalidArgument(
+            "--out: choose where to export".into(),
+        ));
+    }
+    match opts.format {
+        Format::ImageFolder => {
+            if out.exists() && !out.is_dir() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: is a file; export an image folder into a new or empty folder",
+                    out.display()
+                )));
+            }
+            if out.is_dir()
+                && std::fs::read_dir(out)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false)
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the folder is not empty; export into a new or empty folder",
+                    out.display()
+                )));
+            }
+        }
+        f => {
+            if out.is_dir() || out.file_name().is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: is a folder; give a file name, such as {}",
+                    out.display(),
+                    out.join(format!("export.{}", f.as_str())).display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The saved queues over a version (over any of its runs), with their full policy.
+fn queues_over(conn: &rusqlite::Connection, version_id: i64) -> Result<Vec<serde_json::Value>> {
+    let mut stmt = conn.prepare(
+        "SELECT q.id, q.name, q.run_id, q.other_run_id, q.strategy, q.threshold, q.seed, q.limit_n,
+                q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.created_at
+         FROM queues q JOIN runs r ON r.id = q.run_id WHERE r.version_id = ?1 ORDER BY q.id",
+    )?;
+    let rows = stmt.query_map([version_id], |r| {
+        Ok(serde_json::json!({
+            "id": r.get::<_, i64>(0)?,
+            "name": r.get::<_, String>(1)?,
+            "run": r.get::<_, i64>(2)?,
+            "other_run": r.get::<_, Option<i64>>(3)?,
+            "strategy": r.get::<_, String>(4)?,
+            "threshold": r.get::<_, Option<f64>>(5)?,
+            "seed": r.get::<_, i64>(6)? as u64,
+            "limit": r.get::<_, Option<i64>>(7)?,
+            "overlap_share": r.get::<_, f64>(8)?,
+            "overlap_k": r.get::<_, i64>(9)?,
+            "blind": r.get::<_, bool>(10)?,
+            "lease_seconds": r.get::<_, i64>(11)?,
+            "created_at": r.get::<_, String>(12)?,
+        }))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// [`export_with_progress`] without progress reports, never cancelled.
@@ -613,33 +941,27 @@ pub fn export_with_progress(
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
     check(cancel)?;
-    if opts.format == Format::ImageFolder
-        && opts.out.exists()
-        && std::fs::read_dir(&opts.out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
-        return Err(Error::InvalidArgument(format!(
-            "{}: the folder is not empty; export into a new or empty folder",
-            opts.out.display()
-        )));
-    }
-    let (version, rows) = select_rows(project, opts, progress, cancel)?;
-    let mut labels: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &rows {
-        *labels
-            .entry(r.final_label.clone().unwrap_or_else(|| "(none)".into()))
-            .or_default() += 1;
-    }
+    check_destination(opts)?;
+    let sel = select_rows(project, opts, progress, cancel)?;
+    let (version, rows) = (&sel.version, &sel.rows);
     let mut undo = Undo::default();
     // A table's temporary file, renamed into place at the end.
     let mut table_tmp: Option<PathBuf> = None;
-    let lineage_path = match opts.format {
+    let (lineage_path, written, labels, skipped, folders) = match opts.format {
         Format::ImageFolder => {
-            write_imagefolder(&rows, &opts.out, &mut undo, progress, cancel)?;
-            opts.out.join("lineage.json")
+            let plan = write_imagefolder(rows, &opts.out, &mut undo, progress, cancel)?;
+            (
+                opts.out.join("lineage.json"),
+                plan.files.len(),
+                plan.labels,
+                plan.skipped,
+                Some(plan.folders),
+            )
         }
         f => {
+            if let Some(parent) = opts.out.parent() {
+                create_dirs(parent, &mut undo)?;
+            }
             progress(ExportProgress {
                 stage: ExportStage::Writing,
                 done: 0,
@@ -647,9 +969,21 @@ pub fn export_with_progress(
             });
             let tmp = temp_beside(&opts.out);
             undo.files.push(tmp.clone());
-            write_table(&rows, f, &opts.out, &tmp)?;
+            write_table(rows, f, &opts.out, &tmp)?;
             table_tmp = Some(tmp);
-            PathBuf::from(format!("{}.lineage.json", opts.out.display()))
+            let mut labels: BTreeMap<String, usize> = BTreeMap::new();
+            for r in rows {
+                *labels
+                    .entry(r.final_label.clone().unwrap_or_else(|| "(none)".into()))
+                    .or_default() += 1;
+            }
+            (
+                PathBuf::from(format!("{}.lineage.json", opts.out.display())),
+                rows.len(),
+                labels,
+                BTreeMap::new(),
+                None,
+            )
         }
     };
     check(cancel)?;
@@ -659,45 +993,40 @@ pub fn export_with_progress(
         total: 0,
     });
     let conn = project.conn();
-    let run = match opts.run {
-        Some(run) => {
-            let (model, sha, provider): (String, String, String) = conn.query_row(
-                "SELECT m.name || '@' || m.version, m.sha256, r.provider FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?1",
-                [run],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            serde_json::json!({ "run": run, "model": model, "model_sha256": sha, "provider": provider })
-        }
-        None => serde_json::Value::Null,
-    };
-    let queues: Vec<serde_json::Value> = crate::review::list(conn)?
-        .into_iter()
-        .map(|q| serde_json::json!({ "name": q.name, "strategy": q.strategy, "threshold": q.threshold, "seed": q.seed,
-            "overlap_share": q.overlap_share, "overlap_k": q.overlap_k, "blind": q.blind, "run": q.run }))
-        .collect();
+    let dataset_name: String = conn.query_row(
+        "SELECT d.name FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE v.id = ?1",
+        [version.id],
+        |r| r.get(0),
+    )?;
     let ratings = crate::metrics::project_ratings(conn, Some(version.id))?;
     let agreement = crate::metrics::agreement::report(&ratings);
     let now: String = conn.query_row(&format!("SELECT {}", crate::store::NOW_SQL), [], |r| {
         r.get(0)
     })?;
-    let lineage = serde_json::json!({
+    let mut lineage = serde_json::json!({
         "arbiter_version": crate::VERSION,
         "exported_at": now,
         "project": project.name()?,
-        "dataset": { "version_id": version.id, "version": version.version, "content_hash": version.content_hash, "source": version.source },
-        "run": run,
-        "queues": queues,
+        "dataset": { "name": dataset_name, "version_id": version.id, "version": version.version, "content_hash": version.content_hash,
+            "source": version.source, "root": version.root },
+        "run": sel.run,
+        "predictions": sel.predictions,
+        "queues": queues_over(conn, version.id)?,
         "decision_rule": decide::rule(conn)?,
         "annotators": crate::annotate::annotators(conn)?,
         "agreement": agreement,
         "filters": {
-            "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": opts.exclude_reasons,
+            "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": sel.exclude_reasons,
             "validation_share": opts.validation_share, "seed": opts.seed,
         },
         "format": opts.format.as_str(),
-        "rows": rows.len(),
+        "rows": written,
         "labels": labels,
+        "skipped": skipped,
     });
+    if let Some(folders) = &folders {
+        lineage["folders"] = serde_json::json!(folders);
+    }
     let text = serde_json::to_string_pretty(&lineage).unwrap_or_default();
     // The last point a cancel is honoured: after it, the files are moved into place.
     check(cancel)?;
@@ -720,21 +1049,25 @@ pub fn export_with_progress(
         conn,
         "arbiter",
         "export",
-        &serde_json::json!({ "out": opts.out.to_string_lossy(), "format": opts.format.as_str(), "rows": rows.len(),
-            "dataset_hash": version.content_hash, "run": opts.run }),
+        &serde_json::json!({ "out": opts.out.to_string_lossy(), "format": opts.format.as_str(), "rows": written,
+            "skipped": skipped, "dataset_hash": version.content_hash, "run": sel.run.as_ref().map(|r| r.run),
+            "predictions": sel.predictions }),
     )?;
     undo.keep();
     progress(ExportProgress {
         stage: ExportStage::Done,
-        done: rows.len() as u64,
-        total: rows.len() as u64,
+        done: written as u64,
+        total: written as u64,
     });
     Ok(ExportSummary {
         out: opts.out.clone(),
         lineage: lineage_path,
         format: opts.format.as_str().into(),
-        rows: rows.len(),
+        rows: written,
         labels,
+        skipped,
+        run: sel.run,
+        predictions: sel.predictions,
     })
 }
 

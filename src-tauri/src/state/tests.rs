@@ -591,6 +591,29 @@ fn the_review_flow_through_the_app_state() {
     assert_eq!(preview.labels.get("5"), Some(&1));
     let done = s.export(&req, &mut |_| {}).expect("export");
     assert_eq!(done.rows, 1);
+    assert_eq!(done.run, Some(run.run));
+    assert!(done.skipped.is_empty());
     assert!(out.is_file() && Path::new(&done.lineage).is_file());
+    // A filter the project does not know is refused by name, for the count and the export.
+    let bad = ExportRequest {
+        exclude_reasons: vec!["bad_inptu".into()],
+        out: d.path().join("bad.csv").to_string_lossy().into_owned(),
+        ..req.clone()
+    };
+    for e in [
+        s.export_preview(&bad).map(|_| ()).expect_err("refused"),
+        s.export(&bad, &mut |_| {})
+            .map(|_| ())
+            .expect_err("refused"),
+    ] {
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(
+            e.message
+                .contains("\"bad_inptu\": not one of the project's reason codes"),
+            "{}",
+            e.message
+        );
+    }
+    assert!(!d.path().join("bad.csv").exists());
     assert_eq!(done.folder, d.path().to_string_lossy());
 }

@@ -4,4 +4,20 @@ export type ExportDone = { out: string, lineage: string,
 /**
  * The folder to open afterwards.
  */
-folder: string, rows: number, labels: Record<string, number>, };
+folder: string, 
+/**
+ * Rows written (files, for an image folder).
+ */
+rows: number, 
+/**
+ * Final label (or "(none)") → rows; label → files for an image folder.
+ */
+labels: Record<string, number>, 
+/**
+ * Items an image folder left out, by why: `no_media`, `no_label`.
+ */
+skipped: Record<string, number>, 
+/**
+ * The run whose predictions were exported.
+ */
+run: number | null, };

@@ -8,4 +8,9 @@ format: string,
 /**
  * `NAME@VERSION`, or null for the only dataset.
  */
-dataset: string | null, run: number | null, onlyDecided: boolean, minAgreement: number | null, excludeReasons: Array<string>, validationShare: number | null, seed: number, };
+dataset: string | null, 
+/**
+ * The run whose predictions fill `predicted`/`confidence`; null for none. (The screen
+ * preselects the newest finished run over the version, the CLI's default.)
+ */
+run: number | null, onlyDecided: boolean, minAgreement: number | null, excludeReasons: Array<string>, validationShare: number | null, seed: number, };

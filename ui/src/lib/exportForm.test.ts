@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   buildExportRequest,
   defaultExportForm,
+  defaultExportRun,
   formatThreshold,
   labelBreakdown,
   pathForFormat,
   previewKey,
+  skippedText,
   type ExportForm,
 } from "./exportForm";
+import type { RunInfo } from "../bindings/RunInfo";
 
 const form = (over: Partial<ExportForm> = {}): ExportForm => ({ ...defaultExportForm("pets@2"), out: "/tmp/x.parquet", ...over });
 
@@ -158,4 +161,37 @@ describe("labelBreakdown", () => {
 it("formats a threshold", () => {
   expect(formatThreshold(0.35)).toBe("≥ 35%");
   expect(formatThreshold(1)).toBe("≥ 100%");
+});
+
+describe("defaultExportRun", () => {
+  const r = (run: number, versionId: number, status: string): RunInfo => ({
+    run,
+    model: "m@1",
+    dataset: "d@1",
+    versionId,
+    status,
+    items: 1,
+    failed: 0,
+    provider: "CPU",
+    requestedDevice: "auto",
+    notice: null,
+    seconds: 1,
+    itemsPerSecond: 1,
+  });
+  it("is the newest finished run over the version, else none", () => {
+    const runs = [r(3, 1, "done"), r(8, 1, "failed"), r(5, 1, "done"), r(9, 2, "done"), r(10, 1, "running")];
+    expect(defaultExportRun(runs, 1)).toBe("5");
+    expect(defaultExportRun(runs, 2)).toBe("9");
+    expect(defaultExportRun(runs, 3)).toBe("");
+    expect(defaultExportRun(runs, null)).toBe("");
+    expect(defaultExportRun([], 1)).toBe("");
+  });
+});
+
+describe("skippedText", () => {
+  it("says why items were left out of an image folder", () => {
+    expect(skippedText({ no_label: 1, no_media: 1234 })).toBe("1 without a final or given label, 1,234 without an image");
+    expect(skippedText({ no_media: 0 })).toBe("");
+    expect(skippedText({})).toBe("");
+  });
 });

@@ -1,5 +1,6 @@
 /** The export form ↔ `ExportRequest`, and the small helpers of the export screen. */
 import type { ExportRequest } from "../bindings/ExportRequest";
+import type { RunInfo } from "../bindings/RunInfo";
 import type { BuildResult } from "./models";
 
 export type ExportFormat = "parquet" | "csv" | "jsonl" | "imagefolder";
@@ -11,7 +12,8 @@ export const EXPORT_FORMATS: { value: ExportFormat; text: string; hint: string }
   {
     value: "imagefolder",
     text: "Image folder",
-    hint: "A new folder with one sub-folder per label (final, else given) holding the images; items without an image are left out.",
+    hint:
+      "A new folder with one sub-folder per label (final, else given) holding the images, under train/ and validation/ with a split; items without an image or a label are left out and counted.",
   },
 ];
 
@@ -27,13 +29,32 @@ export const SUGGESTED_EXCLUDE = "bad_input";
 export const DEFAULT_MIN_AGREEMENT = 1;
 export const DEFAULT_VALIDATION_PERCENT = "10";
 
+/**
+ * The run the export screen preselects for a dataset version, as the CLI does without `--run`:
+ * the newest finished (`done`) run over it — the one started last; "" (none) if there is none.
+ */
+export function defaultExportRun(runs: RunInfo[], versionId: number | null): string {
+  let best: RunInfo | null = null;
+  for (const r of runs) if (r.versionId === versionId && r.status === "done" && (!best || r.run > best.run)) best = r;
+  return best ? String(best.run) : "";
+}
+
+/** "2 without an image, 1 without a label" from an export's `skipped` counts. */
+export function skippedText(skipped: Record<string, number>): string {
+  const why: Record<string, string> = { no_media: "without an image", no_label: "without a final or given label" };
+  return Object.entries(skipped)
+    .filter(([, n]) => typeof n === "number" && n > 0)
+    .map(([k, n]) => `${n.toLocaleString("en-US")} ${why[k] ?? k}`)
+    .join(", ");
+}
+
 export interface ExportForm {
   /** Destination file, or folder for imagefolder. */
   out: string;
   format: ExportFormat;
   /** `NAME@VERSION` ("" = the project's only dataset). */
   dataset: string;
-  /** Run id ("" = no prediction columns). */
+  /** Run id ("" = no prediction columns); preselected with {@link defaultExportRun}. */
   run: string;
   onlyDecided: boolean;
   /** Whether the minimum-agreement filter is on (0 is a real threshold: it drops unannotated items). */
@@ -49,12 +70,12 @@ export interface ExportForm {
 
 export type ExportFormErrors = Partial<Record<keyof ExportForm, string>>;
 
-export function defaultExportForm(dataset: string, reasonCodes: string[] = []): ExportForm {
+export function defaultExportForm(dataset: string, reasonCodes: string[] = [], run = ""): ExportForm {
   return {
     out: "",
     format: "parquet",
     dataset,
-    run: "",
+    run,
     onlyDecided: false,
     minAgreementOn: false,
     minAgreement: DEFAULT_MIN_AGREEMENT,

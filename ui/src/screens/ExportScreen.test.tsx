@@ -98,7 +98,7 @@ async function mount() {
 }
 
 describe("ExportScreen", () => {
-  it("counts live (debounced) with the grid's version and bad_input excluded by default", async () => {
+  it("counts live (debounced) with the grid's version, its newest finished run and bad_input excluded by default", async () => {
     await mount();
     expect(exportPreview).not.toHaveBeenCalled();
     await advance(PREVIEW_DEBOUNCE_MS);
@@ -106,7 +106,7 @@ describe("ExportScreen", () => {
     expect(exportPreview).toHaveBeenCalledTimes(1);
     expect(exportPreview.mock.calls[0]![0]).toMatchObject({
       dataset: "pets@2",
-      run: null,
+      run: 7,
       onlyDecided: false,
       minAgreement: null,
       excludeReasons: ["bad_input"],
@@ -144,6 +144,8 @@ describe("ExportScreen", () => {
       folder: "/out",
       rows: 500,
       labels: { cat: 30 },
+      skipped: {},
+      run: 7,
     });
     openFolder.mockResolvedValue(undefined);
     pickExportPath.mockResolvedValue("/out/pets.csv");
@@ -168,7 +170,7 @@ describe("ExportScreen", () => {
         out: "/out/pets.csv",
         format: "csv",
         dataset: "pets@2",
-        run: null,
+        run: 7,
         onlyDecided: false,
         minAgreement: null,
         excludeReasons: ["bad_input"],
@@ -181,6 +183,8 @@ describe("ExportScreen", () => {
     expect(done.dataset.rows).toBe("500");
     expect(screen.getByTestId("export-out").textContent).toBe("/out/pets.csv");
     expect(screen.getByTestId("export-lineage").textContent).toBe("/out/pets.csv.lineage.json");
+    expect(screen.getByTestId("export-predictions").textContent).toBe("Predictions of run 7");
+    expect(screen.queryByTestId("export-skipped")).toBeNull();
     fireEvent.click(screen.getByTestId("export-open"));
     await flush();
     expect(openFolder).toHaveBeenCalledWith("/out");
@@ -197,14 +201,26 @@ describe("ExportScreen", () => {
     expect(error.textContent).toContain("/ro/x.parquet: Permission denied (os error 13)");
   });
 
-  it("offers only the runs over the chosen version and drops the run when the version changes", async () => {
+  it("offers only the runs over the chosen version and preselects that version's newest finished run", async () => {
+    listRuns.mockResolvedValue([
+      run,
+      { ...run, run: 9, status: "cancelled" },
+      { ...run, run: 3 },
+      { ...run, run: 21, versionId: 20, dataset: "other@1" },
+    ]);
     await mount();
-    const runSelect = screen.getByTestId("export-run") as HTMLSelectElement;
-    expect([...runSelect.options].map((o) => o.value)).toEqual(["", "7"]);
-    fireEvent.change(runSelect, { target: { value: "7" } });
+    const runSelect = () => screen.getByTestId("export-run") as HTMLSelectElement;
+    expect([...runSelect().options].map((o) => o.value)).toEqual(["", "7", "9", "3"]);
+    expect(runSelect().value).toBe("7");
+    // "None" is a choice the form keeps.
+    fireEvent.change(runSelect(), { target: { value: "" } });
+    expect(runSelect().value).toBe("");
     fireEvent.change(screen.getByTestId("export-dataset"), { target: { value: "other@1" } });
-    expect((screen.getByTestId("export-run") as HTMLSelectElement).value).toBe("");
-    expect([...(screen.getByTestId("export-run") as HTMLSelectElement).options].map((o) => o.value)).toEqual([""]);
+    expect(runSelect().value).toBe("21");
+    expect([...runSelect().options].map((o) => o.value)).toEqual(["", "21"]);
+    fireEvent.change(screen.getByTestId("export-dataset"), { target: { value: "pets@1" } });
+    expect(runSelect().value).toBe("");
+    expect([...runSelect().options].map((o) => o.value)).toEqual([""]);
   });
 
   it("shows each stage, with a determinate bar while files are linked, and ignores reports after the answer", async () => {
@@ -239,8 +255,19 @@ describe("ExportScreen", () => {
     pending.report({ stage: "linking", done: 40, total: 40 });
     expect(fill().style.width).toBe("100%");
 
-    await pending.resolve({ out: "/out/folder", lineage: "/out/folder/lineage.json", folder: "/out/folder", rows: 40, labels: {} });
-    expect(screen.getByTestId("export-done").dataset.rows).toBe("40");
+    await pending.resolve({
+      out: "/out/folder",
+      lineage: "/out/folder/lineage.json",
+      folder: "/out/folder",
+      rows: 38,
+      labels: {},
+      skipped: { no_media: 2 },
+      run: null,
+    });
+    expect(screen.getByTestId("export-done").dataset.rows).toBe("38");
+    expect(screen.getByTestId("export-done").textContent).toContain("Exported 38 files");
+    expect(screen.getByTestId("export-skipped").textContent).toBe("Left out: 2 without an image.");
+    expect(screen.getByTestId("export-predictions").textContent).toBe("No predictions");
     expect(screen.queryByTestId("export-cancel")).toBeNull();
     pending.report({ stage: "lineage", done: 0, total: 0 });
     expect(screen.queryByTestId("export-busy")).toBeNull();
@@ -303,7 +330,15 @@ describe("ExportScreen", () => {
     expect(screen.getByTestId("export-cancel-error").textContent).toContain("no answer");
     expect((screen.getByTestId("export-cancel") as HTMLButtonElement).disabled).toBe(false);
     expect(screen.getByTestId("export-busy")).toBeTruthy();
-    await pending.resolve({ out: "/out/x.parquet", lineage: "/out/x.parquet.lineage.json", folder: "/out", rows: 500, labels: {} });
+    await pending.resolve({
+      out: "/out/x.parquet",
+      lineage: "/out/x.parquet.lineage.json",
+      folder: "/out",
+      rows: 500,
+      labels: {},
+      skipped: {},
+      run: 7,
+    });
     expect(screen.getByTestId("export-done")).toBeTruthy();
   });
 });

@@ -12,12 +12,14 @@ import * as ipc from "../ipc";
 import {
   buildExportRequest,
   defaultExportForm,
+  defaultExportRun,
   EXPORT_FORMATS,
   formatThreshold,
   isExportFormat,
   labelBreakdown,
   pathForFormat,
   previewKey,
+  skippedText,
   SUGGESTED_EXCLUDE,
   type ExportForm,
   type ExportFormErrors,
@@ -90,10 +92,18 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
         return;
       }
       const reasonList = rz.status === "fulfilled" ? rz.value : [];
+      const runList = rs.status === "fulfilled" ? rs.value : [];
+      const dataset = initialDataset(ds.value, versionId);
       setDatasets(ds.value);
-      setRuns(rs.status === "fulfilled" ? rs.value : []);
+      setRuns(runList);
       setReasons(reasonList);
-      setForm(defaultExportForm(initialDataset(ds.value, versionId), reasonList.map((r) => r.code)));
+      setForm(
+        defaultExportForm(
+          dataset,
+          reasonList.map((r) => r.code),
+          defaultExportRun(runList, versionIdOf(ds.value, dataset)),
+        ),
+      );
     })();
     return () => {
       cancelled = true;
@@ -218,7 +228,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                         const ref = e.target.value;
                         const id = versionIdOf(datasets, ref);
                         const keepRun = runs.some((r) => String(r.run) === form.run && r.versionId === id);
-                        update({ dataset: ref, run: keepRun ? form.run : "" });
+                        update({ dataset: ref, run: keepRun ? form.run : defaultExportRun(runs, id) });
                       }}
                     >
                       {datasets.map((ds) => (
@@ -237,13 +247,14 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                       Predictions <span className="muted">(predicted, confidence columns)</span>
                     </span>
                     <select data-testid="export-run" value={form.run} disabled={busy} onChange={(e) => update({ run: e.target.value })}>
-                      <option value="">None</option>
+                      <option value="">None — leave them empty</option>
                       {versionRuns.map((r) => (
                         <option key={r.run} value={String(r.run)}>
                           {runLabel(r)}
                         </option>
                       ))}
                     </select>
+                    <span className="field-hint">Preselected: the newest finished run over this version.</span>
                     {errors.run && <span className="field-error">{errors.run}</span>}
                   </label>
                 </div>
@@ -312,7 +323,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                       <strong className="tabular slider-value">{form.minAgreementOn ? formatThreshold(form.minAgreement) : "off"}</strong>
                     </span>
                     <span className="field-hint">
-                      Share of an item's vote pairs that agree: 2 of 3 votes alike = 33%, unanimous = 100%. An item with one vote
+                      Share of an item's vote pairs that agree, over the annotators' own labels: 2 of 3 votes alike = 33%,
+                      unanimous = 100%. A reviewer's override decides the label but is not a vote. An item with one vote
                       counts as 100%; items without votes are left out.
                     </span>
                     {errors.minAgreement && <span className="field-error">{errors.minAgreement}</span>}
@@ -320,7 +332,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                 </div>
 
                 <fieldset className="reasons-field">
-                  <legend className="field-label">Leave out items flagged with</legend>
+                  <legend className="field-label">Leave out items with these reasons or flags</legend>
+                  <span className="field-hint">An item flagged “Bad input” while annotating or reviewing counts as bad_input.</span>
                   {reasons.length === 0 ? (
                     <span className="muted small">No reason codes in this project.</span>
                   ) : (
@@ -367,8 +380,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                     <span>
                       Add a <span className="mono">split</span> column
                       <span className="field-hint">
-                        This share of each label goes to validation, the rest to train. Seeded: the same options give the
-                        same split every time.
+                        This share of each label goes to validation, the rest to train (an image folder gets train/ and
+                        validation/ folders). Seeded: the same options give the same split every time.
                       </span>
                     </span>
                   </label>
@@ -627,7 +640,15 @@ function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () 
   return (
     <div className="notice flat export-done" role="status" data-testid="export-done" data-rows={String(done.rows)}>
       <div className="notice-body">
-        <strong>Exported {plural(done.rows, "row")}</strong>
+        <strong>Exported {plural(done.rows, done.folder === done.out ? "file" : "row")}</strong>
+        <p className="small" data-testid="export-predictions">
+          {done.run === null ? "No predictions" : `Predictions of run ${done.run}`}
+        </p>
+        {skippedText(done.skipped) !== "" && (
+          <p className="small" data-testid="export-skipped">
+            Left out: {skippedText(done.skipped)}.
+          </p>
+        )}
         <dl className="export-paths">
           <dt>Data</dt>
           <dd className="mono break" data-testid="export-out">

@@ -61,16 +61,14 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
     )
     .expect("rule");
     let v = dataset::resolve(p.conn(), "digits").expect("v").id;
-    let mut put = |id: &str, who: &str, label: &str, reason: Option<&str>, source: Source| {
+    let mut event = |id: &str, who: &str, event: Event, reason: Option<&str>, source: Source| {
         let item = crate::items::find(p.conn(), v, id).expect("item").rowid;
         record(
             &mut p,
             &NewAnnotation {
                 item,
                 annotator: who.into(),
-                event: Event::Label {
-                    label: label.into(),
-                },
+                event,
                 reason: reason.map(String::from),
                 note: None,
                 seconds: Some(2.0),
@@ -83,12 +81,25 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
         )
         .expect("record");
     };
+    let mut put = |id: &str, who: &str, label: &str, reason: Option<&str>, source: Source| {
+        event(
+            id,
+            who,
+            Event::Label {
+                label: label.into(),
+            },
+            reason,
+            source,
+        )
+    };
     put("digit_0000", "ana", "0", None, Source::Manual);
     put("digit_0000", "ben", "0", None, Source::Manual);
     put("digit_0001", "ana", "1", None, Source::Manual);
     put("digit_0001", "ben", "7", None, Source::Manual);
     put("digit_0001", "cy", "1", None, Source::Manual);
+    // ana and ben disagree; the reviewer decides.
     put("digit_0002", "ana", "2", None, Source::Manual);
+    put("digit_0002", "ben", "5", None, Source::Manual);
     put(
         "digit_0002",
         "rev",
@@ -100,6 +111,27 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
     put("digit_0003", "ben", "5", Some("ambiguous"), Source::Manual);
     put("digit_0004", "ana", "4", Some("bad_input"), Source::Manual);
     put("digit_0004", "ben", "4", None, Source::Manual);
+    // A reviewer's override alone: no annotator votes.
+    put(
+        "digit_0006",
+        "rev",
+        "6",
+        Some("model_wrong"),
+        Source::Override,
+    );
+    // Agreed, but flagged as bad input (a flag, not a reason code), and skipped once.
+    put("digit_0005", "ana", "5", None, Source::Manual);
+    put("digit_0005", "ben", "5", None, Source::Manual);
+    event(
+        "digit_0005",
+        "cy",
+        Event::Flag {
+            flag: "bad_input".into(),
+        },
+        None,
+        Source::Manual,
+    );
+    event("digit_0005", "cy", Event::Skip, None, Source::Manual);
     (dir, p, run)
 }
 
@@ -108,7 +140,7 @@ fn opts(out: PathBuf, format: Format, run: Option<i64>) -> ExportOptions {
         out,
         format,
         dataset: None,
-        run,
+        predictions: run.map_or(Predictions::None, Predictions::Run),
         only_decided: false,
         min_agreement: None,
         exclude_reasons: vec![],
@@ -226,14 +258,15 @@ fn filters_split_and_byte_identical_re_exports() {
     let ids: Vec<&str> = rows.iter().map(|r| r.item_id.as_str()).collect();
     assert_eq!(
         ids,
-        ["digit_0000", "digit_0001", "digit_0002"],
-        "decided, without the bad_input item"
+        ["digit_0000", "digit_0001", "digit_0002", "digit_0006"],
+        "decided, without the items given or flagged bad_input"
     );
+    // ana=2 vs ben=5 overridden by the reviewer: the override does not make them agree.
     o.min_agreement = Some(0.9);
     let (_, rows) = rows_of(&p, &o);
     assert_eq!(
         rows.iter().map(|r| r.item_id.as_str()).collect::<Vec<_>>(),
-        ["digit_0000", "digit_0002"]
+        ["digit_0000"]
     );
     // Same state, same options → the same bytes, for every table format.
     for (f, name) in [
@@ -550,4 +583,563 @@ fn a_cancelled_table_export_keeps_the_previous_file_and_writes_no_lineage() {
         "no temporary files"
     );
     assert_eq!(audit_count(&p), before, "no audit entry");
+}
+
+fn label_event(p: &mut Project, id: &str, who: &str, label: &str) {
+    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
+    let item = crate::items::find(p.conn(), v, id).expect("item").rowid;
+    record(
+        p,
+        &NewAnnotation {
+            item,
+            annotator: who.into(),
+            event: Event::Label {
+                label: label.into(),
+            },
+            reason: None,
+            note: None,
+            seconds: None,
+            prediction_shown: false,
+            source: Source::Manual,
+            queue: None,
+            run: None,
+            created_at: Some("2026-11-02T10:00:00Z".into()),
+        },
+    )
+    .expect("record");
+}
+
+/// (item, agreement, label events, reasons, flags)
+type Expect<'a> = (&'a str, Option<f64>, i64, Option<&'a str>, Option<&'a str>);
+
+#[test]
+fn agreement_counts_and_flags_follow_the_documented_rules() {
+    let (d, mut p, run) = setup();
+    let o = opts(d.path().join("a.csv"), Format::Csv, Some(run));
+    let check = |p: &Project, cases: &[Expect]| {
+        let (_, rows) = rows_of(p, &o);
+        for &(id, agreement, n, reasons, flags) in cases {
+            let r = rows.iter().find(|r| r.item_id == id).expect(id);
+            assert_eq!(
+                (
+                    r.item_agreement,
+                    r.annotations,
+                    r.reasons.as_deref(),
+                    r.flags.as_deref()
+                ),
+                (agreement, n, reasons, flags),
+                "{id}: (agreement, label events, reasons, flags)"
+            );
+        }
+    };
+    check(
+        &p,
+        &[
+            ("digit_0000", Some(1.0), 2, None, None),
+            ("digit_0001", Some(1.0 / 3.0), 3, None, None),
+            // The override (3) decides, but ana (2) and ben (5) still disagree.
+            ("digit_0002", Some(0.0), 3, Some("given_label_wrong"), None),
+            ("digit_0003", Some(0.0), 2, Some("ambiguous"), None),
+            ("digit_0004", Some(1.0), 2, Some("bad_input"), None),
+            // A flag and a skip are not label events.
+            ("digit_0005", Some(1.0), 2, None, Some("bad_input")),
+            // Only an override: no annotator votes.
+            ("digit_0006", None, 1, Some("model_wrong"), None),
+            ("digit_0010", None, 0, None, None),
+        ],
+    );
+    // ben changes his mind on digit_0000: his latest label is his vote.
+    label_event(&mut p, "digit_0000", "ben", "9");
+    check(&p, &[("digit_0000", Some(0.0), 3, None, None)]);
+    // ...and takes it back: the retracted label and the retraction do not count.
+    crate::annotate::undo(&mut p, "ben", None).expect("undo");
+    check(&p, &[("digit_0000", Some(1.0), 2, None, None)]);
+    // Reasons and flags of several events: distinct, sorted, `;`-joined.
+    label_event(&mut p, "digit_0010", "ana", "0");
+    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
+    let item = crate::items::find(p.conn(), v, "digit_0010")
+        .expect("item")
+        .rowid;
+    for (flag, reason) in [
+        ("unsure", "other"),
+        ("bad_input", "ambiguous"),
+        ("unsure", "other"),
+    ] {
+        record(
+            &mut p,
+            &NewAnnotation {
+                item,
+                annotator: "ben".into(),
+                event: Event::Flag { flag: flag.into() },
+                reason: Some(reason.into()),
+                note: None,
+                seconds: None,
+                prediction_shown: false,
+                source: Source::Manual,
+                queue: None,
+                run: None,
+                created_at: None,
+            },
+        )
+        .expect("flag");
+    }
+    check(
+        &p,
+        &[(
+            "digit_0010",
+            Some(1.0),
+            1,
+            Some("ambiguous;other"),
+            Some("bad_input;unsure"),
+        )],
+    );
+    // The file carries the column, after `reasons`.
+    export(&p, &o).expect("export");
+    let text = std::fs::read_to_string(d.path().join("a.csv")).expect("csv");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|h| h.contains(",reasons,flags,annotations,item_agreement,")),
+        "{}",
+        text.lines().next().unwrap_or_default()
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("digit_0005,") && l.contains(",bad_input,2,1.0,")),
+        "digit_0005's row"
+    );
+}
+
+#[test]
+fn bad_filters_and_destinations_are_refused_before_anything_is_written() {
+    let (d, p, run) = setup();
+    std::fs::write(d.path().join("file.txt"), "x").expect("w");
+    let before = audit_count(&p);
+    type Edit = Box<dyn Fn(&mut ExportOptions)>;
+    let cases: Vec<(Edit, Vec<&str>)> = vec![
+        (
+            Box::new(|o| o.exclude_reasons = vec!["bad_inptu".into()]),
+            vec![
+                "--exclude-reasons \"bad_inptu\"",
+                "(model_wrong, ambiguous, bad_input, label_missing_from_schema, given_label_wrong, other)",
+            ],
+        ),
+        (
+            Box::new(|o| o.exclude_reasons = vec!["bad_input".into(), "unsure".into()]),
+            vec!["\"unsure\": not one of the project's reason codes"],
+        ),
+        (
+            Box::new(|o| o.min_agreement = Some(1.5)),
+            vec!["--min-agreement 1.5: must be between 0 and 1"],
+        ),
+        (
+            Box::new(|o| o.min_agreement = Some(-0.1)),
+            vec!["--min-agreement -0.1"],
+        ),
+        (
+            Box::new(|o| o.min_agreement = Some(f64::NAN)),
+            vec!["--min-agreement NaN"],
+        ),
+        (
+            Box::new(|o| o.validation_share = Some(0.0)),
+            vec!["--validation-share 0: must be above 0 and below 1"],
+        ),
+        (
+            Box::new(|o| o.validation_share = Some(1.0)),
+            vec!["--validation-share 1:"],
+        ),
+        (
+            Box::new(|o| o.validation_share = Some(1.5)),
+            vec!["--validation-share 1.5:"],
+        ),
+        (
+            Box::new(|o| o.predictions = Predictions::Run(42)),
+            vec!["run not found: 42"],
+        ),
+    ];
+    let out = d.path().join("x.csv");
+    for (i, (edit, needles)) in cases.iter().enumerate() {
+        for format in [Format::Csv, Format::ImageFolder] {
+            let mut o = opts(
+                if format == Format::Csv {
+                    out.clone()
+                } else {
+                    d.path().join("folder")
+                },
+                format,
+                Some(run),
+            );
+            edit(&mut o);
+            let e = export(&p, &o).expect_err("refused").to_string();
+            for n in needles {
+                assert!(e.contains(n), "case {i}: {e:?} should contain {n:?}");
+            }
+            // The live count refuses them too.
+            assert!(rows(&p, &o).is_err(), "case {i}");
+        }
+    }
+    // Destinations that cannot be written.
+    for (o, needle) in [
+        (
+            opts(d.path().join("file.txt/x.csv"), Format::Csv, None),
+            "file.txt: is a file, not a folder; choose another destination".to_string(),
+        ),
+        (
+            opts(d.path().to_path_buf(), Format::Parquet, None),
+            format!(
+                "{}: is a folder; give a file name, such as {}",
+                d.path().display(),
+                d.path().join("export.parquet").display()
+            ),
+        ),
+        (
+            opts(d.path().join("file.txt"), Format::ImageFolder, None),
+            "file.txt: is a file; export an image folder into a new or empty folder".to_string(),
+        ),
+    ] {
+        let e = export(&p, &o).expect_err("refused").to_string();
+        assert!(e.contains(&needle), "{e:?} should contain {needle:?}");
+    }
+    let mut left: Vec<String> = std::fs::read_dir(d.path())
+        .expect("read")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["file.txt", "p"], "nothing was written");
+    assert_eq!(audit_count(&p), before, "no audit entry");
+    // Blank and repeated codes are not errors; they are dropped.
+    let mut o = opts(out.clone(), Format::Csv, Some(run));
+    o.exclude_reasons = vec![" bad_input ".into(), String::new(), "bad_input".into()];
+    export(&p, &o).expect("export");
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("x.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(
+        lineage["filters"]["exclude_reasons"],
+        serde_json::json!(["bad_input"])
+    );
+}
+
+#[test]
+fn a_file_export_creates_missing_folders_and_removes_them_if_cancelled() {
+    let (d, p) = digits_only();
+    let out = d.path().join("new/deeper/x.csv");
+    let s = export(&p, &opts(out.clone(), Format::Csv, None)).expect("export");
+    assert_eq!(s.rows, 1797);
+    assert!(out.is_file() && d.path().join("new/deeper/x.csv.lineage.json").is_file());
+    // Cancelled once the table is written: the folders it made are gone again.
+    let out = d.path().join("other/deeper/x.parquet");
+    let cancel = AtomicBool::new(false);
+    let e = export_with_progress(
+        &p,
+        &opts(out, Format::Parquet, None),
+        &mut |pr| {
+            if pr.stage == ExportStage::Writing {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Cancelled), "{e}");
+    assert!(!d.path().join("other").exists());
+}
+
+#[test]
+fn predictions_default_to_the_newest_finished_run_over_the_version() {
+    let (d, p, run) = setup();
+    let m = crate::model::resolve(p.conn(), p.root(), "digits_logits").expect("m");
+    let (_, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    // A newer run that did not finish is not the default.
+    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
+    p.conn()
+        .execute(
+            "INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at)
+             VALUES (?1, ?2, 'cpu', 'CPUExecutionProvider', 8, 'cancelled', 1797, '2026-11-03T00:00:00Z')",
+            rusqlite::params![m.id, v],
+        )
+        .expect("a cancelled run");
+    let out = d.path().join("x.csv");
+    let mut o = opts(out.clone(), Format::Csv, None);
+    o.predictions = Predictions::default();
+    let s = export(&p, &o).expect("export");
+    assert_eq!(
+        (s.run.as_ref().map(|r| r.run), s.predictions),
+        (Some(run), "newest_finished")
+    );
+    let (_, rows) = rows_of(&p, &o);
+    assert!(rows
+        .iter()
+        .zip(&preds)
+        .all(|(r, p)| r.predicted == p.predicted && r.confidence.is_some()));
+    let lineage = |d: &tempfile::TempDir| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(d.path().join("x.csv.lineage.json")).expect("lineage"),
+        )
+        .expect("json")
+    };
+    let l = lineage(&d);
+    assert_eq!(l["run"]["run"], run);
+    assert_eq!(l["run"]["chosen"], "newest_finished");
+    assert_eq!(l["run"]["model_sha256"], m.sha256.as_str());
+    assert_eq!(l["predictions"], "newest_finished");
+    // Asked for none: empty columns, no run in the lineage.
+    o.predictions = Predictions::None;
+    let s = export(&p, &o).expect("export");
+    assert_eq!((s.run.is_none(), s.predictions), (true, "none"));
+    let (_, rows) = rows_of(&p, &o);
+    assert!(rows
+        .iter()
+        .all(|r| r.predicted.is_none() && r.confidence.is_none()));
+    let l = lineage(&d);
+    assert!(l["run"].is_null());
+    assert_eq!(l["predictions"], "none");
+    // A project without runs: the default finds none and says so.
+    let (d2, p2) = digits_only();
+    let mut o = opts(d2.path().join("x.csv"), Format::Csv, None);
+    o.predictions = Predictions::Newest;
+    let s = export(&p2, &o).expect("export");
+    assert_eq!((s.run.is_none(), s.predictions), (true, "no_finished_run"));
+    assert_eq!(lineage(&d2)["predictions"], "no_finished_run");
+}
+
+#[test]
+fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
+    use crate::queue::{QueueSpec, Strategy};
+    use crate::review::{self, QueueCreate};
+    let (d, mut p, run) = setup();
+    let predict_over = |p: &mut Project, dataset: &str| {
+        predict::predict(
+            p,
+            &PredictOptions {
+                model: "digits_logits".into(),
+                dataset: dataset.into(),
+                batch_size: 512,
+                device: Device::Cpu,
+                resume: None,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("run")
+        .run
+    };
+    let run2 = predict_over(&mut p, "digits");
+    // Another dataset with a run and a queue of its own.
+    dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: fixtures().join("digits/manifest.csv"),
+            name: Some("elsewhere".into()),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    let other = predict_over(&mut p, "elsewhere");
+    let queue = |p: &mut Project, name: &str, spec: QueueSpec, limit: Option<usize>| {
+        review::create(
+            p,
+            &QueueCreate {
+                name: name.into(),
+                spec,
+                limit,
+                overlap_share: 0.25,
+                overlap_k: 2,
+                blind: true,
+                lease_seconds: 300,
+            },
+        )
+        .expect("queue");
+    };
+    let spec = |run: i64, strategy: Strategy, other_run: Option<i64>| QueueSpec {
+        run,
+        strategy,
+        other_run,
+        threshold: Some(0.9),
+        seed: 11,
+    };
+    queue(
+        &mut p,
+        "lc",
+        spec(run, Strategy::LeastConfidence, None),
+        Some(50),
+    );
+    queue(
+        &mut p,
+        "md",
+        spec(run, Strategy::ModelDisagreement, Some(run2)),
+        None,
+    );
+    queue(
+        &mut p,
+        "theirs",
+        spec(other, Strategy::LeastConfidence, None),
+        None,
+    );
+    let mut o = opts(d.path().join("x.csv"), Format::Csv, None);
+    o.dataset = Some("digits".into());
+    o.predictions = Predictions::Newest;
+    let s = export(&p, &o).expect("export");
+    assert_eq!(
+        s.run.as_ref().map(|r| r.run),
+        Some(run2),
+        "the newest finished"
+    );
+    let l: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("x.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    let names: Vec<&str> = l["queues"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .map(|q| q["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["lc", "md"], "only the queues over digits");
+    let (lc, md) = (&l["queues"][0], &l["queues"][1]);
+    assert_eq!(lc["limit"], 50);
+    assert_eq!(lc["strategy"], "least-confidence");
+    assert_eq!(lc["threshold"], 0.9);
+    assert_eq!(lc["seed"], 11);
+    assert_eq!(lc["overlap_share"], 0.25);
+    assert_eq!(lc["overlap_k"], 2);
+    assert_eq!(lc["blind"], true);
+    assert_eq!(lc["lease_seconds"], 300);
+    assert!(lc["other_run"].is_null());
+    assert!(md["limit"].is_null());
+    assert_eq!(
+        (md["run"].as_i64(), md["other_run"].as_i64()),
+        (Some(run), Some(run2))
+    );
+    let v = dataset::resolve(p.conn(), "digits").expect("v");
+    assert_eq!(l["dataset"]["name"], "digits");
+    assert_eq!(l["dataset"]["root"], v.root.as_str());
+    assert!(!v.root.is_empty());
+    // A run over another version is refused by name.
+    o.predictions = Predictions::Run(other);
+    let e = export(&p, &o).expect_err("other version").to_string();
+    assert!(
+        e.contains(&format!(
+            "--run {other}: the run is over another dataset version"
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn imagefolder_splits_counts_what_it_writes_and_keeps_clashing_names_apart() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("mk");
+    let png = fixtures().join("digits/images/0/digit_0000.png");
+    // (id, has media, label): ids and labels that sanitise alike, one without media, one
+    // without a label, a label that would take the lineage file's name.
+    let items = [
+        ("a/b", true, "x/y"),
+        ("a_b", true, "x/y"),
+        ("A_B", true, "x/y"),
+        ("c", true, "x_y"),
+        ("nomedia", false, "x_y"),
+        ("nolabel", true, ""),
+        ("d", true, "lineage.json"),
+    ];
+    let mut csv = String::from("id,path,label\n");
+    for (i, (id, media, label)) in items.iter().enumerate() {
+        let path = if *media {
+            std::fs::copy(&png, data.join(format!("{i}.png"))).expect("cp");
+            format!("{i}.png")
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!("{id},{path},{label}\n"));
+    }
+    std::fs::write(data.join("m.csv"), csv).expect("w");
+    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
+    dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: data.join("m.csv"),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    let out = dir.path().join("folder");
+    let s = export(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("export");
+    assert_eq!(s.rows, 5, "files written");
+    assert_eq!(
+        s.skipped,
+        BTreeMap::from([("no_label".to_string(), 1), ("no_media".to_string(), 1)])
+    );
+    let mut files: Vec<String> = files_under(&out)
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "png"))
+        .map(|f| {
+            f.strip_prefix(&out)
+                .expect("inside")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "lineage.json-2/d.png",
+            "x_y-2/c.png",
+            "x_y/A_B-3.png",
+            "x_y/a_b-2.png",
+            "x_y/a_b.png",
+        ]
+    );
+    let l: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lineage.json")).expect("lineage"))
+            .expect("json");
+    assert_eq!(l["rows"], 5);
+    assert_eq!(
+        l["skipped"],
+        serde_json::json!({"no_label": 1, "no_media": 1})
+    );
+    assert_eq!(
+        l["folders"],
+        serde_json::json!({"lineage.json": "lineage.json-2", "x/y": "x_y", "x_y": "x_y-2"})
+    );
+    assert_eq!(
+        l["labels"],
+        serde_json::json!({"lineage.json": 1, "x/y": 3, "x_y": 1})
+    );
+
+    // With a validation share: <out>/<split>/<label>/<file>, the split of each row.
+    let out = dir.path().join("split");
+    let mut o = opts(out.clone(), Format::ImageFolder, None);
+    o.validation_share = Some(0.5);
+    let s = export(&p, &o).expect("export");
+    assert_eq!(s.rows, 5);
+    let (_, rows) = rows_of(&p, &o);
+    let expect_val = rows
+        .iter()
+        .filter(|r| {
+            r.split.as_deref() == Some("validation")
+                && r.abs_path.is_some()
+                && r.final_label.as_ref().or(r.given_label.as_ref()).is_some()
+        })
+        .count();
+    let written: Vec<PathBuf> = files_under(&out)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "png"))
+        .map(|f| f.strip_prefix(&out).expect("inside").to_path_buf())
+        .collect();
+    assert_eq!(written.len(), 5);
+    assert!(written.iter().all(|f| f.components().count() == 3));
+    let val = written
+        .iter()
+        .filter(|f| f.starts_with("validation"))
+        .count();
+    let train = written.iter().filter(|f| f.starts_with("train")).count();
+    assert_eq!((val, train), (expect_val, 5 - expect_val));
+    assert!(val > 0 && train > 0, "both splits are used");
 }
