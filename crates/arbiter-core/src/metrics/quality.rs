@@ -1,8 +1,9 @@
 //! Model quality against decided labels: accuracy, per-class precision / recall / F1, the
 //! confusion matrix, calibration (expected calibration error over 10 equal-width confidence
 //! bins, with the reliability-diagram bins), and an accuracy estimate with a 95% Wilson interval
-//! from the `random` queues alone — the only unbiased sample. Figures over the uncertainty
-//! queues are reported apart: those items were chosen because the model struggles on them.
+//! from the `random` queues without a confidence threshold alone — the only unbiased sample.
+//! Figures over the other queues (uncertainty strategies, thresholded random queues) are
+//! reported apart: those items were chosen because the model struggles on them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -44,9 +45,11 @@ pub struct Quality {
     pub run: i64,
     /// Over every decided item the run predicted.
     pub overall: Estimate,
-    /// Over decided items of the run's `random` queues only: the unbiased estimate.
+    /// Over decided items of the run's `random` queues without a confidence threshold only:
+    /// the unbiased estimate.
     pub random_sample: Estimate,
-    /// Over decided items of the other (uncertainty) queues: biased by construction.
+    /// Over decided items of the other queues (uncertainty strategies, and `random` with a
+    /// threshold): biased by construction.
     pub uncertainty_queues: Estimate,
     pub per_class: BTreeMap<String, ClassScores>,
     /// Row = decided label, column = predicted, in `labels` order.
@@ -72,16 +75,23 @@ pub fn wilson(k: usize, n: usize) -> (Option<f64>, Option<f64>) {
     )
 }
 
+impl Estimate {
+    /// `correct` of `items` with its 95% Wilson interval (`None`s when `items` is 0).
+    pub fn of(correct: usize, items: usize) -> Estimate {
+        let (low, high) = wilson(correct, items);
+        Estimate {
+            items,
+            correct,
+            accuracy: (items > 0).then(|| correct as f64 / items as f64),
+            low,
+            high,
+        }
+    }
+}
+
 fn estimate(pairs: &[(String, String, f64)]) -> Estimate {
     let correct = pairs.iter().filter(|(p, d, _)| p == d).count();
-    let (low, high) = wilson(correct, pairs.len());
-    Estimate {
-        items: pairs.len(),
-        correct,
-        accuracy: (!pairs.is_empty()).then(|| correct as f64 / pairs.len() as f64),
-        low,
-        high,
-    }
+    Estimate::of(correct, pairs.len())
 }
 
 /// Quality of a run against the project's decided labels.
@@ -96,8 +106,8 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         .filter(|d| d.status == Status::Decided)
         .filter_map(|d| Some((d.item, d.label?)))
         .collect();
-    let random_items: HashSet<i64> = item_set(conn, run, "= 'random'")?;
-    let other_items: HashSet<i64> = item_set(conn, run, "!= 'random'")?;
+    let random_items: HashSet<i64> = item_set(conn, run, UNBIASED)?;
+    let other_items: HashSet<i64> = item_set(conn, run, &format!("NOT ({UNBIASED})"))?;
     let mut all = Vec::new();
     let (mut random, mut other) = (Vec::new(), Vec::new());
     for (item, label) in decided {
@@ -190,9 +200,14 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
     })
 }
 
-fn item_set(conn: &Connection, run: i64, strategy: &str) -> Result<HashSet<i64>> {
+/// The queues whose items are a uniform sample of the run: `random` with no confidence
+/// threshold (a threshold keeps only low-confidence items, which biases accuracy down). A
+/// limit keeps a prefix of the seeded random order, which is still uniform.
+const UNBIASED: &str = "q.strategy = 'random' AND q.threshold IS NULL";
+
+fn item_set(conn: &Connection, run: i64, queues: &str) -> Result<HashSet<i64>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.run_id = ?1 AND q.strategy {strategy}"
+        "SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.run_id = ?1 AND ({queues})"
     ))?;
     let rows = stmt.query_map([run], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
