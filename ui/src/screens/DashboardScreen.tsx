@@ -779,7 +779,7 @@ function PerClassTable({ quality }: { quality: ModelQuality }) {
                   <td className="num tabular">{formatCount(s.support)}</td>
                   {cell(s.precision, "the model never predicted this label on a decided item")}
                   {cell(s.recall, "no item was decided as this label")}
-                  {cell(s.f1, "needs both precision and recall")}
+                  {cell(s.f1, "the class was neither predicted nor decided")}
                 </tr>
               );
             })}
