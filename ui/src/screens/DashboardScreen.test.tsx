@@ -96,7 +96,8 @@ describe("DashboardScreen", () => {
 
     // Accuracy against reviewer decisions, per annotator.
     const vs = annotators.querySelectorAll("[data-testid=vs-reviewers]");
-    expect(annotators.textContent).toContain("vs reviewer decisions");
+    expect(annotators.textContent).toContain("accuracy against reviewer decisions");
+    expect(annotators.textContent).toContain("vs reviewers");
     expect(vs[0]!.textContent).toContain("75%");
     expect(vs[0]!.textContent).toContain("of 20");
     expect(vs[1]!.textContent).toBe("—");

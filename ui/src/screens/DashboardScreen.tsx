@@ -640,7 +640,7 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
                   className="num"
                   title="Over the items whose final label is a reviewer's override and that this annotator labeled: the share of the annotator's labels equal to the reviewer's decision, with a 95% Wilson interval. Reviewers see mostly hard or disputed items, so this is not accuracy on a gold set."
                 >
-                  vs reviewer decisions
+                  vs reviewers
                 </th>
               </tr>
             </thead>

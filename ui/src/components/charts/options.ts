@@ -680,7 +680,7 @@ export function activityOption(a: ActivitySeries): ChartOption {
   };
   return {
     ...base,
-    grid: { left: 8, right: 8, top: 34, bottom: 4 },
+    grid: { left: 8, right: 8, top: 56, bottom: 4 },
     legend: { top: 0, left: 0, type: "scroll", itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: COLORS.muted } },
     tooltip: { ...tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: tip },
     xAxis: {
