@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "get_decision",
     "project_report",
     "agreement_history",
+    "set_ordinal_labels",
     "export_preview",
     "export_dataset",
     "cancel_export",

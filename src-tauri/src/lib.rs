@@ -278,6 +278,12 @@ async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<serde_js
     blocking(app, move |s| s.report(run)).await
 }
 
+/// Mark the labels ordinal or nominal (a lead only); the new value.
+#[tauri::command]
+async fn set_ordinal_labels(app: tauri::AppHandle, actor: String, ordinal: bool) -> Res<bool> {
+    blocking(app, move |s| s.set_ordinal_labels(&actor, ordinal)).await
+}
+
 #[tauri::command]
 async fn agreement_history(app: tauri::AppHandle) -> Res<Vec<AgreementPoint>> {
     blocking(app, |s| s.agreement_history()).await
@@ -474,6 +480,7 @@ pub fn run() {
             get_decision,
             project_report,
             agreement_history,
+            set_ordinal_labels,
             export_preview,
             export_dataset,
             cancel_export,

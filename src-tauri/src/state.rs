@@ -554,6 +554,40 @@ impl AppState {
         })
     }
 
+    /// Mark the schema's labels ordinal (or not) on behalf of `actor`, who must be a lead; the
+    /// change is recorded in the audit log under that name. Returns the new value.
+    pub fn set_ordinal_labels(&self, actor: &str, ordinal: bool) -> Result<bool, IpcError> {
+        self.with_project(|p| {
+            let who = annotate::find_annotator(p.conn(), actor.trim())?;
+            match who {
+                Some(a) if a.role == annotate::Role::Lead => {}
+                Some(a) => {
+                    return Err(IpcError::new(
+                        ErrorCode::InvalidInput,
+                        format!(
+                            "only a lead can change the label scale; {} is {} {}",
+                            a.name,
+                            if a.role == annotate::Role::Annotator {
+                                "an"
+                            } else {
+                                "a"
+                            },
+                            a.role.as_str()
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(IpcError::new(
+                        ErrorCode::InvalidInput,
+                        format!("annotator {actor:?} not found: choose a lead first"),
+                    ))
+                }
+            }
+            schema::set_ordinal(p.conn(), ordinal, actor.trim())?;
+            Ok(schema::ordinal(p.conn())?)
+        })
+    }
+
     pub fn agreement_history(&self) -> Result<Vec<AgreementPoint>, IpcError> {
         self.with_project(|p| {
             Ok(arbiter_core::metrics::history(p.conn())?

@@ -1168,3 +1168,157 @@ fn export_writes_the_file_and_its_lineage() {
         "{text}"
     );
 }
+
+#[test]
+fn ordinal_statistics_follow_the_schema_flag_and_the_file_flag() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("p").to_string_lossy().into_owned();
+    let v = ok_json(&[
+        "--json",
+        "init",
+        &p,
+        "--labels",
+        "low,medium,high",
+        "--ordinal",
+    ]);
+    assert_eq!(v["ordinal"], true);
+    let v = ok_json(&["--json", "--project", &p, "labels"]);
+    assert_eq!(v["ordinal"], true);
+    let v = ok_json(&["--json", "--project", &p, "labels", "--ordinal", "false"]);
+    assert_eq!(v["ordinal"], false);
+    // A labels file may carry the flag.
+    let file = dir.path().join("scale.json");
+    std::fs::write(&file, r#"{"ordinal": true, "labels": ["1", "2", "3"]}"#).expect("w");
+    let q = dir.path().join("q").to_string_lossy().into_owned();
+    let v = ok_json(&[
+        "--json",
+        "init",
+        &q,
+        "--labels-file",
+        &file.to_string_lossy(),
+    ]);
+    assert_eq!(v["ordinal"], true);
+    let v = ok_json(&["--json", "--project", &q, "agreement", "--bootstrap", "0"]);
+    assert_eq!(v["scale"], "interval");
+
+    // A file has no schema: nominal unless --ordinal, whatever the labels look like.
+    let ratings = path("agreement/gen_ordinal.csv");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(path("agreement/expected.json")).expect("expected"),
+    )
+    .expect("json");
+    let e = &expected["files"]["gen_ordinal.csv"];
+    let nominal = ok_json(&[
+        "--json",
+        "agreement",
+        "--annotations",
+        &ratings,
+        "--bootstrap",
+        "0",
+    ]);
+    assert_eq!(nominal["scale"], "nominal");
+    assert!(nominal["krippendorff_alpha"]["ordinal"].is_null());
+    assert!(nominal["cohen_kappa"][0]["kappa_linear"].is_null());
+    let ordinal = ok_json(&[
+        "--json",
+        "agreement",
+        "--annotations",
+        &ratings,
+        "--ordinal",
+        "--bootstrap",
+        "0",
+    ]);
+    assert_eq!(ordinal["scale"], "interval");
+    for key in ["ordinal", "interval"] {
+        let got = ordinal["krippendorff_alpha"][key].as_f64().expect(key);
+        let want = e["krippendorff_alpha"][key].as_f64().expect(key);
+        assert!((got - want).abs() < 1e-9, "{key}: {got} vs {want}");
+    }
+    let got = ordinal["cohen_kappa"][0]["kappa_quadratic"]
+        .as_f64()
+        .expect("q");
+    let want = e["cohen_kappa"][0]["kappa_quadratic"].as_f64().expect("q");
+    assert!((got - want).abs() < 1e-9);
+    let err = fails(&["--project", &p, "agreement", "--ordinal"]);
+    assert!(err.contains("--annotations"), "{err}");
+}
+
+#[test]
+fn report_json_has_accuracy_against_reviewer_decisions_and_activity() {
+    let (_d, p) = new_project(None);
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+    ]);
+    ok(&["--project", &p, "annotators", "add", "ana"]);
+    ok(&[
+        "--project",
+        &p,
+        "annotators",
+        "add",
+        "rev",
+        "--role",
+        "reviewer",
+    ]);
+    for (item, label) in [
+        ("wine_000", "class_0"),
+        ("wine_001", "class_1"),
+        ("wine_002", "class_0"),
+    ] {
+        ok(&[
+            "--project",
+            &p,
+            "annotate",
+            item,
+            "--annotator",
+            "ana",
+            "--label",
+            label,
+        ]);
+    }
+    for item in ["wine_000", "wine_001"] {
+        ok(&[
+            "--project",
+            &p,
+            "annotate",
+            item,
+            "--annotator",
+            "rev",
+            "--label",
+            "class_1",
+            "--override",
+            "--reason",
+            "model_wrong",
+        ]);
+    }
+    let r = ok_json(&["--json", "--project", &p, "report"]);
+    let ana = r["annotators"]
+        .as_array()
+        .expect("annotators")
+        .iter()
+        .find(|a| a["annotator"] == "ana")
+        .expect("ana")
+        .clone();
+    assert_eq!(ana["vs_reviewers"]["items"], 2);
+    assert_eq!(ana["vs_reviewers"]["correct"], 1);
+    assert_eq!(ana["vs_reviewers"]["accuracy"], 0.5);
+    assert!(ana["vs_reviewers"]["low"].as_f64().expect("low") < 0.5);
+    assert_eq!(r["ordinal_labels"], false);
+    assert_eq!(r["activity"]["bucket"], "hour");
+    let labels: u64 = r["activity"]["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|x| x.as_u64().expect("n"))
+        .sum();
+    assert_eq!(labels, 5);
+    assert_eq!(
+        r["activity"]["decided"].as_array().expect("d").last(),
+        Some(&Value::from(3))
+    );
+    let text = ok(&["--project", &p, "report"]);
+    assert!(text.contains("accuracy vs reviewer decisions"), "{text}");
+}

@@ -456,6 +456,12 @@ test("dashboard: agreement between the two annotators, their kappa and the confu
   assert.equal(await progress.getAttribute("data-done"), String(QUEUE_ITEMS));
   // Labels given: ana's 24 and ben's 24 (the label ana undid is not one).
   assert.equal(await progress.getAttribute("data-annotations"), String(2 * QUEUE_ITEMS));
+  // Labels and decisions over time, from the events' own times (all within this hour).
+  const activity = await find("chart-activity");
+  assert.equal(await activity.getAttribute("data-bucket"), "hour");
+  assert.equal(await activity.getAttribute("data-labels"), String(2 * QUEUE_ITEMS));
+  assert.equal(await activity.getAttribute("data-decided"), String(want.agree));
+  await driver.wait(async () => (await activity.findElements(By.css("canvas"))).length > 0, 10000, "the activity chart is drawn");
   // The model against the decided labels: the agreeing items are decided, the others conflict.
   const confusion = await find("chart-confusion");
   assert.equal(await confusion.getAttribute("data-total"), String(want.agree));

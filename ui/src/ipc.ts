@@ -176,6 +176,14 @@ export async function projectReport(run: number | null): Promise<ProjectReport> 
   return parseReport(await call<unknown>("project_report", { run }));
 }
 
+/**
+ * Marks the schema's labels ordinal (ranked in schema order) or nominal, on behalf of `actor`,
+ * who must be a lead (else `invalid_input`); audited. Resolves to the new value.
+ */
+export function setOrdinalLabels(actor: string, ordinal: boolean): Promise<boolean> {
+  return call("set_ordinal_labels", { actor, ordinal });
+}
+
 /** The recorded agreement, oldest first. */
 export function agreementHistory(): Promise<AgreementPoint[]> {
   return call("agreement_history");

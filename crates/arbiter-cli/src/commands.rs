@@ -12,8 +12,8 @@ use crate::output::{bar, json, table};
 use crate::{AgreementArgs, ExportArgs};
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
-    DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, ModelAddArgs, ModelCommand, PredictArgs,
-    PredictionsCommand, QueueArgs,
+    DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
+    PredictArgs, PredictionsCommand, QueueArgs,
 };
 use arbiter_core::model::{self, runtime::Device, AddOptions, Color, Layout, OutputKind};
 use arbiter_core::predict::{self, PredictOptions};
@@ -24,7 +24,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Dataset(DatasetCommand::Import(a)) => import(cli, a),
         Command::Dataset(DatasetCommand::List) => dataset_list(cli),
         Command::Items(a) => items_cmd(cli, a),
-        Command::Labels => labels(cli),
+        Command::Labels(a) => labels(cli, a),
         Command::Model(ModelCommand::Add(a)) => model_add(cli, a),
         Command::Model(ModelCommand::List) => model_list(cli),
         Command::Predict(a) => predict_cmd(cli, a),
@@ -64,18 +64,23 @@ fn open(cli: &Cli) -> Result<Project> {
 
 fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
     let dir = a.dir.clone().unwrap_or_else(|| project_dir(cli));
-    let specs = match (&a.labels, &a.labels_file) {
-        (Some(list), _) => schema::parse_label_list(list),
-        (None, Some(file)) => schema::parse_labels_file(file)?,
-        (None, None) => Vec::new(),
+    let file = match (&a.labels, &a.labels_file) {
+        (Some(list), _) => schema::LabelsFile {
+            labels: schema::parse_label_list(list),
+            ordinal: None,
+        },
+        (None, Some(file)) => schema::parse_schema_file(file)?,
+        (None, None) => schema::LabelsFile::default(),
     };
-    let p = Project::create(&dir, a.name.as_deref(), &specs)?;
+    let ordinal = a.ordinal || file.ordinal == Some(true);
+    let p = Project::create_with(&dir, a.name.as_deref(), &file.labels, ordinal)?;
     let labels = schema::labels(p.conn())?;
     if cli.json {
         return json(&serde_json::json!({
             "project": p.root(),
             "name": p.name()?,
             "labels": labels,
+            "ordinal": ordinal,
         }));
     }
     println!("Created project {:?} in {}", p.name()?, p.root().display());
@@ -83,7 +88,12 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
         println!("No labels yet: the first labeled import sets the schema.");
     } else {
         let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
-        println!("Labels: {}", names.join(", "));
+        let sep = if ordinal { " < " } else { ", " };
+        println!(
+            "Labels{}: {}",
+            if ordinal { " (ordinal)" } else { "" },
+            names.join(sep)
+        );
     }
     Ok(())
 }
@@ -214,13 +224,27 @@ fn items_cmd(cli: &Cli, a: &ItemsArgs) -> Result<()> {
     Ok(())
 }
 
-fn labels(cli: &Cli) -> Result<()> {
+fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     let p = open(cli)?;
+    if let Some(o) = a.ordinal {
+        schema::set_ordinal(p.conn(), o, "arbiter")?;
+    }
     let labels = schema::labels(p.conn())?;
     let reasons = schema::reasons(p.conn())?;
+    let ordinal = schema::ordinal(p.conn())?;
     if cli.json {
-        return json(&serde_json::json!({ "labels": labels, "reasons": reasons }));
+        return json(
+            &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons }),
+        );
     }
+    println!(
+        "{}",
+        if ordinal {
+            "Labels are ordinal, ranked in this order (weighted kappa, ordinal alpha)."
+        } else {
+            "Labels are nominal (unordered)."
+        }
+    );
     let rows = labels
         .iter()
         .map(|l| {
@@ -800,11 +824,16 @@ fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
 
 fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
     use arbiter_core::metrics::{self, agreement};
-    let (ratings, scope) = match &a.annotations {
-        Some(file) => (
-            metrics::file_ratings(file)?,
-            format!("file {}", file.display()),
-        ),
+    let (ratings, scope, scale) = match &a.annotations {
+        Some(file) => {
+            let ratings = metrics::file_ratings(file)?;
+            let scale = if a.ordinal {
+                agreement::Scale::Ordinal(agreement::file_order(&ratings))
+            } else {
+                agreement::Scale::Nominal
+            };
+            (ratings, format!("file {}", file.display()), scale)
+        }
         None => {
             let p = open(cli)?;
             let version = match &a.dataset {
@@ -815,10 +844,10 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
                 format!("dataset version {}", v.id)
             });
             let ratings = metrics::project_ratings(p.conn(), version.as_ref().map(|v| v.id))?;
-            (ratings, scope)
+            (ratings, scope, metrics::project_scale(p.conn())?)
         }
     };
-    let r = agreement::report_with_intervals(&ratings, a.bootstrap, a.seed);
+    let r = agreement::report_with_intervals(&ratings, &scale, a.bootstrap, a.seed);
     if a.annotations.is_none() {
         let p = open(cli)?;
         metrics::record(p.conn(), &scope, ratings.len(), &r)?;
@@ -828,11 +857,13 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
     }
     let f = |s: &agreement::Stat| s.value.map_or("—".to_string(), |v| format!("{v:.4}"));
     println!(
-        "Agreement over {scope}: {} items, {} annotators, {} ratings, labels {}",
+        "Agreement over {scope}: {} items, {} annotators, {} ratings, {} labels {}",
         r.items,
         r.annotators,
         r.ratings,
-        r.labels.join(", ")
+        r.scale,
+        r.labels
+            .join(if r.scale == "nominal" { ", " } else { " < " })
     );
     let iv = |i: Option<agreement::Interval>| {
         i.map_or(String::new(), |i| {
@@ -858,6 +889,11 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
             .as_ref()
             .map(|o| format!(", {} (ordinal)", f(o)))
             .unwrap_or_default()
+            + &r.krippendorff_alpha
+                .interval
+                .as_ref()
+                .map(|o| format!(", {} (interval)", f(o)))
+                .unwrap_or_default()
     );
     println!(
         "  Gwet's AC1          {}{}",
@@ -1045,6 +1081,16 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
                 a.last_hour.to_string(),
                 a.median_seconds.map_or("—".into(), |s| format!("{s:.1}")),
                 a.kappa_vs_others.map_or("—".into(), |k| format!("{k:.3}")),
+                match a.vs_reviewers.accuracy {
+                    None => "—".into(),
+                    Some(_) => format!(
+                        "{} of {} [{} – {}]",
+                        pct(a.vs_reviewers.accuracy),
+                        a.vs_reviewers.items,
+                        pct(a.vs_reviewers.low),
+                        pct(a.vs_reviewers.high)
+                    ),
+                },
             ]
         })
         .collect();
@@ -1056,8 +1102,18 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
             "last hour",
             "median s",
             "kappa vs others",
+            "accuracy vs reviewer decisions",
         ],
         rows,
     );
+    if let Some(b) = &r.activity.bucket {
+        println!(
+            "Activity: {} labels over {} {b}(s) from {}; {} items decided by the end",
+            r.activity.labels.iter().sum::<u64>(),
+            r.activity.starts.len(),
+            r.activity.starts.first().map_or("", String::as_str),
+            r.activity.decided.last().copied().unwrap_or(0)
+        );
+    }
     Ok(())
 }

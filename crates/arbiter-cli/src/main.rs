@@ -36,8 +36,8 @@ pub enum Command {
     Dataset(DatasetCommand),
     /// List the items of a dataset version.
     Items(ItemsArgs),
-    /// Show the project's label schema and correction reasons.
-    Labels,
+    /// Show the project's label schema and correction reasons (--ordinal true|false marks the labels ordinal).
+    Labels(LabelsArgs),
     /// Register and list ONNX models.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -112,6 +112,14 @@ pub struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct LabelsArgs {
+    /// Mark the labels ordinal (ranked in schema order: weighted kappa, ordinal alpha, and
+    /// interval alpha when every label is a number) or nominal; recorded in the audit log.
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub ordinal: Option<bool>,
+}
+
+#[derive(Args, Debug)]
 pub struct AgreementArgs {
     /// A .csv or .jsonl file of item_id, annotator, label (no project needed).
     #[arg(long, value_name = "FILE")]
@@ -119,6 +127,11 @@ pub struct AgreementArgs {
     /// Only this dataset (NAME or NAME@VERSION) of the project.
     #[arg(long, conflicts_with = "annotations")]
     pub dataset: Option<String>,
+    /// With --annotations: treat the labels as ordinal (a file has no schema): ranked
+    /// numerically when every label is a number (then also interval alpha), else lexically.
+    /// A project uses its schema instead (`arbiter labels --ordinal true`).
+    #[arg(long, requires = "annotations")]
+    pub ordinal: bool,
     /// Bootstrap resamples over items for the 95% intervals (0 = none).
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
@@ -317,9 +330,14 @@ pub struct InitArgs {
     /// Comma-separated label names, in order (default: taken from the first import).
     #[arg(long, conflicts_with = "labels_file")]
     pub labels: Option<String>,
-    /// A file of labels: one name per line, or JSON [{"name","hotkey","color","guideline"}].
+    /// A file of labels: one name per line, JSON [{"name","hotkey","color","guideline"}], or
+    /// JSON {"ordinal": true, "labels": [...]}.
     #[arg(long, value_name = "FILE")]
     pub labels_file: Option<PathBuf>,
+    /// The labels are ordinal, ranked in the order given (weighted kappa, ordinal alpha; interval
+    /// alpha too when every label is a number). Change it later with `arbiter labels --ordinal`.
+    #[arg(long)]
+    pub ordinal: bool,
     /// Project name (default: the folder's name).
     #[arg(long)]
     pub name: Option<String>,

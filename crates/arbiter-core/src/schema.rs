@@ -150,38 +150,113 @@ pub fn parse_label_list(list: &str) -> Vec<LabelSpec> {
         .collect()
 }
 
+/// A labels file: the labels and, when the file says so, whether they are ordinal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelsFile {
+    pub labels: Vec<LabelSpec>,
+    /// `Some` when the file states it (`{"ordinal": true, "labels": [...]}`).
+    pub ordinal: Option<bool>,
+}
+
 /// Parse a labels file: JSON (an array of names or of `{name, hotkey, color, guideline}`), or
 /// plain text with one label name per line (blank lines and `#` comments ignored).
 pub fn parse_labels_file(path: &std::path::Path) -> Result<Vec<LabelSpec>> {
+    Ok(parse_schema_file(path)?.labels)
+}
+
+/// Parse a labels file as [`parse_labels_file`], also accepting a JSON object
+/// `{"ordinal": true|false, "labels": [...]}` (the list as above, in scale order when ordinal).
+pub fn parse_schema_file(path: &std::path::Path) -> Result<LabelsFile> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
+    if trimmed.starts_with('{') {
         #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Entry {
-            Name(String),
-            Spec(LabelSpec),
+        #[serde(deny_unknown_fields)]
+        struct Doc {
+            #[serde(default)]
+            ordinal: Option<bool>,
+            labels: serde_json::Value,
         }
-        let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| Error::Read {
+        let doc: Doc = serde_json::from_str(&text).map_err(|e| Error::Read {
             path: path.to_path_buf(),
             message: format!(
-                "not a valid JSON list of labels ({e}); expected [\"cat\", \"dog\"] or [{{\"name\": \"cat\", \"hotkey\": \"c\"}}]"
+                "not a valid labels object ({e}); expected {{\"ordinal\": true, \"labels\": [\"low\", \"medium\", \"high\"]}}"
             ),
         })?;
-        return Ok(entries
-            .into_iter()
-            .map(|e| match e {
-                Entry::Name(n) => LabelSpec::named(n),
-                Entry::Spec(s) => s,
-            })
-            .collect());
+        return Ok(LabelsFile {
+            labels: label_list(path, &doc.labels.to_string())?,
+            ordinal: doc.ordinal,
+        });
     }
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(LabelSpec::named)
+    if trimmed.starts_with('[') {
+        return Ok(LabelsFile {
+            labels: label_list(path, &text)?,
+            ordinal: None,
+        });
+    }
+    Ok(LabelsFile {
+        labels: text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(LabelSpec::named)
+            .collect(),
+        ordinal: None,
+    })
+}
+
+fn label_list(path: &std::path::Path, text: &str) -> Result<Vec<LabelSpec>> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Entry {
+        Name(String),
+        Spec(LabelSpec),
+    }
+    let entries: Vec<Entry> = serde_json::from_str(text).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a valid JSON list of labels ({e}); expected [\"cat\", \"dog\"] or [{{\"name\": \"cat\", \"hotkey\": \"c\"}}]"
+        ),
+    })?;
+    Ok(entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::Name(n) => LabelSpec::named(n),
+            Entry::Spec(s) => s,
+        })
         .collect())
+}
+
+/// Whether the project's labels are ordinal (`project.ordinal_labels`): the switch for the
+/// ordinal agreement statistics, ranked in the schema's order (`labels.position`).
+pub fn ordinal(conn: &Connection) -> Result<bool> {
+    Ok(
+        conn.query_row("SELECT ordinal_labels FROM project WHERE id = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })? == 1,
+    )
+}
+
+/// Mark the labels ordinal (or not), with an audit entry naming `actor`, in one transaction.
+/// Setting the value it already has changes nothing and records nothing.
+pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, actor: &str) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    if ordinal(&tx)? == ordinal_labels {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE project SET ordinal_labels = ?1 WHERE id = 1",
+        [i64::from(ordinal_labels)],
+    )?;
+    let order: Vec<String> = labels(&tx)?.into_iter().map(|l| l.name).collect();
+    crate::audit::record(
+        &tx,
+        actor,
+        "schema.ordinal",
+        &serde_json::json!({ "ordinal": ordinal_labels, "order": order }),
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Insert labels after the existing ones, assigning free hotkeys and colours.
@@ -322,6 +397,33 @@ mod tests {
                 k("9", "9")
             ]
         );
+    }
+
+    #[test]
+    fn a_labels_file_may_say_the_labels_are_ordinal() {
+        let dir = tempfile::tempdir().expect("dir");
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p
+        };
+        let f = parse_schema_file(&write(
+            "o.json",
+            r#"{"ordinal": true, "labels": ["low", {"name": "medium", "hotkey": "m"}, "high"]}"#,
+        ))
+        .expect("parse");
+        assert_eq!(f.ordinal, Some(true));
+        let names: Vec<&str> = f.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["low", "medium", "high"]);
+        assert_eq!(f.labels[1].hotkey.as_deref(), Some("m"));
+        let plain = parse_schema_file(&write("p.txt", "a\nb\n")).expect("text");
+        assert_eq!((plain.labels.len(), plain.ordinal), (2, None));
+        let list = parse_schema_file(&write("l.json", r#"["a", "b"]"#)).expect("list");
+        assert_eq!((list.labels.len(), list.ordinal), (2, None));
+        let err = parse_schema_file(&write("bad.json", r#"{"ordinal": "yes", "labels": []}"#))
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains("bad.json"), "{err}");
     }
 
     #[test]

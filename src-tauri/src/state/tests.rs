@@ -572,8 +572,29 @@ fn the_review_flow_through_the_app_state() {
     assert_eq!(report["progress"]["decided"], 1);
     assert!(report["agreement"]["krippendorff_alpha"].is_object());
     assert_eq!(report["model_quality"]["run"], run.run);
+    assert_eq!(report["ordinal_labels"], false);
+    assert_eq!(report["agreement"]["scale"], "nominal");
+    assert!(report["annotators"][0]["vs_reviewers"].is_object());
+    assert!(report["activity"]["labels"].is_array());
     let history = s.agreement_history().expect("history");
     assert_eq!(history.len(), 1);
+    // Only a lead marks the labels ordinal.
+    let refused = s.set_ordinal_labels("ana", true).expect_err("an annotator");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(
+        refused.message.contains("only a lead"),
+        "{}",
+        refused.message
+    );
+    s.add_annotator("lee", "lead").expect("lead");
+    assert!(s.set_ordinal_labels("lee", true).expect("set"));
+    let report = s.report(Some(run.run)).expect("report");
+    assert_eq!(report["ordinal_labels"], true);
+    assert_eq!(
+        report["agreement"]["scale"], "interval",
+        "digit labels are numbers"
+    );
+    assert!(!s.set_ordinal_labels("lee", false).expect("unset"));
     let out = d.path().join("export.csv");
     let req = ExportRequest {
         out: out.to_string_lossy().into_owned(),

@@ -3,6 +3,7 @@ import type { AgreementPoint } from "../bindings/AgreementPoint";
 import {
   accuracyCsv,
   agreementCsv,
+  activityCsv,
   annotatorsCsv,
   confusionCsv,
   csvField,
@@ -119,10 +120,22 @@ describe("chart CSVs", () => {
   it("annotators", () => {
     const l = lines(annotatorsCsv(r));
     expect(l[0]).toBe(
-      "annotator,role,labels,last_hour,median_seconds,kappa_vs_others,kappa_items,percent_agreement,kappa_undefined_because",
+      "annotator,role,labels,last_hour,median_seconds,kappa_vs_others,kappa_items,percent_agreement,kappa_undefined_because," +
+        "accuracy_vs_reviewer_decisions,reviewer_decided_items,reviewer_agreed,accuracy_wilson_low,accuracy_wilson_high",
     );
-    expect(l[1]).toBe("ana,lead,400,30,3,0.74,180,0.88,");
-    expect(l[3]).toBe("cy,annotator,70,10,,,30,0.5,chance disagreement is zero: both annotators used one and the same label");
+    expect(l[1]).toBe("ana,lead,400,30,3,0.74,180,0.88,,0.75,20,15,0.531,0.888");
+    expect(l[3]).toBe(
+      "cy,annotator,70,10,,,30,0.5,chance disagreement is zero: both annotators used one and the same label,,0,0,,",
+    );
+  });
+
+  it("activity over time", () => {
+    expect(lines(activityCsv(r.activity))).toEqual([
+      "bucket_start_utc,bucket,labels,decided_cumulative,labels_ana,labels_ben,labels_cy",
+      "2026-01-01T09:00:00Z,hour,500,300,300,200,0",
+      "2026-01-01T10:00:00Z,hour,0,300,0,0,0",
+      "2026-01-01T11:00:00Z,hour,320,500,100,150,70",
+    ]);
   });
 
   it("progress and throughput", () => {

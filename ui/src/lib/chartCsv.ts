@@ -4,7 +4,7 @@
  * quotes doubled), numbers at full precision, null as an empty field.
  */
 import type { AgreementPoint } from "../bindings/AgreementPoint";
-import { type AgreementReport, type ModelQuality, type ProjectReport } from "./report";
+import { own, type Activity, type AgreementReport, type ModelQuality, type ProjectReport } from "./report";
 import {
   annotatorRows,
   confusionData,
@@ -108,8 +108,53 @@ export function reasonsCsv(byClass: ProjectReport["reasons_by_class"]): string {
 
 export function annotatorsCsv(r: ProjectReport): string {
   return toCsv(
-    ["annotator", "role", "labels", "last_hour", "median_seconds", "kappa_vs_others", "kappa_items", "percent_agreement", "kappa_undefined_because"],
-    annotatorRows(r).map((a) => [a.name, a.role, a.labels, a.lastHour, a.medianSeconds, a.kappa, a.kappaItems, a.percent, a.kappaReason]),
+    [
+      "annotator",
+      "role",
+      "labels",
+      "last_hour",
+      "median_seconds",
+      "kappa_vs_others",
+      "kappa_items",
+      "percent_agreement",
+      "kappa_undefined_because",
+      "accuracy_vs_reviewer_decisions",
+      "reviewer_decided_items",
+      "reviewer_agreed",
+      "accuracy_wilson_low",
+      "accuracy_wilson_high",
+    ],
+    annotatorRows(r).map((a) => [
+      a.name,
+      a.role,
+      a.labels,
+      a.lastHour,
+      a.medianSeconds,
+      a.kappa,
+      a.kappaItems,
+      a.percent,
+      a.kappaReason,
+      a.vsReviewers.accuracy,
+      a.vsReviewers.items,
+      a.vsReviewers.correct,
+      a.vsReviewers.low,
+      a.vsReviewers.high,
+    ]),
+  );
+}
+
+/** Labels per time bucket (everyone and each annotator) and decided items, cumulative. */
+export function activityCsv(a: Activity): string {
+  const names = Object.keys(a.per_annotator).sort();
+  return toCsv(
+    ["bucket_start_utc", "bucket", "labels", "decided_cumulative", ...names.map((n) => `labels_${n}`)],
+    a.starts.map((start, i) => [
+      start,
+      a.bucket,
+      a.labels[i] ?? 0,
+      a.decided[i] ?? 0,
+      ...names.map((n) => own(a.per_annotator, n)?.[i] ?? 0),
+    ]),
   );
 }
 

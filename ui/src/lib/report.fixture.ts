@@ -8,6 +8,7 @@ export function rawReport(): Record<string, unknown> {
       items: 260,
       annotators: 3,
       labels: ["cat", "dog", "bird"],
+      scale: "nominal",
       ratings: 820,
       percent_agreement: 0.84,
       cohen_kappa: [
@@ -60,9 +61,34 @@ export function rawReport(): Record<string, unknown> {
       dog: { model_wrong: 6, bad_input: 1 },
     },
     annotators: [
-      { annotator: "ana", role: "lead", labels: 400, last_hour: 30, median_seconds: 3, kappa_vs_others: 0.74 },
-      { annotator: "ben", role: "annotator", labels: 350, last_hour: 0, median_seconds: 5, kappa_vs_others: 0.68 },
+      {
+        annotator: "ana",
+        role: "lead",
+        labels: 400,
+        last_hour: 30,
+        median_seconds: 3,
+        kappa_vs_others: 0.74,
+        vs_reviewers: { items: 20, correct: 15, accuracy: 0.75, low: 0.531, high: 0.888 },
+      },
+      {
+        annotator: "ben",
+        role: "annotator",
+        labels: 350,
+        last_hour: 0,
+        median_seconds: 5,
+        kappa_vs_others: 0.68,
+        vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
+      },
       { annotator: "cy", role: "annotator", labels: 70, last_hour: 10, median_seconds: null, kappa_vs_others: null },
     ],
+    ordinal_labels: false,
+    activity: {
+      bucket: "hour",
+      starts: ["2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z"],
+      labels: [500, 0, 320],
+      per_annotator: { ana: [300, 0, 100], ben: [200, 0, 150], cy: [0, 0, 70] },
+      decided: [300, 300, 500],
+      skipped: 0,
+    },
   };
 }

@@ -26,6 +26,18 @@ import {
 import { rawReport } from "./report.fixture";
 
 describe("parseReport", () => {
+  it("normalises the scale and the activity whatever arrived", () => {
+    const raw = rawReport();
+    (raw.agreement as Record<string, unknown>).scale = "ratio";
+    raw.activity = { bucket: "day", starts: ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], labels: [3, NaN], per_annotator: { a: [1] }, decided: "x" };
+    const r = parseReport(raw);
+    expect(r.agreement.scale).toBe("nominal");
+    expect(r.activity.labels).toEqual([3, 0]);
+    expect(r.activity.per_annotator.a).toEqual([1, 0]);
+    expect(r.activity.decided).toEqual([0, 0]);
+    expect(parseReport({}).activity).toEqual({ bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 });
+  });
+
   it("keeps a well-formed report as it is", () => {
     const r = parseReport(rawReport());
     expect(r.progress).toEqual({ items: 1000, annotated: 300, decided: 240, conflicts: 20, pending: 40, annotations: 820 });
@@ -46,7 +58,13 @@ describe("parseReport", () => {
       last_hour: 10,
       median_seconds: null,
       kappa_vs_others: null,
+      vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
     });
+    expect(r.annotators[0]!.vs_reviewers).toEqual({ items: 20, correct: 15, accuracy: 0.75, low: 0.531, high: 0.888 });
+    expect(r.agreement.scale).toBe("nominal");
+    expect(r.ordinal_labels).toBe(false);
+    expect(r.activity.bucket).toBe("hour");
+    expect(r.activity.per_annotator.cy).toEqual([0, 0, 70]);
   });
 
   it("turns NaN, infinities, strings and missing values into null (never NaN)", () => {

@@ -30,7 +30,7 @@ export interface PairKappa {
   /** Items both annotators rated. */
   items: number;
   kappa: Num;
-  /** Only when the labels are numbers. */
+  /** Only when the schema marks the labels ordinal (null otherwise, or undefined for the data). */
   kappa_linear: Num;
   kappa_quadratic: Num;
   percent_agreement: Num;
@@ -38,8 +38,9 @@ export interface PairKappa {
 
 export interface AlphaStats {
   nominal: Num;
-  /** Only when the labels are numbers. */
+  /** Only when the schema marks the labels ordinal. */
   ordinal: Num;
+  /** Only when the labels are ordinal and every label is a number. */
   interval: Num;
 }
 
@@ -65,10 +66,15 @@ export interface AgreementIntervals {
   gwet_ac1: Interval | null;
 }
 
+/** The scale the agreement was computed on (`ordinal`/`interval` only when the schema says so). */
+export type Scale = "nominal" | "ordinal" | "interval";
+
 export interface AgreementReport {
   items: number;
   annotators: number;
+  /** In scale order when ordinal. */
   labels: string[];
+  scale: Scale;
   ratings: number;
   percent_agreement: Num;
   cohen_kappa: PairKappa[];
@@ -129,6 +135,27 @@ export interface AnnotatorPace {
   last_hour: number;
   median_seconds: Num;
   kappa_vs_others: Num;
+  /**
+   * Accuracy against reviewer decisions: over the items a reviewer's override decided that this
+   * annotator labeled, the share whose label equals the decision (95% Wilson interval).
+   */
+  vs_reviewers: Estimate;
+}
+
+/** Labels and decided items over time, from the annotation events' timestamps (UTC buckets). */
+export interface Activity {
+  /** "hour" | "day" | "week" (chosen from the span); null when there is no event. */
+  bucket: string | null;
+  /** Each bucket's start (RFC 3339 UTC), oldest first. */
+  starts: string[];
+  /** Labels given per bucket. */
+  labels: number[];
+  /** Annotator → labels per bucket. */
+  per_annotator: Record<string, number[]>;
+  /** Items decided by the end of each bucket (cumulative). */
+  decided: number[];
+  /** Events whose timestamp could not be read. */
+  skipped: number;
 }
 
 export interface ProjectReport {
@@ -138,6 +165,9 @@ export interface ProjectReport {
   /** Decided label (or "(undecided)") → reason code → count. */
   reasons_by_class: Record<string, Record<string, number>>;
   annotators: AnnotatorPace[];
+  /** Whether the schema marks the labels ordinal. */
+  ordinal_labels: boolean;
+  activity: Activity;
 }
 
 // ---------------------------------------------------------------- parsing
@@ -244,6 +274,7 @@ function parseAgreement(v: unknown): AgreementReport {
     items: count(o.items),
     annotators: count(o.annotators),
     labels: strings(o.labels),
+    scale: o.scale === "ordinal" || o.scale === "interval" ? o.scale : "nominal",
     ratings: count(o.ratings),
     percent_agreement: num(o.percent_agreement),
     cohen_kappa: (Array.isArray(o.cohen_kappa) ? o.cohen_kappa : []).map((p) => {
@@ -270,6 +301,25 @@ function parseAgreement(v: unknown): AgreementReport {
     ),
     undefined: Object.fromEntries(entries(o.undefined).filter((e): e is [string, string] => typeof e[1] === "string")),
     intervals: parseIntervals(o.intervals),
+  };
+}
+
+function counts(v: unknown, n: number): number[] {
+  const a = Array.isArray(v) ? v : [];
+  return Array.from({ length: n }, (_, i) => count(a[i]));
+}
+
+function parseActivity(v: unknown): Activity {
+  const o = obj(v);
+  const starts = strings(o.starts);
+  const n = starts.length;
+  return {
+    bucket: typeof o.bucket === "string" && n > 0 ? o.bucket : null,
+    starts,
+    labels: counts(o.labels, n),
+    per_annotator: Object.fromEntries(entries(o.per_annotator).map(([k, x]) => [k, counts(x, n)])),
+    decided: counts(o.decided, n),
+    skipped: count(o.skipped),
   };
 }
 
@@ -303,7 +353,10 @@ export function parseReport(raw: unknown): ProjectReport {
         last_hour: count(x.last_hour),
         median_seconds: num(x.median_seconds),
         kappa_vs_others: num(x.kappa_vs_others),
+        vs_reviewers: estimate(x.vs_reviewers),
       };
     }),
+    ordinal_labels: o.ordinal_labels === true,
+    activity: parseActivity(o.activity),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * What the dashboard shows of the project report (`report.ts`): reasons for nulls, headline
  * figures, progress, the pairwise kappa matrix, per-label agreement, the confusion matrix,
- * reliability bins and ECE, accuracy estimates, reasons by class, annotators, and the agreement
- * history. Pure functions, unit-tested.
+ * reliability bins and ECE, accuracy estimates, reasons by class, annotators, the agreement
+ * history and the activity over time. Pure functions, unit-tested.
  */
 import type { AgreementPoint } from "../bindings/AgreementPoint";
 import {
   count,
   num,
   own,
+  type Activity,
   type AgreementReport,
   type AnnotatorPace,
   type Estimate,
@@ -446,6 +447,8 @@ export interface AnnotatorRow {
   /** Items the kappa is computed on (where the others had a majority). */
   kappaItems: number;
   percent: Num;
+  /** Accuracy against reviewer decisions (items a reviewer's override decided). */
+  vsReviewers: Estimate;
 }
 
 export function annotatorRows(r: ProjectReport): AnnotatorRow[] {
@@ -468,6 +471,7 @@ export function annotatorRows(r: ProjectReport): AnnotatorRow[] {
             : reasonFor(a, `per_annotator.${p.annotator}.kappa`),
       kappaItems: agr?.items ?? 0,
       percent: agr?.percent_agreement ?? null,
+      vsReviewers: p.vs_reviewers ?? { items: 0, correct: 0, accuracy: null, low: null, high: null },
     };
   });
 }
@@ -528,4 +532,41 @@ export function historySeries(points: AgreementPoint[], scope: string): HistoryP
     out.push(p);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- activity over time
+
+export interface ActivitySeries {
+  /** "hour" | "day" | "week". */
+  bucket: string;
+  /** Bucket starts, milliseconds since the epoch. */
+  times: number[];
+  starts: string[];
+  /** Labels per bucket, everyone. */
+  total: number[];
+  /** Items decided by the end of each bucket (cumulative). */
+  decided: number[];
+  /** Labels per bucket by annotator, busiest first; beyond `max`, the rest summed as "others". */
+  series: { name: string; values: number[] }[];
+}
+
+export const OTHERS = "(others)";
+
+/** The activity shaped for the chart; null when there is no event. */
+export function activitySeries(a: Activity, max = 8): ActivitySeries | null {
+  if (!a.bucket || a.starts.length === 0) return null;
+  const n = a.starts.length;
+  const times = a.starts.map((s) => Date.parse(s));
+  if (times.some((t) => Number.isNaN(t))) return null;
+  const sum = (v: number[]) => v.reduce((x, y) => x + y, 0);
+  const people = Object.entries(a.per_annotator)
+    .map(([name, values]) => ({ name, values }))
+    .filter((p) => sum(p.values) > 0)
+    .sort((x, y) => sum(y.values) - sum(x.values) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const series = people.length > max ? people.slice(0, max - 1) : people;
+  if (people.length > max) {
+    const rest = people.slice(max - 1);
+    series.push({ name: OTHERS, values: Array.from({ length: n }, (_, i) => sum(rest.map((p) => p.values[i] ?? 0))) });
+  }
+  return { bucket: a.bucket, times, starts: a.starts, total: a.labels, decided: a.decided, series };
 }

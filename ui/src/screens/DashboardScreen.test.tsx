@@ -8,7 +8,11 @@ const projectReport = vi.fn();
 const agreementHistory = vi.fn();
 const listRuns = vi.fn();
 const listReasons = vi.fn();
+const listAnnotators = vi.fn();
+const setOrdinalLabels = vi.fn();
 vi.mock("../ipc", () => ({
+  listAnnotators: (...a: unknown[]) => listAnnotators(...a),
+  setOrdinalLabels: (...a: unknown[]) => setOrdinalLabels(...a),
   projectReport: (...a: unknown[]) => projectReport(...a),
   agreementHistory: (...a: unknown[]) => agreementHistory(...a),
   listRuns: (...a: unknown[]) => listRuns(...a),
@@ -32,7 +36,13 @@ async function flush() {
 }
 
 beforeEach(() => {
-  for (const f of [projectReport, agreementHistory, listRuns, listReasons]) f.mockReset();
+  for (const f of [projectReport, agreementHistory, listRuns, listReasons, listAnnotators, setOrdinalLabels]) f.mockReset();
+  localStorage.clear();
+  listAnnotators.mockResolvedValue([
+    { name: "ana", role: "lead" },
+    { name: "ben", role: "annotator" },
+  ]);
+  setOrdinalLabels.mockResolvedValue(true);
   projectReport.mockResolvedValue(parseReport(rawReport()));
   agreementHistory.mockResolvedValue([
     { at: "2026-01-01T00:00:00Z", scope: "project", annotations: 10, alpha: 0.6, fleiss: null, ac1: 0.7, percentAgreement: 0.8 },
@@ -60,6 +70,7 @@ describe("DashboardScreen", () => {
       "chart-confusion",
       "chart-reasons",
       "dash-annotators",
+      "chart-activity",
     ]) {
       expect(screen.getByTestId(id)).toBeTruthy();
     }
@@ -80,8 +91,60 @@ describe("DashboardScreen", () => {
     const annotators = screen.getByTestId("dash-annotators");
     expect(annotators.textContent).toContain("chance disagreement is zero");
     // Every chart card has both export buttons; the other cards have CSV only.
-    expect(screen.getAllByTestId("chart-png")).toHaveLength(6);
-    expect(screen.getAllByTestId("chart-csv")).toHaveLength(10);
+    expect(screen.getAllByTestId("chart-png")).toHaveLength(7);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(11);
+
+    // Accuracy against reviewer decisions, per annotator.
+    const vs = annotators.querySelectorAll("[data-testid=vs-reviewers]");
+    expect(annotators.textContent).toContain("accuracy against reviewer decisions");
+    expect(annotators.textContent).toContain("vs reviewers");
+    expect(vs[0]!.textContent).toContain("75%");
+    expect(vs[0]!.textContent).toContain("of 20");
+    expect(vs[1]!.textContent).toBe("—");
+    // Activity over time from the events.
+    const activity = screen.getByTestId("chart-activity");
+    expect(activity.dataset.bucket).toBe("hour");
+    expect(activity.dataset.labels).toBe("820");
+    expect(activity.dataset.decided).toBe("500");
+    // Nominal schema: no ordinal figures.
+    expect(screen.getByTestId("dash-scale").dataset.ordinal).toBe("false");
+    expect(screen.queryByTestId("dash-ordinal")).toBeNull();
+  });
+
+  it("lets a lead mark the labels ordinal, and no one else", async () => {
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const toggle = () => screen.getByTestId("dash-scale-toggle") as HTMLButtonElement;
+    expect(toggle().disabled).toBe(true);
+    expect(toggle().title).toMatch(/only a lead/i);
+    cleanup();
+
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ben"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(toggle().disabled).toBe(true);
+    expect(toggle().title).toContain("ben is an annotator");
+    cleanup();
+
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ana"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(toggle().disabled).toBe(false);
+    const raw = rawReport();
+    raw.ordinal_labels = true;
+    (raw.agreement as Record<string, unknown>).scale = "ordinal";
+    (raw.agreement as Record<string, unknown>).krippendorff_alpha = { nominal: 0.69, ordinal: 0.72, interval: null };
+    projectReport.mockResolvedValue(parseReport(raw));
+    const calls = projectReport.mock.calls.length;
+    fireEvent.click(toggle());
+    await flush();
+    expect(setOrdinalLabels).toHaveBeenCalledWith("ana", true);
+    expect(projectReport.mock.calls.length).toBe(calls + 1);
+    expect(screen.getByTestId("dash-scale").dataset.ordinal).toBe("true");
+    expect(screen.getByTestId("dash-scale").textContent).toContain("cat < dog < bird");
+    expect(screen.getByTestId("dash-ordinal").textContent).toContain("0.720");
+    expect(screen.getByTestId("dash-ordinal").textContent).toContain("labels are not numbers");
+    expect(toggle().textContent).toBe("Mark nominal");
   });
 
   it("asks for the chosen run's report", async () => {

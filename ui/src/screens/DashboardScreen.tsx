@@ -5,7 +5,9 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { ChartCard } from "../components/charts/ChartCard";
+import { useAnnotators } from "../components/reviewHooks";
 import {
+  activityOption,
   confusionOption,
   historyOption,
   kappaOption,
@@ -16,6 +18,7 @@ import {
 import * as ipc from "../ipc";
 import {
   accuracyCsv,
+  activityCsv,
   agreementCsv,
   annotatorsCsv,
   confusionCsv,
@@ -31,6 +34,7 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import { own, type ModelQuality, type ProjectReport } from "../lib/report";
 import {
   accuracyLines,
+  activitySeries,
   annotatorRows,
   confusionData,
   formatPercent,
@@ -182,6 +186,7 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
             reasons={reasons}
             run={shownRun}
             askedRun={data!.run}
+            onChanged={() => setToken((t) => t + 1)}
           />
         )}
       </div>
@@ -196,6 +201,7 @@ function Dashboard({
   reasons,
   run,
   askedRun,
+  onChanged,
 }: {
   project: ProjectInfo;
   report: ProjectReport;
@@ -203,6 +209,8 @@ function Dashboard({
   reasons: ReasonDto[];
   run: RunInfo | null;
   askedRun: number | null;
+  /** The report must be fetched again (the scale changed). */
+  onChanged: () => void;
 }) {
   const a = report.agreement;
   const q = report.model_quality;
@@ -232,6 +240,8 @@ function Dashboard({
   const reliabilityOpt = useMemo(() => (bins.some((b) => b.items > 0) ? reliabilityOption(bins) : null), [bins]);
   const reasonsOpt = useMemo(() => (stack.classes.length ? reasonsOption(stack, descriptions) : null), [stack, descriptions]);
   const ece = q ? reportEce(q) : null;
+  const activity = useMemo(() => activitySeries(report.activity), [report.activity]);
+  const activityOpt = useMemo(() => (activity ? activityOption(activity) : null), [activity]);
 
   const kappaHeight = Math.min(380, Math.max(220, 70 + matrix.names.length * 36));
   const perLabelHeight = Math.min(420, Math.max(160, 24 + shownLabels.rows.length * 28));
@@ -252,9 +262,28 @@ function Dashboard({
       <h2 className="dash-section">Labeling</h2>
       <ProgressCard report={report} />
       <AnnotatorsCard report={report} />
+      <ChartCard
+        title="Labels and decisions over time"
+        subtitle={
+          activity
+            ? `Labels per ${activity.bucket} by annotator (bars) and decided items so far (line) · UTC · from the events' times`
+            : "From the annotation events' times"
+        }
+        testId="chart-activity"
+        className="wide"
+        data={{
+          "data-bucket": activity?.bucket ?? "",
+          "data-labels": String(report.activity.labels.reduce((x, y) => x + y, 0)),
+          "data-decided": String(report.activity.decided.at(-1) ?? 0),
+        }}
+        csv={activity ? () => activityCsv(report.activity) : null}
+        option={activityOpt}
+        height={250}
+        empty="No labels yet."
+      />
 
       <h2 className="dash-section">Agreement between annotators</h2>
-      <AgreementCard report={report} />
+      <AgreementCard report={report} project={project} onChanged={onChanged} />
       <ChartCard
         title="Agreement over time"
         subtitle={`Recorded each time the report is computed · ${points.length ? plural(points.length, "point") : "no points yet"}`}
@@ -428,11 +457,71 @@ function FigureTile({ f }: { f: Figure }) {
   );
 }
 
-function AgreementCard({ report }: { report: ProjectReport }) {
+/** The label scale and, for a lead, the switch between nominal and ordinal. */
+function ScaleControl({ report, project, onChanged }: { report: ProjectReport; project: ProjectInfo; onChanged: () => void }) {
+  const people = useAnnotators(project.path);
+  const me = people.current;
+  const lead = me?.role === "lead";
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ordinal = report.ordinal_labels;
+  const order = report.agreement.labels;
+  const why = lead
+    ? ordinal
+      ? "Treat the labels as unordered categories"
+      : "Rank the labels in the schema's order: weighted κ and ordinal α (interval α too when every label is a number)"
+    : me
+      ? `Only a lead can change the scale — ${me.name} is ${me.role === "annotator" ? "an" : "a"} ${me.role}. Choose a lead in Review's annotator list.`
+      : "Only a lead can change the scale. Choose a lead in Review's annotator list.";
+  const toggle = async () => {
+    if (!me || !lead) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await ipc.setOrdinalLabels(me.name, !ordinal);
+      onChanged();
+    } catch (err) {
+      setError(normaliseError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="dash-scale" data-testid="dash-scale" data-ordinal={String(ordinal)} data-scale={report.agreement.scale}>
+      <span>
+        Labels are{" "}
+        <strong>{ordinal ? (report.agreement.scale === "interval" ? "ordinal (numeric)" : "ordinal") : "nominal (unordered)"}</strong>
+        {ordinal && order.length > 1 && (
+          <span className="muted" title="Scale order (the schema's order)">
+            {" "}
+            · {order.length > 6 ? `${order.slice(0, 3).join(" < ")} < … < ${order.at(-1)}` : order.join(" < ")}
+          </span>
+        )}
+      </span>
+      <button
+        type="button"
+        className="button small"
+        data-testid="dash-scale-toggle"
+        disabled={!lead || busy}
+        title={why}
+        onClick={() => void toggle()}
+      >
+        {ordinal ? "Mark nominal" : "Mark ordinal"}
+      </button>
+      {error && (
+        <span className="form-error small" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function AgreementCard({ report, project, onChanged }: { report: ProjectReport; project: ProjectInfo; onChanged: () => void }) {
   const a = report.agreement;
   const figures = headlineFigures(a);
   const alpha = a.krippendorff_alpha.nominal;
-  const numeric = a.krippendorff_alpha.ordinal !== null || a.krippendorff_alpha.interval !== null;
+  const ordinal = a.scale !== "nominal";
   return (
     <ChartCard
       title="Agreement"
@@ -445,21 +534,23 @@ function AgreementCard({ report }: { report: ProjectReport }) {
       }}
       csv={() => agreementCsv(a)}
     >
+      <ScaleControl report={report} project={project} onChanged={onChanged} />
       <div className="figures">
         {figures.map((f) => (
           <FigureTile key={f.key} f={f} />
         ))}
       </div>
-      {numeric && (
-        <p className="dash-note">
-          Numeric labels: ordinal α{" "}
+      {ordinal && (
+        <p className="dash-note" data-testid="dash-ordinal">
+          Ordinal labels: ordinal α{" "}
           <strong title={a.krippendorff_alpha.ordinal === null ? reasonFor(a, "krippendorff_alpha.ordinal") : undefined}>
             {formatStat(a.krippendorff_alpha.ordinal)}
           </strong>{" "}
           · interval α{" "}
           <strong title={a.krippendorff_alpha.interval === null ? reasonFor(a, "krippendorff_alpha.interval") : undefined}>
-            {formatStat(a.krippendorff_alpha.interval)}
+            {a.scale === "interval" ? formatStat(a.krippendorff_alpha.interval) : "— (labels are not numbers)"}
           </strong>
+          {" "}· weighted κ per pair in the CSV of the κ matrix.
         </p>
       )}
       <p className="dash-note">
@@ -494,12 +585,30 @@ function KappaBar({ row }: { row: AnnotatorRow }) {
   );
 }
 
+function VsReviewers({ row }: { row: AnnotatorRow }) {
+  const e = row.vsReviewers;
+  if (e.accuracy === null) {
+    return (
+      <span className="muted" title="No item this annotator labeled was decided by a reviewer's override">
+        —
+      </span>
+    );
+  }
+  return (
+    <span
+      title={`${formatCount(e.correct)} of ${plural(e.items, "reviewer-decided item")} match the reviewer's decision · 95% Wilson interval ${formatPercent(e.low)} – ${formatPercent(e.high)}`}
+    >
+      {formatPercent(e.accuracy, 0)} <span className="muted small">of {formatCount(e.items)}</span>
+    </span>
+  );
+}
+
 function AnnotatorsCard({ report }: { report: ProjectReport }) {
   const rows = annotatorRows(report);
   return (
     <ChartCard
       title="Annotators"
-      subtitle="Agreement with the others' majority (Cohen's κ) and pace"
+      subtitle="Pace, agreement with the others' majority (Cohen's κ), and accuracy against reviewer decisions (items a reviewer overrode; not a gold standard)"
       testId="dash-annotators"
       csv={rows.length ? () => annotatorsCsv(report) : null}
     >
@@ -514,6 +623,7 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
               <col className="num" />
               <col className="num" />
               <col className="kappa" />
+              <col className="vs-rev" />
             </colgroup>
             <thead>
               <tr>
@@ -526,6 +636,12 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
                   Median
                 </th>
                 <th>κ vs others</th>
+                <th
+                  className="num"
+                  title="Over the items whose final label is a reviewer's override and that this annotator labeled: the share of the annotator's labels equal to the reviewer's decision, with a 95% Wilson interval. Reviewers see mostly hard or disputed items, so this is not accuracy on a gold set."
+                >
+                  vs reviewers
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -540,6 +656,9 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
                   <td className="num tabular">{r.medianSeconds === null ? "—" : `${r.medianSeconds.toFixed(1)} s`}</td>
                   <td>
                     <KappaBar row={r} />
+                  </td>
+                  <td className="num tabular" data-testid="vs-reviewers">
+                    <VsReviewers row={r} />
                   </td>
                 </tr>
               ))}
@@ -660,7 +779,7 @@ function PerClassTable({ quality }: { quality: ModelQuality }) {
                   <td className="num tabular">{formatCount(s.support)}</td>
                   {cell(s.precision, "the model never predicted this label on a decided item")}
                   {cell(s.recall, "no item was decided as this label")}
-                  {cell(s.f1, "needs both precision and recall")}
+                  {cell(s.f1, "the class was neither predicted nor decided")}
                 </tr>
               );
             })}

@@ -5,11 +5,13 @@
 //! - **percent agreement**: over items with ≥ 2 ratings, the mean share of agreeing rating
 //!   pairs within the item.
 //! - **Cohen's kappa** per annotator pair, on the items both rated: (p_o − p_e)/(1 − p_e);
-//!   weighted (linear, quadratic) by distance in position on the whole label scale, as
-//!   scikit-learn's `cohen_kappa_score(labels=every label, weights=…)`.
+//!   on an ordinal [`Scale`] also weighted (linear, quadratic) by the distance of positions on
+//!   the scale, as scikit-learn's `cohen_kappa_score(labels=every label, weights=…)`.
 //! - **Fleiss' kappa** when every item has the same number (≥ 2) of ratings.
-//! - **Krippendorff's alpha** with missing ratings: nominal; ordinal and interval when the
-//!   labels are numbers (ordinal ranks the observed values; interval uses them).
+//! - **Krippendorff's alpha** with missing ratings: nominal; ordinal on an ordinal [`Scale`];
+//!   interval when the scale's labels are all numbers (the values are the numbers). The scale
+//!   is chosen by the caller (a project's schema flag `ordinal_labels`, or `--ordinal` for a
+//!   file), never guessed from how the label names look.
 //! - **Gwet's AC1** (multi-rater, missing ratings allowed; q = the number of labels observed).
 //! - **per label**: nominal alpha of the one-vs-rest data "rating = L".
 //! - **per annotator**: Cohen's kappa of the annotator against the strict-majority label of
@@ -99,7 +101,11 @@ pub struct AnnotatorAgreement {
 pub struct Report {
     pub items: usize,
     pub annotators: usize,
+    /// In scale order when ordinal, else natural order (numbers numerically, then text).
     pub labels: Vec<String>,
+    /// The scale the statistics were computed on: `nominal`, `ordinal`, or `interval`
+    /// (ordinal with numeric labels) — see [`Scale`].
+    pub scale: String,
     pub ratings: usize,
     pub percent_agreement: Stat,
     pub cohen_kappa: Vec<PairKappa>,
@@ -137,6 +143,12 @@ impl Report {
         }
         for p in &self.cohen_kappa {
             note(format!("cohen_kappa.{}/{}.kappa", p.a, p.b), &p.kappa);
+            if let Some(l) = &p.kappa_linear {
+                note(format!("cohen_kappa.{}/{}.kappa_linear", p.a, p.b), l);
+            }
+            if let Some(q) = &p.kappa_quadratic {
+                note(format!("cohen_kappa.{}/{}.kappa_quadratic", p.a, p.b), q);
+            }
         }
         for (l, s) in &self.per_label {
             note(format!("per_label.{l}"), s);
@@ -148,62 +160,134 @@ impl Report {
     }
 }
 
+/// How the labels are measured: the switch for the ordinal statistics.
+///
+/// - `Nominal`: unordered categories; weighted kappa and ordinal/interval alpha are not
+///   computed (`None`), whatever the label names look like.
+/// - `Ordinal(order)`: the labels are ranked in `order` (a project's schema order, or
+///   [`file_order`] for a file). Weighted kappa weighs a pair of labels by the distance of
+///   their positions in `order` (unused positions count: low↔high is 2 when medium exists but
+///   nobody used it); ordinal alpha ranks the labels in that order; interval alpha is computed
+///   only when, in addition, every label of `order` parses as a number (the values are the
+///   numbers). A rated label missing from `order` makes the ordinal statistics undefined.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Scale {
+    #[default]
+    Nominal,
+    Ordinal(Vec<String>),
+}
+
+impl Scale {
+    /// `nominal`, `ordinal` or `interval` (ordinal with numeric labels).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scale::Nominal => "nominal",
+            Scale::Ordinal(order) if numbers(order).is_some() => "interval",
+            Scale::Ordinal(_) => "ordinal",
+        }
+    }
+}
+
+/// The label order of a file's ratings for `--ordinal` (a file has no schema): numeric order
+/// when every label parses as a number, else lexical (code-point) order.
+pub fn file_order(ratings: &[Rating]) -> Vec<String> {
+    let mut labels = distinct(ratings, |r| r.label.as_str());
+    natural(&mut labels);
+    labels
+}
+
+/// Numeric order when every label is a number, else code-point order.
+fn natural(labels: &mut [String]) {
+    if numbers(labels).is_some() {
+        labels.sort_by(|a, b| num(a).total_cmp(&num(b)).then(a.cmp(b)));
+    } else {
+        labels.sort();
+    }
+}
+
+fn num(l: &str) -> f64 {
+    l.trim().parse::<f64>().unwrap_or(0.0)
+}
+
+/// Every label as a finite number, or `None`.
+fn numbers(labels: &[String]) -> Option<Vec<f64>> {
+    labels
+        .iter()
+        .map(|l| l.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect()
+}
+
 /// Ratings indexed: items × annotators → label index.
 struct Table {
     labels: Vec<String>,
     annotators: Vec<String>,
     /// Per item: (annotator index, label index), annotators ascending.
     items: Vec<Vec<(usize, usize)>>,
-    /// Numeric value of each label, when every label is a number.
-    numeric: Option<Vec<f64>>,
+    /// The ordinal scale of the labels (`Err` = not ordinal, and why).
+    ordinal: std::result::Result<Ordinal, String>,
 }
 
-fn label_order(labels: &mut [String]) -> Option<Vec<f64>> {
-    let nums: Option<Vec<f64>> = labels
-        .iter()
-        .map(|l| l.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-        .collect();
-    match nums {
-        Some(_) => {
-            labels.sort_by(|a, b| {
-                a.trim()
-                    .parse::<f64>()
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.trim().parse::<f64>().unwrap_or(0.0))
-                    .then(a.cmp(b))
-            });
-            Some(
-                labels
-                    .iter()
-                    .map(|l| l.trim().parse::<f64>().unwrap_or(0.0))
-                    .collect(),
-            )
-        }
-        None => {
-            labels.sort();
-            None
-        }
-    }
+/// Each label's position on the ordinal scale, and its numeric value when every label of the
+/// scale is a number.
+struct Ordinal {
+    ranks: Vec<f64>,
+    values: Option<Vec<f64>>,
 }
 
+const NOT_ORDINAL: &str = "the labels are not marked ordinal";
+
+/// Nominal table (the labels in natural order: numbers numerically, then text).
 fn table(ratings: &[Rating]) -> Table {
-    let distinct = |f: &dyn Fn(&Rating) -> &str| -> Vec<String> {
-        let set: std::collections::HashSet<&str> = ratings.iter().map(f).collect();
-        let mut v: Vec<String> = set.into_iter().map(str::to_owned).collect();
-        v.sort_unstable();
-        v
+    table_on(ratings, &Scale::Nominal)
+}
+
+/// The distinct values of one field of the ratings, sorted (code-point order).
+fn distinct(ratings: &[Rating], f: impl Fn(&Rating) -> &str) -> Vec<String> {
+    let set: std::collections::HashSet<&str> = ratings.iter().map(f).collect();
+    let mut v: Vec<String> = set.into_iter().map(str::to_owned).collect();
+    v.sort_unstable();
+    v
+}
+
+fn table_on(ratings: &[Rating], scale: &Scale) -> Table {
+    let mut labels = distinct(ratings, |r| r.label.as_str());
+    let ordinal = match scale {
+        Scale::Nominal => {
+            natural(&mut labels);
+            Err(NOT_ORDINAL.to_string())
+        }
+        Scale::Ordinal(order) => {
+            let pos: HashMap<&str, usize> = order
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.as_str(), i))
+                .collect();
+            if let Some(stray) = labels
+                .iter()
+                .find(|l| !pos.contains_key(l.as_str()))
+                .cloned()
+            {
+                natural(&mut labels);
+                Err(format!("label {stray:?} is not on the ordinal scale"))
+            } else {
+                labels.sort_by_key(|l| pos[l.as_str()]);
+                let ranks: Vec<f64> = labels.iter().map(|l| pos[l.as_str()] as f64).collect();
+                let values = numbers(order).map(|_| labels.iter().map(|l| num(l)).collect());
+                Ok(Ordinal { ranks, values })
+            }
+        }
     };
-    let mut labels = distinct(&|r| r.label.as_str());
-    let numeric = label_order(&mut labels);
-    let annotators = distinct(&|r| r.annotator.as_str());
-    let index = |names: &[String]| -> HashMap<String, usize> {
-        names
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.clone(), i))
-            .collect()
-    };
-    let (li, ai) = (index(&labels), index(&annotators));
+    let annotators = distinct(ratings, |r| r.annotator.as_str());
+    let li: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let ai: HashMap<&str, usize> = annotators
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
     // Items in id order; per item (annotator, label, position in the input).
     let mut item_of: HashMap<&str, usize> = HashMap::new();
     let mut ids: Vec<&str> = Vec::new();
@@ -232,7 +316,7 @@ fn table(ratings: &[Rating]) -> Table {
         labels,
         annotators,
         items,
-        numeric,
+        ordinal,
     }
 }
 
@@ -264,8 +348,9 @@ fn percent_agreement(t: &Table) -> Stat {
 fn cohen(
     pairs: &[(usize, usize)],
     q: usize,
-    numeric: bool,
+    ranks: Option<&[f64]>,
 ) -> (Stat, Option<Stat>, Option<Stat>, Stat) {
+    let numeric = ranks.is_some();
     let n = pairs.len();
     if n == 0 {
         let none = Stat::none("the two annotators rated no item in common");
@@ -280,7 +365,7 @@ fn cohen(
     for &(x, y) in pairs {
         confusion[x * q + y] += 1.0;
     }
-    // Every label of the data, in label order: weighted distances are positions on the whole
+    // Every label of the data, in scale order: weighted distances are positions on the whole
     // scale (scikit-learn's `cohen_kappa_score(…, labels=all labels, weights=…)`).
     let nf = n as f64;
     let rows: Vec<f64> = (0..q)
@@ -306,8 +391,8 @@ fn cohen(
         }
     };
     let kappa = weighted(&|a, b| if a == b { 0.0 } else { 1.0 });
-    let linear = numeric.then(|| weighted(&|a, b| (a as f64 - b as f64).abs()));
-    let quadratic = numeric.then(|| weighted(&|a, b| (a as f64 - b as f64).powi(2)));
+    let linear = ranks.map(|r| weighted(&|a, b| (r[a] - r[b]).abs()));
+    let quadratic = ranks.map(|r| weighted(&|a, b| (r[a] - r[b]).powi(2)));
     (kappa, linear, quadratic, Stat::of(po))
 }
 
@@ -421,8 +506,10 @@ fn alpha(t: &Table) -> Alpha {
     let units = unit_counts(t);
     let q = t.labels.len();
     let nominal = kripp(&units, q, &|c, k, _| if c == k { 0.0 } else { 1.0 });
-    let (ordinal, interval) = match &t.numeric {
-        Some(values) => {
+    let (ordinal, interval) = match &t.ordinal {
+        Ok(o) => {
+            // Labels are in scale order, so the ordinal metric sums the pairable frequencies
+            // between two positions (labels nobody used have frequency 0).
             let ordinal = kripp(&units, q, &|c, k, nc| {
                 if c == k {
                     return 0.0;
@@ -431,10 +518,14 @@ fn alpha(t: &Table) -> Alpha {
                 let s: f64 = nc[lo..=hi].iter().sum::<f64>() - (nc[c] + nc[k]) / 2.0;
                 s * s
             });
-            let interval = kripp(&units, q, &|c, k, _| (values[c] - values[k]).powi(2));
+            let interval = match &o.values {
+                Some(values) => kripp(&units, q, &|c, k, _| (values[c] - values[k]).powi(2)),
+                None => Stat::none("not every label is a number (interval alpha needs numbers)"),
+            };
             (Some(ordinal), Some(interval))
         }
-        None => (None, None),
+        Err(why) if why != NOT_ORDINAL => (Some(Stat::none(why)), Some(Stat::none(why))),
+        Err(_) => (None, None),
     };
     Alpha {
         nominal,
@@ -525,7 +616,7 @@ fn per_annotator(t: &Table) -> BTreeMap<String, AnnotatorAgreement> {
                 }
             }
         }
-        let (kappa, _, _, pa) = cohen(&pairs, q, false);
+        let (kappa, _, _, pa) = cohen(&pairs, q, None);
         out.insert(
             name.clone(),
             AnnotatorAgreement {
@@ -735,15 +826,28 @@ pub fn bootstrap(ratings: &[Rating], resamples: usize, seed: u64) -> Intervals {
     }
 }
 
-/// Every agreement statistic for the ratings.
+/// Every agreement statistic for the ratings, on the nominal scale (no weighted kappa, no
+/// ordinal or interval alpha).
 pub fn report(ratings: &[Rating]) -> Report {
-    let t = table(ratings);
+    report_on(ratings, &Scale::Nominal)
+}
+
+/// Every agreement statistic for the ratings on `scale`.
+pub fn report_on(ratings: &[Rating], scale: &Scale) -> Report {
+    let t = table_on(ratings, scale);
     let q = t.labels.len();
+    let ranks = t.ordinal.as_ref().ok().map(|o| o.ranks.as_slice());
     let mut cohen_kappa = Vec::new();
     for a in 0..t.annotators.len() {
         for b in a + 1..t.annotators.len() {
             let pairs = pairs_of(&t, a, b);
-            let (kappa, kappa_linear, kappa_quadratic, pa) = cohen(&pairs, q, t.numeric.is_some());
+            let (kappa, mut kappa_linear, mut kappa_quadratic, pa) = cohen(&pairs, q, ranks);
+            if let Err(why) = &t.ordinal {
+                if why != NOT_ORDINAL {
+                    kappa_linear = Some(Stat::none(why));
+                    kappa_quadratic = Some(Stat::none(why));
+                }
+            }
             cohen_kappa.push(PairKappa {
                 a: t.annotators[a].clone(),
                 b: t.annotators[b].clone(),
@@ -759,6 +863,7 @@ pub fn report(ratings: &[Rating]) -> Report {
         items: t.items.len(),
         annotators: t.annotators.len(),
         labels: t.labels.clone(),
+        scale: scale.name().into(),
         ratings: t.items.iter().map(Vec::len).sum(),
         percent_agreement: percent_agreement(&t),
         cohen_kappa,
@@ -774,9 +879,14 @@ pub fn report(ratings: &[Rating]) -> Report {
     r
 }
 
-/// [`report`] plus bootstrap intervals (`resamples` = 0 skips them).
-pub fn report_with_intervals(ratings: &[Rating], resamples: usize, seed: u64) -> Report {
-    let mut r = report(ratings);
+/// [`report_on`] plus bootstrap intervals (`resamples` = 0 skips them).
+pub fn report_with_intervals(
+    ratings: &[Rating],
+    scale: &Scale,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let mut r = report_on(ratings, scale);
     if resamples > 0 {
         r.intervals = Some(bootstrap(ratings, resamples, seed));
     }

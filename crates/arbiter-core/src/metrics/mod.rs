@@ -1,5 +1,8 @@
-//! Metrics: inter-annotator agreement (pure functions over (item, annotator, label) triples).
+//! Metrics: inter-annotator agreement (pure functions over (item, annotator, label) triples),
+//! model quality, the project report (progress, activity over time, annotators' pace and
+//! accuracy against reviewer decisions) and the agreement history.
 
+pub mod activity;
 pub mod agreement;
 pub mod quality;
 
@@ -26,6 +29,20 @@ pub fn project_ratings(conn: &Connection, version_id: Option<i64>) -> Result<Vec
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The project's agreement scale: [`agreement::Scale::Ordinal`] in the schema's label order
+/// when the project marks its labels ordinal (`project.ordinal_labels`), else nominal.
+pub fn project_scale(conn: &Connection) -> Result<agreement::Scale> {
+    if !crate::schema::ordinal(conn)? {
+        return Ok(agreement::Scale::Nominal);
+    }
+    Ok(agreement::Scale::Ordinal(
+        crate::schema::labels(conn)?
+            .into_iter()
+            .map(|l| l.name)
+            .collect(),
+    ))
 }
 
 /// Record a computed agreement in the project's history — once per state: nothing is added
@@ -107,6 +124,11 @@ pub struct AnnotatorPace {
     pub median_seconds: Option<f64>,
     /// Agreement with the others' majority (from the agreement report).
     pub kappa_vs_others: Option<f64>,
+    /// Accuracy against reviewer decisions: over the items a reviewer's override decided that
+    /// this annotator labeled, the share whose label (the annotator's latest live one) equals
+    /// the decided label, with a 95% Wilson interval. Not a gold standard: reviewers see
+    /// mostly the hard and disputed items.
+    pub vs_reviewers: quality::Estimate,
 }
 
 /// Everything `arbiter report` and the dashboard show.
@@ -119,6 +141,10 @@ pub struct ProjectReport {
     pub reasons_by_class:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
     pub annotators: Vec<AnnotatorPace>,
+    /// Whether the schema marks the labels ordinal (the agreement's `scale` follows it).
+    pub ordinal_labels: bool,
+    /// Labels and decided items over time, from the annotation events' timestamps.
+    pub activity: activity::Activity,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run).
@@ -151,7 +177,8 @@ pub fn report(
         annotations: annotations as u64,
     };
     let ratings = project_ratings(conn, None)?;
-    let agreement = agreement::report_with_intervals(&ratings, 1000, 0);
+    let ordinal_labels = crate::schema::ordinal(conn)?;
+    let agreement = agreement::report_with_intervals(&ratings, &project_scale(conn)?, 1000, 0);
     let run = match run {
         Some(r) => Some(r),
         None => conn
@@ -187,13 +214,15 @@ pub fn report(
                 .or_default() += 1;
         }
     }
+    let vs_reviewers = accuracy_vs_reviewers(conn, &decisions)?;
     let mut annotators = Vec::new();
     for a in crate::annotate::annotators(conn)? {
         let (last_hour, labels) = crate::review::pace(conn, &a.name)?;
         let mut secs: Vec<f64> = conn
             .prepare(
                 "SELECT a.seconds FROM annotations a JOIN annotators w ON w.id = a.annotator_id
-                 WHERE w.name = ?1 AND a.kind = 'label' AND a.seconds IS NOT NULL",
+                 WHERE w.name = ?1 AND a.kind = 'label' AND a.seconds IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)",
             )?
             .query_map([&a.name], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -206,7 +235,9 @@ pub fn report(
                 (secs[m - 1] + secs[m]) / 2.0
             }
         });
+        let (correct, n) = vs_reviewers.get(&a.name).copied().unwrap_or((0, 0));
         annotators.push(AnnotatorPace {
+            vs_reviewers: quality::Estimate::of(correct, n),
             kappa_vs_others: agreement
                 .per_annotator
                 .get(&a.name)
@@ -218,13 +249,60 @@ pub fn report(
             median_seconds,
         });
     }
+    let activity = activity::activity(conn, &decisions)?;
     Ok(ProjectReport {
         progress,
         agreement,
         model_quality,
         reasons_by_class,
         annotators,
+        ordinal_labels,
+        activity,
     })
+}
+
+/// Per annotator: (labels equal to the decided label, items) over the items whose decision
+/// is a reviewer's override, counting each annotator's latest live non-override label per item.
+fn accuracy_vs_reviewers(
+    conn: &Connection,
+    decisions: &[crate::decide::Decision],
+) -> Result<std::collections::HashMap<String, (usize, usize)>> {
+    use std::collections::HashMap;
+    let overridden: HashMap<i64, &str> = decisions
+        .iter()
+        .filter(|d| d.rule == Some(crate::decide::How::Override))
+        .filter_map(|d| Some((d.item, d.label.as_deref()?)))
+        .collect();
+    let mut latest: HashMap<(i64, String), String> = HashMap::new();
+    if !overridden.is_empty() {
+        let mut stmt = conn.prepare(
+            "SELECT a.item_id, w.name, l.name FROM annotations a
+             JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
+             WHERE a.kind = 'label' AND a.source != 'override'
+               AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
+             ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (item, who, label) = row?;
+            if overridden.contains_key(&item) {
+                latest.insert((item, who), label);
+            }
+        }
+    }
+    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+    for ((item, who), label) in latest {
+        let e = out.entry(who).or_default();
+        e.0 += usize::from(overridden[&item] == label);
+        e.1 += 1;
+    }
+    Ok(out)
 }
 
 /// The recorded agreement history, oldest first: (time, scope, annotations, report JSON).
@@ -242,3 +320,6 @@ pub fn history(conn: &Connection) -> Result<Vec<(String, String, i64, serde_json
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests;

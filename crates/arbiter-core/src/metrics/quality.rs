@@ -1,8 +1,9 @@
 //! Model quality against decided labels: accuracy, per-class precision / recall / F1, the
 //! confusion matrix, calibration (expected calibration error over 10 equal-width confidence
 //! bins, with the reliability-diagram bins), and an accuracy estimate with a 95% Wilson interval
-//! from the `random` queues alone — the only unbiased sample. Figures over the uncertainty
-//! queues are reported apart: those items were chosen because the model struggles on them.
+//! from the `random` queues without a confidence threshold alone — the only unbiased sample.
+//! Figures over the other queues (uncertainty strategies, thresholded random queues) are
+//! reported apart: those items were chosen because the model struggles on them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -44,9 +45,11 @@ pub struct Quality {
     pub run: i64,
     /// Over every decided item the run predicted.
     pub overall: Estimate,
-    /// Over decided items of the run's `random` queues only: the unbiased estimate.
+    /// Over decided items of the run's `random` queues without a confidence threshold only:
+    /// the unbiased estimate.
     pub random_sample: Estimate,
-    /// Over decided items of the other (uncertainty) queues: biased by construction.
+    /// Over decided items of the other queues (uncertainty strategies, and `random` with a
+    /// threshold): biased by construction.
     pub uncertainty_queues: Estimate,
     pub per_class: BTreeMap<String, ClassScores>,
     /// Row = decided label, column = predicted, in `labels` order.
@@ -72,16 +75,23 @@ pub fn wilson(k: usize, n: usize) -> (Option<f64>, Option<f64>) {
     )
 }
 
+impl Estimate {
+    /// `correct` of `items` with its 95% Wilson interval (`None`s when `items` is 0).
+    pub fn of(correct: usize, items: usize) -> Estimate {
+        let (low, high) = wilson(correct, items);
+        Estimate {
+            items,
+            correct,
+            accuracy: (items > 0).then(|| correct as f64 / items as f64),
+            low,
+            high,
+        }
+    }
+}
+
 fn estimate(pairs: &[(String, String, f64)]) -> Estimate {
     let correct = pairs.iter().filter(|(p, d, _)| p == d).count();
-    let (low, high) = wilson(correct, pairs.len());
-    Estimate {
-        items: pairs.len(),
-        correct,
-        accuracy: (!pairs.is_empty()).then(|| correct as f64 / pairs.len() as f64),
-        low,
-        high,
-    }
+    Estimate::of(correct, pairs.len())
 }
 
 /// Quality of a run against the project's decided labels.
@@ -96,8 +106,8 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         .filter(|d| d.status == Status::Decided)
         .filter_map(|d| Some((d.item, d.label?)))
         .collect();
-    let random_items: HashSet<i64> = item_set(conn, run, "= 'random'")?;
-    let other_items: HashSet<i64> = item_set(conn, run, "!= 'random'")?;
+    let random_items: HashSet<i64> = item_set(conn, run, UNBIASED)?;
+    let other_items: HashSet<i64> = item_set(conn, run, &format!("NOT ({UNBIASED})"))?;
     let mut all = Vec::new();
     let (mut random, mut other) = (Vec::new(), Vec::new());
     for (item, label) in decided {
@@ -113,8 +123,28 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         }
         all.push(t);
     }
-    let mut labels: Vec<String> = classes.clone();
-    for (_, d, _) in &all {
+    Ok(from_pairs(run, &classes, &all, &random, &other))
+}
+
+/// Quality from (predicted, decided, confidence) triples: `all` for the confusion matrix,
+/// per-class scores and calibration, `random` and `other` for their estimates. Labels are the
+/// model's `classes` in order, then decided labels the model does not know (first seen first).
+///
+/// Per class (as scikit-learn's `precision_recall_fscore_support(labels=…, zero_division=nan)`):
+/// precision = tp / predicted (null when never predicted), recall = tp / support (null when
+/// never decided), F1 = 2·tp / (2·tp + fp + fn) (null only when the class is neither
+/// predicted nor decided). Calibration: 10 bins (k/10, (k+1)/10], confidence 0 in the first;
+/// a confidence's bin is the number of edges 0.1, …, 0.9 strictly below it (edges computed as
+/// k/10, so 0.3 falls in (0.2, 0.3]); ECE = Σ_b n_b/N · |accuracy_b − mean confidence_b|.
+pub fn from_pairs(
+    run: i64,
+    classes: &[String],
+    all: &[(String, String, f64)],
+    random: &[(String, String, f64)],
+    other: &[(String, String, f64)],
+) -> Quality {
+    let mut labels: Vec<String> = classes.to_vec();
+    for (_, d, _) in all {
         if !labels.contains(d) {
             labels.push(d.clone());
         }
@@ -125,7 +155,7 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         .map(|(i, l)| (l.as_str(), i))
         .collect();
     let mut confusion = vec![vec![0usize; labels.len()]; labels.len()];
-    for (p, d, _) in &all {
+    for (p, d, _) in all {
         confusion[index[d.as_str()]][index[p.as_str()]] += 1;
     }
     let mut per_class = BTreeMap::new();
@@ -135,11 +165,8 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         let predicted_as: usize = confusion.iter().map(|row| row[i]).sum();
         let precision = (predicted_as > 0).then(|| tp / predicted_as as f64);
         let recall = (support > 0).then(|| tp / support as f64);
-        let f1 = match (precision, recall) {
-            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
-            (Some(_), Some(_)) => Some(0.0),
-            _ => None,
-        };
+        // 2tp + fp + fn = support + predicted_as.
+        let f1 = (support + predicted_as > 0).then(|| 2.0 * tp / (support + predicted_as) as f64);
         per_class.insert(
             l.clone(),
             ClassScores {
@@ -150,7 +177,7 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
             },
         );
     }
-    // Calibration: 10 equal-width bins over (0, 1]; confidence 1.0 falls in the last.
+    // Calibration: 10 equal-width bins (k/10, (k+1)/10]; 0 in the first, 1.0 in the last.
     let mut bins: Vec<Bin> = (0..10)
         .map(|b| Bin {
             lower: b as f64 / 10.0,
@@ -161,8 +188,9 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         })
         .collect();
     let mut sums = vec![(0f64, 0usize); 10];
-    for (p, d, c) in &all {
-        let b = ((c * 10.0).ceil() as usize).clamp(1, 10) - 1;
+    let edges: Vec<f64> = (1..10).map(|k| k as f64 / 10.0).collect();
+    for (p, d, c) in all {
+        let b = edges.iter().filter(|e| *c > **e).count();
         bins[b].items += 1;
         sums[b].0 += c;
         sums[b].1 += usize::from(p == d);
@@ -177,22 +205,27 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
             ece += b.items as f64 / all.len() as f64 * (acc - mc).abs();
         }
     }
-    Ok(Quality {
+    Quality {
         run,
-        overall: estimate(&all),
-        random_sample: estimate(&random),
-        uncertainty_queues: estimate(&other),
+        overall: estimate(all),
+        random_sample: estimate(random),
+        uncertainty_queues: estimate(other),
         per_class,
         labels,
         confusion,
         ece: (!all.is_empty()).then_some(ece),
         bins,
-    })
+    }
 }
 
-fn item_set(conn: &Connection, run: i64, strategy: &str) -> Result<HashSet<i64>> {
+/// The queues whose items are a uniform sample of the run: `random` with no confidence
+/// threshold (a threshold keeps only low-confidence items, which biases accuracy down). A
+/// limit keeps a prefix of the seeded random order, which is still uniform.
+const UNBIASED: &str = "q.strategy = 'random' AND q.threshold IS NULL";
+
+fn item_set(conn: &Connection, run: i64, queues: &str) -> Result<HashSet<i64>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.run_id = ?1 AND q.strategy {strategy}"
+        "SELECT qi.item_id FROM queue_items qi JOIN queues q ON q.id = qi.queue_id WHERE q.run_id = ?1 AND ({queues})"
     ))?;
     let rows = stmt.query_map([run], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -217,5 +250,76 @@ mod tests {
             );
         }
         assert_eq!(wilson(0, 0), (None, None));
+    }
+
+    /// `fixtures/quality/`: per-class precision/recall/F1, the confusion matrix and accuracy
+    /// from scikit-learn, ECE from the documented numpy formula, all to 1e-9.
+    #[test]
+    fn quality_matches_scikit_learn_and_the_numpy_ece() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/quality");
+        let e: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"),
+        )
+        .expect("json");
+        let text = std::fs::read_to_string(dir.join("case.csv")).expect("case.csv");
+        let pairs: Vec<(String, String, f64)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[2].into(), f[1].into(), f[3].parse().expect("confidence"))
+            })
+            .collect();
+        let classes: Vec<String> = e["classes"]
+            .as_array()
+            .expect("classes")
+            .iter()
+            .map(|c| c.as_str().expect("s").into())
+            .collect();
+        let q = from_pairs(1, &classes, &pairs, &[], &[]);
+        let labels: Vec<&str> = e["labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .map(|c| c.as_str().expect("s"))
+            .collect();
+        assert_eq!(q.labels, labels);
+        let confusion: Vec<Vec<usize>> =
+            serde_json::from_value(e["confusion"].clone()).expect("confusion");
+        assert_eq!(q.confusion, confusion);
+        let close = |what: &str, got: Option<f64>, want: &serde_json::Value| match want.as_f64() {
+            Some(w) => {
+                let g = got.unwrap_or_else(|| panic!("{what}: null, expected {w}"));
+                assert!((g - w).abs() <= 1e-9, "{what}: {g} vs {w}");
+            }
+            None => assert_eq!(got, None, "{what}: expected null"),
+        };
+        close("accuracy", q.overall.accuracy, &e["accuracy"]);
+        assert_eq!(
+            q.overall.correct as u64,
+            e["correct"].as_u64().expect("correct")
+        );
+        close("ece", q.ece, &e["ece"]);
+        for (label, w) in e["per_class"].as_object().expect("per class") {
+            let g = &q.per_class[label];
+            assert_eq!(
+                g.support as u64,
+                w["support"].as_u64().expect("support"),
+                "{label}"
+            );
+            close(&format!("{label} precision"), g.precision, &w["precision"]);
+            close(&format!("{label} recall"), g.recall, &w["recall"]);
+            close(&format!("{label} f1"), g.f1, &w["f1"]);
+        }
+        for (g, w) in q.bins.iter().zip(e["bins"].as_array().expect("bins")) {
+            assert_eq!(g.items as u64, w["items"].as_u64().expect("items"));
+            close("bin accuracy", g.accuracy, &w["accuracy"]);
+            close("bin confidence", g.mean_confidence, &w["mean_confidence"]);
+        }
+        // The bin edges themselves: 0.3 lies in (0.2, 0.3], 1.0 in the last bin.
+        let edge = from_pairs(1, &classes, &[("cat".into(), "cat".into(), 0.3)], &[], &[]);
+        assert_eq!(edge.bins[2].items, 1);
+        let one = from_pairs(1, &classes, &[("cat".into(), "cat".into(), 1.0)], &[], &[]);
+        assert_eq!(one.bins[9].items, 1);
     }
 }

@@ -47,6 +47,17 @@ impl Project {
     /// Create a project in `dir` (created if missing) with an optional label schema.
     /// An empty schema means "take it from the first import".
     pub fn create(dir: &Path, name: Option<&str>, labels: &[LabelSpec]) -> Result<Project> {
+        Project::create_with(dir, name, labels, false)
+    }
+
+    /// [`Project::create`], with the labels marked ordinal (ranked in the given order) when
+    /// `ordinal_labels` is true — the switch for the ordinal agreement statistics.
+    pub fn create_with(
+        dir: &Path,
+        name: Option<&str>,
+        labels: &[LabelSpec],
+        ordinal_labels: bool,
+    ) -> Result<Project> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
         let db = root.join(DB_FILE);
@@ -72,9 +83,9 @@ impl Project {
             let tx = conn.transaction()?;
             tx.execute(
                 &format!(
-                    "INSERT INTO project (id, name, created_at, created_by) VALUES (1, ?1, {NOW_SQL}, ?2)"
+                    "INSERT INTO project (id, name, ordinal_labels, created_at, created_by) VALUES (1, ?1, ?2, {NOW_SQL}, ?3)"
                 ),
-                (&name, crate::VERSION),
+                (&name, i64::from(ordinal_labels), crate::VERSION),
             )?;
             schema::insert_default_reasons(&tx)?;
             schema::insert_labels(&tx, labels)?;
@@ -82,7 +93,7 @@ impl Project {
                 &tx,
                 "arbiter",
                 "project.create",
-                &serde_json::json!({ "name": name, "labels": labels.len() }),
+                &serde_json::json!({ "name": name, "labels": labels.len(), "ordinal": ordinal_labels }),
             )?;
             tx.commit()?;
             conn.pragma_update(None, "journal_mode", "DELETE")?;

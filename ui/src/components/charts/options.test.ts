@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseReport } from "../../lib/report";
 import {
+  activitySeries,
+  OTHERS,
   confusionData,
   historySeries,
   kappaMatrix,
@@ -10,6 +12,9 @@ import {
 } from "../../lib/reportData";
 import { rawReport } from "../../lib/report.fixture";
 import {
+  activityOption,
+  bucketLabel,
+  bucketTitle,
   agreementAxisMin,
   confusionHeatmapData,
   confusionCellText,
@@ -192,5 +197,35 @@ describe("other charts", () => {
     const opt = historyOption([pt]) as { xAxis: { min?: number; max?: number } };
     expect(opt.xAxis.min).toBe(t - 1_800_000);
     expect(opt.xAxis.max).toBe(t + 1_800_000);
+  });
+});
+
+describe("activity over time", () => {
+  it("stacks labels per annotator with the decided line, numbers in the tooltip", () => {
+    const a = activitySeries(report.activity)!;
+    expect(a.series.map((s) => s.name)).toEqual(["ana", "ben", "cy"]);
+    const opt = activityOption(a) as { series: { type: string; data: number[]; stack?: string; yAxisIndex?: number }[]; xAxis: { data: string[] } };
+    expect(opt.series.map((s) => s.type)).toEqual(["bar", "bar", "bar", "line"]);
+    expect(opt.series[3]!.data).toEqual([300, 300, 500]);
+    expect(opt.series[3]!.yAxisIndex).toBe(1);
+    expect(opt.xAxis.data).toEqual(["1 Jan 09:00", "10:00", "11:00"]);
+    const html = tip(opt, [{ dataIndex: 2 }]);
+    expect(html).toContain("1 Jan 2026, 11:00–12:00 UTC");
+    expect(html).toContain("320");
+    expect(html).toContain("cy");
+    expect(html).toContain("500");
+  });
+
+  it("sums the quieter annotators beyond the limit and labels days and weeks", () => {
+    const per: Record<string, number[]> = {};
+    for (let i = 0; i < 5; i++) per[`a${i}`] = [i + 1];
+    const a = activitySeries({ bucket: "week", starts: ["2026-01-05T00:00:00Z"], labels: [15], per_annotator: per, decided: [2], skipped: 0 }, 3)!;
+    expect(a.series.map((s) => s.name)).toEqual(["a4", "a3", OTHERS]);
+    expect(a.series[2]!.values).toEqual([6]);
+    const t = Date.parse("2026-01-05T00:00:00Z");
+    expect(bucketLabel(t, "week", null)).toBe("w/c 5 Jan");
+    expect(bucketLabel(t, "day", null)).toBe("5 Jan");
+    expect(bucketTitle(t, "day")).toBe("5 Jan 2026 (UTC)");
+    expect(activitySeries({ bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 })).toBeNull();
   });
 });

@@ -6,6 +6,7 @@
 import {
   formatPercent,
   formatStat,
+  type ActivitySeries,
   type Confusion,
   type HistoryPoint,
   type KappaMatrix,
@@ -632,5 +633,104 @@ export function reasonsOption(s: ReasonsStack, descriptions: Record<string, stri
       data: s.values[k]!,
       emphasis: { focus: "series" as const },
     })),
+  };
+}
+
+// ---------------------------------------------------------------- activity over time
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A bucket's label in UTC: "14:00" (hour; "3 Jan 14:00" where the day changes), "3 Jan" (day), "w/c 3 Jan" (week). */
+export function bucketLabel(t: number, bucket: string, prev: number | null): string {
+  const d = new Date(t);
+  const day = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+  if (bucket === "hour") {
+    const hh = `${String(d.getUTCHours()).padStart(2, "0")}:00`;
+    const newDay = prev === null || new Date(prev).getUTCDate() !== d.getUTCDate();
+    return newDay ? `${day} ${hh}` : hh;
+  }
+  return bucket === "week" ? `w/c ${day}` : day;
+}
+
+/** Full wording of a bucket for the tooltip: "3 Jan 2026, 14:00–15:00 UTC", "3 Jan 2026 (UTC)", "week of 3 Jan 2026 (UTC)". */
+export function bucketTitle(t: number, bucket: string): string {
+  const d = new Date(t);
+  const day = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  if (bucket === "hour") {
+    const h = d.getUTCHours();
+    const hh = (x: number) => `${String(x % 24).padStart(2, "0")}:00`;
+    return `${day}, ${hh(h)}–${hh(h + 1)} UTC`;
+  }
+  return bucket === "week" ? `Week of ${day} (UTC)` : `${day} (UTC)`;
+}
+
+export function activityOption(a: ActivitySeries): ChartOption {
+  const labels = a.times.map((t, i) => bucketLabel(t, a.bucket, i > 0 ? a.times[i - 1]! : null));
+  const tip = (p: unknown) => {
+    const i = list(p)[0]?.dataIndex ?? -1;
+    const t = a.times[i];
+    if (t === undefined) return "";
+    const people = a.series.filter((s) => (s.values[i] ?? 0) > 0);
+    return (
+      title(escapeHtml(bucketTitle(t, a.bucket))) +
+      row("Labels", (a.total[i] ?? 0).toLocaleString("en-US")) +
+      people.map((s) => row(escapeHtml(s.name), (s.values[i] ?? 0).toLocaleString("en-US"), PALETTE[a.series.indexOf(s) % PALETTE.length])).join("") +
+      row("Decided items so far", (a.decided[i] ?? 0).toLocaleString("en-US"), COLORS.text)
+    );
+  };
+  return {
+    ...base,
+    grid: { left: 8, right: 8, top: 56, bottom: 4 },
+    legend: { top: 0, left: 0, type: "scroll", itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: COLORS.muted } },
+    tooltip: { ...tooltip, trigger: "axis", axisPointer: { type: "shadow" }, formatter: tip },
+    xAxis: {
+      type: "category",
+      data: labels,
+      axisLabel: { ...axisLabel, hideOverlap: true },
+      axisTick: { alignWithLabel: true },
+      axisLine,
+    },
+    yAxis: [
+      {
+        type: "value",
+        name: `Labels per ${a.bucket}`,
+        nameTextStyle: { ...axisName, align: "left" },
+        minInterval: 1,
+        axisLabel,
+        splitLine,
+      },
+      {
+        type: "value",
+        name: "Decided (cumulative)",
+        nameTextStyle: { ...axisName, align: "right" },
+        minInterval: 1,
+        min: 0,
+        axisLabel,
+        splitLine: { show: false },
+      },
+    ],
+    series: [
+      ...a.series.map((s, k) => ({
+        name: s.name,
+        type: "bar" as const,
+        stack: "labels",
+        color: PALETTE[k % PALETTE.length],
+        barMaxWidth: 28,
+        data: s.values,
+        emphasis: { focus: "series" as const },
+      })),
+      {
+        name: "Decided items",
+        type: "line" as const,
+        yAxisIndex: 1,
+        color: COLORS.text,
+        step: "end" as const,
+        data: a.decided,
+        showSymbol: a.decided.length <= 40,
+        symbolSize: 4,
+        lineStyle: { width: 2 },
+        z: 5,
+      },
+    ],
   };
 }

@@ -64,7 +64,15 @@ fn every_fixture_matches_the_reference_libraries() {
     let files = expected["files"].as_object().expect("files");
     assert!(files.len() >= 13);
     for (file, e) in files {
-        let r = report(&ratings(file));
+        // The reference computes the ordinal statistics for numeric files only: ask for them
+        // there, in the file order (numeric), as `arbiter agreement --ordinal` does.
+        let data = ratings(file);
+        let scale = if e["numeric_labels"].as_bool().expect("numeric_labels") {
+            Scale::Ordinal(file_order(&data))
+        } else {
+            Scale::Nominal
+        };
+        let r = report_on(&data, &scale);
         let f = |s: &str| format!("{file}: {s}");
         assert_eq!(
             r.items as u64,
@@ -171,7 +179,8 @@ fn published_figures_to_three_decimals() {
             "{file}: {g:.4} vs published {want}"
         );
     };
-    let k = report(&ratings("krippendorff_2011.csv"));
+    let data = ratings("krippendorff_2011.csv");
+    let k = report_on(&data, &Scale::Ordinal(file_order(&data)));
     check(
         "Krippendorff 2011, nominal",
         k.krippendorff_alpha.nominal.value,
@@ -316,4 +325,173 @@ fn every_bootstrap_resample_equals_report_over_the_resampled_items() {
             }
         }
     }
+}
+
+fn expected(file: &str) -> Value {
+    let all: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("expected.json")).expect("expected.json"),
+    )
+    .expect("json");
+    all["files"][file].clone()
+}
+
+#[test]
+fn numeric_labels_on_a_nominal_scale_get_no_ordinal_statistics() {
+    let r = report(&ratings("gen_ordinal.csv"));
+    assert_eq!(r.scale, "nominal");
+    assert!(r.krippendorff_alpha.ordinal.is_none() && r.krippendorff_alpha.interval.is_none());
+    assert!(r
+        .cohen_kappa
+        .iter()
+        .all(|p| p.kappa_linear.is_none() && p.kappa_quadratic.is_none()));
+    // Nominal figures do not depend on the scale.
+    let e = expected("gen_ordinal.csv");
+    close(
+        "nominal alpha",
+        &r.krippendorff_alpha.nominal,
+        &e["krippendorff_alpha"]["nominal"],
+    );
+    assert_eq!(
+        r.labels,
+        ["1", "2", "3", "4", "5"],
+        "numbers in numeric order"
+    );
+}
+
+#[test]
+fn an_ordinal_schema_of_words_gets_ordinal_statistics_in_its_order() {
+    // gen_ordinal.csv with 1..5 renamed to words whose lexical order is not the scale's:
+    // ordinal alpha and weighted kappa depend only on the order, so they must equal the
+    // references computed on the numbers; interval alpha needs numbers and is null.
+    let names = ["very low", "low", "medium", "high", "very high"];
+    let order: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let data: Vec<Rating> = ratings("gen_ordinal.csv")
+        .into_iter()
+        .map(|r| Rating {
+            label: names[r.label.parse::<usize>().expect("1..5") - 1].into(),
+            ..r
+        })
+        .collect();
+    let r = report_on(&data, &Scale::Ordinal(order.clone()));
+    assert_eq!(r.scale, "ordinal");
+    assert_eq!(r.labels, order);
+    let e = expected("gen_ordinal.csv");
+    close(
+        "ordinal alpha",
+        r.krippendorff_alpha.ordinal.as_ref().expect("ordinal"),
+        &e["krippendorff_alpha"]["ordinal"],
+    );
+    let interval = r.krippendorff_alpha.interval.as_ref().expect("interval");
+    assert!(interval.value.is_none() && interval.reason.is_some());
+    assert!(r.undefined.contains_key("krippendorff_alpha.interval"));
+    for (g, w) in r
+        .cohen_kappa
+        .iter()
+        .zip(e["cohen_kappa"].as_array().expect("pairs"))
+    {
+        close(
+            "linear",
+            g.kappa_linear.as_ref().expect("linear"),
+            &w["kappa_linear"],
+        );
+        close(
+            "quadratic",
+            g.kappa_quadratic.as_ref().expect("quadratic"),
+            &w["kappa_quadratic"],
+        );
+    }
+    // On the nominal scale the same words get none of it.
+    let n = report(&data);
+    assert!(n.krippendorff_alpha.ordinal.is_none());
+    assert!(n.cohen_kappa.iter().all(|p| p.kappa_linear.is_none()));
+}
+
+#[test]
+fn weights_are_positions_on_the_whole_scale_including_unused_labels() {
+    // ann2 and ann3 never use "2": on the scale 1 < 2 < 5 < 10 their weighted kappa is the
+    // reference's (sklearn with labels = the whole order), not that of their own labels.
+    let data: Vec<Rating> = ratings("gen_ordinal_gaps.csv")
+        .into_iter()
+        .filter(|r| r.annotator != "ann1")
+        .collect();
+    assert!(data.iter().all(|r| r.label != "2"));
+    let scale = Scale::Ordinal(["1", "2", "5", "10"].map(String::from).to_vec());
+    let r = report_on(&data, &scale);
+    let e = expected("gen_ordinal_gaps.csv");
+    let w = e["cohen_kappa"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .find(|p| p["a"] == "ann2" && p["b"] == "ann3")
+        .expect("pair")
+        .clone();
+    let (g,) = (&r.cohen_kappa[0],);
+    close(
+        "linear",
+        g.kappa_linear.as_ref().expect("l"),
+        &w["kappa_linear"],
+    );
+    close(
+        "quadratic",
+        g.kappa_quadratic.as_ref().expect("q"),
+        &w["kappa_quadratic"],
+    );
+    // Without the unused position the weights differ.
+    let own = report_on(&data, &Scale::Ordinal(file_order(&data)));
+    let diff = (own.cohen_kappa[0]
+        .kappa_linear
+        .as_ref()
+        .and_then(|s| s.value)
+        .expect("v")
+        - g.kappa_linear.as_ref().and_then(|s| s.value).expect("v"))
+    .abs();
+    assert!(diff > 1e-3, "the gap must matter: {diff}");
+}
+
+#[test]
+fn a_label_off_the_ordinal_scale_makes_the_ordinal_statistics_null_with_a_reason() {
+    let data = ratings("gen_ordinal.csv");
+    let r = report_on(
+        &data,
+        &Scale::Ordinal(["1", "2", "3", "4"].map(String::from).to_vec()),
+    );
+    let o = r.krippendorff_alpha.ordinal.as_ref().expect("asked for");
+    assert!(o.value.is_none());
+    assert!(
+        o.reason.as_deref().is_some_and(|w| w.contains("\"5\"")),
+        "{o:?}"
+    );
+    assert!(r
+        .cohen_kappa
+        .iter()
+        .all(|p| p.kappa_linear.as_ref().is_some_and(|s| s.value.is_none())));
+    assert!(r.krippendorff_alpha.nominal.value.is_some());
+}
+
+#[test]
+fn file_order_is_numeric_for_numbers_else_lexical() {
+    let r = |labels: &[&str]| -> Vec<Rating> {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Rating {
+                item: i.to_string(),
+                annotator: "a".into(),
+                label: l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(file_order(&r(&["10", "2", "1.5"])), ["1.5", "2", "10"]);
+    assert_eq!(
+        file_order(&r(&["b", "10", "a", "2"])),
+        ["10", "2", "a", "b"]
+    );
+    assert_eq!(
+        Scale::Ordinal(file_order(&r(&["10", "2"]))).name(),
+        "interval"
+    );
+    assert_eq!(
+        Scale::Ordinal(file_order(&r(&["lo", "hi"]))).name(),
+        "ordinal"
+    );
 }
