@@ -412,14 +412,27 @@ pub struct AnnotationRow {
 
 /// Every event, oldest first (optionally of one item).
 pub fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
+    list_where(conn, item, None)
+}
+
+/// Every event on the items of one dataset version, in order.
+pub fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
+    list_where(conn, None, Some(version))
+}
+
+fn list_where(
+    conn: &Connection,
+    item: Option<i64>,
+    version: Option<i64>,
+) -> Result<Vec<AnnotationRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
                 a.source, a.retracts, a.queue_id, a.created_at
          FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
          LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
-         WHERE ?1 IS NULL OR a.item_id = ?1 ORDER BY a.id",
+         WHERE (?1 IS NULL OR a.item_id = ?1) AND (?2 IS NULL OR i.version_id = ?2) ORDER BY a.id",
     )?;
-    let rows = stmt.query_map([item], |r| {
+    let rows = stmt.query_map(rusqlite::params![item, version], |r| {
         Ok(AnnotationRow {
             id: r.get(0)?,
             item_id: r.get(1)?,

@@ -288,26 +288,28 @@ fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
 pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decision>> {
     let rule = rule(conn)?;
-    let mut events = annotate::list(conn, None)?;
-    if let Some(v) = version_id {
-        let mut stmt = conn.prepare_cached("SELECT version_id FROM items WHERE id = ?1")?;
-        let mut keep = std::collections::HashMap::new();
-        for e in &events {
-            if let std::collections::hash_map::Entry::Vacant(slot) = keep.entry(e.item) {
-                let ver: i64 = stmt.query_row([e.item], |r| r.get(0))?;
-                slot.insert(ver == v);
-            }
-        }
-        events.retain(|e| keep[&e.item]);
-    }
+    let events = match version_id {
+        Some(v) => annotate::list_version(conn, v)?,
+        None => annotate::list(conn, None)?,
+    };
     let mut by_item: BTreeMap<i64, Vec<AnnotationRow>> = BTreeMap::new();
     for e in events {
         by_item.entry(e.item).or_default().push(e);
     }
-    by_item
+    // The overlap k of every queued item, in one pass.
+    let mut needed: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    {
+        let mut stmt =
+            conn.prepare_cached("SELECT item_id, MAX(needed) FROM queue_items GROUP BY item_id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            needed.insert(r.get(0)?, r.get::<_, i64>(1)?.max(1) as usize);
+        }
+    }
+    Ok(by_item
         .values()
-        .map(|ev| Ok(decide(ev, rule, needed_of(conn, ev[0].item)?)))
-        .collect()
+        .map(|ev| decide(ev, rule, needed.get(&ev[0].item).copied().unwrap_or(1)))
+        .collect())
 }
 
 /// One item's decision.
