@@ -378,7 +378,7 @@ fn main() -> Result<()> {
     );
     let perfect = model_only.seconds + decode / cpus as f64;
     println!(
-        "  pipeline: run {run:.3} s vs a perfect overlap on {cpus} CPUs (pure model time + decode          CPU / {cpus} = {perfect:.3} s): {:+.0}%",
+        "  pipeline: run {run:.3} s vs a perfect overlap on {cpus} CPUs (pure model time + decode CPU / {cpus} = {perfect:.3} s): {:+.0}%",
         (run / perfect - 1.0) * 100.0
     );
     println!(
