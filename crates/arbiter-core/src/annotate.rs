@@ -699,122 +699,12 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
 /// `NOW_SQL` writes, so times compare correctly as text. Fractions beyond milliseconds are
 /// truncated.
 pub fn normalize_time(t: &str) -> std::result::Result<String, &'static str> {
-    let b = t.trim().as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = b.get(r)?;
-        if s.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(s).ok()?.parse().ok()
-        } else {
-            None
-        }
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
-        return Err("expected YYYY-MM-DDTHH:MM:SS and an offset");
-    }
-    if !matches!(b[10], b'T' | b't' | b' ') {
-        return Err("expected T between the date and the time");
-    }
-    let bad = "expected YYYY-MM-DDTHH:MM:SS and an offset";
-    let (year, month, day) = (
-        digits(0..4).ok_or(bad)?,
-        digits(5..7).ok_or(bad)?,
-        digits(8..10).ok_or(bad)?,
-    );
-    let (hour, minute, second) = (
-        digits(11..13).ok_or(bad)?,
-        digits(14..16).ok_or(bad)?,
-        digits(17..19).ok_or(bad)?,
-    );
-    let mut i = 19;
-    let mut millis = 0i64;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return Err("a decimal point needs digits after it");
-        }
-        let fraction = &b[start..i];
-        for k in 0..3 {
-            millis = millis * 10 + fraction.get(k).map_or(0, |d| i64::from(d - b'0'));
-        }
-    }
-    let offset_minutes = match &b[i..] {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hm = [*h1, *h2, *m1, *m2];
-            if !hm.iter().all(u8::is_ascii_digit) {
-                return Err("the offset must be ±HH:MM");
-            }
-            let h = i64::from(hm[0] - b'0') * 10 + i64::from(hm[1] - b'0');
-            let m = i64::from(hm[2] - b'0') * 10 + i64::from(hm[3] - b'0');
-            if h > 23 || m > 59 {
-                return Err("the offset is out of range");
-            }
-            if *sign == b'+' {
-                h * 60 + m
-            } else {
-                -(h * 60 + m)
-            }
-        }
-        [] => return Err("no time zone: add Z or an offset such as +02:00"),
-        _ => return Err("the offset must be Z or ±HH:MM"),
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month) || day < 1 || day > month_days[(month - 1) as usize] {
-        return Err("no such date");
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Err("no such time of day");
-    }
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil), then back.
-    let days = {
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (month + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    };
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        (yoe + era * 400 + i64::from(m <= 2), m, d)
-    };
-    if !(0..=9999).contains(&y) {
+    let (secs, millis) = crate::time::parse(t)?;
+    let (year, _, _) = crate::time::civil_from_days(secs.div_euclid(crate::time::DAY));
+    if !(0..=9999).contains(&year) {
         return Err("the year falls outside 0000–9999 in UTC");
     }
-    Ok(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    ))
+    Ok(crate::time::format_utc_millis(secs, millis))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod queue;
 pub mod review;
 pub mod schema;
 pub mod store;
+pub mod time;
 
 pub use error::{Error, Result};
 pub use store::Project;
