@@ -81,9 +81,9 @@ beforeEach(() => {
     { code: "bad_input", description: "Broken" },
     { code: "ambiguous", description: "Unclear" },
   ]);
-  exportPreview.mockImplementation(async (r: ExportRequest) => ({
-    rows: r.onlyDecided ? 40 : 500,
-    labels: r.onlyDecided ? { cat: 30, dog: 10 } : { cat: 30, dog: 10, "(none)": 460 },
+  exportPreview.mockImplementation(async ({ onlyDecided }: ExportRequest) => ({
+    rows: onlyDecided ? 40 : 500,
+    labels: onlyDecided ? { cat: 30, dog: 10 } : { cat: 30, dog: 10, "(none)": 460 },
   }));
 });
 afterEach(() => {
