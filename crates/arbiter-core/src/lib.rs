@@ -20,6 +20,9 @@ pub mod schema;
 pub mod store;
 pub mod time;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::{Error, Result};
 pub use store::Project;
 

@@ -1,13 +1,9 @@
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::dataset::{self, ImportOptions};
 use crate::decide::{self, How, Rule, Status};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::testutil::fixtures;
 
 fn project() -> (tempfile::TempDir, Project, i64) {
     let dir = tempfile::tempdir().expect("tmp");

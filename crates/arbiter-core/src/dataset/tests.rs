@@ -1,16 +1,13 @@
 //! Dataset import against the committed fixtures (expected values in
 //! `fixtures/expected/summary.json`, computed by `fixtures/generate.py`) and every bad input.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::items::{self, LabelFilter};
 use crate::schema::LabelSpec;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::testutil::fixtures;
 
 fn summary() -> serde_json::Value {
     let text =

@@ -4,45 +4,19 @@ use std::sync::atomic::AtomicBool;
 use super::*;
 use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
 use crate::dataset::{self, ImportOptions};
-use crate::model::{self, runtime::Device, AddOptions};
+use crate::model::runtime::Device;
 use crate::predict::{self, PredictOptions};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::testutil::fixtures;
 
 /// Digits with a run and a few annotations: unanimous, majority, override, conflict, bad input.
 fn setup() -> (tempfile::TempDir, Project, i64) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let opts = ImportOptions {
-        source: fixtures().join("digits/manifest.csv"),
-        name: Some("digits".into()),
-        ..Default::default()
-    };
-    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
-    model::add(
-        &mut p,
-        &AddOptions {
-            file: fixtures().join("models/digits_logits.onnx"),
-            ..Default::default()
-        },
-    )
-    .expect("model");
-    let run = predict::predict(
-        &mut p,
-        &PredictOptions {
-            model: "digits_logits".into(),
-            dataset: "digits".into(),
-            batch_size: 512,
-            device: Device::Cpu,
-            resume: None,
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("run")
-    .run;
+    let (dir, mut p, run) = crate::testutil::project_with_run(
+        "digits/manifest.csv",
+        Some("digits"),
+        "digits_logits.onnx",
+        512,
+        false,
+    );
     for (n, r) in [
         ("ana", Role::Annotator),
         ("ben", Role::Annotator),

@@ -1,50 +1,18 @@
 //! The project report over a real project: wine with a forest run.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-
 use crate::annotate::{add_annotator, record, undo, Event, NewAnnotation, Role, Source};
-use crate::dataset::{self, ImportOptions};
-use crate::model::{self, runtime::Device, AddOptions};
-use crate::predict::{self, PredictOptions};
 use crate::queue::{QueueSpec, Strategy};
 use crate::review::{self, QueueCreate};
 use crate::Project;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
 fn setup(ordinal: bool) -> (tempfile::TempDir, Project, i64) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create_with(&dir.path().join("p"), None, &[], ordinal).expect("create");
-    let opts = ImportOptions {
-        source: fixtures().join("tabular/wine.csv"),
-        ..Default::default()
-    };
-    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
-    model::add(
-        &mut p,
-        &AddOptions {
-            file: fixtures().join("models/wine_forest.onnx"),
-            ..Default::default()
-        },
-    )
-    .expect("model");
-    let run = predict::predict(
-        &mut p,
-        &PredictOptions {
-            model: "wine_forest".into(),
-            dataset: "wine".into(),
-            batch_size: 64,
-            device: Device::Cpu,
-            resume: None,
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("run")
-    .run;
+    let (dir, p, run) = crate::testutil::project_with_run(
+        "tabular/wine.csv",
+        None,
+        "wine_forest.onnx",
+        64,
+        ordinal,
+    );
     for n in ["a1", "a2"] {
         add_annotator(p.conn(), n, Role::Annotator).expect("annotator");
     }

@@ -2,16 +2,12 @@
 //! were computed by Python onnxruntime 1.31.1 (`fixtures/generate.py`).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::dataset::{self, ImportOptions};
 use crate::predict::{self, PredictOptions};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
+use crate::testutil::fixtures;
 
 fn project_with(source: &str) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().expect("tmp");

@@ -1,18 +1,14 @@
 //! Every strategy's ranking against scores computed independently here from the stored
 //! probability vectors (not from the score columns the queue reads).
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::dataset::{self, ImportOptions};
 use crate::model::{self, runtime::Device, AddOptions};
 use crate::predict::{self, PredictOptions};
+use crate::testutil::fixtures;
 use crate::Project;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
 
 /// The digits with 8% of the given labels flipped (deterministically), predicted by two models.
 struct Setup {

@@ -1,49 +1,14 @@
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
-use crate::dataset::{self, ImportOptions};
-use crate::model::{self, runtime::Device, AddOptions};
-use crate::predict::{self, PredictOptions};
+use crate::predict::{self};
 use crate::queue::Strategy;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
 
 /// Wine with a forest run; annotators a1..a3.
 fn setup() -> (tempfile::TempDir, Project, i64) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let opts = ImportOptions {
-        source: fixtures().join("tabular/wine.csv"),
-        ..Default::default()
-    };
-    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
-    model::add(
-        &mut p,
-        &AddOptions {
-            file: fixtures().join("models/wine_forest.onnx"),
-            ..Default::default()
-        },
-    )
-    .expect("model");
-    let run = predict::predict(
-        &mut p,
-        &PredictOptions {
-            model: "wine_forest".into(),
-            dataset: "wine".into(),
-            batch_size: 64,
-            device: Device::Cpu,
-            resume: None,
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("run")
-    .run;
+    let (dir, p, run) =
+        crate::testutil::project_with_run("tabular/wine.csv", None, "wine_forest.onnx", 64, false);
     for n in ["a1", "a2", "a3"] {
         add_annotator(p.conn(), n, Role::Annotator).expect("annotator");
     }

@@ -1,0 +1,62 @@
+//! Shared set-up for the core's unit tests: the fixtures folder, and a project holding one
+//! imported dataset, one registered model and a finished CPU run of it.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use crate::dataset::{self, ImportOptions};
+use crate::model::{self, runtime::Device, AddOptions};
+use crate::predict::{self, PredictOptions};
+use crate::store::Project;
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// A new project (ordinal labels if asked) with `source` (under `fixtures/`) imported as
+/// `name` (or the import's default name), `model` (under `fixtures/models/`) added, and one run
+/// of it over the dataset in batches of `batch_size`. Returns the folder, the project and the run.
+pub fn project_with_run(
+    source: &str,
+    name: Option<&str>,
+    model: &str,
+    batch_size: usize,
+    ordinal: bool,
+) -> (tempfile::TempDir, Project, i64) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut p = Project::create_with(&dir.path().join("p"), None, &[], ordinal).expect("create");
+    let imported = dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: fixtures().join(source),
+            name: name.map(str::to_owned),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    let added = model::add(
+        &mut p,
+        &AddOptions {
+            file: fixtures().join("models").join(model),
+            ..Default::default()
+        },
+    )
+    .expect("model");
+    let run = predict::predict(
+        &mut p,
+        &PredictOptions {
+            model: added.name,
+            dataset: imported.dataset,
+            batch_size,
+            device: Device::Cpu,
+            resume: None,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("run")
+    .run;
+    (dir, p, run)
+}
