@@ -64,6 +64,20 @@ fn path(rel: &str) -> String {
     fixtures().join(rel).to_string_lossy().into_owned()
 }
 
+/// `arbiter dataset import` of a fixture into the project at `p`; its human output.
+fn import(p: &str, rel: &str) -> String {
+    ok(&["--project", p, "dataset", "import", &path(rel)])
+}
+
+/// `arbiter annotators add NAME [--role ROLE]` in the project at `p`.
+fn add_annotator(p: &str, name: &str, role: Option<&str>) {
+    let mut args = vec!["--project", p, "annotators", "add", name];
+    if let Some(role) = role {
+        args.extend(["--role", role]);
+    }
+    ok(&args);
+}
+
 #[test]
 fn import_json_follows_the_contract_for_every_source_kind() {
     for (src, name, items, labeled) in [
@@ -312,20 +326,8 @@ fn rusqlite_free_count(db: &Path) -> u64 {
 #[test]
 fn reimport_is_unchanged_and_human_output_says_so() {
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
-    let out = ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
+    import(&p, "tabular/wine.csv");
+    let out = import(&p, "tabular/wine.csv");
     assert!(
         out.contains("unchanged") && out.contains("version 1"),
         "{out}"
@@ -345,13 +347,7 @@ fn reimport_is_unchanged_and_human_output_says_so() {
 #[test]
 fn model_add_predict_and_export_follow_the_contract() {
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
+    import(&p, "tabular/wine.csv");
     let m = ok_json(&[
         "--project",
         &p,
@@ -530,13 +526,7 @@ fn model_add_predict_and_export_follow_the_contract() {
 #[test]
 fn a_missing_runtime_library_says_what_to_run() {
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
+    import(&p, "tabular/wine.csv");
     let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
         .args([
             "--project",
@@ -586,23 +576,9 @@ fn a_missing_runtime_library_says_what_to_run() {
 #[test]
 fn annotate_import_export_and_decisions_from_the_command_line() {
     let (d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
-    ok(&["--project", &p, "annotators", "add", "ana"]);
-    ok(&[
-        "--project",
-        &p,
-        "annotators",
-        "add",
-        "rev",
-        "--role",
-        "reviewer",
-    ]);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    add_annotator(&p, "rev", Some("reviewer"));
     let v = ok_json(&[
         "--project",
         &p,
@@ -802,13 +778,7 @@ fn annotate_import_export_and_decisions_from_the_command_line() {
 #[test]
 fn queue_save_and_progress_counts() {
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
+    import(&p, "tabular/wine.csv");
     ok(&[
         "--project",
         &p,
@@ -945,13 +915,7 @@ fn queue_save_and_progress_counts() {
 fn a_closed_stdout_ends_a_command_quietly() {
     use std::process::Stdio;
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
+    import(&p, "tabular/wine.csv");
     for args in [
         vec!["--project", p.as_str(), "--json", "items", "--limit", "178"],
         vec!["--project", p.as_str(), "items", "--limit", "178"],
@@ -980,14 +944,8 @@ fn annotations_acknowledged_before_a_sigkill_survive_it() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let (d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
-    ok(&["--project", &p, "annotators", "add", "ana"]);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
     let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
         .args(["--project", &p, "annotate", "--stdin", "--annotator", "ana"])
         .stdin(Stdio::piped())
@@ -1049,14 +1007,8 @@ fn annotations_acknowledged_before_a_sigkill_survive_it() {
 #[test]
 fn export_writes_the_file_and_its_lineage() {
     let (d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
-    ok(&["--project", &p, "annotators", "add", "ana"]);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
     ok(&[
         "--project",
         &p,
@@ -1246,23 +1198,9 @@ fn ordinal_statistics_follow_the_schema_flag_and_the_file_flag() {
 #[test]
 fn report_json_has_accuracy_against_reviewer_decisions_and_activity() {
     let (_d, p) = new_project(None);
-    ok(&[
-        "--project",
-        &p,
-        "dataset",
-        "import",
-        &path("tabular/wine.csv"),
-    ]);
-    ok(&["--project", &p, "annotators", "add", "ana"]);
-    ok(&[
-        "--project",
-        &p,
-        "annotators",
-        "add",
-        "rev",
-        "--role",
-        "reviewer",
-    ]);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    add_annotator(&p, "rev", Some("reviewer"));
     for (item, label) in [
         ("wine_000", "class_0"),
         ("wine_001", "class_1"),
