@@ -120,6 +120,31 @@ async fn get_item(app: tauri::AppHandle, rowid: i64) -> Res<ItemDetail> {
     blocking(app, move |s| s.item(rowid)).await
 }
 
+/// Progress messages to the UI at most once per `every` (~30 a second for 33 ms), plus the
+/// ones a command forces (a stage change, the last item).
+struct Throttle {
+    last: std::time::Instant,
+    every: std::time::Duration,
+}
+
+impl Throttle {
+    fn new(every_ms: u64) -> Throttle {
+        Throttle {
+            last: std::time::Instant::now(),
+            every: std::time::Duration::from_millis(every_ms),
+        }
+    }
+
+    /// Whether to send this message; sending restarts the interval.
+    fn due(&mut self, force: bool) -> bool {
+        let due = force || self.last.elapsed() >= self.every;
+        if due {
+            self.last = std::time::Instant::now();
+        }
+        due
+    }
+}
+
 #[tauri::command]
 async fn import_dataset(
     app: tauri::AppHandle,
@@ -127,11 +152,10 @@ async fn import_dataset(
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportSummary> {
     blocking(app, move |state| {
-        let mut last = std::time::Instant::now();
+        let mut throttle = Throttle::new(33);
         state.import(&request, &mut |p| {
-            // At most ~30 progress messages a second, plus every stage change.
-            if last.elapsed().as_millis() >= 33 || p.done == 0 || p.done == p.total {
-                last = std::time::Instant::now();
+            // Every stage change, too.
+            if throttle.due(p.done == 0 || p.done == p.total) {
                 let _ = on_progress.send(p);
             }
         })
@@ -170,10 +194,9 @@ async fn start_run(
     on_progress: Channel<RunProgress>,
 ) -> Res<RunInfo> {
     blocking(app, move |state| {
-        let mut last = std::time::Instant::now();
+        let mut throttle = Throttle::new(50);
         state.start_run(&request, &mut |p| {
-            if last.elapsed().as_millis() >= 50 || p.done == p.total {
-                last = std::time::Instant::now();
+            if throttle.due(p.done == p.total) {
                 let _ = on_progress.send(p);
             }
         })
@@ -301,12 +324,11 @@ async fn export_dataset(
     on_progress: Channel<ExportProgress>,
 ) -> Res<ExportDone> {
     blocking(app, move |state| {
-        let mut last = std::time::Instant::now();
+        let mut throttle = Throttle::new(33);
         let mut stage = None;
         state.export(&request, &mut |p| {
-            // At most ~30 progress messages a second, plus every stage change and the last file.
-            if last.elapsed().as_millis() >= 33 || stage != Some(p.stage) || p.done == p.total {
-                last = std::time::Instant::now();
+            // Every stage change and the last file, too.
+            if throttle.due(stage != Some(p.stage) || p.done == p.total) {
                 stage = Some(p.stage);
                 let _ = on_progress.send(p);
             }

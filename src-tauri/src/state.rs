@@ -558,32 +558,7 @@ impl AppState {
     /// change is recorded in the audit log under that name. Returns the new value.
     pub fn set_ordinal_labels(&self, actor: &str, ordinal: bool) -> Result<bool, IpcError> {
         self.with_project(|p| {
-            let who = annotate::find_annotator(p.conn(), actor.trim())?;
-            match who {
-                Some(a) if a.role == annotate::Role::Lead => {}
-                Some(a) => {
-                    return Err(IpcError::new(
-                        ErrorCode::InvalidInput,
-                        format!(
-                            "only a lead can change the label scale; {} is {} {}",
-                            a.name,
-                            if a.role == annotate::Role::Annotator {
-                                "an"
-                            } else {
-                                "a"
-                            },
-                            a.role.as_str()
-                        ),
-                    ))
-                }
-                None => {
-                    return Err(IpcError::new(
-                        ErrorCode::InvalidInput,
-                        format!("annotator {actor:?} not found: choose a lead first"),
-                    ))
-                }
-            }
-            schema::set_ordinal(p.conn(), ordinal, actor.trim())?;
+            schema::set_ordinal(p.conn(), ordinal, Some(actor))?;
             Ok(schema::ordinal(p.conn())?)
         })
     }
@@ -642,13 +617,16 @@ impl AppState {
         })
     }
 
+    /// The open project on a connection of its own, for long work that must not hold the
+    /// shared connection's lock.
+    fn own_connection(&self) -> Result<Project, IpcError> {
+        let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+        Ok(Project::open(&root)?)
+    }
+
     /// Stop the running export, if any; returns whether one was running.
     pub fn cancel_export(&self) -> bool {
-        let guard = self.export_cancel.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .map(|flag| flag.store(true, Ordering::Relaxed))
-            .is_some()
+        request_cancel(&self.export_cancel)
     }
 
     /// Export on a connection of its own, so browsing goes on while it runs; one export at a
@@ -666,52 +644,38 @@ impl AppState {
             ));
         }
         let opts = Self::export_options(r)?;
-        let cancel = Arc::new(AtomicBool::new(false));
-        {
-            let mut slot = self.export_cancel.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_some() {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    "an export is already running; wait for it or cancel it",
-                ));
-            }
-            *slot = Some(cancel.clone());
-        }
-        let result = (|| {
-            let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
-            let own = Project::open(&root)?;
-            let s = arbiter_core::export::export_with_progress(
-                &own,
-                &opts,
-                &mut |p| progress(p.into()),
-                &cancel,
-            )?;
-            let folder = if opts.format == arbiter_core::export::Format::ImageFolder {
-                s.out.clone()
-            } else {
-                s.out.parent().map(Path::to_path_buf).unwrap_or_default()
-            };
-            Ok(ExportDone {
-                out: s.out.to_string_lossy().into_owned(),
-                lineage: s.lineage.to_string_lossy().into_owned(),
-                folder: folder.to_string_lossy().into_owned(),
-                rows: s.rows as u64,
-                labels: s.labels,
-                skipped: s.skipped,
-                run: s.run.map(|r| r.run),
-            })
-        })();
-        *self.export_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        result
+        exclusive(
+            &self.export_cancel,
+            "an export is already running; wait for it or cancel it",
+            |cancel| {
+                let own = self.own_connection()?;
+                let s = arbiter_core::export::export_with_progress(
+                    &own,
+                    &opts,
+                    &mut |p| progress(p.into()),
+                    cancel,
+                )?;
+                let folder = if opts.format == arbiter_core::export::Format::ImageFolder {
+                    s.out.clone()
+                } else {
+                    s.out.parent().map(Path::to_path_buf).unwrap_or_default()
+                };
+                Ok(ExportDone {
+                    out: s.out.to_string_lossy().into_owned(),
+                    lineage: s.lineage.to_string_lossy().into_owned(),
+                    folder: folder.to_string_lossy().into_owned(),
+                    rows: s.rows as u64,
+                    labels: s.labels,
+                    skipped: s.skipped,
+                    run: s.run.map(|r| r.run),
+                })
+            },
+        )
     }
 
     /// Stop the running inference, if any; returns whether one was running.
     pub fn cancel_run(&self) -> bool {
-        let guard = self.run_cancel.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .map(|flag| flag.store(true, Ordering::Relaxed))
-            .is_some()
+        request_cancel(&self.run_cancel)
     }
 
     /// Run inference on a connection of its own; one run at a time, cancellable.
@@ -720,48 +684,38 @@ impl AppState {
         req: &RunRequest,
         progress: &mut dyn FnMut(RunProgress),
     ) -> Result<RunInfo, IpcError> {
-        let cancel = Arc::new(AtomicBool::new(false));
-        {
-            let mut slot = self.run_cancel.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_some() {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    "a run is already in progress; wait for it or cancel it",
-                ));
-            }
-            *slot = Some(cancel.clone());
-        }
-        let result = (|| {
-            let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
-            let mut own = Project::open(&root)?;
-            let opts = predict::PredictOptions {
-                model: req.model.clone(),
-                dataset: req.dataset.clone(),
-                batch_size: req.batch_size.max(1) as usize,
-                device: model::runtime::Device::parse(&req.device)?,
-                resume: req.resume,
-            };
-            let summary = predict::predict(
-                &mut own,
-                &opts,
-                &mut |p| {
-                    progress(RunProgress {
-                        run: p.run,
-                        done: p.done,
-                        failed: p.failed,
-                        total: p.total,
-                        items_per_second: p.items_per_second,
-                        eta_seconds: p.eta_seconds,
-                        provider: p.provider.to_string(),
-                    })
-                },
-                &cancel,
-            )?;
-            let version = arbiter_core::dataset::resolve(own.conn(), &summary.dataset)?;
-            Ok(RunInfo::from_summary(summary, version.id))
-        })();
-        *self.run_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        result
+        exclusive(
+            &self.run_cancel,
+            "a run is already in progress; wait for it or cancel it",
+            |cancel| {
+                let mut own = self.own_connection()?;
+                let opts = predict::PredictOptions {
+                    model: req.model.clone(),
+                    dataset: req.dataset.clone(),
+                    batch_size: req.batch_size.max(1) as usize,
+                    device: model::runtime::Device::parse(&req.device)?,
+                    resume: req.resume,
+                };
+                let summary = predict::predict(
+                    &mut own,
+                    &opts,
+                    &mut |p| {
+                        progress(RunProgress {
+                            run: p.run,
+                            done: p.done,
+                            failed: p.failed,
+                            total: p.total,
+                            items_per_second: p.items_per_second,
+                            eta_seconds: p.eta_seconds,
+                            provider: p.provider.to_string(),
+                        })
+                    },
+                    cancel,
+                )?;
+                let version = arbiter_core::dataset::resolve(own.conn(), &summary.dataset)?;
+                Ok(RunInfo::from_summary(summary, version.id))
+            },
+        )
     }
 
     pub fn item(&self, rowid: i64) -> Result<ItemDetail, IpcError> {
@@ -772,11 +726,7 @@ impl AppState {
 
     /// Stop the running import, if any; returns whether one was running.
     pub fn cancel_import(&self) -> bool {
-        let guard = self.import_cancel.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .map(|flag| flag.store(true, Ordering::Relaxed))
-            .is_some()
+        request_cancel(&self.import_cancel)
     }
 
     /// Import on a connection of its own, so browsing goes on while it runs; one import at a
@@ -786,20 +736,11 @@ impl AppState {
         req: &ImportRequest,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportSummary, IpcError> {
-        let cancel = Arc::new(AtomicBool::new(false));
-        {
-            let mut slot = self.import_cancel.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_some() {
-                return Err(IpcError::new(
-                    ErrorCode::InvalidInput,
-                    "an import is already running; wait for it or cancel it",
-                ));
-            }
-            *slot = Some(cancel.clone());
-        }
-        let result = self.run_import(req, progress, &cancel);
-        *self.import_cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        result
+        exclusive(
+            &self.import_cancel,
+            "an import is already running; wait for it or cancel it",
+            |cancel| self.run_import(req, progress, cancel),
+        )
     }
 
     fn run_import(
@@ -808,8 +749,7 @@ impl AppState {
         progress: &mut dyn FnMut(ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportSummary, IpcError> {
-        let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
-        let mut own = Project::open(&root)?;
+        let mut own = self.own_connection()?;
         let blank = |s: &Option<String>| {
             s.as_ref()
                 .map(|v| v.trim().to_string())
@@ -855,6 +795,35 @@ fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     arbiter_core::time::format_utc(secs)
+}
+
+/// Ask the job in `slot`, if any, to stop; returns whether one was running.
+fn request_cancel(slot: &Mutex<Option<Arc<AtomicBool>>>) -> bool {
+    let guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+    guard
+        .as_ref()
+        .map(|flag| flag.store(true, Ordering::Relaxed))
+        .is_some()
+}
+
+/// Run `job` as the one job of its kind (`slot` holds its cancel flag meanwhile, and is freed
+/// afterwards whatever happens); refused with `busy` while another is running.
+fn exclusive<T>(
+    slot: &Mutex<Option<Arc<AtomicBool>>>,
+    busy: &str,
+    job: impl FnOnce(&AtomicBool) -> Result<T, IpcError>,
+) -> Result<T, IpcError> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut held = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if held.is_some() {
+            return Err(IpcError::new(ErrorCode::InvalidInput, busy));
+        }
+        *held = Some(cancel.clone());
+    }
+    let result = job(&cancel);
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    result
 }
 
 #[cfg(test)]

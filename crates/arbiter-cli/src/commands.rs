@@ -227,7 +227,7 @@ fn items_cmd(cli: &Cli, a: &ItemsArgs) -> Result<()> {
 fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     let p = open(cli)?;
     if let Some(o) = a.ordinal {
-        schema::set_ordinal(p.conn(), o, "arbiter")?;
+        schema::set_ordinal(p.conn(), o, None)?;
     }
     let labels = schema::labels(p.conn())?;
     let reasons = schema::reasons(p.conn())?;

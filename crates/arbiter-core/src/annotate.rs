@@ -694,6 +694,26 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
     })
 }
 
+/// Who a project-wide change is recorded under: `by`, who must be a lead, or `arbiter` (the
+/// command line) when nobody is named. `what` names the setting, for the refusal.
+pub fn lead_actor(conn: &Connection, by: Option<&str>, what: &str) -> Result<String> {
+    let Some(name) = by else {
+        return Ok("arbiter".to_string());
+    };
+    match find_annotator(conn, name.trim())? {
+        Some(a) if a.role == Role::Lead => Ok(a.name),
+        Some(a) => Err(Error::InvalidArgument(format!(
+            "{} is a {}; only a lead changes {what}",
+            a.name,
+            a.role.as_str()
+        ))),
+        None => Err(Error::NotFound {
+            what: "annotator",
+            name: name.to_string(),
+        }),
+    }
+}
+
 /// An RFC 3339 time (`T` or a space between date and time; `Z` or a `±HH:MM` offset; any
 /// fraction of a second) as UTC in the store's own form, `YYYY-MM-DDTHH:MM:SS.fffZ` — the form
 /// `NOW_SQL` writes, so times compare correctly as text. Fractions beyond milliseconds are

@@ -113,25 +113,7 @@ pub fn set_rule(conn: &Connection, rule: Rule, by: Option<&str>) -> Result<()> {
     }
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
-    let actor = match by {
-        None => "arbiter".to_string(),
-        Some(name) => match annotate::find_annotator(conn, name)? {
-            Some(a) if a.role == annotate::Role::Lead => a.name,
-            Some(a) => {
-                return Err(Error::InvalidArgument(format!(
-                    "{} is a {}; only a lead changes the decision rule",
-                    a.name,
-                    a.role.as_str()
-                )))
-            }
-            None => {
-                return Err(Error::NotFound {
-                    what: "annotator",
-                    name: name.to_string(),
-                })
-            }
-        },
-    };
+    let actor = annotate::lead_actor(conn, by, "the decision rule")?;
     let json = serde_json::to_string(&rule).unwrap_or_default();
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",

@@ -237,10 +237,12 @@ pub fn ordinal(conn: &Connection) -> Result<bool> {
     )
 }
 
-/// Mark the labels ordinal (or not), with an audit entry naming `actor`, in one transaction.
-/// Setting the value it already has changes nothing and records nothing.
-pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, actor: &str) -> Result<()> {
+/// Mark the labels ordinal (or not), with an audit entry naming who did it — `by`, who must be a
+/// lead, or `arbiter` ([`crate::annotate::lead_actor`]) — in one transaction. Setting the value
+/// it already has changes nothing and records nothing.
+pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, by: Option<&str>) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
+    let actor = &crate::annotate::lead_actor(&tx, by, "the label scale")?;
     if ordinal(&tx)? == ordinal_labels {
         return Ok(());
     }

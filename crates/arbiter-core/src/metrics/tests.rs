@@ -191,7 +191,8 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
     assert!(!r.ordinal_labels);
     assert!(r.agreement.krippendorff_alpha.ordinal.is_none());
     assert!(r.agreement.cohen_kappa[0].kappa_linear.is_none());
-    crate::schema::set_ordinal(p.conn(), true, "lead1").expect("set");
+    add_annotator(p.conn(), "lead1", Role::Lead).expect("lead");
+    crate::schema::set_ordinal(p.conn(), true, Some("lead1")).expect("set");
     let r = super::report(p.conn(), p.root(), None).expect("report");
     assert!(r.ordinal_labels);
     assert_eq!(
@@ -224,12 +225,12 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
     assert_eq!(audit[0].actor, "lead1");
     assert_eq!(audit[0].details["ordinal"], true);
     // Setting the same value again records nothing.
-    crate::schema::set_ordinal(p.conn(), true, "lead1").expect("again");
+    crate::schema::set_ordinal(p.conn(), true, Some("lead1")).expect("again");
     assert_eq!(
         crate::audit::recent(p.conn(), 5).expect("audit")[1].action,
         audit[1].action
     );
-    crate::schema::set_ordinal(p.conn(), false, "lead1").expect("off");
+    crate::schema::set_ordinal(p.conn(), false, Some("lead1")).expect("off");
     assert!(!crate::schema::ordinal(p.conn()).expect("read"));
 }
 
