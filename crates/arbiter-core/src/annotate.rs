@@ -311,13 +311,19 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
 /// annotators already labeled it (a lapsed claim someone else took over). Runs inside the
 /// writing transaction, so two annotators racing for the last place cannot both get it.
 fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Result<()> {
-    let needed: Option<i64> = conn
-        .query_row(
-            "SELECT needed FROM queue_items WHERE queue_id = ?1 AND item_id = ?2",
-            (queue, item),
-            |r| r.get(0),
-        )
+    // `labels` (distinct live labelers, kept by the triggers of migration 0005) bounds the
+    // others, so an item with room left needs no further read.
+    let place: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT needed, labels FROM queue_items WHERE queue_id = ?1 AND item_id = ?2",
+        )?
+        .query_row((queue, item), |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    if let Some((needed, labels)) = place {
+        if labels < needed {
+            return Ok(());
+        }
+    }
     let ext: String = conn.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
         r.get(0)
     })?;
@@ -330,7 +336,7 @@ fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Resu
             what: "queue",
             name: queue.to_string(),
         })?;
-    let Some(needed) = needed else {
+    let Some((needed, _)) = place else {
         return Err(Error::InvalidArgument(format!(
             "item {ext} is not in queue {qname:?}; nothing was recorded"
         )));
