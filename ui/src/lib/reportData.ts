@@ -471,7 +471,7 @@ export function annotatorRows(r: ProjectReport): AnnotatorRow[] {
             : reasonFor(a, `per_annotator.${p.annotator}.kappa`),
       kappaItems: agr?.items ?? 0,
       percent: agr?.percent_agreement ?? null,
-      vsReviewers: p.vs_reviewers ?? { items: 0, correct: 0, accuracy: null, low: null, high: null },
+      vsReviewers: p.vs_reviewers,
     };
   });
 }
@@ -559,10 +559,12 @@ export function activitySeries(a: Activity, max = 8): ActivitySeries | null {
   const times = a.starts.map((s) => Date.parse(s));
   if (times.some((t) => Number.isNaN(t))) return null;
   const sum = (v: number[]) => v.reduce((x, y) => x + y, 0);
+  const totals = new Map(Object.entries(a.per_annotator).map(([name, values]) => [name, sum(values)]));
+  const total = (name: string) => totals.get(name) ?? 0;
   const people = Object.entries(a.per_annotator)
     .map(([name, values]) => ({ name, values }))
-    .filter((p) => sum(p.values) > 0)
-    .sort((x, y) => sum(y.values) - sum(x.values) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    .filter((p) => total(p.name) > 0)
+    .sort((x, y) => total(y.name) - total(x.name) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const series = people.length > max ? people.slice(0, max - 1) : people;
   if (people.length > max) {
     const rest = people.slice(max - 1);

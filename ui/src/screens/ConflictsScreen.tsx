@@ -29,7 +29,6 @@ interface Decided {
   annotation: number | null | "failed";
 }
 
-/** "cat 2 · dog 1", most votes first. */
 /** "cat ×2 · dog ×1": the labels given and how many people gave each (most first). */
 export function voteTally(d: DecisionDto): string {
   const counts = new Map<string, number>();

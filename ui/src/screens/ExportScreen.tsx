@@ -637,6 +637,7 @@ function PreviewPanel({ state }: { state: PreviewState }) {
 
 function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () => void; openError: IpcError | null }) {
   const labels = labelBreakdown(done.labels);
+  const skipped = skippedText(done.skipped);
   return (
     <div className="notice flat export-done" role="status" data-testid="export-done" data-rows={String(done.rows)}>
       <div className="notice-body">
@@ -644,9 +645,9 @@ function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () 
         <p className="small" data-testid="export-predictions">
           {done.run === null ? "No predictions" : `Predictions of run ${done.run}`}
         </p>
-        {skippedText(done.skipped) !== "" && (
+        {skipped !== "" && (
           <p className="small" data-testid="export-skipped">
-            Left out: {skippedText(done.skipped)}.
+            Left out: {skipped}.
           </p>
         )}
         <dl className="export-paths">

@@ -487,16 +487,18 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
 
   // ------------------------------------------------------------ rendering
   const stageItems = useMemo(() => state.buffer.map((i) => ({ rowid: i.rowid, alt: i.itemId })), [state.buffer]);
-  const counts: QueueCounts | null = (progress?.key === progressKey ? progress.value.counts : null) ?? queue?.counts ?? null;
+  // The progress read for this queue and annotator (null until it arrives, or when stale).
+  const fresh = progress?.key === progressKey ? progress.value : null;
+  const counts: QueueCounts | null = fresh?.counts ?? queue?.counts ?? null;
   const rate = controller
     ? (pacePerHour(
         state.entries.map((e) => e.at),
         Date.now(),
         controller.startedAt,
-      ) ?? (progress?.key === progressKey ? progress.value.lastHour : null))
+      ) ?? fresh?.lastHour ?? null)
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
-  const mine = progress?.key === progressKey ? progress.value.mine : null;
+  const mine = fresh?.mine ?? null;
 
   const pickQueue = (value: string) => {
     if (value === NEW_QUEUE) setQueueDialog(true);
@@ -759,14 +761,14 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             data-total={counts?.total}
             data-mine={mine ?? undefined}
             title={`${queue.name}: ${queueSummary(queue)}. Pace: items you handled (labels, skips, flags) over the last 10 minutes of this session${
-              progress?.key === progressKey ? `; ${formatCount(progress.value.lastHour)} labels in the last hour, ${formatCount(progress.value.labeled)} in all` : ""
+              fresh ? `; ${formatCount(fresh.lastHour)} labels in the last hour, ${formatCount(fresh.labeled)} in all` : ""
             }.`}
           >
             <span className="mini-progress" aria-hidden="true">
               {/* Under the done share, lighter: items waiting for more people (overlap). */}
               <span
                 className="mini-progress-fill partial"
-                style={{ width: `${counts && counts.total > 0 ? Math.min(100, ((counts.done + counts.partial) / counts.total) * 100) : 0}%` }}
+                style={{ width: `${donePercent(counts && { done: counts.done + counts.partial, total: counts.total })}%` }}
               />
               <span className="mini-progress-fill" style={{ width: `${donePercent(counts)}%` }} />
             </span>

@@ -41,7 +41,7 @@ pub struct Activity {
 }
 
 const HOUR: i64 = 3600;
-const DAY: i64 = 24 * HOUR;
+const DAY: i64 = crate::time::DAY;
 const WEEK: i64 = 7 * DAY;
 
 /// The bucket size for events spanning `span` seconds.
