@@ -9,7 +9,15 @@ pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, t.elapsed())
 }
 
-/// Print one result line: the figure, the target, and the baseline as a ratio.
+/// The unit a report line is printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    /// For figures far below a second.
+    Millis,
+}
+
+/// Print one result line in seconds: the figure, the target, and the baseline as a ratio.
 pub fn report(
     what: &str,
     ours: Duration,
@@ -17,15 +25,45 @@ pub fn report(
     baseline_name: &str,
     baseline: Duration,
 ) {
-    let secs = ours.as_secs_f64();
+    report_in(Unit::Seconds, what, ours, target, baseline_name, baseline);
+}
+
+/// [`report`] in the given unit.
+pub fn report_in(
+    unit: Unit,
+    what: &str,
+    ours: Duration,
+    target: Option<Duration>,
+    baseline_name: &str,
+    baseline: Duration,
+) {
+    let (scale, name, figure, whole, ratio) = match unit {
+        Unit::Seconds => (1.0, "s", 3, 1, 2),
+        Unit::Millis => (1e3, "ms", 3, 0, 0),
+    };
+    let v = |d: Duration| d.as_secs_f64() * scale;
     let target = match target {
-        Some(t) if ours <= t => format!("target < {:.1} s: MET", t.as_secs_f64()),
-        Some(t) => format!("target < {:.1} s: MISSED", t.as_secs_f64()),
+        Some(t) if ours <= t => format!("target < {:.whole$} {name}: MET", v(t)),
+        Some(t) => format!("target < {:.whole$} {name}: MISSED", v(t)),
         None => String::new(),
     };
+    let base_digits = if unit == Unit::Millis { 1 } else { figure };
     println!(
-        "{what}: {secs:.3} s   {target}   baseline ({baseline_name}): {:.3} s   ratio baseline/ours = {:.2}×",
-        baseline.as_secs_f64(),
-        baseline.as_secs_f64() / secs
+        "{what}: {:.figure$} {name}   {target}   baseline ({baseline_name}): {:.base_digits$} {name}   ratio baseline/ours = {:.ratio$}×",
+        v(ours),
+        v(baseline),
+        baseline.as_secs_f64() / ours.as_secs_f64()
     );
+}
+
+/// The median of some timings.
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The 95th percentile of some timings (the nearest rank below).
+pub fn p95(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[(v.len() * 95 / 100).min(v.len() - 1)]
 }

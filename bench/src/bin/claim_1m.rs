@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use arbiter_bench::time;
+use arbiter_bench::{median, p95, report_in, time, Unit};
 use arbiter_core::annotate::{self, Event, NewAnnotation, Role, Source};
 use arbiter_core::dataset::{self, ImportOptions};
 use arbiter_core::review;
@@ -56,39 +56,6 @@ const OLD_COUNTS: &str = "WITH q AS (SELECT item_id, needed FROM queue_items WHE
             COALESCE(SUM(COALESCE(ev.skipped, 0)), 0),
             COALESCE(SUM(COALESCE(ev.flagged, 0)), 0)
      FROM q LEFT JOIN ev ON ev.item_id = q.item_id LEFT JOIN cl ON cl.item_id = q.item_id";
-
-/// One result line in milliseconds (the figures are far below a second): ours, the target,
-/// the baseline and their ratio.
-fn report(
-    what: &str,
-    ours: Duration,
-    target: Option<Duration>,
-    baseline_name: &str,
-    baseline: Duration,
-) {
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let target = match target {
-        Some(t) if ours <= t => format!("target < {:.0} ms: MET", ms(t)),
-        Some(t) => format!("target < {:.0} ms: MISSED", ms(t)),
-        None => String::new(),
-    };
-    println!(
-        "{what}: {:.3} ms   {target}   baseline ({baseline_name}): {:.1} ms   ratio baseline/ours = {:.0}×",
-        ms(ours),
-        ms(baseline),
-        baseline.as_secs_f64() / ours.as_secs_f64()
-    );
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn p95(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[(v.len() * 95 / 100).min(v.len() - 1)]
-}
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -254,28 +221,32 @@ fn main() -> Result<()> {
     let target = Some(Duration::from_millis(50));
     let old_claim_best = *old_claim.iter().min().expect("runs");
     let old_counts_best = *old_counts.iter().min().expect("runs");
-    report(
+    report_in(
+        Unit::Millis,
         "claim next item (next_n, 2 ahead), median",
         median(claim.clone()),
         target,
         "schema 4 claim query",
         old_claim_best,
     );
-    report(
+    report_in(
+        Unit::Millis,
         "claim next item (next_n, 2 ahead), p95   ",
         p95(claim),
         target,
         "schema 4 claim query",
         old_claim_best,
     );
-    report(
+    report_in(
+        Unit::Millis,
         "queue counts, median                     ",
         median(counts.clone()),
         target,
         "schema 4 counts query",
         old_counts_best,
     );
-    report(
+    report_in(
+        Unit::Millis,
         "queue counts, p95                        ",
         p95(counts),
         target,

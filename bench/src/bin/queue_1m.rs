@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use arbiter_bench::{report, time};
+use arbiter_bench::{median, report, time};
 use arbiter_core::dataset::{self, ImportOptions};
 use arbiter_core::predict::{pack, Scores};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
@@ -144,8 +144,7 @@ fn main() -> Result<()> {
             }
             times.push(t);
         }
-        times.sort();
-        let t = times[BUILDS / 2];
+        let t = median(times);
         report(
             &format!("queue {name:<19} ({n:>7} items)"),
             t,
