@@ -36,8 +36,9 @@ fn create_project(
     state: State<'_, AppState>,
     path: String,
     labels: Vec<String>,
+    ordinal: bool,
 ) -> Res<ProjectInfo> {
-    state.create(&PathBuf::from(path), &labels)
+    state.create(&PathBuf::from(path), &labels, ordinal)
 }
 
 #[tauri::command]

@@ -102,14 +102,21 @@ impl AppState {
         Ok(info)
     }
 
-    pub fn create(&self, path: &Path, labels: &[String]) -> Result<ProjectInfo, IpcError> {
+    /// Create a project with these labels (blank ones dropped), ranked in the given order when
+    /// `ordinal` (the switch for weighted κ and ordinal α), and open it.
+    pub fn create(
+        &self,
+        path: &Path,
+        labels: &[String],
+        ordinal: bool,
+    ) -> Result<ProjectInfo, IpcError> {
         let specs: Vec<schema::LabelSpec> = labels
             .iter()
             .map(|l| l.trim())
             .filter(|l| !l.is_empty())
             .map(schema::LabelSpec::named)
             .collect();
-        drop(Project::create(path, None, &specs)?);
+        drop(Project::create_with(path, None, &specs, ordinal)?);
         self.open(path)
     }
 

@@ -25,7 +25,7 @@ describe("ipc commands", () => {
     await ipc.recentProjects();
     await ipc.currentProject();
     await ipc.openProject("/p");
-    await ipc.createProject("/q", ["cat", "dog"]);
+    await ipc.createProject("/q", ["cat", "dog"], false);
     await ipc.closeProject();
     await ipc.pickFolder("Pick");
     await ipc.pickFile("File", "manifest");
@@ -44,7 +44,7 @@ describe("ipc commands", () => {
       ["recent_projects", undefined],
       ["current_project", undefined],
       ["open_project", { path: "/p" }],
-      ["create_project", { path: "/q", labels: ["cat", "dog"] }],
+      ["create_project", { path: "/q", labels: ["cat", "dog"], ordinal: false }],
       ["close_project", undefined],
       ["pick_folder", { title: "Pick" }],
       ["pick_file", { title: "File", kind: "manifest" }],

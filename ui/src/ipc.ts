@@ -53,8 +53,9 @@ export function openProject(path: string): Promise<ProjectInfo> {
   return call("open_project", { path });
 }
 
-export function createProject(path: string, labels: string[]): Promise<ProjectInfo> {
-  return call("create_project", { path, labels });
+/** `ordinal`: the labels, in the given order, are a ranked scale (weighted κ, ordinal α). */
+export function createProject(path: string, labels: string[], ordinal: boolean): Promise<ProjectInfo> {
+  return call("create_project", { path, labels, ordinal });
 }
 
 /**

@@ -71,7 +71,7 @@ fn without_a_project_commands_say_no_project() {
 fn create_import_browse_and_serve_images() {
     let (d, s) = app();
     let proj = d.path().join("p");
-    let info = s.create(&proj, &[]).expect("create");
+    let info = s.create(&proj, &[], false).expect("create");
     assert_eq!(info.datasets, 0);
     let sum = import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
     assert_eq!((sum.items, sum.labeled, sum.version), (1797, 1797, 1));
@@ -156,7 +156,7 @@ fn create_import_browse_and_serve_images() {
 #[test]
 fn bad_imports_reject_with_invalid_input_and_the_core_message() {
     let (d, s) = app();
-    s.create(&d.path().join("p"), &["cat".to_string()])
+    s.create(&d.path().join("p"), &["cat".to_string()], false)
         .expect("create");
     let csv = d.path().join("bad.csv");
     std::fs::write(&csv, "id,label\na,cat\na,cat\n").expect("w");
@@ -177,9 +177,25 @@ fn bad_imports_reject_with_invalid_input_and_the_core_message() {
 }
 
 #[test]
+fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
+    let (d, s) = app();
+    let labels = ["low", " ", "mid", "high"].map(String::from);
+    let info = s
+        .create(&d.path().join("ranked"), &labels, true)
+        .expect("create");
+    let names: Vec<&str> = info.labels.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["low", "mid", "high"], "blank dropped, order kept");
+    assert_eq!(s.report(None).expect("report")["ordinal_labels"], true);
+    s.close();
+    s.create(&d.path().join("plain"), &labels, false)
+        .expect("create");
+    assert_eq!(s.report(None).expect("report")["ordinal_labels"], false);
+}
+
+#[test]
 fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
     let (d, s) = app();
-    s.create(&d.path().join("p"), &[]).expect("create");
+    s.create(&d.path().join("p"), &[], false).expect("create");
     assert!(!s.cancel_import(), "nothing runs yet");
     let req = ImportRequest {
         source: fixtures()
@@ -209,7 +225,7 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
 #[test]
 fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
     let (d, s) = app();
-    s.create(&d.path().join("p"), &[]).expect("create");
+    s.create(&d.path().join("p"), &[], false).expect("create");
     import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
     assert!(!s.cancel_export(), "nothing runs yet");
     let out = d.path().join("folder");
@@ -259,7 +275,7 @@ fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
 #[test]
 fn models_runs_and_predictions_through_the_app_state() {
     let (d, s) = app();
-    s.create(&d.path().join("p"), &[]).expect("create");
+    s.create(&d.path().join("p"), &[], false).expect("create");
     import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
     let req = AddModelRequest {
         file: fixtures()
@@ -356,7 +372,7 @@ fn models_runs_and_predictions_through_the_app_state() {
 fn a_second_window_on_the_same_project_is_refused() {
     let (d, first) = app();
     let proj = d.path().join("p");
-    first.create(&proj, &[]).expect("create");
+    first.create(&proj, &[], false).expect("create");
     let second = AppState::new(d.path().join("config2"));
     let e = second.open(&proj).expect_err("locked");
     assert_eq!(e.code, ErrorCode::ProjectLocked);
@@ -376,8 +392,8 @@ fn recent_projects_are_remembered_most_recent_first() {
     let (d, s) = app();
     let a = d.path().join("a");
     let b = d.path().join("b");
-    s.create(&a, &[]).expect("a");
-    s.create(&b, &[]).expect("b");
+    s.create(&a, &[], false).expect("a");
+    s.create(&b, &[], false).expect("b");
     s.open(&a).expect("reopen a");
     let names: Vec<String> = s.recent().into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["a", "b"]);
@@ -396,7 +412,7 @@ fn recent_projects_are_remembered_most_recent_first() {
 #[test]
 fn the_review_flow_through_the_app_state() {
     let (d, s) = app();
-    s.create(&d.path().join("p"), &[]).expect("create");
+    s.create(&d.path().join("p"), &[], false).expect("create");
     import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
     let req = AddModelRequest {
         file: fixtures()

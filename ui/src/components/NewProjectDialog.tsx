@@ -13,16 +13,20 @@ interface Props {
 
 export function NewProjectDialog({ path, onCancel, onCreated }: Props) {
   const [labels, setLabels] = useState("");
+  const [ordinal, setOrdinal] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ title: string; message: string } | null>(null);
   const parsed = splitList(labels);
+  // A ranking needs at least two labels; with fewer the switch has nothing to order.
+  const rankable = parsed.length >= 2;
+  const ranked = ordinal && rankable;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      onCreated(await ipc.createProject(path, parsed));
+      onCreated(await ipc.createProject(path, parsed, ranked));
     } catch (err) {
       const ipcErr = normaliseError(err);
       setError({ title: codeTitle(ipcErr.code), message: ipcErr.message });
@@ -53,14 +57,35 @@ export function NewProjectDialog({ path, onCancel, onCreated }: Props) {
           />
         </label>
         {parsed.length > 0 && (
-          <div className="chip-row" aria-label="Labels to create">
-            {parsed.map((l) => (
-              <span key={l} className="chip">
-                {l}
+          <div className="chip-row" aria-label="Labels to create" data-testid="new-project-labels">
+            {parsed.map((l, i) => (
+              <span key={l} className="chip-step">
+                {ranked && i > 0 && (
+                  <span className="chip-rank" aria-hidden="true">
+                    &lt;
+                  </span>
+                )}
+                <span className="chip">{l}</span>
               </span>
             ))}
           </div>
         )}
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="new-project-ordinal"
+            checked={ranked}
+            disabled={busy || !rankable}
+            onChange={(e) => setOrdinal(e.target.checked)}
+          />
+          <span>
+            <span className="field-label">Ordered scale</span>{" "}
+            <span className="muted">
+              — the labels rank from first to last (ratings, severities); agreement adds weighted κ and
+              ordinal α. Can be changed later on the dashboard.
+            </span>
+          </span>
+        </label>
         {error && (
           <div className="form-error" role="alert">
             <strong>{error.title}</strong>
