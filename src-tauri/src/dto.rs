@@ -880,9 +880,13 @@ pub struct ExportRequest {
 pub struct ExportPreview {
     #[ts(type = "number")]
     pub rows: u64,
-    /// Final label (or "(none)") → rows.
+    /// Rows per final label ("(none)" when undecided); for an image folder, files per label
+    /// folder (final label, else given) — as the export's summary will say.
     #[ts(type = "Record<string, number>")]
     pub labels: std::collections::BTreeMap<String, usize>,
+    /// What an image folder leaves out, by why (`no_media`, `no_label`); empty otherwise.
+    #[ts(type = "Record<string, number>")]
+    pub skipped: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

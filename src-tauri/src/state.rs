@@ -610,16 +610,11 @@ impl AppState {
     pub fn export_preview(&self, r: &ExportRequest) -> Result<ExportPreview, IpcError> {
         let opts = Self::export_options(r)?;
         self.with_project(|p| {
-            let (_, rows) = arbiter_core::export::rows(p, &opts)?;
-            let mut labels = std::collections::BTreeMap::new();
-            for row in &rows {
-                *labels
-                    .entry(row.final_label.clone().unwrap_or_else(|| "(none)".into()))
-                    .or_insert(0usize) += 1;
-            }
+            let v = arbiter_core::export::preview(p, &opts)?;
             Ok(ExportPreview {
-                rows: rows.len() as u64,
-                labels,
+                rows: v.rows as u64,
+                labels: v.labels,
+                skipped: v.skipped,
             })
         })
     }

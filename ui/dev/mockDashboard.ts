@@ -292,8 +292,10 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
     left -= n;
     if (n > 0) labels[l] = n;
   });
+  // An image folder holds only labelled items (the mock's items have no given labels).
+  if (r.format === "imagefolder") return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {} };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels };
+  return { rows: withLabel + without, labels, skipped: {} };
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {

@@ -205,7 +205,47 @@ pub struct ExportSummary {
     pub predictions: &'static str,
 }
 
-/// The rows an export would write (also what the app's live count shows).
+/// What an export would write, counted without writing anything — the figures its
+/// [`ExportSummary`] will report: rows (files, for an image folder), per label, and what an
+/// image folder leaves out. The app's live count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    pub rows: usize,
+    pub labels: BTreeMap<String, usize>,
+    pub skipped: BTreeMap<String, usize>,
+}
+
+pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
+    let (_, rows) = rows(project, opts)?;
+    Ok(match opts.format {
+        Format::ImageFolder => {
+            let plan = plan_imagefolder(&rows, &opts.out)?;
+            Preview {
+                rows: plan.files.len(),
+                labels: plan.labels,
+                skipped: plan.skipped,
+            }
+        }
+        _ => Preview {
+            rows: rows.len(),
+            labels: final_label_counts(&rows),
+            skipped: BTreeMap::new(),
+        },
+    })
+}
+
+/// Rows per final label, "(none)" for the undecided: a table export's label counts.
+fn final_label_counts(rows: &[Row]) -> BTreeMap<String, usize> {
+    let mut labels: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        *labels
+            .entry(r.final_label.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default() += 1;
+    }
+    labels
+}
+
+/// The rows an export would write.
 pub fn rows(
     project: &Project,
     opts: &ExportOptions,
@@ -971,16 +1011,10 @@ pub fn export_with_progress(
             undo.files.push(tmp.clone());
             write_table(rows, f, &opts.out, &tmp)?;
             table_tmp = Some(tmp);
-            let mut labels: BTreeMap<String, usize> = BTreeMap::new();
-            for r in rows {
-                *labels
-                    .entry(r.final_label.clone().unwrap_or_else(|| "(none)".into()))
-                    .or_default() += 1;
-            }
             (
                 PathBuf::from(format!("{}.lineage.json", opts.out.display())),
                 rows.len(),
-                labels,
+                final_label_counts(rows),
                 BTreeMap::new(),
                 None,
             )

@@ -2,6 +2,11 @@
 
 export type ExportPreview = { rows: number, 
 /**
- * Final label (or "(none)") → rows.
+ * Rows per final label ("(none)" when undecided); for an image folder, files per label
+ * folder (final label, else given) — as the export's summary will say.
  */
-labels: Record<string, number>, };
+labels: Record<string, number>, 
+/**
+ * What an image folder leaves out, by why (`no_media`, `no_label`); empty otherwise.
+ */
+skipped: Record<string, number>, };

@@ -126,13 +126,18 @@ describe("buildExportRequest", () => {
 });
 
 describe("previewKey", () => {
-  it("ignores the destination and the format, not the filters", () => {
+  it("ignores the destination and the table format, not the filters or an image folder", () => {
     const a = buildExportRequest(form({ out: "/a.csv", format: "csv" }));
     const b = buildExportRequest(form({ out: "/b.parquet", format: "parquet" }));
     const c = buildExportRequest(form({ onlyDecided: true }));
-    if (!a.ok || !b.ok || !c.ok) throw new Error("invalid");
+    const d = buildExportRequest(form({ out: "/d", format: "imagefolder" }));
+    const e = buildExportRequest(form({ out: "/e", format: "imagefolder" }));
+    if (!a.ok || !b.ok || !c.ok || !d.ok || !e.ok) throw new Error("invalid");
     expect(previewKey(a.request)).toBe(previewKey(b.request));
     expect(previewKey(a.request)).not.toBe(previewKey(c.request));
+    // An image folder counts files, not rows: its own count, whatever the folder's name.
+    expect(previewKey(a.request)).not.toBe(previewKey(d.request));
+    expect(previewKey(d.request)).toBe(previewKey(e.request));
   });
 });
 

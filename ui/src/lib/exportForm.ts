@@ -154,8 +154,9 @@ export function buildExportRequest(
  * are the same whatever they are written to; typing a path must not re-count).
  */
 export function previewKey(request: ExportRequest): string {
-  const { out: _out, format: _format, ...rest } = request;
-  return JSON.stringify(rest);
+  const { out: _out, format, ...rest } = request;
+  // The tables count rows alike; an image folder counts files (items with media and a label).
+  return JSON.stringify({ ...rest, files: format === "imagefolder" });
 }
 
 const KNOWN_EXT = /\.(parquet|csv|jsonl)$/i;

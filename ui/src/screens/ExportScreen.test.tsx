@@ -84,6 +84,7 @@ beforeEach(() => {
   exportPreview.mockImplementation(async ({ onlyDecided }: ExportRequest) => ({
     rows: onlyDecided ? 40 : 500,
     labels: onlyDecided ? { cat: 30, dog: 10 } : { cat: 30, dog: 10, "(none)": 460 },
+    skipped: {},
   }));
 });
 afterEach(() => {
@@ -125,6 +126,24 @@ describe("ExportScreen", () => {
     expect(exportPreview).toHaveBeenCalledTimes(2);
     expect(exportPreview.mock.calls[1]![0]).toMatchObject({ onlyDecided: true, excludeReasons: ["bad_input", "ambiguous"] });
     expect(screen.getByTestId("export-count").dataset.rows).toBe("40");
+  });
+
+  it("counts an image folder in files, with what it leaves out", async () => {
+    await mount();
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    exportPreview.mockResolvedValueOnce({ rows: 470, labels: { cat: 300, dog: 170 }, skipped: { no_media: 20, no_label: 10 } });
+    fireEvent.change(screen.getByTestId("export-format"), { target: { value: "imagefolder" } });
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    expect(exportPreview).toHaveBeenCalledTimes(2);
+    expect(exportPreview.mock.calls[1]![0]).toMatchObject({ format: "imagefolder" });
+    const count = screen.getByTestId("export-count");
+    expect(count.dataset.rows).toBe("470");
+    expect(count.querySelector(".export-count-head")!.textContent).toContain("files");
+    expect(screen.getByTestId("export-count-skipped").textContent).toBe(
+      "Left out: 20 without an image, 10 without a final or given label.",
+    );
   });
 
   it("does not count again when only the destination changes", async () => {

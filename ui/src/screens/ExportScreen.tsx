@@ -421,7 +421,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
             <aside className="export-side">
               <section className="dash-card export-section">
                 <h3>Will be written</h3>
-                <PreviewPanel state={preview} />
+                <PreviewPanel state={preview} files={form.format === "imagefolder"} />
               </section>
 
               <section className="dash-card export-section">
@@ -578,9 +578,12 @@ function usePreview(form: ExportForm | null): PreviewState {
   return state;
 }
 
-function PreviewPanel({ state }: { state: PreviewState }) {
+/** `files`: an image folder, counted in files (items with media and a label), not rows. */
+function PreviewPanel({ state, files }: { state: PreviewState; files: boolean }) {
   const { data, pending, error, invalid } = state;
+  const unit = files ? "file" : "row";
   const rows = labelBreakdown(data?.labels ?? {});
+  const skipped = skippedText(data?.skipped ?? {});
   const shown = rows.slice(0, 12);
   const rest = rows.slice(12);
   return (
@@ -605,10 +608,15 @@ function PreviewPanel({ state }: { state: PreviewState }) {
           <div className="export-count-head">
             <span className="dash-big tabular">{formatCount(data.rows)}</span>
             <span className="muted">
-              {data.rows === 1 ? "row" : "rows"}
+              {data.rows === 1 ? unit : `${unit}s`}
               {pending ? " · updating…" : ""}
             </span>
           </div>
+          {skipped !== "" && (
+            <p className="small muted" data-testid="export-count-skipped">
+              Left out: {skipped}.
+            </p>
+          )}
           {rows.length > 0 && (
             <ul className="label-breakdown">
               {shown.map((r) => (
@@ -624,7 +632,7 @@ function PreviewPanel({ state }: { state: PreviewState }) {
               ))}
               {rest.length > 0 && (
                 <li className="muted small">
-                  …and {plural(rest.length, "more label")} ({formatCount(rest.reduce((s, r) => s + r.count, 0))} rows)
+                  …and {plural(rest.length, "more label")} ({plural(rest.reduce((s, r) => s + r.count, 0), unit)})
                 </li>
               )}
             </ul>

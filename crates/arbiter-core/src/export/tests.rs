@@ -1043,8 +1043,22 @@ fn imagefolder_splits_counts_what_it_writes_and_keeps_clashing_names_apart() {
     )
     .expect("import");
     let out = dir.path().join("folder");
+    // The live count, before: exactly what the export then reports, for a folder and a table.
+    let counted = preview(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("preview");
     let s = export(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("export");
     assert_eq!(s.rows, 5, "files written");
+    assert_eq!(
+        (counted.rows, &counted.labels, &counted.skipped),
+        (s.rows, &s.labels, &s.skipped)
+    );
+    let table = dir.path().join("t.csv");
+    let counted = preview(&p, &opts(table.clone(), Format::Csv, None)).expect("preview");
+    let t = export(&p, &opts(table, Format::Csv, None)).expect("export");
+    assert_eq!(t.rows, items.len(), "a table has every row");
+    assert_eq!(
+        (counted.rows, &counted.labels, &counted.skipped),
+        (t.rows, &t.labels, &t.skipped)
+    );
     assert_eq!(
         s.skipped,
         BTreeMap::from([("no_label".to_string(), 1), ("no_media".to_string(), 1)])
