@@ -8,6 +8,7 @@ import type { ReviewItem } from "../bindings/ReviewItem";
 const nextItems = vi.fn();
 const annotate = vi.fn();
 const undo = vi.fn();
+const queueProgress = vi.fn();
 vi.mock("../ipc", () => ({
   listAnnotators: async () => [
     { name: "ana", role: "annotator" },
@@ -18,7 +19,7 @@ vi.mock("../ipc", () => ({
     { code: "ambiguous", description: "Ambiguous" },
   ],
   listQueues: async () => [QUEUE],
-  queueProgress: async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0, mine: 0 }),
+  queueProgress: (...a: unknown[]) => queueProgress(...a),
   releaseQueue: async () => undefined,
   nextItems: (...a: unknown[]) => nextItems(...a),
   annotate: (...a: unknown[]) => annotate(...a),
@@ -99,6 +100,8 @@ beforeEach(() => {
   nextItems.mockReset();
   annotate.mockReset();
   undo.mockReset();
+  queueProgress.mockReset();
+  queueProgress.mockImplementation(async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0, mine: 0 }));
 });
 afterEach(cleanup);
 
@@ -130,6 +133,14 @@ describe("ReviewScreen", () => {
     const req = annotate.mock.calls[0]![0] as AnnotateRequest;
     expect(req).toMatchObject({ rowid: 1, annotator: "ana", kind: "label", label: "dog", source: "manual", predictionShown: true, queue: 4, run: 9 });
     expect(typeof req.seconds).toBe("number");
+  });
+
+  it("counts the open queue live in the queue picker, not as first listed", async () => {
+    backend(5);
+    queueProgress.mockImplementation(async () => ({ counts: { ...QUEUE.counts, done: 3, untouched: 7 }, lastHour: 3, labeled: 3, mine: 3 }));
+    await open();
+    const option = () => screen.getByTestId("queue-select").querySelector('option[value="4"]')!.textContent;
+    await waitFor(() => expect(option()).toBe("q (3 / 10)"));
   });
 
   it("records Enter as accepting the prediction, S as a skip, F as flag + skip", async () => {

@@ -743,7 +743,8 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             )}
             {(queues ?? []).map((q) => (
               <option key={q.id} value={String(q.id)}>
-                {queueOptionText(q)}
+                {/* The open queue counts live, as the progress bar does; the others as last listed. */}
+                {queueOptionText(q.id === queue?.id && counts ? { ...q, counts } : q)}
               </option>
             ))}
             <option value={NEW_QUEUE}>New queue…</option>
