@@ -223,8 +223,25 @@ struct Table {
     annotators: Vec<String>,
     /// Per item: (annotator index, label index), annotators ascending.
     items: Vec<Vec<(usize, usize)>>,
-    /// The ordinal scale of the labels (`Err` = not ordinal, and why).
-    ordinal: std::result::Result<Ordinal, String>,
+    /// The labels' ordinal scale, if they have one.
+    ordinal: OrdinalScale,
+}
+
+/// Whether the ordinal statistics apply: not asked for (nominal labels: they are left out), a
+/// usable scale, or a scale that cannot be used (they are reported as undefined, and why).
+enum OrdinalScale {
+    Nominal,
+    Ordinal(Ordinal),
+    Unusable(String),
+}
+
+impl OrdinalScale {
+    fn ranks(&self) -> Option<&[f64]> {
+        match self {
+            OrdinalScale::Ordinal(o) => Some(&o.ranks),
+            _ => None,
+        }
+    }
 }
 
 /// Each label's position on the ordinal scale, and its numeric value when every label of the
@@ -233,8 +250,6 @@ struct Ordinal {
     ranks: Vec<f64>,
     values: Option<Vec<f64>>,
 }
-
-const NOT_ORDINAL: &str = "the labels are not marked ordinal";
 
 /// Nominal table (the labels in natural order: numbers numerically, then text).
 fn table(ratings: &[Rating]) -> Table {
@@ -254,7 +269,7 @@ fn table_on(ratings: &[Rating], scale: &Scale) -> Table {
     let ordinal = match scale {
         Scale::Nominal => {
             natural(&mut labels);
-            Err(NOT_ORDINAL.to_string())
+            OrdinalScale::Nominal
         }
         Scale::Ordinal(order) => {
             let pos: HashMap<&str, usize> = order
@@ -268,12 +283,12 @@ fn table_on(ratings: &[Rating], scale: &Scale) -> Table {
                 .cloned()
             {
                 natural(&mut labels);
-                Err(format!("label {stray:?} is not on the ordinal scale"))
+                OrdinalScale::Unusable(format!("label {stray:?} is not on the ordinal scale"))
             } else {
                 labels.sort_by_key(|l| pos[l.as_str()]);
                 let ranks: Vec<f64> = labels.iter().map(|l| pos[l.as_str()] as f64).collect();
                 let values = numbers(order).map(|_| labels.iter().map(|l| num(l)).collect());
-                Ok(Ordinal { ranks, values })
+                OrdinalScale::Ordinal(Ordinal { ranks, values })
             }
         }
     };
@@ -507,7 +522,7 @@ fn alpha(t: &Table) -> Alpha {
     let q = t.labels.len();
     let nominal = kripp(&units, q, &|c, k, _| if c == k { 0.0 } else { 1.0 });
     let (ordinal, interval) = match &t.ordinal {
-        Ok(o) => {
+        OrdinalScale::Ordinal(o) => {
             // Labels are in scale order, so the ordinal metric sums the pairable frequencies
             // between two positions (labels nobody used have frequency 0).
             let ordinal = kripp(&units, q, &|c, k, nc| {
@@ -524,8 +539,8 @@ fn alpha(t: &Table) -> Alpha {
             };
             (Some(ordinal), Some(interval))
         }
-        Err(why) if why != NOT_ORDINAL => (Some(Stat::none(why)), Some(Stat::none(why))),
-        Err(_) => (None, None),
+        OrdinalScale::Unusable(why) => (Some(Stat::none(why)), Some(Stat::none(why))),
+        OrdinalScale::Nominal => (None, None),
     };
     Alpha {
         nominal,
@@ -836,17 +851,15 @@ pub fn report(ratings: &[Rating]) -> Report {
 pub fn report_on(ratings: &[Rating], scale: &Scale) -> Report {
     let t = table_on(ratings, scale);
     let q = t.labels.len();
-    let ranks = t.ordinal.as_ref().ok().map(|o| o.ranks.as_slice());
+    let ranks = t.ordinal.ranks();
     let mut cohen_kappa = Vec::new();
     for a in 0..t.annotators.len() {
         for b in a + 1..t.annotators.len() {
             let pairs = pairs_of(&t, a, b);
             let (kappa, mut kappa_linear, mut kappa_quadratic, pa) = cohen(&pairs, q, ranks);
-            if let Err(why) = &t.ordinal {
-                if why != NOT_ORDINAL {
-                    kappa_linear = Some(Stat::none(why));
-                    kappa_quadratic = Some(Stat::none(why));
-                }
+            if let OrdinalScale::Unusable(why) = &t.ordinal {
+                kappa_linear = Some(Stat::none(why));
+                kappa_quadratic = Some(Stat::none(why));
             }
             cohen_kappa.push(PairKappa {
                 a: t.annotators[a].clone(),
