@@ -259,12 +259,18 @@ pub fn decide(events: &[AnnotationRow], rule: Rule, needed: usize) -> Decision {
     }
 }
 
-/// How many people the queues holding `item` send it to (the largest `needed`; 1 if none).
+/// How many people the queues holding an item send it to, from the largest `needed` of its
+/// queue rows: 1 outside any queue, and never less than 1.
+fn needed_value(max_needed: Option<i64>) -> usize {
+    max_needed.unwrap_or(1).max(1) as usize
+}
+
+/// [`needed_value`] for one item.
 fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
     let n: Option<i64> = conn
         .prepare_cached("SELECT MAX(needed) FROM queue_items WHERE item_id = ?1")?
         .query_row([item], |r| r.get(0))?;
-    Ok(n.unwrap_or(1).max(1) as usize)
+    Ok(needed_value(n))
 }
 
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
@@ -285,12 +291,15 @@ pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decis
             conn.prepare_cached("SELECT item_id, MAX(needed) FROM queue_items GROUP BY item_id")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            needed.insert(r.get(0)?, r.get::<_, i64>(1)?.max(1) as usize);
+            needed.insert(r.get(0)?, needed_value(r.get(1)?));
         }
     }
     Ok(by_item
         .values()
-        .map(|ev| decide(ev, rule, needed.get(&ev[0].item).copied().unwrap_or(1)))
+        .map(|ev| {
+            let n = needed.get(&ev[0].item).copied();
+            decide(ev, rule, n.unwrap_or_else(|| needed_value(None)))
+        })
         .collect())
 }
 
