@@ -555,8 +555,6 @@ impl AppState {
     pub fn report(&self, run: Option<i64>) -> Result<serde_json::Value, IpcError> {
         self.with_project(|p| {
             let r = arbiter_core::metrics::report(p.conn(), p.root(), run)?;
-            let ratings = arbiter_core::metrics::project_ratings(p.conn(), None)?;
-            arbiter_core::metrics::record(p.conn(), "project", ratings.len(), &r.agreement)?;
             Ok(serde_json::to_value(&r).unwrap_or(serde_json::Value::Null))
         })
     }

@@ -1034,8 +1034,6 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
     use arbiter_core::metrics;
     let p = open(cli)?;
     let r = metrics::report(p.conn(), p.root(), run)?;
-    let ratings = metrics::project_ratings(p.conn(), None)?;
-    metrics::record(p.conn(), "project", ratings.len(), &r.agreement)?;
     if cli.json {
         return json(&r);
     }

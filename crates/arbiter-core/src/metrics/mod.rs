@@ -147,7 +147,8 @@ pub struct ProjectReport {
     pub activity: activity::Activity,
 }
 
-/// Build the project report (model quality for `run`, else the latest finished run).
+/// Build the project report (model quality for `run`, else the latest finished run), and
+/// record its agreement in the project's history ([`record`]: once per state).
 pub fn report(
     conn: &Connection,
     root: &std::path::Path,
@@ -177,8 +178,10 @@ pub fn report(
         annotations: annotations as u64,
     };
     let ratings = project_ratings(conn, None)?;
-    let ordinal_labels = crate::schema::ordinal(conn)?;
-    let agreement = agreement::report_with_intervals(&ratings, &project_scale(conn)?, 1000, 0);
+    let scale = project_scale(conn)?;
+    let ordinal_labels = matches!(scale, agreement::Scale::Ordinal(_));
+    let agreement = agreement::report_with_intervals(&ratings, &scale, 1000, 0);
+    record(conn, "project", ratings.len(), &agreement)?;
     let run = match run {
         Some(r) => Some(r),
         None => conn

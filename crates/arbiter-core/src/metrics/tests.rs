@@ -178,6 +178,27 @@ fn median_seconds_leaves_undone_labels_out_and_activity_counts_live_labels() {
 }
 
 #[test]
+fn a_report_records_its_agreement_in_the_history_once_per_state() {
+    let (_d, mut p, _run) = setup(false);
+    let ids: Vec<i64> = (0..3).map(|i| item(&p, &format!("wine_{i:03}"))).collect();
+    label(&mut p, ids[0], "a1", "class_0", Source::Manual, None);
+    label(&mut p, ids[0], "a2", "class_0", Source::Manual, None);
+    let r = super::report(p.conn(), p.root(), None).expect("report");
+    super::report(p.conn(), p.root(), None).expect("again");
+    let h = super::history(p.conn()).expect("history");
+    assert_eq!(h.len(), 1, "the same state is recorded once");
+    assert_eq!((h[0].1.as_str(), h[0].2), ("project", 2));
+    assert_eq!(
+        h[0].3["percent_agreement"],
+        r.agreement.percent_agreement.value.expect("pa")
+    );
+    label(&mut p, ids[1], "a1", "class_1", Source::Manual, None);
+    super::report(p.conn(), p.root(), None).expect("report");
+    let h = super::history(p.conn()).expect("history");
+    assert_eq!(h.iter().map(|e| e.2).collect::<Vec<_>>(), [2, 3]);
+}
+
+#[test]
 fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
     let (_d, mut p, _run) = setup(false);
     let ids: Vec<i64> = (0..8).map(|i| item(&p, &format!("wine_{i:03}"))).collect();
