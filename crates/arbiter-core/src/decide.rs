@@ -16,6 +16,7 @@
 //!      majority (more than half) → `majority`; otherwise a **conflict** for adjudication.
 //!    - `unanimous`: all the same → `unanimous`; any disagreement → a **conflict**.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;
@@ -184,7 +185,12 @@ fn vote(e: &AnnotationRow) -> Vote {
 
 /// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
 /// queue(s) send it to (1 outside any queue).
-pub fn decide(events: &[AnnotationRow], rule: Rule, needed: usize) -> Decision {
+pub fn decide<E: std::borrow::Borrow<AnnotationRow>>(
+    events: &[E],
+    rule: Rule,
+    needed: usize,
+) -> Decision {
+    let events: Vec<&AnnotationRow> = events.iter().map(Borrow::borrow).collect();
     let votes_needed = rule.min_annotators.max(needed).max(1);
     let (item, item_id) = events
         .first()
@@ -194,6 +200,7 @@ pub fn decide(events: &[AnnotationRow], rule: Rule, needed: usize) -> Decision {
         events.iter().filter_map(|e| e.retracts).collect();
     let labels: Vec<&AnnotationRow> = events
         .iter()
+        .copied()
         .filter(|e| e.kind == "label" && !retracted.contains(&e.id))
         .collect();
     if let Some(o) = labels.iter().rev().find(|e| e.source == "override") {
@@ -275,12 +282,18 @@ fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
 
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
 pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decision>> {
-    let rule = rule(conn)?;
     let events = match version_id {
         Some(v) => annotate::list_version(conn, v)?,
         None => annotate::list(conn, None)?,
     };
-    let mut by_item: BTreeMap<i64, Vec<AnnotationRow>> = BTreeMap::new();
+    decisions_of(conn, &events)
+}
+
+/// [`decisions`] over events already read (oldest first, every event of each item they
+/// hold), for a caller that reads the events for more than the decisions.
+pub fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<Decision>> {
+    let rule = rule(conn)?;
+    let mut by_item: BTreeMap<i64, Vec<&AnnotationRow>> = BTreeMap::new();
     for e in events {
         by_item.entry(e.item).or_default().push(e);
     }

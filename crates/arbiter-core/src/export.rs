@@ -357,21 +357,23 @@ fn validate_filters(project: &Project, opts: &ExportOptions) -> Result<Vec<Strin
 struct Selection {
     version: crate::dataset::VersionInfo,
     rows: Vec<Row>,
+    /// The version's ratings for agreement, as [`crate::metrics::project_ratings`] reads them.
+    ratings: Vec<crate::metrics::agreement::Rating>,
     run: Option<RunUsed>,
     predictions: &'static str,
     exclude_reasons: Vec<String>,
 }
 
-/// Per item, from its live events.
+/// Per item, from its live events (borrowed from them).
 #[derive(Default)]
-struct Meta {
-    reasons: std::collections::BTreeSet<String>,
-    flags: std::collections::BTreeSet<String>,
+struct Meta<'a> {
+    reasons: std::collections::BTreeSet<&'a str>,
+    flags: std::collections::BTreeSet<&'a str>,
     labels: i64,
-    first: Option<String>,
-    last: Option<String>,
+    first: Option<&'a str>,
+    last: Option<&'a str>,
     /// (annotator, label) — each annotator's latest own (non-override) label.
-    votes: Vec<(i64, i64)>,
+    votes: Vec<(&'a str, &'a str)>,
 }
 
 fn select_rows(
@@ -390,52 +392,49 @@ fn select_rows(
         done: 0,
         total: 0,
     });
-    let decisions: HashMap<i64, decide::Decision> = decide::decisions(conn, Some(version.id))?
+    // The version's events, read once: decisions, per-item meta and the ratings come from them.
+    let events = crate::annotate::list_version(conn, version.id)?;
+    let decisions: HashMap<i64, decide::Decision> = decide::decisions_of(conn, &events)?
         .into_iter()
         .map(|d| (d.item, d))
         .collect();
-    // Reasons, flags, label counts, own votes and times per item from the live events.
+    // Reasons, flags, label counts, own votes and times per item from the live events; and
+    // the ratings for agreement (live labels that are not overrides, oldest first).
+    let retracted: std::collections::HashSet<i64> =
+        events.iter().filter_map(|e| e.retracts).collect();
     let mut meta: HashMap<i64, Meta> = HashMap::new();
+    let mut ratings = Vec::new();
+    for e in events
+        .iter()
+        .filter(|e| e.kind != "retract" && !retracted.contains(&e.id))
     {
-        let mut stmt = conn.prepare(
-            "SELECT a.item_id, a.kind, r.code, a.flag, a.source, a.annotator_id, a.label_id, a.created_at
-             FROM annotations a JOIN items i ON i.id = a.item_id
-             LEFT JOIN reasons r ON r.id = a.reason_id
-             WHERE i.version_id = ?1 AND a.kind != 'retract' AND NOT EXISTS (SELECT 1 FROM annotations x WHERE x.retracts = a.id)
-             ORDER BY a.id",
-        )?;
-        let mut q = stmt.query([version.id])?;
-        while let Some(r) = q.next()? {
-            let item: i64 = r.get(0)?;
-            let kind: String = r.get(1)?;
-            let reason: Option<String> = r.get(2)?;
-            let flag: Option<String> = r.get(3)?;
-            let source: String = r.get(4)?;
-            let annotator: i64 = r.get(5)?;
-            let label: Option<i64> = r.get(6)?;
-            let at: String = r.get(7)?;
-            let m = meta.entry(item).or_default();
-            if let Some(code) = reason {
-                m.reasons.insert(code);
-            }
-            if let Some(f) = flag {
-                m.flags.insert(f);
-            }
-            if kind == "label" {
-                m.labels += 1;
-                if let (Some(label), false) = (label, source == "override") {
-                    match m.votes.iter_mut().find(|(a, _)| *a == annotator) {
-                        Some(v) => v.1 = label,
-                        None => m.votes.push((annotator, label)),
-                    }
+        let m = meta.entry(e.item).or_default();
+        if let Some(code) = &e.reason {
+            m.reasons.insert(code);
+        }
+        if let Some(f) = &e.flag {
+            m.flags.insert(f);
+        }
+        if e.kind == "label" {
+            m.labels += 1;
+            if let (Some(label), false) = (&e.label, e.source == "override") {
+                match m.votes.iter_mut().find(|(a, _)| *a == e.annotator) {
+                    Some(v) => v.1 = label,
+                    None => m.votes.push((&e.annotator, label)),
                 }
+                ratings.push(crate::metrics::agreement::Rating {
+                    item: e.item_id.clone(),
+                    annotator: e.annotator.clone(),
+                    label: label.clone(),
+                });
             }
-            if m.first.as_ref().is_none_or(|f| at < *f) {
-                m.first = Some(at.clone());
-            }
-            if m.last.as_ref().is_none_or(|l| at > *l) {
-                m.last = Some(at);
-            }
+        }
+        let at = e.created_at.as_str();
+        if m.first.is_none_or(|f| at < f) {
+            m.first = Some(at);
+        }
+        if m.last.is_none_or(|l| at > l) {
+            m.last = Some(at);
         }
     }
     check(cancel)?;
@@ -454,8 +453,8 @@ fn select_rows(
     )?;
     let root = PathBuf::from(&version.root);
     let mut q = stmt.query(rusqlite::params![version.id, run.as_ref().map(|r| r.run)])?;
-    let joined = |set: &std::collections::BTreeSet<String>| {
-        (!set.is_empty()).then(|| set.iter().map(String::as_str).collect::<Vec<_>>().join(";"))
+    let joined = |set: &std::collections::BTreeSet<&str>| {
+        (!set.is_empty()).then(|| set.iter().copied().collect::<Vec<_>>().join(";"))
     };
     while let Some(r) = q.next()? {
         seen += 1;
@@ -490,7 +489,7 @@ fn select_rows(
         if m.is_some_and(|m| {
             exclude
                 .iter()
-                .any(|c| m.reasons.contains(c) || m.flags.contains(c))
+                .any(|c| m.reasons.contains(c.as_str()) || m.flags.contains(c.as_str()))
         }) {
             continue;
         }
@@ -525,8 +524,8 @@ fn select_rows(
             flags: m.and_then(|m| joined(&m.flags)),
             annotations: m.map_or(0, |m| m.labels),
             item_agreement: agreement,
-            first_annotated: m.and_then(|m| m.first.clone()),
-            last_annotated: m.and_then(|m| m.last.clone()),
+            first_annotated: m.and_then(|m| m.first.map(String::from)),
+            last_annotated: m.and_then(|m| m.last.map(String::from)),
             split: None,
         });
     }
@@ -542,6 +541,7 @@ fn select_rows(
     Ok(Selection {
         version,
         rows: out,
+        ratings,
         run,
         predictions: how,
         exclude_reasons: exclude,
@@ -549,12 +549,12 @@ fn select_rows(
 }
 
 /// Share of agreeing pairs among `(annotator, label)` votes (1 for a single vote).
-fn item_agreement(votes: &[(i64, i64)]) -> Option<f64> {
+fn item_agreement(votes: &[(&str, &str)]) -> Option<f64> {
     match votes.len() {
         0 => None,
         1 => Some(1.0),
         n => {
-            let mut counts: HashMap<i64, usize> = HashMap::new();
+            let mut counts: HashMap<&str, usize> = HashMap::new();
             for (_, label) in votes {
                 *counts.entry(*label).or_default() += 1;
             }
@@ -1032,8 +1032,8 @@ pub fn export_with_progress(
         [version.id],
         |r| r.get(0),
     )?;
-    let ratings = crate::metrics::project_ratings(conn, Some(version.id))?;
-    let agreement = crate::metrics::agreement::report(&ratings);
+    let agreement =
+        crate::metrics::agreement::report_on(&sel.ratings, &crate::metrics::project_scale(conn)?);
     let now: String = conn.query_row(&format!("SELECT {}", crate::store::NOW_SQL), [], |r| {
         r.get(0)
     })?;

@@ -669,6 +669,20 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
     );
     // The file carries the column, after `reasons`.
     export(&p, &o).expect("export");
+    // The lineage's agreement is the project's, on its scale, over this version's ratings
+    // (read here by the metrics' own query), an undone label and overrides left out.
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("a.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    let ratings = crate::metrics::project_ratings(p.conn(), Some(v)).expect("ratings");
+    let scale = crate::metrics::project_scale(p.conn()).expect("scale");
+    let want = crate::metrics::agreement::report_on(&ratings, &scale);
+    assert_eq!(want.ratings, 14, "ana, ben, cy's live own labels");
+    assert_eq!(
+        lineage["agreement"],
+        serde_json::to_value(&want).expect("json")
+    );
     let text = std::fs::read_to_string(d.path().join("a.csv")).expect("csv");
     assert!(
         text.lines()
