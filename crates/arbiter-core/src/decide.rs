@@ -133,12 +133,34 @@ pub enum Status {
     Pending,
 }
 
+impl Status {
+    /// The serialised name (`decided`, `conflict`, `pending`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Decided => "decided",
+            Status::Conflict => "conflict",
+            Status::Pending => "pending",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum How {
     Override,
     Unanimous,
     Majority,
+}
+
+impl How {
+    /// The serialised name (`override`, `unanimous`, `majority`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Override => "override",
+            How::Unanimous => "unanimous",
+            How::Majority => "majority",
+        }
+    }
 }
 
 /// One vote (or override) that counts.

@@ -135,8 +135,10 @@ pub struct Row {
     pub predicted: Option<String>,
     pub confidence: Option<f64>,
     pub final_label: Option<String>,
-    pub status: String,
-    pub rule: Option<String>,
+    /// `decided`, `conflict`, `pending` or `unannotated`.
+    pub status: &'static str,
+    /// How a decided label was decided: `override`, `unanimous` or `majority`.
+    pub rule: Option<&'static str>,
     pub deciders: Option<String>,
     pub reasons: Option<String>,
     pub flags: Option<String>,
@@ -146,6 +148,7 @@ pub struct Row {
     pub first_annotated: Option<String>,
     pub last_annotated: Option<String>,
     pub split: Option<String>,
+    /// The media file's absolute path, for an image folder (`None` for the tables).
     #[serde(skip)]
     pub abs_path: Option<PathBuf>,
 }
@@ -452,6 +455,8 @@ fn select_rows(
          WHERE i.version_id = ?1 ORDER BY i.id",
     )?;
     let root = PathBuf::from(&version.root);
+    // Only an image folder reads the media files.
+    let folder = opts.format == Format::ImageFolder;
     let mut q = stmt.query(rusqlite::params![version.id, run.as_ref().map(|r| r.run)])?;
     let joined = |set: &std::collections::BTreeSet<&str>| {
         (!set.is_empty()).then(|| set.iter().copied().collect::<Vec<_>>().join(";"))
@@ -501,22 +506,14 @@ fn select_rows(
         }
         out.push(Row {
             item_id: ext_id,
-            abs_path: path.as_ref().map(|p| root.join(p)),
+            abs_path: path.as_ref().filter(|_| folder).map(|p| root.join(p)),
             path,
             given_label: given,
             predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
             confidence,
             final_label: d.and_then(|d| d.label.clone()),
-            status: d.map_or("unannotated".to_string(), |d| {
-                serde_json::to_value(d.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            }),
-            rule: d
-                .and_then(|d| d.rule)
-                .and_then(|r| serde_json::to_value(r).ok())
-                .and_then(|v| v.as_str().map(String::from)),
+            status: d.map_or("unannotated", |d| d.status.as_str()),
+            rule: d.and_then(|d| d.rule).map(decide::How::as_str),
             deciders: d
                 .filter(|d| !d.deciders.is_empty())
                 .map(|d| d.deciders.join(";")),
@@ -663,28 +660,28 @@ fn temp_beside(path: &Path) -> PathBuf {
 /// Write the table to `tmp` (the caller renames it into place).
 fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<()> {
     use polars::prelude::*;
-    let s = |f: &dyn Fn(&Row) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let s = |f: &dyn Fn(&Row) -> Option<&str>| rows.iter().map(f).collect::<Vec<_>>();
     let mut columns = vec![
         Column::new(
             "item_id".into(),
             rows.iter().map(|r| r.item_id.as_str()).collect::<Vec<_>>(),
         ),
-        Column::new("path".into(), s(&|r| r.path.clone())),
-        Column::new("given_label".into(), s(&|r| r.given_label.clone())),
-        Column::new("predicted".into(), s(&|r| r.predicted.clone())),
+        Column::new("path".into(), s(&|r| r.path.as_deref())),
+        Column::new("given_label".into(), s(&|r| r.given_label.as_deref())),
+        Column::new("predicted".into(), s(&|r| r.predicted.as_deref())),
         Column::new(
             "confidence".into(),
             rows.iter().map(|r| r.confidence).collect::<Vec<_>>(),
         ),
-        Column::new("final_label".into(), s(&|r| r.final_label.clone())),
+        Column::new("final_label".into(), s(&|r| r.final_label.as_deref())),
         Column::new(
             "status".into(),
-            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.status).collect::<Vec<_>>(),
         ),
-        Column::new("rule".into(), s(&|r| r.rule.clone())),
-        Column::new("deciders".into(), s(&|r| r.deciders.clone())),
-        Column::new("reasons".into(), s(&|r| r.reasons.clone())),
-        Column::new("flags".into(), s(&|r| r.flags.clone())),
+        Column::new("rule".into(), s(&|r| r.rule)),
+        Column::new("deciders".into(), s(&|r| r.deciders.as_deref())),
+        Column::new("reasons".into(), s(&|r| r.reasons.as_deref())),
+        Column::new("flags".into(), s(&|r| r.flags.as_deref())),
         Column::new(
             "annotations".into(),
             rows.iter().map(|r| r.annotations).collect::<Vec<_>>(),
@@ -693,11 +690,14 @@ fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<(
             "item_agreement".into(),
             rows.iter().map(|r| r.item_agreement).collect::<Vec<_>>(),
         ),
-        Column::new("first_annotated".into(), s(&|r| r.first_annotated.clone())),
-        Column::new("last_annotated".into(), s(&|r| r.last_annotated.clone())),
+        Column::new(
+            "first_annotated".into(),
+            s(&|r| r.first_annotated.as_deref()),
+        ),
+        Column::new("last_annotated".into(), s(&|r| r.last_annotated.as_deref())),
     ];
     if rows.iter().any(|r| r.split.is_some()) {
-        columns.push(Column::new("split".into(), s(&|r| r.split.clone())));
+        columns.push(Column::new("split".into(), s(&|r| r.split.as_deref())));
     }
     let mut df = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;

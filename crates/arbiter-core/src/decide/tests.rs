@@ -246,3 +246,13 @@ fn the_rule_reads_old_settings_and_writes_its_mode() {
     let e = Mode::parse("most").expect_err("bad").to_string();
     assert!(e.contains("majority or unanimous"), "{e}");
 }
+
+#[test]
+fn status_and_rule_names_are_their_serialised_names() {
+    for s in [Status::Decided, Status::Conflict, Status::Pending] {
+        assert_eq!(serde_json::json!(s), s.as_str());
+    }
+    for h in [How::Override, How::Unanimous, How::Majority] {
+        assert_eq!(serde_json::json!(h), h.as_str());
+    }
+}
