@@ -1,15 +1,15 @@
 """Generate the data for the `predict_images` benchmark.
 
-    python make_data.py DIR [N] [--width K]
+    python make_data.py DIR [N] [--width K] [--crop C] [--size S]
 
-Writes N JPEG files (default 3,000) to DIR/images/<class>/NNNNNN.jpg: random 160x160 crops
-(seeded) of scikit-learn's two bundled sample photos (china.jpg -> class "0", flower.jpg ->
-class "1"), saved at JPEG quality 90; and DIR/model.onnx: a small conv net (3 stride-2 3x3
-convs + ReLU, global average pool, dense -> 2 logits) with seeded random weights, input
-`image` float32 [N,3,96,96] NCHW, output `logits` [N,2], metadata `labels` = ["0","1"]; the
-class-1 bias is then shifted so that about half the images are predicted as each class.
---width K multiplies every conv's channel count by K (default 1: 16/32/64 channels); a wider
-net makes the model, rather than JPEG decoding, the bottleneck.
+Writes N JPEG files (default 3,000) to DIR/images/<class>/NNNNNN.jpg: random CxC crops
+(default 160; seeded) of scikit-learn's two bundled sample photos (china.jpg -> class "0",
+flower.jpg -> class "1"), saved at JPEG quality 90; and DIR/model.onnx: a small conv net (3
+stride-2 3x3 convs + ReLU, global average pool, dense -> 2 logits) with seeded random weights,
+input `image` float32 [N,3,S,S] NCHW (default S = 96), output `logits` [N,2], metadata `labels`
+= ["0","1"]; the class-1 bias is then shifted so that about half the images are predicted as
+each class. --width K multiplies every conv's channel count by K (default 1: 16/32/64
+channels); a wider net makes the model, rather than JPEG decoding, the bottleneck.
 Nothing is downloaded: the photos ship inside scikit-learn.
 """
 
@@ -25,12 +25,10 @@ from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 from sklearn.datasets import load_sample_images
 
-CROP = 160
-SIZE = 96
 SEED = 20240601
 
 
-def write_images(out_dir: str, n: int, rng: np.random.Generator) -> None:
+def write_images(out_dir: str, n: int, rng: np.random.Generator, crop: int) -> None:
     photos = load_sample_images().images  # two uint8 HxWx3 arrays (427x640)
     for c in range(len(photos)):
         os.makedirs(os.path.join(out_dir, "images", str(c)), exist_ok=True)
@@ -38,15 +36,15 @@ def write_images(out_dir: str, n: int, rng: np.random.Generator) -> None:
         c = i % len(photos)
         photo = photos[c]
         h, w, _ = photo.shape
-        y = int(rng.integers(0, h - CROP + 1))
-        x = int(rng.integers(0, w - CROP + 1))
-        crop = np.ascontiguousarray(photo[y : y + CROP, x : x + CROP])
-        Image.fromarray(crop).save(
+        y = int(rng.integers(0, h - crop + 1))
+        x = int(rng.integers(0, w - crop + 1))
+        tile = np.ascontiguousarray(photo[y : y + crop, x : x + crop])
+        Image.fromarray(tile).save(
             os.path.join(out_dir, "images", str(c), f"{i:06d}.jpg"), quality=90
         )
 
 
-def write_model(path: str, rng: np.random.Generator, width: int = 1) -> None:
+def write_model(path: str, rng: np.random.Generator, width: int, size: int) -> None:
     def weight(name, shape):
         fan_in = int(np.prod(shape[1:]))
         w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape).astype(np.float32)
@@ -78,7 +76,7 @@ def write_model(path: str, rng: np.random.Generator, width: int = 1) -> None:
     graph = helper.make_graph(
         nodes,
         "bench_convnet",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, SIZE, SIZE])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, size, size])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 2])],
         initializer=inits,
     )
@@ -95,7 +93,7 @@ def write_model(path: str, rng: np.random.Generator, width: int = 1) -> None:
 
     def load(f):
         with Image.open(f) as im:
-            im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
+            im = im.convert("RGB").resize((size, size), Image.BILINEAR)
             return (np.asarray(im, dtype=np.float32) / 255.0).transpose(2, 0, 1)
 
     x = np.stack([load(f) for f in files])
@@ -110,20 +108,22 @@ def write_model(path: str, rng: np.random.Generator, width: int = 1) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
-    width = 1
-    if "--width" in args:
-        i = args.index("--width")
-        width = int(args[i + 1])
-        del args[i : i + 2]
-    if len(args) not in (1, 2) or width < 1:
-        sys.exit("usage: make_data.py DIR [N] [--width K]")
+    opts = {"--width": 1, "--crop": 160, "--size": 96}
+    for flag in opts:
+        if flag in args:
+            i = args.index(flag)
+            opts[flag] = int(args[i + 1])
+            del args[i : i + 2]
+    width, crop, size = opts["--width"], opts["--crop"], opts["--size"]
+    if len(args) not in (1, 2) or min(width, crop, size) < 1 or crop > 427:
+        sys.exit("usage: make_data.py DIR [N] [--width K] [--crop C (at most 427)] [--size S]")
     out_dir = args[0]
     n = int(args[1]) if len(args) == 2 else 3000
     rng = np.random.default_rng(SEED)
     os.makedirs(out_dir, exist_ok=True)
-    write_images(out_dir, n, rng)
-    write_model(os.path.join(out_dir, "model.onnx"), rng, width)
-    print(json.dumps({"images": n, "width": width, "dir": out_dir}))
+    write_images(out_dir, n, rng, crop)
+    write_model(os.path.join(out_dir, "model.onnx"), rng, width, size)
+    print(json.dumps({"images": n, "width": width, "crop": crop, "size": size, "dir": out_dir}))
 
 
 if __name__ == "__main__":

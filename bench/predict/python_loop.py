@@ -3,7 +3,7 @@
     python python_loop.py DIR [BATCH] [--model-only]
 
 Default: list DIR/images/**.jpg (sorted); per batch, Pillow open -> convert("RGB") ->
-resize((96, 96), BILINEAR) -> float32 / 255 -> CHW -> stack; onnxruntime (CPU, default
+resize((S, S), BILINEAR) (S from the model's input shape) -> float32 / 255 -> CHW -> stack; onnxruntime (CPU, default
 threads) runs the batch; NumPy softmax; argmax and max probability collected. The whole
 loop (session creation excluded, like Arbiter's own `seconds`) is timed.
 
@@ -23,12 +23,9 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
-SIZE = 96
-
-
-def load(path: str) -> np.ndarray:
+def load(path: str, size: int) -> np.ndarray:
     with Image.open(path) as im:
-        im = im.convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
+        im = im.convert("RGB").resize((size, size), Image.BILINEAR)
         return (np.asarray(im, dtype=np.float32) / 255.0).transpose(2, 0, 1)
 
 
@@ -44,6 +41,7 @@ def main() -> None:
         os.path.join(root, "model.onnx"), providers=["CPUExecutionProvider"]
     )
     name = session.get_inputs()[0].name
+    size = int(session.get_inputs()[0].shape[2])
     chunks = [files[i : i + batch] for i in range(0, len(files), batch)]
 
     predicted, confidence = [], []
@@ -55,7 +53,7 @@ def main() -> None:
         confidence.extend(p.max(axis=1).tolist())
 
     if model_only:
-        inputs = [np.stack([load(f) for f in chunk]) for chunk in chunks]
+        inputs = [np.stack([load(f, size) for f in chunk]) for chunk in chunks]
         outputs = []
         t = time.perf_counter()
         for x in inputs:
@@ -66,7 +64,7 @@ def main() -> None:
     else:
         t = time.perf_counter()
         for chunk in chunks:
-            x = np.stack([load(f) for f in chunk])
+            x = np.stack([load(f, size) for f in chunk])
             (logits,) = session.run(None, {name: x})
             finish(logits)
         seconds = time.perf_counter() - t

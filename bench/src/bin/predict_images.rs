@@ -14,18 +14,19 @@
 //! overhead that even a perfect overlap would leave when both share the CPUs.
 //!
 //! Data (`bench/predict/make_data.py`, needs the Python environment of
-//! `fixtures/requirements.txt`): N JPEGs (160×160 random crops of scikit-learn's two sample
-//! photos, quality 90, one class folder per photo) and a small conv net for 96×96 NCHW input.
-//! WIDTH multiplies the net's channel counts (1 = 16/32/64): with WIDTH 1 the model is cheap
-//! and JPEG decoding dominates; with WIDTH 4 the model is the bottleneck.
+//! `fixtures/requirements.txt`): N JPEGs (CROP×CROP random crops of scikit-learn's two sample
+//! photos, quality 90, one class folder per photo) and a small conv net for SIZE×SIZE NCHW
+//! input. WIDTH multiplies the net's channel counts (1 = 16/32/64): with WIDTH 1 the model is
+//! cheap and JPEG decoding dominates; with WIDTH 4 the model is the bottleneck. CROP = SIZE
+//! (e.g. 32 32, CIFAR-sized thumbnails) needs no resize.
 //!
 //! Each side runs `ARBITER_BENCH_PASSES` times (default 2) on the same files: pass 1 is a
 //! warm-up (page cache, ONNX Runtime), and the fastest later pass is reported (with the
 //! default, pass 2). Every pass is printed with the share of the CPUs other processes took
 //! meanwhile; a reported figure taken while the machine was busy is flagged.
 //!
-//! Run: `cargo run --release -p arbiter-bench --bin predict_images [-- N [BATCH [WIDTH]]]`
-//! (defaults 3000 32 1). `ARBITER_BENCH_PYTHON` names the Python (default
+//! Run: `cargo run --release -p arbiter-bench --bin predict_images [-- N [BATCH [WIDTH [CROP
+//! [SIZE]]]]]` (defaults 3000 32 1 160 96). `ARBITER_BENCH_PYTHON` names the Python (default
 //! /tmp/fxvenv/bin/python).
 
 use std::path::{Path, PathBuf};
@@ -178,12 +179,13 @@ fn main() -> Result<()> {
             .nth(i)
             .map(|a| a.parse())
             .transpose()
-            .with_context(|| "usage: predict_images [N [BATCH [WIDTH]]]")?
+            .with_context(|| "usage: predict_images [N [BATCH [WIDTH [CROP [SIZE]]]]]")?
             .unwrap_or(default))
     };
     let (n, batch, width) = (arg(1, 3000)?, arg(2, 32)?, arg(3, 1)?);
-    if n == 0 || batch == 0 || width == 0 {
-        bail!("usage: predict_images [N [BATCH [WIDTH]]], all at least 1");
+    let (crop, size) = (arg(4, 160)?, arg(5, 96)?);
+    if [n, batch, width, crop, size].contains(&0) {
+        bail!("usage: predict_images [N [BATCH [WIDTH [CROP [SIZE]]]]], all at least 1");
     }
     let passes: usize = std::env::var("ARBITER_BENCH_PASSES")
         .ok()
@@ -201,11 +203,20 @@ fn main() -> Result<()> {
     script(
         &py,
         "make_data.py",
-        &[&data_s, &n.to_string(), "--width", &width.to_string()],
+        &[
+            &data_s,
+            &n.to_string(),
+            "--width",
+            &width.to_string(),
+            "--crop",
+            &crop.to_string(),
+            "--size",
+            &size.to_string(),
+        ],
     )?;
     let cpus = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!(
-        "data: {n} JPEGs (160×160, quality 90, 2 classes) → conv net ×{width} at 96×96 NCHW float32; \
+        "data: {n} JPEGs ({crop}×{crop}, quality 90, 2 classes) → conv net ×{width} at {size}×{size} NCHW float32; \
          batch {batch}; CPU, {cpus} logical CPUs"
     );
     println!(
