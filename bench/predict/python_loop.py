@@ -3,9 +3,9 @@
     python python_loop.py DIR [BATCH] [--model-only]
 
 Default: list DIR/images/**.jpg (sorted); per batch, Pillow open -> convert("RGB") ->
-resize((S, S), BILINEAR) (S from the model's input shape) -> float32 / 255 -> CHW -> stack; onnxruntime (CPU, default
-threads) runs the batch; NumPy softmax; argmax and max probability collected. The whole
-loop (session creation excluded, like Arbiter's own `seconds`) is timed.
+resize((S, S), BILINEAR) (S from the model's input shape) -> float32 / 255 -> CHW -> stack;
+onnxruntime (CPU, default threads) runs the batch; NumPy softmax; argmax and max probability
+collected. The whole loop (session creation excluded, like Arbiter's own `seconds`) is timed.
 
 --model-only: preprocess every batch into memory first, then time only `session.run` over
 the same batches: the pure model compute time for these inputs.

@@ -878,6 +878,7 @@ pub struct ExportRequest {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportPreview {
+    /// Rows the export will write; files, for an image folder.
     #[ts(type = "number")]
     pub rows: u64,
     /// Rows per final label ("(none)" when undecided); for an image folder, files per label

@@ -207,11 +207,7 @@ fn vote(e: &AnnotationRow) -> Vote {
 
 /// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
 /// queue(s) send it to (1 outside any queue).
-pub fn decide<E: std::borrow::Borrow<AnnotationRow>>(
-    events: &[E],
-    rule: Rule,
-    needed: usize,
-) -> Decision {
+pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize) -> Decision {
     let events: Vec<&AnnotationRow> = events.iter().map(Borrow::borrow).collect();
     let votes_needed = rule.min_annotators.max(needed).max(1);
     let (item, item_id) = events

@@ -253,7 +253,7 @@ pub fn rows(
     project: &Project,
     opts: &ExportOptions,
 ) -> Result<(crate::dataset::VersionInfo, Vec<Row>)> {
-    let s = select_rows(project, opts, &mut |_| {}, &AtomicBool::new(false))?;
+    let s = select_rows(project, opts, false, &mut |_| {}, &AtomicBool::new(false))?;
     Ok((s.version, s.rows))
 }
 
@@ -360,7 +360,8 @@ fn validate_filters(project: &Project, opts: &ExportOptions) -> Result<Vec<Strin
 struct Selection {
     version: crate::dataset::VersionInfo,
     rows: Vec<Row>,
-    /// The version's ratings for agreement, as [`crate::metrics::project_ratings`] reads them.
+    /// The version's ratings for agreement, as [`crate::metrics::project_ratings`] reads them
+    /// (for the lineage; empty unless asked for).
     ratings: Vec<crate::metrics::agreement::Rating>,
     run: Option<RunUsed>,
     predictions: &'static str,
@@ -382,6 +383,7 @@ struct Meta<'a> {
 fn select_rows(
     project: &Project,
     opts: &ExportOptions,
+    with_ratings: bool,
     progress: &mut dyn FnMut(ExportProgress),
     cancel: &AtomicBool,
 ) -> Result<Selection> {
@@ -425,11 +427,13 @@ fn select_rows(
                     Some(v) => v.1 = label,
                     None => m.votes.push((&e.annotator, label)),
                 }
-                ratings.push(crate::metrics::agreement::Rating {
-                    item: e.item_id.clone(),
-                    annotator: e.annotator.clone(),
-                    label: label.clone(),
-                });
+                if with_ratings {
+                    ratings.push(crate::metrics::agreement::Rating {
+                        item: e.item_id.clone(),
+                        annotator: e.annotator.clone(),
+                        label: label.clone(),
+                    });
+                }
             }
         }
         let at = e.created_at.as_str();
@@ -982,7 +986,7 @@ pub fn export_with_progress(
 ) -> Result<ExportSummary> {
     check(cancel)?;
     check_destination(opts)?;
-    let sel = select_rows(project, opts, progress, cancel)?;
+    let sel = select_rows(project, opts, true, progress, cancel)?;
     let (version, rows) = (&sel.version, &sel.rows);
     let mut undo = Undo::default();
     // A table's temporary file, renamed into place at the end.

@@ -631,6 +631,19 @@ fn the_review_flow_through_the_app_state() {
     assert_eq!(done.run, Some(run.run));
     assert!(done.skipped.is_empty());
     assert!(out.is_file() && Path::new(&done.lineage).is_file());
+    // An image folder's count is in files, and is what its export then writes.
+    let folder = ExportRequest {
+        format: "imagefolder".into(),
+        out: d.path().join("folder").to_string_lossy().into_owned(),
+        ..req.clone()
+    };
+    let counted = s.export_preview(&folder).expect("preview");
+    let written = s.export(&folder, &mut |_| {}).expect("export");
+    assert_eq!(
+        (counted.rows, &counted.labels, &counted.skipped),
+        (written.rows, &written.labels, &written.skipped)
+    );
+    assert_eq!(written.rows, 1, "one decided item, one file");
     // A filter the project does not know is refused by name, for the count and the export.
     let bad = ExportRequest {
         exclude_reasons: vec!["bad_inptu".into()],

@@ -50,6 +50,10 @@ describe("NewProjectDialog", () => {
     expect(ordinalBox().checked).toBe(true);
     typeLabels("a");
     expect(ordinalBox().checked).toBe(false);
+    // Typing labels back does not switch it on again behind the user's back.
+    typeLabels("a, b");
+    expect(ordinalBox().checked).toBe(false);
+    typeLabels("a");
     await act(async () => {
       fireEvent.click(screen.getByText("Create project"));
     });

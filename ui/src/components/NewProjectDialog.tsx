@@ -53,7 +53,11 @@ export function NewProjectDialog({ path, onCancel, onCreated }: Props) {
             placeholder="e.g. cat, dog, bird"
             autoComplete="off"
             spellCheck={false}
-            onChange={(e) => setLabels(e.target.value)}
+            onChange={(e) => {
+              setLabels(e.target.value);
+              // Fewer than two labels leave nothing to rank: the switch goes off, and stays off.
+              if (splitList(e.target.value).length < 2) setOrdinal(false);
+            }}
           />
         </label>
         {parsed.length > 0 && (

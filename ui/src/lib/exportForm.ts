@@ -150,12 +150,12 @@ export function buildExportRequest(
 }
 
 /**
- * What the live count depends on: the request without the destination and the format (the rows
- * are the same whatever they are written to; typing a path must not re-count).
+ * What the live count depends on: the request without the destination (typing a path must not
+ * re-count) and with the format reduced to table or image folder (the tables count the same rows;
+ * an image folder counts files).
  */
 export function previewKey(request: ExportRequest): string {
   const { out: _out, format, ...rest } = request;
-  // The tables count rows alike; an image folder counts files (items with media and a label).
   return JSON.stringify({ ...rest, files: format === "imagefolder" });
 }
 

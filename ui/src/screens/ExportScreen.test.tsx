@@ -134,6 +134,8 @@ describe("ExportScreen", () => {
     await flush();
     exportPreview.mockResolvedValueOnce({ rows: 470, labels: { cat: 300, dog: 170 }, skipped: { no_media: 20, no_label: 10 } });
     fireEvent.change(screen.getByTestId("export-format"), { target: { value: "imagefolder" } });
+    // Until the folder's count arrives, the table's count keeps its own unit.
+    expect(screen.getByTestId("export-count").querySelector(".export-count-head")!.textContent).toContain("rows");
     await advance(PREVIEW_DEBOUNCE_MS);
     await flush();
     expect(exportPreview).toHaveBeenCalledTimes(2);

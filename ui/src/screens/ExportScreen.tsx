@@ -421,7 +421,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
             <aside className="export-side">
               <section className="dash-card export-section">
                 <h3>Will be written</h3>
-                <PreviewPanel state={preview} files={form.format === "imagefolder"} />
+                <PreviewPanel state={preview} />
               </section>
 
               <section className="dash-card export-section">
@@ -536,6 +536,8 @@ function ExportProgressView({ progress, rows }: { progress: ExportProgress | nul
 interface PreviewState {
   /** The latest count (possibly for an older form while `pending`). */
   data: ExportPreview | null;
+  /** Whether `data` counts an image folder's files (its own request's format, not the form's). */
+  files: boolean;
   pending: boolean;
   error: IpcError | null;
   /** The form has invalid fields: nothing is counted. */
@@ -543,7 +545,7 @@ interface PreviewState {
 }
 
 function usePreview(form: ExportForm | null): PreviewState {
-  const [state, setState] = useState<PreviewState>({ data: null, pending: false, error: null, invalid: false });
+  const [state, setState] = useState<PreviewState>({ data: null, files: false, pending: false, error: null, invalid: false });
   const seq = useRef(0);
   const built = form ? buildExportRequest(form, "preview") : null;
   const key = built?.ok ? previewKey(built.request) : null;
@@ -566,10 +568,11 @@ function usePreview(form: ExportForm | null): PreviewState {
       ipc
         .exportPreview(req)
         .then((data) => {
-          if (id === seq.current) setState({ data, pending: false, error: null, invalid: false });
+          const files = req.format === "imagefolder";
+          if (id === seq.current) setState({ data, files, pending: false, error: null, invalid: false });
         })
         .catch((err) => {
-          if (id === seq.current) setState({ data: null, pending: false, error: normaliseError(err), invalid: false });
+          if (id === seq.current) setState((s) => ({ ...s, data: null, pending: false, error: normaliseError(err), invalid: false }));
         });
     }, PREVIEW_DEBOUNCE_MS);
     return () => clearTimeout(timer);
@@ -578,9 +581,9 @@ function usePreview(form: ExportForm | null): PreviewState {
   return state;
 }
 
-/** `files`: an image folder, counted in files (items with media and a label), not rows. */
-function PreviewPanel({ state, files }: { state: PreviewState; files: boolean }) {
-  const { data, pending, error, invalid } = state;
+/** An image folder is counted in files (items with media and a label), a table in rows. */
+function PreviewPanel({ state }: { state: PreviewState }) {
+  const { data, files, pending, error, invalid } = state;
   const unit = files ? "file" : "row";
   const rows = labelBreakdown(data?.labels ?? {});
   const skipped = skippedText(data?.skipped ?? {});

@@ -683,6 +683,30 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
         lineage["agreement"],
         serde_json::to_value(&want).expect("json")
     );
+    assert!(lineage["agreement"]["krippendorff_alpha"]["ordinal"].is_null());
+    // Marked ordinal, the lineage carries the ordinal statistics too, in the schema's order.
+    add_annotator(p.conn(), "lee", Role::Lead).expect("lead");
+    crate::schema::set_ordinal(p.conn(), true, Some("lee")).expect("ordinal");
+    export(&p, &o).expect("export");
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("a.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    let scale = crate::metrics::project_scale(p.conn()).expect("scale");
+    assert!(matches!(
+        scale,
+        crate::metrics::agreement::Scale::Ordinal(_)
+    ));
+    let want = crate::metrics::agreement::report_on(&ratings, &scale);
+    assert!(want
+        .krippendorff_alpha
+        .ordinal
+        .as_ref()
+        .is_some_and(|a| a.value.is_some()));
+    assert_eq!(
+        lineage["agreement"],
+        serde_json::to_value(&want).expect("json")
+    );
     let text = std::fs::read_to_string(d.path().join("a.csv")).expect("csv");
     assert!(
         text.lines()

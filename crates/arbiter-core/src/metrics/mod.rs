@@ -181,7 +181,6 @@ pub fn report(
     let scale = project_scale(conn)?;
     let ordinal_labels = matches!(scale, agreement::Scale::Ordinal(_));
     let agreement = agreement::report_with_intervals(&ratings, &scale, 1000, 0);
-    record(conn, "project", ratings.len(), &agreement)?;
     let run = match run {
         Some(r) => Some(r),
         None => conn
@@ -253,6 +252,8 @@ pub fn report(
         });
     }
     let activity = activity::activity(conn, &decisions)?;
+    // Recorded once the whole report is built: a report that fails records nothing.
+    record(conn, "project", ratings.len(), &agreement)?;
     Ok(ProjectReport {
         progress,
         agreement,
