@@ -37,10 +37,10 @@ const item = (rowid: number, over: Partial<ReviewItem> = {}): ReviewItem => ({
 const EXTRAS: ActExtras = { draft: { reason: null, note: "" }, seconds: 1.5, predictionShown: true };
 const TARGET = { queue: 7, run: 3, annotator: "ana" };
 
-const entry = (id: number, it: ReviewItem): Entry => ({
+const entry = (id: number, item: ReviewItem): Entry => ({
   id,
-  item: it,
-  requests: requestsFor({ kind: "skip" }, it, EXTRAS, TARGET),
+  item,
+  requests: requestsFor({ kind: "skip" }, item, EXTRAS, TARGET),
   draft: { reason: null, note: "" },
   at: 0,
 });
