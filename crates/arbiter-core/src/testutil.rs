@@ -13,6 +13,29 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// A new project at `dir/p` (ordinal labels if asked, no labels otherwise) with `source`
+/// imported as `name` (or the import's default name).
+pub fn imported_project(
+    dir: &Path,
+    source: &Path,
+    name: Option<&str>,
+    ordinal: bool,
+) -> (Project, dataset::ImportSummary) {
+    let mut p = Project::create_with(&dir.join("p"), None, &[], ordinal).expect("create");
+    let imported = dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: source.to_path_buf(),
+            name: name.map(str::to_owned),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    (p, imported)
+}
+
 /// A new project (ordinal labels if asked) with `source` (under `fixtures/`) imported as
 /// `name` (or the import's default name), `model` (under `fixtures/models/`) added, and one run
 /// of it over the dataset in batches of `batch_size`. Returns the folder, the project and the run.
@@ -24,18 +47,7 @@ pub fn project_with_run(
     ordinal: bool,
 ) -> (tempfile::TempDir, Project, i64) {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create_with(&dir.path().join("p"), None, &[], ordinal).expect("create");
-    let imported = dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: fixtures().join(source),
-            name: name.map(str::to_owned),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("import");
+    let (mut p, imported) = imported_project(dir.path(), &fixtures().join(source), name, ordinal);
     let added = model::add(
         &mut p,
         &AddOptions {

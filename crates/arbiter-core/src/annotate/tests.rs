@@ -1,23 +1,12 @@
-use std::sync::atomic::AtomicBool;
-
 use super::*;
-use crate::dataset::{self, ImportOptions};
+use crate::dataset;
 use crate::decide::{self, How, Rule, Status};
-use crate::testutil::fixtures;
+use crate::testutil::{fixtures, imported_project};
 
 fn project() -> (tempfile::TempDir, Project, i64) {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let s = dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: fixtures().join("tabular/wine.csv"),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("import");
+    let source = fixtures().join("tabular/wine.csv");
+    let (p, s) = imported_project(dir.path(), &source, None, false);
     let v = dataset::resolve(p.conn(), &s.dataset).expect("v").id;
     for (n, r) in [
         ("ana", Role::Annotator),

@@ -6,7 +6,7 @@ use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source}
 use crate::dataset::{self, ImportOptions};
 use crate::model::runtime::Device;
 use crate::predict::{self, PredictOptions};
-use crate::testutil::fixtures;
+use crate::testutil::{fixtures, imported_project};
 
 /// Digits with a run and a few annotations: unanimous, majority, override, conflict, bad input.
 fn setup() -> (tempfile::TempDir, Project, i64) {
@@ -310,17 +310,7 @@ fn imagefolder_cannot_be_made_to_write_outside_its_folder() {
     // Ids must be unique: the two "same" become same and same2.
     let csv = csv.replacen("\"same\",7.png", "\"same2\",7.png", 1);
     std::fs::write(data.join("m.csv"), csv).expect("w");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: data.join("m.csv"),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("import");
+    let (p, _) = imported_project(dir.path(), &data.join("m.csv"), None, false);
     let out = dir.path().join("export/folder");
     let s = export(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("export");
     assert_eq!(s.rows, 8);
@@ -359,18 +349,8 @@ fn imagefolder_cannot_be_made_to_write_outside_its_folder() {
 /// Digits imported, nothing else: enough for the progress and cancel tests.
 fn digits_only() -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: fixtures().join("digits/manifest.csv"),
-            name: Some("digits".into()),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("import");
+    let source = fixtures().join("digits/manifest.csv");
+    let (p, _) = imported_project(dir.path(), &source, Some("digits"), false);
     (dir, p)
 }
 
@@ -1069,17 +1049,7 @@ fn imagefolder_splits_counts_what_it_writes_and_keeps_clashing_names_apart() {
         csv.push_str(&format!("{id},{path},{label}\n"));
     }
     std::fs::write(data.join("m.csv"), csv).expect("w");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: data.join("m.csv"),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("import");
+    let (p, _) = imported_project(dir.path(), &data.join("m.csv"), None, false);
     let out = dir.path().join("folder");
     // The live count, before: exactly what the export then reports, for a folder and a table.
     let counted = preview(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("preview");

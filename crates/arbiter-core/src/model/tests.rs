@@ -5,19 +5,13 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
-use crate::dataset::{self, ImportOptions};
+use crate::dataset;
 use crate::predict::{self, PredictOptions};
-use crate::testutil::fixtures;
+use crate::testutil::{fixtures, imported_project};
 
 fn project_with(source: &str) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let opts = ImportOptions {
-        source: fixtures().join(source),
-        name: Some("data".into()),
-        ..Default::default()
-    };
-    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
+    let (p, _) = imported_project(dir.path(), &fixtures().join(source), Some("data"), false);
     (dir, p)
 }
 
@@ -292,13 +286,7 @@ fn a_corrupt_image_fails_that_item_only() {
     )
     .expect("corrupt");
     std::fs::write(data.join("m.csv"), csv).expect("w");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let opts = ImportOptions {
-        source: data.join("m.csv"),
-        name: Some("data".into()),
-        ..Default::default()
-    };
-    dataset::import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect("import");
+    let (mut p, _) = imported_project(dir.path(), &data.join("m.csv"), Some("data"), false);
     let labels = dir.path().join("labels.txt");
     std::fs::write(
         &labels,

@@ -7,7 +7,7 @@ use super::*;
 use crate::dataset::{self, ImportOptions};
 use crate::model::{self, runtime::Device, AddOptions};
 use crate::predict::{self, PredictOptions};
-use crate::testutil::fixtures;
+use crate::testutil::{fixtures, imported_project};
 use crate::Project;
 
 /// The digits with 8% of the given labels flipped (deterministically), predicted by two models.
@@ -49,18 +49,7 @@ fn setup() -> Setup {
     }
     let manifest = data.join("noisy.csv");
     std::fs::write(&manifest, out).expect("write");
-    let mut p = Project::create(&dir.path().join("p"), None, &[]).expect("create");
-    let imported = dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: manifest,
-            name: Some("noisy".into()),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    );
-    imported.expect("import");
+    let (mut p, _) = imported_project(dir.path(), &manifest, Some("noisy"), false);
     for (file, name) in [("digits_logits.onnx", "cnn"), ("digits_rgb_64.onnx", "rgb")] {
         model::add(
             &mut p,
