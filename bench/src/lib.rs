@@ -1,6 +1,28 @@
-//! Shared helpers for the benchmark binaries: timing and a uniform report line.
+//! Shared helpers for the benchmark binaries: a project to measure, timing and a uniform
+//! report line.
 
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+
+use arbiter_core::dataset::{self, ImportOptions, ImportSummary};
+use arbiter_core::Project;
+
+/// A new project at `root` with `source` (a manifest or an image folder) imported under the
+/// import's default name.
+pub fn imported_project(root: &Path, source: &Path) -> anyhow::Result<(Project, ImportSummary)> {
+    let mut p = Project::create(root, None, &[])?;
+    let imported = dataset::import(
+        &mut p,
+        &ImportOptions {
+            source: source.to_path_buf(),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )?;
+    Ok((p, imported))
+}
 
 /// Run `f` once and return its result and the wall time.
 pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {

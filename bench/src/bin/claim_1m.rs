@@ -8,13 +8,11 @@
 //! Run: `cargo run --release -p arbiter-bench --bin claim_1m [-- ITEMS DONE]`
 
 use std::io::Write;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use arbiter_bench::{median, p95, report_in, time, Unit};
+use arbiter_bench::{imported_project, median, p95, report_in, time, Unit};
 use arbiter_core::annotate::{self, Event, NewAnnotation, Role, Source};
-use arbiter_core::dataset::{self, ImportOptions};
 use arbiter_core::review;
 use arbiter_core::Project;
 
@@ -79,16 +77,7 @@ fn main() -> Result<()> {
         }
     }
     let root = dir.path().join("p");
-    let mut p = Project::create(&root, None, &[])?;
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: csv,
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )?;
+    let (p, _) = imported_project(&root, &csv)?;
     for name in ["a1", "a2", "a3", "me"] {
         annotate::add_annotator(p.conn(), name, Role::Annotator)?;
     }

@@ -24,10 +24,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
-use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_bench::imported_project;
 use arbiter_core::predict::{pack, Scores};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
@@ -213,17 +212,7 @@ fn run_case(case: &Path, root: &Path) -> Result<Outcome> {
     }
 
     // A project with the noisy manifest.
-    let mut p = Project::create(root, None, &[])?;
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: case.join("manifest.csv"),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )?;
-    drop(p);
+    drop(imported_project(root, &case.join("manifest.csv"))?);
 
     // A model over the same classes, one finished run, one prediction row per item.
     {

@@ -35,11 +35,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use arbiter_bench::time;
-use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_bench::{imported_project, time};
 use arbiter_core::model::{self, preprocess, runtime::Device, AddOptions, Preprocess};
 use arbiter_core::predict::{self, PredictOptions, RunSummary};
-use arbiter_core::Project;
 
 const DEFAULT_PYTHON: &str = "/tmp/fxvenv/bin/python";
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/predict");
@@ -228,16 +226,8 @@ fn main() -> Result<()> {
         }
     );
 
-    let mut project = Project::create(&tmp.path().join("project"), None, &[])?;
-    let imported = dataset::import(
-        &mut project,
-        &ImportOptions {
-            source: data.join("images"),
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )?;
+    let (mut project, imported) =
+        imported_project(&tmp.path().join("project"), &data.join("images"))?;
     if imported.items != n as u64 {
         bail!("imported {} items, expected {n}", imported.items);
     }

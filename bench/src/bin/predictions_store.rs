@@ -5,13 +5,10 @@
 //! Run: `cargo run --release -p arbiter-bench --bin predictions_store [-- ITEMS CLASSES]`
 
 use std::io::Write;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
-use arbiter_bench::time;
-use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_bench::{imported_project, time};
 use arbiter_core::predict::{pack, DENSE_MAX_CLASSES, SPARSE_TOP_K};
-use arbiter_core::Project;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -33,17 +30,7 @@ fn main() -> Result<()> {
     let mut sizes = Vec::new();
     for (label, dense) in [("arbiter packing", false), ("dense f32 baseline", true)] {
         let root = dir.path().join(label.replace(' ', "_"));
-        let mut p = Project::create(&root, None, &[])?;
-        dataset::import(
-            &mut p,
-            &ImportOptions {
-                source: csv.clone(),
-                ..Default::default()
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )?;
-        drop(p);
+        drop(imported_project(&root, &csv)?);
         // Written straight through SQLite, as the inference pipeline writes them.
         let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
         conn.execute_batch(

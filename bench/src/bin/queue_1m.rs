@@ -6,12 +6,10 @@
 
 use std::io::Write;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use arbiter_bench::{median, report, time};
-use arbiter_core::dataset::{self, ImportOptions};
+use arbiter_bench::{imported_project, median, report, time};
 use arbiter_core::predict::{pack, Scores};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
@@ -46,16 +44,7 @@ fn main() -> Result<()> {
         }
     }
     let root = dir.path().join("p");
-    let mut p = Project::create(&root, None, &[])?;
-    dataset::import(
-        &mut p,
-        &ImportOptions {
-            source: csv,
-            ..Default::default()
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )?;
+    let (p, _) = imported_project(&root, &csv)?;
     drop(p);
     {
         let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
