@@ -180,19 +180,17 @@ fn main() -> Result<()> {
             annotate::record(
                 &mut p,
                 &NewAnnotation {
-                    item: a.item,
-                    annotator: "me".into(),
-                    event: Event::Label {
-                        label: label_name.clone(),
-                    },
-                    reason: None,
-                    note: None,
                     seconds: Some(1.0),
-                    prediction_shown: false,
-                    source: Source::Manual,
                     queue: Some(1),
                     run: Some(1),
-                    created_at: None,
+                    ..NewAnnotation::new(
+                        a.item,
+                        "me",
+                        Event::Label {
+                            label: label_name.clone(),
+                        },
+                        Source::Manual,
+                    )
                 },
             )
         });

@@ -153,6 +153,26 @@ pub struct NewAnnotation {
     pub created_at: Option<String>,
 }
 
+impl NewAnnotation {
+    /// `event` by `annotator` on `item` from `source`, now, with nothing else: no reason,
+    /// note, time spent, queue or run, the prediction not shown.
+    pub fn new(item: i64, annotator: &str, event: Event, source: Source) -> NewAnnotation {
+        NewAnnotation {
+            item,
+            annotator: annotator.into(),
+            event,
+            reason: None,
+            note: None,
+            seconds: None,
+            prediction_shown: false,
+            source,
+            queue: None,
+            run: None,
+            created_at: None,
+        }
+    }
+}
+
 /// An event resolved against the schema: (label id, reason id, flag).
 type Resolved = (Option<i64>, Option<i64>, Option<String>);
 

@@ -27,17 +27,8 @@ fn label(p: &mut Project, item: i64, who: &str, l: &str) -> Result<i64> {
     record(
         p,
         &NewAnnotation {
-            item,
-            annotator: who.into(),
-            event: Event::Label { label: l.into() },
-            reason: None,
-            note: None,
             seconds: Some(1.5),
-            prediction_shown: false,
-            source: Source::Manual,
-            queue: None,
-            run: None,
-            created_at: None,
+            ..NewAnnotation::new(item, who, Event::Label { label: l.into() }, Source::Manual)
         },
     )
 }
@@ -165,19 +156,7 @@ fn undo_retracts_the_latest_event_and_decisions_follow() {
         .collect();
     assert_eq!(kinds, ["label", "label", "retract", "retract"]);
     // Skip and flag are events too, and undoable.
-    let skip = NewAnnotation {
-        item: it,
-        annotator: "ben".into(),
-        event: Event::Skip,
-        reason: None,
-        note: None,
-        seconds: None,
-        prediction_shown: false,
-        source: Source::Manual,
-        queue: None,
-        run: None,
-        created_at: None,
-    };
+    let skip = NewAnnotation::new(it, "ben", Event::Skip, Source::Manual);
     record(&mut p, &skip).expect("skip");
     let flag = record(
         &mut p,
@@ -298,24 +277,17 @@ fn decisions_follow_the_documented_rule() {
         .expect("rule");
         let it = item(&p, v, "wine_002");
         for (who, l, over) in votes.iter() {
+            let source = if *over {
+                Source::Override
+            } else {
+                Source::Manual
+            };
+            let label = Event::Label {
+                label: l.to_string(),
+            };
             let a = NewAnnotation {
-                item: it,
-                annotator: who.to_string(),
-                event: Event::Label {
-                    label: l.to_string(),
-                },
                 reason: over.then(|| "model_wrong".to_string()),
-                note: None,
-                seconds: None,
-                prediction_shown: false,
-                source: if *over {
-                    Source::Override
-                } else {
-                    Source::Manual
-                },
-                queue: None,
-                run: None,
-                created_at: None,
+                ..NewAnnotation::new(it, who, label, source)
             };
             record(&mut p, &a).expect("record");
         }
@@ -411,20 +383,11 @@ fn a_reviewer_decides_a_conflict_without_a_reason_but_corrects_a_decided_item_wi
         decide::decision(p.conn(), it).expect("d").status,
         Status::Conflict
     );
-    let adjudicate = |item: i64| NewAnnotation {
-        item,
-        annotator: "rev".into(),
-        event: Event::Label {
+    let adjudicate = |item: i64| {
+        let label = Event::Label {
             label: "class_1".into(),
-        },
-        reason: None,
-        note: None,
-        seconds: None,
-        prediction_shown: false,
-        source: Source::Override,
-        queue: None,
-        run: None,
-        created_at: None,
+        };
+        NewAnnotation::new(item, "rev", label, Source::Override)
     };
     let id = record(&mut p, &adjudicate(it)).expect("adjudication without a reason");
     let d = decide::decision(p.conn(), it).expect("d");

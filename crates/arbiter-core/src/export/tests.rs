@@ -40,17 +40,12 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
         record(
             &mut p,
             &NewAnnotation {
-                item,
-                annotator: who.into(),
-                event,
                 reason: reason.map(String::from),
-                note: None,
                 seconds: Some(2.0),
                 prediction_shown: true,
-                source,
-                queue: None,
                 run: Some(run),
                 created_at: Some(format!("2026-11-01T10:00:0{}Z", who.len())),
+                ..NewAnnotation::new(item, who, event, source)
             },
         )
         .expect("record");
@@ -545,19 +540,15 @@ fn label_event(p: &mut Project, id: &str, who: &str, label: &str) {
     record(
         p,
         &NewAnnotation {
-            item,
-            annotator: who.into(),
-            event: Event::Label {
-                label: label.into(),
-            },
-            reason: None,
-            note: None,
-            seconds: None,
-            prediction_shown: false,
-            source: Source::Manual,
-            queue: None,
-            run: None,
             created_at: Some("2026-11-02T10:00:00Z".into()),
+            ..NewAnnotation::new(
+                item,
+                who,
+                Event::Label {
+                    label: label.into(),
+                },
+                Source::Manual,
+            )
         },
     )
     .expect("record");
@@ -622,17 +613,13 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
         record(
             &mut p,
             &NewAnnotation {
-                item,
-                annotator: "ben".into(),
-                event: Event::Flag { flag: flag.into() },
                 reason: Some(reason.into()),
-                note: None,
-                seconds: None,
-                prediction_shown: false,
-                source: Source::Manual,
-                queue: None,
-                run: None,
-                created_at: None,
+                ..NewAnnotation::new(
+                    item,
+                    "ben",
+                    Event::Flag { flag: flag.into() },
+                    Source::Manual,
+                )
             },
         )
         .expect("flag");

@@ -32,19 +32,16 @@ fn label(p: &mut Project, item: i64, who: &str, label: &str, source: Source, sec
     record(
         p,
         &NewAnnotation {
-            item,
-            annotator: who.into(),
-            event: Event::Label {
-                label: label.into(),
-            },
             reason: (source == Source::Override).then(|| "model_wrong".to_string()),
-            note: None,
             seconds,
-            prediction_shown: false,
-            source,
-            queue: None,
-            run: None,
-            created_at: None,
+            ..NewAnnotation::new(
+                item,
+                who,
+                Event::Label {
+                    label: label.into(),
+                },
+                source,
+            )
         },
     )
     .expect("label");

@@ -29,19 +29,15 @@ fn label(p: &mut Project, queue: i64, item: i64, who: &str) -> i64 {
     record(
         p,
         &NewAnnotation {
-            item,
-            annotator: who.into(),
-            event: Event::Label {
-                label: "class_0".into(),
-            },
-            reason: None,
-            note: None,
-            seconds: None,
-            prediction_shown: false,
-            source: Source::Manual,
             queue: Some(queue),
-            run: None,
-            created_at: None,
+            ..NewAnnotation::new(
+                item,
+                who,
+                Event::Label {
+                    label: "class_0".into(),
+                },
+                Source::Manual,
+            )
         },
     )
     .expect("label")
@@ -283,17 +279,10 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
         record(
             &mut p,
             &NewAnnotation {
-                item: a.item,
-                annotator: "a1".into(),
-                event: Event::Label { label },
-                reason: None,
-                note: None,
                 seconds: Some(1.0 + n as f64),
-                prediction_shown: false,
-                source: Source::Manual,
                 queue: Some(rq.id),
                 run: Some(run),
-                created_at: None,
+                ..NewAnnotation::new(a.item, "a1", Event::Label { label }, Source::Manual)
             },
         )
         .expect("label");
@@ -368,17 +357,9 @@ fn kept_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) 
 
 fn event(item: i64, who: &str, event: Event, source: Source, queue: Option<i64>) -> NewAnnotation {
     NewAnnotation {
-        item,
-        annotator: who.into(),
-        event,
         reason: (source == Source::Override).then(|| "model_wrong".to_string()),
-        note: None,
-        seconds: None,
-        prediction_shown: false,
-        source,
         queue,
-        run: None,
-        created_at: None,
+        ..NewAnnotation::new(item, who, event, source)
     }
 }
 
