@@ -208,17 +208,14 @@ fn vote(e: &AnnotationRow) -> Vote {
 /// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
 /// queue(s) send it to (1 outside any queue).
 pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize) -> Decision {
-    let events: Vec<&AnnotationRow> = events.iter().map(Borrow::borrow).collect();
+    let events = || events.iter().map(Borrow::borrow);
     let votes_needed = rule.min_annotators.max(needed).max(1);
-    let (item, item_id) = events
-        .first()
-        .map(|e| (e.item, e.item_id.clone()))
+    let (item, item_id) = events()
+        .next()
+        .map(|e: &AnnotationRow| (e.item, e.item_id.clone()))
         .unwrap_or_default();
-    let retracted: std::collections::HashSet<i64> =
-        events.iter().filter_map(|e| e.retracts).collect();
-    let labels: Vec<&AnnotationRow> = events
-        .iter()
-        .copied()
+    let retracted: std::collections::HashSet<i64> = events().filter_map(|e| e.retracts).collect();
+    let labels: Vec<&AnnotationRow> = events()
         .filter(|e| e.kind == "label" && !retracted.contains(&e.id))
         .collect();
     if let Some(o) = labels.iter().rev().find(|e| e.source == "override") {
