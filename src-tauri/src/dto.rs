@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidInput,
     NewerSchema,
     ProjectLocked,
+    /// The project cannot be written here (a read-only folder or file); reads work.
+    ReadOnly,
     /// The ONNX Runtime library is missing or cannot run the model as asked.
     Runtime,
     Io,
@@ -51,6 +53,7 @@ impl From<arbiter_core::Error> for IpcError {
             C::Cancelled => ErrorCode::Cancelled,
             C::Runtime => ErrorCode::Runtime,
             C::Locked => ErrorCode::ProjectLocked,
+            C::ReadOnly => ErrorCode::ReadOnly,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())

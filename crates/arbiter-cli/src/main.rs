@@ -8,6 +8,9 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write;
+
+use arbiter_core::error::ErrorCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -43,8 +46,8 @@ pub enum Command {
     Model(ModelCommand),
     /// Run a model over a dataset version (batched, parallel decoding, resumable).
     Predict(PredictArgs),
-    /// List inference runs.
-    Runs,
+    /// List inference runs (--failures RUN: the items a run could not predict, and why).
+    Runs(RunsArgs),
     /// Export a run's predictions.
     #[command(subcommand)]
     Predictions(PredictionsCommand),
@@ -72,6 +75,16 @@ pub enum Command {
         #[arg(long)]
         run: Option<i64>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct RunsArgs {
+    /// List the items this run failed, with the reason for each.
+    #[arg(long, value_name = "RUN")]
+    pub failures: Option<i64>,
+    /// With --failures: at most this many items.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
 }
 
 #[derive(Args, Debug)]
@@ -255,6 +268,11 @@ pub enum ModelCommand {
     Add(Box<ModelAddArgs>),
     /// List registered models.
     List,
+    /// Remove a model version no run used (NAME@VERSION, or NAME with one version).
+    Remove {
+        /// NAME or NAME@VERSION.
+        model: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -399,6 +417,63 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The exit status of a failed command, by the core's error code (documented in the README):
+/// a script can tell "fix your input" from "try again later" without reading the message.
+fn exit_status(code: Option<ErrorCode>) -> u8 {
+    match code {
+        None | Some(ErrorCode::Internal) => 1,
+        Some(ErrorCode::InvalidInput) => 4,
+        Some(ErrorCode::NotFound) => 5,
+        Some(ErrorCode::NoProject) => 6,
+        Some(ErrorCode::NewerSchema) => 7,
+        Some(ErrorCode::Locked) => 8,
+        Some(ErrorCode::ReadOnly) => 9,
+        Some(ErrorCode::Io) => 10,
+        Some(ErrorCode::Runtime) => 11,
+        Some(ErrorCode::Cancelled) => 12,
+    }
+}
+
+/// The exit status of a command-line usage error (clap's own).
+const USAGE_STATUS: u8 = 2;
+
+/// One line for the user: the error and its causes, stopping after the first core error (its
+/// message is complete; its sources only repeat it).
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&text);
+        }
+        if cause.downcast_ref::<arbiter_core::Error>().is_some() {
+            break;
+        }
+    }
+    msg
+}
+
+/// The core's error code, if the error came from the core.
+fn code_of(e: &anyhow::Error) -> Option<ErrorCode> {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<arbiter_core::Error>())
+        .map(arbiter_core::Error::code)
+}
+
+/// Report a failure: one line on stderr, and with `--json` one document on stdout, so a script
+/// parses one JSON document either way.
+fn fail(json: bool, code: &str, message: &str, status: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    if json {
+        let doc = serde_json::json!({ "error": { "code": code, "message": message } });
+        let _ = writeln!(std::io::stdout(), "{doc}");
+    }
+    ExitCode::from(status)
+}
+
 fn main() -> ExitCode {
     // A reader that stops early (`arbiter --json decisions | head`) closes the pipe: stop
     // quietly, like other command-line tools, for every command. `println!` panics on it;
@@ -416,17 +491,32 @@ fn main() -> ExitCode {
         }
         default_hook(info);
     }));
-    let cli = Cli::parse();
+    let json_requested = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !json_requested || !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let text = e.kind().to_string();
+            let detail = e.to_string();
+            let first = detail
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&text)
+                .trim_start_matches("error: ");
+            return fail(true, "usage", first, USAGE_STATUS);
+        }
+    };
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = format!("{e}");
-            for cause in e.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
-            }
-            eprintln!("error: {msg}");
-            ExitCode::FAILURE
+            let code = code_of(&e);
+            fail(
+                cli.json,
+                code.map_or("internal", ErrorCode::as_str),
+                &message(&e),
+                exit_status(code),
+            )
         }
     }
 }

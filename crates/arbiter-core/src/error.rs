@@ -58,6 +58,9 @@ pub enum Error {
     #[error("{path}: no Arbiter project here (no arbiter.db). Create one with `arbiter init {path}` or pass --project DIR.", path = .0.display())]
     NoProject(PathBuf),
 
+    #[error("{path}: not an Arbiter project: {why}. Nothing was changed; open the folder that holds your project, or move this file away and run `arbiter init`.", path = .path.display())]
+    NotAProject { path: PathBuf, why: String },
+
     #[error("{path}: already an Arbiter project (arbiter.db exists); open it instead of creating it again.", path = .0.display())]
     ProjectExists(PathBuf),
 
@@ -92,8 +95,11 @@ pub enum Error {
     #[error("cancelled; nothing was written")]
     Cancelled,
 
-    #[error("database error: {0}")]
+    #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
+
+    #[error("run {0} is being worked on by another Arbiter process; wait for it to finish (or cancel it there), then resume it with `arbiter predict --resume {0}` if it did not finish")]
+    RunBusy(i64),
 
     #[error("{path}: {source}", path = .path.display())]
     Io {
@@ -106,6 +112,10 @@ pub enum Error {
 
     #[error("{path}: this project is open in another Arbiter window; switch to that window, or close it and open the project again", path = .0.display())]
     Locked(PathBuf),
+
+    /// A media file that is no longer what was imported (changed, or moved out of its root).
+    #[error("{path}: {message}", path = .path.display())]
+    Media { path: PathBuf, message: String },
 
     /// The ONNX Runtime library is missing, of the wrong version, or cannot run as asked.
     #[error("{0}")]
@@ -127,9 +137,43 @@ pub enum ErrorCode {
     Cancelled,
     /// ONNX Runtime missing or unusable.
     Runtime,
-    /// The project is held by another app window.
+    /// The project (or a run) is held by another app window or process.
     Locked,
+    /// The project cannot be written here; reads work.
+    ReadOnly,
     Internal,
+}
+
+impl ErrorCode {
+    /// The code's name in JSON errors and the IPC contract (`no_project`, `read_only`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NoProject => "no_project",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NewerSchema => "newer_schema",
+            ErrorCode::Io => "io",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Runtime => "runtime",
+            ErrorCode::Locked => "locked",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Every code, in a fixed order (documentation and tests).
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::NoProject,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidInput,
+        ErrorCode::NewerSchema,
+        ErrorCode::Io,
+        ErrorCode::Cancelled,
+        ErrorCode::Runtime,
+        ErrorCode::Locked,
+        ErrorCode::ReadOnly,
+        ErrorCode::Internal,
+    ];
 }
 
 impl Error {
@@ -143,13 +187,15 @@ impl Error {
             | Error::InvalidArgument(_)
             | Error::Image { .. }
             | Error::Read { .. }
+            | Error::Media { .. }
             | Error::Model { .. } => ErrorCode::InvalidInput,
             Error::Runtime(_) => ErrorCode::Runtime,
-            Error::Locked(_) => ErrorCode::Locked,
+            Error::Locked(_) | Error::RunBusy(_) => ErrorCode::Locked,
+            Error::NotAProject { .. } => ErrorCode::InvalidInput,
+            Error::Db(e) => db_code(e),
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
             Error::Io { .. } => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,
-            Error::Db(_) => ErrorCode::Internal,
         }
     }
 
@@ -158,5 +204,40 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// A database error in words a user can act on: a full disk, a read-only project, a damaged
+/// file each say what happened to their work and what to do; anything else keeps SQLite's text.
+fn db_message(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as C;
+    let detail = match e {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => Some(m.as_str()),
+        _ => None,
+    };
+    match e.sqlite_error_code() {
+        Some(C::DiskFull) => "the disk is full: this change was not saved, and nothing saved before was lost. Free some disk space and run the command again".into(),
+        Some(C::ReadOnly) => match detail.filter(|d| d.contains("needs a writable folder")) {
+            Some(d) => d.to_string(),
+            None => "the project cannot be written here (a read-only folder or file): reading works, but this command changes the project. Copy the project to a folder you can write, or fix its permissions; nothing was changed".into(),
+        },
+        Some(C::DatabaseCorrupt) | Some(C::NotADatabase) => "the project's database is damaged (database disk image is malformed). Restore arbiter.db from a backup, or recover what can be read with `sqlite3 arbiter.db .recover | sqlite3 recovered.db` and open the recovered copy as arbiter.db".into(),
+        Some(C::SystemIoFailure) => format!(
+            "a disk read or write failed ({}): the disk may be full or failing. This change was not saved; nothing saved before was lost. Check the disk's free space and health, then run the command again",
+            detail.unwrap_or("disk I/O error")
+        ),
+        Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => "the project is busy: another Arbiter process kept it locked for more than 10 seconds. Nothing was changed; run the command again when the other one has finished".into(),
+        _ => format!("database error: {e}"),
+    }
+}
+
+/// The code of a database error: what a shell can tell the user, else internal.
+fn db_code(e: &rusqlite::Error) -> ErrorCode {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DiskFull) | Some(C::SystemIoFailure) => ErrorCode::Io,
+        Some(C::ReadOnly) => ErrorCode::ReadOnly,
+        Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => ErrorCode::Locked,
+        _ => ErrorCode::Internal,
     }
 }

@@ -7,6 +7,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "invalid_input",
   "newer_schema",
   "project_locked",
+  "read_only",
   "runtime",
   "io",
   "cancelled",
@@ -66,6 +67,8 @@ export function codeTitle(code: ErrorCode): string {
       return "This project was created by a newer version of Arbiter";
     case "project_locked":
       return "This project is already open in another Arbiter window";
+    case "read_only":
+      return "This project cannot be changed here";
     case "runtime":
       return "ONNX Runtime cannot be used";
     case "io":

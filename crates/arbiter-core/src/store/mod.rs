@@ -10,6 +10,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::schema::{self, LabelSpec};
 
+pub mod run_lock;
+
 /// The database file inside a project folder.
 pub const DB_FILE: &str = "arbiter.db";
 
@@ -21,7 +23,11 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0003_annotations.sql"),
     include_str!("0004_agreement.sql"),
     include_str!("0005_review_state.sql"),
+    include_str!("0006_identity.sql"),
 ];
+
+/// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
+pub const APPLICATION_ID: i64 = 0x4152_4249;
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -30,6 +36,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Project {
     root: PathBuf,
     conn: Connection,
+    /// Opened read-only (a read-only folder or file): reads work, writes are refused.
+    read_only: bool,
 }
 
 /// SQL expression for "now" as RFC 3339 UTC with milliseconds.
@@ -108,7 +116,12 @@ impl Project {
         Project::open(&root)
     }
 
-    /// Open an existing project folder, migrating an older schema forward and refusing a newer one.
+    /// Open an existing project folder, migrating an older schema forward and refusing a newer
+    /// one, a file that is not an Arbiter project (an empty file, another application's SQLite
+    /// database, not SQLite at all) — before anything is written. A project that cannot be
+    /// written (a read-only folder or file) opens read-only: reads work, and a write is refused
+    /// with a message saying so. Runs left `running` by a process that died are marked
+    /// `interrupted` (by their lock, never by guessing from time).
     pub fn open(dir: &Path) -> Result<Project> {
         let root = dir
             .canonicalize()
@@ -117,22 +130,21 @@ impl Project {
         if !db.is_file() {
             return Err(Error::NoProject(root));
         }
-        let mut conn = Connection::open_with_flags(
-            &db,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // Check the version before touching anything (WAL switch included).
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if found > SCHEMA_VERSION {
-            return Err(Error::NewerSchema {
-                path: root,
-                found,
-                supported: SCHEMA_VERSION,
-            });
+        check_header(&db)?;
+        let project = match open_writable(&root, &db) {
+            Ok(p) => p,
+            Err(e) if is_read_only_failure(&e) => open_read_only(&root, &db)?,
+            Err(e) => return Err(e),
+        };
+        if !project.read_only {
+            run_lock::recover(&project.conn, &root)?;
         }
-        configure(&conn)?;
-        migrate(&mut conn, &root)?;
-        Ok(Project { root, conn })
+        Ok(project)
+    }
+
+    /// Whether the project was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn root(&self) -> &Path {
@@ -183,6 +195,144 @@ impl Project {
 #[derive(Debug)]
 pub struct WindowLock {
     _file: std::fs::File,
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuse, before SQLite touches it, a database file that is empty or not SQLite at all.
+fn check_header(db: &Path) -> Result<()> {
+    use std::io::Read;
+    let not = |why: &str| Error::NotAProject {
+        path: db.to_path_buf(),
+        why: why.to_string(),
+    };
+    let mut head = [0u8; 16];
+    let mut f = std::fs::File::open(db).map_err(|e| Error::io(db, e))?;
+    let n = f.read(&mut head).map_err(|e| Error::io(db, e))?;
+    if n == 0 {
+        return Err(not("it is an empty file"));
+    }
+    if n < head.len() || &head != SQLITE_HEADER {
+        return Err(not("it is not an SQLite database"));
+    }
+    Ok(())
+}
+
+/// Check, by reading only, that `conn` holds an Arbiter project this build can open.
+fn identify(conn: &Connection, root: &Path, db: &Path) -> Result<i64> {
+    let not = |why: String| Error::NotAProject {
+        path: db.to_path_buf(),
+        why,
+    };
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => not("it is not an SQLite database".into()),
+            _ => Error::Db(e),
+        })?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::NewerSchema {
+            path: root.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if app != 0 && app != APPLICATION_ID {
+        return Err(not(format!(
+            "it is another application's SQLite database (application id {app:#x})"
+        )));
+    }
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let has_project = tables.iter().any(|t| t == "project")
+        && conn
+            .query_row("SELECT COUNT(*) FROM project WHERE id = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0)
+            == 1;
+    if found == 0 || !has_project {
+        let listed = if tables.is_empty() {
+            "an empty SQLite database".to_string()
+        } else {
+            let mut shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+            if tables.len() > 5 {
+                shown.push("…");
+            }
+            format!(
+                "another application's SQLite database (tables: {})",
+                shown.join(", ")
+            )
+        };
+        return Err(not(format!("it is {listed}, not an Arbiter project")));
+    }
+    Ok(found)
+}
+
+fn open_writable(root: &Path, db: &Path) -> Result<Project> {
+    let mut conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        // SQLite fell back to reading only: the file is write-protected.
+        return Err(Error::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            None,
+        )));
+    }
+    // Check what the file is before touching anything (WAL switch included).
+    identify(&conn, root, db)?;
+    configure(&conn)?;
+    migrate(&mut conn, root)?;
+    Ok(Project {
+        root: root.to_path_buf(),
+        conn,
+        read_only: false,
+    })
+}
+
+/// A project that cannot be written: reads only. A schema that needs migrating is refused,
+/// since migrating writes.
+fn open_read_only(root: &Path, db: &Path) -> Result<Project> {
+    let conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let found = identify(&conn, root, db)?;
+    if found < SCHEMA_VERSION {
+        return Err(Error::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some(format!(
+                "{}: this project must be upgraded (schema {found} to {SCHEMA_VERSION}) before it can be read, which needs a writable folder",
+                root.display()
+            )),
+        )));
+    }
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    read_settings(&conn)?;
+    Ok(Project {
+        root: root.to_path_buf(),
+        conn,
+        read_only: true,
+    })
+}
+
+/// Whether opening for writing failed because the folder or file cannot be written.
+fn is_read_only_failure(e: &Error) -> bool {
+    match e {
+        Error::Db(d) => matches!(
+            d.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen)
+        ),
+        _ => false,
+    }
 }
 
 /// Connection settings every Arbiter connection uses.

@@ -258,3 +258,140 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
     let c = crate::review::counts(&conn, 1).expect("counts");
     assert_eq!((c.done, c.partial, c.untouched), (3, 0, 1));
 }
+
+/// What `Project::open` says about a folder whose `arbiter.db` is `contents` (written by
+/// `make`), and the file's bytes afterwards (to show nothing was written).
+fn open_foreign(make: impl FnOnce(&Path)) -> (String, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join(DB_FILE);
+    make(&db);
+    let err = Project::open(dir.path()).expect_err("refused").to_string();
+    // Closed by now: any WAL content would have been checkpointed into the file.
+    (err, std::fs::read(&db).expect("db"))
+}
+
+#[test]
+fn files_that_are_not_arbiter_projects_are_refused_and_left_untouched() {
+    let (err, after) = open_foreign(|db| std::fs::write(db, b"").expect("write"));
+    assert!(
+        err.contains("not an Arbiter project: it is an empty file"),
+        "{err}"
+    );
+    assert!(after.is_empty(), "an empty file stays empty");
+
+    let (err, _) = open_foreign(|db| std::fs::write(db, b"name,label\na,b\n").expect("write"));
+    assert!(err.contains("it is not an SQLite database"), "{err}");
+
+    // Another application's SQLite file: refused by a read-only command, its schema unchanged.
+    let mut before = Vec::new();
+    let (err, after) = open_foreign(|db| {
+        let c = Connection::open(db).expect("open");
+        c.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');")
+            .expect("schema");
+        drop(c);
+        before = std::fs::read(db).expect("read");
+    });
+    assert!(
+        err.contains("another application's SQLite database (tables: notes)"),
+        "{err}"
+    );
+    assert_eq!(
+        after, before,
+        "the other application's file is byte-identical"
+    );
+
+    // One that marks itself with its own application id.
+    let (err, _) = open_foreign(|db| {
+        let c = Connection::open(db).expect("open");
+        c.execute_batch("PRAGMA application_id = 7; CREATE TABLE project (id INTEGER);")
+            .expect("schema");
+    });
+    assert!(err.contains("application id 0x7"), "{err}");
+
+    // An SQLite file with no tables at all.
+    let (err, _) = open_foreign(|db| {
+        let c = Connection::open(db).expect("open");
+        c.execute_batch("PRAGMA user_version = 0; CREATE TABLE t (x); DROP TABLE t;")
+            .expect("schema");
+    });
+    assert!(err.contains("it is an empty SQLite database"), "{err}");
+}
+
+#[test]
+fn new_projects_carry_arbiters_application_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Project::create(dir.path(), None, &[]).expect("create");
+    let id: i64 = p
+        .conn()
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .expect("id");
+    assert_eq!(id, APPLICATION_ID);
+}
+
+#[test]
+fn database_errors_say_what_happened_and_what_to_do() {
+    let failure = |code: i32| {
+        Error::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+        .to_string()
+    };
+    let full = failure(rusqlite::ffi::SQLITE_FULL);
+    assert!(
+        full.starts_with("the disk is full") && full.contains("nothing saved before was lost"),
+        "{full}"
+    );
+    let corrupt = failure(rusqlite::ffi::SQLITE_CORRUPT);
+    assert!(
+        corrupt.contains(".recover") && corrupt.contains("backup"),
+        "{corrupt}"
+    );
+    let io = failure(4874); // SQLITE_IOERR_SHMSIZE: the shared-memory file could not grow
+    assert!(io.contains("the disk may be full"), "{io}");
+    let ro = failure(rusqlite::ffi::SQLITE_READONLY);
+    assert!(ro.contains("reading works"), "{ro}");
+    // Each said once.
+    assert_eq!(full.matches("disk is full").count(), 1, "{full}");
+}
+
+#[test]
+fn runs_left_running_by_a_dead_process_are_marked_interrupted_on_open() {
+    let (_d, p, run) =
+        crate::testutil::project_with_run("tabular/wine.csv", None, "wine_forest.onnx", 64, false);
+    let root = p.root().to_path_buf();
+    let set_running = |p: &Project| {
+        p.conn()
+            .execute("UPDATE runs SET status = 'running' WHERE id = ?1", [run])
+            .expect("set");
+    };
+    let status = |p: &Project| -> String {
+        p.conn()
+            .query_row("SELECT status FROM runs WHERE id = ?1", [run], |r| r.get(0))
+            .expect("status")
+    };
+    // A live process holds the run's lock: the run stays `running`, and nobody else may
+    // resume it.
+    set_running(&p);
+    let held = run_lock::take(&root, run).expect("lock");
+    let mut again = Project::open(&root).expect("open");
+    assert_eq!(status(&again), "running");
+    let busy = crate::predict::predict(
+        &mut again,
+        &crate::predict::PredictOptions {
+            model: String::new(),
+            dataset: String::new(),
+            batch_size: 64,
+            device: crate::model::runtime::Device::Cpu,
+            resume: Some(run),
+        },
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect_err("busy");
+    assert!(matches!(busy, Error::RunBusy(r) if r == run), "{busy}");
+    // The process dies (its lock goes with it): the next open marks the run interrupted.
+    drop(held);
+    let again = Project::open(&root).expect("open");
+    assert_eq!(status(&again), "interrupted");
+}
