@@ -3,6 +3,7 @@
 //! same content imported again yields the existing version.
 
 pub mod source;
+mod text;
 mod validate;
 
 use std::collections::HashMap;

@@ -270,9 +270,15 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
     })
 }
 
-/// Read the manifest with polars. CSV id/path/label columns are read as text so that ids such
-/// as `007` keep their leading zeros.
+/// Read the manifest: CSV/TSV checked for structure and read as text, then typed; JSON Lines
+/// parsed line by line; Parquet with polars. The id, path and label columns are always text,
+/// so ids such as `007` keep their leading zeros.
 fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<DataFrame> {
+    let text_cols = [
+        cols.id_col.as_deref().unwrap_or(DEFAULT_ID_COL),
+        cols.path_col.as_deref().unwrap_or(DEFAULT_PATH_COL),
+        cols.label_col.as_deref().unwrap_or(DEFAULT_LABEL_COL),
+    ];
     match kind {
         SourceKind::Csv => {
             let sep = if path
@@ -283,33 +289,10 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
             } else {
                 b','
             };
-            let options = || {
-                CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(10_000))
-                    .map_parse_options(|p| p.with_separator(sep))
-            };
-            let header = options()
-                .with_n_rows(Some(0))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|r| r.finish())
-                .map_err(|e| read_err(path, csv_message(e)))?;
-            let text_cols = [
-                cols.id_col.as_deref().unwrap_or(DEFAULT_ID_COL),
-                cols.path_col.as_deref().unwrap_or(DEFAULT_PATH_COL),
-                cols.label_col.as_deref().unwrap_or(DEFAULT_LABEL_COL),
-            ];
-            let mut overwrite = Schema::default();
-            for c in header.get_column_names() {
-                if text_cols.contains(&c.as_str()) {
-                    overwrite.with_column(c.clone(), DataType::String);
-                }
-            }
-            options()
-                .with_schema_overwrite(Some(Arc::new(overwrite)))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|r| r.finish())
-                .map_err(|e| read_err(path, csv_message(e)))
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            super::text::check_csv(path, &bytes, sep)?;
+            drop(bytes);
+            super::text::read_csv(path, sep, &text_cols)
         }
         SourceKind::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -318,24 +301,11 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
                 .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
         }
         SourceKind::Jsonl => {
-            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            JsonReader::new(f)
-                .with_json_format(JsonFormat::JsonLines)
-                .infer_schema_len(std::num::NonZeroUsize::new(10_000))
-                .finish()
-                .map_err(|e| {
-                    read_err(
-                        path,
-                        format!("not valid JSON Lines (one JSON object per line): {e}"),
-                    )
-                })
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            super::text::read_jsonl(path, &bytes, &text_cols)
         }
         SourceKind::ImageFolder => unreachable!("image folders are not read with polars"),
     }
-}
-
-fn csv_message(e: PolarsError) -> String {
-    format!("not a readable CSV file: {e}")
 }
 
 /// Convert a polars column into JSON values, one per row.
