@@ -432,7 +432,7 @@ fn model_add_predict_and_export_follow_the_contract() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("item_id,predicted,confidence,p_class_0,p_class_1,p_class_2")
+        Some("item_id,predicted,confidence,p_class_0,p_class_1,p_class_2,error")
     );
     let first: Vec<&str> = lines.next().expect("row").split(',').collect();
     assert_eq!(&first[..2], ["wine_000", "class_0"]);

@@ -295,7 +295,10 @@ fn main() -> Result<()> {
         time(|| {
             files
                 .iter()
-                .map(|f| preprocess::image_sample(f, pre).map(|_| ()))
+                .map(|f| {
+                    let bytes = std::fs::read(f).map_err(|e| e.to_string())?;
+                    preprocess::image_sample(&bytes, pre).map(|_| ())
+                })
                 .collect::<std::result::Result<Vec<()>, String>>()
         })
     });

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use arbiter_core::dataset::{self, ColumnChoice, ImportOptions, ImportStage};
 use arbiter_core::items::{self, LabelFilter};
 use arbiter_core::{schema, Project};
@@ -27,8 +27,27 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Labels(a) => labels(cli, a),
         Command::Model(ModelCommand::Add(a)) => model_add(cli, a),
         Command::Model(ModelCommand::List) => model_list(cli),
+        Command::Model(ModelCommand::Remove { model }) => {
+            let mut p = open(cli)?;
+            let r = model::remove(&mut p, model)?;
+            if cli.json {
+                return json(&r);
+            }
+            println!(
+                "Removed model {}@{} (sha256 {}){}",
+                r.model,
+                r.version,
+                &r.sha256[..r.sha256.len().min(16)],
+                if r.file_deleted {
+                    "; its file was deleted from the project"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
         Command::Predict(a) => predict_cmd(cli, a),
-        Command::Runs => runs(cli),
+        Command::Runs(a) => runs(cli, a),
         Command::Queue(a) => queue_cmd(cli, a),
         Command::Queues => queues_cmd(cli),
         Command::Annotators(c) => annotators_cmd(cli, c),
@@ -40,7 +59,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Report { run } => report_cmd(cli, *run),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
-            let rows = predict::export(p.conn(), p.root(), a.run, &a.out)?;
+            let rows = predict::export(&p, a.run, &a.out)?;
             if cli.json {
                 return json(&serde_json::json!({ "run": a.run, "rows": rows, "out": a.out }));
             }
@@ -392,6 +411,12 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
     if let Some(n) = &summary.notice {
         eprintln!("notice: {n}");
     }
+    if summary.failed > 0 {
+        eprintln!(
+            "note: {} item(s) failed; `arbiter runs --failures {}` lists them with the reason",
+            summary.failed, summary.run
+        );
+    }
     if cli.json {
         return json(&summary);
     }
@@ -409,8 +434,26 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
     Ok(())
 }
 
-fn runs(cli: &Cli) -> Result<()> {
+fn runs(cli: &Cli, a: &crate::RunsArgs) -> Result<()> {
     let p = open(cli)?;
+    if let Some(run) = a.failures {
+        let (total, list) = predict::failures(p.conn(), run, a.limit)?;
+        if cli.json {
+            return json(&serde_json::json!({ "run": run, "failed": total, "items": list }));
+        }
+        if total == 0 {
+            println!("Run {run} failed no item.");
+            return Ok(());
+        }
+        table(
+            &["item", "why it failed"],
+            list.iter()
+                .map(|f| vec![f.item_id.clone(), f.error.clone()])
+                .collect(),
+        );
+        eprintln!("{} of {total} failed item(s) of run {run}", list.len());
+        return Ok(());
+    }
     let list = predict::runs(p.conn())?;
     if cli.json {
         return json(&list);
@@ -502,6 +545,13 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         ranked.len(),
         spec.strategy.as_str()
     );
+    let (failed, _) = predict::failures(p.conn(), a.run, 0)?;
+    if failed > 0 {
+        eprintln!(
+            "note: {failed} item(s) run {} failed have no prediction and are not ranked; `arbiter runs --failures {}` lists them",
+            a.run, a.run
+        );
+    }
     Ok(())
 }
 
@@ -587,13 +637,20 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
     use std::io::{BufRead, Write};
     let mut p = open(cli)?;
     if a.undo {
-        let undone = annotate::undo(&mut p, &a.annotator, None)?;
+        // With an item: that item's latest event by the annotator; without: their latest.
+        let item = match &a.item {
+            Some(id) => Some(items::find(p.conn(), version_of(&p, &a.dataset)?.id, id)?.rowid),
+            None => None,
+        };
+        let undone = annotate::undo_on(&mut p, &a.annotator, None, item)?;
         if cli.json {
-            return json(&serde_json::json!({ "retracted": undone }));
+            return json(&serde_json::json!({ "retracted": undone, "item_id": a.item }));
         }
-        match undone {
-            Some(id) => println!("Retracted annotation {id}"),
-            None => println!("Nothing to undo for {}", a.annotator),
+        match (undone, &a.item) {
+            (Some(id), Some(item)) => println!("Retracted annotation {id} on {item}"),
+            (Some(id), None) => println!("Retracted annotation {id}"),
+            (None, Some(item)) => println!("Nothing to undo for {} on {item}", a.annotator),
+            (None, None) => println!("Nothing to undo for {}", a.annotator),
         }
         return Ok(());
     }
@@ -607,7 +664,12 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
             (Some(l), _, _) => Event::Label { label: l.clone() },
             (None, true, _) => Event::Skip,
             (None, false, Some(f)) => Event::Flag { flag: f.clone() },
-            (None, false, None) => bail!("give --label L, --skip or --flag"),
+            (None, false, None) => {
+                return Err(arbiter_core::Error::InvalidArgument(
+                    "give --label L, --skip or --flag".into(),
+                )
+                .into())
+            }
         };
         Ok(NewAnnotation {
             item,
@@ -708,71 +770,14 @@ fn annotations_cmd(cli: &Cli, c: &AnnotationsCommand) -> Result<()> {
             }
         }
         AnnotationsCommand::Export { out } => {
-            let rows = annotate::list(p.conn(), None)?;
-            let ext = out
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            let tmp = out.with_extension(format!("{ext}.tmp"));
-            let mut w = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?,
-            );
-            use std::io::Write;
-            match ext.as_str() {
-                "jsonl" | "ndjson" => {
-                    for r in &rows {
-                        writeln!(w, "{}", serde_json::to_string(r)?)?;
-                    }
-                }
-                "csv" => {
-                    writeln!(w, "id,item_id,annotator,role,kind,label,reason,note,flag,seconds,prediction_shown,source,retracts,queue,created_at")?;
-                    let q = |s: &Option<String>| csv_field(s.as_deref().unwrap_or(""));
-                    for r in &rows {
-                        writeln!(
-                            w,
-                            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                            r.id,
-                            csv_field(&r.item_id),
-                            csv_field(&r.annotator),
-                            r.role,
-                            r.kind,
-                            q(&r.label),
-                            q(&r.reason),
-                            q(&r.note),
-                            q(&r.flag),
-                            r.seconds.map(|s| s.to_string()).unwrap_or_default(),
-                            r.prediction_shown,
-                            r.source,
-                            r.retracts.map(|x| x.to_string()).unwrap_or_default(),
-                            r.queue.map(|x| x.to_string()).unwrap_or_default(),
-                            r.created_at
-                        )?;
-                    }
-                }
-                _ => bail!("{}: use a .csv or .jsonl file name", out.display()),
-            }
-            w.flush()?;
-            drop(w);
-            std::fs::rename(&tmp, out)?;
+            let n = annotate::export_file(&p, out)?;
             if cli.json {
-                return json(&serde_json::json!({ "annotations": rows.len(), "out": out }));
+                return json(&serde_json::json!({ "annotations": n, "out": out }));
             }
-            println!(
-                "Wrote {} annotation event(s) to {}",
-                rows.len(),
-                out.display()
-            );
+            println!("Wrote {n} annotation event(s) to {}", out.display());
         }
     }
     Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
@@ -1067,6 +1072,12 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
             pct(q.uncertainty_queues.accuracy),
             q.ece.map_or("—".into(), |e| format!("{e:.3}"))
         );
+        if q.failed > 0 {
+            println!(
+                "  {} item(s) failed in run {} and are in no figure ({} of them decided); see `arbiter runs --failures {}`",
+                q.failed, q.run, q.failed_decided, q.run
+            );
+        }
     }
     let rows = r
         .annotators

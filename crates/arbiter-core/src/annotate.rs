@@ -383,6 +383,17 @@ fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Resu
 /// Retract the annotator's latest event that is not yet retracted (in `queue`, if given).
 /// Returns the id of the retracted event, or `None` when there is nothing to undo.
 pub fn undo(project: &mut Project, annotator: &str, queue: Option<i64>) -> Result<Option<i64>> {
+    undo_on(project, annotator, queue, None)
+}
+
+/// [`undo`], limited to one item when `item` is given: the annotator's latest live event on
+/// that item is retracted, never an event on another item.
+pub fn undo_on(
+    project: &mut Project,
+    annotator: &str,
+    queue: Option<i64>,
+    item: Option<i64>,
+) -> Result<Option<i64>> {
     let tx = project
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -394,9 +405,10 @@ pub fn undo(project: &mut Project, annotator: &str, queue: Option<i64>) -> Resul
         .query_row(
             "SELECT a.id, a.item_id, a.queue_id FROM annotations a
              WHERE a.annotator_id = ?1 AND a.kind != 'retract' AND (?2 IS NULL OR a.queue_id = ?2)
+               AND (?3 IS NULL OR a.item_id = ?3)
                AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
              ORDER BY a.id DESC LIMIT 1",
-            rusqlite::params![who.id, queue],
+            rusqlite::params![who.id, queue, item],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
@@ -479,6 +491,54 @@ fn list_where(
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Write every annotation event (oldest first) to `out`, a .csv or .jsonl file named by its
+/// extension: `id, item_id, annotator, role, kind, label, reason, note, flag, seconds,
+/// prediction_shown, source, retracts, queue, created_at`. The destination is checked first
+/// and written through a temporary renamed into place. Returns the number of events.
+pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
+    use crate::table::{self, TableFormat};
+    use polars::prelude::*;
+    let allowed = [TableFormat::Csv, TableFormat::Jsonl];
+    TableFormat::from_path(out, &allowed)?;
+    let rows = list(project.conn(), None)?;
+    let text = |f: &dyn Fn(&AnnotationRow) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(f).collect()
+    };
+    let columns = vec![
+        Column::new("id".into(), rows.iter().map(|r| r.id).collect::<Vec<_>>()),
+        Column::new("item_id".into(), text(&|r| Some(r.item_id.as_str()))),
+        Column::new("annotator".into(), text(&|r| Some(r.annotator.as_str()))),
+        Column::new("role".into(), text(&|r| Some(r.role.as_str()))),
+        Column::new("kind".into(), text(&|r| Some(r.kind.as_str()))),
+        Column::new("label".into(), text(&|r| r.label.as_deref())),
+        Column::new("reason".into(), text(&|r| r.reason.as_deref())),
+        Column::new("note".into(), text(&|r| r.note.as_deref())),
+        Column::new("flag".into(), text(&|r| r.flag.as_deref())),
+        Column::new(
+            "seconds".into(),
+            rows.iter().map(|r| r.seconds).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "prediction_shown".into(),
+            rows.iter().map(|r| r.prediction_shown).collect::<Vec<_>>(),
+        ),
+        Column::new("source".into(), text(&|r| Some(r.source.as_str()))),
+        Column::new(
+            "retracts".into(),
+            rows.iter().map(|r| r.retracts).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "queue".into(),
+            rows.iter().map(|r| r.queue).collect::<Vec<_>>(),
+        ),
+        Column::new("created_at".into(), text(&|r| Some(r.created_at.as_str()))),
+    ];
+    let mut df = DataFrame::new(rows.len(), columns)
+        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    table::write(Some(project), &mut df, out, &allowed)?;
+    Ok(rows.len())
 }
 
 /// A row of an annotations file.

@@ -43,6 +43,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::decide::{self, Status};
+use crate::destination;
 use crate::error::{Error, Result};
 use crate::queue::splitmix64;
 use crate::store::Project;
@@ -151,6 +152,12 @@ pub struct Row {
     /// The media file's absolute path, for an image folder (`None` for the tables).
     #[serde(skip)]
     pub abs_path: Option<PathBuf>,
+    /// The dataset root the media must stay inside, and its content hash at import (image
+    /// folders: each file is checked before it is copied).
+    #[serde(skip)]
+    pub media_root: Option<PathBuf>,
+    #[serde(skip)]
+    pub media_hash: Option<[u8; 32]>,
 }
 
 /// Where an export is. `done`/`total` count items (`Selecting`) or files (`Linking`); both are 0
@@ -454,7 +461,7 @@ fn select_rows(
     let mut seen = 0usize;
     let mut out = Vec::with_capacity(version.items as usize);
     let mut stmt = conn.prepare(
-        "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence FROM items i
+        "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence, i.media_hash FROM items i
          LEFT JOIN labels l ON l.id = i.label_id LEFT JOIN predictions p ON p.run_id = ?2 AND p.item_id = i.id
          WHERE i.version_id = ?1 ORDER BY i.id",
     )?;
@@ -511,6 +518,13 @@ fn select_rows(
         out.push(Row {
             item_id: ext_id,
             abs_path: path.as_ref().filter(|_| folder).map(|p| root.join(p)),
+            media_root: folder.then(|| root.clone()),
+            media_hash: if folder {
+                r.get::<_, Option<Vec<u8>>>(6)?
+                    .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
+            } else {
+                None
+            },
             path,
             given_label: given,
             predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
@@ -621,48 +635,8 @@ pub fn safe_name(s: &str) -> String {
     out.chars().take(120).collect()
 }
 
-/// What an export has put on disk so far, removed again unless [`Undo::keep`] is called: a
-/// cancelled or failed export leaves nothing behind. Folders are removed only when empty.
-#[derive(Default)]
-struct Undo {
-    files: Vec<PathBuf>,
-    /// In creation order (parents first).
-    dirs: Vec<PathBuf>,
-    kept: bool,
-}
-
-impl Undo {
-    fn keep(mut self) {
-        self.kept = true;
-    }
-}
-
-impl Drop for Undo {
-    fn drop(&mut self) {
-        if self.kept {
-            return;
-        }
-        for f in &self.files {
-            let _ = std::fs::remove_file(f);
-        }
-        for d in self.dirs.iter().rev() {
-            let _ = std::fs::remove_dir(d);
-        }
-    }
-}
-
-/// `.NAME.tmp` beside `path`.
-fn temp_beside(path: &Path) -> PathBuf {
-    path.with_file_name(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ))
-}
-
-/// Write the table to `tmp` (the caller renames it into place).
-fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<()> {
+/// Write the table into the staged temporary (renamed into place by the caller).
+fn write_table(rows: &[Row], format: Format, staged: &destination::Staged) -> Result<()> {
     use polars::prelude::*;
     let s = |f: &dyn Fn(&Row) -> Option<&str>| rows.iter().map(f).collect::<Vec<_>>();
     let mut columns = vec![
@@ -705,30 +679,12 @@ fn write_table(rows: &[Row], format: Format, out: &Path, tmp: &Path) -> Result<(
     }
     let mut df = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
-    let mut write = || -> std::result::Result<(), String> {
-        let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
-        match format {
-            Format::Csv => CsvWriter::new(file)
-                .finish(&mut df)
-                .map_err(|e| e.to_string()),
-            Format::Parquet => ParquetWriter::new(file)
-                .finish(&mut df)
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            _ => JsonWriter::new(file)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish(&mut df)
-                .map_err(|e| e.to_string()),
-        }
+    let format = match format {
+        Format::Csv => crate::table::TableFormat::Csv,
+        Format::Jsonl => crate::table::TableFormat::Jsonl,
+        _ => crate::table::TableFormat::Parquet,
     };
-    write().map_err(|e| {
-        Error::io(
-            out,
-            std::io::Error::other(format!(
-                "cannot write the export: {e}; choose a destination you can write to"
-            )),
-        )
-    })
+    crate::table::write_staged(&mut df, format, staged)
 }
 
 /// Where an image folder's files go, and what it leaves out.
@@ -831,50 +787,17 @@ fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> {
     })
 }
 
-/// Create `dir` and its missing parents, each recorded in `undo` (so a cancelled or failed
-/// export removes them again); a clear message when a file stands in the way.
-fn create_dirs(dir: &Path, undo: &mut Undo) -> Result<()> {
-    let mut missing = Vec::new();
-    let mut at = Some(dir);
-    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty()) {
-        if d.is_dir() {
-            break;
-        }
-        if d.exists() {
-            return Err(Error::InvalidArgument(format!(
-                "{}: is a file, not a folder; choose another destination",
-                d.display()
-            )));
-        }
-        missing.push(d.to_path_buf());
-        at = d.parent();
-    }
-    for d in missing.iter().rev() {
-        std::fs::create_dir(d).map_err(|e| {
-            Error::io(
-                d,
-                std::io::Error::new(
-                    e.kind(),
-                    format!("cannot create this folder for the export: {e}; choose a destination you can write to"),
-                ),
-            )
-        })?;
-        undo.dirs.push(d.clone());
-    }
-    Ok(())
-}
-
-/// Create `out` (and missing parents, recorded in `undo`), then link or copy every planned
-/// file, reporting each and checking `cancel` between files.
+/// Copy every planned file into the staged folder, reporting each and checking `cancel`
+/// between files. Each file is read, checked against what was imported (its path still inside
+/// the dataset root, its content hash unchanged) and written as a new file: never a link to
+/// the source, so nothing done to the export can change the dataset.
 fn write_imagefolder(
     rows: &[Row],
-    out: &Path,
-    undo: &mut Undo,
+    staged: &destination::Staged,
     progress: &mut dyn FnMut(ExportProgress),
     cancel: &AtomicBool,
 ) -> Result<FolderPlan> {
-    create_dirs(out, undo)?;
-    let root = out.canonicalize().map_err(|e| Error::io(out, e))?;
+    let root = staged.tmp().to_path_buf();
     let plan = plan_imagefolder(rows, &root)?;
     let total = plan.files.len() as u64;
     progress(ExportProgress {
@@ -882,17 +805,25 @@ fn write_imagefolder(
         done: 0,
         total,
     });
+    let hashes: HashMap<&Path, (&Path, Option<[u8; 32]>)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.abs_path
+                .as_deref()
+                .map(|p| (p, (r.media_root.as_deref().unwrap_or(p), r.media_hash)))
+        })
+        .collect();
     for (i, (src, target)) in plan.files.iter().enumerate() {
         check(cancel)?;
         if let Some(dir) = target.parent() {
-            if !dir.exists() {
-                create_dirs(dir, undo)?;
-            }
+            std::fs::create_dir_all(dir).map_err(|e| destination::write_err(dir, e))?;
         }
-        undo.files.push(target.clone());
-        if std::fs::hard_link(src, target).is_err() {
-            std::fs::copy(src, target).map_err(|e| Error::io(target, e))?;
-        }
+        let (media_root, hash) = hashes
+            .get(src.as_path())
+            .copied()
+            .unwrap_or((src.as_path(), None));
+        let bytes = crate::media::read_verified(src, media_root, hash.as_ref())?;
+        std::fs::write(target, &bytes).map_err(|e| destination::write_err(target, e))?;
         progress(ExportProgress {
             stage: ExportStage::Linking,
             done: i as u64 + 1,
@@ -900,46 +831,6 @@ fn write_imagefolder(
         });
     }
     Ok(plan)
-}
-
-/// The destination, checked before anything is read or written.
-fn check_destination(opts: &ExportOptions) -> Result<()> {
-    let out = &opts.out;
-    if out.as_os_str().is_empty() {
-        return Err(Error::InvalidArgument(
-            "--out: choose where to export".into(),
-        ));
-    }
-    match opts.format {
-        Format::ImageFolder => {
-            if out.exists() && !out.is_dir() {
-                return Err(Error::InvalidArgument(format!(
-                    "{}: is a file; export an image folder into a new or empty folder",
-                    out.display()
-                )));
-            }
-            if out.is_dir()
-                && std::fs::read_dir(out)
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(false)
-            {
-                return Err(Error::InvalidArgument(format!(
-                    "{}: the folder is not empty; export into a new or empty folder",
-                    out.display()
-                )));
-            }
-        }
-        f => {
-            if out.is_dir() || out.file_name().is_none() {
-                return Err(Error::InvalidArgument(format!(
-                    "{}: is a folder; give a file name, such as {}",
-                    out.display(),
-                    out.join(format!("export.{}", f.as_str())).display()
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The saved queues over a version (over any of its runs), with their full policy.
@@ -985,17 +876,33 @@ pub fn export_with_progress(
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
     check(cancel)?;
-    check_destination(opts)?;
+    // Checked, and its temporary locked, before any work: a refused destination costs nothing.
+    let kind = match opts.format {
+        Format::ImageFolder => destination::Kind::Folder,
+        _ => destination::Kind::File,
+    };
+    let example = format!("export.{}", opts.format.as_str());
+    let staged = destination::Staged::begin(Some(project), &opts.out, kind, &example)?;
+    let lineage_path = match opts.format {
+        Format::ImageFolder => opts.out.join("lineage.json"),
+        _ => PathBuf::from(format!("{}.lineage.json", opts.out.display())),
+    };
+    // Beside a table, the lineage is a file of its own, also replaced only at the end.
+    let lineage_staged = match opts.format {
+        Format::ImageFolder => None,
+        _ => Some(destination::Staged::begin(
+            Some(project),
+            &lineage_path,
+            destination::Kind::File,
+            "export.lineage.json",
+        )?),
+    };
     let sel = select_rows(project, opts, true, progress, cancel)?;
     let (version, rows) = (&sel.version, &sel.rows);
-    let mut undo = Undo::default();
-    // A table's temporary file, renamed into place at the end.
-    let mut table_tmp: Option<PathBuf> = None;
-    let (lineage_path, written, labels, skipped, folders) = match opts.format {
+    let (written, labels, skipped, folders) = match opts.format {
         Format::ImageFolder => {
-            let plan = write_imagefolder(rows, &opts.out, &mut undo, progress, cancel)?;
+            let plan = write_imagefolder(rows, &staged, progress, cancel)?;
             (
-                opts.out.join("lineage.json"),
                 plan.files.len(),
                 plan.labels,
                 plan.skipped,
@@ -1003,25 +910,13 @@ pub fn export_with_progress(
             )
         }
         f => {
-            if let Some(parent) = opts.out.parent() {
-                create_dirs(parent, &mut undo)?;
-            }
             progress(ExportProgress {
                 stage: ExportStage::Writing,
                 done: 0,
                 total: 0,
             });
-            let tmp = temp_beside(&opts.out);
-            undo.files.push(tmp.clone());
-            write_table(rows, f, &opts.out, &tmp)?;
-            table_tmp = Some(tmp);
-            (
-                PathBuf::from(format!("{}.lineage.json", opts.out.display())),
-                rows.len(),
-                final_label_counts(rows),
-                BTreeMap::new(),
-                None,
-            )
+            write_table(rows, f, &staged)?;
+            (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
         }
     };
     check(cancel)?;
@@ -1068,19 +963,17 @@ pub fn export_with_progress(
     let text = serde_json::to_string_pretty(&lineage).unwrap_or_default();
     // The last point a cancel is honoured: after it, the files are moved into place.
     check(cancel)?;
-    match &table_tmp {
-        Some(tmp) => {
-            // Beside an existing file, so the lineage too is replaced only at the end.
-            let lineage_tmp = temp_beside(&lineage_path);
-            undo.files.push(lineage_tmp.clone());
-            std::fs::write(&lineage_tmp, text).map_err(|e| Error::io(&lineage_path, e))?;
-            std::fs::rename(tmp, &opts.out).map_err(|e| Error::io(&opts.out, e))?;
-            std::fs::rename(&lineage_tmp, &lineage_path)
-                .map_err(|e| Error::io(&lineage_path, e))?;
+    match lineage_staged {
+        Some(lineage) => {
+            std::fs::write(lineage.tmp(), text)
+                .map_err(|e| destination::write_err(&lineage_path, e))?;
+            staged.commit()?;
+            lineage.commit()?;
         }
         None => {
-            undo.files.push(lineage_path.clone());
-            std::fs::write(&lineage_path, text).map_err(|e| Error::io(&lineage_path, e))?;
+            let inside = staged.tmp().join("lineage.json");
+            std::fs::write(&inside, text).map_err(|e| destination::write_err(&lineage_path, e))?;
+            staged.commit()?;
         }
     }
     crate::audit::record(
@@ -1091,7 +984,6 @@ pub fn export_with_progress(
             "skipped": skipped, "dataset_hash": version.content_hash, "run": sel.run.as_ref().map(|r| r.run),
             "predictions": sel.predictions }),
     )?;
-    undo.keep();
     progress(ExportProgress {
         stage: ExportStage::Done,
         done: written as u64,

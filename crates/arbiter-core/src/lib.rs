@@ -7,6 +7,7 @@ pub mod annotate;
 pub mod audit;
 pub mod dataset;
 pub mod decide;
+pub mod destination;
 pub mod error;
 pub mod export;
 pub mod items;
@@ -18,6 +19,7 @@ pub mod queue;
 pub mod review;
 pub mod schema;
 pub mod store;
+pub mod table;
 pub mod time;
 
 #[cfg(test)]

@@ -55,17 +55,43 @@ pub fn media_file(conn: &Connection, rowid: i64) -> Result<MediaFile> {
     })
 }
 
-fn decode(path: &Path) -> Result<image::DynamicImage> {
-    let bad = |m: String| Error::Image {
+/// Read a media file for use, checked against what was imported: it must still resolve inside
+/// its dataset root (no symbolic link swapped in since) and its bytes must still hash to the
+/// content hash recorded at import (`hash`, when known) — so predictions, exports and the
+/// item view are always of the data that was imported.
+pub fn read_verified(path: &Path, root: &Path, hash: Option<&[u8; 32]>) -> Result<Vec<u8>> {
+    let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
+    if !canonical.starts_with(root) {
+        return Err(Error::Media {
+            path: path.to_path_buf(),
+            message: format!(
+                "now resolves outside its dataset root {} (to {}): it was moved or replaced by a link after import; refusing to read it — restore the file or import the dataset again",
+                root.display(),
+                canonical.display()
+            ),
+        });
+    }
+    let bytes = std::fs::read(&canonical).map_err(|e| Error::io(path, e))?;
+    verify_hash(path, &bytes, hash)?;
+    Ok(bytes)
+}
+
+/// Refuse bytes whose hash differs from the one recorded at import.
+fn verify_hash(path: &Path, bytes: &[u8], hash: Option<&[u8; 32]>) -> Result<()> {
+    match hash {
+        Some(h) if blake3::hash(bytes).as_bytes() != h => Err(Error::Media {
+            path: path.to_path_buf(),
+            message: "changed since it was imported (its content hash differs); restore the original file, or import the dataset again to make a new version with the new content".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<image::DynamicImage> {
+    crate::model::preprocess::decode_image(bytes).map_err(|m| Error::Image {
         path: path.to_path_buf(),
         message: m,
-    };
-    ImageReader::open(path)
-        .map_err(|e| Error::io(path, e))?
-        .with_guessed_format()
-        .map_err(|e| Error::io(path, e))?
-        .decode()
-        .map_err(|e| bad(e.to_string()))
+    })
 }
 
 fn png(img: &image::DynamicImage, path: &Path) -> Result<Vec<u8>> {
@@ -82,6 +108,7 @@ fn png(img: &image::DynamicImage, path: &Path) -> Result<Vec<u8>> {
 /// (after checking they decode), anything else re-encoded as PNG.
 pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
     let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
+    verify_hash(&file.path, &bytes, file.hash.as_ref())?;
     let mime = match image::guess_format(&bytes) {
         Ok(ImageFormat::Png) => Some("image/png"),
         Ok(ImageFormat::Jpeg) => Some("image/jpeg"),
@@ -93,7 +120,7 @@ pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
     match mime {
         Some(mime) => Ok(Encoded { bytes, mime }),
         None => Ok(Encoded {
-            bytes: png(&decode(&file.path)?, &file.path)?,
+            bytes: png(&decode_bytes(&file.path, &bytes)?, &file.path)?,
             mime: "image/png",
         }),
     }
@@ -127,7 +154,9 @@ pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded
             mime: "image/png",
         });
     }
-    let img = decode(&file.path)?;
+    let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
+    verify_hash(&file.path, &bytes, file.hash.as_ref())?;
+    let img = decode_bytes(&file.path, &bytes)?;
     let small = if img.width() > max || img.height() > max {
         img.thumbnail(max, max)
     } else {

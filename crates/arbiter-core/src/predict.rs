@@ -70,6 +70,8 @@ pub struct RunSummary {
 struct Job {
     item: i64,
     path: Option<PathBuf>,
+    /// The media's content hash at import (checked before the file is used).
+    media_hash: Option<[u8; 32]>,
     features: Vec<f64>,
     /// The given label's index among the model's classes, if any.
     given: Option<usize>,
@@ -233,17 +235,27 @@ pub fn predict(
         ),
     };
     check_feedable(&model, &version, conn)?;
-    let batch_size = opts.batch_size.clamp(1, 65_536);
+    let plan = plan_batches(&model, opts.batch_size)?;
+    let batch_size = plan.size;
 
     let built = runtime::session(&model.file, opts.device)?;
     let mut session = built.session;
     let provider = built.provider;
+    let notices: Vec<&str> = [built.notice.as_deref(), plan.notice.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let notice = (!notices.is_empty()).then(|| notices.join("; "));
 
+    // This process's hold on the run until it returns: a second process cannot work on it, and
+    // if this one dies the run is seen as interrupted (`store::run_lock`).
+    let _held: crate::store::run_lock::RunLock;
     let run = match run {
         Some(run) => {
+            _held = crate::store::run_lock::take(&root, run)?;
             conn.execute(
                 "UPDATE runs SET status = 'running', provider = ?2, notice = ?3, device = ?4, batch_size = ?5 WHERE id = ?1",
-                rusqlite::params![run, provider, built.notice, opts.device.as_str(), batch_size as i64],
+                rusqlite::params![run, provider, notice, opts.device.as_str(), batch_size as i64],
             )?;
             run
         }
@@ -254,9 +266,11 @@ pub fn predict(
                     "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, started_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, {NOW_SQL})"
                 ),
-                rusqlite::params![model.id, version.id, opts.device.as_str(), provider, built.notice, batch_size as i64, version.items],
+                rusqlite::params![model.id, version.id, opts.device.as_str(), provider, notice, batch_size as i64, version.items],
             )?;
             let run = tx.last_insert_rowid();
+            // Taken before the run is visible to others (the transaction is not committed).
+            _held = crate::store::run_lock::take(&root, run)?;
             crate::audit::record(
                 &tx,
                 "arbiter",
@@ -273,7 +287,7 @@ pub fn predict(
     let jobs: Vec<Job> = {
         let conn = project.conn();
         let mut stmt = conn.prepare(
-            "SELECT i.id, i.path, i.features, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id
+            "SELECT i.id, i.path, i.features, l.name, i.media_hash FROM items i LEFT JOIN labels l ON l.id = i.label_id
              WHERE i.version_id = ?1 AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ?2 AND p.item_id = i.id)
              ORDER BY i.id",
         )?;
@@ -291,6 +305,9 @@ pub fn predict(
             Ok(Job {
                 item: r.get(0)?,
                 path: path.map(|p| root.join(p)),
+                media_hash: r
+                    .get::<_, Option<Vec<u8>>>(4)?
+                    .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
                 features: crate::items::unpack_features(features.as_deref().unwrap_or_default()),
                 given: label.and_then(|l| class_of.get(l.as_str()).copied()),
             })
@@ -305,13 +322,20 @@ pub fn predict(
     let total = version.items as u64;
 
     let started = Instant::now();
+    let media_root = PathBuf::from(&version.root);
     let classes = model.classes.len();
     let pre = model.preprocess.clone();
     let feature_names = version.feature_names.clone();
     let input_name = pre.input().to_string();
     let output = model.output.clone();
+    // How a ZipMap output's keys map to class indexes: the model's own keys in order when it
+    // declares them (integer targets named by a labels file), else the class names.
     let class_index: std::collections::HashMap<String, usize> = model
-        .classes
+        .output
+        .keys
+        .as_ref()
+        .filter(|k| k.len() == model.classes.len())
+        .unwrap_or(&model.classes)
         .iter()
         .enumerate()
         .map(|(i, c)| (c.clone(), i))
@@ -335,7 +359,16 @@ pub fn predict(
                         .par_iter()
                         .map(|job| match &pre {
                             Preprocess::Image { image, .. } => match &job.path {
-                                Some(p) => preprocess::image_sample(p, image),
+                                Some(p) => crate::media::read_verified(
+                                    p,
+                                    &media_root,
+                                    job.media_hash.as_ref(),
+                                )
+                                .map_err(|e| e.to_string())
+                                .and_then(|bytes| {
+                                    preprocess::image_sample(&bytes, image)
+                                        .map_err(|e| format!("{}: {e}", p.display()))
+                                }),
                                 None => Err("the item has no media path".to_string()),
                             },
                             Preprocess::Tabular { features, .. } => {
@@ -357,6 +390,7 @@ pub fn predict(
         });
         let session = &mut session;
         let (input_name, pre, output, class_index) = (&input_name, &pre, &output, &class_index);
+        let fixed_batch = plan.fixed;
         let inference = scope.spawn(move || {
             for mut batch in rx_batches.iter() {
                 // Time inside Session::run for this batch, committed with its predictions.
@@ -372,6 +406,7 @@ pub fn predict(
                         pre,
                         input,
                         n,
+                        fixed_batch,
                         output,
                         classes,
                         class_index,
@@ -421,6 +456,24 @@ pub fn predict(
                     let mut next_ok = 0;
                     for (i, item) in batch.items.iter().enumerate() {
                         match &batch.errors[i] {
+                            None if !valid_probabilities(&probs[next_ok]) => {
+                                next_ok += 1;
+                                let none = Option::<f64>::None;
+                                ins.execute(rusqlite::params![
+                                    run,
+                                    item,
+                                    Option::<i64>::None,
+                                    none,
+                                    none,
+                                    none,
+                                    Option::<i64>::None,
+                                    none,
+                                    Option::<Vec<u8>>::None,
+                                    NON_FINITE
+                                ])?;
+                                done += 1;
+                                failed += 1;
+                            }
                             None => {
                                 let p = &probs[next_ok];
                                 next_ok += 1;
@@ -513,7 +566,107 @@ pub fn predict(
     if status == "cancelled" {
         return Err(Error::Cancelled);
     }
-    run_summary(project.conn(), run, Some(built.notice.clone()).flatten())
+    let summary = run_summary(project.conn(), run, notice)?;
+    if summary.items > 0 && summary.failed == summary.items {
+        return Err(all_failed(project.conn(), run, summary.failed)?);
+    }
+    Ok(summary)
+}
+
+/// Why an item fails when the model's output for it is unusable.
+const NON_FINITE: &str = "the model returned scores that are not finite numbers (NaN or infinity) for this item, so it has no prediction; check the model (e.g. an overflow in its last layers) and the item's input";
+
+/// Whether a probability vector can be stored: every value a finite number in [0, 1] (softmax
+/// of logits with NaN or infinities, or a model emitting them, gives values that are not).
+fn valid_probabilities(p: &[f32]) -> bool {
+    p.iter()
+        .all(|v| v.is_finite() && (0.0..=1.0 + 1e-4).contains(v))
+}
+
+/// The largest input batch Arbiter builds, in bytes.
+const MAX_BATCH_BYTES: u64 = 1 << 30;
+
+/// How a run batches its items.
+struct BatchPlan {
+    size: usize,
+    /// The model's fixed batch dimension, when it has one (batches are padded to it).
+    fixed: Option<usize>,
+    /// Why the batch size differs from the one asked for.
+    notice: Option<String>,
+}
+
+/// Items per batch: the size asked for, unless the model fixes its batch dimension (then
+/// exactly that) or a batch would exceed [`MAX_BATCH_BYTES`] of input (then fewer).
+fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
+    if asked == 0 {
+        return Err(Error::InvalidArgument(
+            "--batch-size 0: give the number of items per inference batch (at least 1; 64 by default)".into(),
+        ));
+    }
+    let asked = asked.min(65_536);
+    let fixed = model
+        .inputs
+        .iter()
+        .find(|i| i.name == model.preprocess.input())
+        .and_then(|i| i.shape.first().copied())
+        .filter(|&d| d > 0)
+        .map(|d| d as usize);
+    if let Some(b) = fixed {
+        return Ok(BatchPlan {
+            size: b,
+            fixed,
+            notice: (b != asked).then(|| {
+                format!("the model takes batches of exactly {b}; running {b} item(s) at a time")
+            }),
+        });
+    }
+    let sample_bytes = match &model.preprocess {
+        Preprocess::Image { image, .. } => {
+            image.sample_len() as u64
+                * match image.dtype {
+                    model::InputType::Float32 => 4,
+                    model::InputType::Uint8 => 1,
+                }
+        }
+        Preprocess::Tabular { features, .. } => *features as u64 * 4,
+    }
+    .max(1);
+    let most = (MAX_BATCH_BYTES / sample_bytes).max(1) as usize;
+    Ok(if asked > most {
+        BatchPlan {
+            size: most,
+            fixed: None,
+            notice: Some(format!(
+                "batches of {asked} would need {:.1} GB of input; running {most} item(s) at a time",
+                (asked as u64 * sample_bytes) as f64 / 1e9
+            )),
+        }
+    } else {
+        BatchPlan {
+            size: asked,
+            fixed: None,
+            notice: None,
+        }
+    })
+}
+
+/// The error for a run in which every item failed, with the first reasons.
+fn all_failed(conn: &Connection, run: i64, failed: u64) -> Result<Error> {
+    let reasons: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT i.ext_id, p.error FROM predictions p JOIN items i ON i.id = p.item_id
+             WHERE p.run_id = ?1 AND p.error IS NOT NULL ORDER BY p.item_id LIMIT 3",
+        )?
+        .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let listed: Vec<String> = reasons
+        .iter()
+        .map(|(id, why)| format!("\n  {id}: {why}"))
+        .collect();
+    Ok(Error::InvalidArgument(format!(
+        "run {run}: all {failed} item(s) failed, so there are no predictions (see `arbiter runs --failures {run}`); the first reasons:{}",
+        listed.concat()
+    )))
 }
 
 /// The uncertainty scores of one probability vector, as PRODUCT.md defines them.
@@ -621,10 +774,27 @@ fn run_batch(
     pre: &Preprocess,
     input: BatchInput,
     n: usize,
+    fixed: Option<usize>,
     output: &model::OutputSpec,
     classes: usize,
     class_index: &std::collections::HashMap<String, usize>,
 ) -> std::result::Result<Vec<Vec<f32>>, String> {
+    // A model with a fixed batch gets exactly that many samples: the rest is zero padding,
+    // whose outputs are dropped.
+    let fed = fixed.unwrap_or(n).max(n);
+    let input = match input {
+        BatchInput::F32(mut v) if fed > n => {
+            v.resize(v.len() / n * fed, 0.0);
+            BatchInput::F32(v)
+        }
+        BatchInput::U8(mut v) if fed > n => {
+            v.resize(v.len() / n * fed, 0);
+            BatchInput::U8(v)
+        }
+        other => other,
+    };
+    let n_out = n;
+    let n = fed;
     let shape: Vec<i64> = match pre {
         Preprocess::Image { image, .. } => {
             let (h, w, c) = (
@@ -703,6 +873,7 @@ fn run_batch(
             rows.len()
         ));
     }
+    rows.truncate(n_out);
     Ok(rows)
 }
 
@@ -746,6 +917,49 @@ pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
     ids.into_iter()
         .map(|id| run_summary(conn, id, None))
         .collect()
+}
+
+/// An item a run could not predict, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub item_id: String,
+    pub error: String,
+}
+
+/// The items a run failed, in item order (at most `limit`), and how many there are in all.
+pub fn failures(conn: &Connection, run: i64, limit: usize) -> Result<(u64, Vec<Failure>)> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
+        [run],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(Error::NotFound {
+            what: "run",
+            name: format!("{run} (see `arbiter runs`)"),
+        });
+    }
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM predictions WHERE run_id = ?1 AND error IS NOT NULL",
+        [run],
+        |r| r.get(0),
+    )?;
+    let list = conn
+        .prepare(
+            "SELECT i.ext_id, p.error FROM predictions p JOIN items i ON i.id = p.item_id
+             WHERE p.run_id = ?1 AND p.error IS NOT NULL ORDER BY p.item_id LIMIT ?2",
+        )?
+        .query_map(
+            rusqlite::params![run, limit.min(i64::MAX as usize) as i64],
+            |r| {
+                Ok(Failure {
+                    item_id: r.get(0)?,
+                    error: r.get(1)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((total as u64, list))
 }
 
 /// One item's prediction in a run.
@@ -826,26 +1040,16 @@ pub fn predictions(
 }
 
 /// Write a run's predictions to `out`, format from the extension (.csv, .parquet, .jsonl):
-/// `item_id, predicted, confidence, p_<class>...`, one row per item in source order; failed
-/// items have empty predicted/confidence/probabilities. Written to a temporary file first.
-pub fn export(
-    conn: &Connection,
-    root: &std::path::Path,
-    run: i64,
-    out: &std::path::Path,
-) -> Result<usize> {
+/// `item_id, predicted, confidence, p_<class>..., error`, one row per item in source order; a
+/// failed item has empty predicted/confidence/probabilities and its reason in `error`. The
+/// destination is checked against the project's own files and its datasets' sources, and
+/// written to a temporary renamed into place.
+pub fn export(project: &Project, run: i64, out: &std::path::Path) -> Result<usize> {
+    use crate::table::{self, TableFormat};
     use polars::prelude::*;
-    let ext = out
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    if !["csv", "parquet", "jsonl", "ndjson"].contains(&ext.as_str()) {
-        return Err(Error::InvalidArgument(format!(
-            "{}: use a .csv, .parquet or .jsonl file name",
-            out.display()
-        )));
-    }
-    let (classes, preds) = predictions(conn, root, run)?;
+    let all = [TableFormat::Csv, TableFormat::Parquet, TableFormat::Jsonl];
+    TableFormat::from_path(out, &all)?;
+    let (classes, preds) = predictions(project.conn(), project.root(), run)?;
     let mut columns: Vec<Column> = vec![
         Column::new(
             "item_id".into(),
@@ -873,33 +1077,13 @@ pub fn export(
             .collect();
         columns.push(Column::new(format!("p_{c}").into(), values));
     }
+    columns.push(Column::new(
+        "error".into(),
+        preds.iter().map(|p| p.error.as_deref()).collect::<Vec<_>>(),
+    ));
     let mut df = DataFrame::new(preds.len(), columns)
         .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
-    let tmp = out.with_extension(format!("{ext}.tmp"));
-    let mut write = || -> std::result::Result<(), String> {
-        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-        match ext.as_str() {
-            "csv" => CsvWriter::new(file)
-                .finish(&mut df)
-                .map_err(|e| e.to_string()),
-            "parquet" => ParquetWriter::new(file)
-                .finish(&mut df)
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            _ => JsonWriter::new(file)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish(&mut df)
-                .map_err(|e| e.to_string()),
-        }
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Read {
-            path: out.to_path_buf(),
-            message: format!("cannot write: {e}"),
-        });
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    table::write(Some(project), &mut df, out, &all)?;
     Ok(preds.len())
 }
 

@@ -57,6 +57,10 @@ pub struct Quality {
     pub confusion: Vec<Vec<usize>>,
     pub ece: Option<f64>,
     pub bins: Vec<Bin>,
+    /// Items the run failed (no prediction; in no figure above): `arbiter runs --failures`.
+    pub failed: u64,
+    /// Of those, items with a decided label — left out of every accuracy above.
+    pub failed_decided: usize,
 }
 
 /// Wilson score interval for k successes in n trials at z = 1.959964 (95%).
@@ -97,6 +101,11 @@ fn estimate(pairs: &[(String, String, f64)]) -> Estimate {
 /// Quality of a run against the project's decided labels.
 pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Quality> {
     let (classes, preds) = crate::predict::predictions(conn, root, run)?;
+    let failed_items: HashSet<i64> = preds
+        .iter()
+        .filter(|p| p.error.is_some())
+        .map(|p| p.item)
+        .collect();
     let predicted: HashMap<i64, (String, f64)> = preds
         .into_iter()
         .filter_map(|p| Some((p.item, (p.predicted?, p.confidence? as f64))))
@@ -110,8 +119,10 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
     let other_items: HashSet<i64> = item_set(conn, run, &format!("NOT ({UNBIASED})"))?;
     let mut all = Vec::new();
     let (mut random, mut other) = (Vec::new(), Vec::new());
+    let mut failed_decided = 0;
     for (item, label) in decided {
         let Some((p, c)) = predicted.get(&item) else {
+            failed_decided += usize::from(failed_items.contains(&item));
             continue;
         };
         let t = (p.clone(), label, *c);
@@ -123,7 +134,10 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         }
         all.push(t);
     }
-    Ok(from_pairs(run, &classes, &all, &random, &other))
+    let mut q = from_pairs(run, &classes, &all, &random, &other);
+    q.failed = failed_items.len() as u64;
+    q.failed_decided = failed_decided;
+    Ok(q)
 }
 
 /// Quality from (predicted, decided, confidence) triples: `all` for the confusion matrix,
@@ -215,6 +229,8 @@ pub fn from_pairs(
         confusion,
         ece: (!all.is_empty()).then_some(ece),
         bins,
+        failed: 0,
+        failed_decided: 0,
     }
 }
 

@@ -56,7 +56,15 @@ impl OutputKind {
 pub struct OutputSpec {
     pub name: String,
     pub kind: OutputKind,
+    /// For a ZipMap output: the model's own class keys, in output order (`"10"`, `"20"`, … for
+    /// a classifier trained on integer targets). The i-th key is the i-th class name, so a
+    /// labels file can name them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<String>>,
 }
+
+/// The largest input sample Arbiter feeds (one image's tensor), in bytes.
+pub const MAX_SAMPLE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// How a dataset item becomes the model's input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +195,13 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     let meta = onnx_meta::parse(&bytes).ok_or_else(|| {
         model_err("not an ONNX model: the file could not be decoded as an ONNX ModelProto with a graph. Export the model to ONNX (e.g. torch.onnx.export, skl2onnx, tf2onnx) and add the .onnx file".into())
     })?;
+    if !meta.external_files.is_empty() {
+        return Err(model_err(format!(
+            "the model keeps its weights in separate file(s) ({}) beside it (ONNX external data); Arbiter registers single-file models. Save it as one file, e.g. in Python: onnx.save_model(onnx.load(\"{name}\"), \"single.onnx\", save_as_external_data=False) (possible up to 2 GB); nothing was registered",
+            meta.external_files.join(", "),
+            name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        )));
+    }
     let sha256 = hex(&Sha256::digest(&bytes));
 
     let built = runtime::session(path, runtime::Device::Cpu).map_err(|e| match e {
@@ -213,6 +228,20 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     let n_classes = class_count(&outputs, &output, &meta);
     let (classes, classes_source) =
         class_names(project.conn(), opts, &meta, n_classes).map_err(model_err)?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = classes.iter().find(|c| !seen.insert(c.as_str())) {
+        return Err(model_err(format!(
+            "class {dup:?} is named twice in the {}; every class needs its own name (--labels-file with one distinct name per output)",
+            classes_source.replace('_', " ")
+        )));
+    }
+    if let Some(blank) = classes.iter().position(|c| c.trim().is_empty()) {
+        return Err(model_err(format!(
+            "class {} has an empty name in the {}; give every class a name (--labels-file)",
+            blank + 1,
+            classes_source.replace('_', " ")
+        )));
+    }
     if let Some(n) = n_classes {
         if n != classes.len() {
             return Err(model_err(format!(
@@ -396,6 +425,24 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
                 InputType::Float32 => (opts.scale.unwrap_or(1.0 / 255.0), per_channel(&opts.mean, 0.0, "--mean")?),
                 InputType::Uint8 => (1.0, vec![0.0; ch]),
             };
+            check_finite("--scale", &[scale])?;
+            check_finite("--mean", &mean)?;
+            check_finite("--std", &std)?;
+            if scale == 0.0 {
+                return Err("--scale 0 would make every pixel 0; give the factor pixels are multiplied by (e.g. 0.00392156862745098 for 1/255)".into());
+            }
+            let bytes = u64::from(width) * u64::from(height) * ch as u64 * match dtype {
+                InputType::Float32 => 4,
+                InputType::Uint8 => 1,
+            };
+            if bytes > MAX_SAMPLE_BYTES {
+                return Err(format!(
+                    "one {width}×{height} image as input {:?} takes {:.1} GB; Arbiter feeds images of up to {} MB per sample — pass a smaller --size or export the model with a smaller input",
+                    input.name,
+                    bytes as f64 / 1e9,
+                    MAX_SAMPLE_BYTES / (1024 * 1024)
+                ));
+            }
             Ok(Preprocess::Image {
                 input: input.name.clone(),
                 image: ImagePre { width, height, layout, color, dtype, scale, mean, std },
@@ -437,6 +484,7 @@ fn plan_output(
         return Ok(OutputSpec {
             name: z.name.clone(),
             kind: OutputKind::Zipmap,
+            keys: meta.graph_classes.clone(),
         });
     }
     let candidates: Vec<&TensorInfo> = outputs
@@ -464,6 +512,7 @@ fn plan_output(
     Ok(OutputSpec {
         name: chosen.name.clone(),
         kind,
+        keys: None,
     })
 }
 
@@ -515,6 +564,16 @@ fn class_names(
     Ok((schema, "project_schema".into()))
 }
 
+/// Refuse NaN, infinities (`1e40` is infinite as float32) in a preprocessing value.
+fn check_finite(flag: &str, values: &[f32]) -> std::result::Result<(), String> {
+    match values.iter().find(|v| !v.is_finite()) {
+        Some(v) => Err(format!(
+            "{flag} {v} is not a finite number (float32 holds about ±3.4e38); give a finite value — nothing was registered"
+        )),
+        None => Ok(()),
+    }
+}
+
 const MODEL_COLS: &str = "id, name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at";
 
 fn json_col<T: serde::de::DeserializeOwned>(
@@ -546,18 +605,32 @@ fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
     })
 }
 
+/// A row read in full, or an error naming the model and how to get rid of a damaged record.
+fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
+    from_row(root, r).map_err(|e| {
+        let name: String = r.get(1).unwrap_or_default();
+        let version: i64 = r.get(2).unwrap_or_default();
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(..) => Error::InvalidArgument(format!(
+                "model {name}@{version} has a record this Arbiter cannot read ({e}); it was registered with an invalid setting by an older version — remove it with `arbiter model remove {name}@{version}` and add it again"
+            )),
+            other => Error::Db(other),
+        }
+    })
+}
+
 /// One model version by id.
 pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
-    conn.query_row(
-        &format!("SELECT {MODEL_COLS} FROM models WHERE id = ?1"),
-        [id],
-        |r| from_row(root, r),
-    )
-    .optional()?
-    .ok_or(Error::NotFound {
-        what: "model",
-        name: id.to_string(),
-    })
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {MODEL_COLS} FROM models WHERE id = ?1"))?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(r) => read_row(root, r),
+        None => Err(Error::NotFound {
+            what: "model",
+            name: id.to_string(),
+        }),
+    }
 }
 
 /// Every model version, by name then newest first.
@@ -565,8 +638,94 @@ pub fn list(conn: &Connection, root: &Path) -> Result<Vec<ModelInfo>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {MODEL_COLS} FROM models ORDER BY name, version DESC"
     ))?;
-    let rows = stmt.query_map([], |r| from_row(root, r))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(read_row(root, r)?);
+    }
+    Ok(out)
+}
+
+/// A model version taken out of the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    pub model: String,
+    pub version: i64,
+    pub sha256: String,
+    /// Whether the project's copy of the file was deleted (no other version shares it).
+    pub file_deleted: bool,
+}
+
+/// Remove a model version (`NAME@N`, or `NAME` when it has one version) that no run used:
+/// its record (read without interpreting its settings, so a damaged record can be removed
+/// too) and, when no other version shares it, the project's copy of the file. A model with
+/// runs is refused — its predictions, queues and the annotations made on them refer to it.
+pub fn remove(project: &mut Project, spec: &str) -> Result<Removed> {
+    let (name, version) = match spec.rsplit_once('@') {
+        Some((n, v)) if v.parse::<i64>().is_ok() => (n, v.parse::<i64>().ok()),
+        _ => (spec, None),
+    };
+    let tx = project
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let versions: Vec<(i64, i64, String, String)> = tx
+        .prepare("SELECT id, version, sha256, file FROM models WHERE name = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version")?
+        .query_map(rusqlite::params![name, version], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let (id, version, sha256, file) = match versions.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(Error::NotFound {
+                what: "model",
+                name: format!("{spec} (see `arbiter model list`)"),
+            })
+        }
+        many => {
+            return Err(Error::InvalidArgument(format!(
+                "model {name} has {} versions ({}); name the one to remove, e.g. {name}@{}",
+                many.len(),
+                many.iter()
+                    .map(|v| v.1.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                many[0].1
+            )))
+        }
+    };
+    let runs: Vec<i64> = tx
+        .prepare("SELECT id FROM runs WHERE model_id = ?1 ORDER BY id")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !runs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "model {name}@{version} was used by {} run(s) ({}); their predictions, queues and the annotations made on them refer to it, so it stays registered — nothing was removed",
+            runs.len(),
+            runs.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    tx.execute("DELETE FROM models WHERE id = ?1", [id])?;
+    let shared: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM models WHERE sha256 = ?1)",
+        [&sha256],
+        |r| r.get(0),
+    )?;
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "model.remove",
+        &serde_json::json!({ "model": name, "version": version, "sha256": sha256 }),
+    )?;
+    tx.commit()?;
+    // After the commit: a file left behind by a failed delete only costs disk space.
+    let file_deleted = !shared && std::fs::remove_file(project.root().join(&file)).is_ok();
+    Ok(Removed {
+        model: name.to_string(),
+        version,
+        sha256,
+        file_deleted,
+    })
 }
 
 /// `NAME` (latest version) or `NAME@N`.

@@ -26,6 +26,18 @@ struct StringStringEntryProto {
 struct GraphProto {
     #[prost(message, repeated, tag = "1")]
     node: Vec<NodeProto>,
+    #[prost(message, repeated, tag = "5")]
+    initializer: Vec<TensorProto>,
+}
+
+/// Only where a tensor's data lives (its values are skipped, not copied).
+#[derive(Clone, PartialEq, Message)]
+struct TensorProto {
+    #[prost(message, repeated, tag = "13")]
+    external_data: Vec<StringStringEntryProto>,
+    /// 0 = DEFAULT (inside the file), 1 = EXTERNAL.
+    #[prost(int32, optional, tag = "14")]
+    data_location: Option<i32>,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -58,6 +70,8 @@ pub struct OnnxMeta {
     pub graph_classes: Option<Vec<String>>,
     /// For each graph output name: the operator producing it, looking through Identity/Cast.
     pub producers: Vec<(String, String)>,
+    /// Files holding weights outside the model file (ONNX external data), as named in it.
+    pub external_files: Vec<String>,
 }
 
 /// Operators whose `classlabels_*` attribute names the classes of a probability output.
@@ -132,10 +146,25 @@ pub fn parse(bytes: &[u8]) -> Option<OnnxMeta> {
         }
         producers.push((out, op));
     }
+    let mut external_files: Vec<String> = Vec::new();
+    for t in &graph.initializer {
+        if t.data_location == Some(1) || !t.external_data.is_empty() {
+            let location = t
+                .external_data
+                .iter()
+                .find(|e| e.key.as_deref() == Some("location"))
+                .and_then(|e| e.value.clone())
+                .unwrap_or_else(|| "?".into());
+            if !external_files.contains(&location) {
+                external_files.push(location);
+            }
+        }
+    }
     Some(OnnxMeta {
         metadata,
         graph_classes,
         producers,
+        external_files,
     })
 }
 

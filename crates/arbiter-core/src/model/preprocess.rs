@@ -12,7 +12,6 @@
 //! 5. layout NCHW or NHWC.
 
 use std::borrow::Cow;
-use std::path::Path;
 
 use image::{DynamicImage, ImageReader};
 use serde::{Deserialize, Serialize};
@@ -219,15 +218,110 @@ pub enum Sample {
     U8(Vec<u8>),
 }
 
-/// Decode and preprocess one image file. The error text says what went wrong with the file.
-pub fn image_sample(path: &Path, pre: &ImagePre) -> Result<Sample, String> {
-    let img = ImageReader::open(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?
+/// The largest image Arbiter decodes, in pixels (128 megapixels: a 100-megapixel camera's
+/// photo fits; a small file declaring a huge image — a decompression bomb — does not).
+pub const MAX_PIXELS: u64 = 128 * 1024 * 1024;
+
+/// Memory one decode may allocate (128 megapixels of 16-bit RGBA).
+const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 8;
+
+/// Decode an image from its bytes (format from the bytes), refusing — before allocating —
+/// images above [`MAX_PIXELS`], and JPEGs whose data stops before the end of the image (a
+/// truncated file would otherwise decode with grey fill and get a confident prediction).
+/// The error text says what is wrong with the image.
+pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, String> {
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .decode()
-        .map_err(|e| format!("cannot decode {} as an image: {e}", path.display()))?;
-    Ok(preprocess(img, pre))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let format = reader.format();
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("cannot decode it as an image: {e}"))?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > MAX_PIXELS {
+        return Err(format!(
+            "the image is {w}×{h} ({:.0} megapixels); Arbiter decodes images up to {} megapixels — downscale it first",
+            pixels as f64 / 1e6,
+            MAX_PIXELS / (1024 * 1024)
+        ));
+    }
+    if format == Some(image::ImageFormat::Jpeg) && !jpeg_complete(bytes) {
+        return Err(
+            "the JPEG file is truncated (its data ends before the end of the image); restore the complete file".into(),
+        );
+    }
+    DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode it as an image: {e}"))
+}
+
+/// Whether a JPEG stream reaches its end-of-image marker: the marker segments are walked by
+/// their lengths (so an EXIF thumbnail's own end marker is skipped), entropy-coded data is
+/// scanned for the next marker, and data after the end marker (e.g. a motion photo's video)
+/// is ignored.
+pub fn jpeg_complete(b: &[u8]) -> bool {
+    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return false;
+    }
+    let mut i = 2;
+    loop {
+        // At a marker: skip fill bytes (0xFF padding).
+        while i < b.len() && b[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&m) = b.get(i) else { return false };
+        i += 1;
+        match m {
+            0xD9 => return true,
+            // Markers without a length: TEM, RSTn, a stray SOI.
+            0x01 | 0xD0..=0xD8 => continue,
+            _ => {}
+        }
+        let Some(len) = b
+            .get(i..i + 2)
+            .map(|l| usize::from(l[0]) << 8 | usize::from(l[1]))
+        else {
+            return false;
+        };
+        if len < 2 {
+            return false;
+        }
+        i += len;
+        if i > b.len() {
+            return false;
+        }
+        if m == 0xDA {
+            // Entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a
+            // restart marker.
+            loop {
+                match b
+                    .get(i..)
+                    .and_then(|rest| rest.iter().position(|&x| x == 0xFF))
+                {
+                    None => return false,
+                    Some(off) => i += off,
+                }
+                match b.get(i + 1) {
+                    None => return false,
+                    Some(0x00) | Some(0xD0..=0xD7) => i += 2,
+                    Some(0xFF) => i += 1,
+                    Some(_) => break,
+                }
+            }
+        } else if i < b.len() && b[i] != 0xFF {
+            return false;
+        }
+        if i < b.len() {
+            i += 1; // past the 0xFF of the next marker
+        }
+    }
+}
+
+/// Preprocess one image from its bytes. The error text says what is wrong with the image.
+pub fn image_sample(bytes: &[u8], pre: &ImagePre) -> Result<Sample, String> {
+    Ok(preprocess(decode_image(bytes)?, pre))
 }
 
 /// Preprocess a decoded image.

@@ -160,7 +160,9 @@ fn bilinear_resize_and_rgb_conversion_match_the_reference_input() {
     };
     let n: usize = id.trim_start_matches("digit_").parse().expect("index");
     let png = fixtures().join(format!("digits/images/{}/{id}.png", digit_label(n)));
-    let preprocess::Sample::F32(got) = preprocess::image_sample(&png, &pre).expect("sample") else {
+    let preprocess::Sample::F32(got) =
+        preprocess::image_sample(&std::fs::read(&png).expect("png"), &pre).expect("sample")
+    else {
         panic!("f32")
     };
     let mut worst = 0f64;

@@ -1,0 +1,2 @@
+//! Tests of destination checks and staged writes.
+use super::*;
