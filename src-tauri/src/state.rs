@@ -764,6 +764,7 @@ impl AppState {
                 label_col: blank(&req.label_col),
                 features: req.features.clone().filter(|f| !f.is_empty()),
             },
+            labels_from_data: false,
         };
         if req.source.trim().is_empty() {
             return Err(IpcError::new(

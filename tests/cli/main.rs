@@ -36,18 +36,43 @@ fn ok_json(args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("arbiter {args:?}: not one JSON document ({e}): {text}"))
 }
 
-/// Run and expect failure; returns stderr.
+/// Run and expect failure; returns stderr. Without `--json` nothing goes to stdout; with it,
+/// stdout holds one JSON document `{"error":{"code","message"}}` whose message is stderr's.
 fn fails(args: &[&str]) -> String {
     let out = arbiter(args);
     assert!(!out.status.success(), "arbiter {args:?} should fail");
-    assert!(
-        out.stdout.is_empty(),
-        "nothing on stdout when failing: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
     let err = String::from_utf8(out.stderr).expect("utf8");
     assert!(err.starts_with("error: "), "{err}");
+    if args.contains(&"--json") {
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON error document");
+        assert_eq!(
+            doc["error"]["message"]
+                .as_str()
+                .map(|m| format!("error: {m}\n")),
+            Some(err.clone()),
+            "{doc}"
+        );
+        assert!(doc["error"]["code"].is_string(), "{doc}");
+    } else {
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on stdout when failing: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     err
+}
+
+/// Run and expect failure with `--json`: the error document and the exit status.
+fn fails_json(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = arbiter(&all);
+    fails(&all);
+    (
+        serde_json::from_slice(&out.stdout).expect("json"),
+        out.status.code().expect("exit status"),
+    )
 }
 
 fn new_project(labels: Option<&str>) -> (tempfile::TempDir, String) {
@@ -1259,4 +1284,414 @@ fn report_json_has_accuracy_against_reviewer_decisions_and_activity() {
     );
     let text = ok(&["--project", &p, "report"]);
     assert!(text.contains("accuracy vs reviewer decisions"), "{text}");
+}
+
+#[test]
+fn errors_are_one_json_document_with_json_and_exit_with_a_status_per_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let nowhere = dir.path().join("nothing").to_string_lossy().into_owned();
+    let (doc, status) = fails_json(&["--project", &nowhere, "dataset", "list"]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("no_project"), 6)
+    );
+    let (_d, p) = new_project(Some("a,b"));
+    let (doc, status) = fails_json(&["--project", &p, "items", "--dataset", "nope"]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("not_found"), 5)
+    );
+    let (doc, status) = fails_json(&["--project", &p, "dataset", "import", &path("nope.csv")]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("invalid_input"), 4)
+    );
+    // A usage error is a JSON document too (status 2, clap's).
+    let out = arbiter(&["--json", "--project", &p, "queue", "--strategy", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["error"]["code"], "usage", "{doc}");
+    // --help is not an error.
+    assert!(arbiter(&["--json", "--help"]).status.success());
+    // Messages are said once, not repeated by their causes.
+    let err = fails(&["--project", &p, "dataset", "import", &path("nope.csv")]);
+    assert_eq!(err.matches("no such file").count(), 1, "{err}");
+}
+
+/// Run the `arbiter` binary as an unprivileged user when the tests run as root (root ignores
+/// file permissions), so a read-only folder is read-only.
+fn arbiter_unprivileged(args: &[&str]) -> Output {
+    let root = Command::new("id").arg("-u").output().expect("id").stdout == b"0\n";
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_arbiter"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_arbiter"))
+    };
+    cmd.args(args)
+        .env_remove("ARBITER_PROJECT")
+        .env("HOME", "/tmp")
+        .output()
+        .expect("run arbiter")
+}
+
+#[test]
+fn a_read_only_project_can_be_read_and_says_why_it_cannot_be_changed() {
+    use std::os::unix::fs::PermissionsExt;
+    let (d, p) = new_project(Some("0,1,2,3,4,5,6,7,8,9"));
+    import(&p, "digits/manifest.csv");
+    let set = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    set(d.path(), 0o755);
+    for f in std::fs::read_dir(&p).expect("dir") {
+        let f = f.expect("entry").path();
+        set(&f, if f.is_dir() { 0o555 } else { 0o444 });
+    }
+    set(Path::new(&p), 0o555);
+    let listed = arbiter_unprivileged(&["--project", &p, "--json", "dataset", "list"]);
+    let stderr = String::from_utf8_lossy(&listed.stderr).into_owned();
+    assert!(listed.status.success(), "reads work: {stderr}");
+    let list: Value = serde_json::from_slice(&listed.stdout).expect("json");
+    assert_eq!(list[0]["versions"][0]["items"], 1797);
+    let added = arbiter_unprivileged(&["--project", &p, "annotators", "add", "ana"]);
+    let stderr = String::from_utf8_lossy(&added.stderr).into_owned();
+    assert_eq!(added.status.code(), Some(9), "{stderr}");
+    assert!(
+        stderr.contains("cannot be written here (a read-only folder or file): reading works"),
+        "{stderr}"
+    );
+    set(Path::new(&p), 0o755);
+    set(&Path::new(&p).join("arbiter.db"), 0o644);
+}
+
+#[test]
+fn a_full_disk_says_so_and_keeps_what_was_saved() {
+    // A 600 KB file system of our own (a user and mount namespace: no privileges needed).
+    let (_d, p) = new_project(None);
+    let script = format!(
+        "set -e; mkdir -p /tmp/arbiter-full; mount -t tmpfs -o size=600k none /tmp/arbiter-full; \
+         A='{bin}'; P=/tmp/arbiter-full/p; \
+         \"$A\" init \"$P\" --labels 0,1,2,3,4,5,6,7,8,9 >/dev/null; \
+         \"$A\" --project \"$P\" annotators add ana >/dev/null; \
+         head -c 400000 /dev/urandom > /tmp/arbiter-full/filler; \
+         set +e; \"$A\" --project \"$P\" dataset import '{manifest}'; echo \"status=$?\"; \
+         rm /tmp/arbiter-full/filler; \"$A\" --project \"$P\" --json annotators list",
+        bin = env!("CARGO_BIN_EXE_arbiter"),
+        manifest = path("digits/manifest.csv"),
+    );
+    let _ = p;
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .output()
+        .expect("unshare");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stdout.contains("status=10"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("is full: this change was not saved, and nothing saved before was lost"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("is full").count(), 1, "said once: {stderr}");
+    let after = stdout
+        .split_once("status=10\n")
+        .map_or("", |(_, rest)| rest);
+    let annotators: Value = serde_json::from_str(after).expect("json");
+    assert_eq!(
+        annotators[0]["name"], "ana",
+        "once space is freed, what was saved is there"
+    );
+}
+
+/// The files in `dir` whose names say they are temporaries (`.tmp`).
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect()
+}
+
+#[test]
+fn hostile_model_and_export_arguments_are_refused_and_leave_nothing_behind() {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    let wine = path("models/wine_forest.onnx");
+    let digits = path("models/digits_logits.onnx");
+    for bad in [
+        vec!["--scale", "NaN"],
+        vec!["--scale", "inf"],
+        vec!["--mean", "NaN"],
+        vec!["--std", "inf"],
+        vec!["--mean", "1e40"],
+        vec!["--scale", "0"],
+    ] {
+        let mut args = vec!["--project", &p, "model", "add", &digits, "--labels-file"];
+        let labels = d.path().join("ten.txt");
+        std::fs::write(&labels, "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n").expect("w");
+        let labels = labels.to_string_lossy().into_owned();
+        args.push(&labels);
+        args.extend(bad.iter());
+        let err = fails(&args);
+        assert!(
+            err.contains("nothing was registered") || err.contains("--scale 0"),
+            "{bad:?}: {err}"
+        );
+    }
+    // The project is not broken: list and predict still work, and a model can be removed.
+    let list = ok_json(&["--project", &p, "--json", "model", "list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    ok(&["--project", &p, "model", "add", &wine]);
+    let removed = ok_json(&["--project", &p, "--json", "model", "remove", "wine_forest"]);
+    assert_eq!(removed["file_deleted"], true);
+    ok(&["--project", &p, "model", "add", &wine]);
+    let run = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+    ]);
+    let run_id = run["run"].to_string();
+    let err = fails(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+        "--batch-size",
+        "0",
+    ]);
+    assert!(err.contains("--batch-size 0"), "{err}");
+    // Exports over the project's own files or into a pipe are refused; the project is intact.
+    let db = Path::new(&p).join("arbiter.db");
+    let bytes = std::fs::read(&db).expect("db");
+    for (out, needle) in [
+        (
+            db.to_string_lossy().into_owned(),
+            "is one of the project's own files (arbiter.db)",
+        ),
+        (path("tabular/wine.csv"), "is the source of dataset wine@1"),
+        ("/dev/stdout".to_string(), "is not a regular file"),
+    ] {
+        let err = fails(&["--project", &p, "export", "--out", &out, "--format", "csv"]);
+        assert!(err.contains(needle), "{out}: {err}");
+    }
+    assert_eq!(std::fs::read(&db).expect("db"), bytes);
+    ok(&["--project", &p, "dataset", "list"]);
+    // Refused file names leave no temporary behind.
+    let out = d.path().join("x.xlsx").to_string_lossy().into_owned();
+    let err = fails(&["--project", &p, "annotations", "export", "--out", &out]);
+    assert!(err.contains("use a .csv or .jsonl file name"), "{err}");
+    let err = fails(&[
+        "--project",
+        &p,
+        "predictions",
+        "export",
+        "--run",
+        &run_id,
+        "--out",
+        &out,
+    ]);
+    assert!(err.contains(".csv, .parquet or .jsonl"), "{err}");
+    assert_eq!(temporaries(d.path()), Vec::<String>::new());
+    // Other meaningless values.
+    let err = fails(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        &run_id,
+        "--strategy",
+        "margin",
+        "--save",
+        "",
+    ]);
+    assert!(err.contains("a queue needs a name"), "{err}");
+    let err = fails(&["--project", &p, "agreement", "--bootstrap", "1000000000"]);
+    assert!(
+        err.contains("--bootstrap 1000000000: at most 100000"),
+        "{err}"
+    );
+    let err = fails(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &path("tabular/wine.csv"),
+        "--name",
+        "w2",
+        "--features",
+        "alcohol,alcohol",
+    ]);
+    assert!(
+        err.contains("feature column \"alcohol\" is listed twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn undo_of_an_item_and_annotations_imported_twice() {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    ok(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_010",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_0",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_011",
+        "--annotator",
+        "ana",
+        "--label",
+        "class_1",
+    ]);
+    let undone = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "annotate",
+        "wine_010",
+        "--annotator",
+        "ana",
+        "--undo",
+    ]);
+    assert_eq!(undone["item_id"], "wine_010");
+    let decisions = ok_json(&["--project", &p, "--json", "decisions"]);
+    let ids: Vec<&str> = decisions["decisions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["status"] == "decided")
+        .filter_map(|d| d["item_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["wine_011"], "wine_011 keeps its label");
+    let f = d.path().join("labels.csv");
+    std::fs::write(
+        &f,
+        "item_id,annotator,label\nwine_020,ben,class_0\nwine_021,ben,class_2\n",
+    )
+    .expect("w");
+    let f = f.to_string_lossy().into_owned();
+    let first = ok_json(&["--project", &p, "--json", "annotations", "import", &f]);
+    assert_eq!(
+        (
+            first["annotations"].as_u64(),
+            first["already_present"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    let again = ok(&["--project", &p, "annotations", "import", &f]);
+    assert!(
+        again.contains("Imported 0 annotation(s)")
+            && again.contains("2 row(s) were already in the project"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_run_whose_every_item_fails_exits_non_zero_with_the_reasons() {
+    // The dataset folder moves away after the import: every image is missing.
+    let (d, p) = new_project(None);
+    let data = d.path().join("data");
+    std::fs::create_dir_all(data.join("img")).expect("mk");
+    let mut csv = String::from("id,path,label\n");
+    for i in 0..3 {
+        std::fs::copy(
+            path(&format!("digits/images/{i}/digit_000{i}.png")),
+            data.join(format!("img/{i}.png")),
+        )
+        .expect("cp");
+        csv.push_str(&format!("d{i},img/{i}.png,{i}\n"));
+    }
+    std::fs::write(data.join("m.csv"), csv).expect("w");
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &data.join("m.csv").to_string_lossy(),
+        "--name",
+        "d",
+    ]);
+    let labels = d.path().join("ten.txt");
+    std::fs::write(&labels, "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n").expect("w");
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/digits_logits.onnx"),
+        "--labels-file",
+        &labels.to_string_lossy(),
+    ]);
+    std::fs::rename(&data, d.path().join("moved")).expect("move");
+    let err = fails(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "digits_logits",
+        "--dataset",
+        "d",
+    ]);
+    assert!(err.contains("all 3 item(s) failed"), "{err}");
+    assert!(
+        err.contains("d0: ") && err.contains("0.png"),
+        "the first reasons: {err}"
+    );
+    let failures = ok_json(&["--project", &p, "--json", "runs", "--failures", "1"]);
+    assert_eq!(failures["failed"], 3);
+    assert_eq!(failures["items"][2]["item_id"], "d2");
+    let listed = ok(&["--project", &p, "runs", "--failures", "1"]);
+    assert!(listed.contains("d1"), "{listed}");
+}
+
+#[test]
+fn a_first_import_with_thousands_of_labels_asks_before_making_them_the_schema() {
+    let (d, p) = new_project(None);
+    let f = d.path().join("m.csv");
+    let mut csv = String::from("id,label\n");
+    for i in 0..1001 {
+        csv.push_str(&format!("i{i},l{i}\n"));
+    }
+    std::fs::write(&f, csv).expect("w");
+    let f = f.to_string_lossy().into_owned();
+    let err = fails(&["--project", &p, "dataset", "import", &f]);
+    assert!(
+        err.contains("holds 1001 distinct values") && err.contains("--labels-from-data"),
+        "{err}"
+    );
+    let labels = ok_json(&["--project", &p, "--json", "labels"]);
+    assert_eq!(
+        labels["labels"].as_array().map(Vec::len),
+        Some(0),
+        "nothing imported"
+    );
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &f,
+        "--labels-from-data",
+    ]);
+    let labels = ok_json(&["--project", &p, "--json", "labels"]);
+    assert_eq!(labels["labels"].as_array().map(Vec::len), Some(1001));
 }

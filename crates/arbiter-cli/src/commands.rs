@@ -128,6 +128,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> Result<()> {
             label_col: a.label_col.clone(),
             features: a.features.clone(),
         },
+        labels_from_data: a.labels_from_data,
     };
     let pb = bar();
     let summary = dataset::import(
@@ -758,9 +759,17 @@ fn annotations_cmd(cli: &Cli, c: &AnnotationsCommand) -> Result<()> {
                 return json(&s);
             }
             println!(
-                "Imported {} annotation(s) from {}",
+                "Imported {} annotation(s) from {}{}",
                 s.annotations,
-                file.display()
+                file.display(),
+                if s.already_present > 0 {
+                    format!(
+                        "; {} row(s) were already in the project and were not stored again",
+                        s.already_present
+                    )
+                } else {
+                    String::new()
+                }
             );
             if !s.annotators_added.is_empty() {
                 eprintln!(
@@ -852,6 +861,7 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
             (ratings, scope, metrics::project_scale(p.conn())?)
         }
     };
+    agreement::check_bootstrap(a.bootstrap)?;
     let r = agreement::report_with_intervals(&ratings, &scale, a.bootstrap, a.seed);
     if a.annotations.is_none() {
         let p = open(cli)?;

@@ -388,6 +388,10 @@ pub struct ImportArgs {
     /// Feature columns, in order [default: every other numeric column].
     #[arg(long, value_delimiter = ',', value_name = "a,b,...")]
     pub features: Option<Vec<String>>,
+    /// On a project without labels: take the label column's values as the schema even when
+    /// there are more than 1,000 of them.
+    #[arg(long)]
+    pub labels_from_data: bool,
 }
 
 #[derive(Args, Debug)]
@@ -510,11 +514,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = code_of(&e);
+            // A disk that filled up is said plainly (SQLite may only report an I/O error).
+            let dir = cli.project.clone().unwrap_or_else(|| PathBuf::from("."));
+            let full = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<arbiter_core::Error>())
+                .and_then(|core| core.disk_full_at(&dir));
+            let (code, text) = match full {
+                Some(full) => (Some(full.code()), full.to_string()),
+                None => (code_of(&e), message(&e)),
+            };
             fail(
                 cli.json,
                 code.map_or("internal", ErrorCode::as_str),
-                &message(&e),
+                &text,
                 exit_status(code),
             )
         }

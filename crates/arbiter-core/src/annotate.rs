@@ -50,9 +50,7 @@ pub struct Annotator {
 /// Add an annotator profile (or change nothing if it exists with the same role).
 pub fn add_annotator(conn: &Connection, name: &str, role: Role) -> Result<Annotator> {
     let name = name.trim();
-    if name.is_empty() {
-        return Err(Error::InvalidArgument("an annotator needs a name".into()));
-    }
+    check_name(name).map_err(Error::InvalidArgument)?;
     if let Some(a) = find_annotator(conn, name)? {
         if a.role != role {
             return Err(Error::InvalidArgument(format!(
@@ -77,6 +75,28 @@ pub fn add_annotator(conn: &Connection, name: &str, role: Role) -> Result<Annota
         name: name.to_string(),
         role,
     })
+}
+
+/// The longest annotator name, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Why `name` cannot name an annotator, if it cannot: empty, too long, or holding a control
+/// character (a newline would break every table and file that lists annotators).
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("an annotator needs a name".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "annotator name {name:?} holds a control character (a newline or tab); use letters, digits, spaces and punctuation"
+        ));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "annotator name {name:?} is longer than {MAX_NAME_CHARS} characters"
+        ));
+    }
+    Ok(())
 }
 
 pub fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>> {
@@ -563,32 +583,28 @@ pub fn read_file(path: &Path) -> Result<Vec<FileRow>> {
         path: path.to_path_buf(),
         message: m,
     };
+    const TEXT: [&str; 6] = [
+        "item_id",
+        "annotator",
+        "label",
+        "reason",
+        "note",
+        "created_at",
+    ];
+    // The manifests' readers: every problem with its row and line, values as written.
+    let as_annotations = |e: Error| match e {
+        Error::InvalidSource { path, problems } => Error::InvalidAnnotations { path, problems },
+        other => other,
+    };
     let df = match ext.as_str() {
         "csv" => {
-            let mut schema = Schema::default();
-            for c in [
-                "item_id",
-                "annotator",
-                "label",
-                "reason",
-                "note",
-                "created_at",
-            ] {
-                schema.with_column(c.into(), DataType::String);
-            }
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_schema_overwrite(Some(Arc::new(schema)))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|r| r.finish())
-                .map_err(|e| read_err(format!("not a readable CSV file: {e}")))?
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            crate::dataset::text::check_csv(path, &bytes, b',').map_err(as_annotations)?;
+            crate::dataset::text::read_csv(path, b',', &TEXT).map_err(as_annotations)?
         }
         "jsonl" | "ndjson" => {
-            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            JsonReader::new(f)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish()
-                .map_err(|e| read_err(format!("not valid JSON Lines: {e}")))?
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            crate::dataset::text::read_jsonl(path, &bytes, &TEXT).map_err(as_annotations)?
         }
         _ => return Err(read_err(
             "use a .csv or .jsonl file of item_id, annotator, label[, reason, note, created_at]"
@@ -652,8 +668,66 @@ pub fn read_file(path: &Path) -> Result<Vec<FileRow>> {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
+    /// Events added.
     pub annotations: usize,
+    /// Rows identical to an event already in the project (or to an earlier row of the file):
+    /// not stored again, so importing a file twice adds nothing.
+    pub already_present: usize,
     pub annotators_added: Vec<String>,
+}
+
+/// What makes two label events the same for an import: item, annotator, label, reason, note,
+/// and the time when the row gives one.
+type EventKey = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The live label events of a version, keyed with and without their time.
+fn existing_keys(
+    conn: &Connection,
+    version_id: i64,
+) -> Result<(
+    std::collections::HashSet<EventKey>,
+    std::collections::HashSet<EventKey>,
+)> {
+    let (mut timed, mut untimed) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    let events = list_version(conn, version_id)?;
+    let retracted: std::collections::HashSet<i64> =
+        events.iter().filter_map(|e| e.retracts).collect();
+    for e in events {
+        if e.kind != "label" || retracted.contains(&e.id) {
+            continue;
+        }
+        let Some(label) = e.label.clone() else {
+            continue;
+        };
+        let key: EventKey = (
+            e.item,
+            e.annotator.clone(),
+            label,
+            e.reason.clone(),
+            e.note.clone(),
+            None,
+        );
+        untimed.insert(key.clone());
+        timed.insert((
+            key.0,
+            key.1,
+            key.2,
+            key.3,
+            key.4,
+            Some(e.created_at.clone()),
+        ));
+    }
+    Ok((timed, untimed))
 }
 
 /// Import a file of annotations into one dataset version: every row is checked (item, label,
@@ -675,6 +749,14 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let l = lookup(&tx)?;
+    let latest: String = tx.query_row(
+        "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day')",
+        [],
+        |r| r.get(0),
+    )?;
+    let (timed, untimed) = existing_keys(&tx, version_id)?;
+    let mut in_file: std::collections::HashSet<EventKey> = std::collections::HashSet::new();
+    let mut already_present = 0usize;
     let mut problems = Vec::new();
     let mut resolved = Vec::with_capacity(rows.len());
     let mut new_annotators: Vec<String> = Vec::new();
@@ -706,8 +788,19 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
                 ));
                 continue;
             };
+            if let Err(why) = check_name(row.annotator.trim()) {
+                fail(why);
+                continue;
+            }
             let created_at = match &row.created_at {
                 Some(t) => match normalize_time(t) {
+                    Ok(utc) if utc.as_str() < EARLIEST || utc > latest => {
+                        fail(format!(
+                            "created_at {t:?} is outside the plausible range ({} to a day from now); check the year",
+                            &EARLIEST[..10]
+                        ));
+                        continue;
+                    }
                     Ok(utc) => Some(utc),
                     Err(why) => {
                         fail(format!(
@@ -743,7 +836,36 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
                 created_at,
             };
             match resolve(&l, &a, role, false) {
-                Ok(ids) => resolved.push((a, ids)),
+                Ok(ids) => {
+                    let Event::Label { label } = &a.event else {
+                        unreachable!("imports hold labels")
+                    };
+                    let key: EventKey = (
+                        item,
+                        a.annotator.clone(),
+                        label.clone(),
+                        a.reason
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|r| !r.is_empty())
+                            .map(String::from),
+                        a.note
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|n| !n.is_empty())
+                            .map(String::from),
+                        a.created_at.clone(),
+                    );
+                    let known = match &key.5 {
+                        Some(_) => timed.contains(&key),
+                        None => untimed.contains(&key),
+                    };
+                    if known || !in_file.insert(key) {
+                        already_present += 1;
+                    } else {
+                        resolved.push((a, ids));
+                    }
+                }
                 Err(m) => fail(m),
             }
         }
@@ -771,14 +893,19 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
         &tx,
         "arbiter",
         "annotations.import",
-        &serde_json::json!({ "file": path.to_string_lossy(), "annotations": resolved.len(), "version": version_id }),
+        &serde_json::json!({ "file": path.to_string_lossy(), "annotations": resolved.len(),
+            "already_present": already_present, "version": version_id }),
     )?;
     tx.commit()?;
     Ok(ImportSummary {
         annotations: resolved.len(),
+        already_present,
         annotators_added: new_annotators,
     })
 }
+
+/// The earliest time an imported event may carry.
+const EARLIEST: &str = "1970-01-01T00:00:00.000Z";
 
 /// Who a project-wide change is recorded under: `by`, who must be a lead, or `arbiter` (the
 /// command line) when nobody is named. `what` names the setting, for the refusal.

@@ -47,6 +47,16 @@ fn resolve(path: &Path) -> Result<PathBuf> {
                 "is a symbolic link to something that does not exist",
             ));
         }
+        // What it is, links followed: a pipe or a terminal (`/dev/stdout`) has no path of its
+        // own to resolve to.
+        if let Ok(target) = std::fs::metadata(&abs) {
+            if !target.is_file() && !target.is_dir() {
+                return Err(refuse(
+                    path,
+                    "is not a regular file (a device, pipe or socket); give the path of a file",
+                ));
+            }
+        }
         return abs.canonicalize().map_err(|e| Error::io(path, e));
     }
     let mut rest: Vec<std::ffi::OsString> = Vec::new();
@@ -179,6 +189,11 @@ pub fn check(project: Option<&Project>, out: &Path, kind: Kind, example: &str) -
         ));
     }
     let target = resolve(out)?;
+    if let Some(p) = project {
+        if let Some(why) = protected(p, &target, kind)? {
+            return Err(refuse(out, why));
+        }
+    }
     match std::fs::metadata(&target) {
         Ok(meta) => match kind {
             Kind::File if meta.is_dir() => {
@@ -219,11 +234,6 @@ pub fn check(project: Option<&Project>, out: &Path, kind: Kind, example: &str) -
     if target.file_name().is_none() {
         return Err(refuse(out, "names no file"));
     }
-    if let Some(p) = project {
-        if let Some(why) = protected(p, &target, kind)? {
-            return Err(refuse(out, why));
-        }
-    }
     Ok(target)
 }
 
@@ -250,6 +260,8 @@ pub struct Staged {
     lock: Option<std::fs::File>,
     /// Parent folders created for the destination, parents first.
     made: Vec<PathBuf>,
+    /// Whether the temporary is ours (created and locked by us) to remove.
+    owns_tmp: bool,
     committed: bool,
 }
 
@@ -275,6 +287,7 @@ impl Staged {
             kind,
             lock: None,
             made: Vec::new(),
+            owns_tmp: false,
             committed: false,
         };
         if let Some(parent) = staged.target.parent().map(Path::to_path_buf) {
@@ -284,25 +297,31 @@ impl Staged {
         let lock_path = match kind {
             Kind::File => staged.tmp.clone(),
             Kind::Folder => {
-                std::fs::create_dir(&staged.tmp).map_err(|e| write_err(&staged.target, e))?;
+                std::fs::create_dir(&staged.tmp).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => busy(&staged.target),
+                    _ => write_err(&staged.target, e),
+                })?;
+                staged.owns_tmp = true;
                 staged.tmp.join(FOLDER_LOCK)
             }
         };
+        // `create_new`: a temporary that appeared since the stale one was cleared belongs to
+        // an export that just started; it is never truncated.
         let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .write(true)
             .read(true)
             .open(&lock_path)
-            .map_err(|e| write_err(&staged.target, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => busy(&staged.target),
+                _ => write_err(&staged.target, e),
+            })?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                staged.committed = true; // not ours to remove
-                return Err(busy(&staged.target));
-            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(busy(&staged.target)),
             Err(std::fs::TryLockError::Error(e)) => return Err(write_err(&staged.target, e)),
         }
+        staged.owns_tmp = true;
         staged.lock = Some(file);
         Ok(staged)
     }
@@ -396,10 +415,12 @@ impl Drop for Staged {
             return;
         }
         self.lock = None;
-        let _ = match self.kind {
-            Kind::File => std::fs::remove_file(&self.tmp),
-            Kind::Folder => std::fs::remove_dir_all(&self.tmp),
-        };
+        if self.owns_tmp {
+            let _ = match self.kind {
+                Kind::File => std::fs::remove_file(&self.tmp),
+                Kind::Folder => std::fs::remove_dir_all(&self.tmp),
+            };
+        }
         for d in self.made.iter().rev() {
             let _ = std::fs::remove_dir(d);
         }

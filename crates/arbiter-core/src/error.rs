@@ -98,6 +98,9 @@ pub enum Error {
     #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
 
+    #[error("the disk holding {path} is full: this change was not saved, and nothing saved before was lost. Free some disk space and run the command again", path = .0.display())]
+    DiskFull(PathBuf),
+
     #[error("run {0} is being worked on by another Arbiter process; wait for it to finish (or cancel it there), then resume it with `arbiter predict --resume {0}` if it did not finish")]
     RunBusy(i64),
 
@@ -194,7 +197,7 @@ impl Error {
             Error::NotAProject { .. } => ErrorCode::InvalidInput,
             Error::Db(e) => db_code(e),
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
-            Error::Io { .. } => ErrorCode::Io,
+            Error::Io { .. } | Error::DiskFull(_) => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,
         }
     }
@@ -228,6 +231,24 @@ fn db_message(e: &rusqlite::Error) -> String {
         ),
         Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => "the project is busy: another Arbiter process kept it locked for more than 10 seconds. Nothing was changed; run the command again when the other one has finished".into(),
         _ => format!("database error: {e}"),
+    }
+}
+
+impl Error {
+    /// This error made definite where the disk is the cause: a failed disk read or write
+    /// (SQLite reports a full disk under a WAL database as an I/O error) on a file system
+    /// with almost no free space left at `dir` is a full disk. `None` when it is not.
+    pub fn disk_full_at(&self, dir: &std::path::Path) -> Option<Error> {
+        let io = match self {
+            Error::Db(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::SystemIoFailure) | Some(rusqlite::ErrorCode::DiskFull)
+            ),
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        };
+        let free = fs4::available_space(dir).ok()?;
+        (io && free < 4 * 1024 * 1024).then(|| Error::DiskFull(dir.to_path_buf()))
     }
 }
 

@@ -492,3 +492,90 @@ fn an_import_normalises_offsets_and_names_the_row_it_refuses() {
         .expect("min");
     assert_eq!(first, "2026-11-01T08:00:00.000Z");
 }
+
+#[test]
+fn undo_on_an_item_retracts_that_items_event_only() {
+    let (_d, mut p, v) = project();
+    let (i10, i11) = (item(&p, v, "wine_010"), item(&p, v, "wine_011"));
+    let on_10 = label(&mut p, i10, "ana", "class_0").expect("10");
+    let on_11 = label(&mut p, i11, "ana", "class_1").expect("11");
+    // ana's latest event is on wine_011; undoing on wine_010 retracts wine_010's.
+    assert_eq!(
+        undo_on(&mut p, "ana", None, Some(i10)).expect("undo"),
+        Some(on_10)
+    );
+    assert_eq!(
+        decide::decision(p.conn(), i10).expect("d").status,
+        Status::Pending
+    );
+    assert_eq!(
+        decide::decision(p.conn(), i11).expect("d").label.as_deref(),
+        Some("class_1"),
+        "wine_011 keeps its label"
+    );
+    // Nothing left on wine_010: nothing to undo there, and wine_011 is still untouched.
+    assert_eq!(undo_on(&mut p, "ana", None, Some(i10)).expect("none"), None);
+    assert_eq!(undo(&mut p, "ana", None).expect("undo"), Some(on_11));
+}
+
+#[test]
+fn importing_the_same_annotations_again_adds_nothing() {
+    let (d, mut p, v) = project();
+    let f = d.path().join("labels.csv");
+    std::fs::write(
+        &f,
+        "item_id,annotator,label,note,created_at\nwine_000,dan,class_0,,2026-11-01T10:00:00Z\nwine_001,dan,class_1,looks odd,\nwine_001,dan,class_1,looks odd,\n",
+    )
+    .expect("w");
+    let first = import_file(&mut p, &f, v).expect("first");
+    // The file's own repeated row is stored once.
+    assert_eq!((first.annotations, first.already_present), (2, 1));
+    assert_eq!(first.annotators_added, ["dan"]);
+    let before = count(&p);
+    let again = import_file(&mut p, &f, v).expect("again");
+    assert_eq!((again.annotations, again.already_present), (0, 3));
+    assert_eq!(count(&p), before, "nothing stored again");
+    // A row that differs (another time) is a new event.
+    std::fs::write(
+        &f,
+        "item_id,annotator,label,created_at\nwine_000,dan,class_0,2026-11-02T10:00:00Z\n",
+    )
+    .expect("w");
+    assert_eq!(import_file(&mut p, &f, v).expect("new").annotations, 1);
+}
+
+#[test]
+fn implausible_times_and_unprintable_names_are_refused_naming_the_row() {
+    let (d, mut p, v) = project();
+    let f = d.path().join("bad.csv");
+    std::fs::write(
+        &f,
+        "item_id,annotator,label,created_at\nwine_000,ana,class_0,2099-01-01T00:00:00Z\nwine_001,ana,class_0,0001-01-01T00:00:00Z\nwine_002,\"an\na\",class_0,\n",
+    )
+    .expect("w");
+    let before = count(&p);
+    let e = import_file(&mut p, &f, v).expect_err("refused").to_string();
+    assert!(
+        e.contains(
+            "row 1 (line 2): created_at \"2099-01-01T00:00:00Z\" is outside the plausible range"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("row 2 (line 3): created_at \"0001-01-01T00:00:00Z\""),
+        "{e}"
+    );
+    assert!(
+        e.contains("row 3 (line 4): annotator name \"an\\na\" holds a control character"),
+        "{e}"
+    );
+    assert_eq!(count(&p), before);
+    let msg = add_annotator(p.conn(), "eve\nmallory", Role::Annotator)
+        .expect_err("newline")
+        .to_string();
+    assert!(msg.contains("holds a control character"), "{msg}");
+    let msg = add_annotator(p.conn(), &"x".repeat(65), Role::Annotator)
+        .expect_err("long")
+        .to_string();
+    assert!(msg.contains("longer than 64 characters"), "{msg}");
+}

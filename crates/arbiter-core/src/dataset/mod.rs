@@ -3,7 +3,7 @@
 //! same content imported again yields the existing version.
 
 pub mod source;
-mod text;
+pub(crate) mod text;
 mod validate;
 
 use std::collections::HashMap;
@@ -26,7 +26,15 @@ pub struct ImportOptions {
     /// Dataset name; default: the file's stem or the folder's name.
     pub name: Option<String>,
     pub columns: ColumnChoice,
+    /// Take a first labeled import's labels as the schema even when there are more than
+    /// [`MAX_LABELS_FROM_DATA`] of them (above it, a label column is usually something else,
+    /// such as an id, so the import is refused unless asked).
+    pub labels_from_data: bool,
 }
+
+/// The most distinct labels a first import turns into the schema without being asked
+/// (ImageNet's 1,000 classes fit).
+pub const MAX_LABELS_FROM_DATA: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -129,6 +137,20 @@ pub fn import(
         }
     }
 
+    if schema_labels.is_empty()
+        && v.new_labels.len() > MAX_LABELS_FROM_DATA
+        && !opts.labels_from_data
+    {
+        return Err(Error::InvalidSource {
+            path: v.table.source.clone(),
+            problems: vec![crate::error::Problem::general(format!(
+                "the label column {:?} holds {} distinct values, and the project has no labels yet, so they would all become labels (e.g. {}); if it is not a label column name the right one with --label-col, or pass --labels-from-data to take them all",
+                v.table.label_col.as_deref().unwrap_or("(folder names)"),
+                v.new_labels.len(),
+                v.new_labels.iter().take(3).map(String::as_str).collect::<Vec<_>>().join(", ")
+            ))],
+        });
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Labels: an empty schema is taken from the first labeled import.
     if schema_labels.is_empty() && !v.new_labels.is_empty() {

@@ -184,6 +184,13 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
     let feature_names: Vec<String> = match &cols.features {
         Some(list) => {
             let mut problems = Vec::new();
+            for (i, f) in list.iter().enumerate() {
+                if list[..i].contains(f) {
+                    problems.push(Problem::general(format!(
+                        "feature column {f:?} is listed twice in --features; name each column once"
+                    )));
+                }
+            }
             for f in list {
                 if !names.contains(f) {
                     problems.push(Problem::general(format!(

@@ -27,6 +27,7 @@ fn run(p: &mut Project, source: &Path, columns: ColumnChoice) -> Result<ImportSu
         source: source.to_path_buf(),
         name: None,
         columns,
+        labels_from_data: false,
     };
     import(p, &opts, &mut |_| {}, &AtomicBool::new(false))
 }
@@ -141,6 +142,7 @@ fn the_same_table_in_csv_parquet_and_jsonl_has_one_content_hash() {
             source: fixtures().join("tabular").join(f),
             name: Some(format!("w-{f}")),
             columns: Default::default(),
+            labels_from_data: false,
         };
         let named = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect(f);
         hashes.push(resolve(p.conn(), &named.dataset).expect("r").content_hash);

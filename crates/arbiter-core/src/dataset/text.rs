@@ -372,7 +372,7 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], text_cols: &[&str]) -> Result<DataF
         let series = if text_cols.contains(&name.as_str()) {
             let mut out = Vec::with_capacity(values.len());
             for (r, v) in values.iter().enumerate() {
-                match v.map(|v| raw_text(v)).transpose() {
+                match v.map(raw_text).transpose() {
                     Ok(t) => out.push(t.flatten()),
                     Err(why) => {
                         problems.push(Problem {

@@ -1126,3 +1126,188 @@ fn imagefolder_splits_counts_what_it_writes_and_keeps_clashing_names_apart() {
     assert_eq!((val, train), (expect_val, 5 - expect_val));
     assert!(val > 0 && train > 0, "both splits are used");
 }
+
+/// A project over a small copy of the digits (`data/m.csv` with images `data/img/N.png`)
+/// in a temporary folder, so refusals are tested on files nothing else needs.
+fn small_copy() -> (tempfile::TempDir, Project, PathBuf) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("img")).expect("mk");
+    let mut csv = String::from("id,path,label\n");
+    for i in 0..4 {
+        std::fs::copy(
+            fixtures().join(format!("digits/images/{i}/digit_000{i}.png")),
+            data.join(format!("img/{i}.png")),
+        )
+        .expect("cp");
+        csv.push_str(&format!("d{i},img/{i}.png,{i}\n"));
+    }
+    std::fs::write(data.join("m.csv"), csv).expect("w");
+    let (p, _) = imported_project(dir.path(), &data.join("m.csv"), Some("small"), false);
+    (dir, p, data)
+}
+
+#[test]
+fn exports_never_write_over_the_project_or_its_datasets() {
+    let (d, p, data) = small_copy();
+    let root = p.root().to_path_buf();
+    std::os::unix::fs::symlink(root.join("arbiter.db"), d.path().join("link.csv")).expect("link");
+    let cases: Vec<(PathBuf, Format, &str)> = vec![
+        (
+            root.join("arbiter.db"),
+            Format::Csv,
+            "is one of the project's own files (arbiter.db)",
+        ),
+        (
+            root.join("arbiter.db-wal"),
+            Format::Csv,
+            "is one of the project's own files",
+        ),
+        (
+            root.join("models/m.csv"),
+            Format::Csv,
+            "is one of the project's own files (models)",
+        ),
+        (
+            root.join(".arbiter-cache/x.parquet"),
+            Format::Parquet,
+            "is one of the project's own files (.arbiter-cache)",
+        ),
+        (
+            root.clone(),
+            Format::ImageFolder,
+            "is the project's own folder",
+        ),
+        (
+            d.path().join("link.csv"),
+            Format::Csv,
+            "is one of the project's own files (arbiter.db)",
+        ),
+        (
+            data.join("m.csv"),
+            Format::Csv,
+            "is the source of dataset small@1",
+        ),
+        (
+            data.join("img/2.png"),
+            Format::Csv,
+            "is a media file of dataset small@1",
+        ),
+        (
+            data.join("img"),
+            Format::ImageFolder,
+            "is a media file of dataset small@1",
+        ),
+        (
+            PathBuf::from("/dev/null"),
+            Format::Csv,
+            "is not a regular file",
+        ),
+    ];
+    let before: Vec<(PathBuf, Vec<u8>)> = [
+        root.join("arbiter.db"),
+        data.join("m.csv"),
+        data.join("img/2.png"),
+    ]
+    .into_iter()
+    .map(|f| {
+        let bytes = std::fs::read(&f).expect("read");
+        (f, bytes)
+    })
+    .collect();
+    for (out, format, needle) in cases {
+        let e = export(&p, &opts(out.clone(), format, None))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains(needle),
+            "{}: {e:?} should contain {needle:?}",
+            out.display()
+        );
+    }
+    for (f, bytes) in before {
+        assert_eq!(
+            std::fs::read(&f).expect("read"),
+            bytes,
+            "{} unchanged",
+            f.display()
+        );
+    }
+    assert!(!root.join("models").exists() && !data.join("img/.img.tmp").exists());
+    // The project still opens.
+    drop(p);
+    Project::open(&root).expect("the project is intact");
+}
+
+#[test]
+fn an_image_folder_export_holds_copies_checked_against_the_import() {
+    let (d, p, data) = small_copy();
+    let out = d.path().join("folder");
+    let s = export(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("export");
+    assert_eq!(s.rows, 4);
+    let exported = out.join("2/d2.png");
+    let source = data.join("img/2.png");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&source).expect("meta").nlink(),
+        1,
+        "not a hard link"
+    );
+    let original = std::fs::read(&source).expect("read");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&exported)
+        .expect("open");
+    std::io::Write::write_all(&mut f, b"appended").expect("append");
+    assert_eq!(
+        std::fs::read(&source).expect("read"),
+        original,
+        "the source is untouched"
+    );
+    // A source changed after the import is refused, and nothing is left behind.
+    std::fs::write(
+        data.join("img/1.png"),
+        std::fs::read(data.join("img/3.png")).expect("r"),
+    )
+    .expect("change");
+    let out2 = d.path().join("folder2");
+    let e = export(&p, &opts(out2.clone(), Format::ImageFolder, None))
+        .expect_err("changed")
+        .to_string();
+    assert!(
+        e.contains("1.png") && e.contains("changed since it was imported"),
+        "{e}"
+    );
+    assert!(!out2.exists() && !d.path().join(".folder2.tmp").exists());
+}
+
+#[test]
+fn a_killed_exports_temporary_is_removed_by_the_next_and_a_live_one_is_respected() {
+    let (d, p, _) = small_copy();
+    // A killed image-folder export: its hidden temporary folder with some files; nobody holds
+    // its lock any more.
+    let out = d.path().join("folder");
+    let tmp = d.path().join(".folder.tmp");
+    std::fs::create_dir_all(tmp.join("3")).expect("mk");
+    std::fs::write(tmp.join("3/d3.png"), b"partial").expect("w");
+    std::fs::write(tmp.join(".arbiter-export.lock"), b"").expect("w");
+    export(&p, &opts(out.clone(), Format::ImageFolder, None)).expect("export");
+    assert!(!tmp.exists(), "the leftover is gone");
+    assert_eq!(files_under(&out).len(), 5, "4 images and the lineage");
+    // A table export whose temporary another process holds (locked): refused, untouched.
+    let table = d.path().join("x.csv");
+    let busy = d.path().join(".x.csv.tmp");
+    let held = std::fs::File::create(&busy).expect("create");
+    held.lock().expect("lock");
+    let e = export(&p, &opts(table.clone(), Format::Csv, None))
+        .expect_err("busy")
+        .to_string();
+    assert!(
+        e.contains("another export is writing there right now"),
+        "{e}"
+    );
+    assert!(busy.exists() && !table.exists());
+    drop(held);
+    export(&p, &opts(table.clone(), Format::Csv, None)).expect("export once it is free");
+    assert!(!busy.exists() && table.exists());
+}

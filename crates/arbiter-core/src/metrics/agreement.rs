@@ -892,7 +892,22 @@ pub fn report_on(ratings: &[Rating], scale: &Scale) -> Report {
     r
 }
 
-/// [`report_on`] plus bootstrap intervals (`resamples` = 0 skips them).
+/// The most bootstrap resamples asked for at once: past it the intervals stop changing in
+/// any digit shown, and memory and time would grow without bound.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
+/// Refuse a number of bootstrap resamples above [`MAX_BOOTSTRAP`].
+pub fn check_bootstrap(resamples: usize) -> crate::Result<()> {
+    if resamples > MAX_BOOTSTRAP {
+        return Err(crate::Error::InvalidArgument(format!(
+            "--bootstrap {resamples}: at most {MAX_BOOTSTRAP} resamples (1,000 give intervals to about two decimals; 10,000 to three)"
+        )));
+    }
+    Ok(())
+}
+
+/// [`report_on`] plus bootstrap intervals (`resamples` = 0 skips them; at most
+/// [`MAX_BOOTSTRAP`], more are capped — callers refuse them with [`check_bootstrap`]).
 pub fn report_with_intervals(
     ratings: &[Rating],
     scale: &Scale,
@@ -901,7 +916,7 @@ pub fn report_with_intervals(
 ) -> Report {
     let mut r = report_on(ratings, scale);
     if resamples > 0 {
-        r.intervals = Some(bootstrap(ratings, resamples, seed));
+        r.intervals = Some(bootstrap(ratings, resamples.min(MAX_BOOTSTRAP), seed));
     }
     r
 }

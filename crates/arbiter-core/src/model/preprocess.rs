@@ -473,6 +473,26 @@ mod tests {
     }
 
     #[test]
+    fn jpeg_completeness_walks_segments_and_ignores_what_follows_the_end() {
+        // SOI, an APP1 segment holding a stray end marker (as an EXIF thumbnail does), a scan
+        // with a stuffed 0xFF00 and a restart marker, then EOI.
+        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00];
+        j.extend([0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0x11, 0xFF, 0x00, 0x22]);
+        j.extend([0xFF, 0xD0, 0x33, 0xFF, 0xD9]);
+        assert!(jpeg_complete(&j));
+        let mut trailing = j.clone();
+        trailing.extend(b"ftyp mp4 data \xFF\xDA");
+        assert!(
+            jpeg_complete(&trailing),
+            "data after the end marker is ignored"
+        );
+        for cut in [3, 9, 12, 16, j.len() - 1] {
+            assert!(!jpeg_complete(&j[..cut]), "cut at {cut}");
+        }
+        assert!(!jpeg_complete(b"not a jpeg"));
+    }
+
+    #[test]
     fn missing_features_fail_the_item_naming_the_feature() {
         let names = vec!["a".to_string(), "b".to_string()];
         assert_eq!(

@@ -193,8 +193,28 @@ pub fn session(model: &Path, device: Device) -> Result<Built> {
         (Err(e), _) => Ok(Built {
             session: cpu_session(rt, model)?,
             provider: CPU,
-            notice: Some(format!("CUDA is not available ({}); running on CPU", first_line(&e))),
+            notice: Some(cuda_notice(rt, &e)),
         }),
+    }
+}
+
+/// Why CUDA was not used, in terms of what is installed and what to do: a CPU-only library
+/// (the `onnxruntime` wheel) names itself and the command that installs the GPU one; a GPU
+/// library that cannot start CUDA gives ONNX Runtime's reason.
+fn cuda_notice(rt: &Runtime, error: &str) -> String {
+    use ort::ep::ExecutionProvider;
+    let cpu_only = !ort::ep::CUDA::is_available().unwrap_or(false);
+    if cpu_only {
+        format!(
+            "CUDA is not available: the ONNX Runtime library in use ({}) is the CPU-only build (the onnxruntime {ORT_VERSION} wheel); running on CPU. For an NVIDIA GPU, install the GPU build with `ARBITER_ORT_PACKAGE=onnxruntime-gpu ./scripts/setup.sh` (onnxruntime-gpu=={ORT_VERSION}; it needs the NVIDIA driver and CUDA 12), or point ORT_DYLIB_PATH at it",
+            rt.path.display()
+        )
+    } else {
+        format!(
+            "CUDA is not available ({}): the ONNX Runtime library in use ({}) has CUDA support, but CUDA could not start (check the NVIDIA driver and CUDA 12 libraries); running on CPU",
+            first_line(error),
+            rt.path.display()
+        )
     }
 }
 

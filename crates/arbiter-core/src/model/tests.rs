@@ -69,8 +69,27 @@ fn expected(stem: &str, logits: bool) -> (Vec<String>, Reference) {
 
 /// Register, predict on CPU and compare every probability with Python onnxruntime's to 1e-5.
 fn check(source: &str, file: &str, logits: bool, batch: usize) {
+    check_with(source, file, None, logits, batch);
+}
+
+/// [`check`] with a labels file (under `fixtures/models/`); returns the run's summary.
+fn check_with(
+    source: &str,
+    file: &str,
+    labels: Option<&str>,
+    logits: bool,
+    batch: usize,
+) -> predict::RunSummary {
     let (_d, mut p) = project_with(source);
-    let m = add_model(&mut p, file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let m = add(
+        &mut p,
+        &AddOptions {
+            file: fixtures().join("models").join(file),
+            labels_file: labels.map(|l| fixtures().join("models").join(l)),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{file}: {e}"));
     let summary =
         run(&mut p, &m.name, Device::Cpu, batch).unwrap_or_else(|e| panic!("{file}: {e}"));
     assert_eq!(summary.failed, 0, "{file}");
@@ -102,6 +121,227 @@ fn check(source: &str, file: &str, logits: bool, batch: usize) {
         assert_eq!(pr.confidence, Some(max));
     }
     assert!(worst <= 1e-5, "{file}: max |Δp| = {worst:e} exceeds 1e-5");
+    summary
+}
+
+#[test]
+fn a_zipmap_over_integer_classes_named_by_a_labels_file_matches_onnxruntime() {
+    // scikit-learn trained on targets 10/20/30: the ZipMap's keys are those integers, the
+    // labels file names them class_a/b/c in order.
+    check_with(
+        "tabular/wine.csv",
+        "wine_int_zipmap.onnx",
+        Some("wine_int_zipmap.labels.txt"),
+        false,
+        16,
+    );
+}
+
+#[test]
+fn a_model_with_a_fixed_batch_of_one_is_fed_one_item_at_a_time() {
+    let s = check_with(
+        "tabular/wine.csv",
+        "wine_fixed_batch1.onnx",
+        Some("wine_int_zipmap.labels.txt"),
+        false,
+        64,
+    );
+    let notice = s.notice.expect("notice");
+    assert!(notice.contains("batches of exactly 1"), "{notice}");
+}
+
+#[test]
+fn non_finite_model_outputs_fail_their_items_with_a_reason() {
+    let (_d, mut p) = project_with("tabular/wine.csv");
+    add_model(&mut p, "wine_nan_logits.onnx").expect("add");
+    let s = run(&mut p, "wine_nan_logits", Device::Cpu, 32).expect("run");
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("models/expected/wine_nan_logits.json"))
+            .expect("json"),
+    )
+    .expect("parse");
+    let ids = |k: &str| -> Vec<String> {
+        want[k]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|v| v.as_str().expect("id").to_string())
+            .collect()
+    };
+    let (nonfinite, finite) = (ids("nonfinite_ids"), ids("finite_ids"));
+    assert_eq!(s.failed as usize, nonfinite.len());
+    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    for pr in &preds {
+        if nonfinite.contains(&pr.ext_id) {
+            assert!(
+                pr.predicted.is_none() && pr.confidence.is_none(),
+                "{}",
+                pr.ext_id
+            );
+            let why = pr.error.as_deref().expect("reason");
+            assert!(why.contains("not finite numbers"), "{why}");
+        } else {
+            assert!(finite.contains(&pr.ext_id));
+            assert!(
+                pr.probabilities.iter().all(|v| v.is_finite()),
+                "{}",
+                pr.ext_id
+            );
+            assert!(pr.predicted.is_some(), "{}", pr.ext_id);
+        }
+    }
+    // Every strategy ranks the finite items only, without tripping over the failed ones.
+    for strategy in [
+        crate::queue::Strategy::Margin,
+        crate::queue::Strategy::Entropy,
+        crate::queue::Strategy::LeastConfidence,
+    ] {
+        let spec = crate::queue::QueueSpec {
+            run: s.run,
+            strategy,
+            other_run: None,
+            threshold: None,
+            seed: 0,
+        };
+        let ranked = crate::queue::rank(p.conn(), p.root(), &spec).expect("rank");
+        assert_eq!(ranked.len(), finite.len());
+    }
+    let (total, listed) = predict::failures(p.conn(), s.run, 3).expect("failures");
+    assert_eq!((total as usize, listed.len()), (nonfinite.len(), 3));
+}
+
+#[test]
+fn unusable_settings_and_models_are_refused_before_anything_is_registered() {
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    let refuse = |p: &mut Project, opts: AddOptions, needle: &str| {
+        let msg = add(p, &opts).expect_err(needle).to_string();
+        assert!(msg.contains(needle), "{msg:?} should contain {needle:?}");
+    };
+    let digits = || AddOptions {
+        file: fixtures().join("models/digits_logits.onnx"),
+        ..Default::default()
+    };
+    refuse(
+        &mut p,
+        AddOptions {
+            scale: Some(f32::NAN),
+            ..digits()
+        },
+        "--scale NaN is not a finite number",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            scale: Some(f32::INFINITY),
+            ..digits()
+        },
+        "--scale inf is not a finite number",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            // 1e40 is infinite as float32.
+            mean: Some(vec!["1e40".parse().expect("f32")]),
+            ..digits()
+        },
+        "--mean inf is not a finite number",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            std: Some(vec![f32::NAN]),
+            ..digits()
+        },
+        "--std NaN is not a finite number",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            scale: Some(0.0),
+            ..digits()
+        },
+        "--scale 0 would make every pixel 0",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            file: fixtures().join("models/huge_input.onnx"),
+            ..Default::default()
+        },
+        "one 100000×100000 image as input \"image\" takes 120.0 GB; Arbiter feeds images of up to 512 MB per sample",
+    );
+    refuse(
+        &mut p,
+        AddOptions {
+            file: fixtures().join("models/external_data.onnx"),
+            ..Default::default()
+        },
+        "keeps its weights in separate file(s) (external_data.onnx.data)",
+    );
+    let dup = p.root().join("dup.txt");
+    std::fs::write(&dup, "0\n1\n2\n3\n4\n5\n6\n7\n8\n8\n").expect("w");
+    refuse(
+        &mut p,
+        AddOptions {
+            labels_file: Some(dup),
+            ..digits()
+        },
+        "class \"8\" is named twice in the labels file",
+    );
+    let models: i64 = p
+        .conn()
+        .query_row("SELECT COUNT(*) FROM models", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(models, 0, "nothing registered");
+    assert!(
+        !p.root().join("models").exists()
+            || std::fs::read_dir(p.root().join("models"))
+                .expect("dir")
+                .count()
+                == 0,
+        "no model file copied"
+    );
+}
+
+#[test]
+fn model_remove_takes_out_an_unused_version_and_a_damaged_record() {
+    let (_d, mut p) = project_with("tabular/wine.csv");
+    let m = add_model(&mut p, "wine_forest.onnx").expect("add");
+    let file = m.file.clone();
+    let r = remove(&mut p, "wine_forest").expect("remove");
+    assert_eq!(
+        (r.model.as_str(), r.version, r.file_deleted),
+        ("wine_forest", 1, true)
+    );
+    assert!(!file.exists());
+    assert!(list(p.conn(), p.root()).expect("list").is_empty());
+    // A record an older version wrote with a NaN scale (stored as null) cannot be read:
+    // `list` names it and the way out, and `remove` takes it out without reading it.
+    add_model(&mut p, "wine_forest.onnx").expect("add again");
+    let img = add_model(&mut p, "digits_logits.onnx").expect("image model");
+    p.conn()
+        .execute(
+            "UPDATE models SET preprocess = json_set(preprocess, '$.scale', json('null')) WHERE id = ?1",
+            [img.id],
+        )
+        .expect("damage");
+    let msg = list(p.conn(), p.root()).expect_err("damaged").to_string();
+    assert!(
+        msg.contains("model digits_logits@1 has a record this Arbiter cannot read")
+            && msg.contains("arbiter model remove digits_logits@1"),
+        "{msg}"
+    );
+    remove(&mut p, "digits_logits@1").expect("remove damaged");
+    assert_eq!(list(p.conn(), p.root()).expect("list").len(), 1);
+    // A model a run used stays.
+    let s = run(&mut p, "wine_forest", Device::Cpu, 64).expect("run");
+    let msg = remove(&mut p, "wine_forest").expect_err("used").to_string();
+    assert!(
+        msg.contains(&format!("used by 1 run(s) ({})", s.run)),
+        "{msg}"
+    );
+    let msg = remove(&mut p, "nope").expect_err("unknown").to_string();
+    assert!(msg.contains("model not found: nope"), "{msg}");
 }
 
 #[test]
@@ -196,6 +436,13 @@ fn auto_device_falls_back_to_cpu_with_a_notice_and_cuda_alone_is_refused() {
     let notice = s.notice.expect("a notice says why CUDA was not used");
     assert!(
         notice.contains("CUDA is not available") && notice.contains("running on CPU"),
+        "{notice}"
+    );
+    // These machines have the CPU-only library: the notice names it and the way to the GPU.
+    assert!(
+        notice.contains("is the CPU-only build")
+            && notice.contains("ARBITER_ORT_PACKAGE=onnxruntime-gpu ./scripts/setup.sh")
+            && !notice.contains("not enabled in this build"),
         "{notice}"
     );
     let stored: (String, Option<String>) = p
@@ -321,6 +568,114 @@ fn a_corrupt_image_fails_that_item_only() {
         .iter()
         .filter(|p| p.ext_id != "d2")
         .all(|p| p.predicted.is_some()));
+}
+
+/// A JPEG of digit `i` (upscaled to 64×64 so it has some size), encoded at quality 90.
+fn digit_jpeg(i: usize) -> Vec<u8> {
+    let png = fixtures().join(format!("digits/images/{i}/digit_000{i}.png"));
+    let img =
+        image::open(png)
+            .expect("png")
+            .resize_exact(64, 64, image::imageops::FilterType::Triangle);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img.to_luma8())
+        .expect("jpeg");
+    out
+}
+
+#[test]
+fn media_truncated_huge_changed_or_swapped_after_import_fail_their_item() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("img")).expect("mk");
+    // d0: a good JPEG (with data after its end marker, as a motion photo has); d1: the same
+    // JPEG cut short; d2: a 20000×20000 PNG of 48 KB; d3, d4: good PNGs changed after import.
+    let mut good = digit_jpeg(0);
+    let cut = good[..good.len() * 6 / 10].to_vec();
+    good.extend_from_slice(b"\0\0\0\x18ftypmp42 trailing video data");
+    std::fs::write(data.join("img/0.jpg"), &good).expect("w");
+    std::fs::write(data.join("img/1.jpg"), &cut).expect("w");
+    std::fs::copy(
+        fixtures().join("images/bomb_20000x20000.png"),
+        data.join("img/2.png"),
+    )
+    .expect("cp");
+    for i in [3, 4] {
+        std::fs::copy(
+            fixtures().join(format!("digits/images/{i}/digit_000{i}.png")),
+            data.join(format!("img/{i}.png")),
+        )
+        .expect("cp");
+    }
+    std::fs::write(
+        data.join("m.csv"),
+        "id,path,label\nd0,img/0.jpg,0\nd1,img/1.jpg,1\nd2,img/2.png,2\nd3,img/3.png,3\nd4,img/4.png,4\n",
+    )
+    .expect("w");
+    let (mut p, _) = imported_project(dir.path(), &data.join("m.csv"), Some("data"), false);
+    // After the import: d3's bytes change; d4 becomes a link to a file outside the root.
+    std::fs::copy(
+        fixtures().join("digits/images/5/digit_0005.png"),
+        data.join("img/3.png"),
+    )
+    .expect("change");
+    let outside = dir.path().join("outside.png");
+    std::fs::copy(fixtures().join("digits/images/4/digit_0004.png"), &outside).expect("cp");
+    std::fs::remove_file(data.join("img/4.png")).expect("rm");
+    std::os::unix::fs::symlink(&outside, data.join("img/4.png")).expect("link");
+    let labels = dir.path().join("labels.txt");
+    std::fs::write(
+        &labels,
+        (0..10).map(|i| format!("{i}\n")).collect::<String>(),
+    )
+    .expect("w");
+    add(
+        &mut p,
+        &AddOptions {
+            file: fixtures().join("models/digits_logits.onnx"),
+            labels_file: Some(labels),
+            ..Default::default()
+        },
+    )
+    .expect("add");
+    let s = run(&mut p, "digits_logits", Device::Cpu, 4).expect("the run goes on");
+    assert_eq!((s.items, s.failed), (5, 4));
+    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let why = |id: &str| {
+        preds
+            .iter()
+            .find(|p| p.ext_id == id)
+            .and_then(|p| p.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(preds[0].predicted.is_some(), "{:?}", preds[0].error);
+    assert!(
+        why("d1").contains("the JPEG file is truncated"),
+        "{}",
+        why("d1")
+    );
+    assert!(
+        why("d2").contains("the image is 20000×20000 (400 megapixels); Arbiter decodes images up to 128 megapixels"),
+        "{}",
+        why("d2")
+    );
+    assert!(
+        why("d3").contains("changed since it was imported"),
+        "{}",
+        why("d3")
+    );
+    assert!(
+        why("d4").contains("now resolves outside its dataset root"),
+        "{}",
+        why("d4")
+    );
+    // The item view refuses the changed file too.
+    let f = crate::media::media_file(p.conn(), preds[3].item).expect("file");
+    let msg = crate::media::display_bytes(&f)
+        .expect_err("changed")
+        .to_string();
+    assert!(msg.contains("changed since it was imported"), "{msg}");
 }
 
 #[test]

@@ -109,7 +109,10 @@ impl Project {
             Ok(())
         })();
         if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
+            // The temporary and any journal SQLite left beside it (a full disk, say).
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
+            }
             return Err(e);
         }
         std::fs::rename(&tmp, &db).map_err(|e| Error::io(&db, e))?;
@@ -303,7 +306,23 @@ fn open_read_only(root: &Path, db: &Path) -> Result<Project> {
         db,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    let found = identify(&conn, root, db)?;
+    let (conn, found) = match identify(&conn, root, db) {
+        Ok(found) => (conn, found),
+        // A WAL database whose folder cannot hold the shared-memory file: read it as
+        // immutable (nobody can change it here anyway).
+        Err(e) if is_read_only_failure(&e) => {
+            drop(conn);
+            let conn = Connection::open_with_flags(
+                immutable_uri(db),
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            let found = identify(&conn, root, db)?;
+            (conn, found)
+        }
+        Err(e) => return Err(e),
+    };
     if found < SCHEMA_VERSION {
         return Err(Error::Db(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
@@ -322,6 +341,20 @@ fn open_read_only(root: &Path, db: &Path) -> Result<Project> {
         conn,
         read_only: true,
     })
+}
+
+/// `file:` URI of `db` opened as immutable (percent-encoding what a URI cannot hold).
+fn immutable_uri(db: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in db.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Whether opening for writing failed because the folder or file cannot be written.
