@@ -749,6 +749,20 @@ impl From<decide::Rule> for DecisionRuleDto {
     }
 }
 
+impl From<decide::Vote> for VoteDto {
+    fn from(v: decide::Vote) -> Self {
+        VoteDto {
+            annotation: v.annotation,
+            annotator: v.annotator,
+            label: v.label,
+            reason: v.reason,
+            note: v.note,
+            source: v.source,
+            created_at: v.created_at,
+        }
+    }
+}
+
 impl From<decide::Decision> for DecisionDto {
     fn from(d: decide::Decision) -> Self {
         DecisionDto {
@@ -757,19 +771,7 @@ impl From<decide::Decision> for DecisionDto {
             status: json_str(&d.status),
             label: d.label,
             rule: d.rule.map(|r| json_str(&r)),
-            votes: d
-                .votes
-                .into_iter()
-                .map(|v| VoteDto {
-                    annotation: v.annotation,
-                    annotator: v.annotator,
-                    label: v.label,
-                    reason: v.reason,
-                    note: v.note,
-                    source: v.source,
-                    created_at: v.created_at,
-                })
-                .collect(),
+            votes: d.votes.into_iter().map(VoteDto::from).collect(),
             deciders: d.deciders,
             decided_at: d.decided_at,
             votes_needed: d.votes_needed as u64,
@@ -797,6 +799,36 @@ pub struct ReviewItem {
     pub others: Vec<VoteDto>,
     pub blind: bool,
     pub lease_until: f64,
+}
+
+impl From<predict::TopPrediction> for ItemPrediction {
+    fn from(p: predict::TopPrediction) -> Self {
+        ItemPrediction {
+            run: p.run,
+            predicted: p.predicted,
+            confidence: p.confidence,
+            top: p.top,
+            error: p.error,
+        }
+    }
+}
+
+impl From<review::ReviewView> for ReviewItem {
+    fn from(v: review::ReviewView) -> Self {
+        let a = v.assigned;
+        ReviewItem {
+            rowid: a.item,
+            item_id: a.item_id,
+            position: a.position,
+            score: a.score,
+            needed: a.needed,
+            given: v.given,
+            prediction: v.prediction.map(ItemPrediction::from),
+            others: v.others.into_iter().map(VoteDto::from).collect(),
+            blind: v.blind,
+            lease_until: a.lease_until,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -282,31 +282,9 @@ impl AppState {
         run: i64,
         rowid: i64,
     ) -> Result<Option<ItemPrediction>, IpcError> {
-        let pred =
-            self.with_project(|p| Ok(predict::item_prediction(p.conn(), p.root(), run, rowid)?))?;
-        let Some(pred) = pred else { return Ok(None) };
-        let classes = self.with_project(|p| {
-            let model_id: i64 = p
-                .conn()
-                .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
-                    r.get(0)
-                })
-                .map_err(arbiter_core::Error::from)?;
-            Ok(model::get(p.conn(), p.root(), model_id)?.classes)
-        })?;
-        let mut top: Vec<(String, f32)> = classes
-            .into_iter()
-            .zip(pred.probabilities.iter().copied())
-            .collect();
-        top.sort_by(|a, b| b.1.total_cmp(&a.1));
-        top.truncate(10);
-        Ok(Some(ItemPrediction {
-            run,
-            predicted: pred.predicted,
-            confidence: pred.confidence,
-            top,
-            error: pred.error,
-        }))
+        self.with_project(|p| {
+            Ok(predict::top_k(p.conn(), p.root(), run, rowid, 10)?.map(ItemPrediction::from))
+        })
     }
 
     pub fn annotators(&self) -> Result<Vec<AnnotatorDto>, IpcError> {
@@ -389,58 +367,10 @@ impl AppState {
     ) -> Result<Vec<ReviewItem>, IpcError> {
         let mut guard = self.lock();
         let p = guard.as_mut().ok_or_else(no_project)?;
-        let q = review::get(p.conn(), queue_id)?;
-        let assigned = review::next_n(p, queue_id, annotator, n.clamp(1, 8))?;
-        let mut out = Vec::with_capacity(assigned.len());
-        for a in assigned {
-            let detail = arbiter_core::items::get(p.conn(), a.item)?;
-            let (prediction, others) = if q.blind {
-                (None, Vec::new())
-            } else {
-                let pred = predict::item_prediction(p.conn(), p.root(), q.run, a.item)?;
-                let classes = model::get(
-                    p.conn(),
-                    p.root(),
-                    p.conn()
-                        .query_row("SELECT model_id FROM runs WHERE id = ?1", [q.run], |r| {
-                            r.get(0)
-                        })
-                        .map_err(arbiter_core::Error::from)?,
-                )?
-                .classes;
-                let prediction = pred.map(|pr| {
-                    let mut top: Vec<(String, f32)> = classes
-                        .iter()
-                        .cloned()
-                        .zip(pr.probabilities.iter().copied())
-                        .collect();
-                    top.sort_by(|a, b| b.1.total_cmp(&a.1));
-                    top.truncate(10);
-                    ItemPrediction {
-                        run: q.run,
-                        predicted: pr.predicted,
-                        confidence: pr.confidence,
-                        top,
-                        error: pr.error,
-                    }
-                });
-                let others = DecisionDto::from(decide::decision(p.conn(), a.item)?).votes;
-                (prediction, others)
-            };
-            out.push(ReviewItem {
-                rowid: a.item,
-                item_id: a.item_id,
-                position: a.position,
-                score: a.score,
-                needed: a.needed,
-                given: if q.blind { None } else { detail.label },
-                prediction,
-                others,
-                blind: q.blind,
-                lease_until: a.lease_until,
-            });
-        }
-        Ok(out)
+        Ok(review::next_view(p, queue_id, annotator, n.clamp(1, 8))?
+            .into_iter()
+            .map(ReviewItem::from)
+            .collect())
     }
 
     /// Record one event; returns once it is committed.

@@ -656,6 +656,10 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
         return Ok(());
     }
     let version = version_of(&p, &a.dataset)?;
+    let queue = match &a.queue {
+        Some(q) => Some(arbiter_core::review::find(p.conn(), q)?.id),
+        None => None,
+    };
     let make = |item: i64,
                 label: Option<String>,
                 reason: Option<String>,
@@ -685,7 +689,7 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
             } else {
                 Source::Manual
             },
-            queue: None,
+            queue,
             run: None,
             created_at: None,
         })

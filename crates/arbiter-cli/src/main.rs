@@ -197,6 +197,10 @@ pub struct AnnotateArgs {
     /// Read JSON lines {"item_id","label"[,"reason","note"]} from stdin; print each annotation's id once committed.
     #[arg(long)]
     pub stdin: bool,
+    /// Record through this saved queue (name or id): the label counts toward the queue's
+    /// overlap, and is refused once the item has the labels the queue needs.
+    #[arg(long, value_name = "QUEUE")]
+    pub queue: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

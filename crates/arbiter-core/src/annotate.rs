@@ -351,8 +351,8 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
 /// annotators already labeled it (a lapsed claim someone else took over). Runs inside the
 /// writing transaction, so two annotators racing for the last place cannot both get it.
 fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Result<()> {
-    // `labels` (distinct live labelers, kept by the triggers of migration 0005) bounds the
-    // others, so an item with room left needs no further read.
+    // `labels` (distinct live labelers through this queue, kept by the triggers of migrations
+    // 0005 and 0007) bounds the others, so an item with room left needs no further read.
     let place: Option<(i64, i64)> = conn
         .prepare_cached(
             "SELECT needed, labels FROM queue_items WHERE queue_id = ?1 AND item_id = ?2",
@@ -384,11 +384,12 @@ fn check_room(conn: &Connection, queue: i64, item: i64, who: &Annotator) -> Resu
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT w.name FROM annotations a JOIN annotators w ON w.id = a.annotator_id
          WHERE a.item_id = ?1 AND a.kind = 'label' AND a.annotator_id != ?2
+           AND (?4 = 1 OR a.queue_id = ?3)
            AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
          ORDER BY w.name",
     )?;
     let others: Vec<String> = stmt
-        .query_map((item, who.id), |r| r.get(0))?
+        .query_map((item, who.id, queue, needed), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if others.len() as i64 >= needed {
         return Err(Error::InvalidArgument(format!(

@@ -919,6 +919,49 @@ pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
         .collect()
 }
 
+/// A prediction as people see it: the predicted class and its confidence, the classes in
+/// order of probability (at most `k`), or why the item failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopPrediction {
+    pub run: i64,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+    /// (class, probability), most probable first.
+    pub top: Vec<(String, f32)>,
+    pub error: Option<String>,
+}
+
+/// An item's prediction in a run with its `k` most probable classes; `None` before the run
+/// reached the item.
+pub fn top_k(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: i64,
+    item: i64,
+    k: usize,
+) -> Result<Option<TopPrediction>> {
+    let Some(p) = item_prediction(conn, root, run, item)? else {
+        return Ok(None);
+    };
+    let model_id: i64 = conn.query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
+        r.get(0)
+    })?;
+    let classes = model::get(conn, root, model_id)?.classes;
+    let mut top: Vec<(String, f32)> = classes
+        .into_iter()
+        .zip(p.probabilities.iter().copied())
+        .collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    top.truncate(k);
+    Ok(Some(TopPrediction {
+        run,
+        predicted: p.predicted,
+        confidence: p.confidence,
+        top,
+        error: p.error,
+    }))
+}
+
 /// An item a run could not predict, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {

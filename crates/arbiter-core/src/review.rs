@@ -129,7 +129,10 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     )?;
     let id = tx.last_insert_rowid();
     {
-        // Items annotated before this queue existed start in their current state.
+        // Items annotated before this queue existed start in their current state — except
+        // that an overlap item counts only the votes given through its queue (migration 0007),
+        // so it starts open: a second, blind pass over items labeled elsewhere is possible.
+        // An overridden item is decided everywhere.
         let state: std::collections::HashMap<i64, (i64, bool, bool, bool)> = tx
             .prepare(
                 "SELECT item_id, labelers, overrides > 0, skips > 0, flags > 0 FROM item_state",
@@ -154,10 +157,11 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             } else {
                 1
             } as i64;
-            let (labels, overridden, skip, flag) = state
-                .get(&r.item)
-                .copied()
-                .unwrap_or((0, false, false, false));
+            let (labels, overridden, skip, flag) = match state.get(&r.item).copied() {
+                Some((_, overridden, _, _)) if needed > 1 => (0, overridden, false, false),
+                Some(s) => s,
+                None => (0, false, false, false),
+            };
             items += 1;
             if labels >= needed || overridden {
                 done += 1;
@@ -372,6 +376,66 @@ pub fn next_n(
         });
     }
     tx.commit()?;
+    Ok(out)
+}
+
+/// An item handed to someone, with what they may see of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewView {
+    pub assigned: Assigned,
+    /// The dataset's given label; hidden in a blind queue.
+    pub given: Option<String>,
+    /// The queue's run's prediction (its 10 most probable classes); hidden in a blind queue.
+    pub prediction: Option<crate::predict::TopPrediction>,
+    /// Other people's labels so far — shown to reviewers and leads only: an annotator never
+    /// sees the votes of an item that still waits for votes, so overlap labels stay
+    /// independent and agreement measures what it claims to.
+    pub others: Vec<crate::decide::Vote>,
+    pub blind: bool,
+}
+
+/// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
+/// label, no prediction) and the independence rule of voting (an annotator sees nobody
+/// else's labels; reviewers and leads see them, to review).
+pub fn next_view(
+    project: &mut Project,
+    queue: i64,
+    annotator: &str,
+    n: usize,
+) -> Result<Vec<ReviewView>> {
+    let q = get(project.conn(), queue)?;
+    let assigned = next_n(project, queue, annotator, n)?;
+    let conn = project.conn();
+    let role =
+        annotate::find_annotator(conn, annotator)?.map_or(annotate::Role::Annotator, |a| a.role);
+    let mut out = Vec::with_capacity(assigned.len());
+    for a in assigned {
+        let detail = crate::items::get(conn, a.item)?;
+        let (given, prediction) = if q.blind {
+            (None, None)
+        } else {
+            (
+                detail.label,
+                crate::predict::top_k(conn, project.root(), q.run, a.item, 10)?,
+            )
+        };
+        let others = if role == annotate::Role::Annotator {
+            Vec::new()
+        } else {
+            crate::decide::decision(conn, a.item)?
+                .votes
+                .into_iter()
+                .filter(|v| v.annotator != annotator)
+                .collect()
+        };
+        out.push(ReviewView {
+            assigned: a,
+            given,
+            prediction,
+            others,
+            blind: q.blind,
+        });
+    }
     Ok(out)
 }
 

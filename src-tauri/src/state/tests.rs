@@ -495,17 +495,24 @@ fn the_review_flow_through_the_app_state() {
     };
     let first = items[0].rowid;
     label("ana", first, "3").expect("ana");
-    // ben sees ana's label (not blind) and disagrees: a conflict for reviewers.
-    let for_ben = s.next_items(open_q.id, "ben", 1).expect("ben");
-    assert_eq!(for_ben[0].rowid, first);
+    // A reviewer in the queue sees ana's vote…
+    let for_rev = s.next_items(open_q.id, "rev", 1).expect("rev");
+    assert_eq!(for_rev[0].rowid, first);
     assert_eq!(
-        for_ben[0]
+        for_rev[0]
             .others
             .iter()
             .map(|v| v.annotator.as_str())
             .collect::<Vec<_>>(),
         ["ana"]
     );
+    s.release_queue(open_q.id, "rev").expect("release");
+    // …but ben, an annotator, gets the item without it (an annotator never sees the other
+    // votes of an item waiting for votes, blind queue or not), and disagrees: a conflict.
+    let for_ben = s.next_items(open_q.id, "ben", 1).expect("ben");
+    assert_eq!(for_ben[0].rowid, first);
+    assert!(for_ben[0].others.is_empty(), "{:?}", for_ben[0].others);
+    assert!(for_ben[0].prediction.is_some(), "the queue is not blind");
     let r = label("ben", first, "5").expect("ben");
     assert_eq!(r.decision.status, "conflict");
     let conflicts = s.conflicts().expect("conflicts");
