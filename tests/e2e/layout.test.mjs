@@ -130,7 +130,14 @@ function textCut(root) {
     const cs = getComputedStyle(el);
     const clips = cs.overflowX !== 'visible' || cs.textOverflow === 'ellipsis';
     const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
-    if (clips && hasText && el.scrollWidth > el.clientWidth + 1) out.push(describe(el) + ': text cut (' + el.scrollWidth + ' px in ' + el.clientWidth + ')');
+    if (!clips || !hasText) continue;
+    // The laid-out text (an ellipsis is only painted: the text keeps its full width) against the
+    // content box; scrollWidth alone is not reliable for table cells.
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const text = range.getBoundingClientRect().width;
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (el.scrollWidth > el.clientWidth + 1 || text > room + 1) out.push(describe(el) + ': text cut (' + Math.round(Math.max(text, el.scrollWidth - el.clientWidth + room)) + ' px in ' + Math.round(room) + ')');
   }
   return out;
 }
