@@ -1,5 +1,5 @@
 // The real Arbiter app under Xvfb, driven through tauri-driver + WebKitWebDriver: the set-up
-// shared by the end-to-end test (app.test.mjs) and the first-paint benchmark
+// shared by the end-to-end tests (app.test.mjs, layout.test.mjs) and the first-paint benchmark
 // (bench-first-paint.mjs).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -35,10 +35,11 @@ async function waitForPort(port, ms) {
 /**
  * Start Xvfb (unless DISPLAY is set) and tauri-driver on `port`, with a fresh HOME and config
  * folder under `tmp` (recent projects) and the ONNX Runtime library where set-up put it.
+ * `screen` is Xvfb's screen (WIDTHxHEIGHTxDEPTH): a window cannot grow past it.
  * Returns `{ session(args), stop() }`; `session` starts the app with `args` and returns a
  * selenium driver (retried: on a loaded machine WebKitWebDriver may not listen yet).
  */
-export async function startDriver({ appBin, tmp, port, display = ":97", env: extra = {} }) {
+export async function startDriver({ appBin, tmp, port, display = ":97", screen = "1400x900x24", env: extra = {} }) {
   const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local/share");
   const ortLib = process.env.ORT_DYLIB_PATH ?? path.join(dataHome, "arbiter/onnxruntime/1.31.1/libonnxruntime.so.1.31.1");
   const env = {
@@ -51,7 +52,7 @@ export async function startDriver({ appBin, tmp, port, display = ":97", env: ext
   };
   let xvfb;
   if (!process.env.DISPLAY) {
-    xvfb = spawn("Xvfb", [display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"], { stdio: "ignore" });
+    xvfb = spawn("Xvfb", [display, "-screen", "0", screen, "-nolisten", "tcp"], { stdio: "ignore" });
     env.DISPLAY = display;
     const sock = `/tmp/.X11-unix/X${display.slice(1)}`;
     for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await sleep(50);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { ProjectInfo } from "./bindings/ProjectInfo";
-import { ErrorProvider, useReportError } from "./components/ErrorBanner";
+import { ErrorProvider, useClearError, useReportError } from "./components/ErrorBanner";
 import * as ipc from "./ipc";
 import { ProjectScreen } from "./screens/ProjectScreen";
 import { StartScreen } from "./screens/StartScreen";
@@ -17,7 +17,9 @@ export function App() {
 
 function Shell() {
   const report = useReportError();
+  const clearError = useClearError();
   const [phase, setPhase] = useState<Phase>({ kind: "loading" });
+  const openedPath = phase.kind === "project" ? phase.project.path : null;
 
   useEffect(() => {
     let cancelled = false;
@@ -35,6 +37,12 @@ function Shell() {
       cancelled = true;
     };
   }, [report]);
+
+  // An open project makes an earlier failure (to open another folder, say) moot: the banner goes,
+  // and does not cover the project's header.
+  useEffect(() => {
+    if (openedPath !== null) clearError();
+  }, [openedPath, clearError]);
 
   useEffect(() => {
     document.title = phase.kind === "project" ? `${phase.project.name} — Arbiter` : "Arbiter";

@@ -177,6 +177,46 @@ fn bad_imports_reject_with_invalid_input_and_the_core_message() {
 }
 
 #[test]
+fn a_refused_import_lists_its_problems_in_row_order() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &["cat".to_string()], false)
+        .expect("create");
+    let csv = d.path().join("bad.csv");
+    // Row 1: a missing file; row 2: an unknown label; row 3: a duplicate id and a missing file.
+    std::fs::write(
+        &csv,
+        "id,label,path\na,cat,gone1.png\nb,dog,\na,cat,gone3.png\n",
+    )
+    .expect("w");
+    let e = import(&s, &csv).expect_err("refused");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    let rows: Vec<&str> = e
+        .message
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().split(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "row 1 (line 2)",
+            "row 2 (line 3)",
+            "row 3 (line 4)",
+            "row 3 (line 4)"
+        ],
+        "{}",
+        e.message
+    );
+    // Within a row the core's order stays: the id before the file.
+    let third: Vec<&str> = e.message.lines().filter(|l| l.contains("row 3")).collect();
+    assert!(
+        third[0].contains("duplicate id") && third[1].contains("gone3.png"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
 fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
     let (d, s) = app();
     let labels = ["low", " ", "mid", "high"].map(String::from);

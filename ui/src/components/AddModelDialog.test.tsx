@@ -139,4 +139,27 @@ describe("AddModelDialog", () => {
       output: "logits",
     });
   });
+
+  it("drops the backend's error once the form is edited (a new path is being typed)", async () => {
+    addModel.mockRejectedValueOnce({ code: "not_found", message: "/models/nett.onnx: no such file" });
+    render(<AddModelDialog onClose={() => {}} onAdded={() => {}} />);
+    fireEvent.change(screen.getByTestId("model-file"), { target: { value: "/models/nett.onnx" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("add-model-submit"));
+    });
+    expect(screen.getByTestId("add-model-error").textContent).toContain("no such file");
+    fireEvent.change(screen.getByTestId("model-file"), { target: { value: "/models/net.onnx" } });
+    expect(screen.queryByTestId("add-model-error")).toBeNull();
+    // And after a file is chosen in the native dialog.
+    addModel.mockRejectedValueOnce({ code: "invalid_input", message: "not an ONNX model" });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("add-model-submit"));
+    });
+    expect(screen.getByTestId("add-model-error").textContent).toContain("not an ONNX model");
+    pickFile.mockResolvedValue("/models/other.onnx");
+    await act(async () => {
+      fireEvent.click(screen.getAllByText("Choose…")[0]!);
+    });
+    expect(screen.queryByTestId("add-model-error")).toBeNull();
+  });
 });

@@ -42,6 +42,8 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
   const set = (key: keyof AddModelForm) => (e: { target: { value: string } }) => {
     setForm((f) => ({ ...f, [key]: e.target.value }));
     setErrors((errs) => ({ ...errs, [key]: undefined }));
+    // The backend's refusal was about the form as it was sent; an edit makes it stale.
+    setError(null);
   };
 
   const choose = async (key: "file" | "labelsFile") => {
@@ -53,6 +55,7 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
       if (path) {
         setForm((f) => ({ ...f, [key]: path }));
         setErrors((errs) => ({ ...errs, [key]: undefined }));
+        setError(null);
       }
     } catch (err) {
       report(err, key === "file" ? "Choosing the model" : "Choosing the labels file");
@@ -85,7 +88,7 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
   const title = model ? `Edit preprocessing — ${modelRef(model)}` : "Add model";
 
   return (
-    <Modal title={title} onClose={onClose} closable={!busy} testId="add-model-dialog" width={580}>
+    <Modal title={title} onClose={onClose} closable={!busy} testId="add-model-dialog" width={600}>
       <form className="form" onSubmit={submit} noValidate>
         {model && (
           <p className="dialog-intro muted">
@@ -174,8 +177,8 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
         >
           <summary>Advanced — preprocessing and output</summary>
           <p className="field-hint">Leave a field empty to take it from the model.</p>
-          <fieldset className="field-grid" disabled={busy}>
-            <Field label="Input size" hint="WIDTHxHEIGHT" error={errors.size}>
+          <fieldset className="field-grid model-grid" disabled={busy}>
+            <Field label="Input size" hint="W × H" error={errors.size}>
               <input
                 type="text"
                 data-testid="model-size"

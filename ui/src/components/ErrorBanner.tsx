@@ -10,10 +10,16 @@ interface BannerError extends IpcError {
 type Report = (error: unknown, context?: string) => void;
 
 const ReportContext = createContext<Report>(() => {});
+const ClearContext = createContext<() => void>(() => {});
 
 /** Reports an unexpected IPC error to the app-wide, dismissible error banner. */
 export function useReportError(): Report {
   return useContext(ReportContext);
+}
+
+/** Takes the banner down (e.g. once a project opened, an earlier failure to open one is moot). */
+export function useClearError(): () => void {
+  return useContext(ClearContext);
 }
 
 export function ErrorProvider({ children }: { children: ReactNode }) {
@@ -27,10 +33,13 @@ export function ErrorProvider({ children }: { children: ReactNode }) {
     );
   }, []);
   const value = useMemo(() => report, [report]);
+  const clear = useCallback(() => setError(null), []);
   return (
     <ReportContext.Provider value={value}>
-      {children}
-      {error && <ErrorBanner error={error} onDismiss={() => setError(null)} />}
+      <ClearContext.Provider value={clear}>
+        {children}
+        {error && <ErrorBanner error={error} onDismiss={clear} />}
+      </ClearContext.Provider>
     </ReportContext.Provider>
   );
 }

@@ -12,7 +12,7 @@ vi.mock("../ipc", () => ({
   pickFolder: (...a: unknown[]) => pickFolder(...a),
 }));
 
-const { ImportDialog, buildImportRequest, EMPTY_IMPORT_FORM } = await import("./ImportDialog");
+const { ImportDialog, buildImportRequest, sourceKind, EMPTY_IMPORT_FORM } = await import("./ImportDialog");
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -54,7 +54,57 @@ describe("buildImportRequest", () => {
   });
 });
 
+describe("sourceKind", () => {
+  it("tells a manifest by its extension and a folder by its shape or the folder dialog", () => {
+    expect(sourceKind("")).toBe("unknown");
+    expect(sourceKind("/d/x.csv")).toBe("manifest");
+    expect(sourceKind("/d/x.TSV")).toBe("manifest");
+    expect(sourceKind("C:\\data\\x.parquet")).toBe("manifest");
+    expect(sourceKind("/d/x.jsonl ")).toBe("manifest");
+    expect(sourceKind("/d/digits-unlabeled")).toBe("folder");
+    expect(sourceKind("/d/pets.v2/")).toBe("folder");
+    expect(sourceKind("C:\\data\\pets")).toBe("folder");
+    expect(sourceKind("/d/pets.v2")).toBe("unknown");
+    expect(sourceKind("/d/pets.v2", "/d/pets.v2")).toBe("folder");
+  });
+
+  it("sends no columns for a folder, whatever was typed in them", () => {
+    const form = { source: "/d/pets", name: "pets", idCol: "key", pathCol: "file", labelCol: "y", features: "a, b" };
+    expect(buildImportRequest(form, "folder")).toEqual({
+      source: "/d/pets",
+      name: "pets",
+      idCol: null,
+      pathCol: null,
+      labelCol: null,
+      features: null,
+    });
+  });
+});
+
 describe("ImportDialog", () => {
+  it("shows the manifest column fields for a manifest only, not for an image folder", async () => {
+    pickFolder.mockResolvedValue("/data/pets.v2");
+    importDataset.mockResolvedValue({ dataset: "pets", version: 1, items: 3, labeled: 3, warnings: [], unchanged: false });
+    render(<ImportDialog onClose={() => {}} onImported={() => {}} />);
+    const columns = () => ["id", "path", "label", "empty = all numeric columns"].filter((p) => screen.queryByPlaceholderText(p));
+    // A manifest: its columns can be named.
+    fireEvent.change(screen.getByTestId("import-source"), { target: { value: "/data/m.csv" } });
+    expect(columns()).toHaveLength(4);
+    fireEvent.change(screen.getByPlaceholderText("label"), { target: { value: "target" } });
+    expect(screen.queryByTestId("import-folder-note")).toBeNull();
+    // A folder from the folder dialog (even one whose name has a dot): no columns, a note instead.
+    await act(async () => {
+      fireEvent.click(screen.getByText("Choose folder…"));
+    });
+    expect(columns()).toEqual([]);
+    expect(screen.getByTestId("import-folder-note").textContent).toMatch(/sub-folder/);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(importDataset.mock.calls[0]![0]).toMatchObject({ source: "/data/pets.v2", labelCol: null });
+  });
+
+
   it("shows progress, then the backend error verbatim, keeping the form filled", async () => {
     const d = deferred<unknown>();
     let progress: ((p: ImportProgress) => void) | undefined;

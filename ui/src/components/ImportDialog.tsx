@@ -27,16 +27,41 @@ export interface ImportForm {
 
 export const EMPTY_IMPORT_FORM: ImportForm = { source: "", name: "", idCol: "", pathCol: "", labelCol: "", features: "" };
 
-/** Form fields -> ImportRequest: blanks become null (backend defaults), features split on commas. */
-export function buildImportRequest(form: ImportForm): ImportRequest {
+/** What a source is: a manifest file, an image folder, or not known yet (empty, or unclear). */
+export type SourceKind = "manifest" | "folder" | "unknown";
+
+/** The manifest types the backend reads, by extension. */
+const MANIFEST_EXTENSIONS = new Set(["csv", "tsv", "parquet", "pq", "jsonl", "ndjson"]);
+
+/**
+ * The kind of `source`: a folder when it is the folder chosen in the folder dialog, ends with a
+ * separator or its last part has no extension; a manifest by its extension; else unknown.
+ */
+export function sourceKind(source: string, pickedFolder: string | null = null): SourceKind {
+  const s = source.trim();
+  if (s === "") return "unknown";
+  if (pickedFolder !== null && s === pickedFolder.trim()) return "folder";
+  if (/[\\/]$/.test(s)) return "folder";
+  const last = s.split(/[\\/]/).pop() ?? "";
+  const dot = last.lastIndexOf(".");
+  if (dot <= 0) return "folder";
+  return MANIFEST_EXTENSIONS.has(last.slice(dot + 1).toLowerCase()) ? "manifest" : "unknown";
+}
+
+/**
+ * Form fields -> ImportRequest: blanks become null (backend defaults), features split on commas.
+ * An image folder has no columns: those fields are not sent (the backend refuses them there).
+ */
+export function buildImportRequest(form: ImportForm, kind: SourceKind = "unknown"): ImportRequest {
   const opt = (s: string) => (s.trim() === "" ? null : s.trim());
-  const features = splitList(form.features);
+  const column = (s: string) => (kind === "folder" ? null : opt(s));
+  const features = kind === "folder" ? [] : splitList(form.features);
   return {
     source: form.source.trim(),
     name: opt(form.name),
-    idCol: opt(form.idCol),
-    pathCol: opt(form.pathCol),
-    labelCol: opt(form.labelCol),
+    idCol: column(form.idCol),
+    pathCol: column(form.pathCol),
+    labelCol: column(form.labelCol),
     features: features.length ? features : null,
   };
 }
@@ -52,15 +77,21 @@ export function ImportDialog({ onClose, onImported }: Props) {
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
   const [error, setError] = useState<{ title: string; message: string } | null>(null);
+  /** The folder last chosen in the folder dialog (a folder whatever its name looks like). */
+  const [pickedFolder, setPickedFolder] = useState<string | null>(null);
+  const kind = sourceKind(form.source, pickedFolder);
 
   const set = (key: keyof ImportForm) => (e: { target: { value: string } }) =>
     setForm((f) => ({ ...f, [key]: e.target.value }));
 
-  const choose = async (kind: "file" | "folder") => {
+  const choose = async (what: "file" | "folder") => {
     try {
       const path =
-        kind === "file" ? await ipc.pickFile("Choose a data file", "manifest") : await ipc.pickFolder("Choose a data folder");
-      if (path) setForm((f) => ({ ...f, source: path }));
+        what === "file" ? await ipc.pickFile("Choose a data file", "manifest") : await ipc.pickFolder("Choose a data folder");
+      if (path) {
+        setForm((f) => ({ ...f, source: path }));
+        setPickedFolder(what === "folder" ? path : null);
+      }
     } catch (err) {
       report(err, "Choosing the source");
     }
@@ -73,7 +104,7 @@ export function ImportDialog({ onClose, onImported }: Props) {
     setError(null);
     setProgress({ stage: "reading", done: 0, total: 0 });
     try {
-      const summary = await ipc.importDataset(buildImportRequest(form), (p) => setProgress(p));
+      const summary = await ipc.importDataset(buildImportRequest(form, kind), (p) => setProgress(p));
       onImported(summary);
     } catch (err) {
       const ipcErr = normaliseError(err);
@@ -112,41 +143,50 @@ export function ImportDialog({ onClose, onImported }: Props) {
 
         <label className="field">
           <span className="field-label">
-            Name <span className="muted">(optional — defaults to the file name)</span>
+            Name <span className="muted">(optional — defaults to the {kind === "folder" ? "folder" : "file"} name)</span>
           </span>
           <input type="text" value={form.name} onChange={set("name")} disabled={busy} autoComplete="off" spellCheck={false} />
         </label>
 
-        <fieldset className="field-grid" disabled={busy}>
-          <legend className="field-label">Columns</legend>
-          <label className="field">
-            <span className="field-sub">ID</span>
-            <input type="text" value={form.idCol} onChange={set("idCol")} placeholder="id" autoComplete="off" spellCheck={false} />
-          </label>
-          <label className="field">
-            <span className="field-sub">Path</span>
-            <input type="text" value={form.pathCol} onChange={set("pathCol")} placeholder="path" autoComplete="off" spellCheck={false} />
-          </label>
-          <label className="field">
-            <span className="field-sub">Label</span>
-            <input type="text" value={form.labelCol} onChange={set("labelCol")} placeholder="label" autoComplete="off" spellCheck={false} />
-          </label>
-        </fieldset>
+        {kind === "folder" ? (
+          <p className="field-hint" data-testid="import-folder-note">
+            An image folder: each sub-folder&rsquo;s name is the label of the images in it; a flat folder imports
+            unlabeled. Columns and features apply to manifest files only.
+          </p>
+        ) : (
+          <>
+            <fieldset className="field-grid" disabled={busy}>
+              <legend className="field-label">Columns</legend>
+              <label className="field">
+                <span className="field-sub">ID</span>
+                <input type="text" value={form.idCol} onChange={set("idCol")} placeholder="id" autoComplete="off" spellCheck={false} />
+              </label>
+              <label className="field">
+                <span className="field-sub">Path</span>
+                <input type="text" value={form.pathCol} onChange={set("pathCol")} placeholder="path" autoComplete="off" spellCheck={false} />
+              </label>
+              <label className="field">
+                <span className="field-sub">Label</span>
+                <input type="text" value={form.labelCol} onChange={set("labelCol")} placeholder="label" autoComplete="off" spellCheck={false} />
+              </label>
+            </fieldset>
 
-        <label className="field">
-          <span className="field-label">
-            Features <span className="muted">(comma-separated)</span>
-          </span>
-          <input
-            type="text"
-            value={form.features}
-            onChange={set("features")}
-            placeholder="empty = all numeric columns"
-            autoComplete="off"
-            spellCheck={false}
-            disabled={busy}
-          />
-        </label>
+            <label className="field">
+              <span className="field-label">
+                Features <span className="muted">(comma-separated)</span>
+              </span>
+              <input
+                type="text"
+                value={form.features}
+                onChange={set("features")}
+                placeholder="empty = all numeric columns"
+                autoComplete="off"
+                spellCheck={false}
+                disabled={busy}
+              />
+            </label>
+          </>
+        )}
 
         {progress && (
           <div

@@ -10,7 +10,7 @@ import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
 import { barWidth, formatProbability } from "../lib/predictions";
 import { runLabel } from "../lib/runs";
-import { formatZoom, type Size } from "../lib/zoom";
+import { describeZoom, formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
 import { useZoom } from "./useZoom";
 
@@ -179,7 +179,13 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
             >
               −
             </button>
-            <span className="zoom-level" data-testid="zoom-level" aria-live="polite">
+            <span
+              className="zoom-level"
+              data-testid="zoom-level"
+              data-scale={natural ? view.scale : undefined}
+              title={natural ? describeZoom(view.scale) : undefined}
+              aria-live="polite"
+            >
               {natural ? formatZoom(view.scale) : "—"}
             </span>
             <button

@@ -153,7 +153,7 @@ function TensorTable({
               <td className="mono" title={t.dtype}>
                 {t.dtype}
               </td>
-              <td className="mono" title={`[${t.shape.join(", ")}]`}>
+              <td className="mono tensor-shape" title={`[${t.shape.join(", ")}]`}>
                 {formatShape(t.shape)}
               </td>
             </tr>

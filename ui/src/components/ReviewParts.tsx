@@ -7,7 +7,7 @@ import type { VoteDto } from "../bindings/VoteDto";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { summarise } from "../lib/latency";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
-import { barWidth, formatProbability } from "../lib/predictions";
+import { barWidth, formatProbability, reviewBars } from "../lib/predictions";
 import type { ShortcutRow } from "../lib/reviewKeys";
 import { Modal } from "./Modal";
 import { reasonText } from "./reviewHooks";
@@ -72,11 +72,16 @@ export function LabelPad({ labels, onPick, disabled, override, predicted, given 
 
 /** The model's top classes as bars (predicted one highlighted, the given label tagged). */
 export function PredictionBars({ prediction, given }: { prediction: ItemPrediction; given: string | null }) {
-  const top = prediction.top;
+  const top = reviewBars(prediction.top, given);
+  const more = prediction.top.length - top.length;
   return (
     <section className="review-section" data-testid="review-prediction" data-predicted={prediction.predicted ?? ""}>
       <h3 className="section-title">
-        Model <span className="muted normal">· run {prediction.run}</span>
+        Model{" "}
+        <span className="muted normal">
+          · run {prediction.run}
+          {more > 0 ? ` · top ${top.length} of ${prediction.top.length}` : ""}
+        </span>
       </h3>
       {prediction.error && (
         <div className="form-error prediction-error">

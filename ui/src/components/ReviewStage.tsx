@@ -1,6 +1,6 @@
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode, type Ref } from "react";
 import * as ipc from "../ipc";
-import { fitView, formatZoom, type Size } from "../lib/zoom";
+import { describeZoom, fitView, formatZoom, type Size } from "../lib/zoom";
 import { FIT_PADDING, useZoom, type ZoomControls } from "./useZoom";
 
 export interface StageItem {
@@ -96,7 +96,13 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
           >
             −
           </button>
-          <span className="zoom-level" data-testid={`${p}-zoom-level`} aria-live="polite">
+          <span
+            className="zoom-level"
+            data-testid={`${p}-zoom-level`}
+            data-scale={natural ? view.scale : undefined}
+            title={natural ? describeZoom(view.scale) : undefined}
+            aria-live="polite"
+          >
             {natural ? formatZoom(view.scale) : "—"}
           </span>
           <button

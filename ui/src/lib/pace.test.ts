@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { donePercent, formatItemsPerHour, ItemTimer, pacePerHour, progressText } from "./pace";
+import { donePercent, formatItemsPerHour, ItemTimer, pacePerHour, progressParts, progressText } from "./pace";
 
 describe("ItemTimer", () => {
   it("counts the time on the item shown, restarting for a new item", () => {
@@ -63,6 +63,7 @@ describe("formatItemsPerHour / progressText", () => {
     expect(progressText({ done: 1200, total: 40000 }, null)).toBe("1,200 / 40,000 done · — items/h");
     expect(progressText(null, null)).toBe("… done · — items/h");
     expect(progressText({ done: 0, total: 60 }, null, 7)).toBe("7 by you · 0 / 60 done · — items/h");
+    expect(progressParts({ done: 0, total: 60 }, 180, 7)).toEqual({ counts: "7 by you · 0 / 60 done", pace: "180 items/h" });
   });
   it("computes the done share", () => {
     expect(donePercent({ done: 10, total: 40 })).toBe(25);

@@ -78,9 +78,19 @@ export function progressText(
   rate: number | null,
   mine: number | null = null,
 ): string {
+  const { counts: c, pace } = progressParts(counts, rate, mine);
+  return `${c} · ${pace}`;
+}
+
+/** `progressText` in its two parts: the counts ("7 by you · 12 / 40 done") and the pace. */
+export function progressParts(
+  counts: Pick<QueueCounts, "done" | "total"> | null,
+  rate: number | null,
+  mine: number | null = null,
+): { counts: string; pace: string } {
   const done = counts ? `${formatCount(counts.done)} / ${formatCount(counts.total)} done` : "… done";
   const own = mine === null ? "" : `${formatCount(mine)} by you · `;
-  return `${own}${done} · ${formatItemsPerHour(rate)}`;
+  return { counts: `${own}${done}`, pace: formatItemsPerHour(rate) };
 }
 
 /** Share of a queue that is done, 0..100. */

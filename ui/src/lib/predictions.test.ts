@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barWidth, formatConfidence, formatProbability, isMismatch, predictionBadge } from "./predictions";
+import { barWidth, formatConfidence, formatProbability, isMismatch, predictionBadge, reviewBars } from "./predictions";
 
 describe("formatConfidence", () => {
   it("rounds to whole percent", () => {
@@ -58,5 +58,25 @@ describe("barWidth", () => {
     expect(barWidth(0.001)).toBe(0.5);
     expect(barWidth(0)).toBe(0);
     expect(barWidth(Number.NaN)).toBe(0);
+  });
+});
+
+describe("reviewBars", () => {
+  const top: [string, number][] = [
+    ["8", 0.894],
+    ["1", 0.071],
+    ["3", 0.016],
+    ["4", 0.016],
+    ["6", 0.002],
+    ["9", 0.0005],
+    ["5", 0.0003],
+  ];
+  it("keeps the five most probable classes", () => {
+    expect(reviewBars(top, null).map(([c]) => c)).toEqual(["8", "1", "3", "4", "6"]);
+    expect(reviewBars(top, "3").map(([c]) => c)).toEqual(["8", "1", "3", "4", "6"]);
+    expect(reviewBars(top.slice(0, 3), "5")).toEqual(top.slice(0, 3));
+  });
+  it("gives the last place to the given label when it ranks lower", () => {
+    expect(reviewBars(top, "5").map(([c]) => c)).toEqual(["8", "1", "3", "4", "5"]);
   });
 });

@@ -41,3 +41,20 @@ export function barWidth(p: number): number {
   if (!Number.isFinite(p) || p <= 0) return 0;
   return Math.min(100, Math.max(0.5, p * 100));
 }
+
+/** How many of the model's classes the review panel shows (the rest of a softmax is noise there). */
+export const REVIEW_BARS = 5;
+
+/**
+ * The classes the review panel draws, most probable first: the top `max`, with the given label's
+ * class taking the last place when it ranks lower (so the "given" tag is never lost).
+ */
+export function reviewBars<T extends readonly [string, number]>(top: readonly T[], given: string | null, max = REVIEW_BARS): T[] {
+  if (top.length <= max) return [...top];
+  const shown = top.slice(0, max);
+  if (given !== null && !shown.some(([cls]) => cls === given)) {
+    const g = top.find(([cls]) => cls === given);
+    if (g) shown[max - 1] = g;
+  }
+  return shown;
+}

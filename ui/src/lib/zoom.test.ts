@@ -7,6 +7,7 @@ import {
   clampScale,
   fitScale,
   fitView,
+  describeZoom,
   formatZoom,
   stepScale,
   wheelFactor,
@@ -128,9 +129,23 @@ describe("clampPan", () => {
 describe("formatZoom", () => {
   it("shows a percentage", () => {
     expect(formatZoom(1)).toBe("100%");
-    expect(formatZoom(40)).toBe("4000%");
+    expect(formatZoom(8)).toBe("800%");
+    expect(formatZoom(9.994)).toBe("999%");
     expect(formatZoom(0.5)).toBe("50%");
     expect(formatZoom(0.0833)).toBe("8.3%");
     expect(formatZoom(0.01)).toBe("1%");
+  });
+
+  it("shows a large zoom (an 8 px image fitted to the view) as a magnification", () => {
+    expect(formatZoom(98)).toBe("×98");
+    expect(formatZoom(10)).toBe("×10");
+    expect(formatZoom(12.4)).toBe("×12");
+    expect(formatZoom(256)).toBe("×256");
+  });
+
+  it("spells the zoom out for the tooltip", () => {
+    expect(describeZoom(98)).toBe("Each image pixel is 98 screen pixels (9,800%)");
+    expect(describeZoom(2.5)).toBe("Each image pixel is 2.5 screen pixels (250%)");
+    expect(describeZoom(0.5)).toBe("Zoom 50%");
   });
 });

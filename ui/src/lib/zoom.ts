@@ -103,9 +103,23 @@ export function clampPan(view: View, image: Size, viewport: Size, margin = 48): 
   };
 }
 
-/** "100%", "4000%", "8.3%", "0.5%". */
+/** From this scale up, a zoom reads as a magnification ("×98") rather than a percentage. */
+export const MAGNIFICATION_FROM = 10;
+
+/**
+ * "100%", "800%", "8.3%", "0.5%"; from ×10 up a magnification, "×12", "×98" — a tiny image fitted
+ * to the view would otherwise read "9800%".
+ */
 export function formatZoom(scale: number): string {
+  if (scale >= MAGNIFICATION_FROM) return `×${Math.round(scale)}`;
   const pct = scale * 100;
   if (pct >= 10) return `${Math.round(pct)}%`;
   return `${Math.round(pct * 10) / 10}%`;
+}
+
+/** The zoom spelled out, for a tooltip: "Each image pixel is 98 screen pixels (9,800%)". */
+export function describeZoom(scale: number): string {
+  const pct = `${Math.round(scale * 100).toLocaleString("en-US")}%`;
+  if (scale >= 1.5) return `Each image pixel is ${Math.round(scale * 10) / 10} screen pixels (${pct})`;
+  return `Zoom ${pct}`;
 }

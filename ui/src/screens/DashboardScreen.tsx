@@ -386,6 +386,7 @@ function ProgressCard({ report }: { report: ProjectReport }) {
       title="Progress"
       subtitle="Items of the newest version of each dataset"
       testId="dash-progress"
+      className="dash-pair"
       data={{
         "data-done": String(report.progress.annotated),
         "data-total": String(p.total),
@@ -610,6 +611,7 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
       title="Annotators"
       subtitle="Pace, agreement with the others' majority (Cohen's κ), and accuracy against reviewer decisions (items a reviewer overrode; not a gold standard)"
       testId="dash-annotators"
+      className="dash-pair"
       csv={rows.length ? () => annotatorsCsv(report) : null}
     >
       {rows.length === 0 ? (
@@ -618,7 +620,7 @@ function AnnotatorsCard({ report }: { report: ProjectReport }) {
         <div className="dash-table-wrap">
           <table className="data-table dash-table">
             <colgroup>
-              <col />
+              <col className="name" />
               <col className="num" />
               <col className="num" />
               <col className="num" />

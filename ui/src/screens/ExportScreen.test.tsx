@@ -362,6 +362,25 @@ describe("ExportScreen", () => {
     });
     expect(screen.getByTestId("export-done")).toBeTruthy();
   });
+
+  it("rests the minimum-agreement slider at 0 %, disabled, while the filter is off", async () => {
+    await mount();
+    const box = screen.getByTestId("export-min-agreement-on") as HTMLInputElement;
+    const slider = screen.getByTestId("export-min-agreement") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    expect(slider.disabled).toBe(true);
+    expect(slider.value).toBe("0");
+    fireEvent.click(box);
+    expect(slider.disabled).toBe(false);
+    expect(slider.value).toBe("1");
+    fireEvent.change(slider, { target: { value: "0.6" } });
+    expect(slider.value).toBe("0.6");
+    // Off again: back to rest; on again: the chosen value is kept.
+    fireEvent.click(box);
+    expect(slider.value).toBe("0");
+    fireEvent.click(box);
+    expect(slider.value).toBe("0.6");
+  });
 });
 
 /** `exportDataset` answering only when told, with its progress callback in the test's hands. */

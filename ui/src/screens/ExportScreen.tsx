@@ -316,7 +316,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                         step={0.05}
                         data-testid="export-min-agreement"
                         aria-label="Minimum agreement"
-                        value={form.minAgreement}
+                        // Off lets every item through: the thumb rests at 0 %, greyed, until switched on.
+                        value={form.minAgreementOn ? form.minAgreement : 0}
                         disabled={busy || !form.minAgreementOn}
                         onChange={(e) => update({ minAgreement: Number(e.target.value), minAgreementOn: true })}
                       />

@@ -36,7 +36,7 @@ import { formatCount } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { latencyLog, recordLatency, TransitionProbe } from "../lib/latency";
 import { labelColorMap } from "../lib/labels";
-import { donePercent, ItemTimer, pacePerHour, progressText } from "../lib/pace";
+import { donePercent, ItemTimer, pacePerHour, progressParts } from "../lib/pace";
 import { queueOptionText, queueSummary } from "../lib/queueForm";
 import { hotkeyMap, keyTarget, reviewKeyAction, shortcutRows, type ReviewAction } from "../lib/reviewKeys";
 import {
@@ -499,6 +499,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
   const mine = fresh?.mine ?? null;
+  const progressLine = progressParts(counts, rate, mine);
 
   const pickQueue = (value: string) => {
     if (value === NEW_QUEUE) setQueueDialog(true);
@@ -560,151 +561,153 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         <aside className={`review-panel${overrideMode ? " override" : ""}`} data-testid="review-panel">
           {current ? (
             <>
-              <header className="review-item-head">
-                <h2 className="review-item-id mono" data-testid="review-item-id" title={current.itemId}>
-                  {current.itemId}
-                </h2>
-                <div className="review-item-meta muted small tabular">
-                  {blind ? "blind" : `score ${current.score.toFixed(3)}`}
-                  {current.needed > 1 ? ` · needs ${current.needed} labels` : ""}
-                  {state.buffer.length > 1 ? ` · ${state.buffer.length - 1} ready` : ""}
-                </div>
-              </header>
-              {blind ? (
-                <p className="review-blind small" data-testid="review-blind">
-                  <strong>Blind queue.</strong> The model's prediction, the given label and other people's labels are
-                  hidden — label what you see.
-                </p>
-              ) : (
-                <>
-                  <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
-                    <span className="section-title">Given label</span>
-                    <LabelChip label={current.given} colors={colors} />
+              <div className="review-panel-body">
+                <header className="review-item-head">
+                  <h2 className="review-item-id mono" data-testid="review-item-id" title={current.itemId}>
+                    {current.itemId}
+                  </h2>
+                  <div className="review-item-meta muted small tabular">
+                    {blind ? "blind" : `score ${current.score.toFixed(3)}`}
+                    {current.needed > 1 ? ` · needs ${current.needed} labels` : ""}
+                    {state.buffer.length > 1 ? ` · ${state.buffer.length - 1} ready` : ""}
                   </div>
-                  {current.prediction ? (
-                    <PredictionBars prediction={current.prediction} given={current.given} />
-                  ) : (
-                    <p className="muted small">The run has no prediction for this item.</p>
-                  )}
-                  {current.others.length > 0 && (
-                    <section className="review-section">
-                      <h3 className="section-title">Labels so far</h3>
-                      <VoteList votes={current.others} colors={colors} />
-                    </section>
-                  )}
-                </>
-              )}
-              <section className="review-section">
-                <h3 className="section-title review-label-title">
-                  <span>{overrideMode ? "Override with" : "Label"}</span>
-                  {overrideMode && (
-                    <span className="override-badge" data-testid="override-mode">
-                      reason: {draft.reason ? draft.reason.replace(/_/g, " ") : "asked next"} · Esc cancels
+                </header>
+                {blind ? (
+                  <p className="review-blind small" data-testid="review-blind">
+                    <strong>Blind queue.</strong> The model's prediction, the given label and other people's labels are
+                    hidden — label what you see.
+                  </p>
+                ) : (
+                  <>
+                    <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
+                      <span className="section-title">Given label</span>
+                      <LabelChip label={current.given} colors={colors} />
+                    </div>
+                    {current.prediction ? (
+                      <PredictionBars prediction={current.prediction} given={current.given} />
+                    ) : (
+                      <p className="muted small">The run has no prediction for this item.</p>
+                    )}
+                    {current.others.length > 0 && (
+                      <section className="review-section">
+                        <h3 className="section-title">Labels so far</h3>
+                        <VoteList votes={current.others} colors={colors} />
+                      </section>
+                    )}
+                  </>
+                )}
+                <section className="review-section">
+                  <h3 className="section-title review-label-title">
+                    <span>{overrideMode ? "Override with" : "Label"}</span>
+                    {overrideMode && (
+                      <span className="override-badge" data-testid="override-mode">
+                        reason: {draft.reason ? draft.reason.replace(/_/g, " ") : "asked next"} · Esc cancels
+                      </span>
+                    )}
+                  </h3>
+                  <LabelPad
+                    labels={labels}
+                    override={overrideMode}
+                    predicted={blind ? null : (current.prediction?.predicted ?? null)}
+                    given={blind ? null : current.given}
+                    onPick={(l) => labelItem(l, overrideMode, performance.now())}
+                  />
+                </section>
+                <section className="review-section review-fields">
+                  <label className="review-row">
+                    <span className="review-row-label">
+                      Reason <kbd>R</kbd>
                     </span>
-                  )}
-                </h3>
-                <LabelPad
-                  labels={labels}
-                  override={overrideMode}
-                  predicted={blind ? null : (current.prediction?.predicted ?? null)}
-                  given={blind ? null : current.given}
-                  onPick={(l) => labelItem(l, overrideMode, performance.now())}
-                />
-              </section>
-              <section className="review-section review-fields">
-                <label className="review-row">
-                  <span className="review-row-label">
-                    Reason <kbd>R</kbd>
-                  </span>
-                  <ReasonPicker
-                    reasons={reasons}
-                    value={draft.reason}
-                    onChange={(reason) => setDraft({ ...draft, reason })}
-                    onDone={focusScreen}
-                    testId="reason-select"
-                    selectRef={reasonRef}
-                  />
-                </label>
-                <label className="review-row">
-                  <span className="review-row-label">
-                    Note <kbd>N</kbd>
-                  </span>
-                  <input
-                    ref={noteRef}
-                    type="text"
-                    data-testid="note-input"
-                    value={draft.note}
-                    placeholder="Optional — Esc returns"
-                    autoComplete="off"
-                    onChange={(e) => setDraft({ ...draft, note: e.target.value })}
-                    onKeyDown={(e) => {
-                      if (e.key === "Enter") {
-                        e.preventDefault();
-                        focusScreen();
-                      }
-                    }}
-                  />
-                </label>
-              </section>
-              <div className="review-actions">
-                <button
-                  type="button"
-                  className="button small"
-                  data-testid="review-accept"
-                  onMouseDown={keepFocus}
-                  onClick={() => accept(performance.now())}
-                  disabled={blind || !current.prediction?.predicted}
-                  title="Label it as the model predicted"
-                >
-                  Accept model <kbd>Enter</kbd>
-                </button>
-                <button type="button" className="button small" data-testid="review-skip" onMouseDown={keepFocus} onClick={() => act({ kind: "skip" }, performance.now())}>
-                  Skip <kbd>S</kbd>
-                </button>
-                <button
-                  type="button"
-                  className="button small"
-                  data-testid="review-flag"
-                  onMouseDown={keepFocus}
-                  onClick={() => act({ kind: "flag", flag: "unsure" }, performance.now())}
-                  title="Flag as unsure and move on"
-                >
-                  Unsure <kbd>F</kbd>
-                </button>
-                <button
-                  type="button"
-                  className="button small"
-                  data-testid="review-flag-bad"
-                  onMouseDown={keepFocus}
-                  onClick={() => act({ kind: "flag", flag: "bad_input" }, performance.now())}
-                  title="Flag as bad input (broken, unreadable, out of scope) and move on"
-                >
-                  Bad input <kbd>⇧F</kbd>
-                </button>
-                {reviewer && (
+                    <ReasonPicker
+                      reasons={reasons}
+                      value={draft.reason}
+                      onChange={(reason) => setDraft({ ...draft, reason })}
+                      onDone={focusScreen}
+                      testId="reason-select"
+                      selectRef={reasonRef}
+                    />
+                  </label>
+                  <label className="review-row">
+                    <span className="review-row-label">
+                      Note <kbd>N</kbd>
+                    </span>
+                    <input
+                      ref={noteRef}
+                      type="text"
+                      data-testid="note-input"
+                      value={draft.note}
+                      placeholder="Optional — Esc returns"
+                      autoComplete="off"
+                      onChange={(e) => setDraft({ ...draft, note: e.target.value })}
+                      onKeyDown={(e) => {
+                        if (e.key === "Enter") {
+                          e.preventDefault();
+                          focusScreen();
+                        }
+                      }}
+                    />
+                  </label>
+                </section>
+                <div className="review-actions">
                   <button
                     type="button"
-                    className={`button small${overrideMode ? " pressed-override" : ""}`}
-                    data-testid="override-toggle"
-                    aria-pressed={overrideMode}
+                    className="button small"
+                    data-testid="review-accept"
                     onMouseDown={keepFocus}
-                    onClick={toggleOverride}
-                    title="The next label overrides everyone's (needs a reason)"
+                    onClick={() => accept(performance.now())}
+                    disabled={blind || !current.prediction?.predicted}
+                    title="Label it as the model predicted"
                   >
-                    Override <kbd>O</kbd>
+                    Accept model <kbd>Enter</kbd>
                   </button>
-                )}
-                <button
-                  type="button"
-                  className="button small ghost"
-                  data-testid="review-undo"
-                  onMouseDown={keepFocus}
-                  onClick={() => undo(performance.now())}
-                  disabled={state.entries.length === 0}
-                  title="Undo your last action here; its item comes back first"
-                >
-                  Undo <kbd>Ctrl+Z</kbd>
-                </button>
+                  <button type="button" className="button small" data-testid="review-skip" onMouseDown={keepFocus} onClick={() => act({ kind: "skip" }, performance.now())}>
+                    Skip <kbd>S</kbd>
+                  </button>
+                  <button
+                    type="button"
+                    className="button small"
+                    data-testid="review-flag"
+                    onMouseDown={keepFocus}
+                    onClick={() => act({ kind: "flag", flag: "unsure" }, performance.now())}
+                    title="Flag as unsure and move on"
+                  >
+                    Unsure <kbd>F</kbd>
+                  </button>
+                  <button
+                    type="button"
+                    className="button small"
+                    data-testid="review-flag-bad"
+                    onMouseDown={keepFocus}
+                    onClick={() => act({ kind: "flag", flag: "bad_input" }, performance.now())}
+                    title="Flag as bad input (broken, unreadable, out of scope) and move on"
+                  >
+                    Bad input <kbd>⇧F</kbd>
+                  </button>
+                  {reviewer && (
+                    <button
+                      type="button"
+                      className={`button small${overrideMode ? " pressed-override" : ""}`}
+                      data-testid="override-toggle"
+                      aria-pressed={overrideMode}
+                      onMouseDown={keepFocus}
+                      onClick={toggleOverride}
+                      title="The next label overrides everyone's (needs a reason) — key: the letter O"
+                    >
+                      Override <kbd>O</kbd>
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    className="button small ghost"
+                    data-testid="review-undo"
+                    onMouseDown={keepFocus}
+                    onClick={() => undo(performance.now())}
+                    disabled={state.entries.length === 0}
+                    title="Undo your last action here; its item comes back first"
+                  >
+                    Undo <kbd>Ctrl+Z</kbd>
+                  </button>
+                </div>
               </div>
             </>
           ) : (
@@ -750,8 +753,20 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             <option value={NEW_QUEUE}>New queue…</option>
           </select>
         </label>
-        <button type="button" className="button small" data-testid="queue-new" onMouseDown={keepFocus} onClick={() => setQueueDialog(true)}>
-          New queue…
+        <button
+          type="button"
+          className="button small review-new-queue"
+          data-testid="queue-new"
+          onMouseDown={keepFocus}
+          onClick={() => setQueueDialog(true)}
+          title="New queue…"
+          aria-label="New queue…"
+        >
+          {/* A narrow window shows only the plus. */}
+          <span aria-hidden="true">+</span>
+          <span className="review-new-queue-text" aria-hidden="true">
+            New queue…
+          </span>
         </button>
         <div className="header-spacer" />
         {queue && annotator && (
@@ -761,7 +776,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
             data-done={counts?.done}
             data-total={counts?.total}
             data-mine={mine ?? undefined}
-            title={`${queue.name}: ${queueSummary(queue)}. Pace: items you handled (labels, skips, flags) over the last 10 minutes of this session${
+            title={`${queue.name}: ${queueSummary(queue)}. Pace ${progressLine.pace}: items you handled (labels, skips, flags) over the last 10 minutes of this session${
               fresh ? `; ${formatCount(fresh.lastHour)} labels in the last hour, ${formatCount(fresh.labeled)} in all` : ""
             }.`}
           >
@@ -773,7 +788,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
               />
               <span className="mini-progress-fill" style={{ width: `${donePercent(counts)}%` }} />
             </span>
-            <span className="tabular">{progressText(counts, rate, mine)}</span>
+            <span className="tabular">
+              {progressLine.counts}
+              {/* A narrow window drops the pace (it is in the tooltip). */}
+              <span className="review-pace"> · {progressLine.pace}</span>
+            </span>
           </div>
         )}
         {reviewer && (

@@ -5,11 +5,12 @@ import { ErrorProvider } from "../components/ErrorBanner";
 const recentProjects = vi.fn();
 const openProject = vi.fn();
 const pickFolder = vi.fn();
+const createProject = vi.fn();
 vi.mock("../ipc", () => ({
   recentProjects: () => recentProjects(),
   openProject: (p: string) => openProject(p),
   pickFolder: (t: string) => pickFolder(t),
-  createProject: vi.fn(),
+  createProject: (...a: unknown[]) => createProject(...a),
 }));
 
 const { StartScreen } = await import("./StartScreen");
@@ -63,5 +64,43 @@ describe("StartScreen", () => {
     expect(banner.textContent).toContain("held by pid 99");
     fireEvent.click(screen.getByLabelText("Dismiss error"));
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+
+  it("offers to create a project in a folder that holds none, instead of an error", async () => {
+    recentProjects.mockResolvedValue([]);
+    pickFolder.mockResolvedValue("/data/plain");
+    openProject.mockRejectedValue({
+      code: "no_project",
+      message: "/data/plain: no Arbiter project here (no arbiter.db). Create one with `arbiter init /data/plain` or pass --project DIR.",
+    });
+    const project = { path: "/data/plain", name: "plain", labels: [], datasets: 0, items: 0 };
+    createProject.mockResolvedValue(project);
+    const onOpened = vi.fn();
+    await act(async () => {
+      render(
+        <ErrorProvider>
+          <StartScreen onOpened={onOpened} />
+        </ErrorProvider>,
+      );
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("open-project"));
+    });
+    expect(openProject).toHaveBeenCalledWith("/data/plain");
+    // No error banner, no command-line advice: an offer, naming the folder.
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+    expect(document.body.textContent).not.toContain("arbiter init");
+    const offer = screen.getByTestId("not-a-project");
+    expect(offer.dataset.path).toBe("/data/plain");
+    expect(offer.textContent).toContain("/data/plain");
+    // One click opens the New project dialog on that folder; confirming creates and opens it.
+    fireEvent.click(screen.getByText("Create a project here…"));
+    expect(screen.queryByTestId("not-a-project")).toBeNull();
+    expect(screen.getByRole("dialog").textContent).toContain("/data/plain");
+    await act(async () => {
+      fireEvent.click(screen.getByText("Create project"));
+    });
+    expect(createProject).toHaveBeenCalledWith("/data/plain", [], false);
+    expect(onOpened).toHaveBeenCalledWith(project);
   });
 });

@@ -6,12 +6,15 @@ import { Logo } from "../components/Logo";
 import { NewProjectDialog } from "../components/NewProjectDialog";
 import * as ipc from "../ipc";
 import { formatDateTime, formatRelative } from "../lib/format";
+import { normaliseError } from "../lib/ipcError";
 
 export function StartScreen({ onOpened }: { onOpened: (project: ProjectInfo) => void }) {
   const report = useReportError();
   const [recent, setRecent] = useState<RecentProject[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [newPath, setNewPath] = useState<string | null>(null);
+  /** A folder the user tried to open that holds no project: offered to become one. */
+  const [notProject, setNotProject] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -31,10 +34,13 @@ export function StartScreen({ onOpened }: { onOpened: (project: ProjectInfo) => 
   const open = useCallback(
     async (path: string) => {
       setBusy(true);
+      setNotProject(null);
       try {
         onOpened(await ipc.openProject(path));
       } catch (err) {
-        report(err, "Opening project");
+        // A folder without a project is not a failure to report: offer to make it one.
+        if (normaliseError(err).code === "no_project") setNotProject(path);
+        else report(err, "Opening project");
         setBusy(false);
       }
     },
@@ -51,6 +57,7 @@ export function StartScreen({ onOpened }: { onOpened: (project: ProjectInfo) => 
   };
 
   const newViaDialog = async () => {
+    setNotProject(null);
     try {
       const path = await ipc.pickFolder("Choose a folder for the new project");
       if (path) setNewPath(path);
@@ -90,6 +97,30 @@ export function StartScreen({ onOpened }: { onOpened: (project: ProjectInfo) => 
               New project…
             </button>
           </div>
+          {notProject !== null && (
+            <div className="start-offer" role="status" data-testid="not-a-project" data-path={notProject}>
+              <strong>This folder is not an Arbiter project yet</strong>
+              <span className="start-offer-path mono" title={notProject}>
+                {notProject}
+              </span>
+              <div className="start-offer-actions">
+                <button
+                  type="button"
+                  className="button primary small"
+                  data-testid="create-here"
+                  onClick={() => {
+                    setNewPath(notProject);
+                    setNotProject(null);
+                  }}
+                >
+                  Create a project here…
+                </button>
+                <button type="button" className="button small" onClick={() => setNotProject(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          )}
           <p className="start-hint muted">
             A project is a folder holding your datasets, labels and review history. Everything stays on this machine.
           </p>
