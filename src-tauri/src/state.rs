@@ -702,8 +702,7 @@ impl AppState {
                 "choose a manifest file or an image folder to import",
             ));
         }
-        let summary = dataset::import(&mut own, &opts, &mut |p| progress(p.into()), cancel)
-            .map_err(problems_in_row_order)?;
+        let summary = dataset::import(&mut own, &opts, &mut |p| progress(p.into()), cancel)?;
         Ok(summary.into())
     }
 
@@ -716,19 +715,6 @@ impl AppState {
             "thumb" => media::thumbnail(&file, &cache, THUMB_SIZE)?,
             _ => media::display_bytes(&file)?,
         })
-    }
-}
-
-/// A refused source's problems by row, first row first (the core lists them check by check —
-/// ids, then labels, then media files — so rows would jump back and forth in the dialog); within a
-/// row, and for the problems of no row (listed last), the core's order stays.
-fn problems_in_row_order(e: arbiter_core::Error) -> arbiter_core::Error {
-    match e {
-        arbiter_core::Error::InvalidSource { path, mut problems } => {
-            problems.sort_by_key(|p| p.row.unwrap_or(usize::MAX));
-            arbiter_core::Error::InvalidSource { path, problems }
-        }
-        other => other,
     }
 }
 

@@ -201,6 +201,9 @@ pub fn validate(
     }
 
     if !problems.is_empty() {
+        // By row, first row first (they were found check by check: ids, labels, media); within
+        // a row, and for problems of no row (listed last), the order they were found in.
+        problems.sort_by_key(|p| p.row.unwrap_or(usize::MAX));
         if problems.len() >= MAX_PROBLEMS {
             problems.push(Problem::general(format!(
                 "(stopped listing after {MAX_PROBLEMS} problems)"
