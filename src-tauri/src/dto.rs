@@ -923,6 +923,9 @@ pub struct ExportPreview {
     /// What an image folder leaves out, by why (`no_media`, `no_label`); empty otherwise.
     #[ts(type = "Record<string, number>")]
     pub skipped: std::collections::BTreeMap<String, usize>,
+    /// Items each excluded reason code or flag leaves out (an item with two counts twice).
+    #[ts(type = "Record<string, number>")]
+    pub excluded: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -543,6 +543,7 @@ impl AppState {
                 rows: v.rows as u64,
                 labels: v.labels,
                 skipped: v.skipped,
+                excluded: v.excluded,
             })
         })
     }

@@ -1028,6 +1028,9 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
         ),
         (None, _) => println!("Predictions: none (--no-predictions)"),
     }
+    for (code, n) in &s.excluded {
+        println!("Left out {n} item(s) carrying {code} (--exclude-reasons)");
+    }
     let skipped: usize = s.skipped.values().sum();
     if skipped > 0 {
         let why: Vec<String> = s

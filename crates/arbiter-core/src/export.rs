@@ -2,7 +2,7 @@
 //!
 //! One row per item of a dataset version, in source order: `item_id, path, given_label,
 //! predicted, confidence, final_label, status, rule, deciders, reasons, flags, annotations,
-//! item_agreement, first_annotated, last_annotated[, split]`. Parquet (default), CSV, JSONL, or
+//! item_agreement, first_annotated, last_annotated, label, label_source, notes[, split]`. Parquet (default), CSV, JSONL, or
 //! an image folder (`<out>/<label>/<item>.<ext>`, or `<out>/<split>/<label>/<item>.<ext>` with
 //! a validation share; hard links where possible, else copies; every name sanitised and
 //! de-duplicated so nothing is written outside `<out>` and no file replaces another).
@@ -12,6 +12,10 @@
 //!   events, sorted, joined with `;` (like `deciders`); empty when there are none.
 //! - `annotations`: the number of label events, overrides included; skips, flags and
 //!   retractions are not counted. `first_annotated`/`last_annotated` span every live event.
+//! - `label`: the label to train on — the final label when the item is decided, else the
+//!   given label; `label_source` says which (`decided`, `given`, or `none` when neither
+//!   exists). An image folder files items by this same label.
+//! - `notes`: every live event's note, oldest first, as `annotator: note`, joined with ` | `.
 //! - `item_agreement`: over the annotators' own labels (each annotator's latest; a reviewer's
 //!   override is not a vote): the share of agreeing pairs — 2 of 3 alike = 1/3; one vote counts
 //!   as 1; no votes = empty. An override decides the final label but does not raise it.
@@ -148,6 +152,12 @@ pub struct Row {
     pub item_agreement: Option<f64>,
     pub first_annotated: Option<String>,
     pub last_annotated: Option<String>,
+    /// The final label when decided, else the given label.
+    pub label: Option<String>,
+    /// Where `label` comes from: `decided`, `given` or `none`.
+    pub label_source: &'static str,
+    /// Every live event's note, oldest first, as `annotator: note`, joined with ` | `.
+    pub notes: Option<String>,
     pub split: Option<String>,
     /// The media file's absolute path, for an image folder (`None` for the tables).
     #[serde(skip)]
@@ -208,6 +218,8 @@ pub struct ExportSummary {
     pub labels: BTreeMap<String, usize>,
     /// Selected items an image folder could not hold, by why: `no_media`, `no_label`.
     pub skipped: BTreeMap<String, usize>,
+    /// Items each excluded reason code or flag left out (an item with two counts twice).
+    pub excluded: BTreeMap<String, usize>,
     /// The run whose predictions were exported, if any.
     pub run: Option<RunUsed>,
     /// Where the predictions came from: `requested`, `newest_finished`, `none` (asked for
@@ -223,10 +235,13 @@ pub struct Preview {
     pub rows: usize,
     pub labels: BTreeMap<String, usize>,
     pub skipped: BTreeMap<String, usize>,
+    /// Items each excluded reason code or flag leaves out (an item with two counts twice).
+    pub excluded: BTreeMap<String, usize>,
 }
 
 pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
-    let (_, rows) = rows(project, opts)?;
+    let sel = select_rows(project, opts, false, &mut |_| {}, &AtomicBool::new(false))?;
+    let rows = sel.rows;
     Ok(match opts.format {
         Format::ImageFolder => {
             let plan = plan_imagefolder(&rows, &opts.out)?;
@@ -234,12 +249,14 @@ pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
                 rows: plan.files.len(),
                 labels: plan.labels,
                 skipped: plan.skipped,
+                excluded: sel.excluded,
             }
         }
         _ => Preview {
             rows: rows.len(),
             labels: final_label_counts(&rows),
             skipped: BTreeMap::new(),
+            excluded: sel.excluded,
         },
     })
 }
@@ -367,6 +384,8 @@ fn validate_filters(project: &Project, opts: &ExportOptions) -> Result<Vec<Strin
 struct Selection {
     version: crate::dataset::VersionInfo,
     rows: Vec<Row>,
+    /// Items left out per excluded reason code or flag (an item carrying two counts twice).
+    excluded: BTreeMap<String, usize>,
     /// The version's ratings for agreement, as [`crate::metrics::project_ratings`] reads them
     /// (for the lineage; empty unless asked for).
     ratings: Vec<crate::metrics::agreement::Rating>,
@@ -385,6 +404,8 @@ struct Meta<'a> {
     last: Option<&'a str>,
     /// (annotator, label) — each annotator's latest own (non-override) label.
     votes: Vec<(&'a str, &'a str)>,
+    /// (annotator, note), oldest first.
+    notes: Vec<(&'a str, &'a str)>,
 }
 
 fn select_rows(
@@ -427,6 +448,9 @@ fn select_rows(
         if let Some(f) = &e.flag {
             m.flags.insert(f);
         }
+        if let Some(n) = &e.note {
+            m.notes.push((&e.annotator, n));
+        }
         if e.kind == "label" {
             m.labels += 1;
             if let (Some(label), false) = (&e.label, e.source == "override") {
@@ -460,6 +484,7 @@ fn select_rows(
     });
     let mut seen = 0usize;
     let mut out = Vec::with_capacity(version.items as usize);
+    let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
     let mut stmt = conn.prepare(
         "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence, i.media_hash FROM items i
          LEFT JOIN labels l ON l.id = i.label_id LEFT JOIN predictions p ON p.run_id = ?2 AND p.item_id = i.id
@@ -502,12 +527,17 @@ fn select_rows(
         if opts.only_decided && d.is_none_or(|d| d.status != Status::Decided) {
             continue;
         }
-        if m.is_some_and(|m| {
-            exclude
+        if let Some(m) = m {
+            let mut out_by = exclude
                 .iter()
-                .any(|c| m.reasons.contains(c.as_str()) || m.flags.contains(c.as_str()))
-        }) {
-            continue;
+                .filter(|c| m.reasons.contains(c.as_str()) || m.flags.contains(c.as_str()))
+                .peekable();
+            if out_by.peek().is_some() {
+                for c in out_by {
+                    *excluded.entry(c.clone()).or_default() += 1;
+                }
+                continue;
+            }
         }
         let agreement = m.and_then(|m| item_agreement(&m.votes));
         if let Some(min) = opts.min_agreement {
@@ -515,7 +545,24 @@ fn select_rows(
                 continue;
             }
         }
+        let final_label = d
+            .filter(|d| d.status == Status::Decided)
+            .and_then(|d| d.label.clone());
+        let (label, label_source) = match (&final_label, &given) {
+            (Some(l), _) => (Some(l.clone()), "decided"),
+            (None, Some(g)) => (Some(g.clone()), "given"),
+            (None, None) => (None, "none"),
+        };
         out.push(Row {
+            label,
+            label_source,
+            notes: m.filter(|m| !m.notes.is_empty()).map(|m| {
+                m.notes
+                    .iter()
+                    .map(|(who, n)| format!("{who}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            }),
             item_id: ext_id,
             abs_path: path.as_ref().filter(|_| folder).map(|p| root.join(p)),
             media_root: folder.then(|| root.clone()),
@@ -556,6 +603,7 @@ fn select_rows(
     Ok(Selection {
         version,
         rows: out,
+        excluded,
         ratings,
         run,
         predictions: how,
@@ -584,11 +632,7 @@ fn item_agreement(votes: &[(&str, &str)]) -> Option<f64> {
 fn assign_splits(rows: &mut [Row], share: f64, seed: u64) {
     let mut strata: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        let key = r
-            .final_label
-            .clone()
-            .or(r.given_label.clone())
-            .unwrap_or_default();
+        let key = r.label.clone().unwrap_or_default();
         strata.entry(key).or_default().push(i);
     }
     for idx in strata.values_mut() {
@@ -673,6 +717,12 @@ fn write_table(rows: &[Row], format: Format, staged: &destination::Staged) -> Re
             s(&|r| r.first_annotated.as_deref()),
         ),
         Column::new("last_annotated".into(), s(&|r| r.last_annotated.as_deref())),
+        Column::new("label".into(), s(&|r| r.label.as_deref())),
+        Column::new(
+            "label_source".into(),
+            rows.iter().map(|r| r.label_source).collect::<Vec<_>>(),
+        ),
+        Column::new("notes".into(), s(&|r| r.notes.as_deref())),
     ];
     if rows.iter().any(|r| r.split.is_some()) {
         columns.push(Column::new("split".into(), s(&|r| r.split.as_deref())));
@@ -723,7 +773,7 @@ fn unique_name(used: &mut std::collections::HashSet<String>, stem: &str, ext: &s
 /// `<root>[/<split>]/<label>/<item>.<ext>`, names sanitised and clashes numbered, every target
 /// checked to stay inside `root`. Nothing is written.
 fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> {
-    let label_of = |r: &Row| r.final_label.as_ref().or(r.given_label.as_ref()).cloned();
+    let label_of = |r: &Row| r.label.clone();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     // Folder names for labels, assigned in label order so they do not depend on row order.
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
@@ -950,7 +1000,7 @@ pub fn export_with_progress(
         "agreement": agreement,
         "filters": {
             "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": sel.exclude_reasons,
-            "validation_share": opts.validation_share, "seed": opts.seed,
+            "validation_share": opts.validation_share, "seed": opts.seed, "excluded": sel.excluded,
         },
         "format": opts.format.as_str(),
         "rows": written,
@@ -996,6 +1046,7 @@ pub fn export_with_progress(
         rows: written,
         labels,
         skipped,
+        excluded: sel.excluded.clone(),
         run: sel.run,
         predictions: sel.predictions,
     })

@@ -1311,3 +1311,145 @@ fn a_killed_exports_temporary_is_removed_by_the_next_and_a_live_one_is_respected
     export(&p, &opts(table.clone(), Format::Csv, None)).expect("export once it is free");
     assert!(!busy.exists() && table.exists());
 }
+
+#[test]
+fn the_label_column_is_the_final_label_else_the_given_one_with_its_source_and_notes() {
+    let (d, mut p, _data) = small_copy();
+    add_annotator(p.conn(), "ana", Role::Annotator).expect("ana");
+    add_annotator(p.conn(), "ben", Role::Annotator).expect("ben");
+    let v = dataset::resolve(p.conn(), "small").expect("v").id;
+    let item = |p: &Project, id: &str| crate::items::find(p.conn(), v, id).expect("item").rowid;
+    let (d0, d1) = (item(&p, "d0"), item(&p, "d1"));
+    // d0 decided 3 (the given label is 0), with a note; d1 a conflict: its given label stays.
+    record(
+        &mut p,
+        &NewAnnotation {
+            note: Some("looks like a three".into()),
+            ..NewAnnotation::new(
+                d0,
+                "ana",
+                Event::Label { label: "3".into() },
+                Source::Manual,
+            )
+        },
+    )
+    .expect("d0");
+    crate::decide::set_rule(
+        p.conn(),
+        crate::decide::Rule {
+            min_annotators: 2,
+            ..Default::default()
+        },
+        None,
+    )
+    .expect("rule");
+    record(
+        &mut p,
+        &NewAnnotation::new(
+            d0,
+            "ben",
+            Event::Label { label: "3".into() },
+            Source::Manual,
+        ),
+    )
+    .expect("d0 ben");
+    record(
+        &mut p,
+        &NewAnnotation::new(
+            d1,
+            "ana",
+            Event::Label { label: "2".into() },
+            Source::Manual,
+        ),
+    )
+    .expect("d1 ana");
+    record(
+        &mut p,
+        &NewAnnotation {
+            note: Some("smudged".into()),
+            ..NewAnnotation::new(
+                d1,
+                "ben",
+                Event::Label { label: "3".into() },
+                Source::Manual,
+            )
+        },
+    )
+    .expect("d1 ben");
+    let (_, rows) = rows_of(&p, &opts(d.path().join("x.csv"), Format::Csv, None));
+    let got: Vec<(&str, Option<&str>, &str, Option<&str>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.item_id.as_str(),
+                r.label.as_deref(),
+                r.label_source,
+                r.notes.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("d0", Some("3"), "decided", Some("ana: looks like a three")),
+            ("d1", Some("1"), "given", Some("ben: smudged")),
+            ("d2", Some("2"), "given", None),
+            ("d3", Some("3"), "given", None),
+        ]
+    );
+    assert_eq!(rows[1].final_label, None, "a conflict has no final label");
+    // The CSV carries them.
+    export(&p, &opts(d.path().join("x.csv"), Format::Csv, None)).expect("export");
+    let text = std::fs::read_to_string(d.path().join("x.csv")).expect("csv");
+    let header = text.lines().next().expect("header");
+    assert!(
+        header.ends_with("last_annotated,label,label_source,notes"),
+        "{header}"
+    );
+    assert!(
+        text.contains(",3,decided,ana: looks like a three"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_preview_counts_what_each_excluded_reason_or_flag_leaves_out() {
+    let (d, mut p, _data) = small_copy();
+    add_annotator(p.conn(), "ana", Role::Annotator).expect("ana");
+    let v = dataset::resolve(p.conn(), "small").expect("v").id;
+    let item = |p: &Project, id: &str| crate::items::find(p.conn(), v, id).expect("item").rowid;
+    let (d0, d1) = (item(&p, "d0"), item(&p, "d1"));
+    let flag = Event::Flag {
+        flag: "bad_input".into(),
+    };
+    record(
+        &mut p,
+        &NewAnnotation::new(d0, "ana", flag.clone(), Source::Manual),
+    )
+    .expect("flag");
+    record(
+        &mut p,
+        &NewAnnotation {
+            reason: Some("ambiguous".into()),
+            ..NewAnnotation::new(
+                d1,
+                "ana",
+                Event::Label { label: "1".into() },
+                Source::Manual,
+            )
+        },
+    )
+    .expect("reason");
+    let mut o = opts(d.path().join("x.csv"), Format::Csv, None);
+    assert!(preview(&p, &o).expect("none").excluded.is_empty());
+    o.exclude_reasons = vec!["bad_input".into(), "ambiguous".into(), "other".into()];
+    let pv = preview(&p, &o).expect("preview");
+    assert_eq!(pv.rows, 2);
+    assert_eq!(
+        pv.excluded,
+        [("ambiguous".to_string(), 1), ("bad_input".to_string(), 1)]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(export(&p, &o).expect("export").excluded, pv.excluded);
+}
