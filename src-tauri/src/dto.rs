@@ -159,7 +159,7 @@ impl From<dataset::DatasetInfo> for DatasetInfo {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemQuery {
     #[ts(type = "number")]
@@ -175,12 +175,52 @@ pub struct ItemQuery {
     pub run: Option<i64>,
     /// Only items the run predicted as this class.
     pub predicted: Option<String>,
+    /// Only items whose prediction differs from their given label (needs `run`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub mismatch: Option<bool>,
+    /// Only items whose review stands so.
+    #[serde(default)]
+    #[ts(optional)]
+    pub review: Option<ReviewFilter>,
+    /// Only items this annotator labeled, skipped or flagged.
+    #[serde(default)]
+    #[ts(optional)]
+    pub annotator: Option<String>,
+    /// Only items whose id contains this text (case-insensitive).
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
     pub sort: ItemSort,
 }
 
+/// Items by where their review stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+pub enum ReviewFilter {
+    Decided,
+    Conflict,
+    Waiting,
+    Flagged,
+    Unannotated,
+}
+
+impl From<ReviewFilter> for items::ReviewFilter {
+    fn from(f: ReviewFilter) -> Self {
+        match f {
+            ReviewFilter::Decided => items::ReviewFilter::Decided,
+            ReviewFilter::Conflict => items::ReviewFilter::Conflict,
+            ReviewFilter::Waiting => items::ReviewFilter::Waiting,
+            ReviewFilter::Flagged => items::ReviewFilter::Flagged,
+            ReviewFilter::Unannotated => items::ReviewFilter::Unannotated,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum ItemSort {
+    #[default]
     Source,
     ConfidenceAsc,
     ConfidenceDesc,
@@ -196,6 +236,12 @@ pub struct ItemSummary {
     pub has_media: bool,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// `decided`, `conflict` or `pending` (waiting for votes); null without a live label.
+    pub review: Option<String>,
+    /// The decided label, if decided.
+    pub final_label: Option<String>,
+    /// A standing unsure / bad-input flag.
+    pub flagged: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -223,6 +269,9 @@ impl From<items::ItemPage> for ItemPage {
                     has_media: i.path.is_some(),
                     predicted: i.predicted,
                     confidence: i.confidence,
+                    review: i.review.map(str::to_string),
+                    final_label: i.final_label,
+                    flagged: i.flagged,
                 })
                 .collect(),
         }
@@ -1016,6 +1065,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<DatasetInfo>(&mut out);
     one::<ItemQuery>(&mut out);
     one::<ItemSort>(&mut out);
+    one::<ReviewFilter>(&mut out);
     one::<TensorInfo>(&mut out);
     one::<PreprocessInfo>(&mut out);
     one::<ModelDto>(&mut out);

@@ -199,6 +199,10 @@ impl AppState {
             label: filter,
             run: q.run,
             predicted: q.predicted.clone().filter(|p| !p.is_empty()),
+            mismatch: q.mismatch.unwrap_or(false),
+            review: q.review.map(items::ReviewFilter::from),
+            annotator: q.annotator.clone().filter(|a| !a.trim().is_empty()),
+            search: q.search.clone().filter(|t| !t.trim().is_empty()),
             sort: match q.sort {
                 ItemSort::Source => items::Sort::Source,
                 ItemSort::ConfidenceAsc => items::Sort::ConfidenceAsc,

@@ -293,9 +293,10 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
     if (n > 0) labels[l] = n;
   });
   // An image folder holds only labelled items (the mock's items have no given labels).
-  if (r.format === "imagefolder") return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {} };
+  if (r.format === "imagefolder")
+    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded: {} };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels, skipped: {} };
+  return { rows: withLabel + without, labels, skipped: {}, excluded: {} };
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {

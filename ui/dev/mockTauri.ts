@@ -161,6 +161,9 @@ function itemAt(v: MockVersion, i: number, run: MockRun | null = null): ItemSumm
     hasMedia: i % 97 !== 13,
     predicted: pred && pred.probs ? CLASSES[pred.best]! : null,
     confidence: pred && pred.probs ? pred.probs[pred.best]! : null,
+    review: null,
+    finalLabel: null,
+    flagged: false,
   };
 }
 

@@ -2,7 +2,7 @@
 //! label), one item in full, and label counts. Pages are addressed by position, which maps to
 //! rowids directly (`first_rowid + position`), so paging stays O(page) at 1,000,000 items.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -26,6 +26,56 @@ pub struct ItemSummary {
     /// has a (successful) prediction in it.
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// Where review stands, when [`query`] filled it in: `decided`, `conflict` or `pending`
+    /// (waiting for votes); `None` for an item without a live label.
+    pub review: Option<&'static str>,
+    /// The decided label, if decided.
+    pub final_label: Option<String>,
+    /// Someone flagged the item (unsure or bad input), and the flag stands.
+    pub flagged: bool,
+}
+
+/// Items by where their review stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewFilter {
+    /// A final label by the decision rule.
+    Decided,
+    /// Votes that disagree, for adjudication.
+    Conflict,
+    /// Labeled, but waiting for more votes.
+    Waiting,
+    /// Flagged unsure or bad input.
+    Flagged,
+    /// No live event at all.
+    Unannotated,
+}
+
+impl ReviewFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewFilter::Decided => "decided",
+            ReviewFilter::Conflict => "conflict",
+            ReviewFilter::Waiting => "waiting",
+            ReviewFilter::Flagged => "flagged",
+            ReviewFilter::Unannotated => "unannotated",
+        }
+    }
+}
+
+impl std::str::FromStr for ReviewFilter {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "decided" => Ok(ReviewFilter::Decided),
+            "conflict" => Ok(ReviewFilter::Conflict),
+            "waiting" => Ok(ReviewFilter::Waiting),
+            "flagged" => Ok(ReviewFilter::Flagged),
+            "unannotated" => Ok(ReviewFilter::Unannotated),
+            o => Err(Error::InvalidArgument(format!(
+                "review status {o:?}: use decided, conflict, waiting, flagged or unannotated"
+            ))),
+        }
+    }
 }
 
 /// Order of a listing.
@@ -47,6 +97,14 @@ pub struct Query {
     pub run: Option<i64>,
     /// Only items the run predicted as this class.
     pub predicted: Option<String>,
+    /// Only items whose prediction differs from their given label (needs a run).
+    pub mismatch: bool,
+    /// Only items whose review stands so.
+    pub review: Option<ReviewFilter>,
+    /// Only items this annotator labeled, skipped or flagged (live events).
+    pub annotator: Option<String>,
+    /// Only items whose id contains this text (case-insensitive).
+    pub search: Option<String>,
     pub sort: Sort,
     pub offset: u64,
     pub limit: u64,
@@ -111,6 +169,9 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
         path: r.get(3)?,
         predicted: None,
         confidence: None,
+        review: None,
+        final_label: None,
+        flagged: false,
     })
 }
 
@@ -178,32 +239,55 @@ pub fn list(
     })
 }
 
-/// A page with a run's predictions, filtered and sorted as asked.
+/// Whether a query asks for anything beyond a plain listing by given label.
+fn plain(q: &Query) -> bool {
+    q.run.is_none()
+        && q.predicted.is_none()
+        && !q.mismatch
+        && q.review.is_none()
+        && q.annotator.is_none()
+        && q.search.as_deref().is_none_or(|t| t.trim().is_empty())
+        && q.sort == Sort::Source
+}
+
+/// A live (not retracted) event of an item, as an SQL condition on alias `a`.
+const LIVE: &str =
+    "a.kind != 'retract' AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)";
+
+/// A page of a version's items, filtered and sorted as asked, with a run's predictions when
+/// one is named and where each item's review stands (decision, final label, flag).
 pub fn query(conn: &Connection, root: &std::path::Path, q: &Query) -> Result<ItemPage> {
-    let Some(run) = q.run else {
-        if q.predicted.is_some() || q.sort != Sort::Source {
-            return Err(Error::InvalidArgument(
-                "sorting by confidence or filtering by prediction needs a run".into(),
-            ));
-        }
-        return list(conn, q.version_id, &q.label, q.offset, q.limit);
-    };
-    version_range(conn, q.version_id)?;
-    let (model_id, run_version): (i64, i64) = crate::store::optional(conn.query_row(
-        "SELECT model_id, version_id FROM runs WHERE id = ?1",
-        [run],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ))?
-    .ok_or(Error::NotFound {
-        what: "run",
-        name: run.to_string(),
-    })?;
-    if run_version != q.version_id {
-        return Err(Error::InvalidArgument(format!(
-            "run {run} is over another dataset version"
-        )));
+    if plain(q) {
+        let mut page = list(conn, q.version_id, &q.label, q.offset, q.limit)?;
+        add_review(conn, &mut page.items)?;
+        return Ok(page);
     }
-    let classes = crate::model::get(conn, root, model_id)?.classes;
+    if q.run.is_none() && (q.predicted.is_some() || q.mismatch || q.sort != Sort::Source) {
+        return Err(Error::InvalidArgument(
+            "sorting by confidence or filtering by prediction needs a run".into(),
+        ));
+    }
+    version_range(conn, q.version_id)?;
+    let classes = match q.run {
+        Some(run) => {
+            let (model_id, run_version): (i64, i64) = crate::store::optional(conn.query_row(
+                "SELECT model_id, version_id FROM runs WHERE id = ?1",
+                [run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            ))?
+            .ok_or(Error::NotFound {
+                what: "run",
+                name: run.to_string(),
+            })?;
+            if run_version != q.version_id {
+                return Err(Error::InvalidArgument(format!(
+                    "run {run} is over another dataset version"
+                )));
+            }
+            crate::model::get(conn, root, model_id)?.classes
+        }
+        None => Vec::new(),
+    };
     let predicted_index = match &q.predicted {
         Some(name) => {
             Some(
@@ -240,53 +324,171 @@ pub fn query(conn: &Connection, root: &std::path::Path, q: &Query) -> Result<Ite
     if predicted_index.is_some() {
         filters.push_str(" AND p.predicted = ?4");
     }
+    if q.mismatch {
+        filters.push_str(" AND p.given_class IS NOT NULL AND p.predicted != p.given_class");
+    }
+    let search = q
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            format!(
+                "%{}%",
+                t.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+    if search.is_some() {
+        filters.push_str(" AND i.ext_id LIKE ?7 ESCAPE '\\'");
+    }
+    if let Some(who) = &q.annotator {
+        if crate::annotate::find_annotator(conn, who)?.is_none() {
+            return Err(Error::NotFound {
+                what: "annotator",
+                name: who.clone(),
+            });
+        }
+        filters.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+                          WHERE a.item_id = i.id AND w.name = ?8 AND {LIVE})"
+        ));
+    }
+    match q.review {
+        Some(ReviewFilter::Unannotated) => filters.push_str(
+            " AND NOT EXISTS (SELECT 1 FROM item_state s WHERE s.item_id = i.id
+                              AND (s.labelers > 0 OR s.skips > 0 OR s.flags > 0))",
+        ),
+        Some(ReviewFilter::Flagged) => filters.push_str(
+            " AND EXISTS (SELECT 1 FROM item_state s WHERE s.item_id = i.id AND s.flags > 0)",
+        ),
+        // Decisions need the rule: only labeled items can be decided, in conflict or waiting.
+        Some(_) => filters.push_str(
+            " AND EXISTS (SELECT 1 FROM item_state s WHERE s.item_id = i.id AND s.labelers > 0)",
+        ),
+        None => {}
+    }
     let order = match q.sort {
         Sort::Source => "i.id",
         Sort::ConfidenceAsc => "p.confidence IS NULL, p.confidence, i.id",
         Sort::ConfidenceDesc => "p.confidence IS NULL, p.confidence DESC, i.id",
     };
     // With a prediction filter only predicted items can match: drive the scan from predictions.
-    let from = if predicted_index.is_some() {
+    let from = if predicted_index.is_some() || q.mismatch {
         "predictions p JOIN items i ON i.id = p.item_id AND p.run_id = ?2"
     } else {
         "items i LEFT JOIN predictions p ON p.run_id = ?2 AND p.item_id = i.id"
     };
+    let limit = q.limit.min(10_000) as i64;
     let params = rusqlite::params![
         q.version_id,
-        run,
+        q.run,
         label_id.flatten(),
         predicted_index,
-        q.limit.min(10_000) as i64,
-        q.offset as i64
+        limit,
+        q.offset.min(i64::MAX as u64) as i64,
+        search,
+        q.annotator,
     ];
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM {from} WHERE i.version_id = ?1{filters} AND ?5 >= 0 AND ?6 >= 0"
-        ))?
-        .query_row(params, |r| r.get(0))?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT i.id, i.ext_id, l.name, i.path, p.predicted, p.confidence
-         FROM {from} LEFT JOIN labels l ON l.id = i.label_id
-         WHERE i.version_id = ?1{filters} ORDER BY {order} LIMIT ?5 OFFSET ?6"
-    ))?;
-    let items = stmt
-        .query_map(params, |r| {
-            let predicted: Option<i64> = r.get(4)?;
-            Ok(ItemSummary {
-                rowid: r.get(0)?,
-                id: r.get(1)?,
-                label: r.get(2)?,
-                path: r.get(3)?,
-                predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
-                confidence: r.get::<_, Option<f64>>(5)?.map(|c| c as f32),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let select = "SELECT i.id, i.ext_id, l.name, i.path, p.predicted, p.confidence";
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ItemSummary> {
+        let predicted: Option<i64> = r.get(4)?;
+        Ok(ItemSummary {
+            rowid: r.get(0)?,
+            id: r.get(1)?,
+            label: r.get(2)?,
+            path: r.get(3)?,
+            predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
+            confidence: r.get::<_, Option<f64>>(5)?.map(|c| c as f32),
+            review: None,
+            final_label: None,
+            flagged: false,
+        })
+    };
+    let status_wanted = match q.review {
+        Some(ReviewFilter::Decided) => Some(crate::decide::Status::Decided),
+        Some(ReviewFilter::Conflict) => Some(crate::decide::Status::Conflict),
+        Some(ReviewFilter::Waiting) => Some(crate::decide::Status::Pending),
+        _ => None,
+    };
+    let (total, mut items) = match status_wanted {
+        None => {
+            let total: i64 = conn
+                .prepare_cached(&format!(
+                    "SELECT COUNT(*) FROM {from} WHERE i.version_id = ?1{filters}
+                     AND ?5 >= 0 AND ?6 >= 0 AND (?7 IS NULL OR 1) AND (?8 IS NULL OR 1)"
+                ))?
+                .query_row(params, |r| r.get(0))?;
+            let items = conn
+                .prepare_cached(&format!(
+                    "{select} FROM {from} LEFT JOIN labels l ON l.id = i.label_id
+                     WHERE i.version_id = ?1{filters} AND (?7 IS NULL OR 1) AND (?8 IS NULL OR 1)
+                     ORDER BY {order} LIMIT ?5 OFFSET ?6"
+                ))?
+                .query_map(params, row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            (total as u64, items)
+        }
+        Some(status) => {
+            // Every candidate in order, kept when its decision has the status; then the page.
+            let decided: std::collections::HashSet<i64> =
+                crate::decide::decisions(conn, Some(q.version_id))?
+                    .into_iter()
+                    .filter(|d| d.status == status)
+                    .map(|d| d.item)
+                    .collect();
+            let mut all = conn
+                .prepare_cached(&format!(
+                    "{select} FROM {from} LEFT JOIN labels l ON l.id = i.label_id
+                     WHERE i.version_id = ?1{filters} AND ?5 >= 0 AND ?6 >= 0
+                     AND (?7 IS NULL OR 1) AND (?8 IS NULL OR 1) ORDER BY {order}"
+                ))?
+                .query_map(params, row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            all.retain(|i| decided.contains(&i.rowid));
+            let total = all.len() as u64;
+            let page = all
+                .into_iter()
+                .skip(q.offset.min(usize::MAX as u64) as usize)
+                .take(limit as usize)
+                .collect();
+            (total, page)
+        }
+    };
+    add_review(conn, &mut items)?;
     Ok(ItemPage {
-        total: total as u64,
+        total,
         offset: q.offset,
         items,
     })
+}
+
+/// Fill in where each item's review stands (decision, final label, flag).
+fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
+    let mut state = conn.prepare_cached(
+        "SELECT labelers, flags FROM item_state WHERE item_id = ?1 AND (labelers > 0 OR skips > 0 OR flags > 0)",
+    )?;
+    for item in items.iter_mut() {
+        let Some((labelers, flags)) = state
+            .query_row([item.rowid], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        item.flagged = flags > 0;
+        // Only labels make a decision; an item only skipped or flagged has none yet.
+        if labelers > 0 {
+            let d = crate::decide::decision(conn, item.rowid)?;
+            item.review = Some(d.status.as_str());
+            item.final_label = d
+                .label
+                .filter(|_| d.status == crate::decide::Status::Decided);
+        }
+    }
+    Ok(())
 }
 
 /// One item with metadata and features.
@@ -378,3 +580,6 @@ pub fn label_counts(conn: &Connection, version_id: i64) -> Result<Vec<LabelCount
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests;

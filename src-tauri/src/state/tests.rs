@@ -89,6 +89,7 @@ fn create_import_browse_and_serve_images() {
             run: None,
             predicted: None,
             sort: ItemSort::Source,
+            ..Default::default()
         })
         .expect("items");
     assert_eq!(page.total, 1797);
@@ -103,6 +104,7 @@ fn create_import_browse_and_serve_images() {
             run: None,
             predicted: None,
             sort: ItemSort::Source,
+            ..Default::default()
         })
         .expect("7");
     assert!(sevens.items.iter().all(|i| i.label.as_deref() == Some("7")));
@@ -116,6 +118,7 @@ fn create_import_browse_and_serve_images() {
             run: None,
             predicted: None,
             sort: ItemSort::Source,
+            ..Default::default()
         })
         .expect("u");
     assert_eq!(none.total, 0);
@@ -386,6 +389,7 @@ fn models_runs_and_predictions_through_the_app_state() {
         run: Some(run.run),
         predicted: None,
         sort: ItemSort::ConfidenceAsc,
+        ..Default::default()
     };
     let page = s.items(&q).expect("items");
     let conf: Vec<f32> = page

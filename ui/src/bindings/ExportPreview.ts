@@ -13,4 +13,8 @@ labels: Record<string, number>,
 /**
  * What an image folder leaves out, by why (`no_media`, `no_label`); empty otherwise.
  */
-skipped: Record<string, number>, };
+skipped: Record<string, number>, 
+/**
+ * Items each excluded reason code or flag leaves out (an item with two counts twice).
+ */
+excluded: Record<string, number>, };

@@ -1,0 +1,174 @@
+//! Item queries: the review filters (decided, conflict, waiting, flagged, unannotated), the
+//! annotator, the prediction-differs-from-label filter and the id search, against a small
+//! scripted set of events, with each page's review fields.
+
+use super::*;
+use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
+use crate::store::Project;
+
+fn ids(page: &ItemPage) -> Vec<&str> {
+    page.items.iter().map(|i| i.id.as_str()).collect()
+}
+
+#[test]
+fn review_filters_annotator_and_search() {
+    let (_d, mut p, _run) =
+        crate::testutil::project_with_run("tabular/wine.csv", None, "wine_forest.onnx", 64, false);
+    for (n, r) in [("ana", Role::Annotator), ("ben", Role::Annotator)] {
+        add_annotator(p.conn(), n, r).expect("annotator");
+    }
+    crate::decide::set_rule(
+        p.conn(),
+        crate::decide::Rule {
+            min_annotators: 2,
+            ..Default::default()
+        },
+        None,
+    )
+    .expect("rule");
+    let v = crate::dataset::resolve(p.conn(), "wine").expect("v").id;
+    let item = |p: &Project, id: &str| find(p.conn(), v, id).expect("item").rowid;
+    let mut put = |p: &mut Project, id: &str, who: &str, event: Event| {
+        let it = item(p, id);
+        record(p, &NewAnnotation::new(it, who, event, Source::Manual)).expect("record");
+    };
+    let l = |s: &str| Event::Label { label: s.into() };
+    put(&mut p, "wine_001", "ana", l("class_0"));
+    put(&mut p, "wine_001", "ben", l("class_0")); // decided
+    put(&mut p, "wine_002", "ana", l("class_0"));
+    put(&mut p, "wine_002", "ben", l("class_1")); // conflict
+    put(&mut p, "wine_003", "ana", l("class_2")); // waiting for a second vote
+    put(
+        &mut p,
+        "wine_004",
+        "ben",
+        Event::Flag {
+            flag: "unsure".into(),
+        },
+    ); // flagged
+    put(&mut p, "wine_005", "ben", Event::Skip); // skipped only
+    let q = |review: Option<ReviewFilter>| Query {
+        version_id: v,
+        review,
+        limit: 500,
+        ..Default::default()
+    };
+    let page = |q: &Query| query(p.conn(), p.root(), q).expect("query");
+    assert_eq!(ids(&page(&q(Some(ReviewFilter::Decided)))), ["wine_001"]);
+    assert_eq!(ids(&page(&q(Some(ReviewFilter::Conflict)))), ["wine_002"]);
+    assert_eq!(ids(&page(&q(Some(ReviewFilter::Waiting)))), ["wine_003"]);
+    assert_eq!(ids(&page(&q(Some(ReviewFilter::Flagged)))), ["wine_004"]);
+    let unannotated = page(&q(Some(ReviewFilter::Unannotated)));
+    assert_eq!(unannotated.total, 178 - 5);
+    assert!(!ids(&unannotated)
+        .iter()
+        .any(|i| ["wine_001", "wine_005"].contains(i)));
+    // The review fields of a page.
+    let first = page(&Query {
+        limit: 6,
+        ..q(None)
+    });
+    let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> = first
+        .items
+        .iter()
+        .map(|i| (i.id.as_str(), i.review, i.final_label.as_deref(), i.flagged))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("wine_000", None, None, false),
+            ("wine_001", Some("decided"), Some("class_0"), false),
+            ("wine_002", Some("conflict"), None, false),
+            ("wine_003", Some("pending"), None, false),
+            ("wine_004", None, None, true),
+            ("wine_005", None, None, false),
+        ]
+    );
+    // By annotator, with a page of one and its total.
+    let bens = page(&Query {
+        annotator: Some("ben".into()),
+        limit: 1,
+        offset: 1,
+        ..q(None)
+    });
+    assert_eq!((bens.total, ids(&bens)), (4, vec!["wine_002"]));
+    // Search by id, case-insensitive; % and _ are literal.
+    let found = page(&Query {
+        search: Some("WINE_17".into()),
+        ..q(None)
+    });
+    assert_eq!(
+        ids(&found),
+        [
+            "wine_170", "wine_171", "wine_172", "wine_173", "wine_174", "wine_175", "wine_176",
+            "wine_177"
+        ]
+    );
+    assert_eq!(
+        page(&Query {
+            search: Some("%".into()),
+            ..q(None)
+        })
+        .total,
+        0
+    );
+    // Filters combine with the review filter.
+    let both = page(&Query {
+        review: Some(ReviewFilter::Conflict),
+        annotator: Some("ana".into()),
+        search: Some("002".into()),
+        ..q(None)
+    });
+    assert_eq!(ids(&both), ["wine_002"]);
+    let err = query(
+        p.conn(),
+        p.root(),
+        &Query {
+            annotator: Some("zed".into()),
+            ..q(None)
+        },
+    )
+    .expect_err("unknown")
+    .to_string();
+    assert!(err.contains("annotator not found: zed"), "{err}");
+}
+
+#[test]
+fn the_mismatch_filter_lists_the_items_whose_prediction_differs_from_their_label() {
+    let (_d, p, run) = crate::testutil::project_with_run(
+        "digits/manifest.csv",
+        Some("digits"),
+        "digits_logits.onnx",
+        256,
+        false,
+    );
+    let v = crate::dataset::resolve(p.conn(), "digits").expect("v").id;
+    let page = query(
+        p.conn(),
+        p.root(),
+        &Query {
+            version_id: v,
+            run: Some(run),
+            mismatch: true,
+            limit: 2000,
+            ..Default::default()
+        },
+    )
+    .expect("query");
+    let (_, preds) = crate::predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let given: std::collections::HashMap<i64, Option<String>> =
+        list(p.conn(), v, &LabelFilter::All, 0, 2000)
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|i| (i.rowid, i.label))
+            .collect();
+    let want: Vec<i64> = preds
+        .iter()
+        .filter(|x| x.predicted.is_some() && x.predicted != given[&x.item])
+        .map(|x| x.item)
+        .collect();
+    assert!(!want.is_empty(), "the digits net makes some mistakes");
+    assert_eq!(page.items.iter().map(|i| i.rowid).collect::<Vec<_>>(), want);
+    assert!(page.items.iter().all(|i| i.predicted != i.label));
+}
