@@ -39,6 +39,8 @@ const COMMANDS: &[&str] = &[
     "project_report",
     "agreement_history",
     "set_ordinal_labels",
+    "edit_label",
+    "add_labels",
     "export_preview",
     "export_dataset",
     "cancel_export",

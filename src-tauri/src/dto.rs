@@ -828,6 +828,45 @@ impl From<decide::Decision> for DecisionDto {
     }
 }
 
+/// A change to one label: `null` keeps a property, `""` clears the hotkey or the guideline.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelEditRequest {
+    pub name: String,
+    pub hotkey: Option<String>,
+    pub color: Option<String>,
+    pub guideline: Option<String>,
+}
+
+/// A conflict (open, or resolved by a reviewer) with what a reviewer weighs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictDto {
+    pub decision: DecisionDto,
+    /// Each annotator's latest own label (overrides are not votes).
+    pub votes: Vec<VoteDto>,
+    /// The dataset's given label.
+    pub given: Option<String>,
+    /// The newest finished run over the item's dataset version, and its prediction.
+    #[ts(type = "number | null")]
+    pub run: Option<i64>,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+}
+
+impl From<review::ConflictView> for ConflictDto {
+    fn from(c: review::ConflictView) -> Self {
+        ConflictDto {
+            decision: c.decision.into(),
+            votes: c.votes.into_iter().map(VoteDto::from).collect(),
+            given: c.given,
+            run: c.run,
+            predicted: c.predicted,
+            confidence: c.confidence,
+        }
+    }
+}
+
 /// An item handed to an annotator, with what the queue's mode lets them see.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -924,6 +963,14 @@ pub struct Progress {
     /// Items of this queue the annotator has handled (labeled, skipped or flagged; undone ones not).
     #[ts(type = "number")]
     pub mine: u64,
+    /// Of those, the items this annotator skipped and flagged (not everyone's).
+    #[ts(type = "number")]
+    pub my_skipped: u64,
+    #[ts(type = "number")]
+    pub my_flagged: u64,
+    /// Seconds between this annotator's first and last label of the last hour (a pace over less
+    /// than a minute says little).
+    pub pace_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1065,6 +1112,8 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<DatasetInfo>(&mut out);
     one::<ItemQuery>(&mut out);
     one::<ItemSort>(&mut out);
+    one::<ConflictDto>(&mut out);
+    one::<LabelEditRequest>(&mut out);
     one::<ReviewFilter>(&mut out);
     one::<TensorInfo>(&mut out);
     one::<PreprocessInfo>(&mut out);

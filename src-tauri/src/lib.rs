@@ -271,9 +271,10 @@ async fn queue_progress(app: tauri::AppHandle, queue: i64, annotator: String) ->
     blocking(app, move |s| s.progress(queue, &annotator)).await
 }
 
+/// Open conflicts, or (`resolved`) the ones reviewers resolved, newest first.
 #[tauri::command]
-async fn list_conflicts(app: tauri::AppHandle) -> Res<Vec<DecisionDto>> {
-    blocking(app, |s| s.conflicts()).await
+async fn list_conflicts(app: tauri::AppHandle, resolved: Option<bool>) -> Res<Vec<ConflictDto>> {
+    blocking(app, move |s| s.conflicts(resolved.unwrap_or(false))).await
 }
 
 #[tauri::command]
@@ -306,6 +307,26 @@ async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<serde_js
 #[tauri::command]
 async fn set_ordinal_labels(app: tauri::AppHandle, actor: String, ordinal: bool) -> Res<bool> {
     blocking(app, move |s| s.set_ordinal_labels(&actor, ordinal)).await
+}
+
+/// Change a label's hotkey, colour or guideline (a lead only); the labels now.
+#[tauri::command]
+async fn edit_label(
+    app: tauri::AppHandle,
+    request: LabelEditRequest,
+    lead: String,
+) -> Res<Vec<LabelInfo>> {
+    blocking(app, move |s| s.edit_label(&request, &lead)).await
+}
+
+/// Add labels after the existing ones (a lead only); the labels now.
+#[tauri::command]
+async fn add_labels(
+    app: tauri::AppHandle,
+    names: Vec<String>,
+    lead: String,
+) -> Res<Vec<LabelInfo>> {
+    blocking(app, move |s| s.add_labels(&names, &lead)).await
 }
 
 #[tauri::command]
@@ -504,6 +525,8 @@ pub fn run() {
             project_report,
             agreement_history,
             set_ordinal_labels,
+            edit_label,
+            add_labels,
             export_preview,
             export_dataset,
             cancel_export,

@@ -442,22 +442,26 @@ impl AppState {
     pub fn progress(&self, queue_id: i64, annotator: &str) -> Result<Progress, IpcError> {
         self.with_project(|p| {
             let (last_hour, labeled) = review::pace(p.conn(), annotator)?;
+            let mine = review::mine(p.conn(), queue_id, annotator)?;
             Ok(Progress {
                 counts: review::counts(p.conn(), queue_id)?.into(),
                 last_hour,
                 labeled,
-                mine: review::handled(p.conn(), queue_id, annotator)?,
+                mine: mine.handled,
+                my_skipped: mine.skipped,
+                my_flagged: mine.flagged,
+                pace_seconds: review::pace_span(p.conn(), annotator)?,
             })
         })
     }
 
-    /// Items whose annotators disagree with no rule reached, with every vote.
-    pub fn conflicts(&self) -> Result<Vec<DecisionDto>, IpcError> {
+    /// Items whose annotators disagree with no rule reached (`resolved` false), or the ones a
+    /// reviewer resolved (true), with the votes, the given label and the newest prediction.
+    pub fn conflicts(&self, resolved: bool) -> Result<Vec<ConflictDto>, IpcError> {
         self.with_project(|p| {
-            Ok(decide::decisions(p.conn(), None)?
+            Ok(review::conflicts(p.conn(), p.root(), resolved)?
                 .into_iter()
-                .filter(|d| d.status == decide::Status::Conflict)
-                .map(DecisionDto::from)
+                .map(ConflictDto::from)
                 .collect())
         })
     }
@@ -499,6 +503,43 @@ impl AppState {
         self.with_project(|p| {
             schema::set_ordinal(p.conn(), ordinal, Some(actor))?;
             Ok(schema::ordinal(p.conn())?)
+        })
+    }
+
+    /// Change a label's hotkey, colour or guideline (a lead only, audited); the labels now.
+    pub fn edit_label(&self, r: &LabelEditRequest, lead: &str) -> Result<Vec<LabelInfo>, IpcError> {
+        // null keeps a property; "" clears the hotkey or the guideline.
+        let clear = |v: &Option<String>| {
+            v.as_ref()
+                .map(|t| Some(t.clone()).filter(|t| !t.trim().is_empty()))
+        };
+        let edit = schema::LabelEdit {
+            hotkey: clear(&r.hotkey),
+            color: r.color.clone().filter(|c| !c.trim().is_empty()),
+            guideline: clear(&r.guideline),
+        };
+        self.with_project(|p| {
+            schema::edit_label(p.conn(), &r.name, &edit, Some(lead))?;
+            Ok(schema::labels(p.conn())?
+                .into_iter()
+                .map(LabelInfo::from)
+                .collect())
+        })
+    }
+
+    /// Add labels after the existing ones (a lead only, audited); the labels now.
+    pub fn add_labels(&self, names: &[String], lead: &str) -> Result<Vec<LabelInfo>, IpcError> {
+        let specs: Vec<schema::LabelSpec> = names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(schema::LabelSpec::named)
+            .collect();
+        self.with_project(|p| {
+            Ok(schema::add_labels(p.conn(), &specs, Some(lead))?
+                .into_iter()
+                .map(LabelInfo::from)
+                .collect())
         })
     }
 

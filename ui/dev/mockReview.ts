@@ -571,7 +571,10 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     async list_conflicts() {
       await sleep(60);
       const rowids = [...new Set(events.map((e) => e.rowid))];
-      return rowids.map(decision).filter((d) => d.status === "conflict");
+      return rowids
+        .map(decision)
+        .filter((d) => d.status === "conflict")
+        .map((d) => ({ decision: d, votes: d.votes, given: null, run: null, predicted: null, confidence: null }));
     },
     async get_decision(args) {
       await sleep(20);

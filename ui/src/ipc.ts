@@ -10,6 +10,8 @@ import type { ItemPage } from "./bindings/ItemPage";
 import type { ItemPrediction } from "./bindings/ItemPrediction";
 import type { ItemQuery } from "./bindings/ItemQuery";
 import type { LabelCount } from "./bindings/LabelCount";
+import type { LabelEditRequest } from "./bindings/LabelEditRequest";
+import type { LabelInfo } from "./bindings/LabelInfo";
 import type { ModelDto } from "./bindings/ModelDto";
 import type { ProjectInfo } from "./bindings/ProjectInfo";
 import type { RecentProject } from "./bindings/RecentProject";
@@ -22,6 +24,7 @@ import type { AnnotateResult } from "./bindings/AnnotateResult";
 import type { AnnotatorDto } from "./bindings/AnnotatorDto";
 import type { BelowCount } from "./bindings/BelowCount";
 import type { CreateQueueRequest } from "./bindings/CreateQueueRequest";
+import type { ConflictDto } from "./bindings/ConflictDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
 import type { DecisionRuleDto } from "./bindings/DecisionRuleDto";
 import type { Progress } from "./bindings/Progress";
@@ -185,6 +188,16 @@ export function setOrdinalLabels(actor: string, ordinal: boolean): Promise<boole
   return call("set_ordinal_labels", { actor, ordinal });
 }
 
+/** Change a label's hotkey, colour or guideline (a lead only): null keeps, "" clears. */
+export function editLabel(request: LabelEditRequest, lead: string): Promise<LabelInfo[]> {
+  return call("edit_label", { request, lead });
+}
+
+/** Add labels after the existing ones (a lead only). */
+export function addLabels(names: string[], lead: string): Promise<LabelInfo[]> {
+  return call("add_labels", { names, lead });
+}
+
 /** The recorded agreement, oldest first. */
 export function agreementHistory(): Promise<AgreementPoint[]> {
   return call("agreement_history");
@@ -279,8 +292,9 @@ export function queueProgress(queue: number, annotator: string): Promise<Progres
 }
 
 /** Items whose annotators disagree with no rule reached, with every vote. */
-export function listConflicts(): Promise<DecisionDto[]> {
-  return call("list_conflicts");
+/** Open conflicts, or (`resolved`) the ones reviewers resolved, most recent first. */
+export function listConflicts(resolved = false): Promise<ConflictDto[]> {
+  return call("list_conflicts", { resolved });
 }
 
 /** The project's decision rule (mode and minimum number of annotators). */

@@ -249,6 +249,47 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     if let Some(o) = a.ordinal {
         schema::set_ordinal(p.conn(), o, None)?;
     }
+    match &a.command {
+        Some(crate::LabelsCommand::Edit {
+            name,
+            hotkey,
+            color,
+            guideline,
+            by,
+        }) => {
+            let clear = |v: &Option<String>| {
+                v.as_ref()
+                    .map(|t| Some(t.clone()).filter(|t| !t.is_empty()))
+            };
+            let edit = schema::LabelEdit {
+                hotkey: clear(hotkey),
+                color: color.clone(),
+                guideline: clear(guideline),
+            };
+            let l = schema::edit_label(p.conn(), name, &edit, by.as_deref())?;
+            if cli.json {
+                return json(&l);
+            }
+            println!(
+                "Label {:?}: hotkey {}, colour {}, guideline {}",
+                l.name,
+                l.hotkey.as_deref().unwrap_or("none"),
+                l.color,
+                l.guideline
+                    .as_deref()
+                    .map_or("none".to_string(), |g| format!("{g:?}"))
+            );
+            return Ok(());
+        }
+        Some(crate::LabelsCommand::Add { names, by }) => {
+            let specs: Vec<schema::LabelSpec> = names
+                .iter()
+                .map(|n| schema::LabelSpec::named(n.trim()))
+                .collect();
+            schema::add_labels(p.conn(), &specs, by.as_deref())?;
+        }
+        None => {}
+    }
     let labels = schema::labels(p.conn())?;
     let reasons = schema::reasons(p.conn())?;
     let ordinal = schema::ordinal(p.conn())?;

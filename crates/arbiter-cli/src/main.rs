@@ -130,6 +130,37 @@ pub struct LabelsArgs {
     /// interval alpha when every label is a number) or nominal; recorded in the audit log.
     #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
     pub ordinal: Option<bool>,
+    #[command(subcommand)]
+    pub command: Option<LabelsCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LabelsCommand {
+    /// Change a label's hotkey, colour or guideline (recorded in the audit log).
+    Edit {
+        /// The label's name.
+        name: String,
+        /// A single key; "" removes the hotkey.
+        #[arg(long)]
+        hotkey: Option<String>,
+        /// #rrggbb
+        #[arg(long)]
+        color: Option<String>,
+        /// A short guideline; "" removes it.
+        #[arg(long)]
+        guideline: Option<String>,
+        /// Record the change under this lead's name.
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+    /// Add labels after the existing ones (free hotkeys and colours are assigned).
+    Add {
+        /// Label names.
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -439,6 +439,107 @@ pub fn next_view(
     Ok(out)
 }
 
+/// A conflict — open, or resolved by a reviewer — with what a reviewer weighs: the
+/// annotators' own votes, the dataset's given label and the newest finished run's prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictView {
+    pub decision: crate::decide::Decision,
+    /// Each annotator's latest own label (overrides are not votes).
+    pub votes: Vec<crate::decide::Vote>,
+    pub given: Option<String>,
+    /// The newest finished run over the item's dataset version, and its prediction.
+    pub run: Option<i64>,
+    pub predicted: Option<String>,
+    pub confidence: Option<f32>,
+}
+
+/// The open conflicts (`resolved = false`): items whose votes disagree with no rule reached;
+/// or the resolved ones (`resolved = true`): items whose annotators' own votes disagree and
+/// that a reviewer decided — the adjudication history. Most recently decided first for the
+/// history; in item order for the open ones.
+pub fn conflicts(
+    conn: &Connection,
+    root: &std::path::Path,
+    resolved: bool,
+) -> Result<Vec<ConflictView>> {
+    use crate::decide::{How, Status};
+    let events = annotate::list(conn, None)?;
+    let decisions = crate::decide::decisions_of(conn, &events)?;
+    let mut own: std::collections::HashMap<i64, Vec<crate::decide::Vote>> =
+        std::collections::HashMap::new();
+    let retracted: std::collections::HashSet<i64> =
+        events.iter().filter_map(|e| e.retracts).collect();
+    for e in &events {
+        if e.kind != "label" || e.source == "override" || retracted.contains(&e.id) {
+            continue;
+        }
+        let votes = own.entry(e.item).or_default();
+        votes.retain(|v| v.annotator != e.annotator);
+        votes.push(crate::decide::Vote {
+            annotation: e.id,
+            annotator: e.annotator.clone(),
+            label: e.label.clone().unwrap_or_default(),
+            reason: e.reason.clone(),
+            note: e.note.clone(),
+            source: e.source.clone(),
+            created_at: e.created_at.clone(),
+        });
+    }
+    let disagree = |votes: &[crate::decide::Vote]| votes.iter().any(|v| v.label != votes[0].label);
+    let mut picked: Vec<(crate::decide::Decision, Vec<crate::decide::Vote>)> = decisions
+        .into_iter()
+        .filter_map(|d| {
+            let votes = own.remove(&d.item).unwrap_or_default();
+            let keep = if resolved {
+                d.status == Status::Decided && d.rule == Some(How::Override) && disagree(&votes)
+            } else {
+                d.status == Status::Conflict
+            };
+            keep.then_some((d, votes))
+        })
+        .collect();
+    if resolved {
+        picked.sort_by(|a, b| {
+            b.0.decided_at
+                .cmp(&a.0.decided_at)
+                .then(a.0.item.cmp(&b.0.item))
+        });
+    }
+    // The newest finished run per dataset version, found once per version.
+    let mut newest: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(picked.len());
+    for (decision, votes) in picked {
+        let detail = crate::items::get(conn, decision.item)?;
+        let run = match newest.get(&detail.version_id) {
+            Some(r) => *r,
+            None => {
+                let r: Option<i64> = conn
+                    .query_row(
+                        "SELECT id FROM runs WHERE version_id = ?1 AND status = 'done' ORDER BY id DESC LIMIT 1",
+                        [detail.version_id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                newest.insert(detail.version_id, r);
+                r
+            }
+        };
+        let prediction = match run {
+            Some(r) => crate::predict::item_prediction(conn, root, r, decision.item)?,
+            None => None,
+        };
+        out.push(ConflictView {
+            votes,
+            given: detail.label,
+            run,
+            predicted: prediction.as_ref().and_then(|p| p.predicted.clone()),
+            confidence: prediction.and_then(|p| p.confidence),
+            decision,
+        });
+    }
+    Ok(out)
+}
+
 /// Give back an annotator's claims on a queue (closing the review screen).
 pub fn release(project: &mut Project, queue: i64, annotator: &str) -> Result<()> {
     let conn = project.conn();
@@ -466,14 +567,53 @@ pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
 /// Items of a queue this annotator has handled (a live label, skip or flag) — the annotator's own
 /// progress, which `counts` does not show while an overlap queue waits for the other people.
 pub fn handled(conn: &Connection, queue: i64, annotator: &str) -> Result<u64> {
+    Ok(mine(conn, queue, annotator)?.handled)
+}
+
+/// One annotator's own work on a queue's items: items handled (a live label, skip or flag),
+/// and of those the items skipped and flagged — the end-of-queue summary of that person,
+/// not of everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Mine {
+    pub handled: u64,
+    pub skipped: u64,
+    pub flagged: u64,
+}
+
+pub fn mine(conn: &Connection, queue: i64, annotator: &str) -> Result<Mine> {
     // Walks the annotator's own events (not the queue's items).
     let sql = format!(
-        "SELECT COUNT(DISTINCT a.item_id) FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+        "SELECT COUNT(DISTINCT a.item_id),
+                COUNT(DISTINCT CASE WHEN a.kind = 'skip' THEN a.item_id END),
+                COUNT(DISTINCT CASE WHEN a.kind = 'flag' THEN a.item_id END)
+         FROM annotations a JOIN annotators w ON w.id = a.annotator_id
          WHERE w.name = ?2 AND a.kind IN ('label', 'skip', 'flag') AND {LIVE}
            AND EXISTS (SELECT 1 FROM queue_items q WHERE q.queue_id = ?1 AND q.item_id = a.item_id)"
     );
-    let n: i64 = conn.query_row(&sql, rusqlite::params![queue, annotator], |r| r.get(0))?;
-    Ok(n as u64)
+    let (handled, skipped, flagged): (i64, i64, i64) =
+        conn.query_row(&sql, rusqlite::params![queue, annotator], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(Mine {
+        handled: handled as u64,
+        skipped: skipped as u64,
+        flagged: flagged as u64,
+    })
+}
+
+/// How long, in seconds, the annotator's labels of the last hour span (first to last): a pace
+/// over less than a minute of work says little, and the app shows none then.
+pub fn pace_span(conn: &Connection, annotator: &str) -> Result<f64> {
+    let span: Option<f64> = conn.query_row(
+        "SELECT (julianday(MAX(a.created_at)) - julianday(MIN(a.created_at))) * 86400.0
+         FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+         WHERE w.name = ?1 AND a.kind = 'label'
+           AND a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')
+           AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)",
+        [annotator],
+        |r| r.get(0),
+    )?;
+    Ok(span.unwrap_or(0.0))
 }
 
 /// How many items of a run fall below a confidence threshold (for a threshold slider).

@@ -261,6 +261,121 @@ pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, by: Option<&str>) ->
     Ok(())
 }
 
+/// What to change about a label: each `Some` replaces that property (`Some(None)` clears a
+/// hotkey or a guideline). A label's name stays: annotations, models and exports refer to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelEdit {
+    pub hotkey: Option<Option<String>>,
+    pub color: Option<String>,
+    pub guideline: Option<Option<String>>,
+}
+
+/// Change a label's hotkey, colour or guideline — `by` must be a lead (`None`: the command
+/// line), checked like a new schema (a single free, unreserved key; `#rrggbb`), recorded in the
+/// audit log with the values before and after, in one transaction. Returns the label as it is
+/// now.
+pub fn edit_label(
+    conn: &Connection,
+    name: &str,
+    edit: &LabelEdit,
+    by: Option<&str>,
+) -> Result<Label> {
+    let tx = conn.unchecked_transaction()?;
+    let actor = crate::annotate::lead_actor(&tx, by, "the labels")?;
+    let all = labels(&tx)?;
+    let before = all
+        .iter()
+        .find(|l| l.name == name)
+        .cloned()
+        .ok_or_else(|| Error::NotFound {
+            what: "label",
+            name: format!("{name} (see `arbiter labels`)"),
+        })?;
+    let hotkey = match &edit.hotkey {
+        Some(k) => k
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_lowercase),
+        None => before.hotkey.clone(),
+    };
+    let guideline = match &edit.guideline {
+        Some(g) => g
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(String::from),
+        None => before.guideline.clone(),
+    };
+    let color = edit.color.clone().unwrap_or_else(|| before.color.clone());
+    // The whole schema as it would be, checked as a new one would be.
+    let specs: Vec<LabelSpec> = all
+        .iter()
+        .map(|l| {
+            if l.name == name {
+                LabelSpec {
+                    name: l.name.clone(),
+                    hotkey: hotkey.clone(),
+                    color: Some(color.clone()),
+                    guideline: guideline.clone(),
+                }
+            } else {
+                LabelSpec {
+                    name: l.name.clone(),
+                    hotkey: l.hotkey.clone(),
+                    color: Some(l.color.clone()),
+                    guideline: l.guideline.clone(),
+                }
+            }
+        })
+        .collect();
+    validate_specs(&specs)?;
+    tx.execute(
+        "UPDATE labels SET hotkey = ?2, color = ?3, guideline = ?4 WHERE id = ?1",
+        rusqlite::params![before.id, hotkey, color, guideline],
+    )?;
+    let after = labels(&tx)?
+        .into_iter()
+        .find(|l| l.id == before.id)
+        .ok_or_else(|| Error::NotFound {
+            what: "label",
+            name: name.to_string(),
+        })?;
+    if after != before {
+        crate::audit::record(
+            &tx,
+            &actor,
+            "label.edit",
+            &serde_json::json!({ "label": name, "before": before, "after": after }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(after)
+}
+
+/// Add labels to the schema after the existing ones (free hotkeys and colours assigned), by a
+/// lead (`None`: the command line), audited, in one transaction.
+pub fn add_labels(conn: &Connection, specs: &[LabelSpec], by: Option<&str>) -> Result<Vec<Label>> {
+    let tx = conn.unchecked_transaction()?;
+    let actor = crate::annotate::lead_actor(&tx, by, "the labels")?;
+    if specs.is_empty() {
+        return Err(Error::InvalidArgument(
+            "name at least one label to add".into(),
+        ));
+    }
+    insert_labels(&tx, specs)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    crate::audit::record(
+        &tx,
+        &actor,
+        "label.add",
+        &serde_json::json!({ "labels": names }),
+    )?;
+    let all = labels(&tx)?;
+    tx.commit()?;
+    Ok(all)
+}
+
 /// Insert labels after the existing ones, assigning free hotkeys and colours.
 pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()> {
     if specs.is_empty() {
@@ -371,6 +486,105 @@ pub fn natural_sort(names: &mut [String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lead_edits_hotkeys_colours_and_guidelines_checked_and_audited() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = crate::Project::create(
+            dir.path(),
+            None,
+            &[LabelSpec::named("cat"), LabelSpec::named("dog")],
+        )
+        .expect("project");
+        let c = p.conn();
+        crate::annotate::add_annotator(c, "lee", crate::annotate::Role::Lead).expect("lead");
+        crate::annotate::add_annotator(c, "ana", crate::annotate::Role::Annotator).expect("ana");
+        let edit = LabelEdit {
+            hotkey: Some(Some("C".into())),
+            color: Some("#112233".into()),
+            guideline: Some(Some("  whiskers, pointed ears  ".into())),
+        };
+        let e = edit_label(c, "cat", &edit, Some("ana")).expect_err("not a lead");
+        assert!(
+            e.to_string().contains("only a lead changes the labels"),
+            "{e}"
+        );
+        let cat = edit_label(c, "cat", &edit, Some("lee")).expect("edit");
+        assert_eq!(
+            (
+                cat.hotkey.as_deref(),
+                cat.color.as_str(),
+                cat.guideline.as_deref()
+            ),
+            (Some("c"), "#112233", Some("whiskers, pointed ears"))
+        );
+        // Refused: a key another label has, a reserved key, a bad colour; nothing changes.
+        for (bad, needle) in [
+            (
+                LabelEdit {
+                    hotkey: Some(Some("2".into())),
+                    ..Default::default()
+                },
+                "is used by another label",
+            ),
+            (
+                LabelEdit {
+                    hotkey: Some(Some("s".into())),
+                    ..Default::default()
+                },
+                "must be a single character other than",
+            ),
+            (
+                LabelEdit {
+                    color: Some("red".into()),
+                    ..Default::default()
+                },
+                "must look like #1f77b4",
+            ),
+        ] {
+            let e = edit_label(c, "cat", &bad, None)
+                .expect_err(needle)
+                .to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+        assert_eq!(labels(c).expect("labels")[0], cat, "unchanged by refusals");
+        // Clearing the guideline; the audit log holds before and after.
+        edit_label(
+            c,
+            "cat",
+            &LabelEdit {
+                guideline: Some(None),
+                ..Default::default()
+            },
+            None,
+        )
+        .expect("clear");
+        let audit = crate::audit::recent(c, 5).expect("audit");
+        let edits: Vec<_> = audit.iter().filter(|a| a.action == "label.edit").collect();
+        assert_eq!(edits.len(), 2);
+        assert_eq!(edits[1].actor, "lee");
+        assert_eq!(
+            edits[0].details["after"]["guideline"],
+            serde_json::Value::Null
+        );
+        assert_eq!(
+            edits[0].details["before"]["guideline"],
+            "whiskers, pointed ears"
+        );
+        let e = edit_label(c, "cow", &edit, None)
+            .expect_err("unknown")
+            .to_string();
+        assert!(e.contains("label not found: cow"), "{e}");
+        // Adding a label: after the others, with a free key.
+        let all = add_labels(c, &[LabelSpec::named("fox")], Some("lee")).expect("add");
+        let fox = all.last().expect("fox");
+        assert_eq!((fox.name.as_str(), fox.position), ("fox", 2));
+        assert!(fox.hotkey.is_some());
+        let e = add_labels(c, &[LabelSpec::named("dog")], None)
+            .expect_err("twice")
+            .to_string();
+        assert!(e.contains("already in the schema"), "{e}");
+    }
 
     #[test]
     fn one_character_labels_get_their_own_key_and_others_the_next_free_one() {

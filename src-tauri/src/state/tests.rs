@@ -236,6 +236,56 @@ fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
 }
 
 #[test]
+fn a_lead_edits_and_adds_labels_from_the_app() {
+    let (d, s) = app();
+    let labels = ["cat", "dog"].map(String::from);
+    s.create(&d.path().join("p"), &labels, false)
+        .expect("create");
+    s.add_annotator("lee", "lead").expect("lead");
+    s.add_annotator("ana", "annotator").expect("ana");
+    let edit = LabelEditRequest {
+        name: "cat".into(),
+        hotkey: Some("c".into()),
+        color: None,
+        guideline: Some("whiskers".into()),
+    };
+    let e = s.edit_label(&edit, "ana").expect_err("an annotator");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    let now = s.edit_label(&edit, "lee").expect("edit");
+    assert_eq!(
+        (now[0].hotkey.as_deref(), now[0].guideline.as_deref()),
+        (Some("c"), Some("whiskers"))
+    );
+    // "" clears; null keeps.
+    let cleared = s
+        .edit_label(
+            &LabelEditRequest {
+                name: "cat".into(),
+                hotkey: None,
+                color: None,
+                guideline: Some(String::new()),
+            },
+            "lee",
+        )
+        .expect("clear");
+    assert_eq!(
+        (
+            cleared[0].hotkey.as_deref(),
+            cleared[0].guideline.as_deref()
+        ),
+        (Some("c"), None)
+    );
+    let all = s
+        .add_labels(&["fox".into(), " ".into()], "lee")
+        .expect("add");
+    assert_eq!(
+        all.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["cat", "dog", "fox"]
+    );
+    assert_eq!(s.current().expect("info").expect("open").labels.len(), 3);
+}
+
+#[test]
 fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
     let (d, s) = app();
     s.create(&d.path().join("p"), &[], false).expect("create");
@@ -559,9 +609,15 @@ fn the_review_flow_through_the_app_state() {
     assert!(for_ben[0].prediction.is_some(), "the queue is not blind");
     let r = label("ben", first, "5").expect("ben");
     assert_eq!(r.decision.status, "conflict");
-    let conflicts = s.conflicts().expect("conflicts");
+    let conflicts = s.conflicts(false).expect("conflicts");
     assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts[0].votes.len(), 2);
+    assert_eq!(conflicts[0].decision.votes.len(), 2);
+    // What a reviewer weighs beside the votes: the given label and the newest prediction.
+    let c = &conflicts[0];
+    assert_eq!(c.votes.len(), 2);
+    assert_eq!(c.run, Some(run.run));
+    assert!(c.given.is_some() && c.predicted.is_some() && c.confidence.is_some());
+    assert!(s.conflicts(true).expect("history").is_empty());
     // A reviewer decides it with one override.
     let over = s
         .annotate(&AnnotateRequest {
@@ -585,7 +641,18 @@ fn the_review_flow_through_the_app_state() {
         ("decided", Some("override"))
     );
     assert_eq!(over.decision.votes[0].reason, None);
-    assert!(s.conflicts().expect("none").is_empty());
+    assert!(s.conflicts(false).expect("none").is_empty());
+    // The resolved conflict stays in the history, with both votes and the decision.
+    let history = s.conflicts(true).expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].decision.label.as_deref(), Some("5"));
+    let mut votes: Vec<(&str, &str)> = history[0]
+        .votes
+        .iter()
+        .map(|v| (v.annotator.as_str(), v.label.as_str()))
+        .collect();
+    votes.sort();
+    assert_eq!(votes, [("ana", "3"), ("ben", "5")]);
     // The decision rule: read by anyone, changed only by a lead (and then in force).
     let rule = s.decision_rule().expect("rule");
     assert_eq!((rule.mode.as_str(), rule.min_annotators), ("majority", 1));

@@ -9,4 +9,13 @@ lastHour: number, labeled: number,
 /**
  * Items of this queue the annotator has handled (labeled, skipped or flagged; undone ones not).
  */
-mine: number, };
+mine: number, 
+/**
+ * Of those, the items this annotator skipped and flagged (not everyone's).
+ */
+mySkipped: number, myFlagged: number, 
+/**
+ * Seconds between this annotator's first and last label of the last hour (a pace over less
+ * than a minute says little).
+ */
+paceSeconds: number, };

@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AnnotateRequest } from "../bindings/AnnotateRequest";
+import type { ConflictDto } from "../bindings/ConflictDto";
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 
@@ -50,6 +51,11 @@ function conflict(rowid: number): DecisionDto {
   };
 }
 
+/** A conflict as `listConflicts` returns it: the decision with its votes and context. */
+function asView(d: DecisionDto): ConflictDto {
+  return { decision: d, votes: d.votes, given: "cat", run: 1, predicted: "dog", confidence: 0.6 };
+}
+
 const PROJECT: ProjectInfo = {
   path: "/p",
   name: "p",
@@ -75,7 +81,7 @@ beforeEach(() => {
   undo.mockReset();
   getDecision.mockReset();
   listConflicts.mockReset();
-  listConflicts.mockResolvedValue([conflict(1), conflict(2), conflict(3)]);
+  listConflicts.mockResolvedValue([conflict(1), conflict(2), conflict(3)].map(asView));
   getDecisionRule.mockReset();
   getDecisionRule.mockResolvedValue({ mode: "majority", minAnnotators: 2 });
   setDecisionRule.mockReset();

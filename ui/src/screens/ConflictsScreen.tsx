@@ -64,7 +64,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
 
   const load = useCallback(async () => {
     try {
-      const list = await ipc.listConflicts();
+      const list = (await ipc.listConflicts()).map((c) => c.decision);
       setConflicts(list);
       setActive((a) => Math.min(a, Math.max(0, list.length - 1)));
     } catch (err) {

@@ -45,8 +45,14 @@ pub fn project_scale(conn: &Connection) -> Result<agreement::Scale> {
     ))
 }
 
-/// Record a computed agreement in the project's history — once per state: nothing is added
-/// when the latest entry of the same scope already covers the same number of ratings.
+/// New ratings between two points of the agreement history: the history follows labeling
+/// progress, not how often someone looks at the report.
+pub const HISTORY_STEP: i64 = 25;
+
+/// Record a computed agreement in the project's history when labeling has moved on: the
+/// first time, then each time the ratings have changed by at least [`HISTORY_STEP`] since the
+/// latest entry of the same scope (more views of the same state, or a few labels more, add
+/// nothing).
 pub fn record(
     conn: &Connection,
     scope: &str,
@@ -60,7 +66,7 @@ pub fn record(
             |r| r.get(0),
         )
         .ok();
-    if latest == Some(annotations as i64) {
+    if latest.is_some_and(|l| (annotations as i64 - l).abs() < HISTORY_STEP) {
         return Ok(());
     }
     conn.execute(

@@ -175,7 +175,7 @@ fn median_seconds_leaves_undone_labels_out_and_activity_counts_live_labels() {
 }
 
 #[test]
-fn a_report_records_its_agreement_in_the_history_once_per_state() {
+fn a_report_records_its_agreement_in_the_history_as_labeling_progresses() {
     let (_d, mut p, _run) = setup(false);
     let ids: Vec<i64> = (0..3).map(|i| item(&p, &format!("wine_{i:03}"))).collect();
     label(&mut p, ids[0], "a1", "class_0", Source::Manual, None);
@@ -189,10 +189,21 @@ fn a_report_records_its_agreement_in_the_history_once_per_state() {
         h[0].3["percent_agreement"],
         r.agreement.percent_agreement.value.expect("pa")
     );
+    // One label more is no new point: the history follows labeling progress (every
+    // HISTORY_STEP ratings), not how often the report is looked at.
     label(&mut p, ids[1], "a1", "class_1", Source::Manual, None);
     super::report(p.conn(), p.root(), None).expect("report");
+    assert_eq!(super::history(p.conn()).expect("history").len(), 1);
+    for i in 3..3 + super::HISTORY_STEP as usize {
+        let it = item(&p, &format!("wine_{i:03}"));
+        label(&mut p, it, "a2", "class_0", Source::Manual, None);
+    }
+    super::report(p.conn(), p.root(), None).expect("report");
     let h = super::history(p.conn()).expect("history");
-    assert_eq!(h.iter().map(|e| e.2).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(
+        h.iter().map(|e| e.2).collect::<Vec<_>>(),
+        [2, 3 + super::HISTORY_STEP]
+    );
 }
 
 #[test]

@@ -767,3 +767,79 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
     assert_eq!(who, ["a1", "a2", "a3"]);
     assert!(v.prediction.is_some() && v.given.is_some());
 }
+
+#[test]
+fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
+    let (_d, mut p, run) = setup();
+    let q = create(
+        &mut p,
+        &QueueCreate {
+            name: "q".into(),
+            spec: spec(run),
+            limit: Some(20),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 600,
+        },
+    )
+    .expect("queue");
+    let ago = |p: &Project, minutes: i64| -> String {
+        p.conn()
+            .query_row(
+                &format!("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{minutes} minutes')"),
+                [],
+                |r| r.get(0),
+            )
+            .expect("time")
+    };
+    let mut put = |p: &mut Project, who: &str, event: Event, minutes: i64| {
+        let a = next(p, q.id, who).expect("next").expect("an item");
+        let at = ago(p, minutes);
+        record(
+            p,
+            &NewAnnotation {
+                queue: Some(q.id),
+                created_at: Some(at),
+                ..NewAnnotation::new(a.item, who, event, Source::Manual)
+            },
+        )
+        .expect("record");
+    };
+    let l = || Event::Label {
+        label: "class_0".into(),
+    };
+    put(&mut p, "a1", l(), 30);
+    put(&mut p, "a1", l(), 10);
+    put(&mut p, "a1", Event::Skip, 9);
+    put(
+        &mut p,
+        "a1",
+        Event::Flag {
+            flag: "unsure".into(),
+        },
+        8,
+    );
+    put(&mut p, "a2", Event::Skip, 5);
+    put(&mut p, "a2", l(), 1);
+    assert_eq!(
+        mine(p.conn(), q.id, "a1").expect("a1"),
+        Mine {
+            handled: 4,
+            skipped: 1,
+            flagged: 1
+        }
+    );
+    assert_eq!(
+        mine(p.conn(), q.id, "a2").expect("a2"),
+        Mine {
+            handled: 2,
+            skipped: 1,
+            flagged: 0
+        }
+    );
+    // a1's labels of the last hour span 20 minutes; a2 has one label: no span yet.
+    let span = pace_span(p.conn(), "a1").expect("span");
+    assert!((span - 1200.0).abs() < 2.0, "{span}");
+    assert_eq!(pace_span(p.conn(), "a2").expect("span"), 0.0);
+}
