@@ -28,7 +28,7 @@ fn review_filters_annotator_and_search() {
     .expect("rule");
     let v = crate::dataset::resolve(p.conn(), "wine").expect("v").id;
     let item = |p: &Project, id: &str| find(p.conn(), v, id).expect("item").rowid;
-    let mut put = |p: &mut Project, id: &str, who: &str, event: Event| {
+    let put = |p: &mut Project, id: &str, who: &str, event: Event| {
         let it = item(p, id);
         record(p, &NewAnnotation::new(it, who, event, Source::Manual)).expect("record");
     };

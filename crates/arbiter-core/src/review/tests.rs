@@ -793,7 +793,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
             )
             .expect("time")
     };
-    let mut put = |p: &mut Project, who: &str, event: Event, minutes: i64| {
+    let put = |p: &mut Project, who: &str, event: Event, minutes: i64| {
         let a = next(p, q.id, who).expect("next").expect("an item");
         let at = ago(p, minutes);
         record(
