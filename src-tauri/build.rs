@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "item_prediction",
     "start_run",
     "cancel_run",
+    "run_failures",
     "list_annotators",
     "add_annotator",
     "list_reasons",

@@ -828,6 +828,24 @@ impl From<decide::Decision> for DecisionDto {
     }
 }
 
+/// The items a run failed, and why (at most the number asked for), with how many in all.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunFailures {
+    #[ts(type = "number")]
+    pub run: i64,
+    #[ts(type = "number")]
+    pub total: u64,
+    pub items: Vec<RunFailure>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RunFailure {
+    pub item_id: String,
+    pub error: String,
+}
+
 /// A change to one label: `null` keeps a property, `""` clears the hotkey or the guideline.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -1114,6 +1132,8 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<ItemSort>(&mut out);
     one::<ConflictDto>(&mut out);
     one::<LabelEditRequest>(&mut out);
+    one::<RunFailures>(&mut out);
+    one::<RunFailure>(&mut out);
     one::<ReviewFilter>(&mut out);
     one::<TensorInfo>(&mut out);
     one::<PreprocessInfo>(&mut out);

@@ -205,6 +205,12 @@ async fn start_run(
     .await
 }
 
+/// The items a run failed and why (the first `limit`), with how many in all.
+#[tauri::command]
+async fn run_failures(app: tauri::AppHandle, run: i64, limit: u32) -> Res<RunFailures> {
+    blocking(app, move |s| s.run_failures(run, limit as usize)).await
+}
+
 /// Ask a running inference to stop after its current batch (it stays resumable).
 #[tauri::command]
 fn cancel_run(state: State<'_, AppState>) -> bool {
@@ -507,6 +513,7 @@ pub fn run() {
             item_prediction,
             start_run,
             cancel_run,
+            run_failures,
             list_annotators,
             add_annotator,
             list_reasons,

@@ -506,6 +506,24 @@ impl AppState {
         })
     }
 
+    /// The items a run failed, first `limit`, with the reason of each.
+    pub fn run_failures(&self, run: i64, limit: usize) -> Result<RunFailures, IpcError> {
+        self.with_project(|p| {
+            let (total, list) = predict::failures(p.conn(), run, limit.min(10_000))?;
+            Ok(RunFailures {
+                run,
+                total,
+                items: list
+                    .into_iter()
+                    .map(|f| RunFailure {
+                        item_id: f.item_id,
+                        error: f.error,
+                    })
+                    .collect(),
+            })
+        })
+    }
+
     /// Change a label's hotkey, colour or guideline (a lead only, audited); the labels now.
     pub fn edit_label(&self, r: &LabelEditRequest, lead: &str) -> Result<Vec<LabelInfo>, IpcError> {
         // null keeps a property; "" clears the hotkey or the guideline.

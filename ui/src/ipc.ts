@@ -17,6 +17,7 @@ import type { ProjectInfo } from "./bindings/ProjectInfo";
 import type { RecentProject } from "./bindings/RecentProject";
 import type { RunInfo } from "./bindings/RunInfo";
 import type { RunProgress } from "./bindings/RunProgress";
+import type { RunFailures } from "./bindings/RunFailures";
 import type { RunRequest } from "./bindings/RunRequest";
 // Review workflow (annotators, queues, annotations, decisions).
 import type { AnnotateRequest } from "./bindings/AnnotateRequest";
@@ -186,6 +187,11 @@ export async function projectReport(run: number | null): Promise<ProjectReport> 
  */
 export function setOrdinalLabels(actor: string, ordinal: boolean): Promise<boolean> {
   return call("set_ordinal_labels", { actor, ordinal });
+}
+
+/** The items a run failed and why (the first `limit`), with how many in all. */
+export function runFailures(run: number, limit: number): Promise<RunFailures> {
+  return call("run_failures", { run, limit });
 }
 
 /** Change a label's hotkey, colour or guideline (a lead only): null keeps, "" clears. */
