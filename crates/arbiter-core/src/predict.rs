@@ -604,6 +604,28 @@ fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
         ));
     }
     let asked = asked.min(65_536);
+    let sample_bytes = match &model.preprocess {
+        Preprocess::Image { image, .. } => {
+            image.sample_len() as u64
+                * match image.dtype {
+                    model::InputType::Float32 => 4,
+                    model::InputType::Uint8 => 1,
+                }
+        }
+        Preprocess::Tabular { features, .. } => *features as u64 * 4,
+    }
+    .max(1);
+    if sample_bytes > model::MAX_SAMPLE_BYTES {
+        // A model registered before `model add` checked this.
+        return Err(Error::Model {
+            path: model.file.clone(),
+            message: format!(
+                "one input sample takes {:.1} GB; Arbiter feeds up to {} MB per sample — register the model again with a smaller --size",
+                sample_bytes as f64 / 1e9,
+                model::MAX_SAMPLE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
     let fixed = model
         .inputs
         .iter()
@@ -620,17 +642,6 @@ fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
             }),
         });
     }
-    let sample_bytes = match &model.preprocess {
-        Preprocess::Image { image, .. } => {
-            image.sample_len() as u64
-                * match image.dtype {
-                    model::InputType::Float32 => 4,
-                    model::InputType::Uint8 => 1,
-                }
-        }
-        Preprocess::Tabular { features, .. } => *features as u64 * 4,
-    }
-    .max(1);
     let most = (MAX_BATCH_BYTES / sample_bytes).max(1) as usize;
     Ok(if asked > most {
         BatchPlan {
