@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::store::NOW_SQL;
+use crate::time::NOW_SQL;
 
 /// Append an entry; call it inside the transaction that makes the change.
 pub(crate) fn record(

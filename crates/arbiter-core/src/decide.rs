@@ -22,8 +22,9 @@ use std::collections::BTreeMap;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::annotate::{self, AnnotationRow};
+use crate::annotators::lead_actor;
 use crate::error::{Error, Result};
+use crate::events::{self, AnnotationRow};
 
 /// How votes decide an item once there are enough of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -114,7 +115,7 @@ pub fn set_rule(conn: &Connection, rule: Rule, by: Option<&str>) -> Result<()> {
     }
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
-    let actor = annotate::lead_actor(conn, by, "the decision rule")?;
+    let actor = lead_actor(conn, by, "the decision rule")?;
     let json = serde_json::to_string(&rule).unwrap_or_default();
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",
@@ -298,8 +299,8 @@ fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
 pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decision>> {
     let events = match version_id {
-        Some(v) => annotate::list_version(conn, v)?,
-        None => annotate::list(conn, None)?,
+        Some(v) => events::list_version(conn, v)?,
+        None => events::list(conn, None)?,
     };
     decisions_of(conn, &events)
 }
@@ -333,7 +334,7 @@ pub fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<D
 
 /// One item's decision.
 pub fn decision(conn: &Connection, item: i64) -> Result<Decision> {
-    let events = annotate::list(conn, Some(item))?;
+    let events = events::list(conn, Some(item))?;
     if events.is_empty() {
         let id: String = conn.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
             r.get(0)

@@ -983,7 +983,7 @@ pub fn export_with_progress(
     )?;
     let agreement =
         crate::metrics::agreement::report_on(&sel.ratings, &crate::metrics::project_scale(conn)?);
-    let now: String = conn.query_row(&format!("SELECT {}", crate::store::NOW_SQL), [], |r| {
+    let now: String = conn.query_row(&format!("SELECT {}", crate::time::NOW_SQL), [], |r| {
         r.get(0)
     })?;
     let mut lineage = serde_json::json!({

@@ -4,11 +4,13 @@
 //! It has no GUI, CLI or IPC dependency; shells adapt it.
 
 pub mod annotate;
+pub mod annotators;
 pub mod audit;
 pub mod dataset;
 pub mod decide;
 pub mod destination;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod items;
 pub mod media;
@@ -22,6 +24,8 @@ pub mod store;
 pub mod table;
 pub mod time;
 
+#[cfg(test)]
+mod module_graph;
 #[cfg(test)]
 mod testutil;
 

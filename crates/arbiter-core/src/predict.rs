@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::model::preprocess::{self, Sample};
 use crate::model::runtime::{self, Device};
 use crate::model::{self, ModelInfo, OutputKind, Preprocess};
-use crate::store::{Project, NOW_SQL};
+use crate::store::Project;
+use crate::time::NOW_SQL;
 
 /// Above this many classes a prediction keeps a sparse top-[`SPARSE_TOP_K`] instead of the
 /// dense vector (1,000 classes × 1,000,000 items would be 4 GB dense; sparse keeps 512 MB).

@@ -12,7 +12,8 @@ use serde::Serialize;
 use crate::annotate;
 use crate::error::{Error, Result};
 use crate::queue::{self, splitmix64, QueueSpec};
-use crate::store::{Project, NOW_SQL};
+use crate::store::Project;
+use crate::time::NOW_SQL;
 
 #[derive(Debug, Clone)]
 pub struct QueueCreate {

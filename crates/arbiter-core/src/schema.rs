@@ -238,11 +238,11 @@ pub fn ordinal(conn: &Connection) -> Result<bool> {
 }
 
 /// Mark the labels ordinal (or not), with an audit entry naming who did it — `by`, who must be a
-/// lead, or `arbiter` ([`crate::annotate::lead_actor`]) — in one transaction. Setting the value
+/// lead, or `arbiter` ([`crate::annotators::lead_actor`]) — in one transaction. Setting the value
 /// it already has changes nothing and records nothing.
 pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, by: Option<&str>) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
-    let actor = &crate::annotate::lead_actor(&tx, by, "the label scale")?;
+    let actor = &crate::annotators::lead_actor(&tx, by, "the label scale")?;
     if ordinal(&tx)? == ordinal_labels {
         return Ok(());
     }
@@ -281,7 +281,7 @@ pub fn edit_label(
     by: Option<&str>,
 ) -> Result<Label> {
     let tx = conn.unchecked_transaction()?;
-    let actor = crate::annotate::lead_actor(&tx, by, "the labels")?;
+    let actor = crate::annotators::lead_actor(&tx, by, "the labels")?;
     let all = labels(&tx)?;
     let before = all
         .iter()
@@ -357,7 +357,7 @@ pub fn edit_label(
 /// lead (`None`: the command line), audited, in one transaction.
 pub fn add_labels(conn: &Connection, specs: &[LabelSpec], by: Option<&str>) -> Result<Vec<Label>> {
     let tx = conn.unchecked_transaction()?;
-    let actor = crate::annotate::lead_actor(&tx, by, "the labels")?;
+    let actor = crate::annotators::lead_actor(&tx, by, "the labels")?;
     if specs.is_empty() {
         return Err(Error::InvalidArgument(
             "name at least one label to add".into(),
@@ -374,6 +374,41 @@ pub fn add_labels(conn: &Connection, specs: &[LabelSpec], by: Option<&str>) -> R
     let all = labels(&tx)?;
     tx.commit()?;
     Ok(all)
+}
+
+impl crate::Project {
+    /// Create a project in `dir` (created if missing) with an optional label schema.
+    /// An empty schema means "take it from the first import".
+    pub fn create(dir: &std::path::Path, name: Option<&str>, labels: &[LabelSpec]) -> Result<Self> {
+        Self::create_with(dir, name, labels, false)
+    }
+
+    /// [`Self::create`], with the labels marked ordinal (ranked in the given order) when
+    /// `ordinal_labels` is true — the switch for the ordinal agreement statistics. The schema is
+    /// checked before anything is made.
+    pub fn create_with(
+        dir: &std::path::Path,
+        name: Option<&str>,
+        labels: &[LabelSpec],
+        ordinal_labels: bool,
+    ) -> Result<Self> {
+        if dir.join(crate::store::DB_FILE).exists() {
+            return Err(Error::ProjectExists(
+                dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+            ));
+        }
+        validate_specs(labels)?;
+        Self::create_database(dir, name, ordinal_labels, &|tx, name| {
+            insert_default_reasons(tx)?;
+            insert_labels(tx, labels)?;
+            crate::audit::record(
+                tx,
+                "arbiter",
+                "project.create",
+                &serde_json::json!({ "name": name, "labels": labels.len(), "ordinal": ordinal_labels }),
+            )
+        })
+    }
 }
 
 /// Insert labels after the existing ones, assigning free hotkeys and colours.
@@ -497,8 +532,9 @@ mod tests {
         )
         .expect("project");
         let c = p.conn();
-        crate::annotate::add_annotator(c, "lee", crate::annotate::Role::Lead).expect("lead");
-        crate::annotate::add_annotator(c, "ana", crate::annotate::Role::Annotator).expect("ana");
+        crate::annotators::add_annotator(c, "lee", crate::annotators::Role::Lead).expect("lead");
+        crate::annotators::add_annotator(c, "ana", crate::annotators::Role::Annotator)
+            .expect("ana");
         let edit = LabelEdit {
             hotkey: Some(Some("C".into())),
             color: Some("#112233".into()),

@@ -4,6 +4,9 @@
 
 pub const DAY: i64 = 86_400;
 
+/// SQL expression for "now" as RFC 3339 UTC with milliseconds — the form every stored time has.
+pub(crate) const NOW_SQL: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
 /// Days since 1970-01-01 of a date (`days_from_civil`).
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::schema::{self, LabelSpec};
-use crate::store::{optional, Project, NOW_SQL};
+use crate::store::{optional, Project};
+use crate::time::NOW_SQL;
 pub use source::{ColumnChoice, SourceKind, SourceTable};
 pub use validate::Validated;
 

@@ -70,7 +70,7 @@ pub fn record(
         return Ok(());
     }
     conn.execute(
-        &format!("INSERT INTO agreement_history (at, scope, annotations, report) VALUES ({}, ?1, ?2, ?3)", crate::store::NOW_SQL),
+        &format!("INSERT INTO agreement_history (at, scope, annotations, report) VALUES ({}, ?1, ?2, ?3)", crate::time::NOW_SQL),
         rusqlite::params![scope, annotations as i64, serde_json::to_string(report).unwrap_or_default()],
     )?;
     Ok(())

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::store::{Project, NOW_SQL};
+use crate::store::Project;
+use crate::time::NOW_SQL;
 pub use preprocess::{Color, ImagePre, InputType, Layout};
 
 /// A graph input or output as the model declares it (`-1` = dynamic dimension).

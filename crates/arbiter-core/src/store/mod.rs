@@ -8,7 +8,6 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::schema::{self, LabelSpec};
 
 pub mod run_lock;
 
@@ -41,8 +40,7 @@ pub struct Project {
     read_only: bool,
 }
 
-/// SQL expression for "now" as RFC 3339 UTC with milliseconds.
-pub(crate) const NOW_SQL: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(crate) use crate::time::NOW_SQL;
 
 impl std::fmt::Debug for Project {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,19 +51,16 @@ impl std::fmt::Debug for Project {
 }
 
 impl Project {
-    /// Create a project in `dir` (created if missing) with an optional label schema.
-    /// An empty schema means "take it from the first import".
-    pub fn create(dir: &Path, name: Option<&str>, labels: &[LabelSpec]) -> Result<Project> {
-        Project::create_with(dir, name, labels, false)
-    }
-
-    /// [`Project::create`], with the labels marked ordinal (ranked in the given order) when
-    /// `ordinal_labels` is true — the switch for the ordinal agreement statistics.
-    pub fn create_with(
+    /// Create a project's database in `dir` (created if missing): the schema migrated to the
+    /// latest version, the project row, then `seed` fills in what the project starts with (its
+    /// label schema, reasons, audit entry), all in one transaction. The database is built in a
+    /// temporary file and moved into place, so a failure never leaves a half-created project.
+    /// [`Project::create`] (in `schema`) is the way in.
+    pub(crate) fn create_database(
         dir: &Path,
         name: Option<&str>,
-        labels: &[LabelSpec],
         ordinal_labels: bool,
+        seed: &dyn Fn(&rusqlite::Transaction<'_>, &str) -> Result<()>,
     ) -> Result<Project> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
@@ -73,7 +68,6 @@ impl Project {
         if db.exists() {
             return Err(Error::ProjectExists(root));
         }
-        schema::validate_specs(labels)?;
         let name = match name {
             Some(n) => n.to_string(),
             None => root
@@ -81,8 +75,6 @@ impl Project {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "project".into()),
         };
-        // Build the whole database in a temporary file and move it into place, so a failure
-        // never leaves a half-created project behind.
         let tmp = root.join(format!(".{DB_FILE}.creating"));
         let _ = std::fs::remove_file(&tmp);
         let result = (|| -> Result<()> {
@@ -96,14 +88,7 @@ impl Project {
                 ),
                 (&name, i64::from(ordinal_labels), crate::VERSION),
             )?;
-            schema::insert_default_reasons(&tx)?;
-            schema::insert_labels(&tx, labels)?;
-            crate::audit::record(
-                &tx,
-                "arbiter",
-                "project.create",
-                &serde_json::json!({ "name": name, "labels": labels.len(), "ordinal": ordinal_labels }),
-            )?;
+            seed(&tx, &name)?;
             tx.commit()?;
             conn.pragma_update(None, "journal_mode", "DELETE")?;
             drop(conn);

@@ -1,0 +1,125 @@
+//! The annotation events as stored, read back with names (item, annotator, label, reason),
+//! oldest first; and their export to a file.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::Project;
+
+/// An annotation as stored, with names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotationRow {
+    pub id: i64,
+    pub item_id: String,
+    #[serde(skip)]
+    pub item: i64,
+    pub annotator: String,
+    pub role: String,
+    pub kind: String,
+    pub label: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub flag: Option<String>,
+    pub seconds: Option<f64>,
+    pub prediction_shown: bool,
+    pub source: String,
+    pub retracts: Option<i64>,
+    pub queue: Option<i64>,
+    pub created_at: String,
+}
+
+/// Every event, oldest first (optionally of one item).
+pub fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
+    list_where(conn, item, None)
+}
+
+/// Every event on the items of one dataset version, in order.
+pub fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
+    list_where(conn, None, Some(version))
+}
+
+fn list_where(
+    conn: &Connection,
+    item: Option<i64>,
+    version: Option<i64>,
+) -> Result<Vec<AnnotationRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
+                a.source, a.retracts, a.queue_id, a.created_at
+         FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
+         LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
+         WHERE (?1 IS NULL OR a.item_id = ?1) AND (?2 IS NULL OR i.version_id = ?2) ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![item, version], |r| {
+        Ok(AnnotationRow {
+            id: r.get(0)?,
+            item_id: r.get(1)?,
+            item: r.get(2)?,
+            annotator: r.get(3)?,
+            role: r.get(4)?,
+            kind: r.get(5)?,
+            label: r.get(6)?,
+            reason: r.get(7)?,
+            note: r.get(8)?,
+            flag: r.get(9)?,
+            seconds: r.get(10)?,
+            prediction_shown: r.get(11)?,
+            source: r.get(12)?,
+            retracts: r.get(13)?,
+            queue: r.get(14)?,
+            created_at: r.get(15)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Write every annotation event (oldest first) to `out`, a .csv or .jsonl file named by its
+/// extension: `id, item_id, annotator, role, kind, label, reason, note, flag, seconds,
+/// prediction_shown, source, retracts, queue, created_at`. The destination is checked first
+/// and written through a temporary renamed into place. Returns the number of events.
+pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
+    use crate::table::{self, TableFormat};
+    use polars::prelude::*;
+    let allowed = [TableFormat::Csv, TableFormat::Jsonl];
+    TableFormat::from_path(out, &allowed)?;
+    let rows = list(project.conn(), None)?;
+    let text = |f: &dyn Fn(&AnnotationRow) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(f).collect()
+    };
+    let columns = vec![
+        Column::new("id".into(), rows.iter().map(|r| r.id).collect::<Vec<_>>()),
+        Column::new("item_id".into(), text(&|r| Some(r.item_id.as_str()))),
+        Column::new("annotator".into(), text(&|r| Some(r.annotator.as_str()))),
+        Column::new("role".into(), text(&|r| Some(r.role.as_str()))),
+        Column::new("kind".into(), text(&|r| Some(r.kind.as_str()))),
+        Column::new("label".into(), text(&|r| r.label.as_deref())),
+        Column::new("reason".into(), text(&|r| r.reason.as_deref())),
+        Column::new("note".into(), text(&|r| r.note.as_deref())),
+        Column::new("flag".into(), text(&|r| r.flag.as_deref())),
+        Column::new(
+            "seconds".into(),
+            rows.iter().map(|r| r.seconds).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "prediction_shown".into(),
+            rows.iter().map(|r| r.prediction_shown).collect::<Vec<_>>(),
+        ),
+        Column::new("source".into(), text(&|r| Some(r.source.as_str()))),
+        Column::new(
+            "retracts".into(),
+            rows.iter().map(|r| r.retracts).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "queue".into(),
+            rows.iter().map(|r| r.queue).collect::<Vec<_>>(),
+        ),
+        Column::new("created_at".into(), text(&|r| Some(r.created_at.as_str()))),
+    ];
+    let mut df = DataFrame::new(rows.len(), columns)
+        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    table::write(Some(project), &mut df, out, &allowed)?;
+    Ok(rows.len())
+}
