@@ -592,13 +592,13 @@ pub struct RunInfo {
     pub items_per_second: f64,
 }
 
-impl RunInfo {
-    pub fn from_summary(r: predict::RunSummary, version_id: i64) -> Self {
+impl From<predict::RunSummary> for RunInfo {
+    fn from(r: predict::RunSummary) -> Self {
         RunInfo {
             run: r.run,
             model: r.model,
             dataset: r.dataset,
-            version_id,
+            version_id: r.version_id,
             status: r.status,
             items: r.items,
             failed: r.failed,

@@ -264,20 +264,10 @@ impl AppState {
 
     pub fn runs(&self) -> Result<Vec<RunInfo>, IpcError> {
         self.with_project(|p| {
-            let conn = p.conn();
-            predict::runs(conn)?
+            Ok(predict::runs(p.conn())?
                 .into_iter()
-                .map(|r| {
-                    let v: i64 = conn
-                        .query_row(
-                            "SELECT version_id FROM runs WHERE id = ?1",
-                            [r.run],
-                            |row| row.get(0),
-                        )
-                        .map_err(arbiter_core::Error::from)?;
-                    Ok(RunInfo::from_summary(r, v))
-                })
-                .collect()
+                .map(RunInfo::from)
+                .collect())
         })
     }
 
@@ -706,8 +696,7 @@ impl AppState {
                     },
                     cancel,
                 )?;
-                let version = arbiter_core::dataset::resolve(own.conn(), &summary.dataset)?;
-                Ok(RunInfo::from_summary(summary, version.id))
+                Ok(RunInfo::from(summary))
             },
         )
     }

@@ -65,6 +65,9 @@ pub struct RunSummary {
     pub status: String,
     pub model: String,
     pub dataset: String,
+    /// The model version and dataset version the run is of.
+    pub model_id: i64,
+    pub version_id: i64,
 }
 
 /// One item to predict.
@@ -889,46 +892,56 @@ fn run_batch(
     Ok(rows)
 }
 
-/// A run's summary from the database.
-pub fn run_summary(conn: &Connection, run: i64, notice: Option<String>) -> Result<RunSummary> {
-    conn.query_row(
-        "SELECT r.id, r.items_done, r.items_failed, r.provider, r.device, r.notice, r.seconds, r.model_seconds, r.status,
-                m.name || '@' || m.version, d.name || '@' || v.version
-         FROM runs r JOIN models m ON m.id = r.model_id JOIN dataset_versions v ON v.id = r.version_id JOIN datasets d ON d.id = v.dataset_id
-         WHERE r.id = ?1",
-        [run],
-        |r| {
-            let items: i64 = r.get(1)?;
-            let seconds: f64 = r.get(6)?;
-            Ok(RunSummary {
-                run: r.get(0)?,
-                items: items as u64,
-                failed: r.get::<_, i64>(2)? as u64,
-                device: r.get(3)?,
-                requested_device: r.get(4)?,
-                notice: notice.clone().or(r.get(5)?),
-                seconds,
-                items_per_second: if seconds > 0.0 { items as f64 / seconds } else { 0.0 },
-                model_seconds: r.get(7)?,
-                status: r.get(8)?,
-                model: r.get(9)?,
-                dataset: r.get(10)?,
-            })
+/// The columns of a run's summary (see [`summary_row`]).
+const RUN_COLS: &str = "SELECT r.id, r.items_done, r.items_failed, r.provider, r.device, r.notice, r.seconds, r.model_seconds, r.status,
+                m.name || '@' || m.version, d.name || '@' || v.version, r.model_id, r.version_id
+         FROM runs r JOIN models m ON m.id = r.model_id JOIN dataset_versions v ON v.id = r.version_id JOIN datasets d ON d.id = v.dataset_id";
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
+    let items: i64 = r.get(1)?;
+    let seconds: f64 = r.get(6)?;
+    Ok(RunSummary {
+        run: r.get(0)?,
+        items: items as u64,
+        failed: r.get::<_, i64>(2)? as u64,
+        device: r.get(3)?,
+        requested_device: r.get(4)?,
+        notice: r.get(5)?,
+        seconds,
+        items_per_second: if seconds > 0.0 {
+            items as f64 / seconds
+        } else {
+            0.0
         },
-    )
-    .optional()?
-    .ok_or(Error::NotFound { what: "run", name: run.to_string() })
+        model_seconds: r.get(7)?,
+        status: r.get(8)?,
+        model: r.get(9)?,
+        dataset: r.get(10)?,
+        model_id: r.get(11)?,
+        version_id: r.get(12)?,
+    })
 }
 
-/// Every run, newest first.
+/// A run's summary from the database (`notice`, when given, replaces the stored one).
+pub fn run_summary(conn: &Connection, run: i64, notice: Option<String>) -> Result<RunSummary> {
+    let mut s = conn
+        .query_row(&format!("{RUN_COLS} WHERE r.id = ?1"), [run], summary_row)
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "run",
+            name: run.to_string(),
+        })?;
+    if notice.is_some() {
+        s.notice = notice;
+    }
+    Ok(s)
+}
+
+/// Every run, newest first, in one query.
 pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
-    let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM runs ORDER BY id DESC")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter()
-        .map(|id| run_summary(conn, id, None))
-        .collect()
+    let mut stmt = conn.prepare(&format!("{RUN_COLS} ORDER BY r.id DESC"))?;
+    let rows = stmt.query_map([], summary_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A prediction as people see it: the predicted class and its confidence, the classes in
