@@ -51,8 +51,9 @@ pub fn read_file(path: &Path) -> Result<Vec<FileRow>> {
     let df = match ext.as_str() {
         "csv" => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            crate::dataset::text::check_csv(path, &bytes, b',').map_err(as_annotations)?;
-            crate::dataset::text::read_csv(path, b',', &TEXT).map_err(as_annotations)?
+            let header =
+                crate::dataset::text::check_csv(path, &bytes, b',').map_err(as_annotations)?;
+            crate::dataset::text::read_csv(path, b',', &header, &TEXT).map_err(as_annotations)?
         }
         "jsonl" | "ndjson" => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

@@ -297,9 +297,9 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
                 b','
             };
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            super::text::check_csv(path, &bytes, sep)?;
+            let header = super::text::check_csv(path, &bytes, sep)?;
             drop(bytes);
-            super::text::read_csv(path, sep, &text_cols)
+            super::text::read_csv(path, sep, &header, &text_cols)
         }
         SourceKind::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;

@@ -49,6 +49,8 @@ fn duplicate_names(names: &[String]) -> Vec<Problem> {
 /// Check a CSV (or TSV, `sep`) file's structure before it is parsed; returns the header.
 /// Every problem names its row (the header not counted) and line.
 pub fn check_csv(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<String>> {
+    // One pass over the whole file first; rows are checked one by one only when it fails.
+    let all_utf8 = std::str::from_utf8(bytes).is_ok();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sep)
         .has_headers(false)
@@ -81,13 +83,16 @@ pub fn check_csv(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<String>> {
                 message,
             },
         };
-        if raw.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+        if memchr_count(raw, b'"') % 2 == 1 {
             problems.push(at(
                 "a quote (\") opens here and is never closed, so the rest of the file would be read as one field; close or remove it".into(),
             ));
             break;
         }
-        if let Err(e) = std::str::from_utf8(record.as_slice()) {
+        if let Some(e) = (!all_utf8)
+            .then(|| std::str::from_utf8(record.as_slice()).err())
+            .flatten()
+        {
             let (field, _) = (0..record.len())
                 .map(|f| (f, std::str::from_utf8(&record[f])))
                 .find(|(_, r)| r.is_err())
@@ -143,9 +148,37 @@ pub fn check_csv(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<String>> {
     Ok(header)
 }
 
-/// Read a CSV (or TSV) file already checked by [`check_csv`]: every column as text, then
-/// typed by [`type_column`] except the `text_cols` (id, path, label), which stay text.
-pub fn read_csv(path: &Path, sep: u8, text_cols: &[&str]) -> Result<DataFrame> {
+/// How many times `b` occurs in `bytes`.
+fn memchr_count(bytes: &[u8], b: u8) -> usize {
+    bytes.iter().filter(|&&x| x == b).count()
+}
+
+/// Read a CSV (or TSV) file already checked by [`check_csv`], with `header` its column names:
+/// the `text_cols` (id, path, label) as text, the others typed by polars' inference (fast,
+/// parallel); when a value defeats that inference (an integer too wide for i64, say), every
+/// column is read as text and typed by [`type_column`] instead.
+pub fn read_csv(path: &Path, sep: u8, header: &[String], text_cols: &[&str]) -> Result<DataFrame> {
+    let mut overwrite = Schema::default();
+    for c in header {
+        if text_cols.contains(&c.as_str()) {
+            overwrite.with_column(c.as_str().into(), DataType::String);
+        }
+    }
+    let inferred = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(10_000))
+        .with_schema_overwrite(Some(Arc::new(overwrite)))
+        .map_parse_options(|p| p.with_separator(sep))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish());
+    match inferred {
+        Ok(df) => Ok(df),
+        Err(_) => read_csv_as_text(path, sep, text_cols),
+    }
+}
+
+/// [`read_csv`]'s careful path: every column as text, then typed by [`type_column`].
+fn read_csv_as_text(path: &Path, sep: u8, text_cols: &[&str]) -> Result<DataFrame> {
     let df = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
