@@ -1,5 +1,5 @@
 // Benchmark (not a test): app window to first useful paint on a project of 1,000,000 items
-// (PRODUCT.md target: under 1 s), against the same app on the 1,797-item demo project measured
+// (docs/contract.md target: under 1 s), against the same app on the 1,797-item demo project measured
 // in the same run.
 //
 // "First useful paint" is the moment the item grid shows 12 loaded thumbnails, painted, in ms

@@ -62,10 +62,7 @@ export function createProject(path: string, labels: string[], ordinal: boolean):
   return call("create_project", { path, labels, ordinal });
 }
 
-/**
- * Closes the open project (releases its lock). Not in docs/ipc-contract.md yet, but registered
- * by src-tauri (`close_project`, returns nothing).
- */
+/** Closes the open project (releases its window lock). */
 export function closeProject(): Promise<void> {
   return call("close_project");
 }

@@ -1,6 +1,6 @@
 //! Agreement over 1,000,000 ratings (100,000 items × 10 annotators, ~10% of ratings missing),
 //! against the baseline a user would script in the same run: Python computing only the
-//! pairwise percent agreement with dicts. Target (PRODUCT.md): under 1 s.
+//! pairwise percent agreement with dicts. Target (docs/contract.md): under 1 s.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin agreement_1m`
 

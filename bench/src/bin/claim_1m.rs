@@ -2,7 +2,7 @@
 //! which the first 200,000 are done, and read the queue's counts — both inside the app's save
 //! loop. Baseline in the same run: the same questions asked with schema version 4's SQL (a walk
 //! over the queue's items in order, counting each item's events), on the same database.
-//! Target (PRODUCT.md): the next item shown under 50 ms — claiming is the part that touches the
+//! Target (docs/contract.md): the next item shown under 50 ms — claiming is the part that touches the
 //! database, so it has to fit well inside that.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin claim_1m [-- ITEMS DONE]`

@@ -1,6 +1,6 @@
 //! Export 1,000,000 rows (100,000 of them annotated by two annotators) to Parquet, and compare
 //! in the same run with the dump a user would script: Python's sqlite3 + csv writing the items
-//! with their latest label. Target (PRODUCT.md): under 5 s.
+//! with their latest label. Target (docs/contract.md): under 5 s.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin export_1m [-- ITEMS]`
 

@@ -1,7 +1,7 @@
 //! Import a 1,000,000-row manifest (metadata only: id, label, 8 numeric features, a text
 //! column) into a fresh project, and compare with the baseline a user would otherwise write in
 //! the same run: Python's csv module + sqlite3 `executemany` into one table, one transaction,
-//! no validation. Target (PRODUCT.md): under 5 s.
+//! no validation. Target (docs/contract.md): under 5 s.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin import_1m [-- ROWS]`
 

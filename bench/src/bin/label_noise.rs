@@ -1,4 +1,4 @@
-//! `label-disagreement` as a label-error detector. Target (PRODUCT.md): F1 on injected label
+//! `label-disagreement` as a label-error detector. Target (docs/contract.md): F1 on injected label
 //! noise at least that of cleanlab's `find_label_issues` (`filter_by="prune_by_noise_rate"`)
 //! given the same probabilities; the queue lists only the items it flags.
 //!

@@ -2,7 +2,7 @@
 //! would otherwise write: Python, Pillow open → RGB → bilinear resize, NumPy float32 / 255 →
 //! CHW → stack, onnxruntime `session.run` per batch, NumPy softmax (`bench/predict/python_loop.py`).
 //!
-//! Targets (PRODUCT.md, "predict, image model, CPU"):
+//! Targets (docs/contract.md, "predict, image model, CPU"):
 //! - throughput at least 1.5× the Python loop's;
 //! - decoding overlapped with inference: the run takes within 15% of pure model time. The pure
 //!   model time is the Python `--model-only` figure (`session.run` alone over the same inputs,

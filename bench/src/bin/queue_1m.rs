@@ -1,6 +1,6 @@
 //! Build every queue strategy over 1,000,000 predictions (10 classes) and compare, in the same
 //! run, with the baseline a user would script: Python's sqlite3 reading the run's probabilities
-//! and sorting by least confidence. Target (PRODUCT.md): any queue under 0.5 s.
+//! and sorting by least confidence. Target (docs/contract.md): any queue under 0.5 s.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin queue_1m [-- ITEMS]`
 

@@ -1,7 +1,7 @@
 //! Arbiter's headless engine. Everything the CLI and the desktop app do goes through this crate:
 //! the project store (SQLite), label schema, dataset import and queries, thumbnails, the model
-//! registry and ONNX Runtime inference.
-//! It has no GUI, CLI or IPC dependency; shells adapt it.
+//! registry and ONNX Runtime inference, review queues, annotations and decisions, metrics and
+//! export. It has no GUI, CLI or IPC dependency; shells adapt it.
 
 pub mod annotate;
 pub mod annotators;
@@ -32,5 +32,5 @@ mod testutil;
 pub use error::{Error, Result};
 pub use store::Project;
 
-/// The Arbiter version recorded in projects, audit entries and (later) lineage files.
+/// The Arbiter version recorded in projects, audit entries and lineage files.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -684,7 +684,7 @@ fn all_failed(conn: &Connection, run: i64, failed: u64) -> Result<Error> {
     )))
 }
 
-/// The uncertainty scores of one probability vector, as PRODUCT.md defines them.
+/// The uncertainty scores of one probability vector, as docs/contract.md defines them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scores {
     pub predicted: usize,

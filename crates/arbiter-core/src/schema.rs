@@ -45,7 +45,7 @@ pub struct Reason {
     pub description: String,
 }
 
-/// The default correction reasons of a new project (PRODUCT.md, "The loop" 1).
+/// The default correction reasons of a new project (docs/contract.md).
 pub const DEFAULT_REASONS: &[(&str, &str)] = &[
     ("model_wrong", "The model's prediction is wrong"),
     (
