@@ -4,6 +4,7 @@
 
 mod commands;
 mod output;
+mod reference;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,7 +22,13 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// The project folder (default: the current folder).
-    #[arg(long, global = true, env = "ARBITER_PROJECT", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "ARBITER_PROJECT",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     project: Option<PathBuf>,
     /// Print one JSON document on stdout instead of tables.
     #[arg(long, global = true)]
