@@ -4,6 +4,7 @@
 
 mod commands;
 mod output;
+#[cfg(test)]
 mod reference;
 
 use std::path::PathBuf;
