@@ -152,7 +152,7 @@ impl AppState {
             RecentProject {
                 path: info.path.clone(),
                 name: info.name.clone(),
-                opened_at: now_rfc3339(),
+                opened_at: arbiter_core::time::now_utc(),
                 exists: true,
             },
         );
@@ -773,13 +773,6 @@ impl AppState {
 
 /// Thumbnail edge in pixels (the grid shows them at up to 160 px on HiDPI screens).
 pub const THUMB_SIZE: u32 = 256;
-
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    arbiter_core::time::format_utc(secs)
-}
 
 /// Ask the job in `slot`, if any, to stop; returns whether one was running.
 fn request_cancel(slot: &Mutex<Option<Arc<AtomicBool>>>) -> bool {

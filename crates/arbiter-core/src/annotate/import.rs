@@ -366,7 +366,7 @@ const EARLIEST: &str = "1970-01-01T00:00:00.000Z";
 /// truncated.
 pub fn normalize_time(t: &str) -> std::result::Result<String, &'static str> {
     let (secs, millis) = crate::time::parse(t)?;
-    let (year, _, _) = crate::time::civil_from_days(secs.div_euclid(crate::time::DAY));
+    let year = crate::time::year_utc(secs);
     if !(0..=9999).contains(&year) {
         return Err("the year falls outside 0000–9999 in UTC");
     }
