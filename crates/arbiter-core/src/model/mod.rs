@@ -203,7 +203,7 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
             name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         )));
     }
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
 
     let built = runtime::session(path, runtime::Device::Cpu).map_err(|e| match e {
         Error::Model { message, .. } => {
@@ -324,10 +324,6 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
 
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn abbreviate(names: &[String]) -> String {

@@ -784,7 +784,7 @@ fn adding_the_same_model_twice_keeps_one_version_and_new_content_makes_another()
     );
     // The sha256 is of the file's bytes.
     let bytes = std::fs::read(fixtures().join("models/digits_logits.onnx")).expect("read");
-    assert_eq!(a.sha256, hex(&Sha256::digest(&bytes)));
+    assert_eq!(a.sha256, format!("{:x}", Sha256::digest(&bytes)));
 }
 
 #[test]
