@@ -101,15 +101,21 @@ pub fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>
             [name],
             |r| {
                 let role: String = r.get(2)?;
-                Ok((r.get(0)?, r.get(1)?, role))
+                let role = Role::parse(&role).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?;
+                Ok(Annotator {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role,
+                })
             },
         )
-        .optional()?
-        .map(|(id, name, role): (i64, String, String)| Annotator {
-            id,
-            name,
-            role: Role::parse(&role).unwrap_or(Role::Annotator),
-        }))
+        .optional()?)
 }
 
 pub fn annotators(conn: &Connection) -> Result<Vec<Annotator>> {

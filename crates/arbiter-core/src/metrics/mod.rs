@@ -6,7 +6,7 @@ pub mod activity;
 pub mod agreement;
 pub mod quality;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::Result;
 use agreement::Rating;
@@ -65,7 +65,7 @@ pub fn record(
             [scope],
             |r| r.get(0),
         )
-        .ok();
+        .optional()?;
     if latest.is_some_and(|l| (annotations as i64 - l).abs() < HISTORY_STEP) {
         return Ok(());
     }
@@ -195,7 +195,7 @@ pub fn report(
                 [],
                 |r| r.get(0),
             )
-            .ok(),
+            .optional()?,
     };
     let model_quality = run.map(|r| quality::quality(conn, root, r)).transpose()?;
     let mut reasons_by_class: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
@@ -321,12 +321,10 @@ pub fn history(conn: &Connection) -> Result<Vec<(String, String, i64, serde_json
         conn.prepare("SELECT at, scope, annotations, report FROM agreement_history ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
         let text: String = r.get(3)?;
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        ))
+        let report = serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, report))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
