@@ -1,0 +1,337 @@
+//! Export of the corrected dataset for retraining, with lineage.
+//!
+//! One row per item of a dataset version, in source order: `item_id, path, given_label,
+//! predicted, confidence, final_label, status, rule, deciders, reasons, flags, annotations,
+//! item_agreement, first_annotated, last_annotated, label, label_source, notes[, split]`. Parquet (default), CSV, JSONL, or
+//! an image folder (`<out>/<label>/<item>.<ext>`, or `<out>/<split>/<label>/<item>.<ext>` with
+//! a validation share; hard links where possible, else copies; every name sanitised and
+//! de-duplicated so nothing is written outside `<out>` and no file replaces another).
+//!
+//! The columns, over the item's live events (retracted events and retractions are ignored):
+//! - `reasons`, `flags`: the distinct reason codes / flags (`bad_input`, `unsure`) of its
+//!   events, sorted, joined with `;` (like `deciders`); empty when there are none.
+//! - `annotations`: the number of label events, overrides included; skips, flags and
+//!   retractions are not counted. `first_annotated`/`last_annotated` span every live event.
+//! - `label`: the label to train on — the final label when the item is decided, else the
+//!   given label; `label_source` says which (`decided`, `given`, or `none` when neither
+//!   exists). An image folder files items by this same label.
+//! - `notes`: every live event's note, oldest first, as `annotator: note`, joined with ` | `.
+//! - `item_agreement`: over the annotators' own labels (each annotator's latest; a reviewer's
+//!   override is not a vote): the share of agreeing pairs — 2 of 3 alike = 1/3; one vote counts
+//!   as 1; no votes = empty. An override decides the final label but does not raise it.
+//! - `predicted`/`confidence`: from [`Predictions`] — by default the newest finished run over
+//!   the exported version (named in the summary and lineage); none with [`Predictions::None`].
+//!
+//! Filters are checked before anything is read or written: `min_agreement` in [0, 1], a
+//! validation share in (0, 1), every excluded reason a reason code of the project. Excluding a
+//! reason also excludes items flagged with the same code (`bad_input`). An image folder holds
+//! the items that have media and a label (final, else given); the others are counted as
+//! skipped (`no_media`, `no_label`) in the summary and the lineage, and `rows` counts files.
+//!
+//! The same project state and options give byte-identical data files: rows in item order,
+//! no wall-clock time in the data (the time lives in the lineage file). The lineage manifest
+//! goes to `PATH.lineage.json` beside a file, or `lineage.json` inside a folder, and the export
+//! is recorded in the audit log. Missing parent folders of the destination are created (and
+//! removed again if the export does not finish).
+//!
+//! [`export_with_progress`] reports its stages and can be cancelled between stages, every
+//! [`SELECT_CHUNK`] items and between files; a cancelled (or failed) export leaves nothing
+//! behind: tables and their lineage are written to hidden temporary files and renamed only at
+//! the end, and an image folder's files and folders are removed again.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+
+use crate::destination;
+use crate::error::{Error, Result};
+use crate::store::Project;
+
+mod imagefolder;
+mod lineage;
+mod rows;
+mod table;
+
+pub use imagefolder::safe_name;
+use imagefolder::{plan_imagefolder, write_imagefolder};
+use rows::{final_label_counts, select_rows};
+pub use rows::{resolve_run, rows, Row, RunUsed};
+use table::write_table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Jsonl,
+    ImageFolder,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Result<Format> {
+        match s {
+            "parquet" => Ok(Format::Parquet),
+            "csv" => Ok(Format::Csv),
+            "jsonl" => Ok(Format::Jsonl),
+            "imagefolder" => Ok(Format::ImageFolder),
+            o => Err(Error::InvalidArgument(format!(
+                "--format {o:?}: use parquet, csv, jsonl or imagefolder"
+            ))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::ImageFolder => "imagefolder",
+        }
+    }
+}
+
+/// Which run's predictions fill the `predicted`/`confidence` columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Predictions {
+    /// The newest finished (`done`) run over the exported dataset version — the one started
+    /// last; no predictions if there is none.
+    #[default]
+    Newest,
+    /// This run (it must be over the exported version; any status).
+    Run(i64),
+    /// No predictions.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub out: PathBuf,
+    pub format: Format,
+    /// NAME or NAME@VERSION; default the only dataset.
+    pub dataset: Option<String>,
+    /// Whose predictions go in the `predicted`/`confidence` columns.
+    pub predictions: Predictions,
+    pub only_decided: bool,
+    /// Minimum per-item agreement, 0–1 (share of agreeing pairs among the annotators' own
+    /// labels; one vote counts as 1; items without votes are left out).
+    pub min_agreement: Option<f64>,
+    /// Drop items whose events carry any of these reason codes, or a flag of the same code
+    /// (e.g. bad_input). Every code must be one of the project's reasons.
+    pub exclude_reasons: Vec<String>,
+    /// Add a `split` column: this share (strictly between 0 and 1) of each final label (or
+    /// given label when undecided) goes to `validation`, seeded.
+    pub validation_share: Option<f64>,
+    pub seed: u64,
+}
+
+/// Where an export is. `done`/`total` count items (`Selecting`) or files (`Linking`); both are 0
+/// where no count exists (`Deciding`, `Writing`: polars writes the table in one call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStage {
+    /// Computing every item's decision from the annotation events.
+    Deciding,
+    /// Reading the version's items and applying the filters.
+    Selecting,
+    /// Writing the table file (parquet/csv/jsonl).
+    Writing,
+    /// Hard-linking (or copying) the image folder's files.
+    Linking,
+    /// Writing the lineage manifest and the audit entry.
+    Lineage,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExportProgress {
+    pub stage: ExportStage,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// How many items are read per progress report / cancellation check.
+pub const SELECT_CHUNK: usize = 20_000;
+
+fn check(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub out: PathBuf,
+    pub lineage: PathBuf,
+    pub format: String,
+    /// Rows written (files, for an image folder).
+    pub rows: usize,
+    /// Rows per final label ("(none)" when undecided); files per label folder (final label,
+    /// else given) for an image folder.
+    pub labels: BTreeMap<String, usize>,
+    /// Selected items an image folder could not hold, by why: `no_media`, `no_label`.
+    pub skipped: BTreeMap<String, usize>,
+    /// Items each excluded reason code or flag left out (an item with two counts twice).
+    pub excluded: BTreeMap<String, usize>,
+    /// The run whose predictions were exported, if any.
+    pub run: Option<RunUsed>,
+    /// Where the predictions came from: `requested`, `newest_finished`, `none` (asked for
+    /// none) or `no_finished_run` (the default found no finished run over the version).
+    pub predictions: &'static str,
+}
+
+/// What an export would write, counted without writing anything — the figures its
+/// [`ExportSummary`] will report: rows (files, for an image folder), per label, and what an
+/// image folder leaves out. The app's live count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    pub rows: usize,
+    pub labels: BTreeMap<String, usize>,
+    pub skipped: BTreeMap<String, usize>,
+    /// Items each excluded reason code or flag leaves out (an item with two counts twice).
+    pub excluded: BTreeMap<String, usize>,
+}
+
+pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
+    let sel = select_rows(project, opts, false, &mut |_| {}, &AtomicBool::new(false))?;
+    let rows = sel.rows;
+    Ok(match opts.format {
+        Format::ImageFolder => {
+            let plan = plan_imagefolder(&rows, &opts.out)?;
+            Preview {
+                rows: plan.files.len(),
+                labels: plan.labels,
+                skipped: plan.skipped,
+                excluded: sel.excluded,
+            }
+        }
+        _ => Preview {
+            rows: rows.len(),
+            labels: final_label_counts(&rows),
+            skipped: BTreeMap::new(),
+            excluded: sel.excluded,
+        },
+    })
+}
+
+/// [`export_with_progress`] without progress reports, never cancelled.
+pub fn export(project: &Project, opts: &ExportOptions) -> Result<ExportSummary> {
+    export_with_progress(project, opts, &mut |_| {}, &AtomicBool::new(false))
+}
+
+/// Write the export and its lineage, and record it in the audit log. `cancel` is checked
+/// between stages, every [`SELECT_CHUNK`] items and between files; a cancelled export returns
+/// [`Error::Cancelled`] and leaves nothing behind: no data, no lineage, no audit entry. (A
+/// cancel that arrives while the lineage is being written is too late and is ignored.)
+pub fn export_with_progress(
+    project: &Project,
+    opts: &ExportOptions,
+    progress: &mut dyn FnMut(ExportProgress),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    check(cancel)?;
+    // Checked, and its temporary locked, before any work: a refused destination costs nothing.
+    let kind = match opts.format {
+        Format::ImageFolder => destination::Kind::Folder,
+        _ => destination::Kind::File,
+    };
+    let example = format!("export.{}", opts.format.as_str());
+    let staged = destination::Staged::begin(Some(project), &opts.out, kind, &example)?;
+    let lineage_path = match opts.format {
+        Format::ImageFolder => opts.out.join("lineage.json"),
+        _ => PathBuf::from(format!("{}.lineage.json", opts.out.display())),
+    };
+    // Beside a table, the lineage is a file of its own, also replaced only at the end.
+    let lineage_staged = match opts.format {
+        Format::ImageFolder => None,
+        _ => Some(destination::Staged::begin(
+            Some(project),
+            &lineage_path,
+            destination::Kind::File,
+            "export.lineage.json",
+        )?),
+    };
+    let sel = select_rows(project, opts, true, progress, cancel)?;
+    let (version, rows) = (&sel.version, &sel.rows);
+    let (written, labels, skipped, folders) = match opts.format {
+        Format::ImageFolder => {
+            let plan = write_imagefolder(rows, &staged, progress, cancel)?;
+            (
+                plan.files.len(),
+                plan.labels,
+                plan.skipped,
+                Some(plan.folders),
+            )
+        }
+        f => {
+            progress(ExportProgress {
+                stage: ExportStage::Writing,
+                done: 0,
+                total: 0,
+            });
+            write_table(rows, f, &staged)?;
+            (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
+        }
+    };
+    check(cancel)?;
+    progress(ExportProgress {
+        stage: ExportStage::Lineage,
+        done: 0,
+        total: 0,
+    });
+    let conn = project.conn();
+    let text = lineage::manifest(
+        project,
+        opts,
+        &sel,
+        lineage::Written {
+            rows: written,
+            labels: &labels,
+            skipped: &skipped,
+            folders: folders.as_ref(),
+        },
+    )?;
+    // The last point a cancel is honoured: after it, the files are moved into place.
+    check(cancel)?;
+    match lineage_staged {
+        Some(lineage) => {
+            std::fs::write(lineage.tmp(), text)
+                .map_err(|e| destination::write_err(&lineage_path, e))?;
+            staged.commit()?;
+            lineage.commit()?;
+        }
+        None => {
+            let inside = staged.tmp().join("lineage.json");
+            std::fs::write(&inside, text).map_err(|e| destination::write_err(&lineage_path, e))?;
+            staged.commit()?;
+        }
+    }
+    crate::audit::record(
+        conn,
+        "arbiter",
+        "export",
+        &serde_json::json!({ "out": opts.out.to_string_lossy(), "format": opts.format.as_str(), "rows": written,
+            "skipped": skipped, "dataset_hash": version.content_hash, "run": sel.run.as_ref().map(|r| r.run),
+            "predictions": sel.predictions }),
+    )?;
+    progress(ExportProgress {
+        stage: ExportStage::Done,
+        done: written as u64,
+        total: written as u64,
+    });
+    Ok(ExportSummary {
+        out: opts.out.clone(),
+        lineage: lineage_path,
+        format: opts.format.as_str().into(),
+        rows: written,
+        labels,
+        skipped,
+        excluded: sel.excluded.clone(),
+        run: sel.run,
+        predictions: sel.predictions,
+    })
+}
+
+#[cfg(test)]
+mod tests;
