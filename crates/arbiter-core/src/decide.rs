@@ -194,7 +194,7 @@ pub struct Decision {
     pub votes_needed: usize,
 }
 
-fn vote(e: &AnnotationRow) -> Vote {
+pub(crate) fn vote(e: &AnnotationRow) -> Vote {
     Vote {
         annotation: e.id,
         annotator: e.annotator.clone(),

@@ -476,15 +476,7 @@ pub fn conflicts(
         }
         let votes = own.entry(e.item).or_default();
         votes.retain(|v| v.annotator != e.annotator);
-        votes.push(crate::decide::Vote {
-            annotation: e.id,
-            annotator: e.annotator.clone(),
-            label: e.label.clone().unwrap_or_default(),
-            reason: e.reason.clone(),
-            note: e.note.clone(),
-            source: e.source.clone(),
-            created_at: e.created_at.clone(),
-        });
+        votes.push(crate::decide::vote(e));
     }
     let disagree = |votes: &[crate::decide::Vote]| votes.iter().any(|v| v.label != votes[0].label);
     let mut picked: Vec<(crate::decide::Decision, Vec<crate::decide::Vote>)> = decisions

@@ -27,8 +27,8 @@ mod scores;
 
 use runs::all_failed;
 pub use runs::{
-    export, failures, item_prediction, predictions, run_summary, runs, top_k, Failure, Prediction,
-    RunSummary, TopPrediction,
+    export, failures, item_prediction, predictions, run_classes, run_summary, runs, top_k, Failure,
+    Prediction, RunSummary, TopPrediction,
 };
 use scores::valid_probabilities;
 pub use scores::{pack, softmax, unpack, unpack_into, Scores, DENSE_MAX_CLASSES, SPARSE_TOP_K};
@@ -443,64 +443,55 @@ pub fn predict(
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?;
                     let mut next_ok = 0;
-                    for (i, item) in batch.items.iter().enumerate() {
-                        match &batch.errors[i] {
-                            None if !valid_probabilities(&probs[next_ok]) => {
-                                next_ok += 1;
-                                let none = Option::<f64>::None;
-                                ins.execute(rusqlite::params![
-                                    run,
-                                    item,
-                                    Option::<i64>::None,
-                                    none,
-                                    none,
-                                    none,
-                                    Option::<i64>::None,
-                                    none,
-                                    Option::<Vec<u8>>::None,
-                                    NON_FINITE
-                                ])?;
-                                done += 1;
-                                failed += 1;
-                            }
+                    for (i, &item) in batch.items.iter().enumerate() {
+                        let p = match &batch.errors[i] {
+                            Some(reason) => Err(reason.as_str()),
                             None => {
-                                let p = &probs[next_ok];
                                 next_ok += 1;
-                                let s = Scores::of(p);
-                                let given_prob =
-                                    batch.given[i].and_then(|g| p.get(g)).map(|v| *v as f64);
-                                ins.execute(rusqlite::params![
-                                    run,
-                                    item,
-                                    s.predicted as i64,
-                                    s.confidence as f64,
-                                    s.margin,
-                                    s.entropy,
-                                    batch.given[i].map(|g| g as i64),
-                                    given_prob,
-                                    pack(p),
-                                    Option::<String>::None
-                                ])?;
-                                done += 1;
+                                let p = &probs[next_ok - 1];
+                                if valid_probabilities(p) {
+                                    Ok(p)
+                                } else {
+                                    Err(NON_FINITE)
+                                }
                             }
-                            Some(reason) => {
-                                let none = Option::<f64>::None;
-                                ins.execute(rusqlite::params![
-                                    run,
-                                    item,
-                                    Option::<i64>::None,
-                                    none,
-                                    none,
-                                    none,
-                                    Option::<i64>::None,
-                                    none,
-                                    Option::<Vec<u8>>::None,
-                                    reason
-                                ])?;
-                                done += 1;
+                        };
+                        done += 1;
+                        // predicted, confidence, margin, entropy, given class, its probability,
+                        // packed probabilities, why it failed.
+                        type Columns<'a> = (
+                            Option<i64>,
+                            Option<f64>,
+                            Option<f64>,
+                            Option<f64>,
+                            Option<i64>,
+                            Option<f64>,
+                            Option<Vec<u8>>,
+                            Option<&'a str>,
+                        );
+                        let c: Columns = match p {
+                            Err(reason) => {
                                 failed += 1;
+                                (None, None, None, None, None, None, None, Some(reason))
                             }
-                        }
+                            Ok(p) => {
+                                let s = Scores::of(p);
+                                let given = batch.given[i];
+                                (
+                                    Some(s.predicted as i64),
+                                    Some(s.confidence as f64),
+                                    Some(s.margin),
+                                    Some(s.entropy),
+                                    given.map(|g| g as i64),
+                                    given.and_then(|g| p.get(g)).map(|v| *v as f64),
+                                    Some(pack(p)),
+                                    None,
+                                )
+                            }
+                        };
+                        ins.execute(rusqlite::params![
+                            run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
+                        ])?;
                     }
                 }
                 tx.execute(

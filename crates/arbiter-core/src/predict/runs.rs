@@ -103,6 +103,21 @@ pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The class names of a run's model, in output order; refused, naming the run, when there is
+/// no such run.
+pub fn run_classes(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Vec<String>> {
+    let model_id: i64 = conn
+        .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or(Error::NotFound {
+            what: "run",
+            name: format!("{run} (see `arbiter runs`)"),
+        })?;
+    Ok(model::get(conn, root, model_id)?.classes)
+}
+
 /// A prediction as people see it: the predicted class and its confidence, the classes in
 /// order of probability (at most `k`), or why the item failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,10 +142,7 @@ pub fn top_k(
     let Some(p) = item_prediction(conn, root, run, item)? else {
         return Ok(None);
     };
-    let model_id: i64 = conn.query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
-        r.get(0)
-    })?;
-    let classes = model::get(conn, root, model_id)?.classes;
+    let classes = run_classes(conn, root, run)?;
     let mut top: Vec<(String, f32)> = classes
         .into_iter()
         .zip(p.probabilities.iter().copied())
@@ -207,16 +219,7 @@ pub fn item_prediction(
     run: i64,
     item: i64,
 ) -> Result<Option<Prediction>> {
-    let model_id: i64 = conn
-        .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .ok_or(Error::NotFound {
-            what: "run",
-            name: run.to_string(),
-        })?;
-    let classes = model::get(conn, root, model_id)?.classes;
+    let classes = run_classes(conn, root, run)?;
     Ok(conn
         .query_row(
             "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
@@ -246,24 +249,14 @@ pub fn predictions(
     root: &std::path::Path,
     run: i64,
 ) -> Result<(Vec<String>, Vec<Prediction>)> {
-    let model_id: i64 = conn
-        .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .ok_or(Error::NotFound {
-            what: "run",
-            name: format!("{run} (see `arbiter runs`)"),
-        })?;
-    let model = model::get(conn, root, model_id)?;
-    let classes = model.classes.clone();
+    let classes = run_classes(conn, root, run)?;
     let mut stmt = conn.prepare(
         "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
          FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1 ORDER BY p.item_id",
     )?;
     let rows = stmt.query_map([run], |r| prediction_row(r, &classes))?;
     let preds = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok((model.classes, preds))
+    Ok((classes, preds))
 }
 
 /// Write a run's predictions to `out`, format from the extension (.csv, .parquet, .jsonl):

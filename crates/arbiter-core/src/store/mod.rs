@@ -160,23 +160,31 @@ impl Project {
     /// A second window on the same project gets [`Error::Locked`]. The CLI does not take it:
     /// scripts may work alongside the app (SQLite serialises the writes).
     pub fn lock_window(&self) -> Result<WindowLock> {
-        let path = self.root.join(".arbiter-window.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(WindowLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(self.root.clone())),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        match try_lock_file(&self.root.join(".arbiter-window.lock"))? {
+            Some(file) => Ok(WindowLock { _file: file }),
+            None => Err(Error::Locked(self.root.clone())),
         }
     }
 
     /// Folder for files Arbiter owns and can regenerate (thumbnails).
     pub fn cache_dir(&self) -> PathBuf {
         self.root.join(".arbiter-cache")
+    }
+}
+
+/// Open (creating it if missing) and take an exclusive OS lock on `path`: `None` when another
+/// process, or another open of it, holds the lock. The lock goes with the returned file.
+pub(crate) fn try_lock_file(path: &Path) -> Result<Option<std::fs::File>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
     }
 }
 

@@ -28,17 +28,7 @@ fn try_take(root: &Path, run: i64) -> Result<Option<RunLock>> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(RunLock { _file: file })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
-    }
+    Ok(super::try_lock_file(&path)?.map(|file| RunLock { _file: file }))
 }
 
 /// Take run `run`'s lock for this process, or refuse: another process is working on it.
