@@ -60,6 +60,11 @@ PY
   rm -rf "$wheel_dir"
 fi
 
+if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
+  echo "setup: cargo install cargo-deny" >&2
+  cargo install cargo-deny --locked --quiet
+fi
+
 if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: cargo install tauri-driver" >&2
   cargo install tauri-driver --locked --quiet

@@ -16,6 +16,9 @@ step "Rust: format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Dependencies: licenses, bans and sources (deny.toml)"
+cargo deny check licenses bans sources
+
 step "Rust: unit, integration and CLI end-to-end tests"
 cargo test --workspace --locked
 

@@ -3,6 +3,9 @@
 //! registry and ONNX Runtime inference, review queues, annotations and decisions, metrics and
 //! export. It has no GUI, CLI or IPC dependency; shells adapt it.
 
+// The core reports through its return values; it never prints or leaves the process.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 pub mod annotate;
 pub mod annotators;
 pub mod audit;
