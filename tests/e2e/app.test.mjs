@@ -50,7 +50,21 @@ before(async () => {
   harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_DISPLAY ?? ":97", env: { ARBITER_PROJECT: demo } });
   driver = await harness.session(["--project", demo]);
   await driver.manage().window().setRect({ width: 1360, height: 860 }).catch(() => {});
+  // The app's IPC goes over fetch: `holdNextProgressRead` holds back the answer to its next
+  // progress read, as a loaded machine may (each command runs on its own backend thread).
+  await driver.executeScript(`
+    const real = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const answer = real(input, init);
+      const url = typeof input === "string" ? input : input.url;
+      const ms = window.__e2eHoldProgressMs;
+      if (!ms || !String(url).includes("queue_progress")) return answer;
+      window.__e2eHoldProgressMs = 0;
+      return answer.then((r) => new Promise((resolve) => setTimeout(() => resolve(r), ms)));
+    };`);
 });
+
+const holdNextProgressRead = (ms) => driver.executeScript("window.__e2eHoldProgressMs = arguments[0]", ms);
 
 after(async () => {
   await driver?.quit().catch(() => {});
@@ -367,14 +381,33 @@ test("review: annotator ben labels the same items (four differently) through the
   await addAnnotator("ben");
   await driver.executeScript("window.__arbiterLatencies = []");
   let n = 0;
-  while (n < QUEUE_ITEMS) {
-    const s = await waitSnap((x) => x.id !== null && x.shown && x.mine === n, `ben's item ${n + 1}`, 20000);
+  /** Ben's label for the item on screen (four differ from ana's). */
+  const labelFor = (s) => {
     const a = labelsA.get(s.id);
     assert.ok(a !== undefined, `${s.id} is one ana labeled`);
     assert.ok(!labelsB.has(s.id), `${s.id} is handed to ben once`);
     const label = n % 6 === 2 ? String((Number(a) + 1) % 10) : a;
     labelsB.set(s.id, label);
     n++;
+    return label;
+  };
+  // The first three at a steady pace without waiting for the counter, with the answer to the
+  // first progress read held back 4 s: reads overlap and the oldest answers last. The counter must
+  // reach 3 and stay there (an app that applies every answer as it comes goes back to 1 and
+  // stays there, as happened on a loaded machine).
+  await waitSnap((x) => x.id !== null && x.shown && x.mine === 0, "ben's first item", 20000);
+  await holdNextProgressRead(4000);
+  while (n < 3) {
+    const s = await waitSnap((x) => x.id !== null && x.shown, `ben's item ${n + 1}`);
+    await press(labelFor(s));
+    await waitSnap((x) => x.id !== null && x.id !== s.id, `the item after ${s.id}`);
+    await sleep(1000);
+  }
+  await waitSnap((x) => x.mine === 3 && x.done === 3, "the counter counts ben's first three labels");
+  await sleep(4500);
+  while (n < QUEUE_ITEMS) {
+    const s = await waitSnap((x) => x.id !== null && x.shown && x.mine === n, `ben's item ${n + 1}`, 20000);
+    const label = labelFor(s);
     // An item is done once both have labeled it.
     await labelCurrent(label, { mine: n, done: n });
   }

@@ -86,7 +86,7 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const big = bigProject();
 const small = path.join(tmp, "demo");
 execFileSync(path.join(repo, "scripts/demo-project.sh"), [small], { env: { ...process.env, ARBITER: cliBin }, stdio: "inherit" });
-const harness = await startDriver({ appBin, tmp, port, display: ":96" });
+const harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_DISPLAY ?? ":96" });
 const results = {};
 try {
   for (const [name, dir] of [["small", small], ["big", big]]) {

@@ -226,6 +226,64 @@ describe("ReviewScreen", () => {
     expect(screen.queryByTestId("override-mode")).toBeNull();
   });
 
+  it("keeps the header counter at the newest progress read when an older read answers last", async () => {
+    backend(5);
+    // Each progress read waits until the test answers it.
+    const reads: ((mine: number) => void)[] = [];
+    await open();
+    queueProgress.mockImplementation(
+      () =>
+        new Promise((resolve) =>
+          reads.push((mine) => resolve({ counts: { ...QUEUE.counts, done: mine, untouched: 10 - mine }, lastHour: mine, labeled: mine, mine })),
+        ),
+    );
+    const header = () => screen.getByTestId("review-progress");
+    await waitFor(() => expect(header().getAttribute("data-mine")).toBe("0"));
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const flush = () => act(() => vi.advanceTimersByTimeAsync(1000));
+      // Label one item: its save commits, then the header reads the progress (read 1, slow).
+      await key("1");
+      await flush();
+      expect(annotate).toHaveBeenCalledTimes(1);
+      expect(reads).toHaveLength(1);
+      // Label another while read 1 is still out: read 2 goes out and answers first.
+      await key("1");
+      await flush();
+      expect(annotate).toHaveBeenCalledTimes(2);
+      expect(reads).toHaveLength(2);
+      await act(async () => reads[1]!(2));
+      expect(header().getAttribute("data-mine")).toBe("2");
+      // Read 1 answers last, with what it saw before the second save: it must not win.
+      await act(async () => reads[0]!(1));
+      await flush();
+      expect(header().getAttribute("data-mine")).toBe("2");
+      expect(header().getAttribute("data-done")).toBe("2");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not let the previous annotator's progress read overwrite the new annotator's", async () => {
+    backend(5);
+    let answerAna!: () => void;
+    queueProgress.mockImplementation((_q: number, who: string) =>
+      who === "ana"
+        ? new Promise((resolve) => (answerAna = () => resolve({ counts: QUEUE.counts, lastHour: 0, labeled: 0, mine: 0 })))
+        : Promise.resolve({ counts: { ...QUEUE.counts, done: 4, untouched: 6 }, lastHour: 4, labeled: 4, mine: 4 }),
+    );
+    await open();
+    await waitFor(() => expect(queueProgress).toHaveBeenCalledWith(4, "ana"));
+    fireEvent.change(screen.getByTestId("annotator-select"), { target: { value: "rev" } });
+    const header = () => screen.getByTestId("review-progress");
+    await waitFor(() => expect(header().getAttribute("data-mine")).toBe("4"));
+    // ana's read, sent before the switch, answers now.
+    await act(async () => answerAna());
+    await act(async () => {});
+    expect(header().getAttribute("data-mine")).toBe("4");
+    expect(header().getAttribute("data-done")).toBe("4");
+  });
+
   it("says so when the queue has nothing left", async () => {
     backend(1);
     await open();

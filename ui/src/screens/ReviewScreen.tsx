@@ -36,6 +36,7 @@ import { formatCount } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { latencyLog, recordLatency, TransitionProbe } from "../lib/latency";
 import { labelColorMap } from "../lib/labels";
+import { ProgressFeed } from "../lib/progressFeed";
 import { donePercent, ItemTimer, pacePerHour, progressParts } from "../lib/pace";
 import { queueOptionText, queueSummary } from "../lib/queueForm";
 import { hotkeyMap, keyTarget, reviewKeyAction, shortcutRows, type ReviewAction } from "../lib/reviewKeys";
@@ -220,32 +221,30 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
     if (phase === "empty" || phase === "error") probe.current.cancel();
   }, [phase]);
 
-  // Progress (done / total and the pace), refreshed after saves (throttled).
+  // Progress (done / total and the pace), re-read after saves (throttled). One feed per queue and
+  // annotator: reads can answer out of order; the feed applies only the newest read's answer, and
+  // nothing once the queue or the annotator has changed (see ProgressFeed).
   const [progress, setProgress] = useState<{ key: string; value: Progress } | null>(null);
-  const progressKey = queue && annotator ? `${queue.id}:${annotator.name}` : "";
-  const progressTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const loadProgress = useCallback(
-    (delay = 0) => {
-      if (!progressKey || progressTimer.current) return;
-      const [q, ...rest] = progressKey.split(":");
-      const who = rest.join(":");
-      progressTimer.current = setTimeout(() => {
-        progressTimer.current = null;
-        ipc
-          .queueProgress(Number(q), who)
-          .then((value) => setProgress({ key: progressKey, value }))
-          .catch((err) => report(err, "Loading progress"));
-      }, delay);
-    },
-    [progressKey, report],
-  );
+  const progressQueue = queue?.id ?? null;
+  const progressWho = annotator?.name ?? null;
+  const progressKey = progressQueue !== null && progressWho !== null ? `${progressQueue}:${progressWho}` : "";
+  const progressFeed = useRef<ProgressFeed<Progress> | null>(null);
   useEffect(() => {
-    loadProgress(0);
+    if (progressQueue === null || progressWho === null) return;
+    const key = `${progressQueue}:${progressWho}`;
+    const feed = new ProgressFeed<Progress>({
+      load: () => ipc.queueProgress(progressQueue, progressWho),
+      onValue: (value) => setProgress({ key, value }),
+      onError: (err) => report(err, "Loading progress"),
+    });
+    progressFeed.current = feed;
+    feed.request(0);
     return () => {
-      if (progressTimer.current) clearTimeout(progressTimer.current);
-      progressTimer.current = null;
+      feed.dispose();
+      if (progressFeed.current === feed) progressFeed.current = null;
     };
-  }, [loadProgress]);
+  }, [progressQueue, progressWho, report]);
+  const loadProgress = useCallback((delay = 0) => progressFeed.current?.request(delay), []);
   const [, setTick] = useState(0);
   useEffect(() => {
     const t = setInterval(() => setTick((x) => x + 1), 15_000);
