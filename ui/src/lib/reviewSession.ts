@@ -29,7 +29,7 @@ export const EMPTY_DRAFT: Draft = { reason: null, note: "" };
 export interface Entry {
   id: number;
   item: ReviewItem;
-  /** The events to record, in order (a flag is recorded as flag + skip, see `requestsFor`). */
+  /** The events to record, in order (one per action, see `requestsFor`). */
   requests: AnnotateRequest[];
   draft: Draft;
   /** When it was done (ms, the controller's clock) — for the pace. */
@@ -191,9 +191,8 @@ export interface SessionTarget {
 }
 
 /**
- * The events for one action. A flag is recorded as the flag followed by a skip: the backend
- * hands an item back to whoever has not labeled or skipped it, so a flag alone would bring the
- * flagged item straight back to the annotator (and keep it claimed from everyone else).
+ * The event for one action: a label, a skip, or a flag — one event each (the backend never
+ * hands an item back to whoever labeled, skipped or flagged it, so a flag needs no skip).
  */
 export function requestsFor(spec: ActionSpec, item: ReviewItem, extras: ActExtras, t: SessionTarget): AnnotateRequest[] {
   const note = extras.draft.note.trim();
@@ -217,10 +216,7 @@ export function requestsFor(spec: ActionSpec, item: ReviewItem, extras: ActExtra
     case "skip":
       return [{ ...base, kind: "skip" }];
     case "flag":
-      return [
-        { ...base, kind: "flag", flag: spec.flag },
-        { ...base, kind: "skip", reason: null, note: null, seconds: null },
-      ];
+      return [{ ...base, kind: "flag", flag: spec.flag }];
   }
 }
 

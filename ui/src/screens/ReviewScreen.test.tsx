@@ -143,19 +143,18 @@ describe("ReviewScreen", () => {
     await waitFor(() => expect(option()).toBe("q (3 / 10)"));
   });
 
-  it("records Enter as accepting the prediction, S as a skip, F as flag + skip", async () => {
+  it("records Enter as accepting the prediction, S as a skip, F as one flag event", async () => {
     backend(5);
     await open();
     await key("Enter");
     await key("s");
     await key("F", { shiftKey: true });
-    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(4));
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(3));
     const reqs = annotate.mock.calls.map((c) => c[0] as AnnotateRequest);
     expect(reqs.map((r) => [r.rowid, r.kind, r.label, r.flag, r.source])).toEqual([
       [1, "label", "dog", null, "accepted_prediction"],
       [2, "skip", null, null, "manual"],
       [3, "flag", null, "bad_input", "manual"],
-      [3, "skip", null, null, "manual"],
     ]);
     expect(shownId()).toBe("item_4");
   });
