@@ -5,6 +5,7 @@
 pub mod dto;
 pub mod state;
 
+use std::future::Future;
 use std::path::PathBuf;
 
 use tauri::http::{Response, StatusCode};
@@ -46,48 +47,37 @@ fn close_project(state: State<'_, AppState>) {
     state.close()
 }
 
-/// Run a native dialog (rfd, GTK on Linux) on the main thread and wait for the answer.
-async fn dialog(
-    app: tauri::AppHandle,
-    pick: impl FnOnce() -> Option<PathBuf> + Send + 'static,
-) -> Res<Option<String>> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(pick());
-    })
-    .map_err(|e| IpcError::new(ErrorCode::Internal, format!("cannot open a dialog: {e}")))?;
-    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+/// Await a native dialog: rfd's async dialogs, GTK on Linux. rfd builds and shows the dialog from
+/// an idle callback on GLib's default main context, which Tauri's event loop turns on the main
+/// thread, and answers through a future this async command awaits off the main thread. A
+/// synchronous rfd dialog cannot be used: run on the main thread, it blocks that thread until the
+/// dialog answers, but only that thread can turn the loop the dialog needs, so the app froze for
+/// good.
+async fn dialog(pick: impl Future<Output = Option<rfd::FileHandle>>) -> Res<Option<String>> {
+    Ok(pick
         .await
-        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
-    Ok(picked.map(|p| p.to_string_lossy().into_owned()))
+        .map(|picked| picked.path().to_string_lossy().into_owned()))
 }
 
 #[tauri::command]
-async fn pick_folder(app: tauri::AppHandle, title: String) -> Res<Option<String>> {
-    dialog(app, move || {
-        rfd::FileDialog::new().set_title(&title).pick_folder()
-    })
-    .await
+async fn pick_folder(title: String) -> Res<Option<String>> {
+    dialog(rfd::AsyncFileDialog::new().set_title(title).pick_folder()).await
 }
 
 /// `kind`: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx) or `labels` (.txt .json).
 #[tauri::command]
-async fn pick_file(
-    app: tauri::AppHandle,
-    title: String,
-    kind: Option<String>,
-) -> Res<Option<String>> {
+async fn pick_file(title: String, kind: Option<String>) -> Res<Option<String>> {
     let (name, extensions): (&str, &[&str]) = match kind.as_deref() {
         Some("model") => ("ONNX models", &["onnx"]),
         Some("labels") => ("Label lists", &["txt", "json"]),
         _ => ("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
     };
-    dialog(app, move || {
-        rfd::FileDialog::new()
-            .set_title(&title)
+    dialog(
+        rfd::AsyncFileDialog::new()
+            .set_title(title)
             .add_filter(name, extensions)
-            .pick_file()
-    })
+            .pick_file(),
+    )
     .await
 }
 
@@ -373,21 +363,24 @@ fn cancel_export(state: State<'_, AppState>) -> bool {
 
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
 #[tauri::command]
-async fn pick_export_path(app: tauri::AppHandle, format: String) -> Res<Option<String>> {
-    dialog(app, move || {
-        if format == "imagefolder" {
-            rfd::FileDialog::new()
+async fn pick_export_path(format: String) -> Res<Option<String>> {
+    if format == "imagefolder" {
+        dialog(
+            rfd::AsyncFileDialog::new()
                 .set_title("Export into a new folder")
-                .pick_folder()
-        } else {
-            rfd::FileDialog::new()
+                .pick_folder(),
+        )
+        .await
+    } else {
+        dialog(
+            rfd::AsyncFileDialog::new()
                 .set_title("Export the corrected dataset")
                 .set_file_name(format!("export.{format}"))
                 .add_filter(format.to_uppercase(), &[format.as_str()])
-                .save_file()
-        }
-    })
-    .await
+                .save_file(),
+        )
+        .await
+    }
 }
 
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).

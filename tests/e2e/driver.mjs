@@ -1,5 +1,5 @@
 // The real Arbiter app under Xvfb, driven through tauri-driver + WebKitWebDriver: the set-up
-// shared by the end-to-end tests (app.test.mjs, layout.test.mjs) and the first-paint benchmark
+// shared by the end-to-end tests (app.test.mjs, layout.test.mjs, pickers.test.mjs) and the first-paint benchmark
 // (bench-first-paint.mjs).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -36,7 +36,7 @@ async function waitForPort(port, ms) {
  * Start Xvfb (unless DISPLAY is set) and tauri-driver on `port`, with a fresh HOME and config
  * folder under `tmp` (recent projects) and the ONNX Runtime library where set-up put it.
  * `screen` is Xvfb's screen (WIDTHxHEIGHTxDEPTH): a window cannot grow past it.
- * Returns `{ session(args), stop() }`; `session` starts the app with `args` and returns a
+ * Returns `{ session(args), stop(), display }`; `session` starts the app with `args` and returns a
  * selenium driver (retried: on a loaded machine WebKitWebDriver may not listen yet).
  */
 export async function startDriver({ appBin, tmp, port, display = ":97", screen = "1400x900x24", env: extra = {} }) {
@@ -80,5 +80,5 @@ export async function startDriver({ appBin, tmp, port, display = ":97", screen =
     tauriDriver.kill();
     xvfb?.kill();
   };
-  return { session, stop };
+  return { session, stop, display: env.DISPLAY };
 }
