@@ -265,9 +265,11 @@ const REVIEW = {
   '[data-testid="shortcuts-button"]': {},
   '[data-testid="review-image"]': {},
   '[data-testid="review-item-id"]': {},
-  '[data-testid="label-button"]': { all: true },
-  '[data-testid="reason-select"]': {},
-  '[data-testid="note-input"]': {},
+  // The panel's fields scroll (a reviewer sees the votes too); scrolled to, as focusing them by
+  // their key does, they stop above the sticky actions, never behind them.
+  '[data-testid="label-button"]': { all: true, scroll: true },
+  '[data-testid="reason-select"]': { scroll: true },
+  '[data-testid="note-input"]': { scroll: true },
   // The actions, without scrolling the panel.
   ".review-actions .button": { all: true },
 };
