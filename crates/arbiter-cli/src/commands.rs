@@ -15,7 +15,7 @@ use crate::{
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
     PredictArgs, PredictionsCommand, QueueArgs,
 };
-use arbiter_core::model::{self, runtime::Device, AddOptions, Color, Layout, OutputKind};
+use arbiter_core::model::{self, AddOptions, OutputKind};
 use arbiter_core::predict::{self, PredictOptions};
 
 pub fn run(cli: &Cli) -> Result<()> {
@@ -333,18 +333,8 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
         name: a.name.clone(),
         labels_file: a.labels_file.clone(),
         size: a.size.as_deref().map(model::parse_size).transpose()?,
-        layout: a.layout.as_deref().map(|l| {
-            if l == "nhwc" {
-                Layout::Nhwc
-            } else {
-                Layout::Nchw
-            }
-        }),
-        color: a.color.as_deref().map(|c| match c {
-            "bgr" => Color::Bgr,
-            "gray" => Color::Gray,
-            _ => Color::Rgb,
-        }),
+        layout: a.layout,
+        color: a.color,
         scale: a.scale,
         mean: a.mean.clone(),
         std: a.std.clone(),
@@ -422,7 +412,7 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
         model: a.model.clone().unwrap_or_default(),
         dataset: a.dataset.clone().unwrap_or_default(),
         batch_size: a.batch_size,
-        device: Device::parse(&a.device)?,
+        device: a.device,
         resume: a.resume,
     };
     let pb = bar();
@@ -524,11 +514,11 @@ fn runs(cli: &Cli, a: &crate::RunsArgs) -> Result<()> {
 }
 
 fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
-    use arbiter_core::queue::{self, QueueSpec, Strategy};
+    use arbiter_core::queue::{self, QueueSpec};
     let p = open(cli)?;
     let spec = QueueSpec {
         run: a.run,
-        strategy: Strategy::parse(&a.strategy)?,
+        strategy: a.strategy,
         other_run: a.other_run,
         threshold: a.threshold,
         seed: a.seed,
@@ -648,11 +638,11 @@ fn queues_cmd(cli: &Cli) -> Result<()> {
 }
 
 fn annotators_cmd(cli: &Cli, c: &AnnotatorsCommand) -> Result<()> {
-    use arbiter_core::annotate::{self, Role};
+    use arbiter_core::annotate;
     let p = open(cli)?;
     match c {
         AnnotatorsCommand::Add { name, role } => {
-            let a = annotate::add_annotator(p.conn(), name, Role::parse(role)?)?;
+            let a = annotate::add_annotator(p.conn(), name, *role)?;
             if cli.json {
                 return json(&a);
             }
@@ -835,15 +825,12 @@ fn annotations_cmd(cli: &Cli, c: &AnnotationsCommand) -> Result<()> {
 }
 
 fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
-    use arbiter_core::decide::{self, Mode, Rule, Status};
+    use arbiter_core::decide::{self, Rule, Status};
     let p = open(cli)?;
     if a.min_annotators.is_some() || a.mode.is_some() {
         let old = decide::rule(p.conn())?;
         let rule = Rule {
-            mode: match &a.mode {
-                Some(m) => Mode::parse(m)?,
-                None => old.mode,
-            },
+            mode: a.mode.unwrap_or(old.mode),
             min_annotators: a.min_annotators.unwrap_or(old.min_annotators),
         };
         decide::set_rule(p.conn(), rule, None)?;
@@ -989,19 +976,7 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
 fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
     use arbiter_core::export::{self, ExportOptions, ExportStage, Format, Predictions};
     let p = open(cli)?;
-    let format = match &a.format {
-        Some(f) => Format::parse(f)?,
-        None => match a
-            .out
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .as_deref()
-        {
-            Some("csv") => Format::Csv,
-            Some("jsonl") | Some("ndjson") => Format::Jsonl,
-            _ => Format::Parquet,
-        },
-    };
+    let format = a.format.unwrap_or_else(|| Format::for_path(&a.out));
     let pb = bar();
     let s = export::export_with_progress(
         &p,

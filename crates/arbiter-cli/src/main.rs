@@ -12,7 +12,13 @@ use std::process::ExitCode;
 
 use std::io::Write;
 
+use arbiter_core::annotate::Role;
+use arbiter_core::decide::Mode;
 use arbiter_core::error::ErrorCode;
+use arbiter_core::export::Format;
+use arbiter_core::model::runtime::Device;
+use arbiter_core::model::{Color, Layout};
+use arbiter_core::queue::Strategy;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -100,9 +106,9 @@ pub struct ExportArgs {
     /// A file (.parquet, .csv, .jsonl) or, with --format imagefolder, a new folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// [default: from the extension of --out, else parquet]
-    #[arg(long, value_parser = ["parquet", "csv", "jsonl", "imagefolder"])]
-    pub format: Option<String>,
+    /// parquet, csv, jsonl or imagefolder [default: from the extension of --out, else parquet]
+    #[arg(long, value_parser = core_value::<Format>)]
+    pub format: Option<Format>,
     /// Dataset as NAME or NAME@VERSION (default: the only dataset).
     #[arg(long)]
     pub dataset: Option<String>,
@@ -197,8 +203,9 @@ pub enum AnnotatorsCommand {
     /// Add a local annotator profile.
     Add {
         name: String,
-        #[arg(long, default_value = "annotator", value_parser = ["annotator", "reviewer", "lead"])]
-        role: String,
+        /// annotator, reviewer or lead
+        #[arg(long, default_value = "annotator", value_parser = core_value::<Role>)]
+        role: Role,
     },
     /// List annotator profiles.
     List,
@@ -268,8 +275,8 @@ pub struct DecisionsArgs {
     pub min_annotators: Option<usize>,
     /// Set how votes decide: majority (unanimous or a strict majority; the default) or
     /// unanimous (every vote agrees, else a conflict).
-    #[arg(long, value_parser = ["majority", "unanimous"])]
-    pub mode: Option<String>,
+    #[arg(long, value_parser = core_value::<Mode>)]
+    pub mode: Option<Mode>,
     #[arg(long)]
     pub dataset: Option<String>,
 }
@@ -278,8 +285,9 @@ pub struct DecisionsArgs {
 pub struct QueueArgs {
     #[arg(long)]
     pub run: i64,
-    #[arg(long, value_parser = ["least-confidence", "margin", "entropy", "label-disagreement", "model-disagreement", "random"])]
-    pub strategy: String,
+    /// least-confidence, margin, entropy, label-disagreement, model-disagreement or random
+    #[arg(long, value_parser = core_value::<Strategy>)]
+    pub strategy: Strategy,
     /// Show at most this many items [default: all].
     #[arg(long)]
     pub limit: Option<usize>,
@@ -332,11 +340,11 @@ pub struct ModelAddArgs {
     #[arg(long, value_name = "WxH")]
     pub size: Option<String>,
     /// Input layout [default: from the input shape].
-    #[arg(long, value_parser = ["nchw", "nhwc"])]
-    pub layout: Option<String>,
+    #[arg(long, value_parser = core_value::<Layout>)]
+    pub layout: Option<Layout>,
     /// Colour order [default: gray for 1 channel, else rgb].
-    #[arg(long, value_parser = ["rgb", "bgr", "gray"])]
-    pub color: Option<String>,
+    #[arg(long, value_parser = core_value::<Color>)]
+    pub color: Option<Color>,
     /// Pixel scale before mean/std [default: 1/255 for float inputs].
     #[arg(long)]
     pub scale: Option<f32>,
@@ -363,8 +371,8 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
     /// auto tries CUDA and falls back to CPU with a notice.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "cpu", "cuda"])]
-    pub device: String,
+    #[arg(long, default_value = "auto", value_parser = core_value::<Device>)]
+    pub device: Device,
     /// Continue an interrupted or cancelled run instead of starting a new one.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["model", "dataset"])]
     pub resume: Option<i64>,
@@ -454,6 +462,12 @@ pub struct ItemsArgs {
     /// Show at most this many items.
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
+}
+
+/// A value of one of the core's closed sets, parsed by the core (so the command line and the
+/// app accept and refuse the same values, with the same message).
+fn core_value<T: std::str::FromStr<Err = arbiter_core::Error>>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|e| e.to_string())
 }
 
 /// Whether an error is a closed stdout (`arbiter … | head`).

@@ -35,6 +35,13 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Role> {
+        Role::parse(s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Annotator {
     pub id: i64,

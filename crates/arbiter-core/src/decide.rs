@@ -55,6 +55,13 @@ impl Mode {
     }
 }
 
+impl std::str::FromStr for Mode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Mode> {
+        Mode::parse(s)
+    }
+}
+
 /// The project's decision rule (stored in `settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {

@@ -83,6 +83,13 @@ impl Strategy {
     }
 }
 
+impl std::str::FromStr for Strategy {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Strategy> {
+        Strategy::parse(s)
+    }
+}
+
 /// What to rank.
 #[derive(Debug, Clone)]
 pub struct QueueSpec {

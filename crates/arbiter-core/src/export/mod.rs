@@ -80,6 +80,16 @@ impl Format {
             ))),
         }
     }
+    /// The table format a file name asks for (`.csv`, `.jsonl`/`.ndjson`, `.parquet`), Parquet
+    /// when it asks for none.
+    pub fn for_path(path: &std::path::Path) -> Format {
+        match crate::table::TableFormat::of_path(path) {
+            Some(crate::table::TableFormat::Csv) => Format::Csv,
+            Some(crate::table::TableFormat::Jsonl) => Format::Jsonl,
+            _ => Format::Parquet,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
@@ -87,6 +97,13 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::ImageFolder => "imagefolder",
         }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Format> {
+        Format::parse(s)
     }
 }
 

@@ -31,7 +31,51 @@ pub enum Color {
     Gray,
 }
 
+impl Layout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Nchw => "nchw",
+            Layout::Nhwc => "nhwc",
+        }
+    }
+}
+
+impl std::str::FromStr for Layout {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Layout> {
+        match s.trim() {
+            "nchw" => Ok(Layout::Nchw),
+            "nhwc" => Ok(Layout::Nhwc),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "layout {o:?}: use nchw or nhwc"
+            ))),
+        }
+    }
+}
+
+impl std::str::FromStr for Color {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Color> {
+        match s.trim() {
+            "rgb" => Ok(Color::Rgb),
+            "bgr" => Ok(Color::Bgr),
+            "gray" | "grey" => Ok(Color::Gray),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "colour {o:?}: use rgb, bgr or gray"
+            ))),
+        }
+    }
+}
+
 impl Color {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Color::Rgb => "rgb",
+            Color::Bgr => "bgr",
+            Color::Gray => "gray",
+        }
+    }
+
     pub fn channels(self) -> usize {
         match self {
             Color::Gray => 1,

@@ -131,6 +131,13 @@ impl Device {
     }
 }
 
+impl std::str::FromStr for Device {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Device> {
+        Device::parse(s)
+    }
+}
+
 /// A session and the provider it really runs on.
 pub struct Built {
     pub session: Session,
