@@ -235,6 +235,14 @@ export function pickExportPath(format: string): Promise<string | null> {
   return call("pick_export_path", { format });
 }
 
+/**
+ * Whether exporting to `out` as `format` would replace a file that is there now (a table
+ * format only; an image folder must be new or empty, which the export itself checks).
+ */
+export function exportWouldReplace(out: string, format: string): Promise<boolean> {
+  return call("export_would_replace", { out, format });
+}
+
 /** Opens a folder Arbiter just exported into in the file manager. */
 export function openFolder(path: string): Promise<void> {
   return call("open_folder", { path });
