@@ -292,11 +292,13 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
     left -= n;
     if (n > 0) labels[l] = n;
   });
+  // What each ticked reason leaves out (counted on its own, as the core does).
+  const excluded = Object.fromEntries(r.excludeReasons.map((code) => [code, Math.round(annotated * (dropShare[code] ?? 0.01))]));
   // An image folder holds only labelled items (the mock's items have no given labels).
   if (r.format === "imagefolder")
-    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded: {} };
+    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels, skipped: {}, excluded: {} };
+  return { rows: withLabel + without, labels, skipped: {}, excluded };
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {
@@ -329,6 +331,10 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
     async export_preview(args) {
       await ctx.sleep(120 + Math.random() * 200);
       return preview(ctx, args?.request as ExportRequest);
+    },
+    async export_would_replace(args) {
+      // Paths containing "exists" stand for a file that is already there.
+      return String(args?.format) !== "imagefolder" && String(args?.out ?? "").includes("exists");
     },
     async export_dataset(args) {
       const r = args?.request as ExportRequest;
