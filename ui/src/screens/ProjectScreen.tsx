@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AddModelRequest } from "../bindings/AddModelRequest";
+import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { ItemSort } from "../bindings/ItemSort";
 import type { LabelCount } from "../bindings/LabelCount";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { ReviewFilter } from "../bindings/ReviewFilter";
 import type { RunInfo } from "../bindings/RunInfo";
 import { AddModelDialog } from "../components/AddModelDialog";
 import { DatasetList } from "../components/DatasetList";
@@ -26,9 +28,12 @@ import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
 import {
   gridQueryKey,
+  isFiltered,
+  isReviewFilter,
   predictedFromValue,
   predictedValue,
   PREDICTED_ALL,
+  REVIEW_FILTERS,
   SORT_OPTIONS,
   type GridQuery,
 } from "../lib/itemQuery";
@@ -49,6 +54,9 @@ interface Props {
   project: ProjectInfo;
   onClose: () => void;
 }
+
+/** How long the id search waits for typing to pause. */
+export const SEARCH_DEBOUNCE_MS = 250;
 
 function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
   if (!datasets || versionId === null) return null;
@@ -78,6 +86,13 @@ export function ProjectScreen({ project, onClose }: Props) {
   const [runId, setRunId] = useState<number | null>(null);
   const [predicted, setPredicted] = useState<string | null>(null);
   const [sort, setSort] = useState<ItemSort>("source");
+  // Review filters: status, who annotated, prediction ≠ label, id search (typed, then applied).
+  const [review, setReview] = useState<ReviewFilter | null>(null);
+  const [annotator, setAnnotator] = useState<string | null>(null);
+  const [mismatch, setMismatch] = useState(false);
+  const [searchText, setSearchText] = useState("");
+  const [search, setSearch] = useState("");
+  const [annotators, setAnnotators] = useState<AnnotatorDto[] | null>(null);
   const [modelDialog, setModelDialog] = useState<{ edit: ModelDto | null } | null>(null);
   const [details, setDetails] = useState<{ model: ModelDto; note: string | null } | null>(null);
   const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
@@ -99,11 +114,34 @@ export function ProjectScreen({ project, onClose }: Props) {
       setRunId(null);
       setPredicted(null);
       setSort("source");
+      setReview(null);
+      setAnnotator(null);
+      setMismatch(false);
+      setSearchText("");
+      setSearch("");
       setActiveIndex(-1);
       setViewIndex(null);
     },
     [],
   );
+
+  const refreshAnnotators = useCallback(async () => {
+    try {
+      setAnnotators(await ipc.listAnnotators());
+    } catch (err) {
+      report(err, "Loading annotators");
+      setAnnotators((prev) => prev ?? []);
+    }
+  }, [report]);
+
+  // The id search applies once typing pauses.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setSearch(searchText.trim());
+      setActiveIndex(-1);
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [searchText]);
 
   const refreshModels = useCallback(async () => {
     try {
@@ -179,6 +217,7 @@ export function ProjectScreen({ project, onClose }: Props) {
     let cancelled = false;
     void refreshModels();
     void refreshRuns();
+    void refreshAnnotators();
     refreshDatasets().then((list) => {
       if (cancelled || !list) return;
       if (findVersion(list, lastVersion)) setVersionId(lastVersion);
@@ -204,8 +243,29 @@ export function ProjectScreen({ project, onClose }: Props) {
   }, [versionId, report, datasets]);
 
   const onPageError = useCallback((err: unknown) => report(err, "Loading items"), [report]);
-  const gridQuery = useMemo<GridQuery>(() => ({ label, run: runId, predicted, sort }), [label, runId, predicted, sort]);
+  const gridQuery = useMemo<GridQuery>(
+    () => ({ label, run: runId, predicted, sort, review, annotator, mismatch, search }),
+    [label, runId, predicted, sort, review, annotator, mismatch, search],
+  );
   const cache = useItemCache(versionId, gridQuery, onPageError);
+  const filtered = isFiltered(gridQuery);
+  const clearFilters = () => {
+    setLabel(null);
+    setPredicted(null);
+    setReview(null);
+    setAnnotator(null);
+    setMismatch(false);
+    setSearchText("");
+    setSearch("");
+    setActiveIndex(-1);
+  };
+  // Labels given in Review or Conflicts change the items' review: read the grid again on return.
+  const cacheRef = useRef(cache);
+  cacheRef.current = cache;
+  const onReviewClosed = useCallback(() => {
+    cacheRef.current?.refresh();
+    void refreshAnnotators();
+  }, [refreshAnnotators]);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
@@ -258,7 +318,7 @@ export function ProjectScreen({ project, onClose }: Props) {
           </span>
         </div>
         <div className="header-spacer" />
-        <ReviewNav project={project} />
+        <ReviewNav project={project} onClosed={onReviewClosed} />
         <ReportsNav project={project} versionId={versionId} />
         <button type="button" className="button" onClick={onClose}>
           Close project
@@ -338,14 +398,23 @@ export function ProjectScreen({ project, onClose }: Props) {
                     </>
                   )}
                 </div>
-                {runId !== null && (
-                  <span
-                    className="mismatch-legend"
-                    title="Cells outlined in red: the model's prediction differs from the given label"
-                  >
-                    <span className="mismatch-swatch" aria-hidden="true" /> prediction ≠ label
-                  </span>
-                )}
+                <input
+                  type="search"
+                  className="grid-search"
+                  data-testid="grid-search"
+                  placeholder="Search ids"
+                  aria-label="Search item ids"
+                  value={searchText}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => setSearchText(e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Escape" && searchText !== "") {
+                      e.preventDefault();
+                      setSearchText("");
+                    }
+                  }}
+                />
                 <div className="header-spacer" />
                 <RunButton runner={runner.state} onClick={() => openRunDialog(null)} />
                 <label className="toolbar-field" title="Thumbnail size">
@@ -380,6 +449,46 @@ export function ProjectScreen({ project, onClose }: Props) {
                     ))}
                   </select>
                 </label>
+                <label className="toolbar-field" title={review ? REVIEW_FILTERS.find((f) => f.value === review)?.hint : "Where each item's review stands"}>
+                  <span>Status</span>
+                  <select
+                    data-testid="status-filter"
+                    value={review ?? ""}
+                    onChange={(e) => {
+                      setReview(isReviewFilter(e.target.value) ? e.target.value : null);
+                      setActiveIndex(-1);
+                    }}
+                  >
+                    <option value="">All</option>
+                    {REVIEW_FILTERS.map((f) => (
+                      <option key={f.value} value={f.value} title={f.hint}>
+                        {f.text}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="toolbar-field" title="Items this annotator labeled, skipped or flagged">
+                  <span>By</span>
+                  <select
+                    data-testid="annotator-filter"
+                    value={annotator ?? ""}
+                    onFocus={() => void refreshAnnotators()}
+                    onChange={(e) => {
+                      setAnnotator(e.target.value === "" ? null : e.target.value);
+                      setActiveIndex(-1);
+                    }}
+                  >
+                    <option value="">Anyone</option>
+                    {annotator !== null && !(annotators ?? []).some((a) => a.name === annotator) && (
+                      <option value={annotator}>{annotator}</option>
+                    )}
+                    {(annotators ?? []).map((a) => (
+                      <option key={a.name} value={a.name}>
+                        {a.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
                 <span className="toolbar-divider" aria-hidden="true" />
                 <label className="toolbar-field">
                   <span>Predictions</span>
@@ -391,7 +500,10 @@ export function ProjectScreen({ project, onClose }: Props) {
                       const next = e.target.value === "" ? null : Number(e.target.value);
                       setRunId(next);
                       setPredicted(null);
-                      if (next === null) setSort("source");
+                      if (next === null) {
+                        setSort("source");
+                        setMismatch(false);
+                      }
                     }}
                     title={shownRun ? runLabel(shownRun) : undefined}
                   >
@@ -443,6 +555,29 @@ export function ProjectScreen({ project, onClose }: Props) {
                     ))}
                   </select>
                 </label>
+                {runId !== null && (
+                  <label
+                    className={`mismatch-filter${mismatch ? " on" : ""}`}
+                    title="Only items whose prediction differs from their given label (outlined in red)"
+                  >
+                    <input
+                      type="checkbox"
+                      data-testid="mismatch-filter"
+                      checked={mismatch}
+                      onChange={(e) => {
+                        setMismatch(e.target.checked);
+                        setActiveIndex(-1);
+                      }}
+                    />
+                    <span className="mismatch-swatch" aria-hidden="true" />
+                    <span>prediction ≠ label</span>
+                  </label>
+                )}
+                {filtered && (
+                  <button type="button" className="button ghost small" data-testid="clear-filters" onClick={clearFilters}>
+                    Clear filters
+                  </button>
+                )}
               </div>
               {cache && total !== null && total > 0 && (
                 <ItemGrid
@@ -459,10 +594,13 @@ export function ProjectScreen({ project, onClose }: Props) {
                 />
               )}
               {total === 0 && (
-                <div className="empty-state">
-                  <p>
-                    {label === null && predicted === null ? "This version has no items." : "No items match this filter."}
-                  </p>
+                <div className="empty-state" data-testid="grid-empty">
+                  <p>{filtered ? "No items match these filters." : "This version has no items."}</p>
+                  {filtered && (
+                    <button type="button" className="button" onClick={clearFilters}>
+                      Clear filters
+                    </button>
+                  )}
                 </div>
               )}
               {total === null && <div className="grid-loading" aria-busy="true" />}
