@@ -36,8 +36,8 @@ import { formatCount } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { latencyLog, recordLatency, TransitionProbe } from "../lib/latency";
 import { labelColorMap } from "../lib/labels";
-import { donePercent, ItemTimer, pacePerHour, progressParts } from "../lib/pace";
-import { queueOptionText, queueSummary } from "../lib/queueForm";
+import { conflictNotice, donePercent, ItemTimer, pacePerHour, progressParts, recordedPace } from "../lib/pace";
+import { itemQueueParts, queueOptionText, queueSummary, scoreWords, strategyText } from "../lib/queueForm";
 import { hotkeyMap, keyTarget, reviewKeyAction, shortcutRows, type ReviewAction } from "../lib/reviewKeys";
 import {
   EMPTY_DRAFT,
@@ -161,6 +161,8 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   const queue = queues?.find((q) => q.id === queueId) ?? null;
   const annotator = people.current;
   const reviewer = canOverride(annotator);
+  const reviewerRef = useRef(reviewer);
+  reviewerRef.current = reviewer;
 
   const flash = useCallback((text: string, tone: Notice["tone"] = "info") => {
     setNotice({ id: Date.now() + Math.random(), text, tone });
@@ -233,7 +235,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         progressTimer.current = null;
         ipc
           .queueProgress(Number(q), who)
-          .then((value) => setProgress({ key: progressKey, value }))
+          .then((value) => {
+            setProgress({ key: progressKey, value });
+            // The picker's "(done / total)" of this queue stays current after switching away.
+            setQueues((prev) => prev && prev.map((x) => (x.id === Number(q) ? { ...x, counts: value.counts } : x)));
+          })
           .catch((err) => report(err, "Loading progress"));
       }, delay);
     },
@@ -269,10 +275,9 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         loadProgress(800);
         const d = e.result.decision;
         if (d.status === "conflict") {
-          const others = d.votes.filter((v) => v.annotator !== e.entry.requests[0]?.annotator);
-          flash(
-            `${e.entry.item.itemId}: ${others.map((v) => `${v.annotator} said “${v.label}”`).join(", ") || "the votes disagree"} — it goes to the reviewers.`,
-          );
+          const who = e.entry.requests[0]?.annotator ?? "";
+          // Who said what only for reviewers and leads, and never in a blind queue.
+          flash(conflictNotice(e.entry.item.itemId, d.votes, who, reviewerRef.current && !e.entry.item.blind));
         }
         break;
       }
@@ -495,7 +500,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         state.entries.map((e) => e.at),
         Date.now(),
         controller.startedAt,
-      ) ?? fresh?.lastHour ?? null)
+      ) ?? (fresh ? recordedPace(fresh.lastHour, fresh.paceSeconds) : null))
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
   const mine = fresh?.mine ?? null;
@@ -516,6 +521,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       <ReviewEmpty
         queue={queue}
         counts={counts}
+        own={fresh}
         canUndo={state.entries.length > 0}
         onRefresh={() => {
           controller?.requestTopUp();
@@ -566,10 +572,21 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
                   <h2 className="review-item-id mono" data-testid="review-item-id" title={current.itemId}>
                     {current.itemId}
                   </h2>
-                  <div className="review-item-meta muted small tabular">
-                    {blind ? "blind" : `score ${current.score.toFixed(3)}`}
-                    {current.needed > 1 ? ` · needs ${current.needed} labels` : ""}
-                    {state.buffer.length > 1 ? ` · ${state.buffer.length - 1} ready` : ""}
+                  <div
+                    className="review-item-why small"
+                    data-testid="review-item-why"
+                    title={`${queue.name}: ${queueSummary(queue)}${blind ? "" : ` · score ${current.score.toFixed(3)}`}`}
+                  >
+                    {/* A blind queue hides the model: its score would tell the prediction's confidence. */}
+                    {blind ? `blind · ${strategyText(queue.strategy).toLowerCase()} first` : scoreWords(queue.strategy, current.score)}
+                  </div>
+                  <div className="review-item-meta muted small" data-testid="review-item-meta">
+                    {itemQueueParts(queue, current.needed, state.buffer.length - 1).map((p, i) => (
+                      <span key={p.text} title={p.title}>
+                        {i > 0 ? " · " : ""}
+                        {p.text}
+                      </span>
+                    ))}
                   </div>
                 </header>
                 {blind ? (
@@ -903,21 +920,24 @@ function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | null; onP
 interface EmptyProps {
   queue: QueueDto;
   counts: QueueCounts | null;
+  /** This annotator's progress in the queue (their own skips and flags); null until read. */
+  own: Progress | null;
   canUndo: boolean;
   onRefresh: () => void;
   onUndo: () => void;
   onOtherQueue: () => void;
 }
 
-function ReviewEmpty({ queue, counts, canUndo, onRefresh, onUndo, onOtherQueue }: EmptyProps) {
+function ReviewEmpty({ queue, counts, own, canUndo, onRefresh, onUndo, onOtherQueue }: EmptyProps) {
   const c = counts;
-  const rows: [string, number | undefined, string][] = [
-    ["Done", c?.done, "enough labels, or a reviewer's override"],
-    ["Waiting for more people", c?.partial, "labeled, but the overlap asks for more annotators"],
-    ["Claimed by others", c?.claimed, "on someone's screen right now"],
-    ["Not labeled yet", c?.untouched, ""],
-    ["Skipped", c?.skipped, "by someone"],
-    ["Flagged", c?.flagged, "unsure or bad input"],
+  const rows: [string, number | undefined, string, string][] = [
+    ["Done", c?.done, "enough labels, or a reviewer's override", "done"],
+    ["Waiting for more people", c?.partial, "labeled, but the overlap asks for more annotators", "partial"],
+    ["Claimed by others", c?.claimed, "on someone's screen right now", "claimed"],
+    ["Not labeled yet", c?.untouched, "", "untouched"],
+    // The annotator's own, not everyone's: what they can act on (undo, or ask about).
+    ["You skipped", own?.mySkipped, "items of this queue you skipped (they are not handed to you again)", "my-skipped"],
+    ["You flagged", own?.myFlagged, "items of this queue you flagged unsure or bad input", "my-flagged"],
   ];
   return (
     <div className="review-empty" data-testid="review-empty">
@@ -930,8 +950,8 @@ function ReviewEmpty({ queue, counts, canUndo, onRefresh, onUndo, onOtherQueue }
         labeled or skipped are not handed to you again; others free up when their claims lapse.
       </p>
       <dl className="review-counts tabular" data-testid="review-empty-counts">
-        {rows.map(([name, n, hint]) => (
-          <div key={name} className="review-count" title={hint || undefined}>
+        {rows.map(([name, n, hint, key]) => (
+          <div key={name} className="review-count" title={hint || undefined} data-count={key}>
             <dt>{name}</dt>
             <dd>{n === undefined ? "…" : formatCount(n)}</dd>
           </div>
