@@ -432,147 +432,151 @@ export function ProjectScreen({ project, onClose }: Props) {
                 </label>
               </div>
               <div className="toolbar filter-bar">
-                <label className="toolbar-field">
-                  <span>Label</span>
-                  <select
-                    data-testid="label-filter"
-                    value={filterValue(label)}
-                    onChange={(e) => {
-                      setLabel(filterFromValue(e.target.value));
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    {options.map((o) => (
-                      <option key={`opt:${o.value}`} value={o.value}>
-                        {o.count === null ? o.text : `${o.text} (${formatCount(o.count)})`}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title={review ? REVIEW_FILTERS.find((f) => f.value === review)?.hint : "Where each item's review stands"}>
-                  <span>Status</span>
-                  <select
-                    data-testid="status-filter"
-                    value={review ?? ""}
-                    onChange={(e) => {
-                      setReview(isReviewFilter(e.target.value) ? e.target.value : null);
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    <option value="">All</option>
-                    {REVIEW_FILTERS.map((f) => (
-                      <option key={f.value} value={f.value} title={f.hint}>
-                        {f.text}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title="Items this annotator labeled, skipped or flagged">
-                  <span>By</span>
-                  <select
-                    data-testid="annotator-filter"
-                    value={annotator ?? ""}
-                    onFocus={() => void refreshAnnotators()}
-                    onChange={(e) => {
-                      setAnnotator(e.target.value === "" ? null : e.target.value);
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    <option value="">Anyone</option>
-                    {annotator !== null && !(annotators ?? []).some((a) => a.name === annotator) && (
-                      <option value={annotator}>{annotator}</option>
-                    )}
-                    {(annotators ?? []).map((a) => (
-                      <option key={a.name} value={a.name}>
-                        {a.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <span className="toolbar-divider" aria-hidden="true" />
-                <label className="toolbar-field">
-                  <span>Predictions</span>
-                  <select
-                    data-testid="run-select"
-                    className="run-select"
-                    value={runId === null ? "" : String(runId)}
-                    onChange={(e) => {
-                      const next = e.target.value === "" ? null : Number(e.target.value);
-                      setRunId(next);
-                      setPredicted(null);
-                      if (next === null) {
-                        setSort("source");
-                        setMismatch(false);
-                      }
-                    }}
-                    title={shownRun ? runLabel(shownRun) : undefined}
-                  >
-                    <option value="">No predictions</option>
-                    {runId !== null && !versionRuns.some((r) => r.run === runId) && (
-                      <option value={String(runId)}>Run {runId}</option>
-                    )}
-                    {versionRuns.map((r) => (
-                      <option key={r.run} value={String(r.run)}>
-                        {runLabel(r)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
-                  <span>Predicted</span>
-                  <select
-                    data-testid="predicted-filter"
-                    value={predictedValue(predicted)}
-                    disabled={runId === null}
-                    onChange={(e) => {
-                      setPredicted(predictedFromValue(e.target.value));
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    <option value={PREDICTED_ALL}>All</option>
-                    {runClasses.map((c) => (
-                      <option key={`cls:${c}`} value={c}>
-                        {c}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
-                  <span>Sort</span>
-                  <select
-                    data-testid="sort-select"
-                    value={runId === null ? "source" : sort}
-                    disabled={runId === null}
-                    onChange={(e) => {
-                      setSort(e.target.value as ItemSort);
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    {SORT_OPTIONS.map((o) => (
-                      <option key={o.value} value={o.value}>
-                        {o.text}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                {runId !== null && (
-                  <label
-                    className={`mismatch-filter${mismatch ? " on" : ""}`}
-                    title="Only items whose prediction differs from their given label (outlined in red)"
-                  >
-                    <input
-                      type="checkbox"
-                      data-testid="mismatch-filter"
-                      checked={mismatch}
+                {/* Two groups — what the item is, what the model says — each kept whole when the bar wraps. */}
+                <div className="filter-group" role="group" aria-label="Labels and review">
+                  <label className="toolbar-field">
+                    <span>Label</span>
+                    <select
+                      data-testid="label-filter"
+                      value={filterValue(label)}
                       onChange={(e) => {
-                        setMismatch(e.target.checked);
+                        setLabel(filterFromValue(e.target.value));
                         setActiveIndex(-1);
                       }}
-                    />
-                    <span className="mismatch-swatch" aria-hidden="true" />
-                    <span>prediction ≠ label</span>
+                    >
+                      {options.map((o) => (
+                        <option key={`opt:${o.value}`} value={o.value}>
+                          {o.count === null ? o.text : `${o.text} (${formatCount(o.count)})`}
+                        </option>
+                      ))}
+                    </select>
                   </label>
-                )}
+                  <label className="toolbar-field" title={review ? REVIEW_FILTERS.find((f) => f.value === review)?.hint : "Where each item's review stands"}>
+                    <span>Status</span>
+                    <select
+                      data-testid="status-filter"
+                      value={review ?? ""}
+                      onChange={(e) => {
+                        setReview(isReviewFilter(e.target.value) ? e.target.value : null);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value="">All</option>
+                      {REVIEW_FILTERS.map((f) => (
+                        <option key={f.value} value={f.value} title={f.hint}>
+                          {f.text}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title="Items this annotator labeled, skipped or flagged">
+                    <span>By</span>
+                    <select
+                      data-testid="annotator-filter"
+                      value={annotator ?? ""}
+                      onFocus={() => void refreshAnnotators()}
+                      onChange={(e) => {
+                        setAnnotator(e.target.value === "" ? null : e.target.value);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value="">Anyone</option>
+                      {annotator !== null && !(annotators ?? []).some((a) => a.name === annotator) && (
+                        <option value={annotator}>{annotator}</option>
+                      )}
+                      {(annotators ?? []).map((a) => (
+                        <option key={a.name} value={a.name}>
+                          {a.name}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </div>
+                <div className="filter-group" role="group" aria-label="Predictions">
+                  <label className="toolbar-field">
+                    <span>Predictions</span>
+                    <select
+                      data-testid="run-select"
+                      className="run-select"
+                      value={runId === null ? "" : String(runId)}
+                      onChange={(e) => {
+                        const next = e.target.value === "" ? null : Number(e.target.value);
+                        setRunId(next);
+                        setPredicted(null);
+                        if (next === null) {
+                          setSort("source");
+                          setMismatch(false);
+                        }
+                      }}
+                      title={shownRun ? runLabel(shownRun) : undefined}
+                    >
+                      <option value="">No predictions</option>
+                      {runId !== null && !versionRuns.some((r) => r.run === runId) && (
+                        <option value={String(runId)}>Run {runId}</option>
+                      )}
+                      {versionRuns.map((r) => (
+                        <option key={r.run} value={String(r.run)}>
+                          {runLabel(r)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                    <span>Predicted</span>
+                    <select
+                      data-testid="predicted-filter"
+                      value={predictedValue(predicted)}
+                      disabled={runId === null}
+                      onChange={(e) => {
+                        setPredicted(predictedFromValue(e.target.value));
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value={PREDICTED_ALL}>All</option>
+                      {runClasses.map((c) => (
+                        <option key={`cls:${c}`} value={c}>
+                          {c}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                    <span>Sort</span>
+                    <select
+                      data-testid="sort-select"
+                      value={runId === null ? "source" : sort}
+                      disabled={runId === null}
+                      onChange={(e) => {
+                        setSort(e.target.value as ItemSort);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      {SORT_OPTIONS.map((o) => (
+                        <option key={o.value} value={o.value}>
+                          {o.text}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {runId !== null && (
+                    <label
+                      className={`mismatch-filter${mismatch ? " on" : ""}`}
+                      title="Only items whose prediction differs from their given label (outlined in red)"
+                    >
+                      <input
+                        type="checkbox"
+                        data-testid="mismatch-filter"
+                        checked={mismatch}
+                        onChange={(e) => {
+                          setMismatch(e.target.checked);
+                          setActiveIndex(-1);
+                        }}
+                      />
+                      <span className="mismatch-swatch" aria-hidden="true" />
+                      <span>prediction ≠ label</span>
+                    </label>
+                  )}
+                </div>
                 {filtered && (
                   <button type="button" className="button ghost small" data-testid="clear-filters" onClick={clearFilters}>
                     Clear filters

@@ -542,9 +542,19 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
           testId="review-image"
           toolbar={
             current ? (
-              <span className="review-stage-id mono" title={current.itemId}>
-                {current.itemId}
-              </span>
+              <>
+                <span className="review-stage-id mono" title={current.itemId}>
+                  {current.itemId}
+                </span>
+                {/* What the queue asks of this item: on the image's bar, where there is room. */}
+                <span className="review-stage-meta" data-testid="review-item-meta">
+                  {itemQueueParts(queue, current.needed, state.buffer.length - 1).map((p) => (
+                    <span key={p.text} title={p.title}>
+                      {p.text}
+                    </span>
+                  ))}
+                </span>
+              </>
             ) : null
           }
           empty={
@@ -579,14 +589,6 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
                   >
                     {/* A blind queue hides the model: its score would tell the prediction's confidence. */}
                     {blind ? `blind · ${strategyText(queue.strategy).toLowerCase()} first` : scoreWords(queue.strategy, current.score)}
-                  </div>
-                  <div className="review-item-meta muted small" data-testid="review-item-meta">
-                    {itemQueueParts(queue, current.needed, state.buffer.length - 1).map((p, i) => (
-                      <span key={p.text} title={p.title}>
-                        {i > 0 ? " · " : ""}
-                        {p.text}
-                      </span>
-                    ))}
                   </div>
                 </header>
                 {blind ? (
