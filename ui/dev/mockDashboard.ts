@@ -3,8 +3,8 @@
  * mockTauri.ts; never part of a production build).
  *
  * `project_report` returns a plausible report with some undefined statistics (each with its
- * reason, as the backend sends them) and appends to `agreement_history`, as the real command
- * does. `?empty` gives a report without annotations; `?noquality` one without model quality.
+ * reason, as the backend sends them); `agreement_history` is a made-up series recorded every 25
+ * ratings (the real core records it as labels come in, not on reading the report). `?empty` gives a report without annotations; `?noquality` one without model quality.
  * Export: paths containing "readonly" fail with an io error; `open_folder` knows only folders
  * under /home/ana/exports.
  */
@@ -217,7 +217,7 @@ const history: AgreementPoint[] = (() => {
     out.push({
       at: new Date(t).toISOString(),
       scope: "project",
-      annotations: Math.round(200 + k * 4000),
+      annotations: 25 * Math.round((200 + k * 4000) / 25),
       alpha: i < 2 ? null : 0.52 + k * 0.19 + Math.sin(i) * 0.015,
       fleiss: i < 6 ? 0.5 + k * 0.2 : null,
       ac1: i < 2 ? null : 0.63 + k * 0.17 + Math.cos(i) * 0.012,
@@ -311,18 +311,7 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
       await ctx.sleep(350);
       const run = args?.run === null || args?.run === undefined ? null : Number(args.run);
       if (run !== null && !ctx.runs().some((r) => r.run === run)) throw ctx.err("not_found", `run ${run} not found`);
-      const r = report(run, ctx.runs());
-      const a = r.agreement;
-      history.push({
-        at: new Date().toISOString(),
-        scope: "project",
-        annotations: r.progress.annotations,
-        alpha: a.krippendorff_alpha.nominal,
-        fleiss: a.fleiss_kappa,
-        ac1: a.gwet_ac1,
-        percentAgreement: a.percent_agreement,
-      });
-      return r;
+      return report(run, ctx.runs());
     },
     async agreement_history() {
       await ctx.sleep(60);

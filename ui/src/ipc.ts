@@ -175,7 +175,7 @@ import { parseReport, type ProjectReport } from "./lib/report";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
- * latest finished run), normalised by `parseReport`. Also records the agreement in the history.
+ * latest finished run), normalised by `parseReport`.
  */
 export async function projectReport(run: number | null): Promise<ProjectReport> {
   return parseReport(await call<unknown>("project_report", { run }));
