@@ -5,6 +5,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { RunInfo } from "../bindings/RunInfo";
 
 const listItems = vi.fn();
+const editLabel = vi.fn();
 vi.mock("../ipc", () => ({
   listModels: async () => [],
   listRuns: async () => [RUN],
@@ -20,7 +21,9 @@ vi.mock("../ipc", () => ({
   listAnnotators: async () => [
     { name: "ana", role: "annotator" },
     { name: "rev", role: "reviewer" },
+    { name: "lea", role: "lead" },
   ],
+  editLabel: (...a: unknown[]) => editLabel(...a),
   listItems: (q: ItemQuery) => listItems(q),
   thumbUrl: (rowid: number) => `thumb://${rowid}`,
 }));
@@ -74,10 +77,10 @@ async function flush() {
   });
 }
 
-async function mount() {
+async function mount(onProjectChanged = vi.fn()) {
   render(
     <ErrorProvider>
-      <ProjectScreen project={PROJECT} onClose={() => {}} />
+      <ProjectScreen project={PROJECT} onClose={() => {}} onProjectChanged={onProjectChanged} />
     </ErrorProvider>,
   );
   await flush();
@@ -100,7 +103,7 @@ describe("ProjectScreen's grid filters", () => {
 
     await pick("status-filter", "decided");
     expect(lastQuery()).toMatchObject({ review: "decided" });
-    expect([...(screen.getByTestId("annotator-filter") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["", "ana", "rev"]);
+    expect([...(screen.getByTestId("annotator-filter") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["", "ana", "rev", "lea"]);
     await pick("annotator-filter", "ana");
     expect(lastQuery()).toMatchObject({ review: "decided", annotator: "ana" });
 
@@ -138,4 +141,22 @@ describe("ProjectScreen's grid filters", () => {
     const searched = listItems.mock.calls.slice(calls).map((c) => (c[0] as ItemQuery).search);
     expect(searched).toEqual(["0042"]);
   });
+
+  it("opens the labels editor and hands the edited labels to the app", async () => {
+    const now = [{ ...PROJECT.labels[0]!, hotkey: "e" }];
+    editLabel.mockResolvedValue(now);
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("lea"));
+    const changed = vi.fn();
+    await mount(changed);
+    expect(screen.getByTestId("label-legend").textContent).toContain("8");
+    fireEvent.click(screen.getByTestId("labels-edit"));
+    await flush();
+    const hotkey = document.querySelector('[data-testid="label-row"][data-label="8"] [data-testid="label-hotkey"]') as HTMLInputElement;
+    fireEvent.change(hotkey, { target: { value: "e" } });
+    fireEvent.click(document.querySelector('[data-testid="label-row"][data-label="8"] [data-testid="label-save"]')!);
+    await flush();
+    expect(editLabel).toHaveBeenCalledWith({ name: "8", hotkey: "e", color: null, guideline: null }, "lea");
+    expect(changed).toHaveBeenCalledWith({ ...PROJECT, labels: now });
+  });
 });
+

@@ -15,6 +15,7 @@ import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
 import { ItemView } from "../components/ItemView";
+import { LabelsDialog } from "../components/LabelsDialog";
 import { Logo } from "../components/Logo";
 import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
@@ -53,6 +54,8 @@ import {
 interface Props {
   project: ProjectInfo;
   onClose: () => void;
+  /** The project changed (its labels were edited): every screen reads them from here. */
+  onProjectChanged?: (project: ProjectInfo) => void;
 }
 
 /** How long the id search waits for typing to pause. */
@@ -67,7 +70,7 @@ function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
   return null;
 }
 
-export function ProjectScreen({ project, onClose }: Props) {
+export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const report = useReportError();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [versionId, setVersionId] = useState<number | null>(null);
@@ -79,6 +82,7 @@ export function ProjectScreen({ project, onClose }: Props) {
   const [viewIndex, setViewIndex] = useState<number | null>(null);
   const [focusToken, setFocusToken] = useState(0);
   const [importOpen, setImportOpen] = useState(false);
+  const [labelsOpen, setLabelsOpen] = useState(false);
   const [notice, setNotice] = useState<ImportSummary | null>(null);
   // Models and runs.
   const [models, setModels] = useState<ModelDto[] | null>(null);
@@ -357,22 +361,35 @@ export function ProjectScreen({ project, onClose }: Props) {
               <ModelList models={models} onOpen={(model) => setDetails({ model, note: null })} />
             </div>
           </div>
-          {project.labels.length > 0 && (
-            <div className="sidebar-labels">
+          <div className="sidebar-labels">
+            <div className="sidebar-head labels-head">
               <h2 className="section-title">Labels</h2>
-              <ul className="label-legend">
+              <button
+                type="button"
+                className="button small"
+                data-testid="labels-edit"
+                onClick={() => setLabelsOpen(true)}
+                title="Colours, keys and guidelines; add labels (a lead)"
+              >
+                Edit…
+              </button>
+            </div>
+            {project.labels.length === 0 ? (
+              <p className="muted small">No labels yet.</p>
+            ) : (
+              <ul className="label-legend" data-testid="label-legend">
                 {[...project.labels]
                   .sort((a, b) => a.position - b.position)
                   .map((l) => (
-                    <li key={l.name} title={l.guideline ?? undefined}>
+                    <li key={l.name} title={l.guideline ?? undefined} data-label={l.name}>
                       <span className="dot" style={{ background: l.color }} />
                       <span className="legend-name">{l.name}</span>
                       {l.hotkey && <kbd>{l.hotkey}</kbd>}
                     </li>
                   ))}
               </ul>
-            </div>
-          )}
+            )}
+          </div>
         </aside>
 
         <main className="main">
@@ -639,6 +656,14 @@ export function ProjectScreen({ project, onClose }: Props) {
       )}
 
       {importOpen && <ImportDialog onClose={() => setImportOpen(false)} onImported={onImported} />}
+
+      {labelsOpen && (
+        <LabelsDialog
+          project={project}
+          onClose={() => setLabelsOpen(false)}
+          onChanged={(labels) => onProjectChanged?.({ ...project, labels })}
+        />
+      )}
 
       {modelDialog && (
         <AddModelDialog
