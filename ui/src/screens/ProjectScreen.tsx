@@ -21,6 +21,7 @@ import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
 import { ReportsNav } from "../components/ReportsNav";
 import { ReviewNav } from "../components/ReviewNav";
+import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
@@ -784,6 +785,7 @@ function RunFinishedNotice({ info, onDismiss }: { info: RunInfo; onDismiss: () =
           predictions.
         </span>
         {info.notice && <div className="notice-extra">{info.notice}</div>}
+        <RunFailuresList run={info.run} failed={info.failed} />
       </div>
       <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismiss}>
         ×
