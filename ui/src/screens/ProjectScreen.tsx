@@ -300,6 +300,13 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     setImportOpen(false);
     setNotice(summary);
     void refreshDatasets({ dataset: summary.dataset, version: summary.version });
+    // A project without labels takes them from its first labeled import: read them again.
+    if (project.labels.length === 0 && onProjectChanged) {
+      ipc
+        .currentProject()
+        .then((p) => p && onProjectChanged(p))
+        .catch((err) => report(err, "Reading the project's labels"));
+    }
   };
 
   const openItem = useCallback((i: number) => setViewIndex(i), []);
@@ -656,7 +663,13 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
         />
       )}
 
-      {importOpen && <ImportDialog onClose={() => setImportOpen(false)} onImported={onImported} />}
+      {importOpen && (
+        <ImportDialog
+          onClose={() => setImportOpen(false)}
+          onImported={onImported}
+          projectHasLabels={project.labels.length > 0}
+        />
+      )}
 
       {labelsOpen && (
         <LabelsDialog
