@@ -305,12 +305,15 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
     >
       <div className="thumb">
         {(status || item.flagged) && (
-          <span className="cell-marks" aria-hidden="true">
+          <span
+            className="cell-marks"
+            role="img"
+            aria-label={[status ? STATUS_TEXT[status] : null, item.flagged ? "Flagged" : null].filter(Boolean).join(", ")}
+          >
             {status && <span className={`cell-mark ${status}`}>{STATUS_MARK[status]}</span>}
             {item.flagged && <span className="cell-mark flagged">⚑</span>}
           </span>
         )}
-        {status && <span className="sr-only">{STATUS_TEXT[status]}</span>}
         {item.hasMedia ? (
           <img
             src={thumbUrl(item.rowid)}

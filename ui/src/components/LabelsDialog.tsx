@@ -162,11 +162,14 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
                     )}
                   </td>
                   <td>
+                    {/* Only a changed row offers Save (ten idle buttons would say nothing). */}
                     <button
                       type="button"
-                      className="button small primary"
+                      className={`button small primary${dirty ? "" : " idle"}`}
                       data-testid="label-save"
                       disabled={!lead || !dirty || busy !== null}
+                      aria-hidden={dirty ? undefined : true}
+                      tabIndex={dirty ? undefined : -1}
                       onClick={() => void save(l)}
                     >
                       {busy === l.name ? "Saving…" : "Save"}

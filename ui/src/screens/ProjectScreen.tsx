@@ -98,6 +98,12 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const [searchText, setSearchText] = useState("");
   const [search, setSearch] = useState("");
   const [annotators, setAnnotators] = useState<AnnotatorDto[] | null>(null);
+  /**
+   * Bumped when the filters are reset from code: the filter selects are made anew. WebKit sends
+   * no change event for picking the option last picked by hand, even after the value was reset
+   * from code — "Decided", Clear filters, "Decided" again would do nothing.
+   */
+  const [filterEpoch, setFilterEpoch] = useState(0);
   const [modelDialog, setModelDialog] = useState<{ edit: ModelDto | null } | null>(null);
   const [details, setDetails] = useState<{ model: ModelDto; note: string | null } | null>(null);
   const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
@@ -124,6 +130,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
       setMismatch(false);
       setSearchText("");
       setSearch("");
+      setFilterEpoch((n) => n + 1);
       setActiveIndex(-1);
       setViewIndex(null);
     },
@@ -262,6 +269,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     setMismatch(false);
     setSearchText("");
     setSearch("");
+    setFilterEpoch((n) => n + 1);
     setActiveIndex(-1);
   };
   // Labels given in Review or Conflicts change the items' review: read the grid again on return.
@@ -458,7 +466,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
               </div>
               <div className="toolbar filter-bar">
                 {/* Two groups — what the item is, what the model says — each kept whole when the bar wraps. */}
-                <div className="filter-group" role="group" aria-label="Labels and review">
+                <div key={`review:${filterEpoch}`} className="filter-group" role="group" aria-label="Labels and review">
                   <label className="toolbar-field">
                     <span>Label</span>
                     <select
@@ -517,7 +525,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
                     </select>
                   </label>
                 </div>
-                <div className="filter-group" role="group" aria-label="Predictions">
+                <div key={`predictions:${filterEpoch}`} className="filter-group" role="group" aria-label="Predictions">
                   <label className="toolbar-field">
                     <span>Predictions</span>
                     <select

@@ -598,14 +598,26 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
                   </p>
                 ) : (
                   <>
-                    <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
-                      <span className="section-title">Given label</span>
-                      <LabelChip label={current.given} colors={colors} />
-                    </div>
                     {current.prediction ? (
-                      <PredictionBars prediction={current.prediction} given={current.given} />
+                      // The given label sits in the model's title row (the bars tag it too).
+                      <PredictionBars
+                        prediction={current.prediction}
+                        given={current.given}
+                        aside={
+                          <span className="review-given inline" data-testid="review-given" data-label={current.given ?? ""}>
+                            <span className="normal muted">given</span>
+                            <LabelChip label={current.given} colors={colors} />
+                          </span>
+                        }
+                      />
                     ) : (
-                      <p className="muted small">The run has no prediction for this item.</p>
+                      <>
+                        <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
+                          <span className="section-title">Given label</span>
+                          <LabelChip label={current.given} colors={colors} />
+                        </div>
+                        <p className="muted small">The run has no prediction for this item.</p>
+                      </>
                     )}
                     {current.others.length > 0 && (
                       <section className="review-section">

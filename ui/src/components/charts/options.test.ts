@@ -223,8 +223,8 @@ describe("other charts", () => {
       ],
       "project",
     );
-    const opt = historyOption(pts) as { xAxis: { type: string; name: string; min: number }; series: { data: unknown[][] }[] };
-    expect(opt.xAxis).toMatchObject({ type: "value", name: "Ratings given", min: 0 });
+    const opt = historyOption(pts) as { xAxis: { type: string; name: string; min: number; max: number }; series: { data: unknown[][] }[] };
+    expect(opt.xAxis).toMatchObject({ type: "value", name: "Ratings given", min: 0, max: 75 });
     expect(opt.series[0]!.data).toEqual([
       [25, 0.5],
       [50, 0.7],

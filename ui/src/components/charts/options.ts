@@ -147,8 +147,8 @@ export function historyOption(points: HistoryPoint[]): ChartOption {
     xAxis: {
       type: "value",
       min: 0,
-      // One point (or a few close ones) would sit on the axis' edge: leave room after it.
-      max: maxX > 0 ? undefined : 25,
+      // The last point would sit on the axis' edge: room up to the next 25 ratings after it.
+      max: Math.floor(maxX / 25) * 25 + 25,
       name: "Ratings given",
       nameLocation: "middle",
       nameGap: 22,
