@@ -3,8 +3,8 @@
  * mockTauri.ts; never part of a production build).
  *
  * `project_report` returns a plausible report with some undefined statistics (each with its
- * reason, as the backend sends them); `agreement_history` is a made-up series recorded every 25
- * ratings (the real core records it as labels come in, not on reading the report). `?empty` gives a report without annotations; `?noquality` one without model quality.
+ * reason, as the backend sends them); `agreement_history` is a made-up series, a point per 25 ratings
+ * (the real command adds one when the report is computed after 25 new ratings). `?empty` gives a report without annotations; `?noquality` one without model quality.
  * Export: paths containing "readonly" fail with an io error; `open_folder` knows only folders
  * under /home/ana/exports.
  */

@@ -175,7 +175,8 @@ import { parseReport, type ProjectReport } from "./lib/report";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
- * latest finished run), normalised by `parseReport`.
+ * latest finished run), normalised by `parseReport`. Records the agreement in the history once the
+ * ratings have moved on by 25 since its last point.
  */
 export async function projectReport(run: number | null): Promise<ProjectReport> {
   return parseReport(await call<unknown>("project_report", { run }));

@@ -67,6 +67,12 @@ describe("decisionText", () => {
       "Decided “9” — a reviewer's decision by rev",
     );
     expect(decisionText(decision({ status: "conflict", votes: [vote("a", "1"), vote("b", "2")] }))).toMatch(/^Conflict — 2 votes disagree/);
+    expect(decisionText(decision({ status: "decided", label: "9", rule: "unanimous", votes: [vote("a", "9"), vote("b", "9")], deciders: ["a", "b"] }))).toBe(
+      "Decided “9” — all 2 votes agree (a, b)",
+    );
+    expect(decisionText(decision({ status: "decided", label: "9", rule: "unanimous", votes: [vote("a", "9")], deciders: ["a"] }))).toBe(
+      "Decided “9” — one vote (a)",
+    );
     expect(decisionText(decision({ votes: [vote("a", "1")] }))).toBe("Waiting for votes — 1 of 2 needed");
     expect(decisionText(decision({}))).toBe("No label given yet");
   });

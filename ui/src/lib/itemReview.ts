@@ -55,19 +55,16 @@ export function reviewLines(item: Pick<ItemSummary, "label" | "finalLabel" | "re
   return lines;
 }
 
-const RULE_TEXT: Record<string, string> = {
-  unanimous: "every vote agrees",
-  majority: "a strict majority",
-  override: "a reviewer's decision",
-};
-
-/** "Decided 9 — a strict majority (ana, ben) · 2 of 3 votes"; what a decision says in words. */
+/** "Decided “9” — a strict majority of 3 votes (ana, ben)": what a decision says in words. */
 export function decisionText(d: DecisionDto): string {
   const n = d.votes.length;
+  const who = d.deciders.length ? ` (${d.deciders.join(", ")})` : "";
   if (d.status === "decided") {
-    const how = d.rule ? (RULE_TEXT[d.rule] ?? d.rule) : "decided";
-    if (d.rule === "override") return `Decided “${d.label}” — ${how}${d.deciders.length ? ` by ${d.deciders.join(", ")}` : ""}`;
-    return `Decided “${d.label}” — ${how} of ${n} ${n === 1 ? "vote" : "votes"}${d.deciders.length ? ` (${d.deciders.join(", ")})` : ""}`;
+    const label = `Decided “${d.label}”`;
+    if (d.rule === "override") return `${label} — a reviewer's decision${d.deciders.length ? ` by ${d.deciders.join(", ")}` : ""}`;
+    if (d.rule === "majority") return `${label} — a strict majority of ${n} votes${who}`;
+    if (n === 1) return `${label} — one vote${who}`;
+    return `${label} — all ${n} votes agree${who}`;
   }
   if (d.status === "conflict") return `Conflict — ${n} votes disagree and no rule decides; a reviewer decides`;
   if (n === 0) return "No label given yet";

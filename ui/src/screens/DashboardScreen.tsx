@@ -113,8 +113,10 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
     setError(null);
     (async () => {
       try {
-        // The core records the agreement as labels come in (every 25 ratings), not on reading.
-        const [report, history] = await Promise.all([ipc.projectReport(run), ipc.agreementHistory()]);
+        // Computing the report records a point in the history once labeling has moved on by 25
+        // ratings since the last one: read the history after it.
+        const report = await ipc.projectReport(run);
+        const history = await ipc.agreementHistory();
         if (!cancelled) setData({ report, history, run });
       } catch (err) {
         if (!cancelled) setError(normaliseError(err));
@@ -291,14 +293,15 @@ function Dashboard({
       <AgreementCard report={report} project={project} onChanged={onChanged} />
       <ChartCard
         title="Agreement over time"
-        subtitle={`Recorded every 25 ratings, plotted against the ratings given · ${points.length ? plural(points.length, "point") : "no points yet"}`}
+        subtitle={`A point per 25 new ratings, plotted against the ratings given · ${points.length ? plural(points.length, "point") : "no points yet"}`}
         testId="chart-agreement-history"
+        data={{ "data-points": String(points.length), "data-ratings": points.map((p) => p.annotations).join(",") }}
         csv={() => historyCsv(history, activeScope)}
         option={historyOpt}
         height={230}
         empty={
           points.length === 0
-            ? "No agreement recorded yet: a point is recorded every 25 ratings."
+            ? "No agreement recorded yet."
             : "Agreement was undefined every time it was recorded (no item with two or more ratings yet)."
         }
         controls={
@@ -457,8 +460,8 @@ function FigureTile({ f }: { f: Figure }) {
       title={`${f.reason ? `${f.help}\n\nUndefined: ${f.reason}` : f.help}\n\nOver ${plural(f.items, "rated item")}.${small ? ` ${SMALL_SAMPLE_NOTE}` : ""}`}
     >
       <span className="figure-label">{f.label}</span>
-      <span className="figure-value tabular">
-        {text}
+      <span className="figure-value-row">
+        <span className="figure-value tabular">{text}</span>
         <span className="figure-n">{nText(f.items)}</span>
         {small && <span className="few-tag">few items</span>}
       </span>
