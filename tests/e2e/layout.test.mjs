@@ -32,9 +32,20 @@ let harness;
 let driver;
 
 const byId = (id) => By.css(`[data-testid="${id}"]`);
-const find = (id, ms = 20000) => driver.wait(until.elementLocated(byId(id)), ms, `no [data-testid=${id}]`);
+/** The elements matching `locator`; WebKitWebDriver can fail a query with a stale element while
+ * the DOM changes under it (a dialog closing): such a query counts as "not yet". */
+async function located(locator) {
+  try {
+    return await driver.findElements(locator);
+  } catch (e) {
+    if (e.name === "StaleElementReferenceError") return null;
+    throw e;
+  }
+}
+const find = (id, ms = 20000) =>
+  driver.wait(async () => (await located(byId(id)))?.[0] ?? false, ms, `no [data-testid=${id}]`);
 const gone = (id, ms = 10000) =>
-  driver.wait(async () => (await driver.findElements(byId(id))).length === 0, ms, `[data-testid=${id}] should go`);
+  driver.wait(async () => (await located(byId(id)))?.length === 0, ms, `[data-testid=${id}] should go`);
 
 function cli(...args) {
   return execFileSync(cliBin, ["--project", project, ...args], { encoding: "utf8" });
