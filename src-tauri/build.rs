@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "export_dataset",
     "cancel_export",
     "pick_export_path",
+    "export_would_replace",
     "open_folder",
 ];
 

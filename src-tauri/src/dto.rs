@@ -325,6 +325,11 @@ pub struct ImportRequest {
     pub label_col: Option<String>,
     /// `null` = every numeric column.
     pub features: Option<Vec<String>>,
+    /// Take every distinct value of the label column as a label, however many (a first
+    /// import with more than 1,000 is refused without it).
+    #[serde(default)]
+    #[ts(optional)]
+    pub labels_from_data: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]

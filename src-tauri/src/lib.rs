@@ -383,6 +383,12 @@ async fn pick_export_path(format: String) -> Res<Option<String>> {
     }
 }
 
+/// Whether an export to `out` would replace an existing file (the export screen asks first).
+#[tauri::command]
+fn export_would_replace(out: String, format: String) -> bool {
+    state::export_would_replace(&out, &format)
+}
+
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).
 #[tauri::command]
 fn open_folder(path: String) -> Res<()> {
@@ -531,6 +537,7 @@ pub fn run() {
             export_dataset,
             cancel_export,
             pick_export_path,
+            export_would_replace,
             open_folder,
         ])
         .run(tauri::generate_context!());

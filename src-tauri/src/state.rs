@@ -736,7 +736,7 @@ impl AppState {
                 label_col: blank(&req.label_col),
                 features: req.features.clone().filter(|f| !f.is_empty()),
             },
-            labels_from_data: false,
+            labels_from_data: req.labels_from_data.unwrap_or(false),
         };
         if req.source.trim().is_empty() {
             return Err(IpcError::new(
@@ -758,6 +758,15 @@ impl AppState {
             _ => media::display_bytes(&file)?,
         })
     }
+}
+
+/// Whether an export to `out` in `format` would replace a file that is there now (the export
+/// screen asks first): a table format writes one file, so an existing regular file at `out`
+/// (a symbolic link followed) is replaced. An image folder never replaces anything (the core
+/// refuses a folder that is not empty), nor does a path where nothing is.
+pub fn export_would_replace(out: &str, format: &str) -> bool {
+    let out = out.trim();
+    format != "imagefolder" && !out.is_empty() && Path::new(out).is_file()
 }
 
 /// Thumbnail edge in pixels (the grid shows them at up to 160 px on HiDPI screens).

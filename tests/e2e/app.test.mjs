@@ -1,8 +1,10 @@
 // Desktop end-to-end test: the real Arbiter app under Xvfb, driven through tauri-driver and
 // WebKitWebDriver as a user would — open the demo project, see the grid, open an item, zoom,
 // filter, run the model, import (a bad manifest, then a good folder), then the loop: a review
-// queue with overlap, two annotators labeling with the keyboard (undo included), the dashboard's
-// agreement figures, the conflicts, and an export with its lineage — with screenshots in
+// queue with overlap, two annotators labeling with the keyboard (undo and a note included), the
+// dashboard's agreement figures, the conflicts (the model's view beside the votes, a reviewer's
+// decision and the resolved history), the grid's status filter and an item's final label with
+// its note, and an export (nothing left out by default) with its lineage — with screenshots in
 // ./screenshots.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -228,6 +230,12 @@ const QUEUE_NAME = "e2e overlap";
 /** Item id → label given by ana / ben. */
 const labelsA = new Map();
 const labelsB = new Map();
+/** The item ana labels with a note (ben agrees with her on it), and the note. */
+let notedId = null;
+const NOTE = "could be 8";
+/** The conflict a reviewer decides in the Conflicts screen, and the label and reason given. */
+let resolvedId = null;
+let resolvedLabel = null;
 
 /** The review screen's state in one round trip (no stale elements while it re-renders). */
 const reviewSnap = () =>
@@ -347,6 +355,15 @@ test("review: a queue with overlap from the app, annotator ana labels with the k
       await shot("review");
     }
     labelsA.set(s.id, label);
+    if (i === 3) {
+      // A note first (N, type, Esc back to the item), then the label: the note goes with it.
+      notedId = s.id;
+      await press("n");
+      await driver.wait(async () => (await driver.executeScript("return document.activeElement?.dataset?.testid")) === "note-input", 5000, "the note field has the focus");
+      await driver.actions().sendKeys(NOTE).perform();
+      await press(Key.ESCAPE);
+      await driver.wait(async () => (await driver.executeScript("return document.activeElement?.dataset?.testid")) === "review-screen", 5000, "back on the item");
+    }
     const after = await labelCurrent(label, { mine: ++mine, done: 0 });
     if (i === 11 && !undone) {
       undone = true;
@@ -381,12 +398,18 @@ test("review: annotator ben labels the same items (four differently) through the
   await addAnnotator("ben");
   await driver.executeScript("window.__arbiterLatencies = []");
   let n = 0;
-  /** Ben's label for the item on screen (four differ from ana's). */
+  // Four disagreements (every sixth item from the third), never on the item ana noted: one owed
+  // there goes to the next item.
+  let owed = 0;
+  /** Ben's label for the item on screen. */
   const labelFor = (s) => {
     const a = labelsA.get(s.id);
     assert.ok(a !== undefined, `${s.id} is one ana labeled`);
     assert.ok(!labelsB.has(s.id), `${s.id} is handed to ben once`);
-    const label = n % 6 === 2 ? String((Number(a) + 1) % 10) : a;
+    if (n % 6 === 2) owed++;
+    const disagree = owed > 0 && s.id !== notedId;
+    if (disagree) owed--;
+    const label = disagree ? String((Number(a) + 1) % 10) : a;
     labelsB.set(s.id, label);
     n++;
     return label;
@@ -486,6 +509,9 @@ test("dashboard: agreement between the two annotators, their kappa and the confu
     assert.ok(cells.length >= 2, `a row for ${who}`);
     assert.equal(cells[1], String(QUEUE_ITEMS), `${who}'s labels`);
   }
+  // Agreement over time: a point recorded with this report, at the 48 ratings given.
+  const history = await find("chart-agreement-history");
+  assert.equal(await history.getAttribute("data-ratings"), String(2 * QUEUE_ITEMS));
   const progress = await find("dash-progress");
   assert.equal(await progress.getAttribute("data-done"), String(QUEUE_ITEMS));
   // Labels given: ana's 24 and ben's 24 (the label ana undid is not one).
@@ -519,13 +545,86 @@ test("conflicts: the four items ana and ben disagree on", async () => {
   const disagreed = [...labelsA.keys()].filter((id) => labelsA.get(id) !== labelsB.get(id)).sort();
   const shown = (await Promise.all(items.map((i) => i.getAttribute("data-item-id")))).sort();
   assert.deepEqual(shown, disagreed);
-  // Each lists both votes.
+  // Each lists both votes, and beside them the dataset's given label and the model's prediction.
   const votes = await items[0].findElements(By.css('[data-testid="conflict-vote"]'));
   assert.deepEqual((await Promise.all(votes.map((v) => v.getAttribute("data-annotator")))).sort(), ["ana", "ben"]);
+  for (const item of items) {
+    const context = await item.findElement(By.css('[data-testid="conflict-context"]'));
+    assert.match(await context.getAttribute("data-given"), /^[0-9]$/, "the given label");
+    assert.match(await context.getAttribute("data-predicted"), /^[0-9]$/, "the run's prediction");
+    assert.match(await context.getText(), /given [0-9] · model [0-9] · (\d+%|[<>]\d+%)/);
+  }
+  assert.match(await (await find("conflict-model")).getText(), /GIVEN LABEL[\s\S]*MODEL[\s\S]*run \d+/i);
   await sleep(300);
   await shot("conflicts");
+
+  // A reviewer decides the first conflict (with a reason): it leaves the open list for the history.
+  await choose("annotator-select", "__add__");
+  await find("annotator-dialog");
+  await (await find("annotator-name")).sendKeys("rev");
+  await (await driver.findElement(By.css('[data-testid="annotator-role"] option[value="reviewer"]'))).click();
+  await (await find("annotator-create")).click();
+  await driver.wait(async () => (await findAll("annotator-dialog")).length === 0, 10000, "the annotator dialog closes");
+  await driver.wait(async () => (await (await find("annotator-select")).getAttribute("value")) === "rev", 10000, "rev is deciding");
+  const first = (await findAll("conflict-item"))[0];
+  resolvedId = await first.getAttribute("data-item-id");
+  resolvedLabel = labelsA.get(resolvedId);
+  await choose("conflict-reason", "given_label_wrong");
+  await press(resolvedLabel);
+  await driver.wait(async () => (await count.getAttribute("data-count")) === "3", 15000, "three conflicts left");
+  const tab = await find("conflicts-tab-resolved");
+  await driver.wait(async () => (await tab.getAttribute("data-count")) === "1", 15000, "one resolved conflict");
+  await tab.click();
+  const resolved = await driver.wait(until.elementLocated(By.css(`[data-testid="conflict-item"][data-item-id="${resolvedId}"]`)), 15000, "the decided conflict in the history");
+  const resolution = await resolved.findElement(By.css('[data-testid="conflict-resolution"]'));
+  assert.equal(await resolution.getAttribute("data-label"), resolvedLabel);
+  assert.match(await resolution.getText(), /by rev/);
+  assert.match(await (await find("conflict-resolved-detail")).getText(), /given label wrong/);
+  assert.equal((await findAll("conflict-decide")).length, 0, "the history decides nothing");
+  await sleep(300);
+  await shot("conflicts-resolved");
   await (await find("conflicts-exit")).click();
   await driver.wait(async () => (await findAll("conflicts-screen")).length === 0, 5000, "back to the items");
+});
+
+test("grid: the status filter, and an item's final label with its note in the item view", async () => {
+  const agreed = [...labelsA.keys()].filter((id) => labelsA.get(id) === labelsB.get(id));
+  assert.ok(agreed.includes(notedId), "ben agreed with ana on the noted item");
+  const gridCount = async () => Number(await (await find("grid-count")).getAttribute("data-count"));
+  // The import above left the new folder dataset on screen: back to the digits.
+  await (await driver.findElement(By.css('[data-testid="dataset-entry"][data-name="digits"]'))).click();
+  await driver.wait(async () => (await gridCount()) === 1797, 15000, "the digits");
+  await choose("status-filter", "conflict");
+  await driver.wait(async () => (await gridCount()) === 3, 15000, "three conflicts in the grid");
+  await choose("status-filter", "decided");
+  // The agreed items and the one the reviewer decided.
+  await driver.wait(async () => (await gridCount()) === agreed.length + 1, 15000, `${agreed.length + 1} decided items`);
+  const cells = await findAll("grid-cell");
+  assert.ok((await Promise.all(cells.map((c) => c.getAttribute("data-review")))).every((r) => r === "decided"));
+  const search = await find("grid-search");
+  await search.sendKeys(notedId);
+  await driver.wait(async () => (await gridCount()) === 1, 15000, "the search finds the noted item");
+  const cell = await driver.wait(until.elementLocated(By.css(`[data-testid="grid-cell"][data-id="${notedId}"]`)), 15000);
+  assert.equal(await cell.getAttribute("data-final"), labelsA.get(notedId));
+  await sleep(300);
+  await shot("grid-decided");
+  await cell.click();
+  await find("item-view");
+  const final = await find("item-final");
+  assert.equal(await final.getAttribute("data-label"), labelsA.get(notedId));
+  const note = await find("item-vote-note", 15000);
+  assert.equal(await note.getText(), `“${NOTE}”`);
+  const decision = await find("item-decision");
+  assert.equal(await decision.getAttribute("data-status"), "decided");
+  assert.match(await decision.getText(), /Decided “[0-9]” — all 2 votes agree \(ana, ben\)/);
+  const voters = await Promise.all((await findAll("item-vote")).map((v) => v.getAttribute("data-annotator")));
+  assert.deepEqual(voters.sort(), ["ana", "ben"]);
+  await sleep(300);
+  await shot("item-review");
+  await (await find("item-close")).click();
+  await driver.wait(async () => (await findAll("item-view")).length === 0, 5000, "the item view closes");
+  await (await find("clear-filters")).click();
+  await driver.wait(async () => (await gridCount()) === 1797, 15000, "every item again");
 });
 
 /** A small CSV reader (quoted fields with commas and doubled quotes). */
@@ -564,6 +663,21 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
   }, 10000, "the demo run is offered");
   // The newest finished run over the version is preselected (the CLI's default without --run).
   await driver.wait(async () => (await runSelect.getAttribute("value")) === runValue, 5000, "the demo run is preselected");
+  // Nothing is left out by default; a ticked reason says how many items it removes.
+  const reasons = await findAll("export-reason");
+  assert.ok(reasons.length > 0);
+  for (const r of reasons) assert.equal(await r.isSelected(), false, `${await r.getAttribute("data-code")} is not pre-ticked`);
+  const given = await driver.findElement(By.css('[data-testid="export-reason"][data-code="given_label_wrong"]'));
+  await given.click();
+  await driver.wait(async () => {
+    const els = await driver.findElements(By.css('[data-testid="export-reason-removes"][data-code="given_label_wrong"]'));
+    return els.length === 1 && (await els[0].getAttribute("data-count")) === "1";
+  }, 15000, "given_label_wrong removes the item the reviewer decided");
+  await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1796", 15000, "1,796 rows");
+  await driver.executeScript(`document.querySelector('[data-testid="export-reason-removes"]').scrollIntoView({ block: "center" })`);
+  await sleep(300);
+  await shot("export-reasons");
+  await given.click();
   await choose("export-format", "csv");
   const dest = await find("export-path");
   await dest.clear();
@@ -591,8 +705,14 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
   assert.ok(header.indexOf("flags") === header.indexOf("reasons") + 1, `flags after reasons in ${header}`);
   const decided = rows.filter((r) => r[finalCol] !== "");
   const agreed = [...labelsA.keys()].filter((id) => labelsA.get(id) === labelsB.get(id));
-  assert.equal(decided.length, agreed.length);
+  // The agreed items, and the conflict the reviewer decided (with ana's label).
+  assert.equal(decided.length, agreed.length + 1);
   for (const r of decided) assert.equal(r[finalCol], labelsA.get(r[idCol]), `final label of ${r[idCol]}`);
+  assert.ok(decided.some((r) => r[idCol] === resolvedId), "the reviewer's decision is exported");
+  // The noted item carries ana's note.
+  const noted = rows.find((r) => r[idCol] === notedId);
+  assert.equal(noted[col("notes")], `ana: ${NOTE}`);
+  assert.equal(noted[col("label_source")], "decided");
   assert.ok(rows.every((r) => /^[0-9]$/.test(r[predCol])), "every row carries the run's prediction");
 
   // The lineage: the model's sha256, the dataset version's hash, the queue policy, the rows.
@@ -614,7 +734,7 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
   assert.equal(lineage.run.run, Number(runValue));
   assert.equal(lineage.dataset.name, "digits");
   assert.ok(lineage.dataset.root, "the dataset root is recorded");
-  assert.deepEqual(lineage.annotators.map((a) => a.name ?? a).sort(), ["ana", "ben"]);
+  assert.deepEqual(lineage.annotators.map((a) => a.name ?? a).sort(), ["ana", "ben", "rev"]);
 
   await (await find("export-back")).click();
   await driver.wait(async () => (await findAll("export-screen")).length === 0, 5000, "back to the items");

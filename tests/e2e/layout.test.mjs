@@ -1,6 +1,8 @@
 // Layout end-to-end test: the real app at 1024×700 and at 1920×1080, on a project with two
-// annotators' labels, a reviewer's override and conflicts (made with the CLI). Each main screen —
-// the project grid, Review, Dashboard, Conflicts, Export — and the model and import dialogs are
+// annotators' labels, a reviewer's overrides (one resolving a conflict, with a note), a bad-input
+// flag and conflicts (made with the CLI). Each main screen — the project grid with its filters,
+// the item view's review, Review, Dashboard, Conflicts (open and resolved), Export — and the
+// model, import and labels dialogs are
 // measured in the page: the key controls must be fully visible (inside the viewport and every
 // scrolling ancestor, not covered), and their text not cut (no ellipsis, no select narrower than
 // its selected option, no placeholder wider than its input, no label wrapping). Screenshots go to
@@ -30,9 +32,20 @@ let harness;
 let driver;
 
 const byId = (id) => By.css(`[data-testid="${id}"]`);
-const find = (id, ms = 20000) => driver.wait(until.elementLocated(byId(id)), ms, `no [data-testid=${id}]`);
+/** The elements matching `locator`; WebKitWebDriver can fail a query with a stale element while
+ * the DOM changes under it (a dialog closing): such a query counts as "not yet". */
+async function located(locator) {
+  try {
+    return await driver.findElements(locator);
+  } catch (e) {
+    if (e.name === "StaleElementReferenceError") return null;
+    throw e;
+  }
+}
+const find = (id, ms = 20000) =>
+  driver.wait(async () => (await located(byId(id)))?.[0] ?? false, ms, `no [data-testid=${id}]`);
 const gone = (id, ms = 10000) =>
-  driver.wait(async () => (await driver.findElements(byId(id))).length === 0, ms, `[data-testid=${id}] should go`);
+  driver.wait(async () => (await located(byId(id)))?.length === 0, ms, `[data-testid=${id}] should go`);
 
 function cli(...args) {
   return execFileSync(cliBin, ["--project", project, ...args], { encoding: "utf8" });
@@ -49,6 +62,7 @@ function prepareProject() {
   cli("annotators", "add", "ana");
   cli("annotators", "add", "ben");
   cli("annotators", "add", "rev", "--role", "reviewer");
+  cli("annotators", "add", "lea", "--role", "lead");
   const queue = JSON.parse(cli("--json", "queue", "--run", "1", "--strategy", "least-confidence", "--limit", "40"));
   cli("queue", "--run", "1", "--strategy", "least-confidence", "--limit", "40", "--save", "review entry points", "--overlap-share", "1", "--overlap-k", "2");
   const rows = ["item_id,annotator,label"];
@@ -61,7 +75,17 @@ function prepareProject() {
   cli("annotations", "import", file);
   const overridden = queue[1];
   cli("annotate", "--annotator", "rev", "--override", "--reason", "model_wrong", "--label", String((Number(overridden.given) + 3) % 10), overridden.item_id);
+  // A conflict (ana and ben disagree on every fifth item from the third) that rev resolves, with
+  // a note; and a decided item ana flags as bad input.
+  resolved = queue[2];
+  cli("annotate", "--annotator", "rev", "--override", "--reason", "given_label_wrong", "--note", "the stroke at the top decides it", "--label", String(resolved.given), resolved.item_id);
+  flagged = queue[5];
+  cli("annotate", "--annotator", "ana", "--flag", "bad_input", flagged.item_id);
 }
+
+/** The conflict rev resolved, and the decided item ana flagged (set by prepareProject). */
+let resolved;
+let flagged;
 
 /**
  * In the page: what is wrong with the elements matching each selector. `checks` maps a CSS
@@ -248,7 +272,11 @@ const GRID = {
   '[data-testid="export-button"]': {},
   '[data-testid="run-button"]': {},
   '[data-testid="grid-count"]': {},
+  '[data-testid="grid-search"]': {},
   '[data-testid="label-filter"]': {},
+  '[data-testid="status-filter"]': {},
+  '[data-testid="annotator-filter"]': {},
+  '[data-testid="labels-edit"]': {},
   '[data-testid="run-select"]': {},
   '[data-testid="sort-select"]': {},
   '[data-testid="dataset-entry"]': {},
@@ -265,6 +293,8 @@ const REVIEW = {
   '[data-testid="shortcuts-button"]': {},
   '[data-testid="review-image"]': {},
   '[data-testid="review-item-id"]': {},
+  '[data-testid="review-item-why"]': {},
+  '[data-testid="review-item-meta"]': {},
   // The panel's fields scroll (a reviewer sees the votes too); scrolled to, as focusing them by
   // their key does, they stop above the sticky actions, never behind them.
   '[data-testid="label-button"]': { all: true, scroll: true },
@@ -292,6 +322,11 @@ const ANNOTATORS = {
 const CONFLICTS = {
   '[data-testid="conflicts-exit"]': {},
   '[data-testid="conflicts-count"]': {},
+  '[data-testid="conflicts-tab-open"]': {},
+  '[data-testid="conflicts-tab-resolved"]': {},
+  '[data-testid="conflicts-pair"]': {},
+  '[data-testid="conflict-context"]': { all: true, scroll: true },
+  '[data-testid="conflict-model"]': {},
   '[data-testid="conflicts-refresh"]': {},
   '[data-testid="conflicts-review"]': {},
   '[data-testid="conflict-item"]': { all: true, scroll: true },
@@ -319,6 +354,31 @@ const width = (el, text) => {
 return { o: o.textContent, zero: zero.textContent, oWidth: width(o, 'O'), zeroWidth: width(zero, '0') };
 `;
 
+const RESOLVED = {
+  '[data-testid="conflict-item"]': { all: true, scroll: true },
+  '[data-testid="conflict-resolution"]': { all: true, scroll: true },
+  '[data-testid="conflict-resolved-detail"]': {},
+};
+
+const ITEM_VIEW = {
+  '[data-testid="item-id"]': {},
+  '[data-testid="item-final"]': {},
+  '[data-testid="item-label"]': {},
+  '[data-testid="item-review"]': {},
+  '[data-testid="item-decision"]': {},
+  '[data-testid="item-vote"]': { all: true },
+  '[data-testid="item-close"]': {},
+};
+
+const LABELS = {
+  '[data-testid="annotator-select"]': {},
+  '[data-testid="label-row"]': { all: true, scroll: true },
+  '[data-testid="label-hotkey"]': { all: true, scroll: true },
+  '[data-testid="label-guideline"]': { all: true, scroll: true },
+  '[data-testid="labels-new"]': { scroll: true },
+  '[data-testid="labels-add"]': { scroll: true },
+};
+
 const EXPORT = {
   '[data-testid="export-back"]': {},
   '[data-testid="export-dataset"]': { scroll: true },
@@ -329,6 +389,7 @@ const EXPORT = {
   '[data-testid="export-choose"]': { scroll: true },
   '[data-testid="export-submit"]': { scroll: true },
   '[data-testid="export-count"]': { scroll: true },
+  '[data-testid="export-reason-removes"]': { scroll: true },
 };
 
 const ADD_MODEL = {
@@ -369,6 +430,32 @@ for (const size of SIZES) {
       await driver.wait(async () => (await driver.findElements(byId("grid-cell"))).length > 10, 20000, "grid cells");
       problems.push(...await measure(`grid ${w}×${h}`, GRID));
       await shot("grid", size);
+      assertNone(problems);
+    });
+
+    await t.test("the grid's review filters and the item view's review", async () => {
+      const problems = [];
+      // Decided items only: the overridden ones among them, marked; the search narrows to one.
+      await choose("status-filter", "decided");
+      await driver.wait(async () => Number(await (await find("grid-count")).getAttribute("data-count")) < 1797, 15000, "fewer items");
+      const search = await find("grid-search");
+      await search.clear();
+      await search.sendKeys(resolved.item_id);
+      await driver.wait(async () => (await (await find("grid-count")).getAttribute("data-count")) === "1", 15000, "one item found");
+      const cell = await driver.wait(until.elementLocated(By.css(`[data-testid="grid-cell"][data-id="${resolved.item_id}"]`)), 15000, "the resolved item");
+      assert.equal(await cell.getAttribute("data-review"), "decided");
+      await shot("grid-filtered", size);
+      problems.push(...await measure(`grid filtered ${w}×${h}`, { '[data-testid="clear-filters"]': {}, '[data-testid="grid-cell"]': {} }));
+      await cell.click();
+      await find("item-view");
+      await driver.wait(async () => (await driver.findElements(byId("item-vote"))).length > 0, 15000, "the votes");
+      await sleep(200);
+      await shot("item-review", size);
+      problems.push(...await measure(`item view ${w}×${h}`, ITEM_VIEW));
+      await (await find("item-close")).click();
+      await gone("item-view");
+      await (await find("clear-filters")).click();
+      await driver.wait(async () => (await (await find("grid-count")).getAttribute("data-count")) === "1797", 15000, "every item again");
       assertNone(problems);
     });
 
@@ -432,7 +519,7 @@ for (const size of SIZES) {
       await (await find("dashboard-button")).click();
       await find("dashboard-screen");
       await find("dash-annotators", 30000);
-      await driver.wait(async () => (await driver.findElements(By.css('[data-testid="dash-annotators"] tr[data-annotator]'))).length === 3, 20000, "three annotators");
+      await driver.wait(async () => (await driver.findElements(By.css('[data-testid="dash-annotators"] tr[data-annotator]'))).length === 4, 20000, "four annotators");
       await sleep(500);
       await shot("dashboard", size);
       problems.push(...await measure(`Dashboard ${w}×${h}`, DASHBOARD_TOP));
@@ -448,10 +535,15 @@ for (const size of SIZES) {
       const problems = [];
       await (await find("conflicts-button")).click();
       await find("conflicts-screen");
-      await driver.wait(async () => (await (await find("conflicts-count")).getAttribute("data-count")) === "6", 15000, "six conflicts");
+      await driver.wait(async () => (await (await find("conflicts-count")).getAttribute("data-count")) === "5", 15000, "five conflicts");
       problems.push(...await measure(`Conflicts ${w}×${h}`, CONFLICTS));
       await driver.executeScript("document.querySelector('[data-testid=\"conflict-item\"]').scrollIntoView({ block: 'nearest' })");
       await shot("conflicts", size);
+      await (await find("conflicts-tab-resolved")).click();
+      await driver.wait(async () => (await driver.findElements(byId("conflict-resolution"))).length === 1, 15000, "the resolved conflict");
+      problems.push(...await measure(`Conflicts resolved ${w}×${h}`, RESOLVED));
+      await shot("conflicts-resolved", size);
+      await (await find("conflicts-tab-open")).click();
       await (await find("conflicts-exit")).click();
       await gone("conflicts-screen");
       assertNone(problems);
@@ -463,10 +555,33 @@ for (const size of SIZES) {
       await find("export-screen");
       await choose("export-dataset", "digits@1");
       await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1797", 15000, "the row count");
+      // Nothing is ticked; ticking bad_input says what it removes (ana's flag).
+      const box = await driver.findElement(By.css('[data-testid="export-reason"][data-code="bad_input"]'));
+      assert.equal(await box.isSelected(), false);
+      await box.click();
+      await driver.wait(async () => {
+        const els = await driver.findElements(By.css('[data-testid="export-reason-removes"][data-code="bad_input"]'));
+        return els.length === 1 && (await els[0].getAttribute("data-count")) === "1";
+      }, 15000, "bad_input removes 1 item");
+      await driver.executeScript(`document.querySelector('[data-testid="export-reason-removes"]').scrollIntoView({ block: "center" })`);
       await shot("export", size);
       problems.push(...await measure(`Export ${w}×${h}`, EXPORT));
+      await box.click();
       await (await find("export-back")).click();
       await gone("export-screen");
+      assertNone(problems);
+    });
+
+    await t.test("the labels editor", async () => {
+      const problems = [];
+      await (await find("labels-edit")).click();
+      await find("labels-dialog");
+      await choose("annotator-select", "lea");
+      await sleep(200);
+      await shot("labels", size);
+      problems.push(...await measure(`Labels ${w}×${h}`, LABELS));
+      await driver.actions().sendKeys(Key.ESCAPE).perform();
+      await gone("labels-dialog");
       assertNone(problems);
     });
   });

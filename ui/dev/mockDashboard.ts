@@ -3,8 +3,8 @@
  * mockTauri.ts; never part of a production build).
  *
  * `project_report` returns a plausible report with some undefined statistics (each with its
- * reason, as the backend sends them) and appends to `agreement_history`, as the real command
- * does. `?empty` gives a report without annotations; `?noquality` one without model quality.
+ * reason, as the backend sends them); `agreement_history` is a made-up series, a point per 25 ratings
+ * (the real command adds one when the report is computed after 25 new ratings). `?empty` gives a report without annotations; `?noquality` one without model quality.
  * Export: paths containing "readonly" fail with an io error; `open_folder` knows only folders
  * under /home/ana/exports.
  */
@@ -217,7 +217,7 @@ const history: AgreementPoint[] = (() => {
     out.push({
       at: new Date(t).toISOString(),
       scope: "project",
-      annotations: Math.round(200 + k * 4000),
+      annotations: 25 * Math.round((200 + k * 4000) / 25),
       alpha: i < 2 ? null : 0.52 + k * 0.19 + Math.sin(i) * 0.015,
       fleiss: i < 6 ? 0.5 + k * 0.2 : null,
       ac1: i < 2 ? null : 0.63 + k * 0.17 + Math.cos(i) * 0.012,
@@ -292,11 +292,13 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
     left -= n;
     if (n > 0) labels[l] = n;
   });
+  // What each ticked reason leaves out (counted on its own, as the core does).
+  const excluded = Object.fromEntries(r.excludeReasons.map((code) => [code, Math.round(annotated * (dropShare[code] ?? 0.01))]));
   // An image folder holds only labelled items (the mock's items have no given labels).
   if (r.format === "imagefolder")
-    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded: {} };
+    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels, skipped: {}, excluded: {} };
+  return { rows: withLabel + without, labels, skipped: {}, excluded };
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {
@@ -309,18 +311,7 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
       await ctx.sleep(350);
       const run = args?.run === null || args?.run === undefined ? null : Number(args.run);
       if (run !== null && !ctx.runs().some((r) => r.run === run)) throw ctx.err("not_found", `run ${run} not found`);
-      const r = report(run, ctx.runs());
-      const a = r.agreement;
-      history.push({
-        at: new Date().toISOString(),
-        scope: "project",
-        annotations: r.progress.annotations,
-        alpha: a.krippendorff_alpha.nominal,
-        fleiss: a.fleiss_kappa,
-        ac1: a.gwet_ac1,
-        percentAgreement: a.percent_agreement,
-      });
-      return r;
+      return report(run, ctx.runs());
     },
     async agreement_history() {
       await ctx.sleep(60);
@@ -329,6 +320,10 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
     async export_preview(args) {
       await ctx.sleep(120 + Math.random() * 200);
       return preview(ctx, args?.request as ExportRequest);
+    },
+    async export_would_replace(args) {
+      // Paths containing "exists" stand for a file that is already there.
+      return String(args?.format) !== "imagefolder" && String(args?.out ?? "").includes("exists");
     },
     async export_dataset(args) {
       const r = args?.request as ExportRequest;

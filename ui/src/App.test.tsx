@@ -14,7 +14,19 @@ vi.mock("./ipc", () => ({
 }));
 // The project screen itself is not under test here.
 vi.mock("./screens/ProjectScreen", () => ({
-  ProjectScreen: ({ project }: { project: { name: string } }) => <div data-testid="project-screen">{project.name}</div>,
+  ProjectScreen: ({
+    project,
+    onProjectChanged,
+  }: {
+    project: { name: string; labels: { name: string }[] };
+    onProjectChanged: (p: unknown) => void;
+  }) => (
+    <div>
+      <div data-testid="project-screen">{project.name}</div>
+      <div data-testid="project-labels">{project.labels.map((l) => l.name).join(",")}</div>
+      <button type="button" data-testid="edit-labels" onClick={() => onProjectChanged({ ...project, labels: [{ name: "fox" }] })} />
+    </div>
+  ),
 }));
 
 const { App } = await import("./App");
@@ -42,4 +54,20 @@ describe("App", () => {
     expect(screen.getByTestId("project-screen").textContent).toBe("good");
     expect(screen.queryByTestId("error-banner")).toBeNull();
   });
+
+  it("gives the project screen the labels a lead just edited", async () => {
+    openProject.mockResolvedValue({ path: "/p/good", name: "good", labels: [{ name: "cat" }], datasets: 0, items: 0 });
+    await act(async () => {
+      render(<App />);
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("recent-project"));
+    });
+    expect(screen.getByTestId("project-labels").textContent).toBe("cat");
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("edit-labels"));
+    });
+    expect(screen.getByTestId("project-labels").textContent).toBe("fox");
+  });
 });
+

@@ -58,6 +58,7 @@ function Shell() {
         <ProjectScreen
           key={phase.project.path}
           project={phase.project}
+          onProjectChanged={(project) => setPhase({ kind: "project", project })}
           onClose={() => {
             setPhase({ kind: "start" });
             ipc.closeProject().catch((err) => report(err, "Closing project"));

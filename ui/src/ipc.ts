@@ -172,7 +172,8 @@ import { parseReport, type ProjectReport } from "./lib/report";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
- * latest finished run), normalised by `parseReport`. Also records the agreement in the history.
+ * latest finished run), normalised by `parseReport`. Records the agreement in the history once the
+ * ratings have moved on by 25 since its last point.
  */
 export async function projectReport(run: number | null): Promise<ProjectReport> {
   return parseReport(await call<unknown>("project_report", { run }));
@@ -230,6 +231,14 @@ export function cancelExport(): Promise<boolean> {
 /** Native save dialog (a folder for `imagefolder`); `null` when cancelled. */
 export function pickExportPath(format: string): Promise<string | null> {
   return call("pick_export_path", { format });
+}
+
+/**
+ * Whether exporting to `out` as `format` would replace a file that is there now (a table
+ * format only; an image folder must be new or empty, which the export itself checks).
+ */
+export function exportWouldReplace(out: string, format: string): Promise<boolean> {
+  return call("export_would_replace", { out, format });
 }
 
 /** Opens a folder Arbiter just exported into in the file manager. */

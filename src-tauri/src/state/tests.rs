@@ -20,6 +20,7 @@ fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
         path_col: None,
         label_col: None,
         features: Some(vec![]),
+        labels_from_data: None,
     };
     let mut stages = Vec::new();
     let out = state.import(&req, &mut |p| stages.push(p.stage as u8));
@@ -220,6 +221,61 @@ fn a_refused_import_lists_its_problems_in_row_order() {
 }
 
 #[test]
+fn a_first_import_of_over_a_thousand_labels_needs_labels_from_data() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[], false).expect("create");
+    let csv = d.path().join("many.csv");
+    let mut text = String::from("id,label\n");
+    for i in 0..1001 {
+        text.push_str(&format!("i{i},l{i}\n"));
+    }
+    std::fs::write(&csv, text).expect("w");
+    let mut req = ImportRequest {
+        source: csv.to_string_lossy().into_owned(),
+        name: None,
+        id_col: None,
+        path_col: None,
+        label_col: None,
+        features: None,
+        labels_from_data: None,
+    };
+    let e = s.import(&req, &mut |_| {}).expect_err("refused");
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+    assert!(s.datasets().expect("ds").is_empty());
+    assert!(s.current().expect("info").expect("open").labels.is_empty());
+    // The flag is optional in the request's JSON (older front ends send none).
+    let parsed: ImportRequest =
+        serde_json::from_value(serde_json::json!({"source": "x", "name": null, "idCol": null, "pathCol": null, "labelCol": null, "features": null}))
+            .expect("no labelsFromData");
+    assert_eq!(parsed.labels_from_data, None);
+    req.labels_from_data = Some(true);
+    let summary = s.import(&req, &mut |_| {}).expect("taken");
+    assert_eq!(summary.items, 1001);
+    assert_eq!(s.current().expect("info").expect("open").labels.len(), 1001);
+}
+
+#[test]
+fn an_export_asks_before_replacing_a_file_only() {
+    let d = tempfile::tempdir().expect("tmp");
+    let file = d.path().join("out.csv");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    assert!(
+        !export_would_replace(&path(&file), "csv"),
+        "nothing there yet"
+    );
+    std::fs::write(&file, "x").expect("w");
+    assert!(export_would_replace(&path(&file), "csv"));
+    assert!(export_would_replace(
+        &format!(" {} ", path(&file)),
+        "parquet"
+    ));
+    // A folder is not replaced (the core refuses it for a table, and an image folder must be new or empty).
+    assert!(!export_would_replace(&path(d.path()), "csv"));
+    assert!(!export_would_replace(&path(d.path()), "imagefolder"));
+    assert!(!export_would_replace("", "csv"));
+}
+
+#[test]
 fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
     let (d, s) = app();
     let labels = ["low", " ", "mid", "high"].map(String::from);
@@ -300,6 +356,7 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
         path_col: None,
         label_col: None,
         features: None,
+        labels_from_data: None,
     };
     // Cancel from the progress callback's first report, as the UI's button would mid-run.
     let mut cancelled = false;

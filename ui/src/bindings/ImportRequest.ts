@@ -4,4 +4,9 @@ export type ImportRequest = { source: string, name: string | null, idCol: string
 /**
  * `null` = every numeric column.
  */
-features: Array<string> | null, };
+features: Array<string> | null, 
+/**
+ * Take every distinct value of the label column as a label, however many (a first
+ * import with more than 1,000 is refused without it).
+ */
+labelsFromData?: boolean, };

@@ -51,6 +51,7 @@ describe("buildImportRequest", () => {
         features: "a, b,,c",
       }),
     ).toEqual({ source: "/d", name: "n", idCol: "key", pathCol: "file", labelCol: "y", features: ["a", "b", "c"] });
+    expect(buildImportRequest({ ...EMPTY_IMPORT_FORM, source: "/d/x.csv" }, "manifest", true).labelsFromData).toBe(true);
   });
 });
 
@@ -137,6 +138,49 @@ describe("ImportDialog", () => {
     expect(screen.getByTestId("import-dialog")).toBeTruthy();
     expect(onImported).not.toHaveBeenCalled();
     expect((screen.getByTestId("import-submit") as HTMLButtonElement).disabled).toBe(false);
+    // A project with labels never gets the "take every value" box.
+    expect(screen.queryByTestId("import-labels-from-data")).toBeNull();
+  });
+
+  it("offers to take every value as a label after a first import into a label-less project is refused", async () => {
+    const message = 'the label column "species" holds 1204 distinct values, and the project has no labels yet …';
+    importDataset.mockRejectedValueOnce({ code: "invalid_input", message });
+    const summary = { dataset: "big", version: 1, items: 5000, labeled: 5000, warnings: [], unchanged: false };
+    importDataset.mockResolvedValueOnce(summary);
+    const onImported = vi.fn();
+    render(<ImportDialog onClose={() => {}} onImported={onImported} projectHasLabels={false} />);
+    fireEvent.change(screen.getByTestId("import-source"), { target: { value: "/data/big.csv" } });
+    expect(screen.queryByTestId("import-labels-from-data")).toBeNull();
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(importDataset.mock.calls[0]![0].labelsFromData).toBeUndefined();
+    expect(screen.getByTestId("import-error").textContent).toBe(message);
+    const box = screen.getByTestId("import-labels-from-data") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    fireEvent.click(box);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(importDataset.mock.calls[1]![0]).toMatchObject({ source: "/data/big.csv", labelsFromData: true });
+    expect(onImported).toHaveBeenCalledWith(summary);
+  });
+
+  it("does not offer it for a refusal of another kind, and drops it for another source", async () => {
+    importDataset.mockRejectedValue({ code: "io", message: "/data/x.csv: Permission denied" });
+    render(<ImportDialog onClose={() => {}} onImported={() => {}} projectHasLabels={false} />);
+    fireEvent.change(screen.getByTestId("import-source"), { target: { value: "/data/x.csv" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(screen.queryByTestId("import-labels-from-data")).toBeNull();
+    importDataset.mockRejectedValue({ code: "invalid_input", message: "…" });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("import-submit"));
+    });
+    expect(screen.getByTestId("import-labels-from-data")).toBeTruthy();
+    fireEvent.change(screen.getByTestId("import-source"), { target: { value: "/data/y.csv" } });
+    expect(screen.queryByTestId("import-labels-from-data")).toBeNull();
   });
 
   it("reports success with the summary", async () => {

@@ -51,12 +51,13 @@ export function sourceKind(source: string, pickedFolder: string | null = null): 
 /**
  * Form fields -> ImportRequest: blanks become null (backend defaults), features split on commas.
  * An image folder has no columns: those fields are not sent (the backend refuses them there).
+ * `labelsFromData` is sent only when ticked.
  */
-export function buildImportRequest(form: ImportForm, kind: SourceKind = "unknown"): ImportRequest {
+export function buildImportRequest(form: ImportForm, kind: SourceKind = "unknown", labelsFromData = false): ImportRequest {
   const opt = (s: string) => (s.trim() === "" ? null : s.trim());
   const column = (s: string) => (kind === "folder" ? null : opt(s));
   const features = kind === "folder" ? [] : splitList(form.features);
-  return {
+  const request: ImportRequest = {
     source: form.source.trim(),
     name: opt(form.name),
     idCol: column(form.idCol),
@@ -64,14 +65,21 @@ export function buildImportRequest(form: ImportForm, kind: SourceKind = "unknown
     labelCol: column(form.labelCol),
     features: features.length ? features : null,
   };
+  if (labelsFromData) request.labelsFromData = true;
+  return request;
 }
 
 interface Props {
   onClose: () => void;
   onImported: (summary: ImportSummary) => void;
+  /**
+   * Whether the project has labels yet. A project without any takes its labels from its first
+   * labeled import — and the backend refuses more than 1,000 unless told to take them all.
+   */
+  projectHasLabels?: boolean;
 }
 
-export function ImportDialog({ onClose, onImported }: Props) {
+export function ImportDialog({ onClose, onImported, projectHasLabels = true }: Props) {
   const report = useReportError();
   const [form, setForm] = useState<ImportForm>(EMPTY_IMPORT_FORM);
   const [busy, setBusy] = useState(false);
@@ -79,10 +87,19 @@ export function ImportDialog({ onClose, onImported }: Props) {
   const [error, setError] = useState<{ title: string; message: string } | null>(null);
   /** The folder last chosen in the folder dialog (a folder whatever its name looks like). */
   const [pickedFolder, setPickedFolder] = useState<string | null>(null);
+  /**
+   * "Take every value of the label column as a label": null until offered — after a first
+   * import into a project without labels is refused as invalid input (the backend's message
+   * says why; nothing here reads it) — then the box's state.
+   */
+  const [labelsFromData, setLabelsFromData] = useState<boolean | null>(null);
   const kind = sourceKind(form.source, pickedFolder);
 
-  const set = (key: keyof ImportForm) => (e: { target: { value: string } }) =>
+  const set = (key: keyof ImportForm) => (e: { target: { value: string } }) => {
     setForm((f) => ({ ...f, [key]: e.target.value }));
+    // Another source is another question.
+    if (key === "source") setLabelsFromData(null);
+  };
 
   const choose = async (what: "file" | "folder") => {
     try {
@@ -91,6 +108,7 @@ export function ImportDialog({ onClose, onImported }: Props) {
       if (path) {
         setForm((f) => ({ ...f, source: path }));
         setPickedFolder(what === "folder" ? path : null);
+        setLabelsFromData(null);
       }
     } catch (err) {
       report(err, "Choosing the source");
@@ -104,10 +122,11 @@ export function ImportDialog({ onClose, onImported }: Props) {
     setError(null);
     setProgress({ stage: "reading", done: 0, total: 0 });
     try {
-      const summary = await ipc.importDataset(buildImportRequest(form, kind), (p) => setProgress(p));
+      const summary = await ipc.importDataset(buildImportRequest(form, kind, labelsFromData === true), (p) => setProgress(p));
       onImported(summary);
     } catch (err) {
       const ipcErr = normaliseError(err);
+      if (ipcErr.code === "invalid_input" && !projectHasLabels && labelsFromData === null) setLabelsFromData(false);
       setError({ title: ipcErr.code === "cancelled" ? "Import cancelled" : `Import failed — ${codeTitle(ipcErr.code)}`, message: ipcErr.message });
       setProgress(null);
       setBusy(false);
@@ -218,6 +237,26 @@ export function ImportDialog({ onClose, onImported }: Props) {
               {error.message}
             </pre>
           </div>
+        )}
+
+        {labelsFromData !== null && (
+          <label className="check import-labels-from-data">
+            <input
+              type="checkbox"
+              data-testid="import-labels-from-data"
+              checked={labelsFromData}
+              disabled={busy}
+              onChange={(e) => setLabelsFromData(e.target.checked)}
+            />
+            <span>
+              Take every value of the label column as a label
+              <span className="field-hint">
+                This project has no labels yet, so its first labeled import defines them. Tick this when a refusal
+                above says the label column holds more than 1,000 distinct values and they really are the labels
+                (else name the right label column). The same as <span className="mono">--labels-from-data</span>.
+              </span>
+            </span>
+          </label>
         )}
 
         <div className="form-actions">

@@ -26,6 +26,7 @@ import {
   visibleRowIndexes,
 } from "../lib/gridLayout";
 import { firstPaint } from "../lib/firstPaint";
+import { cellStatus, reviewLines, shownLabel, STATUS_MARK, STATUS_TEXT } from "../lib/itemReview";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
 import { formatConfidence, isMismatch, predictionBadge } from "../lib/predictions";
@@ -210,12 +211,12 @@ export function ItemGrid({
           for (let i = first; i < last; i++) {
             const item = cache.get(i);
             cells.push(
-              <Cell
+              <ItemCell
                 key={i}
                 index={i}
                 item={item}
                 active={i === activeIndex}
-                color={item?.label ? (labelColors.get(item.label) ?? FALLBACK_LABEL_COLOR) : null}
+                labelColors={labelColors}
                 showPrediction={showPredictions}
                 noPredictionText={noPredictionText}
               />,
@@ -249,13 +250,14 @@ interface CellProps {
   index: number;
   item: ItemSummary | undefined;
   active: boolean;
-  color: string | null;
+  labelColors: Map<string, string>;
   showPrediction: boolean;
   noPredictionText: string;
 }
 
 function cellTitle(item: ItemSummary, showPrediction: boolean, noPredictionText: string): string {
-  let title = item.label ? `${item.id} — ${item.label}` : item.id;
+  let title = item.label ? `${item.id} — given ${item.label}` : item.id;
+  for (const line of reviewLines(item)) title += `\n${line}`;
   if (showPrediction) {
     if (item.predicted === null) title += `\nPrediction: ${noPredictionText}`;
     else {
@@ -266,7 +268,7 @@ function cellTitle(item: ItemSummary, showPrediction: boolean, noPredictionText:
   return title;
 }
 
-const Cell = memo(function Cell({ index, item, active, color, showPrediction, noPredictionText }: CellProps) {
+export const ItemCell = memo(function ItemCell({ index, item, active, labelColors, showPrediction, noPredictionText }: CellProps) {
   if (!item) {
     return (
       <div className="cell placeholder" role="gridcell" aria-busy="true" data-index={index} tabIndex={-1}>
@@ -281,6 +283,9 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
   }
   const mismatch = showPrediction && isMismatch(item.label, item.predicted);
   const badge = showPrediction ? predictionBadge(item.predicted, item.confidence) : null;
+  const shown = shownLabel(item);
+  const color = shown.label ? (labelColors.get(shown.label) ?? FALLBACK_LABEL_COLOR) : null;
+  const status = cellStatus(item.review);
   return (
     <div
       className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}`}
@@ -290,12 +295,25 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
       data-rowid={item.rowid}
       data-id={item.id}
       data-index={index}
+      data-review={item.review ?? ""}
+      data-final={item.finalLabel ?? ""}
+      data-flagged={item.flagged ? "" : undefined}
       data-predicted={showPrediction ? (item.predicted ?? "") : undefined}
       data-confidence={showPrediction && item.confidence !== null ? item.confidence : undefined}
       tabIndex={active ? 0 : -1}
       title={cellTitle(item, showPrediction, noPredictionText)}
     >
       <div className="thumb">
+        {(status || item.flagged) && (
+          <span
+            className="cell-marks"
+            role="img"
+            aria-label={[status ? STATUS_TEXT[status] : null, item.flagged ? "Flagged" : null].filter(Boolean).join(", ")}
+          >
+            {status && <span className={`cell-mark ${status}`}>{STATUS_MARK[status]}</span>}
+            {item.flagged && <span className="cell-mark flagged">⚑</span>}
+          </span>
+        )}
         {item.hasMedia ? (
           <img
             src={thumbUrl(item.rowid)}
@@ -318,10 +336,11 @@ const Cell = memo(function Cell({ index, item, active, color, showPrediction, no
         <span className="cell-id">
           <span className="ltr">{item.id}</span>
         </span>
-        {item.label ? (
-          <span className="cell-label">
+        {shown.label ? (
+          <span className={`cell-label${shown.final ? " final" : ""}`} data-testid="cell-label">
             <span className="dot" style={{ background: color ?? FALLBACK_LABEL_COLOR }} />
-            <span className="cell-label-text">{item.label}</span>
+            <span className="cell-label-text">{shown.label}</span>
+            {shown.changed && <s className="cell-label-given">{shown.given}</s>}
           </span>
         ) : (
           <span className="cell-label unlabeled">

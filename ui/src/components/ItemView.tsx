@@ -1,17 +1,20 @@
 import { useEffect, useRef, useState } from "react";
+import type { DecisionDto } from "../bindings/DecisionDto";
 import type { ItemDetail } from "../bindings/ItemDetail";
 import type { ItemPrediction } from "../bindings/ItemPrediction";
 import type { ItemSummary } from "../bindings/ItemSummary";
 import type { RunInfo } from "../bindings/RunInfo";
 import * as ipc from "../ipc";
-import { formatCount, formatJsonValue, formatNumber } from "../lib/format";
+import { formatCount, formatDateTime, formatJsonValue, formatNumber, formatRelative } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
+import { cellStatus, decisionText, STATUS_TEXT, voteSourceText } from "../lib/itemReview";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
 import { barWidth, formatProbability } from "../lib/predictions";
 import { runLabel } from "../lib/runs";
 import { describeZoom, formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
+import { reasonText } from "./reviewHooks";
 import { useZoom } from "./useZoom";
 
 interface Props {
@@ -132,6 +135,7 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
 
   const label = detail?.label ?? summary?.label ?? null;
   const labelColor = label ? (labelColors.get(label) ?? FALLBACK_LABEL_COLOR) : null;
+  const finalLabel = summary?.finalLabel ?? null;
   const width = detail?.width ?? natural?.width ?? null;
   const height = detail?.height ?? natural?.height ?? null;
   const hasMedia = summary?.hasMedia ?? false;
@@ -262,10 +266,25 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
           <h2 className="item-id" data-testid="item-id" title={summary?.id}>
             {summary?.id ?? "…"}
           </h2>
-          <span className={`label-chip${label ? "" : " unlabeled"}`} data-testid="item-label" data-label={label ?? ""}>
-            {label && <span className="dot" style={{ background: labelColor ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />}
-            {label ?? "Unlabeled"}
-          </span>
+          <div className="item-labels">
+            {finalLabel !== null && (
+              <span className="label-chip final" data-testid="item-final" data-label={finalLabel} title="The decided (final) label">
+                <span className="label-chip-kind">Final</span>
+                <span className="dot" style={{ background: labelColors.get(finalLabel) ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />
+                {finalLabel}
+              </span>
+            )}
+            <span
+              className={`label-chip${label ? "" : " unlabeled"}${finalLabel !== null && finalLabel !== label ? " replaced" : ""}`}
+              data-testid="item-label"
+              data-label={label ?? ""}
+              title="The dataset's given label"
+            >
+              {finalLabel !== null && <span className="label-chip-kind">Given</span>}
+              {label && <span className="dot" style={{ background: labelColor ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />}
+              {label ?? "Unlabeled"}
+            </span>
+          </div>
         </header>
 
         {detailError && (
@@ -273,6 +292,8 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
             {detailError}
           </div>
         )}
+
+        {summary && <ReviewSection summary={summary} labelColors={labelColors} />}
 
         {run && rowid !== null && <PredictionSection run={run} rowid={rowid} label={label} />}
 
@@ -432,6 +453,102 @@ export function PredictionSection({ run, rowid, label }: { run: RunInfo; rowid: 
         <p className="muted small prediction-note">
           The given label <strong>{label}</strong> is not among the {top.length} most probable classes.
         </p>
+      )}
+    </section>
+  );
+}
+
+type DecisionState = { status: "loading" } | { status: "ok"; decision: DecisionDto } | { status: "error"; message: string };
+
+/**
+ * Where the item's review stands: the decision in words (final label, rule, deciders), a flag,
+ * and each vote with its reason and note.
+ */
+export function ReviewSection({ summary, labelColors }: { summary: ItemSummary; labelColors: Map<string, string> }) {
+  const report = useReportError();
+  const { rowid } = summary;
+  // Keyed by what the grid knows of the item, so a refreshed summary reloads the decision.
+  const key = `${rowid}:${summary.review}:${summary.finalLabel}:${summary.flagged}`;
+  const [state, setState] = useState<{ key: string; value: DecisionState }>({ key: "", value: { status: "loading" } });
+
+  useEffect(() => {
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      ipc
+        .getDecision(rowid)
+        .then((decision) => !cancelled && setState({ key, value: { status: "ok", decision } }))
+        .catch((err) => {
+          if (cancelled) return;
+          const e = normaliseError(err);
+          setState({ key, value: { status: "error", message: `${codeTitle(e.code)}: ${e.message}` } });
+          if (e.code !== "not_found") report(e, "Loading the review");
+        });
+    }, 60);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [key, rowid, report]);
+
+  const value: DecisionState = state.key === key ? state.value : { status: "loading" };
+  const decision = value.status === "ok" ? value.decision : null;
+  const status = cellStatus(summary.review);
+  return (
+    <section className="item-review" data-testid="item-review" data-status={summary.review ?? ""}>
+      <h3 className="section-title item-review-title">
+        <span>Review</span>
+        {status ? (
+          <span className={`review-status ${status}`}>{STATUS_TEXT[status]}</span>
+        ) : (
+          <span className="review-status none">{summary.flagged ? "Flagged only" : "Not annotated"}</span>
+        )}
+      </h3>
+      {value.status === "error" && (
+        <div className="form-error" role="alert">
+          {value.message}
+        </div>
+      )}
+      {value.status === "loading" && <p className="muted small">Loading…</p>}
+      {decision && (decision.votes.length > 0 || decision.status !== "pending") && (
+        <p className="item-decision small" data-testid="item-decision" data-status={decision.status} data-label={decision.label ?? ""}>
+          {decisionText(decision)}
+          {decision.decidedAt && (
+            <span className="muted" title={formatDateTime(decision.decidedAt)}>
+              {" "}
+              · {formatRelative(decision.decidedAt)}
+            </span>
+          )}
+        </p>
+      )}
+      {summary.flagged && (
+        <p className="item-flag small" data-testid="item-flagged">
+          <span aria-hidden="true">⚑</span> Flagged unsure or bad input{decision?.status === "decided" ? " — the decided label stands" : ""}.
+        </p>
+      )}
+      {decision && decision.votes.length > 0 && (
+        <ul className="item-votes">
+          {decision.votes.map((v) => (
+            <li key={v.annotation} className="item-vote" data-testid="item-vote" data-annotator={v.annotator} data-label={v.label}>
+              <div className="item-vote-head">
+                <span className="vote-who">{v.annotator}</span>
+                <span className="label-chip">
+                  <span className="dot" style={{ background: labelColors.get(v.label) ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />
+                  {v.label}
+                </span>
+                {voteSourceText(v) && <span className="vote-source">{voteSourceText(v)}</span>}
+                {v.reason && <span className="vote-reason">{reasonText(v.reason)}</span>}
+                <span className="vote-time muted" title={formatDateTime(v.createdAt)}>
+                  {formatRelative(v.createdAt)}
+                </span>
+              </div>
+              {v.note && (
+                <div className="item-vote-note" data-testid="item-vote-note">
+                  “{v.note}”
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

@@ -10,7 +10,7 @@ type View = "review" | "conflicts";
  * The project header's Review and Conflicts buttons, and the two screens they open over the
  * project screen (which stays mounted underneath, so the grid is as it was on return).
  */
-export function ReviewNav({ project }: { project: ProjectInfo }) {
+export function ReviewNav({ project, onClosed }: { project: ProjectInfo; onClosed?: () => void }) {
   const [view, setView] = useState<View | null>(null);
   const opener = useRef<HTMLElement | null>(null);
   const overlay = useRef<HTMLDivElement>(null);
@@ -21,6 +21,7 @@ export function ReviewNav({ project }: { project: ProjectInfo }) {
   };
   const close = () => {
     setView(null);
+    onClosed?.();
     requestAnimationFrame(() => opener.current?.focus());
   };
 

@@ -1,5 +1,5 @@
 /** Building blocks shared by the review and conflicts screens. */
-import { useEffect, useRef, type CSSProperties, type MouseEvent as ReactMouseEvent, type Ref } from "react";
+import { useEffect, useRef, type CSSProperties, type MouseEvent as ReactMouseEvent, type ReactNode, type Ref } from "react";
 import type { ItemPrediction } from "../bindings/ItemPrediction";
 import type { LabelInfo } from "../bindings/LabelInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
@@ -70,8 +70,11 @@ export function LabelPad({ labels, onPick, disabled, override, predicted, given 
   );
 }
 
-/** The model's top classes as bars (predicted one highlighted, the given label tagged). */
-export function PredictionBars({ prediction, given }: { prediction: ItemPrediction; given: string | null }) {
+/**
+ * The model's top classes as bars (predicted one highlighted, the given label tagged); `aside`
+ * goes at the right of the title (the review screen puts the given label there).
+ */
+export function PredictionBars({ prediction, given, aside }: { prediction: ItemPrediction; given: string | null; aside?: ReactNode }) {
   const top = reviewBars(prediction.top, given);
   const more = prediction.top.length - top.length;
   return (
@@ -82,6 +85,7 @@ export function PredictionBars({ prediction, given }: { prediction: ItemPredicti
           · run {prediction.run}
           {more > 0 ? ` · top ${top.length} of ${prediction.top.length}` : ""}
         </span>
+        {aside}
       </h3>
       {prediction.error && (
         <div className="form-error prediction-error">
@@ -142,7 +146,13 @@ export function VoteList({ votes, colors }: { votes: readonly VoteDto[]; colors:
   return (
     <ul className="vote-list" data-testid="review-others">
       {votes.map((v) => (
-        <li key={v.annotation} className="vote-row" data-testid="review-vote" data-annotator={v.annotator} data-label={v.label}>
+        <li
+          key={v.annotation}
+          className={`vote-row${v.note || v.reason ? " full" : ""}`}
+          data-testid="review-vote"
+          data-annotator={v.annotator}
+          data-label={v.label}
+        >
           <span className="vote-who">{v.annotator}</span>
           <LabelChip label={v.label} colors={colors} />
           {sourceText(v.source) && <span className="vote-source">{sourceText(v.source)}</span>}

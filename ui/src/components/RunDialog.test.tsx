@@ -8,7 +8,9 @@ import type { RunProgress } from "../bindings/RunProgress";
 const startRun = vi.fn();
 const cancelRun = vi.fn();
 const listRuns = vi.fn();
+const runFailures = vi.fn();
 vi.mock("../ipc", () => ({
+  runFailures: (...a: unknown[]) => runFailures(...a),
   startRun: (...a: unknown[]) => startRun(...a),
   cancelRun: (...a: unknown[]) => cancelRun(...a),
   listRuns: (...a: unknown[]) => listRuns(...a),
@@ -84,6 +86,7 @@ beforeEach(() => {
   startRun.mockReset();
   cancelRun.mockReset().mockResolvedValue(true);
   listRuns.mockReset().mockResolvedValue([]);
+  runFailures.mockReset();
 });
 afterEach(cleanup);
 
@@ -189,4 +192,43 @@ describe("RunDialog", () => {
     expect(startRun).not.toHaveBeenCalled();
     expect(screen.getByText("A whole number, 1–65,536")).toBeTruthy();
   });
+
+  it("says how many items failed and lists them with why, on request", async () => {
+    startRun.mockResolvedValue(INFO);
+    runFailures.mockResolvedValue({
+      run: 7,
+      total: 2,
+      items: [
+        { itemId: "digit_0042", error: "cannot decode images/42.png: truncated" },
+        { itemId: "digit_0077", error: "non-finite output (NaN)" },
+      ],
+    });
+    render(<Harness />);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("run-start"));
+    });
+    const failures = screen.getByTestId("run-failures") as HTMLDetailsElement;
+    expect(failures.textContent).toContain("2 items failed");
+    expect(runFailures).not.toHaveBeenCalled();
+    await act(async () => {
+      failures.open = true;
+      fireEvent(failures, new Event("toggle"));
+    });
+    expect(runFailures).toHaveBeenCalledWith(7, 200);
+    const rows = screen.getAllByTestId("run-failure");
+    expect(rows.map((r) => r.dataset.itemId)).toEqual(["digit_0042", "digit_0077"]);
+    expect(rows[0]!.textContent).toContain("cannot decode images/42.png: truncated");
+    expect(screen.queryByTestId("run-failures-more")).toBeNull();
+  });
+
+  it("shows no failure list for a run without failures", async () => {
+    startRun.mockResolvedValue({ ...INFO, failed: 0 });
+    render(<Harness />);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("run-start"));
+    });
+    expect(screen.getByTestId("run-summary")).toBeTruthy();
+    expect(screen.queryByTestId("run-failures")).toBeNull();
+  });
 });
+

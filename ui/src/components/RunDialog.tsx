@@ -19,6 +19,7 @@ import {
   type RunFormErrors,
 } from "../lib/runs";
 import { Modal } from "./Modal";
+import { RunFailuresList } from "./RunFailuresList";
 import type { Runner } from "./useRun";
 
 interface Props {
@@ -347,6 +348,7 @@ function RunSummary({ info }: { info: RunInfo }) {
             </div>
           </dl>
           <span className="muted small">The grid now shows this run's predictions.</span>
+          <RunFailuresList run={info.run} failed={info.failed} />
         </div>
       </div>
       {info.notice && (

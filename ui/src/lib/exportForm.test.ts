@@ -3,6 +3,7 @@ import {
   buildExportRequest,
   defaultExportForm,
   defaultExportRun,
+  excludedText,
   formatThreshold,
   labelBreakdown,
   pathForFormat,
@@ -15,11 +16,22 @@ import type { RunInfo } from "../bindings/RunInfo";
 const form = (over: Partial<ExportForm> = {}): ExportForm => ({ ...defaultExportForm("pets@2"), out: "/tmp/x.parquet", ...over });
 
 describe("defaultExportForm", () => {
-  it("suggests excluding bad_input when the project has that reason", () => {
-    expect(defaultExportForm("pets@2", ["model_wrong", "bad_input"]).excludeReasons).toEqual(["bad_input"]);
-    expect(defaultExportForm("pets@2", ["model_wrong"]).excludeReasons).toEqual([]);
-    const f = defaultExportForm("pets@2");
-    expect(f).toMatchObject({ format: "parquet", onlyDecided: false, minAgreementOn: false, split: false, seed: "0" });
+  it("leaves nothing out by default: no reason or flag is pre-ticked", () => {
+    const f = defaultExportForm("pets@2", "7");
+    expect(f.excludeReasons).toEqual([]);
+    expect(f).toMatchObject({ run: "7", format: "parquet", onlyDecided: false, minAgreementOn: false, split: false, seed: "0" });
+  });
+});
+
+describe("excludedText", () => {
+  it("says how many items a ticked reason removes, once counted", () => {
+    expect(excludedText({ bad_input: 3, ambiguous: 1, model_wrong: 0 }, "bad_input")).toBe("removes 3 items");
+    expect(excludedText({ ambiguous: 1 }, "ambiguous")).toBe("removes 1 item");
+    expect(excludedText({ model_wrong: 0 }, "model_wrong")).toBe("removes no item");
+    expect(excludedText({ big: 12345 }, "big")).toBe("removes 12,345 items");
+    expect(excludedText({}, "bad_input")).toBeNull();
+    expect(excludedText(undefined, "bad_input")).toBeNull();
+    expect(excludedText({}, "constructor")).toBeNull();
   });
 });
 

@@ -23,9 +23,6 @@ export function isExportFormat(v: string): v is ExportFormat {
   return v === "parquet" || v === "csv" || v === "jsonl" || v === "imagefolder";
 }
 
-/** The code suggested for exclusion (inputs that are broken or out of scope). */
-export const SUGGESTED_EXCLUDE = "bad_input";
-
 export const DEFAULT_MIN_AGREEMENT = 1;
 export const DEFAULT_VALIDATION_PERCENT = "10";
 
@@ -70,7 +67,12 @@ export interface ExportForm {
 
 export type ExportFormErrors = Partial<Record<keyof ExportForm, string>>;
 
-export function defaultExportForm(dataset: string, reasonCodes: string[] = [], run = ""): ExportForm {
+/**
+ * The form the screen starts with: every item, no filter. Nothing is left out by default — one
+ * annotator's "bad input" flag must not drop an item the others labeled (the user ticks what to
+ * leave out, and sees how many items each tick removes).
+ */
+export function defaultExportForm(dataset: string, run = ""): ExportForm {
   return {
     out: "",
     format: "parquet",
@@ -79,7 +81,7 @@ export function defaultExportForm(dataset: string, reasonCodes: string[] = [], r
     onlyDecided: false,
     minAgreementOn: false,
     minAgreement: DEFAULT_MIN_AGREEMENT,
-    excludeReasons: reasonCodes.includes(SUGGESTED_EXCLUDE) ? [SUGGESTED_EXCLUDE] : [],
+    excludeReasons: [],
     split: false,
     validationPercent: DEFAULT_VALIDATION_PERCENT,
     seed: "0",
@@ -178,6 +180,17 @@ export function labelBreakdown(labels: Record<string, number>): { label: string;
   return list
     .sort(([a, x], [b, y]) => (a === "(none)" ? 1 : 0) - (b === "(none)" ? 1 : 0) || y - x || a.localeCompare(b))
     .map(([label, count]) => ({ label, count, share: total > 0 ? count / total : 0 }));
+}
+
+/**
+ * What a ticked reason or flag leaves out, from the preview's `excluded` counts: "removes 3
+ * items", "removes no item"; null when the count is not known (not ticked, or not counted yet).
+ */
+export function excludedText(excluded: Record<string, number> | undefined, code: string): string | null {
+  const n = excluded && Object.prototype.hasOwnProperty.call(excluded, code) ? excluded[code] : undefined;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return null;
+  if (n === 0) return "removes no item";
+  return `removes ${n.toLocaleString("en-US")} ${n === 1 ? "item" : "items"}`;
 }
 
 /** "≥ 67%" */

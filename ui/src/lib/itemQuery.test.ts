@@ -3,6 +3,8 @@ import {
   buildItemQuery,
   DEFAULT_GRID_QUERY,
   gridQueryKey,
+  isFiltered,
+  isReviewFilter,
   normaliseGridQuery,
   predictedFromValue,
   predictedValue,
@@ -25,6 +27,11 @@ describe("gridQueryKey", () => {
       gridQueryKey(1, q({ run: 3, predicted: "dog" })),
       gridQueryKey(1, q({ run: 3, sort: "confidence_asc" })),
       gridQueryKey(1, q({ run: 3, sort: "confidence_desc" })),
+      gridQueryKey(1, q({ run: 3, review: "decided" })),
+      gridQueryKey(1, q({ run: 3, review: "conflict" })),
+      gridQueryKey(1, q({ run: 3, annotator: "ana" })),
+      gridQueryKey(1, q({ run: 3, mismatch: true })),
+      gridQueryKey(1, q({ run: 3, search: "0012" })),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -72,6 +79,46 @@ describe("buildItemQuery", () => {
 
   it("treats an empty predicted class as no filter", () => {
     expect(normaliseGridQuery(q({ run: 1, predicted: "" })).predicted).toBeNull();
+  });
+});
+
+describe("the review filters", () => {
+  it("sends status, annotator, mismatch and search only when set", () => {
+    expect(buildItemQuery(7, q({ run: 3, review: "flagged", annotator: "ana", mismatch: true, search: " 00 " }), 0, 10)).toEqual({
+      versionId: 7,
+      offset: 0,
+      limit: 10,
+      label: null,
+      run: 3,
+      predicted: null,
+      sort: "source",
+      review: "flagged",
+      annotator: "ana",
+      mismatch: true,
+      search: "00",
+    });
+    const plain = buildItemQuery(7, q({ run: 3, annotator: " ", search: "  " }), 0, 10);
+    expect(Object.keys(plain).sort()).toEqual(["label", "limit", "offset", "predicted", "run", "sort", "versionId"]);
+  });
+
+  it("drops the mismatch filter without a run (it compares the run's predictions), keeps the others", () => {
+    const built = buildItemQuery(7, q({ review: "unannotated", mismatch: true, search: "x" }), 0, 10);
+    expect(built.mismatch).toBeUndefined();
+    expect(built).toMatchObject({ review: "unannotated", search: "x" });
+    expect(gridQueryKey(1, q({ mismatch: true }))).toBe(gridQueryKey(1, q({})));
+  });
+
+  it("knows when the listing is narrowed", () => {
+    expect(isFiltered(q({}))).toBe(false);
+    expect(isFiltered(q({ run: 2, sort: "confidence_asc" }))).toBe(false);
+    expect(isFiltered(q({ search: " " }))).toBe(false);
+    for (const over of [{ label: "" }, { review: "decided" as const }, { annotator: "ana" }, { search: "7" }, { run: 1, mismatch: true }])
+      expect(isFiltered(q(over))).toBe(true);
+  });
+
+  it("recognises the statuses", () => {
+    expect(["decided", "conflict", "waiting", "flagged", "unannotated"].every(isReviewFilter)).toBe(true);
+    expect(isReviewFilter("pending")).toBe(false);
   });
 });
 

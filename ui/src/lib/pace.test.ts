@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { donePercent, formatItemsPerHour, ItemTimer, pacePerHour, progressParts, progressText } from "./pace";
+import {
+  conflictNotice,
+  donePercent,
+  formatItemsPerHour,
+  ItemTimer,
+  pacePerHour,
+  progressParts,
+  progressText,
+  recordedPace,
+} from "./pace";
 
 describe("ItemTimer", () => {
   it("counts the time on the item shown, restarting for a new item", () => {
@@ -69,5 +78,32 @@ describe("formatItemsPerHour / progressText", () => {
     expect(donePercent({ done: 10, total: 40 })).toBe(25);
     expect(donePercent({ done: 0, total: 0 })).toBe(0);
     expect(donePercent(null)).toBe(0);
+  });
+});
+
+describe("recordedPace", () => {
+  it("is unknown under a minute of data, then labels per hour over the span", () => {
+    expect(recordedPace(1, 0)).toBeNull();
+    expect(recordedPace(5, 59)).toBeNull();
+    expect(recordedPace(1, 3600)).toBeNull();
+    expect(recordedPace(2, 60)).toBe(60);
+    expect(recordedPace(31, 600)).toBe(180);
+    expect(formatItemsPerHour(recordedPace(1, 0))).toBe("— items/h");
+  });
+});
+
+describe("conflictNotice", () => {
+  const votes = [
+    { annotator: "ana", label: "3" },
+    { annotator: "ben", label: "8" },
+  ];
+  it("names the other votes to a reviewer", () => {
+    expect(conflictNotice("item_7", votes, "ana", true)).toBe("item_7: ben said “8” — it goes to the reviewers.");
+  });
+  it("never tells an annotator what the others said", () => {
+    const text = conflictNotice("item_7", votes, "ana", false);
+    expect(text).toBe("item_7: your label differs from another annotator's — it goes to the reviewers.");
+    expect(text).not.toContain("ben");
+    expect(text).not.toContain("8");
   });
 });

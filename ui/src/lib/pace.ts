@@ -61,6 +61,16 @@ export function pacePerHour(
   return (n * 3_600_000) / span;
 }
 
+/**
+ * The backend's pace of an annotator: labels over the span between their first and last label
+ * of the last hour (`n` labels make `n − 1` gaps). Null under a minute of data — a pace over a
+ * few seconds says nothing (one label was read as "1 item/h").
+ */
+export function recordedPace(lastHour: number, paceSeconds: number): number | null {
+  if (!(paceSeconds >= 60) || !(lastHour >= 2)) return null;
+  return ((lastHour - 1) * 3600) / paceSeconds;
+}
+
 /** "180 items/h", "1,250 items/h", "— items/h" when unknown. */
 export function formatItemsPerHour(rate: number | null): string {
   if (rate === null || !Number.isFinite(rate) || rate < 0) return "— items/h";
@@ -97,4 +107,21 @@ export function progressParts(
 export function donePercent(counts: Pick<QueueCounts, "done" | "total"> | null): number {
   if (!counts || counts.total <= 0) return 0;
   return Math.min(100, Math.max(0, (counts.done / counts.total) * 100));
+}
+
+/**
+ * What the review screen tells an annotator whose label just made a conflict. Who said what is
+ * shown to reviewers and leads only: an annotator never learns other people's labels (the item
+ * may come back to them after an undo, and their votes must stay independent).
+ */
+export function conflictNotice(
+  itemId: string,
+  votes: readonly { annotator: string; label: string }[],
+  me: string,
+  mayReveal: boolean,
+): string {
+  if (!mayReveal) return `${itemId}: your label differs from another annotator's — it goes to the reviewers.`;
+  const others = votes.filter((v) => v.annotator !== me);
+  const said = others.map((v) => `${v.annotator} said “${v.label}”`).join(", ");
+  return `${itemId}: ${said || "the votes disagree"} — it goes to the reviewers.`;
 }

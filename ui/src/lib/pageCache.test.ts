@@ -196,6 +196,49 @@ describe("PageCache", () => {
     expect(f.calls).toEqual([0]);
   });
 
+  it("refresh() re-reads the wanted pages, showing the old items until the new ones arrive", async () => {
+    const f = controlledFetcher(1000);
+    const cache = new PageCache<number>({ fetchPage: f.fetchPage, pageSize: 100, maxConcurrent: 10 });
+    cache.ensureRange(0, 150);
+    await f.settle(0);
+    await f.settle(100);
+    cache.ensureRange(500, 520);
+    await f.settle(500);
+    cache.ensureRange(0, 150); // page 5 loaded but not wanted now
+    expect(f.calls).toEqual([0, 100, 500]);
+    const before = cache.version;
+    cache.refresh();
+    // The wanted pages are asked again at once; meanwhile their items stay.
+    expect(f.calls).toEqual([0, 100, 500, 0, 100]);
+    expect(cache.get(5)).toBe(5);
+    expect(cache.hasPage(5)).toBe(false);
+    // Asked again while its refresh is in flight: not twice.
+    cache.ensureRange(0, 150);
+    expect(f.calls).toHaveLength(5);
+    await f.settle(0);
+    expect(cache.version).toBeGreaterThan(before);
+    // Once fresh, not asked again.
+    await f.settle(100);
+    cache.ensureRange(0, 150);
+    expect(f.calls).toHaveLength(5);
+  });
+
+  it("refresh() asks again for a page whose answer was on its way before it", async () => {
+    const f = controlledFetcher(1000);
+    const cache = new PageCache<number>({ fetchPage: f.fetchPage, pageSize: 100, maxConcurrent: 10 });
+    cache.ensureRange(0, 50);
+    expect(f.calls).toEqual([0]);
+    cache.refresh();
+    expect(f.calls).toEqual([0]);
+    await f.settle(0);
+    // The old answer is shown, and the page asked for again.
+    expect(cache.get(3)).toBe(3);
+    expect(f.calls).toEqual([0, 0]);
+    await f.settle(0);
+    cache.ensureRange(0, 50);
+    expect(f.calls).toEqual([0, 0]);
+  });
+
   it("load() returns undefined outside the known total", async () => {
     const f = controlledFetcher(15);
     const cache = new PageCache<number>({ fetchPage: f.fetchPage, pageSize: 10 });

@@ -8,6 +8,9 @@
  * - A page is never requested twice concurrently (in-flight requests are shared).
  * - At most `maxPages` pages are kept; the least recently used ones outside the wanted
  *   range are evicted first.
+ * - `refresh()` marks what is loaded out of date: it stays shown until fetched again (the
+ *   wanted pages at once, the others dropped), so a list that changed underneath (labels given
+ *   elsewhere) is re-read without flashing empty.
  * - After `dispose()` late responses are ignored.
  */
 
@@ -69,6 +72,10 @@ export class PageCache<T> {
   private readonly pages = new Map<number, T[]>();
   private readonly inFlight = new Map<number, Promise<T[]>>();
   private readonly failedAt = new Map<number, number>();
+  /** Loaded pages read before the last `refresh()`: still shown, fetched again when wanted. */
+  private readonly stale = new Set<number>();
+  /** Bumped by `refresh()`: a response to a request sent before it is out of date. */
+  private epoch = 0;
   private queue: number[] = [];
   private wanted = new Set<number>();
   private readonly listeners = new Set<() => void>();
@@ -119,6 +126,7 @@ export class PageCache<T> {
         // bump in LRU order
         this.pages.delete(p);
         this.pages.set(p, loaded);
+        if (this.stale.has(p) && !this.inFlight.has(p)) queue.push(p);
         continue;
       }
       if (this.inFlight.has(p)) continue;
@@ -138,6 +146,22 @@ export class PageCache<T> {
     return items[index % this.pageSize];
   }
 
+  /**
+   * The list may have changed underneath: every loaded page is out of date. Wanted pages are
+   * fetched again at once (and shown as they were until then), the others dropped.
+   */
+  refresh(): void {
+    if (this.disposed) return;
+    this.epoch++;
+    for (const p of [...this.pages.keys()]) {
+      if (this.wanted.has(p)) this.stale.add(p);
+      else this.pages.delete(p);
+    }
+    this.failedAt.clear();
+    this.queue = [...this.wanted].filter((p) => !this.inFlight.has(p));
+    this.pump();
+  }
+
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => {
@@ -154,7 +178,7 @@ export class PageCache<T> {
   private pump(): void {
     while (!this.disposed && this.inFlight.size < this.maxConcurrent && this.queue.length > 0) {
       const p = this.queue.shift() as number;
-      if (this.pages.has(p) || this.inFlight.has(p)) continue;
+      if ((this.pages.has(p) && !this.stale.has(p)) || this.inFlight.has(p)) continue;
       this.request(p).catch(() => {
         /* reported through onError */
       });
@@ -164,13 +188,21 @@ export class PageCache<T> {
   private request(page: number): Promise<T[]> {
     const existing = this.inFlight.get(page);
     if (existing) return existing;
+    const epoch = this.epoch;
     const promise = (async () => {
       try {
         const result = await this.fetchPage(page * this.pageSize, this.pageSize);
         if (!this.disposed) {
           this.failedAt.delete(page);
           this.total = result.total;
+          this.pages.delete(page);
           this.pages.set(page, result.items);
+          if (epoch === this.epoch) this.stale.delete(page);
+          else {
+            // Asked before a refresh: shown for now, asked again.
+            this.stale.add(page);
+            if (this.wanted.has(page)) this.queue.push(page);
+          }
           this.evict();
           this.changed();
         }
@@ -195,12 +227,16 @@ export class PageCache<T> {
     if (this.pages.size <= this.maxPages) return;
     for (const p of this.pages.keys()) {
       if (this.pages.size <= this.maxPages) break;
-      if (!this.wanted.has(p)) this.pages.delete(p);
+      if (!this.wanted.has(p)) {
+        this.pages.delete(p);
+        this.stale.delete(p);
+      }
     }
     // Only wanted pages left and still too many (cap smaller than the visible range).
     for (const p of this.pages.keys()) {
       if (this.pages.size <= this.maxPages) break;
       this.pages.delete(p);
+      this.stale.delete(p);
     }
   }
 

@@ -4,10 +4,12 @@ import type { RunInfo } from "../bindings/RunInfo";
 import {
   belowText,
   defaultQueueForm,
+  itemQueueParts,
   queueableRuns,
   queueOptionText,
   queueRequest,
   queueSummary,
+  scoreWords,
   suggestedQueueName,
   type QueueForm,
 } from "./queueForm";
@@ -77,5 +79,30 @@ describe("queue form", () => {
     };
     expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
     expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
+  });
+});
+
+describe("the review panel's head", () => {
+  it("explains the score in words, per strategy", () => {
+    expect(scoreWords("least-confidence", 0.514)).toBe("least confidence: top class 48.6%");
+    expect(scoreWords("margin", 0.123)).toBe("smallest margin: top two classes 12.3% apart");
+    expect(scoreWords("entropy", 1.234)).toBe("highest entropy: 1.23 nats (0 = certain)");
+    expect(scoreWords("label-disagreement", 0.43)).toBe(
+      "label disagreement: the model's class is 43.0% more probable than the given label",
+    );
+    expect(scoreWords("model-disagreement", 0.31)).toBe("model disagreement: the two runs' probabilities differ by 31.0%");
+    expect(scoreWords("random", 0.77)).toBe("random sample");
+    expect(scoreWords("future", 0.5)).toBe("future: score 0.500");
+  });
+
+  it("names the threshold, the overlap and what the loaded items are", () => {
+    expect(itemQueueParts({ threshold: 0.6 }, 2, 2).map((p) => p.text)).toEqual([
+      "queue: confidence < 0.60",
+      "labels from 2 people",
+      "next 2 loaded",
+    ]);
+    expect(itemQueueParts({ threshold: null }, 1, 1).map((p) => p.text)).toEqual(["next 1 loaded"]);
+    expect(itemQueueParts({ threshold: null }, 1, 1)[0]!.title).toContain("already loaded and claimed for you");
+    expect(itemQueueParts({ threshold: null }, 1, 0)).toEqual([]);
   });
 });

@@ -156,3 +156,63 @@ export function queueSummary(q: QueueDto): string {
   if (q.blind) parts.push("blind");
   return parts.join(" · ");
 }
+
+function percent(p: number): string {
+  const v = Math.max(0, Math.min(1, p)) * 100;
+  return `${v.toFixed(1)}%`;
+}
+
+/**
+ * Why the queue put this item where it is, in words: the strategy's name and what its score
+ * means for the item — "least confidence: top class 48.6%" for a score of 0.514 (1 − top p).
+ */
+export function scoreWords(strategy: string, score: number): string {
+  if (!Number.isFinite(score)) return strategyText(strategy).toLowerCase();
+  switch (strategy) {
+    case "least-confidence":
+      return `least confidence: top class ${percent(1 - score)}`;
+    case "margin":
+      return `smallest margin: top two classes ${percent(score)} apart`;
+    case "entropy":
+      return `highest entropy: ${score.toFixed(2)} nats (0 = certain)`;
+    case "label-disagreement":
+      return `label disagreement: the model's class is ${percent(score)} more probable than the given label`;
+    case "model-disagreement":
+      return `model disagreement: the two runs' probabilities differ by ${percent(score)}`;
+    case "random":
+      return "random sample";
+    default:
+      return `${strategy}: score ${score.toFixed(3)}`;
+  }
+}
+
+/**
+ * The second line of the review panel's head: the queue's threshold, how many people label the
+ * item, and how many of the next items are loaded ("ready") — each with what it means.
+ */
+export function itemQueueParts(
+  queue: Pick<QueueDto, "threshold">,
+  needed: number,
+  loaded: number,
+): { text: string; title: string }[] {
+  const parts: { text: string; title: string }[] = [];
+  if (queue.threshold !== null) {
+    parts.push({
+      text: `queue: confidence < ${formatThreshold(queue.threshold)}`,
+      title: `This queue holds only items the model predicted with a confidence below ${formatThreshold(queue.threshold)}`,
+    });
+  }
+  if (needed > 1) {
+    parts.push({
+      text: `labels from ${needed} people`,
+      title: `Overlap: ${needed} annotators label this item independently before the decision rule decides it`,
+    });
+  }
+  if (loaded > 0) {
+    parts.push({
+      text: `next ${loaded} loaded`,
+      title: `The next ${loaded === 1 ? "item is" : `${loaded} items are`} already loaded and claimed for you, so each shows at once`,
+    });
+  }
+  return parts;
+}

@@ -10,6 +10,8 @@ import {
   formatPercent,
   formatStat,
   headlineFigures,
+  isSmallSample,
+  nText,
   historyScopes,
   historySeries,
   kappaMatrix,
@@ -138,10 +140,17 @@ describe("nulls and their reasons", () => {
   it("gives each headline figure its value or its reason", () => {
     const f = headlineFigures(r.agreement);
     expect(f.map((x) => x.key)).toEqual(["alpha", "fleiss", "ac1", "percent"]);
-    expect(f[0]).toMatchObject({ value: 0.69, reason: null, percent: false });
+    expect(f[0]).toMatchObject({ value: 0.69, reason: null, percent: false, items: 260 });
     expect(f[1]).toMatchObject({ value: null, reason: expect.stringMatching(/Fleiss' kappa needs/) });
     expect(f[3]).toMatchObject({ value: 0.84, percent: true });
     for (const x of f) expect(x.value === null ? typeof x.reason : x.reason).toBe(x.value === null ? "string" : null);
+  });
+
+  it("marks statistics on fewer than 10 items", () => {
+    expect(isSmallSample(9)).toBe(true);
+    expect(isSmallSample(10)).toBe(false);
+    expect(isSmallSample(0)).toBe(true);
+    expect(nText(1204)).toBe("n = 1,204");
   });
 
   it("formats statistics without ever printing NaN", () => {
@@ -193,9 +202,9 @@ describe("per-label agreement", () => {
   it("follows the label order and explains nulls", () => {
     const rows = perLabelAgreement(parseReport(rawReport()).agreement);
     expect(rows).toEqual([
-      { label: "cat", value: 0.75, reason: null },
-      { label: "dog", value: 0.7, reason: null },
-      { label: "bird", value: null, reason: "no variation: every rating has the same value" },
+      { label: "cat", value: 0.75, reason: null, items: 260 },
+      { label: "dog", value: 0.7, reason: null, items: 260 },
+      { label: "bird", value: null, reason: "no variation: every rating has the same value", items: 260 },
     ]);
   });
 });
@@ -337,6 +346,18 @@ describe("agreement history", () => {
       "2026-01-03T00:00:00.000Z",
     ]);
     expect(s[0]).toMatchObject({ alpha: 0.5, fleiss: null, ac1: 0.5, percent: 0.8, annotations: 10 });
+  });
+
+  it("orders the points by the ratings they were recorded at", () => {
+    const s = historySeries(
+      [p("2026-01-02T00:00:00Z", 0.7, "project", 50), p("2026-01-01T00:00:00Z", 0.5, "project", 25), p("2026-01-03T00:00:00Z", 0.6, "project", 25)],
+      "project",
+    );
+    expect(s.map((x) => [x.annotations, x.alpha])).toEqual([
+      [25, 0.5],
+      [25, 0.6],
+      [50, 0.7],
+    ]);
   });
 
   it("does not merge points whose annotation count changed", () => {

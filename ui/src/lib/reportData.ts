@@ -21,6 +21,24 @@ import {
   type ProjectReport,
 } from "./report";
 
+// ---------------------------------------------------------------- sample sizes
+
+/** A statistic over fewer items than this is marked as resting on a small sample. */
+export const SMALL_SAMPLE = 10;
+
+/** Whether a statistic over `n` items is marked (greyed, "few items"): one more label can swing it. */
+export function isSmallSample(n: number): boolean {
+  return n < SMALL_SAMPLE;
+}
+
+/** "n = 1,204" */
+export function nText(n: number): string {
+  return `n = ${n.toLocaleString("en-US")}`;
+}
+
+/** What the "few items" mark says. */
+export const SMALL_SAMPLE_NOTE = `Fewer than ${SMALL_SAMPLE} items: one more label can change this a lot — read it with care.`;
+
 // ---------------------------------------------------------------- nulls and their reasons
 
 export const NOT_DEFINED = "not defined for this data";
@@ -65,6 +83,8 @@ export interface Figure {
   /** 95% bootstrap interval, when the backend sent one. */
   interval: Interval | null;
   percent: boolean;
+  /** The items it is computed over (the report's rated items). */
+  items: number;
 }
 
 /** The four headline agreement figures, each with its reason when null. */
@@ -77,7 +97,16 @@ export function headlineFigures(a: AgreementReport): Figure[] {
     path: string,
     iv: Interval | null | undefined,
     percent = false,
-  ): Figure => ({ key, label, help, value, reason: value === null ? reasonFor(a, path) : null, interval: iv ?? null, percent });
+  ): Figure => ({
+    key,
+    label,
+    help,
+    value,
+    reason: value === null ? reasonFor(a, path) : null,
+    interval: iv ?? null,
+    percent,
+    items: a.items,
+  });
   return [
     fig(
       "alpha",
@@ -231,6 +260,8 @@ export interface LabelAgreement {
   label: string;
   value: Num;
   reason: string | null;
+  /** The items it is computed over (every label's α one-vs-rest is over the report's rated items). */
+  items: number;
 }
 
 /** Per-label alpha in the report's label order (then any other label in the map). */
@@ -241,7 +272,7 @@ export function perLabelAgreement(a: AgreementReport): LabelAgreement[] {
     .filter((l) => own(a.per_label, l) !== undefined)
     .map((label) => {
       const value = own(a.per_label, label) ?? null;
-      return { label, value, reason: value === null ? reasonFor(a, `per_label.${label}`) : null };
+      return { label, value, reason: value === null ? reasonFor(a, `per_label.${label}`) : null, items: a.items };
     });
 }
 
@@ -357,6 +388,11 @@ export function eceFromBins(bins: ReliabilityBin[]): Num {
     sum += b.items * Math.abs(b.gap);
   }
   return total > 0 ? sum / total : null;
+}
+
+/** The items the model-quality figures (ECE, the reliability bins) rest on: every decided item the run predicted. */
+export function qualityItems(q: ModelQuality): number {
+  return q.overall.items;
 }
 
 /** The report's ECE, else the one the bins give. */
@@ -501,9 +537,9 @@ function sameValues(a: HistoryPoint, b: HistoryPoint): boolean {
 }
 
 /**
- * The points of one scope, oldest first. Every dashboard refresh records a point, so runs of
- * identical consecutive points are reduced to their first and last (the line stays flat
- * over that time without hundreds of markers). Points with an unreadable time are dropped.
+ * The points of one scope, by the number of ratings they were recorded at (the core records one
+ * every 25 ratings), then by time. Runs of identical consecutive points are reduced to their
+ * first and last. Points with an unreadable time are dropped.
  */
 export function historySeries(points: AgreementPoint[], scope: string): HistoryPoint[] {
   const all: HistoryPoint[] = [];
@@ -521,7 +557,7 @@ export function historySeries(points: AgreementPoint[], scope: string): HistoryP
       percent: num(p.percentAgreement),
     });
   }
-  all.sort((x, y) => x.t - y.t);
+  all.sort((x, y) => x.annotations - y.annotations || x.t - y.t);
   const out: HistoryPoint[] = [];
   for (let i = 0; i < all.length; i++) {
     const p = all[i]!;

@@ -7,7 +7,7 @@ import {
   emptySession,
   mergeTopUp,
   putBack,
-  requestsFor,
+  requestFor,
   ReviewController,
   rollback,
   sessionPhase,
@@ -40,7 +40,7 @@ const TARGET = { queue: 7, run: 3, annotator: "ana" };
 const entry = (id: number, item: ReviewItem): Entry => ({
   id,
   item,
-  requests: requestsFor({ kind: "skip" }, item, EXTRAS, TARGET),
+  request: requestFor({ kind: "skip" }, item, EXTRAS, TARGET),
   draft: { reason: null, note: "" },
   at: 0,
 });
@@ -120,9 +120,9 @@ describe("session state", () => {
   });
 });
 
-describe("requestsFor", () => {
+describe("requestFor", () => {
   it("builds a label event with the item's draft, time and whether the prediction was shown", () => {
-    const [r] = requestsFor(
+    const r = requestFor(
       { kind: "label", label: "dog", source: "manual" },
       item(5),
       { draft: { reason: "model_wrong", note: "  tail visible " }, seconds: 2.25, predictionShown: true },
@@ -144,12 +144,9 @@ describe("requestsFor", () => {
     });
   });
 
-  it("records a flag as the flag plus a skip (so the item does not come straight back)", () => {
-    const rs = requestsFor({ kind: "flag", flag: "bad_input" }, item(5), { ...EXTRAS, draft: { reason: "bad_input", note: "blank" } }, TARGET);
-    expect(rs.map((r) => [r.kind, r.flag, r.reason, r.note, r.seconds])).toEqual([
-      ["flag", "bad_input", "bad_input", "blank", 1.5],
-      ["skip", null, null, null, null],
-    ]);
+  it("records a flag as one event, with its reason and note", () => {
+    const r = requestFor({ kind: "flag", flag: "bad_input" }, item(5), { ...EXTRAS, draft: { reason: "bad_input", note: "blank" } }, TARGET);
+    expect([r.kind, r.flag, r.label, r.reason, r.note, r.seconds]).toEqual(["flag", "bad_input", null, "bad_input", "blank", 1.5]);
   });
 });
 
@@ -191,7 +188,8 @@ function fakeApi(total: number) {
       }
       const id = ++seq;
       events.push({ id, rowid: req.rowid, kind: req.kind, retracted: false });
-      if (req.kind !== "flag") labeled.add(req.rowid);
+      // Like the real backend: an item its annotator labeled, skipped or flagged is not handed back.
+      labeled.add(req.rowid);
       claims.delete(req.rowid);
       return { annotation: id, decision: { itemId: "", rowid: req.rowid, status: "decided", label: req.label, rule: "unanimous", votes: [], deciders: [], decidedAt: null, votesNeeded: 1 } };
     }),
@@ -199,7 +197,7 @@ function fakeApi(total: number) {
       const last = [...events].reverse().find((e) => !e.retracted);
       if (!last) return null;
       last.retracted = true;
-      if (!events.some((e) => e.rowid === last.rowid && !e.retracted && e.kind !== "flag")) labeled.delete(last.rowid);
+      if (!events.some((e) => e.rowid === last.rowid && !e.retracted)) labeled.delete(last.rowid);
       return last.id;
     }),
     releaseQueue: vi.fn(async () => {
@@ -252,21 +250,26 @@ describe("ReviewController", () => {
     expect(rowids(c.state)[0]).toBe(2);
   });
 
-  it("retracts a half-recorded flag when its skip fails", async () => {
-    const { api, events } = fakeApi(10);
-    let calls = 0;
-    const annotate = api.annotate;
-    api.annotate = vi.fn(async (r: AnnotateRequest) => {
-      if (++calls === 2) throw { code: "io", message: "x" };
-      return annotate(r);
-    });
+  it("does not hand a flagged item back, and a failed flag brings it back on screen", async () => {
+    const { api, events, failNext } = fakeApi(3);
     const c = controller(api);
     c.start();
     await c.settled();
+    failNext.count = 1;
     c.act({ kind: "flag", flag: "unsure" }, EXTRAS);
     await c.settled();
-    expect(events.map((e) => [e.kind, e.retracted])).toEqual([["flag", true]]);
+    expect(events).toHaveLength(0);
     expect(rowids(c.state)[0]).toBe(1);
+    c.act({ kind: "flag", flag: "unsure" }, EXTRAS);
+    c.act({ kind: "label", label: "cat", source: "manual" }, EXTRAS);
+    c.act({ kind: "skip" }, EXTRAS);
+    await c.settled();
+    expect(events.map((e) => [e.rowid, e.kind])).toEqual([
+      [1, "flag"],
+      [2, "label"],
+      [3, "skip"],
+    ]);
+    expect(rowids(c.state)).toEqual([]);
   });
 
   it("undoes the latest action after its save, bringing its item back first", async () => {
@@ -276,17 +279,16 @@ describe("ReviewController", () => {
     c.start();
     await c.settled();
     c.act({ kind: "label", label: "cat", source: "manual" }, EXTRAS);
-    c.act({ kind: "flag", flag: "unsure" }, EXTRAS); // flag + skip
+    c.act({ kind: "flag", flag: "unsure" }, EXTRAS);
     // Undo right away, before anything has been saved.
     const undone = c.undo();
     expect(undone?.item.rowid).toBe(2);
     expect(rowids(c.state)[0]).toBe(2);
     await c.settled();
-    // Both events of the flag were retracted, the first label stands.
+    // The flag was retracted, the first label stands.
     expect(events.map((e) => [e.rowid, e.kind, e.retracted])).toEqual([
       [1, "label", false],
       [2, "flag", true],
-      [2, "skip", true],
     ]);
     const u = seen.find((e) => e.type === "undone");
     expect(u && u.type === "undone" && u.retracted).toEqual(u && u.type === "undone" && u.expected);

@@ -29,8 +29,8 @@ export const EMPTY_DRAFT: Draft = { reason: null, note: "" };
 export interface Entry {
   id: number;
   item: ReviewItem;
-  /** The events to record, in order (one per action, see `requestsFor`). */
-  requests: AnnotateRequest[];
+  /** The event to record (one per action, see `requestFor`). */
+  request: AnnotateRequest;
   draft: Draft;
   /** When it was done (ms, the controller's clock) — for the pace. */
   at: number;
@@ -194,7 +194,7 @@ export interface SessionTarget {
  * The event for one action: a label, a skip, or a flag — one event each (the backend never
  * hands an item back to whoever labeled, skipped or flagged it, so a flag needs no skip).
  */
-export function requestsFor(spec: ActionSpec, item: ReviewItem, extras: ActExtras, t: SessionTarget): AnnotateRequest[] {
+export function requestFor(spec: ActionSpec, item: ReviewItem, extras: ActExtras, t: SessionTarget): AnnotateRequest {
   const note = extras.draft.note.trim();
   const base: AnnotateRequest = {
     rowid: item.rowid,
@@ -212,11 +212,11 @@ export function requestsFor(spec: ActionSpec, item: ReviewItem, extras: ActExtra
   };
   switch (spec.kind) {
     case "label":
-      return [{ ...base, label: spec.label, source: spec.source }];
+      return { ...base, label: spec.label, source: spec.source };
     case "skip":
-      return [{ ...base, kind: "skip" }];
+      return { ...base, kind: "skip" };
     case "flag":
-      return [{ ...base, kind: "flag", flag: spec.flag }];
+      return { ...base, kind: "flag", flag: spec.flag };
   }
 }
 
@@ -230,7 +230,8 @@ export interface ReviewApi {
 export type ReviewEvent =
   | { type: "saved"; entry: Entry; result: AnnotateResult }
   | { type: "saveFailed"; entry: Entry; error: unknown }
-  | { type: "undone"; entry: Entry; retracted: (number | null)[]; expected: number[] }
+  /** `retracted` is the event the backend retracted (null: none); `expected` the one saved for the entry. */
+  | { type: "undone"; entry: Entry; retracted: number | null; expected: number }
   | { type: "undoFailed"; entry: Entry; error: unknown }
   | { type: "nothingToUndo" }
   | { type: "loadFailed"; error: unknown };
@@ -278,8 +279,8 @@ export class ReviewController {
   private topUpQueued = false;
   private disposed = false;
   private seq = 0;
-  /** Annotation ids committed per entry (not yet retracted), and entries whose save failed. */
-  private readonly committed = new Map<number, number[]>();
+  /** The annotation id saved per entry (not yet retracted), and entries whose save failed. */
+  private readonly committed = new Map<number, number>();
   private readonly failed = new Set<number>();
   readonly target: SessionTarget;
   readonly startedAt: number;
@@ -366,47 +367,34 @@ export class ReviewController {
     const entry: Entry = {
       id: ++this.seq,
       item,
-      requests: requestsFor(spec, item, extras, this.target),
+      request: requestFor(spec, item, extras, this.target),
       draft: extras.draft,
       at: this.now(),
     };
     this.set(advance(this.s, entry));
-    this.committed.set(entry.id, []);
     void this.enqueue(() => this.save(entry));
     this.requestTopUp();
     return entry;
   }
 
   private async save(entry: Entry) {
-    const ids = this.committed.get(entry.id) ?? [];
-    let last: AnnotateResult | null = null;
+    let result: AnnotateResult;
     try {
-      for (const request of entry.requests) {
-        last = await this.opts.api.annotate(request);
-        ids.push(last.annotation);
-      }
+      result = await this.opts.api.annotate(entry.request);
     } catch (error) {
-      // Nothing half-done stays behind (a flag without its skip): retract what did commit.
-      while (ids.length > 0) {
-        try {
-          await this.opts.api.undo(this.target.annotator, this.target.queue);
-        } catch {
-          break;
-        }
-        ids.pop();
-      }
       this.failed.add(entry.id);
       this.set(rollback(this.s, entry.id));
       this.emit({ type: "saveFailed", entry, error });
       return;
     }
+    this.committed.set(entry.id, result.annotation);
     this.set(saved(this.s, entry.id));
-    if (last) this.emit({ type: "saved", entry, result: last });
+    this.emit({ type: "saved", entry, result });
   }
 
   /**
    * Undoes the latest action of this session: its item comes back in front at once, and the
-   * backend retracts its events once everything before has been saved.
+   * backend retracts its event once everything before has been saved.
    */
   undo(): Entry | null {
     if (this.disposed) return null;
@@ -424,20 +412,19 @@ export class ReviewController {
         this.committed.delete(entry.id);
         return;
       }
-      const ids = this.committed.get(entry.id) ?? [];
-      const expected = [...ids].reverse();
-      const retracted: (number | null)[] = [];
+      const expected = this.committed.get(entry.id);
+      if (expected === undefined) {
+        // Not saved and not failed cannot happen (saves run before this, in order); nothing to retract.
+        this.set(saved(this.s, entry.id));
+        return;
+      }
+      let retracted: number | null;
       try {
-        while (ids.length > 0) {
-          retracted.push(await this.opts.api.undo(this.target.annotator, this.target.queue));
-          ids.pop();
-        }
+        retracted = await this.opts.api.undo(this.target.annotator, this.target.queue);
       } catch (error) {
-        if (ids.length > 0) {
-          this.set(putBack(this.s, entry));
-          this.emit({ type: "undoFailed", entry, error });
-          return;
-        }
+        this.set(putBack(this.s, entry));
+        this.emit({ type: "undoFailed", entry, error });
+        return;
       }
       this.committed.delete(entry.id);
       this.set(saved(this.s, entry.id));

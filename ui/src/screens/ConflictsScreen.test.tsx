@@ -21,7 +21,7 @@ vi.mock("../ipc", () => ({
     { code: "ambiguous", description: "Ambiguous" },
     { code: "given_label_wrong", description: "Given label wrong" },
   ],
-  listConflicts: () => listConflicts(),
+  listConflicts: (resolved?: boolean) => listConflicts(resolved),
   getDecisionRule: () => getDecisionRule(),
   setDecisionRule: (...a: unknown[]) => setDecisionRule(...a),
   annotate: (...a: unknown[]) => annotate(...a),
@@ -31,10 +31,11 @@ vi.mock("../ipc", () => ({
   thumbUrl: (rowid: number) => `thumb://${rowid}`,
 }));
 
-const { ConflictsScreen, voteTally } = await import("./ConflictsScreen");
+const { ConflictsScreen } = await import("./ConflictsScreen");
+const { voteTally } = await import("../lib/conflicts");
 const { ErrorProvider } = await import("../components/ErrorBanner");
 
-function conflict(rowid: number): DecisionDto {
+function conflict(rowid: number, second = "dog"): DecisionDto {
   return {
     itemId: `item_${rowid}`,
     rowid,
@@ -43,7 +44,7 @@ function conflict(rowid: number): DecisionDto {
     rule: null,
     votes: [
       { annotation: rowid * 10, annotator: "ana", label: "cat", reason: "ambiguous", note: "cropped", source: "manual", createdAt: "2026-01-01T10:00:00Z" },
-      { annotation: rowid * 10 + 1, annotator: "bo", label: "dog", reason: null, note: null, source: "manual", createdAt: "2026-01-01T10:05:00Z" },
+      { annotation: rowid * 10 + 1, annotator: "bo", label: second, reason: null, note: null, source: "manual", createdAt: "2026-01-01T10:05:00Z" },
     ],
     deciders: [],
     decidedAt: null,
@@ -55,6 +56,26 @@ function conflict(rowid: number): DecisionDto {
 function asView(d: DecisionDto): ConflictDto {
   return { decision: d, votes: d.votes, given: "cat", run: 1, predicted: "dog", confidence: 0.6 };
 }
+
+/** A conflict rev decided: the annotators' own votes, and the override as the decision. */
+const RESOLVED: ConflictDto = {
+  decision: {
+    itemId: "item_9",
+    rowid: 9,
+    status: "decided",
+    label: "dog",
+    rule: "override",
+    votes: [{ annotation: 99, annotator: "rev", label: "dog", reason: "given_label_wrong", note: "ears", source: "override", createdAt: "2026-01-01T11:00:00Z" }],
+    deciders: ["rev"],
+    decidedAt: "2026-01-01T11:00:00Z",
+    votesNeeded: 2,
+  },
+  votes: conflict(9).votes,
+  given: "cat",
+  run: 1,
+  predicted: "dog",
+  confidence: 0.9,
+};
 
 const PROJECT: ProjectInfo = {
   path: "/p",
@@ -81,7 +102,9 @@ beforeEach(() => {
   undo.mockReset();
   getDecision.mockReset();
   listConflicts.mockReset();
-  listConflicts.mockResolvedValue([conflict(1), conflict(2), conflict(3)].map(asView));
+  listConflicts.mockImplementation(async (resolved?: boolean) =>
+    resolved ? [RESOLVED] : [conflict(1), conflict(2), conflict(3)].map(asView),
+  );
   getDecisionRule.mockReset();
   getDecisionRule.mockResolvedValue({ mode: "majority", minAnnotators: 2 });
   setDecisionRule.mockReset();
@@ -114,7 +137,7 @@ describe("ConflictsScreen", () => {
     const votes = rows[0]!.querySelectorAll("[data-testid=conflict-vote]");
     expect([...votes].map((v) => v.getAttribute("data-annotator"))).toEqual(["ana", "bo"]);
     expect(votes[0]!.textContent).toContain("cropped");
-    expect(voteTally(conflict(1))).toBe("cat ×1 · dog ×1");
+    expect(voteTally(conflict(1).votes)).toBe("cat ×1 · dog ×1");
   });
 
   it("decides with one key (a reviewer's decision with no reason unless one is picked) and shows the next conflict", async () => {
@@ -193,4 +216,59 @@ describe("ConflictsScreen", () => {
     await waitFor(() => expect(screen.getByTestId("decision-rule-text").textContent).toContain("every vote agrees, from at least 3"));
     await waitFor(() => expect(listConflicts.mock.calls.length).toBeGreaterThan(before));
   });
+
+  it("shows the given label and the model's prediction beside the votes", async () => {
+    await open("rev");
+    const context = screen.getAllByTestId("conflict-context")[0]!;
+    expect(context.dataset.given).toBe("cat");
+    expect(context.dataset.predicted).toBe("dog");
+    expect(context.textContent).toContain("given cat · model dog · 60%");
+    const detail = screen.getByTestId("conflict-model");
+    expect(detail.textContent).toContain("Given label");
+    expect(detail.textContent).toContain("60%");
+    expect(detail.textContent).toContain("run 1");
+    // The label pad tags the model's and the given label.
+    const pad = screen.getByTestId("conflict-decide");
+    expect(pad.querySelector('[data-label="dog"] .label-tag.model')).not.toBeNull();
+    expect(pad.querySelector('[data-label="cat"] .label-tag.given')).not.toBeNull();
+  });
+
+  it("keeps a history of resolved conflicts, read-only", async () => {
+    await open("rev");
+    await waitFor(() => expect(listConflicts).toHaveBeenCalledWith(true));
+    await waitFor(() => expect(screen.getByTestId("conflicts-tab-resolved").dataset.count).toBe("1"));
+    fireEvent.click(screen.getByTestId("conflicts-tab-resolved"));
+    await waitFor(() => expect(screen.getAllByTestId("conflict-item").map((e) => e.dataset.itemId)).toEqual(["item_9"]));
+    const row = screen.getByTestId("conflict-item");
+    expect([...row.querySelectorAll("[data-testid=conflict-vote]")].map((v) => v.getAttribute("data-label"))).toEqual(["cat", "dog"]);
+    expect(screen.getByTestId("conflict-resolution").dataset.label).toBe("dog");
+    expect(screen.getByTestId("conflict-resolution").textContent).toContain("by rev");
+    expect(screen.getByTestId("conflict-resolved-detail").textContent).toContain("given label wrong");
+    expect(screen.getByTestId("conflict-resolved-detail").textContent).toContain("“ears”");
+    expect(screen.queryByTestId("conflict-decide")).toBeNull();
+    // A label key decides nothing here.
+    await key("1");
+    expect(annotate).not.toHaveBeenCalled();
+    expect(screen.getByTestId("conflicts-notice").textContent).toContain("resolved already");
+    // Back to the open ones.
+    fireEvent.click(screen.getByTestId("conflicts-tab-open"));
+    expect(screen.getAllByTestId("conflict-item")).toHaveLength(3);
+  });
+
+  it("filters the conflicts by label pair", async () => {
+    listConflicts.mockImplementation(async (resolved?: boolean) =>
+      resolved ? [] : [conflict(1), conflict(2, "bird"), conflict(3)].map(asView),
+    );
+    await open("rev");
+    const select = screen.getByTestId("conflicts-pair") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["All label pairs", "cat vs dog (2)", "bird vs cat (1)"]);
+    fireEvent.change(select, { target: { value: "bird vs cat" } });
+    expect(screen.getAllByTestId("conflict-item").map((e) => e.dataset.itemId)).toEqual(["item_2"]);
+    // Deciding the only one of that pair shows every conflict again.
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    expect(annotate.mock.calls[0]![0]).toMatchObject({ rowid: 2, label: "cat" });
+    expect(screen.getAllByTestId("conflict-item").map((e) => e.dataset.itemId)).toEqual(["item_1", "item_3"]);
+  });
 });
+

@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { DecisionDto } from "../bindings/DecisionDto";
+import type { ConflictDto } from "../bindings/ConflictDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
 import { DecisionRulePanel } from "../components/DecisionRulePanel";
 import { useReportError } from "../components/ErrorBanner";
-import { LabelPad, ReasonPicker, VoteCard } from "../components/ReviewParts";
-import { canOverride, useAnnotators, useReasons } from "../components/reviewHooks";
+import { LabelChip, LabelPad, ReasonPicker, VoteCard } from "../components/ReviewParts";
+import { canOverride, reasonText, useAnnotators, useReasons } from "../components/reviewHooks";
 import { ReviewStage } from "../components/ReviewStage";
 import * as ipc from "../ipc";
-import { formatCount } from "../lib/format";
+import { labelPairs, modelText, pairKey, voteTally, withPair } from "../lib/conflicts";
+import { formatCount, formatDateTime, formatRelative } from "../lib/format";
 import { labelColorMap } from "../lib/labels";
+import { formatConfidence } from "../lib/predictions";
 import { ItemTimer } from "../lib/pace";
 import { conflictKeyAction, hotkeyMap, keyTarget, type ConflictAction } from "../lib/reviewKeys";
 import { sharedSerial } from "../lib/reviewSession";
@@ -22,28 +24,25 @@ interface Props {
 }
 
 interface Decided {
-  decision: DecisionDto;
+  conflict: ConflictDto;
   index: number;
   label: string;
   /** The override's annotation id once saved; "failed" when the save failed. */
   annotation: number | null | "failed";
 }
 
-/** "cat ×2 · dog ×1": the labels given and how many people gave each (most first). */
-export function voteTally(d: DecisionDto): string {
-  const counts = new Map<string, number>();
-  for (const v of d.votes) counts.set(v.label, (counts.get(v.label) ?? 0) + 1);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([l, n]) => `${l} ×${n}`)
-    .join(" · ");
-}
+/** Open conflicts (to decide) or the resolved ones (the history of reviewers' decisions). */
+type Tab = "open" | "resolved";
 
 export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   const report = useReportError();
   const people = useAnnotators(project.path);
   const reasons = useReasons();
-  const [conflicts, setConflicts] = useState<DecisionDto[] | null>(null);
+  const [conflicts, setConflicts] = useState<ConflictDto[] | null>(null);
+  const [resolved, setResolved] = useState<ConflictDto[] | null>(null);
+  const [tab, setTab] = useState<Tab>("open");
+  /** Only conflicts between these labels ("3 vs 8"); null = all. */
+  const [pair, setPair] = useState<string | null>(null);
   const [active, setActive] = useState(0);
   // Deciding between annotators corrects no model: no reason unless the reviewer picks one.
   const [reason, setReason] = useState<string | null>(null);
@@ -62,16 +61,25 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   const me = people.current;
   const reviewer = canOverride(me);
 
-  const load = useCallback(async () => {
+  const loadResolved = useCallback(async () => {
     try {
-      const list = (await ipc.listConflicts()).map((c) => c.decision);
+      setResolved(await ipc.listConflicts(true));
+    } catch (err) {
+      report(err, "Loading resolved conflicts");
+      setResolved((prev) => prev ?? []);
+    }
+  }, [report]);
+  const load = useCallback(async () => {
+    void loadResolved();
+    try {
+      const list = await ipc.listConflicts(false);
       setConflicts(list);
       setActive((a) => Math.min(a, Math.max(0, list.length - 1)));
     } catch (err) {
       report(err, "Loading conflicts");
       setConflicts((prev) => prev ?? []);
     }
-  }, [report]);
+  }, [report, loadResolved]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -82,10 +90,15 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
     return () => clearTimeout(t);
   }, [notice]);
 
-  const list = conflicts ?? [];
+  const source = tab === "open" ? conflicts : resolved;
+  const pairs = useMemo(() => labelPairs(source ?? []), [source]);
+  // A pair that no longer has a conflict (all decided) shows the whole list again.
+  const activePair = pair !== null && pairs.some((p) => p.key === pair) ? pair : null;
+  const list = useMemo(() => withPair(source ?? [], activePair), [source, activePair]);
   const index = Math.min(active, Math.max(0, list.length - 1));
   const current = list[index] ?? null;
-  const rowid = current?.rowid ?? null;
+  const rowid = current?.decision.rowid ?? null;
+  const deciding = tab === "open";
 
   const timer = useRef(new ItemTimer());
   useLayoutEffect(() => {
@@ -110,16 +123,22 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
 
   const decide = (label: string) => {
     if (!current || !me) return;
+    if (!deciding) {
+      setNotice("This conflict is resolved already — the Open tab lists the ones to decide.");
+      return;
+    }
     if (!reviewer) {
       setNotice(`Only reviewers and leads decide conflicts — ${me.name} is an ${me.role}.`);
       return;
     }
-    const d = current;
-    const at = index;
-    const entry: Decided = { decision: d, index: at, label, annotation: null };
+    const c = current;
+    const d = c.decision;
+    // Where it sits in the whole open list (the pair filter may hide some).
+    const at = Math.max(0, (conflicts ?? []).findIndex((x) => x.decision.rowid === d.rowid));
+    const entry: Decided = { conflict: c, index: at, label, annotation: null };
     decided.current.push(entry);
     setUndoable(decided.current.length);
-    setConflicts((prev) => (prev ?? []).filter((x) => x.rowid !== d.rowid));
+    setConflicts((prev) => (prev ?? []).filter((x) => x.decision.rowid !== d.rowid));
     const request = {
       rowid: d.rowid,
       annotator: me.name,
@@ -142,11 +161,12 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         if (r.decision.status !== "decided") {
           setNotice(`${d.itemId} is still ${r.decision.status} — check the decision rule above.`);
         }
+        void loadResolved();
       } catch (err) {
         entry.annotation = "failed";
         decided.current = decided.current.filter((x) => x !== entry);
         setUndoable(decided.current.length);
-        setConflicts((prev) => insertAt(prev ?? [], d, at));
+        setConflicts((prev) => insertAt(prev ?? [], c, at));
         setActive(at);
         report(err, `Deciding ${d.itemId} failed — it is back in the list`);
       }
@@ -160,8 +180,11 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
       setNotice("Nothing to undo here.");
       return;
     }
-    const { decision: d, index: at } = entry;
-    setConflicts((prev) => insertAt(prev ?? [], d, at));
+    const { conflict: c, index: at } = entry;
+    const d = c.decision;
+    setTab("open");
+    setPair(null);
+    setConflicts((prev) => insertAt(prev ?? [], c, at));
     setActive(at);
     setNotice(`Undone — ${d.itemId} (“${entry.label}”) is back.`);
     void sharedSerial.run(async () => {
@@ -178,11 +201,12 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
           );
         }
         const fresh = await ipc.getDecision(d.rowid);
-        setConflicts((prev) => (prev ?? []).map((x) => (x.rowid === d.rowid ? fresh : x)));
+        setConflicts((prev) => (prev ?? []).map((x) => (x.decision.rowid === d.rowid ? { ...x, decision: fresh } : x)));
+        void loadResolved();
       } catch (err) {
         decided.current.push(entry);
         setUndoable(decided.current.length);
-        setConflicts((prev) => (prev ?? []).filter((x) => x.rowid !== d.rowid));
+        setConflicts((prev) => (prev ?? []).filter((x) => x.decision.rowid !== d.rowid));
         report(err, `Undo failed — ${d.itemId} stays decided`);
       }
     });
@@ -241,10 +265,18 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   }, []);
 
   const stageItems = useMemo(
-    () => list.slice(index, index + 3).map((d) => ({ rowid: d.rowid, alt: d.itemId })),
+    () => list.slice(index, index + 3).map((c) => ({ rowid: c.decision.rowid, alt: c.decision.itemId })),
     [list, index],
   );
 
+  const switchTab = (t: Tab) => {
+    setTab(t);
+    setPair(null);
+    setActive(0);
+    if (t === "resolved") void loadResolved();
+  };
+
+  const empty = source !== null && source.length === 0;
   return (
     <div className="review-screen conflicts-screen" data-testid="conflicts-screen" tabIndex={-1} ref={rootRef}>
       <header className="review-bar">
@@ -255,6 +287,50 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         <span className="chip tabular" data-testid="conflicts-count" data-count={conflicts?.length ?? ""}>
           {conflicts === null ? "…" : formatCount(conflicts.length)}
         </span>
+        <div className="segmented" role="tablist" aria-label="Which conflicts">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "open"}
+            className={tab === "open" ? "selected" : undefined}
+            data-testid="conflicts-tab-open"
+            onClick={() => switchTab("open")}
+          >
+            Open
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "resolved"}
+            className={tab === "resolved" ? "selected" : undefined}
+            data-testid="conflicts-tab-resolved"
+            data-count={resolved?.length ?? ""}
+            onClick={() => switchTab("resolved")}
+            title="Conflicts a reviewer or lead decided, most recent first"
+          >
+            Resolved{resolved && resolved.length > 0 ? ` ${formatCount(resolved.length)}` : ""}
+          </button>
+        </div>
+        <label className="review-field" title="Only the conflicts between these labels">
+          <span>Labels</span>
+          <select
+            data-testid="conflicts-pair"
+            value={activePair ?? ""}
+            onChange={(e) => {
+              setPair(e.target.value === "" ? null : e.target.value);
+              setActive(0);
+              e.currentTarget.blur();
+            }}
+            disabled={pairs.length === 0}
+          >
+            <option value="">All label pairs</option>
+            {pairs.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.key} ({formatCount(p.count)})
+              </option>
+            ))}
+          </select>
+        </label>
         <span className="toolbar-divider" aria-hidden="true" />
         <AnnotatorPicker people={people} />
         <div className="header-spacer" />
@@ -266,7 +342,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         </button>
       </header>
 
-      {!reviewer && (
+      {!reviewer && deciding && (
         <div className="notice warn conflicts-role" role="status" data-testid="conflicts-role-note">
           <div className="notice-body">
             {me ? (
@@ -283,13 +359,22 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
 
       <DecisionRulePanel me={me} onChanged={() => void load()} />
 
-      {conflicts !== null && conflicts.length === 0 ? (
+      {empty ? (
         <div className="review-empty" data-testid="conflicts-empty">
           <div className="review-empty-icon" aria-hidden="true">
             ✓
           </div>
-          <h2>No conflicts</h2>
-          <p className="muted">Every item with several labels agrees by the project's rule, or a reviewer decided it.</p>
+          {deciding ? (
+            <>
+              <h2>No conflicts</h2>
+              <p className="muted">Every item with several labels agrees by the project's rule, or a reviewer decided it.</p>
+            </>
+          ) : (
+            <>
+              <h2>No resolved conflicts yet</h2>
+              <p className="muted">Conflicts a reviewer or lead decides are kept here, most recent first.</p>
+            </>
+          )}
           {undoable > 0 && (
             <button type="button" className="button" onClick={undo}>
               Undo last decision <kbd>Ctrl+Z</kbd>
@@ -298,35 +383,20 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
         </div>
       ) : (
         <div className="conflicts-body">
-          <div className="conflict-list" ref={listRef} role="listbox" aria-label="Conflicting items">
-            {conflicts === null && <p className="muted conflict-loading">Loading…</p>}
-            {list.map((d, i) => (
-              <div
-                key={d.rowid}
-                role="option"
-                aria-selected={i === index}
-                className={`conflict-item${i === index ? " active" : ""}`}
-                data-testid="conflict-item"
-                data-rowid={d.rowid}
-                data-item-id={d.itemId}
-                onClick={() => {
+          <div className="conflict-list" ref={listRef} role="listbox" aria-label={deciding ? "Conflicting items" : "Resolved conflicts"}>
+            {source === null && <p className="muted conflict-loading">Loading…</p>}
+            {list.map((c, i) => (
+              <ConflictRow
+                key={c.decision.rowid}
+                conflict={c}
+                active={i === index}
+                resolved={!deciding}
+                colors={colors}
+                onSelect={() => {
                   setActive(i);
                   focusScreen();
                 }}
-              >
-                <img className="conflict-thumb" src={ipc.thumbUrl(d.rowid)} alt="" loading="lazy" draggable={false} />
-                <div className="conflict-head">
-                  <span className="conflict-id mono" title={d.itemId}>
-                    {d.itemId}
-                  </span>
-                  <span className="muted small">{voteTally(d)}</span>
-                </div>
-                <div className="conflict-votes">
-                  {d.votes.map((v) => (
-                    <VoteCard key={v.annotation} vote={v} colors={colors} />
-                  ))}
-                </div>
-              </div>
+              />
             ))}
           </div>
 
@@ -335,53 +405,65 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
               items={stageItems}
               testId="conflict-image"
               idPrefix="conflict"
-              toolbar={current ? <span className="review-stage-id mono">{current.itemId}</span> : null}
-              empty={<div className="stage-note">{conflicts === null ? "Loading…" : ""}</div>}
+              toolbar={current ? <span className="review-stage-id mono">{current.decision.itemId}</span> : null}
+              empty={<div className="stage-note">{source === null ? "Loading…" : ""}</div>}
             />
-            <div className="conflict-decide" data-testid="conflict-decide">
-              <div className="conflict-fields">
-                <label className="review-row">
-                  <span className="review-row-label">
-                    Reason <kbd>R</kbd>
-                  </span>
-                  <ReasonPicker
-                    reasons={reasons}
-                    value={reason}
-                    onChange={(r) => setReason(r)}
-                    onDone={focusScreen}
-                    testId="conflict-reason"
-                    selectRef={reasonRef}
-                    emptyText="No reason"
-                  />
-                </label>
-                <label className="review-row">
-                  <span className="review-row-label">
-                    Note <kbd>N</kbd>
-                  </span>
-                  <input
-                    ref={noteRef}
-                    type="text"
-                    data-testid="conflict-note"
-                    value={note}
-                    placeholder="Optional — Esc returns"
-                    autoComplete="off"
-                    onChange={(e) => setNote(e.target.value)}
-                    onKeyDown={(e) => {
-                      if (e.key === "Enter") {
-                        e.preventDefault();
-                        focusScreen();
-                      }
-                    }}
-                  />
-                </label>
+            {current && <ConflictContext conflict={current} colors={colors} />}
+            {deciding ? (
+              <div className="conflict-decide" data-testid="conflict-decide">
+                <div className="conflict-fields">
+                  <label className="review-row">
+                    <span className="review-row-label">
+                      Reason <kbd>R</kbd>
+                    </span>
+                    <ReasonPicker
+                      reasons={reasons}
+                      value={reason}
+                      onChange={(r) => setReason(r)}
+                      onDone={focusScreen}
+                      testId="conflict-reason"
+                      selectRef={reasonRef}
+                      emptyText="No reason"
+                    />
+                  </label>
+                  <label className="review-row">
+                    <span className="review-row-label">
+                      Note <kbd>N</kbd>
+                    </span>
+                    <input
+                      ref={noteRef}
+                      type="text"
+                      data-testid="conflict-note"
+                      value={note}
+                      placeholder="Optional — Esc returns"
+                      autoComplete="off"
+                      onChange={(e) => setNote(e.target.value)}
+                      onKeyDown={(e) => {
+                        if (e.key === "Enter") {
+                          e.preventDefault();
+                          focusScreen();
+                        }
+                      }}
+                    />
+                  </label>
+                </div>
+                <LabelPad
+                  labels={labels}
+                  onPick={decide}
+                  disabled={!reviewer || !current}
+                  override
+                  predicted={current?.predicted ?? null}
+                  given={current?.given ?? null}
+                />
+                <p className="muted small conflict-hint">
+                  A label's key decides <strong>{current?.decision.itemId ?? "the selected item"}</strong> as a reviewer's
+                  decision ({reason ? `reason: ${reason}` : "no reason"}); the next conflict follows. <kbd>↑</kbd>
+                  <kbd>↓</kbd> move, <kbd>Ctrl+Z</kbd> undoes{undoable > 0 ? ` (${undoable})` : ""}.
+                </p>
               </div>
-              <LabelPad labels={labels} onPick={decide} disabled={!reviewer || !current} override />
-              <p className="muted small conflict-hint">
-                A label's key decides <strong>{current?.itemId ?? "the selected item"}</strong> as a reviewer's decision (
-                {reason ? `reason: ${reason}` : "no reason"}); the next conflict follows. <kbd>↑</kbd>
-                <kbd>↓</kbd> move, <kbd>Ctrl+Z</kbd> undoes{undoable > 0 ? ` (${undoable})` : ""}.
-              </p>
-            </div>
+            ) : (
+              current && <Resolution conflict={current} colors={colors} />
+            )}
           </div>
         </div>
       )}
@@ -395,8 +477,122 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   );
 }
 
-function insertAt<T extends { rowid: number }>(list: T[], item: T, at: number): T[] {
-  const rest = list.filter((x) => x.rowid !== item.rowid);
+/** One conflict in the list: its votes side by side, what the data and the model say, and (resolved) the decision. */
+function ConflictRow({
+  conflict: c,
+  active,
+  resolved,
+  colors,
+  onSelect,
+}: {
+  conflict: ConflictDto;
+  active: boolean;
+  resolved: boolean;
+  colors: Map<string, string>;
+  onSelect: () => void;
+}) {
+  const d = c.decision;
+  return (
+    <div
+      role="option"
+      aria-selected={active}
+      className={`conflict-item${active ? " active" : ""}`}
+      data-testid="conflict-item"
+      data-rowid={d.rowid}
+      data-item-id={d.itemId}
+      data-pair={pairKey(c.votes)}
+      onClick={onSelect}
+    >
+      <img className="conflict-thumb" src={ipc.thumbUrl(d.rowid)} alt="" loading="lazy" draggable={false} />
+      <div className="conflict-head">
+        <span className="conflict-id mono" title={d.itemId}>
+          {d.itemId}
+        </span>
+        <span className="muted small">{voteTally(c.votes)}</span>
+        <span
+          className="conflict-context-line small"
+          data-testid="conflict-context"
+          data-given={c.given ?? ""}
+          data-predicted={c.predicted ?? ""}
+          title={c.run === null ? "No finished run over this item's dataset version" : `The newest finished run: run ${c.run}`}
+        >
+          <span className="muted">given</span> {c.given ?? "—"} <span className="muted">· model</span> {modelText(c)}
+        </span>
+      </div>
+      <div className="conflict-votes">
+        {c.votes.map((v) => (
+          <VoteCard key={v.annotation} vote={v} colors={colors} />
+        ))}
+      </div>
+      {resolved && d.label !== null && (
+        <div className="conflict-resolution small" data-testid="conflict-resolution" data-label={d.label}>
+          <span className="resolution-mark" aria-hidden="true">
+            ✓
+          </span>{" "}
+          Decided <LabelChip label={d.label} colors={colors} /> by {d.deciders.join(", ") || "a reviewer"}
+          {d.decidedAt && (
+            <span className="muted" title={formatDateTime(d.decidedAt)}>
+              {" "}
+              · {formatRelative(d.decidedAt)}
+            </span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** What a reviewer weighs beside the votes: the dataset's given label and the model's prediction. */
+function ConflictContext({ conflict: c, colors }: { conflict: ConflictDto; colors: Map<string, string> }) {
+  return (
+    <div className="conflict-context" data-testid="conflict-model">
+      <span className="conflict-context-item">
+        <span className="section-title">Given label</span>
+        <LabelChip label={c.given} colors={colors} />
+      </span>
+      <span className="conflict-context-item" title={c.run === null ? "No finished run over this item's dataset version" : `Run ${c.run}`}>
+        <span className="section-title">Model</span>
+        {c.predicted !== null ? (
+          <>
+            <LabelChip label={c.predicted} colors={colors} />
+            {c.confidence !== null && <span className="tabular">{formatConfidence(c.confidence)}</span>}
+            <span className="muted small">run {c.run}</span>
+          </>
+        ) : (
+          <span className="muted small">{modelText(c)}</span>
+        )}
+      </span>
+    </div>
+  );
+}
+
+/** A resolved conflict's decision: the reviewer's label, reason and note (read-only). */
+function Resolution({ conflict: c, colors }: { conflict: ConflictDto; colors: Map<string, string> }) {
+  const d = c.decision;
+  const override = d.votes.find((v) => v.source === "override") ?? d.votes[0] ?? null;
+  return (
+    <div className="conflict-decide resolved" data-testid="conflict-resolved-detail">
+      <p className="conflict-resolved-line">
+        <strong>Decided</strong> <LabelChip label={d.label} colors={colors} /> by {d.deciders.join(", ") || "a reviewer"}
+        {d.decidedAt && <span className="muted"> · {formatDateTime(d.decidedAt)}</span>}
+      </p>
+      {override && (override.reason || override.note) && (
+        <p className="small">
+          {override.reason && <span className="vote-reason">{reasonText(override.reason)}</span>}
+          {override.note && <span className="vote-note"> “{override.note}”</span>}
+        </p>
+      )}
+      <p className="muted small conflict-hint">
+        Resolved conflicts are kept for the record. To change a decision, label the item again as a reviewer in Review (an
+        override replaces the earlier one). <kbd>↑</kbd>
+        <kbd>↓</kbd> move.
+      </p>
+    </div>
+  );
+}
+
+function insertAt(list: ConflictDto[], item: ConflictDto, at: number): ConflictDto[] {
+  const rest = list.filter((x) => x.decision.rowid !== item.decision.rowid);
   const i = Math.max(0, Math.min(at, rest.length));
   return [...rest.slice(0, i), item, ...rest.slice(i)];
 }

@@ -57,7 +57,7 @@ describe("DashboardScreen", () => {
     render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
     await flush();
     expect(projectReport).toHaveBeenCalledWith(null);
-    // The history is read after the report (which records a point).
+    // The history is read after the report (which may record a point).
     expect(agreementHistory.mock.invocationCallOrder[0]!).toBeGreaterThan(projectReport.mock.invocationCallOrder[0]!);
     for (const id of [
       "dash-progress",
@@ -109,6 +109,37 @@ describe("DashboardScreen", () => {
     // Nominal schema: no ordinal figures.
     expect(screen.getByTestId("dash-scale").dataset.ordinal).toBe("false");
     expect(screen.queryByTestId("dash-ordinal")).toBeNull();
+  });
+
+  it("shows n beside every statistic and greys those on fewer than 10 items", async () => {
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const alpha = () => document.querySelector('[data-testid="dash-figure"][data-figure="alpha"]') as HTMLElement;
+    expect(alpha().dataset.items).toBe("260");
+    expect(alpha().textContent).toContain("n = 260");
+    expect(alpha().dataset.small).toBeUndefined();
+    expect(screen.getByTestId("chart-reliability").textContent).toContain("ECE 0.061 · n = 100");
+    expect(screen.getByTestId("chart-per-label").textContent).toContain("n = 260 items");
+    expect(screen.getByTestId("chart-agreement-history").textContent).toContain("A point per 25 new ratings, plotted against the ratings given");
+    const annaKappa = screen.getByTestId("dash-annotators").querySelector('tr[data-annotator="ana"] .kappa-cell') as HTMLElement;
+    expect(annaKappa.textContent).toContain("n 180");
+    expect(annaKappa.className).not.toContain("small-sample");
+    cleanup();
+
+    const raw = rawReport();
+    const a = raw.agreement as Record<string, unknown>;
+    a.items = 8;
+    (a.per_annotator as Record<string, Record<string, unknown>>).ana!.items = 6;
+    projectReport.mockResolvedValue(parseReport(raw));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(alpha().dataset.small).toBe("");
+    expect(alpha().textContent).toContain("few items");
+    expect(alpha().title).toContain("Fewer than 10 items");
+    expect(screen.getByTestId("chart-per-label").textContent).toContain("fewer than 10: greyed");
+    const small = screen.getByTestId("dash-annotators").querySelector('tr[data-annotator="ana"] .kappa-cell') as HTMLElement;
+    expect(small.className).toContain("small-sample");
+    expect(small.textContent).toContain("n 6");
   });
 
   it("lets a lead mark the labels ordinal, and no one else", async () => {

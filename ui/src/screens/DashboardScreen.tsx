@@ -42,13 +42,18 @@ import {
   headlineFigures,
   historyScopes,
   historySeries,
+  isSmallSample,
   kappaMatrix,
+  nText,
   perLabelAgreement,
   progressParts,
+  qualityItems,
   reasonFor,
   reasonsStack,
   reliabilityBins,
   reportEce,
+  SMALL_SAMPLE,
+  SMALL_SAMPLE_NOTE,
   throughput,
   worstLabels,
   type AccuracyLine,
@@ -108,7 +113,8 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
     setError(null);
     (async () => {
       try {
-        // The report records the current agreement in the history: fetch the history after it.
+        // Computing the report records a point in the history once labeling has moved on by 25
+        // ratings since the last one: read the history after it.
         const report = await ipc.projectReport(run);
         const history = await ipc.agreementHistory();
         if (!cancelled) setData({ report, history, run });
@@ -240,6 +246,7 @@ function Dashboard({
   const reliabilityOpt = useMemo(() => (bins.some((b) => b.items > 0) ? reliabilityOption(bins) : null), [bins]);
   const reasonsOpt = useMemo(() => (stack.classes.length ? reasonsOption(stack, descriptions) : null), [stack, descriptions]);
   const ece = q ? reportEce(q) : null;
+  const eceItems = q ? qualityItems(q) : 0;
   const activity = useMemo(() => activitySeries(report.activity), [report.activity]);
   const activityOpt = useMemo(() => (activity ? activityOption(activity) : null), [activity]);
 
@@ -286,8 +293,9 @@ function Dashboard({
       <AgreementCard report={report} project={project} onChanged={onChanged} />
       <ChartCard
         title="Agreement over time"
-        subtitle={`Recorded each time the report is computed · ${points.length ? plural(points.length, "point") : "no points yet"}`}
+        subtitle={`A point per 25 new ratings, plotted against the ratings given · ${points.length ? plural(points.length, "point") : "no points yet"}`}
         testId="chart-agreement-history"
+        data={{ "data-points": String(points.length), "data-ratings": points.map((p) => p.annotations).join(",") }}
         csv={() => historyCsv(history, activeScope)}
         option={historyOpt}
         height={230}
@@ -310,7 +318,7 @@ function Dashboard({
       />
       <ChartCard
         title="Pairwise Cohen's κ"
-        subtitle="Each pair of annotators on the items both rated; hover a cell for details"
+        subtitle={`Each pair of annotators on the items both rated (n); grey: fewer than ${SMALL_SAMPLE} items in common`}
         testId="chart-kappa-matrix"
         data={{ "data-pairs": JSON.stringify(a.cohen_kappa.map((k) => ({ a: k.a, b: k.b, kappa: k.kappa, items: k.items }))) }}
         csv={a.cohen_kappa.length ? () => kappaCsv(a) : null}
@@ -321,9 +329,9 @@ function Dashboard({
       <ChartCard
         title="Per-label agreement"
         subtitle={
-          shownLabels.hidden
-            ? `Krippendorff's α of each label against the rest · the ${shownLabels.rows.length} lowest of ${perLabel.length} labels (CSV: all)`
-            : "Krippendorff's α of each label against the rest"
+          `Krippendorff's α of each label against the rest · ${nText(a.items)} items${
+            isSmallSample(a.items) ? ` — fewer than ${SMALL_SAMPLE}: greyed, read with care` : ""
+          }${shownLabels.hidden ? ` · the ${shownLabels.rows.length} lowest of ${perLabel.length} labels (CSV: all)` : ""}`
         }
         testId="chart-per-label"
         csv={perLabel.length ? () => perLabelCsv(a) : null}
@@ -335,10 +343,12 @@ function Dashboard({
       <h2 className="dash-section">{modelTitle}</h2>
       <AccuracyCard quality={q} empty={noModel} />
       <ChartCard
-        title={`Reliability diagram · ECE ${ece === null ? "—" : formatStat(ece)}`}
-        subtitle="Accuracy per confidence bin against the diagonal; bars below the dashed line = over-confident"
+        title={`Reliability diagram · ECE ${ece === null ? "—" : formatStat(ece)}${q ? ` · ${nText(eceItems)}` : ""}`}
+        subtitle={`Accuracy per confidence bin against the diagonal; bars below the dashed line = over-confident${
+          q && ece !== null && isSmallSample(eceItems) ? ` · fewer than ${SMALL_SAMPLE} items: the ECE says little yet` : ""
+        }`}
         testId="chart-reliability"
-        data={{ "data-ece": ece === null ? "" : String(ece) }}
+        data={{ "data-ece": ece === null ? "" : String(ece), "data-ece-items": q ? String(eceItems) : "" }}
         csv={q ? () => reliabilityCsv(q) : null}
         option={reliabilityOpt}
         height={260}
@@ -438,15 +448,23 @@ function ProgressCard({ report }: { report: ProjectReport }) {
 function FigureTile({ f }: { f: Figure }) {
   const text = f.percent ? formatPercent(f.value) : formatStat(f.value);
   const iv = f.interval;
+  const small = f.value !== null && isSmallSample(f.items);
   return (
     <div
-      className={`figure${f.value === null ? " undefined" : ""}`}
+      className={`figure${f.value === null ? " undefined" : ""}${small ? " small-sample" : ""}`}
       data-testid="dash-figure"
       data-figure={f.key}
       data-value={f.value === null ? "" : String(f.value)}
-      title={f.reason ? `${f.help}\n\nUndefined: ${f.reason}` : f.help}>
+      data-items={String(f.items)}
+      data-small={small ? "" : undefined}
+      title={`${f.reason ? `${f.help}\n\nUndefined: ${f.reason}` : f.help}\n\nOver ${plural(f.items, "rated item")}.${small ? ` ${SMALL_SAMPLE_NOTE}` : ""}`}
+    >
       <span className="figure-label">{f.label}</span>
-      <span className="figure-value tabular">{text}</span>
+      <span className="figure-value-row">
+        <span className="figure-value tabular">{text}</span>
+        <span className="figure-n">{nText(f.items)}</span>
+        {small && <span className="few-tag">few items</span>}
+      </span>
       {f.value === null ? (
         <span className="figure-reason">{f.reason}</span>
       ) : iv ? (
@@ -576,12 +594,18 @@ function KappaBar({ row }: { row: AnnotatorRow }) {
     );
   }
   const v = Math.max(-1, Math.min(1, row.kappa));
+  const small = isSmallSample(row.kappaItems);
   return (
-    <span className="kappa-cell" title={`${formatStat(row.kappa)} over ${plural(row.kappaItems, "item")} where the others had a majority`}>
+    <span
+      className={`kappa-cell${small ? " small-sample" : ""}`}
+      data-items={row.kappaItems}
+      title={`${formatStat(row.kappa)} over ${plural(row.kappaItems, "item")} where the others had a majority${small ? `. ${SMALL_SAMPLE_NOTE}` : ""}`}
+    >
       <span className="kappa-track" aria-hidden="true">
         <span className={`kappa-fill${v < 0 ? " negative" : ""}`} style={{ width: `${Math.abs(v) * 100}%` }} />
       </span>
       <span className="tabular">{formatStat(row.kappa)}</span>
+      <span className="kappa-n tabular">n {formatCount(row.kappaItems)}</span>
     </span>
   );
 }

@@ -15,6 +15,7 @@ const exportDataset = vi.fn();
 const cancelExport = vi.fn();
 const pickExportPath = vi.fn();
 const openFolder = vi.fn();
+const exportWouldReplace = vi.fn();
 vi.mock("../ipc", () => ({
   listDatasets: (...a: unknown[]) => listDatasets(...a),
   listRuns: (...a: unknown[]) => listRuns(...a),
@@ -24,6 +25,7 @@ vi.mock("../ipc", () => ({
   cancelExport: (...a: unknown[]) => cancelExport(...a),
   pickExportPath: (...a: unknown[]) => pickExportPath(...a),
   openFolder: (...a: unknown[]) => openFolder(...a),
+  exportWouldReplace: (...a: unknown[]) => exportWouldReplace(...a),
 }));
 
 const { ExportScreen, PREVIEW_DEBOUNCE_MS } = await import("./ExportScreen");
@@ -73,18 +75,20 @@ async function advance(ms: number) {
 
 beforeEach(() => {
   vi.useFakeTimers();
-  for (const f of [listDatasets, listRuns, listReasons, exportPreview, exportDataset, cancelExport, pickExportPath, openFolder])
+  for (const f of [listDatasets, listRuns, listReasons, exportPreview, exportDataset, cancelExport, pickExportPath, openFolder, exportWouldReplace])
     f.mockReset();
+  exportWouldReplace.mockResolvedValue(false);
   listDatasets.mockResolvedValue(datasets);
   listRuns.mockResolvedValue([run]);
   listReasons.mockResolvedValue([
     { code: "bad_input", description: "Broken" },
     { code: "ambiguous", description: "Unclear" },
   ]);
-  exportPreview.mockImplementation(async ({ onlyDecided }: ExportRequest) => ({
+  exportPreview.mockImplementation(async ({ onlyDecided, excludeReasons }: ExportRequest) => ({
     rows: onlyDecided ? 40 : 500,
     labels: onlyDecided ? { cat: 30, dog: 10 } : { cat: 30, dog: 10, "(none)": 460 },
     skipped: {},
+    excluded: Object.fromEntries(excludeReasons.map((c) => [c, c === "bad_input" ? 3 : 1])),
   }));
 });
 afterEach(() => {
@@ -99,7 +103,7 @@ async function mount() {
 }
 
 describe("ExportScreen", () => {
-  it("counts live (debounced) with the grid's version, its newest finished run and bad_input excluded by default", async () => {
+  it("counts live (debounced) with the grid's version, its newest finished run and nothing excluded by default", async () => {
     await mount();
     expect(exportPreview).not.toHaveBeenCalled();
     await advance(PREVIEW_DEBOUNCE_MS);
@@ -110,7 +114,7 @@ describe("ExportScreen", () => {
       run: 7,
       onlyDecided: false,
       minAgreement: null,
-      excludeReasons: ["bad_input"],
+      excludeReasons: [],
       validationShare: null,
     });
     const count = screen.getByTestId("export-count");
@@ -124,7 +128,7 @@ describe("ExportScreen", () => {
     await advance(PREVIEW_DEBOUNCE_MS);
     await flush();
     expect(exportPreview).toHaveBeenCalledTimes(2);
-    expect(exportPreview.mock.calls[1]![0]).toMatchObject({ onlyDecided: true, excludeReasons: ["bad_input", "ambiguous"] });
+    expect(exportPreview.mock.calls[1]![0]).toMatchObject({ onlyDecided: true, excludeReasons: ["ambiguous"] });
     expect(screen.getByTestId("export-count").dataset.rows).toBe("40");
   });
 
@@ -194,7 +198,7 @@ describe("ExportScreen", () => {
         run: 7,
         onlyDecided: false,
         minAgreement: null,
-        excludeReasons: ["bad_input"],
+        excludeReasons: [],
         validationShare: 0.1,
         seed: 9,
       },
@@ -361,6 +365,90 @@ describe("ExportScreen", () => {
       run: 7,
     });
     expect(screen.getByTestId("export-done")).toBeTruthy();
+  });
+
+  it("ticks no reason or flag by default and says how many items each ticked one removes", async () => {
+    await mount();
+    const boxes = [...document.querySelectorAll<HTMLInputElement>('[data-testid="export-reason"]')];
+    expect(boxes.map((b) => [b.dataset.code, b.checked])).toEqual([
+      ["bad_input", false],
+      ["ambiguous", false],
+    ]);
+    expect(screen.queryByText(/suggested/i)).toBeNull();
+    expect(screen.queryAllByTestId("export-reason-removes")).toHaveLength(0);
+    fireEvent.click(boxes[0]!);
+    fireEvent.click(boxes[1]!);
+    // Until the count arrives, the tick says it is counting.
+    expect(screen.getAllByTestId("export-reason-removes").map((e) => e.textContent)).toEqual(["counting…", "counting…"]);
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    expect(exportPreview.mock.calls.at(-1)![0]).toMatchObject({ excludeReasons: ["bad_input", "ambiguous"] });
+    const removes = screen.getAllByTestId("export-reason-removes");
+    expect(removes.map((e) => [e.dataset.code, e.dataset.count, e.textContent])).toEqual([
+      ["bad_input", "3", "removes 3 items"],
+      ["ambiguous", "1", "removes 1 item"],
+    ]);
+    fireEvent.click(boxes[0]!);
+    expect(screen.getAllByTestId("export-reason-removes").map((e) => e.dataset.code)).toEqual(["ambiguous"]);
+  });
+
+  it("asks before replacing a file that is already at a typed destination", async () => {
+    exportWouldReplace.mockResolvedValue(true);
+    exportDataset.mockResolvedValue({
+      out: "/out/x.csv",
+      lineage: "/out/x.csv.lineage.json",
+      folder: "/out",
+      rows: 500,
+      labels: {},
+      skipped: {},
+      run: 7,
+    });
+    await mount();
+    fireEvent.change(screen.getByTestId("export-format"), { target: { value: "csv" } });
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/x.csv" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    expect(exportWouldReplace).toHaveBeenCalledWith("/out/x.csv", "csv");
+    expect(exportDataset).not.toHaveBeenCalled();
+    expect(screen.getByTestId("export-replace").textContent).toContain("/out/x.csv is already there");
+    expect((screen.getByTestId("export-submit") as HTMLButtonElement).disabled).toBe(true);
+    // Keeping it exports nothing; editing the destination drops the question too.
+    fireEvent.click(screen.getByTestId("export-replace-cancel"));
+    expect(screen.queryByTestId("export-replace")).toBeNull();
+    expect(exportDataset).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/y.csv" } });
+    expect(screen.queryByTestId("export-replace")).toBeNull();
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/x.csv" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    fireEvent.click(screen.getByTestId("export-replace-confirm"));
+    await flush();
+    expect(exportDataset).toHaveBeenCalledTimes(1);
+    expect(exportDataset.mock.calls[0]![0]).toMatchObject({ out: "/out/x.csv", format: "csv" });
+    expect(screen.getByTestId("export-done")).toBeTruthy();
+  });
+
+  it("does not ask again for the file the save dialog chose (the dialog asked)", async () => {
+    exportWouldReplace.mockResolvedValue(true);
+    pickExportPath.mockResolvedValue("/out/picked.parquet");
+    exportDataset.mockResolvedValue({
+      out: "/out/picked.parquet",
+      lineage: "/out/picked.parquet.lineage.json",
+      folder: "/out",
+      rows: 500,
+      labels: {},
+      skipped: {},
+      run: 7,
+    });
+    await mount();
+    fireEvent.click(screen.getByTestId("export-choose"));
+    await flush();
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    expect(exportWouldReplace).not.toHaveBeenCalled();
+    expect(exportDataset).toHaveBeenCalledTimes(1);
   });
 
   it("rests the minimum-agreement slider at 0 %, disabled, while the filter is off", async () => {

@@ -3,6 +3,7 @@ import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportPreview } from "../bindings/ExportPreview";
 import type { ExportProgress } from "../bindings/ExportProgress";
+import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportStage } from "../bindings/ExportStage";
 import type { IpcError } from "../bindings/IpcError";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
@@ -14,13 +15,13 @@ import {
   defaultExportForm,
   defaultExportRun,
   EXPORT_FORMATS,
+  excludedText,
   formatThreshold,
   isExportFormat,
   labelBreakdown,
   pathForFormat,
   previewKey,
   skippedText,
-  SUGGESTED_EXCLUDE,
   type ExportForm,
   type ExportFormErrors,
 } from "../lib/exportForm";
@@ -79,6 +80,10 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
   const [errors, setErrors] = useState<ExportFormErrors>({});
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const [openError, setOpenError] = useState<IpcError | null>(null);
+  /** An export waiting for the user to say whether it may replace the file at its destination. */
+  const [confirmReplace, setConfirmReplace] = useState<ExportRequest | null>(null);
+  /** The path the save dialog returned: the dialog has asked about replacing it already. */
+  const pickedPath = useRef<string | null>(null);
 
   // Load what the form offers, then build the form once.
   useEffect(() => {
@@ -97,13 +102,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
       setDatasets(ds.value);
       setRuns(runList);
       setReasons(reasonList);
-      setForm(
-        defaultExportForm(
-          dataset,
-          reasonList.map((r) => r.code),
-          defaultExportRun(runList, versionIdOf(ds.value, dataset)),
-        ),
-      );
+      setForm(defaultExportForm(dataset, defaultExportRun(runList, versionIdOf(ds.value, dataset))));
     })();
     return () => {
       cancelled = true;
@@ -116,6 +115,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
 
   const update = (patch: Partial<ExportForm>) => {
     setForm((f) => (f ? { ...f, ...patch } : f));
+    setConfirmReplace(null);
     setErrors((e) => {
       const next = { ...e };
       for (const k of Object.keys(patch) as (keyof ExportForm)[]) delete next[k];
@@ -130,7 +130,10 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
     if (!form) return;
     try {
       const path = await ipc.pickExportPath(form.format);
-      if (path) update({ out: path });
+      if (path) {
+        pickedPath.current = path;
+        update({ out: path });
+      }
     } catch (err) {
       setPhase({ kind: "failed", error: normaliseError(err) });
     }
@@ -146,9 +149,30 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
     }
     setErrors({});
     setOpenError(null);
+    // A file already there is replaced by the export: ask first — unless the save dialog, which
+    // asks itself, chose this very path.
+    if (built.request.out !== pickedPath.current) {
+      let replaces = false;
+      try {
+        replaces = await ipc.exportWouldReplace(built.request.out, built.request.format);
+      } catch (err) {
+        setPhase({ kind: "failed", error: normaliseError(err) });
+        return;
+      }
+      if (replaces) {
+        setPhase({ kind: "idle" });
+        setConfirmReplace(built.request);
+        return;
+      }
+    }
+    await run(built.request);
+  };
+
+  const run = async (request: ExportRequest) => {
+    setConfirmReplace(null);
     setPhase({ kind: "busy", progress: null, cancelling: false, cancelError: null });
     try {
-      const done = await ipc.exportDataset(built.request, (progress) =>
+      const done = await ipc.exportDataset(request, (progress) =>
         // A report that arrives after the answer changes nothing.
         setPhase((p) => (p.kind === "busy" ? { ...p, progress } : p)),
       );
@@ -334,34 +358,50 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
 
                 <fieldset className="reasons-field">
                   <legend className="field-label">Leave out items with these reasons or flags</legend>
-                  <span className="field-hint">An item flagged “Bad input” while annotating or reviewing counts as bad_input.</span>
+                  <span className="field-hint">
+                    Nothing is left out unless ticked. An item flagged “Bad input” while annotating or reviewing counts as
+                    bad_input — even when others labeled it.
+                  </span>
                   {reasons.length === 0 ? (
                     <span className="muted small">No reason codes in this project.</span>
                   ) : (
                     <div className="reason-checks">
-                      {reasons.map((r) => (
-                        <label key={r.code} className="check compact" title={r.description}>
-                          <input
-                            type="checkbox"
-                            data-testid="export-reason"
-                            data-code={r.code}
-                            checked={form.excludeReasons.includes(r.code)}
-                            disabled={busy}
-                            onChange={(e) =>
-                              update({
-                                excludeReasons: e.target.checked
-                                  ? [...form.excludeReasons, r.code]
-                                  : form.excludeReasons.filter((c) => c !== r.code),
-                              })
-                            }
-                          />
-                          <span>
-                            <span className="mono">{r.code}</span>
-                            {r.code === SUGGESTED_EXCLUDE && <span className="tag">suggested</span>}
-                            <span className="field-hint">{r.description}</span>
-                          </span>
-                        </label>
-                      ))}
+                      {reasons.map((r) => {
+                        const ticked = form.excludeReasons.includes(r.code);
+                        const removes = ticked ? excludedText(preview.data?.excluded, r.code) : null;
+                        return (
+                          <label key={r.code} className="check compact" title={r.description}>
+                            <input
+                              type="checkbox"
+                              data-testid="export-reason"
+                              data-code={r.code}
+                              checked={ticked}
+                              disabled={busy}
+                              onChange={(e) =>
+                                update({
+                                  excludeReasons: e.target.checked
+                                    ? [...form.excludeReasons, r.code]
+                                    : form.excludeReasons.filter((c) => c !== r.code),
+                                })
+                              }
+                            />
+                            <span>
+                              <span className="mono">{r.code}</span>
+                              {ticked && (
+                                <span
+                                  className={`reason-removes tabular${preview.pending || removes === null ? " pending" : ""}`}
+                                  data-testid="export-reason-removes"
+                                  data-code={r.code}
+                                  data-count={removes === null ? "" : String(preview.data?.excluded[r.code] ?? "")}
+                                >
+                                  {removes ?? "counting…"}
+                                </span>
+                              )}
+                              <span className="field-hint">{r.description}</span>
+                            </span>
+                          </label>
+                        );
+                      })}
                     </div>
                   )}
                 </fieldset>
@@ -442,11 +482,36 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                   />
                   {errors.out && <span className="field-error">{errors.out}</span>}
                 </label>
+                {confirmReplace && (
+                  <div className="notice warn flat export-replace" role="alertdialog" aria-label="Replace the file?" data-testid="export-replace">
+                    <div className="notice-body">
+                      <strong>Replace the existing file?</strong>
+                      <p className="small">
+                        <span className="mono break">{confirmReplace.out}</span> is already there. Exporting replaces it (and
+                        its <span className="mono">.lineage.json</span>).
+                      </p>
+                      <div className="export-actions">
+                        <button
+                          type="button"
+                          className="button danger"
+                          data-testid="export-replace-confirm"
+                          autoFocus
+                          onClick={() => void run(confirmReplace)}
+                        >
+                          Replace
+                        </button>
+                        <button type="button" className="button" data-testid="export-replace-cancel" onClick={() => setConfirmReplace(null)}>
+                          Keep it
+                        </button>
+                      </div>
+                    </div>
+                  </div>
+                )}
                 <div className="export-actions">
                   <button type="button" className="button" data-testid="export-choose" disabled={busy} onClick={() => void choose()}>
                     Choose destination…
                   </button>
-                  <button type="submit" className="button primary" data-testid="export-submit" disabled={busy}>
+                  <button type="submit" className="button primary" data-testid="export-submit" disabled={busy || confirmReplace !== null}>
                     {busy ? "Exporting…" : "Export"}
                   </button>
                   {phase.kind === "busy" && (

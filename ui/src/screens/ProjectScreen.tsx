@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AddModelRequest } from "../bindings/AddModelRequest";
+import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { ItemSort } from "../bindings/ItemSort";
 import type { LabelCount } from "../bindings/LabelCount";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { ReviewFilter } from "../bindings/ReviewFilter";
 import type { RunInfo } from "../bindings/RunInfo";
 import { AddModelDialog } from "../components/AddModelDialog";
 import { DatasetList } from "../components/DatasetList";
@@ -13,11 +15,13 @@ import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
 import { ItemView } from "../components/ItemView";
+import { LabelsDialog } from "../components/LabelsDialog";
 import { Logo } from "../components/Logo";
 import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
 import { ReportsNav } from "../components/ReportsNav";
 import { ReviewNav } from "../components/ReviewNav";
+import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
@@ -26,9 +30,12 @@ import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
 import {
   gridQueryKey,
+  isFiltered,
+  isReviewFilter,
   predictedFromValue,
   predictedValue,
   PREDICTED_ALL,
+  REVIEW_FILTERS,
   SORT_OPTIONS,
   type GridQuery,
 } from "../lib/itemQuery";
@@ -48,7 +55,12 @@ import {
 interface Props {
   project: ProjectInfo;
   onClose: () => void;
+  /** The project changed (its labels were edited): every screen reads them from here. */
+  onProjectChanged?: (project: ProjectInfo) => void;
 }
+
+/** How long the id search waits for typing to pause. */
+export const SEARCH_DEBOUNCE_MS = 250;
 
 function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
   if (!datasets || versionId === null) return null;
@@ -59,7 +71,7 @@ function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
   return null;
 }
 
-export function ProjectScreen({ project, onClose }: Props) {
+export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const report = useReportError();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [versionId, setVersionId] = useState<number | null>(null);
@@ -71,6 +83,7 @@ export function ProjectScreen({ project, onClose }: Props) {
   const [viewIndex, setViewIndex] = useState<number | null>(null);
   const [focusToken, setFocusToken] = useState(0);
   const [importOpen, setImportOpen] = useState(false);
+  const [labelsOpen, setLabelsOpen] = useState(false);
   const [notice, setNotice] = useState<ImportSummary | null>(null);
   // Models and runs.
   const [models, setModels] = useState<ModelDto[] | null>(null);
@@ -78,6 +91,19 @@ export function ProjectScreen({ project, onClose }: Props) {
   const [runId, setRunId] = useState<number | null>(null);
   const [predicted, setPredicted] = useState<string | null>(null);
   const [sort, setSort] = useState<ItemSort>("source");
+  // Review filters: status, who annotated, prediction ≠ label, id search (typed, then applied).
+  const [review, setReview] = useState<ReviewFilter | null>(null);
+  const [annotator, setAnnotator] = useState<string | null>(null);
+  const [mismatch, setMismatch] = useState(false);
+  const [searchText, setSearchText] = useState("");
+  const [search, setSearch] = useState("");
+  const [annotators, setAnnotators] = useState<AnnotatorDto[] | null>(null);
+  /**
+   * Bumped when the filters are reset from code: the filter selects are made anew. WebKit sends
+   * no change event for picking the option last picked by hand, even after the value was reset
+   * from code — "Decided", Clear filters, "Decided" again would do nothing.
+   */
+  const [filterEpoch, setFilterEpoch] = useState(0);
   const [modelDialog, setModelDialog] = useState<{ edit: ModelDto | null } | null>(null);
   const [details, setDetails] = useState<{ model: ModelDto; note: string | null } | null>(null);
   const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
@@ -99,11 +125,35 @@ export function ProjectScreen({ project, onClose }: Props) {
       setRunId(null);
       setPredicted(null);
       setSort("source");
+      setReview(null);
+      setAnnotator(null);
+      setMismatch(false);
+      setSearchText("");
+      setSearch("");
+      setFilterEpoch((n) => n + 1);
       setActiveIndex(-1);
       setViewIndex(null);
     },
     [],
   );
+
+  const refreshAnnotators = useCallback(async () => {
+    try {
+      setAnnotators(await ipc.listAnnotators());
+    } catch (err) {
+      report(err, "Loading annotators");
+      setAnnotators((prev) => prev ?? []);
+    }
+  }, [report]);
+
+  // The id search applies once typing pauses.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setSearch(searchText.trim());
+      setActiveIndex(-1);
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [searchText]);
 
   const refreshModels = useCallback(async () => {
     try {
@@ -179,6 +229,7 @@ export function ProjectScreen({ project, onClose }: Props) {
     let cancelled = false;
     void refreshModels();
     void refreshRuns();
+    void refreshAnnotators();
     refreshDatasets().then((list) => {
       if (cancelled || !list) return;
       if (findVersion(list, lastVersion)) setVersionId(lastVersion);
@@ -204,8 +255,30 @@ export function ProjectScreen({ project, onClose }: Props) {
   }, [versionId, report, datasets]);
 
   const onPageError = useCallback((err: unknown) => report(err, "Loading items"), [report]);
-  const gridQuery = useMemo<GridQuery>(() => ({ label, run: runId, predicted, sort }), [label, runId, predicted, sort]);
+  const gridQuery = useMemo<GridQuery>(
+    () => ({ label, run: runId, predicted, sort, review, annotator, mismatch, search }),
+    [label, runId, predicted, sort, review, annotator, mismatch, search],
+  );
   const cache = useItemCache(versionId, gridQuery, onPageError);
+  const filtered = isFiltered(gridQuery);
+  const clearFilters = () => {
+    setLabel(null);
+    setPredicted(null);
+    setReview(null);
+    setAnnotator(null);
+    setMismatch(false);
+    setSearchText("");
+    setSearch("");
+    setFilterEpoch((n) => n + 1);
+    setActiveIndex(-1);
+  };
+  // Labels given in Review or Conflicts change the items' review: read the grid again on return.
+  const cacheRef = useRef(cache);
+  cacheRef.current = cache;
+  const onReviewClosed = useCallback(() => {
+    cacheRef.current?.refresh();
+    void refreshAnnotators();
+  }, [refreshAnnotators]);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
@@ -235,6 +308,13 @@ export function ProjectScreen({ project, onClose }: Props) {
     setImportOpen(false);
     setNotice(summary);
     void refreshDatasets({ dataset: summary.dataset, version: summary.version });
+    // A project without labels takes them from its first labeled import: read them again.
+    if (project.labels.length === 0 && onProjectChanged) {
+      ipc
+        .currentProject()
+        .then((p) => p && onProjectChanged(p))
+        .catch((err) => report(err, "Reading the project's labels"));
+    }
   };
 
   const openItem = useCallback((i: number) => setViewIndex(i), []);
@@ -258,7 +338,7 @@ export function ProjectScreen({ project, onClose }: Props) {
           </span>
         </div>
         <div className="header-spacer" />
-        <ReviewNav project={project} />
+        <ReviewNav project={project} onClosed={onReviewClosed} />
         <ReportsNav project={project} versionId={versionId} />
         <button type="button" className="button" onClick={onClose}>
           Close project
@@ -297,22 +377,35 @@ export function ProjectScreen({ project, onClose }: Props) {
               <ModelList models={models} onOpen={(model) => setDetails({ model, note: null })} />
             </div>
           </div>
-          {project.labels.length > 0 && (
-            <div className="sidebar-labels">
+          <div className="sidebar-labels">
+            <div className="sidebar-head labels-head">
               <h2 className="section-title">Labels</h2>
-              <ul className="label-legend">
+              <button
+                type="button"
+                className="button small"
+                data-testid="labels-edit"
+                onClick={() => setLabelsOpen(true)}
+                title="Colours, keys and guidelines; add labels (a lead)"
+              >
+                Edit…
+              </button>
+            </div>
+            {project.labels.length === 0 ? (
+              <p className="muted small">No labels yet.</p>
+            ) : (
+              <ul className="label-legend" data-testid="label-legend">
                 {[...project.labels]
                   .sort((a, b) => a.position - b.position)
                   .map((l) => (
-                    <li key={l.name} title={l.guideline ?? undefined}>
+                    <li key={l.name} title={l.guideline ?? undefined} data-label={l.name}>
                       <span className="dot" style={{ background: l.color }} />
                       <span className="legend-name">{l.name}</span>
                       {l.hotkey && <kbd>{l.hotkey}</kbd>}
                     </li>
                   ))}
               </ul>
-            </div>
-          )}
+            )}
+          </div>
         </aside>
 
         <main className="main">
@@ -338,14 +431,23 @@ export function ProjectScreen({ project, onClose }: Props) {
                     </>
                   )}
                 </div>
-                {runId !== null && (
-                  <span
-                    className="mismatch-legend"
-                    title="Cells outlined in red: the model's prediction differs from the given label"
-                  >
-                    <span className="mismatch-swatch" aria-hidden="true" /> prediction ≠ label
-                  </span>
-                )}
+                <input
+                  type="search"
+                  className="grid-search"
+                  data-testid="grid-search"
+                  placeholder="Search ids"
+                  aria-label="Search item ids"
+                  value={searchText}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => setSearchText(e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Escape" && searchText !== "") {
+                      e.preventDefault();
+                      setSearchText("");
+                    }
+                  }}
+                />
                 <div className="header-spacer" />
                 <RunButton runner={runner.state} onClick={() => openRunDialog(null)} />
                 <label className="toolbar-field" title="Thumbnail size">
@@ -363,86 +465,156 @@ export function ProjectScreen({ project, onClose }: Props) {
                 </label>
               </div>
               <div className="toolbar filter-bar">
-                <label className="toolbar-field">
-                  <span>Label</span>
-                  <select
-                    data-testid="label-filter"
-                    value={filterValue(label)}
-                    onChange={(e) => {
-                      setLabel(filterFromValue(e.target.value));
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    {options.map((o) => (
-                      <option key={`opt:${o.value}`} value={o.value}>
-                        {o.count === null ? o.text : `${o.text} (${formatCount(o.count)})`}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <span className="toolbar-divider" aria-hidden="true" />
-                <label className="toolbar-field">
-                  <span>Predictions</span>
-                  <select
-                    data-testid="run-select"
-                    className="run-select"
-                    value={runId === null ? "" : String(runId)}
-                    onChange={(e) => {
-                      const next = e.target.value === "" ? null : Number(e.target.value);
-                      setRunId(next);
-                      setPredicted(null);
-                      if (next === null) setSort("source");
-                    }}
-                    title={shownRun ? runLabel(shownRun) : undefined}
-                  >
-                    <option value="">No predictions</option>
-                    {runId !== null && !versionRuns.some((r) => r.run === runId) && (
-                      <option value={String(runId)}>Run {runId}</option>
-                    )}
-                    {versionRuns.map((r) => (
-                      <option key={r.run} value={String(r.run)}>
-                        {runLabel(r)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
-                  <span>Predicted</span>
-                  <select
-                    data-testid="predicted-filter"
-                    value={predictedValue(predicted)}
-                    disabled={runId === null}
-                    onChange={(e) => {
-                      setPredicted(predictedFromValue(e.target.value));
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    <option value={PREDICTED_ALL}>All</option>
-                    {runClasses.map((c) => (
-                      <option key={`cls:${c}`} value={c}>
-                        {c}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
-                  <span>Sort</span>
-                  <select
-                    data-testid="sort-select"
-                    value={runId === null ? "source" : sort}
-                    disabled={runId === null}
-                    onChange={(e) => {
-                      setSort(e.target.value as ItemSort);
-                      setActiveIndex(-1);
-                    }}
-                  >
-                    {SORT_OPTIONS.map((o) => (
-                      <option key={o.value} value={o.value}>
-                        {o.text}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                {/* Two groups — what the item is, what the model says — each kept whole when the bar wraps. */}
+                <div key={`review:${filterEpoch}`} className="filter-group" role="group" aria-label="Labels and review">
+                  <label className="toolbar-field">
+                    <span>Label</span>
+                    <select
+                      data-testid="label-filter"
+                      value={filterValue(label)}
+                      onChange={(e) => {
+                        setLabel(filterFromValue(e.target.value));
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      {options.map((o) => (
+                        <option key={`opt:${o.value}`} value={o.value}>
+                          {o.count === null ? o.text : `${o.text} (${formatCount(o.count)})`}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title={review ? REVIEW_FILTERS.find((f) => f.value === review)?.hint : "Where each item's review stands"}>
+                    <span>Status</span>
+                    <select
+                      data-testid="status-filter"
+                      value={review ?? ""}
+                      onChange={(e) => {
+                        setReview(isReviewFilter(e.target.value) ? e.target.value : null);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value="">All</option>
+                      {REVIEW_FILTERS.map((f) => (
+                        <option key={f.value} value={f.value} title={f.hint}>
+                          {f.text}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title="Items this annotator labeled, skipped or flagged">
+                    <span>By</span>
+                    <select
+                      data-testid="annotator-filter"
+                      value={annotator ?? ""}
+                      onFocus={() => void refreshAnnotators()}
+                      onChange={(e) => {
+                        setAnnotator(e.target.value === "" ? null : e.target.value);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value="">Anyone</option>
+                      {annotator !== null && !(annotators ?? []).some((a) => a.name === annotator) && (
+                        <option value={annotator}>{annotator}</option>
+                      )}
+                      {(annotators ?? []).map((a) => (
+                        <option key={a.name} value={a.name}>
+                          {a.name}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </div>
+                <div key={`predictions:${filterEpoch}`} className="filter-group" role="group" aria-label="Predictions">
+                  <label className="toolbar-field">
+                    <span>Predictions</span>
+                    <select
+                      data-testid="run-select"
+                      className="run-select"
+                      value={runId === null ? "" : String(runId)}
+                      onChange={(e) => {
+                        const next = e.target.value === "" ? null : Number(e.target.value);
+                        setRunId(next);
+                        setPredicted(null);
+                        if (next === null) {
+                          setSort("source");
+                          setMismatch(false);
+                        }
+                      }}
+                      title={shownRun ? runLabel(shownRun) : undefined}
+                    >
+                      <option value="">No predictions</option>
+                      {runId !== null && !versionRuns.some((r) => r.run === runId) && (
+                        <option value={String(runId)}>Run {runId}</option>
+                      )}
+                      {versionRuns.map((r) => (
+                        <option key={r.run} value={String(r.run)}>
+                          {runLabel(r)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                    <span>Predicted</span>
+                    <select
+                      data-testid="predicted-filter"
+                      value={predictedValue(predicted)}
+                      disabled={runId === null}
+                      onChange={(e) => {
+                        setPredicted(predictedFromValue(e.target.value));
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      <option value={PREDICTED_ALL}>All</option>
+                      {runClasses.map((c) => (
+                        <option key={`cls:${c}`} value={c}>
+                          {c}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="toolbar-field" title={runId === null ? "Choose a run first" : undefined}>
+                    <span>Sort</span>
+                    <select
+                      data-testid="sort-select"
+                      value={runId === null ? "source" : sort}
+                      disabled={runId === null}
+                      onChange={(e) => {
+                        setSort(e.target.value as ItemSort);
+                        setActiveIndex(-1);
+                      }}
+                    >
+                      {SORT_OPTIONS.map((o) => (
+                        <option key={o.value} value={o.value}>
+                          {o.text}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {runId !== null && (
+                    <label
+                      className={`mismatch-filter${mismatch ? " on" : ""}`}
+                      title="Only items whose prediction differs from their given label (outlined in red)"
+                    >
+                      <input
+                        type="checkbox"
+                        data-testid="mismatch-filter"
+                        checked={mismatch}
+                        onChange={(e) => {
+                          setMismatch(e.target.checked);
+                          setActiveIndex(-1);
+                        }}
+                      />
+                      <span className="mismatch-swatch" aria-hidden="true" />
+                      <span>prediction ≠ label</span>
+                    </label>
+                  )}
+                </div>
+                {filtered && (
+                  <button type="button" className="button ghost small" data-testid="clear-filters" onClick={clearFilters}>
+                    Clear filters
+                  </button>
+                )}
               </div>
               {cache && total !== null && total > 0 && (
                 <ItemGrid
@@ -459,10 +631,13 @@ export function ProjectScreen({ project, onClose }: Props) {
                 />
               )}
               {total === 0 && (
-                <div className="empty-state">
-                  <p>
-                    {label === null && predicted === null ? "This version has no items." : "No items match this filter."}
-                  </p>
+                <div className="empty-state" data-testid="grid-empty">
+                  <p>{filtered ? "No items match these filters." : "This version has no items."}</p>
+                  {filtered && (
+                    <button type="button" className="button" onClick={clearFilters}>
+                      Clear filters
+                    </button>
+                  )}
                 </div>
               )}
               {total === null && <div className="grid-loading" aria-busy="true" />}
@@ -496,7 +671,21 @@ export function ProjectScreen({ project, onClose }: Props) {
         />
       )}
 
-      {importOpen && <ImportDialog onClose={() => setImportOpen(false)} onImported={onImported} />}
+      {importOpen && (
+        <ImportDialog
+          onClose={() => setImportOpen(false)}
+          onImported={onImported}
+          projectHasLabels={project.labels.length > 0}
+        />
+      )}
+
+      {labelsOpen && (
+        <LabelsDialog
+          project={project}
+          onClose={() => setLabelsOpen(false)}
+          onChanged={(labels) => onProjectChanged?.({ ...project, labels })}
+        />
+      )}
 
       {modelDialog && (
         <AddModelDialog
@@ -617,6 +806,7 @@ function RunFinishedNotice({ info, onDismiss }: { info: RunInfo; onDismiss: () =
           predictions.
         </span>
         {info.notice && <div className="notice-extra">{info.notice}</div>}
+        <RunFailuresList run={info.run} failed={info.failed} />
       </div>
       <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={onDismiss}>
         ×

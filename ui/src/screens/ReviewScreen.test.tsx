@@ -18,7 +18,7 @@ vi.mock("../ipc", () => ({
     { code: "model_wrong", description: "The model's prediction is wrong" },
     { code: "ambiguous", description: "Ambiguous" },
   ],
-  listQueues: async () => [QUEUE],
+  listQueues: async () => [QUEUE, { ...QUEUE, id: 5, name: "other" }],
   queueProgress: (...a: unknown[]) => queueProgress(...a),
   releaseQueue: async () => undefined,
   nextItems: (...a: unknown[]) => nextItems(...a),
@@ -68,6 +68,17 @@ const item = (rowid: number): ReviewItem => ({
   leaseUntil: 0,
 });
 
+const progressOf = (over: Record<string, unknown>) => ({
+  counts: QUEUE.counts,
+  lastHour: 0,
+  labeled: 0,
+  mine: 0,
+  mySkipped: 0,
+  myFlagged: 0,
+  paceSeconds: 0,
+  ...over,
+});
+
 /** A backend handing out items 1..n in order, claims first. */
 function backend(n: number) {
   const done = new Set<number>();
@@ -101,7 +112,7 @@ beforeEach(() => {
   annotate.mockReset();
   undo.mockReset();
   queueProgress.mockReset();
-  queueProgress.mockImplementation(async () => ({ counts: QUEUE.counts, lastHour: 0, labeled: 0, mine: 0 }));
+  queueProgress.mockImplementation(async () => progressOf({}));
 });
 afterEach(cleanup);
 
@@ -137,7 +148,7 @@ describe("ReviewScreen", () => {
 
   it("counts the open queue live in the queue picker, not as first listed", async () => {
     backend(5);
-    queueProgress.mockImplementation(async () => ({ counts: { ...QUEUE.counts, done: 3, untouched: 7 }, lastHour: 3, labeled: 3, mine: 3 }));
+    queueProgress.mockImplementation(async () => progressOf({ counts: { ...QUEUE.counts, done: 3, untouched: 7 }, lastHour: 3, labeled: 3, mine: 3 }));
     await open();
     const option = () => screen.getByTestId("queue-select").querySelector('option[value="4"]')!.textContent;
     await waitFor(() => expect(option()).toBe("q (3 / 10)"));
@@ -291,4 +302,85 @@ describe("ReviewScreen", () => {
     expect(empty.textContent).toContain("Nothing left for you in this queue");
     expect(screen.getByTestId("review-empty-counts").textContent).toContain("Done");
   });
+
+  it("names the strategy and explains the score, the overlap and the loaded items in the item's head", async () => {
+    backend(5);
+    const base = nextItems.getMockImplementation()!;
+    nextItems.mockImplementation(async (...a: unknown[]) => ((await base(...a)) as ReviewItem[]).map((i) => ({ ...i, needed: 2 })));
+    await open();
+    expect(screen.getByTestId("review-item-why").textContent).toBe("least confidence: top class 60.0%");
+    expect(screen.getByTestId("review-item-why").title).toContain("score 0.400");
+    const meta = [...screen.getByTestId("review-item-meta").children].map((e) => e.textContent);
+    expect(meta).toEqual(["labels from 2 people", "next 2 loaded"]);
+    expect(screen.getByTestId("review-panel").textContent).not.toMatch(/\bready\b|score 0\.4/);
+  });
+
+  it("keeps the queue picker's counts current after switching to another queue", async () => {
+    const done = backend(5);
+    queueProgress.mockImplementation(async (q: number) =>
+      progressOf(q === 4 ? { counts: { ...QUEUE.counts, done: done.size, untouched: 10 - done.size }, mine: done.size } : {}),
+    );
+    await open();
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    // Read again after the save (throttled), then the annotator moves to another queue.
+    await waitFor(() => expect(queueProgress.mock.calls.filter((c) => c[0] === 4).length).toBeGreaterThanOrEqual(2), { timeout: 3000 });
+    fireEvent.change(screen.getByTestId("queue-select"), { target: { value: "5" } });
+    const option = () => screen.getByTestId("queue-select").querySelector('option[value="4"]')!.textContent;
+    await waitFor(() => expect(option()).toBe("q (1 / 10)"), { timeout: 3000 });
+  });
+
+  it("shows no pace until it has a minute of data", async () => {
+    backend(5);
+    queueProgress.mockImplementation(async () => progressOf({ lastHour: 1, labeled: 1, mine: 1, paceSeconds: 0 }));
+    await open();
+    await waitFor(() => expect(queueProgress).toHaveBeenCalled());
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(screen.getByTestId("review-progress").textContent).toContain("— items/h");
+  });
+
+  it("counts the annotator's own skips and flags on the end-of-queue card, not everyone's", async () => {
+    backend(1);
+    queueProgress.mockImplementation(async () =>
+      progressOf({ counts: { ...QUEUE.counts, done: 1, skipped: 9, flagged: 7 }, mine: 1, mySkipped: 1, myFlagged: 0 }),
+    );
+    await open();
+    await key("s");
+    await screen.findByTestId("review-empty");
+    const count = (k: string) => document.querySelector(`[data-count="${k}"] dd`)?.textContent;
+    await waitFor(() => expect(count("my-skipped")).toBe("1"));
+    expect(count("my-flagged")).toBe("0");
+    expect(screen.getByTestId("review-empty-counts").textContent).not.toMatch(/9|7/);
+  });
+
+  it("shows an annotator no one else's labels: no box of votes, and a conflict notice without names", async () => {
+    const done = backend(5);
+    annotate.mockImplementation(async (req: AnnotateRequest) => ({
+      annotation: (done.add(req.rowid), req.rowid * 10),
+      decision: {
+        status: "conflict",
+        votes: [
+          { annotation: 1, annotator: "ben", label: "cat", reason: null, note: null, source: "manual", createdAt: "" },
+          { annotation: 2, annotator: req.annotator, label: "dog", reason: null, note: null, source: "manual", createdAt: "" },
+        ],
+      },
+    }));
+    await open();
+    expect(screen.queryByTestId("review-others")).toBeNull();
+    expect(screen.getByTestId("review-panel").textContent).not.toContain("Labels so far");
+    await key("2");
+    const notice = await screen.findByTestId("review-notice");
+    expect(notice.textContent).toBe("item_1: your label differs from another annotator's — it goes to the reviewers.");
+    cleanup();
+
+    // A reviewer is told who said what.
+    done.clear();
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("rev"));
+    await open();
+    await key("2");
+    await waitFor(() => expect(screen.getByTestId("review-notice").textContent).toContain("ben said “cat”"));
+  });
 });
+

@@ -37,8 +37,8 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import { latencyLog, recordLatency, TransitionProbe } from "../lib/latency";
 import { labelColorMap } from "../lib/labels";
 import { ProgressFeed } from "../lib/progressFeed";
-import { donePercent, ItemTimer, pacePerHour, progressParts } from "../lib/pace";
-import { queueOptionText, queueSummary } from "../lib/queueForm";
+import { conflictNotice, donePercent, ItemTimer, pacePerHour, progressParts, recordedPace } from "../lib/pace";
+import { itemQueueParts, queueOptionText, queueSummary, scoreWords, strategyText } from "../lib/queueForm";
 import { hotkeyMap, keyTarget, reviewKeyAction, shortcutRows, type ReviewAction } from "../lib/reviewKeys";
 import {
   EMPTY_DRAFT,
@@ -162,6 +162,8 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   const queue = queues?.find((q) => q.id === queueId) ?? null;
   const annotator = people.current;
   const reviewer = canOverride(annotator);
+  const reviewerRef = useRef(reviewer);
+  reviewerRef.current = reviewer;
 
   const flash = useCallback((text: string, tone: Notice["tone"] = "info") => {
     setNotice({ id: Date.now() + Math.random(), text, tone });
@@ -234,7 +236,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
     const key = `${progressQueue}:${progressWho}`;
     const feed = new ProgressFeed<Progress>({
       load: () => ipc.queueProgress(progressQueue, progressWho),
-      onValue: (value) => setProgress({ key, value }),
+      onValue: (value) => {
+        setProgress({ key, value });
+        // The picker's "(done / total)" of this queue stays current after switching away.
+        setQueues((prev) => prev && prev.map((x) => (x.id === progressQueue ? { ...x, counts: value.counts } : x)));
+      },
       onError: (err) => report(err, "Loading progress"),
     });
     progressFeed.current = feed;
@@ -268,10 +274,9 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         loadProgress(800);
         const d = e.result.decision;
         if (d.status === "conflict") {
-          const others = d.votes.filter((v) => v.annotator !== e.entry.requests[0]?.annotator);
-          flash(
-            `${e.entry.item.itemId}: ${others.map((v) => `${v.annotator} said “${v.label}”`).join(", ") || "the votes disagree"} — it goes to the reviewers.`,
-          );
+          const who = e.entry.request.annotator;
+          // Who said what only for reviewers and leads, and never in a blind queue.
+          flash(conflictNotice(e.entry.item.itemId, d.votes, who, reviewerRef.current && !e.entry.item.blind));
         }
         break;
       }
@@ -283,12 +288,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       }
       case "undone": {
         loadProgress(300);
-        const mismatch = e.retracted.some((id, i) => id !== e.expected[i]);
-        if (mismatch) {
+        if (e.retracted !== e.expected) {
           report(
             {
               code: "internal",
-              message: `undo retracted event ${e.retracted.join(", ")} but this screen expected ${e.expected.join(", ")} — was the same annotator working in another window?`,
+              message: `undo retracted event ${e.retracted ?? "none"} but this screen expected ${e.expected} — was the same annotator working in another window?`,
             },
             "Undo",
           );
@@ -494,7 +498,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         state.entries.map((e) => e.at),
         Date.now(),
         controller.startedAt,
-      ) ?? fresh?.lastHour ?? null)
+      ) ?? (fresh ? recordedPace(fresh.lastHour, fresh.paceSeconds) : null))
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
   const mine = fresh?.mine ?? null;
@@ -515,6 +519,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       <ReviewEmpty
         queue={queue}
         counts={counts}
+        own={fresh}
         canUndo={state.entries.length > 0}
         onRefresh={() => {
           controller?.requestTopUp();
@@ -535,9 +540,19 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
           testId="review-image"
           toolbar={
             current ? (
-              <span className="review-stage-id mono" title={current.itemId}>
-                {current.itemId}
-              </span>
+              <>
+                <span className="review-stage-id mono" title={current.itemId}>
+                  {current.itemId}
+                </span>
+                {/* What the queue asks of this item: on the image's bar, where there is room. */}
+                <span className="review-stage-meta" data-testid="review-item-meta">
+                  {itemQueueParts(queue, current.needed, state.buffer.length - 1).map((p) => (
+                    <span key={p.text} title={p.title}>
+                      {p.text}
+                    </span>
+                  ))}
+                </span>
+              </>
             ) : null
           }
           empty={
@@ -565,10 +580,13 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
                   <h2 className="review-item-id mono" data-testid="review-item-id" title={current.itemId}>
                     {current.itemId}
                   </h2>
-                  <div className="review-item-meta muted small tabular">
-                    {blind ? "blind" : `score ${current.score.toFixed(3)}`}
-                    {current.needed > 1 ? ` · needs ${current.needed} labels` : ""}
-                    {state.buffer.length > 1 ? ` · ${state.buffer.length - 1} ready` : ""}
+                  <div
+                    className="review-item-why small"
+                    data-testid="review-item-why"
+                    title={`${queue.name}: ${queueSummary(queue)}${blind ? "" : ` · score ${current.score.toFixed(3)}`}`}
+                  >
+                    {/* A blind queue hides the model: its score would tell the prediction's confidence. */}
+                    {blind ? `blind · ${strategyText(queue.strategy).toLowerCase()} first` : scoreWords(queue.strategy, current.score)}
                   </div>
                 </header>
                 {blind ? (
@@ -578,14 +596,26 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
                   </p>
                 ) : (
                   <>
-                    <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
-                      <span className="section-title">Given label</span>
-                      <LabelChip label={current.given} colors={colors} />
-                    </div>
                     {current.prediction ? (
-                      <PredictionBars prediction={current.prediction} given={current.given} />
+                      // The given label sits in the model's title row (the bars tag it too).
+                      <PredictionBars
+                        prediction={current.prediction}
+                        given={current.given}
+                        aside={
+                          <span className="review-given inline" data-testid="review-given" data-label={current.given ?? ""}>
+                            <span className="normal muted">given</span>
+                            <LabelChip label={current.given} colors={colors} />
+                          </span>
+                        }
+                      />
                     ) : (
-                      <p className="muted small">The run has no prediction for this item.</p>
+                      <>
+                        <div className="review-given" data-testid="review-given" data-label={current.given ?? ""}>
+                          <span className="section-title">Given label</span>
+                          <LabelChip label={current.given} colors={colors} />
+                        </div>
+                        <p className="muted small">The run has no prediction for this item.</p>
+                      </>
                     )}
                     {current.others.length > 0 && (
                       <section className="review-section">
@@ -902,21 +932,24 @@ function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | null; onP
 interface EmptyProps {
   queue: QueueDto;
   counts: QueueCounts | null;
+  /** This annotator's progress in the queue (their own skips and flags); null until read. */
+  own: Progress | null;
   canUndo: boolean;
   onRefresh: () => void;
   onUndo: () => void;
   onOtherQueue: () => void;
 }
 
-function ReviewEmpty({ queue, counts, canUndo, onRefresh, onUndo, onOtherQueue }: EmptyProps) {
+function ReviewEmpty({ queue, counts, own, canUndo, onRefresh, onUndo, onOtherQueue }: EmptyProps) {
   const c = counts;
-  const rows: [string, number | undefined, string][] = [
-    ["Done", c?.done, "enough labels, or a reviewer's override"],
-    ["Waiting for more people", c?.partial, "labeled, but the overlap asks for more annotators"],
-    ["Claimed by others", c?.claimed, "on someone's screen right now"],
-    ["Not labeled yet", c?.untouched, ""],
-    ["Skipped", c?.skipped, "by someone"],
-    ["Flagged", c?.flagged, "unsure or bad input"],
+  const rows: [string, number | undefined, string, string][] = [
+    ["Done", c?.done, "enough labels, or a reviewer's override", "done"],
+    ["Waiting for more people", c?.partial, "labeled, but the overlap asks for more annotators", "partial"],
+    ["Claimed by others", c?.claimed, "on someone's screen right now", "claimed"],
+    ["Not labeled yet", c?.untouched, "", "untouched"],
+    // The annotator's own, not everyone's: what they can act on (undo, or ask about).
+    ["You skipped", own?.mySkipped, "items of this queue you skipped (they are not handed to you again)", "my-skipped"],
+    ["You flagged", own?.myFlagged, "items of this queue you flagged unsure or bad input", "my-flagged"],
   ];
   return (
     <div className="review-empty" data-testid="review-empty">
@@ -929,8 +962,8 @@ function ReviewEmpty({ queue, counts, canUndo, onRefresh, onUndo, onOtherQueue }
         labeled or skipped are not handed to you again; others free up when their claims lapse.
       </p>
       <dl className="review-counts tabular" data-testid="review-empty-counts">
-        {rows.map(([name, n, hint]) => (
-          <div key={name} className="review-count" title={hint || undefined}>
+        {rows.map(([name, n, hint, key]) => (
+          <div key={name} className="review-count" title={hint || undefined} data-count={key}>
             <dt>{name}</dt>
             <dd>{n === undefined ? "…" : formatCount(n)}</dd>
           </div>

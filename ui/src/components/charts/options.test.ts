@@ -21,7 +21,6 @@ import {
   confusionOption,
   escapeHtml,
   historyOption,
-  historyTimeRange,
   kappaBand,
   kappaHeatmapData,
   kappaOption,
@@ -88,6 +87,26 @@ describe("kappa heat map", () => {
     expect(d.other).toContainEqual([0, 2, 0]); // ana × cy undefined
     expect(d.other).toContainEqual([1, 1, 1]); // diagonal
     expect(d.other).toHaveLength(5);
+  });
+
+  it("greys a pair's κ over fewer than 10 items in common and writes n in the cells", () => {
+    const few = kappaMatrix({
+      ...report.agreement,
+      cohen_kappa: [{ a: "ana", b: "ben", items: 6, kappa: 0.9, kappa_linear: null, kappa_quadratic: null, percent_agreement: 0.95 }],
+    });
+    const d = kappaHeatmapData(few);
+    expect(d.defined).toHaveLength(0);
+    expect(d.few).toEqual([
+      [1, 0, 0.9],
+      [0, 1, 0.9],
+    ]);
+    const opt = kappaOption(few) as { series: { name: string; label: { formatter: (p: unknown) => string } }[] };
+    expect(opt.series[2]!.name).toBe("fewer than 10 items");
+    expect(opt.series[2]!.label.formatter({ seriesIndex: 2, dataIndex: 0 })).toBe("0.90\n{n|n=6}");
+    expect(tip(opt, { seriesIndex: 2, dataIndex: 0 })).toContain("Fewer than 10 items in common");
+    const full = kappaOption(m) as { series: { label: { formatter: (p: unknown) => string } }[] };
+    const i = kappaHeatmapData(m).defined.findIndex((v) => v[0] === 1 && v[1] === 0);
+    expect(full.series[0]!.label.formatter({ seriesIndex: 0, dataIndex: i })).toBe("0.71\n{n|n=200}");
   });
 
   it("shows values and reasons on hover", () => {
@@ -158,6 +177,15 @@ describe("other charts", () => {
     expect(opt.series[0]!.data[0]).toMatchObject({ value: 0.75, itemStyle: { color: "#e5484d" } });
     expect(opt.series[0]!.data[2]!.label!.formatter).toBe("— no variation: every rating has the same value");
     expect(tip(opt, [{ dataIndex: 2 }])).toContain("Undefined: no variation");
+    const label = (opt.series[0] as unknown as { label: { formatter: (p: unknown) => string } }).label;
+    expect(label.formatter([{ dataIndex: 0 }])).toBe("0.750  n = 260");
+  });
+
+  it("per-label bars over fewer than 10 items are grey", () => {
+    const rows = perLabelAgreement({ ...report.agreement, items: 8 });
+    const opt = perLabelOption(rows, { cat: "#e5484d" }) as { series: { data: { itemStyle: { color: string } }[] }[] };
+    expect(opt.series[0]!.data[0]!.itemStyle.color).toBe("#c9ced5");
+    expect(tip(opt, [{ dataIndex: 0 }])).toContain("Fewer than 10 items");
   });
 
   it("reasons stack one bar series per reason", () => {
@@ -181,22 +209,29 @@ describe("other charts", () => {
     );
     const opt = historyOption(pts) as { series: { name: string; data: unknown[][] }[] };
     expect(opt.series[0]!.data).toEqual([
-      [Date.parse("2026-01-01T00:00:00Z"), "-"],
-      [Date.parse("2026-01-02T00:00:00Z"), 0.6],
+      [1, "-"],
+      [2, 0.6],
     ]);
     expect(tip(opt, [{ dataIndex: 0 }])).toContain("—");
-    // A day apart: ECharts' own bounds.
-    expect(historyTimeRange(pts)).toBeNull();
   });
 
-  it("one history point gets an hour of axis around it, not two days", () => {
-    const t = Date.parse("2026-01-01T12:00:00Z");
-    const pt = { t, at: "", annotations: 1, alpha: 0.8, fleiss: 0.8, ac1: 0.8, percent: 0.8 };
-    expect(historyTimeRange([pt])).toEqual({ min: t - 1_800_000, max: t + 1_800_000 });
-    expect(historyTimeRange([])).toBeNull();
-    const opt = historyOption([pt]) as { xAxis: { min?: number; max?: number } };
-    expect(opt.xAxis.min).toBe(t - 1_800_000);
-    expect(opt.xAxis.max).toBe(t + 1_800_000);
+  it("plots agreement against the ratings given, not the clock", () => {
+    const pts = historySeries(
+      [
+        { at: "2026-01-01T10:00:00Z", scope: "project", annotations: 50, alpha: 0.7, fleiss: 0.7, ac1: 0.7, percentAgreement: 0.8 },
+        { at: "2026-01-01T09:00:00Z", scope: "project", annotations: 25, alpha: 0.5, fleiss: 0.5, ac1: 0.5, percentAgreement: 0.7 },
+      ],
+      "project",
+    );
+    const opt = historyOption(pts) as { xAxis: { type: string; name: string; min: number; max: number }; series: { data: unknown[][] }[] };
+    expect(opt.xAxis).toMatchObject({ type: "value", name: "Ratings given", min: 0, max: 75 });
+    expect(opt.series[0]!.data).toEqual([
+      [25, 0.5],
+      [50, 0.7],
+    ]);
+    const text = tip(opt, [{ dataIndex: 1 }]);
+    expect(text).toContain("After 50 ratings");
+    expect(text).toContain("Recorded");
   });
 });
 

@@ -6,6 +6,9 @@
 import {
   formatPercent,
   formatStat,
+  isSmallSample,
+  nText,
+  SMALL_SAMPLE,
   type ActivitySeries,
   type Confusion,
   type HistoryPoint,
@@ -113,24 +116,16 @@ export const HISTORY_SERIES: { key: "alpha" | "fleiss" | "ac1" | "percent"; name
   { key: "percent", name: "Percent agreement", color: COLORS.orange },
 ];
 
-/** Time axis bounds: ECharts spreads one point (or a few within minutes) over two days; keep at least an hour around them. */
-export function historyTimeRange(points: readonly HistoryPoint[]): { min: number; max: number } | null {
-  const ts = points.map((p) => p.t).filter((t) => Number.isFinite(t));
-  if (ts.length === 0) return null;
-  const lo = Math.min(...ts);
-  const hi = Math.max(...ts);
-  const HOUR = 3_600_000;
-  if (hi - lo >= HOUR) return null;
-  const mid = (lo + hi) / 2;
-  return { min: mid - HOUR / 2, max: mid + HOUR / 2 };
-}
-
+/**
+ * Agreement against labeling progress: x = the ratings given when the point was recorded (the
+ * core records one every 25 ratings), so the line follows the work, not the calendar.
+ */
 export function historyOption(points: HistoryPoint[]): ChartOption {
   const values = points.flatMap((p) => [p.alpha, p.fleiss, p.ac1, p.percent]);
-  const range = historyTimeRange(points);
+  const maxX = Math.max(0, ...points.map((p) => p.annotations));
   return {
     ...base,
-    grid: { left: 8, right: 14, top: 34, bottom: 6 },
+    grid: { left: 8, right: 18, top: 34, bottom: 22 },
     legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: COLORS.muted } },
     tooltip: {
       ...tooltip,
@@ -141,22 +136,25 @@ export function historyOption(points: HistoryPoint[]): ChartOption {
         if (!point) return "";
         const when = new Date(point.t).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
         return (
-          title(escapeHtml(when)) +
+          title(`After ${point.annotations.toLocaleString("en-US")} ratings`) +
           HISTORY_SERIES.map((s) =>
             row(s.name, s.key === "percent" ? formatPercent(point[s.key]) : formatStat(point[s.key]), s.color),
           ).join("") +
-          note(`${point.annotations.toLocaleString("en-US")} annotations`)
+          note(`Recorded ${escapeHtml(when)}`)
         );
       },
     },
     xAxis: {
-      type: "time",
-      ...(range ?? {}),
-      axisLabel: {
-        ...axisLabel,
-        hideOverlap: true,
-        formatter: { year: "{yyyy}", month: "{MMM} {yyyy}", day: "{d} {MMM}", hour: "{HH}:{mm}", minute: "{HH}:{mm}", second: "{HH}:{mm}:{ss}" },
-      },
+      type: "value",
+      min: 0,
+      // The last point would sit on the axis' edge: room up to the next 25 ratings after it.
+      max: Math.floor(maxX / 25) * 25 + 25,
+      name: "Ratings given",
+      nameLocation: "middle",
+      nameGap: 22,
+      nameTextStyle: axisName,
+      minInterval: 1,
+      axisLabel: { ...axisLabel, hideOverlap: true, formatter: (v: number) => v.toLocaleString("en-US") },
       axisLine,
       splitLine: { show: false },
     },
@@ -165,7 +163,7 @@ export function historyOption(points: HistoryPoint[]): ChartOption {
       name: s.name,
       type: "line" as const,
       color: s.color,
-      data: points.map((p) => [p.t, p[s.key] ?? "-"]),
+      data: points.map((p) => [p.annotations, p[s.key] ?? "-"]),
       connectNulls: false,
       showSymbol: points.length <= 40,
       symbolSize: 5,
@@ -196,14 +194,29 @@ export function kappaBand(v: number): number {
   return 0;
 }
 
-/** Heat-map data: the defined cells (`[x, y, kappa]`) and the rest (`[x, y, 0 = undefined | 1 = diagonal]`). */
-export function kappaHeatmapData(m: KappaMatrix): { defined: number[][]; other: number[][]; definedIdx: number[]; otherIdx: number[] } {
+/**
+ * Heat-map data: the defined cells (`[x, y, kappa]`), those on fewer than `SMALL_SAMPLE` items
+ * (`few`, drawn grey: their κ can swing with one label), and the rest (`[x, y, 0 = undefined | 1 = diagonal]`).
+ */
+export function kappaHeatmapData(m: KappaMatrix): {
+  defined: number[][];
+  few: number[][];
+  other: number[][];
+  definedIdx: number[];
+  fewIdx: number[];
+  otherIdx: number[];
+} {
   const defined: number[][] = [];
+  const few: number[][] = [];
   const other: number[][] = [];
   const definedIdx: number[] = [];
+  const fewIdx: number[] = [];
   const otherIdx: number[] = [];
   m.cells.forEach((c, i) => {
-    if (c.value !== null) {
+    if (c.value !== null && isSmallSample(c.items)) {
+      few.push([c.col, c.row, c.value]);
+      fewIdx.push(i);
+    } else if (c.value !== null) {
       defined.push([c.col, c.row, c.value]);
       definedIdx.push(i);
     } else {
@@ -211,14 +224,22 @@ export function kappaHeatmapData(m: KappaMatrix): { defined: number[][]; other: 
       otherIdx.push(i);
     }
   });
-  return { defined, other, definedIdx, otherIdx };
+  return { defined, few, other, definedIdx, fewIdx, otherIdx };
 }
 
 export function kappaOption(m: KappaMatrix): ChartOption {
-  const { defined, other, definedIdx, otherIdx } = kappaHeatmapData(m);
+  const { defined, few, other, definedIdx, fewIdx, otherIdx } = kappaHeatmapData(m);
   const n = m.names.length;
-  const cellOf = (p: Param) => m.cells[(p.seriesIndex === 0 ? definedIdx : otherIdx)[p.dataIndex] ?? -1];
+  const index = [definedIdx, otherIdx, fewIdx];
+  const cellOf = (p: Param) => m.cells[index[p.seriesIndex ?? 0]?.[p.dataIndex] ?? -1];
   const showLabels = n <= 12;
+  // Room for "n = 24" under the κ in each cell while the cells are large.
+  const showN = n <= 6;
+  const cellText = (p: unknown) => {
+    const c = cellOf(list(p)[0]!);
+    if (!c || c.value === null) return "";
+    return showN ? `${formatStat(c.value, 2)}\n{n|n=${c.items.toLocaleString("en-US")}}` : formatStat(c.value, 2);
+  };
   return {
     ...base,
     // Room on the right for the band legend (its longest text, "≥ 0.8 almost perfect", is ~125 px).
@@ -238,7 +259,11 @@ export function kappaOption(m: KappaMatrix): ChartOption {
           row("Cohen's κ", formatStat(c.value)) +
           row("Percent agreement", formatPercent(c.percent)) +
           row("Items in common", c.items.toLocaleString("en-US")) +
-          note(KAPPA_BANDS[kappaBand(c.value)]!.label.replace(/^[^a-z]*/i, ""))
+          note(
+            isSmallSample(c.items)
+              ? `Fewer than ${SMALL_SAMPLE} items in common: greyed, read with care.`
+              : KAPPA_BANDS[kappaBand(c.value)]!.label.replace(/^[^a-z]*/i, ""),
+          )
         );
       },
     },
@@ -302,7 +327,8 @@ export function kappaOption(m: KappaMatrix): ChartOption {
           show: showLabels,
           fontSize: 11,
           color: COLORS.text,
-          formatter: (p: unknown) => formatStat(cellOf(list(p)[0]!)?.value ?? null, 2),
+          formatter: cellText,
+          rich: { n: { fontSize: 10, color: COLORS.muted, lineHeight: 14 } },
         },
         emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
       },
@@ -319,6 +345,20 @@ export function kappaOption(m: KappaMatrix): ChartOption {
         },
         emphasis: { disabled: true },
       },
+      {
+        name: `fewer than ${SMALL_SAMPLE} items`,
+        type: "heatmap",
+        data: few,
+        itemStyle: { color: COLORS.empty, borderColor: "#ffffff", borderWidth: 2, borderRadius: 3 },
+        label: {
+          show: showLabels,
+          fontSize: 11,
+          color: COLORS.faint,
+          formatter: (p: unknown) => cellText({ ...list(p)[0]!, seriesIndex: 2 }),
+          rich: { n: { fontSize: 10, color: COLORS.faint, lineHeight: 14 } },
+        },
+        emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
+      },
     ],
   };
 }
@@ -327,9 +367,11 @@ export function kappaOption(m: KappaMatrix): ChartOption {
 
 export function perLabelOption(rows: LabelAgreement[], colors: Record<string, string>): ChartOption {
   const min = agreementAxisMin(rows.map((r) => r.value));
+  const colorOf = (r: LabelAgreement) => (isSmallSample(r.items) ? "#c9ced5" : (colors[r.label] ?? COLORS.accent));
   return {
     ...base,
-    grid: { left: 8, right: 46, top: 6, bottom: 6 },
+    // Room on the right for "0.812  n = 1,234".
+    grid: { left: 8, right: 100, top: 6, bottom: 6 },
     tooltip: {
       ...tooltip,
       trigger: "axis",
@@ -340,7 +382,12 @@ export function perLabelOption(rows: LabelAgreement[], colors: Record<string, st
         return (
           title(escapeHtml(r.label)) +
           row("Krippendorff's α (one vs rest)", formatStat(r.value)) +
-          (r.value === null ? note(`Undefined: ${escapeHtml(r.reason ?? "")}`) : "")
+          row("Items", r.items.toLocaleString("en-US")) +
+          (r.value === null
+            ? note(`Undefined: ${escapeHtml(r.reason ?? "")}`)
+            : isSmallSample(r.items)
+              ? note(`Fewer than ${SMALL_SAMPLE} items: greyed, read with care.`)
+              : "")
         );
       },
     },
@@ -364,14 +411,17 @@ export function perLabelOption(rows: LabelAgreement[], colors: Record<string, st
                 itemStyle: { color: "transparent" },
                 label: { formatter: `— ${r.reason ?? ""}`, color: COLORS.faint, fontStyle: "italic" as const, overflow: "truncate" as const, width: 420 },
               }
-            : { value: r.value, itemStyle: { color: colors[r.label] ?? COLORS.accent, borderRadius: [0, 3, 3, 0] } },
+            : { value: r.value, itemStyle: { color: colorOf(r), borderRadius: [0, 3, 3, 0] } },
         ),
         label: {
           show: true,
           position: "right",
           fontSize: 11,
           color: COLORS.muted,
-          formatter: (p: unknown) => formatStat(rows[list(p)[0]?.dataIndex ?? -1]?.value ?? null),
+          formatter: (p: unknown) => {
+            const r = rows[list(p)[0]?.dataIndex ?? -1];
+            return r ? `${formatStat(r.value)}  ${nText(r.items)}` : "";
+          },
         },
       },
     ],

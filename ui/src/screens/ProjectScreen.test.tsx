@@ -1,0 +1,162 @@
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ItemQuery } from "../bindings/ItemQuery";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { RunInfo } from "../bindings/RunInfo";
+
+const listItems = vi.fn();
+const editLabel = vi.fn();
+vi.mock("../ipc", () => ({
+  listModels: async () => [],
+  listRuns: async () => [RUN],
+  listDatasets: async () => [
+    {
+      id: 1,
+      name: "digits",
+      source: "/d",
+      versions: [{ id: 11, version: 1, contentHash: "h", items: 3, labeled: 3, createdAt: "2026-01-01T00:00:00Z", featureNames: [] }],
+    },
+  ],
+  labelCounts: async () => [{ label: "8", count: 3 }],
+  listAnnotators: async () => [
+    { name: "ana", role: "annotator" },
+    { name: "rev", role: "reviewer" },
+    { name: "lea", role: "lead" },
+  ],
+  editLabel: (...a: unknown[]) => editLabel(...a),
+  listItems: (q: ItemQuery) => listItems(q),
+  thumbUrl: (rowid: number) => `thumb://${rowid}`,
+}));
+
+const { ProjectScreen, SEARCH_DEBOUNCE_MS } = await import("./ProjectScreen");
+const { ErrorProvider } = await import("../components/ErrorBanner");
+
+const RUN: RunInfo = {
+  run: 5,
+  model: "m@1",
+  dataset: "digits@1",
+  versionId: 11,
+  status: "done",
+  items: 3,
+  failed: 0,
+  provider: "CPU",
+  requestedDevice: "auto",
+  notice: null,
+  seconds: 1,
+  itemsPerSecond: 3,
+};
+
+const PROJECT: ProjectInfo = {
+  path: "/p",
+  name: "p",
+  datasets: 1,
+  items: 3,
+  labels: [{ name: "8", hotkey: "8", color: "#f00", guideline: null, position: 0 }],
+};
+
+beforeAll(() => {
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+beforeEach(() => {
+  localStorage.clear();
+  listItems.mockReset();
+  listItems.mockImplementation(async (q: ItemQuery) => ({ total: q.review === "conflict" ? 0 : 3, offset: q.offset, items: [] }));
+});
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+async function flush() {
+  await act(async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  });
+}
+
+async function mount(onProjectChanged = vi.fn()) {
+  render(
+    <ErrorProvider>
+      <ProjectScreen project={PROJECT} onClose={() => {}} onProjectChanged={onProjectChanged} />
+    </ErrorProvider>,
+  );
+  await flush();
+  await flush();
+}
+
+const lastQuery = () => listItems.mock.calls.at(-1)![0] as ItemQuery;
+const pick = async (testId: string, value: string) => {
+  fireEvent.change(screen.getByTestId(testId), { target: { value } });
+  await flush();
+};
+
+describe("ProjectScreen's grid filters", () => {
+  it("filters by review status and annotator, and by prediction ≠ label once a run is shown", async () => {
+    await mount();
+    expect(lastQuery()).toMatchObject({ versionId: 11, label: null, run: null });
+    expect(lastQuery().review).toBeUndefined();
+    const options = [...(screen.getByTestId("status-filter") as HTMLSelectElement).options].map((o) => o.value);
+    expect(options).toEqual(["", "decided", "conflict", "waiting", "flagged", "unannotated"]);
+
+    await pick("status-filter", "decided");
+    expect(lastQuery()).toMatchObject({ review: "decided" });
+    expect([...(screen.getByTestId("annotator-filter") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["", "ana", "rev", "lea"]);
+    await pick("annotator-filter", "ana");
+    expect(lastQuery()).toMatchObject({ review: "decided", annotator: "ana" });
+
+    // The mismatch filter is a real checkbox, offered with a run's predictions.
+    expect(screen.queryByTestId("mismatch-filter")).toBeNull();
+    await pick("run-select", "5");
+    fireEvent.click(screen.getByTestId("mismatch-filter"));
+    await flush();
+    expect(lastQuery()).toMatchObject({ run: 5, mismatch: true, review: "decided", annotator: "ana" });
+    // Without a run it goes.
+    await pick("run-select", "");
+    expect(screen.queryByTestId("mismatch-filter")).toBeNull();
+    expect(lastQuery().mismatch).toBeUndefined();
+
+    // Nothing matches: the empty grid says so and offers to clear.
+    await pick("status-filter", "conflict");
+    expect(screen.getByTestId("grid-empty").textContent).toContain("No items match these filters.");
+    fireEvent.click(screen.getByTestId("clear-filters"));
+    await flush();
+    expect(lastQuery().review).toBeUndefined();
+    expect(lastQuery().annotator).toBeUndefined();
+    expect(screen.queryByTestId("clear-filters")).toBeNull();
+  });
+
+  it("searches ids once typing pauses", async () => {
+    await mount();
+    vi.useFakeTimers();
+    const calls = listItems.mock.calls.length;
+    fireEvent.change(screen.getByTestId("grid-search"), { target: { value: "00" } });
+    fireEvent.change(screen.getByTestId("grid-search"), { target: { value: "0042" } });
+    await act(async () => {
+      vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+    });
+    await flush();
+    const searched = listItems.mock.calls.slice(calls).map((c) => (c[0] as ItemQuery).search);
+    expect(searched).toEqual(["0042"]);
+  });
+
+  it("opens the labels editor and hands the edited labels to the app", async () => {
+    const now = [{ ...PROJECT.labels[0]!, hotkey: "e" }];
+    editLabel.mockResolvedValue(now);
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("lea"));
+    const changed = vi.fn();
+    await mount(changed);
+    expect(screen.getByTestId("label-legend").textContent).toContain("8");
+    fireEvent.click(screen.getByTestId("labels-edit"));
+    await flush();
+    const hotkey = document.querySelector('[data-testid="label-row"][data-label="8"] [data-testid="label-hotkey"]') as HTMLInputElement;
+    fireEvent.change(hotkey, { target: { value: "e" } });
+    fireEvent.click(document.querySelector('[data-testid="label-row"][data-label="8"] [data-testid="label-save"]')!);
+    await flush();
+    expect(editLabel).toHaveBeenCalledWith({ name: "8", hotkey: "e", color: null, guideline: null }, "lea");
+    expect(changed).toHaveBeenCalledWith({ ...PROJECT, labels: now });
+  });
+});
+
