@@ -48,6 +48,8 @@ export async function startDriver({ appBin, tmp, port, display = ":97", screen =
     XDG_CONFIG_HOME: path.join(tmp, "config"),
     XDG_DATA_HOME: dataHome,
     ORT_DYLIB_PATH: ortLib,
+    // No session bus under Xvfb: GTK's settings stay in memory instead of warning on every change.
+    GSETTINGS_BACKEND: "memory",
     ...extra,
   };
   let xvfb;
