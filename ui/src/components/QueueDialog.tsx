@@ -11,6 +11,7 @@ import {
   formatThreshold,
   queueableRuns,
   queueRequest,
+  overlapWarning,
   runOptionText,
   STRATEGIES,
   suggestedQueueName,
@@ -20,6 +21,8 @@ import {
 import { Modal } from "./Modal";
 
 interface Props {
+  /** How many annotator profiles the project has (null: not known yet). */
+  annotators: number | null;
   onClose: () => void;
   onCreated: (queue: QueueDto) => void;
 }
@@ -27,7 +30,7 @@ interface Props {
 /** Debounce for the live "N of M items below T" count while the slider moves. */
 export const COUNT_DEBOUNCE_MS = 150;
 
-export function QueueDialog({ onClose, onCreated }: Props) {
+export function QueueDialog({ annotators, onClose, onCreated }: Props) {
   const [runs, setRuns] = useState<RunInfo[] | null>(null);
   const [form, setForm] = useState<QueueForm>(() => defaultQueueForm(null));
   const [errors, setErrors] = useState<QueueFormErrors>({});
@@ -248,6 +251,11 @@ export function QueueDialog({ onClose, onCreated }: Props) {
             {errors.seed && <span className="field-error">{errors.seed}</span>}
           </label>
         </div>
+        {overlapWarning(form, annotators) && (
+          <span className="field-warning" data-testid="queue-overlap-warning" role="status">
+            {overlapWarning(form, annotators)}
+          </span>
+        )}
         <span className="field-sub review-strategy-hint">
           Limit: the first N ranked items (empty = all). Overlap: that share of the items goes to k people each, the
           rest to one — for agreement statistics. The seed fixes the random order and the overlap draw.

@@ -5,6 +5,7 @@ import {
   belowText,
   defaultQueueForm,
   itemQueueParts,
+  overlapWarning,
   queueableRuns,
   queueOptionText,
   queueRequest,
@@ -79,6 +80,22 @@ describe("queue form", () => {
     };
     expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
     expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
+  });
+});
+
+describe("the overlap warning", () => {
+  it("warns when an overlap item needs more people than the project has", () => {
+    expect(overlapWarning({ overlapPercent: "100", overlapK: "22" }, 1)).toBe(
+      "The project has 1 annotator so far: each overlap item stays open until 22 people have labeled it.",
+    );
+    expect(overlapWarning({ overlapPercent: "20", overlapK: "3" }, 2)).toMatch(/2 annotators so far.*until 3 people/);
+  });
+  it("says nothing without overlap, within the team, or before the team is known", () => {
+    expect(overlapWarning({ overlapPercent: "0", overlapK: "5" }, 1)).toBeNull();
+    expect(overlapWarning({ overlapPercent: "", overlapK: "5" }, 1)).toBeNull();
+    expect(overlapWarning({ overlapPercent: "100", overlapK: "2" }, 2)).toBeNull();
+    expect(overlapWarning({ overlapPercent: "100", overlapK: "3" }, null)).toBeNull();
+    expect(overlapWarning({ overlapPercent: "100", overlapK: "x" }, 1)).toBeNull();
   });
 });
 

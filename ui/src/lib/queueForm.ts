@@ -143,6 +143,18 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
   };
 }
 
+/**
+ * A warning (not an error: people can be added later) when the overlap asks for more people per
+ * item than the project has annotators: those items stay open until that many have labeled them.
+ */
+export function overlapWarning(form: Pick<QueueForm, "overlapPercent" | "overlapK">, annotators: number | null): string | null {
+  const pct = Number(form.overlapPercent.trim() === "" ? "0" : form.overlapPercent);
+  const k = wholeNumber(form.overlapK);
+  if (annotators === null || !(pct > 0) || k === null || k <= 1 || k <= annotators) return null;
+  const have = annotators === 1 ? "1 annotator" : `${formatCount(annotators)} annotators`;
+  return `The project has ${have} so far: each overlap item stays open until ${formatCount(k)} people have labeled it.`;
+}
+
 /** The queue picker's option text: "Street — least confident (12 / 40)". */
 export function queueOptionText(q: QueueDto): string {
   return `${q.name} (${formatCount(q.counts.done)} / ${formatCount(q.counts.total)})${q.blind ? " · blind" : ""}`;

@@ -868,6 +868,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
 
       {queueDialog && (
         <QueueDialog
+          annotators={people.list?.length ?? null}
           onClose={() => setQueueDialog(false)}
           onCreated={(q) => {
             setQueues((prev) => [...(prev ?? []).filter((x) => x.id !== q.id), q]);
