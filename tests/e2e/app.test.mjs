@@ -11,16 +11,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { By, Key, until } from "selenium-webdriver";
-import { repo, sleep, startDriver } from "./driver.mjs";
+import { attrOf, repo, scratchDir, sleep, startDriver, textOf, typeInto } from "./driver.mjs";
 
 const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-app");
 const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-"));
+const tmp = scratchDir("arbiter-e2e-");
 const demo = path.join(tmp, "digits");
 
 let harness;
@@ -121,7 +120,7 @@ test("the label filter narrows the grid", async () => {
   await select.click();
   const option = await select.findElement(By.css('option[value="7"]'));
   await option.click();
-  await driver.wait(async () => /179/.test(await (await find("grid-count")).getText()), 10000, "179 sevens");
+  await driver.wait(async () => /179/.test(await textOf(driver, "grid-count")), 10000, "179 sevens");
   await driver.wait(
     async () => {
       const cells = await findAll("grid-cell");
@@ -193,8 +192,7 @@ test("import: a bad manifest is refused naming the row; an image folder imports"
   await (await find("import-button")).click();
   await find("import-dialog");
   const source = await find("import-source");
-  await source.clear();
-  await source.sendKeys(bad);
+  await typeInto(driver, source, bad);
   await (await find("import-submit")).click();
   const error = await find("import-error");
   await driver.wait(async () => (await error.getText()).includes("duplicate id"), 10000, "error shown");
@@ -205,8 +203,7 @@ test("import: a bad manifest is refused naming the row; an image folder imports"
   // Nothing was written: still one dataset.
   assert.equal((await findAll("dataset-entry")).length, 1);
 
-  await source.clear();
-  await source.sendKeys(path.join(repo, "fixtures/digits-unlabeled"));
+  await typeInto(driver, source, path.join(repo, "fixtures/digits-unlabeled"));
   await (await find("import-submit")).click();
   await driver.wait(
     async () => {
@@ -287,7 +284,7 @@ async function addAnnotator(name) {
   await field.sendKeys(name);
   await (await find("annotator-create")).click();
   await driver.wait(async () => (await findAll("annotator-dialog")).length === 0, 10000, "the annotator dialog closes");
-  await driver.wait(async () => (await (await find("annotator-select")).getAttribute("value")) === name, 10000, `${name} is labeling`);
+  await driver.wait(async () => (await attrOf(driver, "annotator-select", "value")) === name, 10000, `${name} is labeling`);
 }
 
 /**
@@ -324,14 +321,15 @@ test("review: a queue with overlap from the app, annotator ana labels with the k
   assert.match(await (await run.findElement(By.css("option:checked"))).getText(), /digits-cnn/);
   const fill = async (id, text) => {
     const el = await find(id);
-    await el.clear();
-    await el.sendKeys(text);
+    await typeInto(driver, el, text);
   };
   await fill("queue-limit", String(QUEUE_ITEMS));
   await fill("queue-overlap-share", "100");
   await fill("queue-overlap-k", "2");
   await fill("queue-name", QUEUE_NAME);
-  await driver.wait(async () => /of 1,?797 items|1,?797 predicted/.test(await (await find("threshold-count")).getText()), 10000, "the live count");
+  // Ana is the only annotator so far: the dialog says each item waits for a second person.
+  assert.match(await textOf(driver, "queue-overlap-warning"), /1 annotator so far: each overlap item stays open until 2 people/);
+  await driver.wait(async () => /of 1,?797 items|1,?797 predicted/.test(await textOf(driver, "threshold-count")), 10000, "the live count");
   await sleep(200);
   await shot("queue-dialog");
   await (await find("queue-create")).click();
@@ -565,7 +563,7 @@ test("conflicts: the four items ana and ben disagree on", async () => {
   await (await driver.findElement(By.css('[data-testid="annotator-role"] option[value="reviewer"]'))).click();
   await (await find("annotator-create")).click();
   await driver.wait(async () => (await findAll("annotator-dialog")).length === 0, 10000, "the annotator dialog closes");
-  await driver.wait(async () => (await (await find("annotator-select")).getAttribute("value")) === "rev", 10000, "rev is deciding");
+  await driver.wait(async () => (await attrOf(driver, "annotator-select", "value")) === "rev", 10000, "rev is deciding");
   const first = (await findAll("conflict-item"))[0];
   resolvedId = await first.getAttribute("data-item-id");
   resolvedLabel = labelsA.get(resolvedId);
@@ -673,16 +671,15 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
     const els = await driver.findElements(By.css('[data-testid="export-reason-removes"][data-code="given_label_wrong"]'));
     return els.length === 1 && (await els[0].getAttribute("data-count")) === "1";
   }, 15000, "given_label_wrong removes the item the reviewer decided");
-  await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1796", 15000, "1,796 rows");
+  await driver.wait(async () => (await attrOf(driver, "export-count", "data-rows")) === "1796", 15000, "1,796 rows");
   await driver.executeScript(`document.querySelector('[data-testid="export-reason-removes"]').scrollIntoView({ block: "center" })`);
   await sleep(300);
   await shot("export-reasons");
   await given.click();
   await choose("export-format", "csv");
   const dest = await find("export-path");
-  await dest.clear();
-  await dest.sendKeys(out);
-  await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1797", 15000, "1,797 rows will be written");
+  await typeInto(driver, dest, out);
+  await driver.wait(async () => (await attrOf(driver, "export-count", "data-rows")) === "1797", 15000, "1,797 rows will be written");
   await (await find("export-submit")).click();
   const done = await find("export-done", 60000);
   assert.equal(await done.getAttribute("data-rows"), "1797");

@@ -16,9 +16,8 @@
 // ARBITER_APP / ARBITER pick other binaries (default: target/release, else target/debug).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { repo, startDriver } from "./driver.mjs";
+import { repo, scratchDir, startDriver } from "./driver.mjs";
 
 const items = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.env.RUNS ?? 3);
@@ -31,7 +30,7 @@ const pick = (name) => {
 };
 const appBin = process.env.ARBITER_APP ?? pick("arbiter-app");
 const cliBin = process.env.ARBITER ?? pick("arbiter");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-paint-"));
+const tmp = scratchDir("arbiter-paint-");
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4460);
 
 function cli(args) {

@@ -6,11 +6,54 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Builder } from "selenium-webdriver";
+import { Builder, Key } from "selenium-webdriver";
 
 export const repo = path.resolve(import.meta.dirname, "../..");
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A fresh temporary folder for one test file: removed when the file's tests all pass, kept (and
+ * named on stderr) when one fails, so the project it left can be inspected. E2E_KEEP=1 keeps it.
+ */
+export function scratchDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on("exit", (code) => {
+    if (code === 0 && !process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    else console.error(`the test files are kept in ${dir}`);
+  });
+  return dir;
+}
+
+/**
+ * An attribute (or, for "value", the current value) of the element with `data-testid=id`, read in
+ * one round trip: null while there is none. Unlike a found element's `getAttribute`, a condition
+ * polled with it cannot fail on an element React has replaced in the meantime.
+ */
+export const attrOf = (driver, id, name) =>
+  driver.executeScript(
+    `const el = document.querySelector('[data-testid="' + arguments[0] + '"]');
+     return el === null ? null : arguments[1] === "value" ? el.value : el.getAttribute(arguments[1]);`,
+    id,
+    name,
+  );
+
+/** The visible text of the element with `data-testid=id` in one round trip ("" while there is none). */
+export const textOf = (driver, id) =>
+  driver.executeScript(`return document.querySelector('[data-testid="' + arguments[0] + '"]')?.innerText ?? "";`, id);
+
+/**
+ * Replaces a text field's content as a user does: select all, type. (WebDriver's `clear()` sets
+ * the value without an input event, so a React re-render in between puts the old value back and
+ * the keys typed next are appended to it.) Waits until the field holds `text`.
+ */
+export async function typeInto(driver, field, text) {
+  await field.click();
+  await driver.actions().keyDown(Key.CONTROL).sendKeys("a").keyUp(Key.CONTROL).perform();
+  if (text === "") await field.sendKeys(Key.BACK_SPACE);
+  else await field.sendKeys(text);
+  await driver.wait(async () => (await field.getAttribute("value")) === text, 5000, `the field holds ${JSON.stringify(text)}`);
+}
 
 function tauriDriverPath() {
   const local = path.join(os.homedir(), ".cargo/bin/tauri-driver");

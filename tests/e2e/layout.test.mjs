@@ -11,16 +11,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { By, Key, until } from "selenium-webdriver";
-import { repo, sleep, startDriver } from "./driver.mjs";
+import { attrOf, repo, scratchDir, sleep, startDriver, typeInto } from "./driver.mjs";
 
 const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-app");
 const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-layout-"));
+const tmp = scratchDir("arbiter-layout-");
 const project = path.join(tmp, "digits");
 
 const SIZES = [
@@ -437,11 +436,10 @@ for (const size of SIZES) {
       const problems = [];
       // Decided items only: the overridden ones among them, marked; the search narrows to one.
       await choose("status-filter", "decided");
-      await driver.wait(async () => Number(await (await find("grid-count")).getAttribute("data-count")) < 1797, 15000, "fewer items");
+      await driver.wait(async () => Number((await attrOf(driver, "grid-count", "data-count")) ?? NaN) < 1797, 15000, "fewer items");
       const search = await find("grid-search");
-      await search.clear();
-      await search.sendKeys(resolved.item_id);
-      await driver.wait(async () => (await (await find("grid-count")).getAttribute("data-count")) === "1", 15000, "one item found");
+      await typeInto(driver, search, resolved.item_id);
+      await driver.wait(async () => (await attrOf(driver, "grid-count", "data-count")) === "1", 15000, "one item found");
       const cell = await driver.wait(until.elementLocated(By.css(`[data-testid="grid-cell"][data-id="${resolved.item_id}"]`)), 15000, "the resolved item");
       assert.equal(await cell.getAttribute("data-review"), "decided");
       await shot("grid-filtered", size);
@@ -455,7 +453,7 @@ for (const size of SIZES) {
       await (await find("item-close")).click();
       await gone("item-view");
       await (await find("clear-filters")).click();
-      await driver.wait(async () => (await (await find("grid-count")).getAttribute("data-count")) === "1797", 15000, "every item again");
+      await driver.wait(async () => (await attrOf(driver, "grid-count", "data-count")) === "1797", 15000, "every item again");
       assertNone(problems);
     });
 
@@ -535,7 +533,7 @@ for (const size of SIZES) {
       const problems = [];
       await (await find("conflicts-button")).click();
       await find("conflicts-screen");
-      await driver.wait(async () => (await (await find("conflicts-count")).getAttribute("data-count")) === "5", 15000, "five conflicts");
+      await driver.wait(async () => (await attrOf(driver, "conflicts-count", "data-count")) === "5", 15000, "five conflicts");
       problems.push(...await measure(`Conflicts ${w}×${h}`, CONFLICTS));
       await driver.executeScript("document.querySelector('[data-testid=\"conflict-item\"]').scrollIntoView({ block: 'nearest' })");
       await shot("conflicts", size);
@@ -554,7 +552,7 @@ for (const size of SIZES) {
       await (await find("export-button")).click();
       await find("export-screen");
       await choose("export-dataset", "digits@1");
-      await driver.wait(async () => (await (await find("export-count")).getAttribute("data-rows")) === "1797", 15000, "the row count");
+      await driver.wait(async () => (await attrOf(driver, "export-count", "data-rows")) === "1797", 15000, "the row count");
       // Nothing is ticked; ticking bad_input says what it removes (ana's flag).
       const box = await driver.findElement(By.css('[data-testid="export-reason"][data-code="bad_input"]'));
       assert.equal(await box.isSelected(), false);

@@ -11,11 +11,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { By, Key, until } from "selenium-webdriver";
-import { repo, sleep, startDriver } from "./driver.mjs";
+import { repo, scratchDir, sleep, startDriver, textOf } from "./driver.mjs";
 
 const run = promisify(execFile);
 const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-app");
@@ -23,7 +22,7 @@ const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
 // Its own port and display, so that it never meets app.test.mjs's.
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444) + 10;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-pickers-"));
+const tmp = scratchDir("arbiter-pickers-");
 /** What the dialogs are answered with. */
 const demo = path.join(tmp, "digits");
 const fresh = path.join(tmp, "fresh");
@@ -227,7 +226,7 @@ pickerTest("New project…: the folder chosen in the dialog becomes the new proj
   await (await byXpath(`//form[@id="new-project-form"]//input[@type="text"]`, "labels field")).sendKeys("cat, dog");
   await (await byXpath(`//form[@id="new-project-form"]//button[@type="submit"]`, "create button")).click();
   await find("project-screen");
-  await driver.wait(async () => (await (await find("project-name")).getText()) === "fresh", 10000, "the new project is open");
+  await driver.wait(async () => (await textOf(driver, "project-name")) === "fresh", 10000, "the new project is open");
   await (await byXpath(`//button[normalize-space()="Close project"]`, "close project")).click();
   await find("start-screen");
 });
@@ -251,7 +250,7 @@ pickerTest("Open project…: the folder chosen in the dialog opens", async () =>
   await clickPicker(await find("open-project"), "Open project…");
   await answerWithFolder("Open Arbiter project", demo, "open-project");
   await find("project-screen");
-  await driver.wait(async () => (await (await find("project-name")).getText()) === "digits", DIALOG_MS, "the demo project opens");
+  await driver.wait(async () => (await textOf(driver, "project-name")) === "digits", DIALOG_MS, "the demo project opens");
   await responds("item-grid");
 });
 
