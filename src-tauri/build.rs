@@ -1,59 +1,45 @@
-//! Tauri's build step. Every app command is listed here, which makes Tauri generate an
-//! `allow-<command>` permission for it; `capabilities/main.json` grants exactly these.
+//! Tauri's build step. The app's commands come from `src/registry.rs` (included here): Tauri
+//! generates an `allow-<command>` permission for each, and `capabilities/main.json`, which grants
+//! exactly those, is written from the same list whenever it differs (commit the result).
 
-const COMMANDS: &[&str] = &[
-    "recent_projects",
-    "current_project",
-    "open_project",
-    "create_project",
-    "close_project",
-    "pick_folder",
-    "pick_file",
-    "list_datasets",
-    "label_counts",
-    "list_items",
-    "get_item",
-    "import_dataset",
-    "cancel_import",
-    "list_models",
-    "add_model",
-    "list_runs",
-    "item_prediction",
-    "start_run",
-    "cancel_run",
-    "run_failures",
-    "list_annotators",
-    "add_annotator",
-    "list_reasons",
-    "list_queues",
-    "create_queue",
-    "count_below",
-    "next_items",
-    "annotate",
-    "undo",
-    "release_queue",
-    "queue_progress",
-    "list_conflicts",
-    "get_decision_rule",
-    "set_decision_rule",
-    "get_decision",
-    "project_report",
-    "agreement_history",
-    "set_ordinal_labels",
-    "edit_label",
-    "add_labels",
-    "export_preview",
-    "export_dataset",
-    "cancel_export",
-    "pick_export_path",
-    "export_would_replace",
-    "open_folder",
-];
+use std::path::Path;
+
+#[allow(dead_code, unused_imports)]
+#[path = "src/registry.rs"]
+mod registry;
+
+/// The main window's capability: the registry's commands and nothing else.
+fn capability() -> String {
+    let permissions: Vec<String> = registry::COMMANDS
+        .iter()
+        .map(|c| format!("    \"{}\"", c.permission()))
+        .collect();
+    format!(
+        r#"{{
+  "$schema": "../gen/schemas/desktop-schema.json",
+  "identifier": "main",
+  "description": "The main window: Arbiter's own commands and nothing else. Written by build.rs from src/registry.rs: add a command there, not here.",
+  "windows": ["main"],
+  "permissions": [
+{}
+  ]
+}}
+"#,
+        permissions.join(",\n")
+    )
+}
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/registry.rs");
+    let path = Path::new("capabilities/main.json");
+    let text = capability();
+    // Written only when it differs, so a build does not make the next one run this again.
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(path, text).expect("write capabilities/main.json");
+    }
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+            .app_manifest(tauri_build::AppManifest::new().commands(registry::NAMES)),
     )
     .expect("tauri build step");
 }

@@ -1,8 +1,13 @@
 //! Arbiter's desktop app (Tauri 2). Commands are thin wrappers over [`state::AppState`], which
 //! calls arbiter-core; images reach the webview only through the `thumb://` and `media://`
-//! protocols, which serve items of the open project and nothing else.
+//! protocols, which serve items of the open project and nothing else. Every command is declared
+//! once, in [`registry`]; the handler below is expanded from it.
 
+pub mod commands_ts;
 pub mod dto;
+pub mod registry;
+#[cfg(test)]
+mod registry_tests;
 pub mod state;
 
 use std::future::Future;
@@ -16,6 +21,9 @@ use dto::*;
 use state::AppState;
 
 type Res<T> = Result<T, IpcError>;
+
+/// Any JSON value (`unknown` in TypeScript).
+type Json = serde_json::Value;
 
 #[tauri::command]
 fn recent_projects(state: State<'_, AppState>) -> Vec<RecentProject> {
@@ -295,7 +303,7 @@ async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
 /// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`;
 /// the UI declares its TypeScript shape in `ui/src/lib/report.ts`).
 #[tauri::command]
-async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<serde_json::Value> {
+async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<Json> {
     blocking(app, move |s| s.report(run)).await
 }
 
@@ -463,6 +471,13 @@ fn startup_project() -> Option<PathBuf> {
     std::env::var_os("ARBITER_PROJECT").map(PathBuf::from)
 }
 
+/// Tauri's handler for every command of the registry.
+macro_rules! handler {
+    ($($role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
+        tauri::generate_handler![$($name),*]
+    };
+}
+
 pub fn run() {
     let mut builder = tauri::Builder::default();
     for scheme in ["thumb", "media"] {
@@ -492,54 +507,7 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            recent_projects,
-            current_project,
-            open_project,
-            create_project,
-            close_project,
-            pick_folder,
-            pick_file,
-            list_datasets,
-            label_counts,
-            list_items,
-            get_item,
-            import_dataset,
-            cancel_import,
-            list_models,
-            add_model,
-            list_runs,
-            item_prediction,
-            start_run,
-            cancel_run,
-            run_failures,
-            list_annotators,
-            add_annotator,
-            list_reasons,
-            list_queues,
-            create_queue,
-            count_below,
-            next_items,
-            annotate,
-            undo,
-            release_queue,
-            queue_progress,
-            list_conflicts,
-            get_decision_rule,
-            set_decision_rule,
-            get_decision,
-            project_report,
-            agreement_history,
-            set_ordinal_labels,
-            edit_label,
-            add_labels,
-            export_preview,
-            export_dataset,
-            cancel_export,
-            pick_export_path,
-            export_would_replace,
-            open_folder,
-        ])
+        .invoke_handler(registry::for_each_command!(handler))
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("arbiter-app: {e}");

@@ -32,18 +32,30 @@ import type { Progress } from "./bindings/Progress";
 import type { QueueDto } from "./bindings/QueueDto";
 import type { ReasonDto } from "./bindings/ReasonDto";
 import type { ReviewItem } from "./bindings/ReviewItem";
+import type { Commands } from "./bindings/commands";
 import { normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
 
-/** Invokes a command; every rejection is re-thrown as an `IpcError` (`{code, message}`). */
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** What `call(command, …)` takes after the name: nothing when the command has no arguments. */
+type CallArgs<K extends keyof Commands> =
+  Commands[K]["args"] extends Record<string, never> ? [] : [args: Commands[K]["args"]];
+
+/**
+ * Invokes a command of the registry (`bindings/commands.ts`, generated from
+ * `src-tauri/src/registry.rs`): an unknown name or a wrong argument is a type error. Every
+ * rejection is re-thrown as an `IpcError` (`{code, message}`).
+ */
+async function call<K extends keyof Commands>(command: K, ...args: CallArgs<K>): Promise<Commands[K]["result"]> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[K]["result"]>(command, args[0]);
   } catch (err) {
     throw normaliseError(err);
   }
 }
+
+/** `call`'s type, for the type-level tests in `ipc.typetest.ts`. */
+export type Call = typeof call;
 
 export function recentProjects(): Promise<RecentProject[]> {
   return call("recent_projects");
@@ -176,7 +188,7 @@ import { parseReport, type ProjectReport } from "./lib/report";
  * ratings have moved on by 25 since its last point.
  */
 export async function projectReport(run: number | null): Promise<ProjectReport> {
-  return parseReport(await call<unknown>("project_report", { run }));
+  return parseReport(await call("project_report", { run }));
 }
 
 /**

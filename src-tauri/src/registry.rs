@@ -1,0 +1,156 @@
+//! The one list of the desktop app's commands: each command's name, the least role it is meant
+//! for, its arguments and its result, as Rust types spelled as in its `#[tauri::command]` function
+//! in `lib.rs` (the result without `Res<…>`; `Json` is any JSON value, `Channel<T>` a progress
+//! channel). Everything else is derived from this list:
+//! - `lib.rs`: the Tauri handler (`generate_handler!`);
+//! - `build.rs` (which includes this file; it depends on nothing): the commands Tauri generates an
+//!   `allow-<command>` permission for, and `capabilities/main.json`, which grants exactly those;
+//! - `commands_ts.rs`: `ui/src/bindings/commands.ts`, the `Commands` map that `ui/src/ipc.ts` calls
+//!   through;
+//! - [`COMMANDS`], the same list as plain data for any other shell (an HTTP server) to iterate.
+//!
+//! `registry_tests.rs` fails when the functions in `lib.rs`, the capability file, the generated
+//! TypeScript or the names `ipc.ts` calls disagree with this list.
+//!
+//! Roles: `any` (everyone: opening a project, pickers, reading), `annotator`, `reviewer`, `lead`
+//! (each role may do what the ones before it may). The desktop app has one local user and does not
+//! check them; the core checks what must be checked (a lead for project-wide settings, a reviewer
+//! or lead for an override).
+
+/// The least role a command is meant for; each role may do what the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Every user: opening a project, pickers, reading the project.
+    Any,
+    Annotator,
+    Reviewer,
+    Lead,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Any => "any",
+            Role::Annotator => "annotator",
+            Role::Reviewer => "reviewer",
+            Role::Lead => "lead",
+        }
+    }
+}
+
+/// One argument: its name (snake_case, as in Rust; the UI sends it in camelCase) and Rust type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg {
+    pub name: &'static str,
+    pub ty: &'static str,
+}
+
+/// One command, as plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    pub role: Role,
+    pub args: &'static [Arg],
+    /// The Rust type of the result (`()` for none), without `Res<…>`.
+    pub result: &'static str,
+}
+
+impl Command {
+    /// The permission Tauri generates for the command (`allow-open-project`).
+    pub fn permission(&self) -> String {
+        format!("allow-{}", self.name.replace('_', "-"))
+    }
+}
+
+/// Calls the macro `$then` with every command, one per line:
+/// `role name(arg: Type, …) -> Result;`. To add a command, add its line here.
+macro_rules! for_each_command {
+    ($then:ident) => {
+        $then! {
+            // Projects, pickers.
+            any recent_projects() -> Vec<RecentProject>;
+            any current_project() -> Option<ProjectInfo>;
+            any open_project(path: String) -> ProjectInfo;
+            any create_project(path: String, labels: Vec<String>, ordinal: bool) -> ProjectInfo;
+            any close_project() -> ();
+            any pick_folder(title: String) -> Option<String>;
+            any pick_file(title: String, kind: Option<String>) -> Option<String>;
+            // Datasets and items.
+            any list_datasets() -> Vec<DatasetInfo>;
+            any label_counts(version_id: i64) -> Vec<LabelCount>;
+            any list_items(query: ItemQuery) -> ItemPage;
+            any get_item(rowid: i64) -> ItemDetail;
+            lead import_dataset(request: ImportRequest, on_progress: Channel<ImportProgress>) -> ImportSummary;
+            lead cancel_import() -> bool;
+            // Models and runs.
+            any list_models() -> Vec<ModelDto>;
+            lead add_model(request: AddModelRequest) -> ModelDto;
+            any list_runs() -> Vec<RunInfo>;
+            any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
+            lead start_run(request: RunRequest, on_progress: Channel<RunProgress>) -> RunInfo;
+            lead cancel_run() -> bool;
+            any run_failures(run: i64, limit: u32) -> RunFailures;
+            // Review.
+            any list_annotators() -> Vec<AnnotatorDto>;
+            any add_annotator(name: String, role: String) -> AnnotatorDto;
+            any list_reasons() -> Vec<ReasonDto>;
+            any list_queues() -> Vec<QueueDto>;
+            lead create_queue(request: CreateQueueRequest) -> QueueDto;
+            lead count_below(run: i64, threshold: f64) -> BelowCount;
+            annotator next_items(queue: i64, annotator: String, n: u32) -> Vec<ReviewItem>;
+            annotator annotate(request: AnnotateRequest) -> AnnotateResult;
+            annotator undo(annotator: String, queue: Option<i64>) -> Option<i64>;
+            annotator release_queue(queue: i64, annotator: String) -> ();
+            annotator queue_progress(queue: i64, annotator: String) -> Progress;
+            reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
+            any get_decision_rule() -> DecisionRuleDto;
+            lead set_decision_rule(rule: DecisionRuleDto, lead: String) -> DecisionRuleDto;
+            // Shows everyone's votes (the item view asks for it in browsing, too).
+            reviewer get_decision(rowid: i64) -> DecisionDto;
+            // Dashboard, labels, export.
+            any project_report(run: Option<i64>) -> Json;
+            any agreement_history() -> Vec<AgreementPoint>;
+            lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
+            lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;
+            lead add_labels(names: Vec<String>, lead: String) -> Vec<LabelInfo>;
+            lead export_preview(request: ExportRequest) -> ExportPreview;
+            lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
+            lead cancel_export() -> bool;
+            any pick_export_path(format: String) -> Option<String>;
+            any export_would_replace(out: String, format: String) -> bool;
+            any open_folder(path: String) -> ();
+        }
+    };
+}
+pub(crate) use for_each_command;
+
+macro_rules! role {
+    (any) => {
+        Role::Any
+    };
+    (annotator) => {
+        Role::Annotator
+    };
+    (reviewer) => {
+        Role::Reviewer
+    };
+    (lead) => {
+        Role::Lead
+    };
+}
+
+macro_rules! table {
+    ($($role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
+        /// Every command, in the registry's order.
+        pub const COMMANDS: &[Command] = &[$(Command {
+            name: stringify!($name),
+            role: role!($role),
+            args: &[$(Arg { name: stringify!($arg), ty: stringify!($ty) }),*],
+            result: stringify!($result),
+        }),*];
+
+        /// Every command's name, in the registry's order (what `tauri_build` takes).
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+for_each_command!(table);
