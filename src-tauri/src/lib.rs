@@ -213,8 +213,8 @@ async fn list_annotators(app: tauri::AppHandle) -> Res<Vec<AnnotatorDto>> {
 }
 
 #[tauri::command]
-async fn add_annotator(app: tauri::AppHandle, name: String, role: String) -> Res<AnnotatorDto> {
-    blocking(app, move |s| s.add_annotator(&name, &role)).await
+async fn add_annotator(app: tauri::AppHandle, name: String, role: Role) -> Res<AnnotatorDto> {
+    blocking(app, move |s| s.add_annotator(&name, role.core_str())).await
 }
 
 #[tauri::command]
@@ -363,7 +363,8 @@ fn cancel_export(state: State<'_, AppState>) -> bool {
 
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
 #[tauri::command]
-async fn pick_export_path(format: String) -> Res<Option<String>> {
+async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
+    let format = format.as_str();
     if format == "imagefolder" {
         dialog(
             rfd::AsyncFileDialog::new()
@@ -376,7 +377,7 @@ async fn pick_export_path(format: String) -> Res<Option<String>> {
             rfd::AsyncFileDialog::new()
                 .set_title("Export the corrected dataset")
                 .set_file_name(format!("export.{format}"))
-                .add_filter(format.to_uppercase(), &[format.as_str()])
+                .add_filter(format.to_uppercase(), &[format])
                 .save_file(),
         )
         .await
@@ -385,8 +386,8 @@ async fn pick_export_path(format: String) -> Res<Option<String>> {
 
 /// Whether an export to `out` would replace an existing file (the export screen asks first).
 #[tauri::command]
-fn export_would_replace(out: String, format: String) -> bool {
-    state::export_would_replace(&out, &format)
+fn export_would_replace(out: String, format: ExportFormat) -> bool {
+    state::export_would_replace(&out, format.as_str())
 }
 
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).

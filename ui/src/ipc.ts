@@ -32,6 +32,7 @@ import type { Progress } from "./bindings/Progress";
 import type { QueueDto } from "./bindings/QueueDto";
 import type { ReasonDto } from "./bindings/ReasonDto";
 import type { ReviewItem } from "./bindings/ReviewItem";
+import type { Role } from "./bindings/Role";
 import { normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
@@ -168,6 +169,7 @@ import type { ExportDone } from "./bindings/ExportDone";
 import type { ExportPreview } from "./bindings/ExportPreview";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import { parseReport, type ProjectReport } from "./lib/report";
 
 /**
@@ -229,7 +231,7 @@ export function cancelExport(): Promise<boolean> {
 }
 
 /** Native save dialog (a folder for `imagefolder`); `null` when cancelled. */
-export function pickExportPath(format: string): Promise<string | null> {
+export function pickExportPath(format: ExportFormat): Promise<string | null> {
   return call("pick_export_path", { format });
 }
 
@@ -237,7 +239,7 @@ export function pickExportPath(format: string): Promise<string | null> {
  * Whether exporting to `out` as `format` would replace a file that is there now (a table
  * format only; an image folder must be new or empty, which the export itself checks).
  */
-export function exportWouldReplace(out: string, format: string): Promise<boolean> {
+export function exportWouldReplace(out: string, format: ExportFormat): Promise<boolean> {
   return call("export_would_replace", { out, format });
 }
 
@@ -253,7 +255,7 @@ export function listAnnotators(): Promise<AnnotatorDto[]> {
   return call("list_annotators");
 }
 
-export function addAnnotator(name: string, role: string): Promise<AnnotatorDto> {
+export function addAnnotator(name: string, role: Role): Promise<AnnotatorDto> {
   return call("add_annotator", { name, role });
 }
 
