@@ -8,7 +8,9 @@ use ts_rs::TS;
 use arbiter_core::{annotate, dataset, decide, items, model, predict, review, schema};
 
 mod closed;
+mod report;
 pub use closed::*;
+pub use report::*;
 
 /// The closed set of error codes the UI switches on (never on message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -1086,6 +1088,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
         ($($t:ident),*) => { $(one::<$t>(&mut out);)* };
     }
     closed::with_closed_sets!(export_all);
+    report::with_report_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

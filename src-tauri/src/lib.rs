@@ -292,10 +292,10 @@ async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| s.decision(rowid)).await
 }
 
-/// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`;
-/// the UI declares its TypeScript shape in `ui/src/lib/report.ts`).
+/// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`),
+/// typed as `ProjectReportDto`.
 #[tauri::command]
-async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<serde_json::Value> {
+async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<ProjectReportDto> {
     blocking(app, move |s| s.report(run)).await
 }
 

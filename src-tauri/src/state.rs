@@ -466,10 +466,10 @@ impl AppState {
         self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
     }
 
-    pub fn report(&self, run: Option<i64>) -> Result<serde_json::Value, IpcError> {
+    pub fn report(&self, run: Option<i64>) -> Result<ProjectReportDto, IpcError> {
         self.with_project(|p| {
             let r = arbiter_core::metrics::report(p.conn(), p.root(), run)?;
-            Ok(serde_json::to_value(&r).unwrap_or(serde_json::Value::Null))
+            Ok(r.into())
         })
     }
 

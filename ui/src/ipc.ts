@@ -170,15 +170,15 @@ import type { ExportPreview } from "./bindings/ExportPreview";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ExportFormat } from "./bindings/ExportFormat";
-import { parseReport, type ProjectReport } from "./lib/report";
+import type { ProjectReportDto } from "./bindings/ProjectReportDto";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
- * latest finished run), normalised by `parseReport`. Records the agreement in the history once the
- * ratings have moved on by 25 since its last point.
+ * latest finished run). Records the agreement in the history once the ratings have moved on by
+ * 25 since its last point.
  */
-export async function projectReport(run: number | null): Promise<ProjectReport> {
-  return parseReport(await call<unknown>("project_report", { run }));
+export function projectReport(run: number | null): Promise<ProjectReportDto> {
+  return call("project_report", { run });
 }
 
 /**

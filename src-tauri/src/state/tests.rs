@@ -284,11 +284,11 @@ fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
         .expect("create");
     let names: Vec<&str> = info.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["low", "mid", "high"], "blank dropped, order kept");
-    assert_eq!(s.report(None).expect("report")["ordinal_labels"], true);
+    assert!(s.report(None).expect("report").ordinal_labels);
     s.close();
     s.create(&d.path().join("plain"), &labels, false)
         .expect("create");
-    assert_eq!(s.report(None).expect("report")["ordinal_labels"], false);
+    assert!(!s.report(None).expect("report").ordinal_labels);
 }
 
 #[test]
