@@ -2,7 +2,7 @@
 //! the `Commands` map (`{ name: { role; args; result } }`) that `ui/src/ipc.ts` calls through, so
 //! a wrong command name or argument shape is a TypeScript error. Types are named as ts-rs names
 //! them (`i64` is `number`, `Option<T>` is `T | null`); arguments in camelCase, as Tauri expects
-//! them; `()` is `void`, `Json` is `unknown`, `Channel<T>` is the Tauri API's `Channel<T>`.
+//! them; `()` is `void`, `Channel<T>` is the Tauri API's `Channel<T>`.
 //! `command_bindings_are_current` (in `registry_tests.rs`) keeps the committed file current.
 
 use std::collections::BTreeSet;
@@ -35,15 +35,6 @@ struct Channel<T>(PhantomData<T>);
 impl<T: TS> TsName for Channel<T> {
     fn ts_name(cfg: &Config) -> String {
         format!("Channel<{}>", T::name(cfg))
-    }
-}
-
-/// Stands for `Json` (`serde_json::Value`), whose shape the UI declares itself.
-struct Json;
-
-impl TsName for Json {
-    fn ts_name(_: &Config) -> String {
-        "unknown".into()
     }
 }
 
@@ -120,7 +111,7 @@ pub fn typescript_commands() -> String {
     }
     out.push_str(
         "\n/** The least role a command is meant for; each role may do what the ones before it may. */\n\
-         export type Role = \"any\" | \"annotator\" | \"reviewer\" | \"lead\";\n\n\
+         export type CommandRole = \"any\" | \"annotator\" | \"reviewer\" | \"lead\";\n\n\
          /** Every command the desktop app answers: its role, arguments (as sent) and result. */\n\
          export type Commands = {\n",
     );

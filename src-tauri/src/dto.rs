@@ -7,6 +7,11 @@ use ts_rs::TS;
 
 use arbiter_core::{annotate, dataset, decide, items, model, predict, review, schema};
 
+mod closed;
+mod report;
+pub use closed::*;
+pub use report::*;
+
 /// The closed set of error codes the UI switches on (never on message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -194,29 +199,6 @@ pub struct ItemQuery {
     pub sort: ItemSort,
 }
 
-/// Items by where their review stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewFilter {
-    Decided,
-    Conflict,
-    Waiting,
-    Flagged,
-    Unannotated,
-}
-
-impl From<ReviewFilter> for items::ReviewFilter {
-    fn from(f: ReviewFilter) -> Self {
-        match f {
-            ReviewFilter::Decided => items::ReviewFilter::Decided,
-            ReviewFilter::Conflict => items::ReviewFilter::Conflict,
-            ReviewFilter::Waiting => items::ReviewFilter::Waiting,
-            ReviewFilter::Flagged => items::ReviewFilter::Flagged,
-            ReviewFilter::Unannotated => items::ReviewFilter::Unannotated,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemSort {
@@ -236,8 +218,8 @@ pub struct ItemSummary {
     pub has_media: bool,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
-    /// `decided`, `conflict` or `pending` (waiting for votes); null without a live label.
-    pub review: Option<String>,
+    /// `pending`: waiting for votes; null without a live label.
+    pub review: Option<DecisionStatus>,
     /// The decided label, if decided.
     pub final_label: Option<String>,
     /// A standing unsure / bad-input flag.
@@ -269,7 +251,7 @@ impl From<items::ItemPage> for ItemPage {
                     has_media: i.path.is_some(),
                     predicted: i.predicted,
                     confidence: i.confidence,
-                    review: i.review.map(str::to_string),
+                    review: i.review.map(DecisionStatus::from),
                     final_label: i.final_label,
                     flagged: i.flagged,
                 })
@@ -419,17 +401,13 @@ pub struct TensorInfo {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PreprocessInfo {
-    /// `image` or `tabular`.
-    pub kind: String,
+    pub kind: InputKind,
     pub input: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
-    /// `nchw` | `nhwc`
-    pub layout: Option<String>,
-    /// `rgb` | `bgr` | `gray`
-    pub color: Option<String>,
-    /// `float32` | `uint8`
-    pub dtype: Option<String>,
+    pub layout: Option<Layout>,
+    pub color: Option<Color>,
+    pub dtype: Option<InputType>,
     pub scale: Option<f32>,
     pub mean: Option<Vec<f32>>,
     pub std: Option<Vec<f32>>,
@@ -446,24 +424,15 @@ pub struct ModelDto {
     #[ts(type = "number")]
     pub version: i64,
     pub sha256: String,
-    pub kind: String,
+    pub kind: InputKind,
     pub inputs: Vec<TensorInfo>,
     pub outputs: Vec<TensorInfo>,
     pub classes: Vec<String>,
-    /// labels_file | model_metadata | model_graph | project_schema
-    pub classes_source: String,
+    pub classes_source: ClassesSource,
     pub preprocess: PreprocessInfo,
     pub output_name: String,
-    /// logits | probabilities | zipmap
-    pub output_kind: String,
+    pub output_kind: OutputKind,
     pub created_at: String,
-}
-
-fn json_str<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 impl From<model::ModelInfo> for ModelDto {
@@ -475,26 +444,26 @@ impl From<model::ModelInfo> for ModelDto {
         };
         let preprocess = match &m.preprocess {
             model::Preprocess::Image { input, image } => PreprocessInfo {
-                kind: "image".into(),
+                kind: InputKind::Image,
                 input: input.clone(),
                 width: Some(image.width),
                 height: Some(image.height),
-                layout: Some(json_str(&image.layout)),
-                color: Some(json_str(&image.color)),
-                dtype: Some(json_str(&image.dtype)),
+                layout: Some(image.layout.into()),
+                color: Some(image.color.into()),
+                dtype: Some(image.dtype.into()),
                 scale: Some(image.scale),
                 mean: Some(image.mean.clone()),
                 std: Some(image.std.clone()),
                 features: None,
             },
             model::Preprocess::Tabular { input, features } => PreprocessInfo {
-                kind: "tabular".into(),
+                kind: InputKind::Tabular,
                 input: input.clone(),
                 width: None,
                 height: None,
                 layout: None,
                 color: None,
-                dtype: Some("float32".into()),
+                dtype: Some(InputType::Float32),
                 scale: None,
                 mean: None,
                 std: None,
@@ -506,14 +475,14 @@ impl From<model::ModelInfo> for ModelDto {
             name: m.name,
             version: m.version,
             sha256: m.sha256,
-            kind: m.kind,
+            kind: m.preprocess.input_kind().into(),
             inputs: m.inputs.into_iter().map(tensor).collect(),
             outputs: m.outputs.into_iter().map(tensor).collect(),
             classes: m.classes,
-            classes_source: m.classes_source,
+            classes_source: m.classes_source.into(),
             preprocess,
             output_name: m.output.name.clone(),
-            output_kind: json_str(&m.output.kind),
+            output_kind: m.output.kind.into(),
             created_at: m.created_at,
         }
     }
@@ -528,15 +497,13 @@ pub struct AddModelRequest {
     pub labels_file: Option<String>,
     /// `WxH`
     pub size: Option<String>,
-    /// `nchw` | `nhwc`
-    pub layout: Option<String>,
-    /// `rgb` | `bgr` | `gray`
-    pub color: Option<String>,
+    pub layout: Option<Layout>,
+    pub color: Option<Color>,
     pub scale: Option<f32>,
     pub mean: Option<Vec<f32>>,
     pub std: Option<Vec<f32>>,
-    /// `auto` | `logits` | `probabilities`
-    pub output: Option<String>,
+    /// null = `auto`.
+    pub output: Option<OutputChoice>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -548,8 +515,7 @@ pub struct RunRequest {
     pub dataset: String,
     #[ts(type = "number")]
     pub batch_size: u32,
-    /// `auto` | `cpu` | `cuda`
-    pub device: String,
+    pub device: Device,
     /// Continue this run.
     #[ts(type = "number | null")]
     pub resume: Option<i64>,
@@ -583,8 +549,7 @@ pub struct RunInfo {
     pub dataset: String,
     #[ts(type = "number")]
     pub version_id: i64,
-    /// running | done | cancelled | failed | interrupted
-    pub status: String,
+    pub status: RunStatus,
     #[ts(type = "number")]
     pub items: u64,
     #[ts(type = "number")]
@@ -604,7 +569,7 @@ impl From<predict::RunSummary> for RunInfo {
             model: r.model,
             dataset: r.dataset,
             version_id: r.version_id,
-            status: r.status,
+            status: r.status.into(),
             items: r.items,
             failed: r.failed,
             provider: r.device,
@@ -633,15 +598,14 @@ pub struct ItemPrediction {
 #[serde(rename_all = "camelCase")]
 pub struct AnnotatorDto {
     pub name: String,
-    /// annotator | reviewer | lead
-    pub role: String,
+    pub role: Role,
 }
 
 impl From<annotate::Annotator> for AnnotatorDto {
     fn from(a: annotate::Annotator) -> Self {
         AnnotatorDto {
             name: a.name,
-            role: a.role.as_str().to_string(),
+            role: a.role.into(),
         }
     }
 }
@@ -694,7 +658,7 @@ pub struct QueueDto {
     pub name: String,
     #[ts(type = "number")]
     pub run: i64,
-    pub strategy: String,
+    pub strategy: Strategy,
     pub threshold: Option<f64>,
     pub overlap_share: f64,
     #[ts(type = "number")]
@@ -710,7 +674,7 @@ impl QueueDto {
             id: q.id,
             name: q.name,
             run: q.run,
-            strategy: q.strategy,
+            strategy: q.strategy.into(),
             threshold: q.threshold,
             overlap_share: q.overlap_share,
             overlap_k: q.overlap_k,
@@ -727,8 +691,7 @@ pub struct CreateQueueRequest {
     pub name: String,
     #[ts(type = "number")]
     pub run: i64,
-    /// least-confidence | margin | entropy | label-disagreement | model-disagreement | random
-    pub strategy: String,
+    pub strategy: Strategy,
     #[ts(type = "number | null")]
     pub other_run: Option<i64>,
     pub threshold: Option<f64>,
@@ -770,11 +733,9 @@ pub struct DecisionDto {
     pub item_id: String,
     #[ts(type = "number")]
     pub rowid: i64,
-    /// decided | conflict | pending
-    pub status: String,
+    pub status: DecisionStatus,
     pub label: Option<String>,
-    /// override | unanimous | majority
-    pub rule: Option<String>,
+    pub rule: Option<DecisionHow>,
     pub votes: Vec<VoteDto>,
     pub deciders: Vec<String>,
     pub decided_at: Option<String>,
@@ -788,8 +749,7 @@ pub struct DecisionDto {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionRuleDto {
-    /// majority | unanimous
-    pub mode: String,
+    pub mode: DecisionMode,
     #[ts(type = "number")]
     pub min_annotators: u64,
 }
@@ -797,7 +757,7 @@ pub struct DecisionRuleDto {
 impl From<decide::Rule> for DecisionRuleDto {
     fn from(r: decide::Rule) -> Self {
         DecisionRuleDto {
-            mode: r.mode.as_str().to_string(),
+            mode: r.mode.into(),
             min_annotators: r.min_annotators as u64,
         }
     }
@@ -822,9 +782,9 @@ impl From<decide::Decision> for DecisionDto {
         DecisionDto {
             item_id: d.item_id,
             rowid: d.item,
-            status: json_str(&d.status),
+            status: d.status.into(),
             label: d.label,
-            rule: d.rule.map(|r| json_str(&r)),
+            rule: d.rule.map(DecisionHow::from),
             votes: d.votes.into_iter().map(VoteDto::from).collect(),
             deciders: d.deciders,
             decided_at: d.decided_at,
@@ -948,17 +908,16 @@ pub struct AnnotateRequest {
     #[ts(type = "number")]
     pub rowid: i64,
     pub annotator: String,
-    /// label | skip | flag
-    pub kind: String,
+    pub kind: EventKind,
     pub label: Option<String>,
-    /// bad_input | unsure
-    pub flag: Option<String>,
+    /// A flag event's flag (null = `unsure`).
+    pub flag: Option<Flag>,
     pub reason: Option<String>,
     pub note: Option<String>,
     pub seconds: Option<f64>,
     pub prediction_shown: bool,
-    /// manual | accepted_prediction | override
-    pub source: String,
+    /// The app records `manual`, `accepted_prediction` or `override`.
+    pub source: AnnotationSource,
     #[ts(type = "number | null")]
     pub queue: Option<i64>,
     #[ts(type = "number | null")]
@@ -1013,8 +972,7 @@ pub struct AgreementPoint {
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
     pub out: String,
-    /// parquet | csv | jsonl | imagefolder
-    pub format: String,
+    pub format: ExportFormat,
     /// `NAME@VERSION`, or null for the only dataset.
     pub dataset: Option<String>,
     /// The run whose predictions fill `predicted`/`confidence`; null for none. (The screen
@@ -1126,6 +1084,11 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
         out.push((path, text));
     }
     let mut out = Vec::new();
+    macro_rules! export_all {
+        ($($t:ident),*) => { $(one::<$t>(&mut out);)* };
+    }
+    closed::with_closed_sets!(export_all);
+    report::with_report_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);
@@ -1139,7 +1102,6 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<LabelEditRequest>(&mut out);
     one::<RunFailures>(&mut out);
     one::<RunFailure>(&mut out);
-    one::<ReviewFilter>(&mut out);
     one::<TensorInfo>(&mut out);
     one::<PreprocessInfo>(&mut out);
     one::<ModelDto>(&mut out);

@@ -22,9 +22,6 @@ use state::AppState;
 
 type Res<T> = Result<T, IpcError>;
 
-/// Any JSON value (`unknown` in TypeScript).
-type Json = serde_json::Value;
-
 #[tauri::command]
 fn recent_projects(state: State<'_, AppState>) -> Vec<RecentProject> {
     state.recent()
@@ -221,8 +218,8 @@ async fn list_annotators(app: tauri::AppHandle) -> Res<Vec<AnnotatorDto>> {
 }
 
 #[tauri::command]
-async fn add_annotator(app: tauri::AppHandle, name: String, role: String) -> Res<AnnotatorDto> {
-    blocking(app, move |s| s.add_annotator(&name, &role)).await
+async fn add_annotator(app: tauri::AppHandle, name: String, role: Role) -> Res<AnnotatorDto> {
+    blocking(app, move |s| s.add_annotator(&name, role.core_str())).await
 }
 
 #[tauri::command]
@@ -300,10 +297,10 @@ async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| s.decision(rowid)).await
 }
 
-/// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`;
-/// the UI declares its TypeScript shape in `ui/src/lib/report.ts`).
+/// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`),
+/// typed as `ProjectReportDto`.
 #[tauri::command]
-async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<Json> {
+async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<ProjectReportDto> {
     blocking(app, move |s| s.report(run)).await
 }
 
@@ -371,7 +368,8 @@ fn cancel_export(state: State<'_, AppState>) -> bool {
 
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
 #[tauri::command]
-async fn pick_export_path(format: String) -> Res<Option<String>> {
+async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
+    let format = format.as_str();
     if format == "imagefolder" {
         dialog(
             rfd::AsyncFileDialog::new()
@@ -384,7 +382,7 @@ async fn pick_export_path(format: String) -> Res<Option<String>> {
             rfd::AsyncFileDialog::new()
                 .set_title("Export the corrected dataset")
                 .set_file_name(format!("export.{format}"))
-                .add_filter(format.to_uppercase(), &[format.as_str()])
+                .add_filter(format.to_uppercase(), &[format])
                 .save_file(),
         )
         .await
@@ -393,8 +391,8 @@ async fn pick_export_path(format: String) -> Res<Option<String>> {
 
 /// Whether an export to `out` would replace an existing file (the export screen asks first).
 #[tauri::command]
-fn export_would_replace(out: String, format: String) -> bool {
-    state::export_would_replace(&out, &format)
+fn export_would_replace(out: String, format: ExportFormat) -> bool {
+    state::export_would_replace(&out, format.as_str())
 }
 
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).

@@ -1,6 +1,6 @@
 //! The one list of the desktop app's commands: each command's name, the least role it is meant
 //! for, its arguments and its result, as Rust types spelled as in its `#[tauri::command]` function
-//! in `lib.rs` (the result without `Res<…>`; `Json` is any JSON value, `Channel<T>` a progress
+//! in `lib.rs` (the result without `Res<…>`; `Channel<T>` a progress
 //! channel). Everything else is derived from this list:
 //! - `lib.rs`: the Tauri handler (`generate_handler!`);
 //! - `build.rs` (which includes this file; it depends on nothing): the commands Tauri generates an
@@ -92,7 +92,7 @@ macro_rules! for_each_command {
             any run_failures(run: i64, limit: u32) -> RunFailures;
             // Review.
             any list_annotators() -> Vec<AnnotatorDto>;
-            any add_annotator(name: String, role: String) -> AnnotatorDto;
+            any add_annotator(name: String, role: Role) -> AnnotatorDto;
             any list_reasons() -> Vec<ReasonDto>;
             any list_queues() -> Vec<QueueDto>;
             lead create_queue(request: CreateQueueRequest) -> QueueDto;
@@ -108,7 +108,7 @@ macro_rules! for_each_command {
             // Shows everyone's votes (the item view asks for it in browsing, too).
             reviewer get_decision(rowid: i64) -> DecisionDto;
             // Dashboard, labels, export.
-            any project_report(run: Option<i64>) -> Json;
+            any project_report(run: Option<i64>) -> ProjectReportDto;
             any agreement_history() -> Vec<AgreementPoint>;
             lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
             lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;
@@ -116,8 +116,8 @@ macro_rules! for_each_command {
             lead export_preview(request: ExportRequest) -> ExportPreview;
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;
-            any pick_export_path(format: String) -> Option<String>;
-            any export_would_replace(out: String, format: String) -> bool;
+            any pick_export_path(format: ExportFormat) -> Option<String>;
+            any export_would_replace(out: String, format: ExportFormat) -> bool;
             any open_folder(path: String) -> ();
         }
     };

@@ -238,12 +238,12 @@ impl AppState {
             name: text(&req.name),
             labels_file: text(&req.labels_file).map(PathBuf::from),
             size: text(&req.size).map(|s| model::parse_size(&s)).transpose()?,
-            layout: text(&req.layout).map(|l| l.parse()).transpose()?,
-            color: text(&req.color).map(|c| c.parse()).transpose()?,
+            layout: req.layout.map(Into::into),
+            color: req.color.map(Into::into),
             scale: req.scale,
             mean: req.mean.clone().filter(|m| !m.is_empty()),
             std: req.std.clone().filter(|m| !m.is_empty()),
-            output: model::OutputKind::parse(text(&req.output).as_deref().unwrap_or("auto"))?,
+            output: req.output.and_then(|o| model::OutputChoice::from(o).kind()),
         };
         if req.file.trim().is_empty() {
             return Err(invalid("choose an .onnx file".into()));
@@ -318,7 +318,7 @@ impl AppState {
                 name: r.name.clone(),
                 spec: queue::QueueSpec {
                     run: r.run,
-                    strategy: queue::Strategy::parse(&r.strategy)?,
+                    strategy: r.strategy.into(),
                     other_run: r.other_run,
                     threshold: r.threshold,
                     seed: r.seed,
@@ -359,28 +359,25 @@ impl AppState {
     /// Record one event; returns once it is committed.
     pub fn annotate(&self, r: &AnnotateRequest) -> Result<AnnotateResult, IpcError> {
         let invalid = |m: String| IpcError::new(ErrorCode::InvalidInput, m);
-        let event = match r.kind.as_str() {
-            "label" => annotate::Event::Label {
+        let event = match r.kind {
+            EventKind::Label => annotate::Event::Label {
                 label: r
                     .label
                     .clone()
                     .ok_or_else(|| invalid("a label event needs a label".into()))?,
             },
-            "skip" => annotate::Event::Skip,
-            "flag" => annotate::Event::Flag {
-                flag: r.flag.clone().unwrap_or_else(|| "unsure".into()),
+            EventKind::Skip => annotate::Event::Skip,
+            EventKind::Flag => annotate::Event::Flag {
+                flag: r.flag.unwrap_or(Flag::Unsure).core_str().to_string(),
             },
-            o => return Err(invalid(format!("kind {o:?}: use label, skip or flag"))),
         };
-        let source = match r.source.as_str() {
-            "manual" => annotate::Source::Manual,
-            "accepted_prediction" => annotate::Source::AcceptedPrediction,
-            "override" => annotate::Source::Override,
-            o => {
-                return Err(invalid(format!(
-                    "source {o:?}: use manual, accepted_prediction or override"
-                )))
+        let source = match r.source {
+            AnnotationSource::Import => {
+                return Err(invalid(
+                    "source \"import\": use manual, accepted_prediction or override".into(),
+                ))
             }
+            s => s.into(),
         };
         let mut guard = self.lock();
         let p = guard.as_mut().ok_or_else(no_project)?;
@@ -457,7 +454,7 @@ impl AppState {
     ) -> Result<DecisionRuleDto, IpcError> {
         self.with_project(|p| {
             let r = decide::Rule {
-                mode: decide::Mode::parse(&rule.mode)?,
+                mode: rule.mode.into(),
                 min_annotators: rule.min_annotators as usize,
             };
             decide::set_rule(p.conn(), r, Some(lead))?;
@@ -469,10 +466,10 @@ impl AppState {
         self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
     }
 
-    pub fn report(&self, run: Option<i64>) -> Result<serde_json::Value, IpcError> {
+    pub fn report(&self, run: Option<i64>) -> Result<ProjectReportDto, IpcError> {
         self.with_project(|p| {
             let r = arbiter_core::metrics::report(p.conn(), p.root(), run)?;
-            Ok(serde_json::to_value(&r).unwrap_or(serde_json::Value::Null))
+            Ok(r.into())
         })
     }
 
@@ -560,7 +557,7 @@ impl AppState {
     fn export_options(r: &ExportRequest) -> Result<arbiter_core::export::ExportOptions, IpcError> {
         Ok(arbiter_core::export::ExportOptions {
             out: PathBuf::from(r.out.trim()),
-            format: arbiter_core::export::Format::parse(&r.format)?,
+            format: r.format.into(),
             dataset: r.dataset.clone().filter(|d| !d.is_empty()),
             // The screen preselects the newest finished run; null is its "None".
             predictions: r
@@ -666,7 +663,7 @@ impl AppState {
                     model: req.model.clone(),
                     dataset: req.dataset.clone(),
                     batch_size: req.batch_size.max(1) as usize,
-                    device: model::runtime::Device::parse(&req.device)?,
+                    device: req.device.into(),
                     resume: req.resume,
                 };
                 let summary = predict::predict(

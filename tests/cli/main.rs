@@ -1695,3 +1695,18 @@ fn a_first_import_with_thousands_of_labels_asks_before_making_them_the_schema() 
     let labels = ok_json(&["--project", &p, "--json", "labels"]);
     assert_eq!(labels["labels"].as_array().map(Vec::len), Some(1001));
 }
+
+#[test]
+fn closed_sets_are_refused_with_the_cores_message() {
+    // `--flag` and `--output` parse through the core's FromStr, as the app's requests do.
+    let err = fails(&["annotate", "x", "--annotator", "ana", "--flag", "meh"]);
+    assert!(
+        err.contains("flag \"meh\": use bad_input or unsure"),
+        "{err}"
+    );
+    let err = fails(&["model", "add", "m.onnx", "--output", "scores"]);
+    assert!(
+        err.contains("--output \"scores\": use auto, logits or probabilities"),
+        "{err}"
+    );
+}

@@ -14,6 +14,8 @@ import type { ExportPreview } from "../src/bindings/ExportPreview";
 import type { ExportProgress } from "../src/bindings/ExportProgress";
 import type { ExportRequest } from "../src/bindings/ExportRequest";
 import type { IpcError } from "../src/bindings/IpcError";
+import type { ModelQuality } from "../src/bindings/ModelQuality";
+import type { ProjectReportDto } from "../src/bindings/ProjectReportDto";
 import type { ReasonDto } from "../src/bindings/ReasonDto";
 import type { RunInfo } from "../src/bindings/RunInfo";
 
@@ -52,7 +54,7 @@ function estimate(items: number, correct: number) {
   return { items, correct, accuracy: items ? correct / items : null, low, high };
 }
 
-function quality(run: number) {
+function quality(run: number): ModelQuality {
   const s = (run % 5) / 100;
   // Row = decided, column = predicted.
   const confusion = [
@@ -93,16 +95,30 @@ function quality(run: number) {
     confusion,
     ece,
     bins,
+    failed: 0,
+    failed_decided: 0,
   };
 }
 
-function emptyReport() {
+/** A week of daily activity ending today (UTC), labels per annotator and decided items. */
+function activity(perAnnotator: Record<string, number[]>): ProjectReportDto["activity"] {
+  const day = 86_400_000;
+  const today = Math.floor(Date.now() / day) * day;
+  const starts = Array.from({ length: 7 }, (_, i) => new Date(today - (6 - i) * day).toISOString().replace(".000Z", "Z"));
+  const labels = starts.map((_, i) => Object.values(perAnnotator).reduce((a, v) => a + (v[i] ?? 0), 0));
+  let sum = 0;
+  const decided = labels.map((n) => (sum += Math.round(n * 0.35)));
+  return { bucket: "day", starts, labels, per_annotator: perAnnotator, decided, skipped: 0 };
+}
+
+function emptyReport(): ProjectReportDto {
   return {
     progress: { items: 0, annotated: 0, decided: 0, conflicts: 0, pending: 0, annotations: 0 },
     agreement: {
       items: 0,
       annotators: 0,
       labels: [],
+      scale: "nominal",
       ratings: 0,
       percent_agreement: null,
       cohen_kappa: [],
@@ -122,12 +138,14 @@ function emptyReport() {
     model_quality: null,
     reasons_by_class: {},
     annotators: [],
+    ordinal_labels: false,
+    activity: { bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 },
   };
 }
 
 let reportCalls = 0;
 
-function report(run: number | null, runs: RunInfo[]) {
+function report(run: number | null, runs: RunInfo[]): ProjectReportDto {
   if (params.has("empty")) return emptyReport();
   reportCalls++;
   const drift = Math.min(0.02, reportCalls * 0.004);
@@ -157,6 +175,7 @@ function report(run: number | null, runs: RunInfo[]) {
       items: 1_609,
       annotators: 5,
       labels: LABELS,
+      scale: "nominal",
       ratings: 4_318,
       percent_agreement: 0.846 + drift,
       cohen_kappa: pairs.map(([a, b, items, kappa]) => ({
@@ -198,12 +217,20 @@ function report(run: number | null, runs: RunInfo[]) {
       "(undecided)": { bad_input: 11, other: 2, ambiguous: 4 },
     },
     annotators: [
-      { annotator: "ana", role: "lead", labels: 1_402, last_hour: 96, median_seconds: 3.4, kappa_vs_others: 0.792 },
-      { annotator: "ben", role: "annotator", labels: 1_288, last_hour: 121, median_seconds: 2.7, kappa_vs_others: 0.751 },
-      { annotator: "chen", role: "annotator", labels: 1_017, last_hour: 0, median_seconds: 4.1, kappa_vs_others: 0.688 },
-      { annotator: "dana", role: "reviewer", labels: 542, last_hour: 38, median_seconds: 6.8, kappa_vs_others: 0.603 },
-      { annotator: "eli", role: "annotator", labels: 69, last_hour: 12, median_seconds: null, kappa_vs_others: null },
+      { annotator: "ana", role: "lead", labels: 1_402, last_hour: 96, median_seconds: 3.4, kappa_vs_others: 0.792, vs_reviewers: estimate(38, 33) },
+      { annotator: "ben", role: "annotator", labels: 1_288, last_hour: 121, median_seconds: 2.7, kappa_vs_others: 0.751, vs_reviewers: estimate(41, 30) },
+      { annotator: "chen", role: "annotator", labels: 1_017, last_hour: 0, median_seconds: 4.1, kappa_vs_others: 0.688, vs_reviewers: estimate(29, 19) },
+      { annotator: "dana", role: "reviewer", labels: 542, last_hour: 38, median_seconds: 6.8, kappa_vs_others: 0.603, vs_reviewers: estimate(0, 0) },
+      { annotator: "eli", role: "annotator", labels: 69, last_hour: 12, median_seconds: null, kappa_vs_others: null, vs_reviewers: estimate(4, 2) },
     ],
+    ordinal_labels: false,
+    activity: activity({
+      ana: [180, 240, 210, 0, 260, 290, 222],
+      ben: [150, 200, 230, 0, 220, 250, 238],
+      chen: [120, 160, 170, 0, 180, 210, 177],
+      dana: [60, 80, 90, 0, 100, 110, 102],
+      eli: [0, 0, 0, 0, 20, 25, 24],
+    }),
   };
 }
 

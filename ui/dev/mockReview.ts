@@ -22,6 +22,8 @@ import type { QueueCounts } from "../src/bindings/QueueCounts";
 import type { QueueDto } from "../src/bindings/QueueDto";
 import type { ReasonDto } from "../src/bindings/ReasonDto";
 import type { ReviewItem } from "../src/bindings/ReviewItem";
+import type { Role } from "../src/bindings/Role";
+import type { Strategy } from "../src/bindings/Strategy";
 import type { VoteDto } from "../src/bindings/VoteDto";
 
 type Args = Record<string, unknown> | undefined;
@@ -75,11 +77,13 @@ interface Event {
   retracts: number | null;
 }
 
+const ROLES: readonly Role[] = ["annotator", "reviewer", "lead"];
+
 interface MockQueue {
   id: number;
   name: string;
   run: number;
-  strategy: string;
+  strategy: Strategy;
   threshold: number | null;
   overlapShare: number;
   overlapK: number;
@@ -480,9 +484,10 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     async add_annotator(args) {
       await sleep(60);
       const name = String(args?.name ?? "").trim();
-      const role = String(args?.role ?? "");
+      const asked = String(args?.role ?? "");
+      const role = ROLES.find((r) => r === asked);
       if (!name) throw err("invalid_input", "an annotator needs a name");
-      if (!["annotator", "reviewer", "lead"].includes(role)) throw err("invalid_input", `role "${role}": use annotator, reviewer or lead`);
+      if (role === undefined) throw err("invalid_input", `role "${asked}": use annotator, reviewer or lead`);
       if (annotators.some((a) => a.name === name)) throw err("invalid_input", `annotator ${name} exists`);
       const a = { name, role };
       annotators.push(a);

@@ -35,6 +35,7 @@ import type { RecentProject } from "../src/bindings/RecentProject";
 import type { RunInfo } from "../src/bindings/RunInfo";
 import type { RunProgress } from "../src/bindings/RunProgress";
 import type { RunRequest } from "../src/bindings/RunRequest";
+import type { RunStatus } from "../src/bindings/RunStatus";
 
 const params = new URLSearchParams(typeof location === "undefined" ? "" : location.search);
 const SLOW = params.has("slow") ? 8 : 1;
@@ -316,7 +317,7 @@ function failedUpTo(n: number): number {
   return Math.floor(n / 97) + (n % 97 > 13 ? 1 : 0);
 }
 
-function mockRun(run: number, modelId: number, versionId: number, status: string, items: number, over: Partial<RunInfo> = {}): MockRun {
+function mockRun(run: number, modelId: number, versionId: number, status: RunStatus, items: number, over: Partial<RunInfo> = {}): MockRun {
   const m = models.find((x) => x.id === modelId) ?? TABULAR_MODEL;
   const v = findVersion(versionId);
   const ds = datasets.find((d) => d.versions.includes(v))!;

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { AddModelRequest } from "./bindings/AddModelRequest";
+import type { RunRequest } from "./bindings/RunRequest";
 
 const invoke = vi.fn();
 const convertFileSrc = vi.fn((path: string, protocol?: string) => `${protocol}://localhost/${encodeURIComponent(path)}`);
@@ -110,7 +112,7 @@ describe("ipc commands", () => {
 
 describe("models and runs", () => {
   it("sends add_model's request under `request`", async () => {
-    const request = {
+    const request: AddModelRequest = {
       file: "/m/net.onnx",
       name: "net",
       labelsFile: null,
@@ -135,7 +137,7 @@ describe("models and runs", () => {
       args.onProgress.onmessage(progress);
       return info;
     });
-    const request = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null };
+    const request: RunRequest = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null };
     await expect(ipc.startRun(request, (p) => seen.push(p))).resolves.toEqual(info);
     expect(seen).toEqual([progress]);
     const [cmd, args] = invoke.mock.calls[0]!;

@@ -33,6 +33,7 @@ import type { QueueDto } from "./bindings/QueueDto";
 import type { ReasonDto } from "./bindings/ReasonDto";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { Commands } from "./bindings/commands";
+import type { Role } from "./bindings/Role";
 import { normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
@@ -180,15 +181,16 @@ import type { ExportDone } from "./bindings/ExportDone";
 import type { ExportPreview } from "./bindings/ExportPreview";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
-import { parseReport, type ProjectReport } from "./lib/report";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ProjectReportDto } from "./bindings/ProjectReportDto";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
- * latest finished run), normalised by `parseReport`. Records the agreement in the history once the
- * ratings have moved on by 25 since its last point.
+ * latest finished run). Records the agreement in the history once the ratings have moved on by
+ * 25 since its last point.
  */
-export async function projectReport(run: number | null): Promise<ProjectReport> {
-  return parseReport(await call("project_report", { run }));
+export function projectReport(run: number | null): Promise<ProjectReportDto> {
+  return call("project_report", { run });
 }
 
 /**
@@ -241,7 +243,7 @@ export function cancelExport(): Promise<boolean> {
 }
 
 /** Native save dialog (a folder for `imagefolder`); `null` when cancelled. */
-export function pickExportPath(format: string): Promise<string | null> {
+export function pickExportPath(format: ExportFormat): Promise<string | null> {
   return call("pick_export_path", { format });
 }
 
@@ -249,7 +251,7 @@ export function pickExportPath(format: string): Promise<string | null> {
  * Whether exporting to `out` as `format` would replace a file that is there now (a table
  * format only; an image folder must be new or empty, which the export itself checks).
  */
-export function exportWouldReplace(out: string, format: string): Promise<boolean> {
+export function exportWouldReplace(out: string, format: ExportFormat): Promise<boolean> {
   return call("export_would_replace", { out, format });
 }
 
@@ -265,7 +267,7 @@ export function listAnnotators(): Promise<AnnotatorDto[]> {
   return call("list_annotators");
 }
 
-export function addAnnotator(name: string, role: string): Promise<AnnotatorDto> {
+export function addAnnotator(name: string, role: Role): Promise<AnnotatorDto> {
   return call("add_annotator", { name, role });
 }
 

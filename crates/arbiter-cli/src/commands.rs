@@ -15,7 +15,7 @@ use crate::{
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
     PredictArgs, PredictionsCommand, QueueArgs,
 };
-use arbiter_core::model::{self, AddOptions, OutputKind};
+use arbiter_core::model::{self, AddOptions};
 use arbiter_core::predict::{self, PredictOptions};
 
 pub fn run(cli: &Cli) -> Result<()> {
@@ -338,7 +338,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
         scale: a.scale,
         mean: a.mean.clone(),
         std: a.std.clone(),
-        output: OutputKind::parse(&a.output)?,
+        output: a.output.kind(),
     };
     let m = model::add(&mut p, &opts)?;
     if cli.json {
@@ -365,7 +365,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
     println!(
         "  classes ({}, from {}): {}",
         m.classes.len(),
-        m.classes_source.replace('_', " "),
+        m.classes_source.describe(),
         m.classes.join(", ")
     );
     println!("  input: {}", serde_json::to_string(&m.preprocess)?);
@@ -497,7 +497,7 @@ fn runs(cli: &Cli, a: &crate::RunsArgs) -> Result<()> {
                 r.run.to_string(),
                 r.model.clone(),
                 r.dataset.clone(),
-                r.status.clone(),
+                r.status.as_str().to_string(),
                 format!("{} ({} failed)", r.items, r.failed),
                 r.device.clone(),
                 format!("{:.2}", r.seconds),
@@ -543,7 +543,9 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         }
         println!(
             "Saved queue {:?} ({} items, {} strategy)",
-            q.name, c.total, q.strategy
+            q.name,
+            c.total,
+            q.strategy.as_str()
         );
         return Ok(());
     }
@@ -612,7 +614,7 @@ fn queues_cmd(cli: &Cli) -> Result<()> {
         .map(|(q, c)| {
             vec![
                 q.name.clone(),
-                q.strategy.clone(),
+                q.strategy.as_str().to_string(),
                 q.run.to_string(),
                 format!("{}/{}", c.done, c.total),
                 c.partial.to_string(),
@@ -699,7 +701,9 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
         let event = match (&label, a.skip, &a.flag) {
             (Some(l), _, _) => Event::Label { label: l.clone() },
             (None, true, _) => Event::Skip,
-            (None, false, Some(f)) => Event::Flag { flag: f.clone() },
+            (None, false, Some(f)) => Event::Flag {
+                flag: f.as_str().to_string(),
+            },
             (None, false, None) => {
                 return Err(arbiter_core::Error::InvalidArgument(
                     "give --label L, --skip or --flag".into(),
@@ -908,9 +912,12 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
         r.items,
         r.annotators,
         r.ratings,
-        r.scale,
-        r.labels
-            .join(if r.scale == "nominal" { ", " } else { " < " })
+        r.scale.as_str(),
+        r.labels.join(if r.scale == agreement::ScaleName::Nominal {
+            ", "
+        } else {
+            " < "
+        })
     );
     let iv = |i: Option<agreement::Interval>| {
         i.map_or(String::new(), |i| {
@@ -1118,7 +1125,7 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
         .map(|a| {
             vec![
                 a.annotator.clone(),
-                a.role.clone(),
+                a.role.as_str().to_string(),
                 a.labels.to_string(),
                 a.last_hour.to_string(),
                 a.median_seconds.map_or("—".into(), |s| format!("{s:.1}")),
@@ -1148,7 +1155,7 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
         ],
         rows,
     );
-    if let Some(b) = &r.activity.bucket {
+    if let Some(b) = r.activity.bucket.map(|b| b.as_str()) {
         println!(
             "Activity: {} labels over {} {b}(s) from {}; {} items decided by the end",
             r.activity.labels.iter().sum::<u64>(),

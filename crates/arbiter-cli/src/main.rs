@@ -12,12 +12,12 @@ use std::process::ExitCode;
 
 use std::io::Write;
 
-use arbiter_core::annotate::Role;
+use arbiter_core::annotate::{Flag, Role};
 use arbiter_core::decide::Mode;
 use arbiter_core::error::ErrorCode;
 use arbiter_core::export::Format;
 use arbiter_core::model::runtime::Device;
-use arbiter_core::model::{Color, Layout};
+use arbiter_core::model::{Color, Layout, OutputChoice};
 use arbiter_core::queue::Strategy;
 use clap::{Args, Parser, Subcommand};
 
@@ -229,8 +229,8 @@ pub struct AnnotateArgs {
     #[arg(long)]
     pub skip: bool,
     /// Flag the item: bad_input or unsure.
-    #[arg(long, value_parser = ["bad_input", "unsure"])]
-    pub flag: Option<String>,
+    #[arg(long, value_parser = core_value::<Flag>)]
+    pub flag: Option<Flag>,
     /// Retract the annotator's latest event.
     #[arg(long)]
     pub undo: bool,
@@ -354,9 +354,9 @@ pub struct ModelAddArgs {
     /// Per-channel standard deviation divided by [default: 1].
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub std: Option<Vec<f32>>,
-    /// What the scores are [default: auto — probabilities after Softmax/classifier ops, else logits].
-    #[arg(long, default_value = "auto", value_parser = ["auto", "logits", "probabilities"])]
-    pub output: String,
+    /// What the scores are: auto, logits or probabilities [default: auto — probabilities after Softmax/classifier ops, else logits].
+    #[arg(long, default_value = "auto", value_parser = core_value::<OutputChoice>)]
+    pub output: OutputChoice,
 }
 
 #[derive(Args, Debug)]

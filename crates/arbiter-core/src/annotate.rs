@@ -40,6 +40,84 @@ impl Source {
     }
 }
 
+impl std::str::FromStr for Source {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Source> {
+        match s {
+            "manual" => Ok(Source::Manual),
+            "accepted_prediction" => Ok(Source::AcceptedPrediction),
+            "override" => Ok(Source::Override),
+            "import" => Ok(Source::Import),
+            o => Err(Error::InvalidArgument(format!(
+                "source {o:?}: use manual, accepted_prediction, override or import"
+            ))),
+        }
+    }
+}
+
+/// What kind of event an annotator records (the tag of [`Event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Label,
+    Skip,
+    Flag,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Label => "label",
+            EventKind::Skip => "skip",
+            EventKind::Flag => "flag",
+        }
+    }
+}
+
+impl std::str::FromStr for EventKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<EventKind> {
+        match s {
+            "label" => Ok(EventKind::Label),
+            "skip" => Ok(EventKind::Skip),
+            "flag" => Ok(EventKind::Flag),
+            o => Err(Error::InvalidArgument(format!(
+                "kind {o:?}: use label, skip or flag"
+            ))),
+        }
+    }
+}
+
+/// Why an item is flagged (the `flag` of [`Event::Flag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    BadInput,
+    Unsure,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::BadInput => "bad_input",
+            Flag::Unsure => "unsure",
+        }
+    }
+}
+
+impl std::str::FromStr for Flag {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Flag> {
+        match s {
+            "bad_input" => Ok(Flag::BadInput),
+            "unsure" => Ok(Flag::Unsure),
+            o => Err(Error::InvalidArgument(format!(
+                "flag {o:?}: use bad_input or unsure"
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Event {
@@ -131,8 +209,12 @@ fn resolve(
         _ => None,
     };
     let flag = match &a.event {
-        Event::Flag { flag } if flag == "bad_input" || flag == "unsure" => Some(flag.clone()),
-        Event::Flag { flag } => return Err(format!("flag {flag:?}: use bad_input or unsure")),
+        Event::Flag { flag } => Some(
+            flag.parse::<Flag>()
+                .map_err(|e| e.to_string())?
+                .as_str()
+                .to_string(),
+        ),
         _ => None,
     };
     let reason = match a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {

@@ -152,6 +152,20 @@ impl Status {
     }
 }
 
+impl std::str::FromStr for Status {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Status> {
+        match s {
+            "decided" => Ok(Status::Decided),
+            "conflict" => Ok(Status::Conflict),
+            "pending" => Ok(Status::Pending),
+            o => Err(Error::InvalidArgument(format!(
+                "decision status {o:?}: use decided, conflict or pending"
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum How {
@@ -167,6 +181,20 @@ impl How {
             How::Override => "override",
             How::Unanimous => "unanimous",
             How::Majority => "majority",
+        }
+    }
+}
+
+impl std::str::FromStr for How {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<How> {
+        match s {
+            "override" => Ok(How::Override),
+            "unanimous" => Ok(How::Unanimous),
+            "majority" => Ok(How::Majority),
+            o => Err(Error::InvalidArgument(format!(
+                "decision rule {o:?}: use override, unanimous or majority"
+            ))),
         }
     }
 }

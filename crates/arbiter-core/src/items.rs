@@ -28,7 +28,7 @@ pub struct ItemSummary {
     pub confidence: Option<f32>,
     /// Where review stands, when [`query`] filled it in: `decided`, `conflict` or `pending`
     /// (waiting for votes); `None` for an item without a live label.
-    pub review: Option<&'static str>,
+    pub review: Option<crate::decide::Status>,
     /// The decided label, if decided.
     pub final_label: Option<String>,
     /// Someone flagged the item (unsure or bad input), and the flag stands.
@@ -482,7 +482,7 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
         // Only labels make a decision; an item only skipped or flagged has none yet.
         if labelers > 0 {
             let d = crate::decide::decision(conn, item.rowid)?;
-            item.review = Some(d.status.as_str());
+            item.review = Some(d.status);
             item.final_label = d
                 .label
                 .filter(|_| d.status == crate::decide::Status::Decided);

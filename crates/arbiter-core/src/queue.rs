@@ -34,7 +34,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::predict;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     LeastConfidence,
     Margin,
@@ -87,6 +88,12 @@ impl std::str::FromStr for Strategy {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Strategy> {
         Strategy::parse(s)
+    }
+}
+
+impl rusqlite::types::FromSql for Strategy {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        Strategy::parse(v.as_str()?).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 

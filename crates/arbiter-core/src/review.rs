@@ -33,7 +33,7 @@ pub struct SavedQueue {
     pub id: i64,
     pub name: String,
     pub run: i64,
-    pub strategy: String,
+    pub strategy: crate::queue::Strategy,
     pub threshold: Option<f64>,
     pub seed: i64,
     pub limit: Option<i64>,

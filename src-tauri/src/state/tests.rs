@@ -284,11 +284,11 @@ fn a_new_project_can_rank_its_labels_as_an_ordinal_scale() {
         .expect("create");
     let names: Vec<&str> = info.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["low", "mid", "high"], "blank dropped, order kept");
-    assert_eq!(s.report(None).expect("report")["ordinal_labels"], true);
+    assert!(s.report(None).expect("report").ordinal_labels);
     s.close();
     s.create(&d.path().join("plain"), &labels, false)
         .expect("create");
-    assert_eq!(s.report(None).expect("report")["ordinal_labels"], false);
+    assert!(!s.report(None).expect("report").ordinal_labels);
 }
 
 #[test]
@@ -381,7 +381,7 @@ fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
     let out = d.path().join("folder");
     let req = ExportRequest {
         out: out.to_string_lossy().into_owned(),
-        format: "imagefolder".into(),
+        format: ExportFormat::ImageFolder,
         dataset: None,
         run: None,
         only_decided: false,
@@ -440,7 +440,7 @@ fn models_runs_and_predictions_through_the_app_state() {
         scale: None,
         mean: Some(vec![]),
         std: None,
-        output: Some("auto".into()),
+        output: Some(OutputChoice::Auto),
     };
     let m = s.add_model(&req).expect("add");
     assert_eq!(
@@ -448,8 +448,8 @@ fn models_runs_and_predictions_through_the_app_state() {
         ("cnn", "image", "logits")
     );
     assert_eq!(m.preprocess.width, Some(8));
-    assert_eq!(m.preprocess.layout.as_deref(), Some("nchw"));
-    assert_eq!(m.preprocess.color.as_deref(), Some("gray"));
+    assert_eq!(m.preprocess.layout.map(Layout::as_str), Some("nchw"));
+    assert_eq!(m.preprocess.color.map(Color::as_str), Some("gray"));
     assert_eq!(s.models().expect("models").len(), 1);
     let bad = s
         .add_model(&AddModelRequest {
@@ -466,7 +466,7 @@ fn models_runs_and_predictions_through_the_app_state() {
                 model: "cnn".into(),
                 dataset: "digits".into(),
                 batch_size: 256,
-                device: "auto".into(),
+                device: Device::Auto,
                 resume: None,
             },
             &mut |p| reports.push(p),
@@ -587,7 +587,7 @@ fn the_review_flow_through_the_app_state() {
                 model: "cnn".into(),
                 dataset: "digits".into(),
                 batch_size: 256,
-                device: "cpu".into(),
+                device: Device::Cpu,
                 resume: None,
             },
             &mut |_| {},
@@ -607,7 +607,7 @@ fn the_review_flow_through_the_app_state() {
     let mk = |name: &str, blind: bool, k: u32| CreateQueueRequest {
         name: name.into(),
         run: run.run,
-        strategy: "least-confidence".into(),
+        strategy: Strategy::LeastConfidence,
         other_run: None,
         threshold: Some(0.99),
         seed: 1,
@@ -632,14 +632,14 @@ fn the_review_flow_through_the_app_state() {
         s.annotate(&AnnotateRequest {
             rowid,
             annotator: who.into(),
-            kind: "label".into(),
+            kind: EventKind::Label,
             label: Some(l.into()),
             flag: None,
             reason: None,
             note: None,
             seconds: Some(0.8),
             prediction_shown: true,
-            source: "manual".into(),
+            source: AnnotationSource::Manual,
             queue: Some(open_q.id),
             run: Some(run.run),
         })
@@ -665,7 +665,7 @@ fn the_review_flow_through_the_app_state() {
     assert!(for_ben[0].others.is_empty(), "{:?}", for_ben[0].others);
     assert!(for_ben[0].prediction.is_some(), "the queue is not blind");
     let r = label("ben", first, "5").expect("ben");
-    assert_eq!(r.decision.status, "conflict");
+    assert_eq!(r.decision.status.as_str(), "conflict");
     let conflicts = s.conflicts(false).expect("conflicts");
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].decision.votes.len(), 2);
@@ -680,7 +680,7 @@ fn the_review_flow_through_the_app_state() {
         .annotate(&AnnotateRequest {
             rowid: first,
             annotator: "rev".into(),
-            kind: "label".into(),
+            kind: EventKind::Label,
             label: Some("5".into()),
             flag: None,
             // Deciding a conflict needs no reason (it corrects no model).
@@ -688,13 +688,16 @@ fn the_review_flow_through_the_app_state() {
             note: Some("the loop is open".into()),
             seconds: None,
             prediction_shown: true,
-            source: "override".into(),
+            source: AnnotationSource::Override,
             queue: None,
             run: Some(run.run),
         })
         .expect("override");
     assert_eq!(
-        (over.decision.status.as_str(), over.decision.rule.as_deref()),
+        (
+            over.decision.status.as_str(),
+            over.decision.rule.map(DecisionHow::as_str)
+        ),
         ("decided", Some("override"))
     );
     assert_eq!(over.decision.votes[0].reason, None);
@@ -714,22 +717,19 @@ fn the_review_flow_through_the_app_state() {
     let rule = s.decision_rule().expect("rule");
     assert_eq!((rule.mode.as_str(), rule.min_annotators), ("majority", 1));
     let strict = DecisionRuleDto {
-        mode: "unanimous".into(),
+        mode: DecisionMode::Unanimous,
         min_annotators: 3,
     };
     let e = s.set_decision_rule(&strict, "rev").expect_err("not a lead");
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(e.message.contains("only a lead"), "{}", e.message);
-    let e = s
-        .set_decision_rule(
-            &DecisionRuleDto {
-                mode: "most".into(),
-                min_annotators: 2,
-            },
-            "lea",
-        )
-        .expect_err("no such lead yet");
-    assert!(e.message.contains("majority or unanimous"), "{}", e.message);
+    // An unknown mode is refused where the request is read, with the core's message.
+    let e = serde_json::from_value::<DecisionRuleDto>(serde_json::json!({
+        "mode": "most",
+        "minAnnotators": 2,
+    }))
+    .expect_err("no such mode");
+    assert!(e.to_string().contains("majority or unanimous"), "{e}");
     s.add_annotator("lea", "lead").expect("lead");
     let set = s.set_decision_rule(&strict, "lea").expect("set");
     assert_eq!((set.mode.as_str(), set.min_annotators), ("unanimous", 3));
@@ -737,7 +737,7 @@ fn the_review_flow_through_the_app_state() {
     assert_eq!(s.decision(first).expect("d").votes_needed, 3);
     s.set_decision_rule(
         &DecisionRuleDto {
-            mode: "majority".into(),
+            mode: DecisionMode::Majority,
             min_annotators: 1,
         },
         "lea",
@@ -759,7 +759,7 @@ fn the_review_flow_through_the_app_state() {
     s.release_queue(open_q.id, "ana").expect("release");
 
     // The dashboard's report and history, and an export with a live preview.
-    let report = s.report(Some(run.run)).expect("report");
+    let report = serde_json::to_value(s.report(Some(run.run)).expect("report")).expect("json");
     assert_eq!(report["progress"]["decided"], 1);
     assert!(report["agreement"]["krippendorff_alpha"].is_object());
     assert_eq!(report["model_quality"]["run"], run.run);
@@ -779,7 +779,7 @@ fn the_review_flow_through_the_app_state() {
     );
     s.add_annotator("lee", "lead").expect("lead");
     assert!(s.set_ordinal_labels("lee", true).expect("set"));
-    let report = s.report(Some(run.run)).expect("report");
+    let report = serde_json::to_value(s.report(Some(run.run)).expect("report")).expect("json");
     assert_eq!(report["ordinal_labels"], true);
     assert_eq!(
         report["agreement"]["scale"], "interval",
@@ -789,7 +789,7 @@ fn the_review_flow_through_the_app_state() {
     let out = d.path().join("export.csv");
     let req = ExportRequest {
         out: out.to_string_lossy().into_owned(),
-        format: "csv".into(),
+        format: ExportFormat::Csv,
         dataset: None,
         run: Some(run.run),
         only_decided: true,
@@ -808,7 +808,7 @@ fn the_review_flow_through_the_app_state() {
     assert!(out.is_file() && Path::new(&done.lineage).is_file());
     // An image folder's count is in files, and is what its export then writes.
     let folder = ExportRequest {
-        format: "imagefolder".into(),
+        format: ExportFormat::ImageFolder,
         out: d.path().join("folder").to_string_lossy().into_owned(),
         ..req.clone()
     };

@@ -13,6 +13,7 @@ import type { DatasetInfo } from "./DatasetInfo";
 import type { DecisionDto } from "./DecisionDto";
 import type { DecisionRuleDto } from "./DecisionRuleDto";
 import type { ExportDone } from "./ExportDone";
+import type { ExportFormat } from "./ExportFormat";
 import type { ExportPreview } from "./ExportPreview";
 import type { ExportProgress } from "./ExportProgress";
 import type { ExportRequest } from "./ExportRequest";
@@ -29,17 +30,19 @@ import type { LabelInfo } from "./LabelInfo";
 import type { ModelDto } from "./ModelDto";
 import type { Progress } from "./Progress";
 import type { ProjectInfo } from "./ProjectInfo";
+import type { ProjectReportDto } from "./ProjectReportDto";
 import type { QueueDto } from "./QueueDto";
 import type { ReasonDto } from "./ReasonDto";
 import type { RecentProject } from "./RecentProject";
 import type { ReviewItem } from "./ReviewItem";
+import type { Role } from "./Role";
 import type { RunFailures } from "./RunFailures";
 import type { RunInfo } from "./RunInfo";
 import type { RunProgress } from "./RunProgress";
 import type { RunRequest } from "./RunRequest";
 
 /** The least role a command is meant for; each role may do what the ones before it may. */
-export type Role = "any" | "annotator" | "reviewer" | "lead";
+export type CommandRole = "any" | "annotator" | "reviewer" | "lead";
 
 /** Every command the desktop app answers: its role, arguments (as sent) and result. */
 export type Commands = {
@@ -64,7 +67,7 @@ export type Commands = {
   cancel_run: { role: "lead"; args: Record<string, never>; result: boolean };
   run_failures: { role: "any"; args: { run: number; limit: number }; result: RunFailures };
   list_annotators: { role: "any"; args: Record<string, never>; result: Array<AnnotatorDto> };
-  add_annotator: { role: "any"; args: { name: string; role: string }; result: AnnotatorDto };
+  add_annotator: { role: "any"; args: { name: string; role: Role }; result: AnnotatorDto };
   list_reasons: { role: "any"; args: Record<string, never>; result: Array<ReasonDto> };
   list_queues: { role: "any"; args: Record<string, never>; result: Array<QueueDto> };
   create_queue: { role: "lead"; args: { request: CreateQueueRequest }; result: QueueDto };
@@ -78,7 +81,7 @@ export type Commands = {
   get_decision_rule: { role: "any"; args: Record<string, never>; result: DecisionRuleDto };
   set_decision_rule: { role: "lead"; args: { rule: DecisionRuleDto; lead: string }; result: DecisionRuleDto };
   get_decision: { role: "reviewer"; args: { rowid: number }; result: DecisionDto };
-  project_report: { role: "any"; args: { run: number | null }; result: unknown };
+  project_report: { role: "any"; args: { run: number | null }; result: ProjectReportDto };
   agreement_history: { role: "any"; args: Record<string, never>; result: Array<AgreementPoint> };
   set_ordinal_labels: { role: "lead"; args: { actor: string; ordinal: boolean }; result: boolean };
   edit_label: { role: "lead"; args: { request: LabelEditRequest; lead: string }; result: Array<LabelInfo> };
@@ -86,7 +89,7 @@ export type Commands = {
   export_preview: { role: "lead"; args: { request: ExportRequest }; result: ExportPreview };
   export_dataset: { role: "lead"; args: { request: ExportRequest; onProgress: Channel<ExportProgress> }; result: ExportDone };
   cancel_export: { role: "lead"; args: Record<string, never>; result: boolean };
-  pick_export_path: { role: "any"; args: { format: string }; result: string | null };
-  export_would_replace: { role: "any"; args: { out: string; format: string }; result: boolean };
+  pick_export_path: { role: "any"; args: { format: ExportFormat }; result: string | null };
+  export_would_replace: { role: "any"; args: { out: string; format: ExportFormat }; result: boolean };
   open_folder: { role: "any"; args: { path: string }; result: void };
 };

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import type { Role } from "../bindings/Role";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { Modal } from "./Modal";
 import { ROLES, type Annotators } from "./reviewHooks";
@@ -42,7 +43,7 @@ export function AnnotatorPicker({ people }: { people: Annotators }) {
 
 export function AddAnnotatorDialog({ people, onClose }: { people: Annotators; onClose: () => void }) {
   const [name, setName] = useState("");
-  const [role, setRole] = useState<string>("annotator");
+  const [role, setRole] = useState<Role>("annotator");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const taken = (people.list ?? []).some((a) => a.name === name.trim());
@@ -86,7 +87,7 @@ export function AddAnnotatorDialog({ people, onClose }: { people: Annotators; on
         </label>
         <label className="field">
           <span className="field-label">Role</span>
-          <select data-testid="annotator-role" value={role} onChange={(e) => setRole(e.target.value)}>
+          <select data-testid="annotator-role" value={role} onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? role)}>
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}

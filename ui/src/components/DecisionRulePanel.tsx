@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
 import type { AnnotatorDto } from "../bindings/AnnotatorDto";
+import type { DecisionMode } from "../bindings/DecisionMode";
 import type { DecisionRuleDto } from "../bindings/DecisionRuleDto";
 import * as ipc from "../ipc";
-import { describeRule, parseMinAnnotators, RULE_MODES } from "../lib/decisionRule";
+import { describeRule, parseMinAnnotators, RULE_MODES, ruleMode } from "../lib/decisionRule";
 import { useReportError } from "./ErrorBanner";
 
 interface Props {
@@ -17,7 +18,7 @@ export function DecisionRulePanel({ me, onChanged }: Props) {
   const report = useReportError();
   const [rule, setRule] = useState<DecisionRuleDto | null>(null);
   const [editing, setEditing] = useState(false);
-  const [mode, setMode] = useState<string>("majority");
+  const [mode, setMode] = useState<DecisionMode>("majority");
   const [min, setMin] = useState("1");
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -91,7 +92,7 @@ export function DecisionRulePanel({ me, onChanged }: Props) {
         >
           <label>
             Mode{" "}
-            <select data-testid="decision-rule-mode" value={mode} onChange={(e) => setMode(e.target.value)}>
+            <select data-testid="decision-rule-mode" value={mode} onChange={(e) => setMode(ruleMode(e.target.value) ?? mode)}>
               {RULE_MODES.map((m) => (
                 <option key={m} value={m}>
                   {m === "majority" ? "Majority (or all agree)" : "Unanimous"}

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
 import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { ReasonDto } from "../bindings/ReasonDto";
+import type { Role } from "../bindings/Role";
 import { usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
 import { useReportError } from "./ErrorBanner";
 
-export const ROLES = ["annotator", "reviewer", "lead"] as const;
+export const ROLES: readonly Role[] = ["annotator", "reviewer", "lead"];
 
 /** Reviewers and leads may override (and decide conflicts). */
 export function canOverride(a: AnnotatorDto | null | undefined): boolean {
@@ -18,7 +19,7 @@ export interface Annotators {
   name: string | null;
   current: AnnotatorDto | null;
   choose: (name: string | null) => void;
-  add: (name: string, role: string) => Promise<AnnotatorDto>;
+  add: (name: string, role: Role) => Promise<AnnotatorDto>;
   refresh: () => Promise<void>;
 }
 
@@ -42,7 +43,7 @@ export function useAnnotators(projectPath: string): Annotators {
   }, [refresh]);
 
   const add = useCallback(
-    async (n: string, role: string) => {
+    async (n: string, role: Role) => {
       const a = await ipc.addAnnotator(n, role);
       setList((prev) => [...(prev ?? []).filter((x) => x.name !== a.name), a]);
       choose(a.name);

@@ -16,7 +16,6 @@ import {
   reliabilityCsv,
   toCsv,
 } from "./chartCsv";
-import { parseReport } from "./report";
 import { rawReport } from "./report.fixture";
 
 const lines = (csv: string) => csv.split("\r\n").slice(0, -1);
@@ -46,7 +45,7 @@ describe("csv escaping", () => {
 });
 
 describe("chart CSVs", () => {
-  const r = parseReport(rawReport());
+  const r = rawReport();
   const q = r.model_quality!;
 
   it("kappa: one row per pair, with the reason of a null kappa", () => {

@@ -4,7 +4,11 @@
  * quotes doubled), numbers at full precision, null as an empty field.
  */
 import type { AgreementPoint } from "../bindings/AgreementPoint";
-import { own, type Activity, type AgreementReport, type ModelQuality, type ProjectReport } from "./report";
+import type { Activity } from "../bindings/Activity";
+import type { AgreementReport } from "../bindings/AgreementReport";
+import type { ModelQuality } from "../bindings/ModelQuality";
+import type { ProjectReportDto } from "../bindings/ProjectReportDto";
+import { own } from "./report";
 import {
   annotatorRows,
   confusionData,
@@ -98,7 +102,7 @@ export function accuracyCsv(q: ModelQuality): string {
 }
 
 /** Reasons by class, wide: one row per decided label, one column per reason code. */
-export function reasonsCsv(byClass: ProjectReport["reasons_by_class"]): string {
+export function reasonsCsv(byClass: ProjectReportDto["reasons_by_class"]): string {
   const s = reasonsStack(byClass);
   return toCsv(
     ["class", ...s.reasons, "total"],
@@ -106,7 +110,7 @@ export function reasonsCsv(byClass: ProjectReport["reasons_by_class"]): string {
   );
 }
 
-export function annotatorsCsv(r: ProjectReport): string {
+export function annotatorsCsv(r: ProjectReportDto): string {
   return toCsv(
     [
       "annotator",
@@ -196,7 +200,7 @@ export function agreementCsv(a: AgreementReport): string {
 }
 
 /** Progress and throughput, one measure per row. */
-export function progressCsv(r: ProjectReport): string {
+export function progressCsv(r: ProjectReportDto): string {
   const p = progressParts(r.progress);
   const t = throughput(r.annotators);
   return toCsv(

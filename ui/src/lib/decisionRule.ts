@@ -1,7 +1,12 @@
+import type { DecisionMode } from "../bindings/DecisionMode";
 import type { DecisionRuleDto } from "../bindings/DecisionRuleDto";
 
-export const RULE_MODES = ["majority", "unanimous"] as const;
-export type RuleMode = (typeof RULE_MODES)[number];
+export const RULE_MODES: readonly DecisionMode[] = ["majority", "unanimous"];
+
+/** The mode a select's value names, if it names one. */
+export function ruleMode(text: string): DecisionMode | undefined {
+  return RULE_MODES.find((m) => m === text);
+}
 
 /** The rule in one sentence, as the core applies it (crates/arbiter-core/src/decide.rs). */
 export function describeRule(rule: DecisionRuleDto): string {

@@ -12,6 +12,7 @@ import {
   type ExportForm,
 } from "./exportForm";
 import type { RunInfo } from "../bindings/RunInfo";
+import type { RunStatus } from "../bindings/RunStatus";
 
 const form = (over: Partial<ExportForm> = {}): ExportForm => ({ ...defaultExportForm("pets@2"), out: "/tmp/x.parquet", ...over });
 
@@ -181,7 +182,7 @@ it("formats a threshold", () => {
 });
 
 describe("defaultExportRun", () => {
-  const r = (run: number, versionId: number, status: string): RunInfo => ({
+  const r = (run: number, versionId: number, status: RunStatus): RunInfo => ({
     run,
     model: "m@1",
     dataset: "d@1",

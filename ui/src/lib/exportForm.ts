@@ -1,9 +1,10 @@
 /** The export form ↔ `ExportRequest`, and the small helpers of the export screen. */
+import type { ExportFormat } from "../bindings/ExportFormat";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { RunInfo } from "../bindings/RunInfo";
 import type { BuildResult } from "./models";
 
-export type ExportFormat = "parquet" | "csv" | "jsonl" | "imagefolder";
+export type { ExportFormat };
 
 export const EXPORT_FORMATS: { value: ExportFormat; text: string; hint: string }[] = [
   { value: "parquet", text: "Parquet", hint: "One .parquet file; typed columns, compact. Best for pandas, Polars, Spark." },

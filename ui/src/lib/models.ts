@@ -1,4 +1,7 @@
 import type { AddModelRequest } from "../bindings/AddModelRequest";
+import type { Color } from "../bindings/Color";
+import type { Layout } from "../bindings/Layout";
+import type { OutputChoice } from "../bindings/OutputChoice";
 import type { ModelDto } from "../bindings/ModelDto";
 
 /** `NAME@VERSION`, as runs and `RunRequest` name models. */
@@ -65,9 +68,16 @@ export const EMPTY_ADD_MODEL_FORM: AddModelForm = {
   output: "",
 };
 
-export const LAYOUTS = ["nchw", "nhwc"] as const;
-export const COLORS = ["rgb", "bgr", "gray"] as const;
-export const OUTPUT_KINDS = ["logits", "probabilities"] as const;
+export const LAYOUTS: readonly Layout[] = ["nchw", "nhwc"];
+export const COLORS: readonly Color[] = ["rgb", "bgr", "gray"];
+/** The explicit choices; a blank form value is `auto` (sent as null). */
+export const OUTPUT_KINDS: readonly OutputChoice[] = ["logits", "probabilities"];
+
+/** The option `text` names (trimmed); null for a blank, which means "from the model". */
+function choice<T extends string>(options: readonly T[], text: string): T | null {
+  const t = text.trim();
+  return options.find((o) => o === t) ?? null;
+}
 
 /** Where a registered model came from, as remembered by this app (the backend does not say). */
 export interface ModelSource {
@@ -91,7 +101,7 @@ export function formFromModel(model: ModelDto, source: ModelSource | null = null
     scale: p.scale === null ? "" : formatFloat(p.scale),
     mean: formatFloatList(p.mean),
     std: formatFloatList(p.std),
-    output: (OUTPUT_KINDS as readonly string[]).includes(model.outputKind) ? model.outputKind : "",
+    output: OUTPUT_KINDS.find((o) => o === model.outputKind) ?? "",
   };
 }
 
@@ -178,12 +188,12 @@ export function buildAddModelRequest(form: AddModelForm): BuildResult<AddModelRe
       name: opt(form.name),
       labelsFile: opt(form.labelsFile),
       size: size.ok ? size.value : null,
-      layout: opt(form.layout),
-      color: opt(form.color),
+      layout: choice(LAYOUTS, form.layout),
+      color: choice(COLORS, form.color),
       scale,
       mean: mean.ok ? mean.value : null,
       std: std.ok ? std.value : null,
-      output: opt(form.output),
+      output: choice(OUTPUT_KINDS, form.output),
     },
   };
 }

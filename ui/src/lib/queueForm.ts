@@ -4,10 +4,11 @@ import type { BelowCount } from "../bindings/BelowCount";
 import type { CreateQueueRequest } from "../bindings/CreateQueueRequest";
 import type { QueueDto } from "../bindings/QueueDto";
 import type { RunInfo } from "../bindings/RunInfo";
+import type { Strategy } from "../bindings/Strategy";
 import { formatCount } from "./format";
 
 export interface StrategyOption {
-  value: string;
+  value: Strategy;
   text: string;
   hint: string;
 }
@@ -102,6 +103,8 @@ function wholeNumber(text: string): number | null {
 /** Validates the form; the request, or the problems per field (nothing is sent then). */
 export function queueRequest(form: QueueForm): { request: CreateQueueRequest } | { errors: QueueFormErrors } {
   const errors: QueueFormErrors = {};
+  const strategy = STRATEGIES.find((s) => s.value === form.strategy)?.value;
+  if (strategy === undefined) errors.strategy = "Choose a strategy";
   const run = wholeNumber(form.run);
   if (run === null) errors.run = "Choose a run";
   let otherRun: number | null = null;
@@ -125,13 +128,13 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
   else if (k > 50) errors.overlapK = "At most 50";
   const seed = wholeNumber(form.seed);
   if (seed === null) errors.seed = "A whole number";
-  if (Object.keys(errors).length > 0) return { errors };
+  if (Object.keys(errors).length > 0 || strategy === undefined) return { errors };
   const name = form.name.trim() || suggestedQueueName(form);
   return {
     request: {
       name,
       run: run!,
-      strategy: form.strategy,
+      strategy,
       otherRun,
       threshold: form.useThreshold ? form.threshold : null,
       seed: seed!,

@@ -1,7 +1,8 @@
 // Test data: a project report as the backend serialises it (used by the unit tests only).
+import type { ProjectReportDto } from "../bindings/ProjectReportDto";
 
 /** A report as the backend serialises it (snake_case, nulls with reasons). */
-export function rawReport(): Record<string, unknown> {
+export function rawReport(): ProjectReportDto {
   return {
     progress: { items: 1000, annotated: 300, decided: 240, conflicts: 20, pending: 40, annotations: 820 },
     agreement: {
@@ -31,6 +32,7 @@ export function rawReport(): Record<string, unknown> {
         "per_label.bird": "no variation: every rating has the same value",
         "per_annotator.cy.kappa": "chance disagreement is zero: both annotators used one and the same label",
       },
+      intervals: null,
     },
     model_quality: {
       run: 3,
@@ -54,6 +56,8 @@ export function rawReport(): Record<string, unknown> {
         { lower: 0.5, upper: 0.6, items: 20, mean_confidence: 0.55, accuracy: 0.45 },
         { lower: 0.9, upper: 1, items: 80, mean_confidence: 0.95, accuracy: 0.9 },
       ],
+      failed: 0,
+      failed_decided: 0,
     },
     reasons_by_class: {
       cat: { model_wrong: 3, ambiguous: 1 },
@@ -79,7 +83,15 @@ export function rawReport(): Record<string, unknown> {
         kappa_vs_others: 0.68,
         vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
       },
-      { annotator: "cy", role: "annotator", labels: 70, last_hour: 10, median_seconds: null, kappa_vs_others: null },
+      {
+        annotator: "cy",
+        role: "annotator",
+        labels: 70,
+        last_hour: 10,
+        median_seconds: null,
+        kappa_vs_others: null,
+        vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
+      },
     ],
     ordinal_labels: false,
     activity: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgreementPoint } from "../bindings/AgreementPoint";
-import { num, own, parseReport } from "./report";
+import { num, own } from "./report";
 import {
   accuracyLines,
   annotatorRows,
@@ -27,105 +27,15 @@ import {
 } from "./reportData";
 import { rawReport } from "./report.fixture";
 
-describe("parseReport", () => {
-  it("normalises the scale and the activity whatever arrived", () => {
-    const raw = rawReport();
-    (raw.agreement as Record<string, unknown>).scale = "ratio";
-    raw.activity = { bucket: "day", starts: ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], labels: [3, NaN], per_annotator: { a: [1] }, decided: "x" };
-    const r = parseReport(raw);
-    expect(r.agreement.scale).toBe("nominal");
-    expect(r.activity.labels).toEqual([3, 0]);
-    expect(r.activity.per_annotator.a).toEqual([1, 0]);
-    expect(r.activity.decided).toEqual([0, 0]);
-    expect(parseReport({}).activity).toEqual({ bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 });
-  });
-
-  it("keeps a well-formed report as it is", () => {
-    const r = parseReport(rawReport());
-    expect(r.progress).toEqual({ items: 1000, annotated: 300, decided: 240, conflicts: 20, pending: 40, annotations: 820 });
-    expect(r.agreement.krippendorff_alpha).toEqual({ nominal: 0.69, ordinal: null, interval: null });
-    expect(r.agreement.cohen_kappa[2]).toMatchObject({ a: "ben", b: "cy", kappa: -0.05 });
-    expect(r.agreement.per_label).toEqual({ cat: 0.75, dog: 0.7, bird: null });
-    expect(r.agreement.intervals).toBeNull();
-    expect(r.model_quality?.confusion).toEqual([
-      [43, 7, 0],
-      [10, 30, 0],
-      [2, 8, 0],
-    ]);
-    expect(r.reasons_by_class.dog).toEqual({ model_wrong: 6, bad_input: 1 });
-    expect(r.annotators[2]).toEqual({
-      annotator: "cy",
-      role: "annotator",
-      labels: 70,
-      last_hour: 10,
-      median_seconds: null,
-      kappa_vs_others: null,
-      vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
-    });
-    expect(r.annotators[0]!.vs_reviewers).toEqual({ items: 20, correct: 15, accuracy: 0.75, low: 0.531, high: 0.888 });
-    expect(r.agreement.scale).toBe("nominal");
-    expect(r.ordinal_labels).toBe(false);
-    expect(r.activity.bucket).toBe("hour");
-    expect(r.activity.per_annotator.cy).toEqual([0, 0, 70]);
-  });
-
-  it("turns NaN, infinities, strings and missing values into null (never NaN)", () => {
-    const raw = rawReport();
-    const a = raw.agreement as Record<string, unknown>;
-    a.gwet_ac1 = Number.NaN;
-    a.percent_agreement = Number.POSITIVE_INFINITY;
-    a.fleiss_kappa = "0.5";
-    delete a.krippendorff_alpha;
-    const r = parseReport(raw);
-    expect(r.agreement.gwet_ac1).toBeNull();
-    expect(r.agreement.percent_agreement).toBeNull();
-    expect(r.agreement.fleiss_kappa).toBeNull();
-    expect(r.agreement.krippendorff_alpha).toEqual({ nominal: null, ordinal: null, interval: null });
+describe("num", () => {
+  it("turns NaN into null and keeps a finite number", () => {
     expect(num(Number.NaN)).toBeNull();
     expect(num(-0.25)).toBe(-0.25);
-  });
-
-  it("survives garbage and an empty project", () => {
-    for (const raw of [null, undefined, 42, "x", [], {}]) {
-      const r = parseReport(raw);
-      expect(r.progress.items).toBe(0);
-      expect(r.agreement.cohen_kappa).toEqual([]);
-      expect(r.model_quality).toBeNull();
-      expect(r.annotators).toEqual([]);
-    }
-  });
-
-  it("squares the confusion matrix to the labels and reads bootstrap intervals when present", () => {
-    const raw = rawReport();
-    const q = raw.model_quality as Record<string, unknown>;
-    q.confusion = [[1, 2], [3]];
-    (raw.agreement as Record<string, unknown>).intervals = {
-      resamples: 1000,
-      seed: 0,
-      percent_agreement: { low: 0.8, high: 0.88 },
-      krippendorff_alpha: { low: 0.6, high: 0.75 },
-      fleiss_kappa: null,
-      gwet_ac1: { low: Number.NaN, high: 0.9 },
-    };
-    const r = parseReport(raw);
-    expect(r.model_quality!.confusion).toEqual([
-      [1, 2, 0],
-      [3, 0, 0],
-      [0, 0, 0],
-    ]);
-    expect(r.agreement.intervals).toEqual({
-      resamples: 1000,
-      seed: 0,
-      percent_agreement: { low: 0.8, high: 0.88 },
-      krippendorff_alpha: { low: 0.6, high: 0.75 },
-      fleiss_kappa: null,
-      gwet_ac1: null,
-    });
   });
 });
 
 describe("nulls and their reasons", () => {
-  const r = parseReport(rawReport());
+  const r = rawReport();
 
   it("uses the backend's reason, else one implied by the report's shape", () => {
     expect(reasonFor(r.agreement, "fleiss_kappa")).toMatch(/unequal numbers of ratings/);
@@ -166,19 +76,19 @@ describe("nulls and their reasons", () => {
 
 describe("progress and throughput", () => {
   it("splits the items by status", () => {
-    const p = progressParts(parseReport(rawReport()).progress);
+    const p = progressParts(rawReport().progress);
     expect(p).toEqual({ decided: 240, conflicts: 20, pending: 40, untouched: 700, total: 1000, done: 0.3 });
   });
 
   it("sums the last hour and takes the median of the medians", () => {
-    const t = throughput(parseReport(rawReport()).annotators);
+    const t = throughput(rawReport().annotators);
     expect(t).toEqual({ lastHour: 40, active: 2, medianSeconds: 4 });
     expect(throughput([]).medianSeconds).toBeNull();
   });
 });
 
 describe("kappaMatrix", () => {
-  const a = parseReport(rawReport()).agreement;
+  const a = rawReport().agreement;
   const m = kappaMatrix(a);
 
   it("is square over the annotators, symmetric, with a marked diagonal", () => {
@@ -200,7 +110,7 @@ describe("kappaMatrix", () => {
 
 describe("per-label agreement", () => {
   it("follows the label order and explains nulls", () => {
-    const rows = perLabelAgreement(parseReport(rawReport()).agreement);
+    const rows = perLabelAgreement(rawReport().agreement);
     expect(rows).toEqual([
       { label: "cat", value: 0.75, reason: null, items: 260 },
       { label: "dog", value: 0.7, reason: null, items: 260 },
@@ -211,7 +121,7 @@ describe("per-label agreement", () => {
 
 describe("worstLabels", () => {
   it("keeps every label when they fit, else the lowest agreement first", () => {
-    const rows = perLabelAgreement(parseReport(rawReport()).agreement);
+    const rows = perLabelAgreement(rawReport().agreement);
     expect(worstLabels(rows, 5)).toEqual({ rows, hidden: 0 });
     const w = worstLabels(rows, 2);
     expect(w.rows.map((r) => r.label)).toEqual(["dog", "cat"]);
@@ -221,7 +131,7 @@ describe("worstLabels", () => {
 
 describe("confusionData", () => {
   it("gives counts, row totals and row shares", () => {
-    const c = confusionData(parseReport(rawReport()).model_quality!);
+    const c = confusionData(rawReport().model_quality!);
     expect(c.rowTotals).toEqual([50, 40, 10]);
     expect(c.total).toBe(100);
     expect(c.maxCount).toBe(43);
@@ -230,18 +140,18 @@ describe("confusionData", () => {
   });
 
   it("keeps only the busiest labels when there are too many", () => {
-    const c = confusionData(parseReport(rawReport()).model_quality!, 2);
+    const c = confusionData(rawReport().model_quality!, 2);
     // cat: 50 decided + 55 predicted; dog: 40 + 45; bird: 10 + 0.
     expect(c.labels).toEqual(["cat", "dog"]);
     expect(c.hidden).toBe(1);
     expect(c.cells).toHaveLength(4);
     expect(c.rowTotals).toEqual([50, 40]);
     expect(c.cells.find((x) => x.row === 1 && x.col === 0)).toEqual({ col: 0, row: 1, count: 10, share: 0.25 });
-    expect(confusionData(parseReport(rawReport()).model_quality!).hidden).toBe(0);
+    expect(confusionData(rawReport().model_quality!).hidden).toBe(0);
   });
 
   it("has no share for an empty row", () => {
-    const q = parseReport(rawReport()).model_quality!;
+    const q = rawReport().model_quality!;
     q.confusion[2] = [0, 0, 0];
     const c = confusionData(q);
     expect(c.cells.filter((x) => x.row === 2).every((x) => x.share === null)).toBe(true);
@@ -249,7 +159,7 @@ describe("confusionData", () => {
 });
 
 describe("reliability", () => {
-  const q = parseReport(rawReport()).model_quality!;
+  const q = rawReport().model_quality!;
 
   it("labels the bins and computes the gap; empty bins have no values", () => {
     const bins = reliabilityBins(q);
@@ -270,7 +180,7 @@ describe("reliability", () => {
 
 describe("accuracyLines", () => {
   it("keeps the unbiased random sample apart from the biased figures", () => {
-    const lines = accuracyLines(parseReport(rawReport()).model_quality!);
+    const lines = accuracyLines(rawReport().model_quality!);
     expect(lines.map((l) => l.key)).toEqual(["random", "uncertainty", "overall"]);
     expect(lines[0]!.estimate).toEqual({ items: 60, correct: 51, accuracy: 0.85, low: 0.74, high: 0.92 });
     expect(lines[1]!.note).toMatch(/not an estimate of its accuracy/);
@@ -278,7 +188,7 @@ describe("accuracyLines", () => {
   });
 
   it("says why an estimate is missing", () => {
-    const q = parseReport(rawReport()).model_quality!;
+    const q = rawReport().model_quality!;
     q.random_sample = { items: 0, correct: 0, accuracy: null, low: null, high: null };
     expect(accuracyLines(q)[0]!.reason).toMatch(/random queues/);
   });
@@ -286,7 +196,7 @@ describe("accuracyLines", () => {
 
 describe("reasonsStack", () => {
   it("orders classes by total with (undecided) last, reasons by total", () => {
-    const s = reasonsStack(parseReport(rawReport()).reasons_by_class);
+    const s = reasonsStack(rawReport().reasons_by_class);
     expect(s.classes).toEqual(["dog", "cat", UNDECIDED]);
     expect(s.reasons).toEqual(["bad_input", "model_wrong", "ambiguous"]);
     // values[reason][class]
@@ -305,7 +215,7 @@ describe("reasonsStack", () => {
 
 describe("annotatorRows", () => {
   it("joins pace with agreement and explains a null kappa", () => {
-    const rows = annotatorRows(parseReport(rawReport()));
+    const rows = annotatorRows(rawReport());
     expect(rows[0]).toMatchObject({ name: "ana", role: "lead", kappa: 0.74, kappaItems: 180, percent: 0.88, kappaReason: null });
     expect(rows[2]).toMatchObject({ name: "cy", kappa: null, kappaReason: expect.stringMatching(/chance disagreement is zero/) });
   });

@@ -4,22 +4,17 @@
  * reliability bins and ECE, accuracy estimates, reasons by class, annotators, the agreement
  * history and the activity over time. Pure functions, unit-tested.
  */
+import type { Activity } from "../bindings/Activity";
 import type { AgreementPoint } from "../bindings/AgreementPoint";
-import {
-  count,
-  num,
-  own,
-  type Activity,
-  type AgreementReport,
-  type AnnotatorPace,
-  type Estimate,
-  type Interval,
-  type ModelQuality,
-  type Num,
-  type PairKappa,
-  type ProgressSummary,
-  type ProjectReport,
-} from "./report";
+import type { AgreementReport } from "../bindings/AgreementReport";
+import type { AnnotatorPace } from "../bindings/AnnotatorPace";
+import type { Estimate } from "../bindings/Estimate";
+import type { Interval } from "../bindings/Interval";
+import type { ModelQuality } from "../bindings/ModelQuality";
+import type { PairKappa } from "../bindings/PairKappa";
+import type { ProgressSummary } from "../bindings/ProgressSummary";
+import type { ProjectReportDto } from "../bindings/ProjectReportDto";
+import { count, num, own, type Num } from "./report";
 
 // ---------------------------------------------------------------- sample sizes
 
@@ -487,7 +482,7 @@ export interface AnnotatorRow {
   vsReviewers: Estimate;
 }
 
-export function annotatorRows(r: ProjectReport): AnnotatorRow[] {
+export function annotatorRows(r: ProjectReportDto): AnnotatorRow[] {
   const a = r.agreement;
   return r.annotators.map((p) => {
     const agr = own(a.per_annotator, p.annotator);

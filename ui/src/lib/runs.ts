@@ -1,4 +1,5 @@
 import type { IpcError } from "../bindings/IpcError";
+import type { Device } from "../bindings/Device";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import type { RunProgress } from "../bindings/RunProgress";
@@ -9,7 +10,7 @@ import { modelRef, type BuildResult } from "./models";
 export const DEFAULT_BATCH_SIZE = 64;
 export const MAX_BATCH_SIZE = 65_536;
 
-export const DEVICES: { value: string; text: string }[] = [
+export const DEVICES: { value: Device; text: string }[] = [
   { value: "auto", text: "Auto — CUDA if available, else CPU" },
   { value: "cpu", text: "CPU" },
   { value: "cuda", text: "CUDA (fail if unavailable)" },
@@ -45,11 +46,12 @@ export function buildRunRequest(form: RunForm, resume: number | null = null): Bu
   if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH_SIZE) {
     errors.batchSize = `A whole number, 1–${formatCount(MAX_BATCH_SIZE)}`;
   }
-  if (!DEVICES.some((d) => d.value === form.device)) errors.device = "Choose auto, CPU or CUDA";
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const device = DEVICES.find((d) => d.value === form.device)?.value;
+  if (device === undefined) errors.device = "Choose auto, CPU or CUDA";
+  if (Object.keys(errors).length > 0 || device === undefined) return { ok: false, errors };
   return {
     ok: true,
-    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device: form.device, resume },
+    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device, resume },
   };
 }
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { AnnotateRequest } from "../bindings/AnnotateRequest";
 import type { ConflictDto } from "../bindings/ConflictDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
@@ -139,7 +140,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
     decided.current.push(entry);
     setUndoable(decided.current.length);
     setConflicts((prev) => (prev ?? []).filter((x) => x.decision.rowid !== d.rowid));
-    const request = {
+    const request: AnnotateRequest = {
       rowid: d.rowid,
       annotator: me.name,
       kind: "label",

@@ -1,7 +1,6 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
-import { parseReport } from "../lib/report";
 import { rawReport } from "../lib/report.fixture";
 
 const projectReport = vi.fn();
@@ -43,7 +42,7 @@ beforeEach(() => {
     { name: "ben", role: "annotator" },
   ]);
   setOrdinalLabels.mockResolvedValue(true);
-  projectReport.mockResolvedValue(parseReport(rawReport()));
+  projectReport.mockResolvedValue(rawReport());
   agreementHistory.mockResolvedValue([
     { at: "2026-01-01T00:00:00Z", scope: "project", annotations: 10, alpha: 0.6, fleiss: null, ac1: 0.7, percentAgreement: 0.8 },
   ]);
@@ -130,7 +129,7 @@ describe("DashboardScreen", () => {
     const a = raw.agreement as Record<string, unknown>;
     a.items = 8;
     (a.per_annotator as Record<string, Record<string, unknown>>).ana!.items = 6;
-    projectReport.mockResolvedValue(parseReport(raw));
+    projectReport.mockResolvedValue(raw);
     render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
     await flush();
     expect(alpha().dataset.small).toBe("");
@@ -165,7 +164,7 @@ describe("DashboardScreen", () => {
     raw.ordinal_labels = true;
     (raw.agreement as Record<string, unknown>).scale = "ordinal";
     (raw.agreement as Record<string, unknown>).krippendorff_alpha = { nominal: 0.69, ordinal: 0.72, interval: null };
-    projectReport.mockResolvedValue(parseReport(raw));
+    projectReport.mockResolvedValue(raw);
     const calls = projectReport.mock.calls.length;
     fireEvent.click(toggle());
     await flush();
@@ -210,7 +209,7 @@ describe("DashboardScreen", () => {
 
     const raw = rawReport();
     raw.model_quality = null;
-    projectReport.mockResolvedValue(parseReport(raw));
+    projectReport.mockResolvedValue(raw);
     fireEvent.click(screen.getByText("Try again"));
     await flush();
     expect(screen.queryByTestId("dash-error")).toBeNull();

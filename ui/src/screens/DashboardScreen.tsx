@@ -31,7 +31,9 @@ import {
 } from "../lib/chartCsv";
 import { formatCount, plural } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
-import { own, type ModelQuality, type ProjectReport } from "../lib/report";
+import type { ModelQuality } from "../bindings/ModelQuality";
+import type { ProjectReportDto } from "../bindings/ProjectReportDto";
+import { own } from "../lib/report";
 import {
   accuracyLines,
   activitySeries,
@@ -70,7 +72,7 @@ interface Props {
 }
 
 interface Loaded {
-  report: ProjectReport;
+  report: ProjectReportDto;
   history: AgreementPoint[];
   /** The run asked for (null = the latest finished one). */
   run: number | null;
@@ -210,7 +212,7 @@ function Dashboard({
   onChanged,
 }: {
   project: ProjectInfo;
-  report: ProjectReport;
+  report: ProjectReportDto;
   history: AgreementPoint[];
   reasons: ReasonDto[];
   run: RunInfo | null;
@@ -381,7 +383,7 @@ function Dashboard({
 
 // ---------------------------------------------------------------- cards
 
-function ProgressCard({ report }: { report: ProjectReport }) {
+function ProgressCard({ report }: { report: ProjectReportDto }) {
   const p = progressParts(report.progress);
   const t = throughput(report.annotators);
   const pct = (n: number) => (p.total > 0 ? `${(n / p.total) * 100}%` : "0%");
@@ -477,7 +479,7 @@ function FigureTile({ f }: { f: Figure }) {
 }
 
 /** The label scale and, for a lead, the switch between nominal and ordinal. */
-function ScaleControl({ report, project, onChanged }: { report: ProjectReport; project: ProjectInfo; onChanged: () => void }) {
+function ScaleControl({ report, project, onChanged }: { report: ProjectReportDto; project: ProjectInfo; onChanged: () => void }) {
   const people = useAnnotators(project.path);
   const me = people.current;
   const lead = me?.role === "lead";
@@ -536,7 +538,7 @@ function ScaleControl({ report, project, onChanged }: { report: ProjectReport; p
   );
 }
 
-function AgreementCard({ report, project, onChanged }: { report: ProjectReport; project: ProjectInfo; onChanged: () => void }) {
+function AgreementCard({ report, project, onChanged }: { report: ProjectReportDto; project: ProjectInfo; onChanged: () => void }) {
   const a = report.agreement;
   const figures = headlineFigures(a);
   const alpha = a.krippendorff_alpha.nominal;
@@ -628,7 +630,7 @@ function VsReviewers({ row }: { row: AnnotatorRow }) {
   );
 }
 
-function AnnotatorsCard({ report }: { report: ProjectReport }) {
+function AnnotatorsCard({ report }: { report: ProjectReportDto }) {
   const rows = annotatorRows(report);
   return (
     <ChartCard

@@ -71,7 +71,14 @@ fn review_filters_annotator_and_search() {
     let fields: Vec<(&str, Option<&str>, Option<&str>, bool)> = first
         .items
         .iter()
-        .map(|i| (i.id.as_str(), i.review, i.final_label.as_deref(), i.flagged))
+        .map(|i| {
+            (
+                i.id.as_str(),
+                i.review.map(|r| r.as_str()),
+                i.final_label.as_deref(),
+                i.flagged,
+            )
+        })
         .collect();
     assert_eq!(
         fields,

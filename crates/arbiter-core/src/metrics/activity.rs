@@ -27,7 +27,7 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Activity {
     /// `hour`, `day` or `week`; `None` when there is no event.
-    pub bucket: Option<String>,
+    pub bucket: Option<Bucket>,
     /// Each bucket's start, RFC 3339 UTC (`2026-11-22T09:00:00Z`), oldest first.
     pub starts: Vec<String>,
     /// Labels given in each bucket.
@@ -45,13 +45,46 @@ const DAY: i64 = crate::time::DAY;
 const WEEK: i64 = 7 * DAY;
 
 /// The bucket size for events spanning `span` seconds.
-pub fn bucket_for(span: i64) -> (&'static str, i64) {
+pub fn bucket_for(span: i64) -> (Bucket, i64) {
     if span <= 2 * DAY {
-        ("hour", HOUR)
+        (Bucket::Hour, HOUR)
     } else if span <= 90 * DAY {
-        ("day", DAY)
+        (Bucket::Day, DAY)
     } else {
-        ("week", WEEK)
+        (Bucket::Week, WEEK)
+    }
+}
+
+/// The size of an activity bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    Hour,
+    Day,
+    Week,
+}
+
+impl Bucket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Hour => "hour",
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+        }
+    }
+}
+
+impl std::str::FromStr for Bucket {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Bucket> {
+        match s {
+            "hour" => Ok(Bucket::Hour),
+            "day" => Ok(Bucket::Day),
+            "week" => Ok(Bucket::Week),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "bucket {o:?}: use hour, day or week"
+            ))),
+        }
     }
 }
 
@@ -106,7 +139,7 @@ pub fn bucketize(events: &[(String, i64)], decided_at: &[i64], skipped: u64) -> 
         decided[i] += decided[i - 1];
     }
     Activity {
-        bucket: Some(name.into()),
+        bucket: Some(name),
         starts: (0..n)
             .map(|i| format_time(origin + i as i64 * size))
             .collect(),
@@ -176,11 +209,11 @@ mod tests {
 
     #[test]
     fn bucket_size_follows_the_span() {
-        assert_eq!(bucket_for(0).0, "hour");
-        assert_eq!(bucket_for(2 * DAY).0, "hour");
-        assert_eq!(bucket_for(2 * DAY + 1).0, "day");
-        assert_eq!(bucket_for(90 * DAY).0, "day");
-        assert_eq!(bucket_for(90 * DAY + 1).0, "week");
+        assert_eq!(bucket_for(0).0.as_str(), "hour");
+        assert_eq!(bucket_for(2 * DAY).0.as_str(), "hour");
+        assert_eq!(bucket_for(2 * DAY + 1).0.as_str(), "day");
+        assert_eq!(bucket_for(90 * DAY).0.as_str(), "day");
+        assert_eq!(bucket_for(90 * DAY + 1).0.as_str(), "week");
         // Weeks start on Monday: 2026-11-16 is a Monday.
         let monday = parse_time("2026-11-16T00:00:00Z").expect("t");
         let sunday_night = parse_time("2026-11-22T23:59:59Z").expect("t");
@@ -200,7 +233,7 @@ mod tests {
         ];
         let decided = [t("2026-11-22T09:55:00Z"), t("2026-11-22T12:00:00Z")];
         let a = bucketize(&events, &decided, 1);
-        assert_eq!(a.bucket.as_deref(), Some("hour"));
+        assert_eq!(a.bucket.map(Bucket::as_str), Some("hour"));
         assert_eq!(
             a.starts,
             [
@@ -224,7 +257,7 @@ mod tests {
             &[],
             0,
         );
-        assert_eq!(long.bucket.as_deref(), Some("day"));
+        assert_eq!(long.bucket.map(Bucket::as_str), Some("day"));
         assert_eq!(long.starts.len(), 11);
         assert_eq!(long.starts[0], "2026-11-01T00:00:00Z");
         assert_eq!(long.labels.iter().sum::<u64>(), 2);

@@ -105,7 +105,7 @@ pub struct Report {
     pub labels: Vec<String>,
     /// The scale the statistics were computed on: `nominal`, `ordinal`, or `interval`
     /// (ordinal with numeric labels) — see [`Scale`].
-    pub scale: String,
+    pub scale: ScaleName,
     pub ratings: usize,
     pub percent_agreement: Stat,
     pub cohen_kappa: Vec<PairKappa>,
@@ -180,10 +180,46 @@ pub enum Scale {
 impl Scale {
     /// `nominal`, `ordinal` or `interval` (ordinal with numeric labels).
     pub fn name(&self) -> &'static str {
+        self.scale_name().as_str()
+    }
+    pub fn scale_name(&self) -> ScaleName {
         match self {
-            Scale::Nominal => "nominal",
-            Scale::Ordinal(order) if numbers(order).is_some() => "interval",
-            Scale::Ordinal(_) => "ordinal",
+            Scale::Nominal => ScaleName::Nominal,
+            Scale::Ordinal(order) if numbers(order).is_some() => ScaleName::Interval,
+            Scale::Ordinal(_) => ScaleName::Ordinal,
+        }
+    }
+}
+
+/// The scale agreement was computed on: `interval` is ordinal with numeric labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleName {
+    Nominal,
+    Ordinal,
+    Interval,
+}
+
+impl ScaleName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScaleName::Nominal => "nominal",
+            ScaleName::Ordinal => "ordinal",
+            ScaleName::Interval => "interval",
+        }
+    }
+}
+
+impl std::str::FromStr for ScaleName {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ScaleName> {
+        match s {
+            "nominal" => Ok(ScaleName::Nominal),
+            "ordinal" => Ok(ScaleName::Ordinal),
+            "interval" => Ok(ScaleName::Interval),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "scale {o:?}: use nominal, ordinal or interval"
+            ))),
         }
     }
 }
@@ -876,7 +912,7 @@ pub fn report_on(ratings: &[Rating], scale: &Scale) -> Report {
         items: t.items.len(),
         annotators: t.annotators.len(),
         labels: t.labels.clone(),
-        scale: scale.name().into(),
+        scale: scale.scale_name(),
         ratings: t.items.iter().map(Vec::len).sum(),
         percent_agreement: percent_agreement(&t),
         cohen_kappa,

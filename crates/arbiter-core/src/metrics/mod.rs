@@ -123,7 +123,7 @@ pub struct ProgressSummary {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AnnotatorPace {
     pub annotator: String,
-    pub role: String,
+    pub role: crate::annotators::Role,
     pub labels: u64,
     pub last_hour: u64,
     /// Median seconds spent per labeled item (when the UI recorded it).
@@ -251,7 +251,7 @@ pub fn report(
                 .get(&a.name)
                 .and_then(|x| x.kappa.value),
             annotator: a.name,
-            role: a.role.as_str().into(),
+            role: a.role,
             labels,
             last_hour,
             median_seconds,

@@ -167,7 +167,7 @@ fn median_seconds_leaves_undone_labels_out_and_activity_counts_live_labels() {
         "the undone 500 s label is not counted"
     );
     let act = &r.activity;
-    assert_eq!(act.bucket.as_deref(), Some("hour"));
+    assert_eq!(act.bucket.map(|b| b.as_str()), Some("hour"));
     assert_eq!(act.labels.iter().sum::<u64>(), r.progress.annotations);
     assert_eq!(act.per_annotator["a1"].iter().sum::<u64>(), 2);
     assert_eq!(act.decided.last().copied(), Some(r.progress.decided));
@@ -216,7 +216,7 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
         label(&mut p, i, "a2", l[(k / 2) % 3], Source::Manual, None);
     }
     let r = super::report(p.conn(), p.root(), None).expect("report");
-    assert_eq!(r.agreement.scale, "nominal");
+    assert_eq!(r.agreement.scale.as_str(), "nominal");
     assert!(!r.ordinal_labels);
     assert!(r.agreement.krippendorff_alpha.ordinal.is_none());
     assert!(r.agreement.cohen_kappa[0].kappa_linear.is_none());
@@ -225,7 +225,8 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
     let r = super::report(p.conn(), p.root(), None).expect("report");
     assert!(r.ordinal_labels);
     assert_eq!(
-        r.agreement.scale, "ordinal",
+        r.agreement.scale.as_str(),
+        "ordinal",
         "class_0.. are not numbers: no interval"
     );
     let o = r

@@ -40,11 +40,69 @@ pub enum OutputKind {
 }
 
 impl OutputKind {
+    /// What `--output` asks for: `None` for `auto` (see [`OutputChoice`]).
     pub fn parse(s: &str) -> Result<Option<OutputKind>> {
+        Ok(s.parse::<OutputChoice>()?.kind())
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputKind::Logits => "logits",
+            OutputKind::Probabilities => "probabilities",
+            OutputKind::Zipmap => "zipmap",
+        }
+    }
+}
+
+impl std::str::FromStr for OutputKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<OutputKind> {
         match s {
-            "auto" => Ok(None),
-            "logits" => Ok(Some(OutputKind::Logits)),
-            "probabilities" | "probs" => Ok(Some(OutputKind::Probabilities)),
+            "logits" => Ok(OutputKind::Logits),
+            "probabilities" => Ok(OutputKind::Probabilities),
+            "zipmap" => Ok(OutputKind::Zipmap),
+            o => Err(Error::InvalidArgument(format!(
+                "output kind {o:?}: use logits, probabilities or zipmap"
+            ))),
+        }
+    }
+}
+
+/// What `model add --output` asks for: `auto` works it out from the model (probabilities
+/// after Softmax/classifier ops, else logits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputChoice {
+    #[default]
+    Auto,
+    Logits,
+    Probabilities,
+}
+
+impl OutputChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputChoice::Auto => "auto",
+            OutputChoice::Logits => "logits",
+            OutputChoice::Probabilities => "probabilities",
+        }
+    }
+    /// The kind asked for; `None` = auto.
+    pub fn kind(self) -> Option<OutputKind> {
+        match self {
+            OutputChoice::Auto => None,
+            OutputChoice::Logits => Some(OutputKind::Logits),
+            OutputChoice::Probabilities => Some(OutputKind::Probabilities),
+        }
+    }
+}
+
+impl std::str::FromStr for OutputChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<OutputChoice> {
+        match s {
+            "auto" => Ok(OutputChoice::Auto),
+            "logits" => Ok(OutputChoice::Logits),
+            "probabilities" | "probs" => Ok(OutputChoice::Probabilities),
             other => Err(Error::InvalidArgument(format!(
                 "--output {other:?}: use auto, logits or probabilities"
             ))),
@@ -89,10 +147,101 @@ impl Preprocess {
         }
     }
     pub fn kind(&self) -> &'static str {
+        self.input_kind().as_str()
+    }
+    pub fn input_kind(&self) -> InputKind {
         match self {
-            Preprocess::Image { .. } => "image",
-            Preprocess::Tabular { .. } => "tabular",
+            Preprocess::Image { .. } => InputKind::Image,
+            Preprocess::Tabular { .. } => InputKind::Tabular,
         }
+    }
+}
+
+/// What a model reads: images or feature rows (the `kind` of [`Preprocess`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    Image,
+    Tabular,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Image => "image",
+            InputKind::Tabular => "tabular",
+        }
+    }
+}
+
+impl std::str::FromStr for InputKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<InputKind> {
+        match s {
+            "image" => Ok(InputKind::Image),
+            "tabular" => Ok(InputKind::Tabular),
+            o => Err(Error::InvalidArgument(format!(
+                "model kind {o:?}: use image or tabular"
+            ))),
+        }
+    }
+}
+
+/// Where a model's class names came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassesSource {
+    /// `--labels-file`.
+    LabelsFile,
+    /// The model's metadata (`classes`, `labels`, …).
+    ModelMetadata,
+    /// A classifier op's class labels in the graph.
+    ModelGraph,
+    /// The project's label schema, in order.
+    ProjectSchema,
+}
+
+impl ClassesSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassesSource::LabelsFile => "labels_file",
+            ClassesSource::ModelMetadata => "model_metadata",
+            ClassesSource::ModelGraph => "model_graph",
+            ClassesSource::ProjectSchema => "project_schema",
+        }
+    }
+    /// For people: `labels file`, `model metadata`, …
+    pub fn describe(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+}
+
+impl std::str::FromStr for ClassesSource {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<ClassesSource> {
+        match s {
+            "labels_file" => Ok(ClassesSource::LabelsFile),
+            "model_metadata" => Ok(ClassesSource::ModelMetadata),
+            "model_graph" => Ok(ClassesSource::ModelGraph),
+            "project_schema" => Ok(ClassesSource::ProjectSchema),
+            o => Err(Error::InvalidArgument(format!(
+                "classes source {o:?}: use labels_file, model_metadata, model_graph or project_schema"
+            ))),
+        }
+    }
+}
+
+impl rusqlite::types::ToSql for ClassesSource {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for ClassesSource {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        v.as_str()?
+            .parse()
+            .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 
@@ -109,7 +258,7 @@ pub struct ModelInfo {
     pub inputs: Vec<TensorInfo>,
     pub outputs: Vec<TensorInfo>,
     pub classes: Vec<String>,
-    pub classes_source: String,
+    pub classes_source: ClassesSource,
     pub preprocess: Preprocess,
     pub output: OutputSpec,
     pub created_at: String,
@@ -233,21 +382,21 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     if let Some(dup) = classes.iter().find(|c| !seen.insert(c.as_str())) {
         return Err(model_err(format!(
             "class {dup:?} is named twice in the {}; every class needs its own name (--labels-file with one distinct name per output)",
-            classes_source.replace('_', " ")
+            classes_source.describe()
         )));
     }
     if let Some(blank) = classes.iter().position(|c| c.trim().is_empty()) {
         return Err(model_err(format!(
             "class {} has an empty name in the {}; give every class a name (--labels-file)",
             blank + 1,
-            classes_source.replace('_', " ")
+            classes_source.describe()
         )));
     }
     if let Some(n) = n_classes {
         if n != classes.len() {
             return Err(model_err(format!(
                 "the model outputs {n} classes but {} names {}: {}; give a labels file with exactly {n} names (--labels-file)",
-                classes_source.replace('_', " "),
+                classes_source.describe(),
                 classes.len(),
                 abbreviate(&classes)
             )));
@@ -533,19 +682,19 @@ fn class_names(
     opts: &AddOptions,
     meta: &onnx_meta::OnnxMeta,
     n: Option<usize>,
-) -> std::result::Result<(Vec<String>, String), String> {
+) -> std::result::Result<(Vec<String>, ClassesSource), String> {
     if let Some(file) = &opts.labels_file {
         let specs = crate::schema::parse_labels_file(file).map_err(|e| e.to_string())?;
         return Ok((
             specs.into_iter().map(|s| s.name).collect(),
-            "labels_file".into(),
+            ClassesSource::LabelsFile,
         ));
     }
     if let Some(c) = meta.metadata_classes() {
-        return Ok((c, "model_metadata".into()));
+        return Ok((c, ClassesSource::ModelMetadata));
     }
     if let Some(c) = &meta.graph_classes {
-        return Ok((c.clone(), "model_graph".into()));
+        return Ok((c.clone(), ClassesSource::ModelGraph));
     }
     let schema: Vec<String> = crate::schema::labels(conn)
         .map_err(|e| e.to_string())?
@@ -558,7 +707,7 @@ fn class_names(
             n.map_or("its".to_string(), |n| n.to_string())
         ));
     }
-    Ok((schema, "project_schema".into()))
+    Ok((schema, ClassesSource::ProjectSchema))
 }
 
 /// Refuse NaN, infinities (`1e40` is infinite as float32) in a preprocessing value.

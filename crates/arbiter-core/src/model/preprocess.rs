@@ -91,6 +91,28 @@ pub enum InputType {
     Uint8,
 }
 
+impl InputType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputType::Float32 => "float32",
+            InputType::Uint8 => "uint8",
+        }
+    }
+}
+
+impl std::str::FromStr for InputType {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<InputType> {
+        match s.trim() {
+            "float32" => Ok(InputType::Float32),
+            "uint8" => Ok(InputType::Uint8),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "input type {o:?}: use float32 or uint8"
+            ))),
+        }
+    }
+}
+
 /// How an image becomes one input sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImagePre {

@@ -28,7 +28,7 @@ mod scores;
 use runs::all_failed;
 pub use runs::{
     export, failures, item_prediction, predictions, run_classes, run_summary, runs, top_k, Failure,
-    Prediction, RunSummary, TopPrediction,
+    Prediction, RunStatus, RunSummary, TopPrediction,
 };
 use scores::valid_probabilities;
 pub use scores::{pack, softmax, unpack, unpack_into, Scores, DENSE_MAX_CLASSES, SPARSE_TOP_K};

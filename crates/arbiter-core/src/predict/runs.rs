@@ -24,12 +24,60 @@ pub struct RunSummary {
     pub seconds: f64,
     pub items_per_second: f64,
     pub model_seconds: f64,
-    pub status: String,
+    pub status: RunStatus,
     pub model: String,
     pub dataset: String,
     /// The model version and dataset version the run is of.
     pub model_id: i64,
     pub version_id: i64,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+    /// Stopped without finishing (the process ended); `arbiter predict --resume` continues it.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<RunStatus> {
+        match s {
+            "running" => Ok(RunStatus::Running),
+            "done" => Ok(RunStatus::Done),
+            "cancelled" => Ok(RunStatus::Cancelled),
+            "failed" => Ok(RunStatus::Failed),
+            "interrupted" => Ok(RunStatus::Interrupted),
+            o => Err(Error::InvalidArgument(format!(
+                "run status {o:?}: use running, done, cancelled, failed or interrupted"
+            ))),
+        }
+    }
+}
+
+impl rusqlite::types::FromSql for RunStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        v.as_str()?
+            .parse()
+            .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
 }
 
 /// The error for a run in which every item failed, with the first reasons.

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseReport } from "../../lib/report";
 import {
   activitySeries,
   OTHERS,
@@ -33,7 +32,7 @@ import {
   textOn,
 } from "./options";
 
-const report = parseReport(rawReport());
+const report = rawReport();
 
 /** Runs a tooltip formatter the way ECharts would. */
 function tip(option: unknown, params: unknown): string {

@@ -338,7 +338,7 @@ fn expected(file: &str) -> Value {
 #[test]
 fn numeric_labels_on_a_nominal_scale_get_no_ordinal_statistics() {
     let r = report(&ratings("gen_ordinal.csv"));
-    assert_eq!(r.scale, "nominal");
+    assert_eq!(r.scale.as_str(), "nominal");
     assert!(r.krippendorff_alpha.ordinal.is_none() && r.krippendorff_alpha.interval.is_none());
     assert!(r
         .cohen_kappa
@@ -373,7 +373,7 @@ fn an_ordinal_schema_of_words_gets_ordinal_statistics_in_its_order() {
         })
         .collect();
     let r = report_on(&data, &Scale::Ordinal(order.clone()));
-    assert_eq!(r.scale, "ordinal");
+    assert_eq!(r.scale.as_str(), "ordinal");
     assert_eq!(r.labels, order);
     let e = expected("gen_ordinal.csv");
     close(
