@@ -251,19 +251,21 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
     };
   }, [progressQueue, progressWho, report]);
   const loadProgress = useCallback((delay = 0) => progressFeed.current?.request(delay), []);
-  const [, setTick] = useState(0);
+  // The clock the pace is read against: ticks every 15 s (and an action moves it, see `rate`).
+  const [tickedAt, setTickedAt] = useState(() => Date.now());
   useEffect(() => {
-    const t = setInterval(() => setTick((x) => x + 1), 15_000);
+    const t = setInterval(() => setTickedAt(Date.now()), 15_000);
     return () => clearInterval(t);
   }, []);
 
   // Keep claims alive while on an item; look again now and then when the queue is exhausted.
+  const exhausted = phase === "empty";
   useEffect(() => {
     if (!controller) return;
-    const every = phase === "empty" ? RECHECK_MS : RENEW_MS;
+    const every = exhausted ? RECHECK_MS : RENEW_MS;
     const t = setInterval(() => controller.requestTopUp(), every);
     return () => clearInterval(t);
-  }, [controller, phase === "empty"]);
+  }, [controller, exhausted]);
   useEffect(() => {
     if (phase === "empty") loadProgress(0);
   }, [phase, loadProgress]);
@@ -493,12 +495,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   // The progress read for this queue and annotator (null until it arrives, or when stale).
   const fresh = progress?.key === progressKey ? progress.value : null;
   const counts: QueueCounts | null = fresh?.counts ?? queue?.counts ?? null;
+  const times = state.entries.map((e) => e.at);
+  // Now: the last tick, or the last action when it came after (it re-renders the screen).
+  const now = Math.max(tickedAt, times[times.length - 1] ?? 0);
   const rate = controller
-    ? (pacePerHour(
-        state.entries.map((e) => e.at),
-        Date.now(),
-        controller.startedAt,
-      ) ?? (fresh ? recordedPace(fresh.lastHour, fresh.paceSeconds) : null))
+    ? (pacePerHour(times, now, controller.startedAt) ?? (fresh ? recordedPace(fresh.lastHour, fresh.paceSeconds) : null))
     : null;
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
   const mine = fresh?.mine ?? null;
