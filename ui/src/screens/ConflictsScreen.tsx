@@ -4,7 +4,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
 import { DecisionRulePanel } from "../components/DecisionRulePanel";
 import { useReportError } from "../components/ErrorBanner";
-import { LabelChip, LabelPad, ReasonPicker, VoteCard } from "../components/ReviewParts";
+import { LabelChip, LabelPad, ReasonNoteFields, VoteCard } from "../components/ReviewParts";
 import { canOverride, reasonText, useAnnotators, useReasons } from "../components/reviewHooks";
 import { ReviewStage } from "../components/ReviewStage";
 import * as ipc from "../ipc";
@@ -412,40 +412,18 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
             {deciding ? (
               <div className="conflict-decide" data-testid="conflict-decide">
                 <div className="conflict-fields">
-                  <label className="review-row">
-                    <span className="review-row-label">
-                      Reason <kbd>R</kbd>
-                    </span>
-                    <ReasonPicker
-                      reasons={reasons}
-                      value={reason}
-                      onChange={(r) => setReason(r)}
-                      onDone={focusScreen}
-                      testId="conflict-reason"
-                      selectRef={reasonRef}
-                      emptyText="No reason"
-                    />
-                  </label>
-                  <label className="review-row">
-                    <span className="review-row-label">
-                      Note <kbd>N</kbd>
-                    </span>
-                    <input
-                      ref={noteRef}
-                      type="text"
-                      data-testid="conflict-note"
-                      value={note}
-                      placeholder="Optional — Esc returns"
-                      autoComplete="off"
-                      onChange={(e) => setNote(e.target.value)}
-                      onKeyDown={(e) => {
-                        if (e.key === "Enter") {
-                          e.preventDefault();
-                          focusScreen();
-                        }
-                      }}
-                    />
-                  </label>
+                  <ReasonNoteFields
+                    reasons={reasons}
+                    reason={reason}
+                    note={note}
+                    onReason={setReason}
+                    onNote={setNote}
+                    onDone={focusScreen}
+                    reasonTestId="conflict-reason"
+                    noteTestId="conflict-note"
+                    reasonRef={reasonRef}
+                    noteRef={noteRef}
+                  />
                 </div>
                 <LabelPad
                   labels={labels}
