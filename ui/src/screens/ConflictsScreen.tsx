@@ -13,7 +13,7 @@ import { formatCount, formatDateTime, formatRelative } from "../lib/format";
 import { labelColorMap } from "../lib/labels";
 import { formatConfidence } from "../lib/predictions";
 import { ItemTimer } from "../lib/pace";
-import { conflictKeyAction, hotkeyMap, keyTarget, type ConflictAction } from "../lib/reviewKeys";
+import { conflictKeyAction, hotkeyMap, keyInput, type ConflictAction } from "../lib/reviewKeys";
 import { sharedSerial } from "../lib/reviewSession";
 import "../review.css";
 
@@ -244,18 +244,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
       if ((e.target as Element | null)?.closest?.('[aria-modal="true"]')) return;
-      const action = conflictKeyAction(
-        {
-          key: e.key,
-          ctrlKey: e.ctrlKey,
-          metaKey: e.metaKey,
-          altKey: e.altKey,
-          shiftKey: e.shiftKey,
-          repeat: e.repeat,
-          target: keyTarget(e.target),
-        },
-        live.current.hotkeys,
-      );
+      const action = conflictKeyAction(keyInput(e), live.current.hotkeys);
       if (!action) return;
       e.preventDefault();
       live.current.handle(action);

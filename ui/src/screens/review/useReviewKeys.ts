@@ -1,6 +1,6 @@
 /** The review screen's keyboard: one window listener, which reads the latest render through a ref. */
 import { useEffect, useRef } from "react";
-import { keyTarget, reviewKeyAction, type ReviewAction } from "../../lib/reviewKeys";
+import { keyInput, reviewKeyAction, type ReviewAction } from "../../lib/reviewKeys";
 
 interface KeyState {
   hotkeys: Map<string, string>;
@@ -23,18 +23,7 @@ export function useReviewKeys(state: KeyState) {
       const target = e.target as Element | null;
       if (target?.closest?.('[aria-modal="true"]')) return;
       const t0 = performance.now();
-      const action = reviewKeyAction(
-        {
-          key: e.key,
-          ctrlKey: e.ctrlKey,
-          metaKey: e.metaKey,
-          altKey: e.altKey,
-          shiftKey: e.shiftKey,
-          repeat: e.repeat,
-          target: keyTarget(e.target),
-        },
-        { hotkeys: L.hotkeys, overrideMode: L.overrideMode, sheetOpen: L.sheet },
-      );
+      const action = reviewKeyAction(keyInput(e), { hotkeys: L.hotkeys, overrideMode: L.overrideMode, sheetOpen: L.sheet });
       if (!action) return;
       if (L.sheet && action.type !== "toggleSheet" && action.type !== "closeSheet") return;
       e.preventDefault();
