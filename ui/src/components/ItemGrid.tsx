@@ -125,8 +125,8 @@ export function ItemGrid({
   }, [virtualizer, rowHeight, factor]);
 
   const vRows = virtualizer.getVirtualItems();
-  const firstRow = vRows.length ? vRows[0]!.index : 0;
-  const lastRow = vRows.length ? vRows[vRows.length - 1]!.index : -1;
+  const firstRow = vRows[0]?.index ?? 0;
+  const lastRow = vRows[vRows.length - 1]?.index ?? -1;
 
   // Fetch the pages of the visible rows (+ overscan) only.
   useEffect(() => {

@@ -269,10 +269,11 @@ export function ReasonPrompt({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const n = Number(e.key);
-      if (e.ctrlKey || e.altKey || e.metaKey || !Number.isInteger(n) || n < 1 || n > reasons.length) return;
+      const reason = Number.isInteger(n) && n >= 1 ? reasons[n - 1] : undefined;
+      if (e.ctrlKey || e.altKey || e.metaKey || !reason) return;
       e.preventDefault();
       e.stopPropagation();
-      pick.current(reasons[n - 1]!.code);
+      pick.current(reason.code);
     };
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);

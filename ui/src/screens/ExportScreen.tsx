@@ -67,8 +67,11 @@ function initialDataset(datasets: DatasetInfo[], versionId: number | null): stri
     const v = ds.versions.find((x) => x.id === versionId);
     if (v) return datasetRef(ds.name, v.version);
   }
-  const first = datasets.find((d) => d.versions.length > 0);
-  return first ? datasetRef(first.name, first.versions[0]!.version) : "";
+  for (const ds of datasets) {
+    const v = ds.versions[0];
+    if (v) return datasetRef(ds.name, v.version);
+  }
+  return "";
 }
 
 export function ExportScreen({ project, versionId, onBack, onDashboard }: Props) {
