@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what is missing, then run every check and test: formatting, lints, Rust unit,
-# integration and CLI end-to-end tests, the UI's type check and Vitest tests, and the desktop
+# integration and CLI end-to-end tests, the UI's type check, lint and Vitest tests, and the desktop
 # end-to-end test (the real app under Xvfb through tauri-driver + WebKitWebDriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { echo; echo "==> $*" >&2; }
 
-step "UI: type check, unit tests, production build"
-(cd ui && npm run --silent typecheck && npm test --silent && npm run --silent build)
+step "UI: type check, lint, unit tests, production build"
+(cd ui && npm run --silent typecheck && npm run --silent lint && npm test --silent && npm run --silent build)
 
 step "Rust: format and lints"
 cargo fmt --all --check

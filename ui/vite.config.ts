@@ -61,7 +61,7 @@ export default defineConfig(({ command }) => {
     },
     test: {
       environment: "jsdom",
-      include: ["src/**/*.test.{ts,tsx}"],
+      include: ["src/**/*.test.{ts,tsx}", "dev/**/*.test.ts"],
       pool: "threads",
       maxWorkers: 2,
     },

@@ -3,8 +3,7 @@
  * part of a production build): annotators, reasons, saved queues ranked from the fake runs, leased
  * claims handed out like `next_items` does (own claims first, then new ones in queue order,
  * never past the number of people an item needs), append-only annotation events with undo as a
- * retraction, decisions by the documented rule (override, else unanimous / majority, else
- * conflict) and the conflicts list.
+ * retraction, decisions by the core's rule (mockDecide.ts) and the conflicts list.
  *
  * Seeded: annotators ana (annotator), bo (annotator), chen (reviewer), dana (lead); queues
  * "street — least confident" (overlap: 30 % to 2 people; bo has labeled some), "digits — blind
@@ -25,6 +24,7 @@ import type { ReviewItem } from "../src/bindings/ReviewItem";
 import type { Role } from "../src/bindings/Role";
 import type { Strategy } from "../src/bindings/Strategy";
 import type { VoteDto } from "../src/bindings/VoteDto";
+import { decideVotes } from "./mockDecide";
 
 type Args = Record<string, unknown> | undefined;
 
@@ -303,26 +303,10 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     const { versionId, i } = ctx.locate(rowid);
     const itemId = ctx.item(versionId, i).id;
     const labels = live(rowid).filter((e) => e.kind === "label");
-    const override = [...labels].reverse().find((e) => e.source === "override");
-    if (override) {
-      return { itemId, rowid, status: "decided", label: override.label, rule: "override", votes: [vote(override)], deciders: [override.annotator], decidedAt: override.createdAt, votesNeeded: 1 };
-    }
-    const latest = new Map<string, Event>();
-    for (const e of labels) latest.set(e.annotator, e);
-    const votes = [...latest.values()].sort((a, b) => a.id - b.id);
-    if (votes.length === 0) return { itemId, rowid, status: "pending", label: null, rule: null, votes: [], deciders: [], decidedAt: null, votesNeeded: 1 };
-    const tally = new Map<string, number>();
-    for (const v of votes) tally.set(v.label!, (tally.get(v.label!) ?? 0) + 1);
-    const [top, n] = [...tally].sort((a, b) => b[1] - a[1])[0]!;
-    const last = votes[votes.length - 1]!.createdAt;
-    if (tally.size === 1) {
-      return { itemId, rowid, status: "decided", label: top, rule: "unanimous", votes: votes.map(vote), deciders: votes.map((v) => v.annotator), decidedAt: last, votesNeeded: 1 };
-    }
-    if (n * 2 > votes.length) {
-      const with_ = votes.filter((v) => v.label === top);
-      return { itemId, rowid, status: "decided", label: top, rule: "majority", votes: votes.map(vote), deciders: with_.map((v) => v.annotator), decidedAt: last, votesNeeded: 1 };
-    }
-    return { itemId, rowid, status: "conflict", label: null, rule: null, votes: votes.map(vote), deciders: [], decidedAt: null, votesNeeded: 1 };
+    // How many people the queues holding the item send it to (1 outside any queue).
+    const needed = Math.max(1, ...queues.flatMap((q) => q.items.filter((it) => it.rowid === rowid).map((it) => it.needed)));
+    const d = decideVotes(labels, rule, needed);
+    return { itemId, rowid, ...d, votes: d.votes.map(vote) };
   }
 
   // ------------------------------------------------------------ claims and counts
@@ -585,7 +569,7 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
       await sleep(20);
       return decision(Number(args?.rowid));
     },
-    // The mock keeps the rule for display only; its decisions follow the default rule.
+    // The rule set here decides the mock's decisions from then on (see mockDecide.ts).
     async get_decision_rule() {
       await sleep(10);
       return { ...rule };

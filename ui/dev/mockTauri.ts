@@ -278,7 +278,7 @@ const TABULAR_MODEL: ModelDto = {
   createdAt: iso(60 * 24 * 3),
 };
 
-let models: ModelDto[] = params.has("empty")
+const models: ModelDto[] = params.has("empty")
   ? []
   : [
       TABULAR_MODEL,
@@ -340,7 +340,7 @@ function mockRun(run: number, modelId: number, versionId: number, status: RunSta
   };
 }
 
-let runs: MockRun[] = params.has("empty")
+const runs: MockRun[] = params.has("empty")
   ? []
   : [
       mockRun(3, 2, 12, "done", 1_000_000, { provider: "CUDAExecutionProvider", requestedDevice: "cuda", seconds: 812.4 }),

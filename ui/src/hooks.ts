@@ -40,7 +40,7 @@ export function useItemCache(
     c.ensureRange(0, 0); // learn the total
     setState({ key, cache: c });
     return () => c.dispose();
-  }, [key, errorRef]);
+  }, [key, versionId, errorRef]);
 
   // Never hand out the previous listing's cache under a new query (not even for one render).
   return state && state.key === key ? state.cache : null;

@@ -125,8 +125,8 @@ export function ItemGrid({
   }, [virtualizer, rowHeight, factor]);
 
   const vRows = virtualizer.getVirtualItems();
-  const firstRow = vRows.length ? vRows[0]!.index : 0;
-  const lastRow = vRows.length ? vRows[vRows.length - 1]!.index : -1;
+  const firstRow = vRows[0]?.index ?? 0;
+  const lastRow = vRows[vRows.length - 1]?.index ?? -1;
 
   // Fetch the pages of the visible rows (+ overscan) only.
   useEffect(() => {
@@ -142,7 +142,7 @@ export function ItemGrid({
     const row = Math.floor(activeIndex / columns);
     const target = offsetToRevealRow(row, rowHeight, el.scrollTop * factor, el.clientHeight);
     if (target !== null) el.scrollTop = target / factor;
-  }, [activeIndex, columns, rowHeight]);
+  }, [activeIndex, columns, rowHeight, factor, total]);
 
   // Move DOM focus to the active cell after keyboard navigation or on request.
   const wantFocus = useRef(false);
@@ -154,9 +154,9 @@ export function ItemGrid({
       wantFocus.current = false;
     }
   };
+  // A new token asks for focus; the effect after it (which runs on every render) moves it.
   useLayoutEffect(() => {
     if (focusToken) wantFocus.current = true;
-    focusActiveCell();
   }, [focusToken]);
   useLayoutEffect(focusActiveCell);
 

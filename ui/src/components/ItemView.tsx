@@ -10,10 +10,10 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import { cellStatus, decisionText, STATUS_TEXT, voteSourceText } from "../lib/itemReview";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
-import { barWidth, formatProbability } from "../lib/predictions";
 import { runLabel } from "../lib/runs";
 import { describeZoom, formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
+import { PredictionBars, PredictionError } from "./PredictionBars";
 import { reasonText } from "./reviewHooks";
 import { useZoom } from "./useZoom";
 
@@ -414,41 +414,8 @@ export function PredictionSection({ run, rowid, label }: { run: RunInfo; rowid: 
       {value.status === "ok" && prediction === null && (
         <p className="muted small prediction-note">This run has not predicted this item.</p>
       )}
-      {prediction?.error && (
-        <div className="form-error prediction-error" data-testid="item-prediction-error">
-          <strong>The model could not process this item</strong>
-          <pre className="error-message">{prediction.error}</pre>
-        </div>
-      )}
-      {top.length > 0 && (
-        <ol className="prob-bars" aria-label="Most probable classes">
-          {top.map(([cls, p]) => {
-            const isPredicted = cls === prediction?.predicted;
-            const isGiven = label !== null && cls === label;
-            return (
-              <li
-                key={cls}
-                className={`prob-bar${isPredicted ? " predicted" : ""}${isGiven ? " given" : ""}${
-                  isGiven && !isPredicted ? " disagrees" : ""
-                }`}
-                data-testid="prob-bar"
-                data-class={cls}
-                data-probability={p}
-                title={`${cls}: ${formatProbability(p)}${isPredicted ? " (predicted)" : ""}${isGiven ? " (given label)" : ""}`}
-              >
-                <span className="prob-name">
-                  <span className="prob-name-text">{cls}</span>
-                  {isGiven && <span className="given-tag">label</span>}
-                </span>
-                <span className="prob-track" aria-hidden="true">
-                  <span className="prob-fill" style={{ width: `${barWidth(p)}%` }} />
-                </span>
-                <span className="prob-value tabular">{formatProbability(p)}</span>
-              </li>
-            );
-          })}
-        </ol>
-      )}
+      {prediction?.error && <PredictionError message={prediction.error} testId="item-prediction-error" />}
+      {top.length > 0 && <PredictionBars top={top} predicted={prediction?.predicted ?? null} given={label} givenTag="label" explain />}
       {top.length > 0 && !labelInTop && (
         <p className="muted small prediction-note">
           The given label <strong>{label}</strong> is not among the {top.length} most probable classes.

@@ -15,7 +15,7 @@ export const ModelList = memo(function ModelList({ models, onOpen }: Props) {
     <ul className="model-list" data-testid="model-list">
       {models.length === 0 && <li className="sidebar-note muted">No models yet.</li>}
       {models.map((m, i) => {
-        const older = i > 0 && models[i - 1]!.name === m.name;
+        const older = models[i - 1]?.name === m.name;
         return (
           <li key={m.id}>
             <button

@@ -7,9 +7,10 @@ import type { VoteDto } from "../bindings/VoteDto";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { summarise } from "../lib/latency";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
-import { barWidth, formatProbability, reviewBars } from "../lib/predictions";
+import { reviewBars } from "../lib/predictions";
 import type { ShortcutRow } from "../lib/reviewKeys";
 import { Modal } from "./Modal";
+import { PredictionBars, PredictionError } from "./PredictionBars";
 import { reasonText } from "./reviewHooks";
 
 /** Buttons keep the keyboard focus where it was (on the screen), so hotkeys keep working after a click. */
@@ -74,7 +75,7 @@ export function LabelPad({ labels, onPick, disabled, override, predicted, given 
  * The model's top classes as bars (predicted one highlighted, the given label tagged); `aside`
  * goes at the right of the title (the review screen puts the given label there).
  */
-export function PredictionBars({ prediction, given, aside }: { prediction: ItemPrediction; given: string | null; aside?: ReactNode }) {
+export function ReviewPrediction({ prediction, given, aside }: { prediction: ItemPrediction; given: string | null; aside?: ReactNode }) {
   const top = reviewBars(prediction.top, given);
   const more = prediction.top.length - top.length;
   return (
@@ -87,39 +88,8 @@ export function PredictionBars({ prediction, given, aside }: { prediction: ItemP
         </span>
         {aside}
       </h3>
-      {prediction.error && (
-        <div className="form-error prediction-error">
-          <strong>The model could not process this item</strong>
-          <pre className="error-message">{prediction.error}</pre>
-        </div>
-      )}
-      {top.length > 0 && (
-        <ol className="prob-bars" aria-label="Most probable classes">
-          {top.map(([cls, p]) => {
-            const isPredicted = cls === prediction.predicted;
-            const isGiven = given !== null && cls === given;
-            return (
-              <li
-                key={cls}
-                className={`prob-bar${isPredicted ? " predicted" : ""}${isGiven ? " given" : ""}${isGiven && !isPredicted ? " disagrees" : ""}`}
-                data-testid="prob-bar"
-                data-class={cls}
-                data-probability={p}
-                title={`${cls}: ${formatProbability(p)}`}
-              >
-                <span className="prob-name">
-                  <span className="prob-name-text">{cls}</span>
-                  {isGiven && <span className="given-tag">given</span>}
-                </span>
-                <span className="prob-track" aria-hidden="true">
-                  <span className="prob-fill" style={{ width: `${barWidth(p)}%` }} />
-                </span>
-                <span className="prob-value tabular">{formatProbability(p)}</span>
-              </li>
-            );
-          })}
-        </ol>
-      )}
+      {prediction.error && <PredictionError message={prediction.error} />}
+      {top.length > 0 && <PredictionBars top={top} predicted={prediction.predicted} given={given} givenTag="given" />}
     </section>
   );
 }
@@ -234,6 +204,54 @@ export function ReasonPicker({ reasons, value, onChange, onDone, testId, selectR
   );
 }
 
+interface ReasonNoteFieldsProps {
+  reasons: readonly ReasonDto[];
+  reason: string | null;
+  note: string;
+  onReason: (code: string | null) => void;
+  onNote: (note: string) => void;
+  /** Back to the screen (Enter in either field, Escape, a mouse pick of a reason). */
+  onDone: () => void;
+  reasonTestId: string;
+  noteTestId: string;
+  reasonRef?: Ref<HTMLSelectElement>;
+  noteRef?: Ref<HTMLInputElement>;
+}
+
+/** The reason picker (key R) and the note field (key N) of a label or a decision. */
+export function ReasonNoteFields({ reasons, reason, note, onReason, onNote, onDone, reasonTestId, noteTestId, reasonRef, noteRef }: ReasonNoteFieldsProps) {
+  return (
+    <>
+      <label className="review-row">
+        <span className="review-row-label">
+          Reason <kbd>R</kbd>
+        </span>
+        <ReasonPicker reasons={reasons} value={reason} onChange={onReason} onDone={onDone} testId={reasonTestId} selectRef={reasonRef} />
+      </label>
+      <label className="review-row">
+        <span className="review-row-label">
+          Note <kbd>N</kbd>
+        </span>
+        <input
+          ref={noteRef}
+          type="text"
+          data-testid={noteTestId}
+          value={note}
+          placeholder="Optional — Esc returns"
+          autoComplete="off"
+          onChange={(e) => onNote(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              onDone();
+            }
+          }}
+        />
+      </label>
+    </>
+  );
+}
+
 /** Override needs a reason: pick one with its number key (or click). */
 export function ReasonPrompt({
   label,
@@ -251,10 +269,11 @@ export function ReasonPrompt({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const n = Number(e.key);
-      if (e.ctrlKey || e.altKey || e.metaKey || !Number.isInteger(n) || n < 1 || n > reasons.length) return;
+      const reason = Number.isInteger(n) && n >= 1 ? reasons[n - 1] : undefined;
+      if (e.ctrlKey || e.altKey || e.metaKey || !reason) return;
       e.preventDefault();
       e.stopPropagation();
-      pick.current(reasons[n - 1]!.code);
+      pick.current(reason.code);
     };
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);

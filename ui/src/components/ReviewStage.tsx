@@ -49,9 +49,10 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
 
   // Every new item starts fitted (also when it has the same size as the previous one).
   const rowid = current?.rowid ?? null;
+  const { fit } = zoom;
   useLayoutEffect(() => {
-    zoom.fit();
-  }, [rowid]);
+    fit();
+  }, [rowid, fit]);
 
   // Tell the owner once the shown image is on screen: after its load and the next frame.
   const paintedRef = useRef(onPainted);

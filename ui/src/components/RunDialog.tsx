@@ -51,9 +51,10 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
     }
     const firstModel = models?.[0];
     const firstDataset = datasets?.find((d) => d.versions.length > 0);
+    const firstVersion = firstDataset?.versions[0];
     return defaultRunForm(
       initialModel ?? (firstModel ? modelRef(firstModel) : ""),
-      initialDataset ?? (firstDataset ? datasetRef(firstDataset.name, firstDataset.versions[0]!.version) : ""),
+      initialDataset ?? (firstDataset && firstVersion ? datasetRef(firstDataset.name, firstVersion.version) : ""),
     );
   });
   const [errors, setErrors] = useState<RunFormErrors>({});

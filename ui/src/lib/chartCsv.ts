@@ -70,7 +70,7 @@ export function confusionCsv(q: ModelQuality): string {
   const c = confusionData(q);
   return toCsv(
     ["decided \\ predicted", ...c.labels, "total"],
-    c.labels.map((label, r) => [label, ...q.confusion[r]!, c.rowTotals[r]]),
+    c.labels.map((label, r) => [label, ...(q.confusion[r] ?? []), c.rowTotals[r]]),
   );
 }
 
@@ -106,7 +106,7 @@ export function reasonsCsv(byClass: ProjectReportDto["reasons_by_class"]): strin
   const s = reasonsStack(byClass);
   return toCsv(
     ["class", ...s.reasons, "total"],
-    s.classes.map((cls, i) => [cls, ...s.reasons.map((_, r) => s.values[r]![i]!), s.classTotals[i]]),
+    s.classes.map((cls, i) => [cls, ...s.reasons.map((_, r) => s.values[r]?.[i] ?? 0), s.classTotals[i]]),
   );
 }
 

@@ -19,7 +19,7 @@ export function percentile(values: readonly number[], p: number): number | null 
   if (v.length === 0) return null;
   const sorted = [...v].sort((a, b) => a - b);
   const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
 
 export function p95(values: readonly number[]): number | null {

@@ -175,13 +175,21 @@ export interface Throughput {
   medianSeconds: Num;
 }
 
+/** The median of numbers sorted ascending (the mean of the middle two for an even count); null for none. */
+function median(sorted: readonly number[]): number | null {
+  const m = sorted.length;
+  const upper = sorted[Math.floor(m / 2)];
+  if (upper === undefined) return null;
+  const lower = m % 2 ? upper : (sorted[m / 2 - 1] ?? upper);
+  return (lower + upper) / 2;
+}
+
 export function throughput(annotators: AnnotatorPace[]): Throughput {
   const medians = annotators.map((a) => a.median_seconds).filter((s): s is number => s !== null).sort((x, y) => x - y);
-  const m = medians.length;
   return {
     lastHour: annotators.reduce((s, a) => s + a.last_hour, 0),
     active: annotators.filter((a) => a.last_hour > 0).length,
-    medianSeconds: m === 0 ? null : m % 2 ? medians[(m - 1) / 2]! : (medians[m / 2 - 1]! + medians[m / 2]!) / 2,
+    medianSeconds: median(medians),
   };
 }
 
@@ -313,23 +321,25 @@ export function confusionData(q: ModelQuality, max = Infinity): Confusion & { hi
   let keep = q.labels.map((_, i) => i);
   if (n > max) {
     const colTotals = q.labels.map((_, j) => q.confusion.reduce((s, row) => s + (row[j] ?? 0), 0));
+    const busy = (i: number) => (allRowTotals[i] ?? 0) + (colTotals[i] ?? 0);
     keep = keep
-      .sort((a, b) => allRowTotals[b]! + colTotals[b]! - (allRowTotals[a]! + colTotals[a]!) || a - b)
+      .sort((a, b) => busy(b) - busy(a) || a - b)
       .slice(0, Math.max(0, max))
       .sort((a, b) => a - b);
   }
-  const rowTotals = keep.map((i) => allRowTotals[i]!);
+  const rowTotals = keep.map((i) => allRowTotals[i] ?? 0);
   const cells: ConfusionCell[] = [];
   let maxCount = 0;
   keep.forEach((i, r) =>
     keep.forEach((j, c) => {
       const count = q.confusion[i]?.[j] ?? 0;
       maxCount = Math.max(maxCount, count);
-      cells.push({ col: c, row: r, count, share: rowTotals[r]! > 0 ? count / rowTotals[r]! : null });
+      const rowTotal = rowTotals[r] ?? 0;
+      cells.push({ col: c, row: r, count, share: rowTotal > 0 ? count / rowTotal : null });
     }),
   );
   return {
-    labels: keep.map((i) => q.labels[i]!),
+    labels: keep.map((i) => q.labels[i] ?? ""),
     cells,
     rowTotals,
     total: allRowTotals.reduce((s, x) => s + x, 0),
@@ -554,8 +564,7 @@ export function historySeries(points: AgreementPoint[], scope: string): HistoryP
   }
   all.sort((x, y) => x.annotations - y.annotations || x.t - y.t);
   const out: HistoryPoint[] = [];
-  for (let i = 0; i < all.length; i++) {
-    const p = all[i]!;
+  for (const [i, p] of all.entries()) {
     const prev = all[i - 1];
     const next = all[i + 1];
     // Drop a point that sits inside a run of identical ones (keep the run's ends).

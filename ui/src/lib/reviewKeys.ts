@@ -81,6 +81,19 @@ export function keyTarget(target: EventTarget | null): KeyTarget {
   return "other";
 }
 
+/** What the key functions read of a keydown (the review and conflicts screens' listeners). */
+export function keyInput(e: KeyboardEvent): KeyInput {
+  return {
+    key: e.key,
+    ctrlKey: e.ctrlKey,
+    metaKey: e.metaKey,
+    altKey: e.altKey,
+    shiftKey: e.shiftKey,
+    repeat: e.repeat,
+    target: keyTarget(e.target),
+  };
+}
+
 const ZOOM_KEYS: Record<string, ReviewAction> = {
   "+": { type: "zoomIn" },
   "=": { type: "zoomIn" },

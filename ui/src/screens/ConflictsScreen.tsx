@@ -5,7 +5,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
 import { DecisionRulePanel } from "../components/DecisionRulePanel";
 import { useReportError } from "../components/ErrorBanner";
-import { LabelChip, LabelPad, ReasonPicker, VoteCard } from "../components/ReviewParts";
+import { LabelChip, LabelPad, ReasonNoteFields, VoteCard } from "../components/ReviewParts";
 import { canOverride, reasonText, useAnnotators, useReasons } from "../components/reviewHooks";
 import { ReviewStage } from "../components/ReviewStage";
 import * as ipc from "../ipc";
@@ -14,7 +14,7 @@ import { formatCount, formatDateTime, formatRelative } from "../lib/format";
 import { labelColorMap } from "../lib/labels";
 import { formatConfidence } from "../lib/predictions";
 import { ItemTimer } from "../lib/pace";
-import { conflictKeyAction, hotkeyMap, keyTarget, type ConflictAction } from "../lib/reviewKeys";
+import { conflictKeyAction, hotkeyMap, keyInput, type ConflictAction } from "../lib/reviewKeys";
 import { sharedSerial } from "../lib/reviewSession";
 import "../review.css";
 
@@ -245,18 +245,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
       if ((e.target as Element | null)?.closest?.('[aria-modal="true"]')) return;
-      const action = conflictKeyAction(
-        {
-          key: e.key,
-          ctrlKey: e.ctrlKey,
-          metaKey: e.metaKey,
-          altKey: e.altKey,
-          shiftKey: e.shiftKey,
-          repeat: e.repeat,
-          target: keyTarget(e.target),
-        },
-        live.current.hotkeys,
-      );
+      const action = conflictKeyAction(keyInput(e), live.current.hotkeys);
       if (!action) return;
       e.preventDefault();
       live.current.handle(action);
@@ -413,40 +402,18 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
             {deciding ? (
               <div className="conflict-decide" data-testid="conflict-decide">
                 <div className="conflict-fields">
-                  <label className="review-row">
-                    <span className="review-row-label">
-                      Reason <kbd>R</kbd>
-                    </span>
-                    <ReasonPicker
-                      reasons={reasons}
-                      value={reason}
-                      onChange={(r) => setReason(r)}
-                      onDone={focusScreen}
-                      testId="conflict-reason"
-                      selectRef={reasonRef}
-                      emptyText="No reason"
-                    />
-                  </label>
-                  <label className="review-row">
-                    <span className="review-row-label">
-                      Note <kbd>N</kbd>
-                    </span>
-                    <input
-                      ref={noteRef}
-                      type="text"
-                      data-testid="conflict-note"
-                      value={note}
-                      placeholder="Optional — Esc returns"
-                      autoComplete="off"
-                      onChange={(e) => setNote(e.target.value)}
-                      onKeyDown={(e) => {
-                        if (e.key === "Enter") {
-                          e.preventDefault();
-                          focusScreen();
-                        }
-                      }}
-                    />
-                  </label>
+                  <ReasonNoteFields
+                    reasons={reasons}
+                    reason={reason}
+                    note={note}
+                    onReason={setReason}
+                    onNote={setNote}
+                    onDone={focusScreen}
+                    reasonTestId="conflict-reason"
+                    noteTestId="conflict-note"
+                    reasonRef={reasonRef}
+                    noteRef={noteRef}
+                  />
                 </div>
                 <LabelPad
                   labels={labels}

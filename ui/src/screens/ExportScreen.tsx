@@ -67,8 +67,11 @@ function initialDataset(datasets: DatasetInfo[], versionId: number | null): stri
     const v = ds.versions.find((x) => x.id === versionId);
     if (v) return datasetRef(ds.name, v.version);
   }
-  const first = datasets.find((d) => d.versions.length > 0);
-  return first ? datasetRef(first.name, first.versions[0]!.version) : "";
+  for (const ds of datasets) {
+    const v = ds.versions[0];
+    if (v) return datasetRef(ds.name, v.version);
+  }
+  return "";
 }
 
 export function ExportScreen({ project, versionId, onBack, onDashboard }: Props) {
@@ -85,7 +88,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
   /** The path the save dialog returned: the dialog has asked about replacing it already. */
   const pickedPath = useRef<string | null>(null);
 
-  // Load what the form offers, then build the form once.
+  // Load what the form offers, then build the form once (for the version shown when it opened).
+  const [startVersionId] = useState(versionId);
   useEffect(() => {
     let cancelled = false;
     (async () => {
@@ -98,7 +102,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
       }
       const reasonList = rz.status === "fulfilled" ? rz.value : [];
       const runList = rs.status === "fulfilled" ? rs.value : [];
-      const dataset = initialDataset(ds.value, versionId);
+      const dataset = initialDataset(ds.value, startVersionId);
       setDatasets(ds.value);
       setRuns(runList);
       setReasons(reasonList);
@@ -107,7 +111,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [startVersionId]);
 
   const selectedVersion = form && datasets ? versionIdOf(datasets, form.dataset) : null;
   const versionRuns = useMemo(() => runs.filter((r) => r.versionId === selectedVersion), [runs, selectedVersion]);
@@ -152,7 +156,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
     // A file already there is replaced by the export: ask first — unless the save dialog, which
     // asks itself, chose this very path.
     if (built.request.out !== pickedPath.current) {
-      let replaces = false;
+      let replaces: boolean;
       try {
         replaces = await ipc.exportWouldReplace(built.request.out, built.request.format);
       } catch (err) {
@@ -619,8 +623,9 @@ function usePreview(form: ExportForm | null): PreviewState {
   const requestRef = useRef(request);
   requestRef.current = request;
 
+  const hasForm = form !== null;
   useEffect(() => {
-    if (!form) return;
+    if (!hasForm) return;
     if (key === null) {
       seq.current++;
       setState((s) => ({ ...s, pending: false, invalid: true }));
@@ -642,7 +647,7 @@ function usePreview(form: ExportForm | null): PreviewState {
         });
     }, PREVIEW_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [key, form === null]);
+  }, [key, hasForm]);
 
   return state;
 }

@@ -134,7 +134,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
       setActiveIndex(-1);
       setViewIndex(null);
     },
-    [],
+    [setLastVersion],
   );
 
   const refreshAnnotators = useCallback(async () => {
@@ -224,7 +224,9 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     [report, selectVersion],
   );
 
-  // Initial load: datasets, then the last used (or first) version; models and runs.
+  // Initial load: datasets, then the last used (or first) version; models and runs. The last used
+  // version is the one remembered when the screen opened (picking another later loads nothing).
+  const [startVersion] = useState(lastVersion);
   useEffect(() => {
     let cancelled = false;
     void refreshModels();
@@ -232,13 +234,13 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     void refreshAnnotators();
     refreshDatasets().then((list) => {
       if (cancelled || !list) return;
-      if (findVersion(list, lastVersion)) setVersionId(lastVersion);
+      if (findVersion(list, startVersion)) setVersionId(startVersion);
       else if (list[0]?.versions[0]) setVersionId(list[0].versions[0].id);
     });
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [refreshModels, refreshRuns, refreshAnnotators, refreshDatasets, startVersion]);
 
   // Label counts of the selected version.
   useEffect(() => {

@@ -9,11 +9,11 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
-import { init, use } from "echarts/core";
+import { init, use as registerParts } from "echarts/core";
 import type { EChartsType } from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 
-use([
+registerParts([
   BarChart,
   HeatmapChart,
   LineChart,

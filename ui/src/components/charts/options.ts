@@ -35,19 +35,21 @@ const FONT =
 /** Categorical colours (reason codes, series). */
 export const PALETTE = ["#2f6bed", "#e5484d", "#f5a524", "#30a46c", "#8e4ec6", "#12a594", "#d6409f", "#978365", "#5b6b7f"];
 
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /** Text colour readable on `background` (#rrggbb): dark on light fills, white on dark ones. */
 export function textOn(background: string): string {
   const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(background.trim());
   if (!m) return COLORS.text;
-  const [r, g, b] = [m[1], m[2], m[3]].map((h) => {
-    const c = parseInt(h!, 16) / 255;
+  const linear = (h: string | undefined) => {
+    const c = parseInt(h ?? "0", 16) / 255;
     return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  const luminance = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const luminance = 0.2126 * linear(m[1]) + 0.7152 * linear(m[2]) + 0.0722 * linear(m[3]);
   return luminance > 0.36 ? COLORS.text : "#ffffff";
 }
 
@@ -57,7 +59,7 @@ export function mixColor(from: string, to: string, t: number): string {
   const a = p(from);
   const b = p(to);
   const k = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
-  return `#${a.map((x, i) => Math.round(x + (b[i]! - x) * k).toString(16).padStart(2, "0")).join("")}`;
+  return `#${a.map((x, i) => Math.round(x + ((b[i] ?? x) - x) * k).toString(16).padStart(2, "0")).join("")}`;
 }
 
 const base = {
@@ -84,6 +86,11 @@ type Param = { dataIndex: number; seriesIndex?: number; seriesName?: string; col
 
 function list(p: unknown): Param[] {
   return (Array.isArray(p) ? p : [p]) as Param[];
+}
+
+/** A parameter read as one of another series (a label formatter of one series over another's data). */
+function inSeries(p: Param | undefined, seriesIndex: number): Param | undefined {
+  return p && { ...p, seriesIndex };
 }
 
 function row(label: string, value: string, swatch?: string): string {
@@ -188,7 +195,7 @@ export const KAPPA_BANDS: { min: number | null; max: number | null; label: strin
 /** Index of the band a kappa falls in (lower bounds inclusive). */
 export function kappaBand(v: number): number {
   for (let i = KAPPA_BANDS.length - 1; i >= 0; i--) {
-    const min = KAPPA_BANDS[i]!.min;
+    const min = KAPPA_BANDS[i]?.min ?? null;
     if (min === null || v >= min) return i;
   }
   return 0;
@@ -231,12 +238,12 @@ export function kappaOption(m: KappaMatrix): ChartOption {
   const { defined, few, other, definedIdx, fewIdx, otherIdx } = kappaHeatmapData(m);
   const n = m.names.length;
   const index = [definedIdx, otherIdx, fewIdx];
-  const cellOf = (p: Param) => m.cells[index[p.seriesIndex ?? 0]?.[p.dataIndex] ?? -1];
+  const cellOf = (p: Param | undefined) => (p ? m.cells[index[p.seriesIndex ?? 0]?.[p.dataIndex] ?? -1] : undefined);
   const showLabels = n <= 12;
   // Room for "n = 24" under the κ in each cell while the cells are large.
   const showN = n <= 6;
   const cellText = (p: unknown) => {
-    const c = cellOf(list(p)[0]!);
+    const c = cellOf(list(p)[0]);
     if (!c || c.value === null) return "";
     return showN ? `${formatStat(c.value, 2)}\n{n|n=${c.items.toLocaleString("en-US")}}` : formatStat(c.value, 2);
   };
@@ -248,7 +255,7 @@ export function kappaOption(m: KappaMatrix): ChartOption {
       ...tooltip,
       trigger: "item",
       formatter: (p: unknown) => {
-        const c = cellOf(list(p)[0]!);
+        const c = cellOf(list(p)[0]);
         if (!c || c.diagonal) return "";
         const a = escapeHtml(m.names[c.row] ?? "");
         const b = escapeHtml(m.names[c.col] ?? "");
@@ -262,7 +269,7 @@ export function kappaOption(m: KappaMatrix): ChartOption {
           note(
             isSmallSample(c.items)
               ? `Fewer than ${SMALL_SAMPLE} items in common: greyed, read with care.`
-              : KAPPA_BANDS[kappaBand(c.value)]!.label.replace(/^[^a-z]*/i, ""),
+              : (KAPPA_BANDS[kappaBand(c.value)]?.label ?? "").replace(/^[^a-z]*/i, ""),
           )
         );
       },
@@ -341,7 +348,7 @@ export function kappaOption(m: KappaMatrix): ChartOption {
           show: showLabels,
           fontSize: 11,
           color: COLORS.faint,
-          formatter: (p: unknown) => (cellOf({ ...list(p)[0]!, seriesIndex: 1 })?.diagonal ? "" : "—"),
+          formatter: (p: unknown) => (cellOf(inSeries(list(p)[0], 1))?.diagonal ? "" : "—"),
         },
         emphasis: { disabled: true },
       },
@@ -354,7 +361,7 @@ export function kappaOption(m: KappaMatrix): ChartOption {
           show: showLabels,
           fontSize: 11,
           color: COLORS.faint,
-          formatter: (p: unknown) => cellText({ ...list(p)[0]!, seriesIndex: 2 }),
+          formatter: (p: unknown) => cellText(inSeries(list(p)[0], 2)),
           rich: { n: { fontSize: 10, color: COLORS.faint, lineHeight: 14 } },
         },
         emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
@@ -474,12 +481,12 @@ export function confusionOption(c: Confusion): ChartOption {
   const tilt = n > 6 && Math.max(0, ...c.labels.map((l) => l.length)) > 3;
   const withText = (data: number[][], scale: string[]) =>
     data.map((v) => {
-      const fill = mixColor(scale[0]!, scale[1]!, v[3]!);
+      const fill = mixColor(scale[0] ?? COLORS.empty, scale[1] ?? COLORS.empty, v[3] ?? 0);
       return { value: v, label: { color: v[2] === 0 ? COLORS.faint : textOn(fill) } };
     });
   const tip = (p: unknown) => {
     const v = (p as { value: number[] }).value;
-    const [col, r, count] = [v[0]!, v[1]!, v[2]!];
+    const [col = 0, r = 0, count = 0] = v;
     const rowTotal = c.rowTotals[r] ?? 0;
     const decided = escapeHtml(c.labels[r] ?? "");
     const predicted = escapeHtml(c.labels[col] ?? "");
@@ -654,15 +661,15 @@ export function reasonsOption(s: ReasonsStack, descriptions: Record<string, stri
         const cls = s.classes[i];
         if (cls === undefined) return "";
         const lines = s.reasons
-          .map((r, k) => ({ r, k, v: s.values[k]![i]! }))
+          .map((r, k) => ({ r, k, v: s.values[k]?.[i] ?? 0 }))
           .filter((x) => x.v > 0)
           .map((x) => row(escapeHtml(x.r), x.v.toLocaleString("en-US"), PALETTE[x.k % PALETTE.length]));
-        const described = s.reasons.filter((r, k) => s.values[k]![i]! > 0 && descriptions[r]);
+        const described = s.reasons.filter((r, k) => (s.values[k]?.[i] ?? 0) > 0 && descriptions[r]);
         return (
           title(escapeHtml(cls)) +
           lines.join("") +
           row("Total", (s.classTotals[i] ?? 0).toLocaleString("en-US")) +
-          (described.length ? note(described.map((r) => `${escapeHtml(r)}: ${escapeHtml(descriptions[r]!)}`).join("<br>")) : "")
+          (described.length ? note(described.map((r) => `${escapeHtml(r)}: ${escapeHtml(descriptions[r] ?? "")}`).join("<br>")) : "")
         );
       },
     },
@@ -680,7 +687,7 @@ export function reasonsOption(s: ReasonsStack, descriptions: Record<string, stri
       stack: "reasons",
       color: PALETTE[k % PALETTE.length],
       barMaxWidth: 44,
-      data: s.values[k]!,
+      data: s.values[k] ?? [],
       emphasis: { focus: "series" as const },
     })),
   };
@@ -715,7 +722,7 @@ export function bucketTitle(t: number, bucket: string): string {
 }
 
 export function activityOption(a: ActivitySeries): ChartOption {
-  const labels = a.times.map((t, i) => bucketLabel(t, a.bucket, i > 0 ? a.times[i - 1]! : null));
+  const labels = a.times.map((t, i) => bucketLabel(t, a.bucket, a.times[i - 1] ?? null));
   const tip = (p: unknown) => {
     const i = list(p)[0]?.dataIndex ?? -1;
     const t = a.times[i];
