@@ -30,7 +30,8 @@ pub struct AuditEntry {
 }
 
 /// The most recent entries, newest first.
-pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn recent(project: &crate::Project, limit: usize) -> Result<Vec<AuditEntry>> {
+    let conn = project.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, action, details FROM audit_log ORDER BY id DESC LIMIT ?1",
     )?;

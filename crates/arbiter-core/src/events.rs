@@ -32,12 +32,12 @@ pub struct AnnotationRow {
 }
 
 /// Every event, oldest first (optionally of one item).
-pub fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
+pub(crate) fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
     list_where(conn, item, None)
 }
 
 /// Every event on the items of one dataset version, in order.
-pub fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
+pub(crate) fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
     list_where(conn, None, Some(version))
 }
 

@@ -25,7 +25,6 @@
 //! `entropy`, `given_prob`), so the uncertainty queues are index scans.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension};
@@ -178,7 +177,9 @@ pub fn splitmix64(mut x: u64) -> u64 {
 }
 
 /// Rank the items of a run. Returns every queued item in order.
-pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Ranked>> {
+pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
+    let conn = project.conn();
+    let root = project.root();
     let (model_id, version_id) = run_info(conn, spec.run)?;
     let threshold = spec.threshold.unwrap_or(f64::INFINITY);
     if let Some(t) = spec.threshold {
@@ -476,12 +477,13 @@ fn round_preserving_sum(floats: &[f64]) -> Vec<f64> {
 
 /// The first `limit` entries of a ranking with ids, predictions and given labels.
 pub fn entries(
-    conn: &Connection,
-    root: &Path,
+    project: &crate::Project,
     run: i64,
     ranked: &[Ranked],
     limit: usize,
 ) -> Result<Vec<QueueEntry>> {
+    let conn = project.conn();
+    let root = project.root();
     let (model_id, _) = run_info(conn, run)?;
     let classes = crate::model::get(conn, root, model_id)?.classes;
     let mut stmt = conn.prepare_cached(

@@ -547,7 +547,7 @@ fn class_names(
     if let Some(c) = &meta.graph_classes {
         return Ok((c.clone(), "model_graph".into()));
     }
-    let schema: Vec<String> = crate::schema::labels(conn)
+    let schema: Vec<String> = crate::schema::labels_in(conn)
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|l| l.name)
@@ -617,7 +617,7 @@ fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
 }
 
 /// One model version by id.
-pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
+pub(crate) fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {MODEL_COLS} FROM models WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;
@@ -631,7 +631,9 @@ pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
 }
 
 /// Every model version, by name then newest first.
-pub fn list(conn: &Connection, root: &Path) -> Result<Vec<ModelInfo>> {
+pub fn list(project: &crate::Project) -> Result<Vec<ModelInfo>> {
+    let conn = project.conn();
+    let root = project.root();
     let mut stmt = conn.prepare(&format!(
         "SELECT {MODEL_COLS} FROM models ORDER BY name, version DESC"
     ))?;
@@ -726,7 +728,7 @@ pub fn remove(project: &mut Project, spec: &str) -> Result<Removed> {
 }
 
 /// `NAME` (latest version) or `NAME@N`.
-pub fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<ModelInfo> {
+pub(crate) fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<ModelInfo> {
     let (name, version) = match spec.rsplit_once('@') {
         Some((n, v)) if v.parse::<i64>().is_ok() => (n, v.parse::<i64>().ok()),
         _ => (spec, None),

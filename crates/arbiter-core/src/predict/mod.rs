@@ -27,9 +27,9 @@ mod scores;
 
 use runs::all_failed;
 pub use runs::{
-    export, failures, item_prediction, predictions, run_classes, run_summary, runs, top_k, Failure,
-    Prediction, RunSummary, TopPrediction,
+    export, failures, predictions, runs, top_k, Failure, Prediction, RunSummary, TopPrediction,
 };
+pub(crate) use runs::{item_prediction, predictions_in, run_summary};
 use scores::valid_probabilities;
 pub use scores::{pack, softmax, unpack, unpack_into, Scores, DENSE_MAX_CLASSES, SPARSE_TOP_K};
 
@@ -150,7 +150,11 @@ fn decode_pool() -> Result<rayon::ThreadPool> {
 }
 
 /// Check that the model can be fed from this dataset version.
-pub fn check_feedable(model: &ModelInfo, version: &VersionInfo, conn: &Connection) -> Result<()> {
+pub(crate) fn check_feedable(
+    model: &ModelInfo,
+    version: &VersionInfo,
+    conn: &Connection,
+) -> Result<()> {
     let bad = |m: String| Error::Model {
         path: model.file.clone(),
         message: m,
@@ -219,7 +223,7 @@ pub fn predict(
         }
         None => (
             model::resolve(conn, &root, &opts.model)?,
-            dataset::resolve(conn, &opts.dataset)?,
+            dataset::resolve_in(conn, &opts.dataset)?,
             None,
         ),
     };

@@ -140,7 +140,10 @@ impl Project {
         &self.root
     }
 
-    pub fn conn(&self) -> &Connection {
+    /// The project's connection: the core's alone. SQL lives in the core, so a shell (the app,
+    /// the command line, the benchmarks) reaches the database only through core functions
+    /// taking the [`Project`].
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
