@@ -129,7 +129,7 @@ pub fn set_rule(project: &crate::Project, rule: Rule, by: Option<&str>) -> Resul
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
     let actor = lead_actor(conn, by, "the decision rule")?;
-    let json = serde_json::to_string(&rule).unwrap_or_default();
+    let json = crate::store::json_text(&rule)?;
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",
         [&json],

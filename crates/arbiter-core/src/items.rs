@@ -518,11 +518,15 @@ pub fn get(project: &crate::Project, rowid: i64) -> Result<ItemDetail> {
     ))?
     .ok_or(Error::NotFound { what: "item", name: rowid.to_string() })?;
     let (rowid, version_id, id, label, path, root, metadata, features, names) = row;
-    let metadata = metadata
-        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    let names: Vec<String> = serde_json::from_str(&names).unwrap_or_default();
+    // Damaged JSON is an error naming the column, never shown as no metadata or no features.
+    let metadata = match metadata {
+        Some(m) => crate::store::from_json_column::<serde_json::Value>(&m, 6)?
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let names: Vec<String> = crate::store::from_json_column(&names, 8)?;
     let values = unpack_features(features.as_deref().unwrap_or_default());
     let features = names
         .into_iter()

@@ -197,7 +197,7 @@ pub fn import(
             t.id_col,
             t.path_col,
             t.label_col,
-            serde_json::to_string(&t.feature_names).unwrap_or_else(|_| "[]".into()),
+            crate::store::json_text(&t.feature_names)?,
             total as i64,
             v.labeled as i64,
             first_rowid,
@@ -325,7 +325,7 @@ pub(crate) fn list_in(conn: &Connection) -> Result<Vec<DatasetInfo>> {
             root: r.get(7)?,
             items: r.get(8)?,
             labeled: r.get(9)?,
-            feature_names: serde_json::from_str(&features).unwrap_or_default(),
+            feature_names: crate::store::from_json_column(&features, 10)?,
             created_at: r.get(11)?,
         };
         match out.last_mut() {

@@ -65,7 +65,8 @@ pub(super) fn manifest(
     if let Some(folders) = &folders {
         lineage["folders"] = serde_json::json!(folders);
     }
-    Ok(serde_json::to_string_pretty(&lineage).unwrap_or_default())
+    // A `Value`'s pretty form (what `to_string_pretty` writes, but infallible: no empty file).
+    Ok(format!("{lineage:#}"))
 }
 
 /// The saved queues over a version (over any of its runs), with their full policy.

@@ -170,3 +170,32 @@ fn the_mismatch_filter_lists_the_items_whose_prediction_differs_from_their_label
     assert_eq!(page.items.iter().map(|i| i.rowid).collect::<Vec<_>>(), want);
     assert!(page.items.iter().all(|i| i.predicted != i.label));
 }
+
+#[test]
+fn damaged_json_in_the_store_is_an_error_not_empty_metadata_or_features() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (p, _) = crate::testutil::imported_project(
+        dir.path(),
+        &crate::testutil::fixtures().join("tabular/wine.csv"),
+        None,
+        false,
+    );
+    let v = crate::dataset::resolve(&p, "wine").expect("v").id;
+    let rowid = find(&p, v, "wine_001").expect("item").rowid;
+    let damage = |sql: &str, id: i64| p.conn().execute(sql, [id]).expect("damage");
+    damage("UPDATE items SET metadata = '{broken' WHERE id = ?1", rowid);
+    let e = get(&p, rowid).expect_err("damaged metadata");
+    assert_eq!(e.code(), crate::error::ErrorCode::Internal);
+    assert!(e.to_string().contains("at index: 6"), "{e}");
+    // Feature names that are not JSON: the item and the dataset list both say so.
+    damage("UPDATE items SET metadata = NULL WHERE id = ?1", rowid);
+    get(&p, rowid).expect("readable again");
+    damage(
+        "UPDATE dataset_versions SET feature_names = 'x' WHERE id = ?1",
+        v,
+    );
+    let e = get(&p, rowid).expect_err("damaged feature names");
+    assert!(e.to_string().contains("at index: 8"), "{e}");
+    let e = crate::dataset::list(&p).expect_err("damaged feature names");
+    assert!(e.to_string().contains("at index: 10"), "{e}");
+}

@@ -78,7 +78,7 @@ pub fn record(
     }
     conn.execute(
         &format!("INSERT INTO agreement_history (at, scope, annotations, report) VALUES ({}, ?1, ?2, ?3)", crate::time::NOW_SQL),
-        rusqlite::params![scope, annotations as i64, serde_json::to_string(report).unwrap_or_default()],
+        rusqlite::params![scope, annotations as i64, crate::store::json_text(report)?],
     )?;
     Ok(())
 }

@@ -303,12 +303,12 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
             sha256,
             rel,
             preprocess.kind(),
-            to_json(&inputs),
-            to_json(&outputs),
-            to_json(&classes),
+            to_json(&inputs)?,
+            to_json(&outputs)?,
+            to_json(&classes)?,
             classes_source,
-            to_json(&preprocess),
-            to_json(&output),
+            to_json(&preprocess)?,
+            to_json(&output)?,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -322,8 +322,8 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     get(project.conn(), project.root(), id)
 }
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    crate::store::json_text(v)
 }
 
 fn abbreviate(names: &[String]) -> String {
@@ -605,6 +605,7 @@ fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
 /// A row read in full, or an error naming the model and how to get rid of a damaged record.
 fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
     from_row(root, r).map_err(|e| {
+        // Only to name the model in the message about the error `e`, which is what is reported.
         let name: String = r.get(1).unwrap_or_default();
         let version: i64 = r.get(2).unwrap_or_default();
         match e {
