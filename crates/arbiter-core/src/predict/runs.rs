@@ -317,8 +317,7 @@ pub fn export(project: &Project, run: i64, out: &std::path::Path) -> Result<usiz
         "error".into(),
         preds.iter().map(|p| p.error.as_deref()).collect::<Vec<_>>(),
     ));
-    let mut df = DataFrame::new(preds.len(), columns)
-        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    let mut df = DataFrame::new(preds.len(), columns).map_err(|e| table::build_err(out, e))?;
     table::write(Some(project), &mut df, out, &all)?;
     Ok(preds.len())
 }
