@@ -288,11 +288,10 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                 Some(reader) => std::thread::scope(|s| {
                     let second = s.spawn(move || RunProbs::read(&reader, other, kb, f64::INFINITY));
                     let first = RunProbs::read(conn, spec.run, ka, threshold);
-                    let second = second.join().unwrap_or_else(|_| {
-                        Err(Error::InvalidArgument(
-                            "reading the second run failed".into(),
-                        ))
-                    });
+                    // A panic in the reader is a bug, not bad input: it goes on unwinding.
+                    let second = second
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     (first, second)
                 }),
                 // An in-memory database has no second connection.

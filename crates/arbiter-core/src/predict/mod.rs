@@ -528,8 +528,26 @@ pub fn predict(
         }
         // Stopping early: the closed channels end the other stages after their current batch.
         drop(rx_done);
-        let _ = inference.join();
-        let _ = producer.join();
+        // A stage that panicked ended the run: it failed (never "cancelled" or "done" with
+        // items missing). The panic itself is reported as the run's error.
+        for (stage, joined) in [
+            ("inference", inference.join()),
+            ("decoding", producer.join()),
+        ] {
+            if let (Err(panic), Ok(_)) = (joined, &result) {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                result = Err(Error::Model {
+                    path: model.file.clone(),
+                    message: format!(
+                        "the {stage} stage of run {run} stopped unexpectedly ({why}); the run is marked failed, resume it with `arbiter predict --resume {run}`"
+                    ),
+                });
+            }
+        }
         result
     });
 
