@@ -243,7 +243,7 @@ pub(crate) fn ordinal_in(conn: &Connection) -> Result<bool> {
 }
 
 /// Mark the labels ordinal (or not), with an audit entry naming who did it — `by`, who must be a
-/// lead, or `arbiter` ([`crate::annotators::lead_actor`]) — in one transaction. Setting the value
+/// lead, or `arbiter` (the lead check of `annotators`) — in one transaction. Setting the value
 /// it already has changes nothing and records nothing.
 pub fn set_ordinal(project: &crate::Project, ordinal_labels: bool, by: Option<&str>) -> Result<()> {
     let conn = project.conn();
