@@ -24,6 +24,19 @@ pub fn imported_project(root: &Path, source: &Path) -> anyhow::Result<(Project, 
     Ok((p, imported))
 }
 
+/// The bench's own connection to the database of the project at `root`, for what it writes or
+/// measures in SQL (seeding at scale, a baseline's queries): the core keeps its connection to
+/// itself. Set up for reading like the core's (busy timeout, memory-mapped reads, a 64 MiB page
+/// cache, temporary tables in memory), so a baseline runs on equal terms.
+pub fn sql_conn(root: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(root.join(arbiter_core::store::DB_FILE))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    Ok(conn)
+}
+
 /// Run `f` once and return its result and the wall time.
 pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();

@@ -62,7 +62,7 @@ impl AppState {
     }
 
     fn info(p: &Project) -> Result<ProjectInfo, IpcError> {
-        let datasets = dataset::list(p.conn())?;
+        let datasets = dataset::list(p)?;
         let items = datasets
             .iter()
             .filter_map(|d| d.versions.first())
@@ -71,7 +71,7 @@ impl AppState {
         Ok(ProjectInfo {
             path: p.root().to_string_lossy().into_owned(),
             name: p.name()?,
-            labels: schema::labels(p.conn())?
+            labels: schema::labels(p)?
                 .into_iter()
                 .map(LabelInfo::from)
                 .collect(),
@@ -169,7 +169,7 @@ impl AppState {
 
     pub fn datasets(&self) -> Result<Vec<DatasetInfo>, IpcError> {
         self.with_project(|p| {
-            Ok(dataset::list(p.conn())?
+            Ok(dataset::list(p)?
                 .into_iter()
                 .map(DatasetInfo::from)
                 .collect())
@@ -178,7 +178,7 @@ impl AppState {
 
     pub fn label_counts(&self, version_id: i64) -> Result<Vec<LabelCount>, IpcError> {
         self.with_project(|p| {
-            Ok(items::label_counts(p.conn(), version_id)?
+            Ok(items::label_counts(p, version_id)?
                 .into_iter()
                 .map(|c| LabelCount {
                     label: c.label,
@@ -211,16 +211,11 @@ impl AppState {
             offset: q.offset,
             limit: q.limit.min(2000),
         };
-        self.with_project(|p| Ok(items::query(p.conn(), p.root(), &query)?.into()))
+        self.with_project(|p| Ok(items::query(p, &query)?.into()))
     }
 
     pub fn models(&self) -> Result<Vec<ModelDto>, IpcError> {
-        self.with_project(|p| {
-            Ok(model::list(p.conn(), p.root())?
-                .into_iter()
-                .map(ModelDto::from)
-                .collect())
-        })
+        self.with_project(|p| Ok(model::list(p)?.into_iter().map(ModelDto::from).collect()))
     }
 
     /// Register a model on a connection of its own (loading it takes a moment).
@@ -252,12 +247,7 @@ impl AppState {
     }
 
     pub fn runs(&self) -> Result<Vec<RunInfo>, IpcError> {
-        self.with_project(|p| {
-            Ok(predict::runs(p.conn())?
-                .into_iter()
-                .map(RunInfo::from)
-                .collect())
-        })
+        self.with_project(|p| Ok(predict::runs(p)?.into_iter().map(RunInfo::from).collect()))
     }
 
     pub fn item_prediction(
@@ -265,14 +255,12 @@ impl AppState {
         run: i64,
         rowid: i64,
     ) -> Result<Option<ItemPrediction>, IpcError> {
-        self.with_project(|p| {
-            Ok(predict::top_k(p.conn(), p.root(), run, rowid, 10)?.map(ItemPrediction::from))
-        })
+        self.with_project(|p| Ok(predict::top_k(p, run, rowid, 10)?.map(ItemPrediction::from)))
     }
 
     pub fn annotators(&self) -> Result<Vec<AnnotatorDto>, IpcError> {
         self.with_project(|p| {
-            Ok(annotate::annotators(p.conn())?
+            Ok(annotate::annotators(p)?
                 .into_iter()
                 .map(AnnotatorDto::from)
                 .collect())
@@ -281,13 +269,13 @@ impl AppState {
 
     pub fn add_annotator(&self, name: &str, role: &str) -> Result<AnnotatorDto, IpcError> {
         self.with_project(|p| {
-            Ok(annotate::add_annotator(p.conn(), name, annotate::Role::parse(role)?)?.into())
+            Ok(annotate::add_annotator(p, name, annotate::Role::parse(role)?)?.into())
         })
     }
 
     pub fn reasons(&self) -> Result<Vec<ReasonDto>, IpcError> {
         self.with_project(|p| {
-            Ok(schema::reasons(p.conn())?
+            Ok(schema::reasons(p)?
                 .into_iter()
                 .map(|r| ReasonDto {
                     code: r.code,
@@ -299,10 +287,10 @@ impl AppState {
 
     pub fn queues(&self) -> Result<Vec<QueueDto>, IpcError> {
         self.with_project(|p| {
-            review::list(p.conn())?
+            review::list(p)?
                 .into_iter()
                 .map(|q| {
-                    let c = review::counts(p.conn(), q.id)?;
+                    let c = review::counts(p, q.id)?;
                     Ok(QueueDto::new(q, c))
                 })
                 .collect()
@@ -330,13 +318,13 @@ impl AppState {
                 lease_seconds: 600,
             },
         )?;
-        let c = review::counts(p.conn(), q.id)?;
+        let c = review::counts(p, q.id)?;
         Ok(QueueDto::new(q, c))
     }
 
     pub fn count_below(&self, run: i64, threshold: f64) -> Result<BelowCount, IpcError> {
         self.with_project(|p| {
-            let (below, total) = review::below(p.conn(), run, threshold)?;
+            let (below, total) = review::below(p, run, threshold)?;
             Ok(BelowCount { below, total })
         })
     }
@@ -399,7 +387,7 @@ impl AppState {
         )?;
         Ok(AnnotateResult {
             annotation: id,
-            decision: decide::decision(p.conn(), r.rowid)?.into(),
+            decision: decide::decision(p, r.rowid)?.into(),
         })
     }
 
@@ -417,16 +405,16 @@ impl AppState {
 
     pub fn progress(&self, queue_id: i64, annotator: &str) -> Result<Progress, IpcError> {
         self.with_project(|p| {
-            let (last_hour, labeled) = review::pace(p.conn(), annotator)?;
-            let mine = review::mine(p.conn(), queue_id, annotator)?;
+            let (last_hour, labeled) = review::pace(p, annotator)?;
+            let mine = review::mine(p, queue_id, annotator)?;
             Ok(Progress {
-                counts: review::counts(p.conn(), queue_id)?.into(),
+                counts: review::counts(p, queue_id)?.into(),
                 last_hour,
                 labeled,
                 mine: mine.handled,
                 my_skipped: mine.skipped,
                 my_flagged: mine.flagged,
-                pace_seconds: review::pace_span(p.conn(), annotator)?,
+                pace_seconds: review::pace_span(p, annotator)?,
             })
         })
     }
@@ -435,7 +423,7 @@ impl AppState {
     /// reviewer resolved (true), with the votes, the given label and the newest prediction.
     pub fn conflicts(&self, resolved: bool) -> Result<Vec<ConflictDto>, IpcError> {
         self.with_project(|p| {
-            Ok(review::conflicts(p.conn(), p.root(), resolved)?
+            Ok(review::conflicts(p, resolved)?
                 .into_iter()
                 .map(ConflictDto::from)
                 .collect())
@@ -443,7 +431,7 @@ impl AppState {
     }
 
     pub fn decision_rule(&self) -> Result<DecisionRuleDto, IpcError> {
-        self.with_project(|p| Ok(decide::rule(p.conn())?.into()))
+        self.with_project(|p| Ok(decide::rule(p)?.into()))
     }
 
     /// Change the decision rule as `lead` (refused for anyone who is not a lead); returns it.
@@ -457,18 +445,18 @@ impl AppState {
                 mode: rule.mode.into(),
                 min_annotators: rule.min_annotators as usize,
             };
-            decide::set_rule(p.conn(), r, Some(lead))?;
-            Ok(decide::rule(p.conn())?.into())
+            decide::set_rule(p, r, Some(lead))?;
+            Ok(decide::rule(p)?.into())
         })
     }
 
     pub fn decision(&self, rowid: i64) -> Result<DecisionDto, IpcError> {
-        self.with_project(|p| Ok(decide::decision(p.conn(), rowid)?.into()))
+        self.with_project(|p| Ok(decide::decision(p, rowid)?.into()))
     }
 
     pub fn report(&self, run: Option<i64>) -> Result<ProjectReportDto, IpcError> {
         self.with_project(|p| {
-            let r = arbiter_core::metrics::report(p.conn(), p.root(), run)?;
+            let r = arbiter_core::metrics::report(p, run)?;
             Ok(r.into())
         })
     }
@@ -477,15 +465,15 @@ impl AppState {
     /// change is recorded in the audit log under that name. Returns the new value.
     pub fn set_ordinal_labels(&self, actor: &str, ordinal: bool) -> Result<bool, IpcError> {
         self.with_project(|p| {
-            schema::set_ordinal(p.conn(), ordinal, Some(actor))?;
-            Ok(schema::ordinal(p.conn())?)
+            schema::set_ordinal(p, ordinal, Some(actor))?;
+            Ok(schema::ordinal(p)?)
         })
     }
 
     /// The items a run failed, first `limit`, with the reason of each.
     pub fn run_failures(&self, run: i64, limit: usize) -> Result<RunFailures, IpcError> {
         self.with_project(|p| {
-            let (total, list) = predict::failures(p.conn(), run, limit.min(10_000))?;
+            let (total, list) = predict::failures(p, run, limit.min(10_000))?;
             Ok(RunFailures {
                 run,
                 total,
@@ -513,8 +501,8 @@ impl AppState {
             guideline: clear(&r.guideline),
         };
         self.with_project(|p| {
-            schema::edit_label(p.conn(), &r.name, &edit, Some(lead))?;
-            Ok(schema::labels(p.conn())?
+            schema::edit_label(p, &r.name, &edit, Some(lead))?;
+            Ok(schema::labels(p)?
                 .into_iter()
                 .map(LabelInfo::from)
                 .collect())
@@ -530,7 +518,7 @@ impl AppState {
             .map(schema::LabelSpec::named)
             .collect();
         self.with_project(|p| {
-            Ok(schema::add_labels(p.conn(), &specs, Some(lead))?
+            Ok(schema::add_labels(p, &specs, Some(lead))?
                 .into_iter()
                 .map(LabelInfo::from)
                 .collect())
@@ -539,7 +527,7 @@ impl AppState {
 
     pub fn agreement_history(&self) -> Result<Vec<AgreementPoint>, IpcError> {
         self.with_project(|p| {
-            Ok(arbiter_core::metrics::history(p.conn())?
+            Ok(arbiter_core::metrics::history(p)?
                 .into_iter()
                 .map(|(at, scope, annotations, r)| AgreementPoint {
                     at,
@@ -688,7 +676,7 @@ impl AppState {
     }
 
     pub fn item(&self, rowid: i64) -> Result<ItemDetail, IpcError> {
-        let detail = self.with_project(|p| Ok(items::get(p.conn(), rowid)?))?;
+        let detail = self.with_project(|p| Ok(items::get(p, rowid)?))?;
         // Reading the image header happens outside the lock.
         Ok(detail.into())
     }
@@ -749,7 +737,7 @@ impl AppState {
     /// outside the lock.
     pub fn image(&self, scheme: &str, rowid: i64) -> Result<media::Encoded, IpcError> {
         let (file, cache) =
-            self.with_project(|p| Ok((media::media_file(p.conn(), rowid)?, p.cache_dir())))?;
+            self.with_project(|p| Ok((media::media_file(p, rowid)?, p.cache_dir())))?;
         Ok(match scheme {
             "thumb" => media::thumbnail(&file, &cache, THUMB_SIZE)?,
             _ => media::display_bytes(&file)?,

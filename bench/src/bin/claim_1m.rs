@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use arbiter_bench::{imported_project, median, p95, report_in, time, Unit};
+use arbiter_bench::{imported_project, median, p95, report_in, sql_conn, time, Unit};
 use arbiter_core::annotate::{self, Event, NewAnnotation, Role, Source};
 use arbiter_core::review;
 use arbiter_core::Project;
@@ -79,7 +79,7 @@ fn main() -> Result<()> {
     let root = dir.path().join("p");
     let (p, _) = imported_project(&root, &csv)?;
     for name in ["a1", "a2", "a3", "me"] {
-        annotate::add_annotator(p.conn(), name, Role::Annotator)?;
+        annotate::add_annotator(&p, name, Role::Annotator)?;
     }
     drop(p);
     eprintln!("building a queue of {items} items with {done} done …");
@@ -119,27 +119,26 @@ fn main() -> Result<()> {
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
     let mut p = Project::open(&root)?;
-    let c = review::counts(p.conn(), 1)?;
+    let c = review::counts(&p, 1)?;
     if c.done != done as u64 || c.total != items as u64 {
         bail!("the queue was not built as meant: {c:?}");
     }
-    let me: i64 = p
-        .conn()
-        .query_row("SELECT id FROM annotators WHERE name = 'me'", [], |r| {
+    // The baseline's SQL runs on a connection of the bench's own.
+    let base = sql_conn(&root)?;
+    let me: i64 = base.query_row("SELECT id FROM annotators WHERE name = 'me'", [], |r| {
+        r.get(0)
+    })?;
+    let label_name: String =
+        base.query_row("SELECT name FROM labels ORDER BY id LIMIT 1", [], |r| {
             r.get(0)
         })?;
-    let label_name: String =
-        p.conn()
-            .query_row("SELECT name FROM labels ORDER BY id LIMIT 1", [], |r| {
-                r.get(0)
-            })?;
 
     // Baseline: schema version 4's SQL on the same database, inside BEGIN IMMEDIATE as then.
     let mut old_claim = Vec::new();
     let mut old_counts = Vec::new();
     let mut old_pick = None;
     for _ in 0..BASELINE_RUNS {
-        let conn = p.conn();
+        let conn = &base;
         let (pick, t) = time(|| -> Result<(i64, i64)> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
             let r = conn.query_row(OLD_CLAIM, rusqlite::params![1, me], |r| {
@@ -196,11 +195,11 @@ fn main() -> Result<()> {
         });
         r?;
         save.push(t);
-        let (c, t) = time(|| review::counts(p.conn(), 1));
+        let (c, t) = time(|| review::counts(&p, 1));
         c?;
         counts.push(t);
     }
-    let c = review::counts(p.conn(), 1)?;
+    let c = review::counts(&p, 1)?;
     println!(
         "queue of {items} items (every fifth needs 3 people), {done} done; {CLAIMS} claims, each followed by a saved label and a counts read; baseline = schema 4's SQL on the same database, best of {BASELINE_RUNS}"
     );
@@ -248,9 +247,9 @@ fn main() -> Result<()> {
     // The rest of what the app reads after each save (progress: pace and handled items), for
     // an annotator with 200 labels and for one with every done item's label.
     for who in ["me", "a1"] {
-        let (r, t_pace) = time(|| review::pace(p.conn(), who));
+        let (r, t_pace) = time(|| review::pace(&p, who));
         let (last_hour, labels) = r?;
-        let (h, t_handled) = time(|| review::handled(p.conn(), 1, who));
+        let (h, t_handled) = time(|| review::handled(&p, 1, who));
         println!(
             "progress reads for {who} ({labels} labels, {last_hour} in the last hour, {} handled): pace {:.3} ms, handled {:.3} ms",
             h?,

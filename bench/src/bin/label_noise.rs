@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
-use arbiter_bench::imported_project;
+use arbiter_bench::{imported_project, sql_conn};
 use arbiter_core::predict::{pack, Scores};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
@@ -269,7 +269,8 @@ fn run_case(case: &Path, root: &Path) -> Result<Outcome> {
     // Arbiter: the label-disagreement queue is the flagged set.
     let p = Project::open(root)?;
     let ext_of: HashMap<i64, String> = {
-        let mut stmt = p.conn().prepare("SELECT id, ext_id FROM items")?;
+        let conn = sql_conn(root)?;
+        let mut stmt = conn.prepare("SELECT id, ext_id FROM items")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -280,7 +281,7 @@ fn run_case(case: &Path, root: &Path) -> Result<Outcome> {
         threshold: None,
         seed: 0,
     };
-    let ranked = queue::rank(p.conn(), p.root(), &spec)?;
+    let ranked = queue::rank(&p, &spec)?;
     let arbiter_flagged: HashSet<String> = ranked.iter().map(|r| ext_of[&r.item].clone()).collect();
 
     Ok(Outcome {

@@ -274,7 +274,7 @@ fn main() -> Result<()> {
         .min_by(|a, b| a.1.cmp(&b.1))
         .context("no timed run")?;
     let mut busy = vec![("arbiter run", other_run)]; // the reported measurements' load
-    let (_, preds) = predict::predictions(project.conn(), project.root(), summary.run)?;
+    let (_, preds) = predict::predictions(&project, summary.run)?;
     let ours_1 = preds
         .iter()
         .filter(|p| p.predicted.as_deref() == Some("1"))

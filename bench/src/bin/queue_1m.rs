@@ -124,10 +124,10 @@ fn main() -> Result<()> {
             threshold: None,
             seed: 7,
         };
-        let n = queue::rank(p.conn(), p.root(), &spec)?.len();
+        let n = queue::rank(&p, &spec)?.len();
         let mut times = Vec::with_capacity(BUILDS);
         for _ in 0..BUILDS {
-            let (ranked, t) = time(|| queue::rank(p.conn(), p.root(), &spec));
+            let (ranked, t) = time(|| queue::rank(&p, &spec));
             if ranked?.len() != n {
                 bail!("{name}: the same queue built twice has different lengths");
             }

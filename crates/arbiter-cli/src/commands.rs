@@ -93,7 +93,7 @@ fn init(cli: &Cli, a: &InitArgs) -> Result<()> {
     };
     let ordinal = a.ordinal || file.ordinal == Some(true);
     let p = Project::create_with(&dir, a.name.as_deref(), &file.labels, ordinal)?;
-    let labels = schema::labels(p.conn())?;
+    let labels = schema::labels(&p)?;
     if cli.json {
         return json(&serde_json::json!({
             "project": p.root(),
@@ -176,7 +176,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> Result<()> {
 
 fn dataset_list(cli: &Cli) -> Result<()> {
     let p = open(cli)?;
-    let list = dataset::list(p.conn())?;
+    let list = dataset::list(&p)?;
     if cli.json {
         return json(&list);
     }
@@ -212,13 +212,13 @@ fn dataset_list(cli: &Cli) -> Result<()> {
 
 fn items_cmd(cli: &Cli, a: &ItemsArgs) -> Result<()> {
     let p = open(cli)?;
-    let version = dataset::resolve_or_only(p.conn(), a.dataset.as_deref())?;
+    let version = dataset::resolve_or_only(&p, a.dataset.as_deref())?;
     let filter = match (&a.label, a.unlabeled) {
         (Some(l), _) => LabelFilter::Label(l.clone()),
         (None, true) => LabelFilter::Unlabeled,
         (None, false) => LabelFilter::All,
     };
-    let page = items::list(p.conn(), version.id, &filter, a.offset, a.limit)
+    let page = items::list(&p, version.id, &filter, a.offset, a.limit)
         .with_context(|| format!("listing items of version {}", version.version))?;
     if cli.json {
         return json(&page);
@@ -247,7 +247,7 @@ fn items_cmd(cli: &Cli, a: &ItemsArgs) -> Result<()> {
 fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     let p = open(cli)?;
     if let Some(o) = a.ordinal {
-        schema::set_ordinal(p.conn(), o, None)?;
+        schema::set_ordinal(&p, o, None)?;
     }
     match &a.command {
         Some(crate::LabelsCommand::Edit {
@@ -266,7 +266,7 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 color: color.clone(),
                 guideline: clear(guideline),
             };
-            let l = schema::edit_label(p.conn(), name, &edit, by.as_deref())?;
+            let l = schema::edit_label(&p, name, &edit, by.as_deref())?;
             if cli.json {
                 return json(&l);
             }
@@ -286,13 +286,13 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 .iter()
                 .map(|n| schema::LabelSpec::named(n.trim()))
                 .collect();
-            schema::add_labels(p.conn(), &specs, by.as_deref())?;
+            schema::add_labels(&p, &specs, by.as_deref())?;
         }
         None => {}
     }
-    let labels = schema::labels(p.conn())?;
-    let reasons = schema::reasons(p.conn())?;
-    let ordinal = schema::ordinal(p.conn())?;
+    let labels = schema::labels(&p)?;
+    let reasons = schema::reasons(&p)?;
+    let ordinal = schema::ordinal(&p)?;
     if cli.json {
         return json(
             &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons }),
@@ -375,7 +375,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
 
 fn model_list(cli: &Cli) -> Result<()> {
     let p = open(cli)?;
-    let list = model::list(p.conn(), p.root())?;
+    let list = model::list(&p)?;
     if cli.json {
         return json(&list);
     }
@@ -469,7 +469,7 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
 fn runs(cli: &Cli, a: &crate::RunsArgs) -> Result<()> {
     let p = open(cli)?;
     if let Some(run) = a.failures {
-        let (total, list) = predict::failures(p.conn(), run, a.limit)?;
+        let (total, list) = predict::failures(&p, run, a.limit)?;
         if cli.json {
             return json(&serde_json::json!({ "run": run, "failed": total, "items": list }));
         }
@@ -486,7 +486,7 @@ fn runs(cli: &Cli, a: &crate::RunsArgs) -> Result<()> {
         eprintln!("{} of {total} failed item(s) of run {run}", list.len());
         return Ok(());
     }
-    let list = predict::runs(p.conn())?;
+    let list = predict::runs(&p)?;
     if cli.json {
         return json(&list);
     }
@@ -537,7 +537,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
                 lease_seconds: 600,
             },
         )?;
-        let c = arbiter_core::review::counts(p.conn(), q.id)?;
+        let c = arbiter_core::review::counts(&p, q.id)?;
         if cli.json {
             return json(&serde_json::json!({ "queue": q, "counts": c }));
         }
@@ -549,14 +549,8 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let ranked = queue::rank(p.conn(), p.root(), &spec)?;
-    let entries = queue::entries(
-        p.conn(),
-        p.root(),
-        a.run,
-        &ranked,
-        a.limit.unwrap_or(usize::MAX),
-    )?;
+    let ranked = queue::rank(&p, &spec)?;
+    let entries = queue::entries(&p, a.run, &ranked, a.limit.unwrap_or(usize::MAX))?;
     if cli.json {
         return json(&entries);
     }
@@ -579,7 +573,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         ranked.len(),
         spec.strategy.as_str()
     );
-    let (failed, _) = predict::failures(p.conn(), a.run, 0)?;
+    let (failed, _) = predict::failures(&p, a.run, 0)?;
     if failed > 0 {
         eprintln!(
             "note: {failed} item(s) run {} failed have no prediction and are not ranked; `arbiter runs --failures {}` lists them",
@@ -591,15 +585,15 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
 
 /// The dataset version a command works on: --dataset, else the only dataset.
 fn version_of(p: &Project, spec: &Option<String>) -> Result<arbiter_core::dataset::VersionInfo> {
-    Ok(dataset::resolve_or_only(p.conn(), spec.as_deref())?)
+    Ok(dataset::resolve_or_only(p, spec.as_deref())?)
 }
 
 fn queues_cmd(cli: &Cli) -> Result<()> {
     use arbiter_core::review;
     let p = open(cli)?;
     let mut out = Vec::new();
-    for q in review::list(p.conn())? {
-        let c = review::counts(p.conn(), q.id)?;
+    for q in review::list(&p)? {
+        let c = review::counts(&p, q.id)?;
         out.push((q, c));
     }
     if cli.json {
@@ -644,14 +638,14 @@ fn annotators_cmd(cli: &Cli, c: &AnnotatorsCommand) -> Result<()> {
     let p = open(cli)?;
     match c {
         AnnotatorsCommand::Add { name, role } => {
-            let a = annotate::add_annotator(p.conn(), name, *role)?;
+            let a = annotate::add_annotator(&p, name, *role)?;
             if cli.json {
                 return json(&a);
             }
             println!("Annotator {:?} ({})", a.name, a.role.as_str());
         }
         AnnotatorsCommand::List => {
-            let list = annotate::annotators(p.conn())?;
+            let list = annotate::annotators(&p)?;
             if cli.json {
                 return json(&list);
             }
@@ -673,7 +667,7 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
     if a.undo {
         // With an item: that item's latest event by the annotator; without: their latest.
         let item = match &a.item {
-            Some(id) => Some(items::find(p.conn(), version_of(&p, &a.dataset)?.id, id)?.rowid),
+            Some(id) => Some(items::find(&p, version_of(&p, &a.dataset)?.id, id)?.rowid),
             None => None,
         };
         let undone = annotate::undo_on(&mut p, &a.annotator, None, item)?;
@@ -690,7 +684,7 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
     }
     let version = version_of(&p, &a.dataset)?;
     let queue = match &a.queue {
-        Some(q) => Some(arbiter_core::review::find(p.conn(), q)?.id),
+        Some(q) => Some(arbiter_core::review::find(&p, q)?.id),
         None => None,
     };
     let make = |item: i64,
@@ -742,7 +736,7 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
             let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
             let id =
                 field("item_id").with_context(|| format!("stdin line {}: no item_id", n + 1))?;
-            let item = items::find(p.conn(), version.id, &id)?.rowid;
+            let item = items::find(&p, version.id, &id)?.rowid;
             let ann = make(
                 item,
                 field("label").or(a.label.clone()),
@@ -758,12 +752,12 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
         return Ok(());
     }
     let id = a.item.clone().unwrap_or_default();
-    let item = items::find(p.conn(), version.id, &id)?.rowid;
+    let item = items::find(&p, version.id, &id)?.rowid;
     let written = annotate::record(
         &mut p,
         &make(item, a.label.clone(), a.reason.clone(), a.note.clone())?,
     )?;
-    let d = arbiter_core::decide::decision(p.conn(), item)?;
+    let d = arbiter_core::decide::decision(&p, item)?;
     if cli.json {
         return json(&serde_json::json!({ "annotation": written, "item_id": id, "decision": d }));
     }
@@ -832,23 +826,23 @@ fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
     use arbiter_core::decide::{self, Rule, Status};
     let p = open(cli)?;
     if a.min_annotators.is_some() || a.mode.is_some() {
-        let old = decide::rule(p.conn())?;
+        let old = decide::rule(&p)?;
         let rule = Rule {
             mode: a.mode.unwrap_or(old.mode),
             min_annotators: a.min_annotators.unwrap_or(old.min_annotators),
         };
-        decide::set_rule(p.conn(), rule, None)?;
+        decide::set_rule(&p, rule, None)?;
     }
     let version = match &a.dataset {
-        Some(s) => Some(dataset::resolve(p.conn(), s)?.id),
+        Some(s) => Some(dataset::resolve(&p, s)?.id),
         None => None,
     };
-    let mut list = decide::decisions(p.conn(), version)?;
+    let mut list = decide::decisions(&p, version)?;
     if a.conflicts {
         list.retain(|d| d.status == Status::Conflict);
     }
     if cli.json {
-        return json(&serde_json::json!({ "rule": decide::rule(p.conn())?, "decisions": list }));
+        return json(&serde_json::json!({ "rule": decide::rule(&p)?, "decisions": list }));
     }
     let rows = list
         .iter()
@@ -867,7 +861,7 @@ fn decisions_cmd(cli: &Cli, a: &DecisionsArgs) -> Result<()> {
         })
         .collect();
     table(&["item", "decision", "decided by", "votes"], rows);
-    let rule = decide::rule(p.conn())?;
+    let rule = decide::rule(&p)?;
     eprintln!("rule: {}", rule.describe());
     Ok(())
 }
@@ -887,21 +881,21 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
         None => {
             let p = open(cli)?;
             let version = match &a.dataset {
-                Some(s) => Some(dataset::resolve(p.conn(), s)?),
+                Some(s) => Some(dataset::resolve(&p, s)?),
                 None => None,
             };
             let scope = version.as_ref().map_or("project".to_string(), |v| {
                 format!("dataset version {}", v.id)
             });
-            let ratings = metrics::project_ratings(p.conn(), version.as_ref().map(|v| v.id))?;
-            (ratings, scope, metrics::project_scale(p.conn())?)
+            let ratings = metrics::project_ratings(&p, version.as_ref().map(|v| v.id))?;
+            (ratings, scope, metrics::project_scale(&p)?)
         }
     };
     agreement::check_bootstrap(a.bootstrap)?;
     let r = agreement::report_with_intervals(&ratings, &scale, a.bootstrap, a.seed);
     if a.annotations.is_none() {
         let p = open(cli)?;
-        metrics::record(p.conn(), &scope, ratings.len(), &r)?;
+        metrics::record(&p, &scope, ratings.len(), &r)?;
     }
     if cli.json {
         return json(&r);
@@ -1078,7 +1072,7 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
 fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
     use arbiter_core::metrics;
     let p = open(cli)?;
-    let r = metrics::report(p.conn(), p.root(), run)?;
+    let r = metrics::report(&p, run)?;
     if cli.json {
         return json(&r);
     }

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
+pub(crate) use crate::annotators::find_annotator;
 pub use crate::annotators::{
-    add_annotator, annotators, check_name, find_annotator, lead_actor, Annotator, Role,
-    MAX_NAME_CHARS,
+    add_annotator, annotators, check_name, Annotator, Role, MAX_NAME_CHARS,
 };
 use crate::error::{Error, Result};
-pub use crate::events::{export_file, list, list_version, AnnotationRow};
+pub use crate::events::{export_file, AnnotationRow};
+pub(crate) use crate::events::{list, list_version};
 use crate::store::Project;
 use crate::time::NOW_SQL;
 
@@ -172,7 +173,7 @@ struct Lookup {
 }
 
 fn lookup(conn: &Connection) -> Result<Lookup> {
-    let labels = crate::schema::labels(conn)?
+    let labels = crate::schema::labels_in(conn)?
         .into_iter()
         .map(|l| (l.name, l.id))
         .collect();
@@ -301,7 +302,7 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     let no_reason = a.reason.as_deref().map(str::trim).is_none_or(str::is_empty);
     let adjudicating = a.source == Source::Override
         && no_reason
-        && crate::decide::decision(&tx, a.item)?.status == crate::decide::Status::Conflict;
+        && crate::decide::decision_in(&tx, a.item)?.status == crate::decide::Status::Conflict;
     let ids =
         resolve(&lookup(&tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
     if let (Some(q), Event::Label { .. }) = (a.queue, &a.event) {

@@ -50,7 +50,12 @@ pub struct Annotator {
 }
 
 /// Add an annotator profile (or change nothing if it exists with the same role).
-pub fn add_annotator(conn: &Connection, name: &str, role: Role) -> Result<Annotator> {
+pub fn add_annotator(project: &crate::Project, name: &str, role: Role) -> Result<Annotator> {
+    add_annotator_in(project.conn(), name, role)
+}
+
+/// [`add_annotator`] on a connection or transaction the core already holds.
+pub(crate) fn add_annotator_in(conn: &Connection, name: &str, role: Role) -> Result<Annotator> {
     let name = name.trim();
     check_name(name).map_err(Error::InvalidArgument)?;
     if let Some(a) = find_annotator(conn, name)? {
@@ -101,7 +106,7 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-pub fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>> {
+pub(crate) fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>> {
     Ok(conn
         .query_row(
             "SELECT id, name, role FROM annotators WHERE name = ?1",
@@ -125,7 +130,12 @@ pub fn find_annotator(conn: &Connection, name: &str) -> Result<Option<Annotator>
         .optional()?)
 }
 
-pub fn annotators(conn: &Connection) -> Result<Vec<Annotator>> {
+pub fn annotators(project: &crate::Project) -> Result<Vec<Annotator>> {
+    annotators_in(project.conn())
+}
+
+/// [`annotators`] on a connection or transaction the core already holds.
+pub(crate) fn annotators_in(conn: &Connection) -> Result<Vec<Annotator>> {
     let mut stmt = conn.prepare("SELECT name FROM annotators ORDER BY name")?;
     let names: Vec<String> = stmt
         .query_map([], |r| r.get(0))?
@@ -138,7 +148,7 @@ pub fn annotators(conn: &Connection) -> Result<Vec<Annotator>> {
 
 /// Who a project-wide change is recorded under: `by`, who must be a lead, or `arbiter` (the
 /// command line) when nobody is named. `what` names the setting, for the refusal.
-pub fn lead_actor(conn: &Connection, by: Option<&str>, what: &str) -> Result<String> {
+pub(crate) fn lead_actor(conn: &Connection, by: Option<&str>, what: &str) -> Result<String> {
     let Some(name) = by else {
         return Ok("arbiter".to_string());
     };

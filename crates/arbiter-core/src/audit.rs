@@ -30,7 +30,8 @@ pub struct AuditEntry {
 }
 
 /// The most recent entries, newest first.
-pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn recent(project: &crate::Project, limit: usize) -> Result<Vec<AuditEntry>> {
+    let conn = project.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, action, details FROM audit_log ORDER BY id DESC LIMIT ?1",
     )?;
@@ -40,8 +41,26 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
             at: r.get(0)?,
             actor: r.get(1)?,
             action: r.get(2)?,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+            details: crate::store::from_json_column(&details, 3)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn damaged_details_are_an_error_not_null() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = crate::Project::create(dir.path(), None, &[]).expect("project");
+        p.conn()
+            .execute(
+                "INSERT INTO audit_log (at, actor, action, details) VALUES ('t', 'x', 'y', '{broken')",
+                [],
+            )
+            .expect("damage");
+        let e = super::recent(&p, 5).expect_err("damaged details");
+        assert_eq!(e.code(), crate::error::ErrorCode::Internal);
+        assert!(e.to_string().contains("at index: 3"), "{e}");
+    }
 }

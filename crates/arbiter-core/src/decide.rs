@@ -93,7 +93,12 @@ impl Rule {
     }
 }
 
-pub fn rule(conn: &Connection) -> Result<Rule> {
+pub fn rule(project: &crate::Project) -> Result<Rule> {
+    rule_in(project.conn())
+}
+
+/// [`rule`] on a connection or transaction the core already holds.
+pub(crate) fn rule_in(conn: &Connection) -> Result<Rule> {
     let v: String = conn.query_row(
         "SELECT value FROM settings WHERE key = 'decision_rule'",
         [],
@@ -108,7 +113,8 @@ pub fn rule(conn: &Connection) -> Result<Rule> {
 
 /// Change the rule, in one transaction with its audit entry. `by` names the lead making the
 /// change (refused unless that profile is a lead); `None` is the command line ("arbiter").
-pub fn set_rule(conn: &Connection, rule: Rule, by: Option<&str>) -> Result<()> {
+pub fn set_rule(project: &crate::Project, rule: Rule, by: Option<&str>) -> Result<()> {
+    let conn = project.conn();
     if rule.min_annotators == 0 {
         return Err(Error::InvalidArgument(
             "min annotators must be at least 1".into(),
@@ -123,7 +129,7 @@ pub fn set_rule(conn: &Connection, rule: Rule, by: Option<&str>) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
     let actor = lead_actor(conn, by, "the decision rule")?;
-    let json = serde_json::to_string(&rule).unwrap_or_default();
+    let json = crate::store::json_text(&rule)?;
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",
         [&json],
@@ -332,7 +338,12 @@ fn needed_of(conn: &Connection, item: i64) -> Result<usize> {
 }
 
 /// Decisions for every annotated item (of one dataset version, if given), in item order.
-pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decision>> {
+pub fn decisions(project: &crate::Project, version_id: Option<i64>) -> Result<Vec<Decision>> {
+    decisions_in(project.conn(), version_id)
+}
+
+/// [`decisions`] on a connection or transaction the core already holds.
+pub(crate) fn decisions_in(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decision>> {
     let events = match version_id {
         Some(v) => events::list_version(conn, v)?,
         None => events::list(conn, None)?,
@@ -342,8 +353,8 @@ pub fn decisions(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Decis
 
 /// [`decisions`] over events already read (oldest first, every event of each item they
 /// hold), for a caller that reads the events for more than the decisions.
-pub fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<Decision>> {
-    let rule = rule(conn)?;
+pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<Decision>> {
+    let rule = rule_in(conn)?;
     let mut by_item: BTreeMap<i64, Vec<&AnnotationRow>> = BTreeMap::new();
     for e in events {
         by_item.entry(e.item).or_default().push(e);
@@ -368,7 +379,12 @@ pub fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<D
 }
 
 /// One item's decision.
-pub fn decision(conn: &Connection, item: i64) -> Result<Decision> {
+pub fn decision(project: &crate::Project, item: i64) -> Result<Decision> {
+    decision_in(project.conn(), item)
+}
+
+/// [`decision`] on a connection or transaction the core already holds.
+pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
     let events = events::list(conn, Some(item))?;
     if events.is_empty() {
         let id: String = conn.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
@@ -383,10 +399,10 @@ pub fn decision(conn: &Connection, item: i64) -> Result<Decision> {
             votes: vec![],
             deciders: vec![],
             decided_at: None,
-            votes_needed: rule(conn)?.min_annotators.max(needed_of(conn, item)?),
+            votes_needed: rule_in(conn)?.min_annotators.max(needed_of(conn, item)?),
         });
     }
-    Ok(decide(&events, rule(conn)?, needed_of(conn, item)?))
+    Ok(decide(&events, rule_in(conn)?, needed_of(conn, item)?))
 }
 
 #[cfg(test)]

@@ -396,6 +396,8 @@ impl Staged {
     /// Move the finished temporary into place (replacing an existing file, or an empty folder).
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.kind == Kind::Folder {
+            // Best effort: a lock file left inside fails nothing (the lock is released when
+            // `self.lock` drops) and only shows up in the finished folder.
             let _ = std::fs::remove_file(self.tmp.join(FOLDER_LOCK));
             if self.target.is_dir() {
                 // Checked empty at the start; an empty folder is replaced by the rename.
@@ -415,6 +417,8 @@ impl Drop for Staged {
             return;
         }
         self.lock = None;
+        // Best-effort clean-up after a failure (the failure is what is reported); a temporary
+        // left behind is removed by the next write to the same target.
         if self.owns_tmp {
             let _ = match self.kind {
                 Kind::File => std::fs::remove_file(&self.tmp),

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Project;
 
 /// An annotation as stored, with names.
@@ -32,12 +32,12 @@ pub struct AnnotationRow {
 }
 
 /// Every event, oldest first (optionally of one item).
-pub fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
+pub(crate) fn list(conn: &Connection, item: Option<i64>) -> Result<Vec<AnnotationRow>> {
     list_where(conn, item, None)
 }
 
 /// Every event on the items of one dataset version, in order.
-pub fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
+pub(crate) fn list_version(conn: &Connection, version: i64) -> Result<Vec<AnnotationRow>> {
     list_where(conn, None, Some(version))
 }
 
@@ -118,8 +118,7 @@ pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
         ),
         Column::new("created_at".into(), text(&|r| Some(r.created_at.as_str()))),
     ];
-    let mut df = DataFrame::new(rows.len(), columns)
-        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    let mut df = DataFrame::new(rows.len(), columns).map_err(|e| table::build_err(out, e))?;
     table::write(Some(project), &mut df, out, &allowed)?;
     Ok(rows.len())
 }

@@ -177,12 +177,13 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
 
 /// A page of items of a version in source order.
 pub fn list(
-    conn: &Connection,
+    project: &crate::Project,
     version_id: i64,
     filter: &LabelFilter,
     offset: u64,
     limit: u64,
 ) -> Result<ItemPage> {
+    let conn = project.conn();
     let range = version_range(conn, version_id)?;
     let limit = limit.min(10_000) as i64;
     let offset_i = offset.min(i64::MAX as u64) as i64;
@@ -256,9 +257,11 @@ const LIVE: &str =
 
 /// A page of a version's items, filtered and sorted as asked, with a run's predictions when
 /// one is named and where each item's review stands (decision, final label, flag).
-pub fn query(conn: &Connection, root: &std::path::Path, q: &Query) -> Result<ItemPage> {
+pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
+    let conn = project.conn();
+    let root = project.root();
     if plain(q) {
-        let mut page = list(conn, q.version_id, &q.label, q.offset, q.limit)?;
+        let mut page = list(project, q.version_id, &q.label, q.offset, q.limit)?;
         add_review(conn, &mut page.items)?;
         return Ok(page);
     }
@@ -433,7 +436,7 @@ pub fn query(conn: &Connection, root: &std::path::Path, q: &Query) -> Result<Ite
         Some(status) => {
             // Every candidate in order, kept when its decision has the status; then the page.
             let decided: std::collections::HashSet<i64> =
-                crate::decide::decisions(conn, Some(q.version_id))?
+                crate::decide::decisions_in(conn, Some(q.version_id))?
                     .into_iter()
                     .filter(|d| d.status == status)
                     .map(|d| d.item)
@@ -481,7 +484,7 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
         item.flagged = flags > 0;
         // Only labels make a decision; an item only skipped or flagged has none yet.
         if labelers > 0 {
-            let d = crate::decide::decision(conn, item.rowid)?;
+            let d = crate::decide::decision_in(conn, item.rowid)?;
             item.review = Some(d.status);
             item.final_label = d
                 .label
@@ -492,7 +495,8 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
 }
 
 /// One item with metadata and features.
-pub fn get(conn: &Connection, rowid: i64) -> Result<ItemDetail> {
+pub fn get(project: &crate::Project, rowid: i64) -> Result<ItemDetail> {
+    let conn = project.conn();
     let row = crate::store::optional(conn.query_row(
         "SELECT i.id, i.version_id, i.ext_id, l.name, i.path, v.root, i.metadata, i.features, v.feature_names
          FROM items i JOIN dataset_versions v ON v.id = i.version_id LEFT JOIN labels l ON l.id = i.label_id
@@ -514,11 +518,15 @@ pub fn get(conn: &Connection, rowid: i64) -> Result<ItemDetail> {
     ))?
     .ok_or(Error::NotFound { what: "item", name: rowid.to_string() })?;
     let (rowid, version_id, id, label, path, root, metadata, features, names) = row;
-    let metadata = metadata
-        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    let names: Vec<String> = serde_json::from_str(&names).unwrap_or_default();
+    // Damaged JSON is an error naming the column, never shown as no metadata or no features.
+    let metadata = match metadata {
+        Some(m) => crate::store::from_json_column::<serde_json::Value>(&m, 6)?
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let names: Vec<String> = crate::store::from_json_column(&names, 8)?;
     let values = unpack_features(features.as_deref().unwrap_or_default());
     let features = names
         .into_iter()
@@ -544,7 +552,8 @@ pub fn get(conn: &Connection, rowid: i64) -> Result<ItemDetail> {
 }
 
 /// Find an item of a version by its source id.
-pub fn find(conn: &Connection, version_id: i64, ext_id: &str) -> Result<ItemDetail> {
+pub fn find(project: &crate::Project, version_id: i64, ext_id: &str) -> Result<ItemDetail> {
+    let conn = project.conn();
     let rowid: i64 = crate::store::optional(conn.query_row(
         "SELECT id FROM items WHERE version_id = ?1 AND ext_id = ?2",
         rusqlite::params![version_id, ext_id],
@@ -554,7 +563,7 @@ pub fn find(conn: &Connection, version_id: i64, ext_id: &str) -> Result<ItemDeta
         what: "item",
         name: ext_id.to_string(),
     })?;
-    get(conn, rowid)
+    get(project, rowid)
 }
 
 /// Unpack little-endian f64 features.
@@ -566,7 +575,8 @@ pub fn unpack_features(bytes: &[u8]) -> Vec<f64> {
 }
 
 /// Items per given label (unlabeled as `None`), in schema order, unlabeled last.
-pub fn label_counts(conn: &Connection, version_id: i64) -> Result<Vec<LabelCount>> {
+pub fn label_counts(project: &crate::Project, version_id: i64) -> Result<Vec<LabelCount>> {
+    let conn = project.conn();
     version_range(conn, version_id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT l.name, COUNT(*) FROM items i LEFT JOIN labels l ON l.id = i.label_id

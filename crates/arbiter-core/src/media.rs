@@ -6,7 +6,6 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader};
-use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
@@ -27,7 +26,8 @@ pub struct Encoded {
 
 /// Resolve an item's media file; refuses items without media and paths that resolve outside
 /// the dataset root (a symlink swapped in after import).
-pub fn media_file(conn: &Connection, rowid: i64) -> Result<MediaFile> {
+pub fn media_file(project: &crate::Project, rowid: i64) -> Result<MediaFile> {
+    let conn = project.conn();
     let (path, root, hash): (Option<String>, String, Option<Vec<u8>>) = crate::store::optional(conn.query_row(
         "SELECT i.path, v.root, i.media_hash FROM items i JOIN dataset_versions v ON v.id = i.version_id WHERE i.id = ?1",
         [rowid],

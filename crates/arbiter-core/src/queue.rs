@@ -25,7 +25,6 @@
 //! `entropy`, `given_prob`), so the uncertainty queues are index scans.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension};
@@ -185,7 +184,9 @@ pub fn splitmix64(mut x: u64) -> u64 {
 }
 
 /// Rank the items of a run. Returns every queued item in order.
-pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Ranked>> {
+pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
+    let conn = project.conn();
+    let root = project.root();
     let (model_id, version_id) = run_info(conn, spec.run)?;
     let threshold = spec.threshold.unwrap_or(f64::INFINITY);
     if let Some(t) = spec.threshold {
@@ -294,11 +295,10 @@ pub fn rank(conn: &Connection, root: &Path, spec: &QueueSpec) -> Result<Vec<Rank
                 Some(reader) => std::thread::scope(|s| {
                     let second = s.spawn(move || RunProbs::read(&reader, other, kb, f64::INFINITY));
                     let first = RunProbs::read(conn, spec.run, ka, threshold);
-                    let second = second.join().unwrap_or_else(|_| {
-                        Err(Error::InvalidArgument(
-                            "reading the second run failed".into(),
-                        ))
-                    });
+                    // A panic in the reader is a bug, not bad input: it goes on unwinding.
+                    let second = second
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     (first, second)
                 }),
                 // An in-memory database has no second connection.
@@ -483,12 +483,13 @@ fn round_preserving_sum(floats: &[f64]) -> Vec<f64> {
 
 /// The first `limit` entries of a ranking with ids, predictions and given labels.
 pub fn entries(
-    conn: &Connection,
-    root: &Path,
+    project: &crate::Project,
     run: i64,
     ranked: &[Ranked],
     limit: usize,
 ) -> Result<Vec<QueueEntry>> {
+    let conn = project.conn();
+    let root = project.root();
     let (model_id, _) = run_info(conn, run)?;
     let classes = crate::model::get(conn, root, model_id)?.classes;
     let mut stmt = conn.prepare_cached(

@@ -94,7 +94,7 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             "overlap: a share between 0 and 1 and k of at least 1".into(),
         ));
     }
-    let ranked = queue::rank(project.conn(), project.root(), &q.spec)?;
+    let ranked = queue::rank(project, &q.spec)?;
     let tx = project
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -210,7 +210,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<SavedQueue> {
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<SavedQueue> {
     conn.query_row(
         &format!("SELECT {COLS} FROM queues WHERE id = ?1"),
         [id],
@@ -224,7 +224,8 @@ pub fn get(conn: &Connection, id: i64) -> Result<SavedQueue> {
 }
 
 /// A queue by name or id.
-pub fn find(conn: &Connection, name_or_id: &str) -> Result<SavedQueue> {
+pub fn find(project: &crate::Project, name_or_id: &str) -> Result<SavedQueue> {
+    let conn = project.conn();
     if let Some(q) = conn
         .query_row(
             &format!("SELECT {COLS} FROM queues WHERE name = ?1"),
@@ -244,7 +245,8 @@ pub fn find(conn: &Connection, name_or_id: &str) -> Result<SavedQueue> {
     }
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<SavedQueue>> {
+pub fn list(project: &crate::Project) -> Result<Vec<SavedQueue>> {
+    let conn = project.conn();
     let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM queues ORDER BY id"))?;
     let rows = stmt.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -255,7 +257,12 @@ const LIVE: &str = "NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a
 
 /// Counts per state: the queue's counters (kept by the store in the transaction of every event)
 /// and its live claims — a few index reads whatever the queue's size.
-pub fn counts(conn: &Connection, queue: i64) -> Result<Counts> {
+pub fn counts(project: &crate::Project, queue: i64) -> Result<Counts> {
+    counts_in(project.conn(), queue)
+}
+
+/// [`counts`] on a connection or transaction the core already holds.
+pub(crate) fn counts_in(conn: &Connection, queue: i64) -> Result<Counts> {
     let (total, done, partial, skipped, flagged): (i64, i64, i64, i64, i64) = conn
         .query_row(
             "SELECT items, done, partial, skipped, flagged FROM queues WHERE id = ?1",
@@ -411,19 +418,19 @@ pub fn next_view(
         annotate::find_annotator(conn, annotator)?.map_or(annotate::Role::Annotator, |a| a.role);
     let mut out = Vec::with_capacity(assigned.len());
     for a in assigned {
-        let detail = crate::items::get(conn, a.item)?;
+        let detail = crate::items::get(project, a.item)?;
         let (given, prediction) = if q.blind {
             (None, None)
         } else {
             (
                 detail.label,
-                crate::predict::top_k(conn, project.root(), q.run, a.item, 10)?,
+                crate::predict::top_k(project, q.run, a.item, 10)?,
             )
         };
         let others = if role == annotate::Role::Annotator {
             Vec::new()
         } else {
-            crate::decide::decision(conn, a.item)?
+            crate::decide::decision_in(conn, a.item)?
                 .votes
                 .into_iter()
                 .filter(|v| v.annotator != annotator)
@@ -458,11 +465,9 @@ pub struct ConflictView {
 /// or the resolved ones (`resolved = true`): items whose annotators' own votes disagree and
 /// that a reviewer decided — the adjudication history. Most recently decided first for the
 /// history; in item order for the open ones.
-pub fn conflicts(
-    conn: &Connection,
-    root: &std::path::Path,
-    resolved: bool,
-) -> Result<Vec<ConflictView>> {
+pub fn conflicts(project: &crate::Project, resolved: bool) -> Result<Vec<ConflictView>> {
+    let conn = project.conn();
+    let root = project.root();
     use crate::decide::{How, Status};
     let events = annotate::list(conn, None)?;
     let decisions = crate::decide::decisions_of(conn, &events)?;
@@ -502,7 +507,7 @@ pub fn conflicts(
     let mut newest: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(picked.len());
     for (decision, votes) in picked {
-        let detail = crate::items::get(conn, decision.item)?;
+        let detail = crate::items::get(project, decision.item)?;
         let run = match newest.get(&detail.version_id) {
             Some(r) => *r,
             None => {
@@ -546,7 +551,12 @@ pub fn release(project: &mut Project, queue: i64, annotator: &str) -> Result<()>
 }
 
 /// Labels (not retracted) recorded by an annotator in the last hour and in all (items per hour).
-pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
+pub fn pace(project: &crate::Project, annotator: &str) -> Result<(u64, u64)> {
+    pace_in(project.conn(), annotator)
+}
+
+/// [`pace`] on a connection or transaction the core already holds.
+pub(crate) fn pace_in(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
     let (hour, all): (i64, i64) = conn.query_row(
         "SELECT COALESCE(SUM(a.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')), 0), COUNT(*)
          FROM annotations a JOIN annotators w ON w.id = a.annotator_id
@@ -559,8 +569,8 @@ pub fn pace(conn: &Connection, annotator: &str) -> Result<(u64, u64)> {
 
 /// Items of a queue this annotator has handled (a live label, skip or flag) — the annotator's own
 /// progress, which `counts` does not show while an overlap queue waits for the other people.
-pub fn handled(conn: &Connection, queue: i64, annotator: &str) -> Result<u64> {
-    Ok(mine(conn, queue, annotator)?.handled)
+pub fn handled(project: &crate::Project, queue: i64, annotator: &str) -> Result<u64> {
+    Ok(mine(project, queue, annotator)?.handled)
 }
 
 /// One annotator's own work on a queue's items: items handled (a live label, skip or flag),
@@ -573,7 +583,8 @@ pub struct Mine {
     pub flagged: u64,
 }
 
-pub fn mine(conn: &Connection, queue: i64, annotator: &str) -> Result<Mine> {
+pub fn mine(project: &crate::Project, queue: i64, annotator: &str) -> Result<Mine> {
+    let conn = project.conn();
     // Walks the annotator's own events (not the queue's items).
     let sql = format!(
         "SELECT COUNT(DISTINCT a.item_id),
@@ -596,7 +607,8 @@ pub fn mine(conn: &Connection, queue: i64, annotator: &str) -> Result<Mine> {
 
 /// How long, in seconds, the annotator's labels of the last hour span (first to last): a pace
 /// over less than a minute of work says little, and the app shows none then.
-pub fn pace_span(conn: &Connection, annotator: &str) -> Result<f64> {
+pub fn pace_span(project: &crate::Project, annotator: &str) -> Result<f64> {
+    let conn = project.conn();
     let span: Option<f64> = conn.query_row(
         "SELECT (julianday(MAX(a.created_at)) - julianday(MIN(a.created_at))) * 86400.0
          FROM annotations a JOIN annotators w ON w.id = a.annotator_id
@@ -610,7 +622,8 @@ pub fn pace_span(conn: &Connection, annotator: &str) -> Result<f64> {
 }
 
 /// How many items of a run fall below a confidence threshold (for a threshold slider).
-pub fn below(conn: &Connection, run: i64, threshold: f64) -> Result<(u64, u64)> {
+pub fn below(project: &crate::Project, run: i64, threshold: f64) -> Result<(u64, u64)> {
+    let conn = project.conn();
     let (below, all): (i64, i64) = conn.query_row(
         "SELECT COALESCE(SUM(confidence < ?2), 0), COUNT(*) FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL",
         rusqlite::params![run, threshold],

@@ -229,7 +229,12 @@ fn label_list(path: &std::path::Path, text: &str) -> Result<Vec<LabelSpec>> {
 
 /// Whether the project's labels are ordinal (`project.ordinal_labels`): the switch for the
 /// ordinal agreement statistics, ranked in the schema's order (`labels.position`).
-pub fn ordinal(conn: &Connection) -> Result<bool> {
+pub fn ordinal(project: &crate::Project) -> Result<bool> {
+    ordinal_in(project.conn())
+}
+
+/// [`ordinal`] on a connection or transaction the core already holds.
+pub(crate) fn ordinal_in(conn: &Connection) -> Result<bool> {
     Ok(
         conn.query_row("SELECT ordinal_labels FROM project WHERE id = 1", [], |r| {
             r.get::<_, i64>(0)
@@ -238,19 +243,20 @@ pub fn ordinal(conn: &Connection) -> Result<bool> {
 }
 
 /// Mark the labels ordinal (or not), with an audit entry naming who did it — `by`, who must be a
-/// lead, or `arbiter` ([`crate::annotators::lead_actor`]) — in one transaction. Setting the value
+/// lead, or `arbiter` (the lead check of `annotators`) — in one transaction. Setting the value
 /// it already has changes nothing and records nothing.
-pub fn set_ordinal(conn: &Connection, ordinal_labels: bool, by: Option<&str>) -> Result<()> {
+pub fn set_ordinal(project: &crate::Project, ordinal_labels: bool, by: Option<&str>) -> Result<()> {
+    let conn = project.conn();
     let tx = conn.unchecked_transaction()?;
     let actor = &crate::annotators::lead_actor(&tx, by, "the label scale")?;
-    if ordinal(&tx)? == ordinal_labels {
+    if ordinal_in(&tx)? == ordinal_labels {
         return Ok(());
     }
     tx.execute(
         "UPDATE project SET ordinal_labels = ?1 WHERE id = 1",
         [i64::from(ordinal_labels)],
     )?;
-    let order: Vec<String> = labels(&tx)?.into_iter().map(|l| l.name).collect();
+    let order: Vec<String> = labels_in(&tx)?.into_iter().map(|l| l.name).collect();
     crate::audit::record(
         &tx,
         actor,
@@ -275,14 +281,15 @@ pub struct LabelEdit {
 /// audit log with the values before and after, in one transaction. Returns the label as it is
 /// now.
 pub fn edit_label(
-    conn: &Connection,
+    project: &crate::Project,
     name: &str,
     edit: &LabelEdit,
     by: Option<&str>,
 ) -> Result<Label> {
+    let conn = project.conn();
     let tx = conn.unchecked_transaction()?;
     let actor = crate::annotators::lead_actor(&tx, by, "the labels")?;
-    let all = labels(&tx)?;
+    let all = labels_in(&tx)?;
     let before = all
         .iter()
         .find(|l| l.name == name)
@@ -334,7 +341,7 @@ pub fn edit_label(
         "UPDATE labels SET hotkey = ?2, color = ?3, guideline = ?4 WHERE id = ?1",
         rusqlite::params![before.id, hotkey, color, guideline],
     )?;
-    let after = labels(&tx)?
+    let after = labels_in(&tx)?
         .into_iter()
         .find(|l| l.id == before.id)
         .ok_or_else(|| Error::NotFound {
@@ -355,7 +362,12 @@ pub fn edit_label(
 
 /// Add labels to the schema after the existing ones (free hotkeys and colours assigned), by a
 /// lead (`None`: the command line), audited, in one transaction.
-pub fn add_labels(conn: &Connection, specs: &[LabelSpec], by: Option<&str>) -> Result<Vec<Label>> {
+pub fn add_labels(
+    project: &crate::Project,
+    specs: &[LabelSpec],
+    by: Option<&str>,
+) -> Result<Vec<Label>> {
+    let conn = project.conn();
     let tx = conn.unchecked_transaction()?;
     let actor = crate::annotators::lead_actor(&tx, by, "the labels")?;
     if specs.is_empty() {
@@ -371,7 +383,7 @@ pub fn add_labels(conn: &Connection, specs: &[LabelSpec], by: Option<&str>) -> R
         "label.add",
         &serde_json::json!({ "labels": names }),
     )?;
-    let all = labels(&tx)?;
+    let all = labels_in(&tx)?;
     tx.commit()?;
     Ok(all)
 }
@@ -417,7 +429,7 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
         return Ok(());
     }
     validate_specs(specs)?;
-    let existing = labels(conn)?;
+    let existing = labels_in(conn)?;
     let mut used_keys: std::collections::HashSet<String> = existing
         .iter()
         .filter_map(|l| l.hotkey.clone())
@@ -475,7 +487,12 @@ pub(crate) fn insert_default_reasons(conn: &Connection) -> Result<()> {
 }
 
 /// The label schema in display order.
-pub fn labels(conn: &Connection) -> Result<Vec<Label>> {
+pub fn labels(project: &crate::Project) -> Result<Vec<Label>> {
+    labels_in(project.conn())
+}
+
+/// [`labels`] on a connection or transaction the core already holds.
+pub(crate) fn labels_in(conn: &Connection) -> Result<Vec<Label>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, hotkey, color, guideline, position FROM labels ORDER BY position",
     )?;
@@ -493,7 +510,8 @@ pub fn labels(conn: &Connection) -> Result<Vec<Label>> {
 }
 
 /// The correction reasons in display order.
-pub fn reasons(conn: &Connection) -> Result<Vec<Reason>> {
+pub fn reasons(project: &crate::Project) -> Result<Vec<Reason>> {
+    let conn = project.conn();
     let mut stmt =
         conn.prepare_cached("SELECT code, description FROM reasons ORDER BY position")?;
     let rows = stmt.query_map([], |r| {
@@ -531,7 +549,7 @@ mod tests {
             &[LabelSpec::named("cat"), LabelSpec::named("dog")],
         )
         .expect("project");
-        let c = p.conn();
+        let c = &p;
         crate::annotators::add_annotator(c, "lee", crate::annotators::Role::Lead).expect("lead");
         crate::annotators::add_annotator(c, "ana", crate::annotators::Role::Annotator)
             .expect("ana");
@@ -632,7 +650,7 @@ mod tests {
             .map(|n| LabelSpec::named(*n))
             .collect();
         insert_labels(&conn, &specs).expect("insert");
-        let keys: Vec<(String, Option<String>)> = labels(&conn)
+        let keys: Vec<(String, Option<String>)> = labels_in(&conn)
             .expect("labels")
             .into_iter()
             .map(|l| (l.name, l.hotkey))

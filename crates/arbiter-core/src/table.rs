@@ -69,8 +69,25 @@ pub fn write_staged(df: &mut DataFrame, format: TableFormat, staged: &Staged) ->
             .with_json_format(JsonFormat::JsonLines)
             .finish(df),
     };
-    written
-        .map_err(|e| destination::write_err(staged.target(), std::io::Error::other(e.to_string())))
+    written.map_err(|e| destination::write_err(staged.target(), io_error(e)))
+}
+
+/// A table that could not be assembled for writing to `out`: a failed write of `out` (the
+/// columns are built by Arbiter, so this is never the user's input).
+pub(crate) fn build_err(out: &Path, e: PolarsError) -> Error {
+    destination::write_err(
+        out,
+        std::io::Error::other(format!("building the table: {e}")),
+    )
+}
+
+/// Polars' error as an I/O error, keeping the kind of the one underneath (a full disk stays a
+/// full disk, so the message says so).
+fn io_error(e: PolarsError) -> std::io::Error {
+    match e {
+        PolarsError::IO { error, .. } => std::io::Error::new(error.kind(), error.to_string()),
+        other => std::io::Error::other(other.to_string()),
+    }
 }
 
 /// Write `df` to `out` in the format its name asks for (one of `allowed`): the destination
@@ -87,4 +104,40 @@ pub fn write(
     write_staged(df, format, &staged)?;
     staged.commit()?;
     Ok(format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn a_full_disk_under_polars_is_reported_as_a_full_disk() {
+        let e = PolarsError::IO {
+            error: std::sync::Arc::new(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            msg: None,
+        };
+        let err = destination::write_err(Path::new("out.csv"), io_error(e));
+        assert_eq!(err.code(), ErrorCode::Io);
+        assert!(err.to_string().contains("the disk is full"), "{err}");
+    }
+
+    #[test]
+    fn a_table_that_cannot_be_built_is_a_failed_write_not_bad_input() {
+        let e = DataFrame::new(
+            2,
+            vec![
+                Column::new("a".into(), [1i64, 2]),
+                Column::new("b".into(), [1i64]),
+            ],
+        )
+        .expect_err("columns of different lengths");
+        let err = build_err(Path::new("out.csv"), e);
+        assert_eq!(err.code(), ErrorCode::Io);
+        let text = err.to_string();
+        assert!(
+            text.starts_with("out.csv: ") && text.contains("building the table"),
+            "{text}"
+        );
+    }
 }

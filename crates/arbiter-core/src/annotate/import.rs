@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{insert, lookup, resolve, Event, NewAnnotation, Source};
-use crate::annotators::{add_annotator, annotators, check_name, find_annotator, Role};
+use crate::annotators::{check_name, find_annotator, Role};
 use crate::error::{Error, Problem, Result};
 use crate::events::list_version;
 use crate::store::Project;
@@ -333,9 +333,9 @@ pub fn import_file(project: &mut Project, path: &Path, version_id: i64) -> Resul
         });
     }
     for name in &new_annotators {
-        add_annotator(&tx, name, Role::Annotator)?;
+        crate::annotators::add_annotator_in(&tx, name, Role::Annotator)?;
     }
-    let ids: HashMap<String, i64> = annotators(&tx)?
+    let ids: HashMap<String, i64> = crate::annotators::annotators_in(&tx)?
         .into_iter()
         .map(|a| (a.name, a.id))
         .collect();

@@ -7,20 +7,20 @@ fn project() -> (tempfile::TempDir, Project, i64) {
     let dir = tempfile::tempdir().expect("tmp");
     let source = fixtures().join("tabular/wine.csv");
     let (p, s) = imported_project(dir.path(), &source, None, false);
-    let v = dataset::resolve(p.conn(), &s.dataset).expect("v").id;
+    let v = dataset::resolve(&p, &s.dataset).expect("v").id;
     for (n, r) in [
         ("ana", Role::Annotator),
         ("ben", Role::Annotator),
         ("cy", Role::Annotator),
         ("rev", Role::Reviewer),
     ] {
-        add_annotator(p.conn(), n, r).expect("annotator");
+        add_annotator(&p, n, r).expect("annotator");
     }
     (dir, p, v)
 }
 
 fn item(p: &Project, v: i64, id: &str) -> i64 {
-    crate::items::find(p.conn(), v, id).expect("item").rowid
+    crate::items::find(p, v, id).expect("item").rowid
 }
 
 fn label(p: &mut Project, item: i64, who: &str, l: &str) -> Result<i64> {
@@ -133,20 +133,17 @@ fn undo_retracts_the_latest_event_and_decisions_follow() {
     let first = label(&mut p, it, "ana", "class_0").expect("a");
     let second = label(&mut p, it, "ana", "class_1").expect("b");
     assert_eq!(
-        decide::decision(p.conn(), it).expect("d").label.as_deref(),
+        decide::decision(&p, it).expect("d").label.as_deref(),
         Some("class_1"),
         "the latest label counts"
     );
     assert_eq!(undo(&mut p, "ana", None).expect("undo"), Some(second));
     assert_eq!(
-        decide::decision(p.conn(), it).expect("d").label.as_deref(),
+        decide::decision(&p, it).expect("d").label.as_deref(),
         Some("class_0")
     );
     assert_eq!(undo(&mut p, "ana", None).expect("undo"), Some(first));
-    assert_eq!(
-        decide::decision(p.conn(), it).expect("d").status,
-        Status::Pending
-    );
+    assert_eq!(decide::decision(&p, it).expect("d").status, Status::Pending);
     assert_eq!(undo(&mut p, "ana", None).expect("nothing"), None);
     // Four events: two labels and two retractions, nothing deleted.
     let kinds: Vec<String> = list(p.conn(), Some(it))
@@ -267,7 +264,7 @@ fn decisions_follow_the_documented_rule() {
     for (n, (m, votes, status, want, how)) in cases.iter().enumerate() {
         let (_d, mut p, v) = project();
         decide::set_rule(
-            p.conn(),
+            &p,
             Rule {
                 min_annotators: *m,
                 ..Rule::default()
@@ -291,7 +288,7 @@ fn decisions_follow_the_documented_rule() {
             };
             record(&mut p, &a).expect("record");
         }
-        let d = decide::decision(p.conn(), it).expect("decision");
+        let d = decide::decision(&p, it).expect("decision");
         assert_eq!(
             (d.status, d.label.as_deref(), d.rule),
             (*status, *want, *how),
@@ -303,7 +300,7 @@ fn decisions_follow_the_documented_rule() {
                 "case {n}: provenance"
             );
         }
-        let all = decide::decisions(p.conn(), Some(v)).expect("all");
+        let all = decide::decisions(&p, Some(v)).expect("all");
         assert_eq!(all.len(), 1);
         assert_eq!(all[0], d);
     }
@@ -343,11 +340,7 @@ fn an_annotations_file_imports_whole_or_not_at_all() {
             assert!(e.contains(n), "{e:?} should contain {n:?}");
         }
         assert_eq!(count(&p), 0, "nothing imported: {text}");
-        assert_eq!(
-            annotators(p.conn()).expect("a").len(),
-            4,
-            "no annotator added"
-        );
+        assert_eq!(annotators(&p).expect("a").len(), 4, "no annotator added");
     }
     std::fs::write(
         &f,
@@ -380,7 +373,7 @@ fn a_reviewer_decides_a_conflict_without_a_reason_but_corrects_a_decided_item_wi
     label(&mut p, it, "ana", "class_0").expect("ana");
     label(&mut p, it, "ben", "class_1").expect("ben");
     assert_eq!(
-        decide::decision(p.conn(), it).expect("d").status,
+        decide::decision(&p, it).expect("d").status,
         Status::Conflict
     );
     let adjudicate = |item: i64| {
@@ -390,7 +383,7 @@ fn a_reviewer_decides_a_conflict_without_a_reason_but_corrects_a_decided_item_wi
         NewAnnotation::new(item, "rev", label, Source::Override)
     };
     let id = record(&mut p, &adjudicate(it)).expect("adjudication without a reason");
-    let d = decide::decision(p.conn(), it).expect("d");
+    let d = decide::decision(&p, it).expect("d");
     assert_eq!(
         (d.status, d.rule, d.label.as_deref()),
         (Status::Decided, Some(How::Override), Some("class_1"))
@@ -407,7 +400,7 @@ fn a_reviewer_decides_a_conflict_without_a_reason_but_corrects_a_decided_item_wi
         assert!(e.contains("needs a reason code"), "{e}");
     }
     // The reasons-by-class report does not count an adjudication without a reason.
-    let r = crate::metrics::report(p.conn(), p.root(), None).expect("report");
+    let r = crate::metrics::report(&p, None).expect("report");
     assert!(r.reasons_by_class.is_empty(), "{:?}", r.reasons_by_class);
 }
 
@@ -505,11 +498,11 @@ fn undo_on_an_item_retracts_that_items_event_only() {
         Some(on_10)
     );
     assert_eq!(
-        decide::decision(p.conn(), i10).expect("d").status,
+        decide::decision(&p, i10).expect("d").status,
         Status::Pending
     );
     assert_eq!(
-        decide::decision(p.conn(), i11).expect("d").label.as_deref(),
+        decide::decision(&p, i11).expect("d").label.as_deref(),
         Some("class_1"),
         "wine_011 keeps its label"
     );
@@ -570,11 +563,11 @@ fn implausible_times_and_unprintable_names_are_refused_naming_the_row() {
         "{e}"
     );
     assert_eq!(count(&p), before);
-    let msg = add_annotator(p.conn(), "eve\nmallory", Role::Annotator)
+    let msg = add_annotator(&p, "eve\nmallory", Role::Annotator)
         .expect_err("newline")
         .to_string();
     assert!(msg.contains("holds a control character"), "{msg}");
-    let msg = add_annotator(p.conn(), &"x".repeat(65), Role::Annotator)
+    let msg = add_annotator(&p, &"x".repeat(65), Role::Annotator)
         .expect_err("long")
         .to_string();
     assert!(msg.contains("longer than 64 characters"), "{msg}");

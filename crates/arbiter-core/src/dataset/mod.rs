@@ -99,7 +99,7 @@ pub fn import(
         Some(n) => n.trim().to_string(),
         None => default_name(&table),
     };
-    let schema_labels = schema::labels(project.conn())?;
+    let schema_labels = schema::labels(project)?;
     let total = table.len() as u64;
     progress(ImportProgress {
         stage: ImportStage::Validating,
@@ -162,7 +162,7 @@ pub fn import(
             v.new_labels.join(", ")
         ));
     }
-    let label_ids: HashMap<String, i64> = schema::labels(&tx)?
+    let label_ids: HashMap<String, i64> = schema::labels_in(&tx)?
         .into_iter()
         .map(|l| (l.name, l.id))
         .collect();
@@ -197,7 +197,7 @@ pub fn import(
             t.id_col,
             t.path_col,
             t.label_col,
-            serde_json::to_string(&t.feature_names).unwrap_or_else(|_| "[]".into()),
+            crate::store::json_text(&t.feature_names)?,
             total as i64,
             v.labeled as i64,
             first_rowid,
@@ -299,7 +299,12 @@ pub struct VersionInfo {
 }
 
 /// Every dataset and its versions.
-pub fn list(conn: &Connection) -> Result<Vec<DatasetInfo>> {
+pub fn list(project: &crate::Project) -> Result<Vec<DatasetInfo>> {
+    list_in(project.conn())
+}
+
+/// [`list`] on a connection or transaction the core already holds.
+pub(crate) fn list_in(conn: &Connection) -> Result<Vec<DatasetInfo>> {
     let mut out: Vec<DatasetInfo> = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.name, v.id, v.version, v.content_hash, v.source, v.source_kind, v.root,
@@ -320,7 +325,7 @@ pub fn list(conn: &Connection) -> Result<Vec<DatasetInfo>> {
             root: r.get(7)?,
             items: r.get(8)?,
             labeled: r.get(9)?,
-            feature_names: serde_json::from_str(&features).unwrap_or_default(),
+            feature_names: crate::store::from_json_column(&features, 10)?,
             created_at: r.get(11)?,
         };
         match out.last_mut() {
@@ -336,8 +341,8 @@ pub fn list(conn: &Connection) -> Result<Vec<DatasetInfo>> {
 }
 
 /// One version by id.
-pub fn version(conn: &Connection, version_id: i64) -> Result<VersionInfo> {
-    list(conn)?
+pub(crate) fn version(conn: &Connection, version_id: i64) -> Result<VersionInfo> {
+    list_in(conn)?
         .into_iter()
         .flat_map(|d| d.versions)
         .find(|v| v.id == version_id)
@@ -349,13 +354,18 @@ pub fn version(conn: &Connection, version_id: i64) -> Result<VersionInfo> {
 
 /// The version a command works on: `spec` (`NAME` or `NAME@N`) when given, else the latest
 /// version of the project's only dataset; refused, naming the choices, when there are several.
-pub fn resolve_or_only(conn: &Connection, spec: Option<&str>) -> Result<VersionInfo> {
+pub fn resolve_or_only(project: &crate::Project, spec: Option<&str>) -> Result<VersionInfo> {
+    resolve_or_only_in(project.conn(), spec)
+}
+
+/// [`resolve_or_only`] on a connection or transaction the core already holds.
+pub(crate) fn resolve_or_only_in(conn: &Connection, spec: Option<&str>) -> Result<VersionInfo> {
     if let Some(s) = spec {
-        return resolve(conn, s);
+        return resolve_in(conn, s);
     }
-    let list = list(conn)?;
+    let list = list_in(conn)?;
     match list.as_slice() {
-        [one] => resolve(conn, &one.name),
+        [one] => resolve_in(conn, &one.name),
         [] => Err(Error::InvalidArgument(
             "the project has no datasets yet; import one with `arbiter dataset import SOURCE`"
                 .into(),
@@ -372,12 +382,17 @@ pub fn resolve_or_only(conn: &Connection, spec: Option<&str>) -> Result<VersionI
 }
 
 /// Resolve `NAME` (latest version) or `NAME@N` (version N) to a version id.
-pub fn resolve(conn: &Connection, spec: &str) -> Result<VersionInfo> {
+pub fn resolve(project: &crate::Project, spec: &str) -> Result<VersionInfo> {
+    resolve_in(project.conn(), spec)
+}
+
+/// [`resolve`] on a connection or transaction the core already holds.
+pub(crate) fn resolve_in(conn: &Connection, spec: &str) -> Result<VersionInfo> {
     let (name, wanted) = match spec.rsplit_once('@') {
         Some((n, v)) if v.parse::<i64>().is_ok() => (n, v.parse::<i64>().ok()),
         _ => (spec, None),
     };
-    let datasets = list(conn)?;
+    let datasets = list_in(conn)?;
     let d = datasets
         .into_iter()
         .find(|d| d.name == name)

@@ -50,9 +50,9 @@ fn check_fixture(rel: &str) {
     );
     assert_eq!(s.version, 1);
     assert!(!s.unchanged);
-    let v = resolve(p.conn(), &s.dataset).expect("resolve");
+    let v = resolve(&p, &s.dataset).expect("resolve");
     // Label counts per label.
-    let counts = items::label_counts(p.conn(), v.id).expect("counts");
+    let counts = items::label_counts(&p, v.id).expect("counts");
     let want = expected["labels"].as_object().expect("labels");
     for c in &counts {
         match &c.label {
@@ -66,7 +66,7 @@ fn check_fixture(rel: &str) {
         "{rel}"
     );
     // Schema taken from the first import, naturally sorted.
-    let schema: Vec<String> = crate::schema::labels(p.conn())
+    let schema: Vec<String> = crate::schema::labels(&p)
         .expect("s")
         .into_iter()
         .map(|l| l.name)
@@ -83,12 +83,12 @@ fn check_fixture(rel: &str) {
         .collect();
     assert_eq!(v.feature_names, names, "{rel}");
     if let Some(sums) = expected["feature_sums_fsum"].as_object() {
-        let page = items::list(p.conn(), v.id, &LabelFilter::All, 0, 10_000).expect("page");
+        let page = items::list(&p, v.id, &LabelFilter::All, 0, 10_000).expect("page");
         assert_eq!(page.items.len() as u64, s.items);
         let mut got = vec![0.0f64; names.len()];
         let mut comp = vec![0.0f64; names.len()];
         for it in &page.items {
-            let d = items::get(p.conn(), it.rowid).expect("get");
+            let d = items::get(&p, it.rowid).expect("get");
             for (j, (n, x)) in d.features.iter().enumerate() {
                 assert_eq!(n, &names[j]);
                 // Kahan summation to compare with math.fsum.
@@ -145,7 +145,7 @@ fn the_same_table_in_csv_parquet_and_jsonl_has_one_content_hash() {
             labels_from_data: false,
         };
         let named = import(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false)).expect(f);
-        hashes.push(resolve(p.conn(), &named.dataset).expect("r").content_hash);
+        hashes.push(resolve(&p, &named.dataset).expect("r").content_hash);
         assert!(!s.unchanged || f != "wine.csv");
     }
     assert_eq!(hashes[0], hashes[1], "csv vs parquet");
@@ -161,29 +161,29 @@ fn digits_items_keep_their_paths_and_labels() {
         ColumnChoice::default(),
     )
     .expect("import");
-    let v = resolve(p.conn(), &s.dataset).expect("v");
-    let it = items::find(p.conn(), v.id, "digit_0003").expect("find");
+    let v = resolve(&p, &s.dataset).expect("v");
+    let it = items::find(&p, v.id, "digit_0003").expect("find");
     assert_eq!(it.label.as_deref(), Some("3"));
     assert_eq!(it.path.as_deref(), Some("images/3/digit_0003.png"));
     let abs = it.abs_path.expect("abs");
     assert!(Path::new(&abs).is_file(), "{abs}");
     // Paging by position: page 2 of 100 starts at the 101st row.
-    let page = items::list(p.conn(), v.id, &LabelFilter::All, 100, 100).expect("page");
+    let page = items::list(&p, v.id, &LabelFilter::All, 100, 100).expect("page");
     assert_eq!(page.total, 1797);
     assert_eq!(page.items.len(), 100);
     assert_eq!(page.items[0].id, "digit_0100");
-    let threes = items::list(p.conn(), v.id, &LabelFilter::Label("3".into()), 0, 1000).expect("3s");
+    let threes = items::list(&p, v.id, &LabelFilter::Label("3".into()), 0, 1000).expect("3s");
     assert_eq!(threes.total, 183);
     assert!(threes.items.iter().all(|i| i.label.as_deref() == Some("3")));
     // The last page is short, past the end is empty.
     assert_eq!(
-        items::list(p.conn(), v.id, &LabelFilter::All, 1790, 100)
+        items::list(&p, v.id, &LabelFilter::All, 1790, 100)
             .expect("l")
             .items
             .len(),
         7
     );
-    assert!(items::list(p.conn(), v.id, &LabelFilter::All, 5000, 100)
+    assert!(items::list(&p, v.id, &LabelFilter::All, 5000, 100)
         .expect("l")
         .items
         .is_empty());
@@ -208,7 +208,7 @@ fn reimporting_unchanged_content_keeps_the_version_and_a_change_makes_a_new_one(
     std::fs::write(&csv, "id,label,x\na,cat,1\nb,cat,2\n").expect("w");
     let changed = run(&mut p, &csv, ColumnChoice::default()).expect("changed");
     assert_eq!((changed.version, changed.unchanged), (2, false));
-    let ds = list(p.conn()).expect("list");
+    let ds = list(&p).expect("list");
     assert_eq!(ds.len(), 1);
     assert_eq!(
         ds[0].versions.iter().map(|v| v.version).collect::<Vec<_>>(),
@@ -451,15 +451,15 @@ fn ids_keep_leading_zeros_and_metadata_keeps_other_columns() {
     std::fs::write(&csv, "id,label,note,score\n007,1,hello,0.5\n010,2,,1.5\n").expect("w");
     let (_d, mut p) = project(&[]);
     let s = run(&mut p, &csv, ColumnChoice::default()).expect("import");
-    let v = resolve(p.conn(), &s.dataset).expect("v");
+    let v = resolve(&p, &s.dataset).expect("v");
     assert_eq!(v.feature_names, ["score"]);
-    let it = items::find(p.conn(), v.id, "007").expect("find 007");
+    let it = items::find(&p, v.id, "007").expect("find 007");
     assert_eq!(
         it.metadata.get("note").and_then(|n| n.as_str()),
         Some("hello")
     );
     assert_eq!(it.features, [("score".to_string(), Some(0.5))]);
     assert_eq!(it.label.as_deref(), Some("1"));
-    let it = items::find(p.conn(), v.id, "010").expect("find 010");
+    let it = items::find(&p, v.id, "010").expect("find 010");
     assert!(it.metadata.get("note").is_none());
 }

@@ -34,8 +34,10 @@ pub(super) fn manifest(
         [version.id],
         |r| r.get(0),
     )?;
-    let agreement =
-        crate::metrics::agreement::report_on(&sel.ratings, &crate::metrics::project_scale(conn)?);
+    let agreement = crate::metrics::agreement::report_on(
+        &sel.ratings,
+        &crate::metrics::project_scale_in(conn)?,
+    );
     let now: String = conn.query_row(&format!("SELECT {}", crate::time::NOW_SQL), [], |r| {
         r.get(0)
     })?;
@@ -48,8 +50,8 @@ pub(super) fn manifest(
         "run": sel.run,
         "predictions": sel.predictions,
         "queues": queues_over(conn, version.id)?,
-        "decision_rule": decide::rule(conn)?,
-        "annotators": crate::annotate::annotators(conn)?,
+        "decision_rule": decide::rule_in(conn)?,
+        "annotators": crate::annotators::annotators_in(conn)?,
         "agreement": agreement,
         "filters": {
             "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": sel.exclude_reasons,
@@ -63,7 +65,8 @@ pub(super) fn manifest(
     if let Some(folders) = &folders {
         lineage["folders"] = serde_json::json!(folders);
     }
-    Ok(serde_json::to_string_pretty(&lineage).unwrap_or_default())
+    // A `Value`'s pretty form (what `to_string_pretty` writes, but infallible: no empty file).
+    Ok(format!("{lineage:#}"))
 }
 
 /// The saved queues over a version (over any of its runs), with their full policy.

@@ -167,7 +167,7 @@ pub(super) fn validate_filters(project: &Project, opts: &ExportOptions) -> Resul
             )));
         }
     }
-    let known: Vec<String> = crate::schema::reasons(project.conn())?
+    let known: Vec<String> = crate::schema::reasons(project)?
         .into_iter()
         .map(|r| r.code)
         .collect();
@@ -223,7 +223,7 @@ pub(super) fn select_rows(
     cancel: &AtomicBool,
 ) -> Result<Selection> {
     let conn = project.conn();
-    let version = crate::dataset::resolve_or_only(conn, opts.dataset.as_deref())?;
+    let version = crate::dataset::resolve_or_only_in(conn, opts.dataset.as_deref())?;
     let exclude = validate_filters(project, opts)?;
     let (run, how) = resolve_run(project, version.id, opts.predictions)?;
     let classes: &[String] = run.as_ref().map_or(&[], |r| r.classes.as_slice());

@@ -2,7 +2,7 @@
 
 use super::{Format, Row};
 use crate::destination;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Write the table into the staged temporary (renamed into place by the caller).
 pub(super) fn write_table(
@@ -57,7 +57,7 @@ pub(super) fn write_table(
         columns.push(Column::new("split".into(), s(&|r| r.split.as_deref())));
     }
     let mut df = DataFrame::new(rows.len(), columns)
-        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+        .map_err(|e| crate::table::build_err(staged.target(), e))?;
     let format = match format {
         Format::Csv => crate::table::TableFormat::Csv,
         Format::Jsonl => crate::table::TableFormat::Jsonl,

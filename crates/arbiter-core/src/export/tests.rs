@@ -23,10 +23,10 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
         ("cy", Role::Annotator),
         ("rev", Role::Reviewer),
     ] {
-        add_annotator(p.conn(), n, r).expect("annotator");
+        add_annotator(&p, n, r).expect("annotator");
     }
     crate::decide::set_rule(
-        p.conn(),
+        &p,
         crate::decide::Rule {
             min_annotators: 2,
             ..Default::default()
@@ -34,9 +34,9 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
         None,
     )
     .expect("rule");
-    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
+    let v = dataset::resolve(&p, "digits").expect("v").id;
     let mut event = |id: &str, who: &str, event: Event, reason: Option<&str>, source: Source| {
-        let item = crate::items::find(p.conn(), v, id).expect("item").rowid;
+        let item = crate::items::find(&p, v, id).expect("item").rowid;
         record(
             &mut p,
             &NewAnnotation {
@@ -190,7 +190,7 @@ fn parquet_export_reads_back_with_final_labels_and_provenance() {
     check("digit_0010", None, None, None, "unannotated");
     // Predictions of the chosen run, and given labels.
     let predicted = col("predicted");
-    let (_, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let (_, preds) = predict::predictions(&p, run).expect("preds");
     assert!(preds.iter().zip(&predicted).all(|(x, y)| x.predicted == *y));
     assert_eq!(col("given_label")[at("digit_0002")].as_deref(), Some("2"));
     assert_eq!(
@@ -206,14 +206,14 @@ fn parquet_export_reads_back_with_final_labels_and_provenance() {
     assert_eq!(lineage["run"]["model_sha256"], m.sha256.as_str());
     assert_eq!(
         lineage["dataset"]["content_hash"],
-        dataset::resolve(p.conn(), "digits")
+        dataset::resolve(&p, "digits")
             .expect("v")
             .content_hash
             .as_str()
     );
     assert_eq!(lineage["rows"], 1797);
     assert_eq!(lineage["decision_rule"]["min_annotators"], 2);
-    let audit = crate::audit::recent(p.conn(), 1).expect("audit");
+    let audit = crate::audit::recent(&p, 1).expect("audit");
     assert_eq!(audit[0].action, "export");
 }
 
@@ -535,8 +535,8 @@ fn a_cancelled_table_export_keeps_the_previous_file_and_writes_no_lineage() {
 }
 
 fn label_event(p: &mut Project, id: &str, who: &str, label: &str) {
-    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
-    let item = crate::items::find(p.conn(), v, id).expect("item").rowid;
+    let v = dataset::resolve(p, "digits").expect("v").id;
+    let item = crate::items::find(p, v, id).expect("item").rowid;
     record(
         p,
         &NewAnnotation {
@@ -601,10 +601,8 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
     check(&p, &[("digit_0000", Some(1.0), 2, None, None)]);
     // Reasons and flags of several events: distinct, sorted, `;`-joined.
     label_event(&mut p, "digit_0010", "ana", "0");
-    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
-    let item = crate::items::find(p.conn(), v, "digit_0010")
-        .expect("item")
-        .rowid;
+    let v = dataset::resolve(&p, "digits").expect("v").id;
+    let item = crate::items::find(&p, v, "digit_0010").expect("item").rowid;
     for (flag, reason) in [
         ("unsure", "other"),
         ("bad_input", "ambiguous"),
@@ -642,8 +640,8 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
         &std::fs::read_to_string(d.path().join("a.csv.lineage.json")).expect("lineage"),
     )
     .expect("json");
-    let ratings = crate::metrics::project_ratings(p.conn(), Some(v)).expect("ratings");
-    let scale = crate::metrics::project_scale(p.conn()).expect("scale");
+    let ratings = crate::metrics::project_ratings(&p, Some(v)).expect("ratings");
+    let scale = crate::metrics::project_scale(&p).expect("scale");
     let want = crate::metrics::agreement::report_on(&ratings, &scale);
     assert_eq!(want.ratings, 14, "ana, ben, cy's live own labels");
     assert_eq!(
@@ -652,14 +650,14 @@ fn agreement_counts_and_flags_follow_the_documented_rules() {
     );
     assert!(lineage["agreement"]["krippendorff_alpha"]["ordinal"].is_null());
     // Marked ordinal, the lineage carries the ordinal statistics too, in the schema's order.
-    add_annotator(p.conn(), "lee", Role::Lead).expect("lead");
-    crate::schema::set_ordinal(p.conn(), true, Some("lee")).expect("ordinal");
+    add_annotator(&p, "lee", Role::Lead).expect("lead");
+    crate::schema::set_ordinal(&p, true, Some("lee")).expect("ordinal");
     export(&p, &o).expect("export");
     let lineage: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(d.path().join("a.csv.lineage.json")).expect("lineage"),
     )
     .expect("json");
-    let scale = crate::metrics::project_scale(p.conn()).expect("scale");
+    let scale = crate::metrics::project_scale(&p).expect("scale");
     assert!(matches!(
         scale,
         crate::metrics::agreement::Scale::Ordinal(_)
@@ -829,9 +827,9 @@ fn a_file_export_creates_missing_folders_and_removes_them_if_cancelled() {
 fn predictions_default_to_the_newest_finished_run_over_the_version() {
     let (d, p, run) = setup();
     let m = crate::model::resolve(p.conn(), p.root(), "digits_logits").expect("m");
-    let (_, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let (_, preds) = predict::predictions(&p, run).expect("preds");
     // A newer run that did not finish is not the default.
-    let v = dataset::resolve(p.conn(), "digits").expect("v").id;
+    let v = dataset::resolve(&p, "digits").expect("v").id;
     p.conn()
         .execute(
             "INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at)
@@ -993,7 +991,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
         (md["run"].as_i64(), md["other_run"].as_i64()),
         (Some(run), Some(run2))
     );
-    let v = dataset::resolve(p.conn(), "digits").expect("v");
+    let v = dataset::resolve(&p, "digits").expect("v");
     assert_eq!(l["dataset"]["name"], "digits");
     assert_eq!(l["dataset"]["root"], v.root.as_str());
     assert!(!v.root.is_empty());
@@ -1315,10 +1313,10 @@ fn a_killed_exports_temporary_is_removed_by_the_next_and_a_live_one_is_respected
 #[test]
 fn the_label_column_is_the_final_label_else_the_given_one_with_its_source_and_notes() {
     let (d, mut p, _data) = small_copy();
-    add_annotator(p.conn(), "ana", Role::Annotator).expect("ana");
-    add_annotator(p.conn(), "ben", Role::Annotator).expect("ben");
-    let v = dataset::resolve(p.conn(), "small").expect("v").id;
-    let item = |p: &Project, id: &str| crate::items::find(p.conn(), v, id).expect("item").rowid;
+    add_annotator(&p, "ana", Role::Annotator).expect("ana");
+    add_annotator(&p, "ben", Role::Annotator).expect("ben");
+    let v = dataset::resolve(&p, "small").expect("v").id;
+    let item = |p: &Project, id: &str| crate::items::find(p, v, id).expect("item").rowid;
     let (d0, d1) = (item(&p, "d0"), item(&p, "d1"));
     // d0 decided 3 (the given label is 0), with a note; d1 a conflict: its given label stays.
     record(
@@ -1335,7 +1333,7 @@ fn the_label_column_is_the_final_label_else_the_given_one_with_its_source_and_no
     )
     .expect("d0");
     crate::decide::set_rule(
-        p.conn(),
+        &p,
         crate::decide::Rule {
             min_annotators: 2,
             ..Default::default()
@@ -1415,9 +1413,9 @@ fn the_label_column_is_the_final_label_else_the_given_one_with_its_source_and_no
 #[test]
 fn the_preview_counts_what_each_excluded_reason_or_flag_leaves_out() {
     let (d, mut p, _data) = small_copy();
-    add_annotator(p.conn(), "ana", Role::Annotator).expect("ana");
-    let v = dataset::resolve(p.conn(), "small").expect("v").id;
-    let item = |p: &Project, id: &str| crate::items::find(p.conn(), v, id).expect("item").rowid;
+    add_annotator(&p, "ana", Role::Annotator).expect("ana");
+    let v = dataset::resolve(&p, "small").expect("v").id;
+    let item = |p: &Project, id: &str| crate::items::find(p, v, id).expect("item").rowid;
     let (d0, d1) = (item(&p, "d0"), item(&p, "d1"));
     let flag = Event::Flag {
         flag: "bad_input".into(),

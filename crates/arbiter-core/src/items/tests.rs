@@ -15,10 +15,10 @@ fn review_filters_annotator_and_search() {
     let (_d, mut p, _run) =
         crate::testutil::project_with_run("tabular/wine.csv", None, "wine_forest.onnx", 64, false);
     for (n, r) in [("ana", Role::Annotator), ("ben", Role::Annotator)] {
-        add_annotator(p.conn(), n, r).expect("annotator");
+        add_annotator(&p, n, r).expect("annotator");
     }
     crate::decide::set_rule(
-        p.conn(),
+        &p,
         crate::decide::Rule {
             min_annotators: 2,
             ..Default::default()
@@ -26,8 +26,8 @@ fn review_filters_annotator_and_search() {
         None,
     )
     .expect("rule");
-    let v = crate::dataset::resolve(p.conn(), "wine").expect("v").id;
-    let item = |p: &Project, id: &str| find(p.conn(), v, id).expect("item").rowid;
+    let v = crate::dataset::resolve(&p, "wine").expect("v").id;
+    let item = |p: &Project, id: &str| find(p, v, id).expect("item").rowid;
     let put = |p: &mut Project, id: &str, who: &str, event: Event| {
         let it = item(p, id);
         record(p, &NewAnnotation::new(it, who, event, Source::Manual)).expect("record");
@@ -53,7 +53,7 @@ fn review_filters_annotator_and_search() {
         limit: 500,
         ..Default::default()
     };
-    let page = |q: &Query| query(p.conn(), p.root(), q).expect("query");
+    let page = |q: &Query| query(&p, q).expect("query");
     assert_eq!(ids(&page(&q(Some(ReviewFilter::Decided)))), ["wine_001"]);
     assert_eq!(ids(&page(&q(Some(ReviewFilter::Conflict)))), ["wine_002"]);
     assert_eq!(ids(&page(&q(Some(ReviewFilter::Waiting)))), ["wine_003"]);
@@ -128,8 +128,7 @@ fn review_filters_annotator_and_search() {
     });
     assert_eq!(ids(&both), ["wine_002"]);
     let err = query(
-        p.conn(),
-        p.root(),
+        &p,
         &Query {
             annotator: Some("zed".into()),
             ..q(None)
@@ -149,10 +148,9 @@ fn the_mismatch_filter_lists_the_items_whose_prediction_differs_from_their_label
         256,
         false,
     );
-    let v = crate::dataset::resolve(p.conn(), "digits").expect("v").id;
+    let v = crate::dataset::resolve(&p, "digits").expect("v").id;
     let page = query(
-        p.conn(),
-        p.root(),
+        &p,
         &Query {
             version_id: v,
             run: Some(run),
@@ -162,9 +160,9 @@ fn the_mismatch_filter_lists_the_items_whose_prediction_differs_from_their_label
         },
     )
     .expect("query");
-    let (_, preds) = crate::predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let (_, preds) = crate::predict::predictions(&p, run).expect("preds");
     let given: std::collections::HashMap<i64, Option<String>> =
-        list(p.conn(), v, &LabelFilter::All, 0, 2000)
+        list(&p, v, &LabelFilter::All, 0, 2000)
             .expect("list")
             .items
             .into_iter()
@@ -178,4 +176,33 @@ fn the_mismatch_filter_lists_the_items_whose_prediction_differs_from_their_label
     assert!(!want.is_empty(), "the digits net makes some mistakes");
     assert_eq!(page.items.iter().map(|i| i.rowid).collect::<Vec<_>>(), want);
     assert!(page.items.iter().all(|i| i.predicted != i.label));
+}
+
+#[test]
+fn damaged_json_in_the_store_is_an_error_not_empty_metadata_or_features() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (p, _) = crate::testutil::imported_project(
+        dir.path(),
+        &crate::testutil::fixtures().join("tabular/wine.csv"),
+        None,
+        false,
+    );
+    let v = crate::dataset::resolve(&p, "wine").expect("v").id;
+    let rowid = find(&p, v, "wine_001").expect("item").rowid;
+    let damage = |sql: &str, id: i64| p.conn().execute(sql, [id]).expect("damage");
+    damage("UPDATE items SET metadata = '{broken' WHERE id = ?1", rowid);
+    let e = get(&p, rowid).expect_err("damaged metadata");
+    assert_eq!(e.code(), crate::error::ErrorCode::Internal);
+    assert!(e.to_string().contains("at index: 6"), "{e}");
+    // Feature names that are not JSON: the item and the dataset list both say so.
+    damage("UPDATE items SET metadata = NULL WHERE id = ?1", rowid);
+    get(&p, rowid).expect("readable again");
+    damage(
+        "UPDATE dataset_versions SET feature_names = 'x' WHERE id = ?1",
+        v,
+    );
+    let e = get(&p, rowid).expect_err("damaged feature names");
+    assert!(e.to_string().contains("at index: 8"), "{e}");
+    let e = crate::dataset::list(&p).expect_err("damaged feature names");
+    assert!(e.to_string().contains("at index: 10"), "{e}");
 }

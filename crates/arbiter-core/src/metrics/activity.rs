@@ -151,7 +151,7 @@ pub fn bucketize(events: &[(String, i64)], decided_at: &[i64], skipped: u64) -> 
 }
 
 /// The project's activity over time (see the module docs).
-pub fn activity(conn: &Connection, decisions: &[Decision]) -> Result<Activity> {
+pub(crate) fn activity(conn: &Connection, decisions: &[Decision]) -> Result<Activity> {
     let mut stmt = conn.prepare(
         "SELECT w.name, a.created_at FROM annotations a JOIN annotators w ON w.id = a.annotator_id
          WHERE a.kind = 'label' AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)",

@@ -13,7 +13,8 @@ use agreement::Rating;
 
 /// The project's ratings for agreement: each annotator's latest live (not retracted) label per
 /// item; reviewers' overrides are decisions, not independent ratings, and are left out.
-pub fn project_ratings(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Rating>> {
+pub fn project_ratings(project: &crate::Project, version_id: Option<i64>) -> Result<Vec<Rating>> {
+    let conn = project.conn();
     let mut stmt = conn.prepare(
         "SELECT i.ext_id, w.name, l.name FROM annotations a
          JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
@@ -33,12 +34,17 @@ pub fn project_ratings(conn: &Connection, version_id: Option<i64>) -> Result<Vec
 
 /// The project's agreement scale: [`agreement::Scale::Ordinal`] in the schema's label order
 /// when the project marks its labels ordinal (`project.ordinal_labels`), else nominal.
-pub fn project_scale(conn: &Connection) -> Result<agreement::Scale> {
-    if !crate::schema::ordinal(conn)? {
+pub fn project_scale(project: &crate::Project) -> Result<agreement::Scale> {
+    project_scale_in(project.conn())
+}
+
+/// [`project_scale`] on a connection or transaction the core already holds.
+pub(crate) fn project_scale_in(conn: &Connection) -> Result<agreement::Scale> {
+    if !crate::schema::ordinal_in(conn)? {
         return Ok(agreement::Scale::Nominal);
     }
     Ok(agreement::Scale::Ordinal(
-        crate::schema::labels(conn)?
+        crate::schema::labels_in(conn)?
             .into_iter()
             .map(|l| l.name)
             .collect(),
@@ -54,11 +60,12 @@ pub const HISTORY_STEP: i64 = 25;
 /// latest entry of the same scope (more views of the same state, or a few labels more, add
 /// nothing).
 pub fn record(
-    conn: &Connection,
+    project: &crate::Project,
     scope: &str,
     annotations: usize,
     report: &agreement::Report,
 ) -> Result<()> {
+    let conn = project.conn();
     let latest: Option<i64> = conn
         .query_row(
             "SELECT annotations FROM agreement_history WHERE scope = ?1 ORDER BY id DESC LIMIT 1",
@@ -71,7 +78,7 @@ pub fn record(
     }
     conn.execute(
         &format!("INSERT INTO agreement_history (at, scope, annotations, report) VALUES ({}, ?1, ?2, ?3)", crate::time::NOW_SQL),
-        rusqlite::params![scope, annotations as i64, serde_json::to_string(report).unwrap_or_default()],
+        rusqlite::params![scope, annotations as i64, crate::store::json_text(report)?],
     )?;
     Ok(())
 }
@@ -155,13 +162,11 @@ pub struct ProjectReport {
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
 /// record its agreement in the project's history ([`record`]: once per state).
-pub fn report(
-    conn: &Connection,
-    root: &std::path::Path,
-    run: Option<i64>,
-) -> Result<ProjectReport> {
+pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectReport> {
+    let conn = project.conn();
+    let root = project.root();
     use std::collections::BTreeMap;
-    let decisions = crate::decide::decisions(conn, None)?;
+    let decisions = crate::decide::decisions_in(conn, None)?;
     let items: i64 = conn.query_row(
         "SELECT COALESCE(SUM(item_count), 0) FROM dataset_versions v WHERE v.version = (SELECT MAX(version) FROM dataset_versions w WHERE w.dataset_id = v.dataset_id)",
         [],
@@ -183,8 +188,8 @@ pub fn report(
         pending: count(crate::decide::Status::Pending),
         annotations: annotations as u64,
     };
-    let ratings = project_ratings(conn, None)?;
-    let scale = project_scale(conn)?;
+    let ratings = project_ratings(project, None)?;
+    let scale = project_scale_in(conn)?;
     let ordinal_labels = matches!(scale, agreement::Scale::Ordinal(_));
     let agreement = agreement::report_with_intervals(&ratings, &scale, 1000, 0);
     let run = match run {
@@ -224,8 +229,8 @@ pub fn report(
     }
     let vs_reviewers = accuracy_vs_reviewers(conn, &decisions)?;
     let mut annotators = Vec::new();
-    for a in crate::annotate::annotators(conn)? {
-        let (last_hour, labels) = crate::review::pace(conn, &a.name)?;
+    for a in crate::annotators::annotators_in(conn)? {
+        let (last_hour, labels) = crate::review::pace_in(conn, &a.name)?;
         let mut secs: Vec<f64> = conn
             .prepare(
                 "SELECT a.seconds FROM annotations a JOIN annotators w ON w.id = a.annotator_id
@@ -259,7 +264,7 @@ pub fn report(
     }
     let activity = activity::activity(conn, &decisions)?;
     // Recorded once the whole report is built: a report that fails records nothing.
-    record(conn, "project", ratings.len(), &agreement)?;
+    record(project, "project", ratings.len(), &agreement)?;
     Ok(ProjectReport {
         progress,
         agreement,
@@ -316,7 +321,8 @@ fn accuracy_vs_reviewers(
 }
 
 /// The recorded agreement history, oldest first: (time, scope, annotations, report JSON).
-pub fn history(conn: &Connection) -> Result<Vec<(String, String, i64, serde_json::Value)>> {
+pub fn history(project: &crate::Project) -> Result<Vec<(String, String, i64, serde_json::Value)>> {
+    let conn = project.conn();
     let mut stmt =
         conn.prepare("SELECT at, scope, annotations, report FROM agreement_history ORDER BY id")?;
     let rows = stmt.query_map([], |r| {

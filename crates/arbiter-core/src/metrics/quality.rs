@@ -99,8 +99,8 @@ fn estimate(pairs: &[(String, String, f64)]) -> Estimate {
 }
 
 /// Quality of a run against the project's decided labels.
-pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Quality> {
-    let (classes, preds) = crate::predict::predictions(conn, root, run)?;
+pub(crate) fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Quality> {
+    let (classes, preds) = crate::predict::predictions_in(conn, root, run)?;
     let failed_items: HashSet<i64> = preds
         .iter()
         .filter(|p| p.error.is_some())
@@ -110,7 +110,7 @@ pub fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Qu
         .into_iter()
         .filter_map(|p| Some((p.item, (p.predicted?, p.confidence? as f64))))
         .collect();
-    let decided: Vec<(i64, String)> = decide::decisions(conn, None)?
+    let decided: Vec<(i64, String)> = decide::decisions_in(conn, None)?
         .into_iter()
         .filter(|d| d.status == Status::Decided)
         .filter_map(|d| Some((d.item, d.label?)))

@@ -14,9 +14,9 @@ fn setup(ordinal: bool) -> (tempfile::TempDir, Project, i64) {
         ordinal,
     );
     for n in ["a1", "a2"] {
-        add_annotator(p.conn(), n, Role::Annotator).expect("annotator");
+        add_annotator(&p, n, Role::Annotator).expect("annotator");
     }
-    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
     (dir, p, run)
 }
 
@@ -131,7 +131,7 @@ fn accuracy_against_reviewer_decisions_counts_overridden_items_only() {
     for &i in &ids[..4] {
         label(&mut p, i, "rev", "class_2", Source::Override, None);
     }
-    let r = super::report(p.conn(), p.root(), None).expect("report");
+    let r = super::report(&p, None).expect("report");
     let get = |n: &str| r.annotators.iter().find(|a| a.annotator == n).expect(n);
     // a1 on items 0..4: class_2, class_2 (relabelled), class_2, class_0 → 3 of 4.
     let a1 = &get("a1").vs_reviewers;
@@ -155,7 +155,7 @@ fn median_seconds_leaves_undone_labels_out_and_activity_counts_live_labels() {
     label(&mut p, ids[1], "a1", "class_0", Source::Manual, Some(4.0));
     label(&mut p, ids[2], "a1", "class_0", Source::Manual, Some(500.0));
     undo(&mut p, "a1", None).expect("undo");
-    let r = super::report(p.conn(), p.root(), None).expect("report");
+    let r = super::report(&p, None).expect("report");
     let a1 = r
         .annotators
         .iter()
@@ -180,9 +180,9 @@ fn a_report_records_its_agreement_in_the_history_as_labeling_progresses() {
     let ids: Vec<i64> = (0..3).map(|i| item(&p, &format!("wine_{i:03}"))).collect();
     label(&mut p, ids[0], "a1", "class_0", Source::Manual, None);
     label(&mut p, ids[0], "a2", "class_0", Source::Manual, None);
-    let r = super::report(p.conn(), p.root(), None).expect("report");
-    super::report(p.conn(), p.root(), None).expect("again");
-    let h = super::history(p.conn()).expect("history");
+    let r = super::report(&p, None).expect("report");
+    super::report(&p, None).expect("again");
+    let h = super::history(&p).expect("history");
     assert_eq!(h.len(), 1, "the same state is recorded once");
     assert_eq!((h[0].1.as_str(), h[0].2), ("project", 2));
     assert_eq!(
@@ -192,14 +192,14 @@ fn a_report_records_its_agreement_in_the_history_as_labeling_progresses() {
     // One label more is no new point: the history follows labeling progress (every
     // HISTORY_STEP ratings), not how often the report is looked at.
     label(&mut p, ids[1], "a1", "class_1", Source::Manual, None);
-    super::report(p.conn(), p.root(), None).expect("report");
-    assert_eq!(super::history(p.conn()).expect("history").len(), 1);
+    super::report(&p, None).expect("report");
+    assert_eq!(super::history(&p).expect("history").len(), 1);
     for i in 3..3 + super::HISTORY_STEP as usize {
         let it = item(&p, &format!("wine_{i:03}"));
         label(&mut p, it, "a2", "class_0", Source::Manual, None);
     }
-    super::report(p.conn(), p.root(), None).expect("report");
-    let h = super::history(p.conn()).expect("history");
+    super::report(&p, None).expect("report");
+    let h = super::history(&p).expect("history");
     assert_eq!(
         h.iter().map(|e| e.2).collect::<Vec<_>>(),
         [2, 3 + super::HISTORY_STEP]
@@ -215,14 +215,14 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
         label(&mut p, i, "a1", l[k % 3], Source::Manual, None);
         label(&mut p, i, "a2", l[(k / 2) % 3], Source::Manual, None);
     }
-    let r = super::report(p.conn(), p.root(), None).expect("report");
+    let r = super::report(&p, None).expect("report");
     assert_eq!(r.agreement.scale.as_str(), "nominal");
     assert!(!r.ordinal_labels);
     assert!(r.agreement.krippendorff_alpha.ordinal.is_none());
     assert!(r.agreement.cohen_kappa[0].kappa_linear.is_none());
-    add_annotator(p.conn(), "lead1", Role::Lead).expect("lead");
-    crate::schema::set_ordinal(p.conn(), true, Some("lead1")).expect("set");
-    let r = super::report(p.conn(), p.root(), None).expect("report");
+    add_annotator(&p, "lead1", Role::Lead).expect("lead");
+    crate::schema::set_ordinal(&p, true, Some("lead1")).expect("set");
+    let r = super::report(&p, None).expect("report");
     assert!(r.ordinal_labels);
     assert_eq!(
         r.agreement.scale.as_str(),
@@ -250,18 +250,18 @@ fn the_schema_flag_switches_the_ordinal_statistics_and_is_audited() {
         .expect("l")
         .value
         .is_some());
-    let audit = crate::audit::recent(p.conn(), 5).expect("audit");
+    let audit = crate::audit::recent(&p, 5).expect("audit");
     assert_eq!(audit[0].action, "schema.ordinal");
     assert_eq!(audit[0].actor, "lead1");
     assert_eq!(audit[0].details["ordinal"], true);
     // Setting the same value again records nothing.
-    crate::schema::set_ordinal(p.conn(), true, Some("lead1")).expect("again");
+    crate::schema::set_ordinal(&p, true, Some("lead1")).expect("again");
     assert_eq!(
-        crate::audit::recent(p.conn(), 5).expect("audit")[1].action,
+        crate::audit::recent(&p, 5).expect("audit")[1].action,
         audit[1].action
     );
-    crate::schema::set_ordinal(p.conn(), false, Some("lead1")).expect("off");
-    assert!(!crate::schema::ordinal(p.conn()).expect("read"));
+    crate::schema::set_ordinal(&p, false, Some("lead1")).expect("off");
+    assert!(!crate::schema::ordinal(&p).expect("read"));
 }
 
 #[test]
@@ -272,13 +272,10 @@ fn a_project_created_ordinal_with_numeric_labels_gets_interval_alpha() {
         .map(|n| crate::schema::LabelSpec::named(*n))
         .collect();
     let p = Project::create_with(&dir.path().join("p"), None, &specs, true).expect("create");
-    assert!(crate::schema::ordinal(p.conn()).expect("ordinal"));
+    assert!(crate::schema::ordinal(&p).expect("ordinal"));
     assert_eq!(
-        super::project_scale(p.conn()).expect("scale"),
+        super::project_scale(&p).expect("scale"),
         super::agreement::Scale::Ordinal(vec!["1".into(), "2".into(), "3".into()])
     );
-    assert_eq!(
-        super::project_scale(p.conn()).expect("scale").name(),
-        "interval"
-    );
+    assert_eq!(super::project_scale(&p).expect("scale").name(), "interval");
 }

@@ -452,12 +452,12 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
             sha256,
             rel,
             preprocess.kind(),
-            to_json(&inputs),
-            to_json(&outputs),
-            to_json(&classes),
+            to_json(&inputs)?,
+            to_json(&outputs)?,
+            to_json(&classes)?,
             classes_source,
-            to_json(&preprocess),
-            to_json(&output),
+            to_json(&preprocess)?,
+            to_json(&output)?,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -471,8 +471,8 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     get(project.conn(), project.root(), id)
 }
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    crate::store::json_text(v)
 }
 
 fn abbreviate(names: &[String]) -> String {
@@ -696,7 +696,7 @@ fn class_names(
     if let Some(c) = &meta.graph_classes {
         return Ok((c.clone(), ClassesSource::ModelGraph));
     }
-    let schema: Vec<String> = crate::schema::labels(conn)
+    let schema: Vec<String> = crate::schema::labels_in(conn)
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|l| l.name)
@@ -754,6 +754,7 @@ fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
 /// A row read in full, or an error naming the model and how to get rid of a damaged record.
 fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
     from_row(root, r).map_err(|e| {
+        // Only to name the model in the message about the error `e`, which is what is reported.
         let name: String = r.get(1).unwrap_or_default();
         let version: i64 = r.get(2).unwrap_or_default();
         match e {
@@ -766,7 +767,7 @@ fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
 }
 
 /// One model version by id.
-pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
+pub(crate) fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {MODEL_COLS} FROM models WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;
@@ -780,7 +781,9 @@ pub fn get(conn: &Connection, root: &Path, id: i64) -> Result<ModelInfo> {
 }
 
 /// Every model version, by name then newest first.
-pub fn list(conn: &Connection, root: &Path) -> Result<Vec<ModelInfo>> {
+pub fn list(project: &crate::Project) -> Result<Vec<ModelInfo>> {
+    let conn = project.conn();
+    let root = project.root();
     let mut stmt = conn.prepare(&format!(
         "SELECT {MODEL_COLS} FROM models ORDER BY name, version DESC"
     ))?;
@@ -875,7 +878,7 @@ pub fn remove(project: &mut Project, spec: &str) -> Result<Removed> {
 }
 
 /// `NAME` (latest version) or `NAME@N`.
-pub fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<ModelInfo> {
+pub(crate) fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<ModelInfo> {
     let (name, version) = match spec.rsplit_once('@') {
         Some((n, v)) if v.parse::<i64>().is_ok() => (n, v.parse::<i64>().ok()),
         _ => (spec, None),

@@ -96,8 +96,7 @@ fn check_with(
     assert_eq!(summary.device, runtime::CPU);
     let stem = file.trim_end_matches(".onnx");
     let (classes, want) = expected(stem, logits);
-    let (got_classes, preds) =
-        predict::predictions(p.conn(), p.root(), summary.run).expect("predictions");
+    let (got_classes, preds) = predict::predictions(&p, summary.run).expect("predictions");
     assert_eq!(got_classes, classes, "{file}: class order");
     assert_eq!(preds.len(), want.len(), "{file}: one prediction per item");
     let mut worst = 0f64;
@@ -170,7 +169,7 @@ fn non_finite_model_outputs_fail_their_items_with_a_reason() {
     };
     let (nonfinite, finite) = (ids("nonfinite_ids"), ids("finite_ids"));
     assert_eq!(s.failed as usize, nonfinite.len());
-    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let (_, preds) = predict::predictions(&p, s.run).expect("preds");
     for pr in &preds {
         if nonfinite.contains(&pr.ext_id) {
             assert!(
@@ -203,10 +202,10 @@ fn non_finite_model_outputs_fail_their_items_with_a_reason() {
             threshold: None,
             seed: 0,
         };
-        let ranked = crate::queue::rank(p.conn(), p.root(), &spec).expect("rank");
+        let ranked = crate::queue::rank(&p, &spec).expect("rank");
         assert_eq!(ranked.len(), finite.len());
     }
-    let (total, listed) = predict::failures(p.conn(), s.run, 3).expect("failures");
+    let (total, listed) = predict::failures(&p, s.run, 3).expect("failures");
     assert_eq!((total as usize, listed.len()), (nonfinite.len(), 3));
 }
 
@@ -314,7 +313,7 @@ fn model_remove_takes_out_an_unused_version_and_a_damaged_record() {
         ("wine_forest", 1, true)
     );
     assert!(!file.exists());
-    assert!(list(p.conn(), p.root()).expect("list").is_empty());
+    assert!(list(&p).expect("list").is_empty());
     // A record an older version wrote with a NaN scale (stored as null) cannot be read:
     // `list` names it and the way out, and `remove` takes it out without reading it.
     add_model(&mut p, "wine_forest.onnx").expect("add again");
@@ -325,14 +324,14 @@ fn model_remove_takes_out_an_unused_version_and_a_damaged_record() {
             [img.id],
         )
         .expect("damage");
-    let msg = list(p.conn(), p.root()).expect_err("damaged").to_string();
+    let msg = list(&p).expect_err("damaged").to_string();
     assert!(
         msg.contains("model digits_logits@1 has a record this Arbiter cannot read")
             && msg.contains("arbiter model remove digits_logits@1"),
         "{msg}"
     );
     remove(&mut p, "digits_logits@1").expect("remove damaged");
-    assert_eq!(list(p.conn(), p.root()).expect("list").len(), 1);
+    assert_eq!(list(&p).expect("list").len(), 1);
     // A model a run used stays.
     let s = run(&mut p, "wine_forest", Device::Cpu, 64).expect("run");
     let msg = remove(&mut p, "wine_forest").expect_err("used").to_string();
@@ -556,7 +555,7 @@ fn a_corrupt_image_fails_that_item_only() {
     .expect("add");
     let s = run(&mut p, "digits_logits", Device::Cpu, 2).expect("run goes on");
     assert_eq!((s.items, s.failed, s.status.as_str()), (5, 1, "done"));
-    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let (_, preds) = predict::predictions(&p, s.run).expect("preds");
     let bad = preds.iter().find(|p| p.ext_id == "d2").expect("d2");
     assert!(bad.predicted.is_none() && bad.probabilities.is_empty());
     let reason = bad.error.as_deref().expect("reason stored");
@@ -641,7 +640,7 @@ fn media_truncated_huge_changed_or_swapped_after_import_fail_their_item() {
     .expect("add");
     let s = run(&mut p, "digits_logits", Device::Cpu, 4).expect("the run goes on");
     assert_eq!((s.items, s.failed), (5, 4));
-    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let (_, preds) = predict::predictions(&p, s.run).expect("preds");
     let why = |id: &str| {
         preds
             .iter()
@@ -671,7 +670,7 @@ fn media_truncated_huge_changed_or_swapped_after_import_fail_their_item() {
         why("d4")
     );
     // The item view refuses the changed file too.
-    let f = crate::media::media_file(p.conn(), preds[3].item).expect("file");
+    let f = crate::media::media_file(&p, preds[3].item).expect("file");
     let msg = crate::media::display_bytes(&f)
         .expect_err("changed")
         .to_string();
@@ -729,8 +728,8 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         (resumed.run, resumed.items, resumed.status.as_str()),
         (id, 1797, "done")
     );
-    let (_, a) = predict::predictions(p.conn(), p.root(), plain.run).expect("a");
-    let (_, b) = predict::predictions(p.conn(), p.root(), id).expect("b");
+    let (_, a) = predict::predictions(&p, plain.run).expect("a");
+    let (_, b) = predict::predictions(&p, id).expect("b");
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(
@@ -793,8 +792,8 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
     let (_d, mut p) = project_with("digits/manifest.csv");
     add_model(&mut p, "digits_logits.onnx").expect("add");
     let s = run(&mut p, "digits_logits", Device::Cpu, 256).expect("run");
-    let v = dataset::resolve(p.conn(), "data").expect("v");
-    let (_, preds) = predict::predictions(p.conn(), p.root(), s.run).expect("preds");
+    let v = dataset::resolve(&p, "data").expect("v");
+    let (_, preds) = predict::predictions(&p, s.run).expect("preds");
     // Reference: every prediction sorted by confidence, ties by item.
     let mut want: Vec<(f32, i64)> = preds
         .iter()
@@ -808,7 +807,7 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
         limit: 50,
         ..Default::default()
     };
-    let page = items::query(p.conn(), p.root(), &q).expect("query");
+    let page = items::query(&p, &q).expect("query");
     assert_eq!(page.total, 1797);
     let got: Vec<i64> = page.items.iter().map(|i| i.rowid).collect();
     let expect: Vec<i64> = want.iter().take(50).map(|w| w.1).collect();
@@ -823,7 +822,7 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
         offset: 50,
         ..q
     };
-    let page = items::query(p.conn(), p.root(), &q).expect("desc");
+    let page = items::query(&p, &q).expect("desc");
     let mut desc = want.clone();
     desc.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     assert_eq!(
@@ -839,7 +838,7 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
         limit: 1000,
         ..Default::default()
     };
-    let page = items::query(p.conn(), p.root(), &q).expect("confusions");
+    let page = items::query(&p, &q).expect("confusions");
     let n = preds
         .iter()
         .filter(|x| x.predicted.as_deref() == Some("8"))
@@ -851,8 +850,7 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
         .iter()
         .all(|i| i.predicted.as_deref() == Some("8") && i.label.as_deref() == Some("1")));
     let err = items::query(
-        p.conn(),
-        p.root(),
+        &p,
         &Query {
             predicted: Some("cat".into()),
             ..q

@@ -27,9 +27,10 @@ mod scores;
 
 use runs::all_failed;
 pub use runs::{
-    export, failures, item_prediction, predictions, run_classes, run_summary, runs, top_k, Failure,
-    Prediction, RunStatus, RunSummary, TopPrediction,
+    export, failures, predictions, runs, top_k, Failure, Prediction, RunStatus, RunSummary,
+    TopPrediction,
 };
+pub(crate) use runs::{item_prediction, predictions_in, run_summary};
 use scores::valid_probabilities;
 pub use scores::{pack, softmax, unpack, unpack_into, Scores, DENSE_MAX_CLASSES, SPARSE_TOP_K};
 
@@ -150,7 +151,11 @@ fn decode_pool() -> Result<rayon::ThreadPool> {
 }
 
 /// Check that the model can be fed from this dataset version.
-pub fn check_feedable(model: &ModelInfo, version: &VersionInfo, conn: &Connection) -> Result<()> {
+pub(crate) fn check_feedable(
+    model: &ModelInfo,
+    version: &VersionInfo,
+    conn: &Connection,
+) -> Result<()> {
     let bad = |m: String| Error::Model {
         path: model.file.clone(),
         message: m,
@@ -219,7 +224,7 @@ pub fn predict(
         }
         None => (
             model::resolve(conn, &root, &opts.model)?,
-            dataset::resolve(conn, &opts.dataset)?,
+            dataset::resolve_in(conn, &opts.dataset)?,
             None,
         ),
     };
@@ -524,8 +529,26 @@ pub fn predict(
         }
         // Stopping early: the closed channels end the other stages after their current batch.
         drop(rx_done);
-        let _ = inference.join();
-        let _ = producer.join();
+        // A stage that panicked ended the run: it failed (never "cancelled" or "done" with
+        // items missing). The panic itself is reported as the run's error.
+        for (stage, joined) in [
+            ("inference", inference.join()),
+            ("decoding", producer.join()),
+        ] {
+            if let (Err(panic), Ok(_)) = (joined, &result) {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                result = Err(Error::Model {
+                    path: model.file.clone(),
+                    message: format!(
+                        "the {stage} stage of run {run} stopped unexpectedly ({why}); the run is marked failed, resume it with `arbiter predict --resume {run}`"
+                    ),
+                });
+            }
+        }
         result
     });
 

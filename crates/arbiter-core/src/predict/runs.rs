@@ -130,7 +130,11 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
 }
 
 /// A run's summary from the database (`notice`, when given, replaces the stored one).
-pub fn run_summary(conn: &Connection, run: i64, notice: Option<String>) -> Result<RunSummary> {
+pub(crate) fn run_summary(
+    conn: &Connection,
+    run: i64,
+    notice: Option<String>,
+) -> Result<RunSummary> {
     let mut s = conn
         .query_row(&format!("{RUN_COLS} WHERE r.id = ?1"), [run], summary_row)
         .optional()?
@@ -145,7 +149,8 @@ pub fn run_summary(conn: &Connection, run: i64, notice: Option<String>) -> Resul
 }
 
 /// Every run, newest first, in one query.
-pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
+pub fn runs(project: &crate::Project) -> Result<Vec<RunSummary>> {
+    let conn = project.conn();
     let mut stmt = conn.prepare(&format!("{RUN_COLS} ORDER BY r.id DESC"))?;
     let rows = stmt.query_map([], summary_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -153,7 +158,11 @@ pub fn runs(conn: &Connection) -> Result<Vec<RunSummary>> {
 
 /// The class names of a run's model, in output order; refused, naming the run, when there is
 /// no such run.
-pub fn run_classes(conn: &Connection, root: &std::path::Path, run: i64) -> Result<Vec<String>> {
+pub(crate) fn run_classes(
+    conn: &Connection,
+    root: &std::path::Path,
+    run: i64,
+) -> Result<Vec<String>> {
     let model_id: i64 = conn
         .query_row("SELECT model_id FROM runs WHERE id = ?1", [run], |r| {
             r.get(0)
@@ -181,12 +190,13 @@ pub struct TopPrediction {
 /// An item's prediction in a run with its `k` most probable classes; `None` before the run
 /// reached the item.
 pub fn top_k(
-    conn: &Connection,
-    root: &std::path::Path,
+    project: &crate::Project,
     run: i64,
     item: i64,
     k: usize,
 ) -> Result<Option<TopPrediction>> {
+    let conn = project.conn();
+    let root = project.root();
     let Some(p) = item_prediction(conn, root, run, item)? else {
         return Ok(None);
     };
@@ -214,7 +224,8 @@ pub struct Failure {
 }
 
 /// The items a run failed, in item order (at most `limit`), and how many there are in all.
-pub fn failures(conn: &Connection, run: i64, limit: usize) -> Result<(u64, Vec<Failure>)> {
+pub fn failures(project: &crate::Project, run: i64, limit: usize) -> Result<(u64, Vec<Failure>)> {
+    let conn = project.conn();
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
         [run],
@@ -261,7 +272,7 @@ pub struct Prediction {
 }
 
 /// One item's prediction in a run, or `None` if the run has not reached it.
-pub fn item_prediction(
+pub(crate) fn item_prediction(
     conn: &Connection,
     root: &std::path::Path,
     run: i64,
@@ -292,7 +303,12 @@ fn prediction_row(r: &rusqlite::Row<'_>, classes: &[String]) -> rusqlite::Result
 }
 
 /// Every prediction of a run in item order, with the class names.
-pub fn predictions(
+pub fn predictions(project: &crate::Project, run: i64) -> Result<(Vec<String>, Vec<Prediction>)> {
+    predictions_in(project.conn(), project.root(), run)
+}
+
+/// [`predictions`] on a connection or transaction the core already holds.
+pub(crate) fn predictions_in(
     conn: &Connection,
     root: &std::path::Path,
     run: i64,
@@ -317,7 +333,7 @@ pub fn export(project: &Project, run: i64, out: &std::path::Path) -> Result<usiz
     use polars::prelude::*;
     let all = [TableFormat::Csv, TableFormat::Parquet, TableFormat::Jsonl];
     TableFormat::from_path(out, &all)?;
-    let (classes, preds) = predictions(project.conn(), project.root(), run)?;
+    let (classes, preds) = predictions(project, run)?;
     let mut columns: Vec<Column> = vec![
         Column::new(
             "item_id".into(),
@@ -349,8 +365,7 @@ pub fn export(project: &Project, run: i64, out: &std::path::Path) -> Result<usiz
         "error".into(),
         preds.iter().map(|p| p.error.as_deref()).collect::<Vec<_>>(),
     ));
-    let mut df = DataFrame::new(preds.len(), columns)
-        .map_err(|e| Error::InvalidArgument(format!("building the table: {e}")))?;
+    let mut df = DataFrame::new(preds.len(), columns).map_err(|e| table::build_err(out, e))?;
     table::write(Some(project), &mut df, out, &all)?;
     Ok(preds.len())
 }

@@ -89,7 +89,7 @@ type Vector = (i64, String, Option<usize>, Vec<f32>);
 
 /// The vectors of a run, from the stored probabilities.
 fn vectors(p: &Project, run: i64) -> Vec<Vector> {
-    let (classes, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let (classes, preds) = predict::predictions(p, run).expect("preds");
     preds
         .into_iter()
         .map(|x| {
@@ -125,7 +125,7 @@ fn check(
         threshold,
         seed: 42,
     };
-    let got = rank(s.p.conn(), s.p.root(), &spec).expect("rank");
+    let got = rank(&s.p, &spec).expect("rank");
     assert_eq!(
         got.len(),
         reference.len(),
@@ -219,7 +219,7 @@ fn every_strategy_matches_an_independent_reference() {
         threshold: None,
         seed: 0,
     };
-    let flagged = rank(s.p.conn(), s.p.root(), &spec).expect("rank");
+    let flagged = rank(&s.p, &spec).expect("rank");
     assert!(!flagged.is_empty());
     assert!(flagged.windows(2).all(|w| w[0].score >= w[1].score));
     let by_item: std::collections::HashMap<i64, &Vector> = v.iter().map(|x| (x.0, x)).collect();
@@ -293,23 +293,12 @@ fn bad_queue_requests_are_refused() {
         threshold,
         seed: 1,
     };
-    let e = rank(
-        s.p.conn(),
-        s.p.root(),
-        &q(Strategy::Margin, None, Some(1.5)),
-    )
-    .expect_err("threshold");
+    let e = rank(&s.p, &q(Strategy::Margin, None, Some(1.5))).expect_err("threshold");
     assert!(e.to_string().contains("between 0 and 1"), "{e}");
-    let e = rank(
-        s.p.conn(),
-        s.p.root(),
-        &q(Strategy::ModelDisagreement, None, None),
-    )
-    .expect_err("other run");
+    let e = rank(&s.p, &q(Strategy::ModelDisagreement, None, None)).expect_err("other run");
     assert!(e.to_string().contains("second run"), "{e}");
     let e = rank(
-        s.p.conn(),
-        s.p.root(),
+        &s.p,
         &QueueSpec {
             run: 999,
             ..q(Strategy::Margin, None, None)
@@ -319,15 +308,9 @@ fn bad_queue_requests_are_refused() {
     assert!(e.to_string().contains("run not found"), "{e}");
     assert!(Strategy::parse("smallest").is_err());
     let entries = entries(
-        s.p.conn(),
-        s.p.root(),
+        &s.p,
         s.run,
-        &rank(
-            s.p.conn(),
-            s.p.root(),
-            &q(Strategy::LeastConfidence, None, None),
-        )
-        .expect("r"),
+        &rank(&s.p, &q(Strategy::LeastConfidence, None, None)).expect("r"),
         3,
     )
     .expect("entries");
@@ -383,11 +366,11 @@ fn matches_cleanlab_prune_by_noise_rate() {
             [],
         )
         .expect("run");
-        let v = dataset::resolve(conn, "noisy").expect("v").id;
+        let v = dataset::resolve(&p, "noisy").expect("v").id;
         for line in lines {
             let f: Vec<&str> = line.split(',').collect();
             let probs: Vec<f32> = f[1..].iter().map(|x| x.parse().expect("f32")).collect();
-            let item = crate::items::find(conn, v, f[0]).expect("item");
+            let item = crate::items::find(&p, v, f[0]).expect("item");
             let given = classes
                 .iter()
                 .position(|c| Some(c) == item.label.as_ref())
@@ -407,13 +390,12 @@ fn matches_cleanlab_prune_by_noise_rate() {
             threshold: None,
             seed: 0,
         };
-        let ranked = rank(conn, p.root(), &spec).expect("rank");
-        let got: std::collections::BTreeSet<String> =
-            entries(conn, p.root(), 1, &ranked, usize::MAX)
-                .expect("entries")
-                .into_iter()
-                .map(|e| e.item_id)
-                .collect();
+        let ranked = rank(&p, &spec).expect("rank");
+        let got: std::collections::BTreeSet<String> = entries(&p, 1, &ranked, usize::MAX)
+            .expect("entries")
+            .into_iter()
+            .map(|e| e.item_id)
+            .collect();
         let want: std::collections::BTreeSet<String> = truth["cleanlab_stable_ties_flagged_ids"]
             .as_array()
             .expect("ids")

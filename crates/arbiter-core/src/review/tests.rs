@@ -10,7 +10,7 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
     let (dir, p, run) =
         crate::testutil::project_with_run("tabular/wine.csv", None, "wine_forest.onnx", 64, false);
     for n in ["a1", "a2", "a3"] {
-        add_annotator(p.conn(), n, Role::Annotator).expect("annotator");
+        add_annotator(&p, n, Role::Annotator).expect("annotator");
     }
     (dir, p, run)
 }
@@ -104,7 +104,7 @@ fn with_k_3_on_a_share_concurrent_annotators_give_each_overlap_item_exactly_thre
             "item {item}: one label per person"
         );
     }
-    let c = counts(p.conn(), q.id).expect("counts");
+    let c = counts(&p, q.id).expect("counts");
     assert_eq!(
         (c.total, c.done, c.partial, c.untouched, c.claimed),
         (60, 60, 0, 0, 0)
@@ -136,7 +136,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
     // Someone else gets a different item while the claim holds.
     let other = next(&mut p, q.id, "a2").expect("a2").expect("item");
     assert_ne!(other.item, first.item);
-    assert_eq!(counts(p.conn(), q.id).expect("c").claimed, 2);
+    assert_eq!(counts(&p, q.id).expect("c").claimed, 2);
     // After the leases lapse, a1's item (the first in the queue) goes to a3.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let third = next(&mut p, q.id, "a3").expect("a3").expect("item");
@@ -150,7 +150,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
         label(&mut p, q.id, a.item, "a1");
     }
     assert_eq!(offered.len(), 2);
-    assert_eq!(counts(p.conn(), q.id).expect("c").done, 3);
+    assert_eq!(counts(&p, q.id).expect("c").done, 3);
     assert!(
         next(&mut p, q.id, "a2").expect("a2").is_none(),
         "nothing left"
@@ -207,10 +207,10 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
     release(&mut p, q.id, "a2").expect("release");
     let more = next_n(&mut p, q.id, "a1", 3).expect("more");
     assert_eq!(more.len(), 3);
-    assert_eq!(pace(p.conn(), "a1").expect("pace"), (1, 1));
-    assert_eq!(handled(p.conn(), q.id, "a1").expect("handled"), 1);
-    assert_eq!(handled(p.conn(), q.id, "a2").expect("handled"), 0);
-    let (below_half, all) = below(p.conn(), run, 0.5).expect("below");
+    assert_eq!(pace(&p, "a1").expect("pace"), (1, 1));
+    assert_eq!(handled(&p, q.id, "a1").expect("handled"), 1);
+    assert_eq!(handled(&p, q.id, "a2").expect("handled"), 0);
+    let (below_half, all) = below(&p, run, 0.5).expect("below");
     assert_eq!(all, 178);
     let reference: i64 = p
         .conn()
@@ -256,7 +256,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
         },
     )
     .expect("uncertainty queue");
-    let (_, preds) = predict::predictions(p.conn(), p.root(), run).expect("preds");
+    let (_, preds) = predict::predictions(&p, run).expect("preds");
     let predicted: HashMap<i64, String> = preds
         .iter()
         .map(|x| (x.item, x.predicted.clone().expect("p")))
@@ -306,7 +306,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
         q.bins.iter().map(|b| b.items).sum::<usize>(),
         q.overall.items
     );
-    let r = crate::metrics::report(p.conn(), p.root(), Some(run)).expect("report");
+    let r = crate::metrics::report(&p, Some(run)).expect("report");
     assert_eq!(r.progress.decided as usize, q.overall.items);
     let a1 = r
         .annotators
@@ -347,7 +347,7 @@ fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u6
 }
 
 fn kept_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
-    let c = counts(conn, queue).expect("counts");
+    let c = counts_in(conn, queue).expect("counts");
     (
         c.total,
         c.done,
@@ -369,7 +369,7 @@ fn event(item: i64, who: &str, event: Event, source: Source, queue: Option<i64>)
 #[test]
 fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo() {
     let (_d, mut p, run) = setup();
-    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
     let mk = |p: &mut Project, name: &str, share: f64, k: usize| {
         create(
             p,
@@ -474,10 +474,10 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
                 |r| r.get(0),
             )
             .expect("open");
-        add_annotator(p.conn(), &format!("fresh{q}"), Role::Annotator).expect("fresh");
+        add_annotator(&p, &format!("fresh{q}"), Role::Annotator).expect("fresh");
         let got = next_n(&mut p, q, &format!("fresh{q}"), 8).expect("next");
         for a in &got {
-            let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+            let d = crate::decide::decision(&p, a.item).expect("decision");
             assert!(
                 d.rule != Some(crate::decide::How::Override),
                 "{a:?} is overridden"
@@ -510,7 +510,7 @@ fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
     let a = next(&mut p, q.id, "a1").expect("next").expect("item");
     assert_eq!(a.needed, 3);
     label(&mut p, q.id, a.item, "a1");
-    let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+    let d = crate::decide::decision(&p, a.item).expect("decision");
     assert_eq!(
         (d.status, d.votes_needed),
         (crate::decide::Status::Pending, 3)
@@ -520,7 +520,7 @@ fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
         assert_eq!(b.item, a.item, "queue order");
         label(&mut p, q.id, b.item, who);
     }
-    let d = crate::decide::decision(p.conn(), a.item).expect("decision");
+    let d = crate::decide::decision(&p, a.item).expect("decision");
     assert_eq!(
         (d.status, d.rule, d.deciders.len()),
         (
@@ -529,7 +529,7 @@ fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
             3
         )
     );
-    let all = crate::decide::decisions(p.conn(), None).expect("all");
+    let all = crate::decide::decisions(&p, None).expect("all");
     assert_eq!(all, vec![d]);
 }
 
@@ -585,7 +585,7 @@ fn a_label_on_a_lapsed_claim_someone_else_completed_is_refused() {
     assert_eq!(before, after);
     // a2 may change their own label; a reviewer may still override.
     label(&mut p, q.id, theirs.item, "a2");
-    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
     record(
         &mut p,
         &event(
@@ -701,14 +701,14 @@ fn annotators_racing_for_the_last_place_on_an_item_never_exceed_k() {
         accepted.iter().sum::<usize>() as i64,
         items.iter().map(|(_, n)| n).sum::<i64>()
     );
-    let c = counts(p.conn(), q.id).expect("counts");
+    let c = counts(&p, q.id).expect("counts");
     assert_eq!((c.done, c.partial, c.untouched), (20, 0, 0));
 }
 
 #[test]
 fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independent() {
     let (_d, mut p, run) = setup();
-    add_annotator(p.conn(), "rev", Role::Reviewer).expect("reviewer");
+    add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
     let mk = |p: &mut Project, name: &str, share: f64, k: usize, blind: bool| {
         create(
             p,
@@ -729,10 +729,10 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
     while let Some(a) = next(&mut p, first.id, "a1").expect("next") {
         label(&mut p, first.id, a.item, "a1");
     }
-    assert_eq!(counts(p.conn(), first.id).expect("c").done, 10);
+    assert_eq!(counts(&p, first.id).expect("c").done, 10);
     // A blind pass with every item to two people, over the same ten items: all open.
     let pass = mk(&mut p, "pass", 1.0, 2, true);
-    let c = counts(p.conn(), pass.id).expect("c");
+    let c = counts(&p, pass.id).expect("c");
     assert_eq!((c.total, c.done, c.untouched), (10, 0, 10));
     // a1 already voted on them: nothing for her; a2 and a3 get all ten.
     assert!(next(&mut p, pass.id, "a1").expect("next").is_none());
@@ -754,7 +754,7 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
         same.others
     );
     label(&mut p, pass.id, item, "a3");
-    assert_eq!(counts(p.conn(), pass.id).expect("c").done, 1);
+    assert_eq!(counts(&p, pass.id).expect("c").done, 1);
     // A reviewer working a (non-blind) queue over the item sees who voted what.
     let review = mk(&mut p, "review", 1.0, 2, false);
     let shown = next_view(&mut p, review.id, "rev", 10).expect("view");
@@ -823,7 +823,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
     put(&mut p, "a2", Event::Skip, 5);
     put(&mut p, "a2", l(), 1);
     assert_eq!(
-        mine(p.conn(), q.id, "a1").expect("a1"),
+        mine(&p, q.id, "a1").expect("a1"),
         Mine {
             handled: 4,
             skipped: 1,
@@ -831,7 +831,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
         }
     );
     assert_eq!(
-        mine(p.conn(), q.id, "a2").expect("a2"),
+        mine(&p, q.id, "a2").expect("a2"),
         Mine {
             handled: 2,
             skipped: 1,
@@ -839,7 +839,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
         }
     );
     // a1's labels of the last hour span 20 minutes; a2 has one label: no span yet.
-    let span = pace_span(p.conn(), "a1").expect("span");
+    let span = pace_span(&p, "a1").expect("span");
     assert!((span - 1200.0).abs() < 2.0, "{span}");
-    assert_eq!(pace_span(p.conn(), "a2").expect("span"), 0.0);
+    assert_eq!(pace_span(&p, "a2").expect("span"), 0.0);
 }

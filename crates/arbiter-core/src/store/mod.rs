@@ -76,7 +76,13 @@ impl Project {
                 .unwrap_or_else(|| "project".into()),
         };
         let tmp = root.join(format!(".{DB_FILE}.creating"));
-        let _ = std::fs::remove_file(&tmp);
+        // The leftover of a creation that died half-way, if any (none is the usual case); one
+        // that cannot be removed is reported rather than built upon.
+        match std::fs::remove_file(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&tmp, e)),
+        }
         let result = (|| -> Result<()> {
             let mut conn = Connection::open(&tmp)?;
             configure(&conn)?;
@@ -95,7 +101,9 @@ impl Project {
             Ok(())
         })();
         if let Err(e) = result {
-            // The temporary and any journal SQLite left beside it (a full disk, say).
+            // The temporary and any journal SQLite left beside it (a full disk, say). Best
+            // effort: the error reported is the one that made the creation fail, and a
+            // leftover is removed by the next creation.
             for suffix in ["", "-wal", "-shm", "-journal"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
             }
@@ -140,7 +148,10 @@ impl Project {
         &self.root
     }
 
-    pub fn conn(&self) -> &Connection {
+    /// The project's connection: the core's alone. SQL lives in the core, so a shell (the app,
+    /// the command line, the benchmarks) reaches the database only through core functions
+    /// taking the [`Project`].
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
@@ -245,6 +256,8 @@ fn identify(conn: &Connection, root: &Path, db: &Path) -> Result<i64> {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    // A `project` table this query cannot read (another application's, without an `id`) is
+    // not ours: that is the answer, not an error to report.
     let has_project = tables.iter().any(|t| t == "project")
         && conn
             .query_row("SELECT COUNT(*) FROM project WHERE id = 1", [], |r| {
@@ -415,6 +428,24 @@ pub(crate) fn migrate(conn: &mut Connection, root: &Path) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// A value as the JSON text of a column. A value that cannot be written as JSON fails the write
+/// (a conversion error, as rusqlite reports one) rather than storing an empty or `null` column.
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Db(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
+}
+
+/// Column `index`'s JSON `text` read back. Damaged text is an error (a conversion error naming
+/// the column, as rusqlite reports one), never read as empty: the reader sees what happened.
+pub(crate) fn from_json_column<T: serde::de::DeserializeOwned>(
+    text: &str,
+    index: usize,
+) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Read one optional value; a small helper over rusqlite's `optional()`.

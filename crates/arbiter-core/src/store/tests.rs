@@ -45,14 +45,14 @@ fn create_then_open_sets_pragmas_and_schema_version() {
     ] {
         assert!(table_names(c).contains(&t.to_string()), "missing table {t}");
     }
-    let labels = crate::schema::labels(c).expect("labels");
+    let labels = crate::schema::labels(&p).expect("labels");
     assert_eq!(
         labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
         ["cat", "dog"]
     );
     assert_eq!(labels[0].hotkey.as_deref(), Some("1"));
     assert_eq!(labels[1].hotkey.as_deref(), Some("2"));
-    let reasons = crate::schema::reasons(c).expect("reasons");
+    let reasons = crate::schema::reasons(&p).expect("reasons");
     assert_eq!(
         reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
         [
@@ -67,7 +67,7 @@ fn create_then_open_sets_pragmas_and_schema_version() {
     drop(p);
     let p = Project::open(dir.path()).expect("reopen");
     assert_eq!(p.name().expect("name"), "demo");
-    let audit = crate::audit::recent(p.conn(), 10).expect("audit");
+    let audit = crate::audit::recent(&p, 10).expect("audit");
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].action, "project.create");
 }
@@ -233,7 +233,7 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
             (4, 1, true, false, false)
         ]
     );
-    let c = crate::review::counts(&conn, 1).expect("counts");
+    let c = crate::review::counts_in(&conn, 1).expect("counts");
     assert_eq!(
         (
             c.total,
@@ -245,7 +245,7 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
         ),
         (4, 2, 1, 1, 1, 1)
     );
-    let rule = crate::decide::rule(&conn).expect("rule");
+    let rule = crate::decide::rule_in(&conn).expect("rule");
     assert_eq!(
         rule,
         crate::decide::Rule {
@@ -259,7 +259,7 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
         [],
     )
     .expect("label");
-    let c = crate::review::counts(&conn, 1).expect("counts");
+    let c = crate::review::counts_in(&conn, 1).expect("counts");
     assert_eq!((c.done, c.partial, c.untouched), (3, 0, 1));
     // Migration 7: an overlap item (needed 2) counts only the votes given through its queue.
     // These were given through none, so i1 and i3 are open again; i2 (needed 1) keeps its
@@ -281,7 +281,7 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
             (4, 1, true, false, false)
         ]
     );
-    let c = crate::review::counts(&conn, 1).expect("counts");
+    let c = crate::review::counts_in(&conn, 1).expect("counts");
     assert_eq!((c.done, c.partial, c.untouched, c.skipped), (1, 0, 3, 1));
     // A label through the queue counts for an overlap item.
     conn.execute(
@@ -289,7 +289,7 @@ fn migration_5_backfills_review_state_and_the_rule_mode_from_existing_events() {
         [],
     )
     .expect("label");
-    let c = crate::review::counts(&conn, 1).expect("counts");
+    let c = crate::review::counts_in(&conn, 1).expect("counts");
     assert_eq!((c.done, c.partial, c.untouched), (1, 1, 2));
 }
 

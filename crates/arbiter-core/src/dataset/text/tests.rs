@@ -34,7 +34,7 @@ fn import_text(name: &str, text: &[u8]) -> (Result<Vec<String>, String>, i64) {
     )
     .map_err(|e| e.to_string())
     .map(|s| {
-        let v = dataset::resolve(p.conn(), &s.dataset).expect("version");
+        let v = dataset::resolve(&p, &s.dataset).expect("version");
         let mut stmt = p
             .conn()
             .prepare(
