@@ -9,16 +9,22 @@ const nextItems = vi.fn();
 const annotate = vi.fn();
 const undo = vi.fn();
 const queueProgress = vi.fn();
+const ANNOTATORS = [
+  { name: "ana", role: "annotator" },
+  { name: "rev", role: "reviewer" },
+];
+/** How the annotators and queues are read; a test may hold them back. */
+const reads = {
+  annotators: async () => ANNOTATORS,
+  queues: async () => [QUEUE, { ...QUEUE, id: 5, name: "other" }],
+};
 vi.mock("../ipc", () => ({
-  listAnnotators: async () => [
-    { name: "ana", role: "annotator" },
-    { name: "rev", role: "reviewer" },
-  ],
+  listAnnotators: () => reads.annotators(),
   listReasons: async () => [
     { code: "model_wrong", description: "The model's prediction is wrong" },
     { code: "ambiguous", description: "Ambiguous" },
   ],
-  listQueues: async () => [QUEUE, { ...QUEUE, id: 5, name: "other" }],
+  listQueues: () => reads.queues(),
   queueProgress: (...a: unknown[]) => queueProgress(...a),
   releaseQueue: async () => undefined,
   nextItems: (...a: unknown[]) => nextItems(...a),
@@ -144,6 +150,32 @@ describe("ReviewScreen", () => {
     const req = annotate.mock.calls[0]![0] as AnnotateRequest;
     expect(req).toMatchObject({ rowid: 1, annotator: "ana", kind: "label", label: "dog", source: "manual", predictionShown: true, queue: 4, run: 9 });
     expect(typeof req.seconds).toBe("number");
+  });
+
+  it("shows neither 'Who is labeling?' nor 'Choose a queue' while a remembered choice is still being read", async () => {
+    backend(3);
+    const held = { annotators: reads.annotators, queues: reads.queues };
+    let answerAnnotators = () => {};
+    let answerQueues = () => {};
+    reads.annotators = () => new Promise((res) => (answerAnnotators = () => res(ANNOTATORS)));
+    reads.queues = () => new Promise((res) => (answerQueues = () => res([QUEUE])));
+    try {
+      render(
+        <ErrorProvider>
+          <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+        </ErrorProvider>,
+      );
+      await screen.findByTestId("review-loading");
+      expect(screen.queryByTestId("review-choose-annotator")).toBeNull();
+      await act(async () => answerAnnotators());
+      expect(screen.queryByTestId("review-choose-annotator")).toBeNull();
+      expect(screen.queryByTestId("review-choose-queue")).toBeNull();
+      expect(screen.getByTestId("review-loading")).toBeTruthy();
+      await act(async () => answerQueues());
+      await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+    } finally {
+      Object.assign(reads, held);
+    }
   });
 
   it("counts the open queue live in the queue picker, not as first listed", async () => {

@@ -25,7 +25,7 @@ import { sessionPhase, type ReviewEvent } from "../lib/reviewSession";
 import { QueuePicker } from "./review/QueuePicker";
 import { ReviewPanel } from "./review/ReviewPanel";
 import { ReviewProgress } from "./review/ReviewProgress";
-import { ChooseAnnotator, ChooseQueue, ReviewEmpty } from "./review/ReviewSetup";
+import { ChooseAnnotator, ChooseQueue, ReviewEmpty, ReviewLoading } from "./review/ReviewSetup";
 import { useDrafts } from "./review/useDrafts";
 import { useNotice } from "./review/useNotice";
 import { useReviewActions } from "./review/useReviewActions";
@@ -208,7 +208,11 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
 
   let body;
-  if (!annotator) {
+  if (people.list === null || (annotator && !queue && queues === null)) {
+    // Until the annotators (and queues) are read, a remembered choice cannot be told from none:
+    // asking "Who is labeling?" then would flash the wrong screen (and take a click meant for it).
+    body = <ReviewLoading />;
+  } else if (!annotator) {
     body = <ChooseAnnotator people={people} onAdd={() => setAddingAnnotator(true)} />;
   } else if (!queue) {
     body = <ChooseQueue queues={queues} onPick={(q) => setQueueId(q.id)} onNew={() => setQueueDialog(true)} />;

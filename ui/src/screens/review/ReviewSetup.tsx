@@ -7,6 +7,15 @@ import type { Annotators } from "../../components/reviewHooks";
 import { formatCount } from "../../lib/format";
 import { queueSummary } from "../../lib/queueForm";
 
+/** While the annotators and queues are read: a quiet placeholder, not a question. */
+export function ReviewLoading() {
+  return (
+    <div className="review-setup" data-testid="review-loading" aria-busy="true">
+      <p className="muted">Loading…</p>
+    </div>
+  );
+}
+
 export function ChooseAnnotator({ people, onAdd }: { people: Annotators; onAdd: () => void }) {
   return (
     <div className="review-setup" data-testid="review-choose-annotator">
