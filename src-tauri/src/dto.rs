@@ -1005,6 +1005,18 @@ pub struct ExportPreview {
     pub excluded: std::collections::BTreeMap<String, usize>,
 }
 
+/// What `export_annotations` wrote.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationsExported {
+    pub out: String,
+    /// The folder to open afterwards.
+    pub folder: String,
+    /// Annotation events written (labels, skips, flags, overrides, retractions).
+    #[ts(type = "number")]
+    pub events: u64,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportDone {
@@ -1127,6 +1139,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<ExportRequest>(&mut out);
     one::<ExportPreview>(&mut out);
     one::<ExportDone>(&mut out);
+    one::<AnnotationsExported>(&mut out);
     one::<ExportStage>(&mut out);
     one::<ExportProgress>(&mut out);
     one::<ItemSummary>(&mut out);

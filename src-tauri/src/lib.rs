@@ -389,6 +389,12 @@ async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
     }
 }
 
+/// Every annotation event, oldest first, to a `.csv` or `.jsonl` file (`arbiter annotations export`).
+#[tauri::command]
+async fn export_annotations(app: tauri::AppHandle, out: String) -> Res<AnnotationsExported> {
+    blocking(app, move |s| s.export_annotations(&out)).await
+}
+
 /// Whether an export to `out` would replace an existing file (the export screen asks first).
 #[tauri::command]
 fn export_would_replace(out: String, format: ExportFormat) -> bool {

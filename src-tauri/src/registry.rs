@@ -116,6 +116,7 @@ macro_rules! for_each_command {
             lead export_preview(request: ExportRequest) -> ExportPreview;
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;
+            lead export_annotations(out: String) -> AnnotationsExported;
             any pick_export_path(format: ExportFormat) -> Option<String>;
             any export_would_replace(out: String, format: ExportFormat) -> bool;
             any open_folder(path: String) -> ();

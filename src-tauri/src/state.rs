@@ -631,6 +631,30 @@ impl AppState {
         )
     }
 
+    /// Write every annotation event (oldest first) to `out`, a `.csv` or `.jsonl` file — the
+    /// core's `events::export_file`, as `arbiter annotations export` does.
+    pub fn export_annotations(&self, out: &str) -> Result<AnnotationsExported, IpcError> {
+        let out = out.trim();
+        if out.is_empty() {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "choose where to write the annotation events",
+            ));
+        }
+        self.with_project(|p| {
+            let events = arbiter_core::events::export_file(p, Path::new(out))?;
+            let folder = Path::new(out)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            Ok(AnnotationsExported {
+                out: out.to_string(),
+                folder: folder.to_string_lossy().into_owned(),
+                events: events as u64,
+            })
+        })
+    }
+
     /// Stop the running inference, if any; returns whether one was running.
     pub fn cancel_run(&self) -> bool {
         request_cancel(&self.run_cancel)

@@ -646,7 +646,7 @@ function parseCsv(text) {
   return rows;
 }
 
-test("export: the corrected dataset from the app, with its lineage", async () => {
+test("export: the corrected dataset from the app, with its lineage, and the annotation events", async () => {
   const out = path.join(tmp, "exports", "digits-corrected.csv");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await (await find("export-button")).click();
@@ -732,6 +732,26 @@ test("export: the corrected dataset from the app, with its lineage", async () =>
   assert.equal(lineage.dataset.name, "digits");
   assert.ok(lineage.dataset.root, "the dataset root is recorded");
   assert.deepEqual(lineage.annotators.map((a) => a.name ?? a).sort(), ["ana", "ben", "rev"]);
+
+  // The annotation events, the audit trail behind the file: what `arbiter annotations export` writes.
+  const events = path.join(tmp, "exports", "events.jsonl");
+  await choose("events-format", "jsonl");
+  await typeInto(driver, await find("events-path"), events);
+  await (await find("events-submit")).click();
+  const wrote = await find("events-done", 30000);
+  await driver.executeScript(`document.querySelector('[data-testid="events-done"]').scrollIntoView({ block: "center" })`);
+  await sleep(300);
+  await shot("export-events");
+  const lines = fs.readFileSync(events, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(await wrote.getAttribute("data-events"), String(lines.length));
+  for (const [id, label] of labelsA) {
+    assert.ok(lines.some((e) => e.annotator === "ana" && e.kind === "label" && e.item_id === id && e.label === label), `ana's ${label} on ${id}`);
+  }
+  assert.ok(lines.some((e) => e.annotator === "ana" && e.note === NOTE), "ana's note");
+  assert.ok(lines.some((e) => e.retracts !== null), "the undo is an event of its own");
+  const viaCli = path.join(tmp, "exports", "events-cli.jsonl");
+  execFileSync(cliBin, ["--project", demo, "annotations", "export", "--out", viaCli]);
+  assert.equal(fs.readFileSync(events, "utf8"), fs.readFileSync(viaCli, "utf8"), "the app writes what the CLI writes");
 
   await (await find("export-back")).click();
   await driver.wait(async () => (await findAll("export-screen")).length === 0, 5000, "back to the items");

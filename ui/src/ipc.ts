@@ -22,6 +22,7 @@ import type { RunRequest } from "./bindings/RunRequest";
 // Review workflow (annotators, queues, annotations, decisions).
 import type { AnnotateRequest } from "./bindings/AnnotateRequest";
 import type { AnnotateResult } from "./bindings/AnnotateResult";
+import type { AnnotationsExported } from "./bindings/AnnotationsExported";
 import type { AnnotatorDto } from "./bindings/AnnotatorDto";
 import type { BelowCount } from "./bindings/BelowCount";
 import type { CreateQueueRequest } from "./bindings/CreateQueueRequest";
@@ -253,6 +254,14 @@ export function pickExportPath(format: ExportFormat): Promise<string | null> {
  */
 export function exportWouldReplace(out: string, format: ExportFormat): Promise<boolean> {
   return call("export_would_replace", { out, format });
+}
+
+/**
+ * Every annotation event (labels, skips, flags, overrides, undos), oldest first, to a `.csv` or
+ * `.jsonl` file named by its extension — what `arbiter annotations export` writes.
+ */
+export function exportAnnotations(out: string): Promise<AnnotationsExported> {
+  return call("export_annotations", { out });
 }
 
 /** Opens a folder Arbiter just exported into in the file manager. */

@@ -841,4 +841,47 @@ fn the_review_flow_through_the_app_state() {
     }
     assert!(!d.path().join("bad.csv").exists());
     assert_eq!(done.folder, d.path().to_string_lossy());
+
+    // The annotation events, as `arbiter annotations export` writes them: one JSON line each.
+    let events_out = d.path().join("events.jsonl");
+    let written = s
+        .export_annotations(&events_out.to_string_lossy())
+        .expect("events");
+    assert_eq!(written.folder, d.path().to_string_lossy());
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&events_out)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len() as u64, written.events);
+    let by = |who: &str| lines.iter().filter(|e| e["annotator"] == who).count();
+    assert!(
+        by("ana") >= 2 && by("ben") >= 1 && by("rev") >= 1,
+        "{lines:?}"
+    );
+    // ana's undone label is there, and so is the event that took it back.
+    assert!(lines.iter().any(|e| e["label"] == "7"));
+    assert!(lines.iter().any(|e| !e["retracts"].is_null()));
+    // Refused, with nothing written: another format, an empty path, the project's own database.
+    let e = s
+        .export_annotations(&d.path().join("events.parquet").to_string_lossy())
+        .expect_err("not csv or jsonl");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(!d.path().join("events.parquet").exists());
+    assert_eq!(
+        s.export_annotations("  ").expect_err("no path").code,
+        ErrorCode::InvalidInput
+    );
+    let db = d.path().join("p").join("arbiter.db");
+    let e = s
+        .export_annotations(&db.to_string_lossy())
+        .expect_err("the project's own database");
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{}", e.message);
+    assert_eq!(
+        s.report(Some(run.run))
+            .expect("still a project")
+            .progress
+            .decided,
+        1
+    );
 }

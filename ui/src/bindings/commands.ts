@@ -5,6 +5,7 @@ import type { AddModelRequest } from "./AddModelRequest";
 import type { AgreementPoint } from "./AgreementPoint";
 import type { AnnotateRequest } from "./AnnotateRequest";
 import type { AnnotateResult } from "./AnnotateResult";
+import type { AnnotationsExported } from "./AnnotationsExported";
 import type { AnnotatorDto } from "./AnnotatorDto";
 import type { BelowCount } from "./BelowCount";
 import type { ConflictDto } from "./ConflictDto";
@@ -89,6 +90,7 @@ export type Commands = {
   export_preview: { role: "lead"; args: { request: ExportRequest }; result: ExportPreview };
   export_dataset: { role: "lead"; args: { request: ExportRequest; onProgress: Channel<ExportProgress> }; result: ExportDone };
   cancel_export: { role: "lead"; args: Record<string, never>; result: boolean };
+  export_annotations: { role: "lead"; args: { out: string }; result: AnnotationsExported };
   pick_export_path: { role: "any"; args: { format: ExportFormat }; result: string | null };
   export_would_replace: { role: "any"; args: { out: string; format: ExportFormat }; result: boolean };
   open_folder: { role: "any"; args: { path: string }; result: void };

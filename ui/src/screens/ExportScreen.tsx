@@ -9,6 +9,7 @@ import type { IpcError } from "../bindings/IpcError";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
+import { AnnotationEventsExport } from "../components/AnnotationEventsExport";
 import * as ipc from "../ipc";
 import {
   buildExportRequest,
@@ -241,6 +242,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
           </div>
         )}
         {form && datasets && datasets.length > 0 && (
+          <>
           <form className="export-layout" onSubmit={submit} noValidate>
             <div className="export-main">
               <section className="dash-card export-section">
@@ -558,6 +560,8 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
               </section>
             </aside>
           </form>
+          <AnnotationEventsExport disabled={busy} />
+          </>
         )}
       </div>
     </div>
