@@ -8,6 +8,32 @@ use std::time::{Duration, Instant};
 use arbiter_core::dataset::{self, ImportOptions, ImportSummary};
 use arbiter_core::Project;
 
+/// The size a benchmark measures: its first argument, else `default`.
+pub fn size_arg(default: usize) -> anyhow::Result<usize> {
+    Ok(std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(default))
+}
+
+/// Write a CSV manifest: `header`, then `row(i)` for each of `rows` items (each line without its
+/// newline).
+pub fn write_manifest(
+    path: &Path,
+    header: &str,
+    rows: usize,
+    mut row: impl FnMut(usize) -> String,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(w, "{header}")?;
+    for i in 0..rows {
+        writeln!(w, "{}", row(i))?;
+    }
+    w.flush()
+}
+
 /// A new project at `root` with `source` (a manifest or an image folder) imported under the
 /// import's default name.
 pub fn imported_project(root: &Path, source: &Path) -> anyhow::Result<(Project, ImportSummary)> {

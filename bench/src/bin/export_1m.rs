@@ -4,7 +4,6 @@
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin export_1m [-- ITEMS]`
 
-use std::io::Write;
 use std::process::Command;
 use std::time::Duration;
 
@@ -29,20 +28,12 @@ print(time.perf_counter() - t)
 "#;
 
 fn main() -> Result<()> {
-    let items: usize = std::env::args()
-        .nth(1)
-        .map(|a| a.parse())
-        .transpose()?
-        .unwrap_or(1_000_000);
+    let items = arbiter_bench::size_arg(1_000_000)?;
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("m.csv");
-    {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-        writeln!(w, "id,label,x")?;
-        for i in 0..items {
-            writeln!(w, "item_{i:07},class_{},{}", i % 10, i % 97)?;
-        }
-    }
+    arbiter_bench::write_manifest(&csv, "id,label,x", items, |i| {
+        format!("item_{i:07},class_{},{}", i % 10, i % 97)
+    })?;
     let root = dir.path().join("p");
     let (p, _) = imported_project(&root, &csv)?;
     drop(p);

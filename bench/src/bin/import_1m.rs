@@ -32,11 +32,7 @@ print(time.perf_counter() - t)
 "#;
 
 fn main() -> Result<()> {
-    let rows: usize = std::env::args()
-        .nth(1)
-        .map(|a| a.parse())
-        .transpose()?
-        .unwrap_or(1_000_000);
+    let rows = arbiter_bench::size_arg(1_000_000)?;
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");
     {

@@ -202,17 +202,7 @@ pub fn list(
         }
         LabelFilter::Unlabeled | LabelFilter::Label(_) => {
             let label_id: Option<i64> = match filter {
-                LabelFilter::Label(name) => Some(
-                    crate::store::optional(conn.query_row(
-                        "SELECT id FROM labels WHERE name = ?1",
-                        [name],
-                        |r| r.get(0),
-                    ))?
-                    .ok_or_else(|| Error::NotFound {
-                        what: "label",
-                        name: name.clone(),
-                    })?,
-                ),
+                LabelFilter::Label(name) => Some(label_id(conn, name)?),
                 _ => None,
             };
             let total: i64 = conn
@@ -308,17 +298,7 @@ pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
     let label_id: Option<Option<i64>> = match &q.label {
         LabelFilter::All => None,
         LabelFilter::Unlabeled => Some(None),
-        LabelFilter::Label(name) => Some(Some(
-            crate::store::optional(conn.query_row(
-                "SELECT id FROM labels WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            ))?
-            .ok_or_else(|| Error::NotFound {
-                what: "label",
-                name: name.clone(),
-            })?,
-        )),
+        LabelFilter::Label(name) => Some(Some(label_id(conn, name)?)),
     };
     let mut filters = String::new();
     if label_id.is_some() {
@@ -589,6 +569,19 @@ pub fn label_counts(project: &crate::Project, version_id: i64) -> Result<Vec<Lab
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The id of the schema's label `name`; not found names the label.
+fn label_id(conn: &Connection, name: &str) -> Result<i64> {
+    crate::store::optional(
+        conn.query_row("SELECT id FROM labels WHERE name = ?1", [name], |r| {
+            r.get(0)
+        }),
+    )?
+    .ok_or_else(|| Error::NotFound {
+        what: "label",
+        name: name.to_string(),
+    })
 }
 
 #[cfg(test)]
