@@ -556,7 +556,7 @@ pub struct RunInfo {
     pub failed: u64,
     /// The execution provider actually used.
     pub provider: String,
-    pub requested_device: String,
+    pub requested_device: Device,
     pub notice: Option<String>,
     pub seconds: f64,
     pub items_per_second: f64,
@@ -573,7 +573,7 @@ impl From<predict::RunSummary> for RunInfo {
             items: r.items,
             failed: r.failed,
             provider: r.device,
-            requested_device: r.requested_device,
+            requested_device: r.requested_device.into(),
             notice: r.notice,
             seconds: r.seconds,
             items_per_second: r.items_per_second,
@@ -723,7 +723,7 @@ pub struct VoteDto {
     pub label: String,
     pub reason: Option<String>,
     pub note: Option<String>,
-    pub source: String,
+    pub source: AnnotationSource,
     pub created_at: String,
 }
 
@@ -771,7 +771,7 @@ impl From<decide::Vote> for VoteDto {
             label: v.label,
             reason: v.reason,
             note: v.note,
-            source: v.source,
+            source: v.source.into(),
             created_at: v.created_at,
         }
     }

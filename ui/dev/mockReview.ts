@@ -12,6 +12,7 @@
  * (as everywhere), `?slow`.
  */
 import type { AnnotateRequest } from "../src/bindings/AnnotateRequest";
+import type { AnnotationSource } from "../src/bindings/AnnotationSource";
 import type { AnnotatorDto } from "../src/bindings/AnnotatorDto";
 import type { CreateQueueRequest } from "../src/bindings/CreateQueueRequest";
 import type { DecisionDto } from "../src/bindings/DecisionDto";
@@ -70,7 +71,7 @@ interface Event {
   note: string | null;
   seconds: number | null;
   predictionShown: boolean;
-  source: string;
+  source: AnnotationSource;
   queue: number | null;
   run: number | null;
   createdAt: string;

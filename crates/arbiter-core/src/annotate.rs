@@ -19,42 +19,8 @@ use crate::store::Project;
 use crate::time::NOW_SQL;
 
 mod import;
+pub use crate::events::{Flag, Source};
 pub use import::{import_file, normalize_time, read_file, FileRow, ImportSummary};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Manual,
-    AcceptedPrediction,
-    Override,
-    Import,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Manual => "manual",
-            Source::AcceptedPrediction => "accepted_prediction",
-            Source::Override => "override",
-            Source::Import => "import",
-        }
-    }
-}
-
-impl std::str::FromStr for Source {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Source> {
-        match s {
-            "manual" => Ok(Source::Manual),
-            "accepted_prediction" => Ok(Source::AcceptedPrediction),
-            "override" => Ok(Source::Override),
-            "import" => Ok(Source::Import),
-            o => Err(Error::InvalidArgument(format!(
-                "source {o:?}: use manual, accepted_prediction, override or import"
-            ))),
-        }
-    }
-}
 
 /// What kind of event an annotator records (the tag of [`Event`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,36 +50,6 @@ impl std::str::FromStr for EventKind {
             "flag" => Ok(EventKind::Flag),
             o => Err(Error::InvalidArgument(format!(
                 "kind {o:?}: use label, skip or flag"
-            ))),
-        }
-    }
-}
-
-/// Why an item is flagged (the `flag` of [`Event::Flag`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flag {
-    BadInput,
-    Unsure,
-}
-
-impl Flag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flag::BadInput => "bad_input",
-            Flag::Unsure => "unsure",
-        }
-    }
-}
-
-impl std::str::FromStr for Flag {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Flag> {
-        match s {
-            "bad_input" => Ok(Flag::BadInput),
-            "unsure" => Ok(Flag::Unsure),
-            o => Err(Error::InvalidArgument(format!(
-                "flag {o:?}: use bad_input or unsure"
             ))),
         }
     }

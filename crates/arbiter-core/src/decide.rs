@@ -213,7 +213,7 @@ pub struct Vote {
     pub label: String,
     pub reason: Option<String>,
     pub note: Option<String>,
-    pub source: String,
+    pub source: crate::events::Source,
     pub created_at: String,
 }
 
@@ -242,7 +242,7 @@ pub(crate) fn vote(e: &AnnotationRow) -> Vote {
         label: e.label.clone().unwrap_or_default(),
         reason: e.reason.clone(),
         note: e.note.clone(),
-        source: e.source.clone(),
+        source: e.source,
         created_at: e.created_at.clone(),
     }
 }
@@ -258,9 +258,13 @@ pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize)
         .unwrap_or_default();
     let retracted: std::collections::HashSet<i64> = events().filter_map(|e| e.retracts).collect();
     let labels: Vec<&AnnotationRow> = events()
-        .filter(|e| e.kind == "label" && !retracted.contains(&e.id))
+        .filter(|e| e.kind == crate::events::StoredKind::Label && !retracted.contains(&e.id))
         .collect();
-    if let Some(o) = labels.iter().rev().find(|e| e.source == "override") {
+    if let Some(o) = labels
+        .iter()
+        .rev()
+        .find(|e| e.source == crate::events::Source::Override)
+    {
         return Decision {
             item_id,
             item,

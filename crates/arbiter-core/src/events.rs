@@ -6,8 +6,114 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::annotators::Role;
+use crate::error::{Error, Result};
 use crate::store::Project;
+
+/// What a stored event is: what an annotator records (`annotate::EventKind`), or the
+/// retraction of an earlier event (an undo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredKind {
+    Label,
+    Skip,
+    Flag,
+    Retract,
+}
+
+impl StoredKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredKind::Label => "label",
+            StoredKind::Skip => "skip",
+            StoredKind::Flag => "flag",
+            StoredKind::Retract => "retract",
+        }
+    }
+}
+
+impl std::str::FromStr for StoredKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<StoredKind> {
+        match s {
+            "label" => Ok(StoredKind::Label),
+            "skip" => Ok(StoredKind::Skip),
+            "flag" => Ok(StoredKind::Flag),
+            "retract" => Ok(StoredKind::Retract),
+            o => Err(Error::InvalidArgument(format!(
+                "event kind {o:?}: one of label, skip, flag or retract"
+            ))),
+        }
+    }
+}
+
+/// Where a stored event came from: as recorded, or an annotation file (`import`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Manual,
+    AcceptedPrediction,
+    Override,
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::AcceptedPrediction => "accepted_prediction",
+            Source::Override => "override",
+            Source::Import => "import",
+        }
+    }
+}
+
+impl std::str::FromStr for Source {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Source> {
+        match s {
+            "manual" => Ok(Source::Manual),
+            "accepted_prediction" => Ok(Source::AcceptedPrediction),
+            "override" => Ok(Source::Override),
+            "import" => Ok(Source::Import),
+            o => Err(Error::InvalidArgument(format!(
+                "source {o:?}: use manual, accepted_prediction, override or import"
+            ))),
+        }
+    }
+}
+
+/// Why an item is flagged (the `flag` of an `annotate::Event::Flag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    BadInput,
+    Unsure,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::BadInput => "bad_input",
+            Flag::Unsure => "unsure",
+        }
+    }
+}
+
+impl std::str::FromStr for Flag {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Flag> {
+        match s {
+            "bad_input" => Ok(Flag::BadInput),
+            "unsure" => Ok(Flag::Unsure),
+            o => Err(Error::InvalidArgument(format!(
+                "flag {o:?}: use bad_input or unsure"
+            ))),
+        }
+    }
+}
+
+sql_from_str!(StoredKind, Source, Role, Flag);
 
 /// An annotation as stored, with names.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,15 +123,15 @@ pub struct AnnotationRow {
     #[serde(skip)]
     pub item: i64,
     pub annotator: String,
-    pub role: String,
-    pub kind: String,
+    pub role: Role,
+    pub kind: StoredKind,
     pub label: Option<String>,
     pub reason: Option<String>,
     pub note: Option<String>,
-    pub flag: Option<String>,
+    pub flag: Option<Flag>,
     pub seconds: Option<f64>,
     pub prediction_shown: bool,
-    pub source: String,
+    pub source: Source,
     pub retracts: Option<i64>,
     pub queue: Option<i64>,
     pub created_at: String,
@@ -98,7 +204,7 @@ pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
         Column::new("label".into(), text(&|r| r.label.as_deref())),
         Column::new("reason".into(), text(&|r| r.reason.as_deref())),
         Column::new("note".into(), text(&|r| r.note.as_deref())),
-        Column::new("flag".into(), text(&|r| r.flag.as_deref())),
+        Column::new("flag".into(), text(&|r| r.flag.map(Flag::as_str))),
         Column::new(
             "seconds".into(),
             rows.iter().map(|r| r.seconds).collect::<Vec<_>>(),

@@ -6,6 +6,22 @@
 // The core reports through its return values; it never prints or leaves the process.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+/// `FromSql` for closed sets stored as their `as_str`: read back through the type's `FromStr`, so
+/// a value the code does not know is an error naming it, not a silent default.
+macro_rules! sql_from_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str()?
+                    .parse()
+                    .map_err(|e: crate::Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    )*};
+}
+
 pub mod annotate;
 pub mod annotators;
 pub mod audit;

@@ -14,7 +14,7 @@
 //! [`prune_by_noise_rate`]): per-class thresholds t_j = the mean probability of j over the items
 //! given j; the confident joint (each item counted at its argmax among the classes reaching their
 //! threshold); calibrated to the given-label counts and rounded preserving row sums (ties broken
-//! stably); then, for each given class y and other class j, the count[y][j] items given y with
+//! stably); then, for each given class y and other class j, the `count[y][j]` items given y with
 //! the largest p_j − p_y are flagged; an item whose argmax is its given label is never flagged.
 //! Only flagged items enter the queue, ranked by p(predicted) − p(given). Items without a given
 //! label the model knows are not considered.
@@ -90,11 +90,7 @@ impl std::str::FromStr for Strategy {
     }
 }
 
-impl rusqlite::types::FromSql for Strategy {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        Strategy::parse(v.as_str()?).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
-    }
-}
+sql_from_str!(Strategy);
 
 /// What to rank.
 #[derive(Debug, Clone)]

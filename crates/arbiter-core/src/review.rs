@@ -476,7 +476,10 @@ pub fn conflicts(project: &crate::Project, resolved: bool) -> Result<Vec<Conflic
     let retracted: std::collections::HashSet<i64> =
         events.iter().filter_map(|e| e.retracts).collect();
     for e in &events {
-        if e.kind != "label" || e.source == "override" || retracted.contains(&e.id) {
+        if e.kind != crate::events::StoredKind::Label
+            || e.source == crate::events::Source::Override
+            || retracted.contains(&e.id)
+        {
             continue;
         }
         let votes = own.entry(e.item).or_default();

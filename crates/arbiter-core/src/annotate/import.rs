@@ -156,7 +156,7 @@ fn existing_keys(
     let retracted: std::collections::HashSet<i64> =
         events.iter().filter_map(|e| e.retracts).collect();
     for e in events {
-        if e.kind != "label" || retracted.contains(&e.id) {
+        if e.kind != crate::events::StoredKind::Label || retracted.contains(&e.id) {
             continue;
         }
         let Some(label) = e.label.clone() else {

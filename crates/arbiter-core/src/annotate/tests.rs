@@ -146,10 +146,10 @@ fn undo_retracts_the_latest_event_and_decisions_follow() {
     assert_eq!(decide::decision(&p, it).expect("d").status, Status::Pending);
     assert_eq!(undo(&mut p, "ana", None).expect("nothing"), None);
     // Four events: two labels and two retractions, nothing deleted.
-    let kinds: Vec<String> = list(p.conn(), Some(it))
+    let kinds: Vec<&str> = list(p.conn(), Some(it))
         .expect("list")
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.as_str())
         .collect();
     assert_eq!(kinds, ["label", "label", "retract", "retract"]);
     // Skip and flag are events too, and undoable.
@@ -356,7 +356,7 @@ fn an_annotations_file_imports_whole_or_not_at_all() {
     assert_eq!(rows[1].annotator, "zoe");
     assert_eq!(rows[1].reason.as_deref(), Some("ambiguous"));
     assert_eq!(rows[1].created_at, "2026-11-01T10:01:00.000Z");
-    assert!(rows.iter().all(|r| r.source == "import"));
+    assert!(rows.iter().all(|r| r.source.as_str() == "import"));
     let j = d.path().join("a.jsonl");
     std::fs::write(
         &j,

@@ -12,15 +12,19 @@ fn events(votes: &[Ev<'_>]) -> Vec<AnnotationRow> {
             item_id: "x".into(),
             item: 7,
             annotator: who.to_string(),
-            role: if *over { "reviewer" } else { "annotator" }.into(),
-            kind: "label".into(),
+            role: if *over { "reviewer" } else { "annotator" }
+                .parse()
+                .expect("role"),
+            kind: "label".parse().expect("kind"),
             label: Some(label.to_string()),
             reason: None,
             note: None,
             flag: None,
             seconds: None,
             prediction_shown: false,
-            source: if *over { "override" } else { "manual" }.into(),
+            source: if *over { "override" } else { "manual" }
+                .parse()
+                .expect("source"),
             retracts: None,
             queue: None,
             created_at: format!("2026-11-01T10:00:{:02}.000Z", i),
@@ -214,7 +218,7 @@ fn retracted_votes_do_not_count() {
     let mut ev = events(&[("a", "cat", false), ("b", "cat", false)]);
     ev.push(AnnotationRow {
         id: 3,
-        kind: "retract".into(),
+        kind: "retract".parse().expect("kind"),
         label: None,
         retracts: Some(2),
         ..ev[1].clone()

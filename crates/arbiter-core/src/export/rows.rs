@@ -89,7 +89,7 @@ pub fn rows(
 }
 
 /// The run [`Predictions`] names for a version: `(run, how)`, how as in
-/// [`ExportSummary::predictions`]. The newest finished run is the one started last.
+/// `ExportSummary::predictions`. The newest finished run is the one started last.
 pub fn resolve_run(
     project: &Project,
     version_id: i64,
@@ -246,21 +246,21 @@ pub(super) fn select_rows(
     let mut ratings = Vec::new();
     for e in events
         .iter()
-        .filter(|e| e.kind != "retract" && !retracted.contains(&e.id))
+        .filter(|e| e.kind != crate::events::StoredKind::Retract && !retracted.contains(&e.id))
     {
         let m = meta.entry(e.item).or_default();
         if let Some(code) = &e.reason {
             m.reasons.insert(code);
         }
-        if let Some(f) = &e.flag {
-            m.flags.insert(f);
+        if let Some(f) = e.flag {
+            m.flags.insert(f.as_str());
         }
         if let Some(n) = &e.note {
             m.notes.push((&e.annotator, n));
         }
-        if e.kind == "label" {
+        if e.kind == crate::events::StoredKind::Label {
             m.labels += 1;
-            if let (Some(label), false) = (&e.label, e.source == "override") {
+            if let (Some(label), false) = (&e.label, e.source == crate::events::Source::Override) {
                 match m.votes.iter_mut().find(|(a, _)| *a == e.annotator) {
                     Some(v) => v.1 = label,
                     None => m.votes.push((&e.annotator, label)),

@@ -237,13 +237,7 @@ impl rusqlite::types::ToSql for ClassesSource {
     }
 }
 
-impl rusqlite::types::FromSql for ClassesSource {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        v.as_str()?
-            .parse()
-            .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
-    }
-}
+sql_from_str!(ClassesSource);
 
 /// A registered model version.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -103,7 +103,8 @@ fn ort_version() -> String {
 }
 
 /// The device a run asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Device {
     Auto,
     Cpu,

@@ -431,7 +431,7 @@ fn auto_device_falls_back_to_cpu_with_a_notice_and_cuda_alone_is_refused() {
     add_model(&mut p, "wine_forest.onnx").expect("add");
     let s = run(&mut p, "wine_forest", Device::Auto, 64).expect("auto");
     assert_eq!(s.device, runtime::CPU);
-    assert_eq!(s.requested_device, "auto");
+    assert_eq!(s.requested_device.as_str(), "auto");
     let notice = s.notice.expect("a notice says why CUDA was not used");
     assert!(
         notice.contains("CUDA is not available") && notice.contains("running on CPU"),

@@ -19,7 +19,7 @@ pub struct RunSummary {
     pub failed: u64,
     /// The execution provider actually used.
     pub device: String,
-    pub requested_device: String,
+    pub requested_device: crate::model::runtime::Device,
     pub notice: Option<String>,
     pub seconds: f64,
     pub items_per_second: f64,
@@ -72,13 +72,7 @@ impl std::str::FromStr for RunStatus {
     }
 }
 
-impl rusqlite::types::FromSql for RunStatus {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        v.as_str()?
-            .parse()
-            .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
-    }
-}
+sql_from_str!(RunStatus, crate::model::runtime::Device);
 
 /// The error for a run in which every item failed, with the first reasons.
 pub(super) fn all_failed(conn: &Connection, run: i64, failed: u64) -> Result<Error> {
