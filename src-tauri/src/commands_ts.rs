@@ -42,21 +42,10 @@ fn cfg() -> Config {
     Config::new().with_large_int("number")
 }
 
-/// `version_id` → `versionId`: Tauri's argument names on the JavaScript side.
+/// `version_id` → `versionId`: Tauri's argument names on the JavaScript side, by the same
+/// library its command macro uses.
 fn camel(name: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToLowerCamelCase::to_lower_camel_case(name)
 }
 
 struct Entry {
