@@ -303,6 +303,32 @@ fn unusable_settings_and_models_are_refused_before_anything_is_registered() {
 }
 
 #[test]
+fn predict_refuses_a_model_whose_samples_were_never_size_checked() {
+    // A record written before `model add` checked the input size (here made 100000 × 100000):
+    // predict refuses it before allocating anything, and leaves no run behind.
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    let m = add_model(&mut p, "digits_logits.onnx").expect("add");
+    p.conn()
+        .execute(
+            "UPDATE models SET preprocess = json_set(preprocess, '$.width', 100000, '$.height', 100000) WHERE id = ?1",
+            [m.id],
+        )
+        .expect("an old record");
+    let msg = run(&mut p, "digits_logits", Device::Cpu, 64)
+        .expect_err("too large")
+        .to_string();
+    assert!(
+        msg.contains("one input sample takes 40.0 GB")
+            && msg.contains("register the model again with a smaller --size"),
+        "{msg}"
+    );
+    assert!(
+        predict::runs(&p).expect("runs").is_empty(),
+        "no run is left behind"
+    );
+}
+
+#[test]
 fn model_remove_takes_out_an_unused_version_and_a_damaged_record() {
     let (_d, mut p) = project_with("tabular/wine.csv");
     let m = add_model(&mut p, "wine_forest.onnx").expect("add");
