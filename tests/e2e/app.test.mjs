@@ -250,6 +250,8 @@ const reviewSnap = () =>
       total: num(p?.getAttribute("data-total")),
       empty: !!q("review-empty"),
       shown: !!(img && img.complete && img.naturalWidth > 0),
+      others: !!q("review-others"),
+      blind: !!q("review-blind"),
     };`);
 
 async function waitSnap(pred, what, ms = 15000) {
@@ -428,6 +430,9 @@ test("review: annotator ben labels the same items (four differently) through the
   await sleep(4500);
   while (n < QUEUE_ITEMS) {
     const s = await waitSnap((x) => x.id !== null && x.shown && x.mine === n, `ben's item ${n + 1}`, 20000);
+    // Ana labeled every one of these, but an annotator never sees another's label on an item
+    // that still waits for votes: the second vote stays independent.
+    assert.equal(s.others, false, `${s.id}: ben is not shown ana's label`);
     const label = labelFor(s);
     // An item is done once both have labeled it.
     await labelCurrent(label, { mine: n, done: n });
@@ -755,4 +760,59 @@ test("export: the corrected dataset from the app, with its lineage, and the anno
 
   await (await find("export-back")).click();
   await driver.wait(async () => (await findAll("export-screen")).length === 0, 5000, "back to the items");
+});
+
+test("review: a blind pass over items already labeled has everything to label, with neither the model nor others' labels", async () => {
+  const BLIND = "e2e blind pass";
+  const ITEMS = 5;
+  await (await find("review-button")).click();
+  await find("review-screen");
+  // A third annotator, who has labeled none of them (an annotator never gets an item twice).
+  await choose("annotator-select", "__add__");
+  await addAnnotator("cy");
+  await (await find("queue-new")).click();
+  await find("queue-dialog");
+  const run = await find("queue-run");
+  await driver.wait(async () => (await run.getAttribute("value")) !== "", 10000, "the demo run is offered");
+  // The same ranking as the overlap queue: its first items are the ones ana and ben labeled.
+  await typeInto(driver, await find("queue-limit"), String(ITEMS));
+  await typeInto(driver, await find("queue-overlap-share"), "0");
+  await typeInto(driver, await find("queue-name"), BLIND);
+  const blind = await find("queue-blind");
+  if (!(await blind.isSelected())) await blind.click();
+  await driver.wait(async () => (await find("queue-blind")).isSelected(), 5000, "blind ticked");
+  await (await find("queue-create")).click();
+  await driver.wait(async () => (await findAll("queue-dialog")).length === 0, 20000, "the queue dialog closes");
+  // A blind queue counts only the votes given through it: ana's and ben's do not close its
+  // items (it used to open "5 / 5 done" with nothing to label). Only an override closes an item
+  // in every queue: the conflict the reviewer decided, if the ranking put it among these five.
+  let picked = "";
+  await driver
+    .wait(async () => {
+      picked = await driver.executeScript(`return document.querySelector('[data-testid="queue-select"] option:checked')?.textContent ?? ""`);
+      return new RegExp(`${BLIND} \\([01] / ${ITEMS}\\)`).test(picked);
+    }, 10000)
+    .catch((e) => {
+      throw new Error(`the blind queue opens with its items open: the picker reads "${picked}" (${e.message})`);
+    });
+  const closed = Number(/\((\d) \//.exec(picked)?.[1]);
+  for (let i = closed; i < ITEMS; i++) {
+    const s = await waitSnap((x) => x.id !== null && x.shown && x.done === i, `blind item ${i + 1}`, 20000);
+    assert.ok(labelsA.has(s.id), `${s.id} is one the overlap queue had labeled`);
+    assert.notEqual(s.id, resolvedId, "the decided item is closed everywhere");
+    // Blind: no prediction, no given label, no one's votes; the panel says why.
+    assert.deepEqual(
+      { predicted: s.predicted, given: s.given, others: s.others, blind: s.blind },
+      { predicted: null, given: null, others: false, blind: true },
+      `${s.id} is shown blind`,
+    );
+    if (i === closed) {
+      await sleep(300);
+      await shot("review-blind");
+    }
+    await labelCurrent(labelsA.get(s.id), { mine: i + 1 - closed, done: i + 1 });
+  }
+  await waitSnap((x) => x.empty && x.done === ITEMS, "the blind pass is done");
+  await (await find("review-exit")).click();
+  await driver.wait(async () => (await findAll("review-screen")).length === 0, 5000, "back to the items");
 });

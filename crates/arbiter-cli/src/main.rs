@@ -308,7 +308,8 @@ pub struct QueueArgs {
     pub overlap_share: f64,
     #[arg(long, default_value_t = 1)]
     pub overlap_k: usize,
-    /// With --save: hide predictions and others' labels from annotators.
+    /// With --save: hide predictions and others' labels from annotators; only labels given
+    /// through this queue count toward its items (a blind pass over labeled items starts open).
     #[arg(long)]
     pub blind: bool,
 }

@@ -131,9 +131,9 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     let id = tx.last_insert_rowid();
     {
         // Items annotated before this queue existed start in their current state — except
-        // that an overlap item counts only the votes given through its queue (migration 0007),
-        // so it starts open: a second, blind pass over items labeled elsewhere is possible.
-        // An overridden item is decided everywhere.
+        // that an overlap item (migration 0007) and any item of a blind queue (0008) count only
+        // the votes given through their queue, so they start open: a second, blind pass over
+        // items labeled elsewhere is possible. An overridden item is decided everywhere.
         let state: std::collections::HashMap<i64, (i64, bool, bool, bool)> = tx
             .prepare(
                 "SELECT item_id, labelers, overrides > 0, skips > 0, flags > 0 FROM item_state",
@@ -159,7 +159,11 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
                 1
             } as i64;
             let (labels, overridden, skip, flag) = match state.get(&r.item).copied() {
-                Some((_, overridden, _, _)) if needed > 1 => (0, overridden, false, false),
+                // Only votes given through this queue count for an overlap item, and for every
+                // item of a blind queue: none yet.
+                Some((_, overridden, _, _)) if needed > 1 || q.blind => {
+                    (0, overridden, false, false)
+                }
                 Some(s) => s,
                 None => (0, false, false, false),
             };

@@ -271,7 +271,10 @@ export function QueueDialog({ annotators, onClose, onCreated }: Props) {
           />
           <span>
             <span className="field-label">Blind</span>{" "}
-            <span className="muted">— hide the model's prediction, the given label and other people's labels</span>
+            <span className="muted">
+              — hide the model's prediction, the given label and other people's labels; only labels given in this queue count,
+              so items labeled elsewhere are labeled again
+            </span>
           </span>
         </label>
 

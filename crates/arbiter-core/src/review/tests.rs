@@ -321,14 +321,16 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
 /// counters must equal).
 fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
     let sql = format!(
-        "WITH q AS (SELECT item_id, needed FROM queue_items WHERE queue_id = ?1),
+        "WITH q AS (SELECT i.item_id, i.needed, i.needed = 1 AND NOT k.blind AS every
+                    FROM queue_items i JOIN queues k ON k.id = i.queue_id WHERE i.queue_id = ?1),
          ev AS (SELECT a.item_id,
-                       -- An overlap item counts the events given through this queue; any
-                       -- other item every event; an override anywhere closes it.
-                       COUNT(DISTINCT CASE WHEN a.kind = 'label' AND (q.needed = 1 OR a.queue_id = ?1) THEN a.annotator_id END) AS labels,
+                       -- An overlap item, and every item of a blind queue, counts the events
+                       -- given through this queue; any other item every event; an override
+                       -- anywhere closes it.
+                       COUNT(DISTINCT CASE WHEN a.kind = 'label' AND (q.every OR a.queue_id = ?1) THEN a.annotator_id END) AS labels,
                        MAX(a.kind = 'label' AND a.source = 'override') AS overridden,
-                       MAX(a.kind = 'skip' AND (q.needed = 1 OR a.queue_id = ?1)) AS skipped,
-                       MAX(a.kind = 'flag' AND (q.needed = 1 OR a.queue_id = ?1)) AS flagged
+                       MAX(a.kind = 'skip' AND (q.every OR a.queue_id = ?1)) AS skipped,
+                       MAX(a.kind = 'flag' AND (q.every OR a.queue_id = ?1)) AS flagged
                 FROM annotations a JOIN q ON q.item_id = a.item_id
                 WHERE a.kind != 'retract' AND {LIVE} GROUP BY a.item_id)
          SELECT COUNT(*),
@@ -370,7 +372,7 @@ fn event(item: i64, who: &str, event: Event, source: Source, queue: Option<i64>)
 fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo() {
     let (_d, mut p, run) = setup();
     add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
-    let mk = |p: &mut Project, name: &str, share: f64, k: usize| {
+    let mk = |p: &mut Project, name: &str, share: f64, k: usize, blind: bool| {
         create(
             p,
             &QueueCreate {
@@ -379,14 +381,16 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
                 limit: Some(50),
                 overlap_share: share,
                 overlap_k: k,
-                blind: false,
+                blind,
                 lease_seconds: 600,
             },
         )
         .expect("queue")
     };
-    let q1 = mk(&mut p, "one", 0.5, 2);
-    let q2 = mk(&mut p, "two", 0.0, 1);
+    let q1 = mk(&mut p, "one", 0.5, 2, false);
+    let q2 = mk(&mut p, "two", 0.0, 1, false);
+    // A blind queue counts only its own votes, for every item.
+    let q4 = mk(&mut p, "blind", 0.0, 1, true);
     let items: Vec<i64> = p
         .conn()
         .prepare("SELECT item_id FROM queue_items WHERE queue_id = ?1 ORDER BY position")
@@ -429,9 +433,10 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
         };
         // Through the first queue, the second, or none: the counters of every queue holding
         // the item move by that queue's rule.
-        let via = match step % 3 {
+        let via = match step % 4 {
             0 => Some(q1.id),
             1 => Some(q2.id),
+            2 => Some(q4.id),
             _ => None,
         };
         match record(&mut p, &event(item, who, ev, source, via)) {
@@ -441,7 +446,7 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
             Err(e) => panic!("step {step}: {e}"),
         }
         if step % 25 == 0 {
-            for q in [q1.id, q2.id] {
+            for q in [q1.id, q2.id, q4.id] {
                 assert_eq!(
                     kept_counts(p.conn(), q),
                     scanned_counts(p.conn(), q),
@@ -451,9 +456,10 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
         }
     }
     // A queue created now starts from the events already recorded.
-    let q3 = mk(&mut p, "three", 0.3, 3);
+    let q3 = mk(&mut p, "three", 0.3, 3, false);
+    let q5 = mk(&mut p, "blind later", 0.0, 1, true);
     let mut states = [0u64; 3];
-    for q in [q1.id, q2.id, q3.id] {
+    for q in [q1.id, q2.id, q3.id, q4.id, q5.id] {
         let kept = kept_counts(p.conn(), q);
         assert_eq!(kept, scanned_counts(p.conn(), q));
         states[0] += kept.1;
@@ -766,6 +772,82 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
     who.sort();
     assert_eq!(who, ["a1", "a2", "a3"]);
     assert!(v.prediction.is_some() && v.given.is_some());
+}
+
+#[test]
+fn a_blind_queue_counts_only_its_own_votes_for_every_item() {
+    let (_d, mut p, run) = setup();
+    add_annotator(&p, "rev", Role::Reviewer).expect("reviewer");
+    let mk = |p: &mut Project, name: &str, blind: bool| {
+        create(
+            p,
+            &QueueCreate {
+                name: name.into(),
+                spec: spec(run),
+                limit: Some(6),
+                overlap_share: 0.0,
+                overlap_k: 1,
+                blind,
+                lease_seconds: 600,
+            },
+        )
+        .expect("queue")
+    };
+    // a1 labels six items with the prediction in view.
+    let open = mk(&mut p, "open", false);
+    while let Some(a) = next(&mut p, open.id, "a1").expect("next") {
+        label(&mut p, open.id, a.item, "a1");
+    }
+    assert_eq!(counts(&p, open.id).expect("c").done, 6);
+    // A blind pass over the same six items, one vote each: all open (a new open queue over them
+    // would be done), and a2 gets every one.
+    let blind = mk(&mut p, "blind", true);
+    let c = counts(&p, blind.id).expect("c");
+    assert_eq!((c.total, c.done, c.untouched), (6, 0, 6));
+    let again = mk(&mut p, "again", false);
+    assert_eq!(counts(&p, again.id).expect("c").done, 6);
+    let first = next(&mut p, blind.id, "a2")
+        .expect("next")
+        .expect("an item");
+    label(&mut p, blind.id, first.item, "a2");
+    assert_eq!(counts(&p, blind.id).expect("c").done, 1);
+    // A label given elsewhere does not close a blind item; an override anywhere does.
+    let second = next(&mut p, blind.id, "a2")
+        .expect("next")
+        .expect("an item");
+    record(
+        &mut p,
+        &NewAnnotation::new(
+            second.item,
+            "a3",
+            Event::Label {
+                label: "class_0".into(),
+            },
+            Source::Manual,
+        ),
+    )
+    .expect("a label outside any queue");
+    assert_eq!(counts(&p, blind.id).expect("c").done, 1);
+    record(
+        &mut p,
+        &NewAnnotation {
+            reason: Some("model_wrong".into()),
+            ..NewAnnotation::new(
+                second.item,
+                "rev",
+                Event::Label {
+                    label: "class_1".into(),
+                },
+                Source::Override,
+            )
+        },
+    )
+    .expect("override");
+    assert_eq!(counts(&p, blind.id).expect("c").done, 2);
+    assert_eq!(
+        kept_counts(p.conn(), blind.id),
+        scanned_counts(p.conn(), blind.id)
+    );
 }
 
 #[test]

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0005_review_state.sql"),
     include_str!("0006_identity.sql"),
     include_str!("0007_queue_votes.sql"),
+    include_str!("0008_blind_queue_votes.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
