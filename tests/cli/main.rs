@@ -1287,6 +1287,145 @@ fn report_json_has_accuracy_against_reviewer_decisions_and_activity() {
 }
 
 #[test]
+fn a_lead_edits_and_adds_labels_from_the_command_line() {
+    let (_d, p) = new_project(Some("cat,dog"));
+    add_annotator(&p, "lea", Some("lead"));
+    add_annotator(&p, "ana", None);
+    let label = |name: &str| -> Value {
+        let all = ok_json(&["--project", &p, "--json", "labels"]);
+        all["labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {all}"))
+            .clone()
+    };
+    let before = label("cat");
+    // Hotkey, colour and guideline in one edit, answered with the label as it now is.
+    let edited = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "labels",
+        "edit",
+        "cat",
+        "--hotkey",
+        "c",
+        "--color",
+        "#112233",
+        "--guideline",
+        "whiskers, pointed ears",
+        "--by",
+        "lea",
+    ]);
+    assert_eq!(
+        (&edited["hotkey"], &edited["color"], &edited["guideline"]),
+        (
+            &Value::from("c"),
+            &Value::from("#112233"),
+            &Value::from("whiskers, pointed ears")
+        )
+    );
+    assert_eq!(label("cat")["color"], "#112233");
+    assert_eq!(
+        label("cat")["position"],
+        before["position"],
+        "an edit keeps the order"
+    );
+    // "" takes the hotkey away; what is not named stays.
+    let cleared = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "labels",
+        "edit",
+        "cat",
+        "--hotkey",
+        "",
+        "--by",
+        "lea",
+    ]);
+    assert!(cleared["hotkey"].is_null(), "{cleared}");
+    assert_eq!(cleared["guideline"], "whiskers, pointed ears");
+    // Refused, changing nothing: not a lead, a colour that is not #rrggbb, a hotkey another label
+    // has, a label that does not exist.
+    let dog_key = label("dog")["hotkey"]
+        .as_str()
+        .expect("dog has a hotkey")
+        .to_string();
+    for (args, code, says) in [
+        (
+            vec!["edit", "cat", "--color", "#000000", "--by", "ana"],
+            "invalid_input",
+            "only a lead",
+        ),
+        (
+            vec!["edit", "cat", "--color", "red", "--by", "lea"],
+            "invalid_input",
+            "red",
+        ),
+        (
+            vec!["edit", "cat", "--hotkey", dog_key.as_str(), "--by", "lea"],
+            "invalid_input",
+            "dog",
+        ),
+        (
+            vec!["edit", "cow", "--hotkey", "w", "--by", "lea"],
+            "not_found",
+            "cow",
+        ),
+    ] {
+        let mut all = vec!["--project", p.as_str(), "labels"];
+        all.extend(args.iter().copied());
+        let (doc, _) = fails_json(&all);
+        assert_eq!(doc["error"]["code"], code, "{args:?}: {doc}");
+        let msg = doc["error"]["message"].as_str().expect("message");
+        assert!(msg.contains(says), "{args:?}: {msg}");
+    }
+    assert_eq!(label("cat"), cleared, "nothing changed");
+    // Added after the existing ones, each with a hotkey of its own; a name already there is refused.
+    let all = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "labels",
+        "add",
+        "bird",
+        "fish",
+        "--by",
+        "lea",
+    ]);
+    let names: Vec<&str> = all["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["cat", "dog", "bird", "fish"]);
+    let keys: Vec<&Value> = all["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| &l["hotkey"])
+        .collect();
+    let distinct: std::collections::HashSet<String> = keys
+        .iter()
+        .filter(|k| !k.is_null())
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(
+        distinct.len(),
+        keys.iter().filter(|k| !k.is_null()).count(),
+        "hotkeys are distinct: {keys:?}"
+    );
+    assert!(!label("bird")["hotkey"].is_null() && !label("fish")["hotkey"].is_null());
+    let (doc, _) = fails_json(&["--project", &p, "labels", "add", "dog", "--by", "lea"]);
+    assert_eq!(doc["error"]["code"], "invalid_input", "{doc}");
+    assert_eq!(label("dog")["position"], 1);
+}
+
+#[test]
 fn errors_are_one_json_document_with_json_and_exit_with_a_status_per_code() {
     let dir = tempfile::tempdir().expect("tmp");
     let nowhere = dir.path().join("nothing").to_string_lossy().into_owned();
