@@ -78,11 +78,15 @@ export function AnnotationEventsExport({ disabled }: { disabled: boolean }) {
 
   return (
     <section className="dash-card export-section export-events" data-testid="events-export">
-      <h3>Annotation events</h3>
-      <p className="small muted">
-        Every label, skip, flag, override and undo, oldest first — who, when, why and from which queue. For an audit, or
-        to load the raw votes into another tool.
-      </p>
+      <div className="dash-card-head">
+        <div className="dash-card-titles">
+          <h3>Annotation events</h3>
+          <p className="dash-card-sub">
+            Every label, skip, flag, override and undo, oldest first — who, when, why and from which queue. For an audit,
+            or to load the raw votes into another tool.
+          </p>
+        </div>
+      </div>
       <div className="export-events-row">
         <label className="field">
           <span className="field-label">Format</span>
