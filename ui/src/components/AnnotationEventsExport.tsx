@@ -7,7 +7,8 @@ import { useState } from "react";
 import type { AnnotationsExported } from "../bindings/AnnotationsExported";
 import type { IpcError } from "../bindings/IpcError";
 import * as ipc from "../ipc";
-import { codeTitle, normaliseError } from "../lib/ipcError";
+import { normaliseError } from "../lib/ipcError";
+import { IpcErrorBox } from "./IpcErrorBox";
 import { plural } from "../lib/format";
 
 type EventsFormat = "csv" | "jsonl";
@@ -153,12 +154,7 @@ export function AnnotationEventsExport({ disabled }: { disabled: boolean }) {
           {busy ? "Exporting…" : "Export events"}
         </button>
       </div>
-      {phase.kind === "failed" && (
-        <div className="form-error" role="alert" data-testid="events-error" data-code={phase.error.code}>
-          <strong>{codeTitle(phase.error.code)}</strong>
-          <pre className="error-message">{phase.error.message}</pre>
-        </div>
-      )}
+      {phase.kind === "failed" && <IpcErrorBox error={phase.error} testId="events-error" />}
       {phase.kind === "done" && (
         <div className="notice flat" role="status" data-testid="events-done" data-events={String(phase.done.events)}>
           <div className="notice-body">

@@ -10,6 +10,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { AnnotationEventsExport } from "../components/AnnotationEventsExport";
+import { IpcErrorBox } from "../components/IpcErrorBox";
 import * as ipc from "../ipc";
 import {
   buildExportRequest,
@@ -229,10 +230,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
 
       <div className="dash-scroll">
         {loadError && (
-          <div className="form-error" role="alert" data-testid="export-error">
-            <strong>{codeTitle(loadError.code)}</strong>
-            <pre className="error-message">{loadError.message}</pre>
-          </div>
+          <IpcErrorBox error={loadError} testId="export-error" />
         )}
         {!form && !loadError && <div className="dash-loading muted">Loading…</div>}
         {form && datasets && datasets.length === 0 && (
@@ -536,10 +534,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                   <ExportProgressView progress={phase.progress} rows={preview.data?.rows ?? null} />
                 )}
                 {phase.kind === "busy" && phase.cancelError && (
-                  <div className="form-error" role="alert" data-testid="export-cancel-error">
-                    <strong>Cannot cancel: {codeTitle(phase.cancelError.code)}</strong>
-                    <pre className="error-message">{phase.cancelError.message}</pre>
-                  </div>
+                  <IpcErrorBox error={phase.cancelError} testId="export-cancel-error" prefix="Cannot cancel: " />
                 )}
                 {phase.kind === "cancelled" && (
                   <div className="notice warn flat" role="status" data-testid="export-cancelled">
@@ -549,10 +544,7 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                   </div>
                 )}
                 {phase.kind === "failed" && (
-                  <div className="form-error" role="alert" data-testid="export-error" data-code={phase.error.code}>
-                    <strong>{codeTitle(phase.error.code)}</strong>
-                    <pre className="error-message">{phase.error.message}</pre>
-                  </div>
+                  <IpcErrorBox error={phase.error} testId="export-error" />
                 )}
                 {phase.kind === "done" && (
                   <DoneNotice done={phase.done} onOpen={() => void openFolder(phase.done.folder)} openError={openError} />
@@ -759,10 +751,7 @@ function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () 
           Open folder
         </button>
         {openError && (
-          <div className="form-error" role="alert" data-testid="export-open-error">
-            <strong>{codeTitle(openError.code)}</strong>
-            <pre className="error-message">{openError.message}</pre>
-          </div>
+          <IpcErrorBox error={openError} testId="export-open-error" />
         )}
       </div>
     </div>
