@@ -119,7 +119,7 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
           k.zoom.zoomOut();
           break;
         case "0":
-          k.zoom.fit();
+          k.zoom.fitToView();
           break;
         case "1":
           k.zoom.actualSize();
@@ -207,7 +207,7 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
               type="button"
               className={`button ghost${zoom.fitted ? " pressed" : ""}`}
               data-testid="zoom-fit"
-              onClick={zoom.fit}
+              onClick={zoom.fitToView}
               disabled={!natural}
               title="Fit to view (0)"
             >

@@ -49,10 +49,10 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
 
   // Every new item starts fitted (also when it has the same size as the previous one).
   const rowid = current?.rowid ?? null;
-  const { fit } = zoom;
+  const { fitToView } = zoom;
   useLayoutEffect(() => {
-    fit();
-  }, [rowid, fit]);
+    fitToView();
+  }, [rowid, fitToView]);
 
   // Tell the owner once the shown image is on screen: after its load and the next frame.
   const paintedRef = useRef(onPainted);
@@ -122,7 +122,7 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
             type="button"
             className={`button ghost${zoom.fitted ? " pressed" : ""}`}
             data-testid={`${p}-zoom-fit`}
-            onClick={zoom.fit}
+            onClick={zoom.fitToView}
             onMouseDown={(e) => e.preventDefault()}
             disabled={!natural}
             title="Fit to view (0)"

@@ -19,7 +19,7 @@ export interface ZoomControls {
   dragging: boolean;
   zoomIn: () => void;
   zoomOut: () => void;
-  fit: () => void;
+  fitToView: () => void;
   actualSize: () => void;
 }
 
@@ -71,7 +71,7 @@ export function useZoom(stageRef: RefObject<HTMLDivElement | null>, natural: Siz
 
   const zoomIn = useCallback(() => zoomTo((v) => stepScale(v.scale, 1)), [zoomTo]);
   const zoomOut = useCallback(() => zoomTo((v) => stepScale(v.scale, -1)), [zoomTo]);
-  const fit = useCallback(() => setFitted(true), []);
+  const fitToView = useCallback(() => setFitted(true), []);
   const actualSize = useCallback(() => {
     const { natural: img, viewport: vp } = state.current;
     if (!img) return;
@@ -136,5 +136,5 @@ export function useZoom(stageRef: RefObject<HTMLDivElement | null>, natural: Siz
     };
   }, [stageRef]);
 
-  return { view, fitted, viewport, dragging, zoomIn, zoomOut, fit, actualSize };
+  return { view, fitted, viewport, dragging, zoomIn, zoomOut, fitToView, actualSize };
 }

@@ -157,7 +157,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
         zoomRef.current?.zoomOut();
         return;
       case "zoomFit":
-        zoomRef.current?.fit();
+        zoomRef.current?.fitToView();
         return;
       case "undo":
         undo(t0);
