@@ -219,7 +219,7 @@ async fn list_annotators(app: tauri::AppHandle) -> Res<Vec<AnnotatorDto>> {
 
 #[tauri::command]
 async fn add_annotator(app: tauri::AppHandle, name: String, role: Role) -> Res<AnnotatorDto> {
-    blocking(app, move |s| s.add_annotator(&name, role.core_str())).await
+    blocking(app, move |s| s.add_annotator(&name, role)).await
 }
 
 #[tauri::command]
@@ -369,8 +369,7 @@ fn cancel_export(state: State<'_, AppState>) -> bool {
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
 #[tauri::command]
 async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
-    let format = format.as_str();
-    if format == "imagefolder" {
+    if format == ExportFormat::ImageFolder {
         dialog(
             rfd::AsyncFileDialog::new()
                 .set_title("Export into a new folder")
@@ -378,6 +377,7 @@ async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
         )
         .await
     } else {
+        let format = format.as_str();
         dialog(
             rfd::AsyncFileDialog::new()
                 .set_title("Export the corrected dataset")
@@ -398,7 +398,7 @@ async fn export_annotations(app: tauri::AppHandle, out: String) -> Res<Annotatio
 /// Whether an export to `out` would replace an existing file (the export screen asks first).
 #[tauri::command]
 fn export_would_replace(out: String, format: ExportFormat) -> bool {
-    state::export_would_replace(&out, format.as_str())
+    state::export_would_replace(&out, format)
 }
 
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).

@@ -267,10 +267,8 @@ impl AppState {
         })
     }
 
-    pub fn add_annotator(&self, name: &str, role: &str) -> Result<AnnotatorDto, IpcError> {
-        self.with_project(|p| {
-            Ok(annotate::add_annotator(p, name, annotate::Role::parse(role)?)?.into())
-        })
+    pub fn add_annotator(&self, name: &str, role: Role) -> Result<AnnotatorDto, IpcError> {
+        self.with_project(|p| Ok(annotate::add_annotator(p, name, role.into())?.into()))
     }
 
     pub fn reasons(&self) -> Result<Vec<ReasonDto>, IpcError> {
@@ -356,7 +354,7 @@ impl AppState {
             },
             EventKind::Skip => annotate::Event::Skip,
             EventKind::Flag => annotate::Event::Flag {
-                flag: r.flag.unwrap_or(Flag::Unsure).core_str().to_string(),
+                flag: r.flag.unwrap_or(Flag::Unsure).as_str().to_string(),
             },
         };
         let source = match r.source {
@@ -613,15 +611,14 @@ impl AppState {
                     &mut |p| progress(p.into()),
                     cancel,
                 )?;
-                let folder = if opts.format == arbiter_core::export::Format::ImageFolder {
-                    s.out.clone()
-                } else {
-                    s.out.parent().map(Path::to_path_buf).unwrap_or_default()
-                };
+                let folder = folder_of(
+                    &s.out,
+                    opts.format == arbiter_core::export::Format::ImageFolder,
+                );
                 Ok(ExportDone {
                     out: s.out.to_string_lossy().into_owned(),
                     lineage: s.lineage.to_string_lossy().into_owned(),
-                    folder: folder.to_string_lossy().into_owned(),
+                    folder,
                     rows: s.rows as u64,
                     labels: s.labels,
                     skipped: s.skipped,
@@ -643,13 +640,9 @@ impl AppState {
         }
         self.with_project(|p| {
             let events = arbiter_core::events::export_file(p, Path::new(out))?;
-            let folder = Path::new(out)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
             Ok(AnnotationsExported {
                 out: out.to_string(),
-                folder: folder.to_string_lossy().into_owned(),
+                folder: folder_of(Path::new(out), false),
                 events: events as u64,
             })
         })
@@ -773,9 +766,20 @@ impl AppState {
 /// screen asks first): a table format writes one file, so an existing regular file at `out`
 /// (a symbolic link followed) is replaced. An image folder never replaces anything (the core
 /// refuses a folder that is not empty), nor does a path where nothing is.
-pub fn export_would_replace(out: &str, format: &str) -> bool {
+pub fn export_would_replace(out: &str, format: ExportFormat) -> bool {
     let out = out.trim();
-    format != "imagefolder" && !out.is_empty() && Path::new(out).is_file()
+    format != ExportFormat::ImageFolder && !out.is_empty() && Path::new(out).is_file()
+}
+
+/// The folder to open after writing `out`: `out` itself when it is the folder written (an image
+/// folder), else the folder holding it.
+fn folder_of(out: &Path, is_folder: bool) -> String {
+    let folder = if is_folder {
+        out
+    } else {
+        out.parent().unwrap_or(Path::new(""))
+    };
+    folder.to_string_lossy().into_owned()
 }
 
 /// Thumbnail edge in pixels (the grid shows them at up to 160 px on HiDPI screens).

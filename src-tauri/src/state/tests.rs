@@ -260,19 +260,22 @@ fn an_export_asks_before_replacing_a_file_only() {
     let file = d.path().join("out.csv");
     let path = |p: &Path| p.to_string_lossy().into_owned();
     assert!(
-        !export_would_replace(&path(&file), "csv"),
+        !export_would_replace(&path(&file), ExportFormat::Csv),
         "nothing there yet"
     );
     std::fs::write(&file, "x").expect("w");
-    assert!(export_would_replace(&path(&file), "csv"));
+    assert!(export_would_replace(&path(&file), ExportFormat::Csv));
     assert!(export_would_replace(
         &format!(" {} ", path(&file)),
-        "parquet"
+        ExportFormat::Parquet
     ));
     // A folder is not replaced (the core refuses it for a table, and an image folder must be new or empty).
-    assert!(!export_would_replace(&path(d.path()), "csv"));
-    assert!(!export_would_replace(&path(d.path()), "imagefolder"));
-    assert!(!export_would_replace("", "csv"));
+    assert!(!export_would_replace(&path(d.path()), ExportFormat::Csv));
+    assert!(!export_would_replace(
+        &path(d.path()),
+        ExportFormat::ImageFolder
+    ));
+    assert!(!export_would_replace("", ExportFormat::Csv));
 }
 
 #[test]
@@ -297,8 +300,8 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
     let labels = ["cat", "dog"].map(String::from);
     s.create(&d.path().join("p"), &labels, false)
         .expect("create");
-    s.add_annotator("lee", "lead").expect("lead");
-    s.add_annotator("ana", "annotator").expect("ana");
+    s.add_annotator("lee", Role::Lead).expect("lead");
+    s.add_annotator("ana", Role::Annotator).expect("ana");
     let edit = LabelEditRequest {
         name: "cat".into(),
         hotkey: Some("c".into()),
@@ -594,9 +597,9 @@ fn the_review_flow_through_the_app_state() {
         )
         .expect("run");
     for (n, r) in [
-        ("ana", "annotator"),
-        ("ben", "annotator"),
-        ("rev", "reviewer"),
+        ("ana", Role::Annotator),
+        ("ben", Role::Annotator),
+        ("rev", Role::Reviewer),
     ] {
         s.add_annotator(n, r).expect("annotator");
     }
@@ -730,7 +733,7 @@ fn the_review_flow_through_the_app_state() {
     }))
     .expect_err("no such mode");
     assert!(e.to_string().contains("majority or unanimous"), "{e}");
-    s.add_annotator("lea", "lead").expect("lead");
+    s.add_annotator("lea", Role::Lead).expect("lead");
     let set = s.set_decision_rule(&strict, "lea").expect("set");
     assert_eq!((set.mode.as_str(), set.min_annotators), ("unanimous", 3));
     assert_eq!(s.decision_rule().expect("rule").min_annotators, 3);
@@ -777,7 +780,7 @@ fn the_review_flow_through_the_app_state() {
         "{}",
         refused.message
     );
-    s.add_annotator("lee", "lead").expect("lead");
+    s.add_annotator("lee", Role::Lead).expect("lead");
     assert!(s.set_ordinal_labels("lee", true).expect("set"));
     let report = serde_json::to_value(s.report(Some(run.run)).expect("report")).expect("json");
     assert_eq!(report["ordinal_labels"], true);
