@@ -4,7 +4,9 @@
 //! channel). Everything else is derived from this list:
 //! - `lib.rs`: the Tauri handler (`generate_handler!`);
 //! - `build.rs` (which includes this file; it depends on nothing): the commands Tauri generates an
-//!   `allow-<command>` permission for, and `capabilities/main.json`, which grants exactly those;
+//!   `allow-<command>` permission for;
+//! - [`capability`]: `capabilities/main.json`, which grants exactly those (a test keeps the
+//!   committed file current; a build never writes the source tree);
 //! - `commands_ts.rs`: `ui/src/bindings/commands.ts`, the `Commands` map that `ui/src/ipc.ts` calls
 //!   through;
 //! - [`COMMANDS`], the same list as plain data for any other shell (an HTTP server) to iterate.
@@ -155,3 +157,24 @@ macro_rules! table {
     };
 }
 for_each_command!(table);
+
+/// The main window's capability: the registry's commands and nothing else.
+pub fn capability() -> String {
+    let permissions: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| format!("    \"{}\"", c.permission()))
+        .collect();
+    format!(
+        r#"{{
+  "$schema": "../gen/schemas/desktop-schema.json",
+  "identifier": "main",
+  "description": "The main window: Arbiter's own commands and nothing else. Rendered from src/registry.rs (UPDATE_BINDINGS=1 cargo test -p arbiter-app capability): add a command there, not here.",
+  "windows": ["main"],
+  "permissions": [
+{}
+  ]
+}}
+"#,
+        permissions.join(",\n")
+    )
+}

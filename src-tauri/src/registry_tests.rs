@@ -173,7 +173,16 @@ fn the_lib_check_sees_a_missing_or_changed_command() {
 
 #[test]
 fn capability_grants_exactly_the_registry_commands() {
+    // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app capability
+    let rendered = crate::registry::capability();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(here("capabilities/main.json"), &rendered).expect("write main.json");
+    }
     let text = read("capabilities/main.json");
+    assert!(
+        text == rendered,
+        "capabilities/main.json differs from src/registry.rs; run UPDATE_BINDINGS=1 cargo test -p arbiter-app capability"
+    );
     let cap: serde_json::Value = serde_json::from_str(&text).expect("capabilities/main.json");
     assert_eq!(cap["identifier"], "main");
     assert_eq!(cap["windows"], serde_json::json!(["main"]));
@@ -186,7 +195,7 @@ fn capability_grants_exactly_the_registry_commands() {
     let wanted: Vec<String> = COMMANDS.iter().map(|c| c.permission()).collect();
     assert_eq!(
         granted, wanted,
-        "capabilities/main.json must grant exactly the registry's commands (build.rs writes it)"
+        "capabilities/main.json must grant exactly the registry's commands"
     );
 }
 
