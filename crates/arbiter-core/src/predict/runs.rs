@@ -190,11 +190,10 @@ pub fn top_k(
     k: usize,
 ) -> Result<Option<TopPrediction>> {
     let conn = project.conn();
-    let root = project.root();
-    let Some(p) = item_prediction(conn, root, run, item)? else {
+    let classes = run_classes(conn, project.root(), run)?;
+    let Some(p) = prediction_of(conn, run, item, &classes)? else {
         return Ok(None);
     };
-    let classes = run_classes(conn, root, run)?;
     let mut top: Vec<(String, f32)> = classes
         .into_iter()
         .zip(p.probabilities.iter().copied())
@@ -272,13 +271,22 @@ pub(crate) fn item_prediction(
     run: i64,
     item: i64,
 ) -> Result<Option<Prediction>> {
-    let classes = run_classes(conn, root, run)?;
+    prediction_of(conn, run, item, &run_classes(conn, root, run)?)
+}
+
+/// An item's prediction in a run whose classes the caller has read.
+fn prediction_of(
+    conn: &Connection,
+    run: i64,
+    item: i64,
+    classes: &[String],
+) -> Result<Option<Prediction>> {
     Ok(conn
         .query_row(
             "SELECT p.item_id, i.ext_id, p.predicted, p.confidence, p.probs, p.error
              FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1 AND p.item_id = ?2",
             [run, item],
-            |r| prediction_row(r, &classes),
+            |r| prediction_row(r, classes),
         )
         .optional()?)
 }
