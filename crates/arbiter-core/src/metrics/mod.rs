@@ -327,9 +327,7 @@ pub fn history(project: &crate::Project) -> Result<Vec<(String, String, i64, ser
         conn.prepare("SELECT at, scope, annotations, report FROM agreement_history ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
         let text: String = r.get(3)?;
-        let report = serde_json::from_str(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+        let report = crate::store::from_json_column(&text, 3)?;
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, report))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

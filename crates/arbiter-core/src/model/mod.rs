@@ -720,10 +720,7 @@ fn json_col<T: serde::de::DeserializeOwned>(
     r: &rusqlite::Row<'_>,
     i: usize,
 ) -> rusqlite::Result<T> {
-    let s: String = r.get(i)?;
-    serde_json::from_str(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
+    crate::store::from_json_column(&r.get::<_, String>(i)?, i)
 }
 
 fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
