@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { AnnotationsExported } from "../bindings/AnnotationsExported";
 import type { IpcError } from "../bindings/IpcError";
 import * as ipc from "../ipc";
+import { pathForFormat } from "../lib/exportForm";
 import { normaliseError } from "../lib/ipcError";
 import { IpcErrorBox } from "./IpcErrorBox";
 import { plural } from "../lib/format";
@@ -99,7 +100,8 @@ export function AnnotationEventsExport({ disabled }: { disabled: boolean }) {
               const f = e.target.value === "jsonl" ? "jsonl" : "csv";
               setFormat(f);
               // Keep a typed path's name, with the new extension.
-              if (/\.(csv|jsonl)$/i.test(out)) edit(out.replace(/\.(csv|jsonl)$/i, `.${f}`));
+              const renamed = pathForFormat(out, f);
+              if (renamed !== out) edit(renamed);
             }}
           >
             <option value="csv">CSV</option>

@@ -108,6 +108,7 @@ export function QueueDialog({ annotators, onClose, onCreated }: Props) {
   const shownCount = count && count.key.startsWith(`${form.run}:`) ? count : null;
   const fresh = count?.key === countKey;
   const strategy = STRATEGIES.find((s) => s.value === form.strategy);
+  const warning = overlapWarning(form, annotators);
 
   return (
     <Modal title="New review queue" onClose={onClose} closable={!busy} testId="queue-dialog" width={560}>
@@ -251,9 +252,9 @@ export function QueueDialog({ annotators, onClose, onCreated }: Props) {
             {errors.seed && <span className="field-error">{errors.seed}</span>}
           </label>
         </div>
-        {overlapWarning(form, annotators) && (
+        {warning && (
           <span className="field-warning" data-testid="queue-overlap-warning" role="status">
-            {overlapWarning(form, annotators)}
+            {warning}
           </span>
         )}
         <span className="field-sub review-strategy-hint">

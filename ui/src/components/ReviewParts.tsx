@@ -165,12 +165,11 @@ interface ReasonPickerProps {
   onDone: () => void;
   testId: string;
   selectRef?: Ref<HTMLSelectElement>;
-  emptyText?: string;
   disabled?: boolean;
 }
 
 /** A select of the reason codes. Escape/Enter return to the screen; a mouse pick does too. */
-export function ReasonPicker({ reasons, value, onChange, onDone, testId, selectRef, emptyText = "No reason", disabled }: ReasonPickerProps) {
+export function ReasonPicker({ reasons, value, onChange, onDone, testId, selectRef, disabled }: ReasonPickerProps) {
   const byKeyboard = useRef(false);
   return (
     <select
@@ -194,7 +193,7 @@ export function ReasonPicker({ reasons, value, onChange, onDone, testId, selectR
         if (!byKeyboard.current) onDone();
       }}
     >
-      <option value="">{emptyText}</option>
+      <option value="">No reason</option>
       {reasons.map((r) => (
         <option key={r.code} value={r.code} title={r.description}>
           {reasonText(r.code)}
