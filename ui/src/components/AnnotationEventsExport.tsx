@@ -10,6 +10,7 @@ import * as ipc from "../ipc";
 import { pathForFormat } from "../lib/exportForm";
 import { normaliseError } from "../lib/ipcError";
 import { IpcErrorBox } from "./IpcErrorBox";
+import { ReplaceConfirm } from "./ReplaceConfirm";
 import { plural } from "../lib/format";
 
 type EventsFormat = "csv" | "jsonl";
@@ -125,22 +126,7 @@ export function AnnotationEventsExport({ disabled }: { disabled: boolean }) {
         </label>
       </div>
       {phase.kind === "confirm" && (
-        <div className="notice warn flat" role="alertdialog" aria-label="Replace the file?" data-testid="events-replace">
-          <div className="notice-body">
-            <strong>Replace the existing file?</strong>
-            <p className="small">
-              <span className="mono break">{out.trim()}</span> is already there. Exporting replaces it.
-            </p>
-            <div className="export-actions">
-              <button type="button" className="button danger" data-testid="events-replace-confirm" autoFocus onClick={() => void write()}>
-                Replace
-              </button>
-              <button type="button" className="button" data-testid="events-replace-cancel" onClick={() => setPhase({ kind: "idle" })}>
-                Keep it
-              </button>
-            </div>
-          </div>
-        </div>
+        <ReplaceConfirm path={out.trim()} testId="events-replace" onReplace={() => void write()} onKeep={() => setPhase({ kind: "idle" })} />
       )}
       <div className="export-actions">
         <button type="button" className="button" data-testid="events-choose" disabled={disabled || busy} onClick={() => void choose()}>

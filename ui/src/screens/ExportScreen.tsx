@@ -11,6 +11,7 @@ import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { AnnotationEventsExport } from "../components/AnnotationEventsExport";
 import { IpcErrorBox } from "../components/IpcErrorBox";
+import { ReplaceConfirm } from "../components/ReplaceConfirm";
 import * as ipc from "../ipc";
 import {
   buildExportRequest,
@@ -487,29 +488,18 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                   {errors.out && <span className="field-error">{errors.out}</span>}
                 </label>
                 {confirmReplace && (
-                  <div className="notice warn flat export-replace" role="alertdialog" aria-label="Replace the file?" data-testid="export-replace">
-                    <div className="notice-body">
-                      <strong>Replace the existing file?</strong>
-                      <p className="small">
-                        <span className="mono break">{confirmReplace.out}</span> is already there. Exporting replaces it (and
-                        its <span className="mono">.lineage.json</span>).
-                      </p>
-                      <div className="export-actions">
-                        <button
-                          type="button"
-                          className="button danger"
-                          data-testid="export-replace-confirm"
-                          autoFocus
-                          onClick={() => void run(confirmReplace)}
-                        >
-                          Replace
-                        </button>
-                        <button type="button" className="button" data-testid="export-replace-cancel" onClick={() => setConfirmReplace(null)}>
-                          Keep it
-                        </button>
-                      </div>
-                    </div>
-                  </div>
+                  <ReplaceConfirm
+                    path={confirmReplace.out}
+                    what={
+                      <>
+                        {" "}
+                        (and its <span className="mono">.lineage.json</span>)
+                      </>
+                    }
+                    testId="export-replace"
+                    onReplace={() => void run(confirmReplace)}
+                    onKeep={() => setConfirmReplace(null)}
+                  />
                 )}
                 <div className="export-actions">
                   <button type="button" className="button" data-testid="export-choose" disabled={busy} onClick={() => void choose()}>
