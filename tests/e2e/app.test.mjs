@@ -270,14 +270,14 @@ const pressCtrlZ = () => driver.actions().keyDown(Key.CONTROL).sendKeys("z").key
 
 /** Picks an option of a <select> by value (WebKitWebDriver fires change on the option click). */
 async function choose(testId, value) {
-  const select = await find(testId);
+  await find(testId);
   const option = await driver.wait(
     until.elementLocated(By.css(`[data-testid="${testId}"] option[value="${value}"]`)),
     10000,
     `option ${value} of ${testId}`,
   );
   await option.click();
-  await driver.wait(async () => (await select.getAttribute("value")) === value || value === "__add__", 5000, `${testId} = ${value}`);
+  await driver.wait(async () => (await attrOf(driver, testId, "value")) === value || value === "__add__", 5000, `${testId} = ${value}`);
 }
 
 async function addAnnotator(name) {
@@ -318,9 +318,8 @@ test("review: a queue with overlap from the app, annotator ana labels with the k
   await find("review-choose-queue");
   await (await find("review-choose-new-queue")).click();
   await find("queue-dialog");
-  const run = await find("queue-run");
-  await driver.wait(async () => (await run.getAttribute("value")) !== "", 10000, "the demo run is offered");
-  assert.match(await (await run.findElement(By.css("option:checked"))).getText(), /digits-cnn/);
+  await driver.wait(async () => ((await attrOf(driver, "queue-run", "value")) ?? "") !== "", 10000, "the demo run is offered");
+  assert.match(await driver.executeScript(`return document.querySelector('[data-testid="queue-run"] option:checked')?.textContent ?? ""`), /digits-cnn/);
   const fill = async (id, text) => {
     const el = await find(id);
     await typeInto(driver, el, text);
@@ -593,7 +592,9 @@ test("conflicts: the four items ana and ben disagree on", async () => {
 test("grid: the status filter, and an item's final label with its note in the item view", async () => {
   const agreed = [...labelsA.keys()].filter((id) => labelsA.get(id) === labelsB.get(id));
   assert.ok(agreed.includes(notedId), "ben agreed with ana on the noted item");
-  const gridCount = async () => Number(await (await find("grid-count")).getAttribute("data-count"));
+  // One round trip: the count's element is replaced as the grid re-renders (a stale element
+  // between a find and a read, seen on a loaded machine).
+  const gridCount = async () => Number((await attrOf(driver, "grid-count", "data-count")) ?? NaN);
   // The import above left the new folder dataset on screen: back to the digits.
   await (await driver.findElement(By.css('[data-testid="dataset-entry"][data-name="digits"]'))).click();
   await driver.wait(async () => (await gridCount()) === 1797, 15000, "the digits");
@@ -602,8 +603,10 @@ test("grid: the status filter, and an item's final label with its note in the it
   await choose("status-filter", "decided");
   // The agreed items and the one the reviewer decided.
   await driver.wait(async () => (await gridCount()) === agreed.length + 1, 15000, `${agreed.length + 1} decided items`);
-  const cells = await findAll("grid-cell");
-  assert.ok((await Promise.all(cells.map((c) => c.getAttribute("data-review")))).every((r) => r === "decided"));
+  const reviews = await driver.executeScript(
+    `return [...document.querySelectorAll('[data-testid="grid-cell"]')].map((c) => c.getAttribute("data-review"))`,
+  );
+  assert.ok(reviews.length > 0 && reviews.every((r) => r === "decided"), `every cell decided: ${reviews}`);
   const search = await find("grid-search");
   await search.sendKeys(notedId);
   await driver.wait(async () => (await gridCount()) === 1, 15000, "the search finds the noted item");
@@ -665,7 +668,7 @@ test("export: the corrected dataset from the app, with its lineage, and the anno
     return false;
   }, 10000, "the demo run is offered");
   // The newest finished run over the version is preselected (the CLI's default without --run).
-  await driver.wait(async () => (await runSelect.getAttribute("value")) === runValue, 5000, "the demo run is preselected");
+  await driver.wait(async () => (await attrOf(driver, "export-run", "value")) === runValue, 5000, "the demo run is preselected");
   // Nothing is left out by default; a ticked reason says how many items it removes.
   const reasons = await findAll("export-reason");
   assert.ok(reasons.length > 0);
@@ -772,15 +775,14 @@ test("review: a blind pass over items already labeled has everything to label, w
   await addAnnotator("cy");
   await (await find("queue-new")).click();
   await find("queue-dialog");
-  const run = await find("queue-run");
-  await driver.wait(async () => (await run.getAttribute("value")) !== "", 10000, "the demo run is offered");
+  await driver.wait(async () => ((await attrOf(driver, "queue-run", "value")) ?? "") !== "", 10000, "the demo run is offered");
   // The same ranking as the overlap queue: its first items are the ones ana and ben labeled.
   await typeInto(driver, await find("queue-limit"), String(ITEMS));
   await typeInto(driver, await find("queue-overlap-share"), "0");
   await typeInto(driver, await find("queue-name"), BLIND);
   const blind = await find("queue-blind");
   if (!(await blind.isSelected())) await blind.click();
-  await driver.wait(async () => (await find("queue-blind")).isSelected(), 5000, "blind ticked");
+  await driver.wait(async () => (await driver.executeScript(`return document.querySelector('[data-testid="queue-blind"]')?.checked === true`)), 5000, "blind ticked");
   await (await find("queue-create")).click();
   await driver.wait(async () => (await findAll("queue-dialog")).length === 0, 20000, "the queue dialog closes");
   // A blind queue counts only the votes given through it: ana's and ben's do not close its
