@@ -72,6 +72,10 @@ after(async () => {
   harness?.stop();
 });
 
+/** An attribute of every grid cell, in order, read in one round trip (no stale elements while the grid re-renders). */
+const cellAttrs = (name) =>
+  driver.executeScript(`return [...document.querySelectorAll('[data-testid="grid-cell"]')].map((c) => c.getAttribute(arguments[0]))`, name);
+
 test("the app opens the demo project and shows the item grid with thumbnails", async () => {
   await find("project-screen");
   assert.equal(await (await find("project-name")).getText(), "digits");
@@ -122,12 +126,7 @@ test("the label filter narrows the grid", async () => {
   await option.click();
   await driver.wait(async () => /179/.test(await textOf(driver, "grid-count")), 10000, "179 sevens");
   await driver.wait(
-    async () => {
-      const cells = await findAll("grid-cell");
-      if (cells.length === 0) return false;
-      const ids = await Promise.all(cells.slice(0, 5).map((c) => c.getAttribute("data-id")));
-      return ids[0] === "digit_0007";
-    },
+    async () => (await cellAttrs("data-id"))[0] === "digit_0007",
     10000,
     "first seven",
   );
@@ -153,10 +152,8 @@ test("a run on the demo project: progress, provider, notice, then predictions in
   // The grid shows the run: every visible cell carries a prediction and a confidence.
   await driver.wait(
     async () => {
-      const cells = await findAll("grid-cell");
-      if (cells.length < 10) return false;
-      const predicted = await Promise.all(cells.slice(0, 10).map((c) => c.getAttribute("data-predicted")));
-      return predicted.every((p) => p !== null && p !== "");
+      const predicted = await cellAttrs("data-predicted");
+      return predicted.length >= 10 && predicted.slice(0, 10).every((p) => p !== null && p !== "");
     },
     20000,
     "predictions on the thumbnails",
@@ -166,8 +163,7 @@ test("a run on the demo project: progress, provider, notice, then predictions in
   await sort.findElement(By.css('option[value="confidence_asc"]')).click();
   await driver.wait(
     async () => {
-      const cells = await findAll("grid-cell");
-      const conf = (await Promise.all(cells.slice(0, 8).map((c) => c.getAttribute("data-confidence")))).map(Number);
+      const conf = (await cellAttrs("data-confidence")).slice(0, 8).map(Number);
       return conf.length === 8 && conf.every((c, i) => i === 0 || conf[i - 1] <= c) && conf[0] < 0.9;
     },
     20000,
@@ -177,9 +173,18 @@ test("a run on the demo project: progress, provider, notice, then predictions in
   await shot("grid-predictions");
   (await findAll("grid-cell"))[0].click();
   await find("item-prediction");
-  const bars = await findAll("prob-bar");
-  assert.ok(bars.length >= 2 && bars.length <= 10, `top-k bars: ${bars.length}`);
-  const probs = (await Promise.all(bars.map((b) => b.getAttribute("data-probability")))).map(Number);
+  // The section shows "Loading…" until the prediction is read: wait for its bars.
+  const probs = await driver.wait(
+    async () => {
+      const p = await driver.executeScript(
+        `return [...document.querySelectorAll('[data-testid="prob-bar"]')].map((b) => Number(b.getAttribute("data-probability")))`,
+      );
+      return p.length > 0 ? p : false;
+    },
+    15000,
+    "the item's top-k bars",
+  );
+  assert.ok(probs.length >= 2 && probs.length <= 10, `top-k bars: ${probs.length}`);
   assert.ok(probs.every((p, i) => i === 0 || probs[i - 1] >= p), `bars most probable first: ${probs}`);
   await sleep(200);
   await shot("item-prediction");
