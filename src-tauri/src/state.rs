@@ -314,6 +314,7 @@ impl AppState {
                 overlap_k: r.overlap_k.max(1) as usize,
                 blind: r.blind,
                 lease_seconds: 600,
+                assign: Vec::new(),
             },
         )?;
         let c = review::counts(p, q.id)?;

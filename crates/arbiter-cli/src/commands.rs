@@ -535,6 +535,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
                 overlap_k: a.overlap_k,
                 blind: a.blind,
                 lease_seconds: 600,
+                assign: Vec::new(),
             },
         )?;
         let c = arbiter_core::review::counts(&p, q.id)?;

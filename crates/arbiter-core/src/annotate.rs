@@ -192,10 +192,11 @@ fn insert(conn: &Connection, a: &NewAnnotation, annotator: i64, ids: Resolved) -
         Event::Skip => "skip",
         Event::Flag { .. } => "flag",
     };
+    let stamp = crate::identity::next_stamp(conn)?;
     conn.prepare_cached(&format!(
         "INSERT INTO annotations (item_id, annotator_id, queue_id, run_id, kind, label_id, reason_id, note, flag, seconds,
-                                  prediction_shown, source, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, COALESCE(?13, {NOW_SQL}))"
+                                  prediction_shown, source, created_at, uid, origin, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, COALESCE(?13, {NOW_SQL}), ?14, ?15, ?16)"
     ))?
     .execute(rusqlite::params![
         a.item,
@@ -211,6 +212,9 @@ fn insert(conn: &Connection, a: &NewAnnotation, annotator: i64, ids: Resolved) -
         a.prediction_shown,
         a.source.as_str(),
         a.created_at,
+        stamp.uid,
+        stamp.origin,
+        stamp.seq,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -347,12 +351,13 @@ pub fn undo_on(
     let Some((id, item, q)) = last else {
         return Ok(None);
     };
+    let stamp = crate::identity::next_stamp(&tx)?;
     tx.execute(
         &format!(
-            "INSERT INTO annotations (item_id, annotator_id, queue_id, kind, source, retracts, created_at)
-             VALUES (?1, ?2, ?3, 'retract', 'manual', ?4, {NOW_SQL})"
+            "INSERT INTO annotations (item_id, annotator_id, queue_id, kind, source, retracts, created_at, uid, origin, seq)
+             VALUES (?1, ?2, ?3, 'retract', 'manual', ?4, {NOW_SQL}, ?5, ?6, ?7)"
         ),
-        rusqlite::params![item, who.id, q, id],
+        rusqlite::params![item, who.id, q, id, stamp.uid, stamp.origin, stamp.seq],
     )?;
     tx.commit()?;
     Ok(Some(id))

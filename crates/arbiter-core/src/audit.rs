@@ -41,7 +41,7 @@ pub fn recent(project: &crate::Project, limit: usize) -> Result<Vec<AuditEntry>>
             at: r.get(0)?,
             actor: r.get(1)?,
             action: r.get(2)?,
-            details: crate::store::from_json_column(&details, 3)?,
+            details: crate::json::from_json_column(&details, 3)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -134,6 +134,8 @@ pub fn set_rule(project: &crate::Project, rule: Rule, by: Option<&str>) -> Resul
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('decision_rule', ?1)",
         [&json],
     )?;
+    crate::identity::record_setting(conn, "decision_rule", &serde_json::json!(rule), &actor)?;
+    crate::identity::apply_settings(conn)?;
     crate::audit::record(conn, &actor, "decision_rule.set", &serde_json::json!(rule))?;
     tx.commit()?;
     Ok(())
@@ -208,7 +210,11 @@ impl std::str::FromStr for How {
 /// One vote (or override) that counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Vote {
+    /// The event's id on this machine.
+    #[serde(skip)]
     pub annotation: i64,
+    /// The event's global id, the same on every replica.
+    pub event: String,
     pub annotator: String,
     pub label: String,
     pub reason: Option<String>,
@@ -238,6 +244,7 @@ pub struct Decision {
 pub(crate) fn vote(e: &AnnotationRow) -> Vote {
     Vote {
         annotation: e.id,
+        event: e.uid.clone(),
         annotator: e.annotator.clone(),
         label: e.label.clone().unwrap_or_default(),
         reason: e.reason.clone(),
@@ -250,7 +257,11 @@ pub(crate) fn vote(e: &AnnotationRow) -> Vote {
 /// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
 /// queue(s) send it to (1 outside any queue).
 pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize) -> Decision {
-    let events = || events.iter().map(Borrow::borrow);
+    // In the order the events were made (time, then global id): the same on every replica,
+    // whatever order they arrived in.
+    let mut ordered: Vec<&AnnotationRow> = events.iter().map(Borrow::borrow).collect();
+    ordered.sort_by(|a, b| (&a.created_at, &a.uid).cmp(&(&b.created_at, &b.uid)));
+    let events = || ordered.iter().copied();
     let votes_needed = rule.min_annotators.max(needed).max(1);
     let (item, item_id) = events()
         .next()
@@ -283,7 +294,7 @@ pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize)
         latest.insert(e.annotator.as_str(), e);
     }
     let mut votes: Vec<&AnnotationRow> = latest.into_values().collect();
-    votes.sort_by_key(|e| e.id);
+    votes.sort_by(|a, b| (&a.created_at, &a.uid).cmp(&(&b.created_at, &b.uid)));
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for v in &votes {
         *counts

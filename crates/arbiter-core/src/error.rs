@@ -124,6 +124,11 @@ pub enum Error {
     #[error("{0}")]
     Runtime(String),
 
+    /// An event pack that cannot be imported here (another project's, damaged, a newer format,
+    /// naming what this replica lacks); nothing of it was written.
+    #[error("{path}: {message}; nothing of the pack was imported", path = .path.display())]
+    Pack { path: PathBuf, message: String },
+
     /// A model file that is not a usable ONNX model, or that this data cannot feed.
     #[error("{path}: {message}", path = .path.display())]
     Model { path: PathBuf, message: String },
@@ -191,6 +196,7 @@ impl Error {
             | Error::Image { .. }
             | Error::Read { .. }
             | Error::Media { .. }
+            | Error::Pack { .. }
             | Error::Model { .. } => ErrorCode::InvalidInput,
             Error::Runtime(_) => ErrorCode::Runtime,
             Error::Locked(_) | Error::RunBusy(_) => ErrorCode::Locked,

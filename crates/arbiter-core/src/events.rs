@@ -119,6 +119,9 @@ sql_from_str!(StoredKind, Source, Role, Flag);
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnnotationRow {
     pub id: i64,
+    /// The event's global id (a UUIDv7), the same on every replica of the project.
+    #[serde(skip)]
+    pub uid: String,
     pub item_id: String,
     #[serde(skip)]
     pub item: i64,
@@ -154,7 +157,7 @@ fn list_where(
 ) -> Result<Vec<AnnotationRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
-                a.source, a.retracts, a.queue_id, a.created_at
+                a.source, a.retracts, a.queue_id, a.created_at, a.uid
          FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
          LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
          WHERE (?1 IS NULL OR a.item_id = ?1) AND (?2 IS NULL OR i.version_id = ?2) ORDER BY a.id",
@@ -177,6 +180,7 @@ fn list_where(
             retracts: r.get(13)?,
             queue: r.get(14)?,
             created_at: r.get(15)?,
+            uid: r.get(16)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

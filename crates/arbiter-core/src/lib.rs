@@ -31,7 +31,9 @@ pub mod destination;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod identity;
 pub mod items;
+mod json;
 pub mod media;
 pub mod metrics;
 pub mod model;
@@ -40,6 +42,7 @@ pub mod queue;
 pub mod review;
 pub mod schema;
 pub mod store;
+pub mod sync;
 pub mod table;
 pub mod time;
 

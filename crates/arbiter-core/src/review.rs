@@ -26,6 +26,9 @@ pub struct QueueCreate {
     /// Hide predictions and other people's labels from annotators.
     pub blind: bool,
     pub lease_seconds: u32,
+    /// Work split without a server: the annotators the queue's items go to, each item to its
+    /// `needed` of them by rendezvous hashing (the same on every replica); empty: anyone.
+    pub assign: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +45,8 @@ pub struct SavedQueue {
     pub blind: bool,
     pub lease_seconds: i64,
     pub created_at: String,
+    /// The annotators an `--assign` queue splits its items between (empty: anyone).
+    pub assignees: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,6 +99,7 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             "overlap: a share between 0 and 1 and k of at least 1".into(),
         ));
     }
+    let assign = check_assignees(&q.assign, q.overlap_k)?;
     let ranked = queue::rank(project, &q.spec)?;
     let tx = project
         .conn_mut()
@@ -109,10 +115,17 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             q.name.trim()
         )));
     }
+    // The queue is an event; the run it ranks travels before it.
+    crate::identity::stamp_run(&tx, q.spec.run)?;
+    if let Some(other) = q.spec.other_run {
+        crate::identity::stamp_run(&tx, other)?;
+    }
+    let stamp = crate::identity::next_stamp(&tx)?;
     tx.execute(
         &format!(
-            "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL})"
+            "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at,
+                                 uid, origin, seq, assignees)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL}, ?12, ?13, ?14, ?15)"
         ),
         rusqlite::params![
             q.name.trim(),
@@ -126,9 +139,99 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             q.overlap_k as i64,
             q.blind,
             q.lease_seconds.max(1) as i64,
+            stamp.uid,
+            stamp.origin,
+            stamp.seq,
+            (!assign.is_empty()).then(|| serde_json::json!(assign).to_string()),
         ],
     )?;
     let id = tx.last_insert_rowid();
+    let items: Vec<(i64, f64, i64)> = ranked
+        .iter()
+        .take(q.limit.unwrap_or(usize::MAX))
+        .map(|r| {
+            let needed = if q.overlap_k > 1 && in_overlap(q.spec.seed, r.item, q.overlap_share) {
+                q.overlap_k
+            } else {
+                1
+            } as i64;
+            (r.item, r.score, needed)
+        })
+        .collect();
+    fill_queue(&tx, id, q.blind, &items, &assign)?;
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "queue.create",
+        &serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
+            "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k,
+            "assign": assign }),
+    )?;
+    tx.commit()?;
+    get(project.conn(), id)
+}
+
+/// The names of an `--assign` list, checked: distinct, non-empty, and at least `k` of them.
+fn check_assignees(names: &[String], k: usize) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names.iter().map(|n| n.trim()) {
+        if n.is_empty() {
+            return Err(Error::InvalidArgument(
+                "--assign: an empty annotator name; list names separated by commas (ana,ben,cy)"
+                    .into(),
+            ));
+        }
+        if out.iter().any(|o| o == n) {
+            return Err(Error::InvalidArgument(format!(
+                "--assign: {n:?} is listed twice"
+            )));
+        }
+        out.push(n.to_string());
+    }
+    if !out.is_empty() && out.len() < k {
+        return Err(Error::InvalidArgument(format!(
+            "--assign lists {} annotator(s), but overlap items need {k} different people: list at least {k}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// The `needed` annotators of `names` an item goes to: the highest rendezvous scores of
+/// (item key, name), where the item key is (dataset name, version content hash, item id) — the
+/// same choice on every replica, and adding a name moves only the items it wins.
+pub fn rendezvous<'a>(item_key: &str, names: &'a [String], needed: usize) -> Vec<&'a str> {
+    let mut scored: Vec<(u64, &str)> = names
+        .iter()
+        .map(|n| {
+            let mut h = blake3::Hasher::new();
+            h.update(item_key.as_bytes());
+            h.update(&[0]);
+            h.update(n.as_bytes());
+            let b = h.finalize();
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b.as_bytes()[..8]);
+            (u64::from_be_bytes(x), n.as_str())
+        })
+        .collect();
+    scored.sort_by(|a, b| b.cmp(a));
+    scored.into_iter().take(needed).map(|(_, n)| n).collect()
+}
+
+/// The key an item is known by outside this machine, as rendezvous hashing reads it.
+pub(crate) fn item_key(dataset: &str, content_hash: &str, ext_id: &str) -> String {
+    format!("{dataset}\u{0}{content_hash}\u{0}{ext_id}")
+}
+
+/// Insert a queue's ranked items (item, score, needed), in order, starting in the state their
+/// events give them, and its counters; with assignees, each item's chosen annotators.
+pub(crate) fn fill_queue(
+    tx: &Connection,
+    id: i64,
+    blind: bool,
+    items: &[(i64, f64, i64)],
+    assign: &[String],
+) -> Result<()> {
     {
         // Items annotated before this queue existed start in their current state — except
         // that an overlap item (migration 0007) and any item of a blind queue (0008) count only
@@ -146,28 +249,17 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             "INSERT INTO queue_items (queue_id, position, item_id, score, needed, labels, overridden, skipped, flagged)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
-        let (mut items, mut done, mut partial, mut skipped, mut flagged) =
+        let (mut count, mut done, mut partial, mut skipped, mut flagged) =
             (0i64, 0i64, 0i64, 0i64, 0i64);
-        for (pos, r) in ranked
-            .iter()
-            .take(q.limit.unwrap_or(usize::MAX))
-            .enumerate()
-        {
-            let needed = if q.overlap_k > 1 && in_overlap(q.spec.seed, r.item, q.overlap_share) {
-                q.overlap_k
-            } else {
-                1
-            } as i64;
-            let (labels, overridden, skip, flag) = match state.get(&r.item).copied() {
+        for (pos, &(item, score, needed)) in items.iter().enumerate() {
+            let (labels, overridden, skip, flag) = match state.get(&item).copied() {
                 // Only votes given through this queue count for an overlap item, and for every
                 // item of a blind queue: none yet.
-                Some((_, overridden, _, _)) if needed > 1 || q.blind => {
-                    (0, overridden, false, false)
-                }
+                Some((_, overridden, _, _)) if needed > 1 || blind => (0, overridden, false, false),
                 Some(s) => s,
                 None => (0, false, false, false),
             };
-            items += 1;
+            count += 1;
             if labels >= needed || overridden {
                 done += 1;
             } else if labels > 0 {
@@ -176,26 +268,34 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             skipped += i64::from(skip);
             flagged += i64::from(flag);
             ins.execute(rusqlite::params![
-                id, pos as i64, r.item, r.score, needed, labels, overridden, skip, flag
+                id, pos as i64, item, score, needed, labels, overridden, skip, flag
             ])?;
         }
         tx.execute(
             "UPDATE queues SET items = ?2, done = ?3, partial = ?4, skipped = ?5, flagged = ?6 WHERE id = ?1",
-            rusqlite::params![id, items, done, partial, skipped, flagged],
+            rusqlite::params![id, count, done, partial, skipped, flagged],
         )?;
     }
-    crate::audit::record(
-        &tx,
-        "arbiter",
-        "queue.create",
-        &serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
-            "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k }),
-    )?;
-    tx.commit()?;
-    get(project.conn(), id)
+    if !assign.is_empty() {
+        let mut keys = tx.prepare_cached(
+            "SELECT d.name, v.content_hash, i.ext_id FROM items i JOIN dataset_versions v ON v.id = i.version_id
+             JOIN datasets d ON d.id = v.dataset_id WHERE i.id = ?1",
+        )?;
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO queue_assignees (queue_id, item_id, annotator) VALUES (?1, ?2, ?3)",
+        )?;
+        for &(item, _, needed) in items {
+            let (d, h, e): (String, String, String) =
+                keys.query_row([item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            for who in rendezvous(&item_key(&d, &h, &e), assign, needed as usize) {
+                ins.execute(rusqlite::params![id, item, who])?;
+            }
+        }
+    }
+    Ok(())
 }
 
-const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at";
+const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at, assignees";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
     Ok(SavedQueue {
@@ -211,6 +311,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
         blind: r.get(9)?,
         lease_seconds: r.get(10)?,
         created_at: r.get(11)?,
+        assignees: match r.get::<_, Option<String>>(12)? {
+            Some(t) => crate::store::from_json_column(&t, 12)?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -357,9 +461,14 @@ pub fn next_n(
                    AND q.labels
                      + (SELECT COUNT(*) FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id != ?2)
                      < q.needed
+                   AND (?3 = 0 OR EXISTS (SELECT 1 FROM queue_assignees s
+                                          WHERE s.queue_id = q.queue_id AND s.item_id = q.item_id AND s.annotator = ?4))
                  ORDER BY q.position LIMIT 1"
             ))?
-            .query_row(rusqlite::params![queue, who.id], row)
+            .query_row(
+                rusqlite::params![queue, who.id, !q.assignees.is_empty(), who.name],
+                row,
+            )
             .optional()?;
         let Some(m) = more else { break };
         tx.execute(

@@ -256,6 +256,13 @@ pub fn set_ordinal(project: &crate::Project, ordinal_labels: bool, by: Option<&s
         "UPDATE project SET ordinal_labels = ?1 WHERE id = 1",
         [i64::from(ordinal_labels)],
     )?;
+    crate::identity::record_setting(
+        &tx,
+        "ordinal_labels",
+        &serde_json::json!(ordinal_labels),
+        actor,
+    )?;
+    crate::identity::apply_settings(&tx)?;
     let order: Vec<String> = labels_in(&tx)?.into_iter().map(|l| l.name).collect();
     crate::audit::record(
         &tx,
@@ -341,6 +348,17 @@ pub fn edit_label(
         "UPDATE labels SET hotkey = ?2, color = ?3, guideline = ?4 WHERE id = ?1",
         rusqlite::params![before.id, hotkey, color, guideline],
     )?;
+    crate::identity::record_label(
+        &tx,
+        name,
+        &crate::identity::LabelDef {
+            hotkey: hotkey.clone(),
+            color: color.clone(),
+            guideline: guideline.clone(),
+        },
+        &actor,
+    )?;
+    crate::identity::apply_settings(&tx)?;
     let after = labels_in(&tx)?
         .into_iter()
         .find(|l| l.id == before.id)
@@ -473,6 +491,17 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
             .clone()
             .unwrap_or_else(|| PALETTE[position as usize % PALETTE.len()].to_string());
         stmt.execute((&s.name, &hotkey, &color, &s.guideline, position))?;
+        // The definition as an event, for the other replicas of the project.
+        crate::identity::record_label(
+            conn,
+            &s.name,
+            &crate::identity::LabelDef {
+                hotkey,
+                color,
+                guideline: s.guideline.clone(),
+            },
+            "arbiter",
+        )?;
     }
     Ok(())
 }
@@ -642,15 +671,15 @@ mod tests {
 
     #[test]
     fn one_character_labels_get_their_own_key_and_others_the_next_free_one() {
-        let conn = Connection::open_in_memory().expect("db");
-        conn.execute_batch(crate::store::MIGRATIONS[0])
-            .expect("schema");
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = crate::Project::create(dir.path(), None, &[]).expect("project");
+        let conn = p.conn();
         let specs: Vec<LabelSpec> = ["0", "1", "cat", "s", "9"]
             .iter()
             .map(|n| LabelSpec::named(*n))
             .collect();
-        insert_labels(&conn, &specs).expect("insert");
-        let keys: Vec<(String, Option<String>)> = labels_in(&conn)
+        insert_labels(conn, &specs).expect("insert");
+        let keys: Vec<(String, Option<String>)> = labels_in(conn)
             .expect("labels")
             .into_iter()
             .map(|l| (l.name, l.hotkey))

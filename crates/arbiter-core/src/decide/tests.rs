@@ -28,6 +28,7 @@ fn events(votes: &[Ev<'_>]) -> Vec<AnnotationRow> {
             retracts: None,
             queue: None,
             created_at: format!("2026-11-01T10:00:{:02}.000Z", i),
+            uid: format!("0000-{i:04}"),
         })
         .collect()
 }

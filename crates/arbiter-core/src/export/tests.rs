@@ -172,11 +172,13 @@ fn parquet_export_reads_back_with_final_labels_and_provenance() {
         Some("ana;ben"),
         "decided",
     );
+    // Deciders in the order their votes were made: cy's label carries the earlier time
+    // (10:00:02, ana's 10:00:03), whatever order they were recorded in.
     check(
         "digit_0001",
         Some("1"),
         Some("majority"),
-        Some("ana;cy"),
+        Some("cy;ana"),
         "decided",
     );
     check(
@@ -927,6 +929,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
                 overlap_k: 2,
                 blind: true,
                 lease_seconds: 300,
+                assign: Vec::new(),
             },
         )
         .expect("queue");

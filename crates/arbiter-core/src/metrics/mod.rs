@@ -20,7 +20,7 @@ pub fn project_ratings(project: &crate::Project, version_id: Option<i64>) -> Res
          JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
          WHERE a.kind = 'label' AND a.source != 'override' AND (?1 IS NULL OR i.version_id = ?1)
            AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
-         ORDER BY a.id",
+         ORDER BY a.created_at, a.uid",
     )?;
     let rows = stmt.query_map([version_id], |r| {
         Ok(Rating {
@@ -295,7 +295,7 @@ fn accuracy_vs_reviewers(
              JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
              WHERE a.kind = 'label' AND a.source != 'override'
                AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
-             ORDER BY a.id",
+             ORDER BY a.created_at, a.uid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((

@@ -58,6 +58,7 @@ fn queue(p: &mut Project, name: &str, spec: QueueSpec, limit: Option<usize>) -> 
             overlap_k: 1,
             blind: true,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue")

@@ -257,10 +257,10 @@ pub fn predict(
             let tx = project.conn_mut().transaction()?;
             tx.execute(
                 &format!(
-                    "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, started_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, {NOW_SQL})"
+                    "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, started_at, uid)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, {NOW_SQL}, ?8)"
                 ),
-                rusqlite::params![model.id, version.id, opts.device.as_str(), provider, notice, batch_size as i64, version.items],
+                rusqlite::params![model.id, version.id, opts.device.as_str(), provider, notice, batch_size as i64, version.items, crate::identity::new_uid()],
             )?;
             let run = tx.last_insert_rowid();
             // Taken before the run is visible to others (the transaction is not committed).
@@ -558,13 +558,19 @@ pub fn predict(
         Ok(_) => "cancelled",
         Err(_) => "failed",
     };
-    project.conn().execute(
+    let tx = project.conn().unchecked_transaction()?;
+    tx.execute(
         &format!(
             "UPDATE runs SET status = ?2, seconds = seconds + ?3,
              finished_at = CASE WHEN ?2 = 'done' THEN {NOW_SQL} ELSE finished_at END WHERE id = ?1"
         ),
         rusqlite::params![run, status, seconds],
     )?;
+    if status == "done" {
+        // A finished run is an event the project's other replicas receive.
+        crate::identity::stamp_run(&tx, run)?;
+    }
+    tx.commit()?;
     outcome?;
     if status == "cancelled" {
         return Err(Error::Cancelled);

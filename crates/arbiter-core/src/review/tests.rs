@@ -56,6 +56,7 @@ fn with_k_3_on_a_share_concurrent_annotators_give_each_overlap_item_exactly_thre
             overlap_k: 3,
             blind: true,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -124,6 +125,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 1,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -165,6 +167,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 1,
+            assign: Vec::new(),
         },
     )
     .expect_err("duplicate name")
@@ -189,6 +192,7 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -237,6 +241,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
             overlap_k: 1,
             blind: true,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("random queue");
@@ -253,6 +258,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("uncertainty queue");
@@ -383,6 +389,7 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
                 overlap_k: k,
                 blind,
                 lease_seconds: 600,
+                assign: Vec::new(),
             },
         )
         .expect("queue")
@@ -510,6 +517,7 @@ fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
             overlap_k: 3,
             blind: true,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -552,6 +560,7 @@ fn a_label_on_a_lapsed_claim_someone_else_completed_is_refused() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 1,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -644,6 +653,7 @@ fn annotators_racing_for_the_last_place_on_an_item_never_exceed_k() {
             overlap_k: 2,
             blind: false,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue");
@@ -726,6 +736,7 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
                 overlap_k: k,
                 blind,
                 lease_seconds: 600,
+                assign: Vec::new(),
             },
         )
         .expect("queue")
@@ -789,6 +800,7 @@ fn a_blind_queue_counts_only_its_own_votes_for_every_item() {
                 overlap_k: 1,
                 blind,
                 lease_seconds: 600,
+                assign: Vec::new(),
             },
         )
         .expect("queue")
@@ -863,6 +875,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
             overlap_k: 1,
             blind: false,
             lease_seconds: 600,
+            assign: Vec::new(),
         },
     )
     .expect("queue");

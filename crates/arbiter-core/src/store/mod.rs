@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0006_identity.sql"),
     include_str!("0007_queue_votes.sql"),
     include_str!("0008_blind_queue_votes.sql"),
+    include_str!("0009_replicas.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
@@ -95,6 +96,9 @@ impl Project {
                 ),
                 (&name, i64::from(ordinal_labels), crate::VERSION),
             )?;
+            // The project and replica ids, before the seed records its first events. The
+            // file keeps its identity when it is moved into place.
+            crate::identity::ensure_in(&tx, &root, &crate::identity::file_key(&tmp))?;
             seed(&tx, &name)?;
             tx.commit()?;
             conn.pragma_update(None, "journal_mode", "DELETE")?;
@@ -300,6 +304,7 @@ fn open_writable(root: &Path, db: &Path) -> Result<Project> {
     identify(&conn, root, db)?;
     configure(&conn)?;
     migrate(&mut conn, root)?;
+    crate::identity::ensure(&mut conn, root, db)?;
     Ok(Project {
         root: root.to_path_buf(),
         conn,
@@ -431,23 +436,7 @@ pub(crate) fn migrate(conn: &mut Connection, root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A value as the JSON text of a column. A value that cannot be written as JSON fails the write
-/// (a conversion error, as rusqlite reports one) rather than storing an empty or `null` column.
-pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::Db(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))
-}
-
-/// Column `index`'s JSON `text` read back. Damaged text is an error (a conversion error naming
-/// the column, as rusqlite reports one), never read as empty: the reader sees what happened.
-pub(crate) fn from_json_column<T: serde::de::DeserializeOwned>(
-    text: &str,
-    index: usize,
-) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
+pub(crate) use crate::json::{from_json_column, json_text};
 
 /// Read one optional value; a small helper over rusqlite's `optional()`.
 pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
