@@ -57,6 +57,8 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
         Command::Report { run } => report_cmd(cli, *run),
+        Command::Clone(a) => clone_cmd(cli, a),
+        Command::Sync(c) => crate::sync_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(&p, a.run, &a.out)?;
@@ -73,11 +75,42 @@ pub fn run(cli: &Cli) -> Result<()> {
     }
 }
 
-fn project_dir(cli: &Cli) -> PathBuf {
+fn clone_cmd(cli: &Cli, a: &crate::CloneArgs) -> Result<()> {
+    use arbiter_core::sync::clone::{clone, CloneOptions};
+    let c = clone(
+        &a.src,
+        &a.dst,
+        &CloneOptions {
+            media: a.media,
+            queues: a.queues.clone(),
+        },
+    )?;
+    if cli.json {
+        return json(&c);
+    }
+    println!(
+        "Cloned into {}: project {}, new replica {}",
+        c.path.display(),
+        c.project_id,
+        c.replica_id
+    );
+    if c.media_files > 0 {
+        println!(
+            "Copied {} media file(s) ({:.1} MB) into {}",
+            c.media_files,
+            c.media_bytes as f64 / 1e6,
+            c.path.join("media").display()
+        );
+    }
+    println!("Exchange events with `arbiter sync export` / `arbiter sync import`, or `arbiter sync folder DIR`.");
+    Ok(())
+}
+
+pub(crate) fn project_dir(cli: &Cli) -> PathBuf {
     cli.project.clone().unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn open(cli: &Cli) -> Result<Project> {
+pub(crate) fn open(cli: &Cli) -> Result<Project> {
     Ok(Project::open(&project_dir(cli))?)
 }
 
@@ -535,7 +568,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
                 overlap_k: a.overlap_k,
                 blind: a.blind,
                 lease_seconds: 600,
-                assign: Vec::new(),
+                assign: a.assign.clone(),
             },
         )?;
         let c = arbiter_core::review::counts(&p, q.id)?;
@@ -548,6 +581,12 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
             c.total,
             q.strategy.as_str()
         );
+        if !q.assignees.is_empty() {
+            println!(
+                "Split between {}: each item goes only to its assigned annotator(s)",
+                q.assignees.join(", ")
+            );
+        }
         return Ok(());
     }
     let ranked = queue::rank(&p, &spec)?;

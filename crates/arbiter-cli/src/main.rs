@@ -6,6 +6,7 @@ mod commands;
 mod output;
 #[cfg(test)]
 mod reference;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,11 +84,60 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
+    /// Make a replica of a project for another machine (same project id, new replica id).
+    Clone(CloneArgs),
+    /// Exchange events with the project's other replicas: packs, status, a shared folder.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
         #[arg(long)]
         run: Option<i64>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CloneArgs {
+    /// The project to copy.
+    pub src: PathBuf,
+    /// A new (or empty) folder for the replica.
+    pub dst: PathBuf,
+    /// keep: the replica reads the media where the source does; copy: copy them into DST/media.
+    #[arg(long, default_value = "keep", value_parser = core_value::<arbiter_core::sync::clone::Media>)]
+    pub media: arbiter_core::sync::clone::Media,
+    /// With --media copy: copy only the media of this saved queue's items (repeat for more).
+    #[arg(long = "queue", value_name = "Q")]
+    pub queues: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Write a pack of this replica's events (all, or those beyond --since).
+    Export {
+        /// The pack file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The other replica's stamp: the file or JSON `arbiter sync status --json` printed
+        /// there, or REPLICA:N,REPLICA:N.
+        #[arg(long, value_name = "STAMP")]
+        since: Option<String>,
+    },
+    /// Import packs, each all-or-nothing; importing one twice adds nothing.
+    Import {
+        /// The pack files, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Say what each pack would add (events, annotators, queues, conflicts); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// This replica's id and how far it holds each replica's events (the stamp for --since).
+    Status,
+    /// Import the other replicas' new packs from a shared folder and write this one's.
+    Folder {
+        /// The shared folder (never the one holding the project).
+        dir: PathBuf,
     },
 }
 
@@ -312,6 +362,10 @@ pub struct QueueArgs {
     /// through this queue count toward its items (a blind pass over labeled items starts open).
     #[arg(long)]
     pub blind: bool,
+    /// With --save: split the items between these annotators (comma-separated), each item
+    /// to its k of them by rendezvous hashing — the same split on every replica.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub assign: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

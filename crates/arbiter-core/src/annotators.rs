@@ -71,6 +71,8 @@ pub(crate) fn add_annotator_in(conn: &Connection, name: &str, role: Role) -> Res
         &format!("INSERT INTO annotators (name, role, created_at) VALUES (?1, ?2, {NOW_SQL})"),
         (name, role.as_str()),
     )?;
+    // The new row's id, read before the audit entry's insert takes `last_insert_rowid`.
+    let id = conn.last_insert_rowid();
     crate::audit::record(
         conn,
         name,
@@ -78,7 +80,7 @@ pub(crate) fn add_annotator_in(conn: &Connection, name: &str, role: Role) -> Res
         &serde_json::json!({ "name": name, "role": role.as_str() }),
     )?;
     Ok(Annotator {
-        id: conn.last_insert_rowid(),
+        id,
         name: name.to_string(),
         role,
     })

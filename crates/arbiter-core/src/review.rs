@@ -749,4 +749,4 @@ pub fn below(project: &crate::Project, run: i64, threshold: f64) -> Result<(u64,
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -325,7 +325,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
 
 /// The counts as the full scan over the events computes them (the reference the maintained
 /// counters must equal).
-fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
+pub(crate) fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
     let sql = format!(
         "WITH q AS (SELECT i.item_id, i.needed, i.needed = 1 AND NOT k.blind AS every
                     FROM queue_items i JOIN queues k ON k.id = i.queue_id WHERE i.queue_id = ?1),
@@ -354,7 +354,7 @@ fn scanned_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u6
     .expect("scan")
 }
 
-fn kept_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
+pub(crate) fn kept_counts(conn: &Connection, queue: i64) -> (u64, u64, u64, u64, u64, u64) {
     let c = counts_in(conn, queue).expect("counts");
     (
         c.total,

@@ -212,7 +212,11 @@ fn copy_media(conn: &Connection, root: &Path, queues: &[i64]) -> Result<(u64, u6
         )?;
         let items: Vec<(String, Option<Vec<u8>>)> = stmt
             .query_map(
-                rusqlite::params![!queues.is_empty(), serde_json::json!(queues).to_string()],
+                rusqlite::params![
+                    version,
+                    !queues.is_empty(),
+                    serde_json::json!(queues).to_string()
+                ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
             .collect::<rusqlite::Result<_>>()?;
