@@ -1508,10 +1508,11 @@ fn a_read_only_project_can_be_read_and_says_why_it_cannot_be_changed() {
 
 #[test]
 fn a_full_disk_says_so_and_keeps_what_was_saved() {
-    // A 600 KB file system of our own (a user and mount namespace: no privileges needed).
+    // An 800 KB file system of our own (a user and mount namespace: no privileges needed): room
+    // for a new project (about 270 KB) and the filler, not for an import.
     let (_d, p) = new_project(None);
     let script = format!(
-        "set -e; mkdir -p /tmp/arbiter-full; mount -t tmpfs -o size=600k none /tmp/arbiter-full; \
+        "set -e; mkdir -p /tmp/arbiter-full; mount -t tmpfs -o size=800k none /tmp/arbiter-full; \
          A='{bin}'; P=/tmp/arbiter-full/p; \
          \"$A\" init \"$P\" --labels 0,1,2,3,4,5,6,7,8,9 >/dev/null; \
          \"$A\" --project \"$P\" annotators add ana >/dev/null; \
@@ -1848,4 +1849,198 @@ fn closed_sets_are_refused_with_the_cores_message() {
         err.contains("--output \"scores\": use auto, logits or probabilities"),
         "{err}"
     );
+}
+
+/// A project with wine and the forest model's run, and its clone; returns (tmp, lead, clone).
+fn lead_and_replica() -> (tempfile::TempDir, String, String) {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+        "--name",
+        "forest",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "forest",
+        "--dataset",
+        "wine",
+    ]);
+    let c = d.path().join("replica").to_string_lossy().into_owned();
+    ok(&["clone", &p, &c]);
+    (d, p, c)
+}
+
+#[test]
+fn replicas_exchange_packs_and_print_byte_identical_decisions_and_agreement() {
+    let (d, a, b) = lead_and_replica();
+    let ids: Vec<Value> = [&a, &b]
+        .iter()
+        .map(|p| ok_json(&["--project", p, "--json", "sync", "status"]))
+        .collect();
+    assert_eq!(ids[0]["project_id"], ids[1]["project_id"]);
+    assert_ne!(ids[0]["replica_id"], ids[1]["replica_id"]);
+    add_annotator(&a, "ana", None);
+    add_annotator(&b, "ben", None);
+    for (p, who, label) in [(&a, "ana", "class_0"), (&b, "ben", "class_1")] {
+        for item in ["wine_000", "wine_001"] {
+            ok(&[
+                "--project",
+                p,
+                "annotate",
+                item,
+                "--annotator",
+                who,
+                "--label",
+                label,
+            ]);
+        }
+    }
+    ok(&["--project", &b, "annotate", "--annotator", "ben", "--undo"]);
+    // a → b with b's stamp (a file written by `sync status --json` on b); b → a in full.
+    let stamp = d.path().join("b-stamp.json");
+    std::fs::write(&stamp, ok(&["--project", &b, "--json", "sync", "status"])).expect("w");
+    let ab = d.path().join("ab.pack").to_string_lossy().into_owned();
+    let ba = d.path().join("ba.pack").to_string_lossy().into_owned();
+    let e = ok_json(&[
+        "--project",
+        &a,
+        "--json",
+        "sync",
+        "export",
+        "--out",
+        &ab,
+        "--since",
+        &stamp.to_string_lossy(),
+    ]);
+    assert_eq!(e["events"], 2, "{e}");
+    ok(&["--project", &b, "sync", "export", "--out", &ba]);
+    let dry = ok_json(&[
+        "--project",
+        &b,
+        "--json",
+        "sync",
+        "import",
+        &ab,
+        "--dry-run",
+    ]);
+    assert_eq!(
+        (
+            &dry["events_added"],
+            &dry["annotators_added"],
+            &dry["conflicts_before"],
+            &dry["conflicts_after"],
+            &dry["dry_run"]
+        ),
+        (
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from(0),
+            &Value::from(1),
+            &Value::from(true)
+        ),
+        "{dry}"
+    );
+    let got = ok_json(&["--project", &b, "--json", "sync", "import", &ab]);
+    for key in [
+        "events_added",
+        "events_known",
+        "annotators_added",
+        "queues_added",
+        "conflicts_before",
+        "conflicts_after",
+    ] {
+        assert!(got[key].is_u64(), "{key}: {got}");
+    }
+    ok(&["--project", &a, "sync", "import", &ba]);
+    let again = ok_json(&["--project", &a, "--json", "sync", "import", &ba]);
+    assert_eq!(again["events_added"], 0);
+    for cmd in [vec!["decisions"], vec!["agreement"]] {
+        let run = |p: &str| {
+            let mut args = vec!["--project", p, "--json"];
+            args.extend(cmd.iter().copied());
+            ok(&args)
+        };
+        assert_eq!(run(&a), run(&b), "{cmd:?}");
+    }
+    let conflicts = ok_json(&["--project", &a, "--json", "decisions", "--conflicts"]);
+    let listed = conflicts["decisions"].as_array().map(Vec::len);
+    assert_eq!(listed, Some(1), "{conflicts}");
+    // A damaged pack: refused with exit status and message, nothing imported.
+    let mut bytes = std::fs::read(&ab).expect("read");
+    let n = bytes.len();
+    bytes.truncate(n - 7);
+    let cut = d.path().join("cut.pack");
+    std::fs::write(&cut, bytes).expect("w");
+    let (doc, code) = fails_json(&["--project", &b, "sync", "import", &cut.to_string_lossy()]);
+    assert_eq!(doc["error"]["code"], "invalid_input");
+    assert!(
+        doc["error"]["message"].as_str().is_some_and(
+            |m| m.contains("truncated") && m.contains("nothing of the pack was imported")
+        ),
+        "{doc}"
+    );
+    assert_eq!(code, 4, "invalid input exits with 4 (README)");
+}
+
+#[test]
+fn a_sigkill_during_sync_import_leaves_the_replica_as_before_the_pack() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let (d, a, b) = lead_and_replica();
+    // 35,600 events on the lead, recorded after the clone.
+    let csv = d.path().join("many.csv");
+    let mut text = String::from("item_id,annotator,label\n");
+    for who in 0..200 {
+        for item in 0..178 {
+            text.push_str(&format!(
+                "wine_{item:03},w{who:03},class_{}\n",
+                (item + who) % 3
+            ));
+        }
+    }
+    std::fs::write(&csv, text).expect("w");
+    ok(&[
+        "--project",
+        &a,
+        "annotations",
+        "import",
+        &csv.to_string_lossy(),
+    ]);
+    let pack = d.path().join("big.pack").to_string_lossy().into_owned();
+    ok(&["--project", &a, "sync", "export", "--out", &pack]);
+    let before = ok(&["--project", &b, "--json", "sync", "status"]);
+    let decisions_before = ok(&["--project", &b, "--json", "decisions"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["--project", &b, "sync", "import", &pack])
+        .env_remove("ARBITER_PROJECT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    err.read_line(&mut line).expect("read");
+    assert!(line.starts_with("Importing"), "{line}");
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert!(
+        !status.success(),
+        "killed while importing (the import had not finished)"
+    );
+    assert_eq!(ok(&["--project", &b, "--json", "sync", "status"]), before);
+    assert_eq!(
+        ok(&["--project", &b, "--json", "decisions"]),
+        decisions_before
+    );
+    // And the pack imports whole afterwards.
+    let got = ok_json(&["--project", &b, "--json", "sync", "import", &pack]);
+    assert_eq!(got["events_added"], 35_600, "{got}");
 }

@@ -32,7 +32,21 @@ pub fn run(cli: &Cli, c: &SyncCommand) -> Result<()> {
         }
         SyncCommand::Import { files, dry_run } => {
             let mut p = open(cli)?;
-            let done = sync::import(&mut p, files, *dry_run)?;
+            // One pack at a time (each all-or-nothing), saying which on stderr (with --json,
+            // stderr holds only an error).
+            let mut done = Vec::with_capacity(files.len());
+            for f in files {
+                if cli.json {
+                    done.extend(sync::import(&mut p, std::slice::from_ref(f), *dry_run)?);
+                    continue;
+                }
+                eprintln!(
+                    "{} {} …",
+                    if *dry_run { "Reading" } else { "Importing" },
+                    f.display()
+                );
+                done.extend(sync::import(&mut p, std::slice::from_ref(f), *dry_run)?);
+            }
             if cli.json {
                 return json(&if done.len() == 1 {
                     serde_json::to_value(&done[0])?
