@@ -95,10 +95,14 @@ fn clone_cmd(cli: &Cli, a: &crate::CloneArgs) -> Result<()> {
         c.replica_id
     );
     if c.media_files > 0 {
+        let size = if c.media_bytes >= 1_000_000 {
+            format!("{:.1} MB", c.media_bytes as f64 / 1e6)
+        } else {
+            format!("{:.1} kB", c.media_bytes as f64 / 1e3)
+        };
         println!(
-            "Copied {} media file(s) ({:.1} MB) into {}",
+            "Copied {} media file(s) ({size}) into {}",
             c.media_files,
-            c.media_bytes as f64 / 1e6,
             c.path.join("media").display()
         );
     }

@@ -73,7 +73,7 @@ pub(super) fn manifest(
 fn queues_over(conn: &rusqlite::Connection, version_id: i64) -> Result<Vec<serde_json::Value>> {
     let mut stmt = conn.prepare(
         "SELECT q.id, q.name, q.run_id, q.other_run_id, q.strategy, q.threshold, q.seed, q.limit_n,
-                q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.created_at
+                q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.created_at, q.uid, q.assignees
          FROM queues q JOIN runs r ON r.id = q.run_id WHERE r.version_id = ?1 ORDER BY q.id",
     )?;
     let rows = stmt.query_map([version_id], |r| {
@@ -91,6 +91,12 @@ fn queues_over(conn: &rusqlite::Connection, version_id: i64) -> Result<Vec<serde
             "blind": r.get::<_, bool>(10)?,
             "lease_seconds": r.get::<_, i64>(11)?,
             "created_at": r.get::<_, String>(12)?,
+            "uid": r.get::<_, Option<String>>(13)?,
+            // The work split (`--assign`): the annotators the items went to, or null.
+            "assignees": r
+                .get::<_, Option<String>>(14)?
+                .map(|t| crate::store::from_json_column::<Vec<String>>(&t, 14))
+                .transpose()?,
         }))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

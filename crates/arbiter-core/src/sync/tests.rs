@@ -672,6 +672,34 @@ fn assigned_work_splits_the_same_way_on_every_replica_and_claims_serve_only_ones
         label(&mut a, &x.item_id, "ana", "class_0");
     }
     assert_eq!(served, mine);
+    // The split is in the export's lineage.
+    let out = d.path().join("x.csv");
+    crate::export::export(
+        &a,
+        &crate::export::ExportOptions {
+            out: out.clone(),
+            format: crate::export::Format::Csv,
+            dataset: None,
+            predictions: crate::export::Predictions::None,
+            only_decided: false,
+            min_agreement: None,
+            exclude_reasons: vec![],
+            validation_share: None,
+            seed: 1,
+        },
+    )
+    .expect("export");
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("x.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    let listed = lineage["queues"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .find(|q| q["name"] == "split")
+        .expect("split in the lineage");
+    assert_eq!(listed["assignees"], serde_json::json!(["ana", "ben", "cy"]));
     // Bad lists are refused.
     for (bad, why) in [
         (vec!["ana".to_string(), "ana".to_string()], "twice"),
