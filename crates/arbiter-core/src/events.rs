@@ -150,18 +150,30 @@ pub(crate) fn list_version(conn: &Connection, version: i64) -> Result<Vec<Annota
     list_where(conn, None, Some(version))
 }
 
+/// The events query for one item, one version's items, or every event. One statement per
+/// case: with `(?1 IS NULL OR a.item_id = ?1)` SQLite cannot use an index and scans every event
+/// to read one item's (tens of milliseconds at 1,000,000 events). Parameters: item, version.
+fn select_sql(item: Option<i64>, version: Option<i64>) -> String {
+    let filter = match (item, version) {
+        (Some(_), _) => "a.item_id = ?1 AND (?2 IS NULL OR i.version_id = ?2)",
+        (None, Some(_)) => "?1 IS NULL AND i.version_id = ?2",
+        (None, None) => "?1 IS NULL AND ?2 IS NULL",
+    };
+    format!(
+        "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
+                a.source, a.retracts, a.queue_id, a.created_at, a.uid
+         FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
+         LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
+         WHERE {filter} ORDER BY a.id"
+    )
+}
+
 fn list_where(
     conn: &Connection,
     item: Option<i64>,
     version: Option<i64>,
 ) -> Result<Vec<AnnotationRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, i.ext_id, a.item_id, w.name, w.role, a.kind, l.name, r.code, a.note, a.flag, a.seconds, a.prediction_shown,
-                a.source, a.retracts, a.queue_id, a.created_at, a.uid
-         FROM annotations a JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id
-         LEFT JOIN labels l ON l.id = a.label_id LEFT JOIN reasons r ON r.id = a.reason_id
-         WHERE (?1 IS NULL OR a.item_id = ?1) AND (?2 IS NULL OR i.version_id = ?2) ORDER BY a.id",
-    )?;
+    let mut stmt = conn.prepare_cached(&select_sql(item, version))?;
     let rows = stmt.query_map(rusqlite::params![item, version], |r| {
         Ok(AnnotationRow {
             id: r.get(0)?,
@@ -231,4 +243,30 @@ pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
     let mut df = DataFrame::new(rows.len(), columns).map_err(|e| table::build_err(out, e))?;
     table::write(Some(project), &mut df, out, &allowed)?;
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    /// One item's events are read through the index on `annotations.item_id`, not by scanning
+    /// every event: the item view and every recorded label read them.
+    #[test]
+    fn an_items_events_are_read_through_its_index() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = crate::Project::create(dir.path(), None, &[]).expect("project");
+        let conn = p.conn();
+        let sql = super::select_sql(Some(1), None);
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan")
+            .query_map(rusqlite::params![1, rusqlite::types::Null], |r| r.get(3))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|s| s.contains("SEARCH a USING INDEX annotations_by_item")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|s| s.starts_with("SCAN a")), "{plan:?}");
+    }
 }
