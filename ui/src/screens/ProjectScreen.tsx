@@ -21,6 +21,8 @@ import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
 import { ReportsNav } from "../components/ReportsNav";
 import { ReviewNav } from "../components/ReviewNav";
+import { TeamNav } from "../components/TeamNav";
+import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
 import { useRunner } from "../components/useRun";
@@ -281,6 +283,20 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     cacheRef.current?.refresh();
     void refreshAnnotators();
   }, [refreshAnnotators]);
+  // Events imported from other copies (a pack, the shared folder) change everything shown: the
+  // grid, the runs and annotators, the labels (a lead's settings travel with the events).
+  const onTeamChanged = useCallback(() => {
+    cacheRef.current?.refresh();
+    void refreshAnnotators();
+    void refreshRuns();
+    if (onProjectChanged) {
+      ipc
+        .currentProject()
+        .then((p) => p && onProjectChanged(p))
+        .catch((err) => report(err, "Reading the project again"));
+    }
+  }, [refreshAnnotators, refreshRuns, onProjectChanged, report]);
+  const shared = useSharedFolder(onTeamChanged);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
@@ -342,6 +358,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
         <div className="header-spacer" />
         <ReviewNav project={project} onClosed={onReviewClosed} />
         <ReportsNav project={project} versionId={versionId} />
+        <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
         <button type="button" className="button" onClick={onClose}>
           Close project
         </button>

@@ -366,6 +366,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       {queueDialog && (
         <QueueDialog
           annotators={people.list?.length ?? null}
+          names={people.list?.map((a) => a.name) ?? null}
           onClose={() => setQueueDialog(false)}
           onCreated={(q) => {
             setQueues((prev) => [...(prev ?? []).filter((x) => x.id !== q.id), q]);
