@@ -32,9 +32,10 @@ export const pack = (over: Partial<PackImported> = {}): PackImported => ({
 
 describe("team helpers", () => {
   it("shortens replica ids and names packs after the project and the copy", () => {
-    expect(shortReplica("01a249db-e099-761f-ab62-87a29ae4435d")).toBe("01a249db-e099");
-    expect(suggestedPackName("street photos", "01a249db-e099-761f-ab62-87a29ae4435d")).toBe("street-photos-01a249db-e099.pack");
-    expect(suggestedPackName("///", "0a-1b-2c")).toBe("project-0a-1b.pack");
+    expect(shortReplica("01a249db-e099-761f-ab62-87a29ae4435d")).toBe("01a249db…435d");
+    expect(shortReplica("r1")).toBe("r1");
+    expect(suggestedPackName("street photos", "01a249db-e099-761f-ab62-87a29ae4435d")).toBe("street-photos-01a249db-435d.pack");
+    expect(suggestedPackName("///", "0a-1b-2c")).toBe("project-0a-1b-2c.pack");
     expect(baseName("/a/b/c.pack")).toBe("c.pack");
   });
 

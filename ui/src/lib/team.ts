@@ -5,9 +5,12 @@ import type { PackImported } from "../bindings/PackImported";
 import type { SharedFolderSetting } from "../bindings/SharedFolderSetting";
 import { formatCount, plural } from "./format";
 
-/** The first block of a replica id (UUIDv7: its time part), enough to tell copies apart. */
+/**
+ * A replica id shortened to its first 8 and last 4 characters ("01a249e8…0bf02"): a UUIDv7 starts
+ * with its time, so copies made the same day share the start; the end is random.
+ */
 export function shortReplica(id: string): string {
-  return id.split("-").slice(0, 2).join("-");
+  return id.length <= 14 ? id : `${id.slice(0, 8)}…${id.slice(-4)}`;
 }
 
 /** "812 B", "14.2 KB", "3.1 MB". */
@@ -21,7 +24,8 @@ export function formatBytes(n: number): string {
 /** The file name a pack export suggests: the project's name and this copy's short id. */
 export function suggestedPackName(project: string, replica: string): string {
   const safe = project.replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "") || "project";
-  return `${safe}-${shortReplica(replica)}.pack`;
+  const id = replica.length <= 14 ? replica : `${replica.slice(0, 8)}-${replica.slice(-4)}`;
+  return `${safe}-${id}.pack`;
 }
 
 /** The last part of a path ("/a/b/c.pack" → "c.pack"). */

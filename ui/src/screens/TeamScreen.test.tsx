@@ -123,7 +123,7 @@ describe("TeamScreen", () => {
     fireEvent.change(screen.getByTestId("team-since"), { target: { value: `${OTHER}:1` } });
     fireEvent.click(screen.getByTestId("team-export-button"));
     await flush();
-    expect(pickPackPath).toHaveBeenCalledWith("digits-01a249db-dfff.pack");
+    expect(pickPackPath).toHaveBeenCalledWith("digits-01a249db-c184.pack");
     expect(exportPack).toHaveBeenCalledWith("/out/digits.pack", `${OTHER}:1`);
     expect(screen.getByTestId("team-export-done").textContent).toContain("Wrote 15 events (2.0 KB) to digits.pack");
   });

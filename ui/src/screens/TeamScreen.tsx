@@ -93,13 +93,17 @@ export function TeamScreen({ project, shared, onBack, onChanged }: Props) {
       </header>
       <div className="dash-scroll">
         {statusError && <IpcErrorBox error={statusError} testId="team-error" />}
-        <div className="dash-grid team-grid">
-          <ThisCopy status={status} />
-          <Contributions status={status} />
-          <ExportPack project={project} status={status} onExported={load} />
-          <ImportPacks me={me} lead={lead} onImported={changed} />
-          <SharedFolderCard shared={shared} />
-          <CloneCard me={me} lead={lead} />
+        <div className="team-columns">
+          <div className="team-column">
+            <ThisCopy status={status} />
+            <ExportPack project={project} status={status} onExported={load} />
+            <SharedFolderCard shared={shared} />
+          </div>
+          <div className="team-column">
+            <Contributions status={status} />
+            <ImportPacks me={me} lead={lead} onImported={changed} />
+            <CloneCard me={me} lead={lead} />
+          </div>
         </div>
       </div>
     </div>
@@ -163,6 +167,13 @@ function Contributions({ status }: { status: TeamStatus | null }) {
       {status && rows.length === 0 && <p className="muted small">No events yet.</p>}
       {rows.length > 0 && (
         <table className="data-table team-table">
+          <colgroup>
+            <col className="team-col-copy" />
+            <col className="team-col-num" />
+            <col className="team-col-num" />
+            <col />
+            <col className="team-col-when" />
+          </colgroup>
           <thead>
             <tr>
               <th>Copy</th>
@@ -244,7 +255,7 @@ function ExportPack({ project, status, onExported }: { project: ProjectInfo; sta
         </button>
       </div>
       {phase.kind === "done" && (
-        <div className="form-ok team-result" role="status" data-testid="team-export-done" data-events={phase.done.events}>
+        <div className="form-ok team-result" role="status" data-testid="team-export-done" data-events={phase.done.events} data-file={phase.done.file}>
           <span>
             Wrote {plural(phase.done.events, "event")} ({formatBytes(phase.done.bytes)}) to <span className="mono">{baseName(phase.done.file)}</span>
             {phase.done.events === 0 && " — the other copy already holds everything."}
@@ -369,7 +380,7 @@ export function PackSummary({ pack }: { pack: PackImported }) {
       </div>
       <dl className="team-pack-rows">
         {packRows(pack).map((r) => (
-          <div key={r.label} className={r.notice ? "notice" : undefined} data-testid="team-pack-row" data-label={r.label}>
+          <div key={r.label} className={r.notice ? "team-pack-notice" : undefined} data-testid="team-pack-row" data-label={r.label}>
             <dt>{r.label}</dt>
             <dd className="tabular">{r.value}</dd>
           </div>
@@ -533,6 +544,13 @@ function FolderStatusTable({ status }: { status: FolderStatusDto }) {
       </p>
       {status.replicas.length > 0 && (
         <table className="data-table team-table">
+          <colgroup>
+            <col className="team-col-copy" />
+            <col className="team-col-num" />
+            <col className="team-col-num" />
+            <col className="team-col-num" />
+            <col className="team-col-num" />
+          </colgroup>
           <thead>
             <tr>
               <th>Copy</th>
