@@ -4,7 +4,9 @@
 // same item differently in the clone (each project in its own app window, one after the other),
 // each copy exports its pack through the save dialog and imports the other's through the open
 // dialog — the preview first, then Import — and both then show the conflict on their Conflicts
-// screen. Screenshots: team-empty, team-preview, team-after-import (and the dialogs). Runs on its
+// screen. Then both sync through a shared folder chosen in the Team screen, the clone by itself
+// when it opens. Screenshots: team-empty, team-preview, team-after-import, team-shared,
+// team-1024 (and the dialogs). Runs on its
 // own X display (:95, or E2E_TEAM_DISPLAY) and tauri-driver port (TAURI_DRIVER_PORT + 20).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -23,6 +25,7 @@ const tmp = fs.realpathSync(scratchDir("arbiter-team-"));
 const original = path.join(tmp, "digits");
 const clone = path.join(tmp, "clone-ben");
 const packs = path.join(tmp, "packs");
+const shared = path.join(tmp, "shared");
 
 let harness;
 let driver;
@@ -68,7 +71,7 @@ async function closeTeam() {
 }
 
 /** In Review, `who` labels the first item of the queue; returns its id and the label given. */
-async function labelFirst(who, pickLabel) {
+async function labelFirst(who, pickLabel, mine = 1) {
   await (await find("review-button")).click();
   await find("review-screen");
   const choice = await driver.findElements(By.css(`[data-testid="annotator-choice"][data-name="${who}"]`));
@@ -93,7 +96,7 @@ async function labelFirst(who, pickLabel) {
   );
   const label = pickLabel(item.predicted ?? item.given);
   await driver.actions().sendKeys(label).perform();
-  await driver.wait(async () => (await attrOf(driver, "review-progress", "data-mine")) === "1", 15000, `${who}'s label is counted`);
+  await driver.wait(async () => (await attrOf(driver, "review-progress", "data-mine")) === String(mine), 15000, `${who}'s label is counted`);
   await (await find("review-exit")).click();
   await gone("review-screen");
   return { id: item.id, label };
@@ -149,6 +152,7 @@ before(async () => {
   // Every item for two people, so ana's and ben's first items are the same one.
   cli("--project", original, "queue", "--run", "1", "--strategy", "random", "--seed", "3", "--limit", "6", "--save", "pair", "--overlap-share", "1", "--overlap-k", "2");
   fs.mkdirSync(packs, { recursive: true });
+  fs.mkdirSync(shared, { recursive: true });
   fs.mkdirSync(clone, { recursive: true });
   // GTK's list of recent files goes under XDG_DATA_HOME: a fresh one.
   harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_TEAM_DISPLAY ?? ":95", env: { XDG_DATA_HOME: path.join(tmp, "data") } });
@@ -225,4 +229,49 @@ test("the original imports the clone's pack and shows the same conflict", { time
   await gone("conflicts-screen");
   await choose("status-filter", "conflict");
   await driver.wait(async () => Number(await attrOf(driver, "grid-count", "data-count")) === 1, 15000, "one conflict in the grid");
+});
+
+/** Choose the shared folder in the Team screen, keep it (sync on open) and sync now. */
+async function shareAndSync(name) {
+  await (await find("team-shared-choose")).click();
+  await dialogs.answerWithFolder("Choose the shared folder", shared, `team-shared-${name}`);
+  await driver.wait(async () => (await attrOf(driver, "team-shared-dir", "value")) === shared, 15000, "the folder chosen");
+  assert.equal(await driver.executeScript(`return document.querySelector('[data-testid="team-shared-on-open"]').checked`), true, "sync on open is ticked");
+  await (await find("team-shared-save")).click();
+  const sync = await find("team-sync-now");
+  await driver.wait(async () => (await sync.isEnabled()) && /Syncs when the project opens/.test(await textOf(driver, "team-shared")), 15000, "the folder kept");
+  await sync.click();
+  await driver.wait(async () => /wrote a pack of|nothing new to write/.test(await textOf(driver, "team-sync-result")), 30000, "the sync's result");
+  return textOf(driver, "team-sync-result");
+}
+
+test("both copies sync through a shared folder; the clone syncs by itself when it opens", { timeout: 300000 }, async () => {
+  // A new label in the original, then its first sync: it writes its pack, nothing to import.
+  await labelFirst("ana", (p) => p, 2);
+  await openTeam("lea");
+  const first = await shareAndSync("original");
+  assert.match(first, /Nothing new from the others; wrote a pack of \d+ events?\./);
+  await driver.wait(async () => (await driver.findElements(byId("team-folder-replica"))).length === 1, 15000, "one copy writes there");
+
+  // The clone imports it (the new label among the events) and writes its own.
+  await openApp(clone);
+  await openTeam("lea");
+  const second = await shareAndSync("clone");
+  assert.match(second, /^1 pack imported \([1-9]\d* new events?\)/);
+  await driver.wait(async () => (await driver.findElements(byId("team-folder-replica"))).length === 2, 15000, "two copies write there");
+  await sleep(200);
+  await shot("team-shared");
+
+  // Opened again, the clone syncs by itself.
+  await openApp(clone);
+  await openTeam(null);
+  await driver.wait(async () => /^Synced by itself: /.test(await textOf(driver, "team-sync-result")), 30000, "the sync on open");
+  // The same screen in a small window: nothing cut.
+  await driver.manage().window().setRect({ width: 1024, height: 700 });
+  await sleep(400);
+  await shot("team-1024");
+  const overflow = await driver.executeScript(
+    `return [...document.querySelectorAll('[data-testid="team-screen"] .dash-card')].filter((c) => c.scrollWidth > c.clientWidth + 1).length`,
+  );
+  assert.equal(overflow, 0, "no card is wider than its column");
 });

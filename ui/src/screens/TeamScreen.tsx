@@ -238,7 +238,7 @@ function ExportPack({ project, status, onExported }: { project: ProjectInfo; sta
           data-testid="team-since"
           className="mono"
           value={since}
-          placeholder="everything — or what the other copy holds: REPLICA:N,… or its sync status JSON"
+          placeholder="everything — or REPLICA:N,… (the other copy’s “Holds”)"
           spellCheck={false}
           autoComplete="off"
           onChange={(e) => {
@@ -247,7 +247,7 @@ function ExportPack({ project, status, onExported }: { project: ProjectInfo; sta
           }}
           disabled={busy}
         />
-        <span className="field-hint">With the other copy’s “Holds”, the pack carries only what it lacks.</span>
+        <span className="field-hint">Paste the other copy’s “Holds”: the pack then carries only what that copy lacks.</span>
       </label>
       <div className="team-actions">
         <button type="button" className="button primary" data-testid="team-export-button" onClick={exportPack} disabled={busy || !status}>
@@ -470,7 +470,7 @@ function SharedFolderCard({ shared }: { shared: SharedFolder }) {
           onChange={(e) => setDir(e.target.value)}
           disabled={saving}
         />
-        <button type="button" className="button" onClick={choose} disabled={saving}>
+        <button type="button" className="button" data-testid="team-shared-choose" onClick={choose} disabled={saving}>
           Choose…
         </button>
       </div>
