@@ -21,6 +21,7 @@ import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
 import { ReportsNav } from "../components/ReportsNav";
 import { ReviewNav } from "../components/ReviewNav";
+import { ProjectChanges } from "../components/projectChanges";
 import { TeamNav } from "../components/TeamNav";
 import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
@@ -285,7 +286,9 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   }, [refreshAnnotators]);
   // Events imported from other copies (a pack, the shared folder) change everything shown: the
   // grid, the runs and annotators, the labels (a lead's settings travel with the events).
+  const [changes, setChanges] = useState(0);
   const onTeamChanged = useCallback(() => {
+    setChanges((n) => n + 1);
     cacheRef.current?.refresh();
     void refreshAnnotators();
     void refreshRuns();
@@ -356,9 +359,12 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           </span>
         </div>
         <div className="header-spacer" />
-        <ReviewNav project={project} onClosed={onReviewClosed} />
-        <ReportsNav project={project} versionId={versionId} />
-        <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
+        {/* The screens these open read the project again when events come from other copies. */}
+        <ProjectChanges.Provider value={changes}>
+          <ReviewNav project={project} onClosed={onReviewClosed} />
+          <ReportsNav project={project} versionId={versionId} />
+          <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
+        </ProjectChanges.Provider>
         <button type="button" className="button" onClick={onClose}>
           Close project
         </button>
