@@ -182,6 +182,24 @@ describe("TeamScreen", () => {
     expect(screen.queryByTestId("team-import-apply")).toBeNull();
   });
 
+  it("after a refusal among several packs, the screens still read the project again (the packs before it are in)", async () => {
+    const onChanged = await mount("lea");
+    pickPacks.mockResolvedValue(["/packs/a.pack", "/packs/b.pack"]);
+    importPacks.mockImplementation(async (files: string[], dryRun: boolean) => {
+      if (!dryRun) throw { code: "invalid_input", message: "/packs/b.pack: damaged (its body does not match its checksum); export it again" };
+      return files.map((file) => preview({ file }));
+    });
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    expect(screen.getAllByTestId("team-pack")).toHaveLength(2);
+    expect(screen.getByTestId("team-import-preview").textContent).toContain("Each pack is previewed on its own");
+    fireEvent.click(screen.getByTestId("team-import-apply"));
+    await flush();
+    expect(screen.getByTestId("team-import-error").textContent).toContain("Refused (the packs before it, if any, were imported) — ");
+    expect(screen.getByTestId("team-import-error").textContent).toContain("export it again");
+    expect(onChanged).toHaveBeenCalledTimes(1);
+  });
+
   it("clones into the folder chosen, copying only the media asked for", async () => {
     await mount("lea");
     pickFolder.mockResolvedValue("/clones/ben");

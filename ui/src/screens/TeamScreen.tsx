@@ -302,6 +302,8 @@ export function ImportPacks({ me, lead, onImported }: { me: AnnotatorDto | null;
       onImported();
     } catch (err) {
       setPhase({ kind: "failed", files, error: normaliseError(err) });
+      // Each pack is imported on its own: the ones before a refused one are in.
+      if (files.length > 1) onImported();
     }
   };
 
@@ -348,6 +350,7 @@ export function ImportPacks({ me, lead, onImported }: { me: AnnotatorDto | null;
                   : anythingNew(shown)
                     ? "Preview — nothing is written until you press Import."
                     : "Nothing new: this copy already holds every event of these packs."}
+                {phase.kind !== "done" && shown.length > 1 && " Each pack is previewed on its own: events that several packs hold count in each."}
               </p>
               {shown.map((p) => (
                 <PackSummary key={p.file} pack={p} />
