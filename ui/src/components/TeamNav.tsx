@@ -6,7 +6,12 @@ import type { SharedFolder } from "./useSharedFolder";
 
 const TeamScreen = lazy(() => import("../screens/TeamScreen").then((m) => ({ default: m.TeamScreen })));
 
-const BUTTONS = [{ view: "team", text: "Team", testId: "team-button" }] as const;
+/** The button says so when the shared folder's last sync failed or refused a pack. */
+function buttons(shared: SharedFolder) {
+  const last = shared.last;
+  const trouble = last?.kind === "failed" || (last?.kind === "done" && last.result.refused.length > 0);
+  return [{ view: "team", text: trouble ? "Team ⚠" : "Team", testId: "team-button" }] as const;
+}
 
 interface Props {
   project: ProjectInfo;
@@ -18,7 +23,7 @@ interface Props {
 /** The project header's Team button and the screen it opens (copies of the project, packs). */
 export function TeamNav({ project, shared, onChanged }: Props) {
   return (
-    <ProjectNav buttons={BUTTONS} overlayClass="report-overlay" onClosed={onChanged}>
+    <ProjectNav buttons={buttons(shared)} overlayClass="report-overlay" onClosed={onChanged}>
       {(_view, { close }) => (
         <ScreenErrorBoundary what="The team screen" onBack={close}>
           <Suspense fallback={<div className="dash-loading muted">Loading…</div>}>

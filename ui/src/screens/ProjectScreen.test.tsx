@@ -207,6 +207,14 @@ describe("ProjectScreen and the shared folder", () => {
     expect(currentProject).not.toHaveBeenCalled();
   });
 
+  it("marks the Team button when the sync on open failed", async () => {
+    sharedFolder.mockResolvedValue({ dir: "/gone", onOpen: true, everyMinutes: 0 });
+    syncFolder.mockRejectedValue({ code: "invalid_input", message: "/gone: no such folder; create the shared folder first" });
+    await mount();
+    await flush();
+    expect(screen.getByTestId("team-button").textContent).toBe("Team ⚠");
+  });
+
   it("syncs on the timer the setting asks for", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     sharedFolder.mockResolvedValue({ dir: "/s", onOpen: false, everyMinutes: 5 });
