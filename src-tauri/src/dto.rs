@@ -9,8 +9,10 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 
 mod closed;
 mod report;
+mod team;
 pub use closed::*;
 pub use report::*;
+pub use team::*;
 
 /// The closed set of error codes the UI switches on (never on message text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -666,6 +668,8 @@ pub struct QueueDto {
     pub blind: bool,
     pub created_at: String,
     pub counts: QueueCounts,
+    /// The annotators the queue's items are split between (empty: anyone takes any item).
+    pub assignees: Vec<String>,
 }
 
 impl QueueDto {
@@ -681,6 +685,7 @@ impl QueueDto {
             blind: q.blind,
             created_at: q.created_at,
             counts: c.into(),
+            assignees: q.assignees,
         }
     }
 }
@@ -703,6 +708,9 @@ pub struct CreateQueueRequest {
     #[ts(type = "number")]
     pub overlap_k: u32,
     pub blind: bool,
+    /// Split the items between these annotators (each item to `overlap_k` of them); empty:
+    /// anyone takes any item.
+    pub assign: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1101,6 +1109,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     }
     closed::with_closed_sets!(export_all);
     report::with_report_types!(export_all);
+    team::with_team_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

@@ -424,6 +424,87 @@ fn open_folder(path: String) -> Res<()> {
         .map_err(|e| IpcError::new(ErrorCode::Io, format!("cannot open {path}: {e}")))
 }
 
+#[tauri::command]
+async fn team_status(app: tauri::AppHandle) -> Res<TeamStatus> {
+    blocking(app, |s| s.team_status()).await
+}
+
+/// A replica of the open project for another annotator, in a new or empty folder.
+#[tauri::command]
+async fn clone_project(app: tauri::AppHandle, request: CloneRequest) -> Res<ClonedDto> {
+    blocking(app, move |s| s.clone_project(&request)).await
+}
+
+/// A pack of this replica's events (beyond `since`, when given) to `out`.
+#[tauri::command]
+async fn export_pack(
+    app: tauri::AppHandle,
+    out: String,
+    since: Option<String>,
+) -> Res<PackExported> {
+    blocking(app, move |s| s.export_pack(&out, since.as_deref())).await
+}
+
+/// Import packs (`dry_run`: the preview, nothing written).
+#[tauri::command]
+async fn import_packs(
+    app: tauri::AppHandle,
+    files: Vec<String>,
+    dry_run: bool,
+) -> Res<Vec<PackImported>> {
+    blocking(app, move |s| s.import_packs(&files, dry_run)).await
+}
+
+#[tauri::command]
+async fn sync_folder(app: tauri::AppHandle, dir: String) -> Res<FolderSyncDto> {
+    blocking(app, move |s| s.sync_folder(&dir)).await
+}
+
+#[tauri::command]
+async fn folder_status(app: tauri::AppHandle, dir: String) -> Res<FolderStatusDto> {
+    blocking(app, move |s| s.folder_status(&dir)).await
+}
+
+#[tauri::command]
+async fn shared_folder(app: tauri::AppHandle) -> Res<SharedFolderSetting> {
+    blocking(app, |s| s.shared_folder()).await
+}
+
+#[tauri::command]
+async fn set_shared_folder(
+    app: tauri::AppHandle,
+    setting: SharedFolderSetting,
+) -> Res<SharedFolderSetting> {
+    blocking(app, move |s| s.set_shared_folder(&setting)).await
+}
+
+/// Native save dialog for a pack, suggesting `suggested` as its name.
+#[tauri::command]
+async fn pick_pack_path(suggested: String) -> Res<Option<String>> {
+    dialog(
+        rfd::AsyncFileDialog::new()
+            .set_title("Export a pack")
+            .set_file_name(suggested)
+            .add_filter("Arbiter packs", &["pack"])
+            .save_file(),
+    )
+    .await
+}
+
+/// Native open dialog for one or more packs; empty when cancelled.
+#[tauri::command]
+async fn pick_packs() -> Res<Vec<String>> {
+    Ok(rfd::AsyncFileDialog::new()
+        .set_title("Import packs")
+        .add_filter("Arbiter packs", &["pack"])
+        .pick_files()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|f| f.path().to_string_lossy().into_owned())
+        .collect())
+}
+
 /// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
 #[tauri::command]
 fn cancel_import(state: State<'_, AppState>) -> bool {

@@ -122,6 +122,17 @@ macro_rules! for_each_command {
             any pick_export_path(format: ExportFormat) -> Option<String>;
             any export_would_replace(out: String, format: ExportFormat) -> bool;
             any open_folder(path: String) -> ();
+            // Team: replicas of the project exchanging event packs.
+            any team_status() -> TeamStatus;
+            lead clone_project(request: CloneRequest) -> ClonedDto;
+            annotator export_pack(out: String, since: Option<String>) -> PackExported;
+            lead import_packs(files: Vec<String>, dry_run: bool) -> Vec<PackImported>;
+            annotator sync_folder(dir: String) -> FolderSyncDto;
+            any folder_status(dir: String) -> FolderStatusDto;
+            any shared_folder() -> SharedFolderSetting;
+            annotator set_shared_folder(setting: SharedFolderSetting) -> SharedFolderSetting;
+            any pick_pack_path(suggested: String) -> Option<String>;
+            any pick_packs() -> Vec<String>;
         }
     };
 }

@@ -314,7 +314,12 @@ impl AppState {
                 overlap_k: r.overlap_k.max(1) as usize,
                 blind: r.blind,
                 lease_seconds: 600,
-                assign: Vec::new(),
+                assign: r
+                    .assign
+                    .iter()
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect(),
             },
         )?;
         let c = review::counts(p, q.id)?;
@@ -814,6 +819,8 @@ fn exclusive<T>(
     *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
     result
 }
+
+mod team;
 
 #[cfg(test)]
 mod tests;

@@ -90,6 +90,8 @@ interface MockQueue {
   overlapK: number;
   blind: boolean;
   createdAt: string;
+  /** The annotators the items are split between (the mock does not split them). */
+  assignees: string[];
   /** Ranked items: rowid, score, needed (position = index). */
   items: { rowid: number; score: number; needed: number }[];
 }
@@ -231,6 +233,7 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
       overlapK: r.overlapK,
       blind: r.blind,
       createdAt,
+      assignees: r.assign,
       items: ranked.map((x) => ({
         ...x,
         needed: r.overlapK > 1 && hash01(x.rowid, r.seed + 7) < r.overlapShare ? r.overlapK : 1,
@@ -398,15 +401,15 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     let street: MockQueue | null = null;
     try {
       street = createQueue(
-        { name: "street — least confident", run: 1, strategy: "least-confidence", otherRun: null, threshold: null, seed: 3, limit: 60, overlapShare: 0.3, overlapK: 2, blind: false },
+        { name: "street — least confident", run: 1, strategy: "least-confidence", otherRun: null, threshold: null, seed: 3, limit: 60, overlapShare: 0.3, overlapK: 2, blind: false, assign: [] },
         isoAgo(60 * 26),
       );
       createQueue(
-        { name: "digits — blind sample", run: 3, strategy: "random", otherRun: null, threshold: 0.9, seed: 11, limit: 200, overlapShare: 0, overlapK: 1, blind: true },
+        { name: "digits — blind sample", run: 3, strategy: "random", otherRun: null, threshold: 0.9, seed: 11, limit: 200, overlapShare: 0, overlapK: 1, blind: true, assign: [] },
         isoAgo(60 * 5),
       );
       const edge = createQueue(
-        { name: "edge — finished", run: 2, strategy: "margin", otherRun: null, threshold: null, seed: 1, limit: 4, overlapShare: 0, overlapK: 1, blind: false },
+        { name: "edge — finished", run: 2, strategy: "margin", otherRun: null, threshold: null, seed: 1, limit: 4, overlapShare: 0, overlapK: 1, blind: false, assign: [] },
         isoAgo(60 * 30),
       );
       for (const [k, it] of edge.items.entries()) {

@@ -730,6 +730,12 @@ for (const [name, handler] of Object.entries(dashboardHandlers({ sleep, err, run
   handlers[name] ??= handler;
 }
 
+// Team (copies of the project, packs, the shared folder): see dev/mockTeam.ts.
+import { teamHandlers } from "./mockTeam";
+for (const [name, handler] of Object.entries(teamHandlers({ sleep, err }))) {
+  handlers[name] ??= handler;
+}
+
 let importRunning = false;
 let cancelRequested = false;
 

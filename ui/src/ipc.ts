@@ -34,6 +34,14 @@ import type { QueueDto } from "./bindings/QueueDto";
 import type { ReasonDto } from "./bindings/ReasonDto";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { Commands } from "./bindings/commands";
+import type { ClonedDto } from "./bindings/ClonedDto";
+import type { CloneRequest } from "./bindings/CloneRequest";
+import type { FolderStatusDto } from "./bindings/FolderStatusDto";
+import type { FolderSyncDto } from "./bindings/FolderSyncDto";
+import type { PackExported } from "./bindings/PackExported";
+import type { PackImported } from "./bindings/PackImported";
+import type { SharedFolderSetting } from "./bindings/SharedFolderSetting";
+import type { TeamStatus } from "./bindings/TeamStatus";
 import type { Role } from "./bindings/Role";
 import { normaliseError } from "./lib/ipcError";
 
@@ -344,4 +352,53 @@ export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<De
 
 export function getDecision(rowid: number): Promise<DecisionDto> {
   return call("get_decision", { rowid });
+}
+
+// Team: replicas of the project exchanging event packs (issue 14).
+
+/** This replica's ids, its stamp and each replica's contribution. */
+export function teamStatus(): Promise<TeamStatus> {
+  return call("team_status");
+}
+
+/** A replica of the open project in a new or empty folder, for another annotator. */
+export function cloneProject(request: CloneRequest): Promise<ClonedDto> {
+  return call("clone_project", { request });
+}
+
+/** A pack of this replica's events (beyond `since`: another replica's stamp; null: all). */
+export function exportPack(out: string, since: string | null): Promise<PackExported> {
+  return call("export_pack", { out, since });
+}
+
+/** Import packs; `dryRun` is the preview (nothing written). */
+export function importPacks(files: string[], dryRun: boolean): Promise<PackImported[]> {
+  return call("import_packs", { files, dryRun });
+}
+
+export function syncFolder(dir: string): Promise<FolderSyncDto> {
+  return call("sync_folder", { dir });
+}
+
+export function folderStatus(dir: string): Promise<FolderStatusDto> {
+  return call("folder_status", { dir });
+}
+
+/** This computer's shared folder for the open project. */
+export function sharedFolder(): Promise<SharedFolderSetting> {
+  return call("shared_folder");
+}
+
+export function setSharedFolder(setting: SharedFolderSetting): Promise<SharedFolderSetting> {
+  return call("set_shared_folder", { setting });
+}
+
+/** Native save dialog for a pack; `null` when cancelled. */
+export function pickPackPath(suggested: string): Promise<string | null> {
+  return call("pick_pack_path", { suggested });
+}
+
+/** Native open dialog for packs (several at once); empty when cancelled. */
+export function pickPacks(): Promise<string[]> {
+  return call("pick_packs");
 }

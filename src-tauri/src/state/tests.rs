@@ -2,17 +2,17 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 
-fn fixtures() -> PathBuf {
+pub(super) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
-fn app() -> (tempfile::TempDir, AppState) {
+pub(super) fn app() -> (tempfile::TempDir, AppState) {
     let dir = tempfile::tempdir().expect("tmp");
     let state = AppState::new(dir.path().join("config"));
     (dir, state)
 }
 
-fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
+pub(super) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
     let req = ImportRequest {
         source: source.to_string_lossy().into_owned(),
         name: Some("digits".into()),
@@ -618,9 +618,44 @@ fn the_review_flow_through_the_app_state() {
         overlap_share: if k > 1 { 1.0 } else { 0.0 },
         overlap_k: k,
         blind,
+        assign: vec![],
     };
     let open_q = s.create_queue(&mk("open", false, 2)).expect("queue");
     assert_eq!(open_q.counts.total, 10);
+    assert!(open_q.assignees.is_empty());
+    // A queue split between ana and ben: each item goes to one of them, nobody else gets any.
+    let split = s
+        .create_queue(&CreateQueueRequest {
+            assign: vec![" ana".into(), "ben ".into(), "".into()],
+            ..mk("split", false, 1)
+        })
+        .expect("split queue");
+    assert_eq!(split.assignees, ["ana", "ben"]);
+    assert_eq!(
+        s.queues()
+            .expect("queues")
+            .iter()
+            .find(|q| q.id == split.id)
+            .map(|q| q.assignees.len()),
+        Some(2)
+    );
+    let for_ana = s.next_items(split.id, "ana", 8).expect("ana's");
+    let for_ben = s.next_items(split.id, "ben", 8).expect("ben's");
+    assert!(!for_ana.is_empty() && !for_ben.is_empty());
+    assert_eq!(for_ana.len() + for_ben.len(), 10);
+    assert!(for_ana
+        .iter()
+        .all(|i| for_ben.iter().all(|j| j.rowid != i.rowid)));
+    assert!(s.next_items(split.id, "rev", 8).expect("rev's").is_empty());
+    s.release_queue(split.id, "ana").expect("release");
+    s.release_queue(split.id, "ben").expect("release");
+    let e = s
+        .create_queue(&CreateQueueRequest {
+            assign: vec!["ana".into()],
+            ..mk("too-few", false, 2)
+        })
+        .expect_err("k = 2 needs two people");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
     let blind_q = s.create_queue(&mk("blind", true, 1)).expect("blind queue");
     let items = s.next_items(open_q.id, "ana", 2).expect("next");
     assert_eq!(items.len(), 2);

@@ -2,4 +2,8 @@
 import type { QueueCounts } from "./QueueCounts";
 import type { Strategy } from "./Strategy";
 
-export type QueueDto = { id: number, name: string, run: number, strategy: Strategy, threshold: number | null, overlapShare: number, overlapK: number, blind: boolean, createdAt: string, counts: QueueCounts, };
+export type QueueDto = { id: number, name: string, run: number, strategy: Strategy, threshold: number | null, overlapShare: number, overlapK: number, blind: boolean, createdAt: string, counts: QueueCounts, 
+/**
+ * The annotators the queue's items are split between (empty: anyone takes any item).
+ */
+assignees: Array<string>, };

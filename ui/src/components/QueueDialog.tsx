@@ -12,6 +12,9 @@ import {
   queueableRuns,
   queueRequest,
   overlapWarning,
+  assignees,
+  splitText,
+  toggleAssignee,
   runOptionText,
   STRATEGIES,
   suggestedQueueName,
@@ -23,6 +26,8 @@ import { Modal } from "./Modal";
 interface Props {
   /** How many annotator profiles the project has (null: not known yet). */
   annotators: number | null;
+  /** Their names, offered for "Assign to" (null: not known yet). */
+  names?: readonly string[] | null;
   onClose: () => void;
   onCreated: (queue: QueueDto) => void;
 }
@@ -30,7 +35,7 @@ interface Props {
 /** Debounce for the live "N of M items below T" count while the slider moves. */
 export const COUNT_DEBOUNCE_MS = 150;
 
-export function QueueDialog({ annotators, onClose, onCreated }: Props) {
+export function QueueDialog({ annotators, names = null, onClose, onCreated }: Props) {
   const [runs, setRuns] = useState<RunInfo[] | null>(null);
   const [form, setForm] = useState<QueueForm>(() => defaultQueueForm(null));
   const [errors, setErrors] = useState<QueueFormErrors>({});
@@ -278,6 +283,49 @@ export function QueueDialog({ annotators, onClose, onCreated }: Props) {
             </span>
           </span>
         </label>
+
+        <div className="field">
+          <label className="field" htmlFor="queue-assign">
+            <span className="field-label">Assign to</span>
+          </label>
+          <input
+            id="queue-assign"
+            type="text"
+            data-testid="queue-assign"
+            value={form.assign}
+            placeholder="anyone (or names separated by commas)"
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => set("assign", e.target.value)}
+            disabled={busy}
+          />
+          {names && names.length > 0 && (
+            <span className="assign-names" role="group" aria-label="Known annotators">
+              {names.map((n) => {
+                const on = assignees(form.assign).includes(n);
+                return (
+                  <button
+                    key={n}
+                    type="button"
+                    className={`chip-button${on ? " on" : ""}`}
+                    aria-pressed={on}
+                    data-testid="queue-assign-name"
+                    onClick={() => set("assign", toggleAssignee(form.assign, n))}
+                    disabled={busy}
+                  >
+                    {n}
+                  </button>
+                );
+              })}
+            </span>
+          )}
+          <span className="field-sub" data-testid="queue-assign-summary">
+            {assignees(form.assign).length === 0
+              ? "Anyone takes any item."
+              : `Each item goes to one of them (an overlap item to k of them), chosen the same way on every copy of the project — ${splitText(assignees(form.assign))}.`}
+          </span>
+          {errors.assign && <span className="field-error">{errors.assign}</span>}
+        </div>
 
         <label className="field">
           <span className="field-label">Name</span>

@@ -9,6 +9,8 @@ import {
   queueableRuns,
   queueOptionText,
   queueRequest,
+  splitText,
+  toggleAssignee,
   queueSummary,
   scoreWords,
   suggestedQueueName,
@@ -43,8 +45,26 @@ describe("queue form", () => {
         overlapShare: 0.2,
         overlapK: 3,
         blind: true,
+        assign: [],
       },
     });
+  });
+
+  it("splits a queue between the annotators named in Assign to", () => {
+    const r = queueRequest(form({ overlapPercent: "100", overlapK: "2", assign: " ana, ben,, cy " }));
+    expect("request" in r && r.request.assign).toEqual(["ana", "ben", "cy"]);
+    const twice = queueRequest(form({ assign: "ana, ben, ana" }));
+    expect("errors" in twice && twice.errors.assign).toBe("ana is listed twice");
+    const few = queueRequest(form({ overlapPercent: "50", overlapK: "3", assign: "ana, ben" }));
+    expect("errors" in few && few.errors.assign).toBe("Overlap items need 3 different people: list at least 3");
+    // Without overlap every item goes to one person: one name is enough.
+    const one = queueRequest(form({ overlapPercent: "0", overlapK: "3", assign: "ana" }));
+    expect("request" in one && one.request.assign).toEqual(["ana"]);
+    expect(toggleAssignee("ana, ben", "cy")).toBe("ana, ben, cy");
+    expect(toggleAssignee("ana, ben", "ana")).toBe("ben");
+    expect(splitText([])).toBeNull();
+    expect(splitText(["ana"])).toBe("only for ana");
+    expect(splitText(["ana", "ben", "cy"])).toBe("split between ana, ben and cy");
   });
 
   it("sends no threshold or limit when they are off or empty, and names the queue when unnamed", () => {
@@ -77,9 +97,13 @@ describe("queue form", () => {
       blind: true,
       createdAt: "",
       counts: { total: 40, done: 12, partial: 0, claimed: 0, untouched: 28, skipped: 0, flagged: 0 },
+      assignees: [],
     };
     expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
     expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
+    expect(queueSummary({ ...q, assignees: ["ana", "ben"] })).toBe(
+      "run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind · split between ana and ben",
+    );
   });
 });
 

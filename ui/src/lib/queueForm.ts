@@ -46,6 +46,8 @@ export interface QueueForm {
   overlapK: string;
   blind: boolean;
   seed: string;
+  /** Annotator names separated by commas: the items are split between them (empty: anyone). */
+  assign: string;
 }
 
 /** Runs a queue can be made from: finished (or interrupted/cancelled with predictions), newest first. */
@@ -72,6 +74,7 @@ export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
     overlapK: "2",
     blind: false,
     seed: "1",
+    assign: "",
   };
 }
 
@@ -128,6 +131,12 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
   else if (k > 50) errors.overlapK = "At most 50";
   const seed = wholeNumber(form.seed);
   if (seed === null) errors.seed = "A whole number";
+  const assign = assignees(form.assign);
+  const twice = assign.find((n, i) => assign.indexOf(n) !== i);
+  if (twice !== undefined) errors.assign = `${twice} is listed twice`;
+  else if (assign.length > 0 && k !== null && pct > 0 && assign.length < k) {
+    errors.assign = `Overlap items need ${k} different people: list at least ${k}`;
+  }
   if (Object.keys(errors).length > 0 || strategy === undefined) return { errors };
   const name = form.name.trim() || suggestedQueueName(form);
   return {
@@ -142,8 +151,30 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
       overlapShare: pct / 100,
       overlapK: k!,
       blind: form.blind,
+      assign,
     },
   };
+}
+
+/** "ana, ben,,cy " → ["ana", "ben", "cy"]. */
+export function assignees(text: string): string[] {
+  return text
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+}
+
+/** The "Assign to" field with `name` added (or removed, when it is there). */
+export function toggleAssignee(text: string, name: string): string {
+  const list = assignees(text);
+  return (list.includes(name) ? list.filter((n) => n !== name) : [...list, name]).join(", ");
+}
+
+/** "split between ana and ben", "split between ana, ben and cy"; null for a queue open to anyone. */
+export function splitText(names: readonly string[]): string | null {
+  if (names.length === 0) return null;
+  if (names.length === 1) return `only for ${names[0]}`;
+  return `split between ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 /**
@@ -169,6 +200,8 @@ export function queueSummary(q: QueueDto): string {
   if (q.threshold !== null) parts.push(`confidence < ${formatThreshold(q.threshold)}`);
   if (q.overlapShare > 0 && q.overlapK > 1) parts.push(`${Math.round(q.overlapShare * 100)} % by ${q.overlapK} people`);
   if (q.blind) parts.push("blind");
+  const split = splitText(q.assignees);
+  if (split) parts.push(split);
   return parts.join(" · ");
 }
 

@@ -130,6 +130,32 @@ const key = (k: string, init: KeyboardEventInit = {}) =>
   });
 
 describe("ConflictsScreen", () => {
+  it("reads the conflicts again when events came from another copy of the project, while it stays open", async () => {
+    const { ProjectChanges } = await import("../components/projectChanges");
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("rev"));
+    const at = (changes: number) => (
+      <ErrorProvider>
+        <ProjectChanges.Provider value={changes}>
+          <ConflictsScreen project={PROJECT} onExit={() => {}} onOpenReview={() => {}} />
+        </ProjectChanges.Provider>
+      </ErrorProvider>
+    );
+    const view = render(at(0));
+    await screen.findAllByTestId("conflict-item");
+    const reads = () => listConflicts.mock.calls.filter((c) => !c[0]).length;
+    expect(reads()).toBe(1);
+    // A pack brought a fourth conflict.
+    listConflicts.mockImplementation(async (resolved?: boolean) =>
+      resolved ? [RESOLVED] : [conflict(1), conflict(2), conflict(3), conflict(4)].map(asView),
+    );
+    view.rerender(at(1));
+    await waitFor(() => expect(screen.getAllByTestId("conflict-item")).toHaveLength(4));
+    expect(reads()).toBe(2);
+    // Nothing new: nothing read.
+    view.rerender(at(1));
+    expect(reads()).toBe(2);
+  });
+
   it("lists every vote side by side", async () => {
     await open("rev");
     const rows = screen.getAllByTestId("conflict-item");

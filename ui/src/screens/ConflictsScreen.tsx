@@ -8,6 +8,7 @@ import { useReportError } from "../components/ErrorBanner";
 import { LabelChip, LabelPad, ReasonNoteFields, VoteCard } from "../components/ReviewParts";
 import { canOverride, reasonText, useAnnotators, useReasons } from "../components/reviewHooks";
 import { ReviewStage } from "../components/ReviewStage";
+import { useOnProjectChanges } from "../components/projectChanges";
 import * as ipc from "../ipc";
 import { labelPairs, modelText, pairKey, voteTally, withPair } from "../lib/conflicts";
 import { formatCount, formatDateTime, formatRelative } from "../lib/format";
@@ -84,6 +85,8 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   useEffect(() => {
     void load();
   }, [load]);
+  // Events from other copies (a pack, the shared folder) can make or settle conflicts.
+  useOnProjectChanges(() => void load());
 
   useEffect(() => {
     if (!notice) return;

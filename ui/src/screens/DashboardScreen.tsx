@@ -15,6 +15,7 @@ import {
   reasonsOption,
   reliabilityOption,
 } from "../components/charts/options";
+import { useOnProjectChanges } from "../components/projectChanges";
 import * as ipc from "../ipc";
 import {
   accuracyCsv,
@@ -93,6 +94,8 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<IpcError | null>(null);
   const [token, setToken] = useState(0);
+  // Events from other copies (a pack, the shared folder): the report again.
+  useOnProjectChanges(() => setToken((t) => t + 1));
 
   useEffect(() => {
     let cancelled = false;

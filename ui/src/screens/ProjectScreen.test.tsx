@@ -6,6 +6,9 @@ import type { RunInfo } from "../bindings/RunInfo";
 
 const listItems = vi.fn();
 const editLabel = vi.fn();
+const sharedFolder = vi.fn();
+const syncFolder = vi.fn();
+const currentProject = vi.fn();
 vi.mock("../ipc", () => ({
   listModels: async () => [],
   listRuns: async () => [RUN],
@@ -26,6 +29,9 @@ vi.mock("../ipc", () => ({
   editLabel: (...a: unknown[]) => editLabel(...a),
   listItems: (q: ItemQuery) => listItems(q),
   thumbUrl: (rowid: number) => `thumb://${rowid}`,
+  sharedFolder: () => sharedFolder(),
+  syncFolder: (dir: string) => syncFolder(dir),
+  currentProject: () => currentProject(),
 }));
 
 const { ProjectScreen, SEARCH_DEBOUNCE_MS } = await import("./ProjectScreen");
@@ -65,6 +71,11 @@ beforeEach(() => {
   localStorage.clear();
   listItems.mockReset();
   listItems.mockImplementation(async (q: ItemQuery) => ({ total: q.review === "conflict" ? 0 : 3, offset: q.offset, items: [] }));
+  sharedFolder.mockReset();
+  sharedFolder.mockResolvedValue({ dir: null, onOpen: false, everyMinutes: 0 });
+  syncFolder.mockReset();
+  currentProject.mockReset();
+  currentProject.mockResolvedValue(PROJECT);
 });
 afterEach(() => {
   cleanup();
@@ -160,3 +171,65 @@ describe("ProjectScreen's grid filters", () => {
   });
 });
 
+describe("ProjectScreen and the shared folder", () => {
+  const pack = { file: "/s/b/000001.pack", sourceReplica: "b", eventsAdded: 2, eventsKnown: 0, annotatorsAdded: 1, queuesAdded: 0, runsAdded: 0, settingsAdded: 0, conflictsBefore: 0, conflictsAfter: 1, pending: 0, renamedQueues: [], dryRun: false };
+
+  it("syncs when the project opens, and reads the grid and the project again when events came in", async () => {
+    sharedFolder.mockResolvedValue({ dir: "/s", onOpen: true, everyMinutes: 0 });
+    // The sync answers once the grid has been read (a shared folder takes its time).
+    let answer: (v: unknown) => void = () => {};
+    syncFolder.mockReturnValue(new Promise((r) => (answer = r)));
+    const changed = vi.fn();
+    await mount(changed);
+    expect(syncFolder).toHaveBeenCalledWith("/s");
+    const firstPage = () => listItems.mock.calls.filter((c) => (c[0] as ItemQuery).offset === 0).length;
+    const before = firstPage();
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(currentProject).not.toHaveBeenCalled();
+    await act(async () => answer({ dir: "/s", imported: [pack], refused: [], written: null, writtenEvents: 0 }));
+    await flush();
+    // The grid's first page is read again, and the project (its labels).
+    expect(firstPage()).toBeGreaterThan(before);
+    expect(currentProject).toHaveBeenCalled();
+    expect(changed).toHaveBeenCalledWith(PROJECT);
+  });
+
+  it("does not sync on open when the setting says not to, nor re-read after a sync that brought nothing", async () => {
+    sharedFolder.mockResolvedValue({ dir: "/s", onOpen: false, everyMinutes: 0 });
+    await mount();
+    expect(syncFolder).not.toHaveBeenCalled();
+    cleanup();
+    sharedFolder.mockResolvedValue({ dir: "/s", onOpen: true, everyMinutes: 0 });
+    syncFolder.mockResolvedValue({ dir: "/s", imported: [{ ...pack, eventsAdded: 0 }], refused: [], written: null, writtenEvents: 0 });
+    await mount();
+    await flush();
+    expect(syncFolder).toHaveBeenCalledTimes(1);
+    expect(currentProject).not.toHaveBeenCalled();
+  });
+
+  it("marks the Team button when the sync on open failed", async () => {
+    sharedFolder.mockResolvedValue({ dir: "/gone", onOpen: true, everyMinutes: 0 });
+    syncFolder.mockRejectedValue({ code: "invalid_input", message: "/gone: no such folder; create the shared folder first" });
+    await mount();
+    await flush();
+    expect(screen.getByTestId("team-button").textContent).toBe("Team ⚠");
+  });
+
+  it("syncs on the timer the setting asks for", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    sharedFolder.mockResolvedValue({ dir: "/s", onOpen: false, everyMinutes: 5 });
+    syncFolder.mockResolvedValue({ dir: "/s", imported: [], refused: [], written: null, writtenEvents: 0 });
+    await mount();
+    expect(syncFolder).not.toHaveBeenCalled();
+    await act(async () => {
+      vi.advanceTimersByTime(5 * 60_000);
+    });
+    await flush();
+    expect(syncFolder).toHaveBeenCalledTimes(1);
+    await act(async () => {
+      vi.advanceTimersByTime(5 * 60_000);
+    });
+    await flush();
+    expect(syncFolder).toHaveBeenCalledTimes(2);
+  });
+});

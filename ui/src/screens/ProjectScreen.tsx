@@ -21,6 +21,9 @@ import { ModelDetails } from "../components/ModelDetails";
 import { ModelList } from "../components/ModelList";
 import { ReportsNav } from "../components/ReportsNav";
 import { ReviewNav } from "../components/ReviewNav";
+import { ProjectChanges } from "../components/projectChanges";
+import { TeamNav } from "../components/TeamNav";
+import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
 import { useRunner } from "../components/useRun";
@@ -281,6 +284,22 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     cacheRef.current?.refresh();
     void refreshAnnotators();
   }, [refreshAnnotators]);
+  // Events imported from other copies (a pack, the shared folder) change everything shown: the
+  // grid, the runs and annotators, the labels (a lead's settings travel with the events).
+  const [changes, setChanges] = useState(0);
+  const onTeamChanged = useCallback(() => {
+    setChanges((n) => n + 1);
+    cacheRef.current?.refresh();
+    void refreshAnnotators();
+    void refreshRuns();
+    if (onProjectChanged) {
+      ipc
+        .currentProject()
+        .then((p) => p && onProjectChanged(p))
+        .catch((err) => report(err, "Reading the project again"));
+    }
+  }, [refreshAnnotators, refreshRuns, onProjectChanged, report]);
+  const shared = useSharedFolder(onTeamChanged);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
@@ -340,8 +359,12 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           </span>
         </div>
         <div className="header-spacer" />
-        <ReviewNav project={project} onClosed={onReviewClosed} />
-        <ReportsNav project={project} versionId={versionId} />
+        {/* The screens these open read the project again when events come from other copies. */}
+        <ProjectChanges.Provider value={changes}>
+          <ReviewNav project={project} onClosed={onReviewClosed} />
+          <ReportsNav project={project} versionId={versionId} />
+          <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
+        </ProjectChanges.Provider>
         <button type="button" className="button" onClick={onClose}>
           Close project
         </button>

@@ -48,6 +48,7 @@ const QUEUE: QueueDto = {
   blind: false,
   createdAt: "",
   counts: { total: 10, done: 0, partial: 0, claimed: 0, untouched: 10, skipped: 0, flagged: 0 },
+  assignees: [],
 };
 
 const PROJECT: ProjectInfo = {

@@ -15,6 +15,7 @@ import { canOverride, useAnnotators, useReasons } from "../components/reviewHook
 import { ReviewStage } from "../components/ReviewStage";
 import type { ZoomControls } from "../components/useZoom";
 import { usePersistentState } from "../hooks";
+import { useOnProjectChanges } from "../components/projectChanges";
 import * as ipc from "../ipc";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { latencyLog } from "../lib/latency";
@@ -75,6 +76,8 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   useEffect(() => {
     void refreshQueues();
   }, [refreshQueues]);
+  // Queues (and their counts) may come with events from other copies.
+  useOnProjectChanges(() => void refreshQueues());
 
   const queue = queues?.find((q) => q.id === queueId) ?? null;
   const annotator = people.current;
@@ -366,6 +369,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
       {queueDialog && (
         <QueueDialog
           annotators={people.list?.length ?? null}
+          names={people.list?.map((a) => a.name) ?? null}
           onClose={() => setQueueDialog(false)}
           onCreated={(q) => {
             setQueues((prev) => [...(prev ?? []).filter((x) => x.id !== q.id), q]);

@@ -1,0 +1,239 @@
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { PackImported } from "../bindings/PackImported";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { SharedFolder } from "../components/useSharedFolder";
+
+const teamStatus = vi.fn();
+const pickPacks = vi.fn();
+const importPacks = vi.fn();
+const pickPackPath = vi.fn();
+const exportPack = vi.fn();
+const pickFolder = vi.fn();
+const cloneProject = vi.fn();
+const folderStatus = vi.fn();
+vi.mock("../ipc", () => ({
+  teamStatus: () => teamStatus(),
+  listAnnotators: async () => [
+    { name: "ana", role: "annotator" },
+    { name: "lea", role: "lead" },
+  ],
+  addAnnotator: vi.fn(),
+  listQueues: async () => [],
+  pickPacks: () => pickPacks(),
+  importPacks: (files: string[], dryRun: boolean) => importPacks(files, dryRun),
+  pickPackPath: (s: string) => pickPackPath(s),
+  exportPack: (out: string, since: string | null) => exportPack(out, since),
+  pickFolder: (t: string) => pickFolder(t),
+  cloneProject: (r: unknown) => cloneProject(r),
+  folderStatus: (d: string) => folderStatus(d),
+  openFolder: async () => {},
+}));
+
+const { TeamScreen } = await import("./TeamScreen");
+const { ErrorProvider } = await import("../components/ErrorBanner");
+
+const PROJECT: ProjectInfo = { path: "/p", name: "digits", datasets: 1, items: 3, labels: [] };
+const ME = "01a249db-dfff-759b-87dd-b1fc9ff6c184";
+const OTHER = "01a249db-e099-761f-ab62-87a29ae4435d";
+
+const preview = (over: Partial<PackImported> = {}): PackImported => ({
+  file: "/packs/ben.pack",
+  sourceReplica: OTHER,
+  eventsAdded: 3,
+  eventsKnown: 14,
+  annotatorsAdded: 1,
+  queuesAdded: 0,
+  runsAdded: 0,
+  settingsAdded: 0,
+  conflictsBefore: 0,
+  conflictsAfter: 1,
+  pending: 0,
+  renamedQueues: [],
+  dryRun: true,
+  ...over,
+});
+
+const noFolder = (over: Partial<SharedFolder> = {}): SharedFolder => ({
+  setting: { dir: null, onOpen: false, everyMinutes: 0 },
+  save: vi.fn(),
+  sync: vi.fn(),
+  syncing: false,
+  last: null,
+  ...over,
+});
+
+beforeEach(() => {
+  localStorage.clear();
+  for (const f of [teamStatus, pickPacks, importPacks, pickPackPath, exportPack, pickFolder, cloneProject, folderStatus]) f.mockReset();
+  teamStatus.mockResolvedValue({
+    projectId: "01a249db-0000-7000-8000-000000000001",
+    replicaId: ME,
+    stamp: `${ME}:14,${OTHER}:1`,
+    pending: 0,
+    contributions: [
+      { replica: ME, thisReplica: true, events: 14, annotations: 1, annotators: ["ana"], lastAt: "2026-12-06T05:00:00Z" },
+      { replica: OTHER, thisReplica: false, events: 1, annotations: 1, annotators: ["ben"], lastAt: null },
+    ],
+  });
+});
+afterEach(cleanup);
+
+async function flush() {
+  await act(async () => {
+    for (let i = 0; i < 6; i++) await Promise.resolve();
+  });
+}
+
+async function mount(as: string | null, shared = noFolder(), onChanged = vi.fn()) {
+  if (as) localStorage.setItem("arbiter.annotator:/p", JSON.stringify(as));
+  render(
+    <ErrorProvider>
+      <TeamScreen project={PROJECT} shared={shared} onBack={() => {}} onChanged={onChanged} />
+    </ErrorProvider>,
+  );
+  await flush();
+  return onChanged;
+}
+
+const rowValue = (label: string) =>
+  document.querySelector(`[data-testid="team-pack-row"][data-label="${label}"] dd`)?.textContent;
+
+describe("TeamScreen", () => {
+  it("shows this copy's ids and each copy's contribution, this copy marked", async () => {
+    await mount("ana");
+    expect(screen.getByTestId("team-replica-id").textContent).toBe(ME);
+    expect(screen.getByTestId("team-stamp").textContent).toBe(`${ME}:14,${OTHER}:1`);
+    const rows = screen.getAllByTestId("team-contribution");
+    expect(rows.map((r) => r.getAttribute("data-this"))).toEqual(["true", "false"]);
+    expect(rows[0]!.textContent).toContain("this copy");
+    expect(rows[1]!.textContent).toContain("ben");
+  });
+
+  it("lets an annotator export a pack but not import or clone", async () => {
+    await mount("ana");
+    expect(screen.getAllByTestId("team-lead-only").map((e) => e.textContent)).toEqual([
+      expect.stringContaining("Only a lead imports packs — ana is an annotator"),
+      expect.stringContaining("Only a lead clones the project — ana is an annotator"),
+    ]);
+    expect(screen.queryByTestId("team-import-choose")).toBeNull();
+    expect(screen.queryByTestId("team-clone-button")).toBeNull();
+    pickPackPath.mockResolvedValue("/out/digits.pack");
+    exportPack.mockResolvedValue({ file: "/out/digits.pack", folder: "/out", events: 15, bytes: 2048 });
+    fireEvent.change(screen.getByTestId("team-since"), { target: { value: `${OTHER}:1` } });
+    fireEvent.click(screen.getByTestId("team-export-button"));
+    await flush();
+    expect(pickPackPath).toHaveBeenCalledWith("digits-01a249db-c184.pack");
+    expect(exportPack).toHaveBeenCalledWith("/out/digits.pack", `${OTHER}:1`);
+    expect(screen.getByTestId("team-export-done").textContent).toContain("Wrote 15 events (2.0 KB) to digits.pack");
+  });
+
+  it("previews an import (nothing written), then imports it and tells the other screens", async () => {
+    const onChanged = await mount("lea");
+    pickPacks.mockResolvedValue(["/packs/ben.pack"]);
+    importPacks.mockImplementation(async (_files: string[], dryRun: boolean) => [preview({ dryRun })]);
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    expect(importPacks).toHaveBeenCalledTimes(1);
+    expect(importPacks).toHaveBeenLastCalledWith(["/packs/ben.pack"], true);
+    expect(screen.getByTestId("team-import-preview").textContent).toContain("Preview — nothing is written");
+    expect(rowValue("New events")).toBe("3");
+    expect(rowValue("Already here")).toBe("14");
+    expect(rowValue("Annotators added")).toBe("1");
+    expect(rowValue("Conflicts")).toBe("0 → 1");
+    expect(onChanged).not.toHaveBeenCalled();
+    const apply = screen.getByTestId("team-import-apply") as HTMLButtonElement;
+    expect(apply.disabled).toBe(false);
+    expect(apply.textContent).toBe("Import 1 pack");
+    fireEvent.click(apply);
+    await flush();
+    expect(importPacks).toHaveBeenLastCalledWith(["/packs/ben.pack"], false);
+    expect(screen.getByTestId("team-import-done").textContent).toContain("Imported 1 pack: 3 new events");
+    expect(onChanged).toHaveBeenCalledTimes(1);
+  });
+
+  it("offers no Import when the packs hold nothing new", async () => {
+    await mount("lea");
+    pickPacks.mockResolvedValue(["/packs/old.pack"]);
+    importPacks.mockResolvedValue([preview({ eventsAdded: 0, eventsKnown: 17, conflictsAfter: 0 })]);
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    expect((screen.getByTestId("team-import-apply") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("team-import-preview").textContent).toContain("this copy already holds every event");
+  });
+
+  it("shows a refused pack with its message, and a cancelled dialog does nothing", async () => {
+    await mount("lea");
+    pickPacks.mockResolvedValue([]);
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    expect(importPacks).not.toHaveBeenCalled();
+    pickPacks.mockResolvedValue(["/packs/foreign.pack"]);
+    importPacks.mockRejectedValue({
+      code: "invalid_input",
+      message: "/packs/foreign.pack: a pack of another project (…); import packs of this project only",
+    });
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    const box = screen.getByTestId("team-import-error");
+    expect(box.getAttribute("data-code")).toBe("invalid_input");
+    expect(box.textContent).toContain("Refused — ");
+    expect(box.textContent).toContain("import packs of this project only");
+    expect(screen.queryByTestId("team-import-apply")).toBeNull();
+  });
+
+  it("after a refusal among several packs, the screens still read the project again (the packs before it are in)", async () => {
+    const onChanged = await mount("lea");
+    pickPacks.mockResolvedValue(["/packs/a.pack", "/packs/b.pack"]);
+    importPacks.mockImplementation(async (files: string[], dryRun: boolean) => {
+      if (!dryRun) throw { code: "invalid_input", message: "/packs/b.pack: damaged (its body does not match its checksum); export it again" };
+      return files.map((file) => preview({ file }));
+    });
+    fireEvent.click(screen.getByTestId("team-import-choose"));
+    await flush();
+    expect(screen.getAllByTestId("team-pack")).toHaveLength(2);
+    expect(screen.getByTestId("team-import-preview").textContent).toContain("Each pack is previewed on its own");
+    fireEvent.click(screen.getByTestId("team-import-apply"));
+    await flush();
+    expect(screen.getByTestId("team-import-error").textContent).toContain("Refused (the packs before it, if any, were imported) — ");
+    expect(screen.getByTestId("team-import-error").textContent).toContain("export it again");
+    expect(onChanged).toHaveBeenCalledTimes(1);
+  });
+
+  it("clones into the folder chosen, copying only the media asked for", async () => {
+    await mount("lea");
+    pickFolder.mockResolvedValue("/clones/ben");
+    cloneProject.mockResolvedValue({ path: "/clones/ben", projectId: "p", replicaId: OTHER, sourceReplica: ME, media: "copy", mediaFiles: 12, mediaBytes: 4096 });
+    fireEvent.click(screen.getByTestId("team-clone-copy"));
+    fireEvent.click(screen.getByTestId("team-clone-button"));
+    await flush();
+    expect(cloneProject).toHaveBeenCalledWith({ dest: "/clones/ben", media: "copy", queues: [] });
+    expect(screen.getByTestId("team-clone-done").textContent).toContain("12 media files copied (4.0 KB)");
+  });
+
+  it("keeps Sync now off until a folder is saved, and shows refused packs of a sync with their message", async () => {
+    await mount("ana");
+    expect((screen.getByTestId("team-sync-now") as HTMLButtonElement).disabled).toBe(true);
+    cleanup();
+    folderStatus.mockResolvedValue({ dir: "/s", lastSync: "2026-12-06T05:00:00Z", lastError: null, replicas: [{ replica: ME, thisReplica: true, packs: 2, imported: 2, refused: 0, events: 14 }, { replica: OTHER, thisReplica: false, packs: 1, imported: 0, refused: 1, events: 0 }] });
+    const shared = noFolder({
+      setting: { dir: "/s", onOpen: true, everyMinutes: 5 },
+      last: {
+        kind: "done",
+        auto: true,
+        result: { dir: "/s", imported: [], refused: [{ file: "/s/x/000001.pack", error: "written by a newer Arbiter; update this one" }], written: null, writtenEvents: 0 },
+      },
+    });
+    await mount("ana", shared);
+    await flush();
+    expect((screen.getByTestId("team-sync-now") as HTMLButtonElement).disabled).toBe(false);
+    expect(screen.getByTestId("team-sync-result").textContent).toContain("Synced by itself: Nothing new from the others, 1 refused");
+    expect(screen.getByTestId("team-sync-refused").textContent).toContain("000001.pack — written by a newer Arbiter; update this one");
+    expect(screen.getAllByTestId("team-folder-replica")).toHaveLength(2);
+    expect(screen.getByTestId("team-shared").textContent).toContain("Syncs when the project opens and every 5 minutes");
+    // Editing the folder asks to save before syncing.
+    fireEvent.change(screen.getByTestId("team-shared-dir"), { target: { value: "/elsewhere" } });
+    expect((screen.getByTestId("team-sync-now") as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId("team-shared-save") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
