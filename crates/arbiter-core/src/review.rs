@@ -177,20 +177,20 @@ fn check_assignees(names: &[String], k: usize) -> Result<Vec<String>> {
     for n in names.iter().map(|n| n.trim()) {
         if n.is_empty() {
             return Err(Error::InvalidArgument(
-                "--assign: an empty annotator name; list names separated by commas (ana,ben,cy)"
+                "the annotators to assign: an empty name; list names separated by commas (ana,ben,cy)"
                     .into(),
             ));
         }
         if out.iter().any(|o| o == n) {
             return Err(Error::InvalidArgument(format!(
-                "--assign: {n:?} is listed twice"
+                "the annotators to assign: {n:?} is listed twice"
             )));
         }
         out.push(n.to_string());
     }
     if !out.is_empty() && out.len() < k {
         return Err(Error::InvalidArgument(format!(
-            "--assign lists {} annotator(s), but overlap items need {k} different people: list at least {k}",
+            "the queue is assigned to {} annotator(s), but overlap items need {k} different people: list at least {k}",
             out.len()
         )));
     }

@@ -246,7 +246,7 @@ pub fn parse_stamp(text: &str) -> Result<Stamp> {
     let t = text.trim();
     let bad = |why: String| {
         Error::InvalidArgument(format!(
-            "--since {t:?}: {why}; give the file or JSON `arbiter sync status --json` printed on the other replica, or REPLICA:N,REPLICA:N"
+            "the stamp {t:?} (what the other replica holds): {why}; give what `arbiter sync status --json` (or the Team screen's \"Holds\") shows on the other replica — as a file or text — or REPLICA:N,REPLICA:N"
         ))
     };
     if t.starts_with('{') {

@@ -29,7 +29,7 @@ impl std::str::FromStr for Media {
             "keep" => Ok(Media::Keep),
             "copy" => Ok(Media::Copy),
             o => Err(Error::InvalidArgument(format!(
-                "--media {o:?}: use keep (read the media where they are) or copy (copy them into the clone)"
+                "media {o:?}: use keep (read the media where they are) or copy (copy them into the clone)"
             ))),
         }
     }
@@ -81,7 +81,7 @@ pub fn clone(src: &Path, dst: &Path, opts: &CloneOptions) -> Result<Cloned> {
     }
     if !opts.queues.is_empty() && opts.media != Media::Copy {
         return Err(Error::InvalidArgument(
-            "--queue chooses which media to copy: use it with --media copy".into(),
+            "queues choose which media to copy into the clone: choose them only when the media are copied".into(),
         ));
     }
     let existed = dst.exists();
