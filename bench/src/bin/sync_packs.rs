@@ -80,11 +80,16 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     eprintln!("working in {}", dir.path().display());
 
-    let manifest = dir.path().join("items.csv");
+    // The data (the manifest, the labels file) in one folder, the packs and CSV exports in
+    // another (a shared folder, say).
+    let (data, outbox) = (dir.path().join("data"), dir.path().join("outbox"));
+    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(&outbox)?;
+    let manifest = data.join("items.csv");
     arbiter_bench::write_manifest(&manifest, "id,label", items, |i| {
         format!("item_{i:07},class_{}", i % 10)
     })?;
-    let labels_csv = dir.path().join("labels.csv");
+    let labels_csv = data.join("labels.csv");
     {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let mut w = std::io::BufWriter::new(std::fs::File::create(&labels_csv)?);
@@ -184,10 +189,10 @@ fn main() -> Result<()> {
     );
 
     // 1. The whole project as a pack, against the events exported to CSV.
-    let pack = dir.path().join("all.pack");
+    let pack = outbox.join("all.pack");
     let (exported, export_time) = time(|| sync::export(&p, &pack, None));
     let exported = exported?;
-    let events_csv = dir.path().join("events.csv");
+    let events_csv = outbox.join("events.csv");
     let (rows, csv_export_time) = time(|| annotate::export_file(&p, &events_csv));
     let rows = rows?;
     let file_bytes = std::fs::metadata(&pack)?.len();
@@ -250,7 +255,7 @@ fn main() -> Result<()> {
         annotate::record(&mut p, &a)?;
     }
     let since = sync::status(&r)?.stamp;
-    let later = dir.path().join("later.pack");
+    let later = outbox.join("later.pack");
     let (delta, since_time) = time(|| sync::export(&p, &later, Some(&since)));
     let delta = delta?;
     ensure!(
@@ -260,13 +265,18 @@ fn main() -> Result<()> {
         delta.header.counts
     );
     let (_, csv_again_time) = time(|| annotate::export_file(&p, &events_csv));
+    // The same pack written into the dataset's folder: the destination check then asks
+    // whether the file is one of the version's media.
+    let (beside, beside_time) = time(|| sync::export(&p, &data.join("later.pack"), Some(&since)));
+    ensure!(beside?.events == LATER as u64);
     let (later_got, later_import_time) =
         time(|| sync::import(&mut r, std::slice::from_ref(&later), false));
     ensure!(later_got?[0].events_added == LATER as u64);
     println!(
-        "--since pack: {} events, {:.1} kB; imported into the replica in {:.3} s",
+        "--since pack: {} events, {:.1} kB; the same written into the dataset's folder: {:.1} ms; imported into the replica in {:.3} s",
         delta.events,
         std::fs::metadata(&later)?.len() as f64 / 1e3,
+        beside_time.as_secs_f64() * 1e3,
         later_import_time.as_secs_f64(),
     );
 
