@@ -136,6 +136,7 @@ pub fn sync_folder(project: &mut Project, dir: &Path) -> Result<FolderSync> {
         }
     }
     let mut imported = Vec::new();
+    let mut published = Stamp::new();
     let mut last_error: std::collections::BTreeMap<(String, i64), (PathBuf, String)> =
         std::collections::BTreeMap::new();
     // Packs may need one another (a queue saved on one replica, labeled on another): import
@@ -144,10 +145,18 @@ pub fn sync_folder(project: &mut Project, dir: &Path) -> Result<FolderSync> {
         let mut progress = false;
         for (replica, packs) in &mut todo {
             while let Some((n, path)) = packs.first().cloned() {
-                let result = super::read_pack(&path)
-                    .and_then(|p| super::import_pack(project.conn_mut(), &p, false));
+                let result = super::read_pack(&path).and_then(|p| {
+                    let own = p.header.ranges.get(replica.as_str()).map(|r| r.1);
+                    super::import_pack(project.conn_mut(), &p, false).map(|i| (i, own))
+                });
                 match result {
-                    Ok(i) => {
+                    Ok((i, own)) => {
+                        // The folder holds that replica's events up to here (its own pack):
+                        // this replica's packs need not carry them again.
+                        if let Some(to) = own {
+                            let e = published.entry(replica.clone()).or_insert(0);
+                            *e = (*e).max(to);
+                        }
                         project.conn().execute(
                             &format!("INSERT OR REPLACE INTO sync_folder_packs (dir, replica, pack, status, events, at) VALUES (?1, ?2, ?3, 'imported', ?4, {})", crate::store::NOW_SQL),
                             rusqlite::params![key, &*replica, n, i.events_added as i64],
@@ -183,7 +192,17 @@ pub fn sync_folder(project: &mut Project, dir: &Path) -> Result<FolderSync> {
         [&key],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let written: Stamp = serde_json::from_str(&written_json).unwrap_or_default();
+    // What the folder already holds: what this replica's packs reached, and each other
+    // replica's own events up to its packs imported here.
+    let mut written: Stamp = serde_json::from_str(&written_json).unwrap_or_default();
+    for (r, to) in published {
+        let e = written.entry(r).or_insert(0);
+        *e = (*e).max(to);
+    }
+    project.conn().execute(
+        "UPDATE sync_folders SET written = ?2 WHERE dir = ?1",
+        rusqlite::params![key, serde_json::json!(written).to_string()],
+    )?;
     let now = super::status(project)?.stamp;
     let mut out_file = None;
     let mut written_events = 0;

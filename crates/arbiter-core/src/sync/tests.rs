@@ -1018,6 +1018,16 @@ fn a_shared_folder_carries_packs_between_replicas_and_never_holds_the_project() 
     let fb = folder::sync_folder(&mut b, &shared).expect("b");
     assert_eq!(fb.imported.len(), 1);
     assert!(fb.refused.is_empty(), "{:?}", fb.refused);
+    // b's pack carried only b's events: a's were already in the folder, in a's own pack.
+    let b_pack = read_pack(fb.written.as_ref().expect("b wrote")).expect("read");
+    let a_id = crate::identity::identity(&a).expect("a").replica_id;
+    assert_eq!(b_pack.header.counts.events(), 1, "{:?}", b_pack.header);
+    assert!(
+        !b_pack.header.ranges.contains_key(&a_id) || {
+            let (from, to) = b_pack.header.ranges[&a_id];
+            from == to
+        }
+    );
     let fa2 = folder::sync_folder(&mut a, &shared).expect("a again");
     assert_eq!(fa2.imported.len(), 1);
     assert_eq!(snapshot(&a), snapshot(&b));
