@@ -6,7 +6,7 @@
 //! same events twice adds nothing; events form a set, so replicas that have imported each
 //! other's packs, in any order, hold the same events and print the same decisions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -367,7 +367,6 @@ pub(crate) fn build(conn: &Connection, since: &Stamp) -> Result<(Header, Vec<u8>
     }
     for (origin, uid, seen) in &wanted {
         let from = since.get(uid).copied().unwrap_or(0);
-        let before = counts.events();
         read_annotations(conn, *origin, uid, from, &mut |e| {
             emit(&PackEvent::Annotation(Box::new(e)), &mut counts)
         })?;
@@ -382,7 +381,6 @@ pub(crate) fn build(conn: &Connection, since: &Stamp) -> Result<(Header, Vec<u8>
             let e: PackEvent = serde_json::from_str(&b).map_err(internal)?;
             emit(&e, &mut counts)?;
         }
-        let _ = before;
         ranges.insert(uid.clone(), (from, *seen));
     }
     let body = enc.finish().map_err(internal)?;
@@ -791,11 +789,50 @@ pub(crate) fn import_pack(conn: &mut Connection, pack: &Pack, dry_run: bool) -> 
     Ok(result)
 }
 
-fn conflicts(conn: &Connection) -> Result<u64> {
-    Ok(crate::decide::decisions_in(conn, None)?
-        .iter()
-        .filter(|d| d.status == crate::decide::Status::Conflict)
-        .count() as u64)
+/// Items in conflict among `items` (every item when `None`: a pack that changes a setting
+/// may change any decision): item by item when they are few, else from one pass over every
+/// event.
+fn conflicts(conn: &Connection, items: Option<&HashSet<i64>>) -> Result<u64> {
+    let is_conflict = |d: &crate::decide::Decision| d.status == crate::decide::Status::Conflict;
+    match items {
+        Some(items) if items.len() <= 5_000 => {
+            let mut n = 0;
+            for i in items {
+                n += u64::from(is_conflict(&crate::decide::decision_in(conn, *i)?));
+            }
+            Ok(n)
+        }
+        Some(items) => Ok(crate::decide::decisions_in(conn, None)?
+            .iter()
+            .filter(|d| items.contains(&d.item) && is_conflict(d))
+            .count() as u64),
+        None => Ok(crate::decide::decisions_in(conn, None)?
+            .iter()
+            .filter(|d| is_conflict(d))
+            .count() as u64),
+    }
+}
+
+/// New annotation events from which an import writes in bulk: the per-event review-state
+/// trigger is set aside and its own statements run once per touched item at the end.
+const BULK: usize = 10_000;
+
+/// The statements of the review-state trigger (`annotations_item_state`, migrations 0005,
+/// 0007, 0008) as it stands in the database, each with `NEW.item_id` as parameter 1: run
+/// once per touched item, they give every item and queue item the state the trigger would
+/// have left after the item's last event.
+fn trigger_statements(sql: &str) -> Result<Vec<String>> {
+    let body = sql
+        .split_once("BEGIN")
+        .and_then(|(_, b)| b.rsplit_once("END"))
+        .map(|(b, _)| b)
+        .ok_or_else(|| internal("the review-state trigger cannot be read"))?;
+    Ok(body
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.replace("NEW.item_id", "?1"))
+        .collect())
 }
 
 /// Local ids of what events name, looked up once.
@@ -810,6 +847,10 @@ struct Resolver<'c> {
     runs: HashMap<String, Option<i64>>,
     origins: HashMap<String, i64>,
     annotators_added: u64,
+    /// Every item of a version by its id, read once (bulk imports); else one query per event.
+    items: Option<HashMap<i64, HashMap<String, i64>>>,
+    /// The items given events.
+    touched: HashSet<i64>,
 }
 
 impl<'c> Resolver<'c> {
@@ -855,6 +896,23 @@ impl<'c> Resolver<'c> {
 
     fn item(&mut self, k: &VersionKey, ext: &str) -> Result<i64> {
         let v = self.version(k)?;
+        if let Some(all) = self.items.as_mut() {
+            if let std::collections::hash_map::Entry::Vacant(e) = all.entry(v) {
+                let m: HashMap<String, i64> = self
+                    .conn
+                    .prepare("SELECT ext_id, id FROM items WHERE version_id = ?1")?
+                    .query_map([v], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                e.insert(m);
+            }
+            if let Some(id) = all.get(&v).and_then(|m| m.get(ext)) {
+                return Ok(*id);
+            }
+            return Err(self.refuse(format!(
+                "item {ext:?} is not in this replica's version of dataset {:?}",
+                k.dataset
+            )));
+        }
         self.conn
             .prepare_cached("SELECT id FROM items WHERE version_id = ?1 AND ext_id = ?2")?
             .query_row(rusqlite::params![v, ext], |r| r.get(0))
@@ -977,7 +1035,20 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         dry_run,
         ..Imported::default()
     };
-    out.conflicts_before = conflicts(conn)?;
+    let new_annotations: Vec<&AnnotationEvent> = pack
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PackEvent::Annotation(a) if a.seq > seen.get(&a.replica).copied().unwrap_or(0) => {
+                Some(&**a)
+            }
+            _ => None,
+        })
+        .collect();
+    let changes_settings = pack.events.iter().any(
+        |e| matches!(e, PackEvent::Setting(s) if s.seq > seen.get(&s.replica).copied().unwrap_or(0)),
+    );
+    let bulk = new_annotations.len() >= BULK;
     let mut res = Resolver {
         conn,
         pack: &pack.path,
@@ -989,6 +1060,33 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         runs: HashMap::new(),
         origins: HashMap::new(),
         annotators_added: 0,
+        items: bulk.then(HashMap::new),
+        touched: HashSet::new(),
+    };
+    // Conflicts among the items the pack's events touch (every item when it changes a
+    // setting), before and after.
+    let mut touched: HashSet<i64> = HashSet::new();
+    for a in &new_annotations {
+        // An item this replica lacks is refused below, with the event that names it.
+        if let Ok(i) = res.item(&a.version, &a.item) {
+            touched.insert(i);
+        }
+    }
+    out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
+    let trigger: Option<(String, i64)> = if bulk {
+        // In bulk: a larger page cache while writing, and the review-state trigger set aside
+        // (inside this transaction: a failure or a kill puts it back with everything else).
+        let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        conn.pragma_update(None, "cache_size", -262_144)?;
+        let sql: String = conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'annotations_item_state'",
+            [],
+            |r| r.get(0),
+        )?;
+        conn.execute_batch("DROP TRIGGER annotations_item_state")?;
+        Some((sql, cache))
+    } else {
+        None
     };
     let known = |replica: &str, seq: i64| seq <= seen.get(replica).copied().unwrap_or(0);
     let mut settings_changed = false;
@@ -1049,6 +1147,23 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         }
     }
     release_pending(&mut res)?;
+    if let Some((sql, cache)) = trigger {
+        let statements = trigger_statements(&sql)?;
+        let mut prepared = Vec::with_capacity(statements.len());
+        for st in &statements {
+            prepared.push(conn.prepare(st)?);
+        }
+        let mut items: Vec<i64> = res.touched.iter().copied().collect();
+        items.sort_unstable();
+        for item in items {
+            for p in &mut prepared {
+                p.execute([item])?;
+            }
+        }
+        drop(prepared);
+        conn.execute_batch(&sql)?;
+        conn.pragma_update(None, "cache_size", cache)?;
+    }
     for (replica, (_, to)) in &h.ranges {
         let origin = res.origin(replica)?;
         conn.execute(
@@ -1060,7 +1175,8 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
     out.pending = conn.query_row("SELECT COUNT(*) FROM pending_events", [], |r| {
         r.get::<_, i64>(0)
     })? as u64;
-    out.conflicts_after = conflicts(conn)?;
+    touched.extend(res.touched.iter().copied());
+    out.conflicts_after = conflicts(conn, (!changes_settings).then_some(&touched))?;
     if !dry_run && out.events_added > 0 {
         crate::audit::record(
             conn,
@@ -1113,6 +1229,7 @@ fn insert_annotation(res: &mut Resolver<'_>, a: &AnnotationEvent) -> Result<bool
         None => None,
     };
     let item = res.item(&a.version, &a.item)?;
+    res.touched.insert(item);
     let annotator = res.annotator(&a.annotator, &a.role)?;
     let label = a.label.as_deref().map(|l| res.label(l)).transpose()?;
     let reason = a.reason.as_deref().map(|r| res.reason(r)).transpose()?;

@@ -1066,3 +1066,97 @@ fn a_shared_folder_carries_packs_between_replicas_and_never_holds_the_project() 
         .to_string();
     assert!(e.contains("must never live in a shared folder"), "{e}");
 }
+
+#[test]
+fn a_bulk_pack_leaves_the_same_review_state_as_events_recorded_one_by_one() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    // 60 annotators × 178 items (above the bulk threshold), through queue "q" and outside it,
+    // with undos, skips and overrides among them.
+    let csv = d.path().join("many.csv");
+    let mut text = String::from("item_id,annotator,label\n");
+    for who in 0..60 {
+        for item in 0..178 {
+            text.push_str(&format!(
+                "wine_{item:03},w{who:02},class_{}\n",
+                (item * 7 + who) % 3
+            ));
+        }
+    }
+    std::fs::write(&csv, text).expect("w");
+    let version: i64 = a
+        .conn()
+        .query_row("SELECT id FROM dataset_versions", [], |r| r.get(0))
+        .expect("v");
+    crate::annotate::import_file(&mut a, &csv, version).expect("import labels");
+    let q = crate::review::find(&a, "q").expect("q").id;
+    // Overlap items count only their queue's votes: ana's label goes through the queue there.
+    let queued: Vec<(i64, String, bool)> = a
+        .conn()
+        .prepare("SELECT q.item_id, i.ext_id, q.needed > 1 FROM queue_items q JOIN items i ON i.id = q.item_id WHERE q.queue_id = ?1 ORDER BY q.position")
+        .expect("p")
+        .query_map([q], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
+    for (n, (it, ext, overlap)) in queued.into_iter().enumerate() {
+        record(
+            &mut a,
+            &NewAnnotation {
+                queue: overlap.then_some(q),
+                ..NewAnnotation::new(
+                    it,
+                    "ana",
+                    Event::Label {
+                        label: "class_1".into(),
+                    },
+                    Source::Manual,
+                )
+            },
+        )
+        .expect("label");
+        if n % 3 == 0 {
+            undo(&mut a, "ana", None).expect("undo");
+        }
+        if n % 5 == 0 {
+            record(
+                &mut a,
+                &NewAnnotation::new(it, "ben", Event::Skip, Source::Manual),
+            )
+            .expect("skip");
+        }
+        if n % 7 == 0 {
+            overrule(&mut a, &ext, "class_2");
+        }
+    }
+    let f = pack(&a, &b, &d.path().join("bulk.pack"), true);
+    let dry = import(&mut b, std::slice::from_ref(&f), true).expect("dry run");
+    assert!(dry[0].events_added >= 10_000);
+    let got = import(&mut b, &[f], false).expect("bulk import");
+    assert_eq!(got[0].events_added, dry[0].events_added);
+    assert_eq!(
+        (got[0].conflicts_before, got[0].conflicts_after),
+        (dry[0].conflicts_before, dry[0].conflicts_after)
+    );
+    assert_eq!(snapshot(&a), snapshot(&b));
+    counters_hold(&b);
+    let state = |p: &Project| -> Vec<(i64, i64, i64, i64, i64)> {
+        p.conn()
+            .prepare("SELECT item_id, labelers, overrides, skips, flags FROM item_state ORDER BY item_id")
+            .expect("p")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .expect("q")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    assert_eq!(
+        state(&a),
+        state(&b),
+        "item_state as the per-event trigger left it on a"
+    );
+    // The trigger is back: a label recorded afterwards moves the counters as usual.
+    label(&mut b, "177", "ana", "class_0");
+    counters_hold(&b);
+    assert_eq!(state(&b).len(), state(&a).len());
+}
