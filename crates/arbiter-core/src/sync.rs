@@ -701,29 +701,33 @@ pub fn read_pack(path: &Path) -> Result<Pack> {
             "the pack's body cannot be read ({e}); export it again"
         ))
     })?;
-    let mut events = Vec::with_capacity(header.counts.events() as usize);
-    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let e: PackEvent = serde_json::from_slice(line).map_err(|e| {
-            refuse(format!(
-                "event {} cannot be read ({e}); export the pack again",
-                n + 1
-            ))
-        })?;
-        let (replica, seq) = e.stamp();
-        match header.ranges.get(replica) {
-            Some((from, to)) if seq > *from && seq <= *to => {}
-            _ => {
-                return Err(refuse(format!(
+    // Lines parsed in parallel (rayon keeps their order); the first bad one is reported.
+    use rayon::prelude::*;
+    let lines: Vec<(usize, &[u8])> = text
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let events: Vec<PackEvent> = lines
+        .par_iter()
+        .map(|(n, line)| -> Result<PackEvent> {
+            let e: PackEvent = serde_json::from_slice(line).map_err(|e| {
+                refuse(format!(
+                    "event {} cannot be read ({e}); export the pack again",
+                    n + 1
+                ))
+            })?;
+            let (replica, seq) = e.stamp();
+            match header.ranges.get(replica) {
+                Some((from, to)) if seq > *from && seq <= *to => Ok(e),
+                _ => Err(refuse(format!(
                     "event {} ({replica}#{seq}) lies outside the ranges its header states; export the pack again",
                     n + 1
-                )))
+                ))),
             }
-        }
-        events.push(e);
-    }
+        })
+        .collect::<Result<_>>()?;
+    drop(lines);
     if events.len() as u64 != header.counts.events() {
         return Err(refuse(format!(
             "the pack holds {} events where its header states {}; export it again",
