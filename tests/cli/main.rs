@@ -1970,6 +1970,40 @@ fn replicas_exchange_packs_and_print_byte_identical_decisions_and_agreement() {
         };
         assert_eq!(run(&a), run(&b), "{cmd:?}");
     }
+    // The events exports of both replicas name the same events by their global ids (a
+    // retraction by the retracted event's), whatever this machine's own ids are.
+    let uids = |p: &str, name: &str| -> Vec<(String, String)> {
+        let out = d.path().join(name);
+        ok(&[
+            "--project",
+            p,
+            "annotations",
+            "export",
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        let mut v: Vec<(String, String)> = std::fs::read_to_string(&out)
+            .expect("r")
+            .lines()
+            .map(|l| {
+                let e: Value = serde_json::from_str(l).expect("json");
+                (
+                    e["uid"].as_str().expect("uid").to_string(),
+                    e["retracts_uid"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (ua, ub) = (uids(&a, "a.jsonl"), uids(&b, "b.jsonl"));
+    assert_eq!(ua, ub);
+    assert_eq!(ua.len(), 5);
+    assert_eq!(
+        ua.iter().filter(|(_, r)| !r.is_empty()).count(),
+        1,
+        "the undo names what it retracts"
+    );
     let conflicts = ok_json(&["--project", &a, "--json", "decisions", "--conflicts"]);
     let listed = conflicts["decisions"].as_array().map(Vec::len);
     assert_eq!(listed, Some(1), "{conflicts}");

@@ -200,14 +200,19 @@ fn list_where(
 
 /// Write every annotation event (oldest first) to `out`, a .csv or .jsonl file named by its
 /// extension: `id, item_id, annotator, role, kind, label, reason, note, flag, seconds,
-/// prediction_shown, source, retracts, queue, created_at`. The destination is checked first
-/// and written through a temporary renamed into place. Returns the number of events.
+/// prediction_shown, source, retracts, queue, created_at, uid, retracts_uid` — `id`,
+/// `retracts` and `queue` are this machine's ids; `uid` (and `retracts_uid`, the retracted
+/// event's) is the event's global id, the same on every replica of the project. The
+/// destination is checked first and written through a temporary renamed into place. Returns
+/// the number of events.
 pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
     use crate::table::{self, TableFormat};
     use polars::prelude::*;
     let allowed = [TableFormat::Csv, TableFormat::Jsonl];
     TableFormat::from_path(out, &allowed)?;
     let rows = list(project.conn(), None)?;
+    let uid_of: std::collections::HashMap<i64, &str> =
+        rows.iter().map(|r| (r.id, r.uid.as_str())).collect();
     let text = |f: &dyn Fn(&AnnotationRow) -> Option<&str>| -> Vec<Option<&str>> {
         rows.iter().map(f).collect()
     };
@@ -239,6 +244,13 @@ pub fn export_file(project: &Project, out: &Path) -> Result<usize> {
             rows.iter().map(|r| r.queue).collect::<Vec<_>>(),
         ),
         Column::new("created_at".into(), text(&|r| Some(r.created_at.as_str()))),
+        Column::new("uid".into(), text(&|r| Some(r.uid.as_str()))),
+        Column::new(
+            "retracts_uid".into(),
+            rows.iter()
+                .map(|r| r.retracts.and_then(|id| uid_of.get(&id).copied()))
+                .collect::<Vec<Option<&str>>>(),
+        ),
     ];
     let mut df = DataFrame::new(rows.len(), columns).map_err(|e| table::build_err(out, e))?;
     table::write(Some(project), &mut df, out, &allowed)?;
