@@ -295,7 +295,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
           on={{
             label: (l, t0) => actions.label(l, overrideMode, t0),
             accept: actions.accept,
-            skip: (t0) => act({ kind: "skip" }, t0),
+            skipItem: (t0) => act({ kind: "skip" }, t0),
             flag: (flag, t0) => act({ kind: "flag", flag }, t0),
             toggleOverride: actions.toggleOverride,
             undo,

@@ -12,7 +12,7 @@ import type { Draft, sessionPhase } from "../../lib/reviewSession";
 export interface PanelActions {
   label: (label: string, t0: number) => void;
   accept: (t0: number) => void;
-  skip: (t0: number) => void;
+  skipItem: (t0: number) => void;
   flag: (flag: "unsure" | "bad_input", t0: number) => void;
   toggleOverride: () => void;
   undo: (t0: number) => void;
@@ -154,7 +154,7 @@ export function ReviewPanel({
               >
                 Accept model <kbd>Enter</kbd>
               </button>
-              <button type="button" className="button small" data-testid="review-skip" onMouseDown={keepFocus} onClick={() => on.skip(performance.now())}>
+              <button type="button" className="button small" data-testid="review-skip" onMouseDown={keepFocus} onClick={() => on.skipItem(performance.now())}>
                 Skip <kbd>S</kbd>
               </button>
               <button
