@@ -9,14 +9,13 @@
 // E2E_PICKERS_DISPLAY) and tauri-driver port (TAURI_DRIVER_PORT + 10).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { By, Key, until } from "selenium-webdriver";
+import { DIALOG_MS, nativeDialogs } from "./dialogs.mjs";
 import { repo, scratchDir, sleep, startDriver, textOf } from "./driver.mjs";
 
-const run = promisify(execFile);
 const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-app");
 const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
@@ -32,9 +31,6 @@ const imageDir = path.join(inputs, "pictures");
 const modelFile = path.join(inputs, "model.onnx");
 const labelsFile = path.join(inputs, "classes.txt");
 const exportDir = path.join(tmp, "exports");
-/** How long a dialog may take to appear or to go, and the app to show the answer: generous, since
- * the machine may be loaded; every wait polls a condition and ends as soon as it holds. */
-const DIALOG_MS = 30000;
 
 let harness;
 let driver;
@@ -51,104 +47,13 @@ async function shot(name) {
   fs.writeFileSync(path.join(shots, `${name}.png`), await driver.takeScreenshot(), "base64");
 }
 
+/** The native dialogs, answered as a user would (dialogs.mjs); set up once the display runs. */
+let dialogs;
 /** The whole X screen (the GTK dialog is not part of the webview's screenshot), if ImageMagick is
  * installed; nothing depends on it. */
-async function screenShot(name) {
-  fs.mkdirSync(shots, { recursive: true });
-  await run("import", ["-window", "root", path.join(shots, `${name}.png`)], { env: xEnv() }).catch(() => {});
-}
-
-const xEnv = () => ({ ...process.env, DISPLAY: harness.display });
-const xdotool = async (...args) => (await run("xdotool", args, { env: xEnv(), timeout: 20000 })).stdout.trim();
-
-/** The visible windows titled exactly `title` (xdotool exits 1 when there is none). */
-async function windowsTitled(title) {
-  const pattern = `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
-  const out = await xdotool("search", "--onlyvisible", "--name", pattern).catch((e) => (e.code === 1 ? "" : Promise.reject(e)));
-  return out.split("\n").filter(Boolean);
-}
-
-async function waitFor(cond, what, ms = DIALOG_MS) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await cond();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`${what} (waited ${ms} ms)`);
-    await sleep(100);
-  }
-}
-
-/** Wait for the native dialog titled `title` (a freeze shows here: it never appears) and save a
- * screenshot of it. Returns its X window id. */
-async function dialogWindow(title, name) {
-  const [win] = await waitFor(async () => {
-    const wins = await windowsTitled(title);
-    return wins.length ? wins : null;
-  }, `the "${title}" dialog should appear`);
-  // The dialog lists its folder asynchronously; let it draw before the picture is taken.
-  await sleep(300);
-  await screenShot(`dialog-${name}`);
-  return win;
-}
-
-const dialogGone = (title, ms = DIALOG_MS) =>
-  waitFor(async () => (await windowsTitled(title)).length === 0, `the "${title}" dialog should close`, ms);
-
-/** Keys typed into the dialog as a user would (XTEST), once it has the keyboard focus: focusing
- * fails when the window has gone, so that no key ever lands in the app. */
-async function keys(win, ...args) {
-  await xdotool("windowfocus", "--sync", win);
-  await xdotool(...args);
-}
-
-/** GTK's completion pop-up (the location bar's list of matching names) is open: a visible window
- * of the app with no title of its own (named after the program). */
-async function completionOpen() {
-  const pattern = `^${path.basename(appBin).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
-  const out = await xdotool("search", "--onlyvisible", "--name", pattern).catch((e) => (e.code === 1 ? "" : Promise.reject(e)));
-  return out !== "";
-}
-
-/** Enter, until the dialog closes. GTK takes a moment over typed text (its completion and
- * location timers run 100–150 ms after the last key) and an Enter within it can go unanswered;
- * while the completion pop-up is open an Enter only closes the pop-up. So the pop-up is given time
- * to close (it does once the typed name matches one entry), and Enter is pressed again while the
- * dialog stays. */
-async function accept(title, win) {
-  await sleep(300);
-  await waitFor(async () => !(await completionOpen()), "the completion pop-up should close", 5000).catch(() => {});
-  for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) console.log(`  (Enter again in "${title}", attempt ${attempt})`);
-    // After the first Enter the window may have gone: then there is nothing to send.
-    await keys(win, "key", "Return").catch((e) => (attempt === 1 ? Promise.reject(e) : undefined));
-    try {
-      return await dialogGone(title, attempt < 4 ? 5000 : DIALOG_MS);
-    } catch (e) {
-      if (attempt >= 4) throw e;
-    }
-  }
-}
-
-/** Answer an open or folder dialog with `target` as a user would type it: Alt+Home leaves GTK's
- * "Recent" view (which answers with its own selection, not with a typed path) for the home
- * folder, Ctrl+L opens the location bar, the path is typed, Enter accepts. */
-async function answerWithPath(title, target, name) {
-  const win = await dialogWindow(title, name);
-  await keys(win, "key", "alt+Home", "ctrl+l", "ctrl+a");
-  await keys(win, "type", "--delay", "20", target);
-  await accept(title, win);
-}
-
-/** Answer a folder dialog with `folder`, typed as "folder/" (the dialog then answers with that
- * folder as it stands). The "/" is typed first and the path before it: GTK's location bar
- * completes the name before the cursor, and "folder/" with the cursor at its end could become
- * "folder/only-sub-folder/". */
-async function answerWithFolder(title, folder, name) {
-  const win = await dialogWindow(title, name);
-  await keys(win, "key", "alt+Home", "ctrl+l", "ctrl+a", "slash", "Home");
-  await keys(win, "type", "--delay", "20", folder);
-  await accept(title, win);
-}
+const screenShot = (name) => dialogs.screenShot(name);
+const answerWithPath = (...args) => dialogs.answerWithPath(...args);
+const answerWithFolder = (...args) => dialogs.answerWithFolder(...args);
 
 /** The app still responds: a script round trip through the webview, and this element is there. */
 async function responds(id) {
@@ -205,6 +110,7 @@ before(async () => {
   // GTK's list of recent files goes under XDG_DATA_HOME: a fresh one, not the user's.
   const env = { XDG_DATA_HOME: path.join(tmp, "data") };
   harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_PICKERS_DISPLAY ?? ":96", env });
+  dialogs = nativeDialogs({ display: harness.display, appBin, shots });
   // No project: the app starts on the start screen.
   driver = await harness.session([]);
   await driver.manage().window().setRect({ width: 1360, height: 860 }).catch(() => {});
@@ -233,10 +139,7 @@ pickerTest("New project…: the folder chosen in the dialog becomes the new proj
 
 pickerTest("Open project… cancelled with Escape returns nothing and leaves the app responsive", async () => {
   await clickPicker(await find("open-project"), "Open project…");
-  const title = "Open Arbiter project";
-  const win = await dialogWindow(title, "open-project-cancel");
-  await keys(win, "key", "Escape");
-  await dialogGone(title);
+  await dialogs.cancel("Open Arbiter project", "open-project-cancel");
   await responds("start-screen");
   assert.equal((await driver.findElements(byId("error-banner"))).length, 0, "no error after a cancelled dialog");
   // The start screen works on: the project created above is listed, Open project… is enabled
@@ -298,11 +201,7 @@ pickerTest("Export: Choose destination… keeps the suggested file name, and pic
   await choose("export-format", "csv");
   await clickPicker(await find("export-choose"), "Export's Choose destination…");
   // The save dialog suggests export.csv with the name selected: Home, then only the folder is typed.
-  const title = "Export the corrected dataset";
-  const win = await dialogWindow(title, "export-file");
-  await keys(win, "key", "Home");
-  await keys(win, "type", "--delay", "20", `${exportDir}/`);
-  await accept(title, win);
+  await dialogs.answerSaveInFolder("Export the corrected dataset", exportDir, "export-file");
   await fieldValue("export-path", path.join(exportDir, "export.csv"));
   await shot("pickers-export");
 
