@@ -294,20 +294,28 @@ pub fn export(project: &Project, out: &Path, since: Option<&Stamp>) -> Result<Ex
         "team.pack",
     )?;
     let (header, body) = build(project.conn(), since.unwrap_or(&Stamp::new()))?;
-    let mut f = std::io::BufWriter::new(staged.file()?);
-    write_pack(&mut f, &header, &body)
-        .map_err(|e| crate::destination::write_err(staged.tmp(), e))?;
-    f.into_inner()
-        .map_err(|e| crate::destination::write_err(staged.tmp(), e.into_error()))?
-        .sync_all()
-        .map_err(|e| crate::destination::write_err(staged.tmp(), e))?;
-    let file = staged.commit()?;
+    let file = write_staged(staged, &header, &body)?;
     Ok(Exported {
         file,
         events: header.counts.events(),
         bytes: body.len() as u64,
         header,
     })
+}
+
+/// Write a pack through a staged destination (a locked temporary, synced, renamed into place).
+pub(crate) fn write_staged(
+    staged: crate::destination::Staged,
+    header: &Header,
+    body: &[u8],
+) -> Result<PathBuf> {
+    let mut f = std::io::BufWriter::new(staged.file()?);
+    write_pack(&mut f, header, body).map_err(|e| crate::destination::write_err(staged.tmp(), e))?;
+    f.into_inner()
+        .map_err(|e| crate::destination::write_err(staged.tmp(), e.into_error()))?
+        .sync_all()
+        .map_err(|e| crate::destination::write_err(staged.tmp(), e))?;
+    staged.commit()
 }
 
 fn write_pack(w: &mut impl Write, header: &Header, body: &[u8]) -> std::io::Result<()> {

@@ -220,17 +220,13 @@ pub fn sync_folder(project: &mut Project, dir: &Path) -> Result<FolderSync> {
             n += 1;
         }
         let target = sub.join(format!("{n:06}.pack"));
-        let tmp = sub.join(format!(".{n:06}.pack.tmp"));
-        {
-            use std::io::Write;
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?,
-            );
-            super::write_pack(&mut f, &header, &body).map_err(|e| Error::io(&tmp, e))?;
-            f.flush().map_err(|e| Error::io(&tmp, e))?;
-            f.get_ref().sync_all().map_err(|e| Error::io(&tmp, e))?;
-        }
-        std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, e))?;
+        // Under a temporary name (`.NNNNNN.pack.tmp`), renamed into place: a reader never sees
+        // half a pack.
+        super::write_staged(
+            crate::destination::Staged::at(target.clone(), crate::destination::Kind::File)?,
+            &header,
+            &body,
+        )?;
         written_events = header.counts.events();
         project.conn().execute(
             &format!("INSERT OR REPLACE INTO sync_folder_packs (dir, replica, pack, status, events, at) VALUES (?1, ?2, ?3, 'written', ?4, {})", crate::store::NOW_SQL),
