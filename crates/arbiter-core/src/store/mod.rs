@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0007_queue_votes.sql"),
     include_str!("0008_blind_queue_votes.sql"),
     include_str!("0009_replicas.sql"),
+    include_str!("0010_annotation_checks.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
@@ -427,13 +428,45 @@ pub(crate) fn migrate(conn: &mut Connection, root: &Path) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
     }
-    Ok(())
+    // Foreign keys off while migrations run (a table rebuild drops and renames tables, as
+    // SQLite's procedure for table changes asks), checked before each migration commits.
+    // The pragma cannot change inside a transaction: it is set around them.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = (|| -> Result<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            // A table a migration rebuilds (a copy renamed into place) is checked.
+            let mut broken: i64 = 0;
+            for rebuilt in sql.split("RENAME TO ").skip(1) {
+                let table: String = rebuilt
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                broken += tx.query_row(
+                    "SELECT COUNT(*) FROM pragma_foreign_key_check(?1)",
+                    [&table],
+                    |r| r.get::<_, i64>(0),
+                )?;
+            }
+            if broken > 0 {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: upgrading the project to schema {} would leave {broken} broken reference(s); nothing was changed by that step. Keep a copy of the folder and report this",
+                    root.display(),
+                    i + 1
+                )));
+            }
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result
 }
 
 pub(crate) use crate::json::{from_json_column, json_text};
