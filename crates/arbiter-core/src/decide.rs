@@ -393,6 +393,85 @@ pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Resul
         .collect())
 }
 
+/// The items whose decision is a conflict, among `items` (every annotated item when `None`):
+/// the status [`decide`] gives, from one read of the events' integer columns instead of
+/// every event's text. An item where one annotator has more than one live label (whose
+/// latest vote then depends on the events' times) is decided in full.
+pub(crate) fn conflict_items(
+    conn: &Connection,
+    items: Option<&std::collections::HashSet<i64>>,
+) -> Result<std::collections::HashSet<i64>> {
+    let rule = rule_in(conn)?;
+    let mut needed: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT item_id, MAX(needed) FROM queue_items GROUP BY item_id")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        needed.insert(r.get(0)?, needed_value(r.get(1)?));
+    }
+    drop(rows);
+    // (item, annotator, label, is an override, event id) of every label; the retracted ids.
+    let mut labels: Vec<(i64, i64, i64, bool, i64)> = Vec::new();
+    let mut retracted: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, item_id, annotator_id, label_id, source = 'override', retracts FROM annotations
+         WHERE kind = 'label' OR kind = 'retract'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(x) = r.get::<_, Option<i64>>(5)? {
+            retracted.insert(x);
+            continue;
+        }
+        let item: i64 = r.get(1)?;
+        if items.is_some_and(|s| !s.contains(&item)) {
+            continue;
+        }
+        labels.push((item, r.get(2)?, r.get(3)?, r.get(4)?, r.get(0)?));
+    }
+    drop(rows);
+    labels.retain(|l| !retracted.contains(&l.4));
+    labels.sort_unstable();
+    let mut out = std::collections::HashSet::new();
+    for votes in labels.chunk_by(|a, b| a.0 == b.0) {
+        let item = votes[0].0;
+        if votes.iter().any(|v| v.3) {
+            continue; // an override decides
+        }
+        if votes.windows(2).any(|w| w[0].1 == w[1].1) {
+            if decision_in(conn, item)?.status == Status::Conflict {
+                out.insert(item);
+            }
+            continue;
+        }
+        let n = votes.len();
+        let votes_needed = rule
+            .min_annotators
+            .max(
+                needed
+                    .get(&item)
+                    .copied()
+                    .unwrap_or_else(|| needed_value(None)),
+            )
+            .max(1);
+        if n < votes_needed {
+            continue; // pending
+        }
+        let mut by_label: Vec<i64> = votes.iter().map(|v| v.2).collect();
+        by_label.sort_unstable();
+        let top = by_label
+            .chunk_by(|a, b| a == b)
+            .map(<[i64]>::len)
+            .max()
+            .unwrap_or(0);
+        let decided = top == n || (rule.mode == Mode::Majority && 2 * top > n);
+        if !decided {
+            out.insert(item);
+        }
+    }
+    Ok(out)
+}
+
 /// One item's decision.
 pub fn decision(project: &crate::Project, item: i64) -> Result<Decision> {
     decision_in(project.conn(), item)

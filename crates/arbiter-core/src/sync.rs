@@ -802,8 +802,8 @@ pub(crate) fn import_pack(conn: &mut Connection, pack: &Pack, dry_run: bool) -> 
 }
 
 /// Items in conflict among `items` (every item when `None`: a pack that changes a setting
-/// may change any decision): item by item when they are few, else from one pass over every
-/// event.
+/// may change any decision): item by item when they are few, else from one lean pass over
+/// every event.
 fn conflicts(conn: &Connection, items: Option<&HashSet<i64>>) -> Result<u64> {
     let is_conflict = |d: &crate::decide::Decision| d.status == crate::decide::Status::Conflict;
     match items {
@@ -814,14 +814,7 @@ fn conflicts(conn: &Connection, items: Option<&HashSet<i64>>) -> Result<u64> {
             }
             Ok(n)
         }
-        Some(items) => Ok(crate::decide::decisions_in(conn, None)?
-            .iter()
-            .filter(|d| items.contains(&d.item) && is_conflict(d))
-            .count() as u64),
-        None => Ok(crate::decide::decisions_in(conn, None)?
-            .iter()
-            .filter(|d| is_conflict(d))
-            .count() as u64),
+        _ => Ok(crate::decide::conflict_items(conn, items)?.len() as u64),
     }
 }
 

@@ -137,6 +137,22 @@ fn send(from: &Project, to: &mut Project, file: &Path, incremental: bool) -> Imp
 
 /// What every replica must agree on, as the command line prints it: the decisions, the
 /// agreement, the label schema and the decision rule.
+/// The lean conflict count (what an import reports) names the items whose full decision is a
+/// conflict, over every item and over a part of them.
+fn lean_conflicts_hold(p: &Project) {
+    let full: HashSet<i64> = crate::decide::decisions(p, None)
+        .expect("decisions")
+        .iter()
+        .filter(|d| d.status == crate::decide::Status::Conflict)
+        .map(|d| d.item)
+        .collect();
+    let lean = crate::decide::conflict_items(p.conn(), None).expect("lean");
+    assert_eq!(lean, full);
+    let odd: HashSet<i64> = (1..400).step_by(2).collect();
+    let lean = crate::decide::conflict_items(p.conn(), Some(&odd)).expect("lean");
+    assert_eq!(lean, full.intersection(&odd).copied().collect());
+}
+
 fn snapshot(p: &Project) -> String {
     let decisions = crate::decide::decisions(p, None).expect("decisions");
     let ratings = crate::metrics::project_ratings(p, None).expect("ratings");
@@ -896,6 +912,7 @@ fn converge(seed: u64) {
                 }
             }
         }
+        lean_conflicts_hold(&ps[r]);
     }
     // Everyone with everyone, twice round (what one learns, the next receives).
     for round in 0..2 {
@@ -916,6 +933,7 @@ fn converge(seed: u64) {
     }
     for p in &ps {
         counters_hold(p);
+        lean_conflicts_hold(p);
     }
     // Idempotence: every pack again, in reverse, adds nothing.
     packs.reverse();
@@ -1128,6 +1146,7 @@ fn a_bulk_pack_leaves_the_same_review_state_as_events_recorded_one_by_one() {
     );
     assert_eq!(snapshot(&a), snapshot(&b));
     counters_hold(&b);
+    lean_conflicts_hold(&b);
     let state = |p: &Project| -> Vec<(i64, i64, i64, i64, i64)> {
         p.conn()
             .prepare("SELECT item_id, labelers, overrides, skips, flags FROM item_state ORDER BY item_id")
@@ -1146,4 +1165,30 @@ fn a_bulk_pack_leaves_the_same_review_state_as_events_recorded_one_by_one() {
     label(&mut b, "177", "ana", "class_0");
     counters_hold(&b);
     assert_eq!(state(&b).len(), state(&a).len());
+}
+
+#[test]
+fn the_lean_conflict_count_follows_an_annotators_latest_label() {
+    // One annotator labels an item twice: their latest label is their vote, which the lean
+    // count cannot tell from ids alone (it decides such items in full).
+    let d = tempfile::tempdir().expect("tmp");
+    let mut p = lead(d.path());
+    for n in 0..6 {
+        let ext = (20 + n).to_string();
+        let (first, then) = if n % 2 == 0 {
+            ("class_1", "class_0") // ana changes her mind away from ben: a conflict
+        } else {
+            ("class_0", "class_1") // … towards ben: unanimous
+        };
+        label(&mut p, &ext, "ana", first);
+        label(&mut p, &ext, "ben", "class_1");
+        label(&mut p, &ext, "ana", then);
+    }
+    let lean = crate::decide::conflict_items(p.conn(), None).expect("lean");
+    let expected: HashSet<i64> = [20, 22, 24]
+        .iter()
+        .map(|n| item(&p, &n.to_string()))
+        .collect();
+    assert_eq!(lean, expected);
+    lean_conflicts_hold(&p);
 }
