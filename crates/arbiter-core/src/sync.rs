@@ -791,8 +791,36 @@ pub fn import(project: &mut Project, files: &[PathBuf], dry_run: bool) -> Result
 
 /// Import one pack that was read and checked.
 pub(crate) fn import_pack(conn: &mut Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
+    // In bulk, foreign keys are not looked up per row: every id an import writes is one it
+    // read in the same transaction (the resolver's lookups), so the references hold by
+    // construction; debug builds (the tests) check them all before the commit. The pragma
+    // cannot change inside a transaction: it is set around it, and restored on every path.
+    let bulk = pack.header.counts.annotations >= BULK as u64;
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    if bulk && enforced {
+        conn.pragma_update(None, "foreign_keys", false)?;
+    }
+    let result = apply_in_transaction(conn, pack, dry_run);
+    if bulk && enforced {
+        conn.pragma_update(None, "foreign_keys", true)?;
+    }
+    result
+}
+
+fn apply_in_transaction(conn: &mut Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let result = apply(&tx, pack, dry_run)?;
+    if cfg!(debug_assertions) {
+        let broken: i64 =
+            tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(internal(format!(
+                "the import would leave {broken} broken reference(s)"
+            )));
+        }
+    }
     if dry_run {
         tx.rollback()?;
     } else {
@@ -1069,15 +1097,21 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         touched: HashSet::new(),
     };
     // Conflicts among the items the pack's events touch (every item when it changes a
-    // setting), before and after.
+    // setting), before and after. In bulk, the project's conflict items before, kept to
+    // compare once the touched items are known; else the touched items, looked up first.
     let mut touched: HashSet<i64> = HashSet::new();
-    for a in &new_annotations {
-        // An item this replica lacks is refused below, with the event that names it.
-        if let Ok(i) = res.item(&a.version, &a.item) {
-            touched.insert(i);
+    let conflicts_before = if bulk {
+        Some(crate::decide::conflict_items(conn, None)?)
+    } else {
+        for a in &new_annotations {
+            // An item this replica lacks is refused below, with the event that names it.
+            if let Ok(i) = res.item(&a.version, &a.item) {
+                touched.insert(i);
+            }
         }
-    }
-    out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
+        out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
+        None
+    };
     let trigger: Option<(String, i64)> = if bulk {
         // In bulk: a larger page cache while writing, and the review-state trigger set aside
         // (inside this transaction: a failure or a kill puts it back with everything else).
@@ -1181,7 +1215,18 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         r.get::<_, i64>(0)
     })? as u64;
     touched.extend(res.touched.iter().copied());
-    out.conflicts_after = conflicts(conn, (!changes_settings).then_some(&touched))?;
+    match conflicts_before {
+        Some(before) => {
+            let after = crate::decide::conflict_items(conn, None)?;
+            let among = |set: &HashSet<i64>| match changes_settings {
+                true => set.len() as u64,
+                false => set.intersection(&touched).count() as u64,
+            };
+            out.conflicts_before = among(&before);
+            out.conflicts_after = among(&after);
+        }
+        None => out.conflicts_after = conflicts(conn, (!changes_settings).then_some(&touched))?,
+    }
     if !dry_run && out.events_added > 0 {
         crate::audit::record(
             conn,

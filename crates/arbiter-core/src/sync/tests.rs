@@ -1138,12 +1138,52 @@ fn a_bulk_pack_leaves_the_same_review_state_as_events_recorded_one_by_one() {
     let f = pack(&a, &b, &d.path().join("bulk.pack"), true);
     let dry = import(&mut b, std::slice::from_ref(&f), true).expect("dry run");
     assert!(dry[0].events_added >= 10_000);
+    // The conflicts the import should report: among the items its events touch.
+    let conflict_set = |p: &Project| -> HashSet<i64> {
+        crate::decide::decisions(p, None)
+            .expect("decisions")
+            .iter()
+            .filter(|d| d.status == crate::decide::Status::Conflict)
+            .map(|d| d.item)
+            .collect()
+    };
+    let events_by_item = |p: &Project| -> HashMap<i64, i64> {
+        p.conn()
+            .prepare("SELECT item_id, COUNT(*) FROM annotations GROUP BY item_id")
+            .expect("p")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("q")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let (conflicts_before, events_before) = (conflict_set(&b), events_by_item(&b));
     let got = import(&mut b, &[f], false).expect("bulk import");
+    let enforced: bool = b
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .expect("fk");
+    assert!(
+        enforced,
+        "foreign keys are enforced again after a bulk import"
+    );
     assert_eq!(got[0].events_added, dry[0].events_added);
     assert_eq!(
         (got[0].conflicts_before, got[0].conflicts_after),
         (dry[0].conflicts_before, dry[0].conflicts_after)
     );
+    let touched: HashSet<i64> = events_by_item(&b)
+        .into_iter()
+        .filter(|(i, n)| events_before.get(i) != Some(n))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        (got[0].conflicts_before, got[0].conflicts_after),
+        (
+            conflicts_before.intersection(&touched).count() as u64,
+            conflict_set(&b).intersection(&touched).count() as u64
+        )
+    );
+    assert!(got[0].conflicts_after > 0, "the test makes conflicts");
     assert_eq!(snapshot(&a), snapshot(&b));
     counters_hold(&b);
     lean_conflicts_hold(&b);
