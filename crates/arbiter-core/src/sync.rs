@@ -644,9 +644,123 @@ pub struct Pack {
     pub events: Vec<PackEvent>,
 }
 
-/// Read and check a pack file: the magic line, a header this build understands, a body of the
-/// stated length and checksum, events that match the header's ranges.
-pub fn read_pack(path: &Path) -> Result<Pack> {
+/// A pack file whose header and body were read and checked (the body's length and checksum);
+/// its events not parsed yet.
+pub(crate) struct Checked {
+    pub path: PathBuf,
+    pub header: Header,
+    body: Vec<u8>,
+}
+
+impl Checked {
+    fn refuse(&self, message: String) -> Error {
+        Error::Pack {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Line `n` (0-based) of the body: an event inside the ranges the header states.
+    fn parse_line(&self, n: usize, line: &[u8]) -> Result<PackEvent> {
+        let e: PackEvent = serde_json::from_slice(line).map_err(|e| {
+            self.refuse(format!(
+                "event {} cannot be read ({e}); export the pack again",
+                n + 1
+            ))
+        })?;
+        let (replica, seq) = e.stamp();
+        match self.header.ranges.get(replica) {
+            Some((from, to)) if seq > *from && seq <= *to => Ok(e),
+            _ => Err(self.refuse(format!(
+                "event {} ({replica}#{seq}) lies outside the ranges its header states; export the pack again",
+                n + 1
+            ))),
+        }
+    }
+
+    fn unreadable(&self, e: std::io::Error) -> Error {
+        self.refuse(format!(
+            "the pack's body cannot be read ({e}); export it again"
+        ))
+    }
+
+    fn miscounted(&self, n: u64) -> Error {
+        self.refuse(format!(
+            "the pack holds {n} events where its header states {}; export it again",
+            self.header.counts.events()
+        ))
+    }
+
+    /// Every event, decompressed whole and parsed in parallel (rayon keeps their order; the
+    /// first bad line is reported).
+    fn events(&self) -> Result<Vec<PackEvent>> {
+        let text = zstd::stream::decode_all(&self.body[..]).map_err(|e| self.unreadable(e))?;
+        use rayon::prelude::*;
+        let lines: Vec<(usize, &[u8])> = text
+            .split(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .collect();
+        let events: Vec<PackEvent> = lines
+            .par_iter()
+            .map(|(n, line)| self.parse_line(*n, line))
+            .collect::<Result<_>>()?;
+        if events.len() as u64 != self.header.counts.events() {
+            return Err(self.miscounted(events.len() as u64));
+        }
+        Ok(events)
+    }
+
+    /// The events in batches, decompressed and parsed on a thread of `scope` while the caller
+    /// writes the batches before: memory stays a few batches whatever the pack's size. A bad
+    /// line ends the stream with its error; the caller counts what it received.
+    fn stream<'s>(
+        &'s self,
+        scope: &'s std::thread::Scope<'s, '_>,
+    ) -> std::sync::mpsc::Receiver<Result<Vec<PackEvent>>> {
+        const BATCH: usize = 4096;
+        let (tx, rx) = std::sync::mpsc::sync_channel(8);
+        scope.spawn(move || {
+            let produce = || -> Result<()> {
+                let decoder = zstd::stream::read::Decoder::new(&self.body[..])
+                    .map_err(|e| self.unreadable(e))?;
+                let mut r = std::io::BufReader::with_capacity(1 << 20, decoder);
+                let (mut line, mut n) = (Vec::new(), 0usize);
+                let mut batch = Vec::with_capacity(BATCH);
+                loop {
+                    line.clear();
+                    if r.read_until(b'\n', &mut line)
+                        .map_err(|e| self.unreadable(e))?
+                        == 0
+                    {
+                        break;
+                    }
+                    let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                    if !text.is_empty() {
+                        batch.push(self.parse_line(n, text)?);
+                        if batch.len() == BATCH
+                            && tx
+                                .send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
+                                .is_err()
+                        {
+                            return Ok(()); // the importer stopped
+                        }
+                    }
+                    n += 1;
+                }
+                let _ = tx.send(Ok(batch));
+                Ok(())
+            };
+            if let Err(e) = produce() {
+                let _ = tx.send(Err(e));
+            }
+        });
+        rx
+    }
+}
+
+/// Read a pack file's magic line and header, and check its body's length and checksum.
+pub(crate) fn check_pack(path: &Path) -> Result<Checked> {
     let refuse = |message: String| Error::Pack {
         path: path.to_path_buf(),
         message,
@@ -704,48 +818,21 @@ pub fn read_pack(path: &Path) -> Result<Pack> {
                 .into(),
         ));
     }
-    let text = zstd::stream::decode_all(&body[..]).map_err(|e| {
-        refuse(format!(
-            "the pack's body cannot be read ({e}); export it again"
-        ))
-    })?;
-    // Lines parsed in parallel (rayon keeps their order); the first bad one is reported.
-    use rayon::prelude::*;
-    let lines: Vec<(usize, &[u8])> = text
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
-    let events: Vec<PackEvent> = lines
-        .par_iter()
-        .map(|(n, line)| -> Result<PackEvent> {
-            let e: PackEvent = serde_json::from_slice(line).map_err(|e| {
-                refuse(format!(
-                    "event {} cannot be read ({e}); export the pack again",
-                    n + 1
-                ))
-            })?;
-            let (replica, seq) = e.stamp();
-            match header.ranges.get(replica) {
-                Some((from, to)) if seq > *from && seq <= *to => Ok(e),
-                _ => Err(refuse(format!(
-                    "event {} ({replica}#{seq}) lies outside the ranges its header states; export the pack again",
-                    n + 1
-                ))),
-            }
-        })
-        .collect::<Result<_>>()?;
-    drop(lines);
-    if events.len() as u64 != header.counts.events() {
-        return Err(refuse(format!(
-            "the pack holds {} events where its header states {}; export it again",
-            events.len(),
-            header.counts.events()
-        )));
-    }
-    Ok(Pack {
+    Ok(Checked {
         path: path.to_path_buf(),
         header,
+        body,
+    })
+}
+
+/// Read and check a pack file: the magic line, a header this build understands, a body of the
+/// stated length and checksum, events that match the header's ranges.
+pub fn read_pack(path: &Path) -> Result<Pack> {
+    let checked = check_pack(path)?;
+    let events = checked.events()?;
+    Ok(Pack {
+        path: checked.path,
+        header: checked.header,
         events,
     })
 }
@@ -783,33 +870,95 @@ pub fn import(project: &mut Project, files: &[PathBuf], dry_run: bool) -> Result
     }
     let mut out = Vec::new();
     for f in files {
-        let pack = read_pack(f)?;
-        out.push(import_pack(project.conn_mut(), &pack, dry_run)?);
+        out.push(import_checked(
+            project.conn_mut(),
+            &check_pack(f)?,
+            dry_run,
+        )?);
     }
     Ok(out)
 }
 
-/// Import one pack that was read and checked.
-pub(crate) fn import_pack(conn: &mut Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
+/// Import one pack whose header and body were checked: a large one streamed (its events
+/// parsed on a second thread while the first writes), a small one parsed whole first.
+pub(crate) fn import_checked(
+    conn: &mut Connection,
+    checked: &Checked,
+    dry_run: bool,
+) -> Result<Imported> {
+    if checked.header.counts.annotations < BULK as u64 {
+        let events = checked.events()?;
+        return import_events(conn, checked, Events::Whole(&events), dry_run);
+    }
+    std::thread::scope(|scope| {
+        let rx = checked.stream(scope);
+        import_events(conn, checked, Events::Streamed(rx), dry_run)
+    })
+}
+
+/// A pack's events: read whole, or arriving in batches from a parsing thread.
+enum Events<'p> {
+    Whole(&'p [PackEvent]),
+    Streamed(std::sync::mpsc::Receiver<Result<Vec<PackEvent>>>),
+}
+
+impl Events<'_> {
+    /// `f` on every event in the pack's order; a streamed pack must deliver the number of
+    /// events its header states (a parsing thread that stopped early is an error).
+    fn for_each(
+        self,
+        checked: &Checked,
+        mut f: impl FnMut(&PackEvent) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Events::Whole(events) => events.iter().try_for_each(f),
+            Events::Streamed(rx) => {
+                let mut n = 0u64;
+                for batch in rx {
+                    let batch = batch?;
+                    n += batch.len() as u64;
+                    batch.iter().try_for_each(&mut f)?;
+                }
+                if n != checked.header.counts.events() {
+                    return Err(checked.miscounted(n));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Import one pack's events, all-or-nothing.
+fn import_events(
+    conn: &mut Connection,
+    checked: &Checked,
+    events: Events<'_>,
+    dry_run: bool,
+) -> Result<Imported> {
     // In bulk, foreign keys are not looked up per row: every id an import writes is one it
     // read in the same transaction (the resolver's lookups), so the references hold by
     // construction; debug builds (the tests) check them all before the commit. The pragma
     // cannot change inside a transaction: it is set around it, and restored on every path.
-    let bulk = pack.header.counts.annotations >= BULK as u64;
+    let bulk = checked.header.counts.annotations >= BULK as u64;
     let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     if bulk && enforced {
         conn.pragma_update(None, "foreign_keys", false)?;
     }
-    let result = apply_in_transaction(conn, pack, dry_run);
+    let result = apply_in_transaction(conn, checked, events, dry_run);
     if bulk && enforced {
         conn.pragma_update(None, "foreign_keys", true)?;
     }
     result
 }
 
-fn apply_in_transaction(conn: &mut Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
+fn apply_in_transaction(
+    conn: &mut Connection,
+    checked: &Checked,
+    events: Events<'_>,
+    dry_run: bool,
+) -> Result<Imported> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let result = apply(&tx, pack, dry_run)?;
+    let result = apply(&tx, checked, events, dry_run)?;
     if cfg!(debug_assertions) {
         let broken: i64 =
             tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
@@ -1040,13 +1189,10 @@ impl<'c> Resolver<'c> {
     }
 }
 
-fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
+fn apply(conn: &Connection, pack: &Checked, events: Events<'_>, dry_run: bool) -> Result<Imported> {
     let id = crate::identity::identity_in(conn)?;
     let h = &pack.header;
-    let refuse = |message: String| Error::Pack {
-        path: pack.path.clone(),
-        message,
-    };
+    let refuse = |message: String| pack.refuse(message);
     if h.project_id != id.project_id {
         return Err(refuse(format!(
             "the pack belongs to project {}, and this is project {}; import it into a replica of its own project",
@@ -1068,20 +1214,8 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
         dry_run,
         ..Imported::default()
     };
-    let new_annotations: Vec<&AnnotationEvent> = pack
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            PackEvent::Annotation(a) if a.seq > seen.get(&a.replica).copied().unwrap_or(0) => {
-                Some(&**a)
-            }
-            _ => None,
-        })
-        .collect();
-    let changes_settings = pack.events.iter().any(
-        |e| matches!(e, PackEvent::Setting(s) if s.seq > seen.get(&s.replica).copied().unwrap_or(0)),
-    );
-    let bulk = new_annotations.len() >= BULK;
+    // A streamed pack is large (from `BULK` annotation events): written in bulk.
+    let bulk = matches!(events, Events::Streamed(_));
     let mut res = Resolver {
         conn,
         pack: &pack.path,
@@ -1100,17 +1234,26 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
     // setting), before and after. In bulk, the project's conflict items before, kept to
     // compare once the touched items are known; else the touched items, looked up first.
     let mut touched: HashSet<i64> = HashSet::new();
-    let conflicts_before = if bulk {
-        Some(crate::decide::conflict_items(conn, None)?)
-    } else {
-        for a in &new_annotations {
-            // An item this replica lacks is refused below, with the event that names it.
-            if let Ok(i) = res.item(&a.version, &a.item) {
-                touched.insert(i);
+    let (conflicts_before, changes_settings) = match &events {
+        Events::Streamed(_) => (Some(crate::decide::conflict_items(conn, None)?), false),
+        Events::Whole(all) => {
+            let new = |replica: &str, seq: i64| seq > seen.get(replica).copied().unwrap_or(0);
+            for e in all.iter() {
+                if let PackEvent::Annotation(a) = e {
+                    // An item this replica lacks is refused below, with the event that names it.
+                    if new(&a.replica, a.seq) {
+                        if let Ok(i) = res.item(&a.version, &a.item) {
+                            touched.insert(i);
+                        }
+                    }
+                }
             }
+            let changes_settings = all
+                .iter()
+                .any(|e| matches!(e, PackEvent::Setting(s) if new(&s.replica, s.seq)));
+            out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
+            (None, changes_settings)
         }
-        out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
-        None
     };
     let trigger: Option<(String, i64)> = if bulk {
         // In bulk: a larger page cache while writing, and the review-state trigger set aside
@@ -1129,12 +1272,12 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
     };
     let known = |replica: &str, seq: i64| seq <= seen.get(replica).copied().unwrap_or(0);
     let mut settings_changed = false;
-    let mut waiting: Vec<&AnnotationEvent> = Vec::new();
-    for e in &pack.events {
+    let mut waiting: Vec<AnnotationEvent> = Vec::new();
+    events.for_each(pack, |e| {
         let (replica, seq) = e.stamp();
         if known(replica, seq) {
             out.events_known += 1;
-            continue;
+            return Ok(());
         }
         out.events_added += 1;
         match e {
@@ -1165,16 +1308,18 @@ fn apply(conn: &Connection, pack: &Pack, dry_run: bool) -> Result<Imported> {
                     res.labels.clear();
                 }
                 if !insert_annotation(&mut res, a)? {
-                    waiting.push(a);
+                    waiting.push((**a).clone());
                 }
             }
         }
-    }
+        Ok(())
+    })?;
+    let changes_settings = changes_settings || out.settings_added > 0;
     if settings_changed {
         crate::identity::apply_settings(conn)?;
     }
     // Retractions whose event came later in the pack, then those still waiting.
-    for a in waiting {
+    for a in &waiting {
         if !insert_annotation(&mut res, a)? {
             let origin = res.origin(&a.replica)?;
             let body = serde_json::to_string(&PackEvent::Annotation(Box::new(a.clone())))

@@ -145,9 +145,9 @@ pub fn sync_folder(project: &mut Project, dir: &Path) -> Result<FolderSync> {
         let mut progress = false;
         for (replica, packs) in &mut todo {
             while let Some((n, path)) = packs.first().cloned() {
-                let result = super::read_pack(&path).and_then(|p| {
+                let result = super::check_pack(&path).and_then(|p| {
                     let own = p.header.ranges.get(replica.as_str()).map(|r| r.1);
-                    super::import_pack(project.conn_mut(), &p, false).map(|i| (i, own))
+                    super::import_checked(project.conn_mut(), &p, false).map(|i| (i, own))
                 });
                 match result {
                     Ok((i, own)) => {

@@ -1232,3 +1232,110 @@ fn the_lean_conflict_count_follows_an_annotators_latest_label() {
     assert_eq!(lean, expected);
     lean_conflicts_hold(&p);
 }
+
+/// A pack file of `lines` (JSON lines of events) under `header`, whose body length and
+/// checksum are made to match: what a damaged export or a hand-edited pack could hold.
+fn forge(path: &Path, mut header: Header, lines: &[String]) -> PathBuf {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let body = zstd::stream::encode_all(text.as_bytes(), 3).expect("zstd");
+    header.body_bytes = body.len() as u64;
+    header.body_sha256 = hex(&sha2::Sha256::digest(&body));
+    let mut f = std::fs::File::create(path).expect("create");
+    write_pack(&mut f, &header, &body).expect("write");
+    path.to_path_buf()
+}
+
+#[test]
+fn a_large_pack_streamed_is_refused_whole_at_its_first_bad_line_or_a_short_count() {
+    // Packs from `BULK` annotation events are parsed on a second thread while the first
+    // writes; a bad line or a body shorter than its header states is found mid-way, and the
+    // import still writes nothing. The same packs stated small are read whole first.
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    for (n, who) in [(0, "ana"), (1, "ben"), (2, "ana"), (3, "ben")] {
+        label(&mut a, &n.to_string(), who, "class_1");
+    }
+    let good = read_pack(&pack(&a, &b, &d.path().join("good.pack"), true)).expect("read");
+    let lines: Vec<String> = good
+        .events
+        .iter()
+        .map(|e| serde_json::to_string(e).expect("json"))
+        .collect();
+    assert!(lines.len() >= 4, "{lines:?}");
+    let before = snapshot(&b);
+    let refused = |p: &mut Project, f: &Path| -> String {
+        let e = import(p, &[f.to_path_buf()], false).expect_err("refused");
+        assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{e}");
+        e.to_string()
+    };
+    for streamed in [true, false] {
+        let mut header = good.header.clone();
+        if streamed {
+            header.counts.annotations = BULK as u64;
+        }
+        let stated = header.counts.events();
+        // A line that is not an event, after events that would import.
+        let mut bad = lines.clone();
+        bad.insert(3, "{\"type\":\"annotation\",\"uid\":".into());
+        let f = forge(
+            &d.path().join(format!("bad-{streamed}.pack")),
+            header.clone(),
+            &bad,
+        );
+        let e = refused(&mut b, &f);
+        assert!(e.contains("event 4 cannot be read"), "{e}");
+        // Fewer events than the header states.
+        let short = &lines[..lines.len() - 1];
+        let f = forge(
+            &d.path().join(format!("short-{streamed}.pack")),
+            header.clone(),
+            short,
+        );
+        let e = refused(&mut b, &f);
+        assert!(
+            e.contains(&format!(
+                "holds {} events where its header states {stated}",
+                short.len()
+            )),
+            "{e}"
+        );
+        // An event outside the ranges the header states.
+        let mut narrow = header.clone();
+        for r in narrow.ranges.values_mut() {
+            r.1 -= 1;
+        }
+        let f = forge(
+            &d.path().join(format!("narrow-{streamed}.pack")),
+            narrow,
+            &lines,
+        );
+        let e = refused(&mut b, &f);
+        assert!(
+            e.contains("lies outside the ranges its header states"),
+            "{e}"
+        );
+        let enforced: bool = b
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .expect("fk");
+        assert!(
+            enforced,
+            "foreign keys are enforced again after a refused import"
+        );
+        assert_eq!(
+            snapshot(&b),
+            before,
+            "nothing of a refused pack was written"
+        );
+    }
+    // The events themselves import, streamed too (a header stating what the body holds).
+    let f = forge(&d.path().join("fine.pack"), good.header.clone(), &lines);
+    let got = import(&mut b, &[f], false).expect("fine");
+    assert_eq!(
+        got[0].events_added + got[0].events_known,
+        lines.len() as u64
+    );
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
