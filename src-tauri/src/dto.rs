@@ -29,6 +29,10 @@ pub enum ErrorCode {
     Runtime,
     Io,
     Cancelled,
+    /// No valid credentials (an unknown, expired or revoked token; `arbiter serve`).
+    Unauthorized,
+    /// The signed-in person's role may not do this, or not as someone else.
+    Forbidden,
     Internal,
 }
 
@@ -61,6 +65,8 @@ impl From<arbiter_core::Error> for IpcError {
             C::Runtime => ErrorCode::Runtime,
             C::Locked => ErrorCode::ProjectLocked,
             C::ReadOnly => ErrorCode::ReadOnly,
+            C::Unauthorized => ErrorCode::Unauthorized,
+            C::Forbidden => ErrorCode::Forbidden,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())

@@ -2078,3 +2078,93 @@ fn a_sigkill_during_sync_import_leaves_the_replica_as_before_the_pack() {
     let got = ok_json(&["--project", &b, "--json", "sync", "import", &pack]);
     assert_eq!(got["events_added"], 35_600, "{got}");
 }
+
+#[test]
+fn invite_prints_a_link_and_token_once_and_revoke_ends_them() {
+    let (_d, p) = new_project(Some("a,b"));
+    add_annotator(&p, "rev", Some("reviewer"));
+    let inv = ok_json(&[
+        "--json",
+        "--project",
+        &p,
+        "invite",
+        "ana",
+        "--expires",
+        "12h",
+        "--url",
+        "http://10.1.2.3:8765",
+    ]);
+    let token = inv["token"].as_str().expect("token");
+    assert_eq!(inv["annotator"], "ana");
+    assert_eq!(inv["role"], "annotator");
+    assert_eq!(
+        inv["url"].as_str(),
+        Some(format!("http://10.1.2.3:8765/signin#token={token}").as_str())
+    );
+    // Human output names the link and the token; the list never shows a token.
+    let text = ok(&["--project", &p, "invite", "rev"]);
+    assert!(
+        text.contains("http://127.0.0.1:8765/signin#token=arb_")
+            && text.contains("Invited rev (reviewer)"),
+        "{text}"
+    );
+    let list = ok_json(&["--json", "--project", &p, "invite", "--list"]);
+    let rows = list.as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r["status"] == "active" && r.get("token").is_none()));
+    assert!(!ok(&["--project", &p, "invite", "--list"]).contains("arb_"));
+    // Refusals: a role that is not theirs, a bad expiry, an unknown name to revoke.
+    let (doc, status) = fails_json(&["--project", &p, "invite", "rev", "--role", "lead"]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("invalid_input"), 4)
+    );
+    let (doc, status) = fails_json(&["--project", &p, "invite", "cy", "--expires", "forever"]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("invalid_input"), 4)
+    );
+    let (doc, status) = fails_json(&["--project", &p, "invite", "--revoke", "nobody"]);
+    assert_eq!(
+        (doc["error"]["code"].as_str(), status),
+        (Some("not_found"), 5)
+    );
+    assert_eq!(
+        ok_json(&["--json", "--project", &p, "invite", "--list"])
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // A name is needed unless listing; --role does not go with --revoke.
+    assert_eq!(arbiter(&["--project", &p, "invite"]).status.code(), Some(2));
+    assert_eq!(
+        arbiter(&[
+            "--project",
+            &p,
+            "invite",
+            "ana",
+            "--revoke",
+            "--role",
+            "lead"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let r = ok_json(&["--json", "--project", &p, "invite", "--revoke", "ana"]);
+    assert_eq!(
+        (r["invites"].as_u64(), r["sessions"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let list = ok_json(&["--json", "--project", &p, "invite", "--list"]);
+    let ana: Vec<&Value> = list
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["annotator"] == "ana")
+        .collect();
+    assert_eq!(ana.len(), 1);
+    assert_eq!(ana[0]["status"], "revoked");
+}

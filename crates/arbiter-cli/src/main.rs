@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod invite_cmd;
 mod output;
 #[cfg(test)]
 mod reference;
@@ -89,6 +90,9 @@ pub enum Command {
     /// Exchange events with the project's other replicas: packs, status, a shared folder.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Invite someone to label in a browser (`arbiter serve`): a sign-in link and a token for
+    /// scripts; --revoke NAME ends their access, --list shows every invitation and session.
+    Invite(InviteArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
@@ -109,6 +113,30 @@ pub struct CloneArgs {
     /// With --media copy: copy only the media of this saved queue's items (repeat for more).
     #[arg(long = "queue", value_name = "Q")]
     pub queues: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InviteArgs {
+    /// The annotator (created when new).
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+    /// A new annotator's role: annotator, reviewer or lead [default: annotator; an existing
+    /// annotator keeps theirs].
+    #[arg(long, value_parser = core_value::<Role>, conflicts_with_all = ["revoke", "list"])]
+    pub role: Option<Role>,
+    /// How long the invitation lasts: a number and m, h, d or w (up to 365d).
+    #[arg(long, default_value = "7d", conflicts_with_all = ["revoke", "list"])]
+    pub expires: String,
+    /// The server's address as the invited person's browser reaches it
+    /// [default: http://127.0.0.1:8765].
+    #[arg(long, conflicts_with_all = ["revoke", "list"])]
+    pub url: Option<String>,
+    /// End NAME's invitations and sessions.
+    #[arg(long, conflicts_with = "list")]
+    pub revoke: bool,
+    /// List every invitation and session (no tokens: they are shown only when made).
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -547,6 +575,8 @@ fn exit_status(code: Option<ErrorCode>) -> u8 {
         Some(ErrorCode::Io) => 10,
         Some(ErrorCode::Runtime) => 11,
         Some(ErrorCode::Cancelled) => 12,
+        Some(ErrorCode::Unauthorized) => 13,
+        Some(ErrorCode::Forbidden) => 14,
     }
 }
 

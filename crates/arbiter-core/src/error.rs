@@ -89,6 +89,14 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// No valid credentials: an unknown, expired or revoked token (which of them is not said).
+    #[error("{0}")]
+    Unauthorized(String),
+
+    /// Credentials valid, but the role (or the person) may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+
     #[error("{what} not found: {name}")]
     NotFound { what: &'static str, name: String },
 
@@ -149,6 +157,10 @@ pub enum ErrorCode {
     Locked,
     /// The project cannot be written here; reads work.
     ReadOnly,
+    /// No valid credentials (`arbiter serve`: HTTP 401).
+    Unauthorized,
+    /// Not allowed for this role or person (`arbiter serve`: HTTP 403).
+    Forbidden,
     Internal,
 }
 
@@ -165,12 +177,14 @@ impl ErrorCode {
             ErrorCode::Runtime => "runtime",
             ErrorCode::Locked => "locked",
             ErrorCode::ReadOnly => "read_only",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
         }
     }
 
     /// Every code, in a fixed order (documentation and tests).
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::NoProject,
         ErrorCode::NotFound,
         ErrorCode::InvalidInput,
@@ -180,6 +194,8 @@ impl ErrorCode {
         ErrorCode::Runtime,
         ErrorCode::Locked,
         ErrorCode::ReadOnly,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
         ErrorCode::Internal,
     ];
 }
@@ -205,6 +221,8 @@ impl Error {
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
             Error::Io { .. } | Error::DiskFull(_) => ErrorCode::Io,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::Unauthorized(_) => ErrorCode::Unauthorized,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 

@@ -22,6 +22,7 @@ macro_rules! sql_from_str {
     )*};
 }
 
+pub mod access;
 pub mod annotate;
 pub mod annotators;
 pub mod audit;

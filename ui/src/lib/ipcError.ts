@@ -11,6 +11,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "runtime",
   "io",
   "cancelled",
+  "unauthorized",
+  "forbidden",
   "internal",
 ];
 
@@ -75,6 +77,10 @@ export function codeTitle(code: ErrorCode): string {
       return "File system error";
     case "cancelled":
       return "Cancelled";
+    case "unauthorized":
+      return "Not signed in";
+    case "forbidden":
+      return "Not allowed for your role";
     case "internal":
       return "Unexpected error";
   }

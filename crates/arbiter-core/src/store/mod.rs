@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0008_blind_queue_votes.sql"),
     include_str!("0009_replicas.sql"),
     include_str!("0010_annotation_checks.sql"),
+    include_str!("0011_access.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
