@@ -7,6 +7,7 @@ mod invite_cmd;
 mod output;
 #[cfg(test)]
 mod reference;
+mod serve_cmd;
 mod sync_cmd;
 
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Invite someone to label in a browser (`arbiter serve`): a sign-in link and a token for
     /// scripts; --revoke NAME ends their access, --list shows every invitation and session.
     Invite(InviteArgs),
+    /// Serve the project over HTTP: invited people label in a browser, scripts use the
+    /// annotator API (docs/http-api.md). Ctrl-C stops it.
+    Serve(ServeArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
@@ -113,6 +117,17 @@ pub struct CloneArgs {
     /// With --media copy: copy only the media of this saved queue's items (repeat for more).
     #[arg(long = "queue", value_name = "Q")]
     pub queues: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on; another machine reaches only a non-loopback one (then mind
+    /// that this build has no TLS yet: use it on a network you trust).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub bind: std::net::SocketAddr,
+    /// Reading connections to the project.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub readers: u16,
 }
 
 #[derive(Args, Debug)]

@@ -370,6 +370,18 @@ pub fn sign_in(project: &mut crate::Project, invite_token: &str) -> Result<(Prin
     ))
 }
 
+/// End one browser session (signing out); its invitation stays valid.
+pub fn sign_out(project: &crate::Project, token_id: i64) -> Result<()> {
+    project.conn().execute(
+        &format!(
+            "UPDATE access_tokens SET revoked_at = {NOW_SQL}
+             WHERE id = ?1 AND kind = 'session' AND revoked_at IS NULL"
+        ),
+        [token_id],
+    )?;
+    Ok(())
+}
+
 /// Note that a token was used (the Team screen's "last seen"); the server calls it at most
 /// once a minute per token.
 pub fn touch(project: &crate::Project, token_id: i64) -> Result<()> {

@@ -363,6 +363,31 @@ pub fn list(project: &crate::Project) -> Result<Vec<SavedQueue>> {
 /// Live (not retracted) events of a kind on an item — as an SQL condition on alias `a`.
 const LIVE: &str = "NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)";
 
+/// A saved queue as the annotator API (`GET /api/v1/queues`) lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueSummary {
+    pub name: String,
+    pub strategy: crate::queue::Strategy,
+    pub total: u64,
+    pub done: u64,
+}
+
+/// Every saved queue with its progress, in the order of [`list`].
+pub fn summaries(project: &crate::Project) -> Result<Vec<QueueSummary>> {
+    list(project)?
+        .into_iter()
+        .map(|q| {
+            let c = counts(project, q.id)?;
+            Ok(QueueSummary {
+                name: q.name,
+                strategy: q.strategy,
+                total: c.total,
+                done: c.done,
+            })
+        })
+        .collect()
+}
+
 /// Counts per state: the queue's counters (kept by the store in the transaction of every event)
 /// and its live claims — a few index reads whatever the queue's size.
 pub fn counts(project: &crate::Project, queue: i64) -> Result<Counts> {

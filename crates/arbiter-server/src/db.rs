@@ -1,0 +1,101 @@
+//! The project behind the server: one writer and a pool of readers.
+//!
+//! Every write runs on one thread that owns the writing connection, one job after another, so
+//! two requests never contend for SQLite's write lock ("database is locked" cannot reach a
+//! client); a job's reply is sent after its transaction committed (`synchronous=FULL`), so an
+//! acknowledged write survives a crash. Reads run on blocking threads, each with a connection of
+//! its own from the pool (WAL readers neither block the writer nor each other).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arbiter_core::Project;
+
+use crate::error::ApiError;
+
+type Job = Box<dyn FnOnce(&mut Project) + Send>;
+
+#[derive(Clone)]
+pub struct Db {
+    root: PathBuf,
+    writer: std::sync::mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Project>>>,
+}
+
+impl Db {
+    /// Open the project for writing (refused when it is read-only here) and `readers`
+    /// connections for reading.
+    pub fn open(root: &Path, readers: usize) -> arbiter_core::Result<Db> {
+        let mut writer = Project::open(root)?;
+        if writer.is_read_only() {
+            return Err(arbiter_core::Error::InvalidArgument(format!(
+                "{}: the project cannot be written here (a read-only folder or file); serve a copy in a folder you can write to",
+                root.display()
+            )));
+        }
+        let pool = (0..readers.max(1))
+            .map(|_| Project::open(root))
+            .collect::<arbiter_core::Result<Vec<_>>>()?;
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("arbiter-writer".into())
+            .spawn(move || {
+                for job in rx {
+                    job(&mut writer);
+                }
+            })
+            .map_err(|e| arbiter_core::Error::InvalidArgument(format!("no writer thread: {e}")))?;
+        Ok(Db {
+            root: root.to_path_buf(),
+            writer: tx,
+            readers: Arc::new(Mutex::new(pool)),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Run `f` on the writer, after the writes queued before it; its result once committed.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Project) -> arbiter_core::Result<R> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Box::new(move |p| {
+                let _ = tx.send(f(p));
+            }))
+            .map_err(|_| ApiError::internal("the writer stopped; restart `arbiter serve`"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("the writer stopped; restart `arbiter serve`"))?
+            .map_err(ApiError::from)
+    }
+
+    /// Run `f` on a reading connection, on a blocking thread.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Project) -> arbiter_core::Result<R> + Send + 'static,
+    {
+        let (root, pool) = (self.root.clone(), self.readers.clone());
+        tokio::task::spawn_blocking(move || {
+            let taken = pool.lock().map_err(|_| poisoned())?.pop();
+            let p = match taken {
+                Some(p) => p,
+                None => Project::open(&root)?,
+            };
+            let r = f(&p);
+            pool.lock().map_err(|_| poisoned())?.push(p);
+            r
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("a read failed: {e}")))?
+        .map_err(ApiError::from)
+    }
+}
+
+fn poisoned() -> arbiter_core::Error {
+    arbiter_core::Error::InvalidArgument("the reader pool failed; restart `arbiter serve`".into())
+}

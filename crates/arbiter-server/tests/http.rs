@@ -1,0 +1,560 @@
+//! The server over real HTTP on a loopback port: who may do what, and fifty clients at once.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use arbiter_core::access::{self, InviteOptions};
+use arbiter_core::annotators::Role;
+use arbiter_core::Project;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Wine (178 items) with a forest run and a saved queue "q": every item needs `k` labels.
+fn project(dir: &Path, k: usize) -> PathBuf {
+    let root = dir.join("p");
+    let mut p = Project::create(&root, None, &[]).expect("create");
+    let imported = arbiter_core::dataset::import(
+        &mut p,
+        &arbiter_core::dataset::ImportOptions {
+            source: fixtures().join("tabular/wine.csv"),
+            ..Default::default()
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("import");
+    let model = arbiter_core::model::add(
+        &mut p,
+        &arbiter_core::model::AddOptions {
+            file: fixtures().join("models/wine_forest.onnx"),
+            ..Default::default()
+        },
+    )
+    .expect("model");
+    let run = arbiter_core::predict::predict(
+        &mut p,
+        &arbiter_core::predict::PredictOptions {
+            model: model.name,
+            dataset: imported.dataset,
+            batch_size: 64,
+            device: arbiter_core::model::runtime::Device::Cpu,
+            resume: None,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("run")
+    .run;
+    arbiter_core::review::create(
+        &mut p,
+        &arbiter_core::review::QueueCreate {
+            name: "q".into(),
+            spec: arbiter_core::queue::QueueSpec {
+                run,
+                strategy: arbiter_core::queue::Strategy::Random,
+                other_run: None,
+                threshold: None,
+                seed: 7,
+            },
+            limit: None,
+            overlap_share: 1.0,
+            overlap_k: k,
+            blind: false,
+            lease_seconds: 600,
+            assign: Vec::new(),
+        },
+    )
+    .expect("queue");
+    root
+}
+
+fn invite(root: &Path, name: &str, role: Option<Role>) -> String {
+    let mut p = Project::open(root).expect("open");
+    access::invite(
+        &mut p,
+        &InviteOptions {
+            name: name.into(),
+            role,
+            expires: "1d".into(),
+            base_url: "http://127.0.0.1:8765".into(),
+        },
+    )
+    .expect("invite")
+    .token
+}
+
+/// The server on a free loopback port, on a runtime of its own; its base URL.
+struct Server {
+    url: String,
+    rt: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let db = arbiter_server::db::Db::open(root, 4).expect("db");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        rt.spawn(arbiter_server::serve(
+            arbiter_server::Shared::new(db, false),
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Server {
+            url,
+            rt,
+            stop: Some(stop),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+async fn call(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut r = c.request(method, url);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.expect("send");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body");
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, v, headers)
+}
+
+#[test]
+fn every_request_names_its_caller_and_the_role_and_csrf_bound_it() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = project(d.path(), 1);
+    let ana = invite(&root, "ana", None);
+    let bob = invite(&root, "bob", None);
+    let rev = invite(&root, "rev", Some(Role::Reviewer));
+    let s = Server::start(&root);
+    let c = reqwest::Client::new();
+    let u = |path: &str| format!("{}{path}", s.url);
+    let bearer = |t: &str| format!("Bearer {t}");
+    let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
+    s.rt.block_on(async {
+        // No token, a wrong one: 401, with the error document.
+        let (st, v, _) = call(&c, get.clone(), u("/api/v1/me"), &[], None).await;
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+        );
+        let (st, _, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/queues"),
+            &[("authorization", "Bearer arb_wrong")],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        // A bearer token: who, the queues.
+        let auth = bearer(&ana);
+        let (st, v, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/me"),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (st, v),
+            (
+                StatusCode::OK,
+                json!({"annotator": "ana", "role": "annotator"})
+            )
+        );
+        let (_, v, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/queues"),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await;
+        assert_eq!(
+            v,
+            json!([{"name": "q", "strategy": "random", "total": 178, "done": 0}])
+        );
+        // Claim and label as oneself; an annotator's override is forbidden.
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            u("/api/v1/queues/q/next"),
+            &[("authorization", &auth)],
+            Some(json!({"n": 2})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let item = v["items"][0]["item_id"].as_str().expect("item").to_string();
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
+        let label = json!({"item_id": item, "queue": "q", "label": "class_0"});
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            u("/api/v1/annotations"),
+            &[("authorization", &auth)],
+            Some(label.clone()),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(v["uid"].as_str().map(str::len), Some(36));
+        let over =
+            json!({"item_id": item, "queue": "q", "label": "class_1", "reason": "model_wrong"});
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            u("/api/v1/annotations"),
+            &[("authorization", &auth)],
+            Some(over.clone()),
+        )
+        .await;
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{v}"
+        );
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            u("/api/v1/annotations"),
+            &[("authorization", &bearer(&rev))],
+            Some(over),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "a reviewer overrides: {v}");
+        // Bad requests name what is wrong; unknown queues and items are 404.
+        for (path, body, status) in [
+            (
+                "/api/v1/annotations",
+                json!({"item": 1}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/api/v1/annotations",
+                json!({"item_id": item, "queue": "q", "label": "nope"}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/api/v1/annotations",
+                json!({"item_id": "no_such", "queue": "q", "label": "class_0"}),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                "/api/v1/annotations",
+                json!({"item_id": item, "queue": "zz", "label": "class_0"}),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                "/api/v1/queues/zz/next",
+                json!({"n": 1}),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                "/api/v1/queues/q/next",
+                json!({"n": 0}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/api/v1/queues/q/next",
+                json!({"n": 51}),
+                StatusCode::BAD_REQUEST,
+            ),
+        ] {
+            let (st, v, _) = call(
+                &c,
+                post.clone(),
+                u(path),
+                &[("authorization", &auth)],
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(st, status, "{path} {body}: {v}");
+            assert!(v["code"].is_string() && v["message"].is_string(), "{v}");
+        }
+        // A browser: the link's token becomes an HttpOnly, SameSite=Strict session cookie.
+        let (st, v, h) = call(
+            &c,
+            post.clone(),
+            u("/api/signin"),
+            &[],
+            Some(json!({"token": bob})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["annotator"], "bob");
+        let cookie = h["set-cookie"].to_str().expect("cookie").to_string();
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Strict")
+                && !cookie.contains("Secure"),
+            "{cookie}"
+        );
+        let session = cookie.split(';').next().expect("pair").to_string();
+        let csrf = v["csrf"].as_str().expect("csrf").to_string();
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            u("/api/signin"),
+            &[],
+            Some(json!({"token": bob})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "a link signs in once: {v}");
+        let (st, v, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/me"),
+            &[("cookie", &session)],
+            None,
+        )
+        .await;
+        assert_eq!((st, v["annotator"].as_str()), (StatusCode::OK, Some("bob")));
+        // A change of state with the cookie needs the page's CSRF token.
+        let next = u("/api/v1/queues/q/next");
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            next.clone(),
+            &[("cookie", &session)],
+            Some(json!({"n": 1})),
+        )
+        .await;
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{v}"
+        );
+        let (st, _, _) = call(
+            &c,
+            post.clone(),
+            next.clone(),
+            &[("cookie", &session), ("x-csrf-token", "00")],
+            Some(json!({"n": 1})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, v, _) = call(
+            &c,
+            post.clone(),
+            next.clone(),
+            &[("cookie", &session), ("x-csrf-token", &csrf)],
+            Some(json!({"n": 1})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let (_, v, _) = call(
+            &c,
+            get.clone(),
+            u("/api/session"),
+            &[("cookie", &session)],
+            None,
+        )
+        .await;
+        assert_eq!(v["csrf"].as_str(), Some(csrf.as_str()));
+        // Signing out ends the session (the invitation still serves scripts).
+        let (st, _, _) = call(
+            &c,
+            post.clone(),
+            u("/api/signout"),
+            &[("cookie", &session), ("x-csrf-token", &csrf)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, _, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/me"),
+            &[("cookie", &session)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let (st, _, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/me"),
+            &[("authorization", &bearer(&bob))],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+    });
+    // Revoked and expired tokens are refused.
+    {
+        let mut p = Project::open(&root).expect("open");
+        access::revoke(&mut p, "ana").expect("revoke");
+        let db = rusqlite::Connection::open(root.join("arbiter.db")).expect("db");
+        db.execute(
+            "UPDATE access_tokens SET expires_at = '2000-01-01T00:00:00.000Z'
+             WHERE annotator_id = (SELECT id FROM annotators WHERE name = 'rev')",
+            [],
+        )
+        .expect("expire");
+    }
+    s.rt.block_on(async {
+        for t in [&ana, &rev] {
+            let (st, v, _) = call(
+                &c,
+                get.clone(),
+                u("/api/v1/me"),
+                &[("authorization", &bearer(t))],
+                None,
+            )
+            .await;
+            assert_eq!(
+                (st, v["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+            );
+        }
+        // Failed attempts from one address are limited.
+        let mut statuses = Vec::new();
+        for _ in 0..arbiter_server::auth::MAX_FAILURES + 2 {
+            let (st, _, _) = call(
+                &c,
+                post.clone(),
+                u("/api/signin"),
+                &[],
+                Some(json!({"token": "arb_guess"})),
+            )
+            .await;
+            statuses.push(st);
+        }
+        assert!(
+            statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+        // … whatever the token, while the limit lasts.
+        let (st, _, _) = call(
+            &c,
+            get.clone(),
+            u("/api/v1/me"),
+            &[("authorization", &bearer(&bob))],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    });
+}
+
+#[test]
+fn fifty_clients_at_once_never_exceed_k_and_every_201_is_stored() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = project(d.path(), 2);
+    let tokens: Vec<String> = (0..50)
+        .map(|i| invite(&root, &format!("a{i:02}"), None))
+        .collect();
+    let s = Server::start(&root);
+    let base = Arc::new(s.url.clone());
+    let acknowledged: Vec<(String, String, String)> = s.rt.block_on(async {
+        let mut tasks = Vec::new();
+        for t in tokens {
+            let base = base.clone();
+            tasks.push(tokio::spawn(async move {
+                let c = reqwest::Client::new();
+                let auth = format!("Bearer {t}");
+                let mut mine = Vec::new();
+                loop {
+                    let (st, v, _) = call(
+                        &c,
+                        reqwest::Method::POST,
+                        format!("{base}/api/v1/queues/q/next"),
+                        &[("authorization", &auth)],
+                        Some(json!({"n": 1})),
+                    )
+                    .await;
+                    assert_eq!(st, StatusCode::OK, "{v}");
+                    let Some(item) = v["items"][0]["item_id"].as_str().map(str::to_string) else {
+                        break;
+                    };
+                    let (st, v, _) = call(
+                        &c,
+                        reqwest::Method::POST,
+                        format!("{base}/api/v1/annotations"),
+                        &[("authorization", &auth)],
+                        Some(json!({"item_id": item, "queue": "q", "label": "class_1"})),
+                    )
+                    .await;
+                    assert!(!st.is_server_error(), "{st}: {v}");
+                    assert_eq!(st, StatusCode::CREATED, "{v}");
+                    mine.push((v["uid"].as_str().expect("uid").to_string(), item, t.clone()));
+                }
+                mine
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.expect("client"));
+        }
+        all
+    });
+    drop(s);
+    // Every acknowledged label is in the database; no item has more than its 2 labels.
+    assert_eq!(acknowledged.len(), 178 * 2);
+    let db = rusqlite::Connection::open(root.join("arbiter.db")).expect("db");
+    let stored: HashSet<String> = db
+        .prepare("SELECT uid FROM annotations WHERE kind = 'label'")
+        .expect("p")
+        .query_map([], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("uid"))
+        .collect();
+    let mut per_item: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (uid, item, who) in &acknowledged {
+        assert!(stored.contains(uid), "acknowledged {uid} is stored");
+        per_item.entry(item).or_default().insert(who);
+    }
+    assert_eq!(per_item.len(), 178);
+    assert!(
+        per_item.values().all(|w| w.len() == 2),
+        "two different people per item"
+    );
+    let over: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT item_id FROM annotations WHERE kind = 'label' GROUP BY item_id HAVING COUNT(DISTINCT annotator_id) > 2)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(over, 0);
+}
