@@ -2168,3 +2168,145 @@ fn invite_prints_a_link_and_token_once_and_revoke_ends_them() {
     assert_eq!(ana.len(), 1);
     assert_eq!(ana[0]["status"], "revoked");
 }
+
+#[test]
+fn labels_acknowledged_by_arbiter_serve_survive_a_sigkill_mid_load() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    let (d, p) = new_project(Some("class_0,class_1,class_2"));
+    import(&p, "tabular/wine.csv");
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--save",
+        "q",
+        "--overlap-share",
+        "1",
+        "--overlap-k",
+        "2",
+    ]);
+    let tokens: Vec<String> = (0..10)
+        .map(|i| {
+            ok_json(&["--json", "--project", &p, "invite", &format!("a{i}")])["token"]
+                .as_str()
+                .expect("token")
+                .to_string()
+        })
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["--json", "--project", &p, "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address");
+    let url = serde_json::from_str::<Value>(&line).expect("json")["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let clients: Vec<_> = tokens
+        .into_iter()
+        .map(|t| {
+            let (url, acked) = (url.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let c = reqwest::blocking::Client::new();
+                let auth = format!("Bearer {t}");
+                loop {
+                    let Ok(r) = c
+                        .post(format!("{url}/api/v1/queues/q/next"))
+                        .header("authorization", &auth)
+                        .json(&serde_json::json!({"n": 1}))
+                        .send()
+                    else {
+                        return; // the server is gone
+                    };
+                    let Ok(v) = r.json::<Value>() else { return };
+                    let Some(item) = v["items"][0]["item_id"].as_str() else {
+                        return;
+                    };
+                    let Ok(r) = c
+                        .post(format!("{url}/api/v1/annotations"))
+                        .header("authorization", &auth)
+                        .json(
+                            &serde_json::json!({"item_id": item, "queue": "q", "label": "class_2"}),
+                        )
+                        .send()
+                    else {
+                        return;
+                    };
+                    if r.status().as_u16() != 201 {
+                        return;
+                    }
+                    // A 201 whose body did not arrive is not an acknowledgement.
+                    let Ok(v) = r.json::<Value>() else { return };
+                    acked
+                        .lock()
+                        .expect("acked")
+                        .push(v["uid"].as_str().expect("uid").to_string());
+                }
+            })
+        })
+        .collect();
+    while acked.lock().expect("acked").len() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    for c in clients {
+        let _ = c.join();
+    }
+    assert!(!status.success(), "killed mid-load");
+    let acked = acked.lock().expect("acked").clone();
+    assert!(
+        acked.len() >= 120 && acked.len() < 356,
+        "{} acknowledged",
+        acked.len()
+    );
+    let out = d.path().join("events.jsonl");
+    ok(&[
+        "--project",
+        &p,
+        "annotations",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let stored: std::collections::HashSet<String> = std::fs::read_to_string(&out)
+        .expect("r")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["uid"]
+                .as_str()
+                .expect("uid")
+                .to_string()
+        })
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|u| !stored.contains(*u)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
