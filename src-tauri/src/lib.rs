@@ -1,14 +1,12 @@
-//! Arbiter's desktop app (Tauri 2). Commands are thin wrappers over [`state::AppState`], which
-//! calls arbiter-core; images reach the webview only through the `thumb://` and `media://`
-//! protocols, which serve items of the open project and nothing else. Every command is declared
-//! once, in [`registry`]; the handler below is expanded from it.
+//! Arbiter's desktop app (Tauri 2). Commands are thin wrappers over arbiter-commands'
+//! [`AppState`], which calls arbiter-core; images reach the webview only through the `thumb://`
+//! and `media://` protocols, which serve items of the open project and nothing else. Every command
+//! is declared once, in arbiter-commands' [`registry`]; the handler below is expanded from it.
+//! What stays here needs Tauri or the desktop: the command functions, native pickers (rfd),
+//! progress channels and the image protocols.
 
-pub mod commands_ts;
-pub mod dto;
-pub mod registry;
 #[cfg(test)]
 mod registry_tests;
-pub mod state;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -17,8 +15,9 @@ use tauri::http::{Response, StatusCode};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
-use dto::*;
-use state::AppState;
+use arbiter_commands::dto::*;
+use arbiter_commands::registry;
+use arbiter_commands::state::{self, AppState};
 
 type Res<T> = Result<T, IpcError>;
 

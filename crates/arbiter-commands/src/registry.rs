@@ -1,18 +1,19 @@
-//! The one list of the desktop app's commands: each command's name, the least role it is meant
-//! for, its arguments and its result, as Rust types spelled as in its `#[tauri::command]` function
-//! in `lib.rs` (the result without `Res<…>`; `Channel<T>` a progress
+//! The one list of Arbiter's commands: each command's name, the least role it is meant for, its
+//! arguments and its result, as Rust types spelled as in its `#[tauri::command]` function in the
+//! desktop app's `src-tauri/src/lib.rs` (the result without `Res<…>`; `Channel<T>` a progress
 //! channel). Everything else is derived from this list:
-//! - `lib.rs`: the Tauri handler (`generate_handler!`);
-//! - `build.rs` (which includes this file; it depends on nothing): the commands Tauri generates an
-//!   `allow-<command>` permission for;
-//! - [`capability`]: `capabilities/main.json`, which grants exactly those (a test keeps the
-//!   committed file current; a build never writes the source tree);
-//! - `commands_ts.rs`: `ui/src/bindings/commands.ts`, the `Commands` map that `ui/src/ipc.ts` calls
-//!   through;
+//! - `src-tauri/src/lib.rs`: the Tauri handler (`generate_handler!`);
+//! - `src-tauri/build.rs` (which includes this file by path; it depends on nothing): the commands
+//!   Tauri generates an `allow-<command>` permission for, and `src-tauri/capabilities/main.json`,
+//!   which grants exactly those (a test there keeps the committed file current; a build never
+//!   writes the source tree);
+//! - [`crate::commands_ts`]: `ui/src/bindings/commands.ts`, the `Commands` map that
+//!   `ui/src/ipc.ts` calls through;
 //! - [`COMMANDS`], the same list as plain data for any other shell (an HTTP server) to iterate.
 //!
-//! `registry_tests.rs` fails when the functions in `lib.rs`, the capability file, the generated
-//! TypeScript or the names `ipc.ts` calls disagree with this list.
+//! `src-tauri/src/registry_tests.rs` fails when the functions in `lib.rs` or the capability file
+//! disagree with this list; this crate's `registry_tests.rs` when the generated TypeScript or the
+//! names `ipc.ts` calls do.
 //!
 //! Roles: `any` (everyone: opening a project, pickers, reading), `annotator`, `reviewer`, `lead`
 //! (each role may do what the ones before it may). The desktop app has one local user and does not
@@ -66,6 +67,7 @@ impl Command {
 
 /// Calls the macro `$then` with every command, one per line:
 /// `role name(arg: Type, …) -> Result;`. To add a command, add its line here.
+#[macro_export]
 macro_rules! for_each_command {
     ($then:ident) => {
         $then! {
@@ -136,7 +138,7 @@ macro_rules! for_each_command {
         }
     };
 }
-pub(crate) use for_each_command;
+pub use crate::for_each_command;
 
 macro_rules! role {
     (any) => {
@@ -168,24 +170,3 @@ macro_rules! table {
     };
 }
 for_each_command!(table);
-
-/// The main window's capability: the registry's commands and nothing else.
-pub fn capability() -> String {
-    let permissions: Vec<String> = COMMANDS
-        .iter()
-        .map(|c| format!("    \"{}\"", c.permission()))
-        .collect();
-    format!(
-        r#"{{
-  "$schema": "../gen/schemas/desktop-schema.json",
-  "identifier": "main",
-  "description": "The main window: Arbiter's own commands and nothing else. Rendered from src/registry.rs (UPDATE_BINDINGS=1 cargo test -p arbiter-app capability): add a command there, not here.",
-  "windows": ["main"],
-  "permissions": [
-{}
-  ]
-}}
-"#,
-        permissions.join(",\n")
-    )
-}

@@ -14,8 +14,8 @@ use ts_rs::{Config, TS};
 use crate::dto::*;
 use crate::registry::for_each_command;
 
-/// Where the rendered file lives, from `src-tauri/`.
-pub const PATH: &str = "../ui/src/bindings/commands.ts";
+/// Where the rendered file lives, from this crate's folder.
+pub const PATH: &str = "../../ui/src/bindings/commands.ts";
 
 /// A type's TypeScript name: ts-rs's for the DTOs and std types, ours for the two types that
 /// are not DTOs.
@@ -86,8 +86,8 @@ pub fn typescript_commands() -> String {
         }
     }
     let mut out = String::from(
-        "// Generated from src-tauri/src/registry.rs (src-tauri/src/commands_ts.rs); do not edit.\n\
-         // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current\n",
+        "// Generated from crates/arbiter-commands/src/registry.rs (commands_ts.rs beside it); do not edit.\n\
+         // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current\n",
     );
     if entries
         .iter()
