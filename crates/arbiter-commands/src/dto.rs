@@ -29,6 +29,9 @@ pub enum ErrorCode {
     Runtime,
     Io,
     Cancelled,
+    /// The command runs only in the desktop app (a native dialog, the file manager, a progress
+    /// channel); another shell (an HTTP server) refuses it.
+    DesktopOnly,
     Internal,
 }
 

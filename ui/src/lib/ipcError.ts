@@ -11,6 +11,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "runtime",
   "io",
   "cancelled",
+  "desktop_only",
   "internal",
 ];
 
@@ -75,6 +76,8 @@ export function codeTitle(code: ErrorCode): string {
       return "File system error";
     case "cancelled":
       return "Cancelled";
+    case "desktop_only":
+      return "Available in the desktop app only";
     case "internal":
       return "Unexpected error";
   }
