@@ -1,14 +1,13 @@
-//! Arbiter's desktop app (Tauri 2). Commands are thin wrappers over [`state::AppState`], which
-//! calls arbiter-core; images reach the webview only through the `thumb://` and `media://`
-//! protocols, which serve items of the open project and nothing else. Every command is declared
-//! once, in [`registry`]; the handler below is expanded from it.
+//! Arbiter's desktop app (Tauri 2). Commands are one-line wrappers over arbiter-commands'
+//! [`handlers`] (the work, over its [`AppState`], which calls arbiter-core), run on the blocking
+//! pool; images reach the webview only through the `thumb://` and `media://` protocols, which
+//! serve items of the open project and nothing else. Every command is declared once, in
+//! arbiter-commands' [`registry`]; the handler below is expanded from it. What stays here needs
+//! Tauri or the desktop: the command functions, the `#[desktop]` commands (native dialogs with
+//! rfd, the file manager), progress channels and the image protocols.
 
-pub mod commands_ts;
-pub mod dto;
-pub mod registry;
 #[cfg(test)]
 mod registry_tests;
-pub mod state;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -17,24 +16,26 @@ use tauri::http::{Response, StatusCode};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
-use dto::*;
-use state::AppState;
+use arbiter_commands::dto::*;
+use arbiter_commands::handlers;
+use arbiter_commands::registry;
+use arbiter_commands::state::AppState;
 
 type Res<T> = Result<T, IpcError>;
 
 #[tauri::command]
-fn recent_projects(state: State<'_, AppState>) -> Vec<RecentProject> {
-    state.recent()
+fn recent_projects(state: State<'_, AppState>) -> Res<Vec<RecentProject>> {
+    handlers::recent_projects(&state)
 }
 
 #[tauri::command]
 fn current_project(state: State<'_, AppState>) -> Res<Option<ProjectInfo>> {
-    state.current()
+    handlers::current_project(&state)
 }
 
 #[tauri::command]
 fn open_project(state: State<'_, AppState>, path: String) -> Res<ProjectInfo> {
-    state.open(&PathBuf::from(path))
+    handlers::open_project(&state, path)
 }
 
 #[tauri::command]
@@ -44,12 +45,12 @@ fn create_project(
     labels: Vec<String>,
     ordinal: bool,
 ) -> Res<ProjectInfo> {
-    state.create(&PathBuf::from(path), &labels, ordinal)
+    handlers::create_project(&state, path, labels, ordinal)
 }
 
 #[tauri::command]
-fn close_project(state: State<'_, AppState>) {
-    state.close()
+fn close_project(state: State<'_, AppState>) -> Res<()> {
+    handlers::close_project(&state)
 }
 
 /// Await a native dialog: rfd's async dialogs, GTK on Linux. rfd builds and shows the dialog from
@@ -98,46 +99,29 @@ async fn blocking<T: Send + 'static>(
 
 #[tauri::command]
 async fn list_datasets(app: tauri::AppHandle) -> Res<Vec<DatasetInfo>> {
-    blocking(app, |s| s.datasets()).await
+    blocking(app, handlers::list_datasets).await
 }
 
 #[tauri::command]
 async fn label_counts(app: tauri::AppHandle, version_id: i64) -> Res<Vec<LabelCount>> {
-    blocking(app, move |s| s.label_counts(version_id)).await
+    blocking(app, move |s| handlers::label_counts(s, version_id)).await
 }
 
 #[tauri::command]
 async fn list_items(app: tauri::AppHandle, query: ItemQuery) -> Res<ItemPage> {
-    blocking(app, move |s| s.items(&query)).await
+    blocking(app, move |s| handlers::list_items(s, query)).await
 }
 
 #[tauri::command]
 async fn get_item(app: tauri::AppHandle, rowid: i64) -> Res<ItemDetail> {
-    blocking(app, move |s| s.item(rowid)).await
+    blocking(app, move |s| handlers::get_item(s, rowid)).await
 }
 
-/// Progress messages to the UI at most once per `every` (~30 a second for 33 ms), plus the
-/// ones a command forces (a stage change, the last item).
-struct Throttle {
-    last: std::time::Instant,
-    every: std::time::Duration,
-}
-
-impl Throttle {
-    fn new(every_ms: u64) -> Throttle {
-        Throttle {
-            last: std::time::Instant::now(),
-            every: std::time::Duration::from_millis(every_ms),
-        }
-    }
-
-    /// Whether to send this message; sending restarts the interval.
-    fn due(&mut self, force: bool) -> bool {
-        let due = force || self.last.elapsed() >= self.every;
-        if due {
-            self.last = std::time::Instant::now();
-        }
-        due
+/// A long command's progress, sent down its channel to the UI (a message the UI no longer
+/// listens to is dropped).
+fn to_ui<T: tauri::ipc::IpcResponse>(channel: Channel<T>) -> impl FnMut(T) {
+    move |progress| {
+        let _ = channel.send(progress);
     }
 }
 
@@ -147,31 +131,25 @@ async fn import_dataset(
     request: ImportRequest,
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportSummary> {
-    blocking(app, move |state| {
-        let mut throttle = Throttle::new(33);
-        state.import(&request, &mut |p| {
-            // Every stage change, too.
-            if throttle.due(p.done == 0 || p.done == p.total) {
-                let _ = on_progress.send(p);
-            }
-        })
+    blocking(app, move |s| {
+        handlers::import_dataset(s, request, to_ui(on_progress))
     })
     .await
 }
 
 #[tauri::command]
 async fn list_models(app: tauri::AppHandle) -> Res<Vec<ModelDto>> {
-    blocking(app, |s| s.models()).await
+    blocking(app, handlers::list_models).await
 }
 
 #[tauri::command]
 async fn add_model(app: tauri::AppHandle, request: AddModelRequest) -> Res<ModelDto> {
-    blocking(app, move |s| s.add_model(&request)).await
+    blocking(app, move |s| handlers::add_model(s, request)).await
 }
 
 #[tauri::command]
 async fn list_runs(app: tauri::AppHandle) -> Res<Vec<RunInfo>> {
-    blocking(app, |s| s.runs()).await
+    blocking(app, handlers::list_runs).await
 }
 
 #[tauri::command]
@@ -180,7 +158,7 @@ async fn item_prediction(
     run: i64,
     rowid: i64,
 ) -> Res<Option<ItemPrediction>> {
-    blocking(app, move |s| s.item_prediction(run, rowid)).await
+    blocking(app, move |s| handlers::item_prediction(s, run, rowid)).await
 }
 
 #[tauri::command]
@@ -189,13 +167,8 @@ async fn start_run(
     request: RunRequest,
     on_progress: Channel<RunProgress>,
 ) -> Res<RunInfo> {
-    blocking(app, move |state| {
-        let mut throttle = Throttle::new(50);
-        state.start_run(&request, &mut |p| {
-            if throttle.due(p.done == p.total) {
-                let _ = on_progress.send(p);
-            }
-        })
+    blocking(app, move |s| {
+        handlers::start_run(s, request, to_ui(on_progress))
     })
     .await
 }
@@ -203,43 +176,43 @@ async fn start_run(
 /// The items a run failed and why (the first `limit`), with how many in all.
 #[tauri::command]
 async fn run_failures(app: tauri::AppHandle, run: i64, limit: u32) -> Res<RunFailures> {
-    blocking(app, move |s| s.run_failures(run, limit as usize)).await
+    blocking(app, move |s| handlers::run_failures(s, run, limit)).await
 }
 
 /// Ask a running inference to stop after its current batch (it stays resumable).
 #[tauri::command]
-fn cancel_run(state: State<'_, AppState>) -> bool {
-    state.cancel_run()
+fn cancel_run(state: State<'_, AppState>) -> Res<bool> {
+    handlers::cancel_run(&state)
 }
 
 #[tauri::command]
 async fn list_annotators(app: tauri::AppHandle) -> Res<Vec<AnnotatorDto>> {
-    blocking(app, |s| s.annotators()).await
+    blocking(app, handlers::list_annotators).await
 }
 
 #[tauri::command]
 async fn add_annotator(app: tauri::AppHandle, name: String, role: Role) -> Res<AnnotatorDto> {
-    blocking(app, move |s| s.add_annotator(&name, role)).await
+    blocking(app, move |s| handlers::add_annotator(s, name, role)).await
 }
 
 #[tauri::command]
 async fn list_reasons(app: tauri::AppHandle) -> Res<Vec<ReasonDto>> {
-    blocking(app, |s| s.reasons()).await
+    blocking(app, handlers::list_reasons).await
 }
 
 #[tauri::command]
 async fn list_queues(app: tauri::AppHandle) -> Res<Vec<QueueDto>> {
-    blocking(app, |s| s.queues()).await
+    blocking(app, handlers::list_queues).await
 }
 
 #[tauri::command]
 async fn create_queue(app: tauri::AppHandle, request: CreateQueueRequest) -> Res<QueueDto> {
-    blocking(app, move |s| s.create_queue(&request)).await
+    blocking(app, move |s| handlers::create_queue(s, request)).await
 }
 
 #[tauri::command]
 async fn count_below(app: tauri::AppHandle, run: i64, threshold: f64) -> Res<BelowCount> {
-    blocking(app, move |s| s.count_below(run, threshold)).await
+    blocking(app, move |s| handlers::count_below(s, run, threshold)).await
 }
 
 #[tauri::command]
@@ -249,38 +222,38 @@ async fn next_items(
     annotator: String,
     n: u32,
 ) -> Res<Vec<ReviewItem>> {
-    blocking(app, move |s| s.next_items(queue, &annotator, n as usize)).await
+    blocking(app, move |s| handlers::next_items(s, queue, annotator, n)).await
 }
 
 #[tauri::command]
 async fn annotate(app: tauri::AppHandle, request: AnnotateRequest) -> Res<AnnotateResult> {
-    blocking(app, move |s| s.annotate(&request)).await
+    blocking(app, move |s| handlers::annotate(s, request)).await
 }
 
 #[tauri::command]
 async fn undo(app: tauri::AppHandle, annotator: String, queue: Option<i64>) -> Res<Option<i64>> {
-    blocking(app, move |s| s.undo(&annotator, queue)).await
+    blocking(app, move |s| handlers::undo(s, annotator, queue)).await
 }
 
 #[tauri::command]
 async fn release_queue(app: tauri::AppHandle, queue: i64, annotator: String) -> Res<()> {
-    blocking(app, move |s| s.release_queue(queue, &annotator)).await
+    blocking(app, move |s| handlers::release_queue(s, queue, annotator)).await
 }
 
 #[tauri::command]
 async fn queue_progress(app: tauri::AppHandle, queue: i64, annotator: String) -> Res<Progress> {
-    blocking(app, move |s| s.progress(queue, &annotator)).await
+    blocking(app, move |s| handlers::queue_progress(s, queue, annotator)).await
 }
 
 /// Open conflicts, or (`resolved`) the ones reviewers resolved, newest first.
 #[tauri::command]
 async fn list_conflicts(app: tauri::AppHandle, resolved: Option<bool>) -> Res<Vec<ConflictDto>> {
-    blocking(app, move |s| s.conflicts(resolved.unwrap_or(false))).await
+    blocking(app, move |s| handlers::list_conflicts(s, resolved)).await
 }
 
 #[tauri::command]
 async fn get_decision_rule(app: tauri::AppHandle) -> Res<DecisionRuleDto> {
-    blocking(app, |s| s.decision_rule()).await
+    blocking(app, handlers::get_decision_rule).await
 }
 
 #[tauri::command]
@@ -289,25 +262,28 @@ async fn set_decision_rule(
     rule: DecisionRuleDto,
     lead: String,
 ) -> Res<DecisionRuleDto> {
-    blocking(app, move |s| s.set_decision_rule(&rule, &lead)).await
+    blocking(app, move |s| handlers::set_decision_rule(s, rule, lead)).await
 }
 
 #[tauri::command]
 async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
-    blocking(app, move |s| s.decision(rowid)).await
+    blocking(app, move |s| handlers::get_decision(s, rowid)).await
 }
 
 /// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`),
 /// typed as `ProjectReportDto`.
 #[tauri::command]
 async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<ProjectReportDto> {
-    blocking(app, move |s| s.report(run)).await
+    blocking(app, move |s| handlers::project_report(s, run)).await
 }
 
 /// Mark the labels ordinal or nominal (a lead only); the new value.
 #[tauri::command]
 async fn set_ordinal_labels(app: tauri::AppHandle, actor: String, ordinal: bool) -> Res<bool> {
-    blocking(app, move |s| s.set_ordinal_labels(&actor, ordinal)).await
+    blocking(app, move |s| {
+        handlers::set_ordinal_labels(s, actor, ordinal)
+    })
+    .await
 }
 
 /// Change a label's hotkey, colour or guideline (a lead only); the labels now.
@@ -317,7 +293,7 @@ async fn edit_label(
     request: LabelEditRequest,
     lead: String,
 ) -> Res<Vec<LabelInfo>> {
-    blocking(app, move |s| s.edit_label(&request, &lead)).await
+    blocking(app, move |s| handlers::edit_label(s, request, lead)).await
 }
 
 /// Add labels after the existing ones (a lead only); the labels now.
@@ -327,17 +303,17 @@ async fn add_labels(
     names: Vec<String>,
     lead: String,
 ) -> Res<Vec<LabelInfo>> {
-    blocking(app, move |s| s.add_labels(&names, &lead)).await
+    blocking(app, move |s| handlers::add_labels(s, names, lead)).await
 }
 
 #[tauri::command]
 async fn agreement_history(app: tauri::AppHandle) -> Res<Vec<AgreementPoint>> {
-    blocking(app, |s| s.agreement_history()).await
+    blocking(app, handlers::agreement_history).await
 }
 
 #[tauri::command]
 async fn export_preview(app: tauri::AppHandle, request: ExportRequest) -> Res<ExportPreview> {
-    blocking(app, move |s| s.export_preview(&request)).await
+    blocking(app, move |s| handlers::export_preview(s, request)).await
 }
 
 #[tauri::command]
@@ -346,24 +322,16 @@ async fn export_dataset(
     request: ExportRequest,
     on_progress: Channel<ExportProgress>,
 ) -> Res<ExportDone> {
-    blocking(app, move |state| {
-        let mut throttle = Throttle::new(33);
-        let mut stage = None;
-        state.export(&request, &mut |p| {
-            // Every stage change and the last file, too.
-            if throttle.due(stage != Some(p.stage) || p.done == p.total) {
-                stage = Some(p.stage);
-                let _ = on_progress.send(p);
-            }
-        })
+    blocking(app, move |s| {
+        handlers::export_dataset(s, request, to_ui(on_progress))
     })
     .await
 }
 
 /// Ask a running export to stop; it then leaves nothing behind and rejects with `cancelled`.
 #[tauri::command]
-fn cancel_export(state: State<'_, AppState>) -> bool {
-    state.cancel_export()
+fn cancel_export(state: State<'_, AppState>) -> Res<bool> {
+    handlers::cancel_export(&state)
 }
 
 /// Native save dialog for an export: a file for parquet/csv/jsonl, a folder for imagefolder.
@@ -392,13 +360,17 @@ async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
 /// Every annotation event, oldest first, to a `.csv` or `.jsonl` file (`arbiter annotations export`).
 #[tauri::command]
 async fn export_annotations(app: tauri::AppHandle, out: String) -> Res<AnnotationsExported> {
-    blocking(app, move |s| s.export_annotations(&out)).await
+    blocking(app, move |s| handlers::export_annotations(s, out)).await
 }
 
 /// Whether an export to `out` would replace an existing file (the export screen asks first).
 #[tauri::command]
-fn export_would_replace(out: String, format: ExportFormat) -> bool {
-    state::export_would_replace(&out, format)
+fn export_would_replace(
+    state: State<'_, AppState>,
+    out: String,
+    format: ExportFormat,
+) -> Res<bool> {
+    handlers::export_would_replace(&state, out, format)
 }
 
 /// Open a folder in the system's file manager (only folders Arbiter just exported into).
@@ -426,13 +398,13 @@ fn open_folder(path: String) -> Res<()> {
 
 #[tauri::command]
 async fn team_status(app: tauri::AppHandle) -> Res<TeamStatus> {
-    blocking(app, |s| s.team_status()).await
+    blocking(app, handlers::team_status).await
 }
 
 /// A replica of the open project for another annotator, in a new or empty folder.
 #[tauri::command]
 async fn clone_project(app: tauri::AppHandle, request: CloneRequest) -> Res<ClonedDto> {
-    blocking(app, move |s| s.clone_project(&request)).await
+    blocking(app, move |s| handlers::clone_project(s, request)).await
 }
 
 /// A pack of this replica's events (beyond `since`, when given) to `out`.
@@ -442,7 +414,7 @@ async fn export_pack(
     out: String,
     since: Option<String>,
 ) -> Res<PackExported> {
-    blocking(app, move |s| s.export_pack(&out, since.as_deref())).await
+    blocking(app, move |s| handlers::export_pack(s, out, since)).await
 }
 
 /// Import packs (`dry_run`: the preview, nothing written).
@@ -452,22 +424,22 @@ async fn import_packs(
     files: Vec<String>,
     dry_run: bool,
 ) -> Res<Vec<PackImported>> {
-    blocking(app, move |s| s.import_packs(&files, dry_run)).await
+    blocking(app, move |s| handlers::import_packs(s, files, dry_run)).await
 }
 
 #[tauri::command]
 async fn sync_folder(app: tauri::AppHandle, dir: String) -> Res<FolderSyncDto> {
-    blocking(app, move |s| s.sync_folder(&dir)).await
+    blocking(app, move |s| handlers::sync_folder(s, dir)).await
 }
 
 #[tauri::command]
 async fn folder_status(app: tauri::AppHandle, dir: String) -> Res<FolderStatusDto> {
-    blocking(app, move |s| s.folder_status(&dir)).await
+    blocking(app, move |s| handlers::folder_status(s, dir)).await
 }
 
 #[tauri::command]
 async fn shared_folder(app: tauri::AppHandle) -> Res<SharedFolderSetting> {
-    blocking(app, |s| s.shared_folder()).await
+    blocking(app, handlers::shared_folder).await
 }
 
 #[tauri::command]
@@ -475,7 +447,7 @@ async fn set_shared_folder(
     app: tauri::AppHandle,
     setting: SharedFolderSetting,
 ) -> Res<SharedFolderSetting> {
-    blocking(app, move |s| s.set_shared_folder(&setting)).await
+    blocking(app, move |s| handlers::set_shared_folder(s, setting)).await
 }
 
 /// Native save dialog for a pack, suggesting `suggested` as its name.
@@ -507,8 +479,8 @@ async fn pick_packs() -> Res<Vec<String>> {
 
 /// Ask a running import to stop; it then writes nothing and rejects with `cancelled`.
 #[tauri::command]
-fn cancel_import(state: State<'_, AppState>) -> bool {
-    state.cancel_import()
+fn cancel_import(state: State<'_, AppState>) -> Res<bool> {
+    handlers::cancel_import(&state)
 }
 
 /// Serve `thumb://localhost/<rowid>` and `media://localhost/<rowid>`.
@@ -558,7 +530,7 @@ fn startup_project() -> Option<PathBuf> {
 
 /// Tauri's handler for every command of the registry.
 macro_rules! handler {
-    ($($role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
+    ($($(#[$flag:ident])? $role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
         tauri::generate_handler![$($name),*]
     };
 }

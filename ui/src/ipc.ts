@@ -53,8 +53,8 @@ type CallArgs<K extends keyof Commands> =
 
 /**
  * Invokes a command of the registry (`bindings/commands.ts`, generated from
- * `src-tauri/src/registry.rs`): an unknown name or a wrong argument is a type error. Every
- * rejection is re-thrown as an `IpcError` (`{code, message}`).
+ * `crates/arbiter-commands/src/registry.rs`): an unknown name or a wrong argument is a type
+ * error. Every rejection is re-thrown as an `IpcError` (`{code, message}`).
  */
 async function call<K extends keyof Commands>(command: K, ...args: CallArgs<K>): Promise<Commands[K]["result"]> {
   try {

@@ -1,5 +1,5 @@
-// Generated from src-tauri/src/registry.rs (src-tauri/src/commands_ts.rs); do not edit.
-// Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current
+// Generated from crates/arbiter-commands/src/registry.rs (commands_ts.rs beside it); do not edit.
+// Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current
 import type { Channel } from "@tauri-apps/api/core";
 import type { AddModelRequest } from "./AddModelRequest";
 import type { AgreementPoint } from "./AgreementPoint";

@@ -13,6 +13,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "cancelled",
   "unauthorized",
   "forbidden",
+  "desktop_only",
   "internal",
 ];
 
@@ -81,6 +82,8 @@ export function codeTitle(code: ErrorCode): string {
       return "Not signed in";
     case "forbidden":
       return "Not allowed for your role";
+    case "desktop_only":
+      return "Available in the desktop app only";
     case "internal":
       return "Unexpected error";
   }

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The signed-in person's role may not do this, or not as someone else.
     Forbidden,
+    /// The command runs only in the desktop app (a native dialog, the file manager, a progress
+    /// channel); another shell (an HTTP server) refuses it.
+    DesktopOnly,
     Internal,
 }
 

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 pub(super) fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
 pub(super) fn app() -> (tempfile::TempDir, AppState) {
@@ -33,8 +33,8 @@ pub(super) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, I
 #[test]
 fn bindings_are_current() {
     // The committed TypeScript types must be exactly what ts-rs renders from dto.rs.
-    // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
     let update = std::env::var_os("UPDATE_BINDINGS").is_some();
     let mut stale = Vec::new();
     for (file, text) in crate::dto::typescript_bindings() {
@@ -52,7 +52,7 @@ fn bindings_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "TypeScript bindings differ from src-tauri/src/dto.rs: {stale:?}; run UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current"
+        "TypeScript bindings differ from crates/arbiter-commands/src/dto.rs: {stale:?}; run UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current"
     );
 }
 

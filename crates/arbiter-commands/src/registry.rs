@@ -1,18 +1,25 @@
-//! The one list of the desktop app's commands: each command's name, the least role it is meant
-//! for, its arguments and its result, as Rust types spelled as in its `#[tauri::command]` function
-//! in `lib.rs` (the result without `Res<…>`; `Channel<T>` a progress
+//! The one list of Arbiter's commands: each command's name, the least role it is meant for, its
+//! arguments and its result, as Rust types spelled as in its `#[tauri::command]` function in the
+//! desktop app's `src-tauri/src/lib.rs` (the result without `Res<…>`; `Channel<T>` a progress
 //! channel). Everything else is derived from this list:
-//! - `lib.rs`: the Tauri handler (`generate_handler!`);
-//! - `build.rs` (which includes this file; it depends on nothing): the commands Tauri generates an
-//!   `allow-<command>` permission for;
-//! - [`capability`]: `capabilities/main.json`, which grants exactly those (a test keeps the
-//!   committed file current; a build never writes the source tree);
-//! - `commands_ts.rs`: `ui/src/bindings/commands.ts`, the `Commands` map that `ui/src/ipc.ts` calls
-//!   through;
+//! - `src-tauri/src/lib.rs`: the Tauri handler (`generate_handler!`);
+//! - `src-tauri/build.rs` (which includes this file by path; it depends on nothing): the commands
+//!   Tauri generates an `allow-<command>` permission for, and `src-tauri/capabilities/main.json`,
+//!   which grants exactly those (a test there keeps the committed file current; a build never
+//!   writes the source tree);
+//! - [`crate::commands_ts`]: `ui/src/bindings/commands.ts`, the `Commands` map that
+//!   `ui/src/ipc.ts` calls through;
+//! - [`crate::handlers`]: one function per command, the work the desktop app's function and
+//!   [`crate::dispatch`] both call; the dispatcher is generated from this list;
 //! - [`COMMANDS`], the same list as plain data for any other shell (an HTTP server) to iterate.
 //!
-//! `registry_tests.rs` fails when the functions in `lib.rs`, the capability file, the generated
-//! TypeScript or the names `ipc.ts` calls disagree with this list.
+//! A command only the desktop app can run is marked `#[desktop]` (a native dialog, the file
+//! manager); one whose argument is a progress `Channel<T>` is desktop-only too, as the list says
+//! ([`Command::desktop_only`]). The dispatcher refuses both with `desktop_only`.
+//!
+//! `src-tauri/src/registry_tests.rs` fails when the functions in `lib.rs` or the capability file
+//! disagree with this list; this crate's `registry_tests.rs` when the generated TypeScript or the
+//! names `ipc.ts` calls do.
 //!
 //! Roles: `any` (everyone: opening a project, pickers, reading), `annotator`, `reviewer`, `lead`
 //! (each role may do what the ones before it may). The desktop app has one local user and does not
@@ -55,6 +62,8 @@ pub struct Command {
     pub args: &'static [Arg],
     /// The Rust type of the result (`()` for none), without `Res<…>`.
     pub result: &'static str,
+    /// Marked `#[desktop]` in the list: it needs the desktop (a native dialog, the file manager).
+    pub desktop: bool,
 }
 
 impl Command {
@@ -62,10 +71,38 @@ impl Command {
     pub fn permission(&self) -> String {
         format!("allow-{}", self.name.replace('_', "-"))
     }
+
+    /// Whether an argument is a progress channel (`Channel<T>`), which only the desktop app's
+    /// IPC carries.
+    pub fn has_channel(&self) -> bool {
+        // As `stringify!` spells it, maybe `Channel < T >`.
+        self.args.iter().any(|a| {
+            a.ty.strip_prefix("Channel")
+                .is_some_and(|rest| rest.trim_start().starts_with('<'))
+        })
+    }
+
+    /// Whether only the desktop app can run the command: marked `#[desktop]`, or it reports
+    /// progress through a channel. Other shells (an HTTP server) refuse it.
+    pub fn desktop_only(&self) -> bool {
+        self.desktop || self.has_channel()
+    }
+}
+
+/// The command named `name`, if the registry has one.
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The least role the command named `name` is meant for, if the registry has one.
+pub fn role_of(name: &str) -> Option<Role> {
+    find(name).map(|c| c.role)
 }
 
 /// Calls the macro `$then` with every command, one per line:
-/// `role name(arg: Type, …) -> Result;`. To add a command, add its line here.
+/// `role name(arg: Type, …) -> Result;`, after `#[desktop]` for a command only the desktop app can
+/// run (a native dialog, the system's file manager). To add a command, add its line here.
+#[macro_export]
 macro_rules! for_each_command {
     ($then:ident) => {
         $then! {
@@ -75,8 +112,8 @@ macro_rules! for_each_command {
             any open_project(path: String) -> ProjectInfo;
             any create_project(path: String, labels: Vec<String>, ordinal: bool) -> ProjectInfo;
             any close_project() -> ();
-            any pick_folder(title: String) -> Option<String>;
-            any pick_file(title: String, kind: Option<String>) -> Option<String>;
+            #[desktop] any pick_folder(title: String) -> Option<String>;
+            #[desktop] any pick_file(title: String, kind: Option<String>) -> Option<String>;
             // Datasets and items.
             any list_datasets() -> Vec<DatasetInfo>;
             any label_counts(version_id: i64) -> Vec<LabelCount>;
@@ -119,9 +156,9 @@ macro_rules! for_each_command {
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;
             lead export_annotations(out: String) -> AnnotationsExported;
-            any pick_export_path(format: ExportFormat) -> Option<String>;
+            #[desktop] any pick_export_path(format: ExportFormat) -> Option<String>;
             any export_would_replace(out: String, format: ExportFormat) -> bool;
-            any open_folder(path: String) -> ();
+            #[desktop] any open_folder(path: String) -> ();
             // Team: replicas of the project exchanging event packs.
             any team_status() -> TeamStatus;
             lead clone_project(request: CloneRequest) -> ClonedDto;
@@ -131,12 +168,12 @@ macro_rules! for_each_command {
             any folder_status(dir: String) -> FolderStatusDto;
             any shared_folder() -> SharedFolderSetting;
             annotator set_shared_folder(setting: SharedFolderSetting) -> SharedFolderSetting;
-            any pick_pack_path(suggested: String) -> Option<String>;
-            any pick_packs() -> Vec<String>;
+            #[desktop] any pick_pack_path(suggested: String) -> Option<String>;
+            #[desktop] any pick_packs() -> Vec<String>;
         }
     };
 }
-pub(crate) use for_each_command;
+pub use crate::for_each_command;
 
 macro_rules! role {
     (any) => {
@@ -153,14 +190,24 @@ macro_rules! role {
     };
 }
 
+macro_rules! desktop {
+    () => {
+        false
+    };
+    (desktop) => {
+        true
+    };
+}
+
 macro_rules! table {
-    ($($role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
+    ($($(#[$flag:ident])? $role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
         /// Every command, in the registry's order.
         pub const COMMANDS: &[Command] = &[$(Command {
             name: stringify!($name),
             role: role!($role),
             args: &[$(Arg { name: stringify!($arg), ty: stringify!($ty) }),*],
             result: stringify!($result),
+            desktop: desktop!($($flag)?),
         }),*];
 
         /// Every command's name, in the registry's order (what `tauri_build` takes).
@@ -168,24 +215,3 @@ macro_rules! table {
     };
 }
 for_each_command!(table);
-
-/// The main window's capability: the registry's commands and nothing else.
-pub fn capability() -> String {
-    let permissions: Vec<String> = COMMANDS
-        .iter()
-        .map(|c| format!("    \"{}\"", c.permission()))
-        .collect();
-    format!(
-        r#"{{
-  "$schema": "../gen/schemas/desktop-schema.json",
-  "identifier": "main",
-  "description": "The main window: Arbiter's own commands and nothing else. Rendered from src/registry.rs (UPDATE_BINDINGS=1 cargo test -p arbiter-app capability): add a command there, not here.",
-  "windows": ["main"],
-  "permissions": [
-{}
-  ]
-}}
-"#,
-        permissions.join(",\n")
-    )
-}

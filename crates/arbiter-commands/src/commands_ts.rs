@@ -6,16 +6,16 @@
 //! `command_bindings_are_current` (in `registry_tests.rs`) keeps the committed file current.
 
 use std::collections::BTreeSet;
-use std::marker::PhantomData;
 
 use ts_rs::{Config, TS};
 
 #[allow(unused_imports)] // the registry's types, named in the expansion below
 use crate::dto::*;
+use crate::handlers::Channel;
 use crate::registry::for_each_command;
 
-/// Where the rendered file lives, from `src-tauri/`.
-pub const PATH: &str = "../ui/src/bindings/commands.ts";
+/// Where the rendered file lives, from this crate's folder.
+pub const PATH: &str = "../../ui/src/bindings/commands.ts";
 
 /// A type's TypeScript name: ts-rs's for the DTOs and std types, ours for the two types that
 /// are not DTOs.
@@ -28,9 +28,6 @@ impl<T: TS + ?Sized> TsName for T {
         T::name(cfg)
     }
 }
-
-/// Stands for `tauri::ipc::Channel<T>`: a progress channel.
-struct Channel<T>(PhantomData<T>);
 
 impl<T: TS> TsName for Channel<T> {
     fn ts_name(cfg: &Config) -> String {
@@ -56,7 +53,7 @@ struct Entry {
 }
 
 macro_rules! entries {
-    ($($role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
+    ($($(#[$flag:ident])? $role:ident $name:ident($($arg:ident: $ty:ty),*) -> $result:ty;)*) => {
         vec![$(Entry {
             name: stringify!($name),
             role: stringify!($role),
@@ -86,8 +83,8 @@ pub fn typescript_commands() -> String {
         }
     }
     let mut out = String::from(
-        "// Generated from src-tauri/src/registry.rs (src-tauri/src/commands_ts.rs); do not edit.\n\
-         // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-app bindings_are_current\n",
+        "// Generated from crates/arbiter-commands/src/registry.rs (commands_ts.rs beside it); do not edit.\n\
+         // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current\n",
     );
     if entries
         .iter()
