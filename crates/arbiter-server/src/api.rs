@@ -33,8 +33,38 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/queues", get(queues))
         .route("/api/v1/queues/{name}/next", post(next))
         .route("/api/v1/annotations", post(annotate_item))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such address") })
+        .route("/api/commands/{name}", post(crate::commands::run))
+        // One rowid; anything else under these (`..`, `%2e`, more segments) is a 404.
+        .route("/thumb/{*rowid}", get(thumb))
+        .route("/media/{*rowid}", get(media))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such address")
+            }),
+        )
+        .fallback(crate::assets::serve)
         .with_state(shared)
+}
+
+async fn thumb(
+    State(s): St,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    Path(rowid): Path<String>,
+) -> Result<Response, ApiError> {
+    crate::commands::image(s, peer, method, headers, "thumb", rowid).await
+}
+
+async fn media(
+    State(s): St,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    Path(rowid): Path<String>,
+) -> Result<Response, ApiError> {
+    crate::commands::image(s, peer, method, headers, "media", rowid).await
 }
 
 /// A JSON body, or a 400 naming what is wrong with it.

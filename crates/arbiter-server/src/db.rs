@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use arbiter_commands::state::AppState;
 use arbiter_core::Project;
 
 use crate::error::ApiError;
@@ -20,6 +21,9 @@ pub struct Db {
     root: PathBuf,
     writer: std::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Project>>>,
+    /// The desktop app's command surface over the same project (its commands run on the
+    /// writer thread, one after another, like every other write).
+    state: Arc<AppState>,
 }
 
 impl Db {
@@ -27,6 +31,8 @@ impl Db {
     /// connections for reading.
     pub fn open(root: &Path, readers: usize) -> arbiter_core::Result<Db> {
         let mut writer = Project::open(root)?;
+        let root = writer.root().to_path_buf();
+        let root = root.as_path();
         if writer.is_read_only() {
             return Err(arbiter_core::Error::InvalidArgument(format!(
                 "{}: the project cannot be written here (a read-only folder or file); serve a copy in a folder you can write to",
@@ -36,6 +42,15 @@ impl Db {
         let pool = (0..readers.max(1))
             .map(|_| Project::open(root))
             .collect::<arbiter_core::Result<Vec<_>>>()?;
+        // The command surface keeps its `recent.json` in the project's cache folder (the
+        // server serves one project; it lists no others).
+        let state = AppState::new(writer.cache_dir().join("server"));
+        state.open(root).map_err(|e| match e.code {
+            arbiter_commands::dto::ErrorCode::ProjectLocked => {
+                arbiter_core::Error::Locked(root.to_path_buf())
+            }
+            _ => arbiter_core::Error::InvalidArgument(e.message),
+        })?;
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("arbiter-writer".into())
@@ -49,6 +64,7 @@ impl Db {
             root: root.to_path_buf(),
             writer: tx,
             readers: Arc::new(Mutex::new(pool)),
+            state: Arc::new(state),
         })
     }
 
@@ -71,6 +87,46 @@ impl Db {
         rx.await
             .map_err(|_| ApiError::internal("the writer stopped; restart `arbiter serve`"))?
             .map_err(ApiError::from)
+    }
+
+    /// Run a command of the command surface on the writer (after the writes queued before it).
+    pub async fn command(
+        &self,
+        name: String,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, arbiter_commands::dto::IpcError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let state = self.state.clone();
+        let stopped = || {
+            arbiter_commands::dto::IpcError::new(
+                arbiter_commands::dto::ErrorCode::Internal,
+                "the writer stopped; restart `arbiter serve`",
+            )
+        };
+        self.writer
+            .send(Box::new(move |_| {
+                let _ = tx.send(arbiter_commands::dispatch(&state, &name, args));
+            }))
+            .map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// A thumbnail or the display bytes of an item's media (`scheme` "thumb" or "media"), with
+    /// the same checks as the desktop app's protocols, on a blocking thread.
+    pub async fn image(
+        &self,
+        scheme: &'static str,
+        rowid: i64,
+    ) -> Result<arbiter_core::media::Encoded, arbiter_commands::dto::IpcError> {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || state.image(scheme, rowid))
+            .await
+            .map_err(|e| {
+                arbiter_commands::dto::IpcError::new(
+                    arbiter_commands::dto::ErrorCode::Internal,
+                    e.to_string(),
+                )
+            })?
     }
 
     /// Run `f` on a reading connection, on a blocking thread.

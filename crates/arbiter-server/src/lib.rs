@@ -6,7 +6,9 @@
 //! (`/api/v1/…`, documented in `docs/http-api.md`) is in [`api`].
 
 pub mod api;
+mod assets;
 pub mod auth;
+pub mod commands;
 pub mod db;
 pub mod error;
 

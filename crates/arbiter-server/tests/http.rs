@@ -558,3 +558,163 @@ fn fifty_clients_at_once_never_exceed_k_and_every_201_is_stored() {
         .expect("count");
     assert_eq!(over, 0);
 }
+
+/// The status of `GET path` sent as written (no client normalises its `..` or `%2e`).
+async fn raw_status(base: &str, path: &str, auth: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut head = vec![0u8; 12];
+    s.read_exact(&mut head).await.expect("status line");
+    String::from_utf8_lossy(&head[9..12])
+        .parse()
+        .expect("status")
+}
+
+/// The thumbnail and the media of an item, by rowid, over HTTP with `auth`.
+async fn image(c: &reqwest::Client, url: &str, auth: &str) -> (StatusCode, String) {
+    let r = c
+        .get(url)
+        .header("authorization", auth)
+        .send()
+        .await
+        .expect("send");
+    let status = r.status();
+    let mime = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, mime)
+}
+
+#[test]
+fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_inside_the_root() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = project(d.path(), 1);
+    // An image folder of three digits beside the wine rows.
+    let pics = d.path().join("pics");
+    std::fs::create_dir_all(&pics).expect("dir");
+    for n in 0..3 {
+        let name = format!("digit_000{n}.png");
+        std::fs::copy(
+            fixtures().join("digits-unlabeled").join(&name),
+            pics.join(&name),
+        )
+        .expect("copy");
+    }
+    {
+        let mut p = Project::open(&root).expect("open");
+        arbiter_core::dataset::import(
+            &mut p,
+            &arbiter_core::dataset::ImportOptions {
+                source: pics.clone(),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("import pics");
+    }
+    // The last image is swapped for a link to a file outside the folder after import.
+    std::fs::remove_file(pics.join("digit_0002.png")).expect("rm");
+    std::os::unix::fs::symlink("/etc/hostname", pics.join("digit_0002.png")).expect("symlink");
+    let rowids: Vec<i64> = rusqlite::Connection::open(root.join("arbiter.db"))
+        .expect("db")
+        .prepare("SELECT id FROM items WHERE ext_id LIKE 'digit_%' ORDER BY ext_id")
+        .expect("p")
+        .query_map([], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("id"))
+        .collect();
+    assert_eq!(rowids.len(), 3);
+    let wine_row: i64 = 1;
+    let ana = invite(&root, "ana", None);
+    let lea = invite(&root, "lea", Some(Role::Lead));
+    let s = Server::start(&root);
+    let c = reqwest::Client::new();
+    let u = |path: &str| format!("{}{path}", s.url);
+    let (a, l) = (format!("Bearer {ana}"), format!("Bearer {lea}"));
+    let post = reqwest::Method::POST;
+    let cmd = |name: &str| u(&format!("/api/commands/{name}"));
+    s.rt.block_on(async {
+        // Reading, and acting as oneself.
+        let (st, v, _) = call(&c, post.clone(), cmd("list_queues"), &[("authorization", &a)], None).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let queue = v[0]["id"].as_i64().expect("queue id");
+        let mine = json!({"queue": queue, "annotator": "ana", "n": 1});
+        let (st, v, _) = call(&c, post.clone(), cmd("next_items"), &[("authorization", &a)], Some(mine)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let rowid = v[0]["rowid"].as_i64().or_else(|| v[0]["item"]["rowid"].as_i64());
+        assert!(rowid.is_some() || v[0].is_object(), "{v}");
+        // … never as someone else, at the top level or inside a request.
+        let theirs = json!({"queue": queue, "annotator": "lea", "n": 1});
+        let (st, v, _) = call(&c, post.clone(), cmd("next_items"), &[("authorization", &a)], Some(theirs)).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{v}");
+        let request = json!({"request": {"rowid": wine_row, "annotator": "lea", "label": "class_0", "queue": queue}});
+        let (st, v, _) = call(&c, post.clone(), cmd("annotate"), &[("authorization", &a)], Some(request)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        // Roles: an annotator cannot change the rule, add people or write files here; a lead can.
+        let rule = json!({"rule": {"mode": "unanimous", "minAnnotators": 2}, "lead": "ana"});
+        let (st, v, _) = call(&c, post.clone(), cmd("set_decision_rule"), &[("authorization", &a)], Some(rule)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+        for (name, args) in [
+            ("add_annotator", json!({"name": "zed", "role": "annotator"})),
+            ("export_annotations", json!({"out": d.path().join("events.csv").to_string_lossy()})),
+            ("get_decision", json!({"rowid": wine_row})),
+        ] {
+            let (st, v, _) = call(&c, post.clone(), cmd(name), &[("authorization", &a)], Some(args)).await;
+            assert_eq!(st, StatusCode::FORBIDDEN, "{name}: {v}");
+        }
+        let out = d.path().join("events.csv");
+        let (st, v, _) = call(&c, post.clone(), cmd("export_annotations"), &[("authorization", &l)], Some(json!({"out": out.to_string_lossy()}))).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(out.exists());
+        // The host's own commands, desktop-only ones and unknown names.
+        for (name, code, status) in [
+            ("open_project", "desktop_only", StatusCode::BAD_REQUEST),
+            ("recent_projects", "desktop_only", StatusCode::BAD_REQUEST),
+            ("pick_folder", "desktop_only", StatusCode::BAD_REQUEST),
+            ("start_run", "desktop_only", StatusCode::BAD_REQUEST),
+            ("no_such_command", "not_found", StatusCode::NOT_FOUND),
+        ] {
+            let (st, v, _) = call(&c, post.clone(), cmd(name), &[("authorization", &l)], Some(json!({}))).await;
+            assert_eq!((st, v["code"].as_str()), (status, Some(code)), "{name}: {v}");
+        }
+        // Media: inside the dataset's folder only; anything else is a 404.
+        let (st, mime) = image(&c, &u(&format!("/media/{}", rowids[0])), &a).await;
+        assert_eq!((st, mime.as_str()), (StatusCode::OK, "image/png"));
+        let (st, mime) = image(&c, &u(&format!("/thumb/{}", rowids[1])), &a).await;
+        assert_eq!(st, StatusCode::OK, "{mime}");
+        for path in [
+            format!("/media/{}", rowids[2]),
+            format!("/thumb/{}", rowids[2]),
+            format!("/media/{wine_row}"),
+            "/media/..%2F..%2Fetc%2Fhostname".to_string(),
+            "/media/%2e%2e".to_string(),
+            "/media//etc/hostname".to_string(),
+            "/media/../../etc/hostname".to_string(),
+            "/media/99999".to_string(),
+        ] {
+            assert_eq!(raw_status(&s.url, &path, &a).await, 404, "{path}");
+        }
+        // Without a caller, no image.
+        let r = c.get(u(&format!("/media/{}", rowids[0]))).send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // The UI answers every path outside the API (it routes itself); the API's unknown
+        // paths are JSON 404s.
+        let root_page = c.get(u("/")).send().await.expect("/");
+        let status = root_page.status();
+        let index = root_page.text().await.expect("text");
+        let signin = c.get(u("/signin")).send().await.expect("/signin");
+        assert_eq!(signin.status(), status);
+        assert_eq!(signin.text().await.expect("text"), index);
+        let (st, v, _) = call(&c, reqwest::Method::GET, u("/api/nothing"), &[], None).await;
+        assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    });
+}
