@@ -34,6 +34,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/queues/{name}/next", post(next))
         .route("/api/v1/annotations", post(annotate_item))
         .route("/api/commands/{name}", post(crate::commands::run))
+        .route("/api/events", get(crate::live::events))
         // One rowid; anything else under these (`..`, `%2e`, more segments) is a 404.
         .route("/thumb/{*rowid}", get(thumb))
         .route("/media/{*rowid}", get(media))
@@ -233,12 +234,14 @@ async fn next(
         )));
     }
     let who = c.who.annotator;
+    let by = who.clone();
     let items =
         s.db.write(move |p| {
             let q = review::find(p, &name)?;
             review::next_n(p, q.id, &who, n)
         })
         .await?;
+    s.live.changed(&by, "claims");
     Ok(Json(NextItems {
         items: items
             .into_iter()
@@ -298,8 +301,10 @@ async fn annotate_item(
         note: b.note,
         seconds: b.seconds,
     };
+    let by = l.annotator.clone();
     let uid =
         s.db.write(move |p| annotate::record_in_queue(p, &l))
             .await?;
+    s.live.changed(&by, "annotations");
     Ok((StatusCode::CREATED, Json(Recorded { uid })))
 }

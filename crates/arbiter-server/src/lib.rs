@@ -11,6 +11,7 @@ pub mod auth;
 pub mod commands;
 pub mod db;
 pub mod error;
+pub mod live;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,6 +34,8 @@ pub struct Options {
 pub struct Shared {
     pub db: db::Db,
     pub limiter: auth::Limiter,
+    /// Who is connected, and the updates every listener receives.
+    pub live: Arc<live::Live>,
     /// Cookies carry `Secure` (the server speaks TLS).
     pub secure: bool,
     /// When each token was last noted as used (at most once a minute per token).
@@ -44,6 +47,7 @@ impl Shared {
         Arc::new(Shared {
             db,
             limiter: auth::Limiter::default(),
+            live: Arc::new(live::Live::default()),
             secure,
             touched: Mutex::new(HashMap::new()),
         })

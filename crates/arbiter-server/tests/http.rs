@@ -718,3 +718,140 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
         assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     });
 }
+
+/// The next SSE event's data (JSON) from a streaming response; comments (keep-alives) skipped.
+async fn next_event(r: &mut reqwest::Response, buf: &mut String) -> Value {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let data: String = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect();
+            if !data.is_empty() {
+                return serde_json::from_str(&data).expect("event JSON");
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no event within 10 s; so far: {buf:?}"))
+            .expect("chunk")
+            .expect("the stream goes on");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[test]
+fn listeners_see_who_is_connected_and_what_changed() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = project(d.path(), 1);
+    let ana = invite(&root, "ana", None);
+    let bob = invite(&root, "bob", None);
+    let s = Server::start(&root);
+    let c = reqwest::Client::new();
+    let url = s.url.clone();
+    s.rt.block_on(async {
+        let r = c
+            .get(format!("{url}/api/events"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no caller, no stream");
+        let mut r = c
+            .get(format!("{url}/api/events"))
+            .header("authorization", format!("Bearer {ana}"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        let mut buf = String::new();
+        let first = next_event(&mut r, &mut buf).await;
+        assert_eq!(first["type"], "presence");
+        assert_eq!(
+            first["people"],
+            json!([{"annotator": "ana", "role": "annotator", "connections": 1}])
+        );
+        // Bob connects too, then claims and labels: ana's stream hears each.
+        let mut rb = c
+            .get(format!("{url}/api/events"))
+            .header("authorization", format!("Bearer {bob}"))
+            .send()
+            .await
+            .expect("send");
+        let mut seen = Vec::new();
+        while seen
+            .last()
+            .map(|e: &Value| e["people"].as_array().map(Vec::len))
+            != Some(Some(2))
+        {
+            seen.push(next_event(&mut r, &mut buf).await);
+        }
+        let auth = format!("Bearer {bob}");
+        let (_, v, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/api/v1/queues/q/next"),
+            &[("authorization", &auth)],
+            Some(json!({"n": 1})),
+        )
+        .await;
+        let item = v["items"][0]["item_id"].as_str().expect("item").to_string();
+        let (st, _, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/api/v1/annotations"),
+            &[("authorization", &auth)],
+            Some(json!({"item_id": item, "queue": "q", "label": "class_2"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let claims = next_event(&mut r, &mut buf).await;
+        assert_eq!(
+            claims,
+            json!({"type": "changed", "by": "bob", "what": "claims"})
+        );
+        let saved = next_event(&mut r, &mut buf).await;
+        assert_eq!(
+            saved,
+            json!({"type": "changed", "by": "bob", "what": "annotations"})
+        );
+        // A command that changes the project is heard; one that reads is not.
+        let (st, _, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/api/commands/list_queues"),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, v, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/api/commands/undo"),
+            &[("authorization", &auth)],
+            Some(json!({"annotator": "bob", "queue": null})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let undone = next_event(&mut r, &mut buf).await;
+        assert_eq!(
+            undone,
+            json!({"type": "changed", "by": "bob", "what": "undo"})
+        );
+        // Bob leaves: ana hears that only she is left.
+        drop(rb.chunk().await);
+        drop(rb);
+        let mut left = next_event(&mut r, &mut buf).await;
+        while left["type"] != "presence" {
+            left = next_event(&mut r, &mut buf).await;
+        }
+        assert_eq!(
+            left["people"],
+            json!([{"annotator": "ana", "role": "annotator", "connections": 1}])
+        );
+    });
+}
