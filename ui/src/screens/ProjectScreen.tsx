@@ -26,9 +26,11 @@ import { TeamNav } from "../components/TeamNav";
 import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
+import { SessionBadge } from "../components/SessionBadge";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
+import { useDesktop } from "../session";
 import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
 import {
@@ -76,6 +78,7 @@ function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
 
 export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const report = useReportError();
+  const desktop = useDesktop();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [versionId, setVersionId] = useState<number | null>(null);
   const [lastVersion, setLastVersion] = usePersistentState<number | null>(`arbiter.version:${project.path}`, null);
@@ -365,9 +368,13 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           <ReportsNav project={project} versionId={versionId} />
           <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
         </ProjectChanges.Provider>
-        <button type="button" className="button" onClick={onClose}>
-          Close project
-        </button>
+        {desktop ? (
+          <button type="button" className="button" onClick={onClose}>
+            Close project
+          </button>
+        ) : (
+          <SessionBadge />
+        )}
       </header>
 
       <div className="project-body">
