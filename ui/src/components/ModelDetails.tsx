@@ -4,6 +4,7 @@ import type { TensorInfo } from "../bindings/TensorInfo";
 import { formatCount, formatDateTime } from "../lib/format";
 import { classesSourceText, formatFloat, formatFloatList, formatShape, modelRef, shortHash } from "../lib/models";
 import { Modal } from "./Modal";
+import { DESKTOP_ONLY_WHY, DesktopOnly } from "./DesktopOnly";
 
 interface Props {
   model: ModelDto;
@@ -108,9 +109,11 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
           <button type="button" className="button" onClick={onClose}>
             Close
           </button>
-          <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
-            Run on dataset…
-          </button>
+          <DesktopOnly className="button primary" testId="model-run" label="Run on dataset…" why={DESKTOP_ONLY_WHY.run}>
+            <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
+              Run on dataset…
+            </button>
+          </DesktopOnly>
         </div>
       </div>
     </Modal>
