@@ -25,8 +25,7 @@ export function SignedOutScreen({ message, signedOut = false }: { message: strin
           <strong>Open the sign-in link your project lead sent you.</strong>
         </p>
         <p className="muted small">
-          A link signs in one browser, once. If yours was used already or has expired, ask your lead for a new one
-          (<span className="mono">arbiter invite YOUR-NAME</span>).
+          A link signs in one browser, once. If yours was used already or has expired, ask your lead for a new one.
         </p>
       </section>
     </div>
