@@ -4,7 +4,7 @@ import { useDesktop } from "../session";
 /** What to say when a browser on `arbiter serve` reaches for something only the desktop app does. */
 export const DESKTOP_ONLY_WHY = {
   import: "Importing a dataset reads files on the machine that holds the project: use the Arbiter desktop app there.",
-  addModel: "Adding a model reads its file on the machine that holds the project: use the Arbiter desktop app there.",
+  addModel: "Registering a model reads its file on the machine that holds the project: use the Arbiter desktop app there.",
   run: "Models run in the Arbiter desktop app, on the machine that holds the project.",
   export: "Exports are written on the machine that holds the project: use the Arbiter desktop app there (or arbiter export).",
   team: "Copies of the project, event packs and the shared folder are managed in the Arbiter desktop app.",

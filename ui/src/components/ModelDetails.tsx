@@ -102,9 +102,11 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
         )}
 
         <div className="form-actions">
-          <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
-            Edit preprocessing…
-          </button>
+          <DesktopOnly className="button" testId="model-edit" label="Edit preprocessing…" why={DESKTOP_ONLY_WHY.addModel}>
+            <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
+              Edit preprocessing…
+            </button>
+          </DesktopOnly>
           <div className="header-spacer" />
           <button type="button" className="button" onClick={onClose}>
             Close

@@ -441,6 +441,24 @@ describe("ReviewScreen in a browser on arbiter serve", () => {
     expect((annotate.mock.calls[0]![0] as AnnotateRequest).annotator).toBe("ana");
   });
 
+  it("offers New queue… to a lead only (the server refuses anyone else)", async () => {
+    backend(2);
+    for (const role of ["annotator", "reviewer", "lead"] as const) {
+      render(
+        <ErrorProvider>
+          <SessionContext.Provider value={{ transport: "http", annotator: "ana", role, signOut: () => {} }}>
+            <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+          </SessionContext.Provider>
+        </ErrorProvider>,
+      );
+      await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+      const select = screen.getByTestId("queue-select");
+      expect(screen.queryByTestId("queue-new") !== null, role).toBe(role === "lead");
+      expect(select.querySelector('option[value="__new__"]') !== null, role).toBe(role === "lead");
+      cleanup();
+    }
+  });
+
   it("does not ask who is labeling when nothing is remembered", async () => {
     backend(2);
     localStorage.removeItem("arbiter.annotator:/p");
