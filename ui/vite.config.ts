@@ -31,6 +31,7 @@ function echartsFrozenPrototype(): Plugin {
 // It is never used by `vite build`, so it can never end up in the production bundle.
 export default defineConfig(({ command }) => {
   const mock = command === "serve" && process.env.ARBITER_MOCK === "1";
+  const serveTarget = command === "serve" ? process.env.ARBITER_SERVE : undefined;
   return {
     base: "./",
     plugins: [echartsFrozenPrototype()],
@@ -50,6 +51,9 @@ export default defineConfig(({ command }) => {
     server: {
       port: 1420,
       strictPort: true,
+      // ARBITER_SERVE=http://HOST:PORT npm run dev: the UI in a browser against a running
+      // `arbiter serve` (its API and images proxied, so the session cookie is this origin's).
+      proxy: serveTarget ? Object.fromEntries(["/api", "/thumb", "/media"].map((p) => [p, { target: serveTarget }])) : undefined,
       host: process.env.TAURI_DEV_HOST || false,
       watch: { ignored: ["**/src-tauri/**", "**/target/**"] },
     },

@@ -40,6 +40,11 @@ import type { RunStatus } from "../src/bindings/RunStatus";
 const params = new URLSearchParams(typeof location === "undefined" ? "" : location.search);
 const SLOW = params.has("slow") ? 8 : 1;
 
+/** The mock stands in for the desktop app, so `ipc.ts` picks its Tauri transport. */
+export function isTauri(): boolean {
+  return true;
+}
+
 export class Channel<T> {
   id = Math.floor(Math.random() * 1e9);
   onmessage: (message: T) => void;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 const openProject = vi.fn();
 const pickFolder = vi.fn();
 vi.mock("./ipc", () => ({
+  transportKind: () => "tauri",
   currentProject: () => Promise.resolve(null),
   recentProjects: () =>
     Promise.resolve([{ path: "/p/good", name: "good", openedAt: "2024-01-01T00:00:00Z", exists: true }]),

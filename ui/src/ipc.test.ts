@@ -13,6 +13,7 @@ vi.mock("@tauri-apps/api/core", () => ({
   invoke: (...args: unknown[]) => invoke(...args),
   convertFileSrc: (p: string, proto?: string) => convertFileSrc(p, proto),
   Channel: FakeChannel,
+  isTauri: () => true,
 }));
 
 const ipc = await import("./ipc");

@@ -1,5 +1,7 @@
-// The ONLY module that talks to the Tauri core API. Everything else imports these typed wrappers.
-import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+// The ONLY module that talks to the backend. Everything else imports these typed wrappers.
+// Two transports carry the same registry of commands (see "Transports" below): the desktop app's
+// IPC (`invoke`, inside Tauri) and `arbiter serve`'s HTTP API (in a browser).
+import { Channel, convertFileSrc, invoke, isTauri } from "@tauri-apps/api/core";
 import type { AddModelRequest } from "./bindings/AddModelRequest";
 import type { DatasetInfo } from "./bindings/DatasetInfo";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -43,13 +45,244 @@ import type { PackImported } from "./bindings/PackImported";
 import type { SharedFolderSetting } from "./bindings/SharedFolderSetting";
 import type { TeamStatus } from "./bindings/TeamStatus";
 import type { Role } from "./bindings/Role";
-import { normaliseError } from "./lib/ipcError";
+import type { IpcError } from "./bindings/IpcError";
+import { isIpcError, normaliseError } from "./lib/ipcError";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
 
 /** What `call(command, …)` takes after the name: nothing when the command has no arguments. */
 type CallArgs<K extends keyof Commands> =
   Commands[K]["args"] extends Record<string, never> ? [] : [args: Commands[K]["args"]];
+
+// ---------------------------------------------------------------- transports
+
+/** How `call` reaches the backend: the desktop app's IPC, or `arbiter serve`'s HTTP API. */
+export type TransportKind = "tauri" | "http";
+
+/**
+ * Commands only the desktop app can run: native dialogs, the file manager, the ones taking a
+ * progress `Channel` (import, inference, export), and choosing the project (a server serves
+ * one). Over HTTP they are refused with `desktop_only` before any request is sent (the server
+ * refuses them too). `ipc.typetest.ts` checks that every Channel-taking command is listed.
+ */
+const DESKTOP_ONLY = [
+  "recent_projects",
+  "open_project",
+  "create_project",
+  "close_project",
+  "pick_folder",
+  "pick_file",
+  "pick_export_path",
+  "pick_pack_path",
+  "pick_packs",
+  "open_folder",
+  "import_dataset",
+  "start_run",
+  "export_dataset",
+] as const satisfies readonly (keyof Commands)[];
+
+export type DesktopOnlyCommand = (typeof DESKTOP_ONLY)[number];
+const DESKTOP_ONLY_SET: ReadonlySet<string> = new Set(DESKTOP_ONLY);
+
+/** Whether `command` is one the desktop app alone can run (see `DESKTOP_ONLY`). */
+export function isDesktopOnly(command: keyof Commands): boolean {
+  return DESKTOP_ONLY_SET.has(command);
+}
+
+/** The signed-in person of an HTTP session (`/api/signin`, `/api/session`). */
+export interface HttpSession {
+  annotator: string;
+  role: Role;
+}
+
+/** The `fetch` the HTTP transport uses (the browser's, or a test's fake). */
+export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+interface Transport {
+  readonly kind: TransportKind;
+  invoke(command: keyof Commands, args: object | undefined): Promise<unknown>;
+  imageUrl(scheme: "thumb" | "media", rowid: number): string;
+}
+
+const tauriTransport: Transport = {
+  kind: "tauri",
+  invoke: (command, args) => invoke(command, args as Record<string, unknown> | undefined),
+  imageUrl: (scheme, rowid) => convertFileSrc(String(rowid), scheme),
+};
+
+function desktopOnlyError(command: keyof Commands): IpcError {
+  return {
+    code: "desktop_only",
+    message: `"${command}" needs the Arbiter desktop app: files, dialogs and long-running work stay on the machine that holds the project.`,
+  };
+}
+
+function internal(message: string): IpcError {
+  return { code: "internal", message };
+}
+
+function isSession(value: unknown): value is HttpSession & { csrf: string } {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.annotator === "string" &&
+    typeof v.csrf === "string" &&
+    (v.role === "annotator" || v.role === "reviewer" || v.role === "lead")
+  );
+}
+
+/**
+ * `arbiter serve`'s HTTP API (docs/http-api.md): `POST /api/commands/{name}` with the arguments
+ * `invoke` would get as a JSON body, answered with the result as JSON or `{code, message}` with a
+ * 4xx/5xx status. The session is the server's HttpOnly cookie; its CSRF token lives in memory only
+ * and goes with every POST as `X-CSRF-Token`.
+ */
+class HttpTransport implements Transport {
+  readonly kind = "http";
+  private csrf: string | null = null;
+  private readonly signedOutListeners = new Set<(error: IpcError) => void>();
+
+  constructor(private readonly fetchFn: FetchFn) {}
+
+  async invoke(command: keyof Commands, args: object | undefined): Promise<unknown> {
+    if (isDesktopOnly(command)) throw desktopOnlyError(command);
+    try {
+      return await this.post(`/api/commands/${command}`, args ?? {});
+    } catch (err) {
+      const error = normaliseError(err);
+      // The session ended (expired, revoked, signed out elsewhere): the app shows the signed-out screen.
+      if (error.code === "unauthorized") for (const listener of this.signedOutListeners) listener(error);
+      throw error;
+    }
+  }
+
+  imageUrl(scheme: "thumb" | "media", rowid: number): string {
+    return `/${scheme}/${rowid}`;
+  }
+
+  onSignedOut(listener: (error: IpcError) => void): () => void {
+    this.signedOutListeners.add(listener);
+    return () => this.signedOutListeners.delete(listener);
+  }
+
+  /** Exchanges a sign-in link's token for a session (the cookie) and keeps its CSRF token. */
+  async signIn(token: string): Promise<HttpSession> {
+    return this.keep(await this.request("POST", "/api/signin", { token }));
+  }
+
+  /** The session of the cookie the browser holds; rejects with `unauthorized` without one. */
+  async session(): Promise<HttpSession> {
+    return this.keep(await this.request("GET", "/api/session"));
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.post("/api/signout", {});
+    } finally {
+      this.csrf = null;
+    }
+  }
+
+  private keep(value: unknown): HttpSession {
+    if (!isSession(value)) throw internal(`The server's session answer is not {annotator, role, csrf}: ${JSON.stringify(value)}`);
+    this.csrf = value.csrf;
+    return { annotator: value.annotator, role: value.role };
+  }
+
+  private post(path: string, body: object): Promise<unknown> {
+    return this.request("POST", path, body);
+  }
+
+  private async request(method: "GET" | "POST", path: string, body?: object): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (method === "POST") {
+      headers["Content-Type"] = "application/json";
+      if (this.csrf !== null) headers["X-CSRF-Token"] = this.csrf;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchFn(path, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw internal(`Could not reach the Arbiter server (${method} ${path}): ${normaliseError(err).message}. Check that it is running and the network is up.`);
+    }
+    if (response.status === 204) return null;
+    const text = await response.text().catch(() => "");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+      const excerpt = text.trim().slice(0, 200);
+      throw internal(
+        response.ok
+          ? `The server answered ${method} ${path} with something that is not JSON: ${excerpt || "(empty)"}`
+          : `The server answered ${method} ${path} with HTTP ${status}${excerpt ? `: ${excerpt}` : ""}`,
+      );
+    }
+    if (response.ok) return json;
+    if (isIpcError(json)) throw { code: json.code, message: json.message } satisfies IpcError;
+    throw internal(`The server answered ${method} ${path} with HTTP ${response.status}: ${JSON.stringify(json).slice(0, 200)}`);
+  }
+}
+
+function detectTransport(): Transport {
+  // `isTauri()` is how @tauri-apps/api tells (Tauri defines `window.isTauri`); the internals
+  // object is there in every Tauri webview too.
+  const inTauri = isTauri() || (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window);
+  return inTauri ? tauriTransport : new HttpTransport((input, init) => fetch(input, init));
+}
+
+let active: Transport | null = null;
+
+function transport(): Transport {
+  active ??= detectTransport();
+  return active;
+}
+
+function http(): HttpTransport {
+  const t = transport();
+  if (!(t instanceof HttpTransport)) throw internal("Sessions exist only over HTTP (this is the desktop app).");
+  return t;
+}
+
+/** Which transport this page uses: `tauri` inside the desktop app, `http` in a browser. */
+export function transportKind(): TransportKind {
+  return transport().kind;
+}
+
+/**
+ * Uses `fetchFn` for the HTTP transport from now on (tests, and a page that wants its own
+ * `fetch`); the CSRF token in memory is forgotten.
+ */
+export function installHttpTransport(fetchFn: FetchFn): void {
+  active = new HttpTransport(fetchFn);
+}
+
+/** HTTP only: signs in with a sign-in link's token. Rejects with the server's `IpcError` (401: the link is unknown, expired, revoked or used). */
+export function signIn(token: string): Promise<HttpSession> {
+  return http().signIn(token);
+}
+
+/** HTTP only: the cookie's session; rejects with `unauthorized` when there is none. */
+export function getSession(): Promise<HttpSession> {
+  return http().session();
+}
+
+/** HTTP only: ends the session (the server clears the cookie). */
+export function signOut(): Promise<void> {
+  return http().signOut();
+}
+
+/** HTTP only: `listener` hears when a command fails with `unauthorized` (the session ended). */
+export function onSignedOut(listener: (error: IpcError) => void): () => void {
+  const t = transport();
+  return t instanceof HttpTransport ? t.onSignedOut(listener) : () => {};
+}
 
 /**
  * Invokes a command of the registry (`bindings/commands.ts`, generated from
@@ -58,7 +291,7 @@ type CallArgs<K extends keyof Commands> =
  */
 async function call<K extends keyof Commands>(command: K, ...args: CallArgs<K>): Promise<Commands[K]["result"]> {
   try {
-    return await invoke<Commands[K]["result"]>(command, args[0]);
+    return (await transport().invoke(command, args[0])) as Commands[K]["result"];
   } catch (err) {
     throw normaliseError(err);
   }
@@ -125,6 +358,8 @@ export function importDataset(
   request: ImportRequest,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportSummary> {
+  // A Channel exists only inside Tauri: over HTTP the command is refused before one is made.
+  if (transport().kind !== "tauri") return Promise.reject(desktopOnlyError("import_dataset"));
   const channel = new Channel<ImportProgress>();
   channel.onmessage = onProgress;
   return call("import_dataset", { request, onProgress: channel });
@@ -158,6 +393,8 @@ export function listRuns(): Promise<RunInfo[]> {
  * Rejects with code `cancelled` after `cancelRun` — the run then stays resumable.
  */
 export function startRun(request: RunRequest, onProgress: (progress: RunProgress) => void): Promise<RunInfo> {
+  // A Channel exists only inside Tauri: over HTTP the command is refused before one is made.
+  if (transport().kind !== "tauri") return Promise.reject(desktopOnlyError("start_run"));
   const channel = new Channel<RunProgress>();
   channel.onmessage = onProgress;
   return call("start_run", { request, onProgress: channel });
@@ -173,14 +410,14 @@ export function itemPrediction(run: number, rowid: number): Promise<ItemPredicti
   return call("item_prediction", { run, rowid });
 }
 
-/** Thumbnail (PNG, max 128 px) served by the `thumb` URI scheme. */
+/** Thumbnail (PNG, max 128 px): the `thumb` URI scheme in the desktop app, `GET /thumb/{rowid}` over HTTP. */
 export function thumbUrl(rowid: number): string {
-  return convertFileSrc(String(rowid), "thumb");
+  return transport().imageUrl("thumb", rowid);
 }
 
-/** Full image (re-encoded as PNG) served by the `media` URI scheme. */
+/** Full image (re-encoded as PNG): the `media` URI scheme, `GET /media/{rowid}` over HTTP. */
 export function mediaUrl(rowid: number): string {
-  return convertFileSrc(String(rowid), "media");
+  return transport().imageUrl("media", rowid);
 }
 
 // ---------------------------------------------------------------- dashboard and export
@@ -241,6 +478,8 @@ export function exportPreview(request: ExportRequest): Promise<ExportPreview> {
  * export then wrote nothing: no data, no lineage, no audit entry.
  */
 export function exportDataset(request: ExportRequest, onProgress: (progress: ExportProgress) => void): Promise<ExportDone> {
+  // A Channel exists only inside Tauri: over HTTP the command is refused before one is made.
+  if (transport().kind !== "tauri") return Promise.reject(desktopOnlyError("export_dataset"));
   const channel = new Channel<ExportProgress>();
   channel.onmessage = onProgress;
   return call("export_dataset", { request, onProgress: channel });

@@ -1,6 +1,7 @@
 // Type-level tests of `call` in ipc.ts, checked by `npm run typecheck` (never run): every line
 // marked @ts-expect-error must be a type error, or tsc fails on the unused directive.
-import type { Call } from "./ipc";
+import type { Call, DesktopOnlyCommand } from "./ipc";
+import type { Commands } from "./bindings/commands";
 import type { ProjectInfo } from "./bindings/ProjectInfo";
 
 declare const call: Call;
@@ -30,3 +31,11 @@ export async function typeTests(): Promise<void> {
   const wrong: string = await call("open_project", { path: "/p" });
   void wrong;
 }
+
+/** The commands taking a progress Channel (an `onProgress` argument). */
+type ChannelCommand = { [K in keyof Commands]: Commands[K]["args"] extends { onProgress: unknown } ? K : never }[keyof Commands];
+
+/** Every Channel-taking command is desktop-only (HTTP has no Channel): `true` only when none is missing. */
+export const channelCommandsAreDesktopOnly: [Exclude<ChannelCommand, DesktopOnlyCommand>] extends [never] ? true : false = true;
+/** …and the check is not vacuous: there are Channel-taking commands. */
+export const someCommandsTakeAChannel: [ChannelCommand] extends [never] ? false : true = true;

@@ -1,15 +1,30 @@
 import { useState, type FormEvent } from "react";
 import type { Role } from "../bindings/Role";
 import { codeTitle, normaliseError } from "../lib/ipcError";
+import { useSession } from "../session";
 import { Modal } from "./Modal";
 import { ROLES, type Annotators } from "./reviewHooks";
 
 const ADD = "__add__";
 
-/** Who is labeling: a select of the annotator profiles, with "Add annotator…". */
+/**
+ * Who is labeling: a select of the annotator profiles, with "Add annotator…". In a browser on
+ * `arbiter serve`, the signed-in person, fixed.
+ */
 export function AnnotatorPicker({ people }: { people: Annotators }) {
   const [adding, setAdding] = useState(false);
+  const session = useSession();
   const value = people.current ? people.current.name : "";
+  if (session.transport === "http") {
+    return (
+      <div className="review-field" title="Signed in with your sign-in link">
+        <span>Annotator</span>
+        <strong data-testid="annotator-signed-in" data-annotator={session.annotator}>
+          {session.annotator} · {session.role}
+        </strong>
+      </div>
+    );
+  }
   return (
     <>
       <label className="review-field" title="Who is labeling (remembered on this computer)">

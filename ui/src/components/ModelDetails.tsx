@@ -4,6 +4,7 @@ import type { TensorInfo } from "../bindings/TensorInfo";
 import { formatCount, formatDateTime } from "../lib/format";
 import { classesSourceText, formatFloat, formatFloatList, formatShape, modelRef, shortHash } from "../lib/models";
 import { Modal } from "./Modal";
+import { DESKTOP_ONLY_WHY, DesktopOnly } from "./DesktopOnly";
 
 interface Props {
   model: ModelDto;
@@ -101,16 +102,20 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
         )}
 
         <div className="form-actions">
-          <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
-            Edit preprocessing…
-          </button>
+          <DesktopOnly className="button" testId="model-edit" label="Edit preprocessing…" why={DESKTOP_ONLY_WHY.addModel}>
+            <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
+              Edit preprocessing…
+            </button>
+          </DesktopOnly>
           <div className="header-spacer" />
           <button type="button" className="button" onClick={onClose}>
             Close
           </button>
-          <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
-            Run on dataset…
-          </button>
+          <DesktopOnly className="button primary" testId="model-run" label="Run on dataset…" why={DESKTOP_ONLY_WHY.run}>
+            <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
+              Run on dataset…
+            </button>
+          </DesktopOnly>
         </div>
       </div>
     </Modal>

@@ -5,11 +5,14 @@
  */
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { createPortal } from "react-dom";
+import { DesktopOnly } from "./DesktopOnly";
 
 export interface NavButton<V extends string> {
   view: V;
   text: string;
   testId: string;
+  /** Set for a screen only the desktop app has: over HTTP the button says this instead. */
+  desktopOnly?: string;
 }
 
 interface Props<V extends string> {
@@ -46,11 +49,20 @@ export function ProjectNav<V extends string>({ buttons, overlayClass, focusInsid
 
   return (
     <>
-      {buttons.map((b) => (
-        <button key={b.view} type="button" className="button" data-testid={b.testId} onClick={open(b.view)}>
-          {b.text}
-        </button>
-      ))}
+      {buttons.map((b) => {
+        const button = (
+          <button key={b.view} type="button" className="button" data-testid={b.testId} onClick={open(b.view)}>
+            {b.text}
+          </button>
+        );
+        return b.desktopOnly === undefined ? (
+          button
+        ) : (
+          <DesktopOnly key={b.view} className="button" testId={b.testId} label={b.text} why={b.desktopOnly}>
+            {button}
+          </DesktopOnly>
+        );
+      })}
       {view &&
         createPortal(
           <div className={overlayClass} ref={overlay} tabIndex={focusInside ? undefined : -1}>

@@ -1,5 +1,6 @@
 import { lazy, Suspense } from "react";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import { DESKTOP_ONLY_WHY } from "./DesktopOnly";
 import { ProjectNav } from "./ProjectNav";
 import { ScreenErrorBoundary } from "./ScreenErrorBoundary";
 
@@ -9,7 +10,7 @@ const ExportScreen = lazy(() => import("../screens/ExportScreen").then((m) => ({
 
 const BUTTONS = [
   { view: "dashboard", text: "Dashboard", testId: "dashboard-button" },
-  { view: "export", text: "Export…", testId: "export-button" },
+  { view: "export", text: "Export…", testId: "export-button", desktopOnly: DESKTOP_ONLY_WHY.export },
 ] as const;
 
 interface Props {

@@ -1,5 +1,6 @@
 import { lazy, Suspense } from "react";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import { DESKTOP_ONLY_WHY } from "./DesktopOnly";
 import { ProjectNav } from "./ProjectNav";
 import { ScreenErrorBoundary } from "./ScreenErrorBoundary";
 import type { SharedFolder } from "./useSharedFolder";
@@ -10,7 +11,7 @@ const TeamScreen = lazy(() => import("../screens/TeamScreen").then((m) => ({ def
 function buttons(shared: SharedFolder) {
   const last = shared.last;
   const trouble = last?.kind === "failed" || (last?.kind === "done" && last.result.refused.length > 0);
-  return [{ view: "team", text: trouble ? "Team ⚠" : "Team", testId: "team-button" }] as const;
+  return [{ view: "team", text: trouble ? "Team ⚠" : "Team", testId: "team-button", desktopOnly: DESKTOP_ONLY_WHY.team }] as const;
 }
 
 interface Props {

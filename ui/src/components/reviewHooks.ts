@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { Role } from "../bindings/Role";
 import { usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
+import { useSession } from "../session";
 import { useReportError } from "./ErrorBanner";
 
 export const ROLES: readonly Role[] = ["annotator", "reviewer", "lead"];
@@ -23,11 +24,30 @@ export interface Annotators {
   refresh: () => Promise<void>;
 }
 
-/** The annotator profiles and who is labeling on this computer (shared by Review and Conflicts). */
+/**
+ * The annotator profiles and who is labeling on this computer (shared by Review and Conflicts).
+ * In a browser on `arbiter serve` that is the signed-in person, whom nothing on screen changes
+ * (the server lets a caller act only as themself).
+ */
 export function useAnnotators(projectPath: string): Annotators {
   const report = useReportError();
+  const session = useSession();
   const [list, setList] = useState<AnnotatorDto[] | null>(null);
-  const [name, choose] = usePersistentState<string | null>(`arbiter.annotator:${projectPath}`, null);
+  const [chosen, chooseOnThisComputer] = usePersistentState<string | null>(`arbiter.annotator:${projectPath}`, null);
+  const sessionName = session.transport === "http" ? session.annotator : null;
+  const sessionRole = session.transport === "http" ? session.role : null;
+  const signedIn = useMemo<AnnotatorDto | null>(
+    () => (sessionName !== null && sessionRole !== null ? { name: sessionName, role: sessionRole } : null),
+    [sessionName, sessionRole],
+  );
+  const name = signedIn ? signedIn.name : chosen;
+  const fixed = signedIn !== null;
+  const choose = useCallback(
+    (n: string | null) => {
+      if (!fixed) chooseOnThisComputer(n);
+    },
+    [fixed, chooseOnThisComputer],
+  );
 
   const refresh = useCallback(async () => {
     try {
@@ -52,7 +72,8 @@ export function useAnnotators(projectPath: string): Annotators {
     [choose],
   );
 
-  const current = list?.find((a) => a.name === name) ?? null;
+  // The session's role is the server's word, before the list has loaded too.
+  const current = signedIn ?? list?.find((a) => a.name === name) ?? null;
   return { list, name, current, choose, add, refresh };
 }
 

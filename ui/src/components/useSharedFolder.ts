@@ -11,6 +11,7 @@ import type { SharedFolderSetting } from "../bindings/SharedFolderSetting";
 import * as ipc from "../ipc";
 import { normaliseError } from "../lib/ipcError";
 import { syncChanged } from "../lib/team";
+import { useDesktop } from "../session";
 
 export type LastSync =
   | { kind: "done"; result: FolderSyncDto; auto: boolean }
@@ -26,8 +27,14 @@ export interface SharedFolder {
   last: LastSync | null;
 }
 
+/** What a browser on `arbiter serve` has: the shared folder belongs to the machine that serves. */
+const NO_FOLDER: SharedFolderSetting = { dir: null, onOpen: false, everyMinutes: 0 };
+
 export function useSharedFolder(onChanged: () => void): SharedFolder {
-  const [setting, setSetting] = useState<SharedFolderSetting | null>(null);
+  // Over HTTP the browser neither reads the server's setting nor syncs on open or on a timer:
+  // every open tab would otherwise sync the server's folder.
+  const desktop = useDesktop();
+  const [setting, setSetting] = useState<SharedFolderSetting | null>(desktop ? null : NO_FOLDER);
   const [syncing, setSyncing] = useState(false);
   const [last, setLast] = useState<LastSync | null>(null);
   const changed = useRef(onChanged);
@@ -54,6 +61,7 @@ export function useSharedFolder(onChanged: () => void): SharedFolder {
 
   // The setting, then the sync on open.
   useEffect(() => {
+    if (!desktop) return;
     let cancelled = false;
     ipc
       .sharedFolder()
@@ -66,7 +74,7 @@ export function useSharedFolder(onChanged: () => void): SharedFolder {
     return () => {
       cancelled = true;
     };
-  }, [run]);
+  }, [run, desktop]);
 
   // The timer (skipped while a sync runs).
   const dir = setting?.dir ?? null;

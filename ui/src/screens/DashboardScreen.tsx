@@ -65,6 +65,7 @@ import {
 } from "../lib/reportData";
 import { runLabel } from "../lib/runs";
 import "../dashboard.css";
+import { DESKTOP_ONLY_WHY, DesktopOnly } from "../components/DesktopOnly";
 
 interface Props {
   project: ProjectInfo;
@@ -171,9 +172,11 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
         <button type="button" className="button small" data-testid="dash-refresh" onClick={() => setToken((t) => t + 1)} disabled={loading}>
           Refresh
         </button>
-        <button type="button" className="button small primary" data-testid="dash-export" onClick={onExport}>
-          Export dataset…
-        </button>
+        <DesktopOnly className="button small primary" testId="dash-export" label="Export dataset…" why={DESKTOP_ONLY_WHY.export}>
+          <button type="button" className="button small primary" data-testid="dash-export" onClick={onExport}>
+            Export dataset…
+          </button>
+        </DesktopOnly>
       </header>
 
       <div className="dash-scroll">

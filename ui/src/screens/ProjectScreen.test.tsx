@@ -36,6 +36,7 @@ vi.mock("../ipc", () => ({
 
 const { ProjectScreen, SEARCH_DEBOUNCE_MS } = await import("./ProjectScreen");
 const { ErrorProvider } = await import("../components/ErrorBanner");
+const { SessionContext } = await import("../session");
 
 const RUN: RunInfo = {
   run: 5,
@@ -233,3 +234,59 @@ describe("ProjectScreen and the shared folder", () => {
     expect(syncFolder).toHaveBeenCalledTimes(2);
   });
 });
+
+describe("ProjectScreen in a browser on arbiter serve", () => {
+  const signOut = vi.fn();
+  async function mountHttp() {
+    sharedFolder.mockResolvedValue({ dir: "/shared", onOpen: true, everyMinutes: 5 });
+    render(
+      <ErrorProvider>
+        <SessionContext.Provider value={{ transport: "http", annotator: "lea", role: "lead", signOut }}>
+          <ProjectScreen project={PROJECT} onClose={() => {}} onProjectChanged={() => {}} />
+        </SessionContext.Provider>
+      </ErrorProvider>,
+    );
+    await flush();
+    await flush();
+  }
+
+  it("explains, instead of acting, what only the desktop app does", async () => {
+    await mountHttp();
+    for (const id of ["import-button", "add-model-button", "run-button", "export-button", "team-button"]) {
+      const button = screen.getByTestId(id);
+      expect(button.dataset.desktopOnly, id).toBe("true");
+      fireEvent.click(button);
+      expect(screen.getByTestId("desktop-only-note").textContent, id).toContain("Desktop app only");
+      fireEvent.blur(button);
+      expect(screen.queryByTestId("desktop-only-note"), id).toBeNull();
+    }
+    // Nothing opened: no import or run dialog, no export or team screen.
+    expect(screen.queryByTestId("import-dialog")).toBeNull();
+    expect(screen.queryByTestId("run-dialog")).toBeNull();
+    expect(screen.queryByTestId("export-screen")).toBeNull();
+    expect(screen.queryByTestId("team-screen")).toBeNull();
+    // What a browser can do stays as it is.
+    expect(screen.getByTestId("review-button").dataset.desktopOnly).toBeUndefined();
+    expect(screen.getByTestId("dashboard-button").dataset.desktopOnly).toBeUndefined();
+  });
+
+  it("shows who is signed in with Sign out instead of Close project, and leaves the server's shared folder alone", async () => {
+    await mountHttp();
+    expect(screen.queryByText("Close project")).toBeNull();
+    expect(screen.getByTestId("session-badge").textContent).toContain("lea");
+    fireEvent.click(screen.getByTestId("sign-out"));
+    expect(signOut).toHaveBeenCalledTimes(1);
+    expect(sharedFolder).not.toHaveBeenCalled();
+    expect(syncFolder).not.toHaveBeenCalled();
+  });
+
+  it("keeps every button in the desktop app", async () => {
+    await mount();
+    for (const id of ["import-button", "add-model-button", "run-button", "export-button", "team-button"]) {
+      expect(screen.getByTestId(id).dataset.desktopOnly, id).toBeUndefined();
+    }
+    expect(screen.getByText("Close project")).toBeTruthy();
+    expect(screen.queryByTestId("session-badge")).toBeNull();
+  });
+});
+

@@ -11,6 +11,7 @@ import type { ReviewFilter } from "../bindings/ReviewFilter";
 import type { RunInfo } from "../bindings/RunInfo";
 import { AddModelDialog } from "../components/AddModelDialog";
 import { DatasetList } from "../components/DatasetList";
+import { DESKTOP_ONLY_WHY, DesktopOnly } from "../components/DesktopOnly";
 import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
@@ -26,9 +27,11 @@ import { TeamNav } from "../components/TeamNav";
 import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
+import { SessionBadge } from "../components/SessionBadge";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
+import { useDesktop } from "../session";
 import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
 import {
@@ -76,6 +79,7 @@ function findVersion(datasets: DatasetInfo[] | null, versionId: number | null) {
 
 export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const report = useReportError();
+  const desktop = useDesktop();
   const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
   const [versionId, setVersionId] = useState<number | null>(null);
   const [lastVersion, setLastVersion] = usePersistentState<number | null>(`arbiter.version:${project.path}`, null);
@@ -365,23 +369,29 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           <ReportsNav project={project} versionId={versionId} />
           <TeamNav project={project} shared={shared} onChanged={onTeamChanged} />
         </ProjectChanges.Provider>
-        <button type="button" className="button" onClick={onClose}>
-          Close project
-        </button>
+        {desktop ? (
+          <button type="button" className="button" onClick={onClose}>
+            Close project
+          </button>
+        ) : (
+          <SessionBadge />
+        )}
       </header>
 
       <div className="project-body">
         <aside className="sidebar">
           <div className="sidebar-head">
             <h2 className="section-title">Datasets</h2>
-            <button
-              type="button"
-              className="button small primary"
-              data-testid="import-button"
-              onClick={() => setImportOpen(true)}
-            >
-              Import dataset…
-            </button>
+            <DesktopOnly className="button small primary" testId="import-button" label="Import dataset…" why={DESKTOP_ONLY_WHY.import}>
+              <button
+                type="button"
+                className="button small primary"
+                data-testid="import-button"
+                onClick={() => setImportOpen(true)}
+              >
+                Import dataset…
+              </button>
+            </DesktopOnly>
           </div>
           <div className="sidebar-scroll">
             <DatasetList datasets={datasets} selectedVersionId={versionId} onSelect={selectVersion} />
@@ -389,14 +399,16 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           <div className="sidebar-section sidebar-models">
             <div className="sidebar-head">
               <h2 className="section-title">Models</h2>
-              <button
-                type="button"
-                className="button small"
-                data-testid="add-model-button"
-                onClick={() => setModelDialog({ edit: null })}
-              >
-                Add model…
-              </button>
+              <DesktopOnly className="button small" testId="add-model-button" label="Add model…" why={DESKTOP_ONLY_WHY.addModel}>
+                <button
+                  type="button"
+                  className="button small"
+                  data-testid="add-model-button"
+                  onClick={() => setModelDialog({ edit: null })}
+                >
+                  Add model…
+                </button>
+              </DesktopOnly>
             </div>
             <div className="sidebar-scroll">
               <ModelList models={models} onOpen={(model) => setDetails({ model, note: null })} />
@@ -474,7 +486,9 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
                   }}
                 />
                 <div className="header-spacer" />
-                <RunButton runner={runner.state} onClick={() => openRunDialog(null)} />
+                <DesktopOnly className="button run-button" testId="run-button" label="Run model…" why={DESKTOP_ONLY_WHY.run}>
+                  <RunButton runner={runner.state} onClick={() => openRunDialog(null)} />
+                </DesktopOnly>
                 <label className="toolbar-field" title="Thumbnail size">
                   <span>Size</span>
                   <input
@@ -672,10 +686,18 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
               {datasets === null ? null : datasets.length === 0 ? (
                 <>
                   <h2>No datasets yet</h2>
-                  <p className="muted">Import a CSV, Parquet or JSON Lines file, or a folder of images, to start reviewing.</p>
-                  <button type="button" className="button primary" onClick={() => setImportOpen(true)}>
-                    Import dataset…
-                  </button>
+                  {desktop ? (
+                    <>
+                      <p className="muted">Import a CSV, Parquet or JSON Lines file, or a folder of images, to start reviewing.</p>
+                      <button type="button" className="button primary" onClick={() => setImportOpen(true)}>
+                        Import dataset…
+                      </button>
+                    </>
+                  ) : (
+                    <p className="muted" data-testid="import-desktop-only">
+                      {DESKTOP_ONLY_WHY.import}
+                    </p>
+                  )}
                 </>
               ) : (
                 <p className="muted">Select a dataset version on the left.</p>

@@ -36,6 +36,7 @@ vi.mock("../ipc", () => ({
 
 const { ReviewScreen } = await import("./ReviewScreen");
 const { ErrorProvider } = await import("../components/ErrorBanner");
+const { SessionContext } = await import("../session");
 
 const QUEUE: QueueDto = {
   id: 4,
@@ -414,6 +415,63 @@ describe("ReviewScreen", () => {
     await open();
     await key("2");
     await waitFor(() => expect(screen.getByTestId("review-notice").textContent).toContain("ben said “cat”"));
+  });
+});
+
+describe("ReviewScreen in a browser on arbiter serve", () => {
+  it("labels as the signed-in person, whom the screen offers no way to change", async () => {
+    backend(5);
+    // Another name remembered on this computer (the desktop's choice) does not count over HTTP.
+    localStorage.setItem("arbiter.annotator:/p", JSON.stringify("rev"));
+    render(
+      <ErrorProvider>
+        <SessionContext.Provider value={{ transport: "http", annotator: "ana", role: "annotator", signOut: () => {} }}>
+          <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+        </SessionContext.Provider>
+      </ErrorProvider>,
+    );
+    await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+    expect(nextItems).toHaveBeenCalledWith(4, "ana", 3);
+    expect(nextItems).not.toHaveBeenCalledWith(4, "rev", expect.anything());
+    expect(screen.queryByTestId("annotator-select")).toBeNull();
+    expect(screen.queryByText("Add annotator…")).toBeNull();
+    expect(screen.getByTestId("annotator-signed-in").dataset.annotator).toBe("ana");
+    await key("1");
+    await waitFor(() => expect(annotate).toHaveBeenCalledTimes(1));
+    expect((annotate.mock.calls[0]![0] as AnnotateRequest).annotator).toBe("ana");
+  });
+
+  it("offers New queue… to a lead only (the server refuses anyone else)", async () => {
+    backend(2);
+    for (const role of ["annotator", "reviewer", "lead"] as const) {
+      render(
+        <ErrorProvider>
+          <SessionContext.Provider value={{ transport: "http", annotator: "ana", role, signOut: () => {} }}>
+            <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+          </SessionContext.Provider>
+        </ErrorProvider>,
+      );
+      await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+      const select = screen.getByTestId("queue-select");
+      expect(screen.queryByTestId("queue-new") !== null, role).toBe(role === "lead");
+      expect(select.querySelector('option[value="__new__"]') !== null, role).toBe(role === "lead");
+      cleanup();
+    }
+  });
+
+  it("does not ask who is labeling when nothing is remembered", async () => {
+    backend(2);
+    localStorage.removeItem("arbiter.annotator:/p");
+    render(
+      <ErrorProvider>
+        <SessionContext.Provider value={{ transport: "http", annotator: "rev", role: "reviewer", signOut: () => {} }}>
+          <ReviewScreen project={PROJECT} onExit={() => {}} onOpenConflicts={() => {}} />
+        </SessionContext.Provider>
+      </ErrorProvider>,
+    );
+    await screen.findByText("item_1", { selector: "[data-testid=review-item-id]" });
+    expect(screen.queryByTestId("review-choose-annotator")).toBeNull();
+    expect(nextItems).toHaveBeenCalledWith(4, "rev", 3);
   });
 });
 

@@ -33,6 +33,7 @@ import { useReviewActions } from "./review/useReviewActions";
 import { useReviewKeys } from "./review/useReviewKeys";
 import { useReviewProgress } from "./review/useReviewProgress";
 import { useClaimRenewal, useReviewSession } from "./review/useReviewSession";
+import { useSession } from "../session";
 import "../review.css";
 
 export { PREFETCH } from "./review/useReviewSession";
@@ -50,6 +51,9 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   const [queues, setQueues] = useState<QueueDto[] | null>(null);
   const [queueId, setQueueId] = usePersistentState<number | null>(`arbiter.queue:${project.path}`, null);
   const [queueDialog, setQueueDialog] = useState(false);
+  const session = useSession();
+  // Over HTTP the server lets only a lead create queues; the desktop app offers it to anyone.
+  const newQueue = session.transport === "tauri" || session.role === "lead" ? () => setQueueDialog(true) : null;
   const [addingAnnotator, setAddingAnnotator] = useState(false);
   const [sheet, setSheet] = useState(false);
   const [overrideMode, setOverrideMode] = useState(false);
@@ -218,7 +222,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   } else if (!annotator) {
     body = <ChooseAnnotator people={people} onAdd={() => setAddingAnnotator(true)} />;
   } else if (!queue) {
-    body = <ChooseQueue queues={queues} onPick={(q) => setQueueId(q.id)} onNew={() => setQueueDialog(true)} />;
+    body = <ChooseQueue queues={queues} onPick={(q) => setQueueId(q.id)} onNew={newQueue} />;
   } else if (exhausted) {
     body = (
       <ReviewEmpty
@@ -320,7 +324,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
           counts={counts}
           onRefresh={() => void refreshQueues()}
           onPick={setQueueId}
-          onNew={() => setQueueDialog(true)}
+          onNew={newQueue}
         />
         <div className="header-spacer" />
         {queue && annotator && <ReviewProgress queue={queue} progress={progress} />}

@@ -15,7 +15,8 @@ interface Props {
   /** The list is read again whenever the picker takes the focus. */
   onRefresh: () => void;
   onPick: (queueId: number | null) => void;
-  onNew: () => void;
+  /** Null where the person may not create queues (over HTTP, anyone but a lead). */
+  onNew: (() => void) | null;
 }
 
 export function QueuePicker({ queues, queue, counts, onRefresh, onPick, onNew }: Props) {
@@ -30,7 +31,7 @@ export function QueuePicker({ queues, queue, counts, onRefresh, onPick, onNew }:
           onFocus={onRefresh}
           onChange={(e) => {
             const value = e.target.value;
-            if (value === NEW_QUEUE) onNew();
+            if (value === NEW_QUEUE) onNew?.();
             else onPick(value === "" ? null : Number(value));
             e.currentTarget.blur();
           }}
@@ -46,9 +47,10 @@ export function QueuePicker({ queues, queue, counts, onRefresh, onPick, onNew }:
               {queueOptionText(q.id === queue?.id && counts ? { ...q, counts } : q)}
             </option>
           ))}
-          <option value={NEW_QUEUE}>New queue…</option>
+          {onNew && <option value={NEW_QUEUE}>New queue…</option>}
         </select>
       </label>
+      {onNew && (
       <button
         type="button"
         className="button small review-new-queue"
@@ -64,6 +66,7 @@ export function QueuePicker({ queues, queue, counts, onRefresh, onPick, onNew }:
           New queue…
         </span>
       </button>
+      )}
     </>
   );
 }

@@ -36,7 +36,16 @@ export function ChooseAnnotator({ people, onAdd }: { people: Annotators; onAdd: 
   );
 }
 
-export function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | null; onPick: (q: QueueDto) => void; onNew: () => void }) {
+export function ChooseQueue({
+  queues,
+  onPick,
+  onNew,
+}: {
+  queues: QueueDto[] | null;
+  onPick: (q: QueueDto) => void;
+  /** Null where the person may not create queues (over HTTP, anyone but a lead). */
+  onNew: (() => void) | null;
+}) {
   return (
     <div className="review-setup" data-testid="review-choose-queue">
       <h2>Choose a queue</h2>
@@ -52,9 +61,17 @@ export function ChooseQueue({ queues, onPick, onNew }: { queues: QueueDto[] | nu
           </button>
         ))}
       </div>
-      <button type="button" className="button primary" data-testid="review-choose-new-queue" onClick={onNew}>
-        New queue…
-      </button>
+      {onNew ? (
+        <button type="button" className="button primary" data-testid="review-choose-new-queue" onClick={onNew}>
+          New queue…
+        </button>
+      ) : (
+        (queues ?? []).length === 0 && (
+          <p className="muted" data-testid="review-no-queues">
+            No queues yet: your project lead creates them.
+          </p>
+        )
+      )}
     </div>
   );
 }
