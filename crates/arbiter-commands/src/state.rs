@@ -102,6 +102,16 @@ impl AppState {
         Ok(info)
     }
 
+    /// Open `path` for a shell that is not a window (`arbiter serve`): without the window lock,
+    /// so the lead's desktop app can keep the project open beside it (each write is its own
+    /// transaction; SQLite serialises the two processes), and without touching the recent list.
+    pub fn open_served(&self, path: &Path) -> Result<ProjectInfo, IpcError> {
+        let p = Project::open(path)?;
+        let info = Self::info(&p)?;
+        *self.lock() = Some(p);
+        Ok(info)
+    }
+
     /// Create a project with these labels (blank ones dropped), ranked in the given order when
     /// `ordinal` (the switch for weighted κ and ordinal α), and open it.
     pub fn create(

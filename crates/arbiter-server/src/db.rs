@@ -42,15 +42,12 @@ impl Db {
         let pool = (0..readers.max(1))
             .map(|_| Project::open(root))
             .collect::<arbiter_core::Result<Vec<_>>>()?;
-        // The command surface keeps its `recent.json` in the project's cache folder (the
-        // server serves one project; it lists no others).
+        // The command surface over the same project, opened without a window's lock (the
+        // lead's desktop app may keep the project open beside the server).
         let state = AppState::new(writer.cache_dir().join("server"));
-        state.open(root).map_err(|e| match e.code {
-            arbiter_commands::dto::ErrorCode::ProjectLocked => {
-                arbiter_core::Error::Locked(root.to_path_buf())
-            }
-            _ => arbiter_core::Error::InvalidArgument(e.message),
-        })?;
+        state
+            .open_served(root)
+            .map_err(|e| arbiter_core::Error::InvalidArgument(e.message))?;
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("arbiter-writer".into())

@@ -539,6 +539,19 @@ fn a_second_window_on_the_same_project_is_refused() {
     first.open(&proj).expect("reopen in the same window");
     first.close();
     second.open(&proj).expect("now free");
+    // A server (not a window) opens the project beside the window that holds it, and leaves
+    // the window's lock and recent list alone.
+    let served = AppState::new(d.path().join("config3"));
+    served.open_served(&proj).expect("served beside the window");
+    assert!(served.recent().is_empty());
+    let third = AppState::new(d.path().join("config4"));
+    assert_eq!(
+        third
+            .open(&proj)
+            .expect_err("still held by the window")
+            .code,
+        ErrorCode::ProjectLocked
+    );
 }
 
 #[test]
