@@ -21,6 +21,9 @@ use arbiter_commands::handlers;
 use arbiter_commands::registry;
 use arbiter_commands::state::AppState;
 
+mod serving;
+use serving::Serving;
+
 type Res<T> = Result<T, IpcError>;
 
 #[tauri::command]
@@ -34,22 +37,30 @@ fn current_project(state: State<'_, AppState>) -> Res<Option<ProjectInfo>> {
 }
 
 #[tauri::command]
-fn open_project(state: State<'_, AppState>, path: String) -> Res<ProjectInfo> {
+fn open_project(
+    state: State<'_, AppState>,
+    serving: State<'_, Serving>,
+    path: String,
+) -> Res<ProjectInfo> {
+    serving.stop();
     handlers::open_project(&state, path)
 }
 
 #[tauri::command]
 fn create_project(
     state: State<'_, AppState>,
+    serving: State<'_, Serving>,
     path: String,
     labels: Vec<String>,
     ordinal: bool,
 ) -> Res<ProjectInfo> {
+    serving.stop();
     handlers::create_project(&state, path, labels, ordinal)
 }
 
 #[tauri::command]
-fn close_project(state: State<'_, AppState>) -> Res<()> {
+fn close_project(state: State<'_, AppState>, serving: State<'_, Serving>) -> Res<()> {
+    serving.stop();
     handlers::close_project(&state)
 }
 
@@ -450,6 +461,48 @@ async fn set_shared_folder(
     blocking(app, move |s| handlers::set_shared_folder(s, setting)).await
 }
 
+#[tauri::command]
+async fn invite_annotator(app: tauri::AppHandle, request: InviteRequest) -> Res<InvitedDto> {
+    blocking(app, move |s| handlers::invite_annotator(s, request)).await
+}
+
+#[tauri::command]
+async fn list_access(app: tauri::AppHandle) -> Res<Vec<AccessDto>> {
+    blocking(app, handlers::list_access).await
+}
+
+#[tauri::command]
+async fn revoke_access(app: tauri::AppHandle, name: String) -> Res<RevokedDto> {
+    blocking(app, move |s| handlers::revoke_access(s, name)).await
+}
+
+/// Serve the open project to browsers on `bind` (`ADDRESS:PORT`); the running server's
+/// address and who is connected.
+#[tauri::command]
+async fn start_serving(app: tauri::AppHandle, bind: String) -> Res<ServingDto> {
+    let root = match app.state::<AppState>().current()? {
+        Some(p) => PathBuf::from(p.path),
+        None => {
+            return Err(IpcError::new(
+                ErrorCode::NoProject,
+                "open a project before serving it",
+            ))
+        }
+    };
+    app.state::<Serving>().start(root, &bind).await
+}
+
+#[tauri::command]
+fn stop_serving(serving: State<'_, Serving>) -> Res<()> {
+    serving.stop();
+    Ok(())
+}
+
+#[tauri::command]
+fn serving_status(serving: State<'_, Serving>) -> Res<Option<ServingDto>> {
+    Ok(serving.status())
+}
+
 /// Native save dialog for a pack, suggesting `suggested` as its name.
 #[tauri::command]
 async fn pick_pack_path(suggested: String) -> Res<Option<String>> {
@@ -562,6 +615,7 @@ pub fn run() {
                 }
             }
             app.manage(state);
+            app.manage(Serving::default());
             Ok(())
         })
         .invoke_handler(registry::for_each_command!(handler))

@@ -44,6 +44,11 @@ import type { PackExported } from "./bindings/PackExported";
 import type { PackImported } from "./bindings/PackImported";
 import type { SharedFolderSetting } from "./bindings/SharedFolderSetting";
 import type { TeamStatus } from "./bindings/TeamStatus";
+import type { AccessDto } from "./bindings/AccessDto";
+import type { InviteRequest } from "./bindings/InviteRequest";
+import type { InvitedDto } from "./bindings/InvitedDto";
+import type { RevokedDto } from "./bindings/RevokedDto";
+import type { ServingDto } from "./bindings/ServingDto";
 import type { Role } from "./bindings/Role";
 import type { IpcError } from "./bindings/IpcError";
 import { isIpcError, normaliseError } from "./lib/ipcError";
@@ -76,6 +81,9 @@ const DESKTOP_ONLY = [
   "pick_pack_path",
   "pick_packs",
   "open_folder",
+  "start_serving",
+  "stop_serving",
+  "serving_status",
   "import_dataset",
   "start_run",
   "export_dataset",
@@ -100,13 +108,13 @@ export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
 interface Transport {
   readonly kind: TransportKind;
-  invoke(command: keyof Commands, args: object | undefined): Promise<unknown>;
+  send(command: keyof Commands, args: object | undefined): Promise<unknown>;
   imageUrl(scheme: "thumb" | "media", rowid: number): string;
 }
 
 const tauriTransport: Transport = {
   kind: "tauri",
-  invoke: (command, args) => invoke(command, args as Record<string, unknown> | undefined),
+  send: (command, args) => invoke(command, args as Record<string, unknown> | undefined),
   imageUrl: (scheme, rowid) => convertFileSrc(String(rowid), scheme),
 };
 
@@ -144,7 +152,7 @@ class HttpTransport implements Transport {
 
   constructor(private readonly fetchFn: FetchFn) {}
 
-  async invoke(command: keyof Commands, args: object | undefined): Promise<unknown> {
+  async send(command: keyof Commands, args: object | undefined): Promise<unknown> {
     if (isDesktopOnly(command)) throw desktopOnlyError(command);
     try {
       return await this.post(`/api/commands/${command}`, args ?? {});
@@ -291,7 +299,7 @@ export function onSignedOut(listener: (error: IpcError) => void): () => void {
  */
 async function call<K extends keyof Commands>(command: K, ...args: CallArgs<K>): Promise<Commands[K]["result"]> {
   try {
-    return (await transport().invoke(command, args[0])) as Commands[K]["result"];
+    return (await transport().send(command, args[0])) as Commands[K]["result"];
   } catch (err) {
     throw normaliseError(err);
   }
@@ -640,4 +648,36 @@ export function pickPackPath(suggested: string): Promise<string | null> {
 /** Native open dialog for packs (several at once); empty when cancelled. */
 export function pickPacks(): Promise<string[]> {
   return call("pick_packs");
+}
+
+// Serving browsers (`arbiter serve`): invitations, and the desktop app's own server.
+
+/** Invite someone to label in a browser: the sign-in link and token, shown once. */
+export function inviteAnnotator(request: InviteRequest): Promise<InvitedDto> {
+  return call("invite_annotator", { request });
+}
+
+/** Every invitation and browser session (never a token). */
+export function listAccess(): Promise<AccessDto[]> {
+  return call("list_access");
+}
+
+/** End someone's invitations and sessions. */
+export function revokeAccess(name: string): Promise<RevokedDto> {
+  return call("revoke_access", { name });
+}
+
+/** Serve the open project to browsers on `bind` (`ADDRESS:PORT`); desktop app only. */
+export function startServing(bind: string): Promise<ServingDto> {
+  return call("start_serving", { bind });
+}
+
+/** Stop the app's server; desktop app only. */
+export function stopServing(): Promise<void> {
+  return call("stop_serving");
+}
+
+/** The app's server, if it runs: its address and who is connected; desktop app only. */
+export function servingStatus(): Promise<ServingDto | null> {
+  return call("serving_status");
 }

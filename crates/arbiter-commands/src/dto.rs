@@ -7,9 +7,11 @@ use ts_rs::TS;
 
 use arbiter_core::{annotate, dataset, decide, items, model, predict, review, schema};
 
+mod access;
 mod closed;
 mod report;
 mod team;
+pub use access::*;
 pub use closed::*;
 pub use report::*;
 pub use team::*;
@@ -1168,5 +1170,11 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<ImportProgress>(&mut out);
     one::<ImportSummary>(&mut out);
     one::<LabelCount>(&mut out);
+    one::<InviteRequest>(&mut out);
+    one::<InvitedDto>(&mut out);
+    one::<AccessDto>(&mut out);
+    one::<RevokedDto>(&mut out);
+    one::<ConnectedDto>(&mut out);
+    one::<ServingDto>(&mut out);
     out
 }

@@ -307,6 +307,18 @@ pub fn export_would_replace(_: &AppState, out: String, format: ExportFormat) -> 
 
 // Team: replicas of the project exchanging event packs.
 
+pub fn invite_annotator(s: &AppState, request: InviteRequest) -> Res<InvitedDto> {
+    s.invite_annotator(&request)
+}
+
+pub fn list_access(s: &AppState) -> Res<Vec<AccessDto>> {
+    s.list_access()
+}
+
+pub fn revoke_access(s: &AppState, name: String) -> Res<RevokedDto> {
+    s.revoke_access(&name)
+}
+
 pub fn team_status(s: &AppState) -> Res<TeamStatus> {
     s.team_status()
 }

@@ -168,6 +168,13 @@ macro_rules! for_each_command {
             any folder_status(dir: String) -> FolderStatusDto;
             any shared_folder() -> SharedFolderSetting;
             annotator set_shared_folder(setting: SharedFolderSetting) -> SharedFolderSetting;
+            // Serving browsers (`arbiter serve`): invitations, and the app's own server.
+            lead invite_annotator(request: InviteRequest) -> InvitedDto;
+            lead list_access() -> Vec<AccessDto>;
+            lead revoke_access(name: String) -> RevokedDto;
+            #[desktop] lead start_serving(bind: String) -> ServingDto;
+            #[desktop] lead stop_serving() -> ();
+            #[desktop] any serving_status() -> Option<ServingDto>;
             #[desktop] any pick_pack_path(suggested: String) -> Option<String>;
             #[desktop] any pick_packs() -> Vec<String>;
         }

@@ -830,6 +830,7 @@ fn exclusive<T>(
     result
 }
 
+mod access;
 mod team;
 
 #[cfg(test)]

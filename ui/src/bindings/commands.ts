@@ -1,6 +1,7 @@
 // Generated from crates/arbiter-commands/src/registry.rs (commands_ts.rs beside it); do not edit.
 // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current
 import type { Channel } from "@tauri-apps/api/core";
+import type { AccessDto } from "./AccessDto";
 import type { AddModelRequest } from "./AddModelRequest";
 import type { AgreementPoint } from "./AgreementPoint";
 import type { AnnotateRequest } from "./AnnotateRequest";
@@ -25,6 +26,8 @@ import type { FolderSyncDto } from "./FolderSyncDto";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportRequest } from "./ImportRequest";
 import type { ImportSummary } from "./ImportSummary";
+import type { InviteRequest } from "./InviteRequest";
+import type { InvitedDto } from "./InvitedDto";
 import type { ItemDetail } from "./ItemDetail";
 import type { ItemPage } from "./ItemPage";
 import type { ItemPrediction } from "./ItemPrediction";
@@ -42,11 +45,13 @@ import type { QueueDto } from "./QueueDto";
 import type { ReasonDto } from "./ReasonDto";
 import type { RecentProject } from "./RecentProject";
 import type { ReviewItem } from "./ReviewItem";
+import type { RevokedDto } from "./RevokedDto";
 import type { Role } from "./Role";
 import type { RunFailures } from "./RunFailures";
 import type { RunInfo } from "./RunInfo";
 import type { RunProgress } from "./RunProgress";
 import type { RunRequest } from "./RunRequest";
+import type { ServingDto } from "./ServingDto";
 import type { SharedFolderSetting } from "./SharedFolderSetting";
 import type { TeamStatus } from "./TeamStatus";
 
@@ -110,6 +115,12 @@ export type Commands = {
   folder_status: { role: "any"; args: { dir: string }; result: FolderStatusDto };
   shared_folder: { role: "any"; args: Record<string, never>; result: SharedFolderSetting };
   set_shared_folder: { role: "annotator"; args: { setting: SharedFolderSetting }; result: SharedFolderSetting };
+  invite_annotator: { role: "lead"; args: { request: InviteRequest }; result: InvitedDto };
+  list_access: { role: "lead"; args: Record<string, never>; result: Array<AccessDto> };
+  revoke_access: { role: "lead"; args: { name: string }; result: RevokedDto };
+  start_serving: { role: "lead"; args: { bind: string }; result: ServingDto };
+  stop_serving: { role: "lead"; args: Record<string, never>; result: void };
+  serving_status: { role: "any"; args: Record<string, never>; result: ServingDto | null };
   pick_pack_path: { role: "any"; args: { suggested: string }; result: string | null };
   pick_packs: { role: "any"; args: Record<string, never>; result: Array<string> };
 };

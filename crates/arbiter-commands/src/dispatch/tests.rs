@@ -55,6 +55,9 @@ fn every_command_is_dispatched_or_refused_as_desktop_only() {
             "export_dataset",
             "pick_export_path",
             "open_folder",
+            "start_serving",
+            "stop_serving",
+            "serving_status",
             "pick_pack_path",
             "pick_packs"
         ]

@@ -936,3 +936,49 @@ fn the_review_flow_through_the_app_state() {
         1
     );
 }
+
+#[test]
+fn a_lead_invites_lists_and_revokes_browser_access() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &["cat".into(), "dog".into()], false)
+        .expect("create");
+    let inv = s
+        .invite_annotator(&InviteRequest {
+            name: "ana".into(),
+            role: None,
+            expires: "2d".into(),
+            url: Some("http://10.0.0.7:8765".into()),
+        })
+        .expect("invite");
+    assert_eq!(inv.annotator, "ana");
+    assert_eq!(inv.role, Role::Annotator);
+    assert_eq!(
+        inv.url,
+        format!("http://10.0.0.7:8765/signin#token={}", inv.token)
+    );
+    let listed = s.list_access().expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].kind.as_str(), listed[0].status.as_str()),
+        ("invite", "active")
+    );
+    // A bad expiry is refused with the core's message, and writes nothing.
+    let e = s
+        .invite_annotator(&InviteRequest {
+            name: "ben".into(),
+            role: Some(Role::Reviewer),
+            expires: "soon".into(),
+            url: None,
+        })
+        .expect_err("bad expiry");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("--expires"), "{}", e.message);
+    assert_eq!(s.list_access().expect("list").len(), 1);
+    let r = s.revoke_access("ana").expect("revoke");
+    assert_eq!((r.invites, r.sessions), (1, 0));
+    assert_eq!(s.list_access().expect("list")[0].status, "revoked");
+    assert_eq!(
+        s.revoke_access("nobody").expect_err("unknown").code,
+        ErrorCode::NotFound
+    );
+}
