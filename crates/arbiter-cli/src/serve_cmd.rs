@@ -21,8 +21,14 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (is another server using it?)", a.bind))?;
         let addr = listener.local_addr()?;
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let url = format!("{scheme}://{addr}");
+        let url = match (&tls, tls::hostname()) {
+            // All addresses: the hostname, which the certificate names (0.0.0.0 it cannot).
+            (Some(_), Some(host)) if addr.ip().is_unspecified() => {
+                format!("https://{host}:{}", addr.port())
+            }
+            (Some(_), _) => format!("https://{addr}"),
+            (None, _) => format!("http://{addr}"),
+        };
         let fingerprint = tls.as_ref().map(|(id, _)| id.fingerprint());
         if cli.json {
             let mut doc = serde_json::json!({ "url": url, "project": root.display().to_string() });
@@ -72,18 +78,27 @@ fn tls_identity(
     a: &ServeArgs,
 ) -> Result<Option<(tls::Identity, std::sync::Arc<tls::ServerConfig>)>> {
     let id = match (&a.tls_cert, &a.tls_key) {
-        (Some(cert), Some(key)) => tls::load(cert, key)?,
+        (Some(cert), Some(key)) => tls::load(cert, key).map_err(input_error)?,
         _ if a.tls_self_signed => tls::self_signed(
             &root.join(".arbiter-cache").join("tls"),
             &tls::machine_names(a.bind.ip()),
-        )?,
+        )
+        .map_err(input_error)?,
         _ => return Ok(None),
     };
     if let Some(w) = id.validity_warning() {
         eprintln!("warning: {w}");
     }
-    let config = id.server_config()?;
+    let config = id.server_config().map_err(input_error)?;
     Ok(Some((id, config)))
+}
+
+/// A certificate or key file the user gave that cannot be used is bad input (`invalid_input`).
+fn input_error(e: tls::TlsError) -> anyhow::Error {
+    match e {
+        tls::TlsError::Cache { .. } | tls::TlsError::Generate(_) => e.into(),
+        e => arbiter_core::Error::InvalidArgument(e.to_string()).into(),
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -222,20 +222,25 @@ pub fn machine_names(bind: IpAddr) -> BTreeSet<String> {
     if !bind.is_unspecified() {
         names.insert(bind.to_string());
     }
-    let host = gethostname::gethostname().to_string_lossy().to_lowercase();
-    let valid = |h: &str| {
-        !h.is_empty()
-            && h.len() <= 253
-            && h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-    };
-    if valid(&host) && host != "localhost" {
+    if let Some(host) = hostname() {
         if !host.contains('.') {
             names.insert(format!("{host}.local"));
         }
         names.insert(host);
     }
     names
+}
+
+/// This machine's hostname (lower case), when it is a usable DNS name other than localhost.
+pub fn hostname() -> Option<String> {
+    let host = gethostname::gethostname().to_string_lossy().to_lowercase();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host != "localhost"
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    valid.then_some(host)
 }
 
 /// The self-signed certificate kept in `dir` when it is valid for at least a week more and
