@@ -216,27 +216,58 @@ fn a_silent_client_does_not_hold_up_the_handshakes_of_others() {
 }
 
 #[test]
-fn shutting_down_finishes_and_closes_the_port() {
+fn shutting_down_finishes_the_request_in_flight_and_closes_the_port() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let d = tempfile::tempdir().expect("tmp");
     let root = project(d.path());
-    let ana = invite(&root, "ana");
+    let bob = invite(&root, "bob");
     let id = tls::self_signed(&cache(&root), &loopback()).expect("self-signed");
-    let pem = std::fs::read(cache(&root).join("cert.pem")).expect("cert.pem");
     let mut s = Server::start(&root, &id);
-    let c = client(&pem);
     let port = s.port;
     let done = s.done.take().expect("task");
     let stop = s.stop.take().expect("stop");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(id.chain[0].clone()).expect("root");
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     s.rt.block_on(async {
-        // A keep-alive connection is open when the shutdown comes.
-        let r = c
-            .get(s.https("/api/v1/me"))
-            .bearer_auth(&ana)
-            .send()
+        // A sign-in whose body is half sent when the shutdown comes…
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
-            .expect("https");
-        assert_eq!(r.status(), StatusCode::OK);
+            .expect("connect");
+        let mut conn = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect("localhost".try_into().expect("name"), tcp)
+            .await
+            .expect("handshake");
+        let body = json!({ "token": bob }).to_string();
+        let (first, rest) = body.split_at(body.len() / 2);
+        let head = format!(
+            "POST /api/signin HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.expect("head");
+        conn.flush().await.expect("flush");
+        tokio::time::sleep(Duration::from_millis(200)).await;
         stop.send(()).expect("stop");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!done.is_finished(), "the server waits for the request in flight");
+        // …is answered in full, then the server stops.
+        conn.write_all(rest.as_bytes()).await.expect("rest");
+        conn.flush().await.expect("flush");
+        let mut response = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut response))
+            .await
+            .expect("the response");
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.1 200") && response.contains("\"annotator\":\"bob\""),
+            "{response}"
+        );
         let result = tokio::time::timeout(Duration::from_secs(10), done)
             .await
             .expect("the server stops")
