@@ -5,6 +5,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod serve_tls;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures")
@@ -1508,15 +1510,16 @@ fn a_read_only_project_can_be_read_and_says_why_it_cannot_be_changed() {
 
 #[test]
 fn a_full_disk_says_so_and_keeps_what_was_saved() {
-    // An 800 KB file system of our own (a user and mount namespace: no privileges needed): room
-    // for a new project (about 270 KB) and the filler, not for an import.
+    // A 1.2 MB file system of our own (a user and mount namespace: no privileges needed): room
+    // for a new project (about 290 KB, and its write-ahead log while the migrations run) and the
+    // filler, not for an import.
     let (_d, p) = new_project(None);
     let script = format!(
-        "set -e; mkdir -p /tmp/arbiter-full; mount -t tmpfs -o size=800k none /tmp/arbiter-full; \
+        "set -e; mkdir -p /tmp/arbiter-full; mount -t tmpfs -o size=1200k none /tmp/arbiter-full; \
          A='{bin}'; P=/tmp/arbiter-full/p; \
          \"$A\" init \"$P\" --labels 0,1,2,3,4,5,6,7,8,9 >/dev/null; \
          \"$A\" --project \"$P\" annotators add ana >/dev/null; \
-         head -c 400000 /dev/urandom > /tmp/arbiter-full/filler; \
+         head -c 750000 /dev/urandom > /tmp/arbiter-full/filler; \
          set +e; \"$A\" --project \"$P\" dataset import '{manifest}'; echo \"status=$?\"; \
          rm /tmp/arbiter-full/filler; \"$A\" --project \"$P\" --json annotators list",
         bin = env!("CARGO_BIN_EXE_arbiter"),

@@ -121,13 +121,24 @@ pub struct CloneArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The address to listen on; another machine reaches only a non-loopback one (then mind
-    /// that this build has no TLS yet: use it on a network you trust).
+    /// The address to listen on; another machine reaches only a non-loopback one (then serve
+    /// HTTPS with --tls-cert/--tls-key or --tls-self-signed, or use a network you trust).
     #[arg(long, default_value = "127.0.0.1:8765")]
     pub bind: std::net::SocketAddr,
     /// Reading connections to the project.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub readers: u16,
+    /// Serve HTTPS with this PEM certificate (chain, leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made for this machine (localhost, its addresses, its
+    /// hostname), kept in the project's .arbiter-cache/tls/ so its fingerprint stays the same
+    /// across restarts.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
-//! `arbiter serve`: the project over HTTP until Ctrl-C (or SIGTERM).
+//! `arbiter serve`: the project over HTTP (or HTTPS: `--tls-cert`/`--tls-key`,
+//! `--tls-self-signed`) until Ctrl-C (or SIGTERM).
 
 use anyhow::{Context, Result};
+use arbiter_server::tls;
 
 use crate::commands::project_dir;
 use crate::{Cli, ServeArgs};
@@ -9,6 +11,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
     let dir = project_dir(cli);
     let root = dir.canonicalize().unwrap_or(dir);
     let db = arbiter_server::db::Db::open(&root, usize::from(a.readers))?;
+    let tls = tls_identity(&root, a)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -18,28 +21,84 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (is another server using it?)", a.bind))?;
         let addr = listener.local_addr()?;
-        let url = format!("http://{addr}");
+        let url = match (&tls, tls::hostname()) {
+            // All addresses: the hostname, which the certificate names (0.0.0.0 it cannot).
+            (Some(_), Some(host)) if addr.ip().is_unspecified() => {
+                format!("https://{host}:{}", addr.port())
+            }
+            (Some(_), _) => format!("https://{addr}"),
+            (None, _) => format!("http://{addr}"),
+        };
+        let fingerprint = tls.as_ref().map(|(id, _)| id.fingerprint());
         if cli.json {
-            println!(
-                "{}",
-                serde_json::json!({ "url": url, "project": root.display().to_string() })
-            );
+            let mut doc = serde_json::json!({ "url": url, "project": root.display().to_string() });
+            if let Some(f) = &fingerprint {
+                doc["tls_fingerprint"] = f.as_str().into();
+            }
+            println!("{doc}");
         } else {
-            println!(
-                "Serving {} at {url}\nInvite people with `arbiter invite NAME --url {url}`; Ctrl-C stops.",
-                root.display()
-            );
+            println!("Serving {} at {url}", root.display());
+            if let (Some((id, _)), Some(f)) = (&tls, &fingerprint) {
+                let origin = if a.tls_self_signed {
+                    if id.fresh { "self-signed, made now" } else { "self-signed" }
+                } else {
+                    "from --tls-cert"
+                };
+                println!("TLS certificate ({origin}) SHA-256 fingerprint:\n  {f}");
+                if a.tls_self_signed {
+                    println!(
+                        "Browsers warn about a self-signed certificate: check that they show this fingerprint before going on."
+                    );
+                }
+            }
+            println!("Invite people with `arbiter invite NAME --url {url}`; Ctrl-C stops.");
         }
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "warning: serving on {addr} without TLS: sign-in links, tokens and labels cross the network unencrypted; use this only on a network you trust"
-            );
+        match tls {
+            None => {
+                if !addr.ip().is_loopback() {
+                    eprintln!(
+                        "warning: serving on {addr} without TLS: sign-in links, tokens and labels cross the network unencrypted; use --tls-cert/--tls-key or --tls-self-signed, or only a network you trust"
+                    );
+                }
+                let shared = arbiter_server::Shared::new(db, false);
+                arbiter_server::serve(shared, listener, stop()).await
+            }
+            Some((_, config)) => {
+                let shared = arbiter_server::Shared::new(db, true);
+                arbiter_server::tls::serve(shared, listener, config, stop()).await
+            }
         }
-        let shared = arbiter_server::Shared::new(db, false);
-        arbiter_server::serve(shared, listener, stop())
-            .await
-            .context("the server stopped")
+        .context("the server stopped")
     })
+}
+
+/// The certificate asked for, and its server configuration; a warning when it is expired.
+fn tls_identity(
+    root: &std::path::Path,
+    a: &ServeArgs,
+) -> Result<Option<(tls::Identity, std::sync::Arc<tls::ServerConfig>)>> {
+    let id = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => tls::load(cert, key).map_err(input_error)?,
+        _ if a.tls_self_signed => tls::self_signed(
+            &root.join(".arbiter-cache").join("tls"),
+            &tls::machine_names(a.bind.ip()),
+        )
+        .map_err(input_error)?,
+        _ => return Ok(None),
+    };
+    if let Some(w) = id.validity_warning() {
+        eprintln!("warning: {w}");
+    }
+    let config = id.server_config().map_err(input_error)?;
+    Ok(Some((id, config)))
+}
+
+/// A certificate or key file the user gave that cannot be used is bad input (`invalid_input`).
+fn input_error(e: tls::TlsError) -> anyhow::Error {
+    match e {
+        tls::TlsError::Cache { .. } | tls::TlsError::Generate(_) => e.into(),
+        e => arbiter_core::Error::InvalidArgument(e.to_string()).into(),
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -3,7 +3,7 @@
 //! One process holds the project; every write goes through one writer ([`db`]), every request
 //! names its caller ([`auth`]: a bearer token or a session cookie made from an invitation's
 //! link), and the caller's role bounds what it may do. The stable annotator API for scripts
-//! (`/api/v1/…`, documented in `docs/http-api.md`) is in [`api`].
+//! (`/api/v1/…`, documented in `docs/http-api.md`) is in [`api`]; HTTPS is in [`tls`].
 
 pub mod api;
 mod assets;
@@ -12,6 +12,7 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod live;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
