@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Result};
 use arbiter_bench::{imported_project, p95, report_in, Unit};
 use arbiter_core::access::{self, InviteOptions};
-use arbiter_core::annotate::{self, QueueLabel};
-use arbiter_core::{review, Project};
+use arbiter_core::review::{self, QueueLabel};
+use arbiter_core::Project;
 
 const CLIENTS: usize = 50;
 const ITEMS: usize = 20_000;
@@ -159,7 +159,7 @@ fn in_process(root: &Path, rounds: usize) -> Result<(Vec<Duration>, Duration)> {
             let Some(item) = review::next(&mut p, q, &who)? else {
                 bail!("the queue ran out");
             };
-            annotate::record_in_queue(
+            review::record_in_queue(
                 &mut p,
                 &QueueLabel {
                     queue: "q".into(),

@@ -363,6 +363,64 @@ pub fn list(project: &crate::Project) -> Result<Vec<SavedQueue>> {
 /// Live (not retracted) events of a kind on an item — as an SQL condition on alias `a`.
 const LIVE: &str = "NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)";
 
+/// A label on an item named as a script or a browser names it: by the item's id in a saved
+/// queue (the annotator API's `POST /api/v1/annotations`).
+#[derive(Debug, Clone, Default)]
+pub struct QueueLabel {
+    pub queue: String,
+    pub item_id: String,
+    pub annotator: String,
+    pub label: String,
+    /// A correction reason: the label is then a reviewer's override (refused for annotators).
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub seconds: Option<f64>,
+}
+
+/// Record a [`QueueLabel`] through its queue (with the queue's run as the prediction shown
+/// beside it); the event's global id.
+pub fn record_in_queue(project: &mut Project, l: &QueueLabel) -> Result<String> {
+    let q = find(project, l.queue.trim())?;
+    let item: i64 = project
+        .conn()
+        .prepare_cached(
+            "SELECT qi.item_id FROM queue_items qi JOIN items i ON i.id = qi.item_id
+             WHERE qi.queue_id = ?1 AND i.ext_id = ?2",
+        )?
+        .query_row(rusqlite::params![q.id, l.item_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            what: "item",
+            name: format!("{} in queue {:?}", l.item_id, q.name),
+        })?;
+    let override_ = l.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let a = annotate::NewAnnotation {
+        reason: l.reason.clone(),
+        note: l.note.clone(),
+        seconds: l.seconds,
+        queue: Some(q.id),
+        run: Some(q.run),
+        ..annotate::NewAnnotation::new(
+            item,
+            &l.annotator,
+            annotate::Event::Label {
+                label: l.label.clone(),
+            },
+            if override_ {
+                annotate::Source::Override
+            } else {
+                annotate::Source::Manual
+            },
+        )
+    };
+    let id = annotate::record(project, &a)?;
+    Ok(project
+        .conn()
+        .query_row("SELECT uid FROM annotations WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?)
+}
+
 /// A saved queue as the annotator API (`GET /api/v1/queues`) lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueSummary {

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use arbiter_core::access;
-use arbiter_core::annotate::{self, QueueLabel};
 use arbiter_core::annotators::Role;
-use arbiter_core::review;
+use arbiter_core::review::{self, QueueLabel};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -302,9 +301,7 @@ async fn annotate_item(
         seconds: b.seconds,
     };
     let by = l.annotator.clone();
-    let uid =
-        s.db.write(move |p| annotate::record_in_queue(p, &l))
-            .await?;
+    let uid = s.db.write(move |p| review::record_in_queue(p, &l)).await?;
     s.live.changed(&by, "annotations");
     Ok((StatusCode::CREATED, Json(Recorded { uid })))
 }
