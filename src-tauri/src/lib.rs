@@ -9,6 +9,7 @@ pub mod registry;
 #[cfg(test)]
 mod registry_tests;
 pub mod state;
+pub mod webview;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -590,6 +591,10 @@ pub fn run() {
                 }
             }
             app.manage(state);
+            match app.get_webview_window("main") {
+                Some(window) => webview::reload_when_its_process_dies(&window)?,
+                None => eprintln!("arbiter-app: no main window to watch"),
+            }
             Ok(())
         })
         .invoke_handler(registry::for_each_command!(handler))
