@@ -8,6 +8,7 @@
 
 #[cfg(test)]
 mod registry_tests;
+pub mod webview;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -616,6 +617,10 @@ pub fn run() {
             }
             app.manage(state);
             app.manage(Serving::default());
+            match app.get_webview_window("main") {
+                Some(window) => webview::reload_when_its_process_dies(&window)?,
+                None => eprintln!("arbiter-app: no main window to watch"),
+            }
             Ok(())
         })
         .invoke_handler(registry::for_each_command!(handler))

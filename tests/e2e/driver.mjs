@@ -1,7 +1,7 @@
 // The real Arbiter app under Xvfb, driven through tauri-driver + WebKitWebDriver: the set-up
 // shared by the end-to-end tests (app.test.mjs, layout.test.mjs, pickers.test.mjs) and the first-paint benchmark
 // (bench-first-paint.mjs).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -12,15 +12,34 @@ export const repo = path.resolve(import.meta.dirname, "../..");
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The kernel's log (dmesg), one line an entry; [] where it cannot be read. */
+function kernelLog() {
+  try {
+    return execFileSync("dmesg", ["-T"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * A fresh temporary folder for one test file: removed when the file's tests all pass, kept (and
  * named on stderr) when one fails, so the project it left can be inspected. E2E_KEEP=1 keeps it.
+ * When a test fails, the kernel's reports of crashed or killed processes since the file started
+ * go to stderr too: a web process that crashed (WebDriver then says "session deleted because of
+ * page crash or hang") leaves nothing else behind.
  */
 export function scratchDir(prefix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const logged = kernelLog().length;
   process.on("exit", (code) => {
     if (code === 0 && !process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
     else console.error(`the test files are kept in ${dir}`);
+    if (code !== 0) {
+      const crashes = kernelLog()
+        .slice(logged)
+        .filter((l) => /segfault|traps:|general protection|Out of memory|Killed process/.test(l));
+      for (const line of crashes) console.error(`kernel: ${line}`);
+    }
   });
   return dir;
 }

@@ -42,9 +42,29 @@ async function shot(name) {
   fs.writeFileSync(path.join(shots, `${name}.png`), await driver.takeScreenshot(), "base64");
 }
 
-/** The app on `project`, in a window of its own (the previous one is closed first). */
+/** Whether no process holds `project`'s window lock (util-linux's flock; a window holds it). */
+function lockFree(project) {
+  try {
+    execFileSync("flock", ["--nonblock", path.join(project, ".arbiter-window.lock"), "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The app on `project`, in a window of its own (the previous one is closed first). WebDriver's
+ * quit returns before the closed app has exited, and an app still exiting holds its project's
+ * window lock (measured: up to 100 ms after quit): reopening the same project then is refused
+ * ("open in another Arbiter window"), so the lock is waited for first.
+ */
 async function openApp(project) {
   await driver?.quit().catch(() => {});
+  const end = Date.now() + 30000;
+  while (!lockFree(project)) {
+    assert.ok(Date.now() < end, `${project} is still held by the window closed before`);
+    await sleep(50);
+  }
   driver = await harness.session(["--project", project]);
   await driver.manage().window().setRect({ width: 1360, height: 900 }).catch(() => {});
   await find("project-screen");
