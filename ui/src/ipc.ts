@@ -52,6 +52,7 @@ import type { ServingDto } from "./bindings/ServingDto";
 import type { Role } from "./bindings/Role";
 import type { IpcError } from "./bindings/IpcError";
 import { isIpcError, normaliseError } from "./lib/ipcError";
+import { parseUpdate, type LiveUpdate } from "./lib/liveUpdates";
 
 export { normaliseError, isIpcError, codeTitle } from "./lib/ipcError";
 
@@ -680,4 +681,20 @@ export function stopServing(): Promise<void> {
 /** The app's server, if it runs: its address and who is connected; desktop app only. */
 export function servingStatus(): Promise<ServingDto | null> {
   return call("serving_status");
+}
+
+/**
+ * Live updates from `arbiter serve` (`GET /api/events`: who is connected, what changed): calls
+ * `listener` with each until the returned function is called. The browser's EventSource
+ * reconnects by itself after a network break. Nothing inside the desktop app (its changes come
+ * from its own commands and the shared folder).
+ */
+export function onLiveUpdates(listener: (update: LiveUpdate) => void): () => void {
+  if (transport().kind !== "http" || typeof EventSource === "undefined") return () => {};
+  const source = new EventSource("/api/events");
+  source.onmessage = (e: MessageEvent<string>) => {
+    const update = parseUpdate(e.data);
+    if (update) listener(update);
+  };
+  return () => source.close();
 }

@@ -3,12 +3,15 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import type { ItemQuery } from "../bindings/ItemQuery";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { RunInfo } from "../bindings/RunInfo";
+import type { LiveUpdate } from "../lib/liveUpdates";
 
 const listItems = vi.fn();
 const editLabel = vi.fn();
 const sharedFolder = vi.fn();
 const syncFolder = vi.fn();
 const currentProject = vi.fn();
+const liveListeners = new Set<(u: LiveUpdate) => void>();
+
 vi.mock("../ipc", () => ({
   listModels: async () => [],
   listRuns: async () => [RUN],
@@ -32,6 +35,10 @@ vi.mock("../ipc", () => ({
   sharedFolder: () => sharedFolder(),
   syncFolder: (dir: string) => syncFolder(dir),
   currentProject: () => currentProject(),
+  onLiveUpdates: (listener: (u: LiveUpdate) => void) => {
+    liveListeners.add(listener);
+    return () => liveListeners.delete(listener);
+  },
 }));
 
 const { ProjectScreen, SEARCH_DEBOUNCE_MS } = await import("./ProjectScreen");
@@ -268,6 +275,22 @@ describe("ProjectScreen in a browser on arbiter serve", () => {
     // What a browser can do stays as it is.
     expect(screen.getByTestId("review-button").dataset.desktopOnly).toBeUndefined();
     expect(screen.getByTestId("dashboard-button").dataset.desktopOnly).toBeUndefined();
+  });
+
+  it("reads the project again when someone else's change arrives live, not for one's own", async () => {
+    currentProject.mockReset();
+    currentProject.mockResolvedValue(PROJECT);
+    await mountHttp();
+    expect(liveListeners.size).toBe(1);
+    const send = (u: LiveUpdate) => act(() => liveListeners.forEach((l) => l(u)));
+    await send({ type: "changed", by: "lea", what: "annotate" });
+    await send({ type: "presence", people: [] });
+    expect(currentProject).not.toHaveBeenCalled();
+    await send({ type: "changed", by: "ana", what: "annotations" });
+    await flush();
+    expect(currentProject).toHaveBeenCalledTimes(1);
+    cleanup();
+    expect(liveListeners.size).toBe(0);
   });
 
   it("shows who is signed in with Sign out instead of Close project, and leaves the server's shared folder alone", async () => {

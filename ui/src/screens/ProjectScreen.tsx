@@ -31,7 +31,8 @@ import { SessionBadge } from "../components/SessionBadge";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
 import * as ipc from "../ipc";
-import { useDesktop } from "../session";
+import { useDesktop, useSession } from "../session";
+import { refresher } from "../lib/liveUpdates";
 import { formatCount, plural } from "../lib/format";
 import { DEFAULT_THUMB, MAX_THUMB, MIN_THUMB } from "../lib/gridLayout";
 import {
@@ -304,6 +305,19 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     }
   }, [refreshAnnotators, refreshRuns, onProjectChanged, report]);
   const shared = useSharedFolder(onTeamChanged);
+  // In a browser on `arbiter serve`: others' labels, claims and changes arrive live; the screens
+  // read the project again (at most every 2 s, however many people label at once).
+  const session = useSession();
+  const me = session.transport === "http" ? session.annotator : null;
+  useEffect(() => {
+    if (me === null) return;
+    const r = refresher(me, onTeamChanged);
+    const unsubscribe = ipc.onLiveUpdates(r.onUpdate);
+    return () => {
+      unsubscribe();
+      r.stop();
+    };
+  }, [me, onTeamChanged]);
   useCacheVersion(cache);
   const total = cache?.total ?? null;
 
