@@ -459,7 +459,7 @@ function AccessCard({
         </table>
       )}
       {asking && (
-        <div className="notice warn flat" role="alertdialog" aria-label="Revoke access?" data-testid="access-revoke-ask">
+        <div className="notice warn flat team-revoke-ask" role="alertdialog" aria-label="Revoke access?" data-testid="access-revoke-ask">
           <div className="notice-body">
             <p className="small">{revokeQuestion(asking)}</p>
             <div className="team-actions">
