@@ -14,6 +14,7 @@ import type { ServingDto } from "../bindings/ServingDto";
 import * as ipc from "../ipc";
 import { formatDateTime, formatRelative, plural } from "../lib/format";
 import { normaliseError } from "../lib/ipcError";
+import { useDesktop } from "../session";
 import { accessByPerson, accessWhat, DEFAULT_BIND, DEFAULT_EXPIRES, qrDrawing, revokeQuestion } from "../lib/serve";
 import { IpcErrorBox } from "./IpcErrorBox";
 import { LeadOnly } from "./LeadOnly";
@@ -22,7 +23,7 @@ import { LeadOnly } from "./LeadOnly";
 export const POLL_MS = 2000;
 
 export function BrowserServing({ me, lead }: { me: AnnotatorDto | null; lead: boolean }) {
-  if (ipc.transportKind() !== "tauri") {
+  if (!useDesktop()) {
     return (
       <p className="muted small team-serve-note" data-testid="serve-browser-note">
         Labeling in a browser: the lead starts the server and invites people from the Arbiter desktop app (Team → Label in a browser).

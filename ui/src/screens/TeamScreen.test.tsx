@@ -6,7 +6,7 @@ import type { AccessDto } from "../bindings/AccessDto";
 import type { ServingDto } from "../bindings/ServingDto";
 import type { SharedFolder } from "../components/useSharedFolder";
 import type * as Ipc from "../ipc";
-import { normaliseError } from "../lib/ipcError";
+import type { Session } from "../session";
 
 const teamStatus = vi.fn();
 const pickPacks = vi.fn();
@@ -17,7 +17,6 @@ const pickFolder = vi.fn();
 const cloneProject = vi.fn();
 const folderStatus = vi.fn();
 // Label in a browser.
-let transport: Ipc.TransportKind = "tauri";
 const startServing = vi.fn<typeof Ipc.startServing>();
 const stopServing = vi.fn<typeof Ipc.stopServing>();
 const servingStatus = vi.fn<typeof Ipc.servingStatus>();
@@ -25,8 +24,6 @@ const inviteAnnotator = vi.fn<typeof Ipc.inviteAnnotator>();
 const listAccess = vi.fn<typeof Ipc.listAccess>();
 const revokeAccess = vi.fn<typeof Ipc.revokeAccess>();
 vi.mock("../ipc", () => ({
-  transportKind: () => transport,
-  normaliseError,
   startServing: (bind: string) => startServing(bind),
   stopServing: () => stopServing(),
   servingStatus: () => servingStatus(),
@@ -52,6 +49,7 @@ vi.mock("../ipc", () => ({
 
 const { TeamScreen } = await import("./TeamScreen");
 const { ErrorProvider } = await import("../components/ErrorBanner");
+const { DESKTOP_SESSION, SessionContext } = await import("../session");
 
 const PROJECT: ProjectInfo = { path: "/p", name: "digits", datasets: 1, items: 3, labels: [] };
 const ME = "01a249db-dfff-759b-87dd-b1fc9ff6c184";
@@ -87,7 +85,6 @@ beforeEach(() => {
   localStorage.clear();
   for (const f of [teamStatus, pickPacks, importPacks, pickPackPath, exportPack, pickFolder, cloneProject, folderStatus]) f.mockReset();
   for (const f of [startServing, stopServing, servingStatus, inviteAnnotator, listAccess, revokeAccess]) f.mockReset();
-  transport = "tauri";
   servingStatus.mockResolvedValue(null);
   listAccess.mockResolvedValue([]);
   teamStatus.mockResolvedValue({
@@ -109,12 +106,14 @@ async function flush() {
   });
 }
 
-async function mount(as: string | null, shared = noFolder(), onChanged = vi.fn()) {
+async function mount(as: string | null, shared = noFolder(), onChanged = vi.fn(), session: Session = DESKTOP_SESSION) {
   if (as) localStorage.setItem("arbiter.annotator:/p", JSON.stringify(as));
   render(
-    <ErrorProvider>
-      <TeamScreen project={PROJECT} shared={shared} onBack={() => {}} onChanged={onChanged} />
-    </ErrorProvider>,
+    <SessionContext.Provider value={session}>
+      <ErrorProvider>
+        <TeamScreen project={PROJECT} shared={shared} onBack={() => {}} onChanged={onChanged} />
+      </ErrorProvider>
+    </SessionContext.Provider>,
   );
   await flush();
   return onChanged;
@@ -464,8 +463,7 @@ describe("TeamScreen — label in a browser", () => {
   });
 
   it("in a browser on `arbiter serve`, shows only a note that the lead serves from the desktop app", async () => {
-    transport = "http";
-    await mount("lea");
+    await mount("lea", noFolder(), vi.fn(), { transport: "http", annotator: "lea", role: "lead", signOut: () => {} });
     expect(serve().textContent).toContain("Label in a browser");
     expect(screen.getByTestId("serve-browser-note").textContent).toContain("from the Arbiter desktop app");
     for (const id of ["serve-bind", "serve-start", "invite-name", "access-card"]) expect(screen.queryByTestId(id)).toBeNull();
