@@ -1,8 +1,12 @@
-import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { PackImported } from "../bindings/PackImported";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
+import type { AccessDto } from "../bindings/AccessDto";
+import type { ServingDto } from "../bindings/ServingDto";
 import type { SharedFolder } from "../components/useSharedFolder";
+import type * as Ipc from "../ipc";
+import type { Session } from "../session";
 
 const teamStatus = vi.fn();
 const pickPacks = vi.fn();
@@ -12,7 +16,20 @@ const exportPack = vi.fn();
 const pickFolder = vi.fn();
 const cloneProject = vi.fn();
 const folderStatus = vi.fn();
+// Label in a browser.
+const startServing = vi.fn<typeof Ipc.startServing>();
+const stopServing = vi.fn<typeof Ipc.stopServing>();
+const servingStatus = vi.fn<typeof Ipc.servingStatus>();
+const inviteAnnotator = vi.fn<typeof Ipc.inviteAnnotator>();
+const listAccess = vi.fn<typeof Ipc.listAccess>();
+const revokeAccess = vi.fn<typeof Ipc.revokeAccess>();
 vi.mock("../ipc", () => ({
+  startServing: (bind: string) => startServing(bind),
+  stopServing: () => stopServing(),
+  servingStatus: () => servingStatus(),
+  inviteAnnotator: (r: Parameters<typeof Ipc.inviteAnnotator>[0]) => inviteAnnotator(r),
+  listAccess: () => listAccess(),
+  revokeAccess: (name: string) => revokeAccess(name),
   teamStatus: () => teamStatus(),
   listAnnotators: async () => [
     { name: "ana", role: "annotator" },
@@ -32,6 +49,7 @@ vi.mock("../ipc", () => ({
 
 const { TeamScreen } = await import("./TeamScreen");
 const { ErrorProvider } = await import("../components/ErrorBanner");
+const { DESKTOP_SESSION, SessionContext } = await import("../session");
 
 const PROJECT: ProjectInfo = { path: "/p", name: "digits", datasets: 1, items: 3, labels: [] };
 const ME = "01a249db-dfff-759b-87dd-b1fc9ff6c184";
@@ -66,6 +84,9 @@ const noFolder = (over: Partial<SharedFolder> = {}): SharedFolder => ({
 beforeEach(() => {
   localStorage.clear();
   for (const f of [teamStatus, pickPacks, importPacks, pickPackPath, exportPack, pickFolder, cloneProject, folderStatus]) f.mockReset();
+  for (const f of [startServing, stopServing, servingStatus, inviteAnnotator, listAccess, revokeAccess]) f.mockReset();
+  servingStatus.mockResolvedValue(null);
+  listAccess.mockResolvedValue([]);
   teamStatus.mockResolvedValue({
     projectId: "01a249db-0000-7000-8000-000000000001",
     replicaId: ME,
@@ -85,12 +106,14 @@ async function flush() {
   });
 }
 
-async function mount(as: string | null, shared = noFolder(), onChanged = vi.fn()) {
+async function mount(as: string | null, shared = noFolder(), onChanged = vi.fn(), session: Session = DESKTOP_SESSION) {
   if (as) localStorage.setItem("arbiter.annotator:/p", JSON.stringify(as));
   render(
-    <ErrorProvider>
-      <TeamScreen project={PROJECT} shared={shared} onBack={() => {}} onChanged={onChanged} />
-    </ErrorProvider>,
+    <SessionContext.Provider value={session}>
+      <ErrorProvider>
+        <TeamScreen project={PROJECT} shared={shared} onBack={() => {}} onChanged={onChanged} />
+      </ErrorProvider>
+    </SessionContext.Provider>,
   );
   await flush();
   return onChanged;
@@ -115,6 +138,8 @@ describe("TeamScreen", () => {
     expect(screen.getAllByTestId("team-lead-only").map((e) => e.textContent)).toEqual([
       expect.stringContaining("Only a lead imports packs — ana is an annotator"),
       expect.stringContaining("Only a lead clones the project — ana is an annotator"),
+      expect.stringContaining("Only a lead starts the server — ana is an annotator"),
+      expect.stringContaining("Only a lead invites people — ana is an annotator"),
     ]);
     expect(screen.queryByTestId("team-import-choose")).toBeNull();
     expect(screen.queryByTestId("team-clone-button")).toBeNull();
@@ -235,5 +260,214 @@ describe("TeamScreen", () => {
     fireEvent.change(screen.getByTestId("team-shared-dir"), { target: { value: "/elsewhere" } });
     expect((screen.getByTestId("team-sync-now") as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByTestId("team-shared-save") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+const SERVING: ServingDto = {
+  url: "http://192.168.1.20:8765",
+  bind: "0.0.0.0:8765",
+  exposed: true,
+  connected: [
+    { annotator: "ana", role: "annotator", connections: 2 },
+    { annotator: "chen", role: "reviewer", connections: 1 },
+  ],
+};
+
+const access = (over: Partial<AccessDto> = {}): AccessDto => ({
+  annotator: "ana",
+  role: "annotator",
+  kind: "invite",
+  createdAt: "2026-12-06T08:00:00Z",
+  expiresAt: "2099-12-13T08:00:00Z",
+  status: "active",
+  signedInAt: null,
+  lastUsedAt: null,
+  ...over,
+});
+
+const serve = () => screen.getByTestId("team-serve");
+
+describe("TeamScreen — label in a browser", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("shows the server's message when an address is refused", async () => {
+    await mount("lea");
+    expect((screen.getByTestId("serve-bind") as HTMLInputElement).value).toBe("0.0.0.0:8765");
+    startServing.mockRejectedValue({ code: "invalid_input", message: '"0.0.0.0" is not an address to serve on: give ADDRESS:PORT' });
+    fireEvent.change(screen.getByTestId("serve-bind"), { target: { value: "0.0.0.0" } });
+    fireEvent.click(screen.getByTestId("serve-start"));
+    await flush();
+    expect(startServing).toHaveBeenCalledWith("0.0.0.0");
+    const box = screen.getByTestId("serve-error");
+    expect(box.getAttribute("data-code")).toBe("invalid_input");
+    expect(box.textContent).toContain("Not started — ");
+    expect(box.textContent).toContain("give ADDRESS:PORT");
+    expect(screen.queryByTestId("serve-url")).toBeNull();
+    expect(screen.getByTestId("serve-start")).toBeTruthy();
+  });
+
+  it("starts serving: the link with its QR code, the warning when exposed, who is connected (polled); then stops", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    await mount("lea");
+    startServing.mockResolvedValue({ ...SERVING, connected: [] });
+    fireEvent.click(screen.getByTestId("serve-start"));
+    await flush();
+    expect(startServing).toHaveBeenCalledWith("0.0.0.0:8765");
+    expect((screen.getByTestId("serve-url") as HTMLInputElement).value).toBe("http://192.168.1.20:8765");
+    const qr = screen.getByTestId("serve-qr");
+    expect(qr.getAttribute("data-text")).toBe("http://192.168.1.20:8765");
+    expect(qr.querySelector("path")?.getAttribute("d")).toMatch(/^M4 4h7v1h-7z/);
+    expect(screen.getByTestId("serve-exposed").textContent).toContain("arbiter serve --tls-self-signed");
+    expect(screen.getByTestId("serve-nobody")).toBeTruthy();
+    expect(screen.queryByTestId("serve-bind")).toBeNull();
+
+    // Someone signs in: the next poll shows them.
+    servingStatus.mockResolvedValue(SERVING);
+    const calls = servingStatus.mock.calls.length;
+    await act(async () => {
+      vi.advanceTimersByTime(2000);
+    });
+    await flush();
+    expect(servingStatus.mock.calls.length).toBe(calls + 1);
+    const rows = screen.getAllByTestId("serve-connected");
+    expect(rows.map((r) => r.getAttribute("data-annotator"))).toEqual(["ana", "chen"]);
+    expect(rows[0]!.textContent).toContain("annotator");
+    expect(rows[0]!.textContent).toContain("2 tabs");
+    expect(rows[1]!.textContent).toContain("1 tab");
+
+    stopServing.mockResolvedValue();
+    servingStatus.mockResolvedValue(null);
+    fireEvent.click(screen.getByTestId("serve-stop"));
+    await flush();
+    expect(stopServing).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("serve-url")).toBeNull();
+    expect(screen.queryByTestId("serve-exposed")).toBeNull();
+    expect(screen.getByTestId("serve-start")).toBeTruthy();
+  });
+
+  it("warns of nothing when serving this computer only", async () => {
+    servingStatus.mockResolvedValue({ url: "http://127.0.0.1:8765", bind: "127.0.0.1:8765", exposed: false, connected: [] });
+    await mount("lea");
+    expect((screen.getByTestId("serve-url") as HTMLInputElement).value).toBe("http://127.0.0.1:8765");
+    expect(screen.queryByTestId("serve-exposed")).toBeNull();
+  });
+
+  it("invites with the running server's link: the sign-in link and token shown once, and the list read again", async () => {
+    servingStatus.mockResolvedValue(SERVING);
+    await mount("lea");
+    expect(listAccess).toHaveBeenCalledTimes(1);
+    inviteAnnotator.mockResolvedValue({
+      annotator: "ben",
+      role: "reviewer",
+      url: "http://192.168.1.20:8765/signin#token=arb_secret",
+      token: "arb_secret",
+      expiresAt: "2026-12-06T22:00:00Z",
+    });
+    listAccess.mockResolvedValue([access({ annotator: "ben", role: "reviewer" })]);
+    fireEvent.change(screen.getByTestId("invite-name"), { target: { value: " ben " } });
+    fireEvent.change(screen.getByTestId("invite-role"), { target: { value: "reviewer" } });
+    expect((screen.getByTestId("invite-expires") as HTMLInputElement).value).toBe("7d");
+    fireEvent.change(screen.getByTestId("invite-expires"), { target: { value: "12h" } });
+    fireEvent.click(screen.getByTestId("invite-submit"));
+    await flush();
+    expect(inviteAnnotator).toHaveBeenCalledWith({ name: "ben", role: "reviewer", expires: "12h", url: "http://192.168.1.20:8765" });
+    expect((screen.getByTestId("invite-link") as HTMLInputElement).value).toBe("http://192.168.1.20:8765/signin#token=arb_secret");
+    expect(screen.getByTestId("invite-qr").getAttribute("data-text")).toBe("http://192.168.1.20:8765/signin#token=arb_secret");
+    expect((screen.getByTestId("invite-token") as HTMLInputElement).value).toBe("arb_secret");
+    expect(screen.getByTestId("invite-done").textContent).toContain("Shown only now — send it privately");
+    expect(listAccess).toHaveBeenCalledTimes(2);
+    const rows = screen.getAllByTestId("access-row");
+    expect(rows.map((r) => [r.getAttribute("data-annotator"), r.getAttribute("data-status")])).toEqual([["ben", "active"]]);
+    // Once: hidden, it is gone for good (the project keeps only its hash).
+    fireEvent.click(screen.getByTestId("invite-dismiss"));
+    expect(screen.queryByTestId("invite-token")).toBeNull();
+    expect(document.body.textContent).not.toContain("arb_secret");
+  });
+
+  it("invites without a server with the server's default link, and shows a refusal's message", async () => {
+    await mount("lea");
+    inviteAnnotator.mockRejectedValue({ code: "invalid_input", message: 'expires "soon": a number and m, h, d or w (30m, 12h, 7d, 2w)' });
+    fireEvent.change(screen.getByTestId("invite-name"), { target: { value: "ben" } });
+    fireEvent.change(screen.getByTestId("invite-expires"), { target: { value: "soon" } });
+    fireEvent.click(screen.getByTestId("invite-submit"));
+    await flush();
+    expect(inviteAnnotator).toHaveBeenCalledWith({ name: "ben", role: "annotator", expires: "soon", url: null });
+    const box = screen.getByTestId("invite-error");
+    expect(box.textContent).toContain("Not invited — ");
+    expect(box.textContent).toContain('expires "soon"');
+    expect(screen.queryByTestId("invite-token")).toBeNull();
+    expect(listAccess).toHaveBeenCalledTimes(1);
+  });
+
+  it("lists access by person and revokes only after confirming", async () => {
+    listAccess.mockResolvedValue([
+      access({ kind: "invite" }),
+      access({ kind: "session", createdAt: "2026-12-06T09:00:00Z", signedInAt: "2026-12-06T09:00:00Z", lastUsedAt: "2026-12-06T09:30:00Z" }),
+      access({ annotator: "bo", status: "expired", expiresAt: "2026-12-01T00:00:00Z" }),
+    ]);
+    await mount("lea");
+    const rows = screen.getAllByTestId("access-row");
+    expect(rows.map((r) => [r.getAttribute("data-annotator"), r.getAttribute("data-kind"), r.getAttribute("data-status")])).toEqual([
+      ["ana", "session", "active"],
+      ["ana", "invite", "active"],
+      ["bo", "invite", "expired"],
+    ]);
+    expect(rows[0]!.textContent).toContain("Browser session");
+    expect(rows[1]!.textContent).toContain("never");
+    // Revoke per person, only for someone with something still active.
+    const buttons = screen.getAllByTestId("access-revoke");
+    expect(buttons.map((b) => b.getAttribute("data-annotator"))).toEqual(["ana"]);
+
+    fireEvent.click(buttons[0]!);
+    expect(revokeAccess).not.toHaveBeenCalled();
+    expect(screen.getByTestId("access-revoke-ask").textContent).toContain("Revoke ana’s access? This ends 1 invitation and 1 browser session");
+    fireEvent.click(screen.getByTestId("access-revoke-cancel"));
+    expect(screen.queryByTestId("access-revoke-ask")).toBeNull();
+    expect(revokeAccess).not.toHaveBeenCalled();
+
+    revokeAccess.mockResolvedValue({ annotator: "ana", invites: 1, sessions: 1 });
+    listAccess.mockResolvedValue([access({ status: "revoked" }), access({ annotator: "bo", status: "expired" })]);
+    fireEvent.click(screen.getByTestId("access-revoke"));
+    fireEvent.click(screen.getByTestId("access-revoke-confirm"));
+    await flush();
+    expect(revokeAccess).toHaveBeenCalledWith("ana");
+    expect(listAccess).toHaveBeenCalledTimes(2);
+    expect(screen.getByTestId("access-revoked").textContent).toContain("Revoked ana: 1 invitation and 1 session ended.");
+    expect(screen.getAllByTestId("access-row").map((r) => r.getAttribute("data-status"))).toEqual(["revoked", "expired"]);
+    expect(screen.queryByTestId("access-revoke")).toBeNull();
+  });
+
+  it("keeps starting, stopping, inviting and revoking for a lead; others see the server and the list", async () => {
+    servingStatus.mockResolvedValue(SERVING);
+    listAccess.mockResolvedValue([access()]);
+    await mount("ana");
+    const leadOnly = within(serve()).getAllByTestId("team-lead-only").map((e) => e.textContent);
+    expect(leadOnly).toEqual([expect.stringContaining("Only a lead invites people — ana is an annotator")]);
+    expect(screen.queryByTestId("serve-stop")).toBeNull();
+    expect(screen.queryByTestId("invite-name")).toBeNull();
+    expect(screen.queryByTestId("access-revoke")).toBeNull();
+    expect((screen.getByTestId("serve-url") as HTMLInputElement).value).toBe(SERVING.url);
+    expect(screen.getAllByTestId("serve-connected")).toHaveLength(2);
+    expect(screen.getAllByTestId("access-row")).toHaveLength(1);
+    cleanup();
+    localStorage.clear();
+    servingStatus.mockResolvedValue(null);
+    await mount(null);
+    expect(within(serve()).getAllByTestId("team-lead-only").map((e) => e.textContent)).toEqual([
+      expect.stringContaining("Only a lead starts the server. Choose who is working here"),
+      expect.stringContaining("Only a lead invites people. Choose who is working here"),
+    ]);
+    expect(screen.queryByTestId("serve-start")).toBeNull();
+  });
+
+  it("in a browser on `arbiter serve`, shows only a note that the lead serves from the desktop app", async () => {
+    await mount("lea", noFolder(), vi.fn(), { transport: "http", annotator: "lea", role: "lead", signOut: () => {} });
+    expect(serve().textContent).toContain("Label in a browser");
+    expect(screen.getByTestId("serve-browser-note").textContent).toContain("from the Arbiter desktop app");
+    for (const id of ["serve-bind", "serve-start", "invite-name", "access-card"]) expect(screen.queryByTestId(id)).toBeNull();
+    expect(servingStatus).not.toHaveBeenCalled();
+    expect(listAccess).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,8 @@
  * The Team screen: copies (replicas) of this project on other machines exchange their events in
  * packs. Everyone sees this copy's ids and what each copy contributed, exports this copy's pack
  * and uses the shared folder; a lead also clones the project for an annotator and imports packs
- * (a preview first: what the pack adds, conflicts before → after; then Import).
+ * (a preview first: what the pack adds, conflicts before → after; then Import). Below, “Label in a
+ * browser” (components/BrowserServing.tsx): the app's own server, invitations and access.
  */
 import { useCallback, useEffect, useState } from "react";
 import type { AnnotatorDto } from "../bindings/AnnotatorDto";
@@ -16,7 +17,9 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { QueueDto } from "../bindings/QueueDto";
 import type { TeamStatus } from "../bindings/TeamStatus";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
+import { BrowserServing } from "../components/BrowserServing";
 import { IpcErrorBox } from "../components/IpcErrorBox";
+import { LeadOnly } from "../components/LeadOnly";
 import { useAnnotators } from "../components/reviewHooks";
 import type { SharedFolder } from "../components/useSharedFolder";
 import * as ipc from "../ipc";
@@ -105,18 +108,12 @@ export function TeamScreen({ project, shared, onBack, onChanged }: Props) {
             <CloneCard me={me} lead={lead} />
           </div>
         </div>
+        <section className="team-serve" data-testid="team-serve">
+          <h2 className="team-section-title">Label in a browser</h2>
+          <BrowserServing me={me} lead={lead} />
+        </section>
       </div>
     </div>
-  );
-}
-
-function LeadOnly({ me, what }: { me: AnnotatorDto | null; what: string }) {
-  return (
-    <p className="muted small team-lead-only" data-testid="team-lead-only">
-      {me
-        ? `Only a lead ${what} — ${me.name} is ${me.role === "annotator" ? "an" : "a"} ${me.role}. Choose a lead under “Annotator” above.`
-        : `Only a lead ${what}. Choose who is working here under “Annotator” above.`}
-    </p>
   );
 }
 
