@@ -1,8 +1,10 @@
 // End-to-end test of `arbiter serve` with a real browser: Debian's Chromium (through
 // chromedriver, headless) opens an invitation's sign-in link, signs in as ana, and labels 10 items
 // of a saved queue with the keyboard; the lead's desktop app (through tauri-driver, the project
-// open beside the server) then shows ana's 10 labels on its Dashboard. Screenshots:
-// serve-signed-in, serve-review, serve-signed-out, serve-dashboard. The server listens on
+// open beside the server) then shows ana's 10 labels on its Dashboard. Then the lead serves the
+// project from the app's own Team screen and invites ben there; Chromium opens ben's link and is
+// signed in as ben, and the Team screen lists him as connected. Screenshots: serve-signed-in,
+// serve-review, serve-signed-out, serve-dashboard, serve-team. The server listens on
 // 127.0.0.1:E2E_SERVE_PORT (default 18765); the app runs on its own X display (:93, or
 // E2E_SERVE_DISPLAY) and tauri-driver port (TAURI_DRIVER_PORT + 30).
 import { test, before, after } from "node:test";
@@ -20,6 +22,7 @@ const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444) + 30;
 const servePort = Number(process.env.E2E_SERVE_PORT ?? 18765);
+const appServePort = servePort + 1;
 const tmp = fs.realpathSync(scratchDir("arbiter-serve-"));
 const project = path.join(tmp, "digits");
 const cli = (...args) => execFileSync(cliBin, args, { encoding: "utf8" });
@@ -146,4 +149,38 @@ test("the lead's desktop app, open beside the server, shows ana's 10 labels on i
   assert.ok(texts.includes("10"), `ana's row shows her 10 labels: ${texts.join(" | ")}`);
   await sleep(300);
   await shot(app, "serve-dashboard");
+});
+
+test("the lead serves from the app's Team screen and invites ben, whose link signs Chromium in", { timeout: 240000 }, async () => {
+  await (await find(app, "dashboard-back")).click();
+  await app.wait(async () => (await app.findElements(byId("dashboard-screen"))).length === 0, 10000, "back to the items");
+  await (await find(app, "team-button")).click();
+  await find(app, "team-screen");
+  const lead = await app.wait(until.elementLocated(By.css('[data-testid="annotator-select"] option[value="lea"]')), 20000, "lea to choose");
+  await lead.click();
+  const bind = await find(app, "serve-bind");
+  await app.executeScript("arguments[0].scrollIntoView({block: 'center'})", bind);
+  await bind.click();
+  await app.actions().keyDown("\uE009").sendKeys("a").keyUp("\uE009").perform();
+  await bind.sendKeys(`127.0.0.1:${appServePort}`);
+  await (await find(app, "serve-start")).click();
+  const url = await (await find(app, "serve-url", 30000)).getAttribute("value");
+  assert.equal(url, `http://127.0.0.1:${appServePort}`);
+  const name = await find(app, "invite-name");
+  await name.sendKeys("ben");
+  await (await find(app, "invite-submit")).click();
+  const benLink = await (await find(app, "invite-link", 30000)).getAttribute("value");
+  assert.ok(benLink.startsWith(`${url}/signin#token=arb_`), benLink);
+  // Ben's browser: signed in through the app's own server, as ben.
+  await browser.get(benLink);
+  await find(browser, "project-screen", 30000);
+  assert.equal(await attrOf(browser, "session-badge", "data-annotator"), "ben");
+  // The Team screen sees him connected (it asks every 2 s).
+  await app.wait(until.elementLocated(By.css('[data-testid="serve-connected"][data-annotator="ben"]')), 20000, "ben connected");
+  const running = await find(app, "serve-running");
+  await app.executeScript("arguments[0].scrollIntoView({block: 'start'})", running);
+  await sleep(300);
+  await shot(app, "serve-team");
+  await (await find(app, "serve-stop")).click();
+  await find(app, "serve-start", 20000);
 });

@@ -1,6 +1,8 @@
 /** "Label in a browser" (Team screen): a QR code's drawing, the access list grouped by person. */
 
-import { create as qrCreate } from "qrcode";
+// uqr: a small QR encoder with no side effects on load. (The `qrcode` package assigns `toString`
+// on its modules' exports, which the desktop app's frozen Object.prototype refuses.)
+import { encode as qrEncode } from "uqr";
 import type { AccessDto } from "../bindings/AccessDto";
 
 /** The address the app's server binds by default: every network of this computer. */
@@ -14,20 +16,21 @@ export const DEFAULT_EXPIRES = "7d";
  * drawing's width and height in modules, `path` its `d`.
  */
 export function qrDrawing(text: string): { size: number; path: string } {
-  const { modules } = qrCreate(text, { errorCorrectionLevel: "M" });
-  const n = modules.size;
+  const { data } = qrEncode(text, { ecc: "M", border: 0 });
+  const n = data.length;
   const quiet = 4;
   let path = "";
   for (let row = 0; row < n; row++) {
+    const line = data[row] ?? [];
     let col = 0;
     while (col < n) {
-      if (!modules.data[row * n + col]) {
+      if (!line[col]) {
         col++;
         continue;
       }
       // One horizontal run of dark modules: a single rectangle.
       let end = col;
-      while (end < n && modules.data[row * n + end]) end++;
+      while (end < n && line[end]) end++;
       path += `M${col + quiet} ${row + quiet}h${end - col}v1h${col - end}z`;
       col = end;
     }
