@@ -4,14 +4,15 @@
 // open beside the server) then shows ana's 10 labels on its Dashboard. Then the lead serves the
 // project from the app's own Team screen and invites ben there; Chromium opens ben's link and is
 // signed in as ben, and the Team screen lists him as connected. Screenshots: serve-signed-in,
-// serve-review, serve-signed-out, serve-dashboard, serve-team. The server listens on
-// 127.0.0.1:E2E_SERVE_PORT (default 18765); the app runs on its own X display (:93, or
-// E2E_SERVE_DISPLAY) and tauri-driver port (TAURI_DRIVER_PORT + 30).
+// serve-review, serve-signed-out, serve-dashboard, serve-team. The servers listen on free loopback
+// ports; the app runs on its own X display (:93, or E2E_SERVE_DISPLAY) and tauri-driver port
+// (TAURI_DRIVER_PORT + 30).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import net from "node:net";
 import readline from "node:readline";
 import { Builder, By, until } from "selenium-webdriver";
 import chrome from "selenium-webdriver/chrome.js";
@@ -21,8 +22,16 @@ const appBin = process.env.ARBITER_APP ?? path.join(repo, "target/debug/arbiter-
 const cliBin = process.env.ARBITER ?? path.join(repo, "target/debug/arbiter");
 const shots = path.join(import.meta.dirname, "screenshots");
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444) + 30;
-const servePort = Number(process.env.E2E_SERVE_PORT ?? 18765);
-const appServePort = servePort + 1;
+/** A port nobody listens on now (the system picks it). */
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port: p } = s.address();
+      s.close(() => resolve(p));
+    });
+  });
 const tmp = fs.realpathSync(scratchDir("arbiter-serve-"));
 const project = path.join(tmp, "digits");
 const cli = (...args) => execFileSync(cliBin, args, { encoding: "utf8" });
@@ -58,15 +67,16 @@ before(async () => {
   cli("--project", project, "predict", "--model", "digits-cnn", "--dataset", "digits", "--device", "cpu");
   cli("--project", project, "annotators", "add", "lea", "--role", "lead");
   cli("--project", project, "queue", "--run", "1", "--strategy", "least-confidence", "--limit", "40", "--save", "round1");
-  const url = `http://127.0.0.1:${servePort}`;
-  link = JSON.parse(cli("--project", project, "--json", "invite", "ana", "--url", url)).url;
-  server = spawn(cliBin, ["--project", project, "--json", "serve", "--bind", `127.0.0.1:${servePort}`], { stdio: ["ignore", "pipe", "inherit"] });
+  // The server on a port the system picks; the invitation names the address it printed.
+  server = spawn(cliBin, ["--project", project, "--json", "serve", "--bind", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
   const first = await new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: server.stdout });
     lines.once("line", resolve);
     server.once("exit", (code) => reject(new Error(`arbiter serve exited with ${code}`)));
   });
-  assert.equal(JSON.parse(first).url, url, `arbiter serve started: ${first}`);
+  const url = JSON.parse(first).url;
+  assert.match(url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/, `arbiter serve started: ${first}`);
+  link = JSON.parse(cli("--project", project, "--json", "invite", "ana", "--url", url)).url;
   const options = new chrome.Options()
     .setChromeBinaryPath(process.env.CHROMIUM ?? "/usr/bin/chromium")
     .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1360,900", `--user-data-dir=${path.join(tmp, "chromium")}`);
@@ -162,6 +172,7 @@ test("the lead serves from the app's Team screen and invites ben, whose link sig
   await app.executeScript("arguments[0].scrollIntoView({block: 'center'})", bind);
   await bind.click();
   await app.actions().keyDown("\uE009").sendKeys("a").keyUp("\uE009").perform();
+  const appServePort = await freePort();
   await bind.sendKeys(`127.0.0.1:${appServePort}`);
   await (await find(app, "serve-start")).click();
   const url = await (await find(app, "serve-url", 30000)).getAttribute("value");
