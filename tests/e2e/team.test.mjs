@@ -192,8 +192,8 @@ let packB;
 test("the Team screen of a lone project: its ids, one copy, a lead clones it for ben through the folder dialog", { timeout: 240000 }, async () => {
   await openApp(original);
   await openTeam(null);
-  // Nobody chosen yet: the lead-only parts say who may use them.
-  assert.equal((await driver.findElements(byId("team-lead-only"))).length, 2);
+  // Nobody chosen yet: the lead-only parts (clone, import, serve, invite) say who may use them.
+  assert.equal((await driver.findElements(byId("team-lead-only"))).length, 4);
   const rows = await driver.findElements(byId("team-contribution"));
   assert.equal(rows.length, 1, "one copy so far");
   assert.equal(await rows[0].getAttribute("data-this"), "true");
