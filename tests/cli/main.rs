@@ -105,6 +105,24 @@ fn add_annotator(p: &str, name: &str, role: Option<&str>) {
     ok(&args);
 }
 
+/// Every annotation event of the project at `p`, as `arbiter annotations export` writes them
+/// (JSON lines) to `out`.
+fn exported_events(p: &str, out: &Path) -> Vec<Value> {
+    ok(&[
+        "--project",
+        p,
+        "annotations",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    std::fs::read_to_string(out)
+        .expect("r")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
 #[test]
 fn import_json_follows_the_contract_for_every_source_kind() {
     for (src, name, items, labeled) in [
@@ -1008,24 +1026,11 @@ fn annotations_acknowledged_before_a_sigkill_survive_it() {
     let _ = writer.join();
     assert_eq!(acked.len(), 150, "the burst was acknowledged as it went");
     assert!(!status.success(), "killed mid-burst");
-    let out = d.path().join("events.jsonl");
-    ok(&[
-        "--project",
-        &p,
-        "annotations",
-        "export",
-        "--out",
-        &out.to_string_lossy(),
-    ]);
-    let stored: std::collections::HashSet<i64> = std::fs::read_to_string(&out)
-        .expect("r")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("json")["id"]
-                .as_i64()
-                .expect("id")
-        })
-        .collect();
+    let stored: std::collections::HashSet<i64> =
+        exported_events(&p, &d.path().join("events.jsonl"))
+            .iter()
+            .map(|e| e["id"].as_i64().expect("id"))
+            .collect();
     let lost: Vec<&i64> = acked.iter().filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert!(stored.len() >= acked.len());
@@ -1976,20 +1981,9 @@ fn replicas_exchange_packs_and_print_byte_identical_decisions_and_agreement() {
     // The events exports of both replicas name the same events by their global ids (a
     // retraction by the retracted event's), whatever this machine's own ids are.
     let uids = |p: &str, name: &str| -> Vec<(String, String)> {
-        let out = d.path().join(name);
-        ok(&[
-            "--project",
-            p,
-            "annotations",
-            "export",
-            "--out",
-            &out.to_string_lossy(),
-        ]);
-        let mut v: Vec<(String, String)> = std::fs::read_to_string(&out)
-            .expect("r")
-            .lines()
-            .map(|l| {
-                let e: Value = serde_json::from_str(l).expect("json");
+        let mut v: Vec<(String, String)> = exported_events(p, &d.path().join(name))
+            .iter()
+            .map(|e| {
                 (
                     e["uid"].as_str().expect("uid").to_string(),
                     e["retracts_uid"].as_str().unwrap_or_default().to_string(),
@@ -2291,25 +2285,11 @@ fn labels_acknowledged_by_arbiter_serve_survive_a_sigkill_mid_load() {
         "{} acknowledged",
         acked.len()
     );
-    let out = d.path().join("events.jsonl");
-    ok(&[
-        "--project",
-        &p,
-        "annotations",
-        "export",
-        "--out",
-        &out.to_string_lossy(),
-    ]);
-    let stored: std::collections::HashSet<String> = std::fs::read_to_string(&out)
-        .expect("r")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("json")["uid"]
-                .as_str()
-                .expect("uid")
-                .to_string()
-        })
-        .collect();
+    let stored: std::collections::HashSet<String> =
+        exported_events(&p, &d.path().join("events.jsonl"))
+            .iter()
+            .map(|e| e["uid"].as_str().expect("uid").to_string())
+            .collect();
     let lost: Vec<&String> = acked.iter().filter(|u| !stored.contains(*u)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
