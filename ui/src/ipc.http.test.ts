@@ -174,6 +174,45 @@ describe("the HTTP transport", () => {
   });
 });
 
+describe("live updates", () => {
+  it("share one stream among every listener of the page, closed after the last", () => {
+    const opened: FakeSource[] = [];
+    class FakeSource {
+      onmessage: ((e: MessageEvent<string>) => void) | null = null;
+      closed = false;
+      constructor(readonly url: string) {
+        opened.push(this);
+      }
+      close() {
+        this.closed = true;
+      }
+    }
+    vi.stubGlobal("EventSource", FakeSource);
+    try {
+      ipc.installHttpTransport(fakeFetch().fetchFn);
+      const [a, b] = [vi.fn(), vi.fn()];
+      const stopA = ipc.onLiveUpdates(a);
+      const stopB = ipc.onLiveUpdates(b);
+      expect(opened.map((s) => s.url)).toEqual(["/api/events"]);
+      const job = { type: "job", kind: "run", run: 2, model: "m@1", dataset: "d@1", done: 1, failed: 0, total: 9, status: "running" };
+      opened[0]?.onmessage?.({ data: JSON.stringify(job) } as MessageEvent<string>);
+      opened[0]?.onmessage?.({ data: "not json" } as MessageEvent<string>);
+      expect(a.mock.calls).toEqual([[job]]);
+      expect(b.mock.calls).toEqual([[job]]);
+      stopA();
+      expect(opened[0]?.closed).toBe(false);
+      stopB();
+      expect(opened[0]?.closed).toBe(true);
+      // A later listener opens a new stream.
+      const stopC = ipc.onLiveUpdates(vi.fn());
+      expect(opened).toHaveLength(2);
+      stopC();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
 describe("HTTP sessions", () => {
   it("signs in with the token, keeps the CSRF token in memory and signs out", async () => {
     const fake = fakeFetch(json(200, { ...session, role: "lead" }), json(200, []), new Response(null, { status: 204 }));

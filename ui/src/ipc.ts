@@ -683,18 +683,34 @@ export function servingStatus(): Promise<ServingDto | null> {
   return call("serving_status");
 }
 
+/** The one stream of live updates a page holds, and who listens to it. */
+let liveSource: EventSource | null = null;
+const liveListeners = new Set<(update: LiveUpdate) => void>();
+
 /**
- * Live updates from `arbiter serve` (`GET /api/events`: who is connected, what changed): calls
- * `listener` with each until the returned function is called. The browser's EventSource
- * reconnects by itself after a network break. Nothing inside the desktop app (its changes come
- * from its own commands and the shared folder).
+ * Live updates from `arbiter serve` (`GET /api/events`: who is connected, what changed, runs in
+ * progress): calls `listener` with each until the returned function is called. Every listener of
+ * the page shares one stream (one connection per tab, as the server's presence list counts them),
+ * opened with the first and closed after the last. The browser's EventSource reconnects by itself
+ * after a network break. Nothing inside the desktop app (its changes come from its own commands
+ * and the shared folder).
  */
 export function onLiveUpdates(listener: (update: LiveUpdate) => void): () => void {
   if (transport().kind !== "http" || typeof EventSource === "undefined") return () => {};
-  const source = new EventSource("/api/events");
-  source.onmessage = (e: MessageEvent<string>) => {
-    const update = parseUpdate(e.data);
-    if (update) listener(update);
+  liveListeners.add(listener);
+  if (liveSource === null) {
+    const source = new EventSource("/api/events");
+    source.onmessage = (e: MessageEvent<string>) => {
+      const update = parseUpdate(e.data);
+      if (update) for (const l of [...liveListeners]) l(update);
+    };
+    liveSource = source;
+  }
+  return () => {
+    liveListeners.delete(listener);
+    if (liveListeners.size === 0 && liveSource !== null) {
+      liveSource.close();
+      liveSource = null;
+    }
   };
-  return () => source.close();
 }

@@ -94,6 +94,9 @@ macro_rules! arm_fn {
             ))
         }
     };
+    (#[read] $name:ident($($arg:ident: $ty:ty),*)) => {
+        arm_fn!($name($($arg: $ty),*));
+    };
     ($name:ident($($arg:ident: $ty:ty),*)) => {
         #[allow(unused_variables)] // `args`, by a command without any
         pub(super) fn $name(state: &AppState, args: &mut Args<'_>) -> Result<Value, IpcError> {

@@ -15,7 +15,10 @@
 //!
 //! A command only the desktop app can run is marked `#[desktop]` (a native dialog, the file
 //! manager); one whose argument is a progress `Channel<T>` is desktop-only too, as the list says
-//! ([`Command::desktop_only`]). The dispatcher refuses both with `desktop_only`.
+//! ([`Command::desktop_only`]). The dispatcher refuses both with `desktop_only`. A command that
+//! only reads the project is marked `#[read]` ([`Command::reads`]): a shell may run it on a
+//! reading connection beside the writer (`arbiter serve` does, on connections that refuse
+//! writes, so a wrong mark fails loudly; `dispatch/tests.rs` runs every `#[read]` command so).
 //!
 //! `src-tauri/src/registry_tests.rs` fails when the functions in `lib.rs` or the capability file
 //! disagree with this list; this crate's `registry_tests.rs` when the generated TypeScript or the
@@ -64,6 +67,8 @@ pub struct Command {
     pub result: &'static str,
     /// Marked `#[desktop]` in the list: it needs the desktop (a native dialog, the file manager).
     pub desktop: bool,
+    /// Marked `#[read]` in the list: it only reads the project (no write, no claim).
+    pub reads: bool,
 }
 
 impl Command {
@@ -101,7 +106,9 @@ pub fn role_of(name: &str) -> Option<Role> {
 
 /// Calls the macro `$then` with every command, one per line:
 /// `role name(arg: Type, …) -> Result;`, after `#[desktop]` for a command only the desktop app can
-/// run (a native dialog, the system's file manager). To add a command, add its line here.
+/// run (a native dialog, the system's file manager) or `#[read]` for one that only reads the
+/// project (at most one mark; a desktop-only command is never run elsewhere, so it needs no
+/// `#[read]`). To add a command, add its line here.
 #[macro_export]
 macro_rules! for_each_command {
     ($then:ident) => {
@@ -115,62 +122,62 @@ macro_rules! for_each_command {
             #[desktop] any pick_folder(title: String) -> Option<String>;
             #[desktop] any pick_file(title: String, kind: Option<String>) -> Option<String>;
             // Datasets and items.
-            any list_datasets() -> Vec<DatasetInfo>;
-            any label_counts(version_id: i64) -> Vec<LabelCount>;
-            any list_items(query: ItemQuery) -> ItemPage;
-            any get_item(rowid: i64) -> ItemDetail;
+            #[read] any list_datasets() -> Vec<DatasetInfo>;
+            #[read] any label_counts(version_id: i64) -> Vec<LabelCount>;
+            #[read] any list_items(query: ItemQuery) -> ItemPage;
+            #[read] any get_item(rowid: i64) -> ItemDetail;
             lead import_dataset(request: ImportRequest, on_progress: Channel<ImportProgress>) -> ImportSummary;
             lead cancel_import() -> bool;
             // Models and runs.
-            any list_models() -> Vec<ModelDto>;
+            #[read] any list_models() -> Vec<ModelDto>;
             lead add_model(request: AddModelRequest) -> ModelDto;
-            any list_runs() -> Vec<RunInfo>;
-            any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
+            #[read] any list_runs() -> Vec<RunInfo>;
+            #[read] any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
             lead start_run(request: RunRequest, on_progress: Channel<RunProgress>) -> RunInfo;
             lead cancel_run() -> bool;
-            any run_failures(run: i64, limit: u32) -> RunFailures;
+            #[read] any run_failures(run: i64, limit: u32) -> RunFailures;
             // Review.
-            any list_annotators() -> Vec<AnnotatorDto>;
+            #[read] any list_annotators() -> Vec<AnnotatorDto>;
             any add_annotator(name: String, role: Role) -> AnnotatorDto;
-            any list_reasons() -> Vec<ReasonDto>;
-            any list_queues() -> Vec<QueueDto>;
+            #[read] any list_reasons() -> Vec<ReasonDto>;
+            #[read] any list_queues() -> Vec<QueueDto>;
             lead create_queue(request: CreateQueueRequest) -> QueueDto;
-            lead count_below(run: i64, threshold: f64) -> BelowCount;
+            #[read] lead count_below(run: i64, threshold: f64) -> BelowCount;
             annotator next_items(queue: i64, annotator: String, n: u32) -> Vec<ReviewItem>;
             annotator annotate(request: AnnotateRequest) -> AnnotateResult;
             annotator undo(annotator: String, queue: Option<i64>) -> Option<i64>;
             annotator release_queue(queue: i64, annotator: String) -> ();
-            annotator queue_progress(queue: i64, annotator: String) -> Progress;
-            reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
-            any get_decision_rule() -> DecisionRuleDto;
+            #[read] annotator queue_progress(queue: i64, annotator: String) -> Progress;
+            #[read] reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
+            #[read] any get_decision_rule() -> DecisionRuleDto;
             lead set_decision_rule(rule: DecisionRuleDto, lead: String) -> DecisionRuleDto;
             // Shows everyone's votes (the item view asks for it in browsing, too).
-            reviewer get_decision(rowid: i64) -> DecisionDto;
+            #[read] reviewer get_decision(rowid: i64) -> DecisionDto;
             // Dashboard, labels, export.
-            any project_report(run: Option<i64>) -> ProjectReportDto;
-            any agreement_history() -> Vec<AgreementPoint>;
+            #[read] any project_report(run: Option<i64>) -> ProjectReportDto;
+            #[read] any agreement_history() -> Vec<AgreementPoint>;
             lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
             lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;
             lead add_labels(names: Vec<String>, lead: String) -> Vec<LabelInfo>;
-            lead export_preview(request: ExportRequest) -> ExportPreview;
+            #[read] lead export_preview(request: ExportRequest) -> ExportPreview;
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;
             lead export_annotations(out: String) -> AnnotationsExported;
             #[desktop] any pick_export_path(format: ExportFormat) -> Option<String>;
-            any export_would_replace(out: String, format: ExportFormat) -> bool;
+            #[read] any export_would_replace(out: String, format: ExportFormat) -> bool;
             #[desktop] any open_folder(path: String) -> ();
             // Team: replicas of the project exchanging event packs.
-            any team_status() -> TeamStatus;
+            #[read] any team_status() -> TeamStatus;
             lead clone_project(request: CloneRequest) -> ClonedDto;
             annotator export_pack(out: String, since: Option<String>) -> PackExported;
             lead import_packs(files: Vec<String>, dry_run: bool) -> Vec<PackImported>;
             annotator sync_folder(dir: String) -> FolderSyncDto;
-            any folder_status(dir: String) -> FolderStatusDto;
-            any shared_folder() -> SharedFolderSetting;
+            #[read] any folder_status(dir: String) -> FolderStatusDto;
+            #[read] any shared_folder() -> SharedFolderSetting;
             annotator set_shared_folder(setting: SharedFolderSetting) -> SharedFolderSetting;
             // Serving browsers (`arbiter serve`): invitations, and the app's own server.
             lead invite_annotator(request: InviteRequest) -> InvitedDto;
-            lead list_access() -> Vec<AccessDto>;
+            #[read] lead list_access() -> Vec<AccessDto>;
             lead revoke_access(name: String) -> RevokedDto;
             #[desktop] lead start_serving(bind: String) -> ServingDto;
             #[desktop] lead stop_serving() -> ();
@@ -204,6 +211,21 @@ macro_rules! desktop {
     (desktop) => {
         true
     };
+    (read) => {
+        false
+    };
+}
+
+macro_rules! reads {
+    () => {
+        false
+    };
+    (desktop) => {
+        false
+    };
+    (read) => {
+        true
+    };
 }
 
 macro_rules! table {
@@ -215,6 +237,7 @@ macro_rules! table {
             args: &[$(Arg { name: stringify!($arg), ty: stringify!($ty) }),*],
             result: stringify!($result),
             desktop: desktop!($($flag)?),
+            reads: reads!($($flag)?),
         }),*];
 
         /// Every command's name, in the registry's order (what `tauri_build` takes).

@@ -26,6 +26,10 @@ pub struct AppState {
     run_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// The running export's cancel flag, if one runs.
     export_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// Opened on a connection that refuses writes ([`AppState::open_served_reader`]).
+    reader: AtomicBool,
+    /// The agreement the latest report on such a connection left to record.
+    history: Mutex<Option<arbiter_core::metrics::HistoryEntry>>,
 }
 
 fn no_project() -> IpcError {
@@ -44,6 +48,8 @@ impl AppState {
             import_cancel: Mutex::new(None),
             run_cancel: Mutex::new(None),
             export_cancel: Mutex::new(None),
+            reader: AtomicBool::new(false),
+            history: Mutex::new(None),
         }
     }
 
@@ -52,7 +58,7 @@ impl AppState {
         self.project.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn with_project<T>(
+    pub(crate) fn with_project<T>(
         &self,
         f: impl FnOnce(&Project) -> Result<T, IpcError>,
     ) -> Result<T, IpcError> {
@@ -110,6 +116,16 @@ impl AppState {
         let info = Self::info(&p)?;
         *self.lock() = Some(p);
         Ok(info)
+    }
+
+    /// Open `path` as [`AppState::open_served`] does, on a connection that refuses writes: a
+    /// served project's reading connection, for the commands the registry marks `#[read]`.
+    pub fn open_served_reader(&self, path: &Path) -> Result<(), IpcError> {
+        let p = Project::open(path)?;
+        p.make_query_only()?;
+        *self.lock() = Some(p);
+        self.reader.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Create a project with these labels (blank ones dropped), ranked in the given order when
@@ -468,11 +484,26 @@ impl AppState {
         self.with_project(|p| Ok(decide::decision(p, rowid)?.into()))
     }
 
+    /// The project's report. On a reading connection ([`AppState::open_served_reader`]) the
+    /// agreement is not recorded in the history here: [`AppState::take_history`] hands it to the
+    /// shell, which records it on its writer.
     pub fn report(&self, run: Option<i64>) -> Result<ProjectReportDto, IpcError> {
         self.with_project(|p| {
-            let r = arbiter_core::metrics::report(p, run)?;
-            Ok(r.into())
+            if self.reader.load(Ordering::Relaxed) {
+                let (r, h) = arbiter_core::metrics::report_unrecorded(p, run)?;
+                *self.history.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
+                return Ok(r.into());
+            }
+            Ok(arbiter_core::metrics::report(p, run)?.into())
         })
+    }
+
+    /// The agreement a report on this reading connection left for the writer to record.
+    pub fn take_history(&self) -> Option<arbiter_core::metrics::HistoryEntry> {
+        self.history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Mark the schema's labels ordinal (or not) on behalf of `actor`, who must be a lead; the
@@ -834,4 +865,4 @@ mod access;
 mod team;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

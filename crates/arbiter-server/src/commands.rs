@@ -69,31 +69,6 @@ pub fn role_needed(c: &registry::Command) -> u8 {
     need
 }
 
-/// Commands that only read (no live update follows them).
-fn is_read(name: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "list_",
-        "get_",
-        "current_",
-        "recent_",
-        "item_",
-        "export_preview",
-        "export_would_replace",
-    ];
-    const READS: &[&str] = &[
-        "label_counts",
-        "run_failures",
-        "project_report",
-        "agreement_history",
-        "team_status",
-        "folder_status",
-        "shared_folder",
-        "count_below",
-        "queue_progress",
-    ];
-    PREFIXES.iter().any(|p| name.starts_with(p)) || READS.contains(&name)
-}
-
 /// An IPC error as an HTTP answer.
 pub fn ipc_response(e: IpcError) -> Response {
     let status = match e.code {
@@ -183,7 +158,8 @@ pub async fn run(
             )));
         }
     }
-    let changes = !is_read(command.name);
+    // A command marked `#[read]` changes nothing: no live update follows it.
+    let changes = !command.reads;
     match s.db.command(name, args).await {
         Ok(v) => {
             if changes {

@@ -4,7 +4,9 @@
 //! two requests never contend for SQLite's write lock ("database is locked" cannot reach a
 //! client); a job's reply is sent after its transaction committed (`synchronous=FULL`), so an
 //! acknowledged write survives a crash. Reads run on blocking threads, each with a connection of
-//! its own from the pool (WAL readers neither block the writer nor each other).
+//! its own from the pool (WAL readers neither block the writer nor each other): the stable API's
+//! reads, and the commands the registry marks `#[read]` (on connections that refuse writes, so
+//! a command marked wrongly fails instead of writing beside the writer).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,8 @@ pub struct Db {
     /// The desktop app's command surface over the same project (its commands run on the
     /// writer thread, one after another, like every other write).
     state: Arc<AppState>,
+    /// The same surface on reading connections, for the commands marked `#[read]`.
+    command_readers: Arc<Mutex<Vec<AppState>>>,
 }
 
 impl Db {
@@ -48,6 +52,9 @@ impl Db {
         state
             .open_served(root)
             .map_err(|e| arbiter_core::Error::InvalidArgument(e.message))?;
+        let command_readers = (0..readers.max(1))
+            .map(|_| reader_state(&writer.cache_dir(), root))
+            .collect::<arbiter_core::Result<Vec<_>>>()?;
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("arbiter-writer".into())
@@ -62,6 +69,7 @@ impl Db {
             writer: tx,
             readers: Arc::new(Mutex::new(pool)),
             state: Arc::new(state),
+            command_readers: Arc::new(Mutex::new(command_readers)),
         })
     }
 
@@ -86,20 +94,55 @@ impl Db {
             .map_err(ApiError::from)
     }
 
-    /// Run a command of the command surface on the writer (after the writes queued before it).
+    /// Run a command of the command surface: one marked `#[read]` on a reading connection, on a
+    /// blocking thread; any other on the writer (after the writes queued before it).
     pub async fn command(
         &self,
         name: String,
         args: serde_json::Value,
     ) -> Result<serde_json::Value, arbiter_commands::dto::IpcError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = self.state.clone();
         let stopped = || {
             arbiter_commands::dto::IpcError::new(
                 arbiter_commands::dto::ErrorCode::Internal,
                 "the writer stopped; restart `arbiter serve`",
             )
         };
+        if arbiter_commands::registry::find(&name).is_some_and(|c| c.reads) {
+            let (root, pool) = (self.root.clone(), self.command_readers.clone());
+            let cache = self.root.join(".arbiter-cache");
+            return tokio::task::spawn_blocking(move || {
+                let taken = pool.lock().map_err(|_| poisoned())?.pop();
+                let state = match taken {
+                    Some(s) => s,
+                    None => reader_state(&cache, &root)?,
+                };
+                let r = arbiter_commands::dispatch(&state, &name, args);
+                let history = state.take_history();
+                pool.lock().map_err(|_| poisoned())?.push(state);
+                Ok::<_, arbiter_core::Error>((r, history))
+            })
+            .await
+            .map_err(|e| {
+                arbiter_commands::dto::IpcError::new(
+                    arbiter_commands::dto::ErrorCode::Internal,
+                    format!("a read failed: {e}"),
+                )
+            })?
+            .map_err(arbiter_commands::dto::IpcError::from)
+            .map(|(r, history)| {
+                // A report's agreement goes into the history on the writer, after the reply.
+                if let Some(h) = history {
+                    let _ = self.writer.send(Box::new(move |p| {
+                        if let Err(e) = h.record(p) {
+                            eprintln!("warning: the agreement history was not recorded: {e}");
+                        }
+                    }));
+                }
+                r
+            })?;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let state = self.state.clone();
         self.writer
             .send(Box::new(move |_| {
                 let _ = tx.send(arbiter_commands::dispatch(&state, &name, args));
@@ -147,6 +190,15 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("a read failed: {e}")))?
         .map_err(ApiError::from)
     }
+}
+
+/// The command surface on a connection that refuses writes.
+fn reader_state(cache: &Path, root: &Path) -> arbiter_core::Result<AppState> {
+    let state = AppState::new(cache.join("server"));
+    state
+        .open_served_reader(root)
+        .map_err(|e| arbiter_core::Error::InvalidArgument(e.message))?;
+    Ok(state)
 }
 
 fn poisoned() -> arbiter_core::Error {

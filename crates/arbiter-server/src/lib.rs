@@ -54,6 +54,16 @@ impl Shared {
         })
     }
 
+    /// Start what runs beside the requests: the watcher of inference runs (it ends with the
+    /// server).
+    pub(crate) fn watch(&self) {
+        tokio::spawn(live::watch_jobs(
+            self.live.clone(),
+            self.db.clone(),
+            JOB_PERIOD,
+        ));
+    }
+
     /// Note that a token was used (the Team screen's "last seen"), at most once a minute.
     fn seen(&self, token_id: i64) {
         let due = match self.touched.lock() {
@@ -79,12 +89,16 @@ impl Shared {
     }
 }
 
+/// How often the runs in progress are read for live updates ([`live::watch_jobs`]).
+pub const JOB_PERIOD: Duration = Duration::from_millis(500);
+
 /// Serve on `listener` until `shutdown` completes; requests in flight finish first.
 pub async fn serve(
     shared: Arc<Shared>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    shared.watch();
     axum::serve(
         listener,
         api::router(shared).into_make_service_with_connect_info::<SocketAddr>(),

@@ -1,6 +1,7 @@
-//! Live updates over Server-Sent Events (`GET /api/events`): who is connected, and what changed
+//! Live updates over Server-Sent Events (`GET /api/events`): who is connected, what changed
 //! (after every write: a label saved, items claimed, a command that changes the project), so
-//! every browser refreshes its queue progress and lists without polling. Each update is one SSE
+//! every browser refreshes its queue progress and lists without polling, and the progress of
+//! inference runs ([`watch_jobs`]: whoever started them, the desktop app or `arbiter predict`). Each update is one SSE
 //! event whose `data` is a JSON object with a `type`; a comment every 15 s keeps proxies from
 //! closing an idle stream.
 
@@ -35,8 +36,21 @@ pub struct Present {
 pub enum Update {
     /// Everyone connected now.
     Presence { people: Vec<Present> },
-    /// The project changed: `what` is `annotations`, `claims`, or the command that changed it.
+    /// The project changed: `what` is `annotations`, `claims`, `runs`, or the command that
+    /// changed it.
     Changed { by: String, what: String },
+    /// An inference run's progress; `status` is `running` until its last update (`done`,
+    /// `failed`, `cancelled` or `interrupted`).
+    Job {
+        kind: &'static str,
+        run: i64,
+        model: String,
+        dataset: String,
+        done: u64,
+        failed: u64,
+        total: u64,
+        status: String,
+    },
 }
 
 /// The listeners and their people.
@@ -115,6 +129,76 @@ impl Drop for Presence {
         self.live.send(Update::Presence {
             people: self.live.present(),
         });
+    }
+}
+
+impl Live {
+    /// Whether anyone listens.
+    fn listened(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+}
+
+/// Every `period`, while anyone listens, read the runs in progress and send each one's progress
+/// when it moved, and its last state once it is no longer running (then `changed … runs`, so
+/// lists of runs and predictions refresh). Ends when `live` has no other owner.
+pub async fn watch_jobs(live: Arc<Live>, db: crate::db::Db, period: Duration) {
+    let mut last: BTreeMap<i64, arbiter_core::predict::Running> = BTreeMap::new();
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if Arc::strong_count(&live) == 1 {
+            return;
+        }
+        if !live.listened() && last.is_empty() {
+            continue;
+        }
+        let Ok(now) = db.read(arbiter_core::predict::running).await else {
+            continue;
+        };
+        let job = |r: &arbiter_core::predict::Running, status: String| Update::Job {
+            kind: "run",
+            run: r.run,
+            model: r.model.clone(),
+            dataset: r.dataset.clone(),
+            done: r.done,
+            failed: r.failed,
+            total: r.total,
+            status,
+        };
+        for r in &now {
+            if last.get(&r.run) != Some(r) {
+                live.send(job(r, "running".into()));
+            }
+        }
+        let ended: Vec<arbiter_core::predict::Running> = last
+            .values()
+            .filter(|r| !now.iter().any(|n| n.run == r.run))
+            .cloned()
+            .collect();
+        for r in ended {
+            let id = r.run;
+            let end = db
+                .read(move |p| {
+                    Ok(arbiter_core::predict::runs(p)?
+                        .into_iter()
+                        .find(|s| s.run == id))
+                })
+                .await
+                .ok()
+                .flatten();
+            let (status, done, failed) = match end {
+                Some(s) => (s.status.as_str().to_string(), s.items, s.failed),
+                None => ("failed".to_string(), r.done, r.failed),
+            };
+            live.send(job(
+                &arbiter_core::predict::Running { done, failed, ..r },
+                status,
+            ));
+            live.changed("", "runs");
+        }
+        last = now.into_iter().map(|r| (r.run, r)).collect();
     }
 }
 

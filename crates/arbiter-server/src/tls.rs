@@ -494,6 +494,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     // `tap_io` (doing nothing) gives the listener axum's `ConnectInfo<SocketAddr>`.
     let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
+    shared.watch();
     axum::serve(
         listener,
         crate::api::router(shared).into_make_service_with_connect_info::<SocketAddr>(),

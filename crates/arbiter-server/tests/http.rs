@@ -92,6 +92,7 @@ fn invite(root: &Path, name: &str, role: Option<Role>) -> String {
 /// The server on a free loopback port, on a runtime of its own; its base URL.
 struct Server {
     url: String,
+    db: arbiter_server::db::Db,
     rt: tokio::runtime::Runtime,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -110,7 +111,7 @@ impl Server {
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         rt.spawn(arbiter_server::serve(
-            arbiter_server::Shared::new(db, false),
+            arbiter_server::Shared::new(db.clone(), false),
             listener,
             async {
                 let _ = stopped.await;
@@ -118,6 +119,7 @@ impl Server {
         ));
         Server {
             url,
+            db,
             rt,
             stop: Some(stop),
         }
@@ -675,6 +677,50 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
         let (st, v, _) = call(&c, post.clone(), cmd("export_annotations"), &[("authorization", &l)], Some(json!({"out": out.to_string_lossy()}))).await;
         assert_eq!(st, StatusCode::OK, "{v}");
         assert!(out.exists());
+        // Reads run beside the writer: with the writer held up by a long job, the queues, the
+        // items and the report still answer (on the writer they would wait for it, and the
+        // timeout would fail the test).
+        let history_before = {
+            let (st, v, _) = call(&c, post.clone(), cmd("agreement_history"), &[("authorization", &l)], None).await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            v.as_array().map(Vec::len).expect("history")
+        };
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let (started, writer_busy) = tokio::sync::oneshot::channel::<()>();
+        let db = s.db.clone();
+        let long_write = tokio::spawn(async move {
+            db.write(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+            .await
+        });
+        writer_busy.await.expect("the writer took the job");
+        for (name, args) in [
+            ("list_queues", json!({})),
+            ("project_report", json!({"run": null})),
+            ("get_decision", json!({"rowid": wine_row})),
+        ] {
+            let r = tokio::time::timeout(
+                std::time::Duration::from_secs(60),
+                call(&c, post.clone(), cmd(name), &[("authorization", &l)], Some(args)),
+            )
+            .await;
+            let Ok((st, v, _)) = r else {
+                let _ = hold.send(());
+                panic!("{name} waited for the writer");
+            };
+            assert_eq!(st, StatusCode::OK, "{name}: {v}");
+        }
+        hold.send(()).expect("release the writer");
+        long_write.await.expect("join").expect("the long job");
+        // The report's agreement was recorded by the writer once it was free (a job queued
+        // after the long one, so this write waits for it).
+        s.db.write(|_| Ok(())).await.expect("after the history");
+        let (st, v, _) = call(&c, post.clone(), cmd("agreement_history"), &[("authorization", &l)], None).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v.as_array().map(Vec::len), Some(history_before + 1), "{v}");
         // The host's own commands, desktop-only ones and unknown names.
         for (name, code, status) in [
             ("open_project", "desktop_only", StatusCode::BAD_REQUEST),
@@ -854,4 +900,84 @@ fn listeners_see_who_is_connected_and_what_changed() {
             json!([{"annotator": "ana", "role": "annotator", "connections": 1}])
         );
     });
+}
+
+/// A run started by another process (here another connection, as `arbiter predict` or the
+/// desktop app would) shows on every listener's stream: its progress while it runs, then its
+/// end and a `changed … runs`.
+#[test]
+fn listeners_follow_an_inference_run_started_elsewhere() {
+    let d = tempfile::tempdir().expect("tmp");
+    let root = project(d.path(), 1);
+    let ana = invite(&root, "ana", None);
+    let s = Server::start(&root);
+    let c = reqwest::Client::new();
+    let url = s.url.clone();
+    let (paused, pause) = std::sync::mpsc::channel::<u64>();
+    let (go_on, resume) = std::sync::mpsc::channel::<()>();
+    let runner = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            let mut p = Project::open(&root).expect("open");
+            let mut first = true;
+            arbiter_core::predict::predict(
+                &mut p,
+                &arbiter_core::predict::PredictOptions {
+                    model: "wine_forest".into(),
+                    dataset: "wine".into(),
+                    batch_size: 16,
+                    device: arbiter_core::model::runtime::Device::Cpu,
+                    resume: None,
+                },
+                &mut |progress| {
+                    // Hold the run after its first batch until the listener saw it.
+                    if first && progress.done > 0 {
+                        first = false;
+                        paused.send(progress.done).expect("paused");
+                        resume.recv().expect("resume");
+                    }
+                },
+                &AtomicBool::new(false),
+            )
+            .expect("run")
+        })
+    };
+    s.rt.block_on(async {
+        let mut r = c
+            .get(format!("{url}/api/events"))
+            .header("authorization", format!("Bearer {ana}"))
+            .send()
+            .await
+            .expect("send");
+        let mut buf = String::new();
+        assert_eq!(next_event(&mut r, &mut buf).await["type"], "presence");
+        let done_at_pause = tokio::task::spawn_blocking(move || pause.recv().expect("pause"))
+            .await
+            .expect("join");
+        let mut job = next_event(&mut r, &mut buf).await;
+        while job["type"] != "job" {
+            job = next_event(&mut r, &mut buf).await;
+        }
+        assert_eq!(job["kind"], "run");
+        assert_eq!(job["status"], "running", "{job}");
+        assert_eq!(job["model"], "wine_forest@1", "{job}");
+        assert_eq!(job["dataset"], "wine@1", "{job}");
+        assert_eq!(job["total"], 178, "{job}");
+        let done = job["done"].as_u64().expect("done");
+        assert!(done > 0 && done <= done_at_pause && done < 178, "{job}");
+        go_on.send(()).expect("go on");
+        let mut end = next_event(&mut r, &mut buf).await;
+        while end["type"] == "job" && end["status"] == "running" {
+            end = next_event(&mut r, &mut buf).await;
+        }
+        assert_eq!(end["type"], "job", "{end}");
+        assert_eq!(end["status"], "done", "{end}");
+        assert_eq!(end["done"], 178, "{end}");
+        assert_eq!(
+            next_event(&mut r, &mut buf).await,
+            json!({"type": "changed", "by": "", "what": "runs"})
+        );
+    });
+    let summary = runner.join().expect("runner");
+    assert_eq!(summary.items, 178);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseUpdate, refresher, type Clock, type LiveUpdate } from "./liveUpdates";
+import { applyJob, parseUpdate, refresher, type Clock, type Job, type LiveUpdate } from "./liveUpdates";
 
 /** A clock the test moves by hand. */
 function fakeClock() {
@@ -69,5 +69,40 @@ describe("refresher", () => {
     r.stop();
     advance(5000);
     expect(n).toBe(3);
+  });
+});
+
+describe("jobs", () => {
+  const job = (run: number, done: number, status = "running"): Job => ({
+    kind: "run",
+    run,
+    model: "cnn@1",
+    dataset: "digits@1",
+    done,
+    failed: 0,
+    total: 1797,
+    status,
+  });
+  it("reads a run's progress as the server sends it, and refuses a partial one", () => {
+    expect(
+      parseUpdate(
+        '{"type":"job","kind":"run","run":3,"model":"cnn@1","dataset":"digits@1","done":256,"failed":0,"total":1797,"status":"running"}',
+      ),
+    ).toEqual({ type: "job", ...job(3, 256) });
+    expect(parseUpdate('{"type":"job","kind":"run","run":3,"model":"cnn@1","done":256}')).toBeNull();
+  });
+  it("keeps each running run's latest progress, in run order, and drops a run once it ends", () => {
+    let jobs: Job[] = [];
+    jobs = applyJob(jobs, job(5, 10));
+    jobs = applyJob(jobs, job(3, 256));
+    jobs = applyJob(jobs, job(5, 512));
+    expect(jobs.map((j) => [j.run, j.done])).toEqual([
+      [3, 256],
+      [5, 512],
+    ]);
+    jobs = applyJob(jobs, job(3, 1797, "done"));
+    expect(jobs.map((j) => j.run)).toEqual([5]);
+    jobs = applyJob(jobs, job(5, 600, "cancelled"));
+    expect(jobs).toEqual([]);
   });
 });

@@ -13,10 +13,24 @@ export interface Connected {
   connections: number;
 }
 
+/** An inference run's progress (whoever started it: the desktop app or `arbiter predict`). */
+export interface Job {
+  kind: string;
+  run: number;
+  model: string;
+  dataset: string;
+  done: number;
+  failed: number;
+  total: number;
+  /** `running` until its last update: `done`, `failed`, `cancelled` or `interrupted`. */
+  status: string;
+}
+
 /** One event of the stream. */
 export type LiveUpdate =
   | { type: "presence"; people: Connected[] }
-  | { type: "changed"; by: string; what: string };
+  | { type: "changed"; by: string; what: string }
+  | ({ type: "job" } & Job);
 
 /** `data` of one event, or null when it is not an update this page knows. */
 export function parseUpdate(data: string): LiveUpdate | null {
@@ -31,6 +45,15 @@ export function parseUpdate(data: string): LiveUpdate | null {
   if (u.type === "changed" && typeof u.by === "string" && typeof u.what === "string") {
     return { type: "changed", by: u.by, what: u.what };
   }
+  if (u.type === "job") {
+    const num = (k: string) => (typeof u[k] === "number" ? (u[k] as number) : null);
+    const str = (k: string) => (typeof u[k] === "string" ? (u[k] as string) : null);
+    const [run, done, failed, total] = [num("run"), num("done"), num("failed"), num("total")];
+    const [kind, model, dataset, status] = [str("kind"), str("model"), str("dataset"), str("status")];
+    if (run === null || done === null || failed === null || total === null) return null;
+    if (kind === null || model === null || dataset === null || status === null) return null;
+    return { type: "job", kind, run, model, dataset, done, failed, total, status };
+  }
   if (u.type === "presence" && Array.isArray(u.people)) {
     const people = u.people.filter(
       (p): p is Connected =>
@@ -43,6 +66,23 @@ export function parseUpdate(data: string): LiveUpdate | null {
     return { type: "presence", people };
   }
   return null;
+}
+
+/** The jobs running after an update: a running job's latest progress, an ended one gone. */
+export function applyJob(jobs: readonly Job[], u: Job): Job[] {
+  const others = jobs.filter((j) => !(j.kind === u.kind && j.run === u.run));
+  if (u.status !== "running") return others;
+  const job: Job = {
+    kind: u.kind,
+    run: u.run,
+    model: u.model,
+    dataset: u.dataset,
+    done: u.done,
+    failed: u.failed,
+    total: u.total,
+    status: u.status,
+  };
+  return [...others, job].sort((a, b) => a.run - b.run);
 }
 
 /** Timers, replaceable in tests. */

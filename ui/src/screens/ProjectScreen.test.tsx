@@ -281,7 +281,8 @@ describe("ProjectScreen in a browser on arbiter serve", () => {
     currentProject.mockReset();
     currentProject.mockResolvedValue(PROJECT);
     await mountHttp();
-    expect(liveListeners.size).toBe(1);
+    // The screen's refresher and the running jobs beside the session badge.
+    expect(liveListeners.size).toBe(2);
     const send = (u: LiveUpdate) => act(() => liveListeners.forEach((l) => l(u)));
     await send({ type: "changed", by: "lea", what: "annotate" });
     await send({ type: "presence", people: [] });

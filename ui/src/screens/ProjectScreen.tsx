@@ -27,6 +27,7 @@ import { TeamNav } from "../components/TeamNav";
 import { useSharedFolder } from "../components/useSharedFolder";
 import { RunFailuresList } from "../components/RunFailuresList";
 import { RunDialog } from "../components/RunDialog";
+import { LiveJobs } from "../components/LiveJobs";
 import { SessionBadge } from "../components/SessionBadge";
 import { useRunner } from "../components/useRun";
 import { useCacheVersion, useItemCache, usePersistentState } from "../hooks";
@@ -388,7 +389,10 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
             Close project
           </button>
         ) : (
-          <SessionBadge />
+          <>
+            <LiveJobs />
+            <SessionBadge />
+          </>
         )}
       </header>
 

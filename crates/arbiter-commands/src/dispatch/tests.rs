@@ -237,3 +237,135 @@ fn an_annotation_recorded_through_dispatch() {
         "{e:?}"
     );
 }
+
+/// Every command marked `#[read]` runs on a connection that refuses writes (as `arbiter serve`
+/// runs them, beside its one writer): a command that writes, claims or records anything must not
+/// carry the mark. The project has a dataset, a model run, a queue with claims and labels, and
+/// a conflict, so each command reaches its real work.
+#[test]
+fn every_read_command_runs_on_a_connection_that_refuses_writes() {
+    let (d, s) = app();
+    let path = d.path().join("p");
+    s.create(&path, &[], false).expect("create");
+    crate::state::tests::import(
+        &s,
+        &crate::state::tests::fixtures().join("digits/manifest.csv"),
+    )
+    .expect("import");
+    let model = crate::state::tests::fixtures().join("models/digits_logits.onnx");
+    dispatch(
+        &s,
+        "add_model",
+        json!({ "request": { "file": model, "name": "cnn", "labelsFile": null, "size": null,
+            "layout": null, "color": null, "scale": null, "mean": null, "std": null,
+            "output": null } }),
+    )
+    .expect("model");
+    let run = s
+        .start_run(
+            &RunRequest {
+                model: "cnn".into(),
+                dataset: "digits".into(),
+                batch_size: 256,
+                device: crate::dto::Device::Cpu,
+                resume: None,
+            },
+            &mut |_| {},
+        )
+        .expect("run")
+        .run;
+    for (n, r) in [("ana", "annotator"), ("ben", "annotator"), ("lee", "lead")] {
+        dispatch(&s, "add_annotator", json!({ "name": n, "role": r })).expect("annotator");
+    }
+    let queue = dispatch(
+        &s,
+        "create_queue",
+        json!({ "request": { "name": "q", "run": run, "strategy": "least-confidence",
+            "otherRun": null, "threshold": null, "seed": 1, "limit": 6, "overlapShare": 1.0,
+            "overlapK": 2, "blind": false, "assign": [] } }),
+    )
+    .expect("queue")["id"]
+        .clone();
+    let mut rowid = Value::Null;
+    for (who, label) in [("ana", "1"), ("ben", "2")] {
+        let items = dispatch(
+            &s,
+            "next_items",
+            json!({ "queue": queue, "annotator": who, "n": 1 }),
+        )
+        .expect("claim");
+        rowid = items[0]["rowid"].clone();
+        dispatch(
+            &s,
+            "annotate",
+            json!({ "request": { "rowid": rowid, "annotator": who, "kind": "label",
+                "label": label, "flag": null, "reason": null, "note": null, "seconds": 1.0,
+                "predictionShown": false, "source": "manual", "queue": queue, "run": run } }),
+        )
+        .expect("annotate");
+    }
+    let version =
+        dispatch(&s, "list_datasets", json!({})).expect("datasets")[0]["versions"][0]["id"].clone();
+    let folder = d.path().join("shared");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let out = d.path().join("out.csv");
+    let export = json!({ "out": out, "format": "csv", "dataset": null, "run": run,
+        "onlyDecided": false, "minAgreement": null, "excludeReasons": [],
+        "validationShare": null, "seed": 1 });
+
+    let reader = AppState::new(d.path().join("config2"));
+    reader.open_served_reader(&path).expect("reader");
+    // The arguments of each `#[read]` command, as the web UI sends them.
+    let args = |name: &str| -> Value {
+        match name {
+            "label_counts" => json!({ "versionId": version }),
+            "list_items" => json!({ "query": { "versionId": version, "offset": 0, "limit": 5,
+                "label": null, "run": run, "predicted": null, "sort": "source" } }),
+            "get_item" | "get_decision" => json!({ "rowid": rowid }),
+            "item_prediction" => json!({ "run": run, "rowid": rowid }),
+            "run_failures" => json!({ "run": run, "limit": 10 }),
+            "count_below" => json!({ "run": run, "threshold": 0.9 }),
+            "queue_progress" => json!({ "queue": queue, "annotator": "ana" }),
+            "list_conflicts" => json!({ "resolved": null }),
+            "project_report" => json!({ "run": run }),
+            "export_preview" => json!({ "request": export }),
+            "export_would_replace" => json!({ "out": out, "format": "csv" }),
+            "folder_status" => json!({ "dir": folder }),
+            _ => json!({}),
+        }
+    };
+    let reads: Vec<&str> = COMMANDS
+        .iter()
+        .filter(|c| c.reads)
+        .map(|c| c.name)
+        .collect();
+    assert!(reads.len() >= 20, "{reads:?}");
+    for name in &reads {
+        let out = dispatch(&reader, name, args(name));
+        assert!(out.is_ok(), "{name} on a reading connection: {out:?}");
+    }
+    // The report's agreement is left for the writer, which records it in the history.
+    let history = reader
+        .take_history()
+        .expect("a report leaves its agreement");
+    let before = dispatch(&s, "agreement_history", json!({})).expect("history");
+    s.with_project(|p| Ok(history.record(p)?)).expect("record");
+    let after = dispatch(&s, "agreement_history", json!({})).expect("history");
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        before.as_array().map(|b| b.len() + 1),
+        "{after}"
+    );
+    // The conflict is seen from the reading connection, as from the writer.
+    assert_eq!(
+        dispatch(&reader, "list_conflicts", json!({ "resolved": null })),
+        dispatch(&s, "list_conflicts", json!({ "resolved": null }))
+    );
+    // And a command that writes does fail there (the check has teeth).
+    let e = err(dispatch(
+        &reader,
+        "next_items",
+        json!({ "queue": queue, "annotator": "lee", "n": 1 }),
+    ));
+    assert_eq!(e.code, ErrorCode::ReadOnly, "{e:?}");
+}

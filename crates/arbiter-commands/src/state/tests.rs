@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 
-pub(super) fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
@@ -12,7 +12,7 @@ pub(super) fn app() -> (tempfile::TempDir, AppState) {
     (dir, state)
 }
 
-pub(super) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
+pub(crate) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
     let req = ImportRequest {
         source: source.to_string_lossy().into_owned(),
         name: Some("digits".into()),

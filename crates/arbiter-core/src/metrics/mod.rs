@@ -65,6 +65,10 @@ pub fn record(
     annotations: usize,
     report: &agreement::Report,
 ) -> Result<()> {
+    if project.is_read_only() {
+        // A project in a folder this user cannot write: its report is read, not recorded.
+        return Ok(());
+    }
     let conn = project.conn();
     let latest: Option<i64> = conn
         .query_row(
@@ -163,6 +167,32 @@ pub struct ProjectReport {
 /// Build the project report (model quality for `run`, else the latest finished run), and
 /// record its agreement in the project's history ([`record`]: once per state).
 pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectReport> {
+    let (report, history) = report_unrecorded(project, run)?;
+    history.record(project)?;
+    Ok(report)
+}
+
+/// An agreement the project's history may record ([`record`]; [`report`] does, once built).
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub scope: String,
+    pub annotations: usize,
+    pub agreement: agreement::Report,
+}
+
+impl HistoryEntry {
+    /// Record it if labeling has moved on since the latest entry ([`record`]).
+    pub fn record(&self, project: &crate::Project) -> Result<()> {
+        record(project, &self.scope, self.annotations, &self.agreement)
+    }
+}
+
+/// [`report`] without recording the agreement in the history: for a connection that only
+/// reads (a served project's reader), which hands the entry to the writer.
+pub fn report_unrecorded(
+    project: &crate::Project,
+    run: Option<i64>,
+) -> Result<(ProjectReport, HistoryEntry)> {
     let conn = project.conn();
     let root = project.root();
     use std::collections::BTreeMap;
@@ -264,16 +294,23 @@ pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectRepor
     }
     let activity = activity::activity(conn, &decisions)?;
     // Recorded once the whole report is built: a report that fails records nothing.
-    record(project, "project", ratings.len(), &agreement)?;
-    Ok(ProjectReport {
-        progress,
-        agreement,
-        model_quality,
-        reasons_by_class,
-        annotators,
-        ordinal_labels,
-        activity,
-    })
+    let history = HistoryEntry {
+        scope: "project".into(),
+        annotations: ratings.len(),
+        agreement: agreement.clone(),
+    };
+    Ok((
+        ProjectReport {
+            progress,
+            agreement,
+            model_quality,
+            reasons_by_class,
+            annotators,
+            ordinal_labels,
+            activity,
+        },
+        history,
+    ))
 }
 
 /// Per annotator: (labels equal to the decided label, items) over the items whose decision

@@ -27,8 +27,8 @@ mod scores;
 
 use runs::all_failed;
 pub use runs::{
-    export, failures, predictions, runs, top_k, Failure, Prediction, RunStatus, RunSummary,
-    TopPrediction,
+    export, failures, predictions, running, runs, top_k, Failure, Prediction, RunStatus,
+    RunSummary, Running, TopPrediction,
 };
 pub(crate) use runs::{item_prediction, predictions_in, run_summary};
 use scores::valid_probabilities;

@@ -150,6 +150,42 @@ pub fn runs(project: &crate::Project) -> Result<Vec<RunSummary>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// An inference run in progress, as its row says (each finished batch updates it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Running {
+    pub run: i64,
+    /// `name@version` of the model and of the dataset.
+    pub model: String,
+    pub dataset: String,
+    pub done: u64,
+    pub failed: u64,
+    pub total: u64,
+}
+
+/// The runs whose status is `running`, oldest first: what any process (the desktop app, `arbiter
+/// predict`) is working on now. A process that died mid-run leaves its run `running` until the
+/// project is next opened ([`crate::Project::open`] marks it `interrupted`).
+pub fn running(project: &crate::Project) -> Result<Vec<Running>> {
+    let mut stmt = project.conn().prepare_cached(
+        "SELECT r.id, m.name || '@' || m.version, d.name || '@' || v.version, r.items_done,
+                r.items_failed, r.items_total
+         FROM runs r JOIN models m ON m.id = r.model_id JOIN dataset_versions v ON v.id = r.version_id
+              JOIN datasets d ON d.id = v.dataset_id
+         WHERE r.status = 'running' ORDER BY r.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Running {
+            run: r.get(0)?,
+            model: r.get(1)?,
+            dataset: r.get(2)?,
+            done: r.get::<_, i64>(3)? as u64,
+            failed: r.get::<_, i64>(4)? as u64,
+            total: r.get::<_, i64>(5)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The class names of a run's model, in output order; refused, naming the run, when there is
 /// no such run.
 pub(crate) fn run_classes(

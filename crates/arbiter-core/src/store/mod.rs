@@ -155,6 +155,14 @@ impl Project {
         &self.root
     }
 
+    /// Refuse every write on this connection from now on (SQLite's `query_only`): a reading
+    /// connection of a served project, so that work sent to it by mistake fails instead of
+    /// writing beside the one writer.
+    pub fn make_query_only(&self) -> Result<()> {
+        self.conn.pragma_update(None, "query_only", true)?;
+        Ok(())
+    }
+
     /// The project's connection: the core's alone. SQL lives in the core, so a shell (the app,
     /// the command line, the benchmarks) reaches the database only through core functions
     /// taking the [`Project`].
