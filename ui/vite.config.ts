@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
@@ -27,26 +26,13 @@ function echartsFrozenPrototype(): Plugin {
   };
 }
 
-// The dev-only Tauri mock is aliased in ONLY for `vite` (serve) with ARBITER_MOCK=1.
-// It is never used by `vite build`, so it can never end up in the production bundle.
 export default defineConfig(({ command }) => {
-  const mock = command === "serve" && process.env.ARBITER_MOCK === "1";
   const serveTarget = command === "serve" ? process.env.ARBITER_SERVE : undefined;
   return {
     base: "./",
     plugins: [echartsFrozenPrototype()],
     clearScreen: false,
     esbuild: { jsx: "automatic" },
-    resolve: {
-      alias: mock
-        ? [
-            {
-              find: /^@tauri-apps\/api\/core$/,
-              replacement: fileURLToPath(new URL("./dev/mockTauri.ts", import.meta.url)),
-            },
-          ]
-        : [],
-    },
     envPrefix: ["VITE_", "TAURI_ENV_"],
     server: {
       port: 1420,
@@ -65,7 +51,7 @@ export default defineConfig(({ command }) => {
     },
     test: {
       environment: "jsdom",
-      include: ["src/**/*.test.{ts,tsx}", "dev/**/*.test.ts"],
+      include: ["src/**/*.test.{ts,tsx}"],
       pool: "threads",
       maxWorkers: 2,
     },

@@ -1,5 +1,6 @@
 //! `arbiter serve` over HTTPS: the options, the https URL and fingerprint it prints (the same
-//! across restarts with --tls-self-signed), and the messages for unusable certificate files.
+//! across restarts with --tls-self-signed), and the messages for unusable certificate files;
+//! and `--dev`, for developing the web UI.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Stdio};
@@ -204,4 +205,63 @@ fn serve_refuses_tls_options_and_files_it_cannot_use() {
         e.contains(&key_b) && e.contains(&cert_a) && e.contains("does not match"),
         "{e}"
     );
+}
+
+#[test]
+fn serve_dev_signs_a_lead_and_an_annotator_in_through_the_vite_server_on_loopback_only() {
+    let (_d, p) = new_project(None);
+    let (line, server) = serve(&p, &["--json", "--bind", "127.0.0.1:0", "--dev"]);
+    let doc: Value = serde_json::from_str(&line).expect(&line);
+    let url = doc["url"].as_str().expect("url").to_string();
+    assert_eq!(doc["dev"]["ui"], "http://localhost:1420");
+    let c = reqwest::blocking::Client::new();
+    for (who, role) in [("lead", "lead"), ("annotator", "annotator")] {
+        let link = doc["dev"][who]["url"].as_str().expect("link");
+        // The link opens the Vite dev server, which proxies /api to this server.
+        assert!(
+            link.starts_with("http://localhost:1420/signin#token="),
+            "{link}"
+        );
+        let token = link.rsplit("#token=").next().expect("token");
+        let r = c
+            .post(format!("{url}/api/signin"))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .expect("signin");
+        assert_eq!(r.status().as_u16(), 200, "{who}");
+        let me: Value = c
+            .get(format!("{url}/api/v1/me"))
+            .bearer_auth(doc["dev"][who]["token"].as_str().expect("token"))
+            .send()
+            .expect("me")
+            .json()
+            .expect("json");
+        assert_eq!(me["role"], role, "{me}");
+        assert_eq!(me["annotator"], format!("dev-{who}"));
+    }
+    drop(server);
+    // A second start adds nobody: the same two people, with new links.
+    let (line, server) = serve(&p, &["--bind", "127.0.0.1:0", "--dev"]);
+    assert!(line.contains("for UI development"), "{line}");
+    drop(server);
+    let people = ok_json(&["--json", "--project", &p, "annotators", "list"]);
+    let names: Vec<&str> = people
+        .as_array()
+        .expect("annotators")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("dev-")).count(),
+        2,
+        "{names:?}"
+    );
+    // Never beyond this machine, and nothing written when refused.
+    let e = fails(&["--project", &p, "serve", "--dev", "--bind", "0.0.0.0:0"]);
+    assert!(
+        e.contains("--dev serves only this machine") && e.contains("127.0.0.1:0"),
+        "{e}"
+    );
+    let e = fails(&["--project", &p, "serve", "--dev", "--tls-self-signed"]);
+    assert!(e.contains("--tls-self-signed"), "{e}");
 }

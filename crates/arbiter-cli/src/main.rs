@@ -139,6 +139,19 @@ pub struct ServeArgs {
     /// across restarts.
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     pub tls_self_signed: bool,
+    /// For developing the web UI (ui/README.md): on a loopback address only, print sign-in
+    /// links for the lead `dev-lead` and the annotator `dev-annotator` (added when missing; use
+    /// a demo project) that open the Vite dev server at --dev-ui.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "tls_self_signed"])]
+    pub dev: bool,
+    /// With --dev: where the Vite dev server runs.
+    #[arg(
+        long,
+        requires = "dev",
+        default_value = "http://localhost:1420",
+        value_name = "URL"
+    )]
+    pub dev_ui: String,
 }
 
 #[derive(Args, Debug)]

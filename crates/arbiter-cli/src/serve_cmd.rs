@@ -1,5 +1,6 @@
 //! `arbiter serve`: the project over HTTP (or HTTPS: `--tls-cert`/`--tls-key`,
-//! `--tls-self-signed`) until Ctrl-C (or SIGTERM).
+//! `--tls-self-signed`) until Ctrl-C (or SIGTERM); `--dev` for developing the web UI against a
+//! demo project.
 
 use anyhow::{Context, Result};
 use arbiter_server::tls;
@@ -10,6 +11,19 @@ use crate::{Cli, ServeArgs};
 pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
     let dir = project_dir(cli);
     let root = dir.canonicalize().unwrap_or(dir);
+    if a.dev && !a.bind.ip().is_loopback() {
+        return Err(arbiter_core::Error::InvalidArgument(format!(
+            "--dev serves only this machine (it signs people in without an invitation you sent): bind a loopback address such as 127.0.0.1:{}, not {}",
+            a.bind.port(),
+            a.bind
+        ))
+        .into());
+    }
+    let dev = if a.dev {
+        Some(dev_links(cli, &a.dev_ui)?)
+    } else {
+        None
+    };
     let db = arbiter_server::db::Db::open(&root, usize::from(a.readers))?;
     let tls = tls_identity(&root, a)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -35,7 +49,16 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
             if let Some(f) = &fingerprint {
                 doc["tls_fingerprint"] = f.as_str().into();
             }
+            if let Some((lead, annotator)) = &dev {
+                doc["dev"] = serde_json::json!({ "ui": a.dev_ui, "lead": lead, "annotator": annotator });
+            }
             println!("{doc}");
+        } else if let Some((lead, annotator)) = &dev {
+            println!("Serving {} at {url} for UI development", root.display());
+            println!(
+                "In ui/: ARBITER_SERVE={url} npm run dev\nThen open, as the lead dev-lead:\n  {}\nor as the annotator dev-annotator (another browser profile):\n  {}\nEach link signs one browser in, once; Ctrl-C stops.",
+                lead.url, annotator.url
+            );
         } else {
             println!("Serving {} at {url}", root.display());
             if let (Some((id, _)), Some(f)) = (&tls, &fingerprint) {
@@ -70,6 +93,29 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
         }
         .context("the server stopped")
     })
+}
+
+/// `--dev`: one-day sign-in links for `dev-lead` (a lead) and `dev-annotator`, added when
+/// missing, opening the Vite dev server at `ui`.
+fn dev_links(
+    cli: &Cli,
+    ui: &str,
+) -> Result<(arbiter_core::access::Invited, arbiter_core::access::Invited)> {
+    let mut p = crate::commands::open(cli)?;
+    let mut one = |name: &str, role| {
+        arbiter_core::access::invite(
+            &mut p,
+            &arbiter_core::access::InviteOptions {
+                name: name.into(),
+                role: Some(role),
+                expires: "1d".into(),
+                base_url: ui.to_string(),
+            },
+        )
+    };
+    let lead = one("dev-lead", arbiter_core::annotators::Role::Lead)?;
+    let annotator = one("dev-annotator", arbiter_core::annotators::Role::Annotator)?;
+    Ok((lead, annotator))
 }
 
 /// The certificate asked for, and its server configuration; a warning when it is expired.
