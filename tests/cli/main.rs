@@ -2293,3 +2293,113 @@ fn labels_acknowledged_by_arbiter_serve_survive_a_sigkill_mid_load() {
     let lost: Vec<&String> = acked.iter().filter(|u| !stored.contains(*u)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
+
+#[test]
+fn gold_add_list_remove_and_the_report_from_the_command_line() {
+    let (d, p) = new_project(None);
+    import(&p, "digits/manifest.csv");
+    add_annotator(&p, "ana", None);
+    let added = ok_json(&[
+        "--json",
+        "--project",
+        &p,
+        "gold",
+        "add",
+        "--from-given",
+        "--count",
+        "20",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(added["added"], 20, "{added}");
+    assert_eq!(added["candidates"], 1797);
+    let list = ok_json(&["--json", "--project", &p, "gold", "list"]);
+    let items = list.as_array().expect("list");
+    assert_eq!(items.len(), 20);
+    let first = items[0]["item_id"].as_str().expect("id").to_string();
+    let answer = items[0]["label"].as_str().expect("label").to_string();
+    // ana labels one gold item wrongly: the report scores her on it.
+    let wrong = if answer == "0" { "1" } else { "0" };
+    ok(&[
+        "--project",
+        &p,
+        "annotate",
+        &first,
+        "--annotator",
+        "ana",
+        "--label",
+        wrong,
+    ]);
+    let report = ok_json(&["--json", "--project", &p, "report"]);
+    let ana = report["annotators"]
+        .as_array()
+        .expect("annotators")
+        .iter()
+        .find(|a| a["annotator"] == "ana")
+        .expect("ana");
+    assert_eq!(ana["gold"]["items"], 1, "{ana}");
+    assert_eq!(ana["gold"]["correct"], 0);
+    assert_eq!(ana["gold"]["low"], 0.0);
+    let decisions = ok_json(&["--json", "--project", &p, "decisions"]);
+    let d0 = decisions["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .find(|x| x["item_id"] == first.as_str())
+        .expect("decision");
+    assert_eq!(
+        (&d0["label"], &d0["rule"]),
+        (&serde_json::json!(answer), &serde_json::json!("gold")),
+        "{d0}"
+    );
+    // Human output names what happened.
+    let text = ok(&["--project", &p, "gold", "remove", &first]);
+    assert!(text.contains("Removed 1 item(s)"), "{text}");
+    assert_eq!(
+        ok_json(&["--json", "--project", &p, "gold", "list"])
+            .as_array()
+            .map(Vec::len),
+        Some(19)
+    );
+    // Bad input: a message naming the value, the invalid-input exit status, nothing written.
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "gold",
+        "add",
+        "--from-given",
+        "--share",
+        "1.5",
+    ]);
+    assert_eq!(e["error"]["code"], "invalid_input", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--share 1.5"),
+        "{e}"
+    );
+    assert_eq!(status, 4);
+    let file = d.path().join("gold.csv");
+    std::fs::write(&file, "item_id,label\ndigit_0000,seven\n").expect("csv");
+    let e = fails(&[
+        "--project",
+        &p,
+        "gold",
+        "add",
+        "--file",
+        &file.to_string_lossy(),
+    ]);
+    assert!(
+        e.contains("row 1 (line 2): label \"seven\" is not in the schema"),
+        "{e}"
+    );
+    let e = fails(&["--project", &p, "gold", "add", "--count", "3"]);
+    assert!(e.contains("--from-given"), "{e}");
+    assert_eq!(
+        ok_json(&["--json", "--project", &p, "gold", "list"])
+            .as_array()
+            .map(Vec::len),
+        Some(19)
+    );
+}

@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod gold_cmd;
 mod invite_cmd;
 mod output;
 #[cfg(test)]
@@ -97,6 +98,9 @@ pub enum Command {
     /// Serve the project over HTTP: invited people label in a browser, scripts use the
     /// annotator API (docs/http-api.md). Ctrl-C stops it.
     Serve(ServeArgs),
+    /// Gold items: items whose right label is known, to score annotators (never shown to them).
+    #[command(subcommand)]
+    Gold(GoldCommand),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
@@ -313,6 +317,63 @@ pub struct AgreementArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GoldCommand {
+    /// Mark items gold with their right label: a stratified, seeded sample of the items with a
+    /// given label (--from-given) or a decided one (--from-decisions), or every row of a file
+    /// (--file F: a CSV with item_id,label).
+    Add(GoldAddArgs),
+    /// The gold items and their answers.
+    List {
+        /// `NAME` or `NAME@N` [default: every dataset].
+        #[arg(long)]
+        dataset: Option<String>,
+    },
+    /// Remove items from the gold set (recorded; --all removes every gold item of the dataset).
+    Remove {
+        /// The items' ids.
+        #[arg(required_unless_present = "all")]
+        items: Vec<String>,
+        #[arg(long, conflicts_with = "items")]
+        all: bool,
+        /// `NAME` or `NAME@N` [default: the only dataset].
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Record the change under this lead's name.
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("gold_source").required(true).args(["from_given", "from_decisions", "file"])))]
+pub struct GoldAddArgs {
+    /// Answers from the items' given labels.
+    #[arg(long)]
+    pub from_given: bool,
+    /// Answers from the items' decided labels (unanimous, majority or an override).
+    #[arg(long)]
+    pub from_decisions: bool,
+    /// Answers from a CSV file with the columns item_id and label.
+    #[arg(long, value_name = "F")]
+    pub file: Option<PathBuf>,
+    /// `NAME` or `NAME@N` [default: the only dataset].
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// The share of the candidates to take, in (0, 1].
+    #[arg(long, conflicts_with = "count")]
+    pub share: Option<f64>,
+    /// How many candidates to take.
+    #[arg(long)]
+    pub count: Option<usize>,
+    /// The seed of the sample.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Record the answers under this lead's name.
+    #[arg(long, value_name = "LEAD")]
+    pub by: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

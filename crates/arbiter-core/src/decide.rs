@@ -15,6 +15,10 @@
 //!    - `majority` (the default): all the same → `unanimous`; one label holding a strict
 //!      majority (more than half) → `majority`; otherwise a **conflict** for adjudication.
 //!    - `unanimous`: all the same → `unanimous`; any disagreement → a **conflict**.
+//!
+//! A **gold** item (`gold`) is decided by its answer (`rule = gold`), whatever its votes and
+//! overrides say, and with no vote at all; its votes stay beside it (they count for agreement,
+//! and they score the annotators on gold).
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -180,6 +184,8 @@ pub enum How {
     Override,
     Unanimous,
     Majority,
+    /// The item's gold answer.
+    Gold,
 }
 
 impl How {
@@ -189,6 +195,7 @@ impl How {
             How::Override => "override",
             How::Unanimous => "unanimous",
             How::Majority => "majority",
+            How::Gold => "gold",
         }
     }
 }
@@ -200,8 +207,9 @@ impl std::str::FromStr for How {
             "override" => Ok(How::Override),
             "unanimous" => Ok(How::Unanimous),
             "majority" => Ok(How::Majority),
+            "gold" => Ok(How::Gold),
             o => Err(Error::InvalidArgument(format!(
-                "decision rule {o:?}: use override, unanimous or majority"
+                "decision rule {o:?}: use override, unanimous, majority or gold"
             ))),
         }
     }
@@ -363,7 +371,58 @@ pub(crate) fn decisions_in(conn: &Connection, version_id: Option<i64>) -> Result
         Some(v) => events::list_version(conn, v)?,
         None => events::list(conn, None)?,
     };
-    decisions_of(conn, &events)
+    let mut out = decisions_of(conn, &events)?;
+    let voted: std::collections::HashSet<i64> = out.iter().map(|d| d.item).collect();
+    out.extend(gold_without_votes(conn, version_id, &voted)?);
+    out.sort_by_key(|d| d.item);
+    Ok(out)
+}
+
+/// A gold item's decision: its answer, decided by the rule `gold`, with the votes it has.
+fn gold_decision(mut d: Decision, label: &str, at: &str) -> Decision {
+    d.status = Status::Decided;
+    d.label = Some(label.to_string());
+    d.rule = Some(How::Gold);
+    d.deciders = vec!["gold".into()];
+    d.decided_at = Some(at.to_string());
+    d
+}
+
+/// The decisions of the gold items (of one version, if given) that have no event, and are
+/// not in `voted`: decided by their answers.
+pub(crate) fn gold_without_votes(
+    conn: &Connection,
+    version_id: Option<i64>,
+    voted: &std::collections::HashSet<i64>,
+) -> Result<Vec<Decision>> {
+    let rule = rule_in(conn)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.item_id, i.ext_id, l.name, g.added_at FROM gold g
+         JOIN items i ON i.id = g.item_id JOIN labels l ON l.id = g.label_id
+         WHERE ?1 IS NULL OR i.version_id = ?1 ORDER BY g.item_id",
+    )?;
+    let mut rows = stmt.query([version_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let item: i64 = r.get(0)?;
+        if voted.contains(&item) {
+            continue;
+        }
+        let (label, at): (String, String) = (r.get(2)?, r.get(3)?);
+        let blank = Decision {
+            item_id: r.get(1)?,
+            item,
+            status: Status::Pending,
+            label: None,
+            rule: None,
+            votes: vec![],
+            deciders: vec![],
+            decided_at: None,
+            votes_needed: rule.min_annotators.max(1),
+        };
+        out.push(gold_decision(blank, &label, &at));
+    }
+    Ok(out)
 }
 
 /// [`decisions`] over events already read (oldest first, every event of each item they
@@ -384,11 +443,16 @@ pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Resul
             needed.insert(r.get(0)?, needed_value(r.get(1)?));
         }
     }
+    let gold = crate::gold::answer_labels(conn)?;
     Ok(by_item
         .values()
         .map(|ev| {
             let n = needed.get(&ev[0].item).copied();
-            decide(ev, rule, n.unwrap_or_else(|| needed_value(None)))
+            let d = decide(ev, rule, n.unwrap_or_else(|| needed_value(None)));
+            match gold.get(&d.item) {
+                Some((label, at)) => gold_decision(d, label, at),
+                None => d,
+            }
         })
         .collect())
 }
@@ -430,7 +494,9 @@ pub(crate) fn conflict_items(
         labels.push((item, r.get(2)?, r.get(3)?, r.get(4)?, r.get(0)?));
     }
     drop(rows);
-    labels.retain(|l| !retracted.contains(&l.4));
+    // A gold item is decided by its answer: never a conflict.
+    let gold = crate::gold::answers(conn)?;
+    labels.retain(|l| !retracted.contains(&l.4) && !gold.contains_key(&l.0));
     labels.sort_unstable();
     let mut out = std::collections::HashSet::new();
     for votes in labels.chunk_by(|a, b| a.0 == b.0) {
@@ -484,7 +550,7 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
         let id: String = conn.query_row("SELECT ext_id FROM items WHERE id = ?1", [item], |r| {
             r.get(0)
         })?;
-        return Ok(Decision {
+        let blank = Decision {
             item_id: id,
             item,
             status: Status::Pending,
@@ -494,9 +560,17 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
             deciders: vec![],
             decided_at: None,
             votes_needed: rule_in(conn)?.min_annotators.max(needed_of(conn, item)?),
+        };
+        return Ok(match crate::gold::answer_labels_of(conn, item)? {
+            Some((label, at)) => gold_decision(blank, &label, &at),
+            None => blank,
         });
     }
-    Ok(decide(&events, rule_in(conn)?, needed_of(conn, item)?))
+    let d = decide(&events, rule_in(conn)?, needed_of(conn, item)?);
+    Ok(match crate::gold::answer_labels_of(conn, item)? {
+        Some((label, at)) => gold_decision(d, &label, &at),
+        None => d,
+    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! Settings are last-writer-wins registers over their events (`setting_events`): a key's value
 //! is that of its latest event by (time, uid), the same on every replica whatever order the
 //! events arrived in. [`apply_settings`] writes the winners into the tables the rest of the core
-//! reads (`settings`, `project.ordinal_labels`, `labels`).
+//! reads (`settings`, `project.ordinal_labels`, `labels`, and the gold answers: `gold`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -445,7 +445,8 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
     names_in_table.retain(|n| !wanted.iter().any(|(w, _)| w == n));
     let same = current == wanted;
     if same {
-        return Ok(());
+        // Gold answers name labels: applied once the labels are.
+        return crate::gold::apply(conn);
     }
     // Clear positions and hotkeys first (both unique), then set them.
     conn.execute(
@@ -470,7 +471,7 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
             rusqlite::params![name, (wanted.len() + i) as i64],
         )?;
     }
-    Ok(())
+    crate::gold::apply(conn)
 }
 
 #[cfg(test)]

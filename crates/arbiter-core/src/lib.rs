@@ -32,6 +32,7 @@ pub mod destination;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod gold;
 pub mod identity;
 pub mod items;
 mod json;

@@ -6,7 +6,8 @@
 //! - commands that name files or folders on the serving machine, or that add people, need a
 //!   lead ([`PATH_ARGS`], [`LEAD_ONLY`]);
 //! - everyone acts only as themself: an argument naming the person who acts ([`PERSON_ARGS`],
-//!   at the top level or in a request object) must be the caller's name.
+//!   at the top level or in a request object) must be the caller's name;
+//! - the gold answers reach leads only ([`redact`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,6 +68,17 @@ pub fn role_needed(c: &registry::Command) -> u8 {
         need = 3;
     }
     need
+}
+
+/// What a result may not show anyone but a lead: the gold answers (the report's per-annotator
+/// gold confusion matrices and missed items; each person's own accuracy on gold stays in
+/// `annotators[].gold`).
+fn redact(command: &str, v: &mut Value) {
+    if command == "project_report" {
+        if let Some(g) = v.get_mut("gold").and_then(|g| g.get_mut("annotators")) {
+            *g = Value::Array(Vec::new());
+        }
+    }
 }
 
 /// An IPC error as an HTTP answer.
@@ -161,7 +173,10 @@ pub async fn run(
     // A command marked `#[read]` changes nothing: no live update follows it.
     let changes = !command.reads;
     match s.db.command(name, args).await {
-        Ok(v) => {
+        Ok(mut v) => {
+            if rank(c.who.role) < 3 {
+                redact(command.name, &mut v);
+            }
             if changes {
                 s.live.changed(&c.who.annotator, command.name);
             }

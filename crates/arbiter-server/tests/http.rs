@@ -714,6 +714,36 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
             assert_eq!(st, StatusCode::OK, "{name}: {v}");
         }
         hold.send(()).expect("release the writer");
+        // The gold answers reach a lead only: an annotator's report has no gold details.
+        let gold = d.path().join("gold.csv");
+        std::fs::write(&gold, "item_id,label\nwine_000,class_0\n").expect("gold");
+        s.db.write(move |p| {
+            arbiter_core::gold::add(
+                p,
+                &arbiter_core::gold::AddOptions {
+                    source: arbiter_core::gold::Source::File(gold),
+                    dataset: Some("wine".into()),
+                    share: None,
+                    count: None,
+                    seed: 1,
+                    by: None,
+                },
+            )
+        })
+        .await
+        .expect("gold");
+        let label = json!({"request": {"rowid": wine_row, "annotator": "ana", "kind": "label",
+            "label": "class_1", "flag": null, "reason": null, "note": null, "seconds": 1.0,
+            "predictionShown": false, "source": "manual", "queue": null, "run": null}});
+        let (st, v, _) = call(&c, post.clone(), cmd("annotate"), &[("authorization", &a)], Some(label)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let report = json!({"run": null});
+        let (_, lead_view, _) = call(&c, post.clone(), cmd("project_report"), &[("authorization", &l)], Some(report.clone())).await;
+        assert_eq!(lead_view["gold"]["annotators"][0]["missed"][0]["gold"], "class_0", "{lead_view}");
+        let (_, ana_view, _) = call(&c, post.clone(), cmd("project_report"), &[("authorization", &a)], Some(report)).await;
+        assert_eq!(ana_view["gold"]["annotators"], json!([]), "{}", ana_view["gold"]);
+        let mine = ana_view["annotators"].as_array().expect("rows").iter().find(|r| r["annotator"] == "ana").expect("ana");
+        assert_eq!((mine["gold"]["items"].as_u64(), mine["gold"]["correct"].as_u64()), (Some(1), Some(0)));
         long_write.await.expect("join").expect("the long job");
         // The report's agreement was recorded by the writer once it was free (a job queued
         // after the long one, so this write waits for it).

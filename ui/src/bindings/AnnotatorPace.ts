@@ -7,4 +7,8 @@ export type AnnotatorPace = { annotator: string, role: Role, labels: number, las
  * Accuracy against reviewer decisions: over the items a reviewer's override decided that
  * this annotator labeled, the share whose label equals the decision (95% Wilson interval).
  */
-vs_reviewers: Estimate, };
+vs_reviewers: Estimate, 
+/**
+ * Accuracy on the gold items this annotator labeled (95% Wilson interval).
+ */
+gold: Estimate, };

@@ -2,6 +2,7 @@
 import type { Activity } from "./Activity";
 import type { AgreementReport } from "./AgreementReport";
 import type { AnnotatorPace } from "./AnnotatorPace";
+import type { GoldScores } from "./GoldScores";
 import type { ModelQuality } from "./ModelQuality";
 import type { ProgressSummary } from "./ProgressSummary";
 
@@ -13,4 +14,9 @@ reasons_by_class: { [key in string]: { [key in string]: number } }, annotators: 
 /**
  * Whether the schema marks the labels ordinal.
  */
-ordinal_labels: boolean, activity: Activity, };
+ordinal_labels: boolean, activity: Activity, 
+/**
+ * Scores on gold items in full (the answers: `arbiter serve` leaves out the confusion
+ * matrices and missed items for anyone but a lead).
+ */
+gold: GoldScores, };

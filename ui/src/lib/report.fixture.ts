@@ -73,6 +73,7 @@ export function rawReport(): ProjectReportDto {
         median_seconds: 3,
         kappa_vs_others: 0.74,
         vs_reviewers: { items: 20, correct: 15, accuracy: 0.75, low: 0.531, high: 0.888 },
+        gold: { items: 12, correct: 9, accuracy: 0.75, low: 0.468, high: 0.911 },
       },
       {
         annotator: "ben",
@@ -82,6 +83,7 @@ export function rawReport(): ProjectReportDto {
         median_seconds: 5,
         kappa_vs_others: 0.68,
         vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
+        gold: { items: 4, correct: 1, accuracy: 0.25, low: 0.046, high: 0.699 },
       },
       {
         annotator: "cy",
@@ -91,6 +93,7 @@ export function rawReport(): ProjectReportDto {
         median_seconds: null,
         kappa_vs_others: null,
         vs_reviewers: { items: 0, correct: 0, accuracy: null, low: null, high: null },
+        gold: { items: 0, correct: 0, accuracy: null, low: null, high: null },
       },
     ],
     ordinal_labels: false,
@@ -101,6 +104,31 @@ export function rawReport(): ProjectReportDto {
       per_annotator: { ana: [300, 0, 100], ben: [200, 0, 150], cy: [0, 0, 70] },
       decided: [300, 300, 500],
       skipped: 0,
+    },
+    gold: {
+      labels: ["cat", "dog", "bird"],
+      annotators: [
+        {
+          annotator: "ana",
+          estimate: { items: 12, correct: 9, accuracy: 0.75, low: 0.468, high: 0.911 },
+          confusion: [[3, 1, 0], [1, 3, 0], [0, 1, 3]],
+          missed: [
+            { item_id: "img_1", gold: "cat", given: "dog" },
+            { item_id: "img_2", gold: "dog", given: "cat" },
+            { item_id: "img_3", gold: "bird", given: "dog" },
+          ],
+        },
+        {
+          annotator: "ben",
+          estimate: { items: 4, correct: 1, accuracy: 0.25, low: 0.046, high: 0.699 },
+          confusion: [[0, 2, 0], [0, 1, 0], [1, 0, 0]],
+          missed: [
+            { item_id: "img_7", gold: "cat", given: "dog" },
+            { item_id: "img_9", gold: "cat", given: "dog" },
+            { item_id: "img_12", gold: "bird", given: "cat" },
+          ],
+        },
+      ],
     },
   };
 }

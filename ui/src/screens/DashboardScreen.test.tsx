@@ -91,7 +91,9 @@ describe("DashboardScreen", () => {
     expect(annotators.textContent).toContain("chance disagreement is zero");
     // Every chart card has both export buttons; the other cards have CSV only.
     expect(screen.getAllByTestId("chart-png")).toHaveLength(7);
-    expect(screen.getAllByTestId("chart-csv")).toHaveLength(11);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(12);
+    // The gold card sits among the cards, with each annotator's accuracy on gold.
+    expect(screen.getAllByTestId("gold-row").map((r) => r.dataset.annotator)).toEqual(["ana", "ben"]);
 
     // Accuracy against reviewer decisions, per annotator.
     const vs = annotators.querySelectorAll("[data-testid=vs-reviewers]");

@@ -5,6 +5,8 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { ChartCard } from "../components/charts/ChartCard";
+import { GoldCard } from "../components/GoldCard";
+import { IntervalBar } from "../components/IntervalBar";
 import { useAnnotators } from "../components/reviewHooks";
 import {
   activityOption,
@@ -59,7 +61,6 @@ import {
   SMALL_SAMPLE_NOTE,
   throughput,
   worstLabels,
-  type AccuracyLine,
   type AnnotatorRow,
   type Figure,
 } from "../lib/reportData";
@@ -277,6 +278,7 @@ function Dashboard({
       <h2 className="dash-section">Labeling</h2>
       <ProgressCard report={report} />
       <AnnotatorsCard report={report} />
+      <GoldCard report={report} />
       <ChartCard
         title="Labels and decisions over time"
         subtitle={
@@ -701,28 +703,6 @@ function AnnotatorsCard({ report }: { report: ProjectReportDto }) {
         </div>
       )}
     </ChartCard>
-  );
-}
-
-function IntervalBar({ line }: { line: AccuracyLine }) {
-  const e = line.estimate;
-  if (e.accuracy === null) return null;
-  const low = e.low ?? e.accuracy;
-  const high = e.high ?? e.accuracy;
-  return (
-    <div className="ci-bar" role="img" aria-label={`95% interval ${formatPercent(low)} to ${formatPercent(high)}`}>
-      <span className="ci-range" style={{ left: `${low * 100}%`, width: `${Math.max(0.5, (high - low) * 100)}%` }} />
-      <span className="ci-point" style={{ left: `${e.accuracy * 100}%` }} />
-      <span className="ci-tick" style={{ left: "0%" }}>
-        0%
-      </span>
-      <span className="ci-tick" style={{ left: "50%" }}>
-        50%
-      </span>
-      <span className="ci-tick" style={{ left: "100%" }}>
-        100%
-      </span>
-    </div>
   );
 }
 

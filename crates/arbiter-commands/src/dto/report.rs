@@ -37,6 +37,34 @@ pub struct ProjectReportDto {
     /// Whether the schema marks the labels ordinal.
     pub ordinal_labels: bool,
     pub activity: Activity,
+    /// Scores on gold items in full (the answers: `arbiter serve` leaves out the confusion
+    /// matrices and missed items for anyone but a lead).
+    pub gold: GoldScores,
+}
+
+/// Scores on gold items: labels in schema order, then each annotator with a gold label.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GoldScores {
+    pub labels: Vec<String>,
+    pub annotators: Vec<GoldScore>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GoldScore {
+    pub annotator: String,
+    pub estimate: Estimate,
+    /// `confusion[i][j]`: gold items answered `labels[i]` this annotator labeled `labels[j]`.
+    #[ts(type = "number[][]")]
+    pub confusion: Vec<Vec<u64>>,
+    /// The gold items this annotator labeled wrongly.
+    pub missed: Vec<GoldMissed>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GoldMissed {
+    pub item_id: String,
+    pub gold: String,
+    pub given: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -179,6 +207,8 @@ pub struct AnnotatorPace {
     /// Accuracy against reviewer decisions: over the items a reviewer's override decided that
     /// this annotator labeled, the share whose label equals the decision (95% Wilson interval).
     pub vs_reviewers: Estimate,
+    /// Accuracy on the gold items this annotator labeled (95% Wilson interval).
+    pub gold: Estimate,
 }
 
 /// Labels and decided items over time, from the annotation events' timestamps (UTC buckets).
@@ -357,10 +387,33 @@ impl From<metrics::ProjectReport> for ProjectReportDto {
                     median_seconds: num(a.median_seconds),
                     kappa_vs_others: num(a.kappa_vs_others),
                     vs_reviewers: estimate(&a.vs_reviewers),
+                    gold: estimate(&a.gold),
                 })
                 .collect(),
             ordinal_labels: r.ordinal_labels,
             activity: r.activity.into(),
+            gold: GoldScores {
+                labels: r.gold.labels,
+                annotators: r
+                    .gold
+                    .annotators
+                    .into_iter()
+                    .map(|g| GoldScore {
+                        annotator: g.annotator,
+                        estimate: estimate(&g.estimate),
+                        confusion: g.confusion,
+                        missed: g
+                            .missed
+                            .into_iter()
+                            .map(|m| GoldMissed {
+                                item_id: m.item_id,
+                                gold: m.gold,
+                                given: m.given,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
         }
     }
 }
@@ -370,6 +423,9 @@ macro_rules! with_report_types {
     ($m:ident) => {
         $m!(
             ProjectReportDto,
+            GoldScores,
+            GoldScore,
+            GoldMissed,
             ProgressSummary,
             PairKappa,
             AlphaStats,

@@ -234,10 +234,15 @@ pub(super) fn select_rows(
     });
     // The version's events, read once: decisions, per-item meta and the ratings come from them.
     let events = crate::annotate::list_version(conn, version.id)?;
-    let decisions: HashMap<i64, decide::Decision> = decide::decisions_of(conn, &events)?
+    let mut decisions: HashMap<i64, decide::Decision> = decide::decisions_of(conn, &events)?
         .into_iter()
         .map(|d| (d.item, d))
         .collect();
+    // Gold items nobody labeled are decided by their answers too.
+    let voted: std::collections::HashSet<i64> = decisions.keys().copied().collect();
+    for d in decide::gold_without_votes(conn, Some(version.id), &voted)? {
+        decisions.insert(d.item, d);
+    }
     // Reasons, flags, label counts, own votes and times per item from the live events; and
     // the ratings for agreement (live labels that are not overrides, oldest first).
     let retracted: std::collections::HashSet<i64> =

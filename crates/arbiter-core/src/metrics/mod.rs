@@ -146,6 +146,9 @@ pub struct AnnotatorPace {
     /// the decided label, with a 95% Wilson interval. Not a gold standard: reviewers see
     /// mostly the hard and disputed items.
     pub vs_reviewers: quality::Estimate,
+    /// Accuracy on gold items: over the gold items this annotator labeled, the share whose
+    /// label (the latest live one) equals the answer, with a 95% Wilson interval.
+    pub gold: quality::Estimate,
 }
 
 /// Everything `arbiter report` and the dashboard show.
@@ -162,6 +165,9 @@ pub struct ProjectReport {
     pub ordinal_labels: bool,
     /// Labels and decided items over time, from the annotation events' timestamps.
     pub activity: activity::Activity,
+    /// The gold scores in full: per annotator, the confusion matrix and the items missed (the
+    /// answers: for leads).
+    pub gold: crate::gold::Scores,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
@@ -258,6 +264,7 @@ pub fn report_unrecorded(
         }
     }
     let vs_reviewers = accuracy_vs_reviewers(conn, &decisions)?;
+    let gold = crate::gold::scores_in(conn)?;
     let mut annotators = Vec::new();
     for a in crate::annotators::annotators_in(conn)? {
         let (last_hour, labels) = crate::review::pace_in(conn, &a.name)?;
@@ -281,6 +288,11 @@ pub fn report_unrecorded(
         let (correct, n) = vs_reviewers.get(&a.name).copied().unwrap_or((0, 0));
         annotators.push(AnnotatorPace {
             vs_reviewers: quality::Estimate::of(correct, n),
+            gold: gold
+                .annotators
+                .iter()
+                .find(|g| g.annotator == a.name)
+                .map_or_else(|| quality::Estimate::of(0, 0), |g| g.estimate.clone()),
             kappa_vs_others: agreement
                 .per_annotator
                 .get(&a.name)
@@ -308,6 +320,7 @@ pub fn report_unrecorded(
             annotators,
             ordinal_labels,
             activity,
+            gold,
         },
         history,
     ))

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0009_replicas.sql"),
     include_str!("0010_annotation_checks.sql"),
     include_str!("0011_access.sql"),
+    include_str!("0012_gold.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.

@@ -580,6 +580,67 @@ fn settings_and_labels_changed_on_several_replicas_resolve_the_same_way_everywhe
 }
 
 #[test]
+fn gold_answers_and_their_removal_travel_in_packs_and_decide_the_same_everywhere() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let file = d.path().join("gold.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "item_id,label\n{},class_1\n{},class_2\n",
+            ext("1"),
+            ext("2")
+        ),
+    )
+    .expect("csv");
+    let from_file = |f: &Path| crate::gold::AddOptions {
+        source: crate::gold::Source::File(f.to_path_buf()),
+        dataset: None,
+        share: None,
+        count: None,
+        seed: 1,
+        by: None,
+    };
+    crate::gold::add(&mut a, &from_file(&file)).expect("gold on a");
+    // b labels the gold items (wrongly, for one) before it has heard of them.
+    label(&mut b, "1", "ana", "class_0");
+    label(&mut b, "2", "ana", "class_2");
+    send(&a, &mut b, &d.path().join("ab.pack"), true);
+    send(&b, &mut a, &d.path().join("ba.pack"), true);
+    assert_eq!(snapshot(&a), snapshot(&b));
+    let answers = |p: &Project| -> Vec<(String, String)> {
+        crate::gold::list(p, None)
+            .expect("list")
+            .into_iter()
+            .map(|g| (g.item_id, g.label))
+            .collect()
+    };
+    assert_eq!(answers(&a), answers(&b));
+    assert_eq!(answers(&b).len(), 2);
+    for p in [&a, &b] {
+        let d1 = crate::decide::decision(p, item(p, "1")).expect("decision");
+        assert_eq!(
+            (d1.label.as_deref(), d1.rule),
+            (Some("class_1"), Some(crate::decide::How::Gold))
+        );
+        let s = crate::gold::scores(p).expect("scores");
+        assert_eq!(
+            (
+                s.annotators[0].estimate.items,
+                s.annotators[0].estimate.correct
+            ),
+            (2, 1)
+        );
+    }
+    // A removal on b reaches a.
+    crate::gold::remove(&mut b, None, &[ext("1")], false, None).expect("remove");
+    send(&b, &mut a, &d.path().join("ba2.pack"), true);
+    assert_eq!(answers(&a), [(ext("2"), "class_2".to_string())]);
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
+
+#[test]
 fn queues_saved_under_one_name_on_two_replicas_get_the_same_names_everywhere() {
     let d = tempfile::tempdir().expect("tmp");
     let mut a = lead(d.path());
