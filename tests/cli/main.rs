@@ -2402,4 +2402,131 @@ fn gold_add_list_remove_and_the_report_from_the_command_line() {
             .map(Vec::len),
         Some(19)
     );
+    // Queues serving gold, and a qualification.
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/digits_logits.onnx"),
+        "--name",
+        "cnn",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "cnn",
+        "--dataset",
+        "manifest",
+    ]);
+    let text = ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--save",
+        "with-gold",
+        "--gold-rate",
+        "0.2",
+        "--gold-warmup",
+        "2",
+    ]);
+    assert!(
+        text.contains("Saved queue \"with-gold\" (1778 items"),
+        "{text}"
+    );
+    assert!(
+        text.contains("each annotator's first 2 item(s), then 20.0% of the rest"),
+        "{text}"
+    );
+    let text = ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--save",
+        "qual",
+        "--qualification",
+        "--pass-accuracy",
+        "0.8",
+        "--pass-items",
+        "3",
+    ]);
+    assert!(
+        text.contains("3 gold items to each annotator, 80% right to pass"),
+        "{text}"
+    );
+    let queues = ok_json(&["--json", "--project", &p, "queues"]).to_string();
+    assert!(
+        queues.contains("with-gold") && queues.contains("\"blind\":true"),
+        "{queues}"
+    );
+    let people = ok_json(&["--json", "--project", &p, "annotators", "list"]);
+    let ana = people
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|a| a["name"] == "ana")
+        .expect("ana");
+    assert_eq!(ana["qualifications"][0]["status"], "pending", "{ana}");
+    assert_eq!(ana["qualifications"][0]["pass_items"], 3);
+    let text = ok(&[
+        "--project",
+        &p,
+        "annotators",
+        "reset-qualification",
+        "ana",
+        "--queue",
+        "qual",
+    ]);
+    assert!(
+        text.contains("ana may take the qualification queue \"qual\" again"),
+        "{text}"
+    );
+    let e = fails(&[
+        "--project",
+        &p,
+        "annotators",
+        "reset-qualification",
+        "ana",
+        "--queue",
+        "with-gold",
+    ]);
+    assert!(
+        e.contains("\"with-gold\" is not a qualification queue"),
+        "{e}"
+    );
+    let e = fails(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--save",
+        "bad",
+        "--gold-rate",
+        "1",
+    ]);
+    assert!(e.contains("--gold-rate 1"), "{e}");
+    let e = fails(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--save",
+        "bad",
+        "--qualification",
+    ]);
+    assert!(e.contains("--pass-accuracy"), "{e}");
 }

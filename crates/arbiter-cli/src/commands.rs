@@ -576,6 +576,19 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
                 blind: a.blind,
                 lease_seconds: 600,
                 assign: a.assign.clone(),
+                gold: arbiter_core::review::GoldServing {
+                    rate: a.gold_rate,
+                    warmup: a.gold_warmup,
+                    qualification: match (a.qualification, a.pass_accuracy, a.pass_items) {
+                        (true, Some(pass_accuracy), Some(pass_items)) => {
+                            Some(arbiter_core::review::Qualification {
+                                pass_accuracy,
+                                pass_items,
+                            })
+                        }
+                        _ => None,
+                    },
+                },
             },
         )?;
         let c = arbiter_core::review::counts(&p, q.id)?;
@@ -592,6 +605,19 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
             println!(
                 "Split between {}: each item goes only to its assigned annotator(s)",
                 q.assignees.join(", ")
+            );
+        }
+        if let Some(x) = q.gold.qualification {
+            println!(
+                "A qualification: {} gold items to each annotator, {:.0}% right to pass; annotators claim from other queues only once they passed",
+                x.pass_items,
+                x.pass_accuracy * 100.0
+            );
+        } else if q.gold.serves() {
+            println!(
+                "Gold served blind among its items: each annotator's first {} item(s), then {:.1}% of the rest",
+                q.gold.warmup,
+                q.gold.rate * 100.0
             );
         }
         return Ok(());
@@ -693,15 +719,47 @@ fn annotators_cmd(cli: &Cli, c: &AnnotatorsCommand) -> Result<()> {
         }
         AnnotatorsCommand::List => {
             let list = annotate::annotators(&p)?;
-            if cli.json {
-                return json(&list);
+            let mut rows = Vec::new();
+            let mut docs = Vec::new();
+            for a in &list {
+                let q = arbiter_core::review::qualifications(&p, &a.name)?;
+                let standing = q
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {} ({} of {} labeled, {} right)",
+                            s.queue, s.status, s.labeled, s.pass_items, s.correct
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                rows.push(vec![
+                    a.name.clone(),
+                    a.role.as_str().to_string(),
+                    if standing.is_empty() {
+                        "—".into()
+                    } else {
+                        standing
+                    },
+                ]);
+                let mut doc = serde_json::to_value(a)?;
+                doc["qualifications"] = serde_json::to_value(&q)?;
+                docs.push(doc);
             }
-            table(
-                &["annotator", "role"],
-                list.iter()
-                    .map(|a| vec![a.name.clone(), a.role.as_str().to_string()])
-                    .collect(),
-            );
+            if cli.json {
+                return json(&docs);
+            }
+            table(&["annotator", "role", "qualification"], rows);
+        }
+        AnnotatorsCommand::ResetQualification { name, queue, by } => {
+            let mut p = p;
+            arbiter_core::review::reset_qualification(&mut p, queue, name, by.as_deref())?;
+            if cli.json {
+                return json(
+                    &serde_json::json!({ "annotator": name, "queue": queue, "reset": true }),
+                );
+            }
+            println!("{name} may take the qualification queue {queue:?} again.");
         }
     }
     Ok(())

@@ -385,8 +385,19 @@ pub enum AnnotatorsCommand {
         #[arg(long, default_value = "annotator", value_parser = core_value::<Role>)]
         role: Role,
     },
-    /// List annotator profiles.
+    /// List annotator profiles, with where each stands in the qualification queues.
     List,
+    /// Let an annotator take a qualification queue again (their labels there so far no longer
+    /// count; recorded).
+    ResetQualification {
+        name: String,
+        /// The qualification queue.
+        #[arg(long)]
+        queue: String,
+        /// Record the change under this lead's name.
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -494,6 +505,23 @@ pub struct QueueArgs {
     /// to its k of them by rendezvous hashing — the same split on every replica.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub assign: Vec<String>,
+    /// With --save: the share of each annotator's items that are gold items (served blind,
+    /// among the queue's own; the queue is then blind), at least 0 and below 1.
+    #[arg(long, value_name = "R", requires = "save", default_value_t = 0.0)]
+    pub gold_rate: f64,
+    /// With --save: each annotator's first N items are gold.
+    #[arg(long, value_name = "N", requires = "save", default_value_t = 0)]
+    pub gold_warmup: u32,
+    /// With --save: a qualification queue — it serves gold items only, --pass-items to each
+    /// annotator, and annotators claim from other queues only once they passed it.
+    #[arg(long, requires_all = ["save", "pass_accuracy", "pass_items"], conflicts_with_all = ["gold_rate", "gold_warmup"])]
+    pub qualification: bool,
+    /// With --qualification: the least share of its gold items an annotator must get right.
+    #[arg(long, value_name = "A", requires = "qualification")]
+    pub pass_accuracy: Option<f64>,
+    /// With --qualification: how many gold items each annotator labels there.
+    #[arg(long, value_name = "N", requires = "qualification")]
+    pub pass_items: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]

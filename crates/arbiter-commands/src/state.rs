@@ -346,6 +346,7 @@ impl AppState {
                     .map(|n| n.trim().to_string())
                     .filter(|n| !n.is_empty())
                     .collect(),
+                gold: Default::default(),
             },
         )?;
         let c = review::counts(p, q.id)?;

@@ -443,7 +443,7 @@ pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Resul
             needed.insert(r.get(0)?, needed_value(r.get(1)?));
         }
     }
-    let gold = crate::gold::answer_labels(conn)?;
+    let gold = crate::answer_key::answer_labels(conn)?;
     Ok(by_item
         .values()
         .map(|ev| {
@@ -495,7 +495,7 @@ pub(crate) fn conflict_items(
     }
     drop(rows);
     // A gold item is decided by its answer: never a conflict.
-    let gold = crate::gold::answers(conn)?;
+    let gold = crate::answer_key::answers(conn)?;
     labels.retain(|l| !retracted.contains(&l.4) && !gold.contains_key(&l.0));
     labels.sort_unstable();
     let mut out = std::collections::HashSet::new();
@@ -561,13 +561,13 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
             decided_at: None,
             votes_needed: rule_in(conn)?.min_annotators.max(needed_of(conn, item)?),
         };
-        return Ok(match crate::gold::answer_labels_of(conn, item)? {
+        return Ok(match crate::answer_key::answer_labels_of(conn, item)? {
             Some((label, at)) => gold_decision(blank, &label, &at),
             None => blank,
         });
     }
     let d = decide(&events, rule_in(conn)?, needed_of(conn, item)?);
-    Ok(match crate::gold::answer_labels_of(conn, item)? {
+    Ok(match crate::answer_key::answer_labels_of(conn, item)? {
         Some((label, at)) => gold_decision(d, &label, &at),
         None => d,
     })

@@ -14,18 +14,19 @@
 //! remainder method (ties to the label first in the schema), and within a label the items come
 //! in the seeded order of [`crate::queue::splitmix64`] over the item's id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::answer_key::{answers, apply, schema};
 use crate::error::{Error, Problem, Result};
 use crate::queue::splitmix64;
 use crate::store::Project;
 
-/// The prefix of a gold answer's setting key.
-pub const KEY_PREFIX: &str = "gold:";
+pub use crate::answer_key::KEY_PREFIX;
+pub use crate::metrics::gold::{scores, Missed, Score, Scores};
 
 /// Where the answers of `gold add` come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,13 +111,6 @@ fn key(v: &Version, item_id: &str) -> String {
         "{KEY_PREFIX}{}",
         serde_json::json!([v.dataset, v.content_hash, item_id])
     )
-}
-
-/// The labels of the schema: name → id, in schema order.
-fn schema(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached("SELECT name, id FROM labels ORDER BY position")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Candidates (item rowid, item id, label id) of a version.
@@ -456,196 +450,6 @@ fn list_in(conn: &Connection, version: Option<i64>) -> Result<Vec<GoldItem>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The gold answers: item rowid → label id.
-pub(crate) fn answers(conn: &Connection) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare_cached("SELECT item_id, label_id FROM gold")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The gold answers with label names and when they were set: item rowid → (label, added at).
-pub(crate) fn answer_labels(conn: &Connection) -> Result<HashMap<i64, (String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT g.item_id, l.name, g.added_at FROM gold g JOIN labels l ON l.id = g.label_id",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// One item's answer and when it was set, if it is gold.
-pub(crate) fn answer_labels_of(conn: &Connection, item: i64) -> Result<Option<(String, String)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT l.name, g.added_at FROM gold g JOIN labels l ON l.id = g.label_id WHERE g.item_id = ?1",
-        )?
-        .query_row([item], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
-}
-
-/// Rebuild the `gold` table from the `gold:` setting events: each key's latest event (by time,
-/// then uid) wins; a removal, an item this copy does not hold (its dataset version not imported
-/// here yet), or a label not in the schema leaves the item out. Rewrites the table only when
-/// it changes.
-pub(crate) fn apply(conn: &Connection) -> Result<()> {
-    let mut latest: BTreeMap<String, (String, String, String)> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT key, value, actor, at FROM setting_events WHERE substr(key, 1, 5) = 'gold:' ORDER BY at, uid",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            latest.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
-        }
-    }
-    let labels: HashMap<String, i64> = schema(conn)?.into_iter().collect();
-    let mut find = conn.prepare_cached(
-        "SELECT i.id FROM items i JOIN dataset_versions v ON v.id = i.version_id
-              JOIN datasets d ON d.id = v.dataset_id
-         WHERE d.name = ?1 AND v.content_hash = ?2 AND i.ext_id = ?3",
-    )?;
-    let mut wanted: BTreeMap<i64, (i64, String, String)> = BTreeMap::new();
-    for (k, (value, actor, at)) in &latest {
-        let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(&k[KEY_PREFIX.len()..])
-        else {
-            continue;
-        };
-        let [dataset, hash, item] = parts.as_slice() else {
-            continue;
-        };
-        let (Some(dataset), Some(hash), Some(item)) =
-            (dataset.as_str(), hash.as_str(), item.as_str())
-        else {
-            continue;
-        };
-        let Some(label) = serde_json::from_str::<serde_json::Value>(value)
-            .ok()
-            .and_then(|v| v.get("label").and_then(|l| l.as_str()).map(str::to_string))
-        else {
-            continue; // removed
-        };
-        let Some(&label_id) = labels.get(&label) else {
-            continue;
-        };
-        let Some(rowid): Option<i64> = find
-            .query_row(rusqlite::params![dataset, hash, item], |r| r.get(0))
-            .optional()?
-        else {
-            continue;
-        };
-        wanted.insert(rowid, (label_id, actor.clone(), at.clone()));
-    }
-    let current: BTreeMap<i64, (i64, String, String)> = {
-        let mut stmt =
-            conn.prepare_cached("SELECT item_id, label_id, added_by, added_at FROM gold")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    if current == wanted {
-        return Ok(());
-    }
-    conn.execute("DELETE FROM gold", [])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO gold (item_id, label_id, added_by, added_at) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (item, (label, by, at)) in wanted {
-        insert.execute(rusqlite::params![item, label, by, at])?;
-    }
-    Ok(())
-}
-
-/// An annotator's record on gold items: their latest live label on each gold item they
-/// labeled, against its answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Score {
-    pub annotator: String,
-    /// Items, correct, accuracy and its 95% Wilson interval (the shape of `vs_reviewers`).
-    pub estimate: crate::metrics::quality::Estimate,
-    /// `confusion[i][j]`: gold items whose answer is label i that this annotator labeled j
-    /// (labels in schema order, [`Scores::labels`]).
-    pub confusion: Vec<Vec<u64>>,
-    /// The gold items this annotator labeled wrongly.
-    pub missed: Vec<Missed>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Missed {
-    pub item_id: String,
-    pub gold: String,
-    pub given: String,
-}
-
-/// Every annotator's [`Score`] (those with at least one label on a gold item), by name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Scores {
-    pub labels: Vec<String>,
-    pub annotators: Vec<Score>,
-}
-
-/// The scores on gold, from one read of the label events on gold items.
-pub fn scores(project: &Project) -> Result<Scores> {
-    scores_in(project.conn())
-}
-
-pub(crate) fn scores_in(conn: &Connection) -> Result<Scores> {
-    let labels = schema(conn)?;
-    let index: HashMap<i64, usize> = labels
-        .iter()
-        .enumerate()
-        .map(|(i, (_, id))| (*id, i))
-        .collect();
-    // Each annotator's latest live, non-override label on each gold item.
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.item_id, n.name, a.label_id, g.label_id, i.ext_id
-         FROM annotations a JOIN gold g ON g.item_id = a.item_id
-              JOIN annotators n ON n.id = a.annotator_id JOIN items i ON i.id = a.item_id
-         WHERE a.kind = 'label' AND a.source != 'override'
-           AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id)
-         ORDER BY a.created_at, a.uid",
-    )?;
-    let mut latest: BTreeMap<(String, i64), (i64, i64, String)> = BTreeMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (item, who, given, gold, ext): (i64, String, i64, i64, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-        latest.insert((who, item), (given, gold, ext));
-    }
-    let k = labels.len();
-    let mut by_annotator: BTreeMap<String, Score> = BTreeMap::new();
-    for ((who, _item), (given, gold, ext)) in latest {
-        let s = by_annotator.entry(who.clone()).or_insert_with(|| Score {
-            annotator: who.clone(),
-            estimate: crate::metrics::quality::Estimate::of(0, 0),
-            confusion: vec![vec![0; k]; k],
-            missed: Vec::new(),
-        });
-        let (Some(&gi), Some(&li)) = (index.get(&gold), index.get(&given)) else {
-            continue;
-        };
-        s.confusion[gi][li] += 1;
-        if gi != li {
-            s.missed.push(Missed {
-                item_id: ext,
-                gold: labels[gi].0.clone(),
-                given: labels[li].0.clone(),
-            });
-        }
-    }
-    let annotators = by_annotator
-        .into_values()
-        .map(|mut s| {
-            let items: u64 = s.confusion.iter().flatten().sum();
-            let correct: u64 = (0..k).map(|i| s.confusion[i][i]).sum();
-            s.estimate = crate::metrics::quality::Estimate::of(correct as usize, items as usize);
-            s.missed.sort_by(|a, b| a.item_id.cmp(&b.item_id));
-            s
-        })
-        .collect();
-    Ok(Scores {
-        labels: labels.into_iter().map(|(n, _)| n).collect(),
-        annotators,
-    })
 }
 
 #[cfg(test)]

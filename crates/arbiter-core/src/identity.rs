@@ -446,7 +446,7 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
     let same = current == wanted;
     if same {
         // Gold answers name labels: applied once the labels are.
-        return crate::gold::apply(conn);
+        return crate::answer_key::apply(conn);
     }
     // Clear positions and hotkeys first (both unique), then set them.
     conn.execute(
@@ -471,7 +471,7 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
             rusqlite::params![name, (wanted.len() + i) as i64],
         )?;
     }
-    crate::gold::apply(conn)
+    crate::answer_key::apply(conn)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ macro_rules! sql_from_str {
 pub mod access;
 pub mod annotate;
 pub mod annotators;
+pub mod answer_key;
 pub mod audit;
 pub mod dataset;
 pub mod decide;

@@ -29,6 +29,38 @@ pub struct QueueCreate {
     /// Work split without a server: the annotators the queue's items go to, each item to its
     /// `needed` of them by rendezvous hashing (the same on every replica); empty: anyone.
     pub assign: Vec<String>,
+    /// Gold items served among the queue's own, and whether it is a qualification.
+    pub gold: GoldServing,
+}
+
+/// How a queue serves gold items (see the `gold` module): each annotator's first `warmup` items are
+/// gold, then each further item is gold with probability `rate` — by a hash of the queue's
+/// seed, the annotator and the item's place in their sequence, so the same on every replica
+/// and every run. Gold items are served blind (a queue serving gold is blind: no prediction,
+/// given label or other people's labels on any of its items), so they look like any other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct GoldServing {
+    pub rate: f64,
+    pub warmup: u32,
+    /// A qualification queue: it serves only gold items, `pass_items` to each annotator, and
+    /// grades them; annotators claim from other queues only once they passed.
+    pub qualification: Option<Qualification>,
+}
+
+impl GoldServing {
+    /// Whether the queue serves any gold item.
+    pub fn serves(&self) -> bool {
+        self.rate > 0.0 || self.warmup > 0 || self.qualification.is_some()
+    }
+}
+
+/// What passing a qualification queue takes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Qualification {
+    /// The least share correct, in (0, 1].
+    pub pass_accuracy: f64,
+    /// How many gold items each annotator labels there (at least 1).
+    pub pass_items: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +79,7 @@ pub struct SavedQueue {
     pub created_at: String,
     /// The annotators an `--assign` queue splits its items between (empty: anyone).
     pub assignees: Vec<String>,
+    pub gold: GoldServing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,6 +133,7 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
         ));
     }
     let assign = check_assignees(&q.assign, q.overlap_k)?;
+    check_gold(&q.gold)?;
     let ranked = queue::rank(project, &q.spec)?;
     let tx = project
         .conn_mut()
@@ -124,8 +158,8 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     tx.execute(
         &format!(
             "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at,
-                                 uid, origin, seq, assignees)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL}, ?12, ?13, ?14, ?15)"
+                                 uid, origin, seq, assignees, gold_rate, gold_warmup, qualification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL}, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         rusqlite::params![
             q.name.trim(),
@@ -137,12 +171,16 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             q.limit.map(|l| l as i64),
             q.overlap_share,
             q.overlap_k as i64,
-            q.blind,
+            // Gold looks like any other item only when no item shows its prediction or label.
+            q.blind || q.gold.serves(),
             q.lease_seconds.max(1) as i64,
             stamp.uid,
             stamp.origin,
             stamp.seq,
             (!assign.is_empty()).then(|| serde_json::json!(assign).to_string()),
+            q.gold.rate,
+            q.gold.warmup,
+            q.gold.qualification.map(|x| serde_json::json!(x).to_string()),
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -158,17 +196,54 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
             (r.item, r.score, needed)
         })
         .collect();
-    fill_queue(&tx, id, q.blind, &items, &assign)?;
+    // A qualification queue serves gold items only; a queue serving gold serves them only in
+    // gold slots (at their rate), so its own items leave them out.
+    let items = if q.gold.qualification.is_some() {
+        Vec::new()
+    } else if q.gold.serves() {
+        let gold = crate::answer_key::answers(&tx)?;
+        items
+            .into_iter()
+            .filter(|(item, _, _)| !gold.contains_key(item))
+            .collect()
+    } else {
+        items
+    };
+    fill_queue(&tx, id, q.blind || q.gold.serves(), &items, &assign)?;
     crate::audit::record(
         &tx,
         "arbiter",
         "queue.create",
         &serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
             "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k,
-            "assign": assign }),
+            "assign": assign, "gold": q.gold }),
     )?;
     tx.commit()?;
     get(project.conn(), id)
+}
+
+/// A gold rate in [0, 1), a qualification's accuracy in (0, 1] and at least one item.
+fn check_gold(g: &GoldServing) -> Result<()> {
+    if !(0.0..1.0).contains(&g.rate) {
+        return Err(Error::InvalidArgument(format!(
+            "--gold-rate {}: give the share of served items that are gold, at least 0 and below 1 (such as 0.05)",
+            g.rate
+        )));
+    }
+    if let Some(x) = g.qualification {
+        if !(x.pass_accuracy > 0.0 && x.pass_accuracy <= 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "--pass-accuracy {}: give the least share correct, above 0 and at most 1 (such as 0.8)",
+                x.pass_accuracy
+            )));
+        }
+        if x.pass_items == 0 {
+            return Err(Error::InvalidArgument(
+                "--pass-items 0: a qualification needs at least 1 gold item".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The names of an `--assign` list, checked: distinct, non-empty, and at least `k` of them.
@@ -295,7 +370,7 @@ pub(crate) fn fill_queue(
     Ok(())
 }
 
-const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at, assignees";
+const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at, assignees, gold_rate, gold_warmup, qualification";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
     Ok(SavedQueue {
@@ -314,6 +389,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
         assignees: match r.get::<_, Option<String>>(12)? {
             Some(t) => crate::store::from_json_column(&t, 12)?,
             None => Vec::new(),
+        },
+        gold: GoldServing {
+            rate: r.get(13)?,
+            warmup: r.get(14)?,
+            qualification: match r.get::<_, Option<String>>(15)? {
+                Some(t) => Some(crate::store::from_json_column(&t, 15)?),
+                None => None,
+            },
         },
     })
 }
@@ -384,10 +467,18 @@ pub fn record_in_queue(project: &mut Project, l: &QueueLabel) -> Result<String> 
     let item: i64 = project
         .conn()
         .prepare_cached(
+            // The queue's own items, and the gold items it served this annotator (claims).
             "SELECT qi.item_id FROM queue_items qi JOIN items i ON i.id = qi.item_id
-             WHERE qi.queue_id = ?1 AND i.ext_id = ?2",
+             WHERE qi.queue_id = ?1 AND i.ext_id = ?2
+             UNION
+             SELECT c.item_id FROM claims c JOIN items i ON i.id = c.item_id
+                  JOIN annotators w ON w.id = c.annotator_id JOIN gold g ON g.item_id = c.item_id
+             WHERE c.queue_id = ?1 AND i.ext_id = ?2 AND w.name = ?3",
         )?
-        .query_row(rusqlite::params![q.id, l.item_id], |r| r.get(0))
+        .query_row(
+            rusqlite::params![q.id, l.item_id, l.annotator.trim()],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| Error::NotFound {
             what: "item",
@@ -505,6 +596,9 @@ pub fn next_n(
         name: format!("{annotator} (add it with `arbiter annotators add`)"),
     })?;
     let q = get(&tx, queue)?;
+    if q.gold.qualification.is_none() {
+        serving::check_qualified(&tx, &who)?;
+    }
     let t = now();
     let lease_until = t + q.lease_seconds as f64;
     tx.execute(
@@ -531,7 +625,61 @@ pub fn next_n(
         )?
         .query_map(rusqlite::params![queue, who.id, n as i64], row)?
         .collect::<rusqlite::Result<_>>()?;
+    // Gold items this annotator holds claims on here (items outside the queue's own).
+    let gold_claims: Vec<i64> = if q.gold.serves() {
+        tx.prepare_cached(
+            "SELECT c.item_id FROM claims c WHERE c.queue_id = ?1 AND c.annotator_id = ?2
+               AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.queue_id = c.queue_id AND q.item_id = c.item_id)
+             ORDER BY c.item_id",
+        )?
+        .query_map(rusqlite::params![queue, who.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    // A gold item looks like the queue's others: served blind, with the k most items need.
+    let gold_needed = if q.overlap_share >= 1.0 {
+        q.overlap_k
+    } else {
+        1
+    };
+    let gold_row = |item: i64| (item, 0_i64, 0.0_f64, gold_needed);
+    picked.truncate(n.saturating_sub(gold_claims.len().min(n)));
+    let mut picked: Vec<(i64, i64, f64, i64)> = gold_claims
+        .iter()
+        .take(n)
+        .map(|&i| gold_row(i))
+        .chain(picked)
+        .collect();
+    let since = serving::since(&tx, &q, &who.name)?;
+    let mut slot = if q.gold.serves() {
+        serving::handled(&tx, queue, who.id, since.as_deref())?
+            + tx.query_row(
+                "SELECT COUNT(*) FROM claims WHERE queue_id = ?1 AND annotator_id = ?2",
+                rusqlite::params![queue, who.id],
+                |r| r.get::<_, i64>(0),
+            )? as u64
+    } else {
+        0
+    };
     while picked.len() < n {
+        if q.gold.serves() {
+            let gold_slot = serving::slot_is_gold(&q, &who.name, slot);
+            slot += 1;
+            if gold_slot {
+                if let Some(item) = serving::next_gold(&tx, &q, &who, since.as_deref())? {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                        rusqlite::params![queue, item, who.id, lease_until],
+                    )?;
+                    picked.push(gold_row(item));
+                    continue;
+                }
+            }
+            if q.gold.qualification.is_some() {
+                break; // a qualification serves gold items only
+            }
+        }
         // Open items only (fewer labels than needed, no override), through `queue_items_open`:
         // finished items are never read.
         let more = tx
@@ -582,6 +730,9 @@ pub fn next_n(
     tx.commit()?;
     Ok(out)
 }
+
+mod serving;
+pub use serving::{qualifications, reset_qualification, slot_is_gold, QualificationStatus};
 
 /// An item handed to someone, with what they may see of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

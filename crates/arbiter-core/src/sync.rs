@@ -173,6 +173,9 @@ pub struct QueueEvent {
     pub lease_seconds: i64,
     #[serde(default)]
     pub assignees: Vec<String>,
+    /// Gold items served among the queue's own; a qualification queue.
+    #[serde(default, skip_serializing_if = "gold_serving_is_none")]
+    pub gold: crate::review::GoldServing,
     /// The ranked items: (item id, score, needed), in queue order.
     pub items: Vec<(String, f64, i64)>,
 }
@@ -208,6 +211,10 @@ pub struct AnnotationEvent {
     pub queue: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+}
+
+fn gold_serving_is_none(g: &crate::review::GoldServing) -> bool {
+    !g.serves()
 }
 
 /// This replica's ids and how far it holds each replica's events.
@@ -549,7 +556,8 @@ fn read_queues(conn: &Connection, origin: i64, uid: &str, from: i64) -> Result<V
     for q in ids {
         let mut e: QueueEvent = conn.query_row(
             "SELECT q.uid, q.seq, q.created_at, q.name, r.uid, o.uid, q.strategy, q.threshold, q.seed, q.limit_n,
-                    q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.assignees
+                    q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.assignees,
+                    q.gold_rate, q.gold_warmup, q.qualification
              FROM queues q JOIN runs r ON r.id = q.run_id LEFT JOIN runs o ON o.id = q.other_run_id WHERE q.id = ?1",
             [q],
             |r| {
@@ -573,6 +581,14 @@ fn read_queues(conn: &Connection, origin: i64, uid: &str, from: i64) -> Result<V
                     assignees: match assignees {
                         Some(t) => crate::store::from_json_column(&t, 14)?,
                         None => Vec::new(),
+                    },
+                    gold: crate::review::GoldServing {
+                        rate: r.get(15)?,
+                        warmup: r.get(16)?,
+                        qualification: match r.get::<_, Option<String>>(17)? {
+                            Some(t) => Some(crate::store::from_json_column(&t, 17)?),
+                            None => None,
+                        },
                     },
                     items: Vec::new(),
                 })
@@ -1592,11 +1608,12 @@ fn insert_queue(res: &mut Resolver<'_>, q: &QueueEvent) -> Result<Option<String>
     let origin = res.origin(&q.replica)?;
     conn.execute(
         "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds,
-                             created_at, uid, origin, seq, assignees)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                             created_at, uid, origin, seq, assignees, gold_rate, gold_warmup, qualification)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         rusqlite::params![name, run, other, q.strategy, q.threshold, q.seed, q.limit, q.overlap_share, q.overlap_k, q.blind,
             q.lease_seconds, q.at, q.uid, origin, q.seq,
-            (!q.assignees.is_empty()).then(|| serde_json::json!(q.assignees).to_string())],
+            (!q.assignees.is_empty()).then(|| serde_json::json!(q.assignees).to_string()),
+            q.gold.rate, q.gold.warmup, q.gold.qualification.map(|x| serde_json::json!(x).to_string())],
     )?;
     let id = conn.last_insert_rowid();
     let mut items = Vec::with_capacity(q.items.len());

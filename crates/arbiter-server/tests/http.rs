@@ -68,6 +68,7 @@ fn project(dir: &Path, k: usize) -> PathBuf {
             blind: false,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");

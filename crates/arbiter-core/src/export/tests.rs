@@ -930,6 +930,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
                 blind: true,
                 lease_seconds: 300,
                 assign: Vec::new(),
+                gold: Default::default(),
             },
         )
         .expect("queue");

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod agreement;
+pub mod gold;
 pub mod quality;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -167,7 +168,7 @@ pub struct ProjectReport {
     pub activity: activity::Activity,
     /// The gold scores in full: per annotator, the confusion matrix and the items missed (the
     /// answers: for leads).
-    pub gold: crate::gold::Scores,
+    pub gold: gold::Scores,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
@@ -264,7 +265,7 @@ pub fn report_unrecorded(
         }
     }
     let vs_reviewers = accuracy_vs_reviewers(conn, &decisions)?;
-    let gold = crate::gold::scores_in(conn)?;
+    let gold = gold::scores_in(conn)?;
     let mut annotators = Vec::new();
     for a in crate::annotators::annotators_in(conn)? {
         let (last_hour, labels) = crate::review::pace_in(conn, &a.name)?;

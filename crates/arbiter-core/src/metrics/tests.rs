@@ -59,6 +59,7 @@ fn queue(p: &mut Project, name: &str, spec: QueueSpec, limit: Option<usize>) -> 
             blind: true,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue")

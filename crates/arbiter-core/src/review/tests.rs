@@ -57,6 +57,7 @@ fn with_k_3_on_a_share_concurrent_annotators_give_each_overlap_item_exactly_thre
             blind: true,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -126,6 +127,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
             blind: false,
             lease_seconds: 1,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -168,6 +170,7 @@ fn claims_lapse_and_nobody_sees_an_item_twice() {
             blind: false,
             lease_seconds: 1,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect_err("duplicate name")
@@ -193,6 +196,7 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
             blind: false,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -242,6 +246,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
             blind: true,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("random queue");
@@ -259,6 +264,7 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
             blind: false,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("uncertainty queue");
@@ -390,6 +396,7 @@ fn kept_counters_match_a_full_scan_through_labels_skips_flags_overrides_and_undo
                 blind,
                 lease_seconds: 600,
                 assign: Vec::new(),
+                gold: Default::default(),
             },
         )
         .expect("queue")
@@ -518,6 +525,7 @@ fn an_overlap_item_stays_pending_until_its_k_annotators_labeled_it() {
             blind: true,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -561,6 +569,7 @@ fn a_label_on_a_lapsed_claim_someone_else_completed_is_refused() {
             blind: false,
             lease_seconds: 1,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -654,6 +663,7 @@ fn annotators_racing_for_the_last_place_on_an_item_never_exceed_k() {
             blind: false,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");
@@ -737,6 +747,7 @@ fn a_blind_overlap_pass_over_labeled_items_starts_open_and_keeps_votes_independe
                 blind,
                 lease_seconds: 600,
                 assign: Vec::new(),
+                gold: Default::default(),
             },
         )
         .expect("queue")
@@ -801,6 +812,7 @@ fn a_blind_queue_counts_only_its_own_votes_for_every_item() {
                 blind,
                 lease_seconds: 600,
                 assign: Vec::new(),
+                gold: Default::default(),
             },
         )
         .expect("queue")
@@ -876,6 +888,7 @@ fn each_annotator_sees_their_own_skips_flags_and_pace_span() {
             blind: false,
             lease_seconds: 600,
             assign: Vec::new(),
+            gold: Default::default(),
         },
     )
     .expect("queue");

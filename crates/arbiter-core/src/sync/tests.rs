@@ -56,6 +56,7 @@ fn queue(name: &str, run: i64, assign: Vec<String>) -> QueueCreate {
         blind: false,
         lease_seconds: 600,
         assign,
+        gold: Default::default(),
     }
 }
 
@@ -633,6 +634,45 @@ fn gold_answers_and_their_removal_travel_in_packs_and_decide_the_same_everywhere
             (2, 1)
         );
     }
+    // A queue serving gold, and a qualification, travel with their settings.
+    let run: i64 = a
+        .conn()
+        .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))
+        .expect("run");
+    let mut gq = queue("gq", run, Vec::new());
+    gq.gold = crate::review::GoldServing {
+        rate: 0.25,
+        warmup: 2,
+        qualification: None,
+    };
+    create(&mut a, &gq).expect("gold queue");
+    let mut qq = queue("qq", run, Vec::new());
+    qq.gold.qualification = Some(crate::review::Qualification {
+        pass_accuracy: 0.75,
+        pass_items: 4,
+    });
+    create(&mut a, &qq).expect("qualification");
+    send(&a, &mut b, &d.path().join("ab2.pack"), true);
+    for name in ["gq", "qq"] {
+        let (qa, qb) = (
+            crate::review::find(&a, name).expect("a"),
+            crate::review::find(&b, name).expect("b"),
+        );
+        assert_eq!((qa.gold, qa.blind), (qb.gold, qb.blind), "{name}");
+        assert_eq!(
+            crate::review::counts(&a, qa.id).expect("a").total,
+            crate::review::counts(&b, qb.id).expect("b").total,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        crate::review::find(&b, "qq")
+            .expect("qq")
+            .gold
+            .qualification
+            .map(|x| x.pass_items),
+        Some(4)
+    );
     // A removal on b reaches a.
     crate::gold::remove(&mut b, None, &[ext("1")], false, None).expect("remove");
     send(&b, &mut a, &d.path().join("ba2.pack"), true);
