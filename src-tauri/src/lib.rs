@@ -477,6 +477,48 @@ async fn revoke_access(app: tauri::AppHandle, name: String) -> Res<RevokedDto> {
     blocking(app, move |s| handlers::revoke_access(s, name)).await
 }
 
+#[tauri::command]
+async fn add_gold(
+    app: tauri::AppHandle,
+    request: AddGoldRequest,
+    lead: String,
+) -> Res<GoldAddedDto> {
+    blocking(app, move |s| handlers::add_gold(s, request, lead)).await
+}
+
+#[tauri::command]
+async fn list_gold(app: tauri::AppHandle, dataset: Option<String>) -> Res<Vec<GoldItemDto>> {
+    blocking(app, move |s| handlers::list_gold(s, dataset)).await
+}
+
+#[tauri::command]
+async fn remove_gold(
+    app: tauri::AppHandle,
+    items: Vec<String>,
+    dataset: Option<String>,
+    lead: String,
+) -> Res<u64> {
+    blocking(app, move |s| handlers::remove_gold(s, items, dataset, lead)).await
+}
+
+#[tauri::command]
+async fn list_qualifications(app: tauri::AppHandle) -> Res<Vec<QualificationDto>> {
+    blocking(app, handlers::list_qualifications).await
+}
+
+#[tauri::command]
+async fn reset_qualification(
+    app: tauri::AppHandle,
+    queue: String,
+    name: String,
+    lead: String,
+) -> Res<()> {
+    blocking(app, move |s| {
+        handlers::reset_qualification(s, queue, name, lead)
+    })
+    .await
+}
+
 /// Serve the open project to browsers on `bind` (`ADDRESS:PORT`); the running server's
 /// address and who is connected.
 #[tauri::command]

@@ -2,7 +2,11 @@
 // Two transports carry the same registry of commands (see "Transports" below): the desktop app's
 // IPC (`invoke`, inside Tauri) and `arbiter serve`'s HTTP API (in a browser).
 import { Channel, convertFileSrc, invoke, isTauri } from "@tauri-apps/api/core";
+import type { AddGoldRequest } from "./bindings/AddGoldRequest";
 import type { AddModelRequest } from "./bindings/AddModelRequest";
+import type { GoldAddedDto } from "./bindings/GoldAddedDto";
+import type { GoldItemDto } from "./bindings/GoldItemDto";
+import type { QualificationDto } from "./bindings/QualificationDto";
 import type { DatasetInfo } from "./bindings/DatasetInfo";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportRequest } from "./bindings/ImportRequest";
@@ -666,6 +670,31 @@ export function listAccess(): Promise<AccessDto[]> {
 /** End someone's invitations and sessions. */
 export function revokeAccess(name: string): Promise<RevokedDto> {
   return call("revoke_access", { name });
+}
+
+/** Mark items gold (a lead): a stratified, seeded sample of given or decided labels. */
+export function addGold(request: AddGoldRequest, lead: string): Promise<GoldAddedDto> {
+  return call("add_gold", { request, lead });
+}
+
+/** The gold items and their answers (a lead's). */
+export function listGold(dataset: string | null): Promise<GoldItemDto[]> {
+  return call("list_gold", { dataset });
+}
+
+/** Take items out of the gold set (a lead). */
+export function removeGold(items: string[], dataset: string | null, lead: string): Promise<number> {
+  return call("remove_gold", { items, dataset, lead });
+}
+
+/** Where every annotator stands in every qualification queue. */
+export function listQualifications(): Promise<QualificationDto[]> {
+  return call("list_qualifications");
+}
+
+/** Let `name` take qualification queue `queue` again (a lead). */
+export function resetQualification(queue: string, name: string, lead: string): Promise<void> {
+  return call("reset_qualification", { queue, name, lead });
 }
 
 /** Serve the open project to browsers on `bind` (`ADDRESS:PORT`); desktop app only. */

@@ -9,10 +9,12 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 
 mod access;
 mod closed;
+mod gold;
 mod report;
 mod team;
 pub use access::*;
 pub use closed::*;
+pub use gold::*;
 pub use report::*;
 pub use team::*;
 
@@ -681,6 +683,8 @@ pub struct QueueDto {
     pub counts: QueueCounts,
     /// The annotators the queue's items are split between (empty: anyone takes any item).
     pub assignees: Vec<String>,
+    /// Gold served among its items, or a qualification.
+    pub gold: GoldServingDto,
 }
 
 impl QueueDto {
@@ -696,6 +700,7 @@ impl QueueDto {
             blind: q.blind,
             created_at: q.created_at,
             counts: c.into(),
+            gold: q.gold.into(),
             assignees: q.assignees,
         }
     }
@@ -722,6 +727,10 @@ pub struct CreateQueueRequest {
     /// Split the items between these annotators (each item to `overlap_k` of them); empty:
     /// anyone takes any item.
     pub assign: Vec<String>,
+    /// Gold served among the items, or a qualification (absent: none).
+    #[serde(default)]
+    #[ts(optional)]
+    pub gold: Option<GoldServingDto>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1121,6 +1130,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     closed::with_closed_sets!(export_all);
     report::with_report_types!(export_all);
     team::with_team_types!(export_all);
+    gold::with_gold_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

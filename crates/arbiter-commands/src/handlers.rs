@@ -319,6 +319,33 @@ pub fn revoke_access(s: &AppState, name: String) -> Res<RevokedDto> {
     s.revoke_access(&name)
 }
 
+// Gold items and qualifications.
+
+pub fn add_gold(s: &AppState, request: AddGoldRequest, lead: String) -> Res<GoldAddedDto> {
+    s.add_gold(&request, &lead)
+}
+
+pub fn list_gold(s: &AppState, dataset: Option<String>) -> Res<Vec<GoldItemDto>> {
+    s.list_gold(dataset.as_deref())
+}
+
+pub fn remove_gold(
+    s: &AppState,
+    items: Vec<String>,
+    dataset: Option<String>,
+    lead: String,
+) -> Res<u64> {
+    s.remove_gold(&items, dataset.as_deref(), &lead)
+}
+
+pub fn list_qualifications(s: &AppState) -> Res<Vec<QualificationDto>> {
+    s.qualifications()
+}
+
+pub fn reset_qualification(s: &AppState, queue: String, name: String, lead: String) -> Res<()> {
+    s.reset_qualification(&queue, &name, &lead)
+}
+
 pub fn team_status(s: &AppState) -> Res<TeamStatus> {
     s.team_status()
 }

@@ -166,6 +166,12 @@ macro_rules! for_each_command {
             #[desktop] any pick_export_path(format: ExportFormat) -> Option<String>;
             #[read] any export_would_replace(out: String, format: ExportFormat) -> bool;
             #[desktop] any open_folder(path: String) -> ();
+            // Gold items (the answers: a lead's) and qualifications.
+            lead add_gold(request: AddGoldRequest, lead: String) -> GoldAddedDto;
+            #[read] lead list_gold(dataset: Option<String>) -> Vec<GoldItemDto>;
+            lead remove_gold(items: Vec<String>, dataset: Option<String>, lead: String) -> u64;
+            #[read] any list_qualifications() -> Vec<QualificationDto>;
+            lead reset_qualification(queue: String, name: String, lead: String) -> ();
             // Team: replicas of the project exchanging event packs.
             #[read] any team_status() -> TeamStatus;
             lead clone_project(request: CloneRequest) -> ClonedDto;

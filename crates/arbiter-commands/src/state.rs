@@ -346,7 +346,7 @@ impl AppState {
                     .map(|n| n.trim().to_string())
                     .filter(|n| !n.is_empty())
                     .collect(),
-                gold: Default::default(),
+                gold: r.gold.map(Into::into).unwrap_or_default(),
             },
         )?;
         let c = review::counts(p, q.id)?;
@@ -863,6 +863,7 @@ fn exclusive<T>(
 }
 
 mod access;
+mod gold;
 mod team;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 // Regenerate with: UPDATE_BINDINGS=1 cargo test -p arbiter-commands bindings_are_current
 import type { Channel } from "@tauri-apps/api/core";
 import type { AccessDto } from "./AccessDto";
+import type { AddGoldRequest } from "./AddGoldRequest";
 import type { AddModelRequest } from "./AddModelRequest";
 import type { AgreementPoint } from "./AgreementPoint";
 import type { AnnotateRequest } from "./AnnotateRequest";
@@ -23,6 +24,8 @@ import type { ExportProgress } from "./ExportProgress";
 import type { ExportRequest } from "./ExportRequest";
 import type { FolderStatusDto } from "./FolderStatusDto";
 import type { FolderSyncDto } from "./FolderSyncDto";
+import type { GoldAddedDto } from "./GoldAddedDto";
+import type { GoldItemDto } from "./GoldItemDto";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportRequest } from "./ImportRequest";
 import type { ImportSummary } from "./ImportSummary";
@@ -41,6 +44,7 @@ import type { PackImported } from "./PackImported";
 import type { Progress } from "./Progress";
 import type { ProjectInfo } from "./ProjectInfo";
 import type { ProjectReportDto } from "./ProjectReportDto";
+import type { QualificationDto } from "./QualificationDto";
 import type { QueueDto } from "./QueueDto";
 import type { ReasonDto } from "./ReasonDto";
 import type { RecentProject } from "./RecentProject";
@@ -107,6 +111,11 @@ export type Commands = {
   pick_export_path: { role: "any"; args: { format: ExportFormat }; result: string | null };
   export_would_replace: { role: "any"; args: { out: string; format: ExportFormat }; result: boolean };
   open_folder: { role: "any"; args: { path: string }; result: void };
+  add_gold: { role: "lead"; args: { request: AddGoldRequest; lead: string }; result: GoldAddedDto };
+  list_gold: { role: "lead"; args: { dataset: string | null }; result: Array<GoldItemDto> };
+  remove_gold: { role: "lead"; args: { items: Array<string>; dataset: string | null; lead: string }; result: number };
+  list_qualifications: { role: "any"; args: Record<string, never>; result: Array<QualificationDto> };
+  reset_qualification: { role: "lead"; args: { queue: string; name: string; lead: string }; result: void };
   team_status: { role: "any"; args: Record<string, never>; result: TeamStatus };
   clone_project: { role: "lead"; args: { request: CloneRequest }; result: ClonedDto };
   export_pack: { role: "annotator"; args: { out: string; since: string | null }; result: PackExported };

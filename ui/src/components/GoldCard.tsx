@@ -1,5 +1,11 @@
-import { useState } from "react";
+import { useCallback, useEffect, useState } from "react";
+import type { GoldSource } from "../bindings/GoldSource";
+import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ProjectReportDto } from "../bindings/ProjectReportDto";
+import type { QualificationDto } from "../bindings/QualificationDto";
+import * as ipc from "../ipc";
+import { normaliseError } from "../lib/ipcError";
+import { useAnnotators } from "./reviewHooks";
 import { formatCount, plural } from "../lib/format";
 import { goldCsv, goldRows } from "../lib/gold";
 import { formatPercent } from "../lib/reportData";
@@ -11,9 +17,39 @@ import { IntervalBar } from "./IntervalBar";
  * Wilson interval drawn; a lead opens an annotator's row to see the gold items they missed (the
  * answers never reach anyone else: their report leaves them out).
  */
-export function GoldCard({ report }: { report: ProjectReportDto }) {
+export function GoldCard({
+  report,
+  project,
+  onChanged,
+}: {
+  report: ProjectReportDto;
+  project: ProjectInfo;
+  onChanged: () => void;
+}) {
   const rows = goldRows(report);
   const [open, setOpen] = useState<string | null>(null);
+  const people = useAnnotators(project.path);
+  const me = people.current;
+  const lead = me?.role === "lead" ? me.name : null;
+  const [quals, setQuals] = useState<QualificationDto[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const loadQuals = useCallback(() => {
+    ipc
+      .listQualifications()
+      .then(setQuals)
+      .catch((err) => setError(normaliseError(err).message));
+  }, []);
+  useEffect(loadQuals, [loadQuals, report]);
+  const reset = async (q: QualificationDto) => {
+    if (!lead) return;
+    setError(null);
+    try {
+      await ipc.resetQualification(q.queue, q.annotator, lead);
+      loadQuals();
+    } catch (err) {
+      setError(normaliseError(err).message);
+    }
+  };
   return (
     <ChartCard
       title="Gold items"
@@ -22,9 +58,10 @@ export function GoldCard({ report }: { report: ProjectReportDto }) {
       className="dash-pair"
       csv={rows.length ? () => goldCsv(rows) : null}
     >
+      {lead && <MarkGold lead={lead} onDone={onChanged} />}
       {rows.length === 0 ? (
         <div className="dash-empty" data-testid="dash-gold-empty">
-          No annotator has labeled a gold item yet. A lead marks gold items with <code>arbiter gold add</code>.
+          No annotator has labeled a gold item yet. A lead marks gold items here or with <code>arbiter gold add</code>.
         </div>
       ) : (
         <div className="dash-table-wrap">
@@ -96,6 +133,109 @@ export function GoldCard({ report }: { report: ProjectReportDto }) {
           </table>
         </div>
       )}
+      {quals.length > 0 && (
+        <div className="dash-table-wrap">
+          <table className="data-table dash-table" data-testid="dash-qualifications">
+            <thead>
+              <tr>
+                <th>Qualification</th>
+                <th>Annotator</th>
+                <th>Standing</th>
+                <th className="num">Right</th>
+                {lead && <th />}
+              </tr>
+            </thead>
+            <tbody>
+              {quals.map((q) => (
+                <tr key={`${q.queue}-${q.annotator}`} data-testid="qualification-row" data-annotator={q.annotator} data-status={q.status}>
+                  <td>{q.queue}</td>
+                  <td>{q.annotator}</td>
+                  <td>
+                    <span className={`qual-badge ${q.status}`}>{q.status}</span>{" "}
+                    <span className="muted">
+                      {q.labeled} of {q.passItems} labeled · {Math.round(q.passAccuracy * 100)}% to pass
+                    </span>
+                  </td>
+                  <td className="num tabular">{q.labeled === 0 ? "—" : `${q.correct} / ${q.labeled}`}</td>
+                  {lead && (
+                    <td>
+                      {q.status !== "pending" && (
+                        <button type="button" className="button small" data-testid="qualification-reset" onClick={() => void reset(q)}>
+                          Let retake
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {error && (
+        <div className="form-error" data-testid="dash-gold-error">
+          {error}
+        </div>
+      )}
     </ChartCard>
+  );
+}
+
+/** A lead marks gold items: a stratified, seeded share of the given (or decided) labels. */
+function MarkGold({ lead, onDone }: { lead: string; onDone: () => void }) {
+  const [source, setSource] = useState<GoldSource>("given");
+  const [percent, setPercent] = useState("5");
+  const [seed, setSeed] = useState("1");
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const submit = async () => {
+    const share = Number(percent) / 100;
+    if (!(share > 0 && share <= 1)) {
+      setMessage({ text: "Give a share between 0 and 100%.", error: true });
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    try {
+      const r = await ipc.addGold({ source, dataset: null, share, count: null, seed: Number(seed) || 0 }, lead);
+      setMessage({
+        text: `${formatCount(r.added)} gold ${r.added === 1 ? "item" : "items"} marked in ${r.dataset}${r.unchanged ? ` (${formatCount(r.unchanged)} already gold)` : ""}, of ${formatCount(r.candidates)} candidates.`,
+        error: false,
+      });
+      onDone();
+    } catch (err) {
+      setMessage({ text: normaliseError(err).message, error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="gold-mark" data-testid="gold-mark">
+      <span>Mark gold:</span>
+      <select value={source} data-testid="gold-source" onChange={(e) => setSource(e.target.value as GoldSource)} aria-label="Answers from">
+        <option value="given">given labels</option>
+        <option value="decisions">decided labels</option>
+      </select>
+      <input
+        type="number"
+        min={0.1}
+        max={100}
+        step={0.1}
+        value={percent}
+        data-testid="gold-share"
+        aria-label="Share of the items, percent"
+        onChange={(e) => setPercent(e.target.value)}
+      />
+      <span className="muted">% of items, seed</span>
+      <input type="number" value={seed} data-testid="gold-seed" aria-label="Seed" onChange={(e) => setSeed(e.target.value)} />
+      <button type="button" className="button small" data-testid="gold-mark-submit" disabled={busy} onClick={() => void submit()}>
+        Mark
+      </button>
+      {message && (
+        <span className={message.error ? "form-error" : "muted"} data-testid={message.error ? "gold-mark-error" : "gold-mark-done"}>
+          {message.text}
+        </span>
+      )}
+    </div>
   );
 }

@@ -98,10 +98,11 @@ describe("queue form", () => {
       createdAt: "",
       counts: { total: 40, done: 12, partial: 0, claimed: 0, untouched: 28, skipped: 0, flagged: 0 },
       assignees: [],
+      gold: { rate: 0, warmup: 0, qualification: null },
     };
     expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
     expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
-    expect(queueSummary({ ...q, assignees: ["ana", "ben"] })).toBe(
+    expect(queueSummary({ ...q, assignees: ["ana", "ben"], gold: { rate: 0, warmup: 0, qualification: null } })).toBe(
       "run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind · split between ana and ben",
     );
   });

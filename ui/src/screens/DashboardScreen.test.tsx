@@ -10,6 +10,7 @@ const listReasons = vi.fn();
 const listAnnotators = vi.fn();
 const setOrdinalLabels = vi.fn();
 vi.mock("../ipc", () => ({
+  listQualifications: () => Promise.resolve([]),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
   setOrdinalLabels: (...a: unknown[]) => setOrdinalLabels(...a),
   projectReport: (...a: unknown[]) => projectReport(...a),

@@ -278,7 +278,7 @@ function Dashboard({
       <h2 className="dash-section">Labeling</h2>
       <ProgressCard report={report} />
       <AnnotatorsCard report={report} />
-      <GoldCard report={report} />
+      <GoldCard report={report} project={project} onChanged={onChanged} />
       <ChartCard
         title="Labels and decisions over time"
         subtitle={

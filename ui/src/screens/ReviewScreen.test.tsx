@@ -50,6 +50,7 @@ const QUEUE: QueueDto = {
   createdAt: "",
   counts: { total: 10, done: 0, partial: 0, claimed: 0, untouched: 10, skipped: 0, flagged: 0 },
   assignees: [],
+  gold: { rate: 0, warmup: 0, qualification: null },
 };
 
 const PROJECT: ProjectInfo = {

@@ -632,6 +632,7 @@ fn the_review_flow_through_the_app_state() {
         overlap_k: k,
         blind,
         assign: vec![],
+        gold: None,
     };
     let open_q = s.create_queue(&mk("open", false, 2)).expect("queue");
     assert_eq!(open_q.counts.total, 10);
@@ -640,6 +641,7 @@ fn the_review_flow_through_the_app_state() {
     let split = s
         .create_queue(&CreateQueueRequest {
             assign: vec![" ana".into(), "ben ".into(), "".into()],
+            gold: None,
             ..mk("split", false, 1)
         })
         .expect("split queue");
@@ -665,6 +667,7 @@ fn the_review_flow_through_the_app_state() {
     let e = s
         .create_queue(&CreateQueueRequest {
             assign: vec!["ana".into()],
+            gold: None,
             ..mk("too-few", false, 2)
         })
         .expect_err("k = 2 needs two people");

@@ -1,0 +1,68 @@
+//! Gold items and qualifications for the Dashboard's gold card: mark gold (a lead), list the
+//! answers (a lead), where each annotator stands in the qualification queues, and a reset.
+
+use arbiter_core::{annotate, gold, review};
+
+use super::{no_project, AppState};
+use crate::dto::*;
+
+impl AppState {
+    pub fn add_gold(&self, r: &AddGoldRequest, lead: &str) -> Result<GoldAddedDto, IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        Ok(gold::add(
+            p,
+            &gold::AddOptions {
+                source: match r.source {
+                    GoldSource::Given => gold::Source::Given,
+                    GoldSource::Decisions => gold::Source::Decisions,
+                },
+                dataset: r.dataset.clone().filter(|d| !d.trim().is_empty()),
+                share: r.share,
+                count: r.count.map(|c| c as usize),
+                seed: r.seed,
+                by: Some(lead.to_string()),
+            },
+        )?
+        .into())
+    }
+
+    pub fn list_gold(&self, dataset: Option<&str>) -> Result<Vec<GoldItemDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(gold::list(p, dataset)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    pub fn remove_gold(
+        &self,
+        items: &[String],
+        dataset: Option<&str>,
+        lead: &str,
+    ) -> Result<u64, IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        Ok(gold::remove(p, dataset, items, false, Some(lead))? as u64)
+    }
+
+    /// Every annotator's standing in every qualification queue (annotator order, queue order).
+    pub fn qualifications(&self) -> Result<Vec<QualificationDto>, IpcError> {
+        self.with_project(|p| {
+            let mut out = Vec::new();
+            for a in annotate::annotators(p)? {
+                for s in review::qualifications(p, &a.name)? {
+                    out.push(QualificationDto::of(&a.name, s));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn reset_qualification(&self, queue: &str, name: &str, lead: &str) -> Result<(), IpcError> {
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        Ok(review::reset_qualification(p, queue, name, Some(lead))?)
+    }
+}
