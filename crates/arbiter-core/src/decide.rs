@@ -16,6 +16,8 @@
 //!      majority (more than half) → `majority`; otherwise a **conflict** for adjudication.
 //!    - `unanimous`: all the same → `unanimous`; any disagreement → a **conflict**.
 
+pub mod dawid_skene;
+
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
