@@ -128,10 +128,21 @@ where
         .into_iter()
         .map(|(t, l)| (t, index(l, &mut labels, &mut label_ix) as usize))
         .collect();
-    let coded_fixed = em(&coded, items.len(), annotators.len(), labels.len(), &fixed_ix, opts);
+    let coded_fixed = em(
+        &coded,
+        items.len(),
+        annotators.len(),
+        labels.len(),
+        &fixed_ix,
+        opts,
+    );
     let k = labels.len();
     Fit {
-        posteriors: coded_fixed.q.chunks(k.max(1)).map(<[f64]>::to_vec).collect(),
+        posteriors: coded_fixed
+            .q
+            .chunks(k.max(1))
+            .map(<[f64]>::to_vec)
+            .collect(),
         priors: coded_fixed.priors,
         errors: (0..annotators.len())
             .map(|a| {

@@ -47,10 +47,7 @@ fn check_case(name: &str) -> Fit<String, String, String> {
     .expect("json");
     let case = &expected["cases"][name];
     let votes = ratings(case["ratings"].as_str().expect("ratings"));
-    let fixed = case["fixed"]
-        .as_str()
-        .map(answers)
-        .unwrap_or_default();
+    let fixed = case["fixed"].as_str().map(answers).unwrap_or_default();
     let fit = fit(&votes, &fixed, Options::default());
     let labels: Vec<String> = case["labels"]
         .as_array()
@@ -70,10 +67,23 @@ fn check_case(name: &str) -> Fit<String, String, String> {
         .zip(case["loss_history"].as_array().expect("loss"))
         .enumerate()
     {
-        close(&format!("{name} bound {r}"), *ours, theirs.as_f64().expect("f64"));
+        close(
+            &format!("{name} bound {r}"),
+            *ours,
+            theirs.as_f64().expect("f64"),
+        );
     }
-    for (c, p) in case["priors"].as_array().expect("priors").iter().enumerate() {
-        close(&format!("{name} prior {c}"), fit.priors[c], p.as_f64().expect("f64"));
+    for (c, p) in case["priors"]
+        .as_array()
+        .expect("priors")
+        .iter()
+        .enumerate()
+    {
+        close(
+            &format!("{name} prior {c}"),
+            fit.priors[c],
+            p.as_f64().expect("f64"),
+        );
     }
     let posteriors = case["posteriors"].as_object().expect("posteriors");
     assert_eq!(posteriors.len(), fit.items.len(), "{name}: items");
