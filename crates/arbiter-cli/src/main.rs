@@ -377,8 +377,10 @@ pub struct DecisionsArgs {
     /// item needs at least its k).
     #[arg(long, value_name = "N")]
     pub min_annotators: Option<usize>,
-    /// Set how votes decide: majority (unanimous or a strict majority; the default) or
-    /// unanimous (every vote agrees, else a conflict).
+    /// Set how votes decide: majority (unanimous or a strict majority; the default),
+    /// unanimous (every vote agrees, else a conflict) or dawid-skene (the most probable label
+    /// under a Dawid–Skene fit of every annotator's confusion matrix over the whole project; a
+    /// tie is a conflict; each decision shows its posterior).
     #[arg(long, value_parser = core_value::<Mode>)]
     pub mode: Option<Mode>,
     #[arg(long)]

@@ -20,14 +20,20 @@
 //!      versions, pending and overridden items included (their votes are evidence of the
 //!      annotators' skill; overrides are not votes and are not taken as true answers) — gives
 //!      each item a posterior probability per label. An item with enough votes is decided
-//!      (`rule = dawid-skene`) for its most probable label, even a label fewer voted for or
-//!      nobody voted for: that is the point of weighing annotators by their confusion
-//!      matrices. It is a **conflict** only when the top two probabilities are within 1e-9 of
-//!      each other (an exact tie, as from two equally reliable annotators disagreeing): the
-//!      fit cannot choose, a reviewer must; no label is picked by name order. A low but unique
-//!      top probability still decides; the posterior is shown beside the decision (the
-//!      decisions' JSON, the export's `posterior`/`posteriors` columns, the Review screen), so
-//!      doubtful items can be found and overridden.
+//!      (`rule = dawid-skene`) for its most probable label, even against the majority: that
+//!      is the point of weighing annotators by their confusion matrices. It is a **conflict**
+//!      when
+//!      - the top two probabilities are within 1e-9 of each other (an exact tie, as from two
+//!        equally reliable annotators disagreeing): the fit cannot choose, a reviewer must;
+//!        no label is picked by name order; or
+//!      - no vote on the item names the most probable label: the fit overrules every person
+//!        who looked at the item (typically on the strength of the labels' prior alone, when
+//!        the voters' matrices rest on too few items to tell anything), which is a
+//!        reviewer's call, not an automatic label.
+//!
+//!      A low but unique top probability that a vote names still decides; the posterior is
+//!      shown beside the decision (the decisions' JSON, the export's `posterior`/`posteriors`
+//!      columns, the Review screen), so doubtful items can be found and overridden.
 //!      Gold items are held to their answers in the fit ([`fixed_answers`]).
 //!
 //! In `dawid-skene` mode the decision of one item depends on every vote in the project: a new
@@ -301,6 +307,21 @@ pub const TIE: f64 = 1e-9;
 pub(crate) struct Model {
     labels: Vec<String>,
     posteriors: std::collections::HashMap<i64, Vec<f64>>,
+    /// The items whose posterior decides nothing ([`verdict`]): a tie, or a label no vote on
+    /// the item names.
+    undecided: std::collections::HashSet<i64>,
+}
+
+/// Which label a posterior decides, given which labels the item's votes name: the most
+/// probable one, unless the runner-up is within [`TIE`] of it or no vote names it (`None`:
+/// a conflict).
+fn verdict(p: &[f64], voted: impl Fn(usize) -> bool) -> Option<usize> {
+    let top = dawid_skene::argmax(p);
+    let tie = p
+        .iter()
+        .enumerate()
+        .any(|(i, x)| i != top && p[top] - x <= TIE);
+    (!p.is_empty() && !tie && voted(top)).then_some(top)
 }
 
 impl Model {
@@ -382,9 +403,26 @@ pub(crate) fn model_in(conn: &Connection, rule: Rule) -> Result<Option<Model>> {
     let votes = live_votes(conn)?;
     let fixed = fixed_answers(conn)?;
     let fit = dawid_skene::fit(&votes, &fixed, dawid_skene::Options::default());
+    // The labels each item's votes name (votes come grouped by item).
+    let mut undecided = std::collections::HashSet::new();
+    let index: std::collections::HashMap<&str, usize> = fit
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let row: std::collections::HashMap<i64, usize> =
+        fit.items.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    for same in votes.chunk_by(|a, b| a.0 == b.0) {
+        let named: Vec<usize> = same.iter().map(|v| index[v.2.as_str()]).collect();
+        if verdict(&fit.posteriors[row[&same[0].0]], |i| named.contains(&i)).is_none() {
+            undecided.insert(same[0].0);
+        }
+    }
     Ok(Some(Model {
         posteriors: fit.items.into_iter().zip(fit.posteriors).collect(),
         labels: fit.labels,
+        undecided,
     }))
 }
 
@@ -492,7 +530,9 @@ fn decide_with<E: Borrow<AnnotationRow>>(
         _ if n < votes_needed || n == 0 => (Status::Pending, None, None),
         _ if rule.mode == Mode::DawidSkene => match &ranked {
             Some(r)
-                if r.len() == 1 || (r.len() > 1 && r[0].probability - r[1].probability > TIE) =>
+                if verdict(&r.iter().map(|x| x.probability).collect::<Vec<_>>(), |i| {
+                    counts.contains_key(r[i].label.as_str())
+                }) == Some(0) =>
             {
                 (
                     Status::Decided,
@@ -672,11 +712,7 @@ pub(crate) fn conflict_items(
             .unwrap_or(0);
         let decided = match &model {
             // The fit decides unless the top two probabilities tie.
-            Some(m) => m.of(item).is_some_and(|(_, p)| {
-                let mut p = p.to_vec();
-                p.sort_by(|a, b| b.total_cmp(a));
-                p.len() == 1 || p[0] - p[1] > TIE
-            }),
+            Some(m) => !m.undecided.contains(&item),
             None => top == n || (rule.mode == Mode::Majority && 2 * top > n),
         };
         if !decided {

@@ -320,6 +320,17 @@ fn by_annotator_quality_a_tie_is_a_conflict_pending_waits_and_an_override_wins()
         assert_eq!((d.status, d.label, d.rule), (Status::Conflict, None, None));
         assert!(d.posterior.is_some() && d.probability.is_none());
     }
+    // The fit's favourite is a label nobody on the item gave: a reviewer's call.
+    let d = decide_with(
+        &events(&[("a", "cat", false), ("b", "cat", false)]),
+        DS,
+        1,
+        fitted(&labels, &[0.3, 0.7]),
+    );
+    assert_eq!(
+        (d.status, d.label, d.probability),
+        (Status::Conflict, None, None)
+    );
     // Just outside the band: decided.
     let d = decide_with(
         &events(two),

@@ -1420,3 +1420,35 @@ fn by_annotator_quality_a_vote_anywhere_can_change_any_decision_and_every_count_
     assert_eq!(changed.votes.len(), 2);
     lean_conflicts_hold(&a);
 }
+
+#[test]
+fn by_annotator_quality_a_label_nobody_on_the_item_gave_is_a_conflict_everywhere() {
+    use crate::decide::{Mode, Rule, Status};
+    let d = tempfile::tempdir().expect("tmp");
+    let mut p = lead(d.path());
+    for n in ["dee", "eve"] {
+        add_annotator(&p, n, Role::Annotator).expect("annotator");
+    }
+    crate::decide::set_rule(
+        &p,
+        Rule {
+            mode: Mode::DawidSkene,
+            min_annotators: 1,
+        },
+        None,
+    )
+    .expect("rule");
+    // class_0 is the most common label; dee and eve, who labeled one item each, tell the fit
+    // nothing: their item's posterior follows the prior to class_0, which neither gave.
+    for n in 40..46 {
+        label(&mut p, &n.to_string(), "ana", "class_0");
+        label(&mut p, &n.to_string(), "ben", "class_0");
+    }
+    label(&mut p, "30", "dee", "class_1");
+    label(&mut p, "30", "eve", "class_2");
+    let d30 = crate::decide::decision(&p, item(&p, "30")).expect("decision");
+    let top = &d30.posterior.as_ref().expect("posterior")[0];
+    assert_eq!(top.label, "class_0", "{d30:?}");
+    assert_eq!(d30.status, Status::Conflict, "{d30:?}");
+    lean_conflicts_hold(&p);
+}
