@@ -310,7 +310,9 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
     // How many people the queues holding the item send it to (1 outside any queue).
     const needed = Math.max(1, ...queues.flatMap((q) => q.items.filter((it) => it.rowid === rowid).map((it) => it.needed)));
     const d = decideVotes(labels, rule, needed);
-    return { itemId, rowid, ...d, votes: d.votes.map(vote) };
+    // The mock fits no Dawid–Skene model: under that rule it decides as majority does and
+    // shows no posterior.
+    return { itemId, rowid, ...d, votes: d.votes.map(vote), posterior: null, probability: null };
   }
 
   // ------------------------------------------------------------ claims and counts
