@@ -118,5 +118,11 @@ describe("decisions by annotator quality", () => {
   it("gives at most the asked number of bars, most probable first", () => {
     expect(posteriorBars(decision({ posterior }), 1)).toEqual([["cat", 0.5]]);
     expect(posteriorBars(decision({}))).toEqual([]);
+    const sure = [
+      { label: "cat", probability: 0.9996 },
+      { label: "dog", probability: 0.0003 },
+      { label: "owl", probability: 0.0001 },
+    ];
+    expect(posteriorBars(decision({ posterior: sure }))).toEqual([["cat", 0.9996]]);
   });
 });

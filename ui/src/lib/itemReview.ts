@@ -89,9 +89,15 @@ function tieOrUnvoted(d: DecisionDto): string {
   return "nothing is probable";
 }
 
-/** The posterior as bars, most probable first: at most `max` labels, the rest folded away. */
+/**
+ * The posterior as bars, most probable first: at most `max` labels, and beyond the first none
+ * that would read "<0.1%" (noise beside a decision).
+ */
 export function posteriorBars(d: Pick<DecisionDto, "posterior">, max = 4): [string, number][] {
-  return (d.posterior ?? []).slice(0, max).map((p) => [p.label, p.probability]);
+  return (d.posterior ?? [])
+    .slice(0, max)
+    .filter((p, i) => i === 0 || p.probability >= 0.0005)
+    .map((p) => [p.label, p.probability]);
 }
 
 /** A vote's source in words, when it is not a plain label ("accepted the model", "override"). */
