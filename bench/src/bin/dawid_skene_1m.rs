@@ -244,5 +244,17 @@ fn main() -> Result<()> {
         "the same call under majority",
         base,
     );
+    // One item's decision (what the app asks after each label): the whole project's fit.
+    let item = by_quality[items / 2].item;
+    let (_, one) = time(|| decide::decision(&p, item));
+    set(Mode::Majority)?;
+    let (_, one_base) = time(|| decide::decision(&p, item));
+    report(
+        "one item's decision, dawid-skene (fits the whole project)",
+        one,
+        None,
+        "the same call under majority",
+        one_base,
+    );
     Ok(())
 }
