@@ -380,7 +380,8 @@ pub struct DecisionsArgs {
     /// Set how votes decide: majority (unanimous or a strict majority; the default),
     /// unanimous (every vote agrees, else a conflict) or dawid-skene (the most probable label
     /// under a Dawid–Skene fit of every annotator's confusion matrix over the whole project; a
-    /// tie is a conflict; each decision shows its posterior).
+    /// tie, or a label no vote on the item gave, is a conflict; each decision shows its
+    /// posterior).
     #[arg(long, value_parser = core_value::<Mode>)]
     pub mode: Option<Mode>,
     #[arg(long)]

@@ -122,7 +122,9 @@ impl Rule {
         let what = match self.mode {
             Mode::Majority => "unanimous or strict majority",
             Mode::Unanimous => "unanimous",
-            Mode::DawidSkene => "most probable label under Dawid–Skene (a tie is a conflict)",
+            Mode::DawidSkene => {
+                "most probable label under Dawid–Skene (a tie, or a label no vote gave, is a conflict)"
+            }
         };
         format!(
             "{what} of at least {} annotator(s) (or the k of an overlap item); a reviewer's override wins",
