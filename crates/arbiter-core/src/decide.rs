@@ -713,7 +713,7 @@ pub(crate) fn conflict_items(
             .max()
             .unwrap_or(0);
         let decided = match &model {
-            // The fit decides unless the top two probabilities tie.
+            // The fit decides unless it leaves the item undecided (a tie, or a label no vote gave).
             Some(m) => !m.undecided.contains(&item),
             None => top == n || (rule.mode == Mode::Majority && 2 * top > n),
         };
