@@ -134,6 +134,17 @@ fn main() -> Result<()> {
         "majority vote, same votes, in-process",
         base,
     );
+    // However slowly a crowd converges: every one of the 100 rounds run.
+    let all_rounds = dawid_skene::Options {
+        max_iterations: 100,
+        tolerance: f64::NEG_INFINITY,
+    };
+    let (worst, slowest) = time(|| dawid_skene::fit(&votes, &none, all_rounds));
+    println!(
+        "the same fit made to run all {} rounds (crowd-kit's most): {:.3} s",
+        worst.iterations(),
+        slowest.as_secs_f64()
+    );
     let dir = tempfile::tempdir()?;
     match python() {
         Some(py) => {

@@ -335,23 +335,16 @@ impl Model {
     }
 }
 
-/// The fixed answers the Dawid–Skene fit holds items to: the gold items' labels, by item.
-/// None yet: this is the one place the gold set is to be passed in.
+/// The fixed answers the Dawid–Skene fit holds items to: the gold items' labels (by name), by
+/// item. None yet: this is the one place the gold set is to be passed in (a name the schema
+/// lacks is left out).
 pub(crate) fn fixed_answers(_conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
     Ok(std::collections::HashMap::new())
 }
 
 /// Each annotator's latest own (non-override) live label on every item, as (item, annotator,
-/// label), in (item, annotator) order: the votes [`decide`] counts, from one lean read.
-fn live_votes(conn: &Connection) -> Result<Vec<(i64, i64, String)>> {
-    let mut labels: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT id, name FROM labels")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            labels.insert(r.get(0)?, r.get(1)?);
-        }
-    }
+/// label id), in (item, annotator) order: the votes [`decide`] counts, from one lean read.
+fn live_votes(conn: &Connection) -> Result<Vec<(i64, i64, i64)>> {
     // (item, annotator, event id, label) of every own label; the retracted ids.
     let mut own: Vec<(i64, i64, i64, i64)> = Vec::new();
     let mut retracted: std::collections::HashSet<i64> = std::collections::HashSet::new();
@@ -391,8 +384,7 @@ fn live_votes(conn: &Connection) -> Result<Vec<(i64, i64, String)>> {
             }
             latest
         };
-        let label = labels.get(&latest.3).cloned().unwrap_or_default();
-        out.push((latest.0, latest.1, label));
+        out.push((latest.0, latest.1, latest.3));
     }
     Ok(out)
 }
@@ -402,28 +394,46 @@ pub(crate) fn model_in(conn: &Connection, rule: Rule) -> Result<Option<Model>> {
     if rule.mode != Mode::DawidSkene {
         return Ok(None);
     }
+    // Labels by id while fitting (names only for the result).
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT id, name FROM labels")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            names.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    let ids: std::collections::HashMap<&str, i64> =
+        names.iter().map(|(id, n)| (n.as_str(), *id)).collect();
     let votes = live_votes(conn)?;
-    let fixed = fixed_answers(conn)?;
+    let fixed: std::collections::HashMap<i64, i64> = fixed_answers(conn)?
+        .into_iter()
+        .filter_map(|(item, label)| ids.get(label.as_str()).map(|id| (item, *id)))
+        .collect();
     let fit = dawid_skene::fit(&votes, &fixed, dawid_skene::Options::default());
     // The labels each item's votes name (votes come grouped by item).
     let mut undecided = std::collections::HashSet::new();
-    let index: std::collections::HashMap<&str, usize> = fit
+    let index: std::collections::HashMap<i64, usize> = fit
         .labels
         .iter()
         .enumerate()
-        .map(|(i, l)| (l.as_str(), i))
+        .map(|(i, l)| (*l, i))
         .collect();
     let row: std::collections::HashMap<i64, usize> =
         fit.items.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     for same in votes.chunk_by(|a, b| a.0 == b.0) {
-        let named: Vec<usize> = same.iter().map(|v| index[v.2.as_str()]).collect();
+        let named: Vec<usize> = same.iter().map(|v| index[&v.2]).collect();
         if verdict(&fit.posteriors[row[&same[0].0]], |i| named.contains(&i)).is_none() {
             undecided.insert(same[0].0);
         }
     }
     Ok(Some(Model {
         posteriors: fit.items.into_iter().zip(fit.posteriors).collect(),
-        labels: fit.labels,
+        labels: fit
+            .labels
+            .iter()
+            .map(|id| names.get(id).cloned().unwrap_or_default())
+            .collect(),
         undecided,
     }))
 }

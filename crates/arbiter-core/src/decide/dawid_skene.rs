@@ -231,62 +231,69 @@ pub(crate) fn em(
     let mut priors = mean_rows(&q, k);
     let mut errors = vec![0.0; n_annotators * k * k];
     let mut log_errors = vec![0.0; n_annotators * k * k];
+    // Per item, Σ over its votes of ln e[annotator][given][·]: made once per set of errors, it
+    // serves that round's bound and the next round's E-step (both read the same errors).
+    let mut sums = vec![0.0; n_items * k];
+    // ln q, kept from the E-step for the entropy (ln of a normalised exponential).
+    let mut log_q = vec![0.0; n_items * k];
     m_step(&by_item, &start, &q, &gave, k, &mut errors);
+    log_table(&errors, &mut log_errors);
+    vote_sums(&by_item, &start, &log_errors, k, &mut sums);
     let mut loss = f64::NEG_INFINITY;
     let mut loss_history = Vec::new();
-    let mut ll = vec![0.0; k];
     let mut log_priors = vec![0.0; k];
+    let ln_eps = EPS.ln();
     for _ in 0..opts.max_iterations {
         // E-step (with the previous round's priors and errors).
-        log_table(&errors, &mut log_errors);
         for (lp, p) in log_priors.iter_mut().zip(&priors) {
             *lp = p.max(EPS).ln();
         }
         for t in 0..n_items {
-            ll.copy_from_slice(&log_priors);
-            for &(a, l) in &by_item[start[t]..start[t + 1]] {
-                let e = &log_errors[(a as usize * k + l as usize) * k..][..k];
-                for (x, y) in ll.iter_mut().zip(e) {
-                    *x += y;
-                }
-            }
-            let max = ll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let row = &mut q[t * k..(t + 1) * k];
+            let logs = &mut log_q[t * k..(t + 1) * k];
+            let s = &sums[t * k..(t + 1) * k];
+            let mut max = f64::NEG_INFINITY;
+            for ((lq, x), lp) in logs.iter_mut().zip(s).zip(&log_priors) {
+                *lq = x + lp;
+                max = max.max(*lq);
+            }
             let mut sum = 0.0;
-            for (r, x) in row.iter_mut().zip(&ll) {
-                *r = (x - max).exp();
+            for (r, lq) in row.iter_mut().zip(logs.iter_mut()) {
+                *lq -= max;
+                *r = lq.exp();
                 sum += *r;
             }
-            for r in row.iter_mut() {
+            let ln_sum = sum.ln();
+            for (r, lq) in row.iter_mut().zip(logs.iter_mut()) {
                 *r /= sum;
+                *lq -= ln_sum;
             }
         }
         fix(&mut q);
+        for &(t, c) in fixed {
+            let logs = &mut log_q[t * k..(t + 1) * k];
+            logs.fill(f64::NEG_INFINITY);
+            logs[c] = 0.0;
+        }
         priors = mean_rows(&q, k);
         m_step(&by_item, &start, &q, &gave, k, &mut errors);
-        // crowd-kit's evidence lower bound, per vote.
         log_table(&errors, &mut log_errors);
+        vote_sums(&by_item, &start, &log_errors, k, &mut sums);
+        // crowd-kit's evidence lower bound, per vote: Σ_votes Σ_c q·(ln e + ln prior) plus the
+        // entropy of q clipped below at 1e-10.
         for (lp, p) in log_priors.iter_mut().zip(&priors) {
             *lp = p.max(EPS).ln();
         }
         let mut joint = 0.0;
         let mut entropy = 0.0;
         for t in 0..n_items {
-            let row = &q[t * k..(t + 1) * k];
             let n = (start[t + 1] - start[t]) as f64;
-            ll.iter_mut()
-                .zip(&log_priors)
-                .for_each(|(x, lp)| *x = n * lp);
-            for &(a, l) in &by_item[start[t]..start[t + 1]] {
-                let e = &log_errors[(a as usize * k + l as usize) * k..][..k];
-                for (x, y) in ll.iter_mut().zip(e) {
-                    *x += y;
-                }
-            }
-            for (p, x) in row.iter().zip(&ll) {
-                joint += p * x;
-                let c = p.max(EPS);
-                entropy -= c * c.ln();
+            let row = &q[t * k..(t + 1) * k];
+            let s = &sums[t * k..(t + 1) * k];
+            let logs = &log_q[t * k..(t + 1) * k];
+            for (((p, x), lp), lq) in row.iter().zip(s).zip(&log_priors).zip(logs) {
+                joint += p * (x + n * lp);
+                entropy -= if *p < EPS { EPS * ln_eps } else { p * lq };
             }
         }
         let new_loss = (joint + entropy) / votes.len() as f64;
@@ -301,6 +308,26 @@ pub(crate) fn em(
         priors,
         errors,
         loss_history,
+    }
+}
+
+/// Per item, the sum over its votes of the log error rows they read, into `sums`.
+fn vote_sums(
+    by_item: &[(u32, u32)],
+    start: &[usize],
+    log_errors: &[f64],
+    k: usize,
+    sums: &mut [f64],
+) {
+    for t in 0..start.len() - 1 {
+        let s = &mut sums[t * k..(t + 1) * k];
+        s.fill(0.0);
+        for &(a, l) in &by_item[start[t]..start[t + 1]] {
+            let e = &log_errors[(a as usize * k + l as usize) * k..][..k];
+            for (x, y) in s.iter_mut().zip(e) {
+                *x += y;
+            }
+        }
     }
 }
 
