@@ -2530,3 +2530,89 @@ fn gold_add_list_remove_and_the_report_from_the_command_line() {
     ]);
     assert!(e.contains("--pass-accuracy"), "{e}");
 }
+
+#[test]
+fn decisions_by_annotator_quality_show_and_export_their_posteriors() {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    // ana and cy agree on ten items and ben contradicts them; on wine_030, ana and ben
+    // disagree alone: the fit trusts ana.
+    let mut rows = vec!["item_id,annotator,label".to_string()];
+    for n in 40..50 {
+        let (l, other) = if n % 2 == 0 {
+            ("class_0", "class_1")
+        } else {
+            ("class_1", "class_0")
+        };
+        rows.push(format!("wine_{n:03},ana,{l}"));
+        rows.push(format!("wine_{n:03},cy,{l}"));
+        rows.push(format!("wine_{n:03},ben,{other}"));
+    }
+    rows.push("wine_030,ana,class_0".into());
+    rows.push("wine_030,ben,class_1".into());
+    let f = d.path().join("votes.csv");
+    std::fs::write(&f, rows.join("\n") + "\n").expect("write");
+    ok(&[
+        "--project",
+        &p,
+        "annotations",
+        "import",
+        f.to_str().expect("utf-8"),
+    ]);
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "decisions",
+        "--mode",
+        "dawid-skene",
+    ]);
+    assert_eq!(
+        v["rule"],
+        serde_json::json!({"mode": "dawid-skene", "min_annotators": 1})
+    );
+    let thirty = v["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .find(|d| d["item_id"] == "wine_030")
+        .expect("wine_030");
+    assert_eq!(thirty["label"], "class_0");
+    assert_eq!(thirty["rule"], "dawid-skene");
+    let probability = thirty["probability"].as_f64().expect("probability");
+    assert!(probability > 0.99, "{thirty}");
+    assert_eq!(thirty["posterior"][0]["label"], "class_0");
+    assert_eq!(thirty["posterior"][0]["probability"], probability);
+    assert_eq!(thirty["posterior"].as_array().expect("posterior").len(), 2);
+    // The table says it in words, with the probability.
+    let table = arbiter(&["--project", &p, "decisions"]);
+    let out = String::from_utf8_lossy(&table.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.contains("wine_030"))
+        .expect("wine_030 row");
+    assert!(line.contains("class_0 (dawid-skene, P = 1.000)"), "{line}");
+    assert!(
+        String::from_utf8_lossy(&table.stderr)
+            .contains("rule: most probable label under Dawid–Skene"),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    // The export carries the posterior columns.
+    let out = d.path().join("out.csv");
+    ok(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let text = std::fs::read_to_string(&out).expect("csv");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    assert!(
+        header.contains(&"posterior") && header.contains(&"posteriors"),
+        "{header:?}"
+    );
+    let err = fails(&["--project", &p, "decisions", "--mode", "dawid"]);
+    assert!(err.contains("dawid-skene"), "{err}");
+}

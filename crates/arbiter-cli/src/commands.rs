@@ -875,9 +875,18 @@ fn annotate_cmd(cli: &Cli, a: &AnnotateArgs) -> Result<()> {
 
 fn describe_decision(d: &arbiter_core::decide::Decision) -> String {
     use arbiter_core::decide::Status;
+    // By annotator quality: the posterior of the label, or the tie.
+    let p = match (&d.posterior, d.probability) {
+        (_, Some(p)) => format!(", P = {p:.3}"),
+        (Some(post), None) if d.status == Status::Conflict && post.len() > 1 => format!(
+            " (tie: {} {:.3} / {} {:.3})",
+            post[0].label, post[0].probability, post[1].label, post[1].probability
+        ),
+        _ => String::new(),
+    };
     match (d.status, &d.label, d.rule) {
-        (Status::Decided, Some(l), Some(r)) => format!("{l} ({})", format!("{r:?}").to_lowercase()),
-        (Status::Conflict, _, _) => "conflict — needs adjudication".into(),
+        (Status::Decided, Some(l), Some(r)) => format!("{l} ({}{p})", r.as_str()),
+        (Status::Conflict, _, _) => format!("conflict — needs adjudication{p}"),
         _ => format!(
             "pending — waiting for votes ({} of {})",
             d.votes.len(),

@@ -462,8 +462,11 @@ pub struct DecisionsArgs {
     /// item needs at least its k).
     #[arg(long, value_name = "N")]
     pub min_annotators: Option<usize>,
-    /// Set how votes decide: majority (unanimous or a strict majority; the default) or
-    /// unanimous (every vote agrees, else a conflict).
+    /// Set how votes decide: majority (unanimous or a strict majority; the default),
+    /// unanimous (every vote agrees, else a conflict) or dawid-skene (the most probable label
+    /// under a Dawid–Skene fit of every annotator's confusion matrix over the whole project; a
+    /// tie, or a label no vote on the item gave, is a conflict; each decision shows its
+    /// posterior).
     #[arg(long, value_parser = core_value::<Mode>)]
     pub mode: Option<Mode>,
     #[arg(long)]

@@ -771,6 +771,19 @@ pub struct DecisionDto {
     /// minimum, or its overlap k if larger).
     #[ts(type = "number")]
     pub votes_needed: u64,
+    /// Under the `dawid-skene` rule: each label's posterior probability, most probable first
+    /// (null under the other rules, and for an item without votes).
+    pub posterior: Option<Vec<PosteriorDto>>,
+    /// The posterior probability of the decision's label, when there is a posterior.
+    pub probability: Option<f64>,
+}
+
+/// One label's posterior probability under the `dawid-skene` rule.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PosteriorDto {
+    pub label: String,
+    pub probability: f64,
 }
 
 /// The project's decision rule.
@@ -817,6 +830,15 @@ impl From<decide::Decision> for DecisionDto {
             deciders: d.deciders,
             decided_at: d.decided_at,
             votes_needed: d.votes_needed as u64,
+            posterior: d.posterior.map(|p| {
+                p.into_iter()
+                    .map(|x| PosteriorDto {
+                        label: x.label,
+                        probability: x.probability,
+                    })
+                    .collect()
+            }),
+            probability: d.probability,
         }
     }
 }
@@ -1160,6 +1182,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<BelowCount>(&mut out);
     one::<VoteDto>(&mut out);
     one::<DecisionDto>(&mut out);
+    one::<PosteriorDto>(&mut out);
     one::<DecisionRuleDto>(&mut out);
     one::<ReviewItem>(&mut out);
     one::<AnnotateRequest>(&mut out);

@@ -15,10 +15,45 @@
 //!    - `majority` (the default): all the same → `unanimous`; one label holding a strict
 //!      majority (more than half) → `majority`; otherwise a **conflict** for adjudication.
 //!    - `unanimous`: all the same → `unanimous`; any disagreement → a **conflict**.
+//!    - `dawid-skene`: by annotator quality. One Dawid–Skene fit ([`dawid_skene`]) over the
+//!      whole project — every annotator's latest own label on every item, all dataset
+//!      versions, pending and overridden items included (their votes are evidence of the
+//!      annotators' skill; overrides are not votes and are not taken as true answers) — gives
+//!      each item a posterior probability per label. An item with enough votes is decided
+//!      (`rule = dawid-skene`) for its most probable label, even against the majority: that
+//!      is the point of weighing annotators by their confusion matrices. It is a **conflict**
+//!      when
+//!      - the top two probabilities are within 1e-9 of each other (an exact tie, as from two
+//!        equally reliable annotators disagreeing): the fit cannot choose, a reviewer must;
+//!        no label is picked by name order; or
+//!      - no vote on the item names the most probable label: the fit overrules every person
+//!        who looked at the item (typically on the strength of the labels' prior alone, when
+//!        the voters' matrices rest on too few items to tell anything), which is a
+//!        reviewer's call, not an automatic label.
+//!
+//!      A low but unique top probability that a vote names still decides; the posterior is
+//!      shown beside the decision (the decisions' JSON, the export's `posterior`/`posteriors`
+//!      columns, the Review screen), so doubtful items can be found and overridden.
+//!      Gold items are held to their answers in the fit ([`fixed_answers`]).
+//!
+//! In `dawid-skene` mode the decision of one item depends on every vote in the project: a new
+//! vote anywhere can change any item's decision. Nothing decision-shaped is cached per item:
+//! the review state (`item_state`, queue counters) counts votes, overrides, skips and flags,
+//! which no mode changes; [`conflict_items`], the sync import's conflict counts (which count
+//! over every item in this mode, as when a pack changes a setting) and the item list's review
+//! filter all recompute from the fit. Every decision carries the posterior it rests on
+//! (`posterior`, by decreasing probability, and `probability`, that of the decided label) in
+//! this mode, and none in the others. The fit orders its sums by this replica's row ids, so
+//! two replicas agree to rounding; the 1e-9 tie band keeps rounding from deciding.
+//! The cost: one item's decision in this mode is a fit of the whole project (about 1 s at
+//! 1,000,000 annotations, `bench/src/bin/dawid_skene_1m.rs`; the fit itself about 0.3 s of it);
+//! callers deciding many items fit once ([`decisions_of`], [`decision_with`]).
 //!
 //! A **gold** item (`gold`) is decided by its answer (`rule = gold`), whatever its votes and
 //! overrides say, and with no vote at all; its votes stay beside it (they count for agreement,
 //! and they score the annotators on gold).
+
+pub mod dawid_skene;
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -39,6 +74,9 @@ pub enum Mode {
     Majority,
     /// Every vote agrees.
     Unanimous,
+    /// The most probable label under a Dawid–Skene fit of the whole project.
+    #[serde(rename = "dawid-skene")]
+    DawidSkene,
 }
 
 impl Mode {
@@ -46,8 +84,9 @@ impl Mode {
         match s.trim() {
             "majority" => Ok(Mode::Majority),
             "unanimous" => Ok(Mode::Unanimous),
+            "dawid-skene" => Ok(Mode::DawidSkene),
             o => Err(Error::InvalidArgument(format!(
-                "decision mode {o:?}: use majority or unanimous"
+                "decision mode {o:?}: use majority, unanimous or dawid-skene"
             ))),
         }
     }
@@ -55,6 +94,7 @@ impl Mode {
         match self {
             Mode::Majority => "majority",
             Mode::Unanimous => "unanimous",
+            Mode::DawidSkene => "dawid-skene",
         }
     }
 }
@@ -89,6 +129,9 @@ impl Rule {
         let what = match self.mode {
             Mode::Majority => "unanimous or strict majority",
             Mode::Unanimous => "unanimous",
+            Mode::DawidSkene => {
+                "most probable label under Dawid–Skene (a tie, or a label no vote gave, is a conflict)"
+            }
         };
         format!(
             "{what} of at least {} annotator(s) (or the k of an overlap item); a reviewer's override wins",
@@ -186,6 +229,9 @@ pub enum How {
     Majority,
     /// The item's gold answer.
     Gold,
+    /// The most probable label under the project's Dawid–Skene fit.
+    #[serde(rename = "dawid-skene")]
+    DawidSkene,
 }
 
 impl How {
@@ -196,6 +242,7 @@ impl How {
             How::Unanimous => "unanimous",
             How::Majority => "majority",
             How::Gold => "gold",
+            How::DawidSkene => "dawid-skene",
         }
     }
 }
@@ -208,8 +255,9 @@ impl std::str::FromStr for How {
             "unanimous" => Ok(How::Unanimous),
             "majority" => Ok(How::Majority),
             "gold" => Ok(How::Gold),
+            "dawid-skene" => Ok(How::DawidSkene),
             o => Err(Error::InvalidArgument(format!(
-                "decision rule {o:?}: use override, unanimous, majority or gold"
+                "decision rule {o:?}: use override, unanimous, majority, dawid-skene or gold"
             ))),
         }
     }
@@ -247,6 +295,160 @@ pub struct Decision {
     /// Distinct annotators' votes the item needs before the votes can decide it:
     /// `max(min_annotators, needed)`.
     pub votes_needed: usize,
+    /// In `dawid-skene` mode, the item's posterior probability per label, most probable
+    /// first (ties by label name); `None` in the other modes and for an item without votes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<Vec<Posterior>>,
+    /// The posterior probability of the decision's label (decided or overridden), when there
+    /// is a posterior.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+}
+
+/// One label's posterior probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Posterior {
+    pub label: String,
+    pub probability: f64,
+}
+
+/// Probabilities closer than this are a tie: a conflict in `dawid-skene` mode.
+pub const TIE: f64 = 1e-9;
+
+/// The project's Dawid–Skene fit: the posterior of every item with votes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Model {
+    labels: Vec<String>,
+    posteriors: std::collections::HashMap<i64, Vec<f64>>,
+    /// The items whose posterior decides nothing ([`verdict`]): a tie, or a label no vote on
+    /// the item names.
+    undecided: std::collections::HashSet<i64>,
+}
+
+/// Which label a posterior decides, given which labels the item's votes name: the most
+/// probable one, unless the runner-up is within [`TIE`] of it or no vote names it (`None`:
+/// a conflict).
+fn verdict(p: &[f64], voted: impl Fn(usize) -> bool) -> Option<usize> {
+    let top = dawid_skene::argmax(p);
+    let tie = p
+        .iter()
+        .enumerate()
+        .any(|(i, x)| i != top && p[top] - x <= TIE);
+    (!p.is_empty() && !tie && voted(top)).then_some(top)
+}
+
+impl Model {
+    /// The labels and an item's probabilities (in the same order), if it has votes.
+    fn of(&self, item: i64) -> Option<(&[String], &[f64])> {
+        self.posteriors
+            .get(&item)
+            .map(|p| (self.labels.as_slice(), p.as_slice()))
+    }
+}
+
+/// The fixed answers the Dawid–Skene fit holds items to: the gold items' labels (by name), by
+/// item.
+pub(crate) fn fixed_answers(conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(crate::answer_key::answer_labels(conn)?
+        .into_iter()
+        .map(|(item, (label, _))| (item, label))
+        .collect())
+}
+
+/// Each annotator's latest own (non-override) live label on every item, as (item, annotator,
+/// label id), in (item, annotator) order: the votes [`decide`] counts, from one lean read.
+fn live_votes(conn: &Connection) -> Result<Vec<(i64, i64, i64)>> {
+    // (item, annotator, event id, label) of every own label; the retracted ids.
+    let mut own: Vec<(i64, i64, i64, i64)> = Vec::new();
+    let mut retracted: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, item_id, annotator_id, label_id, source = 'override', retracts FROM annotations
+             WHERE kind = 'label' OR kind = 'retract'",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(x) = r.get::<_, Option<i64>>(5)? {
+                retracted.insert(x);
+            } else if !r.get::<_, bool>(4)? {
+                own.push((r.get(1)?, r.get(2)?, r.get(0)?, r.get(3)?));
+            }
+        }
+    }
+    own.retain(|v| !retracted.contains(&v.2));
+    own.sort_unstable();
+    let mut when = conn.prepare_cached("SELECT created_at, uid FROM annotations WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(own.len());
+    for same in own.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        // An annotator who labeled an item more than once: the latest in the order events
+        // were made (time, then global id), as in `decide`.
+        let latest = if same.len() == 1 {
+            same[0]
+        } else {
+            let mut best: Option<(String, String)> = None;
+            let mut latest = same[0];
+            for v in same {
+                let key: (String, String) =
+                    when.query_row([v.2], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if best.as_ref().is_none_or(|b| key > *b) {
+                    best = Some(key);
+                    latest = *v;
+                }
+            }
+            latest
+        };
+        out.push((latest.0, latest.1, latest.3));
+    }
+    Ok(out)
+}
+
+/// The project's Dawid–Skene fit when its rule's mode is `dawid-skene`, else `None`.
+pub(crate) fn model_in(conn: &Connection, rule: Rule) -> Result<Option<Model>> {
+    if rule.mode != Mode::DawidSkene {
+        return Ok(None);
+    }
+    // Labels by id while fitting (names only for the result).
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT id, name FROM labels")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            names.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    let ids: std::collections::HashMap<&str, i64> =
+        names.iter().map(|(id, n)| (n.as_str(), *id)).collect();
+    let votes = live_votes(conn)?;
+    let fixed: std::collections::HashMap<i64, i64> = fixed_answers(conn)?
+        .into_iter()
+        .filter_map(|(item, label)| ids.get(label.as_str()).map(|id| (item, *id)))
+        .collect();
+    let fit = dawid_skene::fit(&votes, &fixed, dawid_skene::Options::default());
+    // The labels each item's votes name (votes come grouped by item).
+    let mut undecided = std::collections::HashSet::new();
+    let index: std::collections::HashMap<i64, usize> = fit
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (*l, i))
+        .collect();
+    let row: std::collections::HashMap<i64, usize> =
+        fit.items.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    for same in votes.chunk_by(|a, b| a.0 == b.0) {
+        let named: Vec<usize> = same.iter().map(|v| index[&v.2]).collect();
+        if verdict(&fit.posteriors[row[&same[0].0]], |i| named.contains(&i)).is_none() {
+            undecided.insert(same[0].0);
+        }
+    }
+    Ok(Some(Model {
+        posteriors: fit.items.into_iter().zip(fit.posteriors).collect(),
+        labels: fit
+            .labels
+            .iter()
+            .map(|id| names.get(id).cloned().unwrap_or_default())
+            .collect(),
+        undecided,
+    }))
 }
 
 pub(crate) fn vote(e: &AnnotationRow) -> Vote {
@@ -263,8 +465,20 @@ pub(crate) fn vote(e: &AnnotationRow) -> Vote {
 }
 
 /// Apply the rule to one item's events (oldest first); `needed` is how many people the item's
-/// queue(s) send it to (1 outside any queue).
+/// queue(s) send it to (1 outside any queue). In `dawid-skene` mode an item's decision needs
+/// the whole project's fit, which one item's events do not give: without it, an item with
+/// enough votes is a conflict — use [`decisions`] or [`decision`].
 pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize) -> Decision {
+    decide_with(events, rule, needed, None)
+}
+
+/// [`decide`] with the item's posterior under the project's fit (labels, probabilities).
+fn decide_with<E: Borrow<AnnotationRow>>(
+    events: &[E],
+    rule: Rule,
+    needed: usize,
+    posterior: Option<(&[String], &[f64])>,
+) -> Decision {
     // In the order the events were made (time, then global id): the same on every replica,
     // whatever order they arrived in.
     let mut ordered: Vec<&AnnotationRow> = events.iter().map(Borrow::borrow).collect();
@@ -279,12 +493,35 @@ pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize)
     let labels: Vec<&AnnotationRow> = events()
         .filter(|e| e.kind == crate::events::StoredKind::Label && !retracted.contains(&e.id))
         .collect();
+    let probability_of = |label: Option<&str>| {
+        let (names, p) = posterior?;
+        let i = names.iter().position(|n| Some(n.as_str()) == label)?;
+        Some(p[i])
+    };
+    let ranked = posterior.map(|(names, p)| {
+        let mut v: Vec<Posterior> = names
+            .iter()
+            .zip(p)
+            .map(|(l, p)| Posterior {
+                label: l.clone(),
+                probability: *p,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.probability
+                .total_cmp(&a.probability)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        v
+    });
     if let Some(o) = labels
         .iter()
         .rev()
         .find(|e| e.source == crate::events::Source::Override)
     {
         return Decision {
+            posterior: ranked,
+            probability: probability_of(o.label.as_deref()),
             item_id,
             item,
             status: Status::Decided,
@@ -316,6 +553,20 @@ pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize)
     let n = votes.len();
     let (status, how, label) = match top {
         _ if n < votes_needed || n == 0 => (Status::Pending, None, None),
+        _ if rule.mode == Mode::DawidSkene => match &ranked {
+            Some(r)
+                if verdict(&r.iter().map(|x| x.probability).collect::<Vec<_>>(), |i| {
+                    counts.contains_key(r[i].label.as_str())
+                }) == Some(0) =>
+            {
+                (
+                    Status::Decided,
+                    Some(How::DawidSkene),
+                    Some(r[0].label.clone()),
+                )
+            }
+            _ => (Status::Conflict, None, None),
+        },
         Some((l, c)) if c == n => (Status::Decided, Some(How::Unanimous), Some(l)),
         Some((l, c)) if rule.mode == Mode::Majority && 2 * c > n => {
             (Status::Decided, Some(How::Majority), Some(l))
@@ -337,6 +588,8 @@ pub fn decide<E: Borrow<AnnotationRow>>(events: &[E], rule: Rule, needed: usize)
         item_id,
         item,
         status,
+        probability: probability_of(label.as_deref()),
+        posterior: ranked,
         label,
         rule: how,
         votes: votes.into_iter().map(vote).collect(),
@@ -419,6 +672,8 @@ pub(crate) fn gold_without_votes(
             deciders: vec![],
             decided_at: None,
             votes_needed: rule.min_annotators.max(1),
+            posterior: None,
+            probability: None,
         };
         out.push(gold_decision(blank, &label, &at));
     }
@@ -429,6 +684,7 @@ pub(crate) fn gold_without_votes(
 /// hold), for a caller that reads the events for more than the decisions.
 pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Result<Vec<Decision>> {
     let rule = rule_in(conn)?;
+    let model = model_in(conn, rule)?;
     let mut by_item: BTreeMap<i64, Vec<&AnnotationRow>> = BTreeMap::new();
     for e in events {
         by_item.entry(e.item).or_default().push(e);
@@ -448,7 +704,8 @@ pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Resul
         .values()
         .map(|ev| {
             let n = needed.get(&ev[0].item).copied();
-            let d = decide(ev, rule, n.unwrap_or_else(|| needed_value(None)));
+            let posterior = model.as_ref().and_then(|m| m.of(ev[0].item));
+            let d = decide_with(ev, rule, n.unwrap_or_else(|| needed_value(None)), posterior);
             match gold.get(&d.item) {
                 Some((label, at)) => gold_decision(d, label, at),
                 None => d,
@@ -466,6 +723,7 @@ pub(crate) fn conflict_items(
     items: Option<&std::collections::HashSet<i64>>,
 ) -> Result<std::collections::HashSet<i64>> {
     let rule = rule_in(conn)?;
+    let model = model_in(conn, rule)?;
     let mut needed: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     let mut stmt =
         conn.prepare_cached("SELECT item_id, MAX(needed) FROM queue_items GROUP BY item_id")?;
@@ -505,7 +763,14 @@ pub(crate) fn conflict_items(
             continue; // an override decides
         }
         if votes.windows(2).any(|w| w[0].1 == w[1].1) {
-            if decision_in(conn, item)?.status == Status::Conflict {
+            let posterior = model.as_ref().and_then(|m| m.of(item));
+            let d = decide_with(
+                &events::list(conn, Some(item))?,
+                rule,
+                needed_of(conn, item)?,
+                posterior,
+            );
+            if d.status == Status::Conflict {
                 out.insert(item);
             }
             continue;
@@ -530,7 +795,11 @@ pub(crate) fn conflict_items(
             .map(<[i64]>::len)
             .max()
             .unwrap_or(0);
-        let decided = top == n || (rule.mode == Mode::Majority && 2 * top > n);
+        let decided = match &model {
+            // The fit decides unless it leaves the item undecided (a tie, or a label no vote gave).
+            Some(m) => !m.undecided.contains(&item),
+            None => top == n || (rule.mode == Mode::Majority && 2 * top > n),
+        };
         if !decided {
             out.insert(item);
         }
@@ -560,13 +829,41 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
             deciders: vec![],
             decided_at: None,
             votes_needed: rule_in(conn)?.min_annotators.max(needed_of(conn, item)?),
+            posterior: None,
+            probability: None,
         };
         return Ok(match crate::answer_key::answer_labels_of(conn, item)? {
             Some((label, at)) => gold_decision(blank, &label, &at),
             None => blank,
         });
     }
-    let d = decide(&events, rule_in(conn)?, needed_of(conn, item)?);
+    let rule = rule_in(conn)?;
+    let model = model_in(conn, rule)?;
+    decision_with(conn, &events, rule, model.as_ref())
+}
+
+/// One item's votes (each annotator's latest own label, or the override that decides it, as
+/// in [`Decision::votes`]), which no mode changes: without the project's fit.
+pub(crate) fn votes_in(conn: &Connection, item: i64) -> Result<Vec<Vote>> {
+    Ok(decide(&events::list(conn, Some(item))?, Rule::default(), 1).votes)
+}
+
+/// One item's decision from its events (all of them, oldest first, at least one), with the
+/// project's fit already made (`None` outside `dawid-skene` mode): for a caller deciding
+/// several items one by one, which fits once. A gold item is decided by its answer.
+pub(crate) fn decision_with(
+    conn: &Connection,
+    events: &[AnnotationRow],
+    rule: Rule,
+    model: Option<&Model>,
+) -> Result<Decision> {
+    let item = events[0].item;
+    let d = decide_with(
+        events,
+        rule,
+        needed_of(conn, item)?,
+        model.and_then(|m| m.of(item)),
+    );
     Ok(match crate::answer_key::answer_labels_of(conn, item)? {
         Some((label, at)) => gold_decision(d, &label, &at),
         None => d,

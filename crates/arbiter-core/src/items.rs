@@ -452,6 +452,9 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
     let mut state = conn.prepare_cached(
         "SELECT labelers, flags FROM item_state WHERE item_id = ?1 AND (labelers > 0 OR skips > 0 OR flags > 0)",
     )?;
+    // One Dawid–Skene fit for the page (`None` in the other modes).
+    let rule = crate::decide::rule_in(conn)?;
+    let mut model: Option<Option<crate::decide::Model>> = None;
     for item in items.iter_mut() {
         let Some((labelers, flags)) = state
             .query_row([item.rowid], |r| {
@@ -464,7 +467,16 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
         item.flagged = flags > 0;
         // Only labels make a decision; an item only skipped or flagged has none yet.
         if labelers > 0 {
-            let d = crate::decide::decision_in(conn, item.rowid)?;
+            if model.is_none() {
+                model = Some(crate::decide::model_in(conn, rule)?);
+            }
+            let events = crate::events::list(conn, Some(item.rowid))?;
+            let d = crate::decide::decision_with(
+                conn,
+                &events,
+                rule,
+                model.as_ref().and_then(Option::as_ref),
+            )?;
             item.review = Some(d.status);
             item.final_label = d
                 .label

@@ -777,8 +777,7 @@ pub fn next_view(
         let others = if role == annotate::Role::Annotator {
             Vec::new()
         } else {
-            crate::decide::decision_in(conn, a.item)?
-                .votes
+            crate::decide::votes_in(conn, a.item)?
                 .into_iter()
                 .filter(|v| v.annotator != annotator)
                 .collect()

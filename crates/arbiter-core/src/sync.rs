@@ -999,8 +999,10 @@ fn apply_in_transaction(
 /// every event.
 fn conflicts(conn: &Connection, items: Option<&HashSet<i64>>) -> Result<u64> {
     let is_conflict = |d: &crate::decide::Decision| d.status == crate::decide::Status::Conflict;
+    // By annotator quality, every decision rests on one fit of the whole project: made once.
+    let global = crate::decide::rule_in(conn)?.mode == crate::decide::Mode::DawidSkene;
     match items {
-        Some(items) if items.len() <= 5_000 => {
+        Some(items) if items.len() <= 5_000 && !global => {
             let mut n = 0;
             for i in items {
                 n += u64::from(is_conflict(&crate::decide::decision_in(conn, *i)?));
@@ -1264,9 +1266,12 @@ fn apply(conn: &Connection, pack: &Checked, events: Events<'_>, dry_run: bool) -
                     }
                 }
             }
+            // A new setting may change any decision; so may any new vote when decisions
+            // weigh annotators by a fit of the whole project (`dawid-skene`).
             let changes_settings = all
                 .iter()
-                .any(|e| matches!(e, PackEvent::Setting(s) if new(&s.replica, s.seq)));
+                .any(|e| matches!(e, PackEvent::Setting(s) if new(&s.replica, s.seq)))
+                || crate::decide::rule_in(conn)?.mode == crate::decide::Mode::DawidSkene;
             out.conflicts_before = conflicts(conn, (!changes_settings).then_some(&touched))?;
             (None, changes_settings)
         }
@@ -1330,7 +1335,9 @@ fn apply(conn: &Connection, pack: &Checked, events: Events<'_>, dry_run: bool) -
         }
         Ok(())
     })?;
-    let changes_settings = changes_settings || out.settings_added > 0;
+    let changes_settings = changes_settings
+        || out.settings_added > 0
+        || crate::decide::rule_in(conn)?.mode == crate::decide::Mode::DawidSkene;
     if settings_changed {
         crate::identity::apply_settings(conn)?;
     }

@@ -3,4 +3,4 @@
 /**
  * How votes decide an item (the project's decision rule).
  */
-export type DecisionMode = "majority" | "unanimous";
+export type DecisionMode = "majority" | "unanimous" | "dawid-skene";

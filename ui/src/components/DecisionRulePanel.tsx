@@ -3,7 +3,7 @@ import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { DecisionMode } from "../bindings/DecisionMode";
 import type { DecisionRuleDto } from "../bindings/DecisionRuleDto";
 import * as ipc from "../ipc";
-import { describeRule, parseMinAnnotators, RULE_MODES, ruleMode } from "../lib/decisionRule";
+import { describeRule, modeText, parseMinAnnotators, RULE_MODES, ruleMode } from "../lib/decisionRule";
 import { useReportError } from "./ErrorBanner";
 
 interface Props {
@@ -95,7 +95,7 @@ export function DecisionRulePanel({ me, onChanged }: Props) {
             <select data-testid="decision-rule-mode" value={mode} onChange={(e) => setMode(ruleMode(e.target.value) ?? mode)}>
               {RULE_MODES.map((m) => (
                 <option key={m} value={m}>
-                  {m === "majority" ? "Majority (or all agree)" : "Unanimous"}
+                  {modeText(m)}
                 </option>
               ))}
             </select>

@@ -36,6 +36,8 @@ const DECIDED: DecisionDto = {
   deciders: ["ana", "ben"],
   decidedAt: "2026-01-01T10:01:00Z",
   votesNeeded: 2,
+  posterior: null,
+  probability: null,
 };
 
 async function show(s: ItemSummary, d: DecisionDto) {
@@ -68,6 +70,35 @@ describe("ReviewSection", () => {
     expect(votes[1]!.textContent).toContain("given label wrong");
     expect(votes[1]!.textContent).toContain("accepted the model");
     expect(screen.getByTestId("item-flagged").textContent).toContain("the decided label stands");
+  });
+
+  it("shows the posterior under the Dawid–Skene rule, the decided label's bar marked", async () => {
+    const byQuality: DecisionDto = {
+      ...DECIDED,
+      rule: "dawid-skene",
+      probability: 0.93,
+      posterior: [
+        { label: "9", probability: 0.93 },
+        { label: "8", probability: 0.05 },
+        { label: "3", probability: 0.015 },
+        { label: "1", probability: 0.004 },
+        { label: "7", probability: 0.001 },
+      ],
+    };
+    await show(summary({ review: "decided", finalLabel: "9" }), byQuality);
+    expect(screen.getByTestId("item-decision").textContent).toContain("Decided “9” — by annotator quality over 2 votes, 93.0% probable (ana, ben)");
+    const posterior = screen.getByTestId("item-posterior");
+    expect(posterior.textContent).toContain("By annotator quality");
+    const bars = screen.getAllByTestId("prob-bar");
+    // The four most probable labels, most probable first; the decided one highlighted.
+    expect(bars.map((b) => b.dataset.class)).toEqual(["9", "8", "3", "1"]);
+    expect(bars[0]!.className).toContain("predicted");
+    expect(bars[1]!.className).not.toContain("predicted");
+  });
+
+  it("shows no posterior under the other rules", async () => {
+    await show(summary({ review: "decided", finalLabel: "9" }), DECIDED);
+    expect(screen.queryByTestId("item-posterior")).toBeNull();
   });
 
   it("says when nobody has labeled the item", async () => {

@@ -7,7 +7,7 @@ import type { RunInfo } from "../bindings/RunInfo";
 import * as ipc from "../ipc";
 import { formatCount, formatDateTime, formatJsonValue, formatNumber, formatRelative } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
-import { cellStatus, decisionText, STATUS_TEXT, voteSourceText } from "../lib/itemReview";
+import { cellStatus, decisionText, posteriorBars, STATUS_TEXT, voteSourceText } from "../lib/itemReview";
 import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import type { PageCache } from "../lib/pageCache";
 import { runLabel } from "../lib/runs";
@@ -486,6 +486,20 @@ export function ReviewSection({ summary, labelColors }: { summary: ItemSummary; 
             </span>
           )}
         </p>
+      )}
+      {decision?.posterior && decision.posterior.length > 0 && (
+        <div className="item-posterior" data-testid="item-posterior">
+          <span className="section-title" title="The probability of each label given every annotator's estimated reliability (the Dawid–Skene decision rule)">
+            By annotator quality
+          </span>
+          <PredictionBars
+            top={posteriorBars(decision)}
+            predicted={decision.status === "decided" ? decision.label : null}
+            given={null}
+            givenTag=""
+            ariaLabel="Posterior probability of each label"
+          />
+        </div>
       )}
       {summary.flagged && (
         <p className="item-flag small" data-testid="item-flagged">

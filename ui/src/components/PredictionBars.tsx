@@ -11,12 +11,14 @@ interface Props {
   givenTag: string;
   /** Tooltips say which bar is the prediction and which the given label. */
   explain?: boolean;
+  /** The list's accessible name. */
+  ariaLabel?: string;
 }
 
 /** One bar a class: the predicted one highlighted, the given label tagged. */
-export function PredictionBars({ top, predicted, given, givenTag, explain = false }: Props) {
+export function PredictionBars({ top, predicted, given, givenTag, explain = false, ariaLabel = "Most probable classes" }: Props) {
   return (
-    <ol className="prob-bars" aria-label="Most probable classes">
+    <ol className="prob-bars" aria-label={ariaLabel}>
       {top.map(([cls, p]) => {
         const isPredicted = cls === predicted;
         const isGiven = given !== null && cls === given;

@@ -1,7 +1,14 @@
 import type { DecisionMode } from "../bindings/DecisionMode";
 import type { DecisionRuleDto } from "../bindings/DecisionRuleDto";
 
-export const RULE_MODES: readonly DecisionMode[] = ["majority", "unanimous"];
+export const RULE_MODES: readonly DecisionMode[] = ["majority", "unanimous", "dawid-skene"];
+
+/** A mode's name in the rule form's menu. */
+export function modeText(mode: DecisionMode): string {
+  if (mode === "majority") return "Majority (or all agree)";
+  if (mode === "unanimous") return "Unanimous";
+  return "By annotator quality (Dawid–Skene)";
+}
 
 /** The mode a select's value names, if it names one. */
 export function ruleMode(text: string): DecisionMode | undefined {
@@ -15,7 +22,9 @@ export function describeRule(rule: DecisionRuleDto): string {
   const how =
     rule.mode === "unanimous"
       ? `every vote agrees, from at least ${who}`
-      : `all agree or a strict majority, from at least ${who}`;
+      : rule.mode === "dawid-skene"
+        ? `the most probable label given each annotator's estimated reliability (Dawid–Skene), from at least ${who}; a tie, or a label no vote gave, goes to a reviewer`
+        : `all agree or a strict majority, from at least ${who}`;
   return `${how} (an overlap item waits for its k); a reviewer's decision always wins`;
 }
 

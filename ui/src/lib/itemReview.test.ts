@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { VoteDto } from "../bindings/VoteDto";
-import { cellStatus, decisionText, reviewLines, shownLabel } from "./itemReview";
+import { cellStatus, decisionText, posteriorBars, reviewLines, shownLabel } from "./itemReview";
 
 const vote = (annotator: string, label: string, over: Partial<VoteDto> = {}): VoteDto => ({
   annotation: 1,
@@ -24,6 +24,8 @@ const decision = (over: Partial<DecisionDto>): DecisionDto => ({
   deciders: [],
   decidedAt: null,
   votesNeeded: 2,
+  posterior: null,
+  probability: null,
   ...over,
 });
 
@@ -59,6 +61,14 @@ describe("reviewLines", () => {
 });
 
 describe("decisionText", () => {
+  it("says a gold item is decided by its answer, with the votes beside it", () => {
+    expect(decisionText(decision({ status: "decided", label: "3", rule: "gold", votes: [vote("a", "5")], deciders: ["gold"] }))).toBe(
+      "Decided “3” — a gold item's answer (1 vote beside it)",
+    );
+    expect(decisionText(decision({ status: "decided", label: "3", rule: "gold", votes: [], deciders: ["gold"] }))).toBe(
+      "Decided “3” — a gold item's answer",
+    );
+  });
   it("names the rule, the deciders and the votes", () => {
     expect(
       decisionText(decision({ status: "decided", label: "9", rule: "majority", votes: [vote("a", "9"), vote("b", "9"), vote("c", "8")], deciders: ["a", "b"] })),
@@ -75,5 +85,52 @@ describe("decisionText", () => {
     );
     expect(decisionText(decision({ votes: [vote("a", "1")] }))).toBe("Waiting for votes — 1 of 2 needed");
     expect(decisionText(decision({}))).toBe("No label given yet");
+  });
+});
+
+describe("decisions by annotator quality", () => {
+  const posterior = [
+    { label: "cat", probability: 0.5 },
+    { label: "dog", probability: 0.5 },
+  ];
+  it("names the rule and the decided label's probability", () => {
+    const d = decision({
+      status: "decided",
+      label: "cat",
+      rule: "dawid-skene",
+      votes: [vote("ana", "cat"), vote("ben", "dog")],
+      deciders: ["ana"],
+      posterior: [
+        { label: "cat", probability: 0.875 },
+        { label: "dog", probability: 0.125 },
+      ],
+      probability: 0.875,
+    });
+    expect(decisionText(d)).toBe("Decided “cat” — by annotator quality over 2 votes, 87.5% probable (ana)");
+  });
+  it("says why a conflict is one: a tie, or a label no vote gave", () => {
+    const votes = [vote("ana", "cat"), vote("ben", "dog")];
+    expect(decisionText(decision({ status: "conflict", votes, posterior }))).toBe(
+      "Conflict — by annotator quality “cat” and “dog” are equally probable; a reviewer decides",
+    );
+    const unvoted = [
+      { label: "owl", probability: 0.6 },
+      { label: "cat", probability: 0.4 },
+    ];
+    expect(decisionText(decision({ status: "conflict", votes, posterior: unvoted }))).toBe(
+      "Conflict — by annotator quality the most probable label “owl” is one no vote gave; a reviewer decides",
+    );
+    // Under the other rules, as before.
+    expect(decisionText(decision({ status: "conflict", votes }))).toContain("votes disagree and no rule decides");
+  });
+  it("gives at most the asked number of bars, most probable first", () => {
+    expect(posteriorBars(decision({ posterior }), 1)).toEqual([["cat", 0.5]]);
+    expect(posteriorBars(decision({}))).toEqual([]);
+    const sure = [
+      { label: "cat", probability: 0.9996 },
+      { label: "dog", probability: 0.0003 },
+      { label: "owl", probability: 0.0001 },
+    ];
+    expect(posteriorBars(decision({ posterior: sure }))).toEqual([["cat", 0.9996]]);
   });
 });

@@ -5,6 +5,7 @@
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { ItemSummary } from "../bindings/ItemSummary";
 import type { VoteDto } from "../bindings/VoteDto";
+import { formatProbability } from "./predictions";
 
 /** Where an item's review stands, as the grid marks it (`pending` reads "waiting for votes"). */
 export type CellStatus = "decided" | "conflict" | "waiting";
@@ -63,12 +64,41 @@ export function decisionText(d: DecisionDto): string {
     const label = `Decided “${d.label}”`;
     if (d.rule === "override") return `${label} — a reviewer's decision${d.deciders.length ? ` by ${d.deciders.join(", ")}` : ""}`;
     if (d.rule === "majority") return `${label} — a strict majority of ${n} votes${who}`;
+    if (d.rule === "gold") return `${label} — a gold item's answer${n ? ` (${n} vote${n === 1 ? "" : "s"} beside it)` : ""}`;
+    if (d.rule === "dawid-skene") {
+      const p = d.probability === null ? "" : `, ${formatProbability(d.probability)} probable`;
+      return `${label} — by annotator quality over ${n} vote${n === 1 ? "" : "s"}${p}${who}`;
+    }
     if (n === 1) return `${label} — one vote${who}`;
     return `${label} — all ${n} votes agree${who}`;
+  }
+  if (d.status === "conflict" && d.posterior !== null) {
+    return `Conflict — by annotator quality ${tieOrUnvoted(d)}; a reviewer decides`;
   }
   if (d.status === "conflict") return `Conflict — ${n} votes disagree and no rule decides; a reviewer decides`;
   if (n === 0) return "No label given yet";
   return `Waiting for votes — ${n} of ${d.votesNeeded} needed`;
+}
+
+/** Why a posterior decides nothing: its top two tie, or no vote gave its most probable label. */
+function tieOrUnvoted(d: DecisionDto): string {
+  const [first, second] = d.posterior ?? [];
+  if (first && second && first.probability - second.probability <= 1e-9) {
+    return `“${first.label}” and “${second.label}” are equally probable`;
+  }
+  if (first) return `the most probable label “${first.label}” is one no vote gave`;
+  return "nothing is probable";
+}
+
+/**
+ * The posterior as bars, most probable first: at most `max` labels, and beyond the first none
+ * that would read "<0.1%" (noise beside a decision).
+ */
+export function posteriorBars(d: Pick<DecisionDto, "posterior">, max = 4): [string, number][] {
+  return (d.posterior ?? [])
+    .slice(0, max)
+    .filter((p, i) => i === 0 || p.probability >= 0.0005)
+    .map((p) => [p.label, p.probability]);
 }
 
 /** A vote's source in words, when it is not a plain label ("accepted the model", "override"). */

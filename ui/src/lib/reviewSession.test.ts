@@ -191,7 +191,7 @@ function fakeApi(total: number) {
       // Like the real backend: an item its annotator labeled, skipped or flagged is not handed back.
       labeled.add(req.rowid);
       claims.delete(req.rowid);
-      return { annotation: id, decision: { itemId: "", rowid: req.rowid, status: "decided", label: req.label, rule: "unanimous", votes: [], deciders: [], decidedAt: null, votesNeeded: 1 } };
+      return { annotation: id, decision: { itemId: "", rowid: req.rowid, status: "decided", label: req.label, rule: "unanimous", votes: [], deciders: [], decidedAt: null, votesNeeded: 1, posterior: null, probability: null } };
     }),
     undo: vi.fn(async () => {
       const last = [...events].reverse().find((e) => !e.retracted);

@@ -49,6 +49,8 @@ function conflict(rowid: number, second = "dog"): DecisionDto {
     deciders: [],
     decidedAt: null,
     votesNeeded: 2,
+    posterior: null,
+    probability: null,
   };
 }
 
@@ -69,6 +71,8 @@ const RESOLVED: ConflictDto = {
     deciders: ["rev"],
     decidedAt: "2026-01-01T11:00:00Z",
     votesNeeded: 2,
+    posterior: null,
+    probability: null,
   },
   votes: conflict(9).votes,
   given: "cat",
@@ -130,6 +134,25 @@ const key = (k: string, init: KeyboardEventInit = {}) =>
   });
 
 describe("ConflictsScreen", () => {
+  it("shows a reviewer the tie under the Dawid–Skene rule, and nothing of it under the others", async () => {
+    const tie = {
+      ...conflict(1),
+      posterior: [
+        { label: "cat", probability: 0.5 },
+        { label: "dog", probability: 0.5 },
+      ],
+    };
+    listConflicts.mockImplementation(async (resolved?: boolean) => (resolved ? [] : [asView(tie), asView(conflict(2))]));
+    await open("rev");
+    const shown = screen.getByTestId("conflict-posterior");
+    expect(shown.textContent).toContain("By annotator quality");
+    expect(shown.textContent).toContain("cat50.0%");
+    expect(shown.textContent).toContain("dog50.0%");
+    await key("ArrowDown");
+    await waitFor(() => expect(active()).toBe("item_2"));
+    expect(screen.queryByTestId("conflict-posterior")).toBeNull();
+  });
+
   it("reads the conflicts again when events came from another copy of the project, while it stays open", async () => {
     const { ProjectChanges } = await import("../components/projectChanges");
     localStorage.setItem("arbiter.annotator:/p", JSON.stringify("rev"));

@@ -13,7 +13,8 @@ import * as ipc from "../ipc";
 import { labelPairs, modelText, pairKey, voteTally, withPair } from "../lib/conflicts";
 import { formatCount, formatDateTime, formatRelative } from "../lib/format";
 import { labelColorMap } from "../lib/labels";
-import { formatConfidence } from "../lib/predictions";
+import { posteriorBars } from "../lib/itemReview";
+import { formatConfidence, formatProbability } from "../lib/predictions";
 import { ItemTimer } from "../lib/pace";
 import { conflictKeyAction, hotkeyMap, keyInput, type ConflictAction } from "../lib/reviewKeys";
 import { sharedSerial } from "../lib/reviewSession";
@@ -533,6 +534,21 @@ function ConflictContext({ conflict: c, colors }: { conflict: ConflictDto; color
           <span className="muted small">{modelText(c)}</span>
         )}
       </span>
+      {c.decision.posterior && c.decision.posterior.length > 0 && (
+        <span
+          className="conflict-context-item"
+          data-testid="conflict-posterior"
+          title="The probability of each label given every annotator's estimated reliability (the Dawid–Skene decision rule)"
+        >
+          <span className="section-title">By annotator quality</span>
+          {posteriorBars(c.decision, 2).map(([label, p]) => (
+            <span key={label} className="conflict-posterior-entry">
+              <LabelChip label={label} colors={colors} />
+              <span className="tabular">{formatProbability(p)}</span>
+            </span>
+          ))}
+        </span>
+      )}
     </div>
   );
 }

@@ -161,12 +161,12 @@ closed_set! {
 
 closed_set! {
     /// How a decision was reached.
-    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", Gold = "gold" }
+    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", DawidSkene = "dawid-skene", Gold = "gold" }
 }
 
 closed_set! {
     /// How votes decide an item (the project's decision rule).
-    DecisionMode = decide::Mode { Majority = "majority", Unanimous = "unanimous" }
+    DecisionMode = decide::Mode { Majority = "majority", Unanimous = "unanimous", DawidSkene = "dawid-skene" }
 }
 
 closed_set! {
@@ -299,7 +299,10 @@ mod tests {
             .expect_err("not a mode");
         let core = "most".parse::<decide::Mode>().expect_err("not a mode");
         assert_eq!(e.to_string(), core.to_string());
-        assert!(e.to_string().contains("majority or unanimous"), "{e}");
+        assert!(
+            e.to_string().contains("majority, unanimous or dawid-skene"),
+            "{e}"
+        );
         let e = serde_json::from_value::<Flag>(serde_json::json!("meh")).expect_err("no flag");
         assert_eq!(e.to_string(), "flag \"meh\": use bad_input or unsure");
     }

@@ -783,12 +783,33 @@ fn the_review_flow_through_the_app_state() {
         "minAnnotators": 2,
     }))
     .expect_err("no such mode");
-    assert!(e.to_string().contains("majority or unanimous"), "{e}");
+    assert!(
+        e.to_string().contains("majority, unanimous or dawid-skene"),
+        "{e}"
+    );
     s.add_annotator("lea", Role::Lead).expect("lead");
     let set = s.set_decision_rule(&strict, "lea").expect("set");
     assert_eq!((set.mode.as_str(), set.min_annotators), ("unanimous", 3));
     assert_eq!(s.decision_rule().expect("rule").min_annotators, 3);
     assert_eq!(s.decision(first).expect("d").votes_needed, 3);
+    // By annotator quality: the decision carries its posterior (a camelCase wire name).
+    let ds = DecisionRuleDto {
+        mode: DecisionMode::DawidSkene,
+        min_annotators: 1,
+    };
+    let set = s.set_decision_rule(&ds, "lea").expect("set");
+    assert_eq!(set.mode.as_str(), "dawid-skene");
+    let by_quality = s.decision(first).expect("decision");
+    let posterior = by_quality.posterior.as_ref().expect("posterior");
+    assert!(!posterior.is_empty());
+    let sum: f64 = posterior.iter().map(|p| p.probability).sum();
+    assert!((sum - 1.0).abs() < 1e-9, "{sum}");
+    let wire = serde_json::to_value(&by_quality).expect("json");
+    assert_eq!(wire["posterior"][0]["label"], posterior[0].label.as_str());
+    assert_eq!(
+        wire["probability"],
+        serde_json::json!(by_quality.probability)
+    );
     s.set_decision_rule(
         &DecisionRuleDto {
             mode: DecisionMode::Majority,

@@ -249,7 +249,7 @@ fn the_rule_reads_old_settings_and_writes_its_mode() {
     );
     assert_eq!(Mode::parse("unanimous").expect("mode"), Mode::Unanimous);
     let e = Mode::parse("most").expect_err("bad").to_string();
-    assert!(e.contains("majority or unanimous"), "{e}");
+    assert!(e.contains("majority, unanimous or dawid-skene"), "{e}");
 }
 
 #[test]
@@ -257,7 +257,120 @@ fn status_and_rule_names_are_their_serialised_names() {
     for s in [Status::Decided, Status::Conflict, Status::Pending] {
         assert_eq!(serde_json::json!(s), s.as_str());
     }
-    for h in [How::Override, How::Unanimous, How::Majority] {
+    for h in [
+        How::Override,
+        How::Unanimous,
+        How::Majority,
+        How::DawidSkene,
+    ] {
         assert_eq!(serde_json::json!(h), h.as_str());
     }
+}
+
+const DS: Rule = Rule {
+    mode: Mode::DawidSkene,
+    min_annotators: 1,
+};
+
+/// Labels and probabilities, as the project's fit gives them.
+fn fitted<'a>(labels: &'a [String], p: &'a [f64]) -> Option<(&'a [String], &'a [f64])> {
+    Some((labels, p))
+}
+
+#[test]
+fn by_annotator_quality_the_most_probable_label_decides_even_against_the_votes() {
+    let labels = vec!["cat".to_string(), "dog".to_string()];
+    let votes = &[
+        ("a", "cat", false),
+        ("b", "cat", false),
+        ("c", "dog", false),
+    ];
+    // The fit trusts c: dog, though two of three voted cat.
+    let d = decide_with(&events(votes), DS, 1, fitted(&labels, &[0.2, 0.8]));
+    assert_eq!(
+        (d.status, d.label.as_deref(), d.rule),
+        (Status::Decided, Some("dog"), Some(How::DawidSkene))
+    );
+    assert_eq!(d.deciders, vec!["c"]);
+    assert_eq!(d.probability, Some(0.8));
+    let p = d.posterior.expect("posterior");
+    assert_eq!(
+        p.iter()
+            .map(|x| (x.label.as_str(), x.probability))
+            .collect::<Vec<_>>(),
+        vec![("dog", 0.8), ("cat", 0.2)]
+    );
+    // A unanimous item is decided by the fit too, under its name.
+    let d = decide_with(
+        &events(&[("a", "cat", false)]),
+        DS,
+        1,
+        fitted(&labels, &[0.9, 0.1]),
+    );
+    assert_eq!(d.rule, Some(How::DawidSkene));
+}
+
+#[test]
+fn by_annotator_quality_a_tie_is_a_conflict_pending_waits_and_an_override_wins() {
+    let labels = vec!["cat".to_string(), "dog".to_string()];
+    let two = &[("a", "cat", false), ("b", "dog", false)];
+    // An exact tie, and one within 1e-9: no label is picked by name.
+    for p in [[0.5, 0.5], [0.5 + 4e-10, 0.5 - 4e-10]] {
+        let d = decide_with(&events(two), DS, 1, fitted(&labels, &p));
+        assert_eq!((d.status, d.label, d.rule), (Status::Conflict, None, None));
+        assert!(d.posterior.is_some() && d.probability.is_none());
+    }
+    // The fit's favourite is a label nobody on the item gave: a reviewer's call.
+    let d = decide_with(
+        &events(&[("a", "cat", false), ("b", "cat", false)]),
+        DS,
+        1,
+        fitted(&labels, &[0.3, 0.7]),
+    );
+    assert_eq!(
+        (d.status, d.label, d.probability),
+        (Status::Conflict, None, None)
+    );
+    // Just outside the band: decided.
+    let d = decide_with(
+        &events(two),
+        DS,
+        1,
+        fitted(&labels, &[0.5 + 1e-8, 0.5 - 1e-8]),
+    );
+    assert_eq!(d.status, Status::Decided);
+    // Fewer votes than needed: pending, whatever the fit says (the posterior is shown).
+    let d = decide_with(&events(two), DS, 3, fitted(&labels, &[0.9, 0.1]));
+    assert_eq!((d.status, d.votes_needed), (Status::Pending, 3));
+    assert!(d.posterior.is_some());
+    // An override wins; the posterior of its label is shown.
+    let d = decide_with(
+        &events(&[("a", "cat", false), ("rev", "dog", true)]),
+        DS,
+        1,
+        fitted(&labels, &[0.9, 0.1]),
+    );
+    assert_eq!(
+        (d.status, d.label.as_deref(), d.rule, d.probability),
+        (Status::Decided, Some("dog"), Some(How::Override), Some(0.1))
+    );
+    // Without the project's fit (one item's events alone), enough votes are a conflict.
+    let d = decide(&events(two), DS, 1);
+    assert_eq!(d.status, Status::Conflict);
+    // The other modes carry no posterior.
+    let d = decide_with(&events(two), Rule::default(), 1, None);
+    assert!(d.posterior.is_none() && d.probability.is_none());
+    let json = serde_json::to_value(&d).expect("json");
+    assert!(json.get("posterior").is_none() && json.get("probability").is_none());
+}
+
+#[test]
+fn the_dawid_skene_mode_reads_and_writes_its_name() {
+    assert_eq!(Mode::parse("dawid-skene").expect("mode"), Mode::DawidSkene);
+    assert_eq!(serde_json::json!(Mode::DawidSkene), "dawid-skene");
+    assert_eq!(serde_json::json!(How::DawidSkene), "dawid-skene");
+    assert_eq!("dawid-skene".parse::<How>().expect("how"), How::DawidSkene);
+    let r: Rule =
+        serde_json::from_str(r#"{"mode":"dawid-skene","min_annotators":2}"#).expect("rule");
+    assert_eq!(r.mode, Mode::DawidSkene);
 }

@@ -57,6 +57,11 @@ pub struct Row {
     /// Every live event's note, oldest first, as `annotator: note`, joined with ` | `.
     pub notes: Option<String>,
     pub split: Option<String>,
+    /// In `dawid-skene` mode: the posterior probability of `final_label`.
+    pub posterior: Option<f64>,
+    /// In `dawid-skene` mode: every label's posterior probability, most probable first, as a
+    /// JSON object (`{"cat":0.93,"dog":0.07}`; JSON so that any label name reads back).
+    pub posteriors: Option<String>,
     /// The media file's absolute path, for an image folder (`None` for the tables).
     #[serde(skip)]
     pub abs_path: Option<PathBuf>,
@@ -66,6 +71,21 @@ pub struct Row {
     pub media_root: Option<PathBuf>,
     #[serde(skip)]
     pub media_hash: Option<[u8; 32]>,
+}
+
+/// A posterior as a JSON object in its order (most probable first).
+fn posteriors_json(p: &[decide::Posterior]) -> String {
+    let entries: Vec<String> = p
+        .iter()
+        .map(|x| {
+            format!(
+                "{}:{}",
+                serde_json::Value::from(x.label.as_str()),
+                serde_json::Value::from(x.probability)
+            )
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
 }
 
 /// Rows per final label, "(none)" for the undecided: a table export's label counts.
@@ -401,6 +421,8 @@ pub(super) fn select_rows(
             first_annotated: m.and_then(|m| m.first.map(String::from)),
             last_annotated: m.and_then(|m| m.last.map(String::from)),
             split: None,
+            posterior: d.and_then(|d| d.probability),
+            posteriors: d.and_then(|d| d.posterior.as_deref()).map(posteriors_json),
         });
     }
     if let Some(share) = opts.validation_share {

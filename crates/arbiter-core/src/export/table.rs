@@ -1,4 +1,5 @@
-//! An export as a table: Parquet, CSV or JSON Lines, one column per field of [`Row`].
+//! An export as a table: Parquet, CSV or JSON Lines, one column per field of [`Row`] (the
+//! posterior columns only in `dawid-skene` mode, the split only when asked).
 
 use super::{Format, Row};
 use crate::destination;
@@ -53,6 +54,17 @@ pub(super) fn write_table(
         ),
         Column::new("notes".into(), s(&|r| r.notes.as_deref())),
     ];
+    // Decisions by annotator quality (`dawid-skene`) carry their posteriors.
+    if rows.iter().any(|r| r.posteriors.is_some()) {
+        columns.push(Column::new(
+            "posterior".into(),
+            rows.iter().map(|r| r.posterior).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            "posteriors".into(),
+            s(&|r| r.posteriors.as_deref()),
+        ));
+    }
     if rows.iter().any(|r| r.split.is_some()) {
         columns.push(Column::new("split".into(), s(&|r| r.split.as_deref())));
     }

@@ -1455,3 +1455,72 @@ fn the_preview_counts_what_each_excluded_reason_or_flag_leaves_out() {
     );
     assert_eq!(export(&p, &o).expect("export").excluded, pv.excluded);
 }
+
+#[test]
+fn by_annotator_quality_the_export_carries_each_items_posterior() {
+    let (d, p, _) = setup();
+    let read = |name: &str| -> Vec<serde_json::Value> {
+        let out = d.path().join(name);
+        export(&p, &opts(out.clone(), Format::Jsonl, None)).expect("export");
+        std::fs::read_to_string(&out)
+            .expect("read")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    };
+    // Under majority: no posterior columns.
+    let rows = read("majority.jsonl");
+    assert!(rows[0].get("posterior").is_none() && rows[0].get("posteriors").is_none());
+    crate::decide::set_rule(
+        &p,
+        crate::decide::Rule {
+            mode: crate::decide::Mode::DawidSkene,
+            min_annotators: 2,
+        },
+        None,
+    )
+    .expect("rule");
+    let rows = read("ds.jsonl");
+    let decisions: std::collections::HashMap<String, crate::decide::Decision> =
+        crate::decide::decisions(&p, None)
+            .expect("decisions")
+            .into_iter()
+            .map(|d| (d.item_id.clone(), d))
+            .collect();
+    let row = |id: &str| rows.iter().find(|r| r["item_id"] == id).expect("row");
+    for id in ["digit_0000", "digit_0001", "digit_0002", "digit_0003"] {
+        let (r, d) = (row(id), &decisions[id]);
+        assert_eq!(
+            r["rule"],
+            serde_json::json!(d.rule.map(|h| h.as_str())),
+            "{id}"
+        );
+        assert_eq!(r["posterior"], serde_json::json!(d.probability), "{id}");
+        // The full posterior as a JSON object, most probable first, summing to 1.
+        let text = r["posteriors"].as_str().expect("posteriors");
+        let parsed: Vec<(String, f64)> = text
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .map(|kv| {
+                let (k, v) = kv.split_once(':').expect("k:v");
+                (
+                    serde_json::from_str(k).expect("label"),
+                    v.parse().expect("probability"),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, f64)> = d
+            .posterior
+            .as_ref()
+            .expect("posterior")
+            .iter()
+            .map(|x| (x.label.clone(), x.probability))
+            .collect();
+        assert_eq!(parsed, expected, "{id}");
+        assert!((parsed.iter().map(|x| x.1).sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+    assert_eq!(row("digit_0000")["rule"], "dawid-skene");
+    assert_eq!(row("digit_0000")["final_label"], "0");
+    assert_eq!(row("digit_0002")["rule"], "override");
+    assert!(row("digit_0010")["posterior"].is_null() && row("digit_0010")["posteriors"].is_null());
+}

@@ -1440,3 +1440,116 @@ fn a_large_pack_streamed_is_refused_whole_at_its_first_bad_line_or_a_short_count
     );
     assert_eq!(snapshot(&a), snapshot(&b));
 }
+
+#[test]
+fn by_annotator_quality_a_vote_anywhere_can_change_any_decision_and_every_count_follows() {
+    use crate::decide::{How, Mode, Rule, Status};
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    add_annotator(&a, "cy", Role::Annotator).expect("cy");
+    let rule = Rule {
+        mode: Mode::DawidSkene,
+        min_annotators: 1,
+    };
+    crate::decide::set_rule(&a, rule, None).expect("rule");
+    let mut b = replica(&a, &d.path().join("b"));
+    // On a: ana and ben disagree on one item, and nothing tells them apart: a tie, a conflict.
+    label(&mut a, "30", "ana", "class_0");
+    label(&mut a, "30", "ben", "class_1");
+    let thirty = item(&a, "30");
+    let decision = |p: &Project| crate::decide::decision(p, thirty).expect("decision");
+    let before = decision(&a);
+    assert_eq!((before.status, before.label), (Status::Conflict, None));
+    let p = before.posterior.expect("posterior");
+    assert_eq!(p.len(), 2);
+    assert!((p[0].probability - 0.5).abs() < 1e-12, "{p:?}");
+    lean_conflicts_hold(&a);
+    // On b: ana and cy agree on ten other items, and ben contradicts them every time.
+    for n in 40..50 {
+        let (l, other) = match n % 2 {
+            0 => ("class_0", "class_1"),
+            _ => ("class_1", "class_0"),
+        };
+        let ext = n.to_string();
+        label(&mut b, &ext, "ana", l);
+        label(&mut b, &ext, "cy", l);
+        label(&mut b, &ext, "ben", other);
+    }
+    let got = send(&b, &mut a, &d.path().join("ba.pack"), true);
+    // Now ben is known to say class_1 where the truth is class_0: item 30 is decided for ana's
+    // label, though the pack never touched it; the import's counts see it leave the conflicts.
+    let after = decision(&a);
+    assert_eq!(
+        (after.status, after.label.as_deref(), after.rule),
+        (Status::Decided, Some("class_0"), Some(How::DawidSkene))
+    );
+    assert!(after.probability.expect("probability") > 0.99, "{after:?}");
+    assert_eq!((got.conflicts_before, got.conflicts_after), (1, 0));
+    lean_conflicts_hold(&a);
+    counters_hold(&a);
+    // Both replicas decide alike once they hold the same events.
+    send(&a, &mut b, &d.path().join("ab.pack"), true);
+    assert_eq!(snapshot(&a), snapshot(&b));
+    // The item list's review column and filter follow the fit too.
+    let version = crate::dataset::resolve_or_only_in(a.conn(), None)
+        .expect("version")
+        .id;
+    let page = |review| {
+        crate::items::query(
+            &a,
+            &crate::items::Query {
+                version_id: version,
+                review,
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .expect("page")
+    };
+    let all = page(None);
+    let row = all.items.iter().find(|i| i.rowid == thirty).expect("row");
+    assert_eq!(
+        (row.review, row.final_label.as_deref()),
+        (Some(Status::Decided), Some("class_0"))
+    );
+    assert_eq!(page(Some(crate::items::ReviewFilter::Conflict)).total, 0);
+    assert_eq!(page(Some(crate::items::ReviewFilter::Decided)).total, 11);
+    // ana changes her mind on item 30: her latest label is her vote in the fit.
+    label(&mut a, "30", "ana", "class_1");
+    let changed = decision(&a);
+    assert_eq!(changed.label.as_deref(), Some("class_1"));
+    assert_eq!(changed.votes.len(), 2);
+    lean_conflicts_hold(&a);
+}
+
+#[test]
+fn by_annotator_quality_a_label_nobody_on_the_item_gave_is_a_conflict_everywhere() {
+    use crate::decide::{Mode, Rule, Status};
+    let d = tempfile::tempdir().expect("tmp");
+    let mut p = lead(d.path());
+    for n in ["dee", "eve"] {
+        add_annotator(&p, n, Role::Annotator).expect("annotator");
+    }
+    crate::decide::set_rule(
+        &p,
+        Rule {
+            mode: Mode::DawidSkene,
+            min_annotators: 1,
+        },
+        None,
+    )
+    .expect("rule");
+    // class_0 is the most common label; dee and eve, who labeled one item each, tell the fit
+    // nothing: their item's posterior follows the prior to class_0, which neither gave.
+    for n in 40..46 {
+        label(&mut p, &n.to_string(), "ana", "class_0");
+        label(&mut p, &n.to_string(), "ben", "class_0");
+    }
+    label(&mut p, "30", "dee", "class_1");
+    label(&mut p, "30", "eve", "class_2");
+    let d30 = crate::decide::decision(&p, item(&p, "30")).expect("decision");
+    let top = &d30.posterior.as_ref().expect("posterior")[0];
+    assert_eq!(top.label, "class_0", "{d30:?}");
+    assert_eq!(d30.status, Status::Conflict, "{d30:?}");
+    lean_conflicts_hold(&p);
+}
