@@ -140,6 +140,7 @@ function emptyReport(): ProjectReportDto {
     annotators: [],
     ordinal_labels: false,
     activity: { bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 },
+    target: null,
   };
 }
 
@@ -231,6 +232,15 @@ function report(run: number | null, runs: RunInfo[]): ProjectReportDto {
       dana: [60, 80, 90, 0, 100, 110, 102],
       eli: [0, 0, 0, 0, 20, 25, 24],
     }),
+    target: {
+      target: { statistic: "krippendorff_alpha", min: 0.8, on: "estimate" },
+      status: "fail",
+      value: 0.712,
+      interval: { low: 0.681, high: 0.744 },
+      compared: 0.712,
+      reason: null,
+      summary: "fail: krippendorff_alpha 0.712 (95% interval 0.681–0.744) is below the target krippendorff_alpha ≥ 0.8 (on the estimate)",
+    },
   };
 }
 
@@ -323,9 +333,9 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
   const excluded = Object.fromEntries(r.excludeReasons.map((code) => [code, Math.round(annotated * (dropShare[code] ?? 0.01))]));
   // An image folder holds only labelled items (the mock's items have no given labels).
   if (r.format === "imagefolder")
-    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded };
+    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded, target: null };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels, skipped: {}, excluded };
+  return { rows: withLabel + without, labels, skipped: {}, excluded, target: null };
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {
@@ -390,6 +400,7 @@ export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args)
           labels: p.labels,
           skipped: folderExport && p.rows >= 3 ? { no_media: 2, no_label: 1 } : {},
           run: r.run,
+          targetExport: null,
         };
         return done;
       } finally {

@@ -438,6 +438,8 @@ import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ProjectReportDto } from "./bindings/ProjectReportDto";
+import type { AgreementTarget } from "./bindings/AgreementTarget";
+import type { TargetVerdict } from "./bindings/TargetVerdict";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
@@ -596,6 +598,16 @@ export function getDecisionRule(): Promise<DecisionRuleDto> {
 /** Changes the decision rule as `lead` (refused unless that profile is a lead); the rule now in force. */
 export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<DecisionRuleDto> {
   return call("set_decision_rule", { rule, lead });
+}
+
+/** The agreement target checked on the project now; null when none is set. */
+export function getAgreementTarget(): Promise<TargetVerdict | null> {
+  return call("get_agreement_target");
+}
+
+/** Sets (or with null clears) the agreement target as `lead`; its verdict now. */
+export function setAgreementTarget(target: AgreementTarget | null, lead: string): Promise<TargetVerdict | null> {
+  return call("set_agreement_target", { target, lead });
 }
 
 export function getDecision(rowid: number): Promise<DecisionDto> {

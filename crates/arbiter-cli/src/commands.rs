@@ -13,7 +13,7 @@ use crate::{AgreementArgs, ExportArgs};
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
-    PredictArgs, PredictionsCommand, QueueArgs,
+    PredictArgs, PredictionsCommand, QueueArgs, TargetCommand,
 };
 use arbiter_core::model::{self, AddOptions};
 use arbiter_core::predict::{self, PredictOptions};
@@ -56,6 +56,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
+        Command::Target(c) => target_cmd(cli, c),
         Command::Report { run } => report_cmd(cli, *run),
         Command::Clone(a) => clone_cmd(cli, a),
         Command::Sync(c) => crate::sync_cmd::run(cli, c),
@@ -1041,6 +1042,7 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             exclude_reasons: a.exclude_reasons.clone(),
             validation_share: a.validation_share,
             seed: a.seed,
+            allow_below_target: a.allow_below_target,
         },
         &mut |pr| {
             let stage = match pr.stage {
@@ -1094,6 +1096,15 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
     for (code, n) in &s.excluded {
         println!("Left out {n} item(s) carrying {code} (--exclude-reasons)");
     }
+    if let Some(t) = &s.target {
+        match t.export {
+            "met" => println!("Agreement target {}", t.verdict.describe()),
+            _ => println!(
+                "Exported below the agreement target (--allow-below-target, recorded in the lineage): {}",
+                t.verdict.describe()
+            ),
+        }
+    }
     let skipped: usize = s.skipped.values().sum();
     if skipped > 0 {
         let why: Vec<String> = s
@@ -1111,6 +1122,37 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             })
             .collect();
         println!("Skipped {skipped} item(s): {}", why.join(", "));
+    }
+    Ok(())
+}
+
+fn target_cmd(cli: &Cli, c: &TargetCommand) -> Result<()> {
+    use arbiter_core::metrics::target::{self, Target};
+    let p = open(cli)?;
+    match c {
+        TargetCommand::Set {
+            statistic,
+            min,
+            on,
+            by,
+        } => {
+            let t = Target {
+                statistic: statistic.parse()?,
+                min: *min,
+                on: *on,
+            };
+            target::set_target(&p, Some(t), by.as_deref())?;
+        }
+        TargetCommand::Clear { by } => target::set_target(&p, None, by.as_deref())?,
+        TargetCommand::Show => {}
+    }
+    let v = target::verdict(&p)?;
+    if cli.json {
+        return json(&serde_json::json!({ "target": v }));
+    }
+    match v {
+        None => println!("No agreement target: exports are not gated (`arbiter target set --statistic … --min X`)."),
+        Some(v) => println!("Agreement target {}: {}", v.target.describe(), v.describe()),
     }
     Ok(())
 }
@@ -1141,6 +1183,9 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
         a.gwet_ac1.value.map_or("—".into(), |v| format!("{v:.3}")),
         pct(a.percent_agreement.value)
     );
+    if let Some(v) = &r.target {
+        println!("Target: {}", v.describe());
+    }
     if let Some(q) = &r.model_quality {
         println!(
             "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",

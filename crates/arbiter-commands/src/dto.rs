@@ -9,10 +9,12 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 
 mod access;
 mod closed;
+mod quality;
 mod report;
 mod team;
 pub use access::*;
 pub use closed::*;
+pub use quality::*;
 pub use report::*;
 pub use team::*;
 
@@ -38,6 +40,9 @@ pub enum ErrorCode {
     /// The command runs only in the desktop app (a native dialog, the file manager, a progress
     /// channel); another shell (an HTTP server) refuses it.
     DesktopOnly,
+    /// The project's agreement target is not met: the export was refused (the message names
+    /// the target, the figure and its interval); exporting anyway needs the explicit override.
+    BelowTarget,
     Internal,
 }
 
@@ -72,6 +77,7 @@ impl From<arbiter_core::Error> for IpcError {
             C::ReadOnly => ErrorCode::ReadOnly,
             C::Unauthorized => ErrorCode::Unauthorized,
             C::Forbidden => ErrorCode::Forbidden,
+            C::BelowTarget => ErrorCode::BelowTarget,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())
@@ -1004,6 +1010,9 @@ pub struct ExportRequest {
     pub validation_share: Option<f64>,
     #[ts(type = "number")]
     pub seed: u64,
+    /// Export even though the agreement target is not met (the lineage records it); without
+    /// it such an export fails with `below_target`.
+    pub allow_below_target: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1022,6 +1031,9 @@ pub struct ExportPreview {
     /// Items each excluded reason code or flag leaves out (an item with two counts twice).
     #[ts(type = "Record<string, number>")]
     pub excluded: std::collections::BTreeMap<String, usize>,
+    /// The agreement target checked now (null when none is set): unless it passes, the export
+    /// needs `allowBelowTarget`.
+    pub target: Option<TargetVerdict>,
 }
 
 /// What `export_annotations` wrote.
@@ -1055,6 +1067,9 @@ pub struct ExportDone {
     /// The run whose predictions were exported.
     #[ts(type = "number | null")]
     pub run: Option<i64>,
+    /// The agreement target the export met (`met`) or went past (`allowed_below_target`);
+    /// null when no target is set.
+    pub target_export: Option<String>,
 }
 
 /// Where a running export is (`arbiter_core::export::ExportStage`).
@@ -1121,6 +1136,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     closed::with_closed_sets!(export_all);
     report::with_report_types!(export_all);
     team::with_team_types!(export_all);
+    quality::with_quality_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

@@ -227,6 +227,18 @@ pub fn list_conflicts(s: &AppState, resolved: Option<bool>) -> Res<Vec<ConflictD
     s.conflicts(resolved.unwrap_or(false))
 }
 
+pub fn get_agreement_target(s: &AppState) -> Res<Option<TargetVerdict>> {
+    s.agreement_target()
+}
+
+pub fn set_agreement_target(
+    s: &AppState,
+    target: Option<AgreementTarget>,
+    lead: String,
+) -> Res<Option<TargetVerdict>> {
+    s.set_agreement_target(target, &lead)
+}
+
 pub fn get_decision_rule(s: &AppState) -> Res<DecisionRuleDto> {
     s.decision_rule()
 }

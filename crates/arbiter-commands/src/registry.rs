@@ -144,6 +144,8 @@ macro_rules! for_each_command {
             reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
             any get_decision_rule() -> DecisionRuleDto;
             lead set_decision_rule(rule: DecisionRuleDto, lead: String) -> DecisionRuleDto;
+            any get_agreement_target() -> Option<TargetVerdict>;
+            lead set_agreement_target(target: Option<AgreementTarget>, lead: String) -> Option<TargetVerdict>;
             // Shows everyone's votes (the item view asks for it in browsing, too).
             reviewer get_decision(rowid: i64) -> DecisionDto;
             // Dashboard, labels, export.

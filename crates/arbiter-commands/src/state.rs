@@ -464,6 +464,24 @@ impl AppState {
         })
     }
 
+    /// The agreement target checked on the project now, or null when none is set.
+    pub fn agreement_target(&self) -> Result<Option<TargetVerdict>, IpcError> {
+        self.with_project(|p| Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into)))
+    }
+
+    /// Set (or, with `None`, clear) the agreement target as `lead` (refused for anyone who is
+    /// not a lead); returns its verdict now.
+    pub fn set_agreement_target(
+        &self,
+        target: Option<AgreementTarget>,
+        lead: &str,
+    ) -> Result<Option<TargetVerdict>, IpcError> {
+        self.with_project(|p| {
+            arbiter_core::metrics::target::set_target(p, target.map(Into::into), Some(lead))?;
+            Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into))
+        })
+    }
+
     pub fn decision(&self, rowid: i64) -> Result<DecisionDto, IpcError> {
         self.with_project(|p| Ok(decide::decision(p, rowid)?.into()))
     }
@@ -572,6 +590,7 @@ impl AppState {
             exclude_reasons: r.exclude_reasons.clone(),
             validation_share: r.validation_share,
             seed: r.seed,
+            allow_below_target: r.allow_below_target,
         })
     }
 
@@ -585,6 +604,7 @@ impl AppState {
                 labels: v.labels,
                 skipped: v.skipped,
                 excluded: v.excluded,
+                target: v.target.map(Into::into),
             })
         })
     }
@@ -639,6 +659,7 @@ impl AppState {
                     labels: s.labels,
                     skipped: s.skipped,
                     run: s.run.map(|r| r.run),
+                    target_export: s.target.map(|t| t.export.to_string()),
                 })
             },
         )

@@ -4,6 +4,7 @@ import type { AgreementReport } from "./AgreementReport";
 import type { AnnotatorPace } from "./AnnotatorPace";
 import type { ModelQuality } from "./ModelQuality";
 import type { ProgressSummary } from "./ProgressSummary";
+import type { TargetVerdict } from "./TargetVerdict";
 
 export type ProjectReportDto = { progress: ProgressSummary, agreement: AgreementReport, model_quality: ModelQuality | null, 
 /**
@@ -13,4 +14,8 @@ reasons_by_class: { [key in string]: { [key in string]: number } }, annotators: 
 /**
  * Whether the schema marks the labels ordinal.
  */
-ordinal_labels: boolean, activity: Activity, };
+ordinal_labels: boolean, activity: Activity, 
+/**
+ * The agreement target checked on `agreement` (null when none is set).
+ */
+target: TargetVerdict | null, };

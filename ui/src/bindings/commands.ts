@@ -4,6 +4,7 @@ import type { Channel } from "@tauri-apps/api/core";
 import type { AccessDto } from "./AccessDto";
 import type { AddModelRequest } from "./AddModelRequest";
 import type { AgreementPoint } from "./AgreementPoint";
+import type { AgreementTarget } from "./AgreementTarget";
 import type { AnnotateRequest } from "./AnnotateRequest";
 import type { AnnotateResult } from "./AnnotateResult";
 import type { AnnotationsExported } from "./AnnotationsExported";
@@ -53,6 +54,7 @@ import type { RunProgress } from "./RunProgress";
 import type { RunRequest } from "./RunRequest";
 import type { ServingDto } from "./ServingDto";
 import type { SharedFolderSetting } from "./SharedFolderSetting";
+import type { TargetVerdict } from "./TargetVerdict";
 import type { TeamStatus } from "./TeamStatus";
 
 /** The least role a command is meant for; each role may do what the ones before it may. */
@@ -94,6 +96,8 @@ export type Commands = {
   list_conflicts: { role: "reviewer"; args: { resolved: boolean | null }; result: Array<ConflictDto> };
   get_decision_rule: { role: "any"; args: Record<string, never>; result: DecisionRuleDto };
   set_decision_rule: { role: "lead"; args: { rule: DecisionRuleDto; lead: string }; result: DecisionRuleDto };
+  get_agreement_target: { role: "any"; args: Record<string, never>; result: TargetVerdict | null };
+  set_agreement_target: { role: "lead"; args: { target: AgreementTarget | null; lead: string }; result: TargetVerdict | null };
   get_decision: { role: "reviewer"; args: { rowid: number }; result: DecisionDto };
   project_report: { role: "any"; args: { run: number | null }; result: ProjectReportDto };
   agreement_history: { role: "any"; args: Record<string, never>; result: Array<AgreementPoint> };

@@ -102,5 +102,6 @@ export function rawReport(): ProjectReportDto {
       decided: [300, 300, 500],
       skipped: 0,
     },
+    target: null,
   };
 }

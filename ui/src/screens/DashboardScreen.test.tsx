@@ -9,7 +9,9 @@ const listRuns = vi.fn();
 const listReasons = vi.fn();
 const listAnnotators = vi.fn();
 const setOrdinalLabels = vi.fn();
+const setAgreementTarget = vi.fn();
 vi.mock("../ipc", () => ({
+  setAgreementTarget: (...a: unknown[]) => setAgreementTarget(...a),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
   setOrdinalLabels: (...a: unknown[]) => setOrdinalLabels(...a),
   projectReport: (...a: unknown[]) => projectReport(...a),
@@ -35,7 +37,7 @@ async function flush() {
 }
 
 beforeEach(() => {
-  for (const f of [projectReport, agreementHistory, listRuns, listReasons, listAnnotators, setOrdinalLabels]) f.mockReset();
+  for (const f of [projectReport, agreementHistory, listRuns, listReasons, listAnnotators, setOrdinalLabels, setAgreementTarget]) f.mockReset();
   localStorage.clear();
   listAnnotators.mockResolvedValue([
     { name: "ana", role: "lead" },
@@ -175,6 +177,56 @@ describe("DashboardScreen", () => {
     expect(screen.getByTestId("dash-ordinal").textContent).toContain("0.720");
     expect(screen.getByTestId("dash-ordinal").textContent).toContain("labels are not numbers");
     expect(toggle().textContent).toBe("Mark nominal");
+  });
+
+  it("shows the agreement target's verdict with its figure and interval; a lead sets and clears it", async () => {
+    const raw = rawReport();
+    raw.target = {
+      target: { statistic: "gwet_ac1", min: 0.75, on: "ci_low" },
+      status: "fail",
+      value: 0.74,
+      interval: { low: 0.62, high: 0.81 },
+      compared: 0.62,
+      reason: null,
+      summary: "fail: …",
+    };
+    projectReport.mockResolvedValue(raw);
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ben"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const panel = () => screen.getByTestId("dash-target");
+    expect(panel().dataset.status).toBe("fail");
+    expect(screen.getByTestId("dash-target-status").textContent).toBe("Below target");
+    expect(panel().textContent).toContain("Gwet's AC1 ≥ 0.75 on the low end of its 95% interval");
+    expect(screen.getByTestId("dash-target-figure").textContent).toContain("Now 0.740 (95% 0.620–0.810)");
+    // An annotator sees the target but cannot change it.
+    expect(screen.queryByTestId("dash-target-edit")).toBeNull();
+    cleanup();
+
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ana"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    fireEvent.click(screen.getByTestId("dash-target-edit"));
+    fireEvent.change(screen.getByLabelText("Statistic"), { target: { value: "percent_agreement" } });
+    fireEvent.change(screen.getByLabelText("Minimum"), { target: { value: "1.5" } });
+    fireEvent.click(screen.getByTestId("dash-target-save"));
+    await flush();
+    expect(setAgreementTarget).not.toHaveBeenCalled();
+    expect(panel().textContent).toContain("1.5: a number from 0 to 1");
+    fireEvent.change(screen.getByLabelText("Minimum"), { target: { value: "0.9" } });
+    fireEvent.click(screen.getByTestId("dash-target-save"));
+    await flush();
+    expect(setAgreementTarget).toHaveBeenCalledWith({ statistic: "percent_agreement", min: 0.9, on: "ci_low" }, "ana");
+    fireEvent.click(screen.getByTestId("dash-target-clear"));
+    await flush();
+    expect(setAgreementTarget).toHaveBeenLastCalledWith(null, "ana");
+  });
+
+  it("says when no target is set", async () => {
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(screen.getByTestId("dash-target").dataset.status).toBe("none");
+    expect(screen.getByTestId("dash-target").textContent).toContain("exports are not gated");
   });
 
   it("asks for the chosen run's report", async () => {

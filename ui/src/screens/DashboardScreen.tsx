@@ -6,6 +6,7 @@ import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { ChartCard } from "../components/charts/ChartCard";
 import { useAnnotators } from "../components/reviewHooks";
+import { AgreementTargetPanel } from "../components/AgreementTargetPanel";
 import {
   activityOption,
   confusionOption,
@@ -562,6 +563,7 @@ function AgreementCard({ report, project, onChanged }: { report: ProjectReportDt
       csv={() => agreementCsv(a)}
     >
       <ScaleControl report={report} project={project} onChanged={onChanged} />
+      <AgreementTargetPanel verdict={report.target} projectPath={project.path} onChanged={onChanged} />
       <div className="figures">
         {figures.map((f) => (
           <FigureTile key={f.key} f={f} />

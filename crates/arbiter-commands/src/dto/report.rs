@@ -37,6 +37,8 @@ pub struct ProjectReportDto {
     /// Whether the schema marks the labels ordinal.
     pub ordinal_labels: bool,
     pub activity: Activity,
+    /// The agreement target checked on `agreement` (null when none is set).
+    pub target: Option<super::TargetVerdict>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -361,6 +363,7 @@ impl From<metrics::ProjectReport> for ProjectReportDto {
                 .collect(),
             ordinal_labels: r.ordinal_labels,
             activity: r.activity.into(),
+            target: r.target.map(Into::into),
         }
     }
 }

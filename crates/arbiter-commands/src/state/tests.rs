@@ -392,6 +392,7 @@ fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
         exclude_reasons: vec![],
         validation_share: None,
         seed: 0,
+        allow_below_target: false,
     };
     // Cancel after ten files, as the UI's button would mid-export.
     let mut cancelled = false;
@@ -848,6 +849,7 @@ fn the_review_flow_through_the_app_state() {
         exclude_reasons: vec![],
         validation_share: None,
         seed: 0,
+        allow_below_target: false,
     };
     let preview = s.export_preview(&req).expect("preview");
     assert_eq!(preview.rows, 1);
@@ -892,6 +894,56 @@ fn the_review_flow_through_the_app_state() {
     }
     assert!(!d.path().join("bad.csv").exists());
     assert_eq!(done.folder, d.path().to_string_lossy());
+
+    // An agreement target gates the export: only a lead sets it; the annotators disagreed
+    // above, so the target fails and the export is refused with its own code until the
+    // screen's override is ticked.
+    let target = AgreementTarget {
+        statistic: TargetStatistic::PercentAgreement,
+        min: 0.8,
+        on: TargetOn::Estimate,
+    };
+    assert!(s.agreement_target().expect("none").is_none());
+    let e = s
+        .set_agreement_target(Some(target), "ana")
+        .expect_err("not a lead");
+    assert!(e.message.contains("only a lead"), "{}", e.message);
+    let bad_min = AgreementTarget { min: 1.5, ..target };
+    let e = s
+        .set_agreement_target(Some(bad_min), "lee")
+        .expect_err("range");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(s.agreement_target().expect("still none").is_none());
+    let v = s
+        .set_agreement_target(Some(target), "lee")
+        .expect("set")
+        .expect("verdict");
+    assert_eq!(v.status, TargetStatus::Fail);
+    assert!(v.summary.starts_with("fail"), "{}", v.summary);
+    let gated = ExportRequest {
+        out: d.path().join("gated.csv").to_string_lossy().into_owned(),
+        ..req.clone()
+    };
+    let preview = s.export_preview(&gated).expect("preview");
+    assert_eq!(preview.target.map(|t| t.status), Some(TargetStatus::Fail));
+    let e = s
+        .export(&gated, &mut |_| {})
+        .map(|_| ())
+        .expect_err("gated");
+    assert_eq!(e.code, ErrorCode::BelowTarget);
+    assert!(!d.path().join("gated.csv").exists());
+    let allowed = ExportRequest {
+        allow_below_target: true,
+        ..gated.clone()
+    };
+    let done = s.export(&allowed, &mut |_| {}).expect("allowed");
+    assert_eq!(done.target_export.as_deref(), Some("allowed_below_target"));
+    let report = s.report(None).expect("report");
+    assert_eq!(report.target.map(|t| t.status), Some(TargetStatus::Fail));
+    assert!(s
+        .set_agreement_target(None, "lee")
+        .expect("clear")
+        .is_none());
 
     // The annotation events, as `arbiter annotations export` writes them: one JSON line each.
     let events_out = d.path().join("events.jsonl");

@@ -16,6 +16,7 @@ pub(super) struct Written<'a> {
     pub labels: &'a BTreeMap<String, usize>,
     pub skipped: &'a BTreeMap<String, usize>,
     pub folders: Option<&'a BTreeMap<String, String>>,
+    pub target: Option<&'a super::TargetGate>,
 }
 
 /// The manifest, as pretty JSON.
@@ -27,6 +28,7 @@ pub(super) fn manifest(
 ) -> Result<String> {
     let version = &sel.version;
     let (labels, skipped, folders) = (written.labels, written.skipped, written.folders);
+    let target = written.target;
     let written = written.rows;
     let conn = project.conn();
     let dataset_name: String = conn.query_row(
@@ -53,6 +55,9 @@ pub(super) fn manifest(
         "decision_rule": decide::rule_in(conn)?,
         "annotators": crate::annotators::annotators_in(conn)?,
         "agreement": agreement,
+        // The target, the figure it was checked on, and which way the export went (`met` or
+        // `allowed_below_target`); null when no target is set.
+        "agreement_target": target,
         "filters": {
             "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": sel.exclude_reasons,
             "validation_share": opts.validation_share, "seed": opts.seed, "excluded": sel.excluded,

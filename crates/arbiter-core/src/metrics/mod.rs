@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod agreement;
 pub mod quality;
+pub mod target;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -14,7 +15,11 @@ use agreement::Rating;
 /// The project's ratings for agreement: each annotator's latest live (not retracted) label per
 /// item; reviewers' overrides are decisions, not independent ratings, and are left out.
 pub fn project_ratings(project: &crate::Project, version_id: Option<i64>) -> Result<Vec<Rating>> {
-    let conn = project.conn();
+    ratings_in(project.conn(), version_id)
+}
+
+/// [`project_ratings`] on a connection or transaction the core already holds.
+pub(crate) fn ratings_in(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Rating>> {
     let mut stmt = conn.prepare(
         "SELECT i.ext_id, w.name, l.name FROM annotations a
          JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
@@ -158,6 +163,8 @@ pub struct ProjectReport {
     pub ordinal_labels: bool,
     /// Labels and decided items over time, from the annotation events' timestamps.
     pub activity: activity::Activity,
+    /// The agreement target checked on `agreement` (null when no target is set).
+    pub target: Option<target::Verdict>,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
@@ -191,7 +198,9 @@ pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectRepor
     let ratings = project_ratings(project, None)?;
     let scale = project_scale_in(conn)?;
     let ordinal_labels = matches!(scale, agreement::Scale::Ordinal(_));
-    let agreement = agreement::report_with_intervals(&ratings, &scale, 1000, 0);
+    let agreement =
+        agreement::report_with_intervals(&ratings, &scale, target::RESAMPLES, target::SEED);
+    let target = target::target_in(conn)?.map(|t| target::check(&t, &agreement));
     let run = match run {
         Some(r) => Some(r),
         None => conn
@@ -273,6 +282,7 @@ pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectRepor
         annotators,
         ordinal_labels,
         activity,
+        target,
     })
 }
 

@@ -689,6 +689,7 @@ fn assigned_work_splits_the_same_way_on_every_replica_and_claims_serve_only_ones
             exclude_reasons: vec![],
             validation_share: None,
             seed: 1,
+            allow_below_target: false,
         },
     )
     .expect("export");
@@ -1338,4 +1339,47 @@ fn a_large_pack_streamed_is_refused_whole_at_its_first_bad_line_or_a_short_count
         lines.len() as u64
     );
     assert_eq!(snapshot(&a), snapshot(&b));
+}
+
+#[test]
+fn the_agreement_target_set_and_cleared_on_three_replicas_is_the_same_everywhere() {
+    use crate::metrics::target::{self, On, Statistic, Target};
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    label(&mut a, "0", "ana", "class_0");
+    label(&mut b, "0", "ben", "class_1");
+    let first = Target {
+        statistic: Statistic::KrippendorffAlpha,
+        min: 0.8,
+        on: On::CiLow,
+    };
+    let later = Target {
+        statistic: Statistic::PercentAgreement,
+        min: 0.7,
+        on: On::Estimate,
+    };
+    target::set_target(&a, Some(first), None).expect("a");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    target::set_target(&b, Some(later), None).expect("b");
+    let f = |n: &str| d.path().join(format!("{n}.pack"));
+    // c hears b first, then a (whose target is older): the later one holds on every replica.
+    send(&b, &mut c, &f("bc"), false);
+    send(&a, &mut c, &f("ac"), false);
+    send(&c, &mut a, &f("ca"), true);
+    send(&c, &mut b, &f("cb"), true);
+    for p in [&a, &b, &c] {
+        assert_eq!(target::target(p).expect("target"), Some(later));
+        let v = target::verdict(p).expect("verdict").expect("set");
+        // ana class_0 and ben class_1 on one item: percent agreement 0, below 0.7.
+        assert_eq!(v.status, target::Status::Fail, "{v:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    target::set_target(&c, None, None).expect("clear");
+    send(&c, &mut a, &f("ca2"), true);
+    send(&a, &mut b, &f("ab2"), true);
+    for p in [&a, &b, &c] {
+        assert_eq!(target::target(p).expect("target"), None);
+    }
 }

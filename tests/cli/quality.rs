@@ -1,0 +1,151 @@
+//! Quality control from the command line: the agreement target that gates the export.
+
+use super::{add_annotator, fails, fails_json, import, new_project, ok, ok_json};
+
+/// A wine project where ana and ben labeled 10 items and agree on 6 (percent agreement 0.6).
+fn labeled() -> (tempfile::TempDir, String) {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    add_annotator(&p, "ben", None);
+    add_annotator(&p, "lea", Some("lead"));
+    for i in 0..10 {
+        let item = format!("wine_{i:03}");
+        let theirs = if i < 6 { "class_0" } else { "class_1" };
+        for (who, label) in [("ana", "class_0"), ("ben", theirs)] {
+            ok(&[
+                "--project",
+                &p,
+                "annotate",
+                &item,
+                "--annotator",
+                who,
+                "--label",
+                label,
+            ]);
+        }
+    }
+    (d, p)
+}
+
+#[test]
+fn a_target_gates_the_export_until_allowed_and_report_shows_its_verdict() {
+    let (d, p) = labeled();
+    let v = ok_json(&["--project", &p, "--json", "target", "show"]);
+    assert!(v["target"].is_null(), "{v}");
+    // Bad input: an unknown statistic, a minimum outside the range — nothing written.
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "target",
+        "set",
+        "--statistic",
+        "cohen_kappa",
+        "--min",
+        "0.5",
+    ]);
+    assert_eq!(status, 4);
+    assert_eq!(e["error"]["code"], "invalid_input");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("\"cohen_kappa\""),
+        "{e}"
+    );
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "target",
+        "set",
+        "--statistic",
+        "percent_agreement",
+        "--min",
+        "-0.2",
+    ]);
+    assert_eq!(status, 4);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("--min -0.2"),
+        "{e}"
+    );
+    let e = fails(&[
+        "--project",
+        &p,
+        "target",
+        "set",
+        "--statistic",
+        "gwet_ac1",
+        "--min",
+        "0.5",
+        "--by",
+        "ana",
+    ]);
+    assert!(e.contains("only a lead"), "{e}");
+    let v = ok_json(&["--project", &p, "--json", "target", "show"]);
+    assert!(v["target"].is_null(), "nothing was written: {v}");
+
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "target",
+        "set",
+        "--statistic",
+        "percent_agreement",
+        "--min",
+        "0.8",
+        "--by",
+        "lea",
+    ]);
+    assert_eq!(v["target"]["status"], "fail", "{v}");
+    assert_eq!(v["target"]["target"]["statistic"], "percent_agreement");
+    let text = ok(&["--project", &p, "report"]);
+    assert!(
+        text.contains("Target: fail: percent_agreement 0.600 (95% interval"),
+        "{text}"
+    );
+    let r = ok_json(&["--project", &p, "--json", "report"]);
+    assert_eq!(r["target"]["status"], "fail");
+    assert!((r["target"]["value"].as_f64().expect("v") - 0.6).abs() < 1e-12);
+    assert!(r["target"]["interval"]["low"].is_number(), "{r}");
+
+    let out = d.path().join("w.csv");
+    let out_s = out.to_string_lossy().into_owned();
+    let (e, status) = fails_json(&["--project", &p, "export", "--out", &out_s]);
+    assert_eq!(status, 15, "{e}");
+    assert_eq!(e["error"]["code"], "below_target");
+    let m = e["error"]["message"].as_str().expect("m");
+    assert!(m.contains("percent_agreement 0.600"), "{m}");
+    assert!(m.contains("≥ 0.8"), "{m}");
+    assert!(!out.exists(), "a refused export writes nothing");
+
+    let text = ok(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &out_s,
+        "--allow-below-target",
+    ]);
+    assert!(
+        text.contains("Exported below the agreement target"),
+        "{text}"
+    );
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("w.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(
+        lineage["agreement_target"]["export"],
+        "allowed_below_target"
+    );
+    assert_eq!(lineage["agreement_target"]["target"]["min"], 0.8);
+
+    ok(&["--project", &p, "target", "clear"]);
+    let text = ok(&["--project", &p, "target", "show"]);
+    assert!(text.contains("No agreement target"), "{text}");
+    ok(&["--project", &p, "export", "--out", &out_s]);
+}
