@@ -278,6 +278,20 @@ async fn set_decision_rule(
 }
 
 #[tauri::command]
+async fn get_agreement_target(app: tauri::AppHandle) -> Res<Option<TargetVerdict>> {
+    blocking(app, handlers::get_agreement_target).await
+}
+
+#[tauri::command]
+async fn set_agreement_target(
+    app: tauri::AppHandle,
+    target: Option<AgreementTarget>,
+    lead: String,
+) -> Res<Option<TargetVerdict>> {
+    blocking(app, move |s| handlers::set_agreement_target(s, target, lead)).await
+}
+
+#[tauri::command]
 async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| handlers::get_decision(s, rowid)).await
 }
