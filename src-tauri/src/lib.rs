@@ -288,7 +288,10 @@ async fn set_agreement_target(
     target: Option<AgreementTarget>,
     lead: String,
 ) -> Res<Option<TargetVerdict>> {
-    blocking(app, move |s| handlers::set_agreement_target(s, target, lead)).await
+    blocking(app, move |s| {
+        handlers::set_agreement_target(s, target, lead)
+    })
+    .await
 }
 
 #[tauri::command]

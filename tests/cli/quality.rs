@@ -149,3 +149,119 @@ fn a_target_gates_the_export_until_allowed_and_report_shows_its_verdict() {
     assert!(text.contains("No agreement target"), "{text}");
     ok(&["--project", &p, "export", "--out", &out_s]);
 }
+
+#[test]
+fn escalations_flow_from_flags_and_conflicts_and_a_reviewer_sends_back_with_a_note() {
+    let (_d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    add_annotator(&p, "ben", None);
+    add_annotator(&p, "rev", Some("reviewer"));
+    let annotate = |args: &[&str]| {
+        let mut all = vec!["--project", &p, "annotate"];
+        all.extend_from_slice(args);
+        ok(&all);
+    };
+    annotate(&["wine_001", "--annotator", "ana", "--label", "class_0"]);
+    annotate(&[
+        "wine_001",
+        "--annotator",
+        "ana",
+        "--flag",
+        "unsure",
+        "--note",
+        "blurry",
+    ]);
+    annotate(&["wine_002", "--annotator", "ana", "--label", "class_0"]);
+    annotate(&["wine_002", "--annotator", "ben", "--label", "class_1"]);
+    let list = ok_json(&["--project", &p, "--json", "escalations", "list"]);
+    let why: Vec<(String, String)> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["item_id"].as_str().expect("id").to_string(),
+                e["reasons"][0].as_str().expect("reason").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("wine_001".to_string(), "unsure".to_string()),
+            ("wine_002".to_string(), "conflict".to_string())
+        ]
+    );
+    let text = ok(&["--project", &p, "escalations", "list"]);
+    assert!(text.contains("ana unsure (blurry)"), "{text}");
+
+    // Bad input: an item nobody labeled is not sent back, nothing written.
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "escalations",
+        "send-back",
+        "wine_003",
+        "--note",
+        "again",
+        "--by",
+        "rev",
+    ]);
+    assert_eq!(status, 4);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("wine_003 was not labeled"),
+        "{e}"
+    );
+    // An annotator cannot act on escalations.
+    let e = fails(&[
+        "--project",
+        &p,
+        "escalations",
+        "accept",
+        "wine_001",
+        "--by",
+        "ben",
+    ]);
+    assert!(e.contains("only reviewers and leads"), "{e}");
+
+    ok(&[
+        "--project",
+        &p,
+        "escalations",
+        "send-back",
+        "wine_001",
+        "--note",
+        "check the colour",
+        "--by",
+        "rev",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "escalations",
+        "override",
+        "wine_002",
+        "--label",
+        "class_1",
+        "--by",
+        "rev",
+    ]);
+    let list = ok_json(&["--project", &p, "--json", "escalations", "list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+    let notes = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "escalations",
+        "sent-back",
+        "--annotator",
+        "ana",
+    ]);
+    assert_eq!(notes[0]["item_id"], "wine_001");
+    assert_eq!(notes[0]["note"], "check the colour");
+    assert_eq!(notes[0]["by"], "rev");
+}

@@ -62,6 +62,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Sync(c) => crate::sync_cmd::run(cli, c),
         Command::Invite(a) => crate::invite_cmd::run(cli, a),
         Command::Serve(a) => crate::serve_cmd::run(cli, a),
+        Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(&p, a.run, &a.out)?;

@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod escalate_cmd;
 mod invite_cmd;
 mod output;
 #[cfg(test)]
@@ -86,6 +87,10 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
+    /// Escalated items (flagged unsure or bad_input, conflicts) and a reviewer's actions on
+    /// them: accept, override, send back with a note.
+    #[command(subcommand)]
+    Escalations(escalate_cmd::EscalationsCommand),
     /// The agreement target the export must meet: set, show or clear it.
     #[command(subcommand)]
     Target(TargetCommand),

@@ -224,7 +224,14 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     let tx = project
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let annotator = find_annotator(&tx, &a.annotator)?.ok_or_else(|| Error::NotFound {
+    let id = record_in(&tx, a)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// [`record`] inside a transaction the caller holds (and commits).
+pub(crate) fn record_in(tx: &Connection, a: &NewAnnotation) -> Result<i64> {
+    let annotator = find_annotator(tx, &a.annotator)?.ok_or_else(|| Error::NotFound {
         what: "annotator",
         name: format!("{} (add it with `arbiter annotators add`)", a.annotator),
     })?;
@@ -242,15 +249,15 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     let no_reason = a.reason.as_deref().map(str::trim).is_none_or(str::is_empty);
     let adjudicating = a.source == Source::Override
         && no_reason
-        && crate::decide::decision_in(&tx, a.item)?.status == crate::decide::Status::Conflict;
+        && crate::decide::decision_in(tx, a.item)?.status == crate::decide::Status::Conflict;
     let ids =
-        resolve(&lookup(&tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
+        resolve(&lookup(tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
     if let (Some(q), Event::Label { .. }) = (a.queue, &a.event) {
         if a.source != Source::Override {
-            check_room(&tx, q, a.item, &annotator)?;
+            check_room(tx, q, a.item, &annotator)?;
         }
     }
-    let id = insert(&tx, a, annotator.id, ids)?;
+    let id = insert(tx, a, annotator.id, ids)?;
     // The claim on this item is fulfilled.
     if let Some(q) = a.queue {
         tx.execute(
@@ -258,7 +265,6 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
             (q, a.item, annotator.id),
         )?;
     }
-    tx.commit()?;
     Ok(id)
 }
 

@@ -596,6 +596,8 @@ pub struct ReviewView {
     /// independent and agreement measures what it claims to.
     pub others: Vec<crate::decide::Vote>,
     pub blind: bool,
+    /// The note a reviewer sent this item back to the viewer with (until they label it again).
+    pub sent_back: Option<crate::escalate::SentBack>,
 }
 
 /// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
@@ -632,12 +634,14 @@ pub fn next_view(
                 .filter(|v| v.annotator != annotator)
                 .collect()
         };
+        let sent_back = crate::escalate::note_for(conn, annotator, a.item)?;
         out.push(ReviewView {
             assigned: a,
             given,
             prediction,
             others,
             blind: q.blind,
+            sent_back,
         });
     }
     Ok(out)

@@ -1383,3 +1383,76 @@ fn the_agreement_target_set_and_cleared_on_three_replicas_is_the_same_everywhere
         assert_eq!(target::target(p).expect("target"), None);
     }
 }
+
+#[test]
+fn escalation_actions_travel_in_packs_and_every_replica_agrees() {
+    use crate::escalate;
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    let flag = |p: &mut Project, ext: &str, who: &str| {
+        let it = item(p, ext);
+        record(
+            p,
+            &NewAnnotation::new(
+                it,
+                who,
+                Event::Flag {
+                    flag: "unsure".into(),
+                },
+                Source::Manual,
+            ),
+        )
+        .expect("flag");
+    };
+    // On a: ana labels 1 and 2 and is unsure of both; on c: ben and ana disagree on 3.
+    label(&mut a, "1", "ana", "class_0");
+    flag(&mut a, "1", "ana");
+    label(&mut a, "2", "ana", "class_1");
+    flag(&mut a, "2", "ana");
+    label(&mut c, "3", "ben", "class_2");
+    let f = |n: &str| d.path().join(format!("{n}.pack"));
+    send(&a, &mut b, &f("ab"), false);
+    send(&c, &mut b, &f("cb"), false);
+    label(&mut b, "3", "ana", "class_0");
+    // The reviewer works on b: sends 1 back to ana, accepts 2.
+    let one = item(&b, "1");
+    escalate::send_back(&mut b, one, "rev", Some("ana"), "look at the colour again").expect("send");
+    let two = item(&b, "2");
+    escalate::accept(&mut b, two, "rev", None).expect("accept");
+    // Exchanged in different orders, every replica sees the same queue and the same note.
+    send(&b, &mut c, &f("bc"), false);
+    send(&c, &mut a, &f("ca"), false);
+    send(&a, &mut b, &f("ab2"), true);
+    let view = |p: &Project| {
+        let esc: Vec<(String, Vec<String>)> = escalate::escalations(p)
+            .expect("escalations")
+            .into_iter()
+            .map(|e| (e.item_id, e.reasons))
+            .collect();
+        let notes: Vec<(String, String, String)> = escalate::sent_back(p, "ana")
+            .expect("notes")
+            .into_iter()
+            .map(|s| (s.item_id, s.by, s.note))
+            .collect();
+        (esc, notes)
+    };
+    let (esc, notes) = view(&a);
+    assert_eq!(esc, vec![(ext("3"), vec!["conflict".to_string()])]);
+    assert_eq!(
+        notes,
+        vec![(
+            ext("1"),
+            "rev".to_string(),
+            "look at the colour again".to_string()
+        )]
+    );
+    assert_eq!(view(&b), view(&a));
+    assert_eq!(view(&c), view(&a));
+    assert_eq!(snapshot(&a), snapshot(&b));
+    assert_eq!(snapshot(&a), snapshot(&c));
+    for p in [&a, &b, &c] {
+        counters_hold(p);
+    }
+}
