@@ -277,6 +277,25 @@ async fn set_decision_rule(
     blocking(app, move |s| handlers::set_decision_rule(s, rule, lead)).await
 }
 
+/// The escalations queue: open conflicts and items flagged since their last review.
+#[tauri::command]
+async fn list_escalations(app: tauri::AppHandle) -> Res<Vec<EscalationDto>> {
+    blocking(app, handlers::list_escalations).await
+}
+
+#[tauri::command]
+async fn act_on_escalation(
+    app: tauri::AppHandle,
+    request: EscalationRequest,
+) -> Res<Vec<EscalationDto>> {
+    blocking(app, move |s| handlers::act_on_escalation(s, request)).await
+}
+
+#[tauri::command]
+async fn sent_back_notes(app: tauri::AppHandle, annotator: String) -> Res<Vec<SentBackDto>> {
+    blocking(app, move |s| handlers::sent_back_notes(s, annotator)).await
+}
+
 #[tauri::command]
 async fn get_agreement_target(app: tauri::AppHandle) -> Res<Option<TargetVerdict>> {
     blocking(app, handlers::get_agreement_target).await

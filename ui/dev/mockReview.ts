@@ -391,6 +391,7 @@ export function reviewHandlers(ctx: ReviewMockContext): Record<string, (args: Ar
         others: q.blind ? [] : decision(it.rowid).votes.filter((v) => v.annotator !== annotator),
         blind: q.blind,
         leaseUntil: until,
+        sentBack: null,
       } satisfies ReviewItem;
     });
   }

@@ -440,6 +440,9 @@ import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ProjectReportDto } from "./bindings/ProjectReportDto";
 import type { AgreementTarget } from "./bindings/AgreementTarget";
 import type { TargetVerdict } from "./bindings/TargetVerdict";
+import type { EscalationDto } from "./bindings/EscalationDto";
+import type { EscalationRequest } from "./bindings/EscalationRequest";
+import type { SentBackDto } from "./bindings/SentBackDto";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
@@ -598,6 +601,21 @@ export function getDecisionRule(): Promise<DecisionRuleDto> {
 /** Changes the decision rule as `lead` (refused unless that profile is a lead); the rule now in force. */
 export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<DecisionRuleDto> {
   return call("set_decision_rule", { rule, lead });
+}
+
+/** The escalations queue: open conflicts and items flagged unsure or bad input since their last review. */
+export function listEscalations(): Promise<EscalationDto[]> {
+  return call("list_escalations");
+}
+
+/** A reviewer accepts, overrides or sends back an escalated item; the queue after it. */
+export function actOnEscalation(request: EscalationRequest): Promise<EscalationDto[]> {
+  return call("act_on_escalation", { request });
+}
+
+/** The items sent back to `annotator`, with the reviewers' notes. */
+export function sentBackNotes(annotator: string): Promise<SentBackDto[]> {
+  return call("sent_back_notes", { annotator });
 }
 
 /** The agreement target checked on the project now; null when none is set. */

@@ -895,6 +895,8 @@ pub struct ReviewItem {
     pub others: Vec<VoteDto>,
     pub blind: bool,
     pub lease_until: f64,
+    /// The note a reviewer sent this item back to the viewer with (until they label it again).
+    pub sent_back: Option<SentBackDto>,
 }
 
 impl From<predict::TopPrediction> for ItemPrediction {
@@ -923,6 +925,7 @@ impl From<review::ReviewView> for ReviewItem {
             others: v.others.into_iter().map(VoteDto::from).collect(),
             blind: v.blind,
             lease_until: a.lease_until,
+            sent_back: v.sent_back.map(SentBackDto::from),
         }
     }
 }

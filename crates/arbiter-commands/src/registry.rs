@@ -144,6 +144,9 @@ macro_rules! for_each_command {
             reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
             any get_decision_rule() -> DecisionRuleDto;
             lead set_decision_rule(rule: DecisionRuleDto, lead: String) -> DecisionRuleDto;
+            reviewer list_escalations() -> Vec<EscalationDto>;
+            reviewer act_on_escalation(request: EscalationRequest) -> Vec<EscalationDto>;
+            annotator sent_back_notes(annotator: String) -> Vec<SentBackDto>;
             any get_agreement_target() -> Option<TargetVerdict>;
             lead set_agreement_target(target: Option<AgreementTarget>, lead: String) -> Option<TargetVerdict>;
             // Shows everyone's votes (the item view asks for it in browsing, too).

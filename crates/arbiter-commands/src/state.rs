@@ -464,6 +464,68 @@ impl AppState {
         })
     }
 
+    pub fn escalations(&self) -> Result<Vec<EscalationDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::escalate::escalations(p)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// A reviewer's action on an escalated item (refused for an annotator); the queue after it.
+    pub fn act_on_escalation(&self, r: &EscalationRequest) -> Result<Vec<EscalationDto>, IpcError> {
+        use arbiter_core::escalate;
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        {
+            match r.verb {
+                EscalationVerb::Accept => {
+                    escalate::accept(p, r.rowid, &r.actor, r.note.as_deref())?;
+                }
+                EscalationVerb::Override => {
+                    let label = r.label.as_deref().map(str::trim).unwrap_or("");
+                    if label.is_empty() {
+                        return Err(IpcError::new(
+                            ErrorCode::InvalidInput,
+                            "choose the label that decides the item",
+                        ));
+                    }
+                    escalate::override_item(
+                        p,
+                        r.rowid,
+                        &r.actor,
+                        label,
+                        r.reason.as_deref(),
+                        r.note.as_deref(),
+                    )?;
+                }
+                EscalationVerb::SendBack => {
+                    escalate::send_back(
+                        p,
+                        r.rowid,
+                        &r.actor,
+                        r.to.as_deref(),
+                        r.note.as_deref().unwrap_or(""),
+                    )?;
+                }
+            }
+        }
+        Ok(escalate::escalations(p)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    pub fn sent_back_notes(&self, annotator: &str) -> Result<Vec<SentBackDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::escalate::sent_back(p, annotator)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
     /// The agreement target checked on the project now, or null when none is set.
     pub fn agreement_target(&self) -> Result<Option<TargetVerdict>, IpcError> {
         self.with_project(|p| Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into)))

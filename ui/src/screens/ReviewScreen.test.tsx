@@ -74,6 +74,7 @@ const item = (rowid: number): ReviewItem => ({
   others: [],
   blind: false,
   leaseUntil: 0,
+  sentBack: null,
 });
 
 const progressOf = (over: Record<string, unknown>) => ({
@@ -152,6 +153,24 @@ describe("ReviewScreen", () => {
     const req = annotate.mock.calls[0]![0] as AnnotateRequest;
     expect(req).toMatchObject({ rowid: 1, annotator: "ana", kind: "label", label: "dog", source: "manual", predictionShown: true, queue: 4, run: 9 });
     expect(typeof req.seconds).toBe("number");
+  });
+
+  it("shows the reviewer's note on an item sent back to the annotator, and none on the others", async () => {
+    backend(3);
+    const plain = nextItems.getMockImplementation()!;
+    nextItems.mockImplementation(async (...args: [number, string, number]) => {
+      const out = (await plain(...args)) as ReviewItem[];
+      return out.map((it) =>
+        it.rowid === 1 ? { ...it, sentBack: { rowid: 1, itemId: it.itemId, by: "rev", note: "check the ears", at: "2026-01-01T00:00:00Z" } } : it,
+      );
+    });
+    await open();
+    const note = screen.getByTestId("review-sent-back");
+    expect(note.textContent).toContain("Sent back by rev");
+    expect(note.textContent).toContain("check the ears");
+    key("1");
+    await screen.findByText("item_2", { selector: "[data-testid=review-item-id]" });
+    expect(screen.queryByTestId("review-sent-back")).toBeNull();
   });
 
   it("shows neither 'Who is labeling?' nor 'Choose a queue' while a remembered choice is still being read", async () => {

@@ -945,6 +945,84 @@ fn the_review_flow_through_the_app_state() {
         .expect("clear")
         .is_none());
 
+    // Escalation: ana labels an item of the blind queue and is unsure of it; a reviewer sees it
+    // escalated and sends it back with a note; ana is served it again, with the note.
+    let ev = |rowid: i64,
+              kind: EventKind,
+              label: Option<&str>,
+              flag: Option<Flag>,
+              note: Option<&str>| {
+        s.annotate(&AnnotateRequest {
+            rowid,
+            annotator: "ana".into(),
+            kind,
+            label: label.map(str::to_string),
+            flag,
+            reason: None,
+            note: note.map(str::to_string),
+            seconds: None,
+            prediction_shown: false,
+            source: AnnotationSource::Manual,
+            queue: Some(blind_q.id),
+            run: None,
+        })
+    };
+    let it = s.next_items(blind_q.id, "ana", 1).expect("blind")[0].rowid;
+    ev(it, EventKind::Label, Some("5"), None, None).expect("label");
+    ev(
+        it,
+        EventKind::Flag,
+        None,
+        Some(Flag::Unsure),
+        Some("a 5 or a 6?"),
+    )
+    .expect("flag");
+    let esc = s.escalations().expect("escalations");
+    let mine = esc
+        .iter()
+        .find(|e| e.decision.rowid == it)
+        .expect("escalated");
+    assert_eq!(mine.reasons, ["unsure"]);
+    assert_eq!(mine.flags[0].note.as_deref(), Some("a 5 or a 6?"));
+    let send = |rowid: i64, actor: &str| EscalationRequest {
+        rowid,
+        actor: actor.into(),
+        verb: EscalationVerb::SendBack,
+        label: None,
+        reason: None,
+        note: Some("look at the top stroke".into()),
+        to: None,
+    };
+    let e = s
+        .act_on_escalation(&send(it, "ana"))
+        .expect_err("an annotator");
+    assert!(
+        e.message.contains("only reviewers and leads"),
+        "{}",
+        e.message
+    );
+    // An item nobody labeled: nothing to send back.
+    let unlabeled = (1..100)
+        .find(|r| s.decision(*r).is_ok_and(|d| d.votes.is_empty()))
+        .expect("an unlabeled item");
+    let e = s
+        .act_on_escalation(&send(unlabeled, "rev"))
+        .expect_err("not labeled");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("nothing was written"), "{}", e.message);
+    let after = s.act_on_escalation(&send(it, "rev")).expect("send back");
+    assert!(after.iter().all(|e| e.decision.rowid != it));
+    let notes = s.sent_back_notes("ana").expect("notes");
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].rowid, notes[0].by.as_str()), (it, "rev"));
+    let again = s.next_items(blind_q.id, "ana", 10).expect("again");
+    let back = again.iter().find(|i| i.rowid == it).expect("served again");
+    assert_eq!(
+        back.sent_back.as_ref().map(|n| n.note.as_str()),
+        Some("look at the top stroke")
+    );
+    s.release_queue(blind_q.id, "ana").expect("release");
+
     // The annotation events, as `arbiter annotations export` writes them: one JSON line each.
     let events_out = d.path().join("events.jsonl");
     let written = s

@@ -75,6 +75,14 @@ export function ReviewPanel({
                 {blind ? `blind · ${strategyText(queue.strategy).toLowerCase()} first` : scoreWords(queue.strategy, current.score)}
               </div>
             </header>
+            {current.sentBack && (
+              <div className="notice warn flat review-sent-back" role="status" data-testid="review-sent-back">
+                <div className="notice-body">
+                  <strong>Sent back by {current.sentBack.by}</strong>
+                  <span>{current.sentBack.note}</span>
+                </div>
+              </div>
+            )}
             {blind ? (
               <p className="review-blind small" data-testid="review-blind">
                 <strong>Blind queue.</strong> The model's prediction, the given label and other people's labels are
