@@ -277,6 +277,29 @@ async fn set_decision_rule(
     blocking(app, move |s| handlers::set_decision_rule(s, rule, lead)).await
 }
 
+#[tauri::command]
+async fn get_guidelines(app: tauri::AppHandle) -> Res<GuidelinesDto> {
+    blocking(app, handlers::get_guidelines).await
+}
+
+#[tauri::command]
+async fn add_reason(
+    app: tauri::AppHandle,
+    code: String,
+    description: String,
+    lead: String,
+) -> Res<Vec<ReasonDto>> {
+    blocking(app, move |s| {
+        handlers::add_reason(s, code, description, lead)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn retire_reason(app: tauri::AppHandle, code: String, lead: String) -> Res<Vec<ReasonDto>> {
+    blocking(app, move |s| handlers::retire_reason(s, code, lead)).await
+}
+
 /// The escalations queue: open conflicts and items flagged since their last review.
 #[tauri::command]
 async fn list_escalations(app: tauri::AppHandle) -> Res<Vec<EscalationDto>> {

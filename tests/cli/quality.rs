@@ -265,3 +265,116 @@ fn escalations_flow_from_flags_and_conflicts_and_a_reviewer_sends_back_with_a_no
     assert_eq!(notes[0]["note"], "check the colour");
     assert_eq!(notes[0]["by"], "rev");
 }
+
+#[test]
+fn guidelines_get_examples_and_reasons_are_added_and_retired_each_a_schema_version() {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "rev", Some("reviewer"));
+    let v0 = ok_json(&["--project", &p, "--json", "labels"])["schema_version"]
+        .as_i64()
+        .expect("version");
+    // Bad input: an example that is no item, a reason code already in use: nothing written.
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "labels",
+        "edit",
+        "class_0",
+        "--guideline",
+        "Dark",
+        "--example",
+        "wine_999",
+    ]);
+    assert_eq!(status, 4);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("\"wine_999\""),
+        "{e}"
+    );
+    let e = fails(&[
+        "--project",
+        &p,
+        "reasons",
+        "add",
+        "model_wrong",
+        "--description",
+        "again",
+    ]);
+    assert!(e.contains("already one of the project's reasons"), "{e}");
+    assert_eq!(
+        ok_json(&["--project", &p, "--json", "labels"])["schema_version"].as_i64(),
+        Some(v0)
+    );
+
+    ok(&[
+        "--project",
+        &p,
+        "labels",
+        "edit",
+        "class_0",
+        "--guideline",
+        "Dark and rich",
+        "--example",
+        "wine_001",
+        "--example",
+        "wine_002",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "reasons",
+        "add",
+        "blurry",
+        "--description",
+        "Out of focus",
+    ]);
+    let r = ok_json(&["--project", &p, "--json", "reasons", "retire", "other"]);
+    assert_eq!(r["schema_version"].as_i64(), Some(v0 + 3));
+    let l = ok_json(&["--project", &p, "--json", "labels"]);
+    assert_eq!(l["examples"]["class_0"][1], "wine_002");
+    assert_eq!(l["retired_reasons"][0], "other");
+    let codes: Vec<&str> = l["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert!(
+        codes.contains(&"blurry") && !codes.contains(&"other"),
+        "{codes:?}"
+    );
+    // A retired reason is refused on a new event.
+    let e = fails(&[
+        "--project",
+        &p,
+        "annotate",
+        "wine_003",
+        "--annotator",
+        "rev",
+        "--label",
+        "class_1",
+        "--override",
+        "--reason",
+        "other",
+    ]);
+    assert!(e.contains("was retired"), "{e}");
+    // The export's lineage names the schema version; the report its guideline periods.
+    let out = d.path().join("w.csv");
+    ok(&["--project", &p, "export", "--out", &out.to_string_lossy()]);
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("w.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(lineage["schema"]["version"].as_i64(), Some(v0 + 3));
+    assert_eq!(lineage["schema"]["examples"]["class_0"][0], "wine_001");
+    let report = ok_json(&["--project", &p, "--json", "report"]);
+    assert_eq!(report["schema_version"].as_i64(), Some(v0 + 3));
+    assert_eq!(
+        report["guideline_periods"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+}

@@ -141,6 +141,8 @@ function emptyReport(): ProjectReportDto {
     ordinal_labels: false,
     activity: { bucket: null, starts: [], labels: [], per_annotator: {}, decided: [], skipped: 0 },
     target: null,
+    schema_version: 0,
+    guideline_periods: [],
   };
 }
 
@@ -241,6 +243,11 @@ function report(run: number | null, runs: RunInfo[]): ProjectReportDto {
       reason: null,
       summary: "fail: krippendorff_alpha 0.712 (95% interval 0.681–0.744) is below the target krippendorff_alpha ≥ 0.8 (on the estimate)",
     },
+    schema_version: 14,
+    guideline_periods: [
+      { schema_version: 0, since: null, until: "2026-01-03T10:00:00.000Z", changed: [], ratings: 2210, items: 980, krippendorff_alpha: 0.61, percent_agreement: 0.78 },
+      { schema_version: 14, since: "2026-01-03T10:00:00.000Z", until: null, changed: ["cat", "lynx"], ratings: 2108, items: 629, krippendorff_alpha: 0.74, percent_agreement: 0.86 },
+    ],
   };
 }
 

@@ -443,6 +443,7 @@ import type { TargetVerdict } from "./bindings/TargetVerdict";
 import type { EscalationDto } from "./bindings/EscalationDto";
 import type { EscalationRequest } from "./bindings/EscalationRequest";
 import type { SentBackDto } from "./bindings/SentBackDto";
+import type { GuidelinesDto } from "./bindings/GuidelinesDto";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
@@ -601,6 +602,21 @@ export function getDecisionRule(): Promise<DecisionRuleDto> {
 /** Changes the decision rule as `lead` (refused unless that profile is a lead); the rule now in force. */
 export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<DecisionRuleDto> {
   return call("set_decision_rule", { rule, lead });
+}
+
+/** The labels' guidelines with their example items, and the schema version. */
+export function getGuidelines(): Promise<GuidelinesDto> {
+  return call("get_guidelines");
+}
+
+/** Adds (or brings back) a correction reason as `lead`; the reasons in use now. */
+export function addReason(code: string, description: string, lead: string): Promise<ReasonDto[]> {
+  return call("add_reason", { code, description, lead });
+}
+
+/** Retires a correction reason as `lead`; the reasons in use now. */
+export function retireReason(code: string, lead: string): Promise<ReasonDto[]> {
+  return call("retire_reason", { code, lead });
 }
 
 /** The escalations queue: open conflicts and items flagged unsure or bad input since their last review. */

@@ -13,7 +13,7 @@ use crate::{AgreementArgs, ExportArgs};
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
-    PredictArgs, PredictionsCommand, QueueArgs, TargetCommand,
+    PredictArgs, PredictionsCommand, QueueArgs, ReasonsCommand, TargetCommand,
 };
 use arbiter_core::model::{self, AddOptions};
 use arbiter_core::predict::{self, PredictOptions};
@@ -57,6 +57,29 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
         Command::Target(c) => target_cmd(cli, c),
+        Command::Reasons(c) => {
+            let p = open(cli)?;
+            let s = match c {
+                ReasonsCommand::Add {
+                    code,
+                    description,
+                    by,
+                } => schema::add_reason(&p, code, description, by.as_deref())?,
+                ReasonsCommand::Retire { code, by } => {
+                    schema::retire_reason(&p, code, by.as_deref())?
+                }
+            };
+            if cli.json {
+                return json(&s);
+            }
+            println!(
+                "Reason {} {} (schema version {})",
+                s.code,
+                if s.retired { "retired" } else { "added" },
+                s.schema_version
+            );
+            Ok(())
+        }
         Command::Report { run } => report_cmd(cli, *run),
         Command::Clone(a) => clone_cmd(cli, a),
         Command::Sync(c) => crate::sync_cmd::run(cli, c),
@@ -296,6 +319,7 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
             hotkey,
             color,
             guideline,
+            examples,
             by,
         }) => {
             let clear = |v: &Option<String>| {
@@ -306,6 +330,13 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 hotkey: clear(hotkey),
                 color: color.clone(),
                 guideline: clear(guideline),
+                examples: (!examples.is_empty()).then(|| {
+                    examples
+                        .iter()
+                        .filter(|e| !e.trim().is_empty())
+                        .cloned()
+                        .collect()
+                }),
             };
             let l = schema::edit_label(&p, name, &edit, by.as_deref())?;
             if cli.json {
@@ -334,11 +365,16 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     let labels = schema::labels(&p)?;
     let reasons = schema::reasons(&p)?;
     let ordinal = schema::ordinal(&p)?;
+    let examples = schema::examples(&p)?;
+    let retired = schema::retired_reasons(&p)?;
+    let version = schema::schema_version(&p)?;
     if cli.json {
         return json(
-            &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons }),
+            &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons,
+            "examples": examples, "retired_reasons": retired, "schema_version": version }),
         );
     }
+    println!("Schema version {version}.");
     println!(
         "{}",
         if ordinal {
@@ -355,15 +391,25 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 l.hotkey.clone().unwrap_or_default(),
                 l.color.clone(),
                 l.guideline.clone().unwrap_or_default(),
+                examples
+                    .get(&l.name)
+                    .map(|e| e.join(", "))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["label", "hotkey", "colour", "guideline"], rows);
+    table(
+        &["label", "hotkey", "colour", "guideline", "examples"],
+        rows,
+    );
     let rows = reasons
         .iter()
         .map(|r| vec![r.code.clone(), r.description.clone()])
         .collect();
     table(&["reason", "description"], rows);
+    if !retired.is_empty() {
+        println!("Retired reasons: {}", retired.join(", "));
+    }
     Ok(())
 }
 

@@ -91,6 +91,9 @@ pub enum Command {
     /// them: accept, override, send back with a note.
     #[command(subcommand)]
     Escalations(escalate_cmd::EscalationsCommand),
+    /// Add or retire correction reasons (a lead's change, versioned, audited, synchronised).
+    #[command(subcommand)]
+    Reasons(ReasonsCommand),
     /// The agreement target the export must meet: set, show or clear it.
     #[command(subcommand)]
     Target(TargetCommand),
@@ -256,6 +259,26 @@ pub struct ExportArgs {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ReasonsCommand {
+    /// Add a correction reason (or bring a retired one back).
+    Add {
+        /// lowercase letters, digits and underscores, like model_wrong
+        code: String,
+        /// When to use it.
+        #[arg(long)]
+        description: String,
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+    /// Retire a reason: no longer offered nor accepted on new events (old events keep it).
+    Retire {
+        code: String,
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum TargetCommand {
     /// Set the agreement target (a lead's setting, shared with every replica, audited): until
     /// it passes, `export` refuses unless --allow-below-target.
@@ -309,6 +332,10 @@ pub enum LabelsCommand {
         /// A short guideline; "" removes it.
         #[arg(long)]
         guideline: Option<String>,
+        /// An example item (its id) shown with the guideline; repeat for more. Replaces the
+        /// label's examples; --example "" removes them.
+        #[arg(long = "example", value_name = "ITEM")]
+        examples: Vec<String>,
         /// Record the change under this lead's name.
         #[arg(long, value_name = "LEAD")]
         by: Option<String>,

@@ -844,6 +844,10 @@ pub struct LabelEditRequest {
     pub hotkey: Option<String>,
     pub color: Option<String>,
     pub guideline: Option<String>,
+    /// The guideline's example items (item ids), replacing the list; absent or null keeps it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub examples: Option<Vec<String>>,
 }
 
 /// A conflict (open, or resolved by a reviewer) with what a reviewer weighs.

@@ -227,6 +227,24 @@ pub fn list_conflicts(s: &AppState, resolved: Option<bool>) -> Res<Vec<ConflictD
     s.conflicts(resolved.unwrap_or(false))
 }
 
+/// The labels' guidelines and examples, and the schema version.
+pub fn get_guidelines(s: &AppState) -> Res<GuidelinesDto> {
+    s.guidelines()
+}
+
+pub fn add_reason(
+    s: &AppState,
+    code: String,
+    description: String,
+    lead: String,
+) -> Res<Vec<ReasonDto>> {
+    s.add_reason(&code, &description, &lead)
+}
+
+pub fn retire_reason(s: &AppState, code: String, lead: String) -> Res<Vec<ReasonDto>> {
+    s.retire_reason(&code, &lead)
+}
+
 /// The escalations queue: open conflicts and items flagged since their last review.
 pub fn list_escalations(s: &AppState) -> Res<Vec<EscalationDto>> {
     s.escalations()

@@ -157,6 +157,9 @@ macro_rules! for_each_command {
             lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
             lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;
             lead add_labels(names: Vec<String>, lead: String) -> Vec<LabelInfo>;
+            any get_guidelines() -> GuidelinesDto;
+            lead add_reason(code: String, description: String, lead: String) -> Vec<ReasonDto>;
+            lead retire_reason(code: String, lead: String) -> Vec<ReasonDto>;
             lead export_preview(request: ExportRequest) -> ExportPreview;
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;

@@ -526,6 +526,66 @@ impl AppState {
         })
     }
 
+    /// The labels' guidelines with their example items (resolved to items of the newest
+    /// version holding them, for thumbnails) and the schema version.
+    pub fn guidelines(&self) -> Result<GuidelinesDto, IpcError> {
+        self.with_project(|p| {
+            let mut examples = schema::examples(p)?;
+            let datasets = dataset::list(p)?;
+            let resolve = |id: &str| -> Option<i64> {
+                datasets.iter().find_map(|d| {
+                    d.versions
+                        .iter()
+                        .find_map(|v| items::find(p, v.id, id).ok().map(|i| i.rowid))
+                })
+            };
+            let labels = schema::labels(p)?
+                .into_iter()
+                .map(|l| GuidelineDto {
+                    examples: examples
+                        .remove(&l.name)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|item_id| ExampleItem {
+                            rowid: resolve(&item_id),
+                            item_id,
+                        })
+                        .collect(),
+                    name: l.name,
+                    guideline: l.guideline,
+                })
+                .collect();
+            Ok(GuidelinesDto {
+                schema_version: schema::schema_version(p)?,
+                labels,
+                retired_reasons: schema::retired_reasons(p)?,
+            })
+        })
+    }
+
+    /// Add (or bring back) a correction reason as `lead`; the reasons in use now.
+    pub fn add_reason(
+        &self,
+        code: &str,
+        description: &str,
+        lead: &str,
+    ) -> Result<Vec<ReasonDto>, IpcError> {
+        self.with_project(|p| {
+            schema::add_reason(p, code, description, Some(lead))?;
+            Ok(())
+        })?;
+        self.reasons()
+    }
+
+    /// Retire a correction reason as `lead`; the reasons in use now.
+    pub fn retire_reason(&self, code: &str, lead: &str) -> Result<Vec<ReasonDto>, IpcError> {
+        self.with_project(|p| {
+            schema::retire_reason(p, code, Some(lead))?;
+            Ok(())
+        })?;
+        self.reasons()
+    }
+
     /// The agreement target checked on the project now, or null when none is set.
     pub fn agreement_target(&self) -> Result<Option<TargetVerdict>, IpcError> {
         self.with_project(|p| Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into)))
@@ -593,6 +653,7 @@ impl AppState {
             hotkey: clear(&r.hotkey),
             color: r.color.clone().filter(|c| !c.trim().is_empty()),
             guideline: clear(&r.guideline),
+            examples: r.examples.clone(),
         };
         self.with_project(|p| {
             schema::edit_label(p, &r.name, &edit, Some(lead))?;

@@ -106,6 +106,8 @@ type Resolved = (Option<i64>, Option<i64>, Option<String>);
 struct Lookup {
     labels: HashMap<String, i64>,
     reasons: HashMap<String, i64>,
+    /// Retired reason codes: not accepted on new events.
+    retired: std::collections::BTreeSet<String>,
 }
 
 fn lookup(conn: &Connection) -> Result<Lookup> {
@@ -117,7 +119,11 @@ fn lookup(conn: &Connection) -> Result<Lookup> {
     let reasons = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Lookup { labels, reasons })
+    Ok(Lookup {
+        labels,
+        reasons,
+        retired: crate::schema::retired_in(conn)?,
+    })
 }
 
 /// Check one event against the schema; returns (label_id, reason_id, flag). An override needs a
@@ -155,6 +161,11 @@ fn resolve(
         _ => None,
     };
     let reason = match a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if l.retired.contains(r) => {
+            return Err(format!(
+                "reason {r:?} was retired from the project's reasons; pick another (see `arbiter labels`)"
+            ))
+        }
         Some(r) => Some(*l.reasons.get(r).ok_or_else(|| {
             let mut codes: Vec<&String> = l.reasons.keys().collect();
             codes.sort();

@@ -2,6 +2,7 @@
 import type { Activity } from "./Activity";
 import type { AgreementReport } from "./AgreementReport";
 import type { AnnotatorPace } from "./AnnotatorPace";
+import type { GuidelinePeriod } from "./GuidelinePeriod";
 import type { ModelQuality } from "./ModelQuality";
 import type { ProgressSummary } from "./ProgressSummary";
 import type { TargetVerdict } from "./TargetVerdict";
@@ -18,4 +19,12 @@ ordinal_labels: boolean, activity: Activity,
 /**
  * The agreement target checked on `agreement` (null when none is set).
  */
-target: TargetVerdict | null, };
+target: TargetVerdict | null, 
+/**
+ * The schema version (the same on every replica holding the same events).
+ */
+schema_version: number, 
+/**
+ * Agreement before and after each guideline change, oldest first.
+ */
+guideline_periods: Array<GuidelinePeriod>, };

@@ -26,6 +26,7 @@ import type { ExportProgress } from "./ExportProgress";
 import type { ExportRequest } from "./ExportRequest";
 import type { FolderStatusDto } from "./FolderStatusDto";
 import type { FolderSyncDto } from "./FolderSyncDto";
+import type { GuidelinesDto } from "./GuidelinesDto";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportRequest } from "./ImportRequest";
 import type { ImportSummary } from "./ImportSummary";
@@ -110,6 +111,9 @@ export type Commands = {
   set_ordinal_labels: { role: "lead"; args: { actor: string; ordinal: boolean }; result: boolean };
   edit_label: { role: "lead"; args: { request: LabelEditRequest; lead: string }; result: Array<LabelInfo> };
   add_labels: { role: "lead"; args: { names: Array<string>; lead: string }; result: Array<LabelInfo> };
+  get_guidelines: { role: "any"; args: Record<string, never>; result: GuidelinesDto };
+  add_reason: { role: "lead"; args: { code: string; description: string; lead: string }; result: Array<ReasonDto> };
+  retire_reason: { role: "lead"; args: { code: string; lead: string }; result: Array<ReasonDto> };
   export_preview: { role: "lead"; args: { request: ExportRequest }; result: ExportPreview };
   export_dataset: { role: "lead"; args: { request: ExportRequest; onProgress: Channel<ExportProgress> }; result: ExportDone };
   cancel_export: { role: "lead"; args: Record<string, never>; result: boolean };

@@ -103,5 +103,7 @@ export function rawReport(): ProjectReportDto {
       skipped: 0,
     },
     target: null,
+    schema_version: 9,
+    guideline_periods: [],
   };
 }

@@ -93,7 +93,7 @@ describe("DashboardScreen", () => {
     expect(annotators.textContent).toContain("chance disagreement is zero");
     // Every chart card has both export buttons; the other cards have CSV only.
     expect(screen.getAllByTestId("chart-png")).toHaveLength(7);
-    expect(screen.getAllByTestId("chart-csv")).toHaveLength(11);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(12);
 
     // Accuracy against reviewer decisions, per annotator.
     const vs = annotators.querySelectorAll("[data-testid=vs-reviewers]");
@@ -220,6 +220,27 @@ describe("DashboardScreen", () => {
     fireEvent.click(screen.getByTestId("dash-target-clear"));
     await flush();
     expect(setAgreementTarget).toHaveBeenLastCalledWith(null, "ana");
+  });
+
+  it("shows agreement before and after each guideline change", async () => {
+    const raw = rawReport();
+    raw.schema_version = 12;
+    raw.guideline_periods = [
+      { schema_version: 0, since: null, until: "2026-01-02T00:00:00Z", changed: [], ratings: 40, items: 20, krippendorff_alpha: 0.5, percent_agreement: 0.7 },
+      { schema_version: 12, since: "2026-01-02T00:00:00Z", until: null, changed: ["cat"], ratings: 30, items: 15, krippendorff_alpha: 0.8, percent_agreement: 0.9 },
+    ];
+    projectReport.mockResolvedValue(raw);
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const card = screen.getByTestId("dash-guideline-periods");
+    expect(card.dataset.periods).toBe("2");
+    const rows = card.querySelectorAll("tbody tr");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.textContent).toContain("the start");
+    expect(rows[0]!.textContent).toContain("0.500");
+    expect(rows[1]!.textContent).toContain("v12");
+    expect(rows[1]!.textContent).toContain("cat");
+    expect(rows[1]!.textContent).toContain("90.0%");
   });
 
   it("says when no target is set", async () => {

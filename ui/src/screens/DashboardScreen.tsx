@@ -7,6 +7,7 @@ import type { RunInfo } from "../bindings/RunInfo";
 import { ChartCard } from "../components/charts/ChartCard";
 import { useAnnotators } from "../components/reviewHooks";
 import { AgreementTargetPanel } from "../components/AgreementTargetPanel";
+import { GuidelinePeriodsCard } from "../components/GuidelinePeriodsCard";
 import {
   activityOption,
   confusionOption,
@@ -300,6 +301,7 @@ function Dashboard({
 
       <h2 className="dash-section">Agreement between annotators</h2>
       <AgreementCard report={report} project={project} onChanged={onChanged} />
+      <GuidelinePeriodsCard periods={report.guideline_periods} schemaVersion={report.schema_version} />
       <ChartCard
         title="Agreement over time"
         subtitle={`A point per 25 new ratings, plotted against the ratings given · ${points.length ? plural(points.length, "point") : "no points yet"}`}

@@ -191,6 +191,33 @@ impl From<escalate::SentBack> for SentBackDto {
     }
 }
 
+/// An example item of a guideline: its id, and its row when a dataset holds it (thumbnails).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExampleItem {
+    pub item_id: String,
+    #[ts(type = "number | null")]
+    pub rowid: Option<i64>,
+}
+
+/// A label's guideline and examples.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GuidelineDto {
+    pub name: String,
+    pub guideline: Option<String>,
+    pub examples: Vec<ExampleItem>,
+}
+
+/// The guidelines the Review screen shows, with the schema version (`get_guidelines`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GuidelinesDto {
+    #[ts(type = "number")]
+    pub schema_version: i64,
+    pub labels: Vec<GuidelineDto>,
+    pub retired_reasons: Vec<String>,
+}
+
 /// Calls `$m!(AgreementTarget, …)` with every type above (the bindings list them from here).
 macro_rules! with_quality_types {
     ($m:ident) => {
@@ -202,7 +229,10 @@ macro_rules! with_quality_types {
             EscalationDto,
             EscalationVerb,
             EscalationRequest,
-            SentBackDto
+            SentBackDto,
+            ExampleItem,
+            GuidelineDto,
+            GuidelinesDto
         )
     };
 }

@@ -307,6 +307,7 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
         hotkey: Some("c".into()),
         color: None,
         guideline: Some("whiskers".into()),
+        examples: None,
     };
     let e = s.edit_label(&edit, "ana").expect_err("an annotator");
     assert_eq!(e.code, ErrorCode::InvalidInput);
@@ -323,6 +324,7 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
                 hotkey: None,
                 color: None,
                 guideline: Some(String::new()),
+                examples: None,
             },
             "lee",
         )
@@ -342,6 +344,25 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
         ["cat", "dog", "fox"]
     );
     assert_eq!(s.current().expect("info").expect("open").labels.len(), 3);
+
+    // Reasons: a lead adds and retires them; each change is a schema version.
+    let v0 = s.guidelines().expect("guidelines").schema_version;
+    let e = s
+        .add_reason("blurry", "Out of focus", "ana")
+        .expect_err("an annotator");
+    assert!(e.message.contains("only a lead"), "{}", e.message);
+    let now = s.add_reason("blurry", "Out of focus", "lee").expect("add");
+    assert!(now.iter().any(|r| r.code == "blurry"));
+    let now = s.retire_reason("other", "lee").expect("retire");
+    assert!(!now.iter().any(|r| r.code == "other"));
+    assert!(!s
+        .reasons()
+        .expect("reasons")
+        .iter()
+        .any(|r| r.code == "other"));
+    let g = s.guidelines().expect("guidelines");
+    assert_eq!(g.schema_version, v0 + 2);
+    assert_eq!(g.retired_reasons, ["other"]);
 }
 
 #[test]
@@ -1022,6 +1043,27 @@ fn the_review_flow_through_the_app_state() {
         Some("look at the top stroke")
     );
     s.release_queue(blind_q.id, "ana").expect("release");
+
+    // A guideline with an example: the Review screen gets its row for the thumbnail.
+    s.edit_label(
+        &LabelEditRequest {
+            name: "3".into(),
+            hotkey: None,
+            color: None,
+            guideline: Some("a closed top".into()),
+            examples: Some(vec![items[0].item_id.clone()]),
+        },
+        "lee",
+    )
+    .expect("edit");
+    let g = s.guidelines().expect("guidelines");
+    let three = g.labels.iter().find(|l| l.name == "3").expect("3");
+    assert_eq!(three.guideline.as_deref(), Some("a closed top"));
+    assert_eq!(three.examples.len(), 1);
+    assert_eq!(three.examples[0].rowid, Some(items[0].rowid));
+    let report = s.report(None).expect("report");
+    assert_eq!(report.schema_version, g.schema_version);
+    assert_eq!(report.guideline_periods.len(), 2);
 
     // The annotation events, as `arbiter annotations export` writes them: one JSON line each.
     let events_out = d.path().join("events.jsonl");

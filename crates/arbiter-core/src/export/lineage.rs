@@ -53,6 +53,16 @@ pub(super) fn manifest(
         "predictions": sel.predictions,
         "queues": queues_over(conn, version.id)?,
         "decision_rule": decide::rule_in(conn)?,
+        // The label schema the export was made under: its version (the same on every replica
+        // holding the same events), each label's guideline and examples, the retired reasons.
+        "schema": {
+            "version": crate::schema::schema_version_in(conn)?,
+            "labels": crate::schema::labels_in(conn)?.into_iter().map(|l| serde_json::json!({
+                "name": l.name, "guideline": l.guideline,
+            })).collect::<Vec<_>>(),
+            "examples": crate::schema::examples_in(conn)?,
+            "retired_reasons": crate::schema::retired_in(conn)?,
+        },
         "annotators": crate::annotators::annotators_in(conn)?,
         "agreement": agreement,
         // The target, the figure it was checked on, and which way the export went (`met` or

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod agreement;
+pub mod periods;
 pub mod quality;
 pub mod target;
 
@@ -165,6 +166,10 @@ pub struct ProjectReport {
     pub activity: activity::Activity,
     /// The agreement target checked on `agreement` (null when no target is set).
     pub target: Option<target::Verdict>,
+    /// The schema version (label definitions, guidelines, reasons: the same on every replica
+    /// holding the same events) and the agreement before and after each guideline change.
+    pub schema_version: i64,
+    pub guideline_periods: Vec<periods::GuidelinePeriod>,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
@@ -283,6 +288,8 @@ pub fn report(project: &crate::Project, run: Option<i64>) -> Result<ProjectRepor
         ordinal_labels,
         activity,
         target,
+        schema_version: crate::schema::schema_version_in(conn)?,
+        guideline_periods: periods::guideline_periods(conn)?,
     })
 }
 

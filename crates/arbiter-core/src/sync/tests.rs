@@ -1456,3 +1456,50 @@ fn escalation_actions_travel_in_packs_and_every_replica_agrees() {
         counters_hold(p);
     }
 }
+
+#[test]
+fn guidelines_and_reasons_changed_on_two_replicas_give_one_schema_version_everywhere() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    crate::schema::add_reason(&a, "blurry", "Out of focus", None).expect("a adds");
+    crate::schema::retire_reason(&a, "other", None).expect("a retires");
+    crate::schema::edit_label(
+        &b,
+        "class_0",
+        &crate::schema::LabelEdit {
+            guideline: Some(Some("Dark and rich".into())),
+            examples: Some(vec![ext("4"), ext("5")]),
+            ..Default::default()
+        },
+        None,
+    )
+    .expect("b edits");
+    crate::schema::add_reason(&b, "glare", "Reflections hide the subject", None).expect("b adds");
+    let view = |p: &Project| {
+        (
+            crate::schema::schema_version(p).expect("version"),
+            crate::schema::reasons(p).expect("reasons"),
+            crate::schema::retired_reasons(p).expect("retired"),
+            crate::schema::examples(p).expect("examples"),
+            crate::schema::labels(p)
+                .expect("labels")
+                .into_iter()
+                .map(|l| (l.name, l.guideline))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_ne!(view(&a), view(&b));
+    let before = crate::schema::schema_version(&a).expect("a");
+    send(&a, &mut b, &d.path().join("ab.pack"), true);
+    send(&b, &mut a, &d.path().join("ba.pack"), true);
+    let (va, vb) = (view(&a), view(&b));
+    assert_eq!(va, vb);
+    assert_eq!(va.0, before + 2, "both replicas' changes count");
+    assert_eq!(va.2, ["other"]);
+    assert_eq!(va.3["class_0"], [ext("4"), ext("5")]);
+    let codes: Vec<&str> = va.1.iter().map(|r| r.code.as_str()).collect();
+    assert!(codes.ends_with(&["blurry", "glare"]), "{codes:?}");
+    assert!(!codes.contains(&"other"));
+    assert_eq!(snapshot(&a), snapshot(&b));
+}

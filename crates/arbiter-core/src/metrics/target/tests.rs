@@ -272,6 +272,11 @@ fn the_export_is_refused_below_the_target_unless_allowed_and_the_lineage_says_wh
     assert_eq!(t["target"]["on"], "estimate");
     assert!((t["value"].as_f64().expect("value") - 0.6).abs() < 1e-12);
     assert!(t["interval"]["low"].as_f64().is_some());
+    // The lineage names the schema version the export was made under.
+    assert_eq!(
+        l["schema"]["version"].as_i64(),
+        Some(crate::schema::schema_version(&p).expect("version"))
+    );
 
     // A target met: the export goes ahead without asking, and says it met it.
     set_target(
