@@ -340,6 +340,25 @@ pub struct LabelDef {
     pub examples: Vec<String>,
 }
 
+/// The default correction reasons of a new project (docs/contract.md), re-exported by `schema`.
+pub const DEFAULT_REASONS: &[(&str, &str)] = &[
+    ("model_wrong", "The model's prediction is wrong"),
+    (
+        "ambiguous",
+        "The item is ambiguous; more than one label could apply",
+    ),
+    (
+        "bad_input",
+        "The input is broken, unreadable or out of scope",
+    ),
+    (
+        "label_missing_from_schema",
+        "The right label is not in the schema",
+    ),
+    ("given_label_wrong", "The dataset's given label is wrong"),
+    ("other", "Another reason, explained in the note"),
+];
+
 /// A correction reason as its `reason:CODE` setting holds it (`schema::add_reason`,
 /// `schema::retire_reason`); the default reasons have no event until one changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -467,9 +486,9 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
     let added: Vec<&str> = first
         .iter()
         .filter_map(|k| k.strip_prefix("reason:"))
-        .filter(|c| !crate::schema::DEFAULT_REASONS.iter().any(|(d, _)| d == c))
+        .filter(|c| !DEFAULT_REASONS.iter().any(|(d, _)| d == c))
         .collect();
-    let base = crate::schema::DEFAULT_REASONS.len() as i64;
+    let base = DEFAULT_REASONS.len() as i64;
     let mut in_place = true;
     for (i, code) in added.iter().enumerate() {
         let pos: Option<i64> = conn

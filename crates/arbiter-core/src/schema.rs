@@ -45,24 +45,9 @@ pub struct Reason {
     pub description: String,
 }
 
-/// The default correction reasons of a new project (docs/contract.md).
-pub const DEFAULT_REASONS: &[(&str, &str)] = &[
-    ("model_wrong", "The model's prediction is wrong"),
-    (
-        "ambiguous",
-        "The item is ambiguous; more than one label could apply",
-    ),
-    (
-        "bad_input",
-        "The input is broken, unreadable or out of scope",
-    ),
-    (
-        "label_missing_from_schema",
-        "The right label is not in the schema",
-    ),
-    ("given_label_wrong", "The dataset's given label is wrong"),
-    ("other", "Another reason, explained in the note"),
-];
+/// The default correction reasons of a new project (docs/contract.md); defined beside the
+/// settings, which order reasons added later after them.
+pub use crate::identity::DEFAULT_REASONS;
 
 /// Keys the review screen reserves for actions (skip, flag, undo, reason, note, override, help);
 /// never assigned as label hotkeys.

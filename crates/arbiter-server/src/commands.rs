@@ -90,6 +90,7 @@ fn is_read(name: &str) -> bool {
         "shared_folder",
         "count_below",
         "queue_progress",
+        "sent_back_notes",
     ];
     PREFIXES.iter().any(|p| name.starts_with(p)) || READS.contains(&name)
 }
