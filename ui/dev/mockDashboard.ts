@@ -340,13 +340,92 @@ function preview(ctx: MockContext, r: ExportRequest): ExportPreview {
   const excluded = Object.fromEntries(r.excludeReasons.map((code) => [code, Math.round(annotated * (dropShare[code] ?? 0.01))]));
   // An image folder holds only labelled items (the mock's items have no given labels).
   if (r.format === "imagefolder")
-    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded, target: null };
+    return { rows: withLabel, labels, skipped: without > 0 ? { no_label: without } : {}, excluded, target: MOCK_TARGET };
   if (without > 0) labels["(none)"] = without;
-  return { rows: withLabel + without, labels, skipped: {}, excluded, target: null };
+  return { rows: withLabel + without, labels, skipped: {}, excluded, target: MOCK_TARGET };
+}
+
+/** The agreement target the mock project fails (the Dashboard and the Export screen show it). */
+const MOCK_TARGET = {
+  target: { statistic: "krippendorff_alpha" as const, min: 0.8, on: "estimate" as const },
+  status: "fail" as const,
+  value: 0.712,
+  interval: { low: 0.681, high: 0.744 },
+  compared: 0.712,
+  reason: null,
+  summary: "fail: krippendorff_alpha 0.712 (95% interval 0.681–0.744) is below the target krippendorff_alpha ≥ 0.8 (on the estimate)",
+};
+
+/** Escalated items of the mock project (the Conflicts screen's Escalated tab). */
+function mockEscalations() {
+  const vote = (annotator: string, label: string) => ({
+    annotation: annotator.length,
+    annotator,
+    label,
+    reason: null,
+    note: null,
+    source: "manual" as const,
+    createdAt: "2026-01-03T09:12:00.000Z",
+  });
+  const decision = (rowid: number, votes: ReturnType<typeof vote>[], status: "conflict" | "decided") => ({
+    itemId: `img_${String(rowid).padStart(5, "0")}`,
+    rowid,
+    status,
+    label: status === "decided" ? (votes[0]?.label ?? null) : null,
+    rule: status === "decided" ? ("unanimous" as const) : null,
+    votes,
+    deciders: [],
+    decidedAt: null,
+    votesNeeded: votes.length,
+  });
+  return [
+    {
+      reasons: ["unsure"],
+      flags: [{ annotator: "ana", flag: "unsure", note: "cat or lynx? the ears are cut off", at: "2026-01-03T09:12:00.000Z" }],
+      decision: decision(12, [vote("ana", "cat")], "decided"),
+      previous: null,
+    },
+    { reasons: ["conflict"], flags: [], decision: decision(31, [vote("ana", "dog"), vote("ben", "fox")], "conflict"), previous: null },
+    {
+      reasons: ["bad_input"],
+      flags: [{ annotator: "ben", flag: "bad_input", note: null, at: "2026-01-03T10:02:00.000Z" }],
+      decision: decision(47, [vote("ben", "bird")], "decided"),
+      previous: { action: "accept", by: "rev", at: "2026-01-02T10:00:00.000Z", note: null, label: null, to: null },
+    },
+  ];
 }
 
 export function dashboardHandlers(ctx: MockContext): Record<string, (args: Args) => Promise<unknown>> {
+  let escalations = mockEscalations();
   return {
+    async get_agreement_target() {
+      return MOCK_TARGET;
+    },
+    async set_agreement_target() {
+      return MOCK_TARGET;
+    },
+    async list_escalations() {
+      await ctx.sleep(60);
+      return escalations;
+    },
+    async act_on_escalation(args) {
+      const r = args?.request as { rowid: number };
+      escalations = escalations.filter((e) => e.decision.rowid !== r.rowid);
+      return escalations;
+    },
+    async sent_back_notes() {
+      return [];
+    },
+    async get_guidelines() {
+      return {
+        schemaVersion: 14,
+        retiredReasons: ["other"],
+        labels: [
+          { name: "cat", guideline: "Domestic cats only; big cats are lynx.", examples: [{ itemId: "img_00001", rowid: 1 }, { itemId: "img_00002", rowid: 2 }] },
+          { name: "lynx", guideline: "Tufted ears, short tail.", examples: [] },
+        ],
+      };
+    },
     async list_reasons() {
       await ctx.sleep(40);
       return REASONS;

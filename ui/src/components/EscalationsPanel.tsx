@@ -15,6 +15,8 @@ import { normaliseError } from "../lib/ipcError";
 import { useOnProjectChanges } from "./projectChanges";
 import { LabelChip } from "./ReviewParts";
 
+const ACTION_TEXT: Record<string, string> = { accept: "accepted", override: "overridden", send_back: "sent back" };
+
 interface Props {
   me: AnnotatorDto | null;
   labels: readonly LabelInfo[];
@@ -143,7 +145,7 @@ function EscalationCard({
       ))}
       {e.previous && (
         <p className="small muted">
-          Earlier: {e.previous.by} {e.previous.action.replace("_", " ")}
+          Earlier: {ACTION_TEXT[e.previous.action] ?? e.previous.action} by {e.previous.by}
           {e.previous.to ? ` to ${e.previous.to}` : ""}
           {e.previous.note ? ` — “${e.previous.note}”` : ""}
         </p>

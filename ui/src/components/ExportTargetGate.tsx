@@ -28,13 +28,15 @@ export function ExportTargetGate({
   return (
     <div className="notice warn flat" data-testid="export-target" data-status={verdict.status}>
       <div className="notice-body">
-        <strong>
-          {STATUS_TEXT[verdict.status]}: {targetText(verdict.target)}
-        </strong>
-        <span>
+        <div>
+          <strong>
+            {STATUS_TEXT[verdict.status]}: {targetText(verdict.target)}
+          </strong>
+        </div>
+        <div className="small">
           Now {figureText(verdict)}
           {verdict.status === "insufficient" && verdict.reason ? ` — ${verdict.reason}` : ""}.
-        </span>
+        </div>
         <label className="check compact">
           <input
             type="checkbox"

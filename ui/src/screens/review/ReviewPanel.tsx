@@ -83,8 +83,10 @@ export function ReviewPanel({
             {current.sentBack && (
               <div className="notice warn flat review-sent-back" role="status" data-testid="review-sent-back">
                 <div className="notice-body">
-                  <strong>Sent back by {current.sentBack.by}</strong>
-                  <span>{current.sentBack.note}</span>
+                  <div>
+                    <strong>Sent back by {current.sentBack.by}</strong>
+                  </div>
+                  <div className="small">{current.sentBack.note}</div>
                 </div>
               </div>
             )}
