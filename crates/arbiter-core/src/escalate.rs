@@ -475,12 +475,12 @@ pub fn sent_back(project: &Project, annotator: &str) -> Result<Vec<SentBack>> {
     sent_back_in(project.conn(), annotator, None)
 }
 
-/// The note waiting for `annotator` on `item`, if it was sent back to them and they have not
-/// labeled it again since.
-pub(crate) fn note_for(conn: &Connection, annotator: &str, item: i64) -> Result<Option<SentBack>> {
-    Ok(sent_back_in(conn, annotator, Some(item))?
+/// The notes waiting for `annotator`, by item (read once for a batch of served items).
+pub(crate) fn notes_for(conn: &Connection, annotator: &str) -> Result<HashMap<i64, SentBack>> {
+    Ok(sent_back_in(conn, annotator, None)?
         .into_iter()
-        .next())
+        .map(|s| (s.item, s))
+        .collect())
 }
 
 fn sent_back_in(conn: &Connection, annotator: &str, only: Option<i64>) -> Result<Vec<SentBack>> {

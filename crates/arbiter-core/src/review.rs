@@ -615,6 +615,12 @@ pub fn next_view(
     let role =
         annotate::find_annotator(conn, annotator)?.map_or(annotate::Role::Annotator, |a| a.role);
     let mut out = Vec::with_capacity(assigned.len());
+    // The notes reviewers sent items back to this viewer with, read once for the batch.
+    let mut notes = if assigned.is_empty() {
+        Default::default()
+    } else {
+        crate::escalate::notes_for(conn, annotator)?
+    };
     for a in assigned {
         let detail = crate::items::get(project, a.item)?;
         let (given, prediction) = if q.blind {
@@ -634,7 +640,7 @@ pub fn next_view(
                 .filter(|v| v.annotator != annotator)
                 .collect()
         };
-        let sent_back = crate::escalate::note_for(conn, annotator, a.item)?;
+        let sent_back = notes.remove(&a.item);
         out.push(ReviewView {
             assigned: a,
             given,
