@@ -278,6 +278,65 @@ async fn set_decision_rule(
 }
 
 #[tauri::command]
+async fn get_guidelines(app: tauri::AppHandle) -> Res<GuidelinesDto> {
+    blocking(app, handlers::get_guidelines).await
+}
+
+#[tauri::command]
+async fn add_reason(
+    app: tauri::AppHandle,
+    code: String,
+    description: String,
+    lead: String,
+) -> Res<Vec<ReasonDto>> {
+    blocking(app, move |s| {
+        handlers::add_reason(s, code, description, lead)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn retire_reason(app: tauri::AppHandle, code: String, lead: String) -> Res<Vec<ReasonDto>> {
+    blocking(app, move |s| handlers::retire_reason(s, code, lead)).await
+}
+
+/// The escalations queue: open conflicts and items flagged since their last review.
+#[tauri::command]
+async fn list_escalations(app: tauri::AppHandle) -> Res<Vec<EscalationDto>> {
+    blocking(app, handlers::list_escalations).await
+}
+
+#[tauri::command]
+async fn act_on_escalation(
+    app: tauri::AppHandle,
+    request: EscalationRequest,
+) -> Res<Vec<EscalationDto>> {
+    blocking(app, move |s| handlers::act_on_escalation(s, request)).await
+}
+
+#[tauri::command]
+async fn sent_back_notes(app: tauri::AppHandle, annotator: String) -> Res<Vec<SentBackDto>> {
+    blocking(app, move |s| handlers::sent_back_notes(s, annotator)).await
+}
+
+#[tauri::command]
+async fn get_agreement_target(app: tauri::AppHandle) -> Res<Option<TargetVerdict>> {
+    blocking(app, handlers::get_agreement_target).await
+}
+
+#[tauri::command]
+async fn set_agreement_target(
+    app: tauri::AppHandle,
+    target: Option<AgreementTarget>,
+    lead: String,
+) -> Res<Option<TargetVerdict>> {
+    blocking(app, move |s| {
+        handlers::set_agreement_target(s, target, lead)
+    })
+    .await
+}
+
+#[tauri::command]
 async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
     blocking(app, move |s| handlers::get_decision(s, rowid)).await
 }

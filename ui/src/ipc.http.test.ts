@@ -139,6 +139,7 @@ describe("the HTTP transport", () => {
           excludeReasons: [],
           validationShare: null,
           seed: 0,
+          allowBelowTarget: false,
         },
         () => {},
       ),

@@ -442,6 +442,12 @@ import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportRequest } from "./bindings/ExportRequest";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ProjectReportDto } from "./bindings/ProjectReportDto";
+import type { AgreementTarget } from "./bindings/AgreementTarget";
+import type { TargetVerdict } from "./bindings/TargetVerdict";
+import type { EscalationDto } from "./bindings/EscalationDto";
+import type { EscalationRequest } from "./bindings/EscalationRequest";
+import type { SentBackDto } from "./bindings/SentBackDto";
+import type { GuidelinesDto } from "./bindings/GuidelinesDto";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
@@ -600,6 +606,46 @@ export function getDecisionRule(): Promise<DecisionRuleDto> {
 /** Changes the decision rule as `lead` (refused unless that profile is a lead); the rule now in force. */
 export function setDecisionRule(rule: DecisionRuleDto, lead: string): Promise<DecisionRuleDto> {
   return call("set_decision_rule", { rule, lead });
+}
+
+/** The labels' guidelines with their example items, and the schema version. */
+export function getGuidelines(): Promise<GuidelinesDto> {
+  return call("get_guidelines");
+}
+
+/** Adds (or brings back) a correction reason as `lead`; the reasons in use now. */
+export function addReason(code: string, description: string, lead: string): Promise<ReasonDto[]> {
+  return call("add_reason", { code, description, lead });
+}
+
+/** Retires a correction reason as `lead`; the reasons in use now. */
+export function retireReason(code: string, lead: string): Promise<ReasonDto[]> {
+  return call("retire_reason", { code, lead });
+}
+
+/** The escalations queue: open conflicts and items flagged unsure or bad input since their last review. */
+export function listEscalations(): Promise<EscalationDto[]> {
+  return call("list_escalations");
+}
+
+/** A reviewer accepts, overrides or sends back an escalated item; the queue after it. */
+export function actOnEscalation(request: EscalationRequest): Promise<EscalationDto[]> {
+  return call("act_on_escalation", { request });
+}
+
+/** The items sent back to `annotator`, with the reviewers' notes. */
+export function sentBackNotes(annotator: string): Promise<SentBackDto[]> {
+  return call("sent_back_notes", { annotator });
+}
+
+/** The agreement target checked on the project now; null when none is set. */
+export function getAgreementTarget(): Promise<TargetVerdict | null> {
+  return call("get_agreement_target");
+}
+
+/** Sets (or with null clears) the agreement target as `lead`; its verdict now. */
+export function setAgreementTarget(target: AgreementTarget | null, lead: string): Promise<TargetVerdict | null> {
+  return call("set_agreement_target", { target, lead });
 }
 
 export function getDecision(rowid: number): Promise<DecisionDto> {

@@ -78,6 +78,7 @@ fn main() -> Result<()> {
         exclude_reasons: vec![],
         validation_share: Some(0.1),
         seed: 1,
+        allow_below_target: false,
     };
     let (summary, ours) = time(|| export::export(&p, &opts));
     let summary = summary?;

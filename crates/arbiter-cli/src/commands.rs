@@ -13,7 +13,7 @@ use crate::{AgreementArgs, ExportArgs};
 use crate::{
     AnnotateArgs, AnnotationsCommand, AnnotatorsCommand, Cli, Command, DatasetCommand,
     DecisionsArgs, ImportArgs, InitArgs, ItemsArgs, LabelsArgs, ModelAddArgs, ModelCommand,
-    PredictArgs, PredictionsCommand, QueueArgs,
+    PredictArgs, PredictionsCommand, QueueArgs, ReasonsCommand, TargetCommand,
 };
 use arbiter_core::model::{self, AddOptions};
 use arbiter_core::predict::{self, PredictOptions};
@@ -56,12 +56,37 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
+        Command::Target(c) => target_cmd(cli, c),
+        Command::Reasons(c) => {
+            let p = open(cli)?;
+            let s = match c {
+                ReasonsCommand::Add {
+                    code,
+                    description,
+                    by,
+                } => schema::add_reason(&p, code, description, by.as_deref())?,
+                ReasonsCommand::Retire { code, by } => {
+                    schema::retire_reason(&p, code, by.as_deref())?
+                }
+            };
+            if cli.json {
+                return json(&s);
+            }
+            println!(
+                "Reason {} {} (schema version {})",
+                s.code,
+                if s.retired { "retired" } else { "added" },
+                s.schema_version
+            );
+            Ok(())
+        }
         Command::Report { run } => report_cmd(cli, *run),
         Command::Clone(a) => clone_cmd(cli, a),
         Command::Sync(c) => crate::sync_cmd::run(cli, c),
         Command::Invite(a) => crate::invite_cmd::run(cli, a),
         Command::Serve(a) => crate::serve_cmd::run(cli, a),
         Command::Gold(c) => crate::gold_cmd::run(cli, c),
+        Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
             let rows = predict::export(&p, a.run, &a.out)?;
@@ -295,6 +320,7 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
             hotkey,
             color,
             guideline,
+            examples,
             by,
         }) => {
             let clear = |v: &Option<String>| {
@@ -305,6 +331,13 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 hotkey: clear(hotkey),
                 color: color.clone(),
                 guideline: clear(guideline),
+                examples: (!examples.is_empty()).then(|| {
+                    examples
+                        .iter()
+                        .filter(|e| !e.trim().is_empty())
+                        .cloned()
+                        .collect()
+                }),
             };
             let l = schema::edit_label(&p, name, &edit, by.as_deref())?;
             if cli.json {
@@ -333,11 +366,16 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
     let labels = schema::labels(&p)?;
     let reasons = schema::reasons(&p)?;
     let ordinal = schema::ordinal(&p)?;
+    let examples = schema::examples(&p)?;
+    let retired = schema::retired_reasons(&p)?;
+    let version = schema::schema_version(&p)?;
     if cli.json {
         return json(
-            &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons }),
+            &serde_json::json!({ "labels": labels, "ordinal": ordinal, "reasons": reasons,
+            "examples": examples, "retired_reasons": retired, "schema_version": version }),
         );
     }
+    println!("Schema version {version}.");
     println!(
         "{}",
         if ordinal {
@@ -354,15 +392,25 @@ fn labels(cli: &Cli, a: &LabelsArgs) -> Result<()> {
                 l.hotkey.clone().unwrap_or_default(),
                 l.color.clone(),
                 l.guideline.clone().unwrap_or_default(),
+                examples
+                    .get(&l.name)
+                    .map(|e| e.join(", "))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["label", "hotkey", "colour", "guideline"], rows);
+    table(
+        &["label", "hotkey", "colour", "guideline", "examples"],
+        rows,
+    );
     let rows = reasons
         .iter()
         .map(|r| vec![r.code.clone(), r.description.clone()])
         .collect();
     table(&["reason", "description"], rows);
+    if !retired.is_empty() {
+        println!("Retired reasons: {}", retired.join(", "));
+    }
     Ok(())
 }
 
@@ -1109,6 +1157,7 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             exclude_reasons: a.exclude_reasons.clone(),
             validation_share: a.validation_share,
             seed: a.seed,
+            allow_below_target: a.allow_below_target,
         },
         &mut |pr| {
             let stage = match pr.stage {
@@ -1162,6 +1211,15 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
     for (code, n) in &s.excluded {
         println!("Left out {n} item(s) carrying {code} (--exclude-reasons)");
     }
+    if let Some(t) = &s.target {
+        match t.export {
+            "met" => println!("Agreement target {}", t.verdict.describe()),
+            _ => println!(
+                "Exported below the agreement target (--allow-below-target, recorded in the lineage): {}",
+                t.verdict.describe()
+            ),
+        }
+    }
     let skipped: usize = s.skipped.values().sum();
     if skipped > 0 {
         let why: Vec<String> = s
@@ -1179,6 +1237,37 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             })
             .collect();
         println!("Skipped {skipped} item(s): {}", why.join(", "));
+    }
+    Ok(())
+}
+
+fn target_cmd(cli: &Cli, c: &TargetCommand) -> Result<()> {
+    use arbiter_core::metrics::target::{self, Target};
+    let p = open(cli)?;
+    match c {
+        TargetCommand::Set {
+            statistic,
+            min,
+            on,
+            by,
+        } => {
+            let t = Target {
+                statistic: statistic.parse()?,
+                min: *min,
+                on: *on,
+            };
+            target::set_target(&p, Some(t), by.as_deref())?;
+        }
+        TargetCommand::Clear { by } => target::set_target(&p, None, by.as_deref())?,
+        TargetCommand::Show => {}
+    }
+    let v = target::verdict(&p)?;
+    if cli.json {
+        return json(&serde_json::json!({ "target": v }));
+    }
+    match v {
+        None => println!("No agreement target: exports are not gated (`arbiter target set --statistic … --min X`)."),
+        Some(v) => println!("Agreement target {}: {}", v.target.describe(), v.describe()),
     }
     Ok(())
 }
@@ -1209,6 +1298,9 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
         a.gwet_ac1.value.map_or("—".into(), |v| format!("{v:.3}")),
         pct(a.percent_agreement.value)
     );
+    if let Some(v) = &r.target {
+        println!("Target: {}", v.describe());
+    }
     if let Some(q) = &r.model_quality {
         println!(
             "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",

@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod escalate_cmd;
 mod gold_cmd;
 mod invite_cmd;
 mod output;
@@ -87,6 +88,16 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
+    /// Escalated items (flagged unsure or bad_input, conflicts) and a reviewer's actions on
+    /// them: accept, override, send back with a note.
+    #[command(subcommand)]
+    Escalations(escalate_cmd::EscalationsCommand),
+    /// Add or retire correction reasons (a lead's change, versioned, audited, synchronised).
+    #[command(subcommand)]
+    Reasons(ReasonsCommand),
+    /// The agreement target the export must meet: set, show or clear it.
+    #[command(subcommand)]
+    Target(TargetCommand),
     /// Make a replica of a project for another machine (same project id, new replica id).
     Clone(CloneArgs),
     /// Exchange events with the project's other replicas: packs, status, a shared folder.
@@ -257,6 +268,60 @@ pub struct ExportArgs {
     pub validation_share: Option<f64>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Export even though the agreement target (`arbiter target`) is not met; the lineage
+    /// records that the export went ahead below the target. Without it such an export is
+    /// refused (exit status 15, code below_target).
+    #[arg(long)]
+    pub allow_below_target: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReasonsCommand {
+    /// Add a correction reason (or bring a retired one back).
+    Add {
+        /// lowercase letters, digits and underscores, like model_wrong
+        code: String,
+        /// When to use it.
+        #[arg(long)]
+        description: String,
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+    /// Retire a reason: no longer offered nor accepted on new events (old events keep it).
+    Retire {
+        code: String,
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TargetCommand {
+    /// Set the agreement target (a lead's setting, shared with every replica, audited): until
+    /// it passes, `export` refuses unless --allow-below-target.
+    Set {
+        /// krippendorff_alpha (nominal), fleiss_kappa, gwet_ac1 or percent_agreement.
+        #[arg(long)]
+        statistic: String,
+        /// The minimum: 0 to 1 for percent_agreement, -1 to 1 for the others.
+        #[arg(long, allow_negative_numbers = true)]
+        min: f64,
+        /// Compare the estimate itself, or the low end of its 95% bootstrap interval (stricter
+        /// on few items).
+        #[arg(long, default_value = "estimate", value_parser = core_value::<arbiter_core::metrics::target::On>)]
+        on: arbiter_core::metrics::target::On,
+        /// Record the change under this lead's name.
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
+    /// The target and whether the project meets it now: pass, fail or insufficient (the
+    /// statistic, or with --on ci_low its interval, is not defined for the labels so far).
+    Show,
+    /// Remove the target (audited): exports are no longer gated.
+    Clear {
+        #[arg(long, value_name = "LEAD")]
+        by: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -284,6 +349,10 @@ pub enum LabelsCommand {
         /// A short guideline; "" removes it.
         #[arg(long)]
         guideline: Option<String>,
+        /// An example item (its id) shown with the guideline; repeat for more. Replaces the
+        /// label's examples; --example "" removes them.
+        #[arg(long = "example", value_name = "ITEM")]
+        examples: Vec<String>,
         /// Record the change under this lead's name.
         #[arg(long, value_name = "LEAD")]
         by: Option<String>,
@@ -708,6 +777,7 @@ fn exit_status(code: Option<ErrorCode>) -> u8 {
         Some(ErrorCode::Cancelled) => 12,
         Some(ErrorCode::Unauthorized) => 13,
         Some(ErrorCode::Forbidden) => 14,
+        Some(ErrorCode::BelowTarget) => 15,
     }
 }
 

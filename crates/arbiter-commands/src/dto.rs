@@ -10,11 +10,13 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 mod access;
 mod closed;
 mod gold;
+mod quality;
 mod report;
 mod team;
 pub use access::*;
 pub use closed::*;
 pub use gold::*;
+pub use quality::*;
 pub use report::*;
 pub use team::*;
 
@@ -40,6 +42,9 @@ pub enum ErrorCode {
     /// The command runs only in the desktop app (a native dialog, the file manager, a progress
     /// channel); another shell (an HTTP server) refuses it.
     DesktopOnly,
+    /// The project's agreement target is not met: the export was refused (the message names
+    /// the target, the figure and its interval); exporting anyway needs the explicit override.
+    BelowTarget,
     Internal,
 }
 
@@ -74,6 +79,7 @@ impl From<arbiter_core::Error> for IpcError {
             C::ReadOnly => ErrorCode::ReadOnly,
             C::Unauthorized => ErrorCode::Unauthorized,
             C::Forbidden => ErrorCode::Forbidden,
+            C::BelowTarget => ErrorCode::BelowTarget,
             C::Internal => ErrorCode::Internal,
         };
         IpcError::new(code, e.to_string())
@@ -869,6 +875,10 @@ pub struct LabelEditRequest {
     pub hotkey: Option<String>,
     pub color: Option<String>,
     pub guideline: Option<String>,
+    /// The guideline's example items (item ids), replacing the list; absent or null keeps it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub examples: Option<Vec<String>>,
 }
 
 /// A conflict (open, or resolved by a reviewer) with what a reviewer weighs.
@@ -920,6 +930,8 @@ pub struct ReviewItem {
     pub others: Vec<VoteDto>,
     pub blind: bool,
     pub lease_until: f64,
+    /// The note a reviewer sent this item back to the viewer with (until they label it again).
+    pub sent_back: Option<SentBackDto>,
 }
 
 impl From<predict::TopPrediction> for ItemPrediction {
@@ -948,6 +960,7 @@ impl From<review::ReviewView> for ReviewItem {
             others: v.others.into_iter().map(VoteDto::from).collect(),
             blind: v.blind,
             lease_until: a.lease_until,
+            sent_back: v.sent_back.map(SentBackDto::from),
         }
     }
 }
@@ -1035,6 +1048,9 @@ pub struct ExportRequest {
     pub validation_share: Option<f64>,
     #[ts(type = "number")]
     pub seed: u64,
+    /// Export even though the agreement target is not met (the lineage records it); without
+    /// it such an export fails with `below_target`.
+    pub allow_below_target: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1053,6 +1069,9 @@ pub struct ExportPreview {
     /// Items each excluded reason code or flag leaves out (an item with two counts twice).
     #[ts(type = "Record<string, number>")]
     pub excluded: std::collections::BTreeMap<String, usize>,
+    /// The agreement target checked now (null when none is set): unless it passes, the export
+    /// needs `allowBelowTarget`.
+    pub target: Option<TargetVerdict>,
 }
 
 /// What `export_annotations` wrote.
@@ -1086,6 +1105,9 @@ pub struct ExportDone {
     /// The run whose predictions were exported.
     #[ts(type = "number | null")]
     pub run: Option<i64>,
+    /// The agreement target the export met (`met`) or went past (`allowed_below_target`);
+    /// null when no target is set.
+    pub target_export: Option<String>,
 }
 
 /// Where a running export is (`arbiter_core::export::ExportStage`).
@@ -1153,6 +1175,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     report::with_report_types!(export_all);
     team::with_team_types!(export_all);
     gold::with_gold_types!(export_all);
+    quality::with_quality_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

@@ -227,6 +227,51 @@ pub fn list_conflicts(s: &AppState, resolved: Option<bool>) -> Res<Vec<ConflictD
     s.conflicts(resolved.unwrap_or(false))
 }
 
+/// The labels' guidelines and examples, and the schema version.
+pub fn get_guidelines(s: &AppState) -> Res<GuidelinesDto> {
+    s.guidelines()
+}
+
+pub fn add_reason(
+    s: &AppState,
+    code: String,
+    description: String,
+    lead: String,
+) -> Res<Vec<ReasonDto>> {
+    s.add_reason(&code, &description, &lead)
+}
+
+pub fn retire_reason(s: &AppState, code: String, lead: String) -> Res<Vec<ReasonDto>> {
+    s.retire_reason(&code, &lead)
+}
+
+/// The escalations queue: open conflicts and items flagged since their last review.
+pub fn list_escalations(s: &AppState) -> Res<Vec<EscalationDto>> {
+    s.escalations()
+}
+
+/// Accept, override or send back an escalated item; the queue after it.
+pub fn act_on_escalation(s: &AppState, request: EscalationRequest) -> Res<Vec<EscalationDto>> {
+    s.act_on_escalation(&request)
+}
+
+/// The items sent back to `annotator`, with the reviewers' notes.
+pub fn sent_back_notes(s: &AppState, annotator: String) -> Res<Vec<SentBackDto>> {
+    s.sent_back_notes(&annotator)
+}
+
+pub fn get_agreement_target(s: &AppState) -> Res<Option<TargetVerdict>> {
+    s.agreement_target()
+}
+
+pub fn set_agreement_target(
+    s: &AppState,
+    target: Option<AgreementTarget>,
+    lead: String,
+) -> Res<Option<TargetVerdict>> {
+    s.set_agreement_target(target, &lead)
+}
+
 pub fn get_decision_rule(s: &AppState) -> Res<DecisionRuleDto> {
     s.decision_rule()
 }

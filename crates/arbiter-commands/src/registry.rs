@@ -151,6 +151,11 @@ macro_rules! for_each_command {
             #[read] reviewer list_conflicts(resolved: Option<bool>) -> Vec<ConflictDto>;
             #[read] any get_decision_rule() -> DecisionRuleDto;
             lead set_decision_rule(rule: DecisionRuleDto, lead: String) -> DecisionRuleDto;
+            #[read] reviewer list_escalations() -> Vec<EscalationDto>;
+            reviewer act_on_escalation(request: EscalationRequest) -> Vec<EscalationDto>;
+            #[read] annotator sent_back_notes(annotator: String) -> Vec<SentBackDto>;
+            #[read] any get_agreement_target() -> Option<TargetVerdict>;
+            lead set_agreement_target(target: Option<AgreementTarget>, lead: String) -> Option<TargetVerdict>;
             // Shows everyone's votes (the item view asks for it in browsing, too).
             #[read] reviewer get_decision(rowid: i64) -> DecisionDto;
             // Dashboard, labels, export.
@@ -159,6 +164,9 @@ macro_rules! for_each_command {
             lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
             lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;
             lead add_labels(names: Vec<String>, lead: String) -> Vec<LabelInfo>;
+            #[read] any get_guidelines() -> GuidelinesDto;
+            lead add_reason(code: String, description: String, lead: String) -> Vec<ReasonDto>;
+            lead retire_reason(code: String, lead: String) -> Vec<ReasonDto>;
             #[read] lead export_preview(request: ExportRequest) -> ExportPreview;
             lead export_dataset(request: ExportRequest, on_progress: Channel<ExportProgress>) -> ExportDone;
             lead cancel_export() -> bool;

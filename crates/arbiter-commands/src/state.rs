@@ -481,6 +481,146 @@ impl AppState {
         })
     }
 
+    pub fn escalations(&self) -> Result<Vec<EscalationDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::escalate::escalations(p)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// A reviewer's action on an escalated item (refused for an annotator); the queue after it.
+    pub fn act_on_escalation(&self, r: &EscalationRequest) -> Result<Vec<EscalationDto>, IpcError> {
+        use arbiter_core::escalate;
+        let mut guard = self.lock();
+        let p = guard.as_mut().ok_or_else(no_project)?;
+        {
+            match r.verb {
+                EscalationVerb::Accept => {
+                    escalate::accept(p, r.rowid, &r.actor, r.note.as_deref())?;
+                }
+                EscalationVerb::Override => {
+                    let label = r.label.as_deref().map(str::trim).unwrap_or("");
+                    if label.is_empty() {
+                        return Err(IpcError::new(
+                            ErrorCode::InvalidInput,
+                            "choose the label that decides the item",
+                        ));
+                    }
+                    escalate::override_item(
+                        p,
+                        r.rowid,
+                        &r.actor,
+                        label,
+                        r.reason.as_deref(),
+                        r.note.as_deref(),
+                    )?;
+                }
+                EscalationVerb::SendBack => {
+                    escalate::send_back(
+                        p,
+                        r.rowid,
+                        &r.actor,
+                        r.to.as_deref(),
+                        r.note.as_deref().unwrap_or(""),
+                    )?;
+                }
+            }
+        }
+        Ok(escalate::escalations(p)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    pub fn sent_back_notes(&self, annotator: &str) -> Result<Vec<SentBackDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::escalate::sent_back(p, annotator)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// The labels' guidelines with their example items (resolved to items of the newest
+    /// version holding them, for thumbnails) and the schema version.
+    pub fn guidelines(&self) -> Result<GuidelinesDto, IpcError> {
+        self.with_project(|p| {
+            let mut examples = schema::examples(p)?;
+            let datasets = dataset::list(p)?;
+            let resolve = |id: &str| -> Option<i64> {
+                datasets.iter().find_map(|d| {
+                    d.versions
+                        .iter()
+                        .find_map(|v| items::find(p, v.id, id).ok().map(|i| i.rowid))
+                })
+            };
+            let labels = schema::labels(p)?
+                .into_iter()
+                .map(|l| GuidelineDto {
+                    examples: examples
+                        .remove(&l.name)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|item_id| ExampleItem {
+                            rowid: resolve(&item_id),
+                            item_id,
+                        })
+                        .collect(),
+                    name: l.name,
+                    guideline: l.guideline,
+                })
+                .collect();
+            Ok(GuidelinesDto {
+                schema_version: schema::schema_version(p)?,
+                labels,
+                retired_reasons: schema::retired_reasons(p)?,
+            })
+        })
+    }
+
+    /// Add (or bring back) a correction reason as `lead`; the reasons in use now.
+    pub fn add_reason(
+        &self,
+        code: &str,
+        description: &str,
+        lead: &str,
+    ) -> Result<Vec<ReasonDto>, IpcError> {
+        self.with_project(|p| {
+            schema::add_reason(p, code, description, Some(lead))?;
+            Ok(())
+        })?;
+        self.reasons()
+    }
+
+    /// Retire a correction reason as `lead`; the reasons in use now.
+    pub fn retire_reason(&self, code: &str, lead: &str) -> Result<Vec<ReasonDto>, IpcError> {
+        self.with_project(|p| {
+            schema::retire_reason(p, code, Some(lead))?;
+            Ok(())
+        })?;
+        self.reasons()
+    }
+
+    /// The agreement target checked on the project now, or null when none is set.
+    pub fn agreement_target(&self) -> Result<Option<TargetVerdict>, IpcError> {
+        self.with_project(|p| Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into)))
+    }
+
+    /// Set (or, with `None`, clear) the agreement target as `lead` (refused for anyone who is
+    /// not a lead); returns its verdict now.
+    pub fn set_agreement_target(
+        &self,
+        target: Option<AgreementTarget>,
+        lead: &str,
+    ) -> Result<Option<TargetVerdict>, IpcError> {
+        self.with_project(|p| {
+            arbiter_core::metrics::target::set_target(p, target.map(Into::into), Some(lead))?;
+            Ok(arbiter_core::metrics::target::verdict(p)?.map(Into::into))
+        })
+    }
+
     pub fn decision(&self, rowid: i64) -> Result<DecisionDto, IpcError> {
         self.with_project(|p| Ok(decide::decision(p, rowid)?.into()))
     }
@@ -545,6 +685,7 @@ impl AppState {
             hotkey: clear(&r.hotkey),
             color: r.color.clone().filter(|c| !c.trim().is_empty()),
             guideline: clear(&r.guideline),
+            examples: r.examples.clone(),
         };
         self.with_project(|p| {
             schema::edit_label(p, &r.name, &edit, Some(lead))?;
@@ -604,6 +745,7 @@ impl AppState {
             exclude_reasons: r.exclude_reasons.clone(),
             validation_share: r.validation_share,
             seed: r.seed,
+            allow_below_target: r.allow_below_target,
         })
     }
 
@@ -617,6 +759,7 @@ impl AppState {
                 labels: v.labels,
                 skipped: v.skipped,
                 excluded: v.excluded,
+                target: v.target.map(Into::into),
             })
         })
     }
@@ -671,6 +814,7 @@ impl AppState {
                     labels: s.labels,
                     skipped: s.skipped,
                     run: s.run.map(|r| r.run),
+                    target_export: s.target.map(|t| t.export.to_string()),
                 })
             },
         )

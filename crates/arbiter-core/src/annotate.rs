@@ -106,6 +106,8 @@ type Resolved = (Option<i64>, Option<i64>, Option<String>);
 struct Lookup {
     labels: HashMap<String, i64>,
     reasons: HashMap<String, i64>,
+    /// Retired reason codes: not accepted on new events.
+    retired: std::collections::BTreeSet<String>,
 }
 
 fn lookup(conn: &Connection) -> Result<Lookup> {
@@ -117,7 +119,11 @@ fn lookup(conn: &Connection) -> Result<Lookup> {
     let reasons = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Lookup { labels, reasons })
+    Ok(Lookup {
+        labels,
+        reasons,
+        retired: crate::schema::retired_in(conn)?,
+    })
 }
 
 /// Check one event against the schema; returns (label_id, reason_id, flag). An override needs a
@@ -155,6 +161,11 @@ fn resolve(
         _ => None,
     };
     let reason = match a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if l.retired.contains(r) => {
+            return Err(format!(
+                "reason {r:?} was retired from the project's reasons; pick another (see `arbiter labels`)"
+            ))
+        }
         Some(r) => Some(*l.reasons.get(r).ok_or_else(|| {
             let mut codes: Vec<&String> = l.reasons.keys().collect();
             codes.sort();
@@ -224,7 +235,14 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     let tx = project
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let annotator = find_annotator(&tx, &a.annotator)?.ok_or_else(|| Error::NotFound {
+    let id = record_in(&tx, a)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// [`record`] inside a transaction the caller holds (and commits).
+pub(crate) fn record_in(tx: &Connection, a: &NewAnnotation) -> Result<i64> {
+    let annotator = find_annotator(tx, &a.annotator)?.ok_or_else(|| Error::NotFound {
         what: "annotator",
         name: format!("{} (add it with `arbiter annotators add`)", a.annotator),
     })?;
@@ -242,15 +260,15 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
     let no_reason = a.reason.as_deref().map(str::trim).is_none_or(str::is_empty);
     let adjudicating = a.source == Source::Override
         && no_reason
-        && crate::decide::decision_in(&tx, a.item)?.status == crate::decide::Status::Conflict;
+        && crate::decide::decision_in(tx, a.item)?.status == crate::decide::Status::Conflict;
     let ids =
-        resolve(&lookup(&tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
+        resolve(&lookup(tx)?, a, annotator.role, adjudicating).map_err(Error::InvalidArgument)?;
     if let (Some(q), Event::Label { .. }) = (a.queue, &a.event) {
         if a.source != Source::Override {
-            check_room(&tx, q, a.item, &annotator)?;
+            check_room(tx, q, a.item, &annotator)?;
         }
     }
-    let id = insert(&tx, a, annotator.id, ids)?;
+    let id = insert(tx, a, annotator.id, ids)?;
     // The claim on this item is fulfilled.
     if let Some(q) = a.queue {
         tx.execute(
@@ -258,7 +276,6 @@ pub fn record(project: &mut Project, a: &NewAnnotation) -> Result<i64> {
             (q, a.item, annotator.id),
         )?;
     }
-    tx.commit()?;
     Ok(id)
 }
 

@@ -137,6 +137,11 @@ pub enum Error {
     #[error("{path}: {message}; nothing of the pack was imported", path = .path.display())]
     Pack { path: PathBuf, message: String },
 
+    /// The project's agreement target is not met (failing, or not computable yet): the export
+    /// refuses unless allowed explicitly. The message names the target, figure and interval.
+    #[error("{0}")]
+    BelowTarget(String),
+
     /// A model file that is not a usable ONNX model, or that this data cannot feed.
     #[error("{path}: {message}", path = .path.display())]
     Model { path: PathBuf, message: String },
@@ -161,6 +166,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Not allowed for this role or person (`arbiter serve`: HTTP 403).
     Forbidden,
+    /// The agreement target is not met, so the export was refused (`--allow-below-target`).
+    BelowTarget,
     Internal,
 }
 
@@ -179,12 +186,13 @@ impl ErrorCode {
             ErrorCode::ReadOnly => "read_only",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::BelowTarget => "below_target",
             ErrorCode::Internal => "internal",
         }
     }
 
     /// Every code, in a fixed order (documentation and tests).
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::NoProject,
         ErrorCode::NotFound,
         ErrorCode::InvalidInput,
@@ -196,6 +204,7 @@ impl ErrorCode {
         ErrorCode::ReadOnly,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
+        ErrorCode::BelowTarget,
         ErrorCode::Internal,
     ];
 }
@@ -223,6 +232,7 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Unauthorized(_) => ErrorCode::Unauthorized,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::BelowTarget(_) => ErrorCode::BelowTarget,
         }
     }
 

@@ -334,6 +334,38 @@ pub struct LabelDef {
     pub hotkey: Option<String>,
     pub color: String,
     pub guideline: Option<String>,
+    /// Example items of the guideline (item ids), kept in the setting event only (not in the
+    /// `labels` table): `schema::examples` reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+}
+
+/// The default correction reasons of a new project (docs/contract.md), re-exported by `schema`.
+pub const DEFAULT_REASONS: &[(&str, &str)] = &[
+    ("model_wrong", "The model's prediction is wrong"),
+    (
+        "ambiguous",
+        "The item is ambiguous; more than one label could apply",
+    ),
+    (
+        "bad_input",
+        "The input is broken, unreadable or out of scope",
+    ),
+    (
+        "label_missing_from_schema",
+        "The right label is not in the schema",
+    ),
+    ("given_label_wrong", "The dataset's given label is wrong"),
+    ("other", "Another reason, explained in the note"),
+];
+
+/// A correction reason as its `reason:CODE` setting holds it (`schema::add_reason`,
+/// `schema::retire_reason`); the default reasons have no event until one changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonDef {
+    pub description: String,
+    #[serde(default)]
+    pub retired: bool,
 }
 
 fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, LabelDef)> {
@@ -343,6 +375,7 @@ fn label_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, LabelDef)> {
             hotkey: r.get(1)?,
             color: r.get(2)?,
             guideline: r.get(3)?,
+            examples: Vec::new(),
         },
     ))
 }
@@ -416,12 +449,70 @@ pub(crate) fn apply_settings(conn: &Connection) -> Result<()> {
         let Some(name) = key.strip_prefix("label:") else {
             continue;
         };
-        let def: LabelDef = serde_json::from_str(&latest[key]).map_err(|e| {
+        let mut def: LabelDef = serde_json::from_str(&latest[key]).map_err(|e| {
             crate::Error::InvalidArgument(format!(
                 "the definition of label {name:?} cannot be read: {e}"
             ))
         })?;
+        // Examples live in the events only.
+        def.examples.clear();
         wanted.push((name.to_string(), def));
+    }
+    // Reasons added or retired: their codes exist in `reasons` (annotations name them), in the
+    // order of their first events after the default ones; descriptions follow the latest event.
+    for key in &first {
+        let Some(code) = key.strip_prefix("reason:") else {
+            continue;
+        };
+        let def: ReasonDef = serde_json::from_str(&latest[key]).map_err(|e| {
+            crate::Error::InvalidArgument(format!(
+                "the definition of reason {code:?} cannot be read: {e}"
+            ))
+        })?;
+        let updated = conn.execute(
+            "UPDATE reasons SET description = ?2 WHERE code = ?1 AND description != ?2",
+            rusqlite::params![code, def.description],
+        )?;
+        if updated == 0 {
+            conn.execute(
+                "INSERT OR IGNORE INTO reasons (code, description, position)
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(position), -1) + 1 FROM reasons))",
+                rusqlite::params![code, def.description],
+            )?;
+        }
+    }
+    // Added reasons after the default ones, in the order of their first events: the same
+    // order on every replica, whatever order the events arrived in.
+    let added: Vec<&str> = first
+        .iter()
+        .filter_map(|k| k.strip_prefix("reason:"))
+        .filter(|c| !DEFAULT_REASONS.iter().any(|(d, _)| d == c))
+        .collect();
+    let base = DEFAULT_REASONS.len() as i64;
+    let mut in_place = true;
+    for (i, code) in added.iter().enumerate() {
+        let pos: Option<i64> = conn
+            .query_row(
+                "SELECT position FROM reasons WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        in_place &= pos == Some(base + i as i64);
+    }
+    if !in_place {
+        for code in &added {
+            conn.execute(
+                "UPDATE reasons SET position = -1 - position WHERE code = ?1",
+                [code],
+            )?;
+        }
+        for (i, code) in added.iter().enumerate() {
+            conn.execute(
+                "UPDATE reasons SET position = ?2 WHERE code = ?1",
+                rusqlite::params![code, base + i as i64],
+            )?;
+        }
     }
     // Hotkeys: the latest definition claiming a key keeps it.
     let mut by_recency: Vec<usize> = (0..wanted.len()).collect();

@@ -31,6 +31,7 @@ pub mod dataset;
 pub mod decide;
 pub mod destination;
 pub mod error;
+pub mod escalate;
 pub mod events;
 pub mod export;
 pub mod gold;

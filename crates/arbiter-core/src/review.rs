@@ -747,6 +747,8 @@ pub struct ReviewView {
     /// independent and agreement measures what it claims to.
     pub others: Vec<crate::decide::Vote>,
     pub blind: bool,
+    /// The note a reviewer sent this item back to the viewer with (until they label it again).
+    pub sent_back: Option<crate::escalate::SentBack>,
 }
 
 /// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
@@ -764,6 +766,12 @@ pub fn next_view(
     let role =
         annotate::find_annotator(conn, annotator)?.map_or(annotate::Role::Annotator, |a| a.role);
     let mut out = Vec::with_capacity(assigned.len());
+    // The notes reviewers sent items back to this viewer with, read once for the batch.
+    let mut notes = if assigned.is_empty() {
+        Default::default()
+    } else {
+        crate::escalate::notes_for(conn, annotator)?
+    };
     for a in assigned {
         let detail = crate::items::get(project, a.item)?;
         let (given, prediction) = if q.blind {
@@ -782,12 +790,14 @@ pub fn next_view(
                 .filter(|v| v.annotator != annotator)
                 .collect()
         };
+        let sent_back = notes.remove(&a.item);
         out.push(ReviewView {
             assigned: a,
             given,
             prediction,
             others,
             blind: q.blind,
+            sent_back,
         });
     }
     Ok(out)

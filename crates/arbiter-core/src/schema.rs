@@ -45,24 +45,9 @@ pub struct Reason {
     pub description: String,
 }
 
-/// The default correction reasons of a new project (docs/contract.md).
-pub const DEFAULT_REASONS: &[(&str, &str)] = &[
-    ("model_wrong", "The model's prediction is wrong"),
-    (
-        "ambiguous",
-        "The item is ambiguous; more than one label could apply",
-    ),
-    (
-        "bad_input",
-        "The input is broken, unreadable or out of scope",
-    ),
-    (
-        "label_missing_from_schema",
-        "The right label is not in the schema",
-    ),
-    ("given_label_wrong", "The dataset's given label is wrong"),
-    ("other", "Another reason, explained in the note"),
-];
+/// The default correction reasons of a new project (docs/contract.md); defined beside the
+/// settings, which order reasons added later after them.
+pub use crate::identity::DEFAULT_REASONS;
 
 /// Keys the review screen reserves for actions (skip, flag, undo, reason, note, override, help);
 /// never assigned as label hotkeys.
@@ -281,6 +266,9 @@ pub struct LabelEdit {
     pub hotkey: Option<Option<String>>,
     pub color: Option<String>,
     pub guideline: Option<Option<String>>,
+    /// The guideline's example items (item ids of the project's datasets), replacing the list;
+    /// `Some(vec![])` removes them.
+    pub examples: Option<Vec<String>>,
 }
 
 /// Change a label's hotkey, colour or guideline — `by` must be a lead (`None`: the command
@@ -344,6 +332,11 @@ pub fn edit_label(
         })
         .collect();
     validate_specs(&specs)?;
+    let before_examples = examples_in(&tx)?.remove(name).unwrap_or_default();
+    let examples = match &edit.examples {
+        Some(list) => checked_examples(&tx, list)?,
+        None => before_examples.clone(),
+    };
     tx.execute(
         "UPDATE labels SET hotkey = ?2, color = ?3, guideline = ?4 WHERE id = ?1",
         rusqlite::params![before.id, hotkey, color, guideline],
@@ -355,6 +348,7 @@ pub fn edit_label(
             hotkey: hotkey.clone(),
             color: color.clone(),
             guideline: guideline.clone(),
+            examples: examples.clone(),
         },
         &actor,
     )?;
@@ -366,12 +360,14 @@ pub fn edit_label(
             what: "label",
             name: name.to_string(),
         })?;
-    if after != before {
+    if after != before || examples != before_examples {
         crate::audit::record(
             &tx,
             &actor,
             "label.edit",
-            &serde_json::json!({ "label": name, "before": before, "after": after }),
+            &serde_json::json!({ "label": name, "before": before, "after": after,
+                "examples_before": before_examples, "examples": examples,
+                "schema_version": schema_version_in(&tx)? }),
         )?;
     }
     tx.commit()?;
@@ -499,6 +495,7 @@ pub(crate) fn insert_labels(conn: &Connection, specs: &[LabelSpec]) -> Result<()
                 hotkey,
                 color,
                 guideline: s.guideline.clone(),
+                examples: Vec::new(),
             },
             "arbiter",
         )?;
@@ -538,8 +535,17 @@ pub(crate) fn labels_in(conn: &Connection) -> Result<Vec<Label>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The correction reasons in display order.
+/// The correction reasons in use (not retired), in display order: what a reviewer may give.
 pub fn reasons(project: &crate::Project) -> Result<Vec<Reason>> {
+    let retired = retired_in(project.conn())?;
+    Ok(all_reasons(project)?
+        .into_iter()
+        .filter(|r| !retired.contains(&r.code))
+        .collect())
+}
+
+/// Every correction reason, retired ones included (events and filters still name them).
+pub fn all_reasons(project: &crate::Project) -> Result<Vec<Reason>> {
     let conn = project.conn();
     let mut stmt =
         conn.prepare_cached("SELECT code, description FROM reasons ORDER BY position")?;
@@ -551,6 +557,12 @@ pub fn reasons(project: &crate::Project) -> Result<Vec<Reason>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+mod guidelines;
+pub use guidelines::{
+    add_reason, examples, retire_reason, retired_reasons, schema_version, SchemaSummary,
+};
+pub(crate) use guidelines::{checked_examples, examples_in, retired_in, schema_version_in};
 
 /// Sort label names the way people expect: numbers numerically (`2` before `10`), then text.
 pub fn natural_sort(names: &mut [String]) {
@@ -586,6 +598,7 @@ mod tests {
             hotkey: Some(Some("C".into())),
             color: Some("#112233".into()),
             guideline: Some(Some("  whiskers, pointed ears  ".into())),
+            examples: None,
         };
         let e = edit_label(c, "cat", &edit, Some("ana")).expect_err("not a lead");
         assert!(

@@ -90,7 +90,9 @@ pub fn ipc_response(e: IpcError) -> Response {
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::ReadOnly => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::ProjectLocked | ErrorCode::Cancelled => StatusCode::CONFLICT,
+        ErrorCode::ProjectLocked | ErrorCode::Cancelled | ErrorCode::BelowTarget => {
+            StatusCode::CONFLICT
+        }
         ErrorCode::NewerSchema | ErrorCode::Runtime | ErrorCode::Io | ErrorCode::Internal => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

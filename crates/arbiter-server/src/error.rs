@@ -48,7 +48,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::ReadOnly => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Locked | ErrorCode::Cancelled => StatusCode::CONFLICT,
+        ErrorCode::Locked | ErrorCode::Cancelled | ErrorCode::BelowTarget => StatusCode::CONFLICT,
         ErrorCode::NewerSchema | ErrorCode::Io | ErrorCode::Runtime | ErrorCode::Internal => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

@@ -670,10 +670,21 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
             ("add_annotator", json!({"name": "zed", "role": "annotator"})),
             ("export_annotations", json!({"out": d.path().join("events.csv").to_string_lossy()})),
             ("get_decision", json!({"rowid": wine_row})),
+            // Quality control: the agreement target, escalations and reasons are not an annotator's.
+            ("set_agreement_target", json!({"target": {"statistic": "gwet_ac1", "min": 0.5, "on": "estimate"}, "lead": "ana"})),
+            ("list_escalations", json!({})),
+            ("act_on_escalation", json!({"request": {"rowid": wine_row, "actor": "ana", "verb": "send_back", "label": null, "reason": null, "note": "again", "to": null}})),
+            ("add_reason", json!({"code": "blurry", "description": "Out of focus", "lead": "ana"})),
+            ("retire_reason", json!({"code": "other", "lead": "ana"})),
         ] {
             let (st, v, _) = call(&c, post.clone(), cmd(name), &[("authorization", &a)], Some(args)).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{name}: {v}");
         }
+        let target = json!({"target": {"statistic": "gwet_ac1", "min": 0.5, "on": "estimate"}, "lead": "lea"});
+        let (st, v, _) = call(&c, post.clone(), cmd("set_agreement_target"), &[("authorization", &l)], Some(target)).await;
+        assert_eq!((st, v["target"]["statistic"].as_str()), (StatusCode::OK, Some("gwet_ac1")), "{v}");
+        let (st, v, _) = call(&c, post.clone(), cmd("get_agreement_target"), &[("authorization", &a)], Some(json!({}))).await;
+        assert_eq!((st, v["status"].as_str()), (StatusCode::OK, Some("insufficient")), "{v}");
         let out = d.path().join("events.csv");
         let (st, v, _) = call(&c, post.clone(), cmd("export_annotations"), &[("authorization", &l)], Some(json!({"out": out.to_string_lossy()}))).await;
         assert_eq!(st, StatusCode::OK, "{v}");

@@ -20,4 +20,9 @@ skipped: Record<string, number>,
 /**
  * The run whose predictions were exported.
  */
-run: number | null, };
+run: number | null, 
+/**
+ * The agreement target the export met (`met`) or went past (`allowed_below_target`);
+ * null when no target is set.
+ */
+targetExport: string | null, };

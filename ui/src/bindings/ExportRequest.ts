@@ -10,4 +10,9 @@ dataset: string | null,
  * The run whose predictions fill `predicted`/`confidence`; null for none. (The screen
  * preselects the newest finished run over the version, the CLI's default.)
  */
-run: number | null, onlyDecided: boolean, minAgreement: number | null, excludeReasons: Array<string>, validationShare: number | null, seed: number, };
+run: number | null, onlyDecided: boolean, minAgreement: number | null, excludeReasons: Array<string>, validationShare: number | null, seed: number, 
+/**
+ * Export even though the agreement target is not met (the lineage records it); without
+ * it such an export fails with `below_target`.
+ */
+allowBelowTarget: boolean, };

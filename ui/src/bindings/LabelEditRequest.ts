@@ -3,4 +3,8 @@
 /**
  * A change to one label: `null` keeps a property, `""` clears the hotkey or the guideline.
  */
-export type LabelEditRequest = { name: string, hotkey: string | null, color: string | null, guideline: string | null, };
+export type LabelEditRequest = { name: string, hotkey: string | null, color: string | null, guideline: string | null, 
+/**
+ * The guideline's example items (item ids), replacing the list; absent or null keeps it.
+ */
+examples?: Array<string>, };

@@ -3,8 +3,10 @@ import type { Activity } from "./Activity";
 import type { AgreementReport } from "./AgreementReport";
 import type { AnnotatorPace } from "./AnnotatorPace";
 import type { GoldScores } from "./GoldScores";
+import type { GuidelinePeriod } from "./GuidelinePeriod";
 import type { ModelQuality } from "./ModelQuality";
 import type { ProgressSummary } from "./ProgressSummary";
+import type { TargetVerdict } from "./TargetVerdict";
 
 export type ProjectReportDto = { progress: ProgressSummary, agreement: AgreementReport, model_quality: ModelQuality | null, 
 /**
@@ -19,4 +21,16 @@ ordinal_labels: boolean, activity: Activity,
  * Scores on gold items in full (the answers: `arbiter serve` leaves out the confusion
  * matrices and missed items for anyone but a lead).
  */
-gold: GoldScores, };
+gold: GoldScores, 
+/**
+ * The agreement target checked on `agreement` (null when none is set).
+ */
+target: TargetVerdict | null, 
+/**
+ * The schema version (the same on every replica holding the same events).
+ */
+schema_version: number, 
+/**
+ * Agreement before and after each guideline change, oldest first.
+ */
+guideline_periods: Array<GuidelinePeriod>, };

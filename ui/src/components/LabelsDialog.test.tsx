@@ -5,7 +5,13 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 
 const editLabel = vi.fn();
 const addLabels = vi.fn();
+const listReasons = vi.fn();
+const addReason = vi.fn();
+const retireReason = vi.fn();
 vi.mock("../ipc", () => ({
+  listReasons: (...a: unknown[]) => listReasons(...a),
+  addReason: (...a: unknown[]) => addReason(...a),
+  retireReason: (...a: unknown[]) => retireReason(...a),
   listAnnotators: async () => [
     { name: "ana", role: "annotator" },
     { name: "lea", role: "lead" },
@@ -27,6 +33,11 @@ beforeEach(() => {
   localStorage.clear();
   editLabel.mockReset();
   addLabels.mockReset();
+  for (const f of [listReasons, addReason, retireReason]) f.mockReset();
+  listReasons.mockResolvedValue([
+    { code: "model_wrong", description: "The model's prediction is wrong" },
+    { code: "other", description: "Another reason" },
+  ]);
 });
 afterEach(cleanup);
 
@@ -91,5 +102,29 @@ describe("LabelsDialog", () => {
     fireEvent.change(screen.getByTestId("labels-new"), { target: { value: "cat" } });
     fireEvent.click(screen.getByTestId("labels-add"));
     await waitFor(() => expect(screen.getByTestId("labels-add-error").textContent).toContain('label "cat" exists already'));
+  });
+
+  it("lets a lead add and retire reasons, showing the backend's refusal", async () => {
+    await open("lea");
+    await waitFor(() => expect(document.querySelectorAll(".reasons-list li")).toHaveLength(2));
+    retireReason.mockResolvedValue([{ code: "model_wrong", description: "The model's prediction is wrong" }]);
+    const other = document.querySelector('.reasons-list li[data-code="other"]')!;
+    fireEvent.click(other.querySelector('[data-testid="reason-retire"]')!);
+    await waitFor(() => expect(document.querySelectorAll(".reasons-list li")).toHaveLength(1));
+    expect(retireReason).toHaveBeenCalledWith("other", "lea");
+
+    addReason.mockRejectedValue({ code: "invalid_input", message: "reason \"model_wrong\" is already one of the project's reasons" });
+    fireEvent.change(screen.getByLabelText("New reason code"), { target: { value: "model_wrong" } });
+    fireEvent.change(screen.getByLabelText("Description of the new reason"), { target: { value: "again" } });
+    fireEvent.click(screen.getByTestId("reason-add"));
+    await waitFor(() => expect(screen.getByTestId("reasons-error").textContent).toContain("already one of the project's reasons"));
+    expect(addReason).toHaveBeenCalledWith("model_wrong", "again", "lea");
+  });
+
+  it("shows the reasons to an annotator without the controls", async () => {
+    await open("ana");
+    await waitFor(() => expect(document.querySelectorAll(".reasons-list li")).toHaveLength(2));
+    expect(screen.queryByTestId("reason-retire")).toBeNull();
+    expect(screen.queryByTestId("reason-add")).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { FALLBACK_LABEL_COLOR } from "../lib/labels";
 import { labelEdit, newLabelNames, type LabelDraft } from "../lib/labelEdit";
 import { AnnotatorPicker } from "./AnnotatorPicker";
 import { Modal } from "./Modal";
+import { ReasonsEditor } from "./ReasonsEditor";
 import { useAnnotators } from "./reviewHooks";
 
 interface Props {
@@ -220,6 +221,7 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
             {saved}
           </p>
         )}
+        <ReasonsEditor lead={lead} actor={me?.name ?? null} />
         <div className="form-actions">
           <button type="button" className="button" onClick={onClose} disabled={busy !== null}>
             Close

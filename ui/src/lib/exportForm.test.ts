@@ -50,6 +50,7 @@ describe("buildExportRequest", () => {
         excludeReasons: [],
         validationShare: null,
         seed: 0,
+        allowBelowTarget: false,
       },
     });
   });
@@ -67,6 +68,7 @@ describe("buildExportRequest", () => {
         split: true,
         validationPercent: "12.5 %",
         seed: "42",
+        allowBelowTarget: true,
       }),
     );
     expect(built).toEqual({
@@ -81,6 +83,7 @@ describe("buildExportRequest", () => {
         excludeReasons: ["bad_input", "ambiguous"],
         validationShare: 0.125,
         seed: 42,
+        allowBelowTarget: true,
       },
     });
   });

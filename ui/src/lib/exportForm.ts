@@ -64,6 +64,8 @@ export interface ExportForm {
   /** Share of each label for validation, in percent (text as typed). */
   validationPercent: string;
   seed: string;
+  /** Export even though the agreement target is not met (recorded in the lineage). */
+  allowBelowTarget: boolean;
 }
 
 export type ExportFormErrors = Partial<Record<keyof ExportForm, string>>;
@@ -86,6 +88,7 @@ export function defaultExportForm(dataset: string, run = ""): ExportForm {
     split: false,
     validationPercent: DEFAULT_VALIDATION_PERCENT,
     seed: "0",
+    allowBelowTarget: false,
   };
 }
 
@@ -148,6 +151,7 @@ export function buildExportRequest(
       excludeReasons,
       validationShare,
       seed,
+      allowBelowTarget: form.allowBelowTarget,
     },
   };
 }
@@ -158,7 +162,7 @@ export function buildExportRequest(
  * an image folder counts files).
  */
 export function previewKey(request: ExportRequest): string {
-  const { out: _out, format, ...rest } = request;
+  const { out: _out, format, allowBelowTarget: _allow, ...rest } = request;
   return JSON.stringify({ ...rest, files: format === "imagefolder" });
 }
 

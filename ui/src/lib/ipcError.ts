@@ -14,6 +14,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "unauthorized",
   "forbidden",
   "desktop_only",
+  "below_target",
   "internal",
 ];
 
@@ -78,6 +79,8 @@ export function codeTitle(code: ErrorCode): string {
       return "File system error";
     case "cancelled":
       return "Cancelled";
+    case "below_target":
+      return "The agreement target is not met";
     case "unauthorized":
       return "Not signed in";
     case "forbidden":

@@ -130,5 +130,8 @@ export function rawReport(): ProjectReportDto {
         },
       ],
     },
+    target: null,
+    schema_version: 9,
+    guideline_periods: [],
   };
 }

@@ -31,6 +31,7 @@ const item = (rowid: number, over: Partial<ReviewItem> = {}): ReviewItem => ({
   others: [],
   blind: false,
   leaseUntil: 0,
+  sentBack: null,
   ...over,
 });
 

@@ -4,6 +4,7 @@ import type { ConflictDto } from "../bindings/ConflictDto";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import { AnnotatorPicker } from "../components/AnnotatorPicker";
 import { DecisionRulePanel } from "../components/DecisionRulePanel";
+import { EscalationsPanel } from "../components/EscalationsPanel";
 import { useReportError } from "../components/ErrorBanner";
 import { LabelChip, LabelPad, ReasonNoteFields, VoteCard } from "../components/ReviewParts";
 import { canOverride, reasonText, useAnnotators, useReasons } from "../components/reviewHooks";
@@ -35,7 +36,7 @@ interface Decided {
 }
 
 /** Open conflicts (to decide) or the resolved ones (the history of reviewers' decisions). */
-type Tab = "open" | "resolved";
+type Tab = "open" | "resolved" | "escalated";
 
 export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   const report = useReportError();
@@ -243,12 +244,14 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
     }
   };
 
-  const live = useRef({ handle, hotkeys });
-  live.current = { handle, hotkeys };
+  const live = useRef({ handle, hotkeys, tab });
+  live.current = { handle, hotkeys, tab };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
       if ((e.target as Element | null)?.closest?.('[aria-modal="true"]')) return;
+      // The Escalated tab has its own buttons and fields; the conflict keys do not apply.
+      if (live.current.tab === "escalated") return;
       const action = conflictKeyAction(keyInput(e), live.current.hotkeys);
       if (!action) return;
       e.preventDefault();
@@ -304,6 +307,17 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
           >
             Resolved{resolved && resolved.length > 0 ? ` ${formatCount(resolved.length)}` : ""}
           </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "escalated"}
+            className={tab === "escalated" ? "selected" : undefined}
+            data-testid="conflicts-tab-escalated"
+            onClick={() => switchTab("escalated")}
+            title="Items flagged unsure or bad input, and conflicts: accept, override or send back with a note"
+          >
+            Escalated
+          </button>
         </div>
         <label className="review-field" title="Only the conflicts between these labels">
           <span>Labels</span>
@@ -353,7 +367,9 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
 
       <DecisionRulePanel me={me} onChanged={() => void load()} />
 
-      {empty ? (
+      {tab === "escalated" ? (
+        <EscalationsPanel me={me} labels={labels} reasons={reasons} colors={colors} />
+      ) : empty ? (
         <div className="review-empty" data-testid="conflicts-empty">
           <div className="review-empty-icon" aria-hidden="true">
             ✓

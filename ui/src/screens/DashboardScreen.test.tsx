@@ -9,8 +9,10 @@ const listRuns = vi.fn();
 const listReasons = vi.fn();
 const listAnnotators = vi.fn();
 const setOrdinalLabels = vi.fn();
+const setAgreementTarget = vi.fn();
 vi.mock("../ipc", () => ({
   listQualifications: () => Promise.resolve([]),
+  setAgreementTarget: (...a: unknown[]) => setAgreementTarget(...a),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
   setOrdinalLabels: (...a: unknown[]) => setOrdinalLabels(...a),
   projectReport: (...a: unknown[]) => projectReport(...a),
@@ -36,7 +38,7 @@ async function flush() {
 }
 
 beforeEach(() => {
-  for (const f of [projectReport, agreementHistory, listRuns, listReasons, listAnnotators, setOrdinalLabels]) f.mockReset();
+  for (const f of [projectReport, agreementHistory, listRuns, listReasons, listAnnotators, setOrdinalLabels, setAgreementTarget]) f.mockReset();
   localStorage.clear();
   listAnnotators.mockResolvedValue([
     { name: "ana", role: "lead" },
@@ -92,7 +94,7 @@ describe("DashboardScreen", () => {
     expect(annotators.textContent).toContain("chance disagreement is zero");
     // Every chart card has both export buttons; the other cards have CSV only.
     expect(screen.getAllByTestId("chart-png")).toHaveLength(7);
-    expect(screen.getAllByTestId("chart-csv")).toHaveLength(12);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(13);
     // The gold card sits among the cards, with each annotator's accuracy on gold.
     expect(screen.getAllByTestId("gold-row").map((r) => r.dataset.annotator)).toEqual(["ana", "ben"]);
 
@@ -178,6 +180,77 @@ describe("DashboardScreen", () => {
     expect(screen.getByTestId("dash-ordinal").textContent).toContain("0.720");
     expect(screen.getByTestId("dash-ordinal").textContent).toContain("labels are not numbers");
     expect(toggle().textContent).toBe("Mark nominal");
+  });
+
+  it("shows the agreement target's verdict with its figure and interval; a lead sets and clears it", async () => {
+    const raw = rawReport();
+    raw.target = {
+      target: { statistic: "gwet_ac1", min: 0.75, on: "ci_low" },
+      status: "fail",
+      value: 0.74,
+      interval: { low: 0.62, high: 0.81 },
+      compared: 0.62,
+      reason: null,
+      summary: "fail: …",
+    };
+    projectReport.mockResolvedValue(raw);
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ben"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const panel = () => screen.getByTestId("dash-target");
+    expect(panel().dataset.status).toBe("fail");
+    expect(screen.getByTestId("dash-target-status").textContent).toBe("Below target");
+    expect(panel().textContent).toContain("Gwet's AC1 ≥ 0.75 on the low end of its 95% interval");
+    expect(screen.getByTestId("dash-target-figure").textContent).toContain("Now 0.740 (95% 0.620–0.810)");
+    // An annotator sees the target but cannot change it.
+    expect(screen.queryByTestId("dash-target-edit")).toBeNull();
+    cleanup();
+
+    localStorage.setItem("arbiter.annotator:/p/pets", JSON.stringify("ana"));
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    fireEvent.click(screen.getByTestId("dash-target-edit"));
+    fireEvent.change(screen.getByLabelText("Statistic"), { target: { value: "percent_agreement" } });
+    fireEvent.change(screen.getByLabelText("Minimum"), { target: { value: "1.5" } });
+    fireEvent.click(screen.getByTestId("dash-target-save"));
+    await flush();
+    expect(setAgreementTarget).not.toHaveBeenCalled();
+    expect(panel().textContent).toContain("1.5: a number from 0 to 1");
+    fireEvent.change(screen.getByLabelText("Minimum"), { target: { value: "0.9" } });
+    fireEvent.click(screen.getByTestId("dash-target-save"));
+    await flush();
+    expect(setAgreementTarget).toHaveBeenCalledWith({ statistic: "percent_agreement", min: 0.9, on: "ci_low" }, "ana");
+    fireEvent.click(screen.getByTestId("dash-target-clear"));
+    await flush();
+    expect(setAgreementTarget).toHaveBeenLastCalledWith(null, "ana");
+  });
+
+  it("shows agreement before and after each guideline change", async () => {
+    const raw = rawReport();
+    raw.schema_version = 12;
+    raw.guideline_periods = [
+      { schema_version: 0, since: null, until: "2026-01-02T00:00:00Z", changed: [], ratings: 40, items: 20, krippendorff_alpha: 0.5, percent_agreement: 0.7 },
+      { schema_version: 12, since: "2026-01-02T00:00:00Z", until: null, changed: ["cat"], ratings: 30, items: 15, krippendorff_alpha: 0.8, percent_agreement: 0.9 },
+    ];
+    projectReport.mockResolvedValue(raw);
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    const card = screen.getByTestId("dash-guideline-periods");
+    expect(card.dataset.periods).toBe("2");
+    const rows = card.querySelectorAll("tbody tr");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.textContent).toContain("the start");
+    expect(rows[0]!.textContent).toContain("0.500");
+    expect(rows[1]!.textContent).toContain("v12");
+    expect(rows[1]!.textContent).toContain("cat");
+    expect(rows[1]!.textContent).toContain("90.0%");
+  });
+
+  it("says when no target is set", async () => {
+    render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
+    await flush();
+    expect(screen.getByTestId("dash-target").dataset.status).toBe("none");
+    expect(screen.getByTestId("dash-target").textContent).toContain("exports are not gated");
   });
 
   it("asks for the chosen run's report", async () => {

@@ -8,6 +8,8 @@ import { ChartCard } from "../components/charts/ChartCard";
 import { GoldCard } from "../components/GoldCard";
 import { IntervalBar } from "../components/IntervalBar";
 import { useAnnotators } from "../components/reviewHooks";
+import { AgreementTargetPanel } from "../components/AgreementTargetPanel";
+import { GuidelinePeriodsCard } from "../components/GuidelinePeriodsCard";
 import {
   activityOption,
   confusionOption,
@@ -301,6 +303,7 @@ function Dashboard({
 
       <h2 className="dash-section">Agreement between annotators</h2>
       <AgreementCard report={report} project={project} onChanged={onChanged} />
+      <GuidelinePeriodsCard periods={report.guideline_periods} schemaVersion={report.schema_version} />
       <ChartCard
         title="Agreement over time"
         subtitle={`A point per 25 new ratings, plotted against the ratings given · ${points.length ? plural(points.length, "point") : "no points yet"}`}
@@ -564,6 +567,7 @@ function AgreementCard({ report, project, onChanged }: { report: ProjectReportDt
       csv={() => agreementCsv(a)}
     >
       <ScaleControl report={report} project={project} onChanged={onChanged} />
+      <AgreementTargetPanel verdict={report.target} projectPath={project.path} onChanged={onChanged} />
       <div className="figures">
         {figures.map((f) => (
           <FigureTile key={f.key} f={f} />

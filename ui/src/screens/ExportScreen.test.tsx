@@ -89,6 +89,7 @@ beforeEach(() => {
     labels: onlyDecided ? { cat: 30, dog: 10 } : { cat: 30, dog: 10, "(none)": 460 },
     skipped: {},
     excluded: Object.fromEntries(excludeReasons.map((c) => [c, c === "bad_input" ? 3 : 1])),
+    target: null,
   }));
 });
 afterEach(() => {
@@ -171,6 +172,7 @@ describe("ExportScreen", () => {
       labels: { cat: 30 },
       skipped: {},
       run: 7,
+      targetExport: null,
     });
     openFolder.mockResolvedValue(undefined);
     pickExportPath.mockResolvedValue("/out/pets.csv");
@@ -201,6 +203,7 @@ describe("ExportScreen", () => {
         excludeReasons: [],
         validationShare: 0.1,
         seed: 9,
+        allowBelowTarget: false,
       },
       expect.any(Function),
     );
@@ -288,6 +291,7 @@ describe("ExportScreen", () => {
       labels: {},
       skipped: { no_media: 2 },
       run: null,
+      targetExport: null,
     });
     expect(screen.getByTestId("export-done").dataset.rows).toBe("38");
     expect(screen.getByTestId("export-done").textContent).toContain("Exported 38 files");
@@ -363,6 +367,7 @@ describe("ExportScreen", () => {
       labels: {},
       skipped: {},
       run: 7,
+      targetExport: null,
     });
     expect(screen.getByTestId("export-done")).toBeTruthy();
   });
@@ -496,3 +501,82 @@ function controlledExport() {
     },
   };
 }
+
+describe("ExportScreen and the agreement target", () => {
+  it("shows an unmet agreement target and exports below it only once the override is ticked", async () => {
+    const target = {
+      target: { statistic: "krippendorff_alpha" as const, min: 0.8, on: "estimate" as const },
+      status: "fail" as const,
+      value: 0.61,
+      interval: { low: 0.5, high: 0.7 },
+      compared: 0.61,
+      reason: null,
+      summary: "fail: …",
+    };
+    exportPreview.mockResolvedValue({ rows: 500, labels: { cat: 500 }, skipped: {}, excluded: {}, target });
+    exportDataset.mockImplementation(async (r: ExportRequest) => {
+      if (!r.allowBelowTarget) throw { code: "below_target", message: "export refused: the agreement target is not met" };
+      return {
+        out: r.out,
+        lineage: `${r.out}.lineage.json`,
+        folder: "/out",
+        rows: 500,
+        labels: {},
+        skipped: {},
+        run: 7,
+        targetExport: "allowed_below_target",
+      } satisfies ExportDone;
+    });
+    await mount();
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    const gate = screen.getByTestId("export-target");
+    expect(gate.dataset.status).toBe("fail");
+    expect(gate.textContent).toContain("Below target: Krippendorff's α (nominal) ≥ 0.80 on the estimate");
+    expect(gate.textContent).toContain("Now 0.610 (95% 0.500–0.700)");
+    const allow = () => screen.getByTestId("export-allow-below-target") as HTMLInputElement;
+    expect(allow().checked).toBe(false);
+
+    fireEvent.change(screen.getByTestId("export-path"), { target: { value: "/out/pets.csv" } });
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    await flush();
+    expect(exportDataset.mock.calls[0]![0]).toMatchObject({ allowBelowTarget: false });
+    expect(screen.getByTestId("export-error").textContent).toContain("The agreement target is not met");
+
+    fireEvent.click(allow());
+    expect(allow().checked).toBe(true);
+    // Ticking the override does not count again.
+    await advance(PREVIEW_DEBOUNCE_MS * 2);
+    await flush();
+    expect(exportPreview).toHaveBeenCalledTimes(1);
+    fireEvent.click(screen.getByTestId("export-submit"));
+    await flush();
+    await flush();
+    expect(exportDataset.mock.calls[1]![0]).toMatchObject({ allowBelowTarget: true });
+    expect(screen.getByTestId("export-below-target").textContent).toContain("below the agreement target");
+  });
+
+  it("says quietly that a met target is met, with no override to tick", async () => {
+    exportPreview.mockResolvedValue({
+      rows: 1,
+      labels: {},
+      skipped: {},
+      excluded: {},
+      target: {
+        target: { statistic: "percent_agreement", min: 0.5, on: "ci_low" },
+        status: "pass",
+        value: 0.9,
+        interval: { low: 0.8, high: 0.95 },
+        compared: 0.8,
+        reason: null,
+        summary: "pass: …",
+      },
+    });
+    await mount();
+    await advance(PREVIEW_DEBOUNCE_MS);
+    await flush();
+    expect(screen.getByTestId("export-target").textContent).toContain("Agreement target met: Percent agreement ≥ 0.50 on the low end");
+    expect(screen.queryByTestId("export-allow-below-target")).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportPreview } from "../bindings/ExportPreview";
+import { ExportTargetGate } from "../components/ExportTargetGate";
 import type { ExportProgress } from "../bindings/ExportProgress";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportStage } from "../bindings/ExportStage";
@@ -501,6 +502,12 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                     onKeep={() => setConfirmReplace(null)}
                   />
                 )}
+                <ExportTargetGate
+                  verdict={preview.data?.target}
+                  allow={form.allowBelowTarget}
+                  disabled={busy}
+                  onAllow={(allowBelowTarget) => update({ allowBelowTarget })}
+                />
                 <div className="export-actions">
                   <button type="button" className="button" data-testid="export-choose" disabled={busy} onClick={() => void choose()}>
                     Choose destination…
@@ -713,6 +720,11 @@ function DoneNotice({ done, onOpen, openError }: { done: ExportDone; onOpen: () 
         <p className="small" data-testid="export-predictions">
           {done.run === null ? "No predictions" : `Predictions of run ${done.run}`}
         </p>
+        {done.targetExport === "allowed_below_target" && (
+          <p className="small" data-testid="export-below-target">
+            Exported below the agreement target (the lineage records it).
+          </p>
+        )}
         {skipped !== "" && (
           <p className="small" data-testid="export-skipped">
             Left out: {skipped}.

@@ -15,6 +15,7 @@ const ANNOTATORS = [
 ];
 /** How the annotators and queues are read; a test may hold them back. */
 const reads = {
+  guidelines: async () => ({ schemaVersion: 3, labels: [], retiredReasons: [] }) as unknown,
   annotators: async () => ANNOTATORS,
   queues: async () => [QUEUE, { ...QUEUE, id: 5, name: "other" }],
 };
@@ -25,6 +26,7 @@ vi.mock("../ipc", () => ({
     { code: "ambiguous", description: "Ambiguous" },
   ],
   listQueues: () => reads.queues(),
+  getGuidelines: () => reads.guidelines(),
   queueProgress: (...a: unknown[]) => queueProgress(...a),
   releaseQueue: async () => undefined,
   nextItems: (...a: unknown[]) => nextItems(...a),
@@ -75,6 +77,7 @@ const item = (rowid: number): ReviewItem => ({
   others: [],
   blind: false,
   leaseUntil: 0,
+  sentBack: null,
 });
 
 const progressOf = (over: Record<string, unknown>) => ({
@@ -153,6 +156,50 @@ describe("ReviewScreen", () => {
     const req = annotate.mock.calls[0]![0] as AnnotateRequest;
     expect(req).toMatchObject({ rowid: 1, annotator: "ana", kind: "label", label: "dog", source: "manual", predictionShown: true, queue: 4, run: 9 });
     expect(typeof req.seconds).toBe("number");
+  });
+
+  it("shows the reviewer's note on an item sent back to the annotator, and none on the others", async () => {
+    backend(3);
+    const plain = nextItems.getMockImplementation()!;
+    nextItems.mockImplementation(async (...args: [number, string, number]) => {
+      const out = (await plain(...args)) as ReviewItem[];
+      return out.map((it) =>
+        it.rowid === 1 ? { ...it, sentBack: { rowid: 1, itemId: it.itemId, by: "rev", note: "check the ears", at: "2026-01-01T00:00:00Z" } } : it,
+      );
+    });
+    await open();
+    const note = screen.getByTestId("review-sent-back");
+    expect(note.textContent).toContain("Sent back by rev");
+    expect(note.textContent).toContain("check the ears");
+    key("1");
+    await screen.findByText("item_2", { selector: "[data-testid=review-item-id]" });
+    expect(screen.queryByTestId("review-sent-back")).toBeNull();
+  });
+
+  it("shows the labels' guidelines with their examples as thumbnails", async () => {
+    backend(2);
+    const plain = reads.guidelines;
+    reads.guidelines = async () => ({
+      schemaVersion: 7,
+      retiredReasons: [],
+      labels: [
+        { name: "cat", guideline: "Pointed ears, whiskers", examples: [{ itemId: "item_9", rowid: 9 }, { itemId: "gone", rowid: null }] },
+        { name: "dog", guideline: null, examples: [] },
+      ],
+    });
+    try {
+      await open();
+      const g = await screen.findByTestId("review-guidelines");
+      expect(g.dataset.schemaVersion).toBe("7");
+      expect(g.textContent).toContain("Pointed ears, whiskers");
+      expect(g.querySelector('[data-label="dog"]')).toBeNull();
+      const img = g.querySelector("img")!;
+      expect(img.getAttribute("src")).toBe("thumb://9");
+      expect(img.getAttribute("alt")).toBe("cat example item_9");
+      expect(g.textContent).toContain("gone");
+    } finally {
+      reads.guidelines = plain;
+    }
   });
 
   it("shows neither 'Who is labeling?' nor 'Choose a queue' while a remembered choice is still being read", async () => {

@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { QueueDto } from "../bindings/QueueDto";
+import type { GuidelinesDto } from "../bindings/GuidelinesDto";
 import { AddAnnotatorDialog, AnnotatorPicker } from "../components/AnnotatorPicker";
 import { useReportError } from "../components/ErrorBanner";
 import { QueueDialog } from "../components/QueueDialog";
@@ -80,8 +81,23 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   useEffect(() => {
     void refreshQueues();
   }, [refreshQueues]);
-  // Queues (and their counts) may come with events from other copies.
-  useOnProjectChanges(() => void refreshQueues());
+  // The labels' guidelines and examples, shown beside the label pad.
+  const [guidelines, setGuidelines] = useState<GuidelinesDto | null>(null);
+  const refreshGuidelines = useCallback(async () => {
+    try {
+      setGuidelines(await ipc.getGuidelines());
+    } catch (err) {
+      report(err, "Loading the guidelines");
+    }
+  }, [report]);
+  useEffect(() => {
+    void refreshGuidelines();
+  }, [refreshGuidelines]);
+  // Queues (and their counts), and guidelines, may come with events from other copies.
+  useOnProjectChanges(() => {
+    void refreshQueues();
+    void refreshGuidelines();
+  });
 
   const queue = queues?.find((q) => q.id === queueId) ?? null;
   const annotator = people.current;
@@ -291,6 +307,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
           labels={labels}
           colors={colors}
           reasons={reasons}
+          guidelines={guidelines}
           draft={draft}
           setDraft={setDraft}
           focusScreen={focusScreen}

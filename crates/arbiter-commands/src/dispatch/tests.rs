@@ -311,7 +311,7 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
     let out = d.path().join("out.csv");
     let export = json!({ "out": out, "format": "csv", "dataset": null, "run": run,
         "onlyDecided": false, "minAgreement": null, "excludeReasons": [],
-        "validationShare": null, "seed": 1 });
+        "validationShare": null, "seed": 1, "allowBelowTarget": false });
 
     let reader = AppState::new(d.path().join("config2"));
     reader.open_served_reader(&path).expect("reader");
@@ -331,6 +331,7 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
             "export_preview" => json!({ "request": export }),
             "export_would_replace" => json!({ "out": out, "format": "csv" }),
             "folder_status" => json!({ "dir": folder }),
+            "sent_back_notes" => json!({ "annotator": "ana" }),
             _ => json!({}),
         }
     };

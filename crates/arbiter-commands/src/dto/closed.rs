@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use arbiter_core::metrics::{activity, agreement};
+use arbiter_core::metrics::{activity, agreement, target};
 use arbiter_core::{annotate, decide, export, items, model, predict, queue};
 
 /// A mirror of a core enum (tests check the names against the core's `as_str`).
@@ -225,6 +225,30 @@ closed_set! {
     ActivityBucket = activity::Bucket { Hour = "hour", Day = "day", Week = "week" }
 }
 
+closed_set! {
+    /// The statistic an agreement target is on.
+    TargetStatistic = target::Statistic {
+        KrippendorffAlpha = "krippendorff_alpha",
+        FleissKappa = "fleiss_kappa",
+        GwetAc1 = "gwet_ac1",
+        PercentAgreement = "percent_agreement",
+    }
+}
+
+closed_set! {
+    /// What an agreement target compares with its minimum.
+    TargetOn = target::On { Estimate = "estimate", CiLow = "ci_low" }
+}
+
+closed_set! {
+    /// An agreement target's verdict (`insufficient`: no figure to compare yet).
+    TargetStatus = target::Status {
+        Pass = "pass",
+        Fail = "fail",
+        Insufficient = "insufficient",
+    }
+}
+
 /// Calls `$m!(Layout, Color, …)` with every closed set above (bindings and tests list them
 /// from here, so none is forgotten).
 macro_rules! with_closed_sets {
@@ -250,7 +274,10 @@ macro_rules! with_closed_sets {
             ExportFormat,
             ReviewFilter,
             AgreementScale,
-            ActivityBucket
+            ActivityBucket,
+            TargetStatistic,
+            TargetOn,
+            TargetStatus
         )
     };
 }

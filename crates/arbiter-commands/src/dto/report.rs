@@ -40,6 +40,27 @@ pub struct ProjectReportDto {
     /// Scores on gold items in full (the answers: `arbiter serve` leaves out the confusion
     /// matrices and missed items for anyone but a lead).
     pub gold: GoldScores,
+    /// The agreement target checked on `agreement` (null when none is set).
+    pub target: Option<super::TargetVerdict>,
+    /// The schema version (the same on every replica holding the same events).
+    pub schema_version: i64,
+    /// Agreement before and after each guideline change, oldest first.
+    pub guideline_periods: Vec<GuidelinePeriod>,
+}
+
+/// The labels given between two guideline changes, and their agreement (nominal).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GuidelinePeriod {
+    /// The schema version the period starts at (0: before any guideline change).
+    pub schema_version: i64,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// The labels whose guideline or examples changed at its start.
+    pub changed: Vec<String>,
+    pub ratings: u64,
+    pub items: u64,
+    pub krippendorff_alpha: Option<f64>,
+    pub percent_agreement: Option<f64>,
 }
 
 /// Scores on gold items: labels in schema order, then each annotator with a gold label.
@@ -414,6 +435,22 @@ impl From<metrics::ProjectReport> for ProjectReportDto {
                     })
                     .collect(),
             },
+            target: r.target.map(Into::into),
+            schema_version: r.schema_version,
+            guideline_periods: r
+                .guideline_periods
+                .into_iter()
+                .map(|g| GuidelinePeriod {
+                    schema_version: g.schema_version,
+                    since: g.since,
+                    until: g.until,
+                    changed: g.changed,
+                    ratings: g.ratings as u64,
+                    items: g.items as u64,
+                    krippendorff_alpha: num(g.krippendorff_alpha),
+                    percent_agreement: num(g.percent_agreement),
+                })
+                .collect(),
         }
     }
 }
@@ -438,7 +475,8 @@ macro_rules! with_report_types {
             CalibrationBin,
             ModelQuality,
             AnnotatorPace,
-            Activity
+            Activity,
+            GuidelinePeriod
         )
     };
 }

@@ -307,6 +307,7 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
         hotkey: Some("c".into()),
         color: None,
         guideline: Some("whiskers".into()),
+        examples: None,
     };
     let e = s.edit_label(&edit, "ana").expect_err("an annotator");
     assert_eq!(e.code, ErrorCode::InvalidInput);
@@ -323,6 +324,7 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
                 hotkey: None,
                 color: None,
                 guideline: Some(String::new()),
+                examples: None,
             },
             "lee",
         )
@@ -342,6 +344,25 @@ fn a_lead_edits_and_adds_labels_from_the_app() {
         ["cat", "dog", "fox"]
     );
     assert_eq!(s.current().expect("info").expect("open").labels.len(), 3);
+
+    // Reasons: a lead adds and retires them; each change is a schema version.
+    let v0 = s.guidelines().expect("guidelines").schema_version;
+    let e = s
+        .add_reason("blurry", "Out of focus", "ana")
+        .expect_err("an annotator");
+    assert!(e.message.contains("only a lead"), "{}", e.message);
+    let now = s.add_reason("blurry", "Out of focus", "lee").expect("add");
+    assert!(now.iter().any(|r| r.code == "blurry"));
+    let now = s.retire_reason("other", "lee").expect("retire");
+    assert!(!now.iter().any(|r| r.code == "other"));
+    assert!(!s
+        .reasons()
+        .expect("reasons")
+        .iter()
+        .any(|r| r.code == "other"));
+    let g = s.guidelines().expect("guidelines");
+    assert_eq!(g.schema_version, v0 + 2);
+    assert_eq!(g.retired_reasons, ["other"]);
 }
 
 #[test]
@@ -392,6 +413,7 @@ fn an_export_reports_its_files_and_can_be_cancelled_leaving_nothing() {
         exclude_reasons: vec![],
         validation_share: None,
         seed: 0,
+        allow_below_target: false,
     };
     // Cancel after ten files, as the UI's button would mid-export.
     let mut cancelled = false;
@@ -872,6 +894,7 @@ fn the_review_flow_through_the_app_state() {
         exclude_reasons: vec![],
         validation_share: None,
         seed: 0,
+        allow_below_target: false,
     };
     let preview = s.export_preview(&req).expect("preview");
     assert_eq!(preview.rows, 1);
@@ -916,6 +939,155 @@ fn the_review_flow_through_the_app_state() {
     }
     assert!(!d.path().join("bad.csv").exists());
     assert_eq!(done.folder, d.path().to_string_lossy());
+
+    // An agreement target gates the export: only a lead sets it; the annotators disagreed
+    // above, so the target fails and the export is refused with its own code until the
+    // screen's override is ticked.
+    let target = AgreementTarget {
+        statistic: TargetStatistic::PercentAgreement,
+        min: 0.8,
+        on: TargetOn::Estimate,
+    };
+    assert!(s.agreement_target().expect("none").is_none());
+    let e = s
+        .set_agreement_target(Some(target), "ana")
+        .expect_err("not a lead");
+    assert!(e.message.contains("only a lead"), "{}", e.message);
+    let bad_min = AgreementTarget { min: 1.5, ..target };
+    let e = s
+        .set_agreement_target(Some(bad_min), "lee")
+        .expect_err("range");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(s.agreement_target().expect("still none").is_none());
+    let v = s
+        .set_agreement_target(Some(target), "lee")
+        .expect("set")
+        .expect("verdict");
+    assert_eq!(v.status, TargetStatus::Fail);
+    assert!(v.summary.starts_with("fail"), "{}", v.summary);
+    let gated = ExportRequest {
+        out: d.path().join("gated.csv").to_string_lossy().into_owned(),
+        ..req.clone()
+    };
+    let preview = s.export_preview(&gated).expect("preview");
+    assert_eq!(preview.target.map(|t| t.status), Some(TargetStatus::Fail));
+    let e = s
+        .export(&gated, &mut |_| {})
+        .map(|_| ())
+        .expect_err("gated");
+    assert_eq!(e.code, ErrorCode::BelowTarget);
+    assert!(!d.path().join("gated.csv").exists());
+    let allowed = ExportRequest {
+        allow_below_target: true,
+        ..gated.clone()
+    };
+    let done = s.export(&allowed, &mut |_| {}).expect("allowed");
+    assert_eq!(done.target_export.as_deref(), Some("allowed_below_target"));
+    let report = s.report(None).expect("report");
+    assert_eq!(report.target.map(|t| t.status), Some(TargetStatus::Fail));
+    assert!(s
+        .set_agreement_target(None, "lee")
+        .expect("clear")
+        .is_none());
+
+    // Escalation: ana labels an item of the blind queue and is unsure of it; a reviewer sees it
+    // escalated and sends it back with a note; ana is served it again, with the note.
+    let ev = |rowid: i64,
+              kind: EventKind,
+              label: Option<&str>,
+              flag: Option<Flag>,
+              note: Option<&str>| {
+        s.annotate(&AnnotateRequest {
+            rowid,
+            annotator: "ana".into(),
+            kind,
+            label: label.map(str::to_string),
+            flag,
+            reason: None,
+            note: note.map(str::to_string),
+            seconds: None,
+            prediction_shown: false,
+            source: AnnotationSource::Manual,
+            queue: Some(blind_q.id),
+            run: None,
+        })
+    };
+    let it = s.next_items(blind_q.id, "ana", 1).expect("blind")[0].rowid;
+    ev(it, EventKind::Label, Some("5"), None, None).expect("label");
+    ev(
+        it,
+        EventKind::Flag,
+        None,
+        Some(Flag::Unsure),
+        Some("a 5 or a 6?"),
+    )
+    .expect("flag");
+    let esc = s.escalations().expect("escalations");
+    let mine = esc
+        .iter()
+        .find(|e| e.decision.rowid == it)
+        .expect("escalated");
+    assert_eq!(mine.reasons, ["unsure"]);
+    assert_eq!(mine.flags[0].note.as_deref(), Some("a 5 or a 6?"));
+    let send = |rowid: i64, actor: &str| EscalationRequest {
+        rowid,
+        actor: actor.into(),
+        verb: EscalationVerb::SendBack,
+        label: None,
+        reason: None,
+        note: Some("look at the top stroke".into()),
+        to: None,
+    };
+    let e = s
+        .act_on_escalation(&send(it, "ana"))
+        .expect_err("an annotator");
+    assert!(
+        e.message.contains("only reviewers and leads"),
+        "{}",
+        e.message
+    );
+    // An item nobody labeled: nothing to send back.
+    let unlabeled = (1..100)
+        .find(|r| s.decision(*r).is_ok_and(|d| d.votes.is_empty()))
+        .expect("an unlabeled item");
+    let e = s
+        .act_on_escalation(&send(unlabeled, "rev"))
+        .expect_err("not labeled");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("nothing was written"), "{}", e.message);
+    let after = s.act_on_escalation(&send(it, "rev")).expect("send back");
+    assert!(after.iter().all(|e| e.decision.rowid != it));
+    let notes = s.sent_back_notes("ana").expect("notes");
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].rowid, notes[0].by.as_str()), (it, "rev"));
+    let again = s.next_items(blind_q.id, "ana", 10).expect("again");
+    let back = again.iter().find(|i| i.rowid == it).expect("served again");
+    assert_eq!(
+        back.sent_back.as_ref().map(|n| n.note.as_str()),
+        Some("look at the top stroke")
+    );
+    s.release_queue(blind_q.id, "ana").expect("release");
+
+    // A guideline with an example: the Review screen gets its row for the thumbnail.
+    s.edit_label(
+        &LabelEditRequest {
+            name: "3".into(),
+            hotkey: None,
+            color: None,
+            guideline: Some("a closed top".into()),
+            examples: Some(vec![items[0].item_id.clone()]),
+        },
+        "lee",
+    )
+    .expect("edit");
+    let g = s.guidelines().expect("guidelines");
+    let three = g.labels.iter().find(|l| l.name == "3").expect("3");
+    assert_eq!(three.guideline.as_deref(), Some("a closed top"));
+    assert_eq!(three.examples.len(), 1);
+    assert_eq!(three.examples[0].rowid, Some(items[0].rowid));
+    let report = s.report(None).expect("report");
+    assert_eq!(report.schema_version, g.schema_version);
+    assert_eq!(report.guideline_periods.len(), 2);
 
     // The annotation events, as `arbiter annotations export` writes them: one JSON line each.
     let events_out = d.path().join("events.jsonl");

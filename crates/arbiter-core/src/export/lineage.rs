@@ -16,6 +16,7 @@ pub(super) struct Written<'a> {
     pub labels: &'a BTreeMap<String, usize>,
     pub skipped: &'a BTreeMap<String, usize>,
     pub folders: Option<&'a BTreeMap<String, String>>,
+    pub target: Option<&'a super::TargetGate>,
 }
 
 /// The manifest, as pretty JSON.
@@ -27,6 +28,7 @@ pub(super) fn manifest(
 ) -> Result<String> {
     let version = &sel.version;
     let (labels, skipped, folders) = (written.labels, written.skipped, written.folders);
+    let target = written.target;
     let written = written.rows;
     let conn = project.conn();
     let dataset_name: String = conn.query_row(
@@ -51,8 +53,21 @@ pub(super) fn manifest(
         "predictions": sel.predictions,
         "queues": queues_over(conn, version.id)?,
         "decision_rule": decide::rule_in(conn)?,
+        // The label schema the export was made under: its version (the same on every replica
+        // holding the same events), each label's guideline and examples, the retired reasons.
+        "schema": {
+            "version": crate::schema::schema_version_in(conn)?,
+            "labels": crate::schema::labels_in(conn)?.into_iter().map(|l| serde_json::json!({
+                "name": l.name, "guideline": l.guideline,
+            })).collect::<Vec<_>>(),
+            "examples": crate::schema::examples_in(conn)?,
+            "retired_reasons": crate::schema::retired_in(conn)?,
+        },
         "annotators": crate::annotators::annotators_in(conn)?,
         "agreement": agreement,
+        // The target, the figure it was checked on, and which way the export went (`met` or
+        // `allowed_below_target`); null when no target is set.
+        "agreement_target": target,
         "filters": {
             "only_decided": opts.only_decided, "min_agreement": opts.min_agreement, "exclude_reasons": sel.exclude_reasons,
             "validation_share": opts.validation_share, "seed": opts.seed, "excluded": sel.excluded,

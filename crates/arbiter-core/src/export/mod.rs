@@ -34,6 +34,11 @@
 //! is recorded in the audit log. Missing parent folders of the destination are created (and
 //! removed again if the export does not finish).
 //!
+//! The project's agreement target ([`crate::metrics::target`]) is checked first: unless it
+//! passes, the export is refused with [`Error::BelowTarget`] before anything is written, or,
+//! with [`ExportOptions::allow_below_target`], goes ahead with the lineage's
+//! `agreement_target.export` saying `allowed_below_target` (`met` when it passed).
+//!
 //! [`export_with_progress`] reports its stages and can be cancelled between stages, every
 //! [`SELECT_CHUNK`] items and between files; a cancelled (or failed) export leaves nothing
 //! behind: tables and their lineage are written to hidden temporary files and renamed only at
@@ -139,6 +144,40 @@ pub struct ExportOptions {
     /// given label when undecided) goes to `validation`, seeded.
     pub validation_share: Option<f64>,
     pub seed: u64,
+    /// Export even when the project's agreement target is not met (`--allow-below-target`);
+    /// otherwise such an export is refused with [`Error::BelowTarget`].
+    pub allow_below_target: bool,
+}
+
+/// The agreement target as an export met it (or was allowed past it), for the summary and the
+/// lineage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetGate {
+    #[serde(flatten)]
+    pub verdict: crate::metrics::target::Verdict,
+    /// Which way the export went: `met` (the target passed) or `allowed_below_target` (it
+    /// failed or could not be checked, and the export was allowed explicitly).
+    pub export: &'static str,
+}
+
+/// Check the project's agreement target before an export: `None` when no target is set; an
+/// error naming the target, figure and interval when it is not met and not allowed.
+pub fn gate(project: &Project, allow_below_target: bool) -> Result<Option<TargetGate>> {
+    use crate::metrics::target::{self, Status};
+    let Some(verdict) = target::verdict(project)? else {
+        return Ok(None);
+    };
+    let export = match verdict.status {
+        Status::Pass => "met",
+        _ if allow_below_target => "allowed_below_target",
+        _ => {
+            return Err(Error::BelowTarget(format!(
+                "export refused: the agreement target is not met — {}. Nothing was written. Label more (or resolve disagreements), change the target with `arbiter target set`, or export anyway with --allow-below-target (recorded in the lineage)",
+                verdict.describe()
+            )))
+        }
+    };
+    Ok(Some(TargetGate { verdict, export }))
 }
 
 /// Where an export is. `done`/`total` count items (`Selecting`) or files (`Linking`); both are 0
@@ -196,6 +235,8 @@ pub struct ExportSummary {
     /// Where the predictions came from: `requested`, `newest_finished`, `none` (asked for
     /// none) or `no_finished_run` (the default found no finished run over the version).
     pub predictions: &'static str,
+    /// The agreement target and which way the export went (null when no target is set).
+    pub target: Option<TargetGate>,
 }
 
 /// What an export would write, counted without writing anything — the figures its
@@ -208,11 +249,15 @@ pub struct Preview {
     pub skipped: BTreeMap<String, usize>,
     /// Items each excluded reason code or flag leaves out (an item with two counts twice).
     pub excluded: BTreeMap<String, usize>,
+    /// The agreement target checked now (null when none is set): an export refuses unless it
+    /// passes or is allowed explicitly.
+    pub target: Option<crate::metrics::target::Verdict>,
 }
 
 pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
     let sel = select_rows(project, opts, false, &mut |_| {}, &AtomicBool::new(false))?;
     let rows = sel.rows;
+    let target = crate::metrics::target::verdict(project)?;
     Ok(match opts.format {
         Format::ImageFolder => {
             let plan = plan_imagefolder(&rows, &opts.out)?;
@@ -221,6 +266,7 @@ pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
                 labels: plan.labels,
                 skipped: plan.skipped,
                 excluded: sel.excluded,
+                target,
             }
         }
         _ => Preview {
@@ -228,6 +274,7 @@ pub fn preview(project: &Project, opts: &ExportOptions) -> Result<Preview> {
             labels: final_label_counts(&rows),
             skipped: BTreeMap::new(),
             excluded: sel.excluded,
+            target,
         },
     })
 }
@@ -248,6 +295,8 @@ pub fn export_with_progress(
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
     check(cancel)?;
+    // The agreement target first: a refused export writes nothing, not even a temporary.
+    let target = gate(project, opts.allow_below_target)?;
     // Checked, and its temporary locked, before any work: a refused destination costs nothing.
     let kind = match opts.format {
         Format::ImageFolder => destination::Kind::Folder,
@@ -307,6 +356,7 @@ pub fn export_with_progress(
             labels: &labels,
             skipped: &skipped,
             folders: folders.as_ref(),
+            target: target.as_ref(),
         },
     )?;
     // The last point a cancel is honoured: after it, the files are moved into place.
@@ -330,7 +380,8 @@ pub fn export_with_progress(
         "export",
         &serde_json::json!({ "out": opts.out.to_string_lossy(), "format": opts.format.as_str(), "rows": written,
             "skipped": skipped, "dataset_hash": version.content_hash, "run": sel.run.as_ref().map(|r| r.run),
-            "predictions": sel.predictions }),
+            "predictions": sel.predictions,
+            "target": target.as_ref().map(|t| serde_json::json!({ "status": t.verdict.status, "compared": t.verdict.compared, "export": t.export })) }),
     )?;
     progress(ExportProgress {
         stage: ExportStage::Done,
@@ -347,6 +398,7 @@ pub fn export_with_progress(
         excluded: sel.excluded.clone(),
         run: sel.run,
         predictions: sel.predictions,
+        target,
     })
 }
 

@@ -187,7 +187,7 @@ pub(super) fn validate_filters(project: &Project, opts: &ExportOptions) -> Resul
             )));
         }
     }
-    let known: Vec<String> = crate::schema::reasons(project)?
+    let known: Vec<String> = crate::schema::all_reasons(project)?
         .into_iter()
         .map(|r| r.code)
         .collect();

@@ -115,6 +115,7 @@ fn opts(out: PathBuf, format: Format, run: Option<i64>) -> ExportOptions {
         exclude_reasons: vec![],
         validation_share: None,
         seed: 7,
+        allow_below_target: false,
     }
 }
 

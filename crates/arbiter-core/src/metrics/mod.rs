@@ -5,7 +5,9 @@
 pub mod activity;
 pub mod agreement;
 pub mod gold;
+pub mod periods;
 pub mod quality;
+pub mod target;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -15,7 +17,11 @@ use agreement::Rating;
 /// The project's ratings for agreement: each annotator's latest live (not retracted) label per
 /// item; reviewers' overrides are decisions, not independent ratings, and are left out.
 pub fn project_ratings(project: &crate::Project, version_id: Option<i64>) -> Result<Vec<Rating>> {
-    let conn = project.conn();
+    ratings_in(project.conn(), version_id)
+}
+
+/// [`project_ratings`] on a connection or transaction the core already holds.
+pub(crate) fn ratings_in(conn: &Connection, version_id: Option<i64>) -> Result<Vec<Rating>> {
     let mut stmt = conn.prepare(
         "SELECT i.ext_id, w.name, l.name FROM annotations a
          JOIN items i ON i.id = a.item_id JOIN annotators w ON w.id = a.annotator_id JOIN labels l ON l.id = a.label_id
@@ -169,6 +175,12 @@ pub struct ProjectReport {
     /// The gold scores in full: per annotator, the confusion matrix and the items missed (the
     /// answers: for leads).
     pub gold: gold::Scores,
+    /// The agreement target checked on `agreement` (null when no target is set).
+    pub target: Option<target::Verdict>,
+    /// The schema version (label definitions, guidelines, reasons: the same on every replica
+    /// holding the same events) and the agreement before and after each guideline change.
+    pub schema_version: i64,
+    pub guideline_periods: Vec<periods::GuidelinePeriod>,
 }
 
 /// Build the project report (model quality for `run`, else the latest finished run), and
@@ -228,7 +240,9 @@ pub fn report_unrecorded(
     let ratings = project_ratings(project, None)?;
     let scale = project_scale_in(conn)?;
     let ordinal_labels = matches!(scale, agreement::Scale::Ordinal(_));
-    let agreement = agreement::report_with_intervals(&ratings, &scale, 1000, 0);
+    let agreement =
+        agreement::report_with_intervals(&ratings, &scale, target::RESAMPLES, target::SEED);
+    let target = target::target_in(conn)?.map(|t| target::check(&t, &agreement));
     let run = match run {
         Some(r) => Some(r),
         None => conn
@@ -322,6 +336,9 @@ pub fn report_unrecorded(
             ordinal_labels,
             activity,
             gold,
+            target,
+            schema_version: crate::schema::schema_version_in(conn)?,
+            guideline_periods: periods::guideline_periods(conn)?,
         },
         history,
     ))

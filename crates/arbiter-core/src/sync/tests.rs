@@ -790,6 +790,7 @@ fn assigned_work_splits_the_same_way_on_every_replica_and_claims_serve_only_ones
             exclude_reasons: vec![],
             validation_share: None,
             seed: 1,
+            allow_below_target: false,
         },
     )
     .expect("export");
@@ -1552,4 +1553,167 @@ fn by_annotator_quality_a_label_nobody_on_the_item_gave_is_a_conflict_everywhere
     assert_eq!(top.label, "class_0", "{d30:?}");
     assert_eq!(d30.status, Status::Conflict, "{d30:?}");
     lean_conflicts_hold(&p);
+}
+
+#[test]
+fn the_agreement_target_set_and_cleared_on_three_replicas_is_the_same_everywhere() {
+    use crate::metrics::target::{self, On, Statistic, Target};
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    label(&mut a, "0", "ana", "class_0");
+    label(&mut b, "0", "ben", "class_1");
+    let first = Target {
+        statistic: Statistic::KrippendorffAlpha,
+        min: 0.8,
+        on: On::CiLow,
+    };
+    let later = Target {
+        statistic: Statistic::PercentAgreement,
+        min: 0.7,
+        on: On::Estimate,
+    };
+    target::set_target(&a, Some(first), None).expect("a");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    target::set_target(&b, Some(later), None).expect("b");
+    let f = |n: &str| d.path().join(format!("{n}.pack"));
+    // c hears b first, then a (whose target is older): the later one holds on every replica.
+    send(&b, &mut c, &f("bc"), false);
+    send(&a, &mut c, &f("ac"), false);
+    send(&c, &mut a, &f("ca"), true);
+    send(&c, &mut b, &f("cb"), true);
+    for p in [&a, &b, &c] {
+        assert_eq!(target::target(p).expect("target"), Some(later));
+        let v = target::verdict(p).expect("verdict").expect("set");
+        // ana class_0 and ben class_1 on one item: percent agreement 0, below 0.7.
+        assert_eq!(v.status, target::Status::Fail, "{v:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    target::set_target(&c, None, None).expect("clear");
+    send(&c, &mut a, &f("ca2"), true);
+    send(&a, &mut b, &f("ab2"), true);
+    for p in [&a, &b, &c] {
+        assert_eq!(target::target(p).expect("target"), None);
+    }
+}
+
+#[test]
+fn escalation_actions_travel_in_packs_and_every_replica_agrees() {
+    use crate::escalate;
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    let flag = |p: &mut Project, ext: &str, who: &str| {
+        let it = item(p, ext);
+        record(
+            p,
+            &NewAnnotation::new(
+                it,
+                who,
+                Event::Flag {
+                    flag: "unsure".into(),
+                },
+                Source::Manual,
+            ),
+        )
+        .expect("flag");
+    };
+    // On a: ana labels 1 and 2 and is unsure of both; on c: ben and ana disagree on 3.
+    label(&mut a, "1", "ana", "class_0");
+    flag(&mut a, "1", "ana");
+    label(&mut a, "2", "ana", "class_1");
+    flag(&mut a, "2", "ana");
+    label(&mut c, "3", "ben", "class_2");
+    let f = |n: &str| d.path().join(format!("{n}.pack"));
+    send(&a, &mut b, &f("ab"), false);
+    send(&c, &mut b, &f("cb"), false);
+    label(&mut b, "3", "ana", "class_0");
+    // The reviewer works on b: sends 1 back to ana, accepts 2.
+    let one = item(&b, "1");
+    escalate::send_back(&mut b, one, "rev", Some("ana"), "look at the colour again").expect("send");
+    let two = item(&b, "2");
+    escalate::accept(&mut b, two, "rev", None).expect("accept");
+    // Exchanged in different orders, every replica sees the same queue and the same note.
+    send(&b, &mut c, &f("bc"), false);
+    send(&c, &mut a, &f("ca"), false);
+    send(&a, &mut b, &f("ab2"), true);
+    let view = |p: &Project| {
+        let esc: Vec<(String, Vec<String>)> = escalate::escalations(p)
+            .expect("escalations")
+            .into_iter()
+            .map(|e| (e.item_id, e.reasons))
+            .collect();
+        let notes: Vec<(String, String, String)> = escalate::sent_back(p, "ana")
+            .expect("notes")
+            .into_iter()
+            .map(|s| (s.item_id, s.by, s.note))
+            .collect();
+        (esc, notes)
+    };
+    let (esc, notes) = view(&a);
+    assert_eq!(esc, vec![(ext("3"), vec!["conflict".to_string()])]);
+    assert_eq!(
+        notes,
+        vec![(
+            ext("1"),
+            "rev".to_string(),
+            "look at the colour again".to_string()
+        )]
+    );
+    assert_eq!(view(&b), view(&a));
+    assert_eq!(view(&c), view(&a));
+    assert_eq!(snapshot(&a), snapshot(&b));
+    assert_eq!(snapshot(&a), snapshot(&c));
+    for p in [&a, &b, &c] {
+        counters_hold(p);
+    }
+}
+
+#[test]
+fn guidelines_and_reasons_changed_on_two_replicas_give_one_schema_version_everywhere() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    crate::schema::add_reason(&a, "blurry", "Out of focus", None).expect("a adds");
+    crate::schema::retire_reason(&a, "other", None).expect("a retires");
+    crate::schema::edit_label(
+        &b,
+        "class_0",
+        &crate::schema::LabelEdit {
+            guideline: Some(Some("Dark and rich".into())),
+            examples: Some(vec![ext("4"), ext("5")]),
+            ..Default::default()
+        },
+        None,
+    )
+    .expect("b edits");
+    crate::schema::add_reason(&b, "glare", "Reflections hide the subject", None).expect("b adds");
+    let view = |p: &Project| {
+        (
+            crate::schema::schema_version(p).expect("version"),
+            crate::schema::reasons(p).expect("reasons"),
+            crate::schema::retired_reasons(p).expect("retired"),
+            crate::schema::examples(p).expect("examples"),
+            crate::schema::labels(p)
+                .expect("labels")
+                .into_iter()
+                .map(|l| (l.name, l.guideline))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_ne!(view(&a), view(&b));
+    let before = crate::schema::schema_version(&a).expect("a");
+    send(&a, &mut b, &d.path().join("ab.pack"), true);
+    send(&b, &mut a, &d.path().join("ba.pack"), true);
+    let (va, vb) = (view(&a), view(&b));
+    assert_eq!(va, vb);
+    assert_eq!(va.0, before + 2, "both replicas' changes count");
+    assert_eq!(va.2, ["other"]);
+    assert_eq!(va.3["class_0"], [ext("4"), ext("5")]);
+    let codes: Vec<&str> = va.1.iter().map(|r| r.code.as_str()).collect();
+    assert!(codes.ends_with(&["blurry", "glare"]), "{codes:?}");
+    assert!(!codes.contains(&"other"));
+    assert_eq!(snapshot(&a), snapshot(&b));
 }

@@ -4,6 +4,8 @@ import type { LabelInfo } from "../../bindings/LabelInfo";
 import type { QueueDto } from "../../bindings/QueueDto";
 import type { ReasonDto } from "../../bindings/ReasonDto";
 import type { ReviewItem } from "../../bindings/ReviewItem";
+import type { GuidelinesDto } from "../../bindings/GuidelinesDto";
+import { GuidelinesSection } from "./GuidelinesSection";
 import { keepFocus, LabelChip, LabelPad, ReasonNoteFields, ReviewPrediction, VoteList } from "../../components/ReviewParts";
 import { queueSummary, scoreWords, strategyText } from "../../lib/queueForm";
 import type { Draft, sessionPhase } from "../../lib/reviewSession";
@@ -37,6 +39,8 @@ interface Props {
   reasonRef: RefObject<HTMLSelectElement | null>;
   noteRef: RefObject<HTMLInputElement | null>;
   on: PanelActions;
+  /** The labels' guidelines and examples (null until read). */
+  guidelines?: GuidelinesDto | null;
 }
 
 export function ReviewPanel({
@@ -56,6 +60,7 @@ export function ReviewPanel({
   reasonRef,
   noteRef,
   on,
+  guidelines = null,
 }: Props) {
   return (
     <aside className={`review-panel${overrideMode ? " override" : ""}`} data-testid="review-panel">
@@ -75,6 +80,16 @@ export function ReviewPanel({
                 {blind ? `blind · ${strategyText(queue.strategy).toLowerCase()} first` : scoreWords(queue.strategy, current.score)}
               </div>
             </header>
+            {current.sentBack && (
+              <div className="notice warn flat review-sent-back" role="status" data-testid="review-sent-back">
+                <div className="notice-body">
+                  <div>
+                    <strong>Sent back by {current.sentBack.by}</strong>
+                  </div>
+                  <div className="small">{current.sentBack.note}</div>
+                </div>
+              </div>
+            )}
             {blind ? (
               <p className="review-blind small" data-testid="review-blind">
                 <strong>Blind queue.</strong> The model's prediction, the given label and other people's labels are
@@ -202,6 +217,7 @@ export function ReviewPanel({
                 Undo <kbd>Ctrl+Z</kbd>
               </button>
             </div>
+            <GuidelinesSection guidelines={guidelines} colors={colors} />
           </div>
         </>
       ) : (
