@@ -3,7 +3,9 @@
 //! same run: majority vote over the same votes in-process, and crowd-kit's `DawidSkene` in
 //! Python when a Python with crowd-kit is at hand (`ARBITER_BENCH_PYTHON`, else the fixtures'
 //! venv `/tmp/fxvenv/bin/python`; skipped with a note otherwise). Then the same votes in a
-//! project: every item's decision under `dawid-skene` against the same call under `majority`.
+//! project: every item's decision under `dawid-skene` against the same call under `majority`;
+//! and scoring the 50 annotators on gold (a tenth of the items gold, answered by their true
+//! label): target under 2 s, beside the majority decisions of the same project.
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin dawid_skene_1m [-- ITEMS]`
 
@@ -266,6 +268,46 @@ fn main() -> Result<()> {
         None,
         "the same call under majority",
         one_base,
+    );
+    // Gold: a tenth of the items, answered by their true label (recorded through `gold add`).
+    let gold_file = dir.path().join("gold.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&gold_file)?);
+        writeln!(f, "item_id,label")?;
+        for (i, t) in truth.iter().enumerate().step_by(10) {
+            writeln!(f, "item_{i:07},l{t}")?;
+        }
+    }
+    let mut p = p;
+    let added = arbiter_core::gold::add(
+        &mut p,
+        &arbiter_core::gold::AddOptions {
+            source: arbiter_core::gold::Source::File(gold_file),
+            dataset: None,
+            share: None,
+            count: None,
+            seed: 1,
+            by: None,
+        },
+    )?;
+    let (scores, ours) = time(|| arbiter_core::gold::scores(&p));
+    let scores = scores?;
+    let scored: usize = scores.annotators.iter().map(|a| a.estimate.items).sum();
+    println!(
+        "gold: {} items; {} annotators scored on {} gold labels",
+        added.added,
+        scores.annotators.len(),
+        scored
+    );
+    report(
+        &format!(
+            "gold scores of {ANNOTATORS} annotators over {} annotations",
+            votes.len()
+        ),
+        ours,
+        Some(Duration::from_secs(2)),
+        "every majority decision of the same project",
+        base,
     );
     Ok(())
 }

@@ -55,7 +55,7 @@ export function GoldCard({
       title="Gold items"
       subtitle="Accuracy on the gold items each annotator labeled (their latest label), with a 95% Wilson interval: a few gold items give a wide interval"
       testId="dash-gold"
-      className="dash-pair"
+      className="wide"
       csv={rows.length ? () => goldCsv(rows) : null}
     >
       {lead && <MarkGold lead={lead} onDone={onChanged} />}

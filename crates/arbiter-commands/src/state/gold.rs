@@ -47,11 +47,15 @@ impl AppState {
         Ok(gold::remove(p, dataset, items, false, Some(lead))? as u64)
     }
 
-    /// Every annotator's standing in every qualification queue (annotator order, queue order).
+    /// Every annotator's standing in every qualification queue (annotator order, queue order);
+    /// reviewers and leads are not held to them.
     pub fn qualifications(&self) -> Result<Vec<QualificationDto>, IpcError> {
         self.with_project(|p| {
             let mut out = Vec::new();
-            for a in annotate::annotators(p)? {
+            for a in annotate::annotators(p)?
+                .into_iter()
+                .filter(|a| a.role == arbiter_core::annotators::Role::Annotator)
+            {
                 for s in review::qualifications(p, &a.name)? {
                     out.push(QualificationDto::of(&a.name, s));
                 }
