@@ -422,6 +422,13 @@ pub fn remove(
     Ok(chosen.len())
 }
 
+/// Whether the project has any gold item.
+pub fn any(project: &Project) -> Result<bool> {
+    Ok(project
+        .conn()
+        .query_row("SELECT EXISTS (SELECT 1 FROM gold)", [], |r| r.get(0))?)
+}
+
 /// Every gold item (of one version, if given), in item order. For leads: the answers.
 pub fn list(project: &Project, dataset: Option<&str>) -> Result<Vec<GoldItem>> {
     let version = match dataset {

@@ -756,6 +756,25 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
         assert_eq!(ana_view["gold"]["annotators"], json!([]), "{}", ana_view["gold"]);
         let mine = ana_view["annotators"].as_array().expect("rows").iter().find(|r| r["annotator"] == "ana").expect("ana");
         assert_eq!((mine["gold"]["items"].as_u64(), mine["gold"]["correct"].as_u64()), (Some(1), Some(0)));
+        // Nor does browsing show an annotator the answers: no given or final labels while the
+        // project has gold, and no filtering by them; a lead sees them.
+        let (_, datasets, _) = call(&c, post.clone(), cmd("list_datasets"), &[("authorization", &a)], None).await;
+        let wine = datasets.as_array().expect("datasets").iter().find(|d| d["name"] == "wine").expect("wine");
+        let version = wine["versions"][0]["id"].clone();
+        let query = |label: Value| json!({"query": {"versionId": version, "offset": 0, "limit": 5, "label": label,
+            "run": null, "predicted": null, "sort": "source"}});
+        let (st, page, _) = call(&c, post.clone(), cmd("list_items"), &[("authorization", &a)], Some(query(Value::Null))).await;
+        assert_eq!(st, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().expect("items") {
+            assert!(item["label"].is_null() && item["finalLabel"].is_null() && item["review"].is_null(), "{item}");
+        }
+        let (_, filtered, _) = call(&c, post.clone(), cmd("list_items"), &[("authorization", &a)], Some(query(json!("class_0")))).await;
+        assert_eq!(filtered["total"], page["total"], "the label filter is ignored for an annotator");
+        let (_, one, _) = call(&c, post.clone(), cmd("get_item"), &[("authorization", &a)], Some(json!({"rowid": wine_row}))).await;
+        assert!(one["label"].is_null(), "{one}");
+        let (_, lead_page, _) = call(&c, post.clone(), cmd("list_items"), &[("authorization", &l)], Some(query(json!("class_0")))).await;
+        assert_eq!(lead_page["items"][0]["label"], "class_0", "{lead_page}");
+        assert!(lead_page["total"].as_u64() < page["total"].as_u64());
         long_write.await.expect("join").expect("the long job");
         // The report's agreement was recorded by the writer once it was free (a job queued
         // after the long one, so this write waits for it).
