@@ -284,6 +284,76 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
           </span>
         </label>
 
+        <div className="field-row" data-testid="queue-gold">
+          <label className="field">
+            <span className="field-label">Gold %</span>
+            <input
+              type="text"
+              inputMode="decimal"
+              data-testid="queue-gold-rate"
+              value={form.goldPercent}
+              onChange={(e) => set("goldPercent", e.target.value)}
+              disabled={busy || form.qualification}
+            />
+            {errors.goldPercent && <span className="field-error">{errors.goldPercent}</span>}
+          </label>
+          <label className="field">
+            <span className="field-label">Gold first</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              data-testid="queue-gold-warmup"
+              value={form.goldWarmup}
+              onChange={(e) => set("goldWarmup", e.target.value)}
+              disabled={busy || form.qualification}
+            />
+            {errors.goldWarmup && <span className="field-error">{errors.goldWarmup}</span>}
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="queue-qualification"
+              checked={form.qualification}
+              onChange={(e) => set("qualification", e.target.checked)}
+              disabled={busy}
+            />
+            <span className="field-label">Qualification</span>
+          </label>
+          {form.qualification && (
+            <>
+              <label className="field">
+                <span className="field-label">Pass %</span>
+                <input
+                  type="text"
+                  inputMode="decimal"
+                  data-testid="queue-pass-accuracy"
+                  value={form.passPercent}
+                  onChange={(e) => set("passPercent", e.target.value)}
+                  disabled={busy}
+                />
+                {errors.passPercent && <span className="field-error">{errors.passPercent}</span>}
+              </label>
+              <label className="field">
+                <span className="field-label">Gold items</span>
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  data-testid="queue-pass-items"
+                  value={form.passItems}
+                  onChange={(e) => set("passItems", e.target.value)}
+                  disabled={busy}
+                />
+                {errors.passItems && <span className="field-error">{errors.passItems}</span>}
+              </label>
+            </>
+          )}
+        </div>
+        <span className="field-sub">
+          {form.qualification
+            ? "A qualification serves gold items only; annotators claim from other queues once they got the share right."
+            : "Gold items (marked on the Dashboard) come blind among the queue's items: that share of each person's items, and their first N. A queue serving gold is blind."}
+        </span>
+
         <div className="field">
           <label className="field" htmlFor="queue-assign">
             <span className="field-label">Assign to</span>

@@ -84,6 +84,21 @@ describe("queue form", () => {
     expect("request" in ok && ok.request.otherRun).toBe(4);
   });
 
+  it("serves gold at a share and warm-up, or makes a qualification; a queue serving gold is blind", () => {
+    const r = queueRequest(form({ goldPercent: "5", goldWarmup: "3" }));
+    expect("request" in r && r.request.gold).toEqual({ rate: 0.05, warmup: 3, qualification: null });
+    expect("request" in r && r.request.blind).toBe(true);
+    const q = queueRequest(form({ qualification: true, passPercent: "80", passItems: "10", goldPercent: "5" }));
+    expect("request" in q && q.request.gold).toEqual({ rate: 0, warmup: 0, qualification: { passAccuracy: 0.8, passItems: 10 } });
+    const none = queueRequest(form({}));
+    expect("request" in none && none.request.gold).toBeUndefined();
+    expect("request" in none && none.request.blind).toBe(false);
+    const bad = queueRequest(form({ goldPercent: "100", goldWarmup: "x" }));
+    expect("errors" in bad && bad.errors).toMatchObject({ goldPercent: "0 to under 100 %", goldWarmup: "A whole number" });
+    const badQ = queueRequest(form({ qualification: true, passPercent: "0", passItems: "0" }));
+    expect("errors" in badQ && badQ.errors).toMatchObject({ passPercent: "Above 0, at most 100 %", passItems: "At least 1" });
+  });
+
   it("describes counts and queues", () => {
     expect(belowText({ below: 3412, total: 1_000_000 }, 0.6)).toBe("3,412 of 1,000,000 items below 0.60");
     const q: QueueDto = {

@@ -48,6 +48,13 @@ export interface QueueForm {
   seed: string;
   /** Annotator names separated by commas: the items are split between them (empty: anyone). */
   assign: string;
+  /** Gold served among the items: each person's share in percent, and their first N items. */
+  goldPercent: string;
+  goldWarmup: string;
+  /** A qualification queue: gold items only, `passItems` of them, `passPercent` right to pass. */
+  qualification: boolean;
+  passPercent: string;
+  passItems: string;
 }
 
 /** Runs a queue can be made from: finished (or interrupted/cancelled with predictions), newest first. */
@@ -75,6 +82,11 @@ export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
     blind: false,
     seed: "1",
     assign: "",
+    goldPercent: "0",
+    goldWarmup: "0",
+    qualification: false,
+    passPercent: "80",
+    passItems: "10",
   };
 }
 
@@ -137,6 +149,20 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
   else if (assign.length > 0 && k !== null && pct > 0 && assign.length < k) {
     errors.assign = `Overlap items need ${k} different people: list at least ${k}`;
   }
+  let gold: CreateQueueRequest["gold"] = undefined;
+  if (form.qualification) {
+    const passPct = Number(form.passPercent);
+    const passItems = wholeNumber(form.passItems);
+    if (!Number.isFinite(passPct) || passPct <= 0 || passPct > 100) errors.passPercent = "Above 0, at most 100 %";
+    if (passItems === null || passItems < 1) errors.passItems = "At least 1";
+    gold = { rate: 0, warmup: 0, qualification: { passAccuracy: passPct / 100, passItems: passItems ?? 1 } };
+  } else {
+    const goldPct = Number(form.goldPercent.trim() === "" ? "0" : form.goldPercent);
+    const warmup = wholeNumber(form.goldWarmup.trim() === "" ? "0" : form.goldWarmup);
+    if (!Number.isFinite(goldPct) || goldPct < 0 || goldPct >= 100) errors.goldPercent = "0 to under 100 %";
+    if (warmup === null) errors.goldWarmup = "A whole number";
+    if (goldPct > 0 || (warmup ?? 0) > 0) gold = { rate: goldPct / 100, warmup: warmup ?? 0, qualification: null };
+  }
   if (Object.keys(errors).length > 0 || strategy === undefined) return { errors };
   const name = form.name.trim() || suggestedQueueName(form);
   return {
@@ -150,8 +176,9 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
       limit,
       overlapShare: pct / 100,
       overlapK: k!,
-      blind: form.blind,
+      blind: form.blind || gold !== undefined,
       assign,
+      ...(gold ? { gold } : {}),
     },
   };
 }
@@ -199,6 +226,8 @@ export function queueSummary(q: QueueDto): string {
   const parts = [`run ${q.run}`, strategyText(q.strategy)];
   if (q.threshold !== null) parts.push(`confidence < ${formatThreshold(q.threshold)}`);
   if (q.overlapShare > 0 && q.overlapK > 1) parts.push(`${Math.round(q.overlapShare * 100)} % by ${q.overlapK} people`);
+  if (q.gold.qualification) parts.push(`qualification: ${q.gold.qualification.passItems} gold, ${Math.round(q.gold.qualification.passAccuracy * 100)}% to pass`);
+  else if (q.gold.rate > 0 || q.gold.warmup > 0) parts.push(`gold ${Math.round(q.gold.rate * 1000) / 10}%${q.gold.warmup ? `, first ${q.gold.warmup}` : ""}`);
   if (q.blind) parts.push("blind");
   const split = splitText(q.assignees);
   if (split) parts.push(split);
