@@ -9,6 +9,11 @@ const listReasons = vi.fn();
 const addReason = vi.fn();
 const retireReason = vi.fn();
 vi.mock("../ipc", () => ({
+  getGuidelines: async () => ({
+    schemaVersion: 3,
+    labels: [{ name: "cat", guideline: "Domestic cats", examples: [{ itemId: "img_1", rowid: 1 }] }],
+    retiredReasons: [],
+  }),
   listReasons: (...a: unknown[]) => listReasons(...a),
   addReason: (...a: unknown[]) => addReason(...a),
   retireReason: (...a: unknown[]) => retireReason(...a),
@@ -75,6 +80,17 @@ describe("LabelsDialog", () => {
     await waitFor(() => expect(onChanged).toHaveBeenCalledWith(now));
     expect(editLabel).toHaveBeenCalledWith({ name: "cat", hotkey: "c", color: "#00ff00", guideline: "" }, "lea");
     expect(screen.getByTestId("labels-saved").textContent).toBe("Saved “cat”.");
+  });
+
+  it("edits a guideline's example items, shown as stored, sending them only when changed", async () => {
+    editLabel.mockResolvedValue(LABELS);
+    await open("lea");
+    await waitFor(() => expect((field("cat", "label-examples") as unknown as HTMLInputElement).value).toBe("img_1"));
+    fireEvent.change(field("cat", "label-examples"), { target: { value: "img_1, img_7" } });
+    fireEvent.click(field("cat", "label-save"));
+    await waitFor(() =>
+      expect(editLabel).toHaveBeenCalledWith({ name: "cat", hotkey: null, color: null, guideline: null, examples: ["img_1", "img_7"] }, "lea"),
+    );
   });
 
   it("shows the backend's refusal on the label's row", async () => {

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import type { LabelInfo } from "../bindings/LabelInfo";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import * as ipc from "../ipc";
@@ -17,7 +17,12 @@ interface Props {
   onChanged: (labels: LabelInfo[]) => void;
 }
 
-const draftOf = (l: LabelInfo): LabelDraft => ({ hotkey: l.hotkey ?? "", color: l.color || FALLBACK_LABEL_COLOR, guideline: l.guideline ?? "" });
+const draftOf = (l: LabelInfo, examples: readonly string[]): LabelDraft => ({
+  hotkey: l.hotkey ?? "",
+  color: l.color || FALLBACK_LABEL_COLOR,
+  guideline: l.guideline ?? "",
+  examples: examples.join(", "),
+});
 
 /**
  * The project's labels — colour, hotkey, guideline — edited by a lead (who acts is picked as in
@@ -35,7 +40,22 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
   const [saved, setSaved] = useState<string | null>(null);
   const [adding, setAdding] = useState("");
 
-  const draft = (l: LabelInfo) => drafts[l.name] ?? draftOf(l);
+  // Each label's guideline examples (item ids), as stored.
+  const [examples, setExamples] = useState<Record<string, string[]>>({});
+  useEffect(() => {
+    let live = true;
+    ipc
+      .getGuidelines()
+      .then((g) => {
+        if (live) setExamples(Object.fromEntries(g.labels.map((l) => [l.name, l.examples.map((e) => e.itemId)])));
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [project.labels]);
+  const examplesOf = (l: LabelInfo) => examples[l.name] ?? [];
+  const draft = (l: LabelInfo) => drafts[l.name] ?? draftOf(l, examplesOf(l));
   const setDraft = (name: string, d: LabelDraft) => {
     setDrafts((all) => ({ ...all, [name]: d }));
     setErrors((e) => ({ ...e, [name]: "" }));
@@ -48,7 +68,7 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
 
   const save = async (l: LabelInfo) => {
     if (!me || !lead) return;
-    const request = labelEdit(l, draft(l));
+    const request = labelEdit(l, draft(l), examplesOf(l));
     if (!request) return;
     setBusy(l.name);
     try {
@@ -112,7 +132,7 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
           <tbody>
             {labels.map((l) => {
               const d = draft(l);
-              const dirty = labelEdit(l, d) !== null;
+              const dirty = labelEdit(l, d, examplesOf(l)) !== null;
               return (
                 <tr key={l.name} data-testid="label-row" data-label={l.name}>
                   <td>
@@ -155,6 +175,18 @@ export function LabelsDialog({ project, onClose, onChanged }: Props) {
                       aria-label={`Guideline of ${l.name}`}
                       autoComplete="off"
                       onChange={(e) => setDraft(l.name, { ...d, guideline: e.target.value })}
+                    />
+                    <input
+                      type="text"
+                      className="label-guideline label-examples"
+                      data-testid="label-examples"
+                      value={d.examples ?? ""}
+                      placeholder="Example items: ids, separated by commas"
+                      disabled={!lead || busy !== null}
+                      aria-label={`Example items of ${l.name}`}
+                      autoComplete="off"
+                      spellCheck={false}
+                      onChange={(e) => setDraft(l.name, { ...d, examples: e.target.value })}
                     />
                     {errors[l.name] && (
                       <div className="field-error" role="alert" data-testid="label-error">

@@ -33,6 +33,21 @@ describe("labelEdit", () => {
   });
 });
 
+describe("guideline examples", () => {
+  it("sends the example list only when it changed, as ids", () => {
+    const same = { hotkey: "1", color: "#e5484d", guideline: "Domestic cats", examples: "img_1, img_2" };
+    expect(labelEdit(cat, same, ["img_1", "img_2"])).toBeNull();
+    expect(labelEdit(cat, { ...same, examples: " img_2,, img_9, img_2 " }, ["img_1", "img_2"])).toEqual({
+      name: "cat",
+      hotkey: null,
+      color: null,
+      guideline: null,
+      examples: ["img_2", "img_9"],
+    });
+    expect(labelEdit(cat, { ...same, examples: "" }, ["img_1"])).toMatchObject({ examples: [] });
+  });
+});
+
 describe("newLabelNames", () => {
   it("splits on commas and lines, dropping blanks and repeats", () => {
     expect(newLabelNames(" fox, wolf,,fox\nbear ")).toEqual(["fox", "wolf", "bear"]);
