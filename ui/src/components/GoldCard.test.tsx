@@ -7,7 +7,11 @@ const listAnnotators = vi.fn();
 const listQualifications = vi.fn();
 const addGold = vi.fn();
 const resetQualification = vi.fn();
+const listGold = vi.fn();
+const removeGold = vi.fn();
 vi.mock("../ipc", () => ({
+  listGold: (...a: unknown[]) => listGold(...a),
+  removeGold: (...a: unknown[]) => removeGold(...a),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
   listQualifications: (...a: unknown[]) => listQualifications(...a),
   addGold: (...a: unknown[]) => addGold(...a),
@@ -36,7 +40,12 @@ async function flush() {
 }
 
 beforeEach(() => {
-  for (const f of [listAnnotators, listQualifications, addGold, resetQualification]) f.mockReset();
+  for (const f of [listAnnotators, listQualifications, addGold, resetQualification, listGold, removeGold]) f.mockReset();
+  listGold.mockResolvedValue([
+    { itemId: "img_1", dataset: "pets@1", label: "cat", addedBy: "lea", addedAt: "2026-01-01T00:00:00Z" },
+    { itemId: "img_2", dataset: "pets@1", label: "dog", addedBy: "lea", addedAt: "2026-01-01T00:00:00Z" },
+  ]);
+  removeGold.mockResolvedValue(1);
   localStorage.clear();
   listAnnotators.mockResolvedValue([
     { name: "lea", role: "lead" },
@@ -114,11 +123,19 @@ describe("GoldCard", () => {
     fireEvent.click(screen.getAllByTestId("qualification-reset")[1] as HTMLElement);
     await flush();
     expect(resetQualification).toHaveBeenCalledWith("qual", "ben", "lea");
+    // The gold items and their answers, each removable.
+    expect(screen.getByTestId("gold-list").textContent).toContain("2 gold items and their answers");
+    fireEvent.click(screen.getAllByTestId("gold-remove")[0] as HTMLElement);
+    await flush();
+    expect(removeGold).toHaveBeenCalledWith(["img_1"], "pets@1", "lea");
+    expect(screen.getAllByTestId("gold-item").map((r) => r.dataset.itemId)).toEqual(["img_2"]);
     cleanup();
     as("ana");
     render(<GoldCard report={rawReport()} project={project} onChanged={changed} />);
     await flush();
     expect(screen.queryByTestId("gold-mark")).toBeNull();
+    expect(screen.queryByTestId("gold-list")).toBeNull();
+    expect(listGold).toHaveBeenCalledTimes(1); // only for the lead's view
     expect(screen.queryByTestId("qualification-reset")).toBeNull();
     expect(screen.getAllByTestId("qualification-row")).toHaveLength(2);
   });

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import type { GoldItemDto } from "../bindings/GoldItemDto";
 import type { GoldSource } from "../bindings/GoldSource";
 import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ProjectReportDto } from "../bindings/ProjectReportDto";
@@ -59,6 +60,7 @@ export function GoldCard({
       csv={rows.length ? () => goldCsv(rows) : null}
     >
       {lead && <MarkGold lead={lead} onDone={onChanged} />}
+      {lead && <GoldList lead={lead} report={report} onChanged={onChanged} />}
       {rows.length === 0 ? (
         <div className="dash-empty" data-testid="dash-gold-empty">
           No annotator has labeled a gold item yet. A lead marks gold items here or with <code>arbiter gold add</code>.
@@ -178,6 +180,69 @@ export function GoldCard({
         </div>
       )}
     </ChartCard>
+  );
+}
+
+/** A lead's list of the gold items and their answers, each removable (recorded). */
+function GoldList({ lead, report, onChanged }: { lead: string; report: ProjectReportDto; onChanged: () => void }) {
+  const [items, setItems] = useState<GoldItemDto[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    ipc
+      .listGold(null)
+      .then((g) => live && setItems(g))
+      .catch((err) => live && setError(normaliseError(err).message));
+    return () => {
+      live = false;
+    };
+  }, [report]);
+  if (!items || items.length === 0) return error ? <div className="form-error">{error}</div> : null;
+  const remove = async (g: GoldItemDto) => {
+    setError(null);
+    try {
+      await ipc.removeGold([g.itemId], g.dataset, lead);
+      setItems((all) => (all ?? []).filter((x) => !(x.itemId === g.itemId && x.dataset === g.dataset)));
+      onChanged();
+    } catch (err) {
+      setError(normaliseError(err).message);
+    }
+  };
+  return (
+    <details className="gold-list" data-testid="gold-list">
+      <summary>
+        {formatCount(items.length)} gold {items.length === 1 ? "item" : "items"} and their answers
+      </summary>
+      <div className="dash-table-wrap gold-list-wrap">
+        <table className="data-table dash-table">
+          <thead>
+            <tr>
+              <th>Item</th>
+              <th>Dataset</th>
+              <th>Answer</th>
+              <th>Added by</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((g) => (
+              <tr key={`${g.dataset}/${g.itemId}`} data-testid="gold-item" data-item-id={g.itemId}>
+                <td className="mono">{g.itemId}</td>
+                <td>{g.dataset}</td>
+                <td>{g.label}</td>
+                <td>{g.addedBy}</td>
+                <td>
+                  <button type="button" className="button small" data-testid="gold-remove" onClick={() => void remove(g)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {error && <div className="form-error">{error}</div>}
+    </details>
   );
 }
 

@@ -12,6 +12,7 @@ const setOrdinalLabels = vi.fn();
 const setAgreementTarget = vi.fn();
 vi.mock("../ipc", () => ({
   listQualifications: () => Promise.resolve([]),
+  listGold: () => Promise.resolve([]),
   setAgreementTarget: (...a: unknown[]) => setAgreementTarget(...a),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
   setOrdinalLabels: (...a: unknown[]) => setOrdinalLabels(...a),
