@@ -475,6 +475,27 @@ pub fn sent_back(project: &Project, annotator: &str) -> Result<Vec<SentBack>> {
     sent_back_in(project.conn(), annotator, None)
 }
 
+/// Items sent back and not yet labeled again by the annotator they went to: item → annotator.
+/// A queue serves such an item to that annotator only, before their other items.
+pub(crate) fn reserved(conn: &Connection) -> Result<HashMap<i64, String>> {
+    let mut relabeled = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM annotations a JOIN annotators w ON w.id = a.annotator_id
+           WHERE a.item_id = ?1 AND w.name = ?2 AND a.kind = 'label' AND a.created_at > ?3
+             AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.retracts = a.id))",
+    )?;
+    let mut out = HashMap::new();
+    for (item, a) in latest_actions(conn)? {
+        let Some(to) = a.annotator.filter(|_| a.action == Action::SendBack) else {
+            continue;
+        };
+        let again: bool = relabeled.query_row(rusqlite::params![item, to, a.at], |r| r.get(0))?;
+        if !again {
+            out.insert(item, to);
+        }
+    }
+    Ok(out)
+}
+
 /// The notes waiting for `annotator`, by item (read once for a batch of served items).
 pub(crate) fn notes_for(conn: &Connection, annotator: &str) -> Result<HashMap<i64, SentBack>> {
     Ok(sent_back_in(conn, annotator, None)?

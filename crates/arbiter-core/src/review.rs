@@ -651,6 +651,40 @@ pub fn next_n(
         .map(|&i| gold_row(i))
         .chain(picked)
         .collect();
+    // Items sent back to someone (escalation) go to them only, before their other items.
+    let reserved = crate::escalate::reserved(&tx)?;
+    let others: Vec<i64> = reserved
+        .iter()
+        .filter(|(_, to)| **to != who.name)
+        .map(|(item, _)| *item)
+        .collect();
+    let others_json = serde_json::json!(others).to_string();
+    let mine: Vec<i64> = reserved
+        .iter()
+        .filter(|(_, to)| **to == who.name)
+        .map(|(item, _)| *item)
+        .collect();
+    if !mine.is_empty() && picked.len() < n {
+        let mut stmt = tx.prepare_cached(
+            "SELECT q.item_id, q.position, q.score, q.needed FROM queue_items q
+             WHERE q.queue_id = ?1 AND q.item_id IN (SELECT value FROM json_each(?2))
+               AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.queue_id = q.queue_id AND c.item_id = q.item_id AND c.annotator_id = ?3)
+             ORDER BY q.position",
+        )?;
+        let back: Vec<(i64, i64, f64, i64)> = stmt
+            .query_map(
+                rusqlite::params![queue, serde_json::json!(mine).to_string(), who.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        for m in back.into_iter().take(n - picked.len()) {
+            tx.execute(
+                "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![queue, m.0, who.id, lease_until],
+            )?;
+            picked.push(m);
+        }
+    }
     let since = serving::since(&tx, &q, &who.name)?;
     let mut slot = if q.gold.serves() {
         serving::handled(&tx, queue, who.id, since.as_deref())?
@@ -694,10 +728,11 @@ pub fn next_n(
                      < q.needed
                    AND (?3 = 0 OR EXISTS (SELECT 1 FROM queue_assignees s
                                           WHERE s.queue_id = q.queue_id AND s.item_id = q.item_id AND s.annotator = ?4))
+                   AND q.item_id NOT IN (SELECT value FROM json_each(?5))
                  ORDER BY q.position LIMIT 1"
             ))?
             .query_row(
-                rusqlite::params![queue, who.id, !q.assignees.is_empty(), who.name],
+                rusqlite::params![queue, who.id, !q.assignees.is_empty(), who.name, others_json],
                 row,
             )
             .optional()?;

@@ -195,7 +195,18 @@ fn sent_back_reopens_the_item_for_its_annotator_who_sees_the_note() {
         (a, "rev", "class_2? check the colour")
     );
     assert!(sent_back(&p, "ben").expect("none").is_empty());
-    // ana is served the item again, with the note.
+    // The item is reserved for ana: ben, claiming the whole queue, is not served it.
+    let bens = review::next_n(&mut p, q, "ben", 20).expect("ben");
+    assert!(!bens.is_empty());
+    assert!(
+        bens.iter().all(|x| x.item != a),
+        "ben got the item sent back to ana"
+    );
+    review::release(&mut p, q, "ben").expect("release");
+    // ana is served the item again, first, with the note.
+    let first = review::next_n(&mut p, q, "ana", 1).expect("ana");
+    assert_eq!(first.first().map(|x| x.item), Some(a));
+    review::release(&mut p, q, "ana").expect("release");
     let served = review::next_view(&mut p, q, "ana", 20).expect("next");
     let view = served
         .iter()
