@@ -14,6 +14,7 @@ const liveListeners = new Set<(u: LiveUpdate) => void>();
 
 vi.mock("../ipc", () => ({
   listModels: async () => [],
+  getGuidelines: async () => ({ schemaVersion: 1, labels: [], retiredReasons: [] }),
   listRuns: async () => [RUN],
   listDatasets: async () => [
     {
