@@ -434,7 +434,7 @@ for (const size of SIZES) {
 
     await t.test("the grid's review filters and the item view's review", async () => {
       const problems = [];
-      // Decided items only: the overridden ones among them, marked; the search narrows to one.
+      // Decided items alone, the overridden ones among them marked; the search narrows to one.
       await choose("status-filter", "decided");
       await driver.wait(async () => Number((await attrOf(driver, "grid-count", "data-count")) ?? NaN) < 1797, 15000, "fewer items");
       const search = await find("grid-search");

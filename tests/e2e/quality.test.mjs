@@ -146,7 +146,7 @@ test("the lead marks gold on the Dashboard; a failed qualification bars ben; sco
   for (const [, , low, high] of data) assert.ok(Number(low) < Number(high), `${low} < ${high}: an interval is drawn`);
   const standing = await driver.findElements(byId("qualification-row"));
   const statuses = await Promise.all(standing.map(async (r) => [await r.getAttribute("data-annotator"), await r.getAttribute("data-status")]));
-  // Annotators only: the lead is not held to a qualification.
+  // Annotators alone are listed; the lead is not held to a qualification.
   assert.deepEqual(statuses, [
     ["ana", "passed"],
     ["ben", "failed"],

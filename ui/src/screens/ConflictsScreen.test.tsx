@@ -211,7 +211,7 @@ describe("ConflictsScreen", () => {
     await key("1");
     await waitFor(() => expect(annotate).toHaveBeenCalledTimes(2));
     expect(annotate.mock.calls[1]![0]).toMatchObject({ rowid: 2, label: "cat", reason: "given_label_wrong" });
-    // The picked reason is for that item only: the next one starts without.
+    // The picked reason belongs to that item alone; the next one starts without.
     await waitFor(() => expect(screen.getByTestId("conflict-reason")).toHaveProperty("value", ""));
     // Undo brings the last one back.
     undo.mockResolvedValue(502);
