@@ -641,6 +641,14 @@ fn gold_decision(mut d: Decision, label: &str, at: &str) -> Decision {
     d
 }
 
+/// `d`, or its gold answer's decision when its item is gold.
+fn with_gold_of(conn: &Connection, d: Decision) -> Result<Decision> {
+    Ok(match crate::answer_key::answer_labels_of(conn, d.item)? {
+        Some((label, at)) => gold_decision(d, &label, &at),
+        None => d,
+    })
+}
+
 /// The decisions of the gold items (of one version, if given) that have no event, and are
 /// not in `voted`: decided by their answers.
 pub(crate) fn gold_without_votes(
@@ -832,10 +840,7 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
             posterior: None,
             probability: None,
         };
-        return Ok(match crate::answer_key::answer_labels_of(conn, item)? {
-            Some((label, at)) => gold_decision(blank, &label, &at),
-            None => blank,
-        });
+        return with_gold_of(conn, blank);
     }
     let rule = rule_in(conn)?;
     let model = model_in(conn, rule)?;
@@ -864,10 +869,7 @@ pub(crate) fn decision_with(
         needed_of(conn, item)?,
         model.and_then(|m| m.of(item)),
     );
-    Ok(match crate::answer_key::answer_labels_of(conn, item)? {
-        Some((label, at)) => gold_decision(d, &label, &at),
-        None => d,
-    })
+    with_gold_of(conn, d)
 }
 
 #[cfg(test)]

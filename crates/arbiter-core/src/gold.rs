@@ -12,7 +12,7 @@
 //! Adding samples `--share` or `--count` of the candidates (items with a given label, or with a
 //! decided label) stratified by label: each label gets its share of the total by the largest
 //! remainder method (ties to the label first in the schema), and within a label the items come
-//! in the seeded order of [`crate::queue::splitmix64`] over the item's id.
+//! in the seeded order of [`crate::queue::seeded_key`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::answer_key::{answers, apply, schema};
 use crate::error::{Error, Problem, Result};
-use crate::queue::splitmix64;
+use crate::queue::seeded_key;
 use crate::store::Project;
 
 pub use crate::answer_key::KEY_PREFIX;
@@ -145,7 +145,9 @@ fn candidates(conn: &Connection, v: &Version, source: &Source) -> Result<Vec<(i6
 /// `item_id,label` rows of a CSV file, every one checked before anything is written: unknown
 /// items, labels outside the schema, an item given two different answers.
 fn read_file(conn: &Connection, v: &Version, path: &Path) -> Result<Vec<(i64, String, i64)>> {
-    let labels: HashMap<String, i64> = schema(conn)?.into_iter().collect();
+    let in_schema = schema(conn)?;
+    let names: Vec<&str> = in_schema.iter().map(|(n, _)| n.as_str()).collect();
+    let labels: HashMap<&str, i64> = in_schema.iter().map(|(n, id)| (n.as_str(), *id)).collect();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -175,11 +177,6 @@ fn read_file(conn: &Connection, v: &Version, path: &Path) -> Result<Vec<(i64, St
     let mut problems = Vec::new();
     let mut out: Vec<(i64, String, i64)> = Vec::new();
     let mut seen: HashMap<String, (usize, String)> = HashMap::new();
-    let names: Vec<&str> = {
-        let mut n: Vec<(&String, &i64)> = labels.iter().collect();
-        n.sort_by_key(|(_, id)| **id);
-        n.into_iter().map(|(s, _)| s.as_str()).collect()
-    };
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
         let problem = |message: String| Problem {
@@ -200,7 +197,7 @@ fn read_file(conn: &Connection, v: &Version, path: &Path) -> Result<Vec<(i64, St
             problems.push(problem("item_id and label must both be given".into()));
             continue;
         }
-        let Some(label_id) = labels.get(&label).copied() else {
+        let Some(label_id) = labels.get(label.as_str()).copied() else {
             problems.push(problem(format!(
                 "label {label:?} is not in the schema ({}); add it with `arbiter labels add` first",
                 names.join(", ")
@@ -266,13 +263,6 @@ fn allocate(sizes: &[usize], total: usize) -> Vec<usize> {
     take
 }
 
-fn item_hash(seed: u64, item_id: &str) -> u64 {
-    let fnv = item_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    splitmix64(seed ^ splitmix64(fnv))
-}
-
 /// Record gold answers: sampled from the candidates of `o.source`, in one transaction with
 /// their audit entry; nothing is written when anything is refused.
 pub fn add(project: &mut Project, o: &AddOptions) -> Result<Added> {
@@ -319,7 +309,7 @@ pub fn add(project: &mut Project, o: &AddOptions) -> Result<Added> {
     let mut unchanged = 0;
     let mut taken_per_label = Vec::new();
     for ((group, k), (name, label_id)) in by_label.iter_mut().zip(&take).zip(&labels) {
-        group.sort_by_cached_key(|(item, ext, _)| (item_hash(o.seed, ext), *item));
+        group.sort_by_cached_key(|(item, ext, _)| (seeded_key(o.seed, ext), *item));
         for (item, ext, _) in group.iter().take(*k) {
             if current.get(item) == Some(label_id) {
                 unchanged += 1;

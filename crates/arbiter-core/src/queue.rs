@@ -179,6 +179,18 @@ pub fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// FNV-1a (64-bit) of a text: a fixed hash of ids and names for the seeded orders.
+pub fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// An item id's place in the seeded order of `seed` (sort ascending).
+pub fn seeded_key(seed: u64, id: &str) -> u64 {
+    splitmix64(seed ^ splitmix64(fnv(id)))
+}
+
 /// Rank the items of a run. Returns every queued item in order.
 pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
     let conn = project.conn();

@@ -651,6 +651,13 @@ pub fn next_n(
         .map(|&i| gold_row(i))
         .chain(picked)
         .collect();
+    // A new claim (or a renewed one) of `item` by this annotator here.
+    let claim = |item: i64| {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(rusqlite::params![queue, item, who.id, lease_until])
+    };
     // Items sent back to someone (escalation) go to them only, before their other items.
     let reserved = crate::escalate::reserved(&tx)?;
     let others: Vec<i64> = reserved
@@ -678,10 +685,7 @@ pub fn next_n(
             )?
             .collect::<rusqlite::Result<_>>()?;
         for m in back.into_iter().take(n - picked.len()) {
-            tx.execute(
-                "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![queue, m.0, who.id, lease_until],
-            )?;
+            claim(m.0)?;
             picked.push(m);
         }
     }
@@ -702,10 +706,7 @@ pub fn next_n(
             slot += 1;
             if gold_slot {
                 if let Some(item) = serving::next_gold(&tx, &q, &who, since.as_deref())? {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                        rusqlite::params![queue, item, who.id, lease_until],
-                    )?;
+                    claim(item)?;
                     picked.push(gold_row(item));
                     continue;
                 }
@@ -737,10 +738,7 @@ pub fn next_n(
             )
             .optional()?;
         let Some(m) = more else { break };
-        tx.execute(
-            "INSERT OR REPLACE INTO claims (queue_id, item_id, annotator_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![queue, m.0, who.id, lease_until],
-        )?;
+        claim(m.0)?;
         picked.push(m);
     }
     tx.execute(

@@ -48,19 +48,26 @@ pub fn project_with_run(
 ) -> (tempfile::TempDir, Project, i64) {
     let dir = tempfile::tempdir().expect("tmp");
     let (mut p, imported) = imported_project(dir.path(), &fixtures().join(source), name, ordinal);
+    let run = model_run(&mut p, model, &imported.dataset, batch_size);
+    (dir, p, run)
+}
+
+/// `model` (under `fixtures/models/`) added to the project and run over `dataset` on the CPU in
+/// batches of `batch_size`; the run's id.
+pub fn model_run(p: &mut Project, model: &str, dataset: &str, batch_size: usize) -> i64 {
     let added = model::add(
-        &mut p,
+        p,
         &AddOptions {
             file: fixtures().join("models").join(model),
             ..Default::default()
         },
     )
     .expect("model");
-    let run = predict::predict(
-        &mut p,
+    predict::predict(
+        p,
         &PredictOptions {
             model: added.name,
-            dataset: imported.dataset,
+            dataset: dataset.to_string(),
             batch_size,
             device: Device::Cpu,
             resume: None,
@@ -69,6 +76,5 @@ pub fn project_with_run(
         &AtomicBool::new(false),
     )
     .expect("run")
-    .run;
-    (dir, p, run)
+    .run
 }

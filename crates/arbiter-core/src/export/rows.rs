@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{check, ExportOptions, ExportProgress, ExportStage, Format, Predictions, SELECT_CHUNK};
 use crate::decide::{self, Status};
 use crate::error::{Error, Result};
-use crate::queue::splitmix64;
+use crate::queue::seeded_key;
 use crate::store::Project;
 
 /// The run whose predictions an export carries.
@@ -470,16 +470,10 @@ pub(super) fn assign_splits(rows: &mut [Row], share: f64, seed: u64) {
         strata.entry(key).or_default().push(i);
     }
     for idx in strata.values_mut() {
-        idx.sort_by_cached_key(|&i| (splitmix64(seed ^ splitmix64(fnv(&rows[i].item_id))), i));
+        idx.sort_by_cached_key(|&i| (seeded_key(seed, &rows[i].item_id), i));
         let n_val = (share * idx.len() as f64).round() as usize;
         for (k, &i) in idx.iter().enumerate() {
             rows[i].split = Some(if k < n_val { "validation" } else { "train" }.to_string());
         }
     }
-}
-
-pub(super) fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -23,15 +23,9 @@ use serde::Serialize;
 
 use crate::annotators::{Annotator, Role};
 use crate::error::{Error, Result};
-use crate::queue::splitmix64;
+use crate::queue::{fnv, splitmix64};
 
 use super::{SavedQueue, LIVE};
-
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 /// A uniform number in [0, 1) for an annotator's slot in a queue.
 fn uniform(seed: u64, annotator: &str, slot: u64) -> f64 {

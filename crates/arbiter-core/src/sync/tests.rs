@@ -10,28 +10,7 @@ use crate::review::{create, QueueCreate};
 fn lead(dir: &Path) -> Project {
     let source = crate::testutil::fixtures().join("tabular/wine.csv");
     let (mut p, imported) = crate::testutil::imported_project(dir, &source, None, false);
-    let added = crate::model::add(
-        &mut p,
-        &crate::model::AddOptions {
-            file: crate::testutil::fixtures().join("models/wine_forest.onnx"),
-            ..Default::default()
-        },
-    )
-    .expect("model");
-    let run = crate::predict::predict(
-        &mut p,
-        &crate::predict::PredictOptions {
-            model: added.name,
-            dataset: imported.dataset,
-            batch_size: 64,
-            device: crate::model::runtime::Device::Cpu,
-            resume: None,
-        },
-        &mut |_| {},
-        &std::sync::atomic::AtomicBool::new(false),
-    )
-    .expect("run")
-    .run;
+    let run = crate::testutil::model_run(&mut p, "wine_forest.onnx", &imported.dataset, 64);
     add_annotator(&p, "rev", Role::Reviewer).expect("rev");
     for n in ["ana", "ben"] {
         add_annotator(&p, n, Role::Annotator).expect("annotator");

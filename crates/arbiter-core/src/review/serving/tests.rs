@@ -1,8 +1,6 @@
 //! Gold served among a queue's items (rate and warm-up, checked on a 10,000-item queue against
 //! the binomial expectation), never visible as gold, and qualification queues.
 
-use std::sync::atomic::AtomicBool;
-
 use super::super::*;
 use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
 use crate::queue::Strategy;
@@ -26,28 +24,7 @@ fn big(n: usize, gold: usize) -> (tempfile::TempDir, Project, i64) {
     std::fs::write(&source, csv).expect("csv");
     let (mut p, imported) =
         crate::testutil::imported_project(dir.path(), &source, Some("wine"), false);
-    let model = crate::model::add(
-        &mut p,
-        &crate::model::AddOptions {
-            file: crate::testutil::fixtures().join("models/wine_forest.onnx"),
-            ..Default::default()
-        },
-    )
-    .expect("model");
-    let run = crate::predict::predict(
-        &mut p,
-        &crate::predict::PredictOptions {
-            model: model.name,
-            dataset: imported.dataset,
-            batch_size: 1024,
-            device: crate::model::runtime::Device::Cpu,
-            resume: None,
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("run")
-    .run;
+    let run = crate::testutil::model_run(&mut p, "wine_forest.onnx", &imported.dataset, 1024);
     crate::gold::add(
         &mut p,
         &crate::gold::AddOptions {
