@@ -38,7 +38,12 @@ export function ProjectNav<V extends string>({ buttons, overlayClass, focusInsid
   const close = () => {
     setView(null);
     onClosed?.();
-    requestAnimationFrame(() => opener.current?.focus());
+    // Once the layer is gone the focus is nowhere: give it back to the opener, unless the person
+    // has already moved on (clicked into the search, say) before the next frame.
+    requestAnimationFrame(() => {
+      const active = document.activeElement;
+      if (active === null || active === document.body) opener.current?.focus();
+    });
   };
 
   useEffect(() => {
