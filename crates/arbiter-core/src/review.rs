@@ -785,8 +785,9 @@ pub struct ReviewView {
 }
 
 /// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
-/// label, no prediction) and the independence rule of voting (an annotator sees nobody
-/// else's labels; reviewers and leads see them, to review).
+/// label, no prediction), the independence rule of voting (an annotator sees nobody
+/// else's labels; reviewers and leads see them, to review) and the gold rule (an annotator
+/// never sees a gold item's given label, in any queue).
 pub fn next_view(
     project: &mut Project,
     queue: i64,
@@ -810,8 +811,12 @@ pub fn next_view(
         let (given, prediction) = if q.blind {
             (None, None)
         } else {
+            // A gold item's given label is often its answer (gold taken from the given labels):
+            // an annotator sees it without one, as an unlabeled item.
+            let hidden = role == annotate::Role::Annotator
+                && crate::answer_key::answer_labels_of(conn, a.item)?.is_some();
             (
-                detail.label,
+                if hidden { None } else { detail.label },
                 crate::predict::top_k(project, q.run, a.item, 10)?,
             )
         };

@@ -247,6 +247,30 @@ fn a_gold_item_is_served_like_any_other_and_no_view_an_annotator_gets_shows_its_
 }
 
 #[test]
+fn in_a_queue_that_shows_given_labels_an_annotator_sees_a_gold_items_without_one_a_reviewer_with() {
+    let (_d, mut p, run) = big(60, 30);
+    // A plain queue (no gold served, not blind) over every item, the gold ones among them.
+    let q = queue(&mut p, run, "plain", GoldServing::default(), None);
+    let again = queue(&mut p, run, "plain-again", GoldServing::default(), None);
+    let ana = next_view(&mut p, q.id, "ana", 60).expect("ana");
+    let rev = next_view(&mut p, again.id, "rev", 60).expect("rev");
+    assert_eq!((ana.len(), rev.len()), (60, 60));
+    let mut golds = 0;
+    for v in &ana {
+        assert!(!v.blind && v.prediction.is_some(), "{v:?}");
+        if is_gold(&p, v.assigned.item) {
+            golds += 1;
+            assert_eq!(v.given, None, "a gold item's given label is its answer: {v:?}");
+        } else {
+            assert!(v.given.is_some(), "{v:?}");
+        }
+    }
+    assert_eq!(golds, 30);
+    // A reviewer reviews with everything: the given label of every item.
+    assert!(rev.iter().all(|v| v.given.is_some()), "{rev:?}");
+}
+
+#[test]
 fn annotators_claim_elsewhere_only_after_passing_the_qualification_and_a_lead_can_reset_it() {
     let (_d, mut p, run) = big(200, 40);
     let work = queue(&mut p, run, "work", GoldServing::default(), Some(50));
