@@ -120,13 +120,17 @@ async fn label_counts(app: tauri::AppHandle, version_id: i64) -> Res<Vec<LabelCo
 }
 
 #[tauri::command]
-async fn list_items(app: tauri::AppHandle, query: ItemQuery) -> Res<ItemPage> {
-    blocking(app, move |s| handlers::list_items(s, query)).await
+async fn list_items(
+    app: tauri::AppHandle,
+    query: ItemQuery,
+    viewer: Option<String>,
+) -> Res<ItemPage> {
+    blocking(app, move |s| handlers::list_items(s, query, viewer)).await
 }
 
 #[tauri::command]
-async fn get_item(app: tauri::AppHandle, rowid: i64) -> Res<ItemDetail> {
-    blocking(app, move |s| handlers::get_item(s, rowid)).await
+async fn get_item(app: tauri::AppHandle, rowid: i64, viewer: Option<String>) -> Res<ItemDetail> {
+    blocking(app, move |s| handlers::get_item(s, rowid, viewer)).await
 }
 
 /// A long command's progress, sent down its channel to the UI (a message the UI no longer
@@ -344,8 +348,12 @@ async fn get_decision(app: tauri::AppHandle, rowid: i64) -> Res<DecisionDto> {
 /// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`),
 /// typed as `ProjectReportDto`.
 #[tauri::command]
-async fn project_report(app: tauri::AppHandle, run: Option<i64>) -> Res<ProjectReportDto> {
-    blocking(app, move |s| handlers::project_report(s, run)).await
+async fn project_report(
+    app: tauri::AppHandle,
+    run: Option<i64>,
+    viewer: Option<String>,
+) -> Res<ProjectReportDto> {
+    blocking(app, move |s| handlers::project_report(s, run, viewer)).await
 }
 
 /// Mark the labels ordinal or nominal (a lead only); the new value.

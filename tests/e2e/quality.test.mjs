@@ -193,3 +193,22 @@ async function choose(testId, value) {
   await option.click();
   await driver.wait(async () => (await attrOf(driver, testId, "value")) === value, 5000, `${testId} = ${value}`);
 }
+
+test("an annotator working in the app browses items without labels while the project has gold", async () => {
+  await (await find("export-back")).click();
+  await driver.wait(async () => (await driver.findElements(byId("export-screen"))).length === 0, 5000, "back to the items");
+  await find("project-screen");
+  assert.equal((await driver.findElements(byId("grid-labels-hidden"))).length, 0, "the lead sees the labels");
+  await (await find("conflicts-button")).click();
+  await find("conflicts-screen");
+  await choose("annotator-select", "ana");
+  await (await driver.findElement(By.xpath("//button[contains(., 'Items')]"))).click();
+  await find("project-screen");
+  await find("grid-labels-hidden");
+  await driver.executeScript(`document.querySelector('[data-testid="grid-cell"]').click()`);
+  await find("item-labels-hidden");
+  assert.equal(await attrOf(driver, "item-label", "data-label"), "");
+  assert.equal((await driver.findElements(byId("item-review"))).length, 0, "no review, no decision");
+  await sleep(300);
+  await shot("annotator-labels-hidden");
+});

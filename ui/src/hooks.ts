@@ -17,11 +17,12 @@ export function useItemCache(
   versionId: number | null,
   query: GridQuery,
   onError: (err: unknown) => void,
+  viewer: string | null = null,
 ): PageCache<ItemSummary> | null {
   const [state, setState] = useState<{ key: string; cache: PageCache<ItemSummary> } | null>(null);
   const [errorRef] = useState(() => ({ current: onError }));
   errorRef.current = onError;
-  const key = gridQueryKey(versionId, query);
+  const key = JSON.stringify([gridQueryKey(versionId, query), viewer]);
   const queryRef = useRef(query);
   queryRef.current = query;
 
@@ -34,13 +35,13 @@ export function useItemCache(
     const c = new PageCache<ItemSummary>({
       pageSize: PAGE_SIZE,
       maxPages: MAX_PAGES,
-      fetchPage: (offset, limit) => ipc.listItems(buildItemQuery(versionId, q, offset, limit)),
+      fetchPage: (offset, limit) => ipc.listItems(buildItemQuery(versionId, q, offset, limit), viewer),
       onError: (err) => errorRef.current(err),
     });
     c.ensureRange(0, 0); // learn the total
     setState({ key, cache: c });
     return () => c.dispose();
-  }, [key, versionId, errorRef]);
+  }, [key, versionId, viewer, errorRef]);
 
   // Never hand out the previous listing's cache under a new query (not even for one render).
   return state && state.key === key ? state.cache : null;
@@ -53,6 +54,13 @@ export function useCacheVersion(cache: PageCache<ItemSummary> | null): number {
   return useSyncExternalStore(subscribe, snapshot);
 }
 
+/** Every mounted `usePersistentState` of a key, so a value set by one shows in all of them. */
+const persistentListeners = new Map<string, Set<(v: unknown) => void>>();
+
+/**
+ * A value kept in `localStorage` under `key`; every component using the same key sees the
+ * value any of them sets.
+ */
 export function usePersistentState<T>(key: string, initial: T): [T, (v: T) => void] {
   const [value, setValue] = useState<T>(() => {
     try {
@@ -62,14 +70,25 @@ export function usePersistentState<T>(key: string, initial: T): [T, (v: T) => vo
       return initial;
     }
   });
+  useEffect(() => {
+    const mine = (v: unknown) => setValue(v as T);
+    let set = persistentListeners.get(key);
+    if (!set) persistentListeners.set(key, (set = new Set()));
+    set.add(mine);
+    return () => {
+      set.delete(mine);
+      if (set.size === 0) persistentListeners.delete(key);
+    };
+  }, [key]);
   const set = useCallback(
     (v: T) => {
-      setValue(v);
       try {
         localStorage.setItem(key, JSON.stringify(v));
       } catch {
         /* storage unavailable */
       }
+      setValue(v);
+      persistentListeners.get(key)?.forEach((l) => l(v));
     },
     [key],
   );

@@ -59,11 +59,11 @@ describe("the HTTP transport", () => {
     const fake = fakeFetch(json(200, session), json(200, page), json(200, [{ label: "cat", count: 2 }]), json(200, null));
     await signedIn(fake);
     const query = { versionId: 7, offset: 0, limit: 64, label: null, run: 3, predicted: null, sort: "confidence_asc" } as const;
-    await expect(ipc.listItems(query)).resolves.toEqual(page);
+    await expect(ipc.listItems(query, "ana")).resolves.toEqual(page);
     await expect(ipc.labelCounts(7)).resolves.toEqual([{ label: "cat", count: 2 }]);
     await expect(ipc.releaseQueue(4, "ana")).resolves.toBeNull();
     expect(fake.sent.map((s) => [s.method, s.url, s.body])).toEqual([
-      ["POST", "/api/commands/list_items", { query }],
+      ["POST", "/api/commands/list_items", { query, viewer: "ana" }],
       ["POST", "/api/commands/label_counts", { versionId: 7 }],
       ["POST", "/api/commands/release_queue", { queue: 4, annotator: "ana" }],
     ]);

@@ -37,8 +37,8 @@ describe("ipc commands", () => {
     await ipc.listDatasets();
     await ipc.labelCounts(7);
     const query = { versionId: 7, offset: 256, limit: 256, label: "", run: 3, predicted: "cat", sort: "confidence_asc" } as const;
-    await ipc.listItems(query);
-    await ipc.getItem(42);
+    await ipc.listItems(query, "ana");
+    await ipc.getItem(42, null);
     await ipc.listModels();
     await ipc.listRuns();
     await ipc.cancelRun();
@@ -55,8 +55,8 @@ describe("ipc commands", () => {
       ["pick_file", { title: "Labels", kind: "labels" }],
       ["list_datasets", undefined],
       ["label_counts", { versionId: 7 }],
-      ["list_items", { query }],
-      ["get_item", { rowid: 42 }],
+      ["list_items", { query, viewer: "ana" }],
+      ["get_item", { rowid: 42, viewer: null }],
       ["list_models", undefined],
       ["list_runs", undefined],
       ["cancel_run", undefined],
@@ -67,7 +67,7 @@ describe("ipc commands", () => {
   it("returns the resolved value", async () => {
     invoke.mockResolvedValue({ total: 3, offset: 0, items: [] });
     await expect(
-      ipc.listItems({ versionId: 1, offset: 0, limit: 10, label: null, run: null, predicted: null, sort: "source" }),
+      ipc.listItems({ versionId: 1, offset: 0, limit: 10, label: null, run: null, predicted: null, sort: "source" }, null),
     ).resolves.toEqual({
       total: 3,
       offset: 0,

@@ -359,12 +359,16 @@ export function labelCounts(versionId: number): Promise<LabelCount[]> {
   return call("label_counts", { versionId });
 }
 
-export function listItems(query: ItemQuery): Promise<ItemPage> {
-  return call("list_items", { query });
+/**
+ * A page of items as `viewer` (the person working here; null: nobody chosen) may see it: while
+ * the project has gold items, an annotator's page has no given or final labels.
+ */
+export function listItems(query: ItemQuery, viewer: string | null): Promise<ItemPage> {
+  return call("list_items", { query, viewer });
 }
 
-export function getItem(rowid: number): Promise<ItemDetail> {
-  return call("get_item", { rowid });
+export function getItem(rowid: number, viewer: string | null): Promise<ItemDetail> {
+  return call("get_item", { rowid, viewer });
 }
 
 export function importDataset(
@@ -454,8 +458,8 @@ import type { GuidelinesDto } from "./bindings/GuidelinesDto";
  * latest finished run). Records the agreement in the history once the ratings have moved on by
  * 25 since its last point.
  */
-export function projectReport(run: number | null): Promise<ProjectReportDto> {
-  return call("project_report", { run });
+export function projectReport(run: number | null, viewer: string | null): Promise<ProjectReportDto> {
+  return call("project_report", { run, viewer });
 }
 
 /**

@@ -255,6 +255,20 @@ pub struct ItemPage {
     #[ts(type = "number")]
     pub offset: u64,
     pub items: Vec<ItemSummary>,
+    /// The given and final labels (and reviews) are left out for this viewer: the project has
+    /// gold items, whose answers they would tell.
+    pub labels_hidden: bool,
+}
+
+impl ItemPage {
+    pub fn hide_labels(&mut self) {
+        self.labels_hidden = true;
+        for i in &mut self.items {
+            i.label = None;
+            i.final_label = None;
+            i.review = None;
+        }
+    }
 }
 
 impl From<items::ItemPage> for ItemPage {
@@ -277,6 +291,7 @@ impl From<items::ItemPage> for ItemPage {
                     flagged: i.flagged,
                 })
                 .collect(),
+            labels_hidden: false,
         }
     }
 }
@@ -296,6 +311,8 @@ pub struct ItemDetail {
     pub features: Vec<(String, Option<f64>)>,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// The given label is left out for this viewer (see `ItemPage::labels_hidden`).
+    pub labels_hidden: bool,
 }
 
 impl From<items::ItemDetail> for ItemDetail {
@@ -314,6 +331,7 @@ impl From<items::ItemDetail> for ItemDetail {
             features: d.features,
             width: dims.map(|d| d.0),
             height: dims.map(|d| d.1),
+            labels_hidden: false,
         }
     }
 }

@@ -108,12 +108,32 @@ pub fn label_counts(s: &AppState, version_id: i64) -> Res<Vec<LabelCount>> {
     s.label_counts(version_id)
 }
 
-pub fn list_items(s: &AppState, query: ItemQuery) -> Res<ItemPage> {
-    s.items(&query)
+/// A page of items as `viewer` may see it ([`crate::state::Sight`]): without given or final
+/// labels, and without filtering by them, where those would tell a gold answer.
+pub fn list_items(s: &AppState, mut query: ItemQuery, viewer: Option<String>) -> Res<ItemPage> {
+    let sight = s.sight(viewer.as_deref())?;
+    if !sight.labels {
+        query.label = None;
+        query.mismatch = None;
+    }
+    let mut page = s.items(&query)?;
+    if !sight.labels {
+        page.hide_labels();
+    }
+    Ok(page)
 }
 
-pub fn get_item(s: &AppState, rowid: i64) -> Res<ItemDetail> {
-    s.item(rowid)
+pub fn get_item(s: &AppState, rowid: i64, viewer: Option<String>) -> Res<ItemDetail> {
+    let sight = s.sight(viewer.as_deref())?;
+    let mut item = s.item(rowid)?;
+    if !sight.labels {
+        item.label = None;
+        // An image folder's layout names the label in the path (`images/cat/001.png`).
+        item.path = None;
+        item.abs_path = None;
+        item.labels_hidden = true;
+    }
+    Ok(item)
 }
 
 pub fn import_dataset(
@@ -292,8 +312,18 @@ pub fn get_decision(s: &AppState, rowid: i64) -> Res<DecisionDto> {
 
 /// The project report, shaped as `arbiter report --json` (the core's `metrics::ProjectReport`),
 /// typed as `ProjectReportDto`.
-pub fn project_report(s: &AppState, run: Option<i64>) -> Res<ProjectReportDto> {
-    s.report(run)
+pub fn project_report(
+    s: &AppState,
+    run: Option<i64>,
+    viewer: Option<String>,
+) -> Res<ProjectReportDto> {
+    let sight = s.sight(viewer.as_deref())?;
+    let mut report = s.report(run)?;
+    if !sight.gold_details {
+        // Each person's own accuracy on gold stays in `annotators[].gold`.
+        report.gold.annotators.clear();
+    }
+    Ok(report)
 }
 
 pub fn agreement_history(s: &AppState) -> Res<Vec<AgreementPoint>> {

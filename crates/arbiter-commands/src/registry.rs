@@ -124,8 +124,8 @@ macro_rules! for_each_command {
             // Datasets and items.
             #[read] any list_datasets() -> Vec<DatasetInfo>;
             #[read] any label_counts(version_id: i64) -> Vec<LabelCount>;
-            #[read] any list_items(query: ItemQuery) -> ItemPage;
-            #[read] any get_item(rowid: i64) -> ItemDetail;
+            #[read] any list_items(query: ItemQuery, viewer: Option<String>) -> ItemPage;
+            #[read] any get_item(rowid: i64, viewer: Option<String>) -> ItemDetail;
             lead import_dataset(request: ImportRequest, on_progress: Channel<ImportProgress>) -> ImportSummary;
             lead cancel_import() -> bool;
             // Models and runs.
@@ -159,7 +159,7 @@ macro_rules! for_each_command {
             // Shows everyone's votes (the item view asks for it in browsing, too).
             #[read] reviewer get_decision(rowid: i64) -> DecisionDto;
             // Dashboard, labels, export.
-            #[read] any project_report(run: Option<i64>) -> ProjectReportDto;
+            #[read] any project_report(run: Option<i64>, viewer: Option<String>) -> ProjectReportDto;
             #[read] any agreement_history() -> Vec<AgreementPoint>;
             lead set_ordinal_labels(actor: String, ordinal: bool) -> bool;
             lead edit_label(request: LabelEditRequest, lead: String) -> Vec<LabelInfo>;

@@ -1008,6 +1008,7 @@ fn exclusive<T>(
 
 mod access;
 mod gold;
+pub use gold::Sight;
 mod team;
 
 #[cfg(test)]

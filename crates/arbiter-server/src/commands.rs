@@ -7,8 +7,8 @@
 //!   lead ([`PATH_ARGS`], [`LEAD_ONLY`]);
 //! - everyone acts only as themself: an argument naming the person who acts ([`PERSON_ARGS`],
 //!   at the top level or in a request object) must be the caller's name;
-//! - the gold answers reach leads only ([`redact`]); while the project has gold items, an
-//!   annotator browses items without their given or final labels ([`hide_item_labels`]).
+//! - commands that show what a viewer may see (`viewer`: gold answers, see
+//!   `arbiter_commands::state::Sight`) are answered for the caller, whatever the arguments say.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub const PATH_ARGS: &[&str] = &["path", "out", "dir", "files"];
 pub const LEAD_ONLY: &[&str] = &["add_annotator", "set_shared_folder"];
 
 /// Arguments naming the person who acts.
-pub const PERSON_ARGS: &[&str] = &["annotator", "lead", "actor"];
+pub const PERSON_ARGS: &[&str] = &["annotator", "lead", "actor", "viewer"];
 
 fn rank(r: Role) -> u8 {
     match r {
@@ -69,39 +69,6 @@ pub fn role_needed(c: &registry::Command) -> u8 {
         need = 3;
     }
     need
-}
-
-/// What a result may not show anyone but a lead: the gold answers (the report's per-annotator
-/// gold confusion matrices and missed items; each person's own accuracy on gold stays in
-/// `annotators[].gold`).
-fn redact(command: &str, v: &mut Value) {
-    if command == "project_report" {
-        if let Some(g) = v.get_mut("gold").and_then(|g| g.get_mut("annotators")) {
-            *g = Value::Array(Vec::new());
-        }
-    }
-}
-
-/// An item page's or an item's given and final labels (and review status) left out.
-fn hide_item_labels(v: &mut Value) {
-    let blank = |o: &mut serde_json::Map<String, Value>| {
-        for k in ["label", "finalLabel", "review"] {
-            if o.contains_key(k) {
-                o.insert(k.into(), Value::Null);
-            }
-        }
-    };
-    match v.get_mut("items").and_then(Value::as_array_mut) {
-        Some(items) => items
-            .iter_mut()
-            .filter_map(Value::as_object_mut)
-            .for_each(blank),
-        None => {
-            if let Some(o) = v.as_object_mut() {
-                blank(o);
-            }
-        }
-    }
 }
 
 /// An IPC error as an HTTP answer.
@@ -195,29 +162,18 @@ pub async fn run(
             )));
         }
     }
-    // A command marked `#[read]` changes nothing: no live update follows it.
-    // With gold items in the project, an annotator browses items without their labels: a
-    // gold item's answer is its given label (gold from the given labels) or its final label.
-    let hide_labels = c.who.role == Role::Annotator
-        && matches!(command.name, "list_items" | "get_item")
-        && s.db.read(arbiter_core::gold::any).await?;
+    // What a command shows its viewer is shown to the caller.
     let mut args = args;
-    if hide_labels {
-        if let Some(q) = args.get_mut("query").and_then(Value::as_object_mut) {
-            // No filtering by the labels either (it would tell them).
-            q.insert("label".into(), Value::Null);
-            q.insert("mismatch".into(), Value::Null);
+    if command.args.iter().any(|a| a.name == "viewer") {
+        if !args.is_object() {
+            args = Value::Object(Default::default());
         }
+        args["viewer"] = Value::String(c.who.annotator.clone());
     }
+    // A command marked `#[read]` changes nothing: no live update follows it.
     let changes = !command.reads;
     match s.db.command(name, args).await {
-        Ok(mut v) => {
-            if rank(c.who.role) < 3 {
-                redact(command.name, &mut v);
-            }
-            if hide_labels {
-                hide_item_labels(&mut v);
-            }
+        Ok(v) => {
             if changes {
                 s.live.changed(&c.who.annotator, command.name);
             }

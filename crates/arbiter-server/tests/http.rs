@@ -771,7 +771,10 @@ fn the_command_surface_over_http_keeps_roles_and_people_and_serves_only_media_in
         let (_, filtered, _) = call(&c, post.clone(), cmd("list_items"), &[("authorization", &a)], Some(query(json!("class_0")))).await;
         assert_eq!(filtered["total"], page["total"], "the label filter is ignored for an annotator");
         let (_, one, _) = call(&c, post.clone(), cmd("get_item"), &[("authorization", &a)], Some(json!({"rowid": wine_row}))).await;
-        assert!(one["label"].is_null(), "{one}");
+        assert!(one["label"].is_null() && one["labelsHidden"] == true, "{one}");
+        // Nor by naming a lead as the viewer.
+        let (st, v, _) = call(&c, post.clone(), cmd("get_item"), &[("authorization", &a)], Some(json!({"rowid": wine_row, "viewer": "lea"}))).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
         let (_, lead_page, _) = call(&c, post.clone(), cmd("list_items"), &[("authorization", &l)], Some(query(json!("class_0")))).await;
         assert_eq!(lead_page["items"][0]["label"], "class_0", "{lead_page}");
         assert!(lead_page["total"].as_u64() < page["total"].as_u64());

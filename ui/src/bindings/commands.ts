@@ -79,8 +79,8 @@ export type Commands = {
   pick_file: { role: "any"; args: { title: string; kind: string | null }; result: string | null };
   list_datasets: { role: "any"; args: Record<string, never>; result: Array<DatasetInfo> };
   label_counts: { role: "any"; args: { versionId: number }; result: Array<LabelCount> };
-  list_items: { role: "any"; args: { query: ItemQuery }; result: ItemPage };
-  get_item: { role: "any"; args: { rowid: number }; result: ItemDetail };
+  list_items: { role: "any"; args: { query: ItemQuery; viewer: string | null }; result: ItemPage };
+  get_item: { role: "any"; args: { rowid: number; viewer: string | null }; result: ItemDetail };
   import_dataset: { role: "lead"; args: { request: ImportRequest; onProgress: Channel<ImportProgress> }; result: ImportSummary };
   cancel_import: { role: "lead"; args: Record<string, never>; result: boolean };
   list_models: { role: "any"; args: Record<string, never>; result: Array<ModelDto> };
@@ -110,7 +110,7 @@ export type Commands = {
   get_agreement_target: { role: "any"; args: Record<string, never>; result: TargetVerdict | null };
   set_agreement_target: { role: "lead"; args: { target: AgreementTarget | null; lead: string }; result: TargetVerdict | null };
   get_decision: { role: "reviewer"; args: { rowid: number }; result: DecisionDto };
-  project_report: { role: "any"; args: { run: number | null }; result: ProjectReportDto };
+  project_report: { role: "any"; args: { run: number | null; viewer: string | null }; result: ProjectReportDto };
   agreement_history: { role: "any"; args: Record<string, never>; result: Array<AgreementPoint> };
   set_ordinal_labels: { role: "lead"; args: { actor: string; ordinal: boolean }; result: boolean };
   edit_label: { role: "lead"; args: { request: LabelEditRequest; lead: string }; result: Array<LabelInfo> };

@@ -23,6 +23,8 @@ interface Props {
   labelColors: Map<string, string>;
   /** The run whose predictions the grid shows; the item's top classes are shown for it. */
   run?: RunInfo | null;
+  /** The person working here (null: nobody chosen): what the item shows them. */
+  viewer?: string | null;
   onNavigate: (index: number) => void;
   onClose: () => void;
 }
@@ -34,7 +36,7 @@ function isTextInput(target: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-export function ItemView({ cache, index, labelColors, run = null, onNavigate, onClose }: Props) {
+export function ItemView({ cache, index, labelColors, run = null, viewer = null, onNavigate, onClose }: Props) {
   const report = useReportError();
   const total = cache.total ?? 0;
   const [summary, setSummary] = useState<ItemSummary | null>(() => cache.get(index) ?? null);
@@ -67,7 +69,7 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
       // Small delay so that holding an arrow key does not queue a detail request per item.
       await new Promise<void>((resolve) => (timer = setTimeout(resolve, known ? 60 : 0)));
       if (cancelled) return;
-      const d = await ipc.getItem(s.rowid);
+      const d = await ipc.getItem(s.rowid, viewer);
       if (!cancelled) setDetail(d);
     })().catch((err) => {
       if (cancelled) return;
@@ -79,9 +81,11 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-  }, [cache, index, report]);
+  }, [cache, index, viewer, report]);
 
   const rowid = summary?.rowid ?? null;
+  // Labels left out for this viewer (gold items' answers).
+  const hidden = cache.labelsHidden || detail?.labelsHidden === true;
   const natural = loaded && loaded.rowid === rowid ? loaded.size : null;
   const imageFailed = rowid !== null && failedRowid === rowid;
   const zoom = useZoom(stageRef, natural);
@@ -278,11 +282,11 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
               className={`label-chip${label ? "" : " unlabeled"}${finalLabel !== null && finalLabel !== label ? " replaced" : ""}`}
               data-testid="item-label"
               data-label={label ?? ""}
-              title="The dataset's given label"
+              title={hidden ? "Hidden while the project has gold items" : "The dataset's given label"}
             >
               {finalLabel !== null && <span className="label-chip-kind">Given</span>}
               {label && <span className="dot" style={{ background: labelColor ?? FALLBACK_LABEL_COLOR }} aria-hidden="true" />}
-              {label ?? "Unlabeled"}
+              {label ?? (hidden ? "Label hidden" : "Unlabeled")}
             </span>
           </div>
         </header>
@@ -293,7 +297,13 @@ export function ItemView({ cache, index, labelColors, run = null, onNavigate, on
           </div>
         )}
 
-        {summary && <ReviewSection summary={summary} labelColors={labelColors} />}
+        {summary && hidden && (
+          <p className="muted small item-hidden" data-testid="item-labels-hidden">
+            This project has gold items, and a gold item’s label is its answer: labels and reviews are shown to reviewers
+            and leads. Choose who is working here under “Annotator” (Review, Conflicts or Team).
+          </p>
+        )}
+        {summary && !hidden && <ReviewSection summary={summary} labelColors={labelColors} />}
 
         {run && rowid !== null && <PredictionSection run={run} rowid={rowid} label={label} />}
 

@@ -17,6 +17,8 @@
 export interface PageResult<T> {
   total: number;
   items: T[];
+  /** Some fields are left out for this viewer (as the latest page said). */
+  labelsHidden?: boolean;
 }
 
 export type FetchPage<T> = (offset: number, limit: number) => Promise<PageResult<T>>;
@@ -61,6 +63,8 @@ export class PageCache<T> {
   readonly maxConcurrent: number;
   /** Total item count as last reported by the backend; `null` until the first page arrives. */
   total: number | null = null;
+  /** Whether the latest page left some fields out for this viewer. */
+  labelsHidden = false;
   /** Bumped on every observable change; usable as a `useSyncExternalStore` snapshot. */
   version = 0;
 
@@ -195,6 +199,7 @@ export class PageCache<T> {
         if (!this.disposed) {
           this.failedAt.delete(page);
           this.total = result.total;
+          this.labelsHidden = result.labelsHidden === true;
           this.pages.delete(page);
           this.pages.set(page, result.items);
           if (epoch === this.epoch) this.stale.delete(page);

@@ -59,7 +59,7 @@ describe("DashboardScreen", () => {
   it("shows every card, the figures, and the reasons for undefined statistics", async () => {
     render(<DashboardScreen project={project} onBack={() => {}} onExport={() => {}} />);
     await flush();
-    expect(projectReport).toHaveBeenCalledWith(null);
+    expect(projectReport).toHaveBeenCalledWith(null, null);
     // The history is read after the report (which may record a point).
     expect(agreementHistory.mock.invocationCallOrder[0]!).toBeGreaterThan(projectReport.mock.invocationCallOrder[0]!);
     for (const id of [
@@ -275,7 +275,7 @@ describe("DashboardScreen", () => {
     await flush();
     fireEvent.change(screen.getByTestId("dash-run"), { target: { value: "3" } });
     await flush();
-    expect(projectReport).toHaveBeenLastCalledWith(3);
+    expect(projectReport).toHaveBeenLastCalledWith(3, null);
   });
 
   it("shows a failed report verbatim, and empty states without model quality", async () => {

@@ -98,6 +98,8 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<IpcError | null>(null);
   const [token, setToken] = useState(0);
+  // The person working here: the report's gold details are a lead's.
+  const viewer = useAnnotators(project.path).name;
   // Events from other copies (a pack, the shared folder): the report again.
   useOnProjectChanges(() => setToken((t) => t + 1));
 
@@ -124,7 +126,7 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
       try {
         // Computing the report records a point in the history once labeling has moved on by 25
         // ratings since the last one: read the history after it.
-        const report = await ipc.projectReport(run);
+        const report = await ipc.projectReport(run, viewer);
         const history = await ipc.agreementHistory();
         if (!cancelled) setData({ report, history, run });
       } catch (err) {
@@ -136,7 +138,7 @@ export function DashboardScreen({ project, onBack, onExport }: Props) {
     return () => {
       cancelled = true;
     };
-  }, [run, token]);
+  }, [run, token, viewer]);
 
   const report = data?.report ?? null;
   const shownRun = report?.model_quality ? (runs?.find((r) => r.run === report.model_quality!.run) ?? null) : null;

@@ -16,6 +16,7 @@ import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
 import { ItemView } from "../components/ItemView";
+import { useAnnotators } from "../components/reviewHooks";
 import { LabelsDialog } from "../components/LabelsDialog";
 import { Logo } from "../components/Logo";
 import { ModelDetails } from "../components/ModelDetails";
@@ -270,7 +271,9 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     () => ({ label, run: runId, predicted, sort, review, annotator, mismatch, search }),
     [label, runId, predicted, sort, review, annotator, mismatch, search],
   );
-  const cache = useItemCache(versionId, gridQuery, onPageError);
+  // The person working here: while the project has gold items, an annotator's grid has no labels.
+  const viewer = useAnnotators(project.path).name;
+  const cache = useItemCache(versionId, gridQuery, onPageError, viewer);
   const filtered = isFiltered(gridQuery);
   const clearFilters = () => {
     setLabel(null);
@@ -486,6 +489,15 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
                     </>
                   )}
                 </div>
+                {cache?.labelsHidden && (
+                  <span
+                    className="grid-hidden-note"
+                    data-testid="grid-labels-hidden"
+                    title="This project has gold items, and a gold item’s label is its answer: labels and reviews are shown to reviewers and leads. Choose who is working here under “Annotator” (Review, Conflicts or Team)."
+                  >
+                    Labels hidden (gold items)
+                  </span>
+                )}
                 <input
                   type="search"
                   className="grid-search"
@@ -731,6 +743,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           index={viewIndex}
           labelColors={labelColors}
           run={shownRun}
+          viewer={viewer}
           onNavigate={navigateItem}
           onClose={closeItem}
         />

@@ -1178,3 +1178,107 @@ fn a_lead_invites_lists_and_revokes_browser_access() {
         ErrorCode::NotFound
     );
 }
+
+#[test]
+fn gold_answers_are_shown_to_whom_may_see_them_in_the_app_as_over_http() {
+    use crate::handlers;
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[], false).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    for (n, r) in [
+        ("ana", Role::Annotator),
+        ("rev", Role::Reviewer),
+        ("lea", Role::Lead),
+    ] {
+        s.add_annotator(n, r).expect("annotator");
+    }
+    let version = s.datasets().expect("datasets")[0].versions[0].id;
+    let query = |label: Option<&str>| ItemQuery {
+        version_id: version,
+        offset: 0,
+        limit: 50,
+        label: label.map(str::to_string),
+        sort: ItemSort::Source,
+        ..Default::default()
+    };
+    let who = |n: &str| Some(n.to_string());
+    // Without gold, everyone browses the given labels.
+    let page = handlers::list_items(&s, query(None), None).expect("page");
+    assert!(!page.labels_hidden && page.items.iter().all(|i| i.label.is_some()));
+    s.add_gold(
+        &AddGoldRequest {
+            source: GoldSource::Given,
+            dataset: None,
+            share: None,
+            count: Some(20),
+            seed: 3,
+        },
+        "lea",
+    )
+    .expect("gold");
+    // With gold: an annotator, or nobody named, sees no given labels and cannot filter by them.
+    for viewer in [None, who("ana"), who("someone-unknown")] {
+        let page = handlers::list_items(&s, query(Some("3")), viewer.clone()).expect("page");
+        assert!(page.labels_hidden, "{viewer:?}");
+        assert_eq!(page.total, 1797, "{viewer:?}: the label filter is ignored");
+        assert!(page
+            .items
+            .iter()
+            .all(|i| i.label.is_none() && i.final_label.is_none() && i.review.is_none()));
+        let rowid = page.items[0].rowid;
+        let item = handlers::get_item(&s, rowid, viewer.clone()).expect("item");
+        assert!(item.labels_hidden && item.label.is_none(), "{viewer:?}");
+        // The digits' paths name their label's folder (`images/3/…`).
+        assert!(item.path.is_none() && item.abs_path.is_none(), "{item:?}");
+    }
+    // A reviewer and a lead see them.
+    for viewer in [who("rev"), who("lea")] {
+        let page = handlers::list_items(&s, query(Some("3")), viewer.clone()).expect("page");
+        assert!(!page.labels_hidden, "{viewer:?}");
+        assert!(page.total < 1797 && page.items.iter().all(|i| i.label.as_deref() == Some("3")));
+        let item = handlers::get_item(&s, page.items[0].rowid, viewer).expect("item");
+        assert_eq!(item.label.as_deref(), Some("3"));
+        assert!(
+            item.path
+                .as_deref()
+                .is_some_and(|p| p.starts_with("images/3/")),
+            "{item:?}"
+        );
+    }
+    // The report's gold details (each annotator's missed items, with the answers): a lead's.
+    let gold = s.list_gold(None).expect("gold");
+    let row = handlers::list_items(
+        &s,
+        ItemQuery {
+            search: Some(gold[0].item_id.clone()),
+            ..query(None)
+        },
+        who("lea"),
+    )
+    .expect("row")
+    .items[0]
+        .rowid;
+    let wrong = if gold[0].label == "0" { "1" } else { "0" };
+    s.annotate(&AnnotateRequest {
+        rowid: row,
+        annotator: "ana".into(),
+        kind: EventKind::Label,
+        label: Some(wrong.into()),
+        flag: None,
+        reason: None,
+        note: None,
+        seconds: Some(1.0),
+        prediction_shown: false,
+        source: AnnotationSource::Manual,
+        queue: None,
+        run: None,
+    })
+    .expect("label");
+    let lead = handlers::project_report(&s, None, who("lea")).expect("report");
+    assert_eq!(lead.gold.annotators.len(), 1);
+    assert_eq!(lead.gold.annotators[0].missed[0].gold, gold[0].label);
+    for viewer in [None, who("ana"), who("rev")] {
+        let r = handlers::project_report(&s, None, viewer.clone()).expect("report");
+        assert!(r.gold.annotators.is_empty(), "{viewer:?}");
+    }
+}

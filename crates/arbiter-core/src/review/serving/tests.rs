@@ -260,7 +260,10 @@ fn in_a_queue_that_shows_given_labels_an_annotator_sees_a_gold_items_without_one
         assert!(!v.blind && v.prediction.is_some(), "{v:?}");
         if is_gold(&p, v.assigned.item) {
             golds += 1;
-            assert_eq!(v.given, None, "a gold item's given label is its answer: {v:?}");
+            assert_eq!(
+                v.given, None,
+                "a gold item's given label is its answer: {v:?}"
+            );
         } else {
             assert!(v.given.is_some(), "{v:?}");
         }
