@@ -391,6 +391,128 @@ fn reimport_is_unchanged_and_human_output_says_so() {
 }
 
 #[test]
+fn predictions_made_elsewhere_import_as_a_run_and_bad_rows_are_named() {
+    let (_d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+        "--name",
+        "forest",
+    ]);
+    let run = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "forest",
+        "--dataset",
+        "wine",
+    ]);
+    let id = run["run"].to_string();
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("p.csv");
+    ok(&[
+        "--project",
+        &p,
+        "predictions",
+        "export",
+        "--run",
+        &id,
+        "--out",
+        &csv.to_string_lossy(),
+    ]);
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    // What `predictions export` writes, `predictions import` takes back as a run of its own.
+    let imported = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "predictions",
+        "import",
+        &csv.to_string_lossy(),
+        "--name",
+        "forest-elsewhere",
+        "--version",
+        "2024.11",
+    ]);
+    assert_eq!(
+        (&imported["rows"], &imported["failed"], &imported["columns"]),
+        (
+            &Value::from(178),
+            &Value::from(0),
+            &Value::from("probabilities")
+        )
+    );
+    let again = dir.path().join("again.csv");
+    let run2 = imported["run"].to_string();
+    ok(&[
+        "--project",
+        &p,
+        "predictions",
+        "export",
+        "--run",
+        &run2,
+        "--out",
+        &again.to_string_lossy(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&again).expect("again"),
+        text,
+        "the same predictions"
+    );
+    let human = ok(&[
+        "--project",
+        &p,
+        "predictions",
+        "import",
+        &csv.to_string_lossy(),
+        "--name",
+        "x",
+    ]);
+    assert!(
+        human.contains("178 predictions of wine@1 imported as model x@1 (probabilities)"),
+        "{human}"
+    );
+    assert!(human.contains("Not read: predicted, confidence"), "{human}");
+    // A bad row: named, exit status of bad input, nothing written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "item_id,p_class_0,p_class_1,p_class_2\nwine_000,0.5,0.4,0.3\n",
+    )
+    .expect("bad");
+    let runs_before = ok(&["--project", &p, "--json", "runs"]);
+    let (doc, code) = fails_json(&[
+        "--project",
+        &p,
+        "predictions",
+        "import",
+        &bad.to_string_lossy(),
+        "--name",
+        "y",
+    ]);
+    assert_eq!(doc["error"]["code"], "invalid_input", "{doc}");
+    assert_eq!(code, 4, "{doc}");
+    let why = doc["error"]["message"].as_str().expect("message");
+    assert!(
+        why.contains("bad.csv")
+            && why.contains("row 1 (line 2): the probabilities sum to 1.200000")
+            && why.contains("--normalize"),
+        "{why}"
+    );
+    assert_eq!(
+        ok(&["--project", &p, "--json", "runs"]),
+        runs_before,
+        "nothing written"
+    );
+}
+
+#[test]
 fn model_add_predict_and_export_follow_the_contract() {
     let (_d, p) = new_project(None);
     import(&p, "tabular/wine.csv");

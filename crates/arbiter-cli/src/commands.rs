@@ -100,6 +100,53 @@ pub fn run(cli: &Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Predictions(PredictionsCommand::Import(a)) => {
+            let mut p = open(cli)?;
+            let got = predict::import::import(
+                &mut p,
+                &predict::import::ImportOptions {
+                    file: a.file.clone(),
+                    name: a.name.clone(),
+                    version: a.version.clone(),
+                    dataset: a.dataset.clone(),
+                    normalize: a.normalize,
+                },
+            )?;
+            if cli.json {
+                return json(&got);
+            }
+            println!(
+                "Run {}: {} predictions of {}@{} imported as model {}@{} ({}{})",
+                got.run,
+                got.rows,
+                got.dataset,
+                got.dataset_version,
+                got.model,
+                got.model_version,
+                got.columns.replace('_', " + "),
+                if got.failed > 0 {
+                    format!(", {} failed", got.failed)
+                } else {
+                    String::new()
+                }
+            );
+            if got.normalized > 0 {
+                println!(
+                    "{} row(s) rescaled to sum to 1 (--normalize)",
+                    got.normalized
+                );
+            }
+            if got.items_without > 0 {
+                println!(
+                    "{} item(s) of the dataset version have no prediction in the file",
+                    got.items_without
+                );
+            }
+            if !got.ignored_columns.is_empty() {
+                println!("Not read: {}", got.ignored_columns.join(", "));
+            }
+            Ok(())
+        }
     }
 }
 

@@ -67,7 +67,7 @@ pub enum Command {
     Predict(PredictArgs),
     /// List inference runs (--failures RUN: the items a run could not predict, and why).
     Runs(RunsArgs),
-    /// Export a run's predictions.
+    /// Export a run's predictions, or import predictions made elsewhere as a run.
     #[command(subcommand)]
     Predictions(PredictionsCommand),
     /// Rank a run's items for review, most in need of a human first (--save NAME keeps it).
@@ -665,6 +665,29 @@ pub struct PredictArgs {
 pub enum PredictionsCommand {
     /// Write item_id, predicted, confidence, p_<class>... (.csv, .parquet or .jsonl).
     Export(PredictionsExportArgs),
+    /// Import predictions made outside Arbiter as a run (provider "imported"): a .csv, .tsv,
+    /// .parquet or .jsonl with item_id and p_<class> for every class, or logits_<class>, or
+    /// predicted + confidence; optional model_sha256, created_at and error. Every row is checked
+    /// first; nothing is written unless all are valid.
+    Import(PredictionsImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PredictionsImportArgs {
+    /// The predictions file.
+    pub file: PathBuf,
+    /// The model's name in Arbiter (a new version of it if the name is taken).
+    #[arg(long)]
+    pub name: String,
+    /// The model's own version label (a tag or a commit), kept as provenance.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// The dataset predicted, as NAME or NAME@VERSION (default: the only dataset; latest version).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Rescale probability rows that do not sum to 1 (within 1e-3) instead of refusing them.
+    #[arg(long)]
+    pub normalize: bool,
 }
 
 #[derive(Args, Debug)]

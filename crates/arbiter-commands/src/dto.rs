@@ -472,6 +472,8 @@ pub struct ModelDto {
     pub output_name: String,
     pub output_kind: OutputKind,
     pub created_at: String,
+    /// Predictions imported from this file (`predictions import`): no model to run.
+    pub imported_from: Option<String>,
 }
 
 impl From<model::ModelInfo> for ModelDto {
@@ -508,7 +510,21 @@ impl From<model::ModelInfo> for ModelDto {
                 std: None,
                 features: Some(*features as u32),
             },
+            model::Preprocess::Imported { items, .. } => PreprocessInfo {
+                kind: (*items).into(),
+                input: String::new(),
+                width: None,
+                height: None,
+                layout: None,
+                color: None,
+                dtype: None,
+                scale: None,
+                mean: None,
+                std: None,
+                features: None,
+            },
         };
+        let imported_from = m.preprocess.imported().map(|f| f.file.clone());
         ModelDto {
             id: m.id,
             name: m.name,
@@ -523,6 +539,7 @@ impl From<model::ModelInfo> for ModelDto {
             output_name: m.output.name.clone(),
             output_kind: m.output.kind.into(),
             created_at: m.created_at,
+            imported_from,
         }
     }
 }

@@ -83,6 +83,12 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    #[error("{path}: invalid predictions file — {problems_len} problem(s), nothing was imported:{list}", path = .path.display(), problems_len = .problems.len(), list = list_problems(.problems))]
+    InvalidPredictions {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+
     #[error("{path}: cannot read: {message}", path = .path.display())]
     Read { path: PathBuf, message: String },
 
@@ -217,6 +223,7 @@ impl Error {
             Error::ProjectExists(_)
             | Error::InvalidSource { .. }
             | Error::InvalidAnnotations { .. }
+            | Error::InvalidPredictions { .. }
             | Error::InvalidArgument(_)
             | Error::Image { .. }
             | Error::Read { .. }

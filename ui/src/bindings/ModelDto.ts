@@ -5,4 +5,8 @@ import type { OutputKind } from "./OutputKind";
 import type { PreprocessInfo } from "./PreprocessInfo";
 import type { TensorInfo } from "./TensorInfo";
 
-export type ModelDto = { id: number, name: string, version: number, sha256: string, kind: InputKind, inputs: Array<TensorInfo>, outputs: Array<TensorInfo>, classes: Array<string>, classesSource: ClassesSource, preprocess: PreprocessInfo, outputName: string, outputKind: OutputKind, createdAt: string, };
+export type ModelDto = { id: number, name: string, version: number, sha256: string, kind: InputKind, inputs: Array<TensorInfo>, outputs: Array<TensorInfo>, classes: Array<string>, classesSource: ClassesSource, preprocess: PreprocessInfo, outputName: string, outputKind: OutputKind, createdAt: string, 
+/**
+ * Predictions imported from this file (`predictions import`): no model to run.
+ */
+importedFrom: string | null, };

@@ -138,7 +138,12 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
         .unwrap_or(Path::new("."))
         .canonicalize()
         .map_err(|e| Error::io(path, e))?;
-    let df = read_frame(path, kind, cols)?;
+    let text_cols = [
+        cols.id_col.as_deref().unwrap_or(DEFAULT_ID_COL),
+        cols.path_col.as_deref().unwrap_or(DEFAULT_PATH_COL),
+        cols.label_col.as_deref().unwrap_or(DEFAULT_LABEL_COL),
+    ];
+    let df = read_frame(path, kind, &text_cols)?;
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -277,15 +282,10 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
     })
 }
 
-/// Read the manifest: CSV/TSV checked for structure and read as text, then typed; JSON Lines
-/// parsed line by line; Parquet with polars. The id, path and label columns are always text,
-/// so ids such as `007` keep their leading zeros.
-fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<DataFrame> {
-    let text_cols = [
-        cols.id_col.as_deref().unwrap_or(DEFAULT_ID_COL),
-        cols.path_col.as_deref().unwrap_or(DEFAULT_PATH_COL),
-        cols.label_col.as_deref().unwrap_or(DEFAULT_LABEL_COL),
-    ];
+/// Read a table file (a manifest, a predictions file): CSV/TSV checked for structure and read
+/// as text, then typed; JSON Lines parsed line by line; Parquet with polars. The `text_cols`
+/// (ids, paths, labels) are always text, so ids such as `007` keep their leading zeros.
+pub(crate) fn read_frame(path: &Path, kind: SourceKind, text_cols: &[&str]) -> Result<DataFrame> {
     match kind {
         SourceKind::Csv => {
             let sep = if path
@@ -299,7 +299,7 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             let header = super::text::check_csv(path, &bytes, sep)?;
             drop(bytes);
-            super::text::read_csv(path, sep, &header, &text_cols)
+            super::text::read_csv(path, sep, &header, text_cols)
         }
         SourceKind::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -309,7 +309,7 @@ fn read_frame(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<Data
         }
         SourceKind::Jsonl => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            super::text::read_jsonl(path, &bytes, &text_cols)
+            super::text::read_jsonl(path, &bytes, text_cols)
         }
         SourceKind::ImageFolder => unreachable!("image folders are not read with polars"),
     }

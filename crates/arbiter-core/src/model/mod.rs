@@ -138,12 +138,36 @@ pub enum Preprocess {
         input: String,
         features: usize,
     },
+    /// No model to run: predictions made elsewhere and imported (`predictions import`), over
+    /// items of this kind.
+    Imported {
+        items: InputKind,
+        #[serde(flatten)]
+        from: ImportedFrom,
+    },
+}
+
+/// Where imported predictions came from: the file, its SHA-256, which columns gave the
+/// probabilities, and the model's own version label if one was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFrom {
+    pub file: String,
+    pub file_sha256: String,
+    /// `probabilities` (`p_<class>`), `logits` (`logits_<class>`) or `predicted_confidence`.
+    pub columns: String,
+    /// Each class's column, in class order (empty for `predicted_confidence`).
+    #[serde(default)]
+    pub class_columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
 }
 
 impl Preprocess {
+    /// The model's input tensor (empty for imported predictions).
     pub fn input(&self) -> &str {
         match self {
             Preprocess::Image { input, .. } | Preprocess::Tabular { input, .. } => input,
+            Preprocess::Imported { .. } => "",
         }
     }
     pub fn kind(&self) -> &'static str {
@@ -153,6 +177,15 @@ impl Preprocess {
         match self {
             Preprocess::Image { .. } => InputKind::Image,
             Preprocess::Tabular { .. } => InputKind::Tabular,
+            Preprocess::Imported { items, .. } => *items,
+        }
+    }
+
+    /// Where the predictions came from, when they were imported rather than computed.
+    pub fn imported(&self) -> Option<&ImportedFrom> {
+        match self {
+            Preprocess::Imported { from, .. } => Some(from),
+            _ => None,
         }
     }
 }

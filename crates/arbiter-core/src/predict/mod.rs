@@ -22,6 +22,7 @@ use crate::model::{self, ModelInfo, OutputKind, Preprocess};
 use crate::store::Project;
 use crate::time::NOW_SQL;
 
+pub mod import;
 mod runs;
 mod scores;
 
@@ -150,6 +151,9 @@ fn decode_pool() -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Runtime(format!("cannot start the decoding threads: {e}")))
 }
 
+/// Why imported predictions cannot be run (refused by [`check_feedable`] before any of it).
+const IMPORTED: &str = "imported predictions have no model to run";
+
 /// Check that the model can be fed from this dataset version.
 pub(crate) fn check_feedable(
     model: &ModelInfo,
@@ -161,6 +165,12 @@ pub(crate) fn check_feedable(
         message: m,
     };
     match &model.preprocess {
+        Preprocess::Imported { from, .. } => {
+            return Err(Error::InvalidArgument(format!(
+                "{}@{} holds predictions imported from {} — there is no model to run; import new predictions with `arbiter predictions import`, or register the ONNX model with `arbiter model add`",
+                model.name, model.version, from.file
+            )));
+        }
         Preprocess::Tabular { features, .. } => {
             if version.feature_names.len() != *features {
                 return Err(bad(format!(
@@ -368,6 +378,7 @@ pub fn predict(
                             Preprocess::Tabular { features, .. } => {
                                 preprocess::tabular_sample(&job.features, &feature_names, *features)
                             }
+                            Preprocess::Imported { .. } => Err(IMPORTED.to_string()),
                         })
                         .collect()
                 });
@@ -480,16 +491,15 @@ pub fn predict(
                                 (None, None, None, None, None, None, None, Some(reason))
                             }
                             Ok(p) => {
-                                let s = Scores::of(p);
-                                let given = batch.given[i];
+                                let c = scores::stored_columns(p, batch.given[i]);
                                 (
-                                    Some(s.predicted as i64),
-                                    Some(s.confidence as f64),
-                                    Some(s.margin),
-                                    Some(s.entropy),
-                                    given.map(|g| g as i64),
-                                    given.and_then(|g| p.get(g)).map(|v| *v as f64),
-                                    Some(pack(p)),
+                                    Some(c.predicted),
+                                    Some(c.confidence),
+                                    Some(c.margin),
+                                    Some(c.entropy),
+                                    c.given_class,
+                                    c.given_prob,
+                                    Some(c.probs),
                                     None,
                                 )
                             }
@@ -615,6 +625,7 @@ fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
                 }
         }
         Preprocess::Tabular { features, .. } => *features as u64 * 4,
+        Preprocess::Imported { .. } => return Err(Error::InvalidArgument(IMPORTED.into())),
     }
     .max(1);
     if sample_bytes > model::MAX_SAMPLE_BYTES {
@@ -705,6 +716,7 @@ fn run_batch(
             }
         }
         Preprocess::Tabular { features, .. } => vec![n as i64, *features as i64],
+        Preprocess::Imported { .. } => return Err(IMPORTED.to_string()),
     };
     let value: ort::value::DynValue = match input {
         BatchInput::F32(data) => Tensor::from_array((shape, data))

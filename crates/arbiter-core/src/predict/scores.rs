@@ -58,6 +58,33 @@ impl Scores {
     }
 }
 
+/// What a prediction stores beside its item: the scores, the given label's class and
+/// probability, and the packed vector.
+pub(crate) struct Stored {
+    pub predicted: i64,
+    pub confidence: f64,
+    pub margin: f64,
+    pub entropy: f64,
+    pub given_class: Option<i64>,
+    pub given_prob: Option<f64>,
+    pub probs: Vec<u8>,
+}
+
+/// The stored columns of a probability vector `p` for an item whose given label is class
+/// `given` (if the model knows it).
+pub(crate) fn stored_columns(p: &[f32], given: Option<usize>) -> Stored {
+    let s = Scores::of(p);
+    Stored {
+        predicted: s.predicted as i64,
+        confidence: s.confidence as f64,
+        margin: s.margin,
+        entropy: s.entropy,
+        given_class: given.map(|g| g as i64),
+        given_prob: given.and_then(|g| p.get(g)).map(|v| *v as f64),
+        probs: pack(p),
+    }
+}
+
 /// Softmax in f64 for stability, returned as f32.
 pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;

@@ -1,0 +1,732 @@
+//! `arbiter predictions import`: predictions made outside Arbiter (PyTorch, JAX, a hosted
+//! model, …) become a run like any other — provider `imported`, the file's SHA-256 and column
+//! mapping as provenance — so queues, calibration, compare, drift and export work on them.
+//!
+//! A file (.csv/.tsv, .parquet, .jsonl) has an `item_id` column and one of:
+//! - `p_<class>` for every class of the schema (a full probability vector),
+//! - `logits_<class>` for every class (softmax is taken),
+//! - `predicted` and `confidence`: the other classes share `1 − confidence` equally (the
+//!   least committal vector the two columns allow; margin and entropy follow from it);
+//!
+//! and optionally `model_sha256` (one value for the file), `created_at` (RFC 3339: the run
+//! spans the earliest to the latest) and `error` (a row the other side could not predict, kept
+//! as a failed item with its reason). `arbiter predictions export` writes files of this shape. Everything is checked before anything is written, and
+//! the run is written in one transaction: unknown or duplicate items, classes not in the
+//! schema, rows that do not sum to 1 within 1e-3 (`normalize` rescales them), NaN and
+//! infinities, missing values, a column set that is not one of the above — each named by row.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::dataset::source::{read_frame, SourceKind};
+use crate::error::{Error, Problem, Result};
+use crate::model::{ImportedFrom, InputKind, OutputKind, OutputSpec, Preprocess};
+use crate::store::Project;
+use crate::time::NOW_SQL;
+
+use super::scores::stored_columns;
+
+/// How far a probability row's sum may be from 1.
+pub const SUM_TOLERANCE: f64 = 1e-3;
+
+/// Stop collecting problems after this many (the message lists the first few).
+const MAX_PROBLEMS: usize = 1000;
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub file: PathBuf,
+    /// The model's name in Arbiter (a new version of it if the name is taken).
+    pub name: String,
+    /// The model's own version label (a tag, a commit), kept as provenance.
+    pub version: Option<String>,
+    /// `NAME[@VERSION]`: the dataset version predicted; default the only dataset, latest.
+    pub dataset: Option<String>,
+    /// Rescale probability rows that do not sum to 1 instead of refusing them.
+    pub normalize: bool,
+}
+
+/// What an import made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Imported {
+    pub run: i64,
+    pub model: String,
+    pub model_version: i64,
+    pub dataset: String,
+    pub dataset_version: i64,
+    /// Rows imported (one prediction each).
+    pub rows: u64,
+    /// Rows the file marks failed (an `error` value): stored as failed items, with the reason.
+    pub failed: u64,
+    /// Items of the dataset version without a prediction in the file.
+    pub items_without: u64,
+    /// `probabilities`, `logits` or `predicted_confidence`.
+    pub columns: String,
+    /// Probability rows rescaled to sum to 1 (with `normalize`).
+    pub normalized: u64,
+    pub file_sha256: String,
+    /// Columns the file had that an import does not read.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Which columns carry the prediction.
+enum Shape {
+    /// `p_<class>` / `logits_<class>` columns, in class order.
+    Vector {
+        logits: bool,
+        cols: Vec<String>,
+    },
+    Top,
+}
+
+fn invalid(path: &Path, problems: Vec<Problem>) -> Error {
+    Error::InvalidPredictions {
+        path: path.to_path_buf(),
+        problems,
+    }
+}
+
+/// Import a predictions file as a run; nothing is written unless every row is valid.
+pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
+    let path = std::path::absolute(&opts.file).map_err(|e| Error::io(&opts.file, e))?;
+    let name = opts.name.trim();
+    if name.is_empty() {
+        return Err(Error::InvalidArgument(
+            "--name: give the model a name (how runs and queues will show it)".into(),
+        ));
+    }
+    let kind = SourceKind::detect(&path)?;
+    if kind == SourceKind::ImageFolder {
+        return Err(Error::Read {
+            path,
+            message: "a folder: give a predictions file (.csv, .tsv, .parquet or .jsonl)".into(),
+        });
+    }
+    let conn = project.conn();
+    let version = crate::dataset::resolve_or_only_in(conn, opts.dataset.as_deref())?;
+    let dataset: String = conn.query_row(
+        "SELECT d.name FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE v.id = ?1",
+        [version.id],
+        |r| r.get(0),
+    )?;
+    let classes: Vec<String> = crate::schema::labels_in(conn)?
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    if classes.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the project has no labels yet: predictions name classes of the label schema — add labels (`arbiter labels`) or import a labeled dataset first".into(),
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let file_sha256 = format!("{:x}", Sha256::digest(&bytes));
+    drop(bytes);
+    let text_cols = [
+        "item_id",
+        "predicted",
+        "model_sha256",
+        "created_at",
+        "error",
+    ];
+    let df = read_frame(&path, kind, &text_cols).map_err(|e| match e {
+        Error::InvalidSource { path, problems } => invalid(&path, problems),
+        other => other,
+    })?;
+    let line_of = |row: usize| match kind {
+        SourceKind::Csv => Some(row + 1),
+        SourceKind::Jsonl => Some(row),
+        _ => None,
+    };
+    let at = |row: usize, message: String| Problem {
+        row: Some(row),
+        line: line_of(row),
+        message,
+    };
+
+    // The columns.
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut problems = Vec::new();
+    if !names.iter().any(|c| c == "item_id") {
+        problems.push(Problem::general(format!(
+            "no item_id column (the columns are {}); name the items' ids `item_id`",
+            names.join(", ")
+        )));
+    }
+    let shape = match plan_columns(&names, &classes) {
+        Ok(s) => Some(s),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    if !problems.is_empty() {
+        return Err(invalid(&path, problems));
+    }
+    let shape = shape.expect("planned");
+    let used = |c: &str| {
+        matches!(c, "item_id" | "model_sha256" | "created_at" | "error")
+            || match &shape {
+                Shape::Vector { cols, .. } => cols.iter().any(|x| x == c),
+                Shape::Top => c == "predicted" || c == "confidence",
+            }
+    };
+    let ignored_columns: Vec<String> = names.iter().filter(|c| !used(c)).cloned().collect();
+
+    // The items of the version, by id, with their given label's class.
+    let class_of: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut items: HashMap<String, (i64, Option<usize>)> =
+        HashMap::with_capacity(version.items as usize);
+    {
+        let mut stmt = conn.prepare(
+            "SELECT i.ext_id, i.id, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id WHERE i.version_id = ?1",
+        )?;
+        let mut rows = stmt.query([version.id])?;
+        while let Some(r) = rows.next()? {
+            let label: Option<String> = r.get(2)?;
+            items.insert(
+                r.get(0)?,
+                (
+                    r.get(1)?,
+                    label.and_then(|l| class_of.get(l.as_str()).copied()),
+                ),
+            );
+        }
+    }
+
+    let n = df.height();
+    if n == 0 {
+        return Err(invalid(
+            &path,
+            vec![Problem::general(
+                "no rows: the file has a header but no predictions",
+            )],
+        ));
+    }
+    let text = |c: &str| -> Result<Option<StringChunked>> {
+        match df.column(c) {
+            Ok(col) => Ok(Some(
+                col.cast(&DataType::String)
+                    .map_err(|e| Error::Read {
+                        path: path.clone(),
+                        message: format!("column {c}: {e}"),
+                    })?
+                    .str()
+                    .map_err(|e| Error::Read {
+                        path: path.clone(),
+                        message: format!("column {c}: {e}"),
+                    })?
+                    .clone(),
+            )),
+            Err(_) => Ok(None),
+        }
+    };
+    // A numeric column as f64; text that is not a number is named with its row.
+    let number = |c: &str| -> std::result::Result<Float64Chunked, String> {
+        let col = df.column(c).map_err(|e| e.to_string())?;
+        let s = col.as_materialized_series();
+        if s.dtype().is_primitive_numeric() || s.dtype() == &DataType::Null {
+            let cast = s.cast(&DataType::Float64).map_err(|e| e.to_string())?;
+            return Ok(cast.f64().map_err(|e| e.to_string())?.clone());
+        }
+        let text = s.cast(&DataType::String).map_err(|e| e.to_string())?;
+        let text = text.str().map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(text.len());
+        for (i, v) in text.iter().enumerate() {
+            out.push(match v.map(str::trim).filter(|v| !v.is_empty()) {
+                None => None,
+                Some(v) => Some(
+                    v.parse::<f64>()
+                        .map_err(|_| format!("row {}: {c} is {v:?}, not a number", i + 1))?,
+                ),
+            });
+        }
+        Ok(Float64Chunked::from_iter_options(c.into(), out.into_iter()))
+    };
+    let ids = text("item_id")?.expect("checked");
+    let model_sha = text("model_sha256")?;
+    let created = text("created_at")?;
+    let errors = text("error")?;
+
+    let k = classes.len();
+    let (columns_kind, values): (&str, Vec<Float64Chunked>) = match &shape {
+        Shape::Vector { logits, cols } => {
+            let mut v = Vec::with_capacity(cols.len());
+            for c in cols {
+                match number(c) {
+                    Ok(x) => v.push(x),
+                    Err(m) => problems.push(Problem::general(m)),
+                }
+            }
+            (if *logits { "logits" } else { "probabilities" }, v)
+        }
+        Shape::Top => match number("confidence") {
+            Ok(x) => ("predicted_confidence", vec![x]),
+            Err(m) => {
+                problems.push(Problem::general(m));
+                ("predicted_confidence", Vec::new())
+            }
+        },
+    };
+    if !problems.is_empty() {
+        return Err(invalid(&path, problems));
+    }
+    let predicted = match &shape {
+        Shape::Top => text("predicted")?,
+        Shape::Vector { .. } => None,
+    };
+    let vector_cols: &[String] = match &shape {
+        Shape::Vector { cols, .. } => cols,
+        Shape::Top => &[],
+    };
+
+    // Every row checked; the probability vectors made.
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(n);
+    // (item, given class, the vector — or why the item could not be predicted).
+    let mut rows: Vec<(i64, Option<usize>, std::result::Result<Vec<f32>, String>)> =
+        Vec::with_capacity(n);
+    let mut normalized = 0u64;
+    let mut model_sha256: Option<(usize, String)> = None;
+    let mut span: Option<((i64, i64), (i64, i64))> = None;
+    let mut p = vec![0f64; k];
+    for row in 0..n {
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+        let r1 = row + 1;
+        let id = ids.get(row).map(str::trim).unwrap_or("");
+        let item = if id.is_empty() {
+            problems.push(at(r1, "item_id is empty".into()));
+            None
+        } else if let Some(first) = seen.insert(id, r1) {
+            problems.push(at(
+                r1,
+                format!("item {id:?} again (first at row {first}); one prediction per item"),
+            ));
+            None
+        } else {
+            match items.get(id) {
+                Some(&it) => Some(it),
+                None => {
+                    problems.push(at(
+                        r1,
+                        format!(
+                            "item {id:?} is not in {dataset}@{} — predict the items of this dataset version, or choose another with --dataset",
+                            version.version
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        if let Some(sha) = &model_sha {
+            if let Some(s) = sha.get(row).map(str::trim).filter(|s| !s.is_empty()) {
+                match &model_sha256 {
+                    None => model_sha256 = Some((r1, s.to_string())),
+                    Some((first, seen)) if seen != s => problems.push(at(
+                        r1,
+                        format!("model_sha256 {s:?} differs from row {first}'s {seen:?}: one import is one model — split the file"),
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        if let Some(c) = &created {
+            if let Some(t) = c.get(row).map(str::trim).filter(|s| !s.is_empty()) {
+                match crate::time::parse(t) {
+                    Ok(ts) => {
+                        span = Some(match span {
+                            None => (ts, ts),
+                            Some((lo, hi)) => (lo.min(ts), hi.max(ts)),
+                        })
+                    }
+                    Err(why) => problems.push(at(r1, format!("created_at {t:?}: {why}"))),
+                }
+            }
+        }
+        // A row the other side could not predict: kept as a failed item, with its reason.
+        if let Some(why) = errors
+            .as_ref()
+            .and_then(|e| e.get(row))
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            if let Some((item, given)) = item {
+                rows.push((item, given, Err(why.to_string())));
+            }
+            continue;
+        }
+        // The vector.
+        let mut ok = true;
+        match columns_kind {
+            "predicted_confidence" => {
+                let label = predicted
+                    .as_ref()
+                    .and_then(|c| c.get(row))
+                    .map(str::trim)
+                    .unwrap_or("");
+                let conf = values[0].get(row);
+                match (class_of.get(label), conf) {
+                    (_, None) => {
+                        problems.push(at(r1, "confidence is empty".into()));
+                        ok = false;
+                    }
+                    (None, _) if label.is_empty() => {
+                        problems.push(at(r1, "predicted is empty".into()));
+                        ok = false;
+                    }
+                    (None, _) => {
+                        problems.push(at(
+                            r1,
+                            format!(
+                                "predicted {label:?} is not a label of the schema ({})",
+                                classes.join(", ")
+                            ),
+                        ));
+                        ok = false;
+                    }
+                    (Some(_), Some(c))
+                        if !c.is_finite() || !(0.0..=1.0 + SUM_TOLERANCE).contains(&c) =>
+                    {
+                        problems.push(at(
+                            r1,
+                            format!(
+                                "confidence {c} is not a probability (a finite number from 0 to 1)"
+                            ),
+                        ));
+                        ok = false;
+                    }
+                    (Some(_), Some(c)) if c * (k as f64) < 1.0 - 1e-9 => {
+                        problems.push(at(
+                            r1,
+                            format!(
+                                "confidence {c} is below 1/{k}: it cannot be the probability of the most likely of {k} classes"
+                            ),
+                        ));
+                        ok = false;
+                    }
+                    (Some(&top), Some(c)) => {
+                        let c = c.min(1.0);
+                        let rest = if k > 1 {
+                            (1.0 - c) / (k - 1) as f64
+                        } else {
+                            0.0
+                        };
+                        p.iter_mut().for_each(|v| *v = rest);
+                        p[top] = c;
+                    }
+                }
+            }
+            kind => {
+                let logits = kind == "logits";
+                let mut sum = 0.0;
+                for (j, col) in values.iter().enumerate() {
+                    let column = &vector_cols[j];
+                    match col.get(row) {
+                        None => {
+                            problems.push(at(
+                                r1,
+                                format!("{column} is empty: give every class's value"),
+                            ));
+                            ok = false;
+                            break;
+                        }
+                        Some(v) if !v.is_finite() => {
+                            problems.push(at(r1, format!("{column} is {v}: not a finite number")));
+                            ok = false;
+                            break;
+                        }
+                        // A little over 1 is rounding (a float32 softmax gives 1.0000001).
+                        Some(v) if !logits && !(0.0..=1.0 + SUM_TOLERANCE).contains(&v) => {
+                            problems.push(at(
+                                r1,
+                                format!("{column} is {v}: a probability is from 0 to 1"),
+                            ));
+                            ok = false;
+                            break;
+                        }
+                        Some(v) => {
+                            p[j] = v;
+                            sum += v;
+                        }
+                    }
+                }
+                if ok && logits {
+                    let max = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let mut s = 0.0;
+                    for v in p.iter_mut() {
+                        *v = (*v - max).exp();
+                        s += *v;
+                    }
+                    p.iter_mut().for_each(|v| *v /= s);
+                } else if ok && (sum - 1.0).abs() > SUM_TOLERANCE {
+                    if opts.normalize && sum > 0.0 {
+                        p.iter_mut().for_each(|v| *v /= sum);
+                        normalized += 1;
+                    } else if opts.normalize {
+                        problems.push(at(
+                            r1,
+                            "the probabilities are all 0: nothing to rescale".into(),
+                        ));
+                        ok = false;
+                    } else {
+                        problems.push(at(
+                            r1,
+                            format!(
+                                "the probabilities sum to {sum:.6}, not 1 (within {SUM_TOLERANCE}); fix the file, or pass --normalize to rescale each row"
+                            ),
+                        ));
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if let (true, Some((item, given))) = (ok, item) {
+            rows.push((item, given, Ok(p.iter().map(|&v| v as f32).collect())));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(&path, problems));
+    }
+
+    let failed = rows.iter().filter(|r| r.2.is_err()).count();
+    // One transaction: the model record, the run, its predictions, the audit entry.
+    let from = ImportedFrom {
+        file: path.display().to_string(),
+        file_sha256: file_sha256.clone(),
+        columns: columns_kind.to_string(),
+        class_columns: vector_cols.to_vec(),
+        model_version: opts.version.clone().filter(|v| !v.trim().is_empty()),
+    };
+    let items_kind = if version.source_kind == SourceKind::ImageFolder.as_str()
+        || version.feature_names.is_empty()
+    {
+        InputKind::Image
+    } else {
+        InputKind::Tabular
+    };
+    let preprocess = Preprocess::Imported {
+        items: items_kind,
+        from,
+    };
+    let output = OutputSpec {
+        name: String::new(),
+        kind: OutputKind::Probabilities,
+        keys: None,
+    };
+    let sha = model_sha256.map_or_else(|| file_sha256.clone(), |(_, s)| s);
+    let (started, finished) = match span {
+        Some((lo, hi)) => (
+            Some(crate::time::format_utc_millis(lo.0, lo.1)),
+            Some(crate::time::format_utc_millis(hi.0, hi.1)),
+        ),
+        None => (None, None),
+    };
+    let tx = project.conn_mut().transaction()?;
+    let model_version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+             VALUES (?1, ?2, ?3, '', ?4, '[]', '[]', ?5, 'project_schema', ?6, ?7, {NOW_SQL})"
+        ),
+        rusqlite::params![
+            name,
+            model_version,
+            sha,
+            items_kind.as_str(),
+            crate::store::json_text(&classes)?,
+            crate::store::json_text(&preprocess)?,
+            crate::store::json_text(&output)?
+        ],
+    )?;
+    let model_id = tx.last_insert_rowid();
+    let notice = format!("imported from {} (SHA-256 {file_sha256})", path.display());
+    tx.execute(
+        &format!(
+            "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, items_done, items_failed, started_at, finished_at, uid)
+             VALUES (?1, ?2, 'auto', 'imported', ?3, 0, 'done', ?4, ?4, ?8, COALESCE(?5, {NOW_SQL}), COALESCE(?6, {NOW_SQL}), ?7)"
+        ),
+        rusqlite::params![
+            model_id,
+            version.id,
+            notice,
+            rows.len() as i64,
+            started,
+            finished,
+            crate::identity::new_uid(),
+            failed as i64
+        ],
+    )?;
+    let run = tx.last_insert_rowid();
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (item, given, p) in &rows {
+            match p {
+                Ok(p) => {
+                    let c = stored_columns(p, *given);
+                    ins.execute(rusqlite::params![
+                        run,
+                        item,
+                        c.predicted,
+                        c.confidence,
+                        c.margin,
+                        c.entropy,
+                        c.given_class,
+                        c.given_prob,
+                        c.probs,
+                        None::<&str>
+                    ])?;
+                }
+                Err(why) => {
+                    ins.execute(rusqlite::params![
+                        run,
+                        item,
+                        None::<i64>,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<i64>,
+                        None::<f64>,
+                        None::<Vec<u8>>,
+                        why
+                    ])?;
+                }
+            }
+        }
+    }
+    crate::audit::record(
+        &tx,
+        "arbiter",
+        "predictions.import",
+        &serde_json::json!({ "run": run, "model": name, "model_version": model_version, "sha256": sha,
+            "dataset": version.id, "file": path.display().to_string(), "file_sha256": file_sha256,
+            "columns": columns_kind, "rows": rows.len(), "normalized": normalized }),
+    )?;
+    tx.commit()?;
+    Ok(Imported {
+        run,
+        model: name.to_string(),
+        model_version,
+        dataset,
+        dataset_version: version.version,
+        rows: rows.len() as u64,
+        failed: failed as u64,
+        items_without: (version.items as u64).saturating_sub(rows.len() as u64),
+        columns: columns_kind.to_string(),
+        normalized,
+        file_sha256,
+        ignored_columns,
+    })
+}
+
+/// Which columns carry the prediction: `p_<class>` or `logits_<class>` for every class of the
+/// schema, or `predicted` + `confidence`; anything else is a problem naming the columns.
+fn plan_columns(names: &[String], classes: &[String]) -> std::result::Result<Shape, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut vector = |prefix: &str| -> Option<Vec<String>> {
+        let given: Vec<&str> = names
+            .iter()
+            .filter_map(|c| c.strip_prefix(prefix))
+            .collect();
+        if given.is_empty() {
+            return None;
+        }
+        let unknown: Vec<String> = given
+            .iter()
+            .filter(|c| !classes.iter().any(|k| k == *c))
+            .map(|c| format!("{prefix}{c}"))
+            .collect();
+        if !unknown.is_empty() {
+            problems.push(Problem::general(format!(
+                "{} name{} classes not in the label schema ({}); rename the column{} or add the label{} first (`arbiter labels`)",
+                unknown.join(", "),
+                if unknown.len() == 1 { "s" } else { "" },
+                classes.join(", "),
+                if unknown.len() == 1 { "" } else { "s" },
+                if unknown.len() == 1 { "" } else { "s" },
+            )));
+        }
+        let missing: Vec<String> = classes
+            .iter()
+            .filter(|k| !given.contains(&k.as_str()))
+            .map(|k| format!("{prefix}{k}"))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(Problem::general(format!(
+                "a vector of {} values for {} classes: {} missing — give a column for every class of the schema",
+                given.len(),
+                classes.len(),
+                missing.join(", ")
+            )));
+        }
+        Some(classes.iter().map(|k| format!("{prefix}{k}")).collect())
+    };
+    let probs = vector("p_");
+    let logits = vector("logits_");
+    let has = |c: &str| names.iter().any(|n| n == c);
+    let top = has("predicted") || has("confidence");
+    // With a full vector, `predicted` and `confidence` (as `predictions export` writes them
+    // beside it) are not read.
+    let shape = match (probs, logits, top) {
+        (Some(cols), None, _) => Some(Shape::Vector {
+            logits: false,
+            cols,
+        }),
+        (None, Some(cols), _) => Some(Shape::Vector { logits: true, cols }),
+        (None, None, true) => {
+            if !has("predicted") || !has("confidence") {
+                problems.push(Problem::general(format!(
+                    "{} without {}: give both, or p_<class> columns for the full vector",
+                    if has("predicted") {
+                        "predicted"
+                    } else {
+                        "confidence"
+                    },
+                    if has("predicted") {
+                        "confidence"
+                    } else {
+                        "predicted"
+                    },
+                )));
+            }
+            Some(Shape::Top)
+        }
+        (None, None, false) => {
+            problems.push(Problem::general(format!(
+                "no prediction columns: give p_<class> for every class ({}), logits_<class>, or predicted and confidence",
+                classes.iter().map(|k| format!("p_{k}")).collect::<Vec<_>>().join(", ")
+            )));
+            None
+        }
+        _ => {
+            problems.push(Problem::general(
+                "both p_… and logits_… columns: keep one kind",
+            ));
+            None
+        }
+    };
+    match shape {
+        Some(s) if problems.is_empty() => Ok(s),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests;
