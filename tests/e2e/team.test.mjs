@@ -255,7 +255,12 @@ test("the original imports the clone's pack and shows the same conflict", { time
 async function shareAndSync(name) {
   await (await find("team-shared-choose")).click();
   await dialogs.answerWithFolder("Choose the shared folder", shared, `team-shared-${name}`);
-  await driver.wait(async () => (await attrOf(driver, "team-shared-dir", "value")) === shared, 15000, "the folder chosen");
+  await driver
+    .wait(async () => (await attrOf(driver, "team-shared-dir", "value")) === shared, 15000, "the folder chosen")
+    .catch(async (e) => {
+      // Say what the dialog answered instead (a path typed into GTK's dialog on a loaded machine).
+      throw new Error(`${e.message}: the field holds ${JSON.stringify(await attrOf(driver, "team-shared-dir", "value"))}, not ${shared}`);
+    });
   assert.equal(await driver.executeScript(`return document.querySelector('[data-testid="team-shared-on-open"]').checked`), true, "sync on open is ticked");
   await (await find("team-shared-save")).click();
   const sync = await find("team-sync-now");

@@ -532,94 +532,129 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         ),
         None => (None, None),
     };
-    let tx = project.conn_mut().transaction()?;
-    let model_version: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
-        [name],
-        |r| r.get(0),
-    )?;
-    tx.execute(
-        &format!(
-            "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
-             VALUES (?1, ?2, ?3, '', ?4, '[]', '[]', ?5, 'project_schema', ?6, ?7, {NOW_SQL})"
-        ),
-        rusqlite::params![
-            name,
-            model_version,
-            sha,
-            items_kind.as_str(),
-            crate::store::json_text(&classes)?,
-            crate::store::json_text(&preprocess)?,
-            crate::store::json_text(&output)?
-        ],
-    )?;
-    let model_id = tx.last_insert_rowid();
-    let notice = format!("imported from {} (SHA-256 {file_sha256})", path.display());
-    tx.execute(
-        &format!(
-            "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, items_done, items_failed, started_at, finished_at, uid)
-             VALUES (?1, ?2, 'auto', 'imported', ?3, 0, 'done', ?4, ?4, ?8, COALESCE(?5, {NOW_SQL}), COALESCE(?6, {NOW_SQL}), ?7)"
-        ),
-        rusqlite::params![
-            model_id,
-            version.id,
-            notice,
-            rows.len() as i64,
-            started,
-            finished,
-            crate::identity::new_uid(),
-            failed as i64
-        ],
-    )?;
-    let run = tx.last_insert_rowid();
-    {
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    // A larger page cache while writing: the predictions go into six B-trees (the table and
+    // the queues' covering indexes), beyond the usual cache at a million rows.
+    let cache: i64 = project
+        .conn()
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    project.conn().pragma_update(None, "cache_size", -262_144)?;
+    let mut write = || -> Result<(i64, i64)> {
+        let tx = project.conn_mut().transaction()?;
+        let model_version: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+            [name],
+            |r| r.get(0),
         )?;
-        for (item, given, p) in &rows {
-            match p {
-                Ok(p) => {
-                    let c = stored_columns(p, *given);
-                    ins.execute(rusqlite::params![
-                        run,
-                        item,
-                        c.predicted,
-                        c.confidence,
-                        c.margin,
-                        c.entropy,
-                        c.given_class,
-                        c.given_prob,
-                        c.probs,
-                        None::<&str>
-                    ])?;
-                }
-                Err(why) => {
-                    ins.execute(rusqlite::params![
-                        run,
-                        item,
-                        None::<i64>,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<i64>,
-                        None::<f64>,
-                        None::<Vec<u8>>,
-                        why
-                    ])?;
+        tx.execute(
+            &format!(
+                "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+                 VALUES (?1, ?2, ?3, '', ?4, '[]', '[]', ?5, 'project_schema', ?6, ?7, {NOW_SQL})"
+            ),
+            rusqlite::params![
+                name,
+                model_version,
+                sha,
+                items_kind.as_str(),
+                crate::store::json_text(&classes)?,
+                crate::store::json_text(&preprocess)?,
+                crate::store::json_text(&output)?
+            ],
+        )?;
+        let model_id = tx.last_insert_rowid();
+        let notice = format!("imported from {} (SHA-256 {file_sha256})", path.display());
+        tx.execute(
+            &format!(
+                "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, items_done, items_failed, started_at, finished_at, uid)
+                 VALUES (?1, ?2, 'auto', 'imported', ?3, 0, 'done', ?4, ?4, ?8, COALESCE(?5, {NOW_SQL}), COALESCE(?6, {NOW_SQL}), ?7)"
+            ),
+            rusqlite::params![
+                model_id,
+                version.id,
+                notice,
+                rows.len() as i64,
+                started,
+                finished,
+                crate::identity::new_uid(),
+                failed as i64
+            ],
+        )?;
+        let run = tx.last_insert_rowid();
+        // Many new rows beside few stored: the queues' indexes are dropped and built again
+        // after the rows are in (a sort per index instead of a random insert per row and index;
+        // inside the transaction, so a failure or a kill leaves them as they were).
+        let stored: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(items_done), 0) FROM runs WHERE id <> ?1",
+            [run],
+            |r| r.get(0),
+        )?;
+        let indexes: Vec<(String, String)> = if rows.len() as i64 > stored && rows.len() > 10_000 {
+            tx.prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions' AND sql IS NOT NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        for (name, _) in &indexes {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for (item, given, p) in &rows {
+                match p {
+                    Ok(p) => {
+                        let c = stored_columns(p, *given);
+                        ins.execute(rusqlite::params![
+                            run,
+                            item,
+                            c.predicted,
+                            c.confidence,
+                            c.margin,
+                            c.entropy,
+                            c.given_class,
+                            c.given_prob,
+                            c.probs,
+                            None::<&str>
+                        ])?;
+                    }
+                    Err(why) => {
+                        ins.execute(rusqlite::params![
+                            run,
+                            item,
+                            None::<i64>,
+                            None::<f64>,
+                            None::<f64>,
+                            None::<f64>,
+                            None::<i64>,
+                            None::<f64>,
+                            None::<Vec<u8>>,
+                            why
+                        ])?;
+                    }
                 }
             }
         }
-    }
-    crate::audit::record(
-        &tx,
-        "arbiter",
-        "predictions.import",
-        &serde_json::json!({ "run": run, "model": name, "model_version": model_version, "sha256": sha,
-            "dataset": version.id, "file": path.display().to_string(), "file_sha256": file_sha256,
-            "columns": columns_kind, "rows": rows.len(), "normalized": normalized }),
-    )?;
-    tx.commit()?;
+        for (_, sql) in &indexes {
+            tx.execute_batch(sql)?;
+        }
+        crate::audit::record(
+            &tx,
+            "arbiter",
+            "predictions.import",
+            &serde_json::json!({ "run": run, "model": name, "model_version": model_version, "sha256": sha,
+                "dataset": version.id, "file": path.display().to_string(), "file_sha256": file_sha256,
+                "columns": columns_kind, "rows": rows.len(), "normalized": normalized }),
+        )?;
+        tx.commit()?;
+        Ok((run, model_version))
+    };
+    let written = write();
+    project.conn().pragma_update(None, "cache_size", cache)?;
+    let (run, model_version) = written?;
     Ok(Imported {
         run,
         model: name.to_string(),
