@@ -82,12 +82,14 @@ async fn pick_folder(title: String) -> Res<Option<String>> {
     dialog(rfd::AsyncFileDialog::new().set_title(title).pick_folder()).await
 }
 
-/// `kind`: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx) or `labels` (.txt .json).
+/// `kind`: `manifest` or `predictions` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx) or
+/// `labels` (.txt .json).
 #[tauri::command]
 async fn pick_file(title: String, kind: Option<String>) -> Res<Option<String>> {
     let (name, extensions): (&str, &[&str]) = match kind.as_deref() {
         Some("model") => ("ONNX models", &["onnx"]),
         Some("labels") => ("Label lists", &["txt", "json"]),
+        Some("predictions") => ("Predictions", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
         _ => ("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
     };
     dialog(
@@ -161,6 +163,14 @@ async fn list_models(app: tauri::AppHandle) -> Res<Vec<ModelDto>> {
 #[tauri::command]
 async fn add_model(app: tauri::AppHandle, request: AddModelRequest) -> Res<ModelDto> {
     blocking(app, move |s| handlers::add_model(s, request)).await
+}
+
+#[tauri::command]
+async fn import_predictions(
+    app: tauri::AppHandle,
+    request: ImportPredictionsRequest,
+) -> Res<PredictionsImportedDto> {
+    blocking(app, move |s| handlers::import_predictions(s, request)).await
 }
 
 #[tauri::command]

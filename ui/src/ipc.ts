@@ -3,6 +3,8 @@
 // IPC (`invoke`, inside Tauri) and `arbiter serve`'s HTTP API (in a browser).
 import { Channel, convertFileSrc, invoke, isTauri } from "@tauri-apps/api/core";
 import type { AddGoldRequest } from "./bindings/AddGoldRequest";
+import type { ImportPredictionsRequest } from "./bindings/ImportPredictionsRequest";
+import type { PredictionsImportedDto } from "./bindings/PredictionsImportedDto";
 import type { AddModelRequest } from "./bindings/AddModelRequest";
 import type { GoldAddedDto } from "./bindings/GoldAddedDto";
 import type { GoldItemDto } from "./bindings/GoldItemDto";
@@ -344,7 +346,7 @@ export function pickFolder(title: string): Promise<string | null> {
  * What `pick_file` filters for: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
  * `labels` (.txt .json).
  */
-export type FileKind = "manifest" | "model" | "labels";
+export type FileKind = "manifest" | "model" | "labels" | "predictions";
 
 /** Native file dialog filtered to `kind`; `null` when cancelled. */
 export function pickFile(title: string, kind: FileKind): Promise<string | null> {
@@ -398,6 +400,11 @@ export function listModels(): Promise<ModelDto[]> {
  */
 export function addModel(request: AddModelRequest): Promise<ModelDto> {
   return call("add_model", { request });
+}
+
+/** Predictions made elsewhere, imported as a run (all rows checked first; nothing half-way). */
+export function importPredictions(request: ImportPredictionsRequest): Promise<PredictionsImportedDto> {
+  return call("import_predictions", { request });
 }
 
 /** Every run, newest first. */

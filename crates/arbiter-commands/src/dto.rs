@@ -544,6 +544,62 @@ impl From<model::ModelInfo> for ModelDto {
     }
 }
 
+/// `predictions import` from the app: predictions made elsewhere, as a run.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPredictionsRequest {
+    pub file: String,
+    pub name: String,
+    /// The model's own version label (a tag, a commit).
+    pub version: Option<String>,
+    /// `NAME@N`, or null for the only dataset's latest version.
+    pub dataset: Option<String>,
+    pub normalize: bool,
+}
+
+/// What a predictions import made (`arbiter predictions import --json`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PredictionsImportedDto {
+    #[ts(type = "number")]
+    pub run: i64,
+    pub model: String,
+    #[ts(type = "number")]
+    pub model_version: i64,
+    pub dataset: String,
+    #[ts(type = "number")]
+    pub dataset_version: i64,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    #[ts(type = "number")]
+    pub items_without: u64,
+    /// `probabilities`, `logits` or `predicted_confidence`.
+    pub columns: String,
+    #[ts(type = "number")]
+    pub normalized: u64,
+    pub ignored_columns: Vec<String>,
+}
+
+impl From<arbiter_core::predict::import::Imported> for PredictionsImportedDto {
+    fn from(i: arbiter_core::predict::import::Imported) -> Self {
+        PredictionsImportedDto {
+            run: i.run,
+            model: i.model,
+            model_version: i.model_version,
+            dataset: i.dataset,
+            dataset_version: i.dataset_version,
+            rows: i.rows,
+            failed: i.failed,
+            items_without: i.items_without,
+            columns: i.columns,
+            normalized: i.normalized,
+            ignored_columns: i.ignored_columns,
+        }
+    }
+}
+
 /// `model add` from the app: a file plus optional overrides (null = from the model).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -1228,6 +1284,8 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<PreprocessInfo>(&mut out);
     one::<ModelDto>(&mut out);
     one::<AddModelRequest>(&mut out);
+    one::<ImportPredictionsRequest>(&mut out);
+    one::<PredictionsImportedDto>(&mut out);
     one::<RunRequest>(&mut out);
     one::<RunProgress>(&mut out);
     one::<RunInfo>(&mut out);

@@ -165,6 +165,13 @@ pub fn add_model(s: &AppState, request: AddModelRequest) -> Res<ModelDto> {
     s.add_model(&request)
 }
 
+pub fn import_predictions(
+    s: &AppState,
+    request: ImportPredictionsRequest,
+) -> Res<PredictionsImportedDto> {
+    s.import_predictions(&request)
+}
+
 pub fn list_runs(s: &AppState) -> Res<Vec<RunInfo>> {
     s.runs()
 }

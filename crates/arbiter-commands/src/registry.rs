@@ -131,6 +131,7 @@ macro_rules! for_each_command {
             // Models and runs.
             #[read] any list_models() -> Vec<ModelDto>;
             lead add_model(request: AddModelRequest) -> ModelDto;
+            lead import_predictions(request: ImportPredictionsRequest) -> PredictionsImportedDto;
             #[read] any list_runs() -> Vec<RunInfo>;
             #[read] any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
             lead start_run(request: RunRequest, on_progress: Channel<RunProgress>) -> RunInfo;

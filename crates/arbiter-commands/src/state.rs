@@ -245,6 +245,32 @@ impl AppState {
     }
 
     /// Register a model on a connection of its own (loading it takes a moment).
+    /// Predictions made elsewhere, as a run: on a connection of its own (a large file takes
+    /// seconds), all or nothing.
+    pub fn import_predictions(
+        &self,
+        req: &ImportPredictionsRequest,
+    ) -> Result<PredictionsImportedDto, IpcError> {
+        let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+        let mut own = Project::open(&root)?;
+        let nonempty = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Ok(predict::import::import(
+            &mut own,
+            &predict::import::ImportOptions {
+                file: PathBuf::from(req.file.trim()),
+                name: req.name.clone(),
+                version: nonempty(&req.version),
+                dataset: nonempty(&req.dataset),
+                normalize: req.normalize,
+            },
+        )?
+        .into())
+    }
+
     pub fn add_model(&self, req: &AddModelRequest) -> Result<ModelDto, IpcError> {
         let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
         let mut own = Project::open(&root)?;

@@ -37,6 +37,7 @@ const MODEL: ModelDto = {
   outputName: "logits",
   outputKind: "logits",
   createdAt: "2025-06-10T12:00:00Z",
+  importedFrom: null,
 };
 
 const value = (id: string) => (screen.getByTestId(id) as HTMLInputElement).value;

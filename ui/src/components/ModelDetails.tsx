@@ -22,6 +22,7 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
   const p = model.preprocess;
   const classes = allClasses ? model.classes : model.classes.slice(0, CLASS_PREVIEW);
   const dash = "—";
+  const imported = model.importedFrom ?? null;
 
   return (
     <Modal title={modelRef(model)} onClose={onClose} testId="model-details" width={640}>
@@ -32,13 +33,23 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
           </div>
         )}
 
+        {imported !== null && (
+          <p className="muted" data-testid="model-imported">
+            Predictions imported from <span className="mono break">{imported}</span>: there is no model to run or
+            preprocess here. Import newer predictions as a new version with the same name.
+          </p>
+        )}
         <dl className="props wide">
           <dt>Kind</dt>
-          <dd>{model.kind}</dd>
-          <dt>Output</dt>
-          <dd>
-            <span className="mono">{model.outputName}</span> <span className="muted">({model.outputKind})</span>
-          </dd>
+          <dd>{imported !== null ? `imported predictions over ${model.kind} items` : model.kind}</dd>
+          {imported === null && (
+            <>
+              <dt>Output</dt>
+              <dd>
+                <span className="mono">{model.outputName}</span> <span className="muted">({model.outputKind})</span>
+              </dd>
+            </>
+          )}
           <dt>SHA-256</dt>
           <dd>
             <span className="mono" title={model.sha256} data-testid="model-sha">
@@ -49,41 +60,45 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
           <dd>{formatDateTime(model.createdAt)}</dd>
         </dl>
 
-        <div className="tensor-tables">
-          <TensorTable title="Inputs" testId="model-inputs" tensors={model.inputs} highlight={p.input} />
-          <TensorTable title="Outputs" testId="model-outputs" tensors={model.outputs} highlight={model.outputName} />
-        </div>
+        {imported === null && (
+          <>
+            <div className="tensor-tables">
+              <TensorTable title="Inputs" testId="model-inputs" tensors={model.inputs} highlight={p.input} />
+              <TensorTable title="Outputs" testId="model-outputs" tensors={model.outputs} highlight={model.outputName} />
+            </div>
 
-        <h3 className="section-title">Preprocessing</h3>
-        <dl className="props wide" data-testid="model-preprocess">
-          <dt>Feeds</dt>
-          <dd>
-            <span className="mono">{p.input}</span> <span className="muted">from {p.kind === "tabular" ? "feature columns" : "images"}</span>
-          </dd>
-          {p.kind === "tabular" ? (
-            <>
-              <dt>Features</dt>
-              <dd>{p.features === null ? dash : formatCount(p.features)}</dd>
-            </>
-          ) : (
-            <>
-              <dt>Size</dt>
-              <dd>{p.width !== null && p.height !== null ? `${p.width} × ${p.height} px` : dash}</dd>
-              <dt>Layout</dt>
-              <dd className="upper">{p.layout ?? dash}</dd>
-              <dt>Colour</dt>
-              <dd className="upper">{p.color ?? dash}</dd>
-              <dt>Type</dt>
-              <dd>{p.dtype ?? dash}</dd>
-              <dt>Scale</dt>
-              <dd className="mono">{p.scale === null ? dash : formatFloat(p.scale)}</dd>
-              <dt>Mean</dt>
-              <dd className="mono">{p.mean?.length ? formatFloatList(p.mean) : dash}</dd>
-              <dt>Std</dt>
-              <dd className="mono">{p.std?.length ? formatFloatList(p.std) : dash}</dd>
-            </>
-          )}
-        </dl>
+            <h3 className="section-title">Preprocessing</h3>
+            <dl className="props wide" data-testid="model-preprocess">
+              <dt>Feeds</dt>
+              <dd>
+                <span className="mono">{p.input}</span> <span className="muted">from {p.kind === "tabular" ? "feature columns" : "images"}</span>
+              </dd>
+              {p.kind === "tabular" ? (
+                <>
+                  <dt>Features</dt>
+                  <dd>{p.features === null ? dash : formatCount(p.features)}</dd>
+                </>
+              ) : (
+                <>
+                  <dt>Size</dt>
+                  <dd>{p.width !== null && p.height !== null ? `${p.width} × ${p.height} px` : dash}</dd>
+                  <dt>Layout</dt>
+                  <dd className="upper">{p.layout ?? dash}</dd>
+                  <dt>Colour</dt>
+                  <dd className="upper">{p.color ?? dash}</dd>
+                  <dt>Type</dt>
+                  <dd>{p.dtype ?? dash}</dd>
+                  <dt>Scale</dt>
+                  <dd className="mono">{p.scale === null ? dash : formatFloat(p.scale)}</dd>
+                  <dt>Mean</dt>
+                  <dd className="mono">{p.mean?.length ? formatFloatList(p.mean) : dash}</dd>
+                  <dt>Std</dt>
+                  <dd className="mono">{p.std?.length ? formatFloatList(p.std) : dash}</dd>
+                </>
+              )}
+            </dl>
+          </>
+        )}
 
         <h3 className="section-title">
           Classes <span className="muted">({formatCount(model.classes.length)}, {classesSourceText(model.classesSource)})</span>
@@ -102,20 +117,24 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
         )}
 
         <div className="form-actions">
-          <DesktopOnly className="button" testId="model-edit" label="Edit preprocessing…" why={DESKTOP_ONLY_WHY.addModel}>
-            <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
-              Edit preprocessing…
-            </button>
-          </DesktopOnly>
+          {imported === null && (
+            <DesktopOnly className="button" testId="model-edit" label="Edit preprocessing…" why={DESKTOP_ONLY_WHY.addModel}>
+              <button type="button" className="button" data-testid="model-edit" onClick={onEdit}>
+                Edit preprocessing…
+              </button>
+            </DesktopOnly>
+          )}
           <div className="header-spacer" />
           <button type="button" className="button" onClick={onClose}>
             Close
           </button>
-          <DesktopOnly className="button primary" testId="model-run" label="Run on dataset…" why={DESKTOP_ONLY_WHY.run}>
-            <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
-              Run on dataset…
-            </button>
-          </DesktopOnly>
+          {imported === null && (
+            <DesktopOnly className="button primary" testId="model-run" label="Run on dataset…" why={DESKTOP_ONLY_WHY.run}>
+              <button type="button" className="button primary" data-testid="model-run" onClick={onRun}>
+                Run on dataset…
+              </button>
+            </DesktopOnly>
+          )}
         </div>
       </div>
     </Modal>

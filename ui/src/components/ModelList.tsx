@@ -34,7 +34,7 @@ export const ModelList = memo(function ModelList({ models, onOpen }: Props) {
                 </span>
               </span>
               <span className="dataset-stats">
-                {m.kind} · {plural(m.classes.length, "class", "classes")}
+                {m.importedFrom ? "imported predictions" : m.kind} · {plural(m.classes.length, "class", "classes")}
               </span>
             </button>
           </li>

@@ -46,6 +46,7 @@ function model(over: Partial<ModelDto> = {}): ModelDto {
     outputName: "logits",
     outputKind: "logits",
     createdAt: "2025-06-10T12:00:00Z",
+    importedFrom: null,
     ...over,
   };
 }

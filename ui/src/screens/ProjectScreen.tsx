@@ -3,6 +3,7 @@ import type { AddModelRequest } from "../bindings/AddModelRequest";
 import type { AnnotatorDto } from "../bindings/AnnotatorDto";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ImportSummary } from "../bindings/ImportSummary";
+import type { PredictionsImportedDto } from "../bindings/PredictionsImportedDto";
 import type { ItemSort } from "../bindings/ItemSort";
 import type { LabelCount } from "../bindings/LabelCount";
 import type { ModelDto } from "../bindings/ModelDto";
@@ -15,6 +16,7 @@ import { DESKTOP_ONLY_WHY, DesktopOnly } from "../components/DesktopOnly";
 import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
+import { ImportPredictionsDialog, importedText } from "../components/ImportPredictionsDialog";
 import { ItemView } from "../components/ItemView";
 import { useAnnotators } from "../components/reviewHooks";
 import { LabelsDialog } from "../components/LabelsDialog";
@@ -118,6 +120,8 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const [details, setDetails] = useState<{ model: ModelDto; note: string | null } | null>(null);
   const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
   const [runNotice, setRunNotice] = useState<RunInfo | null>(null);
+  const [predictionsOpen, setPredictionsOpen] = useState(false);
+  const [predictionsNotice, setPredictionsNotice] = useState<string | null>(null);
   // Where each model was registered from: the backend keeps only its own copy, and a new version
   // (edited preprocessing) needs the file again.
   const [modelSources, setModelSources] = usePersistentState<Record<string, ModelSource>>(
@@ -347,6 +351,24 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
     void refreshModels();
   };
 
+  // Imported predictions are a run: shown in the grid at once, on the version they predict.
+  const onPredictionsImported = (imported: PredictionsImportedDto) => {
+    setPredictionsOpen(false);
+    setPredictionsNotice(importedText(imported));
+    void refreshModels();
+    ipc
+      .listRuns()
+      .then((list) => {
+        setRuns(list);
+        const info = list.find((r) => r.run === imported.run);
+        if (info && info.versionId !== versionRef.current) selectVersion(info.versionId);
+        setRunId(imported.run);
+        setPredicted(null);
+        setSort("source");
+      })
+      .catch((err) => report(err, "Loading runs"));
+  };
+
   const onImported = (summary: ImportSummary) => {
     setImportOpen(false);
     setNotice(summary);
@@ -434,6 +456,18 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
             <div className="sidebar-scroll">
               <ModelList models={models} onOpen={(model) => setDetails({ model, note: null })} />
             </div>
+            <DesktopOnly className="button small link" testId="import-predictions-button" label="Import predictions…" why={DESKTOP_ONLY_WHY.importPredictions}>
+              <button
+                type="button"
+                className="button small link sidebar-import-predictions"
+                data-testid="import-predictions-button"
+                title="Predictions made outside Arbiter (a file with item_id and p_<label> columns) as a run"
+                onClick={() => setPredictionsOpen(true)}
+                disabled={!datasets || datasets.length === 0}
+              >
+                Import predictions…
+              </button>
+            </DesktopOnly>
           </div>
           <div className="sidebar-labels">
             <div className="sidebar-head labels-head">
@@ -469,6 +503,16 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
         <main className="main">
           {notice && <ImportNotice summary={notice} onDismiss={() => setNotice(null)} />}
           {runNotice && <RunFinishedNotice info={runNotice} onDismiss={() => setRunNotice(null)} />}
+          {predictionsNotice && (
+            <div className="notice" role="status" data-testid="predictions-summary">
+              <div className="notice-body">
+                <span>{predictionsNotice}</span>
+              </div>
+              <button type="button" className="icon-button" aria-label="Dismiss" title="Dismiss" onClick={() => setPredictionsNotice(null)}>
+                ×
+              </button>
+            </div>
+          )}
 
           {selected ? (
             <>
@@ -762,6 +806,15 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           project={project}
           onClose={() => setLabelsOpen(false)}
           onChanged={(labels) => onProjectChanged?.({ ...project, labels })}
+        />
+      )}
+
+      {predictionsOpen && datasets && (
+        <ImportPredictionsDialog
+          datasets={datasets}
+          versionId={versionId}
+          onClose={() => setPredictionsOpen(false)}
+          onImported={onPredictionsImported}
         />
       )}
 

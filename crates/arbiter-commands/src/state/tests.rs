@@ -1282,3 +1282,58 @@ fn gold_answers_are_shown_to_whom_may_see_them_in_the_app_as_over_http() {
         assert!(r.gold.annotators.is_empty(), "{viewer:?}");
     }
 }
+
+#[test]
+fn predictions_made_elsewhere_import_from_the_app_as_a_run() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[], false).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    let file = d.path().join("hosted.csv");
+    std::fs::write(
+        &file,
+        "item_id,predicted,confidence\ndigit_0000,0,0.91\ndigit_0001,1,0.55\ndigit_0002,7,0.3\n",
+    )
+    .expect("write");
+    let req = |normalize: bool| ImportPredictionsRequest {
+        file: file.to_string_lossy().into_owned(),
+        name: "hosted".into(),
+        version: Some(" ".into()),
+        dataset: None,
+        normalize,
+    };
+    let got = s.import_predictions(&req(false)).expect("import");
+    assert_eq!((got.rows, got.failed, got.items_without), (3, 0, 1794));
+    assert_eq!(got.columns, "predicted_confidence");
+    let run = s
+        .runs()
+        .expect("runs")
+        .into_iter()
+        .find(|r| r.run == got.run)
+        .expect("the run");
+    assert_eq!((run.provider.as_str(), run.items), ("imported", 3));
+    let model = s
+        .models()
+        .expect("models")
+        .into_iter()
+        .find(|m| m.name == "hosted")
+        .expect("model");
+    assert_eq!(
+        model.imported_from.as_deref(),
+        Some(&*file.to_string_lossy())
+    );
+    // A refused file: the problem named, nothing more written.
+    std::fs::write(
+        &file,
+        "item_id,predicted,confidence\ndigit_0000,0,0.91\ndigit_9999,1,0.55\n",
+    )
+    .expect("write");
+    let e = s.import_predictions(&req(false)).expect_err("unknown item");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(
+        e.message
+            .contains("row 2 (line 3): item \"digit_9999\" is not in digits@1"),
+        "{}",
+        e.message
+    );
+    assert_eq!(s.runs().expect("runs").len(), 1);
+}

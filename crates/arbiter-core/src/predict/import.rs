@@ -72,6 +72,10 @@ pub struct Imported {
     pub ignored_columns: Vec<String>,
 }
 
+/// A checked row: the item, its given label's class, and the probability vector — or why the
+/// other side could not predict the item.
+type Row = (i64, Option<usize>, std::result::Result<Vec<f32>, String>);
+
 /// Which columns carry the prediction.
 enum Shape {
     /// `p_<class>` / `logits_<class>` columns, in class order.
@@ -292,9 +296,7 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
 
     // Every row checked; the probability vectors made.
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(n);
-    // (item, given class, the vector — or why the item could not be predicted).
-    let mut rows: Vec<(i64, Option<usize>, std::result::Result<Vec<f32>, String>)> =
-        Vec::with_capacity(n);
+    let mut rows: Vec<Row> = Vec::with_capacity(n);
     let mut normalized = 0u64;
     let mut model_sha256: Option<(usize, String)> = None;
     let mut span: Option<((i64, i64), (i64, i64))> = None;
@@ -321,7 +323,7 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
                     problems.push(at(
                         r1,
                         format!(
-                            "item {id:?} is not in {dataset}@{} — predict the items of this dataset version, or choose another with --dataset",
+                            "item {id:?} is not in {dataset}@{} — give predictions of this dataset version's items, or import them for another version",
                             version.version
                         ),
                     ));
