@@ -3,6 +3,7 @@
 //! output meaning and class names — every default overridable — and refuses what Arbiter cannot
 //! run, saying why.
 
+pub mod decode;
 pub mod onnx_meta;
 pub mod preprocess;
 pub mod runtime;

@@ -441,6 +441,104 @@ fn bilinear_resize_and_rgb_conversion_match_the_reference_input() {
     assert!(worst < 1e-6, "max |Δ| = {worst:e}");
 }
 
+/// `fixtures/images/exif/expected.json`: Pillow's tensors (`ImageOps.exif_transpose`,
+/// `convert("RGB")`, the documented resize, v / 255, NCHW) for a picture saved with each EXIF
+/// orientation as PNG and JPEG, a CMYK JPEG and 16-bit RGB and grey PNGs.
+fn exif_expected() -> (ImagePre, Vec<(String, Vec<f64>)>) {
+    let text = std::fs::read_to_string(fixtures().join("images/exif/expected.json")).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("parse");
+    let dim = |k: &str| v[k].as_u64().expect("size") as u32;
+    let pre = ImagePre {
+        width: dim("width"),
+        height: dim("height"),
+        layout: Layout::Nchw,
+        color: Color::Rgb,
+        dtype: InputType::Float32,
+        scale: 1.0 / 255.0,
+        mean: vec![0.0; 3],
+        std: vec![1.0; 3],
+    };
+    let files = v["files"]
+        .as_object()
+        .expect("files")
+        .iter()
+        .map(|(k, vals)| {
+            let vals = vals.as_array().expect("values");
+            (
+                k.clone(),
+                vals.iter().map(|x| x.as_f64().expect("f")).collect(),
+            )
+        })
+        .collect();
+    (pre, files)
+}
+
+#[test]
+fn orientation_cmyk_and_16_bit_images_preprocess_as_pillow_does() {
+    let (pre, files) = exif_expected();
+    assert_eq!(files.len(), 19);
+    let mut failures = Vec::new();
+    for (name, want) in &files {
+        let bytes = std::fs::read(fixtures().join("images/exif").join(name)).expect("read");
+        let preprocess::Sample::F32(got) = preprocess::image_sample(&bytes, &pre).expect(name)
+        else {
+            panic!("f32")
+        };
+        assert_eq!(got.len(), want.len(), "{name}");
+        let worst = got
+            .iter()
+            .zip(want)
+            .map(|(g, w)| (f64::from(*g) - w).abs())
+            .fold(0f64, f64::max);
+        if worst > 1e-5 {
+            failures.push(format!("{name}: max |Δ| = {worst:e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn thumbnails_and_the_item_view_show_images_upright_as_predictions_see_them() {
+    let dir = fixtures().join("images/exif");
+    let file = |name: &str| crate::media::MediaFile {
+        path: dir.join(name),
+        hash: None,
+    };
+    let png_size = |bytes: &[u8]| {
+        let img = image::load_from_memory(bytes).expect("png");
+        (img.width(), img.height())
+    };
+    // Stored 48×32; orientations 5–8 turn it to 32×48.
+    for o in 1..=8 {
+        for ext in ["jpg", "png"] {
+            let name = format!("orientation_{o}.{ext}");
+            let upright = if o >= 5 { (32, 48) } else { (48, 32) };
+            let shown = crate::media::display_bytes(&file(&name)).expect("display");
+            if o == 1 {
+                assert_eq!(shown.bytes, std::fs::read(dir.join(&name)).expect("read"));
+            } else {
+                assert_eq!(shown.mime, "image/png", "{name}");
+                assert_eq!(png_size(&shown.bytes), upright, "{name}");
+                // The same pixels predictions decode.
+                let want =
+                    preprocess::decode_image(&std::fs::read(dir.join(&name)).expect("r"), None)
+                        .expect("decode")
+                        .to_rgb8();
+                let shown = image::load_from_memory(&shown.bytes)
+                    .expect("png")
+                    .to_rgb8();
+                assert_eq!(shown, want, "{name}");
+            }
+            let cache = tempfile::tempdir().expect("tmp");
+            let thumb = crate::media::thumbnail(&file(&name), cache.path(), 24).expect("thumb");
+            let (w, h) = png_size(&thumb.bytes);
+            assert_eq!(w > h, upright.0 > upright.1, "{name}: thumbnail {w}×{h}");
+        }
+    }
+    let cmyk = crate::media::display_bytes(&file("cmyk.jpg")).expect("display");
+    assert_eq!(cmyk.mime, "image/png", "CMYK JPEGs are shown converted");
+}
+
 fn digit_label(index: usize) -> String {
     let text = std::fs::read_to_string(fixtures().join("digits/manifest.csv")).expect("manifest");
     text.lines()
