@@ -244,6 +244,7 @@ fn main() -> Result<()> {
         batch_size: batch,
         device: Device::Cpu,
         resume: None,
+        decode: None,
     };
 
     // Arbiter: full runs, each a new run in the project.

@@ -450,6 +450,8 @@ pub struct PreprocessInfo {
     pub scale: Option<f32>,
     pub mean: Option<Vec<f32>>,
     pub std: Option<Vec<f32>>,
+    /// Image: how JPEGs are decoded.
+    pub decode: Option<Decode>,
     /// Tabular: feature count.
     pub features: Option<u32>,
 }
@@ -493,6 +495,7 @@ impl From<model::ModelInfo> for ModelDto {
                 scale: Some(image.scale),
                 mean: Some(image.mean.clone()),
                 std: Some(image.std.clone()),
+                decode: Some(image.decode.into()),
                 features: None,
             },
             model::Preprocess::Tabular { input, features } => PreprocessInfo {
@@ -506,6 +509,7 @@ impl From<model::ModelInfo> for ModelDto {
                 scale: None,
                 mean: None,
                 std: None,
+                decode: None,
                 features: Some(*features as u32),
             },
         };
@@ -543,6 +547,8 @@ pub struct AddModelRequest {
     pub std: Option<Vec<f32>>,
     /// null = `auto`.
     pub output: Option<OutputChoice>,
+    /// null = `full`.
+    pub decode: Option<Decode>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -558,6 +564,8 @@ pub struct RunRequest {
     /// Continue this run.
     #[ts(type = "number | null")]
     pub resume: Option<i64>,
+    /// null = the model's preprocessing.
+    pub decode: Option<Decode>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -36,6 +36,10 @@ pub enum Decode {
 }
 
 impl Decode {
+    pub fn is_full(&self) -> bool {
+        *self == Decode::Full
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Decode::Full => "full",

@@ -127,6 +127,10 @@ pub struct ImagePre {
     /// One value per channel.
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// How JPEGs are decoded (`full`, the default, is not written, so preprocessing stored
+    /// before this option reads and serialises unchanged).
+    #[serde(default, skip_serializing_if = "Decode::is_full")]
+    pub decode: Decode,
 }
 
 impl ImagePre {
@@ -288,7 +292,8 @@ pub enum Sample {
 
 /// Preprocess one image from its bytes. The error text says what is wrong with the image.
 pub fn image_sample(bytes: &[u8], pre: &ImagePre) -> Result<Sample, String> {
-    Ok(preprocess(decode_image(bytes, None)?, pre))
+    let draft = (pre.decode == Decode::Fast).then_some((pre.width, pre.height));
+    Ok(preprocess(decode_image(bytes, draft)?, pre))
 }
 
 /// Preprocess a decoded image.
@@ -415,6 +420,7 @@ mod tests {
             scale: 1.0 / 255.0,
             mean: vec![0.5],
             std: vec![0.5],
+            decode: Decode::Full,
         };
         // NCHW: R plane (1, 0), G plane (0, 0), B plane (0, 1) → (v − 0.5)/0.5
         assert_eq!(
