@@ -159,7 +159,9 @@ pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded
             .to_string(),
     };
     let dir = cache_dir.join("thumbs").join(&key[..2]);
-    let cached = dir.join(format!("{key}-{max}.png"));
+    // `-o`: made upright (EXIF orientation) and colour-converted; thumbnails cached before
+    // that (`{key}-{max}.png`) are not reused.
+    let cached = dir.join(format!("{key}-{max}-o.png"));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(Encoded {
             bytes,

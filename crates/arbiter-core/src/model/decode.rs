@@ -402,6 +402,51 @@ mod tests {
         assert!(!jpeg_complete(b"not a jpeg"));
     }
 
+    fn photo() -> Vec<u8> {
+        std::fs::read(crate::testutil::fixtures().join("images/exif/photo.jpg")).expect("photo")
+    }
+
+    #[test]
+    fn a_small_jpeg_declaring_a_huge_image_is_refused_from_its_header() {
+        // The photo's frame header (SOF0) rewritten to declare 65000×65000 (4.2 gigapixels):
+        // refused before any pixel memory is allocated, with the limit named.
+        let mut bomb = photo();
+        let sof = bomb
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("SOF0");
+        bomb[sof + 5..sof + 9].copy_from_slice(&[0xFD, 0xE8, 0xFD, 0xE8]);
+        for draft in [None, Some((224, 224))] {
+            let err = decode_image(&bomb, draft).expect_err("bomb");
+            assert!(
+                err.starts_with("the image is 65000×65000 (4225 megapixels); Arbiter decodes images up to 128 megapixels"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn truncated_or_corrupt_jpegs_fail_with_a_reason_and_never_panic() {
+        let good = photo();
+        for draft in [None, Some((12, 8))] {
+            let cut = &good[..good.len() / 2];
+            let err = decode_image(cut, draft).expect_err("truncated");
+            assert!(err.contains("truncated"), "{err}");
+            // Garbage after the start-of-image marker.
+            let mut junk = good[..2].to_vec();
+            junk.extend(std::iter::repeat_n(0x5A, 5000));
+            assert!(decode_image(&junk, draft).is_err());
+            // Scan data overwritten in the middle (markers intact): decoded or refused, but
+            // never a panic or a hang.
+            let mut scrambled = good.clone();
+            let mid = scrambled.len() / 2;
+            for (i, b) in scrambled[mid..mid + 4000].iter_mut().enumerate() {
+                *b = (i as u8).wrapping_mul(37) & 0xFE;
+            }
+            let _ = decode_image(&scrambled, draft);
+        }
+    }
+
     #[test]
     fn draft_scale_is_pillows() {
         // min(W // w, H // h), then the largest of 8, 4, 2, 1 not above it.
