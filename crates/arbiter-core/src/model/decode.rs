@@ -302,10 +302,9 @@ fn decode_jpeg(bytes: &[u8], draft: Option<(u32, u32)>) -> Result<DynamicImage, 
     let mut img = match turbo(bytes, w, h, scale, adobe) {
         Some(img) => img,
         None => {
-            let mut decoder = reader(bytes)?
+            let decoder = reader(bytes)?
                 .into_decoder()
                 .map_err(|e| format!("cannot decode it as a JPEG: {e}"))?;
-            let _ = decoder.orientation();
             to_8bit(
                 DynamicImage::from_decoder(decoder)
                     .map_err(|e| format!("cannot decode it as a JPEG: {e}"))?,
