@@ -2,7 +2,8 @@
 # Install what Arbiter's build, app and tests need on Debian 12, skipping what is already there:
 # the WebKitGTK/GTK development packages, Xvfb, WebKitWebDriver, xdotool (the e2e tests answer
 # the native file dialogs with it), ImageMagick (their screenshots of the X screen), Node.js, the
-# UI's and the e2e tests' npm packages, and tauri-driver. Safe to run again; prints what it
+# UI's and the e2e tests' npm packages, and tauri-driver; libturbojpeg (JPEG decoding, linked
+# through pkg-config). Safe to run again; prints what it
 # installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 need_apt=()
 for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
-           librsvg2-dev libssl-dev xvfb webkit2gtk-driver xauth xdotool chromium chromium-driver imagemagick; do
+           librsvg2-dev libssl-dev xvfb webkit2gtk-driver xauth xdotool chromium chromium-driver imagemagick \
+           libturbojpeg0-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need_apt+=(nodejs npm); fi

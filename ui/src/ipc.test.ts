@@ -124,6 +124,7 @@ describe("models and runs", () => {
       mean: null,
       std: null,
       output: null,
+      decode: "fast",
     };
     invoke.mockResolvedValue({ id: 1 });
     await ipc.addModel(request);
@@ -138,7 +139,7 @@ describe("models and runs", () => {
       args.onProgress.onmessage(progress);
       return info;
     });
-    const request: RunRequest = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null };
+    const request: RunRequest = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null };
     await expect(ipc.startRun(request, (p) => seen.push(p))).resolves.toEqual(info);
     expect(seen).toEqual([progress]);
     const [cmd, args] = invoke.mock.calls[0]!;

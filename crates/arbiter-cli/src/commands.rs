@@ -474,6 +474,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
         mean: a.mean.clone(),
         std: a.std.clone(),
         output: a.output.kind(),
+        decode: a.decode,
     };
     let m = model::add(&mut p, &opts)?;
     if cli.json {
@@ -549,6 +550,7 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
         batch_size: a.batch_size,
         device: a.device,
         resume: a.resume,
+        decode: a.decode,
     };
     let pb = bar();
     pb.set_style(

@@ -21,6 +21,7 @@ use arbiter_core::annotate::{Flag, Role};
 use arbiter_core::decide::Mode;
 use arbiter_core::error::ErrorCode;
 use arbiter_core::export::Format;
+use arbiter_core::model::decode::Decode;
 use arbiter_core::model::runtime::Device;
 use arbiter_core::model::{Color, Layout, OutputChoice};
 use arbiter_core::queue::Strategy;
@@ -640,6 +641,9 @@ pub struct ModelAddArgs {
     /// What the scores are: auto, logits or probabilities [default: auto — probabilities after Softmax/classifier ops, else logits].
     #[arg(long, default_value = "auto", value_parser = core_value::<OutputChoice>)]
     pub output: OutputChoice,
+    /// How JPEGs are decoded: full, or fast — at the smallest DCT scale (1/2, 1/4, 1/8) not below the input size, as Pillow's draft [default: full].
+    #[arg(long, value_parser = core_value::<Decode>)]
+    pub decode: Option<Decode>,
 }
 
 #[derive(Args, Debug)]
@@ -659,6 +663,9 @@ pub struct PredictArgs {
     /// Continue an interrupted or cancelled run instead of starting a new one.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["model", "dataset"])]
     pub resume: Option<i64>,
+    /// How JPEGs are decoded for this run: full, or fast (at a reduced DCT scale not below the input size) [default: the model's preprocessing].
+    #[arg(long, value_parser = core_value::<Decode>)]
+    pub decode: Option<Decode>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -450,6 +450,8 @@ pub struct PreprocessInfo {
     pub scale: Option<f32>,
     pub mean: Option<Vec<f32>>,
     pub std: Option<Vec<f32>>,
+    /// Image: how JPEGs are decoded.
+    pub decode: Option<Decode>,
     /// Tabular: feature count.
     pub features: Option<u32>,
 }
@@ -495,6 +497,7 @@ impl From<model::ModelInfo> for ModelDto {
                 scale: Some(image.scale),
                 mean: Some(image.mean.clone()),
                 std: Some(image.std.clone()),
+                decode: Some(image.decode.into()),
                 features: None,
             },
             model::Preprocess::Tabular { input, features } => PreprocessInfo {
@@ -508,10 +511,12 @@ impl From<model::ModelInfo> for ModelDto {
                 scale: None,
                 mean: None,
                 std: None,
+                decode: None,
                 features: Some(*features as u32),
             },
             model::Preprocess::Imported { items, .. } => PreprocessInfo {
                 kind: (*items).into(),
+                decode: None,
                 input: String::new(),
                 width: None,
                 height: None,
@@ -616,6 +621,8 @@ pub struct AddModelRequest {
     pub std: Option<Vec<f32>>,
     /// null = `auto`.
     pub output: Option<OutputChoice>,
+    /// null = `full`.
+    pub decode: Option<Decode>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -631,6 +638,8 @@ pub struct RunRequest {
     /// Continue this run.
     #[ts(type = "number | null")]
     pub resume: Option<i64>,
+    /// null = the model's preprocessing.
+    pub decode: Option<Decode>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

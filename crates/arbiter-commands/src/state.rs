@@ -291,6 +291,7 @@ impl AppState {
             mean: req.mean.clone().filter(|m| !m.is_empty()),
             std: req.std.clone().filter(|m| !m.is_empty()),
             output: req.output.and_then(|o| model::OutputChoice::from(o).kind()),
+            decode: req.decode.map(Into::into),
         };
         if req.file.trim().is_empty() {
             return Err(invalid("choose an .onnx file".into()));
@@ -888,6 +889,7 @@ impl AppState {
                     batch_size: req.batch_size.max(1) as usize,
                     device: req.device.into(),
                     resume: req.resume,
+                    decode: req.decode.map(Into::into),
                 };
                 let summary = predict::predict(
                     &mut own,

@@ -1,5 +1,6 @@
 //! Media access for display: locate an item's image (re-checking that it stays inside its
-//! dataset root), serve its bytes, and make cached PNG thumbnails with the `image` crate.
+//! dataset root), serve its bytes, and make cached PNG thumbnails — decoded by `model::decode`,
+//! as predictions decode (orientation, colour; big JPEGs at a reduced DCT scale).
 //! Lookups need the database; decoding does not, so shells can decode off their DB lock.
 
 use std::io::Cursor;
@@ -87,8 +88,14 @@ fn verify_hash(path: &Path, bytes: &[u8], hash: Option<&[u8; 32]>) -> Result<()>
     }
 }
 
-fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<image::DynamicImage> {
-    crate::model::preprocess::decode_image(bytes).map_err(|m| Error::Image {
+/// Decode with the one decoder predictions use (upright, 8-bit; `draft` lets a big JPEG decode
+/// at a reduced DCT scale no smaller than that size).
+fn decode_bytes(
+    path: &Path,
+    bytes: &[u8],
+    draft: Option<(u32, u32)>,
+) -> Result<image::DynamicImage> {
+    crate::model::decode::decode_image(bytes, draft).map_err(|m| Error::Image {
         path: path.to_path_buf(),
         message: m,
     })
@@ -104,8 +111,9 @@ fn png(img: &image::DynamicImage, path: &Path) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-/// The image as the webview can show it: the original bytes for PNG, JPEG, GIF, WebP and BMP
-/// (after checking they decode), anything else re-encoded as PNG.
+/// The image as the webview can show it, the way predictions see it: the original bytes for
+/// PNG, JPEG, GIF, WebP and BMP files that are upright and not CMYK; anything else (another
+/// format, an EXIF orientation, CMYK) decoded as predictions decode it and re-encoded as PNG.
 pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
     let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
     verify_hash(&file.path, &bytes, file.hash.as_ref())?;
@@ -117,10 +125,14 @@ pub fn display_bytes(file: &MediaFile) -> Result<Encoded> {
         Ok(ImageFormat::Bmp) => Some("image/bmp"),
         _ => None,
     };
-    match mime {
+    let as_is = mime.filter(|_| {
+        crate::model::decode::header(&bytes)
+            .is_ok_and(|h| h.orientation == image::metadata::Orientation::NoTransforms && !h.cmyk)
+    });
+    match as_is {
         Some(mime) => Ok(Encoded { bytes, mime }),
         None => Ok(Encoded {
-            bytes: png(&decode_bytes(&file.path, &bytes)?, &file.path)?,
+            bytes: png(&decode_bytes(&file.path, &bytes, None)?, &file.path)?,
             mime: "image/png",
         }),
     }
@@ -147,7 +159,9 @@ pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded
             .to_string(),
     };
     let dir = cache_dir.join("thumbs").join(&key[..2]);
-    let cached = dir.join(format!("{key}-{max}.png"));
+    // `-o`: made upright (EXIF orientation) and colour-converted; thumbnails cached before
+    // that (`{key}-{max}.png`) are not reused.
+    let cached = dir.join(format!("{key}-{max}-o.png"));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(Encoded {
             bytes,
@@ -156,7 +170,7 @@ pub fn thumbnail(file: &MediaFile, cache_dir: &Path, max: u32) -> Result<Encoded
     }
     let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
     verify_hash(&file.path, &bytes, file.hash.as_ref())?;
-    let img = decode_bytes(&file.path, &bytes)?;
+    let img = decode_bytes(&file.path, &bytes, Some((max, max)))?;
     let small = if img.width() > max || img.height() > max {
         img.thumbnail(max, max)
     } else {

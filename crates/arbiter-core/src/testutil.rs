@@ -71,6 +71,7 @@ pub fn model_run(p: &mut Project, model: &str, dataset: &str, batch_size: usize)
             batch_size,
             device: Device::Cpu,
             resume: None,
+            decode: None,
         },
         &mut |_| {},
         &AtomicBool::new(false),

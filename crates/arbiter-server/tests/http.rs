@@ -45,6 +45,7 @@ fn project(dir: &Path, k: usize) -> PathBuf {
             batch_size: 64,
             device: arbiter_core::model::runtime::Device::Cpu,
             resume: None,
+            decode: None,
         },
         &mut |_| {},
         &AtomicBool::new(false),
@@ -992,6 +993,7 @@ fn listeners_follow_an_inference_run_started_elsewhere() {
                     batch_size: 16,
                     device: arbiter_core::model::runtime::Device::Cpu,
                     resume: None,
+                    decode: None,
                 },
                 &mut |progress| {
                     // Hold the run after its first batch until the listener saw it.

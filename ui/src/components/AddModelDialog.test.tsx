@@ -32,6 +32,7 @@ const MODEL: ModelDto = {
     scale: Math.fround(1 / 255),
     mean: [0.5, 0.5, 0.5],
     std: [0.25, 0.25, 0.25],
+    decode: "full",
     features: null,
   },
   outputName: "logits",
@@ -73,6 +74,7 @@ describe("AddModelDialog", () => {
       mean: null,
       std: null,
       output: null,
+      decode: null,
     };
     expect(addModel).toHaveBeenCalledWith(request);
     expect(onAdded).toHaveBeenCalledWith(MODEL, request);
@@ -115,6 +117,7 @@ describe("AddModelDialog", () => {
     expect(value("model-mean")).toBe("0.5, 0.5, 0.5");
     expect(value("model-std")).toBe("0.25, 0.25, 0.25");
     expect(value("model-output")).toBe("logits");
+    expect(value("model-decode")).toBe("");
     expect(value("model-file")).toBe("");
     expect(screen.getByText(/choose it again to keep them/)).toBeTruthy();
 
@@ -126,6 +129,7 @@ describe("AddModelDialog", () => {
 
     fireEvent.change(screen.getByTestId("model-file"), { target: { value: "/m/pets.onnx" } });
     fireEvent.change(screen.getByTestId("model-size"), { target: { value: "256x256" } });
+    fireEvent.change(screen.getByTestId("model-decode"), { target: { value: "fast" } });
     await act(async () => {
       fireEvent.click(screen.getByTestId("add-model-submit"));
     });
@@ -138,6 +142,7 @@ describe("AddModelDialog", () => {
       mean: [0.5, 0.5, 0.5],
       std: [0.25, 0.25, 0.25],
       output: "logits",
+      decode: "fast",
     });
   });
 

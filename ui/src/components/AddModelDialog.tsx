@@ -6,6 +6,7 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import {
   buildAddModelRequest,
   COLORS,
+  DECODES,
   EMPTY_ADD_MODEL_FORM,
   formFromModel,
   LAYOUTS,
@@ -252,6 +253,16 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
                 {OUTPUT_KINDS.map((o) => (
                   <option key={o} value={o}>
                     {o === "logits" ? "Logits" : "Probabilities"}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="JPEG decoding" hint="big photos">
+              <select data-testid="model-decode" value={form.decode} onChange={set("decode")}>
+                <option value="">Full size (default)</option>
+                {DECODES.filter((d) => d !== "full").map((d) => (
+                  <option key={d} value={d}>
+                    Fast — reduced scale, not below the input size
                   </option>
                 ))}
               </select>

@@ -94,6 +94,10 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
                   <dd className="mono">{p.mean?.length ? formatFloatList(p.mean) : dash}</dd>
                   <dt>Std</dt>
                   <dd className="mono">{p.std?.length ? formatFloatList(p.std) : dash}</dd>
+                  <dt>JPEG decoding</dt>
+                  <dd data-testid="model-decode-shown">
+                    {p.decode === "fast" ? "Fast (reduced DCT scale, not below the input size)" : "Full size"}
+                  </dd>
                 </>
               )}
             </dl>

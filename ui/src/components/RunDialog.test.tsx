@@ -110,6 +110,7 @@ describe("RunDialog", () => {
       batchSize: 64,
       device: "auto",
       resume: null,
+      decode: null,
     });
     // before the first progress message: the version's item count, no provider yet
     expect(screen.getByTestId("run-progress").dataset.total).toBe("80");

@@ -41,6 +41,7 @@ function model(over: Partial<ModelDto> = {}): ModelDto {
       scale: Math.fround(1 / 255),
       mean: [Math.fround(0.1307)],
       std: [Math.fround(0.3081)],
+      decode: "fast",
       features: null,
     },
     outputName: "logits",
@@ -125,6 +126,7 @@ describe("buildAddModelRequest", () => {
         mean: null,
         std: null,
         output: null,
+        decode: null,
       },
     });
   });
@@ -141,6 +143,7 @@ describe("buildAddModelRequest", () => {
       mean: "0.485, 0.456, 0.406",
       std: "0.229,0.224,0.225",
       output: "probabilities",
+      decode: "fast",
     });
     expect(built.ok).toBe(true);
     if (!built.ok) return;
@@ -154,6 +157,7 @@ describe("buildAddModelRequest", () => {
       mean: [0.485, 0.456, 0.406],
       std: [0.229, 0.224, 0.225],
       output: "probabilities",
+      decode: "fast",
     });
     expect(built.request.scale).toBeCloseTo(1 / 255, 10);
   });
@@ -190,6 +194,7 @@ describe("formFromModel", () => {
       mean: "0.1307",
       std: "0.3081",
       output: "logits",
+      decode: "fast",
     });
   });
 
@@ -214,6 +219,7 @@ describe("formFromModel", () => {
         scale: null,
         mean: null,
         std: null,
+        decode: null,
         features: 64,
       },
     });
@@ -222,7 +228,7 @@ describe("formFromModel", () => {
 
   it("round-trips through buildAddModelRequest", () => {
     const built = buildAddModelRequest({ ...formFromModel(model()), file: "/m/cnn.onnx" });
-    expect(built.ok && built.request).toMatchObject({ name: "digits-cnn", size: "28x28", color: "gray", mean: [0.1307] });
+    expect(built.ok && built.request).toMatchObject({ name: "digits-cnn", size: "28x28", color: "gray", mean: [0.1307], decode: "fast" });
   });
 });
 

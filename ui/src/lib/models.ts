@@ -1,5 +1,6 @@
 import type { AddModelRequest } from "../bindings/AddModelRequest";
 import type { Color } from "../bindings/Color";
+import type { Decode } from "../bindings/Decode";
 import type { Layout } from "../bindings/Layout";
 import type { OutputChoice } from "../bindings/OutputChoice";
 import type { ModelDto } from "../bindings/ModelDto";
@@ -53,6 +54,8 @@ export interface AddModelForm {
   std: string;
   /** "" (auto-detect), "logits" or "probabilities". */
   output: string;
+  /** "" (full, the default) or "fast": big JPEGs decoded at a reduced DCT scale. */
+  decode: string;
 }
 
 export const EMPTY_ADD_MODEL_FORM: AddModelForm = {
@@ -66,12 +69,14 @@ export const EMPTY_ADD_MODEL_FORM: AddModelForm = {
   mean: "",
   std: "",
   output: "",
+  decode: "",
 };
 
 export const LAYOUTS: readonly Layout[] = ["nchw", "nhwc"];
 export const COLORS: readonly Color[] = ["rgb", "bgr", "gray"];
 /** The explicit choices; a blank form value is `auto` (sent as null). */
 export const OUTPUT_KINDS: readonly OutputChoice[] = ["logits", "probabilities"];
+export const DECODES: readonly Decode[] = ["full", "fast"];
 
 /** The option `text` names (trimmed); null for a blank, which means "from the model". */
 function choice<T extends string>(options: readonly T[], text: string): T | null {
@@ -102,6 +107,7 @@ export function formFromModel(model: ModelDto, source: ModelSource | null = null
     mean: formatFloatList(p.mean),
     std: formatFloatList(p.std),
     output: OUTPUT_KINDS.find((o) => o === model.outputKind) ?? "",
+    decode: p.decode === "fast" ? "fast" : "",
   };
 }
 
@@ -194,6 +200,7 @@ export function buildAddModelRequest(form: AddModelForm): BuildResult<AddModelRe
       mean: mean.ok ? mean.value : null,
       std: std.ok ? std.value : null,
       output: choice(OUTPUT_KINDS, form.output),
+      decode: choice(DECODES, form.decode),
     },
   };
 }

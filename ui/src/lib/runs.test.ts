@@ -37,7 +37,7 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
   };
 }
 
-const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null };
+const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null };
 const progress = (done: number, runId = 7): RunProgress => ({
   run: runId,
   done,

@@ -51,7 +51,8 @@ export function buildRunRequest(form: RunForm, resume: number | null = null): Bu
   if (Object.keys(errors).length > 0 || device === undefined) return { ok: false, errors };
   return {
     ok: true,
-    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device, resume },
+    // decode: null — JPEGs are decoded as the model's preprocessing says (edited in Add model).
+    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device, resume, decode: null },
   };
 }
 

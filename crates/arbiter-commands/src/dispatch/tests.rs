@@ -269,6 +269,7 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
                 batch_size: 256,
                 device: crate::dto::Device::Cpu,
                 resume: None,
+                decode: None,
             },
             &mut |_| {},
         )

@@ -84,6 +84,11 @@ closed_set! {
 }
 
 closed_set! {
+    /// How JPEGs are decoded for an image model: full size, or at a reduced DCT scale.
+    Decode = model::decode::Decode { Full = "full", Fast = "fast" }
+}
+
+closed_set! {
     /// The element type of a model's input.
     InputType = model::InputType { Float32 = "float32", Uint8 = "uint8" }
 }
@@ -256,6 +261,7 @@ macro_rules! with_closed_sets {
         $m!(
             Layout,
             Color,
+            Decode,
             InputType,
             InputKind,
             ClassesSource,

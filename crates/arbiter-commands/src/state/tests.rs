@@ -466,6 +466,7 @@ fn models_runs_and_predictions_through_the_app_state() {
         mean: Some(vec![]),
         std: None,
         output: Some(OutputChoice::Auto),
+        decode: None,
     };
     let m = s.add_model(&req).expect("add");
     assert_eq!(
@@ -475,6 +476,7 @@ fn models_runs_and_predictions_through_the_app_state() {
     assert_eq!(m.preprocess.width, Some(8));
     assert_eq!(m.preprocess.layout.map(Layout::as_str), Some("nchw"));
     assert_eq!(m.preprocess.color.map(Color::as_str), Some("gray"));
+    assert_eq!(m.preprocess.decode.map(Decode::as_str), Some("full"));
     assert_eq!(s.models().expect("models").len(), 1);
     let bad = s
         .add_model(&AddModelRequest {
@@ -493,6 +495,7 @@ fn models_runs_and_predictions_through_the_app_state() {
                 batch_size: 256,
                 device: Device::Auto,
                 resume: None,
+                decode: None,
             },
             &mut |p| reports.push(p),
         )
@@ -617,6 +620,7 @@ fn the_review_flow_through_the_app_state() {
         mean: None,
         std: None,
         output: None,
+        decode: None,
     };
     s.add_model(&req).expect("add");
     let run = s
@@ -627,6 +631,7 @@ fn the_review_flow_through_the_app_state() {
                 batch_size: 256,
                 device: Device::Cpu,
                 resume: None,
+                decode: None,
             },
             &mut |_| {},
         )

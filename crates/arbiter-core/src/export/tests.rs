@@ -898,6 +898,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
                 batch_size: 512,
                 device: Device::Cpu,
                 resume: None,
+                decode: None,
             },
             &mut |_| {},
             &AtomicBool::new(false),

@@ -3,6 +3,7 @@
 //! output meaning and class names — every default overridable — and refuses what Arbiter cannot
 //! run, saying why.
 
+pub mod decode;
 pub mod onnx_meta;
 pub mod preprocess;
 pub mod runtime;
@@ -304,6 +305,8 @@ pub struct AddOptions {
     pub mean: Option<Vec<f32>>,
     pub std: Option<Vec<f32>>,
     pub output: Option<OutputKind>,
+    /// How JPEGs are decoded for this model (default `full`).
+    pub decode: Option<decode::Decode>,
 }
 
 /// Parse `WxH`.
@@ -527,8 +530,8 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
             if input.dtype != "float32" {
                 return Err(format!("tabular input {:?} is {}; Arbiter feeds float32 feature rows", input.name, input.dtype));
             }
-            if opts.size.is_some() || opts.layout.is_some() || opts.color.is_some() || opts.mean.is_some() || opts.std.is_some() || opts.scale.is_some() {
-                return Err("--size, --layout, --color, --scale, --mean and --std apply to image models; this model takes a feature row [N, F]".into());
+            if opts.size.is_some() || opts.layout.is_some() || opts.color.is_some() || opts.mean.is_some() || opts.std.is_some() || opts.scale.is_some() || opts.decode.is_some() {
+                return Err("--size, --layout, --color, --scale, --mean, --std and --decode apply to image models; this model takes a feature row [N, F]".into());
             }
             let features = dyn_or(shape[1]).ok_or_else(|| format!("input {:?} has a dynamic feature count; Arbiter needs [N, F] with F fixed", input.name))?;
             Ok(Preprocess::Tabular { input: input.name.clone(), features: features as usize })
@@ -618,7 +621,7 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
             }
             Ok(Preprocess::Image {
                 input: input.name.clone(),
-                image: ImagePre { width, height, layout, color, dtype, scale, mean, std },
+                image: ImagePre { width, height, layout, color, dtype, scale, mean, std, decode: opts.decode.unwrap_or_default() },
             })
         }
         n => Err(format!(

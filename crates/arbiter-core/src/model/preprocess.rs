@@ -1,6 +1,6 @@
 //! Turning an image file or a feature row into model input, exactly as documented:
 //!
-//! 1. decode with the `image` crate (format from the bytes);
+//! 1. decode (`model::decode`: upright, 8-bit, as Pillow reads the file);
 //! 2. colour: grey sources stay grey; RGB → grey uses Pillow's ITU-R 601-2 luma
 //!    `(R·19595 + G·38470 + B·7471 + 32768) >> 16`; grey → RGB repeats the channel; alpha is
 //!    dropped (composited on nothing); BGR reverses the channel order;
@@ -13,7 +13,9 @@
 
 use std::borrow::Cow;
 
-use image::{DynamicImage, ImageReader};
+use image::DynamicImage;
+
+pub use super::decode::{decode_image, jpeg_complete, Decode, MAX_PIXELS};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +127,10 @@ pub struct ImagePre {
     /// One value per channel.
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// How JPEGs are decoded (`full`, the default, is not written, so preprocessing stored
+    /// before this option reads and serialises unchanged).
+    #[serde(default, skip_serializing_if = "Decode::is_full")]
+    pub decode: Decode,
 }
 
 impl ImagePre {
@@ -284,110 +290,10 @@ pub enum Sample {
     U8(Vec<u8>),
 }
 
-/// The largest image Arbiter decodes, in pixels (128 megapixels: a 100-megapixel camera's
-/// photo fits; a small file declaring a huge image — a decompression bomb — does not).
-pub const MAX_PIXELS: u64 = 128 * 1024 * 1024;
-
-/// Memory one decode may allocate (128 megapixels of 16-bit RGBA).
-const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 8;
-
-/// Decode an image from its bytes (format from the bytes), refusing — before allocating —
-/// images above [`MAX_PIXELS`], and JPEGs whose data stops before the end of the image (a
-/// truncated file would otherwise decode with grey fill and get a confident prediction).
-/// The error text says what is wrong with the image.
-pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let format = reader.format();
-    let decoder = reader
-        .into_decoder()
-        .map_err(|e| format!("cannot decode it as an image: {e}"))?;
-    let (w, h) = image::ImageDecoder::dimensions(&decoder);
-    let pixels = u64::from(w) * u64::from(h);
-    if pixels > MAX_PIXELS {
-        return Err(format!(
-            "the image is {w}×{h} ({:.0} megapixels); Arbiter decodes images up to {} megapixels — downscale it first",
-            pixels as f64 / 1e6,
-            MAX_PIXELS / (1024 * 1024)
-        ));
-    }
-    if format == Some(image::ImageFormat::Jpeg) && !jpeg_complete(bytes) {
-        return Err(
-            "the JPEG file is truncated (its data ends before the end of the image); restore the complete file".into(),
-        );
-    }
-    DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode it as an image: {e}"))
-}
-
-/// Whether a JPEG stream reaches its end-of-image marker: the marker segments are walked by
-/// their lengths (so an EXIF thumbnail's own end marker is skipped), entropy-coded data is
-/// scanned for the next marker, and data after the end marker (e.g. a motion photo's video)
-/// is ignored.
-pub fn jpeg_complete(b: &[u8]) -> bool {
-    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-        return false;
-    }
-    let mut i = 2;
-    loop {
-        // At a marker: skip fill bytes (0xFF padding).
-        while i < b.len() && b[i] == 0xFF {
-            i += 1;
-        }
-        let Some(&m) = b.get(i) else { return false };
-        i += 1;
-        match m {
-            0xD9 => return true,
-            // Markers without a length: TEM, RSTn, a stray SOI.
-            0x01 | 0xD0..=0xD8 => continue,
-            _ => {}
-        }
-        let Some(len) = b
-            .get(i..i + 2)
-            .map(|l| usize::from(l[0]) << 8 | usize::from(l[1]))
-        else {
-            return false;
-        };
-        if len < 2 {
-            return false;
-        }
-        i += len;
-        if i > b.len() {
-            return false;
-        }
-        if m == 0xDA {
-            // Entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a
-            // restart marker.
-            loop {
-                match b
-                    .get(i..)
-                    .and_then(|rest| rest.iter().position(|&x| x == 0xFF))
-                {
-                    None => return false,
-                    Some(off) => i += off,
-                }
-                match b.get(i + 1) {
-                    None => return false,
-                    Some(0x00) | Some(0xD0..=0xD7) => i += 2,
-                    Some(0xFF) => i += 1,
-                    Some(_) => break,
-                }
-            }
-        } else if i < b.len() && b[i] != 0xFF {
-            return false;
-        }
-        if i < b.len() {
-            i += 1; // past the 0xFF of the next marker
-        }
-    }
-}
-
 /// Preprocess one image from its bytes. The error text says what is wrong with the image.
 pub fn image_sample(bytes: &[u8], pre: &ImagePre) -> Result<Sample, String> {
-    Ok(preprocess(decode_image(bytes)?, pre))
+    let draft = (pre.decode == Decode::Fast).then_some((pre.width, pre.height));
+    Ok(preprocess(decode_image(bytes, draft)?, pre))
 }
 
 /// Preprocess a decoded image.
@@ -514,6 +420,7 @@ mod tests {
             scale: 1.0 / 255.0,
             mean: vec![0.5],
             std: vec![0.5],
+            decode: Decode::Full,
         };
         // NCHW: R plane (1, 0), G plane (0, 0), B plane (0, 1) → (v − 0.5)/0.5
         assert_eq!(
@@ -536,26 +443,6 @@ mod tests {
         };
         // Pillow's L: red 255 → 76, blue 255 → 29.
         assert_eq!(preprocess(img, &grey), Sample::U8(vec![76, 29]));
-    }
-
-    #[test]
-    fn jpeg_completeness_walks_segments_and_ignores_what_follows_the_end() {
-        // SOI, an APP1 segment holding a stray end marker (as an EXIF thumbnail does), a scan
-        // with a stuffed 0xFF00 and a restart marker, then EOI.
-        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00];
-        j.extend([0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0x11, 0xFF, 0x00, 0x22]);
-        j.extend([0xFF, 0xD0, 0x33, 0xFF, 0xD9]);
-        assert!(jpeg_complete(&j));
-        let mut trailing = j.clone();
-        trailing.extend(b"ftyp mp4 data \xFF\xDA");
-        assert!(
-            jpeg_complete(&trailing),
-            "data after the end marker is ignored"
-        );
-        for cut in [3, 9, 12, 16, j.len() - 1] {
-            assert!(!jpeg_complete(&j[..cut]), "cut at {cut}");
-        }
-        assert!(!jpeg_complete(b"not a jpeg"));
     }
 
     #[test]

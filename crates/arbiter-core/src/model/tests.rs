@@ -32,6 +32,7 @@ fn run(p: &mut Project, model: &str, device: Device, batch: usize) -> Result<pre
         batch_size: batch,
         device,
         resume: None,
+        decode: None,
     };
     predict::predict(p, &opts, &mut |_| {}, &AtomicBool::new(false))
 }
@@ -422,6 +423,7 @@ fn bilinear_resize_and_rgb_conversion_match_the_reference_input() {
         scale: 1.0 / 255.0,
         mean: vec![0.0; 3],
         std: vec![1.0; 3],
+        decode: preprocess::Decode::Full,
     };
     let n: usize = id.trim_start_matches("digit_").parse().expect("index");
     let png = fixtures().join(format!("digits/images/{}/{id}.png", digit_label(n)));
@@ -439,6 +441,161 @@ fn bilinear_resize_and_rgb_conversion_match_the_reference_input() {
         }
     }
     assert!(worst < 1e-6, "max |Δ| = {worst:e}");
+}
+
+/// `fixtures/images/exif/expected.json`: Pillow's tensors (`ImageOps.exif_transpose`,
+/// `convert("RGB")`, the documented resize, v / 255, NCHW) for a picture saved with each EXIF
+/// orientation as PNG and JPEG, a CMYK JPEG, 16-bit RGB and grey PNGs, and a 640×427 photo
+/// (upright and turned) decoded in full and with `draft` (`--decode fast`).
+fn exif_expected() -> (ImagePre, Vec<(String, Vec<f64>)>) {
+    let text = std::fs::read_to_string(fixtures().join("images/exif/expected.json")).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("parse");
+    let dim = |k: &str| v[k].as_u64().expect("size") as u32;
+    let pre = ImagePre {
+        width: dim("width"),
+        height: dim("height"),
+        layout: Layout::Nchw,
+        color: Color::Rgb,
+        dtype: InputType::Float32,
+        scale: 1.0 / 255.0,
+        mean: vec![0.0; 3],
+        std: vec![1.0; 3],
+        decode: preprocess::Decode::Full,
+    };
+    let files = v["files"]
+        .as_object()
+        .expect("files")
+        .iter()
+        .map(|(k, vals)| {
+            let vals = vals.as_array().expect("values");
+            (
+                k.clone(),
+                vals.iter().map(|x| x.as_f64().expect("f")).collect(),
+            )
+        })
+        .collect();
+    (pre, files)
+}
+
+#[test]
+fn orientation_cmyk_and_16_bit_images_preprocess_as_pillow_does() {
+    let (pre, files) = exif_expected();
+    assert_eq!(files.len(), 23);
+    let mut failures = Vec::new();
+    for (name, want) in &files {
+        // `NAME@fast`: Pillow's `draft("RGB", input size)` before the same steps.
+        let (file, decode) = match name.strip_suffix("@fast") {
+            Some(file) => (file, preprocess::Decode::Fast),
+            None => (name.as_str(), preprocess::Decode::Full),
+        };
+        let pre = ImagePre {
+            decode,
+            ..pre.clone()
+        };
+        let bytes = std::fs::read(fixtures().join("images/exif").join(file)).expect("read");
+        let preprocess::Sample::F32(got) = preprocess::image_sample(&bytes, &pre).expect(name)
+        else {
+            panic!("f32")
+        };
+        assert_eq!(got.len(), want.len(), "{name}");
+        let worst = got
+            .iter()
+            .zip(want)
+            .map(|(g, w)| (f64::from(*g) - w).abs())
+            .fold(0f64, f64::max);
+        if worst > 1e-5 {
+            failures.push(format!("{name}: max |Δ| = {worst:e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn thumbnails_and_the_item_view_show_images_upright_as_predictions_see_them() {
+    let dir = fixtures().join("images/exif");
+    let file = |name: &str| crate::media::MediaFile {
+        path: dir.join(name),
+        hash: None,
+    };
+    let png_size = |bytes: &[u8]| {
+        let img = image::load_from_memory(bytes).expect("png");
+        (img.width(), img.height())
+    };
+    // Stored 48×32; orientations 5–8 turn it to 32×48.
+    for o in 1..=8 {
+        for ext in ["jpg", "png"] {
+            let name = format!("orientation_{o}.{ext}");
+            let upright = if o >= 5 { (32, 48) } else { (48, 32) };
+            let shown = crate::media::display_bytes(&file(&name)).expect("display");
+            if o == 1 {
+                assert_eq!(shown.bytes, std::fs::read(dir.join(&name)).expect("read"));
+            } else {
+                assert_eq!(shown.mime, "image/png", "{name}");
+                assert_eq!(png_size(&shown.bytes), upright, "{name}");
+                // The same pixels predictions decode.
+                let want =
+                    preprocess::decode_image(&std::fs::read(dir.join(&name)).expect("r"), None)
+                        .expect("decode")
+                        .to_rgb8();
+                let shown = image::load_from_memory(&shown.bytes)
+                    .expect("png")
+                    .to_rgb8();
+                assert_eq!(shown, want, "{name}");
+            }
+            let cache = tempfile::tempdir().expect("tmp");
+            let thumb = crate::media::thumbnail(&file(&name), cache.path(), 24).expect("thumb");
+            let (w, h) = png_size(&thumb.bytes);
+            assert_eq!(w > h, upright.0 > upright.1, "{name}: thumbnail {w}×{h}");
+        }
+    }
+    let cmyk = crate::media::display_bytes(&file("cmyk.jpg")).expect("display");
+    assert_eq!(cmyk.mime, "image/png", "CMYK JPEGs are shown converted");
+}
+
+#[test]
+fn a_run_decoding_otherwise_than_the_model_says_so_in_its_notice() {
+    let (_d, mut p) = project_with("digits/manifest.csv");
+    let mut opts = AddOptions {
+        file: fixtures().join("models/digits_logits.onnx"),
+        decode: Some(preprocess::Decode::Fast),
+        ..Default::default()
+    };
+    let m = add(&mut p, &opts).expect("add");
+    let Preprocess::Image { image, .. } = &m.preprocess else {
+        panic!("image model")
+    };
+    assert_eq!(
+        image.decode,
+        preprocess::Decode::Fast,
+        "stored with the model"
+    );
+    let go = |p: &mut Project, decode| {
+        predict::predict(
+            p,
+            &PredictOptions {
+                model: "digits_logits".into(),
+                dataset: "data".into(),
+                batch_size: 512,
+                device: Device::Cpu,
+                resume: None,
+                decode,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("run")
+    };
+    let same = go(&mut p, Some(preprocess::Decode::Fast));
+    assert!(!same.notice.unwrap_or_default().contains("--decode"));
+    let full = go(&mut p, Some(preprocess::Decode::Full));
+    assert_eq!(
+        full.notice.as_deref(),
+        Some("JPEGs decoded with --decode full (the model's preprocessing says fast)")
+    );
+    // A tabular model has no decoding to choose.
+    opts.file = fixtures().join("models/wine_forest.onnx");
+    let err = add(&mut p, &opts).expect_err("tabular").to_string();
+    assert!(err.contains("--decode apply to image models"), "{err}");
 }
 
 fn digit_label(index: usize) -> String {
@@ -717,6 +874,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         batch_size: 100,
         device: Device::Cpu,
         resume: None,
+        decode: None,
     };
     let err = predict::predict(
         &mut p,
@@ -744,6 +902,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         &mut p,
         &PredictOptions {
             resume: Some(id),
+            decode: None,
             ..opts.clone()
         },
         &mut |_| {},
@@ -770,6 +929,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         &mut p,
         &PredictOptions {
             resume: Some(id),
+            decode: None,
             ..opts
         },
         &mut |_| {},

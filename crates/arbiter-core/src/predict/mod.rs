@@ -43,6 +43,9 @@ pub struct PredictOptions {
     pub device: Device,
     /// Continue this run instead of starting a new one.
     pub resume: Option<i64>,
+    /// How JPEGs are decoded for this run, instead of the model's stored choice (a run that
+    /// differs from it says so in its notice).
+    pub decode: Option<crate::model::decode::Decode>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -245,10 +248,30 @@ pub fn predict(
     let built = runtime::session(&model.file, opts.device)?;
     let mut session = built.session;
     let provider = built.provider;
-    let notices: Vec<&str> = [built.notice.as_deref(), plan.notice.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut model = model;
+    let decode_notice = match (&mut model.preprocess, opts.decode) {
+        (Preprocess::Image { image, .. }, Some(d)) if image.decode != d => {
+            image.decode = d;
+            Some(format!(
+                "JPEGs decoded with --decode {} (the model's preprocessing says {})",
+                d.as_str(),
+                if d == crate::model::decode::Decode::Fast {
+                    "full"
+                } else {
+                    "fast"
+                }
+            ))
+        }
+        _ => None,
+    };
+    let notices: Vec<&str> = [
+        built.notice.as_deref(),
+        plan.notice.as_deref(),
+        decode_notice.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let notice = (!notices.is_empty()).then(|| notices.join("; "));
 
     // This process's hold on the run until it returns: a second process cannot work on it, and

@@ -68,6 +68,7 @@ fn setup() -> Setup {
             batch_size: 256,
             device: Device::Cpu,
             resume: None,
+            decode: None,
         };
         predict::predict(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false))
             .expect("predict")

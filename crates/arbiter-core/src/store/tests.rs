@@ -418,6 +418,7 @@ fn runs_left_running_by_a_dead_process_are_marked_interrupted_on_open() {
             batch_size: 64,
             device: crate::model::runtime::Device::Cpu,
             resume: Some(run),
+            decode: None,
         },
         &mut |_| {},
         &std::sync::atomic::AtomicBool::new(false),
