@@ -232,10 +232,13 @@ pub enum How {
     /// The most probable label under the project's Dawid–Skene fit.
     #[serde(rename = "dawid-skene")]
     DawidSkene,
+    /// Accepted automatically: the model's prediction, above a certified auto-accept
+    /// threshold (`calibration::apply`), on an item no person labeled.
+    Auto,
 }
 
 impl How {
-    /// The serialised name (`override`, `unanimous`, `majority`).
+    /// The serialised name (`override`, `unanimous`, `majority`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             How::Override => "override",
@@ -243,7 +246,14 @@ impl How {
             How::Majority => "majority",
             How::Gold => "gold",
             How::DawidSkene => "dawid-skene",
+            How::Auto => "auto",
         }
+    }
+
+    /// Whether the decision is the model's own answer rather than people's: never evidence
+    /// about the model (the fair sample leaves such items out).
+    pub fn is_automatic(self) -> bool {
+        self == How::Auto
     }
 }
 
@@ -256,8 +266,9 @@ impl std::str::FromStr for How {
             "majority" => Ok(How::Majority),
             "gold" => Ok(How::Gold),
             "dawid-skene" => Ok(How::DawidSkene),
+            "auto" => Ok(How::Auto),
             o => Err(Error::InvalidArgument(format!(
-                "decision rule {o:?}: use override, unanimous, majority, dawid-skene or gold"
+                "decision rule {o:?}: use override, unanimous, majority, dawid-skene, gold or auto"
             ))),
         }
     }

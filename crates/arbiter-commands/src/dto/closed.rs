@@ -161,7 +161,7 @@ closed_set! {
 
 closed_set! {
     /// How a decision was reached.
-    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", DawidSkene = "dawid-skene", Gold = "gold" }
+    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", DawidSkene = "dawid-skene", Gold = "gold", Auto = "auto" }
 }
 
 closed_set! {
