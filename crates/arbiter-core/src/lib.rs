@@ -27,6 +27,7 @@ pub mod annotate;
 pub mod annotators;
 pub mod answer_key;
 pub mod audit;
+pub mod calibrated;
 pub mod calibration;
 pub mod dataset;
 pub mod decide;

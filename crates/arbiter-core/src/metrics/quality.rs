@@ -191,34 +191,7 @@ pub fn from_pairs(
             },
         );
     }
-    // Calibration: 10 equal-width bins (k/10, (k+1)/10]; 0 in the first, 1.0 in the last.
-    let mut bins: Vec<Bin> = (0..10)
-        .map(|b| Bin {
-            lower: b as f64 / 10.0,
-            upper: (b + 1) as f64 / 10.0,
-            items: 0,
-            mean_confidence: None,
-            accuracy: None,
-        })
-        .collect();
-    let mut sums = vec![(0f64, 0usize); 10];
-    let edges: Vec<f64> = (1..10).map(|k| k as f64 / 10.0).collect();
-    for (p, d, c) in all {
-        let b = edges.iter().filter(|e| *c > **e).count();
-        bins[b].items += 1;
-        sums[b].0 += c;
-        sums[b].1 += usize::from(p == d);
-    }
-    let mut ece = 0.0;
-    for (b, (conf_sum, correct)) in bins.iter_mut().zip(&sums) {
-        if b.items > 0 {
-            let mc = conf_sum / b.items as f64;
-            let acc = *correct as f64 / b.items as f64;
-            b.mean_confidence = Some(mc);
-            b.accuracy = Some(acc);
-            ece += b.items as f64 / all.len() as f64 * (acc - mc).abs();
-        }
-    }
+    let (ece, bins) = reliability(all.iter().map(|(p, d, c)| (*c, p == d)), 10);
     Quality {
         run,
         overall: estimate(all),
@@ -227,11 +200,52 @@ pub fn from_pairs(
         per_class,
         labels,
         confusion,
-        ece: (!all.is_empty()).then_some(ece),
+        ece,
         bins,
         failed: 0,
         failed_decided: 0,
     }
+}
+
+/// Calibration over (confidence, correct) pairs: `bins` equal-width bins (k/bins, (k+1)/bins],
+/// confidence 0 in the first; a confidence's bin is the number of edges k/bins (k = 1 …
+/// bins − 1, each computed as k as f64 / bins as f64) strictly below it; ECE = Σ_b n_b/N ·
+/// |accuracy_b − mean confidence_b| (`None` without pairs).
+pub fn reliability(
+    pairs: impl IntoIterator<Item = (f64, bool)>,
+    bins: usize,
+) -> (Option<f64>, Vec<Bin>) {
+    let bins = bins.max(1);
+    let mut out: Vec<Bin> = (0..bins)
+        .map(|b| Bin {
+            lower: b as f64 / bins as f64,
+            upper: (b + 1) as f64 / bins as f64,
+            items: 0,
+            mean_confidence: None,
+            accuracy: None,
+        })
+        .collect();
+    let mut sums = vec![(0f64, 0usize); bins];
+    let edges: Vec<f64> = (1..bins).map(|k| k as f64 / bins as f64).collect();
+    let mut n = 0usize;
+    for (c, correct) in pairs {
+        let b = edges.partition_point(|e| c > *e);
+        out[b].items += 1;
+        sums[b].0 += c;
+        sums[b].1 += usize::from(correct);
+        n += 1;
+    }
+    let mut ece = 0.0;
+    for (b, (conf_sum, correct)) in out.iter_mut().zip(&sums) {
+        if b.items > 0 {
+            let mc = conf_sum / b.items as f64;
+            let acc = *correct as f64 / b.items as f64;
+            b.mean_confidence = Some(mc);
+            b.accuracy = Some(acc);
+            ece += b.items as f64 / n as f64 * (acc - mc).abs();
+        }
+    }
+    ((n > 0).then_some(ece), out)
 }
 
 /// The queues whose items are a uniform sample of the run: `random` with no confidence
