@@ -459,4 +459,4 @@ pub fn revoke(project: &crate::Project, by: Option<&str>) -> Result<AutoAccept> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

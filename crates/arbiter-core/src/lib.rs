@@ -29,6 +29,7 @@ pub mod answer_key;
 pub mod audit;
 pub mod calibrated;
 pub mod calibration;
+pub mod compare;
 pub mod dataset;
 pub mod decide;
 pub mod destination;
