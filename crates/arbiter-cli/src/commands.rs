@@ -50,6 +50,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Runs(a) => runs(cli, a),
         Command::Queue(a) => queue_cmd(cli, a),
         Command::Queues => queues_cmd(cli),
+        Command::Compare(a) => crate::compare_cmd::run(cli, a),
         Command::Annotators(c) => annotators_cmd(cli, c),
         Command::Annotate(a) => annotate_cmd(cli, a),
         Command::Annotations(c) => annotations_cmd(cli, c),

@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod compare_cmd;
 mod escalate_cmd;
 mod gold_cmd;
 mod invite_cmd;
@@ -74,6 +75,9 @@ pub enum Command {
     Queue(QueueArgs),
     /// Saved queues and their progress.
     Queues,
+    /// Two runs on the same decided items: accuracy with 95% Wilson intervals, macro-F1, ECE,
+    /// flips and McNemar's exact p; --max-drop D exits with status 3 when B loses more than D.
+    Compare(CompareArgs),
     /// Manage annotator profiles.
     #[command(subcommand)]
     Annotators(AnnotatorsCommand),
@@ -596,6 +600,20 @@ pub struct QueueArgs {
     pub pass_items: Option<u32>,
 }
 
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// A run id; give it twice: A (the reference, e.g. the FP32 parent), then B (the candidate).
+    #[arg(long, value_name = "ID", required = true)]
+    pub run: Vec<i64>,
+    /// Only the decided items of this saved queue (name or id) [default: every decided item].
+    #[arg(long, value_name = "QUEUE")]
+    pub on: Option<String>,
+    /// A quality gate for CI: exit with status 3 when B's accuracy is below A's by more than D
+    /// (0-1; 0.01 is one percentage point).
+    #[arg(long, value_name = "D")]
+    pub max_drop: Option<f64>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
     /// Copy an ONNX model into the project and record how to feed it.
@@ -856,6 +874,11 @@ fn main() -> ExitCode {
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
+        // The report is printed (with --json, the whole document); the status says the gate failed.
+        Err(e) if e.downcast_ref::<compare_cmd::GateFailed>().is_some() => {
+            eprintln!("gate failed: {e}");
+            ExitCode::from(compare_cmd::GATE_FAILED_STATUS)
+        }
         Err(e) => {
             // A disk that filled up is said plainly (SQLite may only report an I/O error).
             let dir = cli.project.clone().unwrap_or_else(|| PathBuf::from("."));

@@ -85,6 +85,9 @@ pub struct CompareOptions {
     pub max_drop: Option<f64>,
 }
 
+/// A run's (predicted class, confidence) per item it predicted.
+type Predicted = HashMap<i64, (String, f64)>;
+
 /// The exact McNemar p-value of `b` and `c` discordant pairs (see the module docs).
 pub fn mcnemar_exact(b: usize, c: usize) -> f64 {
     let n = b + c;
@@ -93,9 +96,6 @@ pub fn mcnemar_exact(b: usize, c: usize) -> f64 {
     }
     (2.0 * binom_cdf(b.min(c), n, 0.5)).min(1.0)
 }
-
-/// One run's predictions on the compared items, as `metrics::quality` takes them.
-type Pairs = Vec<(String, String, f64)>;
 
 /// The figures of two runs from their (predicted, decided, confidence) triples on the same
 /// items in the same order, with the flips and McNemar's p.
@@ -178,7 +178,7 @@ pub fn compare(project: &crate::Project, o: &CompareOptions) -> Result<Compariso
         }
         None => None,
     };
-    let read = |run: i64| -> Result<(Vec<String>, HashMap<i64, (String, f64)>)> {
+    let read = |run: i64| -> Result<(Vec<String>, Predicted)> {
         let (classes, preds) = crate::predict::predictions_in(conn, root, run)?;
         if !preds.iter().any(|p| !p.probabilities.is_empty()) {
             return Err(Error::InvalidArgument(format!(
