@@ -175,3 +175,180 @@ fn compare_refuses_bad_input_with_status_4() {
         "{e}"
     );
 }
+
+/// A wine project with a forest run, a random queue "audit" of 60 items saved without a
+/// threshold and its first `labeled` items labeled with their given label.
+fn audited(labeled: usize) -> (tempfile::TempDir, String) {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+    ]);
+    let shown = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--limit",
+        "60",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "random",
+        "--limit",
+        "60",
+        "--save",
+        "audit",
+    ]);
+    for e in shown.as_array().expect("items").iter().take(labeled) {
+        ok(&[
+            "--project",
+            &p,
+            "annotate",
+            e["item_id"].as_str().expect("id"),
+            "--annotator",
+            "ana",
+            "--label",
+            e["given"].as_str().expect("given"),
+        ]);
+    }
+    (d, p)
+}
+
+fn saved_queues(p: &str) -> usize {
+    ok_json(&["--project", p, "--json", "queues"])
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn a_set_size_queue_is_saved_from_a_calibration_queue_and_bad_input_is_refused() {
+    let (_d, p) = audited(40);
+    let before = saved_queues(&p);
+    for (args, part) in [
+        (vec!["--alpha", "0.1"], "--calibration QUEUE --alpha A"),
+        (
+            vec!["--calibration", "audit", "--alpha", "1.5"],
+            "--alpha 1.5",
+        ),
+        (
+            vec!["--calibration", "audit", "--alpha", "0.01"],
+            "label 59 more",
+        ),
+    ] {
+        let mut all = vec![
+            "--project",
+            p.as_str(),
+            "queue",
+            "--run",
+            "1",
+            "--strategy",
+            "set-size",
+            "--save",
+            "s",
+        ];
+        all.extend(args);
+        let (e, status) = fails_json(&all);
+        assert_eq!(status, 4, "{e}");
+        assert!(
+            e["error"]["message"].as_str().expect("m").contains(part),
+            "{part}: {e}"
+        );
+    }
+    assert_eq!(saved_queues(&p), before, "nothing saved");
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "set-size",
+        "--calibration",
+        "audit",
+        "--alpha",
+        "0.1",
+        "--save",
+        "sets",
+    ]);
+    assert_eq!(v["queue"]["strategy"], "set-size");
+    assert_eq!(v["conformal"]["n"], 40);
+    assert_eq!(v["conformal"]["calibration"], "audit");
+    assert!(v["conformal"]["qhat"].is_f64(), "{v}");
+    // Without --save: the ranking, scored by set size.
+    let shown = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "set-size",
+        "--calibration",
+        "audit",
+        "--alpha",
+        "0.1",
+    ]);
+    let scores: Vec<f64> = shown
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["score"].as_f64().expect("score"))
+        .collect();
+    assert_eq!(scores.len(), 178);
+    assert!(
+        scores.iter().all(|s| s.fract() == 0.0 && *s <= 3.0),
+        "{scores:?}"
+    );
+}
+
+#[test]
+fn a_set_size_queue_needs_30_decided_calibration_items() {
+    let (_d, p) = audited(25);
+    let (e, status) = fails_json(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        "1",
+        "--strategy",
+        "set-size",
+        "--calibration",
+        "audit",
+        "--alpha",
+        "0.1",
+        "--save",
+        "s",
+    ]);
+    assert_eq!(status, 4);
+    let m = e["error"]["message"].as_str().expect("m");
+    assert!(
+        m.contains("has 25 decided item(s)") && m.contains("label 5 more"),
+        "{m}"
+    );
+}

@@ -612,37 +612,62 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         threshold: a.threshold,
         seed: a.seed,
     };
+    // A set-size queue: its calibration sample and level.
+    let conformal = match (a.strategy, &a.calibration, a.alpha) {
+        (queue::Strategy::SetSize, Some(c), Some(alpha)) => Some((c.as_str(), alpha)),
+        (queue::Strategy::SetSize, _, _) => return Err(arbiter_core::Error::InvalidArgument(
+            "a set-size queue needs a calibration queue and a level: --calibration QUEUE --alpha A"
+                .into(),
+        )
+        .into()),
+        (_, None, None) => None,
+        (s, _, _) => {
+            return Err(arbiter_core::Error::InvalidArgument(format!(
+                "--calibration and --alpha go with --strategy set-size, not {}",
+                s.as_str()
+            ))
+            .into())
+        }
+    };
     if let Some(name) = &a.save {
         let mut p = p;
-        let q = arbiter_core::review::create(
-            &mut p,
-            &arbiter_core::review::QueueCreate {
-                name: name.clone(),
-                spec,
-                limit: a.limit,
-                overlap_share: a.overlap_share,
-                overlap_k: a.overlap_k,
-                blind: a.blind,
-                lease_seconds: 600,
-                assign: a.assign.clone(),
-                gold: arbiter_core::review::GoldServing {
-                    rate: a.gold_rate,
-                    warmup: a.gold_warmup,
-                    qualification: match (a.qualification, a.pass_accuracy, a.pass_items) {
-                        (true, Some(pass_accuracy), Some(pass_items)) => {
-                            Some(arbiter_core::review::Qualification {
-                                pass_accuracy,
-                                pass_items,
-                            })
-                        }
-                        _ => None,
-                    },
+        let create = arbiter_core::review::QueueCreate {
+            name: name.clone(),
+            spec,
+            limit: a.limit,
+            overlap_share: a.overlap_share,
+            overlap_k: a.overlap_k,
+            blind: a.blind,
+            lease_seconds: 600,
+            assign: a.assign.clone(),
+            gold: arbiter_core::review::GoldServing {
+                rate: a.gold_rate,
+                warmup: a.gold_warmup,
+                qualification: match (a.qualification, a.pass_accuracy, a.pass_items) {
+                    (true, Some(pass_accuracy), Some(pass_items)) => {
+                        Some(arbiter_core::review::Qualification {
+                            pass_accuracy,
+                            pass_items,
+                        })
+                    }
+                    _ => None,
                 },
             },
-        )?;
+        };
+        let (lac, q) = match conformal {
+            Some((calibration, alpha)) => {
+                let (lac, q) =
+                    arbiter_core::conformal::create(&mut p, &create, calibration, alpha)?;
+                (Some(lac), q)
+            }
+            None => (None, arbiter_core::review::create(&mut p, &create)?),
+        };
         let c = arbiter_core::review::counts(&p, q.id)?;
         if cli.json {
-            return json(&serde_json::json!({ "queue": q, "counts": c }));
+            return json(&match lac {
+                Some(lac) => serde_json::json!({ "queue": q, "counts": c, "conformal": lac }),
+                None => serde_json::json!({ "queue": q, "counts": c }),
+            });
         }
         println!(
             "Saved queue {:?} ({} items, {} strategy)",
@@ -650,6 +675,12 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
             c.total,
             q.strategy.as_str()
         );
+        if let Some(lac) = lac {
+            println!(
+                "Prediction sets at alpha {} from {} decided item(s) of {:?}: a class is in an item's set when 1 - p <= {:.6}; score = set size, items whose set is not one label first",
+                lac.alpha, lac.n, lac.calibration, lac.qhat
+            );
+        }
         if !q.assignees.is_empty() {
             println!(
                 "Split between {}: each item goes only to its assigned annotator(s)",
@@ -671,7 +702,12 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let ranked = queue::rank(&p, &spec)?;
+    let ranked = match conformal {
+        Some((calibration, alpha)) => {
+            arbiter_core::conformal::ranked(&p, &spec, calibration, alpha)?.1
+        }
+        None => queue::rank(&p, &spec)?,
+    };
     let entries = queue::entries(&p, a.run, &ranked, a.limit.unwrap_or(usize::MAX))?;
     if cli.json {
         return json(&entries);

@@ -550,7 +550,8 @@ pub struct DecisionsArgs {
 pub struct QueueArgs {
     #[arg(long)]
     pub run: i64,
-    /// least-confidence, margin, entropy, label-disagreement, model-disagreement or random
+    /// least-confidence, margin, entropy, label-disagreement, model-disagreement, random or
+    /// set-size (split-conformal prediction sets: items whose set is not one label first)
     #[arg(long, value_parser = core_value::<Strategy>)]
     pub strategy: Strategy,
     /// Show at most this many items [default: all].
@@ -598,6 +599,14 @@ pub struct QueueArgs {
     /// With --qualification: how many gold items each annotator labels there.
     #[arg(long, value_name = "N", requires = "qualification")]
     pub pass_items: Option<u32>,
+    /// With --strategy set-size: the fair sample the prediction sets are calibrated on (a
+    /// random queue on the run saved without --threshold, at least 30 decided items).
+    #[arg(long, value_name = "QUEUE")]
+    pub calibration: Option<String>,
+    /// With --strategy set-size: the share of items whose set may miss the true label, in
+    /// (0, 1) (0.1: sets hold the true label for at least 90% of items).
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
 }
 
 #[derive(Args, Debug)]

@@ -30,6 +30,7 @@ pub mod audit;
 pub mod calibrated;
 pub mod calibration;
 pub mod compare;
+pub mod conformal;
 pub mod dataset;
 pub mod decide;
 pub mod destination;
