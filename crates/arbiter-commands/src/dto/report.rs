@@ -14,7 +14,7 @@ use arbiter_core::metrics::{self, activity, agreement, quality};
 use super::{ActivityBucket, AgreementScale, Role};
 
 /// A finite number, else `None`.
-fn num(v: Option<f64>) -> Option<f64> {
+pub(super) fn num(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())
 }
 
