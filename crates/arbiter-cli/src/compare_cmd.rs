@@ -100,7 +100,12 @@ fn print_human(c: &Comparison) {
         "Flips: {} item(s) exactly one run gets right — {} right by A only, {} right by B only",
         c.flips.total, c.flips.a_only, c.flips.b_only
     );
-    println!("McNemar exact p = {:.4e}", c.mcnemar_p);
+    let p = c.mcnemar_p;
+    if p >= 0.001 {
+        println!("McNemar exact p = {p:.4}");
+    } else {
+        println!("McNemar exact p = {p:.2e}");
+    }
     if let Some(g) = c.gate {
         println!(
             "Gate (--max-drop {}): B's accuracy is {:.4} {} A's: {}",

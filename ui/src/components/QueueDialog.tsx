@@ -177,9 +177,9 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
         {form.strategy === "set-size" && (
           <div className="field-row">
             <label className="field grow">
-              <span className="field-label">Calibrate on (a random queue of this run, without threshold)</span>
+              <span className="field-label">Calibrate on (random queue, no threshold)</span>
               <select data-testid="queue-calibration" value={form.calibration} onChange={(e) => set("calibration", e.target.value)} disabled={busy}>
-                <option value="">{samples.length ? "Choose…" : "No random queue on this run — save one and label 30+ items"}</option>
+                <option value="">{samples.length ? "Choose…" : "None on this run: save a random queue first"}</option>
                 {samples.map((q) => (
                   <option key={q.id} value={q.name}>
                     {q.name} ({formatCount(q.counts.done)} decided of {formatCount(q.counts.total)})

@@ -13,6 +13,7 @@ import { normaliseError } from "../lib/ipcError";
 import { queueableRuns } from "../lib/queueForm";
 import { formatPercent } from "../lib/reportData";
 import { runLabel } from "../lib/runs";
+import "../dashboard.css";
 
 interface Props {
   project: ProjectInfo;
