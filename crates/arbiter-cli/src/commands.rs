@@ -1305,14 +1305,22 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
     }
     if let Some(q) = &r.model_quality {
         println!(
-            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",
+            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {} {}",
             q.run,
             pct(q.random_sample.accuracy),
             pct(q.random_sample.low),
             pct(q.random_sample.high),
             q.random_sample.items,
             pct(q.uncertainty_queues.accuracy),
-            q.ece.map_or("—".into(), |e| format!("{e:.3}"))
+            q.ece.map_or("—".into(), |e| format!("{e:.3}")),
+            if q.calibration_on == "random_sample" {
+                format!("over the {} random-sample items", q.calibration_items)
+            } else {
+                format!(
+                    "over all {} decided items (no random sample yet: biased toward hard items)",
+                    q.calibration_items
+                )
+            }
         );
         if q.failed > 0 {
             println!(
