@@ -87,6 +87,8 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Invite(a) => crate::invite_cmd::run(cli, a),
         Command::Serve(a) => crate::serve_cmd::run(cli, a),
         Command::Gold(c) => crate::gold_cmd::run(cli, c),
+        Command::Calibrate(a) => crate::calibrate_cmd::calibrate(cli, a),
+        Command::Autoaccept(a) => crate::calibrate_cmd::autoaccept(cli, a),
         Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
@@ -1340,14 +1342,22 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
     }
     if let Some(q) = &r.model_quality {
         println!(
-            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",
+            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {} {}",
             q.run,
             pct(q.random_sample.accuracy),
             pct(q.random_sample.low),
             pct(q.random_sample.high),
             q.random_sample.items,
             pct(q.uncertainty_queues.accuracy),
-            q.ece.map_or("—".into(), |e| format!("{e:.3}"))
+            q.ece.map_or("—".into(), |e| format!("{e:.3}")),
+            if q.calibration_on == "random_sample" {
+                format!("over the {} random-sample items", q.calibration_items)
+            } else {
+                format!(
+                    "over all {} decided items (no random sample yet: biased toward hard items)",
+                    q.calibration_items
+                )
+            }
         );
         if q.failed > 0 {
             println!(

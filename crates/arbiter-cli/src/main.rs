@@ -2,6 +2,7 @@
 //! function per subcommand, prints a table (or one JSON document with `--json`) on stdout;
 //! progress and errors go to stderr.
 
+mod calibrate_cmd;
 mod commands;
 mod compare_cmd;
 mod escalate_cmd;
@@ -116,6 +117,12 @@ pub enum Command {
     /// Gold items: items whose right label is known, to score annotators (never shown to them).
     #[command(subcommand)]
     Gold(GoldCommand),
+    /// Fit a run's temperature on a fair sample (a random queue saved without --threshold):
+    /// NLL, ECE and reliability bins before and after; the temperature is kept with the run.
+    Calibrate(calibrate_cmd::CalibrateArgs),
+    /// A confidence threshold with a certified error bound (Learn-then-Test on a fair
+    /// sample): --apply decides the items above it automatically, --revoke undoes that.
+    Autoaccept(calibrate_cmd::AutoacceptArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].

@@ -423,6 +423,15 @@ fn applied_auto_accept_decides_unlabeled_items_a_human_label_wins_and_revoke_und
         super::fair_sample(&p, run, "audit").expect("s").items.len(),
         100
     );
+    // Nor does model quality: 100 decided items, as before the auto-accept.
+    let quality = crate::metrics::report(&p, Some(run))
+        .expect("report")
+        .model_quality
+        .expect("quality");
+    assert_eq!(
+        (quality.overall.items, quality.random_sample.items),
+        (100, 100)
+    );
     // A person labels an accepted item later: people decide it.
     let taken = auto[0].item;
     let other = if auto[0].label.as_deref() == Some("class_0") {
@@ -496,4 +505,48 @@ fn over_1000_seeded_repetitions_the_error_above_the_threshold_exceeds_the_risk_a
         exceeded <= 128,
         "{exceeded} of 1000 exceeded the risk ({certified} certified)"
     );
+}
+
+/// The report's calibration (ECE, bins) says which items it rests on: the fair sample once
+/// there is one, else every decided item (biased toward the hard ones queues chose).
+#[test]
+fn the_reports_calibration_states_its_items_and_prefers_the_fair_sample() {
+    let (_d, mut p, run) = setup();
+    let hard = queue(
+        &mut p,
+        "hard",
+        run,
+        Strategy::LeastConfidence,
+        None,
+        Some(20),
+    );
+    let hard_items = queued(&p, hard.id);
+    label_truth(&mut p, &hard_items, "a1");
+    let quality = |p: &Project| {
+        crate::metrics::report(p, Some(run))
+            .expect("report")
+            .model_quality
+            .expect("quality")
+    };
+    let q = quality(&p);
+    assert_eq!((q.calibration_on, q.calibration_items), ("all_decided", 20));
+    let fair = queue(&mut p, "audit", run, Strategy::Random, None, Some(60));
+    let in_both = queued(&p, fair.id)
+        .iter()
+        .filter(|i| hard_items.contains(i))
+        .count();
+    let fair_items: Vec<i64> = queued(&p, fair.id)
+        .into_iter()
+        .filter(|i| !hard_items.contains(i))
+        .take(30)
+        .collect();
+    label_truth(&mut p, &fair_items, "a1");
+    let q = quality(&p);
+    // The random queue's decided items: the 30 just labeled and those the hard queue shares.
+    assert_eq!(
+        (q.calibration_on, q.calibration_items),
+        ("random_sample", 30 + in_both)
+    );
+    assert_eq!(q.bins.iter().map(|b| b.items).sum::<usize>(), 30 + in_both);
+    assert_eq!(q.overall.items, 50);
 }

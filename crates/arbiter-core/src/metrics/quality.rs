@@ -1,4 +1,4 @@
-//! Model quality against decided labels: accuracy, per-class precision / recall / F1, the
+//! Model quality against the labels people decided (never an automatic decision): accuracy, per-class precision / recall / F1, the
 //! confusion matrix, calibration (expected calibration error over 10 equal-width confidence
 //! bins, with the reliability-diagram bins), and an accuracy estimate with a 95% Wilson interval
 //! from the `random` queues without a confidence threshold alone — the only unbiased sample.
@@ -55,8 +55,17 @@ pub struct Quality {
     /// Row = decided label, column = predicted, in `labels` order.
     pub labels: Vec<String>,
     pub confusion: Vec<Vec<usize>>,
+    /// Expected calibration error and the reliability bins, over the items `calibration_on`
+    /// names.
     pub ece: Option<f64>,
     pub bins: Vec<Bin>,
+    /// Which items `ece` and `bins` are computed on: `random_sample` (the decided items of the
+    /// run's random queues without a threshold, when there is any: the fair sample) or
+    /// `all_decided` (every decided item the run predicted, queues chosen for being hard
+    /// included: biased).
+    pub calibration_on: &'static str,
+    /// How many items that is.
+    pub calibration_items: usize,
     /// Items the run failed (no prediction; in no figure above): `arbiter runs --failures`.
     pub failed: u64,
     /// Of those, items with a decided label — left out of every accuracy above.
@@ -112,7 +121,8 @@ pub(crate) fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Re
         .collect();
     let decided: Vec<(i64, String)> = decide::decisions_in(conn, None)?
         .into_iter()
-        .filter(|d| d.status == Status::Decided)
+        // Items people decided: an automatic decision is the model's own answer.
+        .filter(|d| d.status == Status::Decided && !d.rule.is_some_and(|r| r.is_automatic()))
         .filter_map(|d| Some((d.item, d.label?)))
         .collect();
     let random_items: HashSet<i64> = item_set(conn, run, UNBIASED)?;
@@ -141,7 +151,8 @@ pub(crate) fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Re
 }
 
 /// Quality from (predicted, decided, confidence) triples: `all` for the confusion matrix,
-/// per-class scores and calibration, `random` and `other` for their estimates. Labels are the
+/// per-class scores, `random` and `other` for their estimates; calibration over `random` (the
+/// fair sample) when it holds any item, else over `all`. Labels are the
 /// model's `classes` in order, then decided labels the model does not know (first seen first).
 ///
 /// Per class (as scikit-learn's `precision_recall_fscore_support(labels=…, zero_division=nan)`):
@@ -191,7 +202,13 @@ pub fn from_pairs(
             },
         );
     }
-    let (ece, bins) = reliability(all.iter().map(|(p, d, c)| (*c, p == d)), 10);
+    // Calibration on the fair sample when there is one, else on everything decided.
+    let (calibration_on, on) = if random.is_empty() {
+        ("all_decided", all)
+    } else {
+        ("random_sample", random)
+    };
+    let (ece, bins) = reliability(on.iter().map(|(p, d, c)| (*c, p == d)), 10);
     Quality {
         run,
         overall: estimate(all),
@@ -202,6 +219,8 @@ pub fn from_pairs(
         confusion,
         ece,
         bins,
+        calibration_on,
+        calibration_items: on.len(),
         failed: 0,
         failed_decided: 0,
     }
