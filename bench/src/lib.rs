@@ -128,3 +128,79 @@ pub fn p95(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[(v.len() * 95 / 100).min(v.len() - 1)]
 }
+
+/// A project at `root` with `items` items (`item_NNNNNNN`, given label `i % classes`), one
+/// model of `classes` classes and `runs` finished runs of it (ids 1, 2, …), each with a
+/// seeded probability vector per item: random values cubed, the given class (one item in
+/// twenty the next class: a mislabeled-looking item) raised by `boost(x)` (`x` a fresh random
+/// u64), normalised. Written by the bench's own connection (WAL, checkpointed).
+pub fn project_with_predictions(
+    dir: &Path,
+    items: usize,
+    classes: usize,
+    runs: usize,
+    boost: impl Fn(u64) -> f32,
+) -> anyhow::Result<std::path::PathBuf> {
+    use arbiter_core::predict::{pack, Scores};
+    let csv = dir.join("m.csv");
+    write_manifest(&csv, "id,label", items, |i| {
+        format!("item_{i:07},{}", i % classes)
+    })?;
+    let root = dir.join("p");
+    let (p, _) = imported_project(&root, &csv)?;
+    drop(p);
+    let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
+    let names: Vec<String> = (0..classes).map(|i| format!("\"{i}\"")).collect();
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+         VALUES ('m', 1, 'x', 'x', 'tabular', '[]', '[]', '[{}]', 'labels_file', '{{\"kind\":\"tabular\",\"input\":\"x\",\"features\":1}}', '{{\"name\":\"p\",\"kind\":\"probabilities\"}}', 'now');",
+        names.join(",")
+    ))?;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for run in 1..=runs as i64 {
+        conn.execute(
+            "INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at) VALUES (1, 1, 'cpu', 'cpu', 1, 'done', ?1, 'now')",
+            [items as i64],
+        )?;
+        let tx = conn.transaction()?;
+        {
+            let mut ins = tx.prepare(
+                "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut probs = vec![0f32; classes];
+            for i in 0..items {
+                for v in probs.iter_mut() {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    *v = ((x >> 40) as f32 / (1u64 << 24) as f32).powi(3);
+                }
+                let boosted = if x.is_multiple_of(20) {
+                    (i + 1) % classes
+                } else {
+                    i % classes
+                };
+                probs[boosted] += boost(x);
+                let sum: f32 = probs.iter().sum();
+                probs.iter_mut().for_each(|v| *v /= sum);
+                let s = Scores::of(&probs);
+                ins.execute(rusqlite::params![
+                    run,
+                    i as i64 + 1,
+                    s.predicted as i64,
+                    s.confidence as f64,
+                    s.margin,
+                    s.entropy,
+                    (i % classes) as i64,
+                    probs[i % classes] as f64,
+                    pack(&probs)
+                ])?;
+            }
+        }
+        tx.commit()?;
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(root)
+}

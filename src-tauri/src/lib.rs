@@ -242,6 +242,16 @@ async fn count_below(app: tauri::AppHandle, run: i64, threshold: f64) -> Res<Bel
 }
 
 #[tauri::command]
+async fn compare_runs(
+    app: tauri::AppHandle,
+    a: i64,
+    b: i64,
+    on: Option<String>,
+) -> Res<ComparisonDto> {
+    blocking(app, move |s| handlers::compare_runs(s, a, b, on)).await
+}
+
+#[tauri::command]
 async fn next_items(
     app: tauri::AppHandle,
     queue: i64,

@@ -5,6 +5,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod calibration;
+mod compare;
 mod quality;
 mod serve_tls;
 

@@ -33,6 +33,7 @@ import type { AnnotateResult } from "./bindings/AnnotateResult";
 import type { AnnotationsExported } from "./bindings/AnnotationsExported";
 import type { AnnotatorDto } from "./bindings/AnnotatorDto";
 import type { BelowCount } from "./bindings/BelowCount";
+import type { ComparisonDto } from "./bindings/ComparisonDto";
 import type { CreateQueueRequest } from "./bindings/CreateQueueRequest";
 import type { ConflictDto } from "./bindings/ConflictDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
@@ -569,6 +570,11 @@ export function listQueues(): Promise<QueueDto[]> {
 
 export function createQueue(request: CreateQueueRequest): Promise<QueueDto> {
   return call("create_queue", { request });
+}
+
+/** Runs `a` and `b` on the same decided items (of queue `on`, else every decided item). */
+export function compareRuns(a: number, b: number, on: string | null): Promise<ComparisonDto> {
+  return call("compare_runs", { a, b, on });
 }
 
 /** How many of a run's predicted items have a confidence below `threshold`. */

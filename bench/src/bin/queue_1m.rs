@@ -8,8 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use arbiter_bench::{imported_project, median, report, time};
-use arbiter_core::predict::{pack, Scores};
+use arbiter_bench::{median, report, time};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
 
@@ -30,66 +29,7 @@ print(time.perf_counter() - t)
 fn main() -> Result<()> {
     let items = arbiter_bench::size_arg(1_000_000)?;
     let dir = tempfile::tempdir()?;
-    let csv = dir.path().join("m.csv");
-    arbiter_bench::write_manifest(&csv, "id,label", items, |i| {
-        format!("item_{i:07},{}", i % CLASSES)
-    })?;
-    let root = dir.path().join("p");
-    let (p, _) = imported_project(&root, &csv)?;
-    drop(p);
-    {
-        let mut conn = rusqlite::Connection::open(root.join("arbiter.db"))?;
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-             INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
-             VALUES ('m', 1, 'x', 'x', 'tabular', '[]', '[]', '{}', 'labels_file', '{{\"kind\":\"tabular\",\"input\":\"x\",\"features\":1}}', '{{\"name\":\"p\",\"kind\":\"probabilities\"}}', 'now');
-             INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at) VALUES (1, 1, 'cpu', 'cpu', 1, 'done', {items}, 'now');
-             INSERT INTO runs (model_id, version_id, device, provider, batch_size, status, items_total, started_at) VALUES (1, 1, 'cpu', 'cpu', 1, 'done', {items}, 'now');",
-            serde_json_classes()
-        ))?;
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for run in [1i64, 2] {
-            let tx = conn.transaction()?;
-            {
-                let mut ins = tx.prepare(
-                    "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?;
-                let mut probs = [0f32; CLASSES];
-                for i in 0..items {
-                    for v in probs.iter_mut() {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        *v = ((x >> 40) as f32 / (1u64 << 24) as f32).powi(3);
-                    }
-                    // Mostly agrees with the given label; one item in twenty looks mislabeled.
-                    let boosted = if x.is_multiple_of(20) {
-                        (i + 1) % CLASSES
-                    } else {
-                        i % CLASSES
-                    };
-                    probs[boosted] += 1.5;
-                    let sum: f32 = probs.iter().sum();
-                    probs.iter_mut().for_each(|v| *v /= sum);
-                    let s = Scores::of(&probs);
-                    ins.execute(rusqlite::params![
-                        run,
-                        i as i64 + 1,
-                        s.predicted as i64,
-                        s.confidence as f64,
-                        s.margin,
-                        s.entropy,
-                        (i % CLASSES) as i64,
-                        probs[i % CLASSES] as f64,
-                        pack(&probs)
-                    ])?;
-                }
-            }
-            tx.commit()?;
-        }
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-    }
+    let root = arbiter_bench::project_with_predictions(dir.path(), items, CLASSES, 2, |_| 1.5)?;
     let p = Project::open(&root)?;
     let out = Command::new("python3")
         .arg("-c")
@@ -134,9 +74,4 @@ fn main() -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn serde_json_classes() -> String {
-    let names: Vec<String> = (0..CLASSES).map(|i| format!("\"{i}\"")).collect();
-    format!("[{}]", names.join(","))
 }

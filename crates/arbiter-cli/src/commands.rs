@@ -50,6 +50,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Runs(a) => runs(cli, a),
         Command::Queue(a) => queue_cmd(cli, a),
         Command::Queues => queues_cmd(cli),
+        Command::Compare(a) => crate::compare_cmd::run(cli, a),
         Command::Annotators(c) => annotators_cmd(cli, c),
         Command::Annotate(a) => annotate_cmd(cli, a),
         Command::Annotations(c) => annotations_cmd(cli, c),
@@ -86,6 +87,8 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Invite(a) => crate::invite_cmd::run(cli, a),
         Command::Serve(a) => crate::serve_cmd::run(cli, a),
         Command::Gold(c) => crate::gold_cmd::run(cli, c),
+        Command::Calibrate(a) => crate::calibrate_cmd::calibrate(cli, a),
+        Command::Autoaccept(a) => crate::calibrate_cmd::autoaccept(cli, a),
         Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;
@@ -660,37 +663,62 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         threshold: a.threshold,
         seed: a.seed,
     };
+    // A set-size queue: its calibration sample and level.
+    let conformal = match (a.strategy, &a.calibration, a.alpha) {
+        (queue::Strategy::SetSize, Some(c), Some(alpha)) => Some((c.as_str(), alpha)),
+        (queue::Strategy::SetSize, _, _) => return Err(arbiter_core::Error::InvalidArgument(
+            "a set-size queue needs a calibration queue and a level: --calibration QUEUE --alpha A"
+                .into(),
+        )
+        .into()),
+        (_, None, None) => None,
+        (s, _, _) => {
+            return Err(arbiter_core::Error::InvalidArgument(format!(
+                "--calibration and --alpha go with --strategy set-size, not {}",
+                s.as_str()
+            ))
+            .into())
+        }
+    };
     if let Some(name) = &a.save {
         let mut p = p;
-        let q = arbiter_core::review::create(
-            &mut p,
-            &arbiter_core::review::QueueCreate {
-                name: name.clone(),
-                spec,
-                limit: a.limit,
-                overlap_share: a.overlap_share,
-                overlap_k: a.overlap_k,
-                blind: a.blind,
-                lease_seconds: 600,
-                assign: a.assign.clone(),
-                gold: arbiter_core::review::GoldServing {
-                    rate: a.gold_rate,
-                    warmup: a.gold_warmup,
-                    qualification: match (a.qualification, a.pass_accuracy, a.pass_items) {
-                        (true, Some(pass_accuracy), Some(pass_items)) => {
-                            Some(arbiter_core::review::Qualification {
-                                pass_accuracy,
-                                pass_items,
-                            })
-                        }
-                        _ => None,
-                    },
+        let create = arbiter_core::review::QueueCreate {
+            name: name.clone(),
+            spec,
+            limit: a.limit,
+            overlap_share: a.overlap_share,
+            overlap_k: a.overlap_k,
+            blind: a.blind,
+            lease_seconds: 600,
+            assign: a.assign.clone(),
+            gold: arbiter_core::review::GoldServing {
+                rate: a.gold_rate,
+                warmup: a.gold_warmup,
+                qualification: match (a.qualification, a.pass_accuracy, a.pass_items) {
+                    (true, Some(pass_accuracy), Some(pass_items)) => {
+                        Some(arbiter_core::review::Qualification {
+                            pass_accuracy,
+                            pass_items,
+                        })
+                    }
+                    _ => None,
                 },
             },
-        )?;
+        };
+        let (lac, q) = match conformal {
+            Some((calibration, alpha)) => {
+                let (lac, q) =
+                    arbiter_core::conformal::create(&mut p, &create, calibration, alpha)?;
+                (Some(lac), q)
+            }
+            None => (None, arbiter_core::review::create(&mut p, &create)?),
+        };
         let c = arbiter_core::review::counts(&p, q.id)?;
         if cli.json {
-            return json(&serde_json::json!({ "queue": q, "counts": c }));
+            return json(&match lac {
+                Some(lac) => serde_json::json!({ "queue": q, "counts": c, "conformal": lac }),
+                None => serde_json::json!({ "queue": q, "counts": c }),
+            });
         }
         println!(
             "Saved queue {:?} ({} items, {} strategy)",
@@ -698,6 +726,12 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
             c.total,
             q.strategy.as_str()
         );
+        if let Some(lac) = lac {
+            println!(
+                "Prediction sets at alpha {} from {} decided item(s) of {:?}: a class is in an item's set when 1 - p <= {:.6}; score = set size, items whose set is not one label first",
+                lac.alpha, lac.n, lac.calibration, lac.qhat
+            );
+        }
         if !q.assignees.is_empty() {
             println!(
                 "Split between {}: each item goes only to its assigned annotator(s)",
@@ -719,7 +753,12 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let ranked = queue::rank(&p, &spec)?;
+    let ranked = match conformal {
+        Some((calibration, alpha)) => {
+            arbiter_core::conformal::ranked(&p, &spec, calibration, alpha)?.1
+        }
+        None => queue::rank(&p, &spec)?,
+    };
     let entries = queue::entries(&p, a.run, &ranked, a.limit.unwrap_or(usize::MAX))?;
     if cli.json {
         return json(&entries);
@@ -1352,14 +1391,22 @@ fn report_cmd(cli: &Cli, run: Option<i64>) -> Result<()> {
     }
     if let Some(q) = &r.model_quality {
         println!(
-            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {}",
+            "Model (run {}): accuracy on the random sample {} [{} – {}] over {} items; on the uncertainty queues {} (biased); ECE {} {}",
             q.run,
             pct(q.random_sample.accuracy),
             pct(q.random_sample.low),
             pct(q.random_sample.high),
             q.random_sample.items,
             pct(q.uncertainty_queues.accuracy),
-            q.ece.map_or("—".into(), |e| format!("{e:.3}"))
+            q.ece.map_or("—".into(), |e| format!("{e:.3}")),
+            if q.calibration_on == "random_sample" {
+                format!("over the {} random-sample items", q.calibration_items)
+            } else {
+                format!(
+                    "over all {} decided items (no random sample yet: biased toward hard items)",
+                    q.calibration_items
+                )
+            }
         );
         if q.failed > 0 {
             println!(

@@ -2,7 +2,9 @@
 //! function per subcommand, prints a table (or one JSON document with `--json`) on stdout;
 //! progress and errors go to stderr.
 
+mod calibrate_cmd;
 mod commands;
+mod compare_cmd;
 mod escalate_cmd;
 mod gold_cmd;
 mod invite_cmd;
@@ -75,6 +77,9 @@ pub enum Command {
     Queue(QueueArgs),
     /// Saved queues and their progress.
     Queues,
+    /// Two runs on the same decided items: accuracy with 95% Wilson intervals, macro-F1, ECE,
+    /// flips and McNemar's exact p; --max-drop D exits with status 3 when B loses more than D.
+    Compare(CompareArgs),
     /// Manage annotator profiles.
     #[command(subcommand)]
     Annotators(AnnotatorsCommand),
@@ -113,6 +118,12 @@ pub enum Command {
     /// Gold items: items whose right label is known, to score annotators (never shown to them).
     #[command(subcommand)]
     Gold(GoldCommand),
+    /// Fit a run's temperature on a fair sample (a random queue saved without --threshold):
+    /// NLL, ECE and reliability bins before and after; the temperature is kept with the run.
+    Calibrate(calibrate_cmd::CalibrateArgs),
+    /// A confidence threshold with a certified error bound (Learn-then-Test on a fair
+    /// sample): --apply decides the items above it automatically, --revoke undoes that.
+    Autoaccept(calibrate_cmd::AutoacceptArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
@@ -547,7 +558,8 @@ pub struct DecisionsArgs {
 pub struct QueueArgs {
     #[arg(long)]
     pub run: i64,
-    /// least-confidence, margin, entropy, label-disagreement, model-disagreement or random
+    /// least-confidence, margin, entropy, label-disagreement, model-disagreement, random or
+    /// set-size (split-conformal prediction sets: items whose set is not one label first)
     #[arg(long, value_parser = core_value::<Strategy>)]
     pub strategy: Strategy,
     /// Show at most this many items [default: all].
@@ -595,6 +607,28 @@ pub struct QueueArgs {
     /// With --qualification: how many gold items each annotator labels there.
     #[arg(long, value_name = "N", requires = "qualification")]
     pub pass_items: Option<u32>,
+    /// With --strategy set-size: the fair sample the prediction sets are calibrated on (a
+    /// random queue on the run saved without --threshold, at least 30 decided items).
+    #[arg(long, value_name = "QUEUE")]
+    pub calibration: Option<String>,
+    /// With --strategy set-size: the share of items whose set may miss the true label, in
+    /// (0, 1) (0.1: sets hold the true label for at least 90% of items).
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// A run id; give it twice: A (the reference, e.g. the FP32 parent), then B (the candidate).
+    #[arg(long, value_name = "ID", required = true)]
+    pub run: Vec<i64>,
+    /// Only the decided items of this saved queue (name or id) [default: every decided item].
+    #[arg(long, value_name = "QUEUE")]
+    pub on: Option<String>,
+    /// A quality gate for CI: exit with status 3 when B's accuracy is below A's by more than D
+    /// (0-1; 0.01 is one percentage point).
+    #[arg(long, value_name = "D")]
+    pub max_drop: Option<f64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -886,6 +920,11 @@ fn main() -> ExitCode {
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
+        // The report is printed (with --json, the whole document); the status says the gate failed.
+        Err(e) if e.downcast_ref::<compare_cmd::GateFailed>().is_some() => {
+            eprintln!("gate failed: {e}");
+            ExitCode::from(compare_cmd::GATE_FAILED_STATUS)
+        }
         Err(e) => {
             // A disk that filled up is said plainly (SQLite may only report an I/O error).
             let dir = cli.project.clone().unwrap_or_else(|| PathBuf::from("."));

@@ -9,12 +9,14 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 
 mod access;
 mod closed;
+mod compare;
 mod gold;
 mod quality;
 mod report;
 mod team;
 pub use access::*;
 pub use closed::*;
+pub use compare::*;
 pub use gold::*;
 pub use quality::*;
 pub use report::*;
@@ -837,6 +839,14 @@ pub struct CreateQueueRequest {
     #[serde(default)]
     #[ts(optional)]
     pub gold: Option<GoldServingDto>,
+    /// A `set-size` queue's calibration queue (a random queue on the run saved without a
+    /// threshold) and level alpha in (0, 1) (absent for the other strategies).
+    #[serde(default)]
+    #[ts(optional)]
+    pub calibration: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub alpha: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -1276,6 +1286,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     team::with_team_types!(export_all);
     gold::with_gold_types!(export_all);
     quality::with_quality_types!(export_all);
+    compare::with_compare_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

@@ -225,6 +225,10 @@ pub fn create_queue(s: &AppState, request: CreateQueueRequest) -> Res<QueueDto> 
     s.create_queue(&request)
 }
 
+pub fn compare_runs(s: &AppState, a: i64, b: i64, on: Option<String>) -> Res<ComparisonDto> {
+    s.compare_runs(a, b, on)
+}
+
 pub fn count_below(s: &AppState, run: i64, threshold: f64) -> Res<BelowCount> {
     s.count_below(run, threshold)
 }

@@ -144,6 +144,7 @@ macro_rules! for_each_command {
             #[read] any list_queues() -> Vec<QueueDto>;
             lead create_queue(request: CreateQueueRequest) -> QueueDto;
             #[read] lead count_below(run: i64, threshold: f64) -> BelowCount;
+            #[read] any compare_runs(a: i64, b: i64, on: Option<String>) -> ComparisonDto;
             annotator next_items(queue: i64, annotator: String, n: u32) -> Vec<ReviewItem>;
             annotator annotate(request: AnnotateRequest) -> AnnotateResult;
             annotator undo(annotator: String, queue: Option<i64>) -> Option<i64>;

@@ -351,33 +351,57 @@ impl AppState {
     pub fn create_queue(&self, r: &CreateQueueRequest) -> Result<QueueDto, IpcError> {
         let mut guard = self.lock();
         let p = guard.as_mut().ok_or_else(no_project)?;
-        let q = review::create(
-            p,
-            &review::QueueCreate {
-                name: r.name.clone(),
-                spec: queue::QueueSpec {
-                    run: r.run,
-                    strategy: r.strategy.into(),
-                    other_run: r.other_run,
-                    threshold: r.threshold,
-                    seed: r.seed,
-                },
-                limit: r.limit.map(|l| l as usize),
-                overlap_share: r.overlap_share,
-                overlap_k: r.overlap_k.max(1) as usize,
-                blind: r.blind,
-                lease_seconds: 600,
-                assign: r
-                    .assign
-                    .iter()
-                    .map(|n| n.trim().to_string())
-                    .filter(|n| !n.is_empty())
-                    .collect(),
-                gold: r.gold.map(Into::into).unwrap_or_default(),
+        let create = review::QueueCreate {
+            name: r.name.clone(),
+            spec: queue::QueueSpec {
+                run: r.run,
+                strategy: r.strategy.into(),
+                other_run: r.other_run,
+                threshold: r.threshold,
+                seed: r.seed,
             },
-        )?;
+            limit: r.limit.map(|l| l as usize),
+            overlap_share: r.overlap_share,
+            overlap_k: r.overlap_k.max(1) as usize,
+            blind: r.blind,
+            lease_seconds: 600,
+            assign: r
+                .assign
+                .iter()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            gold: r.gold.map(Into::into).unwrap_or_default(),
+        };
+        let q = match (r.calibration.as_deref(), r.alpha) {
+            (Some(calibration), Some(alpha)) => {
+                arbiter_core::conformal::create(p, &create, calibration, alpha)?.1
+            }
+            _ => review::create(p, &create)?,
+        };
         let c = review::counts(p, q.id)?;
         Ok(QueueDto::new(q, c))
+    }
+
+    /// Two runs on the same decided items (of queue `on`, else every decided item).
+    pub fn compare_runs(
+        &self,
+        a: i64,
+        b: i64,
+        on: Option<String>,
+    ) -> Result<ComparisonDto, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::compare::compare(
+                p,
+                &arbiter_core::compare::CompareOptions {
+                    a,
+                    b,
+                    on,
+                    max_drop: None,
+                },
+            )?
+            .into())
+        })
     }
 
     pub fn count_below(&self, run: i64, threshold: f64) -> Result<BelowCount, IpcError> {
@@ -1041,3 +1065,6 @@ mod team;
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod compare_tests;

@@ -49,6 +49,12 @@
 //! 1,000,000 annotations, `bench/src/bin/dawid_skene_1m.rs`; the fit itself about 0.3 s of it);
 //! callers deciding many items fit once ([`decisions_of`], [`decision_with`]).
 //!
+//! An item the project's **auto-accept** accepts (`calibration::apply`: the run's items at or
+//! above a certified threshold of calibrated confidence) is decided by the model's prediction
+//! (`rule = auto`, decider `auto`) as long as no person gave it a live label or override: a
+//! person's label always wins. The auto-accept is a synchronised setting, so every replica
+//! decides alike.
+//!
 //! A **gold** item (`gold`) is decided by its answer (`rule = gold`), whatever its votes and
 //! overrides say, and with no vote at all; its votes stay beside it (they count for agreement,
 //! and they score the annotators on gold).
@@ -232,10 +238,13 @@ pub enum How {
     /// The most probable label under the project's Dawid–Skene fit.
     #[serde(rename = "dawid-skene")]
     DawidSkene,
+    /// Accepted automatically: the model's prediction, above a certified auto-accept
+    /// threshold (`calibration::apply`), on an item no person labeled.
+    Auto,
 }
 
 impl How {
-    /// The serialised name (`override`, `unanimous`, `majority`).
+    /// The serialised name (`override`, `unanimous`, `majority`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             How::Override => "override",
@@ -243,7 +252,14 @@ impl How {
             How::Majority => "majority",
             How::Gold => "gold",
             How::DawidSkene => "dawid-skene",
+            How::Auto => "auto",
         }
+    }
+
+    /// Whether the decision is the model's own answer rather than people's: never evidence
+    /// about the model (the fair sample leaves such items out).
+    pub fn is_automatic(self) -> bool {
+        self == How::Auto
     }
 }
 
@@ -256,8 +272,9 @@ impl std::str::FromStr for How {
             "majority" => Ok(How::Majority),
             "gold" => Ok(How::Gold),
             "dawid-skene" => Ok(How::DawidSkene),
+            "auto" => Ok(How::Auto),
             o => Err(Error::InvalidArgument(format!(
-                "decision rule {o:?}: use override, unanimous, majority, dawid-skene or gold"
+                "decision rule {o:?}: use override, unanimous, majority, dawid-skene, gold or auto"
             ))),
         }
     }
@@ -625,9 +642,66 @@ pub(crate) fn decisions_in(conn: &Connection, version_id: Option<i64>) -> Result
         None => events::list(conn, None)?,
     };
     let mut out = decisions_of(conn, &events)?;
-    let voted: std::collections::HashSet<i64> = out.iter().map(|d| d.item).collect();
+    let mut voted: std::collections::HashSet<i64> = out.iter().map(|d| d.item).collect();
     out.extend(gold_without_votes(conn, version_id, &voted)?);
+    voted.extend(out.iter().map(|d| d.item));
+    out.extend(auto_without_events(conn, version_id, &voted)?);
     out.sort_by_key(|d| d.item);
+    Ok(out)
+}
+
+/// The items the auto-accept in force accepts (of one version, if given): item → (item id,
+/// predicted label, when it was applied). Empty without one.
+fn auto_items(
+    conn: &Connection,
+    version_id: Option<i64>,
+) -> Result<std::collections::HashMap<i64, (String, String, String)>> {
+    crate::calibrated::accepted(conn, version_id)
+}
+
+/// An item's automatic decision: the model's prediction, by the rule `auto`, when no person
+/// labeled it (a live label or override of anyone's wins; a gold answer too).
+fn with_auto(d: Decision, auto: Option<&(String, String, String)>) -> Decision {
+    match auto {
+        Some((_, label, at)) if d.votes.is_empty() && d.rule != Some(How::Gold) => Decision {
+            status: Status::Decided,
+            label: Some(label.clone()),
+            rule: Some(How::Auto),
+            deciders: vec!["auto".into()],
+            decided_at: Some(at.clone()),
+            ..d
+        },
+        _ => d,
+    }
+}
+
+/// The automatic decisions of accepted items (of one version, if given) not in `decided`.
+fn auto_without_events(
+    conn: &Connection,
+    version_id: Option<i64>,
+    decided: &std::collections::HashSet<i64>,
+) -> Result<Vec<Decision>> {
+    let rule = rule_in(conn)?;
+    let mut out = Vec::new();
+    for (item, v) in auto_items(conn, version_id)? {
+        if decided.contains(&item) {
+            continue;
+        }
+        let blank = Decision {
+            item_id: v.0.clone(),
+            item,
+            status: Status::Pending,
+            label: None,
+            rule: None,
+            votes: vec![],
+            deciders: vec![],
+            decided_at: None,
+            votes_needed: rule.min_annotators.max(1),
+            posterior: None,
+            probability: None,
+        };
+        out.push(with_auto(blank, Some(&v)));
+    }
     Ok(out)
 }
 
@@ -708,16 +782,19 @@ pub(crate) fn decisions_of(conn: &Connection, events: &[AnnotationRow]) -> Resul
         }
     }
     let gold = crate::answer_key::answer_labels(conn)?;
+    let auto = auto_items(conn, None)?;
     Ok(by_item
         .values()
         .map(|ev| {
             let n = needed.get(&ev[0].item).copied();
             let posterior = model.as_ref().and_then(|m| m.of(ev[0].item));
             let d = decide_with(ev, rule, n.unwrap_or_else(|| needed_value(None)), posterior);
-            match gold.get(&d.item) {
+            let d = match gold.get(&d.item) {
                 Some((label, at)) => gold_decision(d, label, at),
                 None => d,
-            }
+            };
+            let item = d.item;
+            with_auto(d, auto.get(&item))
         })
         .collect())
 }
@@ -840,7 +917,8 @@ pub(crate) fn decision_in(conn: &Connection, item: i64) -> Result<Decision> {
             posterior: None,
             probability: None,
         };
-        return with_gold_of(conn, blank);
+        let d = with_gold_of(conn, blank)?;
+        return with_auto_of(conn, d);
     }
     let rule = rule_in(conn)?;
     let model = model_in(conn, rule)?;
@@ -869,7 +947,16 @@ pub(crate) fn decision_with(
         needed_of(conn, item)?,
         model.and_then(|m| m.of(item)),
     );
-    with_gold_of(conn, d)
+    with_auto_of(conn, with_gold_of(conn, d)?)
+}
+
+/// `d`, or its automatic decision when the auto-accept in force accepts its item.
+fn with_auto_of(conn: &Connection, d: Decision) -> Result<Decision> {
+    if !d.votes.is_empty() {
+        return Ok(d);
+    }
+    let auto = crate::calibrated::accepted_of(conn, d.item)?;
+    Ok(with_auto(d, auto.as_ref()))
 }
 
 #[cfg(test)]

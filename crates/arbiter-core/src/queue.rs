@@ -8,6 +8,7 @@
 //! | `label-disagreement` | p(predicted) − p(given) | highest first, flagged items only |
 //! | `model-disagreement` | ½·Σ\|p − q\| between two runs | highest first |
 //! | `random` | a seeded hash of the item | smallest first (a uniform sample) |
+//! | `set-size` | the size of the item's split-conformal prediction set | see `conformal` |
 //!
 //! **label-disagreement** is confident learning (Northcutt et al., 2021) with cleanlab's
 //! `find_label_issues(filter_by="prune_by_noise_rate")` rule, ported step for step (see
@@ -42,6 +43,8 @@ pub enum Strategy {
     LabelDisagreement,
     ModelDisagreement,
     Random,
+    /// Split-conformal prediction sets (`conformal`): items whose set is not one label first.
+    SetSize,
 }
 
 impl Strategy {
@@ -52,6 +55,7 @@ impl Strategy {
         "label-disagreement",
         "model-disagreement",
         "random",
+        "set-size",
     ];
 
     pub fn parse(s: &str) -> Result<Strategy> {
@@ -62,6 +66,7 @@ impl Strategy {
             "label-disagreement" => Strategy::LabelDisagreement,
             "model-disagreement" => Strategy::ModelDisagreement,
             "random" => Strategy::Random,
+            "set-size" => Strategy::SetSize,
             other => {
                 return Err(Error::InvalidArgument(format!(
                     "strategy {other:?}: use one of {}",
@@ -79,6 +84,7 @@ impl Strategy {
             Strategy::LabelDisagreement => "label-disagreement",
             Strategy::ModelDisagreement => "model-disagreement",
             Strategy::Random => "random",
+            Strategy::SetSize => "set-size",
         }
     }
 }
@@ -270,6 +276,9 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                     .collect(),
             ))
         }
+        Strategy::SetSize => Err(Error::InvalidArgument(
+            "a set-size queue needs a calibration queue and a level: --calibration QUEUE --alpha A (and --save NAME)".into(),
+        )),
         Strategy::ModelDisagreement => {
             let other = spec.other_run.ok_or_else(|| {
                 Error::InvalidArgument(

@@ -122,8 +122,24 @@ pub fn in_overlap(seed: u64, item: i64, share: f64) -> bool {
     u < share
 }
 
-/// Rank and save a queue.
+/// Rank and save a queue (a `set-size` queue: `conformal::create`).
 pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
+    create_with(
+        project,
+        q,
+        |p| queue::rank(p, &q.spec),
+        serde_json::Value::Null,
+    )
+}
+
+/// Save a queue whose items `rank` orders (called after every check on `q`); `extra`, when
+/// not null, is recorded in the audit entry as `ranking`.
+pub(crate) fn create_with(
+    project: &mut Project,
+    q: &QueueCreate,
+    rank: impl FnOnce(&Project) -> Result<Vec<queue::Ranked>>,
+    extra: serde_json::Value,
+) -> Result<SavedQueue> {
     if q.name.trim().is_empty() {
         return Err(Error::InvalidArgument("a queue needs a name".into()));
     }
@@ -134,7 +150,7 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     }
     let assign = check_assignees(&q.assign, q.overlap_k)?;
     check_gold(&q.gold)?;
-    let ranked = queue::rank(project, &q.spec)?;
+    let ranked = rank(project)?;
     let tx = project
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -210,14 +226,13 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
         items
     };
     fill_queue(&tx, id, q.blind || q.gold.serves(), &items, &assign)?;
-    crate::audit::record(
-        &tx,
-        "arbiter",
-        "queue.create",
-        &serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
-            "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k,
-            "assign": assign, "gold": q.gold }),
-    )?;
+    let mut detail = serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
+        "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k,
+        "assign": assign, "gold": q.gold });
+    if !extra.is_null() {
+        detail["ranking"] = extra;
+    }
+    crate::audit::record(&tx, "arbiter", "queue.create", &detail)?;
     tx.commit()?;
     get(project.conn(), id)
 }

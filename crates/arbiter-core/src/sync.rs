@@ -1341,6 +1341,8 @@ fn apply(conn: &Connection, pack: &Checked, events: Events<'_>, dry_run: bool) -
     if settings_changed {
         crate::identity::apply_settings(conn)?;
     }
+    // The auto-accept in force may have changed, or its run arrived.
+    crate::calibration::refresh(conn)?;
     // Retractions whose event came later in the pack, then those still waiting.
     for a in &waiting {
         if !insert_annotation(&mut res, a)? {

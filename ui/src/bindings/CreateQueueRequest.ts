@@ -11,4 +11,9 @@ assign: Array<string>,
 /**
  * Gold served among the items, or a qualification (absent: none).
  */
-gold?: GoldServingDto, };
+gold?: GoldServingDto, 
+/**
+ * A `set-size` queue's calibration queue (a random queue on the run saved without a
+ * threshold) and level alpha in (0, 1) (absent for the other strategies).
+ */
+calibration?: string, alpha?: number, };

@@ -3,4 +3,4 @@
 /**
  * How a decision was reached.
  */
-export type DecisionHow = "override" | "unanimous" | "majority" | "dawid-skene" | "gold";
+export type DecisionHow = "override" | "unanimous" | "majority" | "dawid-skene" | "gold" | "auto";

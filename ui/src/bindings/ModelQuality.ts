@@ -21,6 +21,12 @@ uncertainty_queues: Estimate, per_class: { [key in string]: ClassScores }, label
  */
 confusion: Array<Array<number>>, ece: number | null, bins: Array<CalibrationBin>, 
 /**
+ * Which items `ece` and `bins` rest on: "random_sample" (the fair sample: decided items of
+ * random queues saved without a threshold) or "all_decided" (every decided item; biased
+ * toward the items queues chose for being hard).
+ */
+calibration_on: string, calibration_items: number, 
+/**
  * Items the run failed (no prediction; in no figure above).
  */
 failed: number, 

@@ -13,6 +13,7 @@ import type { AnnotatorDto } from "./AnnotatorDto";
 import type { BelowCount } from "./BelowCount";
 import type { CloneRequest } from "./CloneRequest";
 import type { ClonedDto } from "./ClonedDto";
+import type { ComparisonDto } from "./ComparisonDto";
 import type { ConflictDto } from "./ConflictDto";
 import type { CreateQueueRequest } from "./CreateQueueRequest";
 import type { DatasetInfo } from "./DatasetInfo";
@@ -99,6 +100,7 @@ export type Commands = {
   list_queues: { role: "any"; args: Record<string, never>; result: Array<QueueDto> };
   create_queue: { role: "lead"; args: { request: CreateQueueRequest }; result: QueueDto };
   count_below: { role: "lead"; args: { run: number; threshold: number }; result: BelowCount };
+  compare_runs: { role: "any"; args: { a: number; b: number; on: string | null }; result: ComparisonDto };
   next_items: { role: "annotator"; args: { queue: number; annotator: string; n: number }; result: Array<ReviewItem> };
   annotate: { role: "annotator"; args: { request: AnnotateRequest }; result: AnnotateResult };
   undo: { role: "annotator"; args: { annotator: string; queue: number | null }; result: number | null };

@@ -5,6 +5,11 @@ const createQueue = vi.fn();
 vi.mock("../ipc", () => ({
   listRuns: async () => [{ run: 3, model: "m@1", dataset: "d@1", versionId: 1, status: "done", items: 10 }],
   countBelow: async () => ({ below: 4, total: 10 }),
+  listQueues: async () => [
+    { id: 1, name: "audit", run: 3, strategy: "random", threshold: null, counts: { done: 40, total: 60 } },
+    { id: 2, name: "low", run: 3, strategy: "random", threshold: 0.8, counts: { done: 0, total: 5 } },
+    { id: 3, name: "hard", run: 3, strategy: "margin", threshold: null, counts: { done: 0, total: 5 } },
+  ],
   createQueue: (r: unknown) => createQueue(r),
 }));
 
@@ -48,5 +53,25 @@ describe("QueueDialog's Assign to", () => {
     await flush();
     expect(createQueue).not.toHaveBeenCalled();
     expect(screen.getByText("ana is listed twice")).toBeTruthy();
+  });
+});
+
+describe("QueueDialog's set-size queue", () => {
+  it("calibrates on a random queue of the run without threshold, at the level given", async () => {
+    createQueue.mockImplementation(async (r) => ({ ...r, id: 4, counts: {}, assignees: [] }));
+    render(<QueueDialog annotators={1} names={["ana"]} onClose={() => {}} onCreated={() => {}} />);
+    await flush();
+    fireEvent.change(screen.getByTestId("queue-strategy"), { target: { value: "set-size" } });
+    const options = Array.from((screen.getByTestId("queue-calibration") as HTMLSelectElement).options).map((o) => o.value);
+    expect(options).toEqual(["", "audit"]);
+    fireEvent.click(screen.getByTestId("queue-create"));
+    await flush();
+    expect(createQueue).not.toHaveBeenCalled();
+    expect(screen.getByText("Choose a random queue to calibrate on")).toBeTruthy();
+    fireEvent.change(screen.getByTestId("queue-calibration"), { target: { value: "audit" } });
+    fireEvent.change(screen.getByTestId("queue-alpha"), { target: { value: "5" } });
+    fireEvent.click(screen.getByTestId("queue-create"));
+    await flush();
+    expect(createQueue).toHaveBeenCalledWith(expect.objectContaining({ strategy: "set-size", calibration: "audit", alpha: 0.05, threshold: null }));
   });
 });

@@ -7,6 +7,7 @@ import { formatCount } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import {
   belowText,
+  calibrationQueues,
   defaultQueueForm,
   formatThreshold,
   queueableRuns,
@@ -42,6 +43,18 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [count, setCount] = useState<{ key: string; value: BelowCount | null; error?: string } | null>(null);
+  const [queues, setQueues] = useState<QueueDto[] | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    ipc
+      .listQueues()
+      .then((list) => !cancelled && setQueues(list))
+      .catch(() => !cancelled && setQueues([]));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -66,6 +79,7 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
   const usable = useMemo(() => queueableRuns(runs), [runs]);
   const run = usable.find((r) => String(r.run) === form.run) ?? null;
   const otherRuns = usable.filter((r) => r.run !== run?.run && r.versionId === run?.versionId);
+  const samples = calibrationQueues(queues, run?.run ?? null);
   const set = <K extends keyof QueueForm>(key: K, value: QueueForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
     setErrors((e) => ({ ...e, [key]: undefined }));
@@ -158,6 +172,41 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
             </select>
             {errors.otherRun && <span className="field-error">{errors.otherRun}</span>}
           </label>
+        )}
+
+        {form.strategy === "set-size" && (
+          <div className="field-row">
+            <label className="field grow">
+              <span className="field-label">Calibrate on (random queue, no threshold)</span>
+              <select data-testid="queue-calibration" value={form.calibration} onChange={(e) => set("calibration", e.target.value)} disabled={busy}>
+                <option value="">{samples.length ? "Choose…" : "None on this run: save a random queue first"}</option>
+                {samples.map((q) => (
+                  <option key={q.id} value={q.name}>
+                    {q.name} ({formatCount(q.counts.done)} decided of {formatCount(q.counts.total)})
+                  </option>
+                ))}
+              </select>
+              {errors.calibration && <span className="field-error">{errors.calibration}</span>}
+            </label>
+            <label className="field">
+              <span className="field-label">May miss (%)</span>
+              <input
+                type="text"
+                data-testid="queue-alpha"
+                inputMode="decimal"
+                value={form.alphaPercent}
+                onChange={(e) => set("alphaPercent", e.target.value)}
+                disabled={busy}
+              />
+              {errors.alphaPercent && <span className="field-error">{errors.alphaPercent}</span>}
+            </label>
+          </div>
+        )}
+        {form.strategy === "set-size" && (
+          <span className="field-sub">
+            Each item&apos;s set holds its true label for at least {100 - (Number(form.alphaPercent) || 0)}% of items; the set size shows in
+            the Review panel.
+          </span>
         )}
 
         <fieldset className="field threshold-field">

@@ -88,6 +88,15 @@ describe("decisionText", () => {
   });
 });
 
+describe("automatic decisions", () => {
+  it("say the model decided above a certified threshold, with no votes", () => {
+    const d = decision({ status: "decided", label: "cat", rule: "auto", deciders: ["auto"] });
+    expect(decisionText(d)).toBe(
+      "Decided “cat” — accepted automatically: the model's prediction, above a certified auto-accept threshold",
+    );
+  });
+});
+
 describe("decisions by annotator quality", () => {
   const posterior = [
     { label: "cat", probability: 0.5 },

@@ -64,6 +64,7 @@ export function decisionText(d: DecisionDto): string {
     const label = `Decided “${d.label}”`;
     if (d.rule === "override") return `${label} — a reviewer's decision${d.deciders.length ? ` by ${d.deciders.join(", ")}` : ""}`;
     if (d.rule === "majority") return `${label} — a strict majority of ${n} votes${who}`;
+    if (d.rule === "auto") return `${label} — accepted automatically: the model's prediction, above a certified auto-accept threshold`;
     if (d.rule === "gold") return `${label} — a gold item's answer${n ? ` (${n} vote${n === 1 ? "" : "s"} beside it)` : ""}`;
     if (d.rule === "dawid-skene") {
       const p = d.probability === null ? "" : `, ${formatProbability(d.probability)} probable`;

@@ -3,6 +3,7 @@ import type { QueueDto } from "../bindings/QueueDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import {
   belowText,
+  calibrationQueues,
   defaultQueueForm,
   itemQueueParts,
   overlapWarning,
@@ -161,5 +162,18 @@ describe("the review panel's head", () => {
     expect(itemQueueParts({ threshold: null }, 1, 1).map((p) => p.text)).toEqual(["next 1 loaded"]);
     expect(itemQueueParts({ threshold: null }, 1, 1)[0]!.title).toContain("already loaded and claimed for you");
     expect(itemQueueParts({ threshold: null }, 1, 0)).toEqual([]);
+  });
+
+  it("asks a set-size queue for its calibration queue and level, and words its score", () => {
+    const bad = queueRequest(form({ strategy: "set-size", alphaPercent: "0" }));
+    expect(bad).toEqual({ errors: { calibration: "Choose a random queue to calibrate on", alphaPercent: "Above 0, below 100 %" } });
+    const ok = queueRequest(form({ strategy: "set-size", calibration: " audit ", alphaPercent: "10" }));
+    expect("request" in ok && ok.request).toMatchObject({ strategy: "set-size", calibration: "audit", alpha: 0.1 });
+    const plain = queueRequest(form({ calibration: "audit" }));
+    expect("request" in plain && "calibration" in plain.request).toBe(false);
+    expect(scoreWords("set-size", 3)).toBe("prediction set: 3 labels — the model cannot tell them apart");
+    expect(scoreWords("set-size", 1)).toBe("prediction set: 1 label");
+    expect(scoreWords("set-size", 0)).toBe("prediction set: empty — no label is plausible enough");
+    expect(calibrationQueues([{ strategy: "random", threshold: null, run: 3 } as QueueDto, { strategy: "random", threshold: 0.5, run: 3 } as QueueDto], 3)).toHaveLength(1);
   });
 });

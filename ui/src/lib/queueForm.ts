@@ -24,6 +24,11 @@ export const STRATEGIES: readonly StrategyOption[] = [
   },
   { value: "model-disagreement", text: "Model disagreement", hint: "Two runs on the same data disagree most first" },
   { value: "random", text: "Random sample", hint: "A seeded uniform sample" },
+  {
+    value: "set-size",
+    text: "Prediction-set size",
+    hint: "Conformal sets calibrated on a random queue: items whose set is not one label first",
+  },
 ];
 
 export function strategyText(value: string): string {
@@ -55,6 +60,10 @@ export interface QueueForm {
   qualification: boolean;
   passPercent: string;
   passItems: string;
+  /** set-size: the calibration queue's name (a random queue on the run without a threshold). */
+  calibration: string;
+  /** set-size: the share of items whose set may miss the true label, in percent (0–100, exclusive). */
+  alphaPercent: string;
 }
 
 /** Runs a queue can be made from: finished (or interrupted/cancelled with predictions), newest first. */
@@ -87,6 +96,8 @@ export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
     qualification: false,
     passPercent: "80",
     passItems: "10",
+    calibration: "",
+    alphaPercent: "10",
   };
 }
 
@@ -127,6 +138,16 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
     otherRun = wholeNumber(form.otherRun);
     if (otherRun === null) errors.otherRun = "Choose the second run";
     else if (otherRun === run) errors.otherRun = "Choose a different run";
+  }
+  let conformal: { calibration: string; alpha: number } | null = null;
+  if (form.strategy === "set-size") {
+    const alphaPct = Number(form.alphaPercent);
+    if (form.calibration.trim() === "") errors.calibration = "Choose a random queue to calibrate on";
+    if (form.alphaPercent.trim() === "" || !Number.isFinite(alphaPct) || alphaPct <= 0 || alphaPct >= 100) {
+      errors.alphaPercent = "Above 0, below 100 %";
+    }
+    if (form.useThreshold) errors.threshold = "A set-size queue ranks every item: turn the threshold off";
+    conformal = { calibration: form.calibration.trim(), alpha: alphaPct / 100 };
   }
   if (form.useThreshold && !(form.threshold > 0 && form.threshold <= 1)) {
     errors.threshold = "A confidence between 0 and 1";
@@ -179,6 +200,7 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
       blind: form.blind || gold !== undefined,
       assign,
       ...(gold ? { gold } : {}),
+      ...(conformal ?? {}),
     },
   };
 }
@@ -221,6 +243,11 @@ export function queueOptionText(q: QueueDto): string {
   return `${q.name} (${formatCount(q.counts.done)} / ${formatCount(q.counts.total)})${q.blind ? " · blind" : ""}`;
 }
 
+/** Random queues on `run` saved without a threshold: the fair samples a set-size queue calibrates on. */
+export function calibrationQueues(queues: readonly QueueDto[] | null, run: number | null): QueueDto[] {
+  return (queues ?? []).filter((q) => q.strategy === "random" && q.threshold === null && q.run === run);
+}
+
 /** One line describing a queue's policy. */
 export function queueSummary(q: QueueDto): string {
   const parts = [`run ${q.run}`, strategyText(q.strategy)];
@@ -258,6 +285,10 @@ export function scoreWords(strategy: string, score: number): string {
       return `model disagreement: the two runs' probabilities differ by ${percent(score)}`;
     case "random":
       return "random sample";
+    case "set-size":
+      if (score === 0) return "prediction set: empty — no label is plausible enough";
+      if (score === 1) return "prediction set: 1 label";
+      return `prediction set: ${formatCount(score)} labels — the model cannot tell them apart`;
     default:
       return `${strategy}: score ${score.toFixed(3)}`;
   }

@@ -51,6 +51,8 @@ export function rawReport(): ProjectReportDto {
         [2, 8, 0],
       ],
       ece: 0.061,
+      calibration_on: "random_sample",
+      calibration_items: 100,
       bins: [
         { lower: 0, upper: 0.1, items: 0, mean_confidence: null, accuracy: null },
         { lower: 0.5, upper: 0.6, items: 20, mean_confidence: 0.55, accuracy: 0.45 },

@@ -5,6 +5,7 @@ import {
   accuracyLines,
   annotatorRows,
   binLabel,
+  calibrationBasis,
   confusionData,
   eceFromBins,
   formatPercent,
@@ -15,6 +16,7 @@ import {
   historyScopes,
   historySeries,
   kappaMatrix,
+  qualityItems,
   perLabelAgreement,
   progressParts,
   reasonFor,
@@ -175,6 +177,17 @@ describe("reliability", () => {
     expect(eceFromBins([])).toBeNull();
     expect(reportEce(q)).toBe(0.061);
     expect(reportEce({ ...q, ece: null })).toBeCloseTo(0.06, 12);
+  });
+});
+
+describe("calibration basis", () => {
+  it("names the items the ECE and bins rest on: the fair sample, or every decided item (biased)", () => {
+    const q = rawReport().model_quality!;
+    expect(qualityItems(q)).toBe(100);
+    expect(calibrationBasis(q)).toMatch(/random sample/);
+    const biased = { ...q, calibration_on: "all_decided", calibration_items: 40 };
+    expect(qualityItems(biased)).toBe(40);
+    expect(calibrationBasis(biased)).toMatch(/biased toward the hard items/);
   });
 });
 

@@ -395,9 +395,16 @@ export function eceFromBins(bins: ReliabilityBin[]): Num {
   return total > 0 ? sum / total : null;
 }
 
-/** The items the model-quality figures (ECE, the reliability bins) rest on: every decided item the run predicted. */
+/** The items the calibration figures (ECE, the reliability bins) rest on: the fair sample when there is one. */
 export function qualityItems(q: ModelQuality): number {
-  return q.overall.items;
+  return q.calibration_items;
+}
+
+/** Which items the calibration figures rest on, in words. */
+export function calibrationBasis(q: ModelQuality): string {
+  return q.calibration_on === "random_sample"
+    ? "over the random sample (queues saved without a threshold)"
+    : "over every decided item — no random sample yet, so biased toward the hard items queues chose";
 }
 
 /** The report's ECE, else the one the bins give. */

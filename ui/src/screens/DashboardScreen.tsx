@@ -55,6 +55,7 @@ import {
   perLabelAgreement,
   progressParts,
   qualityItems,
+  calibrationBasis,
   reasonFor,
   reasonsStack,
   reliabilityBins,
@@ -360,6 +361,8 @@ function Dashboard({
       <ChartCard
         title={`Reliability diagram · ECE ${ece === null ? "—" : formatStat(ece)}${q ? ` · ${nText(eceItems)}` : ""}`}
         subtitle={`Accuracy per confidence bin against the diagonal; bars below the dashed line = over-confident${
+          q ? ` · ${calibrationBasis(q)}` : ""
+        }${
           q && ece !== null && isSmallSample(eceItems) ? ` · fewer than ${SMALL_SAMPLE} items: the ECE says little yet` : ""
         }`}
         testId="chart-reliability"

@@ -305,8 +305,26 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
         )
         .expect("annotate");
     }
+    // One item decided outside the queue (one vote), for `compare_runs`: the dataset's first
+    // (not among the queue's six least-confident items).
     let version =
         dispatch(&s, "list_datasets", json!({})).expect("datasets")[0]["versions"][0]["id"].clone();
+    let first = dispatch(
+        &s,
+        "list_items",
+        json!({ "query": { "versionId": version, "offset": 0, "limit": 1, "label": null,
+            "run": null, "predicted": null, "sort": "source" } }),
+    )
+    .expect("items");
+    dispatch(
+        &s,
+        "annotate",
+        json!({ "request": { "rowid": first["items"][0]["rowid"], "annotator": "ana",
+            "kind": "label", "label": "3", "flag": null, "reason": null, "note": null,
+            "seconds": 1.0, "predictionShown": false, "source": "manual", "queue": null,
+            "run": run } }),
+    )
+    .expect("annotate outside the queue");
     let folder = d.path().join("shared");
     std::fs::create_dir_all(&folder).expect("folder");
     let out = d.path().join("out.csv");
@@ -326,6 +344,7 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
             "item_prediction" => json!({ "run": run, "rowid": rowid }),
             "run_failures" => json!({ "run": run, "limit": 10 }),
             "count_below" => json!({ "run": run, "threshold": 0.9 }),
+            "compare_runs" => json!({ "a": run, "b": run, "on": null }),
             "queue_progress" => json!({ "queue": queue, "annotator": "ana" }),
             "list_conflicts" => json!({ "resolved": null }),
             "project_report" => json!({ "run": run }),

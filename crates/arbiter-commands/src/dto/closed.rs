@@ -156,6 +156,7 @@ closed_set! {
         LabelDisagreement = "label-disagreement",
         ModelDisagreement = "model-disagreement",
         Random = "random",
+        SetSize = "set-size",
     }
 }
 
@@ -166,7 +167,7 @@ closed_set! {
 
 closed_set! {
     /// How a decision was reached.
-    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", DawidSkene = "dawid-skene", Gold = "gold" }
+    DecisionHow = decide::How { Override = "override", Unanimous = "unanimous", Majority = "majority", DawidSkene = "dawid-skene", Gold = "gold", Auto = "auto" }
 }
 
 closed_set! {

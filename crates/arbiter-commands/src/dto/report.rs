@@ -14,7 +14,7 @@ use arbiter_core::metrics::{self, activity, agreement, quality};
 use super::{ActivityBucket, AgreementScale, Role};
 
 /// A finite number, else `None`.
-fn num(v: Option<f64>) -> Option<f64> {
+pub(super) fn num(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())
 }
 
@@ -211,6 +211,12 @@ pub struct ModelQuality {
     pub confusion: Vec<Vec<u64>>,
     pub ece: Option<f64>,
     pub bins: Vec<CalibrationBin>,
+    /// Which items `ece` and `bins` rest on: "random_sample" (the fair sample: decided items of
+    /// random queues saved without a threshold) or "all_decided" (every decided item; biased
+    /// toward the items queues chose for being hard).
+    pub calibration_on: String,
+    #[ts(type = "number")]
+    pub calibration_items: u64,
     /// Items the run failed (no prediction; in no figure above).
     pub failed: u64,
     /// Of those, items with a decided label — left out of every accuracy above.
@@ -353,6 +359,8 @@ impl From<quality::Quality> for ModelQuality {
                 .map(|row| row.iter().map(|&n| n as u64).collect())
                 .collect(),
             ece: num(q.ece),
+            calibration_on: q.calibration_on.to_string(),
+            calibration_items: q.calibration_items as u64,
             bins: q
                 .bins
                 .iter()

@@ -12,6 +12,27 @@ pub(super) fn app() -> (tempfile::TempDir, AppState) {
     (dir, state)
 }
 
+/// Adding the fixture model `file` (under `fixtures/models/`) as `name`, nothing else given.
+pub(crate) fn model_request(file: &str, name: &str) -> AddModelRequest {
+    AddModelRequest {
+        file: fixtures()
+            .join("models")
+            .join(file)
+            .to_string_lossy()
+            .into_owned(),
+        name: Some(name.into()),
+        labels_file: None,
+        size: None,
+        layout: None,
+        color: None,
+        scale: None,
+        mean: None,
+        std: None,
+        output: None,
+        decode: None,
+    }
+}
+
 pub(crate) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
     let req = ImportRequest {
         source: source.to_string_lossy().into_owned(),
@@ -606,23 +627,8 @@ fn the_review_flow_through_the_app_state() {
     let (d, s) = app();
     s.create(&d.path().join("p"), &[], false).expect("create");
     import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
-    let req = AddModelRequest {
-        file: fixtures()
-            .join("models/digits_logits.onnx")
-            .to_string_lossy()
-            .into_owned(),
-        name: Some("cnn".into()),
-        labels_file: None,
-        size: None,
-        layout: None,
-        color: None,
-        scale: None,
-        mean: None,
-        std: None,
-        output: None,
-        decode: None,
-    };
-    s.add_model(&req).expect("add");
+    s.add_model(&model_request("digits_logits.onnx", "cnn"))
+        .expect("add");
     let run = s
         .start_run(
             &RunRequest {
@@ -660,6 +666,8 @@ fn the_review_flow_through_the_app_state() {
         blind,
         assign: vec![],
         gold: None,
+        calibration: None,
+        alpha: None,
     };
     let open_q = s.create_queue(&mk("open", false, 2)).expect("queue");
     assert_eq!(open_q.counts.total, 10);

@@ -53,6 +53,9 @@ pub(super) fn manifest(
         "predictions": sel.predictions,
         "queues": queues_over(conn, version.id)?,
         "decision_rule": decide::rule_in(conn)?,
+        // The certified auto-accept deciding items by the rule `auto` (threshold, temperature,
+        // sample, risk, delta, bound; who applied it and when); null when none is in force.
+        "auto_accept": crate::calibrated::auto_accept_in(conn)?,
         // The label schema the export was made under: its version (the same on every replica
         // holding the same events), each label's guideline and examples, the retired reasons.
         "schema": {

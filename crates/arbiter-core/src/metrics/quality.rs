@@ -1,4 +1,4 @@
-//! Model quality against decided labels: accuracy, per-class precision / recall / F1, the
+//! Model quality against the labels people decided (never an automatic decision): accuracy, per-class precision / recall / F1, the
 //! confusion matrix, calibration (expected calibration error over 10 equal-width confidence
 //! bins, with the reliability-diagram bins), and an accuracy estimate with a 95% Wilson interval
 //! from the `random` queues without a confidence threshold alone — the only unbiased sample.
@@ -55,8 +55,17 @@ pub struct Quality {
     /// Row = decided label, column = predicted, in `labels` order.
     pub labels: Vec<String>,
     pub confusion: Vec<Vec<usize>>,
+    /// Expected calibration error and the reliability bins, over the items `calibration_on`
+    /// names.
     pub ece: Option<f64>,
     pub bins: Vec<Bin>,
+    /// Which items `ece` and `bins` are computed on: `random_sample` (the decided items of the
+    /// run's random queues without a threshold, when there is any: the fair sample) or
+    /// `all_decided` (every decided item the run predicted, queues chosen for being hard
+    /// included: biased).
+    pub calibration_on: &'static str,
+    /// How many items that is.
+    pub calibration_items: usize,
     /// Items the run failed (no prediction; in no figure above): `arbiter runs --failures`.
     pub failed: u64,
     /// Of those, items with a decided label — left out of every accuracy above.
@@ -112,7 +121,8 @@ pub(crate) fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Re
         .collect();
     let decided: Vec<(i64, String)> = decide::decisions_in(conn, None)?
         .into_iter()
-        .filter(|d| d.status == Status::Decided)
+        // Items people decided: an automatic decision is the model's own answer.
+        .filter(|d| d.status == Status::Decided && !d.rule.is_some_and(|r| r.is_automatic()))
         .filter_map(|d| Some((d.item, d.label?)))
         .collect();
     let random_items: HashSet<i64> = item_set(conn, run, UNBIASED)?;
@@ -141,7 +151,8 @@ pub(crate) fn quality(conn: &Connection, root: &std::path::Path, run: i64) -> Re
 }
 
 /// Quality from (predicted, decided, confidence) triples: `all` for the confusion matrix,
-/// per-class scores and calibration, `random` and `other` for their estimates. Labels are the
+/// per-class scores, `random` and `other` for their estimates; calibration over `random` (the
+/// fair sample) when it holds any item, else over `all`. Labels are the
 /// model's `classes` in order, then decided labels the model does not know (first seen first).
 ///
 /// Per class (as scikit-learn's `precision_recall_fscore_support(labels=…, zero_division=nan)`):
@@ -191,34 +202,13 @@ pub fn from_pairs(
             },
         );
     }
-    // Calibration: 10 equal-width bins (k/10, (k+1)/10]; 0 in the first, 1.0 in the last.
-    let mut bins: Vec<Bin> = (0..10)
-        .map(|b| Bin {
-            lower: b as f64 / 10.0,
-            upper: (b + 1) as f64 / 10.0,
-            items: 0,
-            mean_confidence: None,
-            accuracy: None,
-        })
-        .collect();
-    let mut sums = vec![(0f64, 0usize); 10];
-    let edges: Vec<f64> = (1..10).map(|k| k as f64 / 10.0).collect();
-    for (p, d, c) in all {
-        let b = edges.iter().filter(|e| *c > **e).count();
-        bins[b].items += 1;
-        sums[b].0 += c;
-        sums[b].1 += usize::from(p == d);
-    }
-    let mut ece = 0.0;
-    for (b, (conf_sum, correct)) in bins.iter_mut().zip(&sums) {
-        if b.items > 0 {
-            let mc = conf_sum / b.items as f64;
-            let acc = *correct as f64 / b.items as f64;
-            b.mean_confidence = Some(mc);
-            b.accuracy = Some(acc);
-            ece += b.items as f64 / all.len() as f64 * (acc - mc).abs();
-        }
-    }
+    // Calibration on the fair sample when there is one, else on everything decided.
+    let (calibration_on, on) = if random.is_empty() {
+        ("all_decided", all)
+    } else {
+        ("random_sample", random)
+    };
+    let (ece, bins) = reliability(on.iter().map(|(p, d, c)| (*c, p == d)), 10);
     Quality {
         run,
         overall: estimate(all),
@@ -227,11 +217,54 @@ pub fn from_pairs(
         per_class,
         labels,
         confusion,
-        ece: (!all.is_empty()).then_some(ece),
+        ece,
         bins,
+        calibration_on,
+        calibration_items: on.len(),
         failed: 0,
         failed_decided: 0,
     }
+}
+
+/// Calibration over (confidence, correct) pairs: `bins` equal-width bins (k/bins, (k+1)/bins],
+/// confidence 0 in the first; a confidence's bin is the number of edges k/bins (k = 1 …
+/// bins − 1, each computed as k as f64 / bins as f64) strictly below it; ECE = Σ_b n_b/N ·
+/// |accuracy_b − mean confidence_b| (`None` without pairs).
+pub fn reliability(
+    pairs: impl IntoIterator<Item = (f64, bool)>,
+    bins: usize,
+) -> (Option<f64>, Vec<Bin>) {
+    let bins = bins.max(1);
+    let mut out: Vec<Bin> = (0..bins)
+        .map(|b| Bin {
+            lower: b as f64 / bins as f64,
+            upper: (b + 1) as f64 / bins as f64,
+            items: 0,
+            mean_confidence: None,
+            accuracy: None,
+        })
+        .collect();
+    let mut sums = vec![(0f64, 0usize); bins];
+    let edges: Vec<f64> = (1..bins).map(|k| k as f64 / bins as f64).collect();
+    let mut n = 0usize;
+    for (c, correct) in pairs {
+        let b = edges.partition_point(|e| c > *e);
+        out[b].items += 1;
+        sums[b].0 += c;
+        sums[b].1 += usize::from(correct);
+        n += 1;
+    }
+    let mut ece = 0.0;
+    for (b, (conf_sum, correct)) in out.iter_mut().zip(&sums) {
+        if b.items > 0 {
+            let mc = conf_sum / b.items as f64;
+            let acc = *correct as f64 / b.items as f64;
+            b.mean_confidence = Some(mc);
+            b.accuracy = Some(acc);
+            ece += b.items as f64 / n as f64 * (acc - mc).abs();
+        }
+    }
+    ((n > 0).then_some(ece), out)
 }
 
 /// The queues whose items are a uniform sample of the run: `random` with no confidence

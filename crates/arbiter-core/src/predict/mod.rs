@@ -31,7 +31,7 @@ pub use runs::{
     export, failures, predictions, running, runs, top_k, Failure, Prediction, RunStatus,
     RunSummary, Running, TopPrediction,
 };
-pub(crate) use runs::{item_prediction, predictions_in, run_summary};
+pub(crate) use runs::{item_prediction, predictions_in, run_classes, run_summary};
 use scores::valid_probabilities;
 pub use scores::{pack, softmax, unpack, unpack_into, Scores, DENSE_MAX_CLASSES, SPARSE_TOP_K};
 

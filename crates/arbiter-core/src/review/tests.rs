@@ -314,10 +314,12 @@ fn model_quality_separates_the_random_sample_from_the_uncertainty_queues() {
     assert_eq!(q.overall.items, q.confusion.iter().flatten().sum::<usize>());
     let ece = q.ece.expect("ece");
     assert!((0.0..=1.0).contains(&ece));
+    // Calibration rests on the fair sample (the random queue's 40 items), not on every item.
     assert_eq!(
-        q.bins.iter().map(|b| b.items).sum::<usize>(),
-        q.overall.items
+        (q.calibration_on, q.calibration_items),
+        ("random_sample", 40)
     );
+    assert_eq!(q.bins.iter().map(|b| b.items).sum::<usize>(), 40);
     let r = crate::metrics::report(&p, Some(run)).expect("report");
     assert_eq!(r.progress.decided as usize, q.overall.items);
     let a1 = r

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0010_annotation_checks.sql"),
     include_str!("0011_access.sql"),
     include_str!("0012_gold.sql"),
+    include_str!("0013_calibration.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.

@@ -1696,3 +1696,92 @@ fn guidelines_and_reasons_changed_on_two_replicas_give_one_schema_version_everyw
     assert!(!codes.contains(&"other"));
     assert_eq!(snapshot(&a), snapshot(&b));
 }
+
+/// A fair audit queue on `a`, 100 items labeled by ana with their given labels.
+fn audit_queue(a: &mut Project, run: i64) {
+    let mut q = queue("audit", run, Vec::new());
+    q.limit = Some(100);
+    q.overlap_share = 0.0;
+    q.overlap_k = 1;
+    let saved = create(a, &q).expect("audit queue");
+    let items: Vec<(i64, String)> = a
+        .conn()
+        .prepare(
+            "SELECT qi.item_id, l.name FROM queue_items qi JOIN items i ON i.id = qi.item_id
+             JOIN labels l ON l.id = i.label_id WHERE qi.queue_id = ?1",
+        )
+        .expect("stmt")
+        .query_map([saved.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<rusqlite::Result<_>>()
+        .expect("items");
+    for (it, l) in items {
+        record(
+            a,
+            &NewAnnotation::new(it, "ana", Event::Label { label: l }, Source::Manual),
+        )
+        .expect("label");
+    }
+}
+
+#[test]
+fn calibration_and_auto_accept_travel_in_packs_and_decide_the_same_on_three_replicas() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    let run: i64 = a
+        .conn()
+        .query_row("SELECT id FROM runs", [], |r| r.get(0))
+        .expect("run");
+    audit_queue(&mut a, run);
+    let cal = crate::calibration::calibrate(&a, run, "audit", 10, None).expect("calibrate");
+    let applied = crate::calibration::apply(&a, run, "audit", 0.1, 0.1, None).expect("apply");
+    assert!(applied.accepted > 0);
+    // c labels an item a would accept before it hears of the auto-accept; b hears via c.
+    let accepted: i64 = a
+        .conn()
+        .query_row(
+            "SELECT item_id FROM auto_accepted WHERE item_id NOT IN (SELECT item_id FROM annotations) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("an accepted item");
+    let ext_id: String = a
+        .conn()
+        .query_row("SELECT ext_id FROM items WHERE id = ?1", [accepted], |r| {
+            r.get(0)
+        })
+        .expect("ext");
+    label(&mut c, &ext_id, "ben", "class_2");
+    send(&a, &mut c, &d.path().join("ac.pack"), true);
+    send(&c, &mut b, &d.path().join("cb.pack"), true);
+    send(&c, &mut a, &d.path().join("ca.pack"), true);
+    for p in [&a, &b, &c] {
+        assert_eq!(
+            crate::calibrated::temperature(p, run).expect("t"),
+            Some(cal.temperature)
+        );
+        let d = crate::decide::decision(p, item(p, &ext_id)).expect("decision");
+        assert_eq!(
+            d.rule,
+            Some(crate::decide::How::Unanimous),
+            "a person's label wins"
+        );
+    }
+    let snap = snapshot(&a);
+    assert!(
+        snap.contains("\"rule\": \"auto\""),
+        "auto decisions in the snapshot"
+    );
+    assert_eq!(snapshot(&b), snap);
+    assert_eq!(snapshot(&c), snap);
+    // Revoked on b: gone everywhere.
+    crate::calibration::revoke(&b, None).expect("revoke");
+    send(&b, &mut a, &d.path().join("ba.pack"), true);
+    send(&b, &mut c, &d.path().join("bc.pack"), true);
+    let snap = snapshot(&a);
+    assert!(!snap.contains("\"rule\": \"auto\""));
+    assert_eq!(snapshot(&b), snap);
+    assert_eq!(snapshot(&c), snap);
+}

@@ -107,6 +107,7 @@ fn a_runs_exported_predictions_import_back_as_the_same_run_in_every_format() {
             batch_size: 8,
             device: crate::model::runtime::Device::Cpu,
             resume: None,
+            decode: None,
         },
         &mut |_| {},
         &std::sync::atomic::AtomicBool::new(false),

@@ -1,0 +1,293 @@
+//! Calibration and certified auto-accept from the command line: `calibrate`, `autoaccept`
+//! (--apply, --revoke), their JSON contracts, refusals, and the decisions and lineage after.
+
+use super::{add_annotator, fails_json, import, new_project, ok, ok_json, path};
+
+/// Wine with a forest run, a random queue "audit" (100 items, saved without a threshold) whose
+/// items ana labeled with their given labels, and a least-confidence queue "hard". The run id.
+fn audited() -> (tempfile::TempDir, String, String) {
+    let (d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    add_annotator(&p, "ana", None);
+    ok(&[
+        "--project",
+        &p,
+        "model",
+        "add",
+        &path("models/wine_forest.onnx"),
+    ]);
+    let run = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "wine_forest",
+        "--dataset",
+        "wine",
+    ])["run"]
+        .to_string();
+    let ranked = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "queue",
+        "--run",
+        &run,
+        "--strategy",
+        "random",
+        "--seed",
+        "5",
+        "--limit",
+        "100",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        &run,
+        "--strategy",
+        "random",
+        "--seed",
+        "5",
+        "--limit",
+        "100",
+        "--save",
+        "audit",
+    ]);
+    ok(&[
+        "--project",
+        &p,
+        "queue",
+        "--run",
+        &run,
+        "--strategy",
+        "least-confidence",
+        "--limit",
+        "50",
+        "--save",
+        "hard",
+    ]);
+    let given: std::collections::HashMap<String, String> =
+        std::fs::read_to_string(path("tabular/wine.csv"))
+            .expect("wine")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[1].to_string())
+            })
+            .collect();
+    let mut csv = String::from("item_id,annotator,label\n");
+    for e in ranked.as_array().expect("array") {
+        let id = e["item_id"].as_str().expect("id");
+        csv.push_str(&format!("{id},ana,{}\n", given[id]));
+    }
+    let f = d.path().join("audit.csv");
+    std::fs::write(&f, csv).expect("csv");
+    ok(&[
+        "--project",
+        &p,
+        "annotations",
+        "import",
+        &f.to_string_lossy(),
+    ]);
+    (d, p, run)
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn message(e: &serde_json::Value) -> &str {
+    e["error"]["message"].as_str().expect("message")
+}
+
+#[test]
+fn calibrate_and_autoaccept_follow_the_contract_and_apply_decides_by_auto() {
+    let (d, p, run) = audited();
+    let c = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "calibrate",
+        "--run",
+        &run,
+        "--sample",
+        "audit",
+    ]);
+    for k in [
+        "run",
+        "sample",
+        "items",
+        "temperature",
+        "nll_before",
+        "nll_after",
+        "ece_before",
+        "ece_after",
+        "bins_before",
+        "bins_after",
+    ] {
+        assert!(c.get(k).is_some(), "calibrate JSON lacks {k}: {c}");
+    }
+    assert_eq!(c["items"], 100);
+    assert_eq!(c["bins_after"].as_array().expect("bins").len(), 10);
+    let human = ok(&[
+        "--project",
+        &p,
+        "calibrate",
+        "--run",
+        &run,
+        "--sample",
+        "audit",
+        "--bins",
+        "5",
+    ]);
+    assert!(
+        human.contains("temperature T =") && human.contains("ECE"),
+        "{human}"
+    );
+
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--project",
+            &p,
+            "--json",
+            "autoaccept",
+            "--run",
+            &run,
+            "--sample",
+            "audit",
+            "--risk",
+            "0.1",
+            "--delta",
+            "0.1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let r = ok_json(&strs(&args(&[])));
+    for k in [
+        "threshold",
+        "sample_accepted",
+        "sample_errors",
+        "upper_bound",
+        "coverage",
+        "accepted",
+        "status",
+        "labels_needed",
+    ] {
+        assert!(r.get(k).is_some(), "autoaccept JSON lacks {k}: {r}");
+    }
+    assert_eq!(r["status"], "certified", "{r}");
+    assert!(r["upper_bound"].as_f64().expect("bound") <= 0.2);
+    // Nothing recorded without --apply.
+    let decisions = ok_json(&["--project", &p, "--json", "decisions"]);
+    assert!(!decisions.to_string().contains("\"auto\""));
+
+    let applied = ok_json(&strs(&args(&["--apply"])));
+    assert_eq!(applied["applied"], true);
+    let decisions = ok_json(&["--project", &p, "--json", "decisions"]);
+    let auto = decisions["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .filter(|d| d["rule"] == "auto")
+        .count();
+    assert!(auto > 0, "{decisions}");
+    // The export's lineage names the auto-accept with its provenance.
+    let out = d.path().join("out.csv");
+    ok(&["--project", &p, "export", "--out", &out.to_string_lossy()]);
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("out.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    let a = &lineage["auto_accept"];
+    for k in [
+        "threshold",
+        "temperature",
+        "sample",
+        "risk",
+        "delta",
+        "upper_bound",
+    ] {
+        assert!(!a[k].is_null(), "lineage auto_accept lacks {k}: {a}");
+    }
+    let human = ok(&["--project", &p, "autoaccept", "--revoke"]);
+    assert!(human.contains("Revoked"), "{human}");
+    let decisions = ok_json(&["--project", &p, "--json", "decisions"]);
+    assert!(!decisions.to_string().contains("\"auto\""));
+}
+
+#[test]
+fn bad_input_is_refused_with_the_reason_and_nothing_written() {
+    let (_d, p, run) = audited();
+    let audit_before = ok_json(&["--project", &p, "--json", "report"])
+        .to_string()
+        .len();
+    for (sample, risk, delta, want) in [
+        ("hard", "0.1", "0.1", "least-confidence queue"),
+        ("audit", "1.5", "0.1", "--risk 1.5"),
+        ("audit", "0.1", "0", "--delta 0"),
+    ] {
+        let (e, status) = fails_json(&[
+            "--project",
+            &p,
+            "autoaccept",
+            "--run",
+            &run,
+            "--sample",
+            sample,
+            "--risk",
+            risk,
+            "--delta",
+            delta,
+            "--apply",
+        ]);
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (4, Some("invalid_input")),
+            "{e}"
+        );
+        assert!(message(&e).contains(want), "{e}");
+    }
+    let (e, _) = fails_json(&[
+        "--project",
+        &p,
+        "calibrate",
+        "--run",
+        &run,
+        "--sample",
+        "hard",
+    ]);
+    assert!(message(&e).contains("not a fair sample"), "{e}");
+    let r = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "autoaccept",
+        "--run",
+        &run,
+        "--sample",
+        "audit",
+        "--risk",
+        "0.01",
+    ]);
+    assert_eq!(
+        (r["status"].as_str(), r["labels_needed"].as_u64()),
+        (Some("insufficient"), Some(299))
+    );
+    let (e, _) = fails_json(&["--project", &p, "autoaccept", "--revoke"]);
+    assert!(message(&e).contains("nothing to revoke"), "{e}");
+    assert_eq!(
+        ok_json(&["--project", &p, "--json", "report"])
+            .to_string()
+            .len(),
+        audit_before,
+        "nothing written"
+    );
+}
