@@ -117,6 +117,8 @@ fn main() -> Result<()> {
         "least-confidence queue over the run",
         baseline,
     );
+    let (before, t_before) = time(|| arbiter_core::decide::decisions(&p, None));
+    let before = before?.len();
     let (applied, t) = time(|| calibration::apply(&p, 1, "audit", 0.1, 0.05, None));
     let applied = applied?;
     report(
@@ -125,6 +127,14 @@ fn main() -> Result<()> {
         None,
         "least-confidence queue over the run",
         baseline,
+    );
+    let (after, t_after) = time(|| arbiter_core::decide::decisions(&p, None));
+    report(
+        &format!("decisions after --apply ({} decisions)", after?.len()),
+        t_after,
+        None,
+        &format!("decisions before ({before} decisions)"),
+        t_before,
     );
     Ok(())
 }

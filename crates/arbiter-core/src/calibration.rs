@@ -256,7 +256,22 @@ pub fn autoaccept(
     risk: f64,
     delta: f64,
 ) -> Result<AutoAcceptReport> {
-    check_level("--risk", risk)?;
+    let mut all = risk_curve(project, run, queue, &[risk], delta)?;
+    Ok(all.remove(0))
+}
+
+/// [`autoaccept`] at each of `risks` (the app's risk slider): one read of the sample and one
+/// pass over the run, however many risks. Reads only.
+pub fn risk_curve(
+    project: &crate::Project,
+    run: i64,
+    queue: &str,
+    risks: &[f64],
+    delta: f64,
+) -> Result<Vec<AutoAcceptReport>> {
+    for r in risks {
+        check_level("--risk", *r)?;
+    }
     check_level("--delta", delta)?;
     let s = fair_sample(project, run, queue)?;
     let conn = project.conn();
@@ -271,36 +286,44 @@ pub fn autoaccept(
             )
         })
         .collect();
-    let ltt = learn_then_test(&points, risk, delta);
     let total: i64 = conn.query_row(
         "SELECT COUNT(*) FROM predictions WHERE run_id = ?1",
         [run],
         |r| r.get(0),
     )?;
-    let mut accepted = 0u64;
-    if let Some(th) = ltt.threshold {
-        scan(conn, run, t, |_, _, c| accepted += u64::from(c >= th))?;
-    }
-    Ok(AutoAcceptReport {
-        run,
-        sample: s.queue.name.clone(),
-        risk,
-        delta,
-        temperature: t,
-        threshold: ltt.threshold,
-        sample_accepted: ltt.sample_accepted,
-        sample_errors: ltt.sample_errors,
-        upper_bound: ltt.upper_bound,
-        coverage: ltt.threshold.map(|_| accepted as f64 / total.max(1) as f64),
-        accepted,
-        status: if ltt.threshold.is_some() {
-            "certified"
-        } else {
-            "insufficient"
-        },
-        labels_needed: ltt.threshold.is_none().then_some(ltt.n_min),
-        applied: false,
-    })
+    // Every predicted item's c, ascending: the items at or above λ are a suffix.
+    let mut run_c: Vec<f64> = Vec::new();
+    scan(conn, run, t, |_, _, c| run_c.push(c))?;
+    run_c.sort_unstable_by(f64::total_cmp);
+    Ok(risks
+        .iter()
+        .map(|&risk| {
+            let ltt = learn_then_test(&points, risk, delta);
+            let accepted = ltt.threshold.map_or(0, |th| {
+                (run_c.len() - run_c.partition_point(|c| *c < th)) as u64
+            });
+            AutoAcceptReport {
+                run,
+                sample: s.queue.name.clone(),
+                risk,
+                delta,
+                temperature: t,
+                threshold: ltt.threshold,
+                sample_accepted: ltt.sample_accepted,
+                sample_errors: ltt.sample_errors,
+                upper_bound: ltt.upper_bound,
+                coverage: ltt.threshold.map(|_| accepted as f64 / total.max(1) as f64),
+                accepted,
+                status: if ltt.threshold.is_some() {
+                    "certified"
+                } else {
+                    "insufficient"
+                },
+                labels_needed: ltt.threshold.is_none().then_some(ltt.n_min),
+                applied: false,
+            }
+        })
+        .collect())
 }
 
 /// [`autoaccept`], then record it as the project's auto-accept (a synchronised setting,

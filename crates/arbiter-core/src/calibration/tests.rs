@@ -550,3 +550,24 @@ fn the_reports_calibration_states_its_items_and_prefers_the_fair_sample() {
     assert_eq!(q.bins.iter().map(|b| b.items).sum::<usize>(), 30 + in_both);
     assert_eq!(q.overall.items, 50);
 }
+
+/// The risk slider's curve is `autoaccept` at each risk: the same threshold, bound, coverage
+/// and labels needed, from one read.
+#[test]
+fn the_risk_curve_is_autoaccept_at_each_risk() {
+    let (_d, p, run, _) = audited();
+    super::calibrate(&p, run, "audit", 10, None).expect("calibrate");
+    let risks = [0.01, 0.05, 0.1, 0.2, 0.3];
+    let curve = super::risk_curve(&p, run, "audit", &risks, 0.1).expect("curve");
+    for (r, c) in risks.iter().zip(&curve) {
+        assert_eq!(
+            *c,
+            super::autoaccept(&p, run, "audit", *r, 0.1).expect("one")
+        );
+    }
+    // n_min = ⌈ln 0.1 / ln 0.99⌉ = 230 > 100 items at 1%; the forest is right often enough for some larger risk.
+    assert_eq!(curve[0].labels_needed, Some(230));
+    assert!(curve.iter().any(|c| c.status == "certified"), "{curve:?}");
+    let e = message(super::risk_curve(&p, run, "audit", &[0.1, 2.0], 0.1).expect_err("bad"));
+    assert!(e.contains("--risk 2"), "{e}");
+}
