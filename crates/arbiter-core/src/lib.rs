@@ -30,6 +30,7 @@ pub mod audit;
 pub mod dataset;
 pub mod decide;
 pub mod destination;
+pub mod drift;
 pub mod error;
 pub mod escalate;
 pub mod events;
