@@ -42,6 +42,9 @@ pub enum Strategy {
     LabelDisagreement,
     ModelDisagreement,
     Random,
+    /// Saved by `arbiter drift --save-queue`: the current items least like the reference first
+    /// (ranked by the drift module's domain classifier, not by [`rank`]).
+    Drift,
 }
 
 impl Strategy {
@@ -62,6 +65,7 @@ impl Strategy {
             "label-disagreement" => Strategy::LabelDisagreement,
             "model-disagreement" => Strategy::ModelDisagreement,
             "random" => Strategy::Random,
+            "drift" => Strategy::Drift,
             other => {
                 return Err(Error::InvalidArgument(format!(
                     "strategy {other:?}: use one of {}",
@@ -79,6 +83,7 @@ impl Strategy {
             Strategy::LabelDisagreement => "label-disagreement",
             Strategy::ModelDisagreement => "model-disagreement",
             Strategy::Random => "random",
+            Strategy::Drift => "drift",
         }
     }
 }
@@ -227,6 +232,10 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
         v
     };
     match spec.strategy {
+        Strategy::Drift => Err(Error::InvalidArgument(
+            "a drift queue is ranked by `arbiter drift --ref REF --cur CUR --save-queue NAME`"
+                .into(),
+        )),
         Strategy::LeastConfidence => Ok(descending(scan(
             "1.0 - confidence",
             "predictions_by_confidence",

@@ -124,6 +124,13 @@ pub fn in_overlap(seed: u64, item: i64, share: f64) -> bool {
 
 /// Rank and save a queue.
 pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
+    check_create(q)?;
+    let ranked = queue::rank(project, &q.spec)?;
+    create_ranked(project, q, ranked)
+}
+
+/// The checks on a queue to be saved; its assignees.
+fn check_create(q: &QueueCreate) -> Result<Vec<String>> {
     if q.name.trim().is_empty() {
         return Err(Error::InvalidArgument("a queue needs a name".into()));
     }
@@ -134,7 +141,17 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     }
     let assign = check_assignees(&q.assign, q.overlap_k)?;
     check_gold(&q.gold)?;
-    let ranked = queue::rank(project, &q.spec)?;
+    Ok(assign)
+}
+
+/// Save a queue whose items were ranked already ([`create`], or the drift module's domain
+/// classifier for a drift queue), checked like [`create`].
+pub fn create_ranked(
+    project: &mut Project,
+    q: &QueueCreate,
+    ranked: Vec<queue::Ranked>,
+) -> Result<SavedQueue> {
+    let assign = check_create(q)?;
     let tx = project
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;

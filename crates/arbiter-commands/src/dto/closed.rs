@@ -151,6 +151,7 @@ closed_set! {
         LabelDisagreement = "label-disagreement",
         ModelDisagreement = "model-disagreement",
         Random = "random",
+        Drift = "drift",
     }
 }
 

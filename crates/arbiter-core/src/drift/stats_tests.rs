@@ -6,14 +6,14 @@ use crate::testutil::fixtures;
 
 /// The feature columns of a drift fixture CSV, missing values dropped.
 pub(crate) fn read_columns(name: &str) -> Vec<(String, Vec<f64>)> {
-    let text = std::fs::read_to_string(fixtures().join("drift").join(name)).unwrap();
+    let text = std::fs::read_to_string(fixtures().join("drift").join(name)).expect("fixture");
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').skip(1).collect();
+    let header: Vec<&str> = lines.next().expect("fixture").split(',').skip(1).collect();
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); header.len()];
     for line in lines {
         for (c, cell) in line.split(',').skip(1).enumerate() {
             if !cell.is_empty() {
-                cols[c].push(cell.parse().unwrap());
+                cols[c].push(cell.parse().expect("fixture"));
             }
         }
     }
@@ -21,8 +21,8 @@ pub(crate) fn read_columns(name: &str) -> Vec<(String, Vec<f64>)> {
 }
 
 fn expected() -> serde_json::Value {
-    let text = std::fs::read_to_string(fixtures().join("drift/expected.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let text = std::fs::read_to_string(fixtures().join("drift/expected.json")).expect("fixture");
+    serde_json::from_str(&text).expect("fixture")
 }
 
 fn evidently_test(name: &str) -> Test {
@@ -47,30 +47,38 @@ fn every_statistic_and_verdict_equals_evidentlys() {
         for (choice, method) in [("default", Method::Default), ("psi", Method::Psi)] {
             let w = &want["cases"][case][choice];
             let mut drifted = 0;
-            for (i, col) in w["columns"].as_array().unwrap().iter().enumerate() {
+            for (i, col) in w["columns"].as_array().expect("fixture").iter().enumerate() {
                 let (name, r) = &reference[i];
-                assert_eq!(name, col["column"].as_str().unwrap());
+                assert_eq!(name, col["column"].as_str().expect("fixture"));
                 let got = test_column(r, &current[i].1, method);
                 let what = format!("{case}/{choice}/{name}");
                 assert_eq!(
                     got.test,
-                    evidently_test(col["test"].as_str().unwrap()),
+                    evidently_test(col["test"].as_str().expect("fixture")),
                     "{what}"
                 );
-                let s = col["statistic"].as_f64().unwrap();
+                let s = col["statistic"].as_f64().expect("fixture");
                 assert!(
                     (got.statistic - s).abs() < 1e-6,
                     "{what}: {} vs {s}",
                     got.statistic
                 );
-                assert_eq!(got.threshold, col["threshold"].as_f64().unwrap(), "{what}");
-                assert_eq!(got.drifted, col["drifted"].as_bool().unwrap(), "{what}");
+                assert_eq!(
+                    got.threshold,
+                    col["threshold"].as_f64().expect("fixture"),
+                    "{what}"
+                );
+                assert_eq!(
+                    got.drifted,
+                    col["drifted"].as_bool().expect("fixture"),
+                    "{what}"
+                );
                 drifted += got.drifted as usize;
                 checked += 1;
             }
             let share = drifted as f64 / reference.len() as f64;
-            assert!((share - w["share_drifted"].as_f64().unwrap()).abs() < 1e-12);
-            assert_eq!(share >= 0.5, w["dataset_drift"].as_bool().unwrap());
+            assert!((share - w["share_drifted"].as_f64().expect("fixture")).abs() < 1e-12);
+            assert_eq!(share >= 0.5, w["dataset_drift"].as_bool().expect("fixture"));
         }
     }
     assert_eq!(checked, 28);
@@ -81,8 +89,12 @@ fn the_fixture_covers_every_default_test() {
     let want = expected();
     let mut tests: Vec<&str> = ["small", "large"]
         .iter()
-        .flat_map(|c| want["cases"][*c]["default"]["columns"].as_array().unwrap())
-        .map(|c| c["test"].as_str().unwrap())
+        .flat_map(|c| {
+            want["cases"][*c]["default"]["columns"]
+                .as_array()
+                .expect("fixture")
+        })
+        .map(|c| c["test"].as_str().expect("fixture"))
         .collect();
     tests.sort();
     tests.dedup();
@@ -91,15 +103,15 @@ fn the_fixture_covers_every_default_test() {
 
 #[test]
 fn roc_auc_equals_scikit_learns_with_ties() {
-    let text = std::fs::read_to_string(fixtures().join("drift/auc.csv")).unwrap();
+    let text = std::fs::read_to_string(fixtures().join("drift/auc.csv")).expect("fixture");
     let (mut labels, mut scores) = (Vec::new(), Vec::new());
     for line in text.lines().skip(1) {
-        let (l, s) = line.split_once(',').unwrap();
+        let (l, s) = line.split_once(',').expect("fixture");
         labels.push(l == "1");
-        scores.push(s.parse::<f64>().unwrap());
+        scores.push(s.parse::<f64>().expect("fixture"));
     }
-    let want = expected()["roc_auc"].as_f64().unwrap();
-    let got = roc_auc(&labels, &scores).unwrap();
+    let want = expected()["roc_auc"].as_f64().expect("fixture");
+    let got = roc_auc(&labels, &scores).expect("fixture");
     assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     assert_eq!(roc_auc(&[true, true], &[0.1, 0.2]), None);
 }
