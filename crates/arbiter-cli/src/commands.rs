@@ -86,6 +86,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Invite(a) => crate::invite_cmd::run(cli, a),
         Command::Serve(a) => crate::serve_cmd::run(cli, a),
         Command::Gold(c) => crate::gold_cmd::run(cli, c),
+        Command::Drift(a) => crate::drift_cmd::run(cli, a),
         Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;

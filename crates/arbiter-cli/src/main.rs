@@ -3,6 +3,7 @@
 //! progress and errors go to stderr.
 
 mod commands;
+mod drift_cmd;
 mod escalate_cmd;
 mod gold_cmd;
 mod invite_cmd;
@@ -112,6 +113,10 @@ pub enum Command {
     /// Gold items: items whose right label is known, to score annotators (never shown to them).
     #[command(subcommand)]
     Gold(GoldCommand),
+    /// Is today's data still the data the model was made for? Feature drift between two
+    /// dataset versions or runs (Evidently's default tests, or --psi), prediction drift and the
+    /// label-free accuracy estimate between two runs; --save-queue NAME queues the new items.
+    Drift(drift_cmd::DriftArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].
