@@ -9,12 +9,14 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 
 mod access;
 mod closed;
+mod drift;
 mod gold;
 mod quality;
 mod report;
 mod team;
 pub use access::*;
 pub use closed::*;
+pub use drift::*;
 pub use gold::*;
 pub use quality::*;
 pub use report::*;
@@ -1175,6 +1177,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     report::with_report_types!(export_all);
     team::with_team_types!(export_all);
     gold::with_gold_types!(export_all);
+    drift::with_drift_types!(export_all);
     quality::with_quality_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);

@@ -1007,8 +1007,11 @@ fn exclusive<T>(
 }
 
 mod access;
+mod drift;
 mod gold;
 mod team;
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 pub(crate) mod tests;
