@@ -214,7 +214,7 @@ fn print_human(r: &DriftReport) {
             },
             e.estimate * 100.0
         );
-        println!("Warning: the estimate is {}", e.warning);
+        println!("Warning: {}", e.warning);
     }
     if let Some(d) = &r.domain_classifier {
         println!(

@@ -78,7 +78,7 @@ describe("DriftScreen", () => {
           calibrated: false,
           temperature: null,
           reference: { items: 40, correct: 36, accuracy: 0.9, low: 0.77, high: 0.96 },
-          warning: "uncalibrated run 2's mean top-class probability: it assumes no concept drift",
+          warning: "The estimate is run 2's mean top-class probability, uncalibrated; it assumes no concept drift",
         },
       }),
     );

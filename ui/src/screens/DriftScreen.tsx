@@ -212,11 +212,11 @@ function DriftReport({ report, reference, current }: { report: DriftReportDto; r
                     onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && setSelected(c.column)}
                     aria-selected={c.column === selected}
                   >
-                    <td>
+                    <td className="drift-name">
                       {c.column}
-                      <span className="muted small"> · {c.kind}</span>
+                      <div className="muted small">{c.kind}</div>
                     </td>
-                    <td>{c.testName}</td>
+                    <td className="drift-test">{c.testName}</td>
                     <td className="num">
                       {formatStatistic(c.statistic)}
                       {c.band && <span className="muted small"> ({c.band})</span>}
@@ -372,15 +372,16 @@ function AccuracyCard({ report }: { report: DriftReportDto }) {
           </div>
         </div>
         <div>
-          <div className="drift-figure">{pct(r.accuracy)}</div>
+          <div className="drift-figure">{r.items > 0 ? pct(r.accuracy) : "Not measured"}</div>
           <div className="muted small">
-            {report.reference.label} measured on {r.items.toLocaleString("en-US")} decided items
-            {r.low !== null && r.high !== null ? ` (95% ${pct(r.low)}–${pct(r.high)})` : ""}
+            {r.items > 0
+              ? `${report.reference.label} measured on ${r.items.toLocaleString("en-US")} decided items${r.low !== null && r.high !== null ? ` (95% ${pct(r.low)}–${pct(r.high)})` : ""}`
+              : `${report.reference.label} has no decided items yet: label some to measure it`}
           </div>
         </div>
       </div>
       <p className="drift-warning small" data-testid="drift-accuracy-warning">
-        The estimate is the {e.warning}
+        {e.warning}
       </p>
     </section>
   );

@@ -183,9 +183,9 @@ pub(crate) fn compare(
         calibrated: temperature.is_some(),
         reference: measured,
         warning: format!(
-            "{} run {}'s mean top-class probability: it assumes no concept drift (the same inputs still mean the same labels){}",
-            if temperature.is_some() { "calibrated" } else { "uncalibrated" },
+            "The estimate is run {}'s mean top-class probability, {}; it assumes no concept drift (the same inputs still mean the same labels){}",
             current.run,
+            if temperature.is_some() { "calibrated" } else { "uncalibrated" },
             if temperature.is_some() { "" } else { "; calibrate the run for a better estimate" }
         ),
     };
