@@ -119,7 +119,7 @@ fn main() -> Result<()> {
     // The same tests on columns already in memory.
     let read = |name: &Path| -> Result<Vec<Vec<f64>>> {
         let text = std::fs::read_to_string(name)?;
-        let mut cols = vec![Vec::with_capacity(rows); COLUMNS];
+        let mut cols: Vec<Vec<f64>> = (0..COLUMNS).map(|_| Vec::with_capacity(rows)).collect();
         for line in text.lines().skip(1) {
             for (c, v) in line.split(',').skip(1).enumerate() {
                 cols[c].push(v.parse::<f64>()?);
