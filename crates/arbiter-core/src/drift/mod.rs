@@ -170,9 +170,16 @@ fn read_features(
     version_id: i64,
     width: usize,
 ) -> Result<(Vec<i64>, Vec<Vec<f64>>)> {
-    let mut stmt =
-        conn.prepare("SELECT id, features FROM items WHERE version_id = ?1 ORDER BY id")?;
-    let mut rows = stmt.query([version_id])?;
+    // A version's items occupy a contiguous rowid range: a range scan, not an index lookup.
+    let (first, count): (i64, i64) = conn.query_row(
+        "SELECT first_rowid, item_count FROM dataset_versions WHERE id = ?1",
+        [version_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT id, features FROM items WHERE id >= ?1 AND id < ?2 AND version_id = ?3 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([first, first + count, version_id])?;
     let mut items = Vec::new();
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); width];
     while let Some(r) = rows.next()? {
