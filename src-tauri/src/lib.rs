@@ -574,6 +574,16 @@ async fn add_gold(
 }
 
 #[tauri::command]
+async fn drift_report(app: tauri::AppHandle, request: DriftRequest) -> Res<DriftReportDto> {
+    blocking(app, move |s| handlers::drift_report(s, request)).await
+}
+
+#[tauri::command]
+async fn save_drift_queue(app: tauri::AppHandle, request: DriftQueueRequest) -> Res<QueueDto> {
+    blocking(app, move |s| handlers::save_drift_queue(s, request)).await
+}
+
+#[tauri::command]
 async fn list_gold(app: tauri::AppHandle, dataset: Option<String>) -> Res<Vec<GoldItemDto>> {
     blocking(app, move |s| handlers::list_gold(s, dataset)).await
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 mod calibration;
 mod compare;
+mod drift;
 mod quality;
 mod serve_tls;
 

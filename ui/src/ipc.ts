@@ -460,6 +460,9 @@ import type { EscalationDto } from "./bindings/EscalationDto";
 import type { EscalationRequest } from "./bindings/EscalationRequest";
 import type { SentBackDto } from "./bindings/SentBackDto";
 import type { GuidelinesDto } from "./bindings/GuidelinesDto";
+import type { DriftRequest } from "./bindings/DriftRequest";
+import type { DriftReportDto } from "./bindings/DriftReportDto";
+import type { DriftQueueRequest } from "./bindings/DriftQueueRequest";
 
 /**
  * The project report (as `arbiter report --json`) with model quality for `run` (null = the
@@ -741,6 +744,16 @@ export function addGold(request: AddGoldRequest, lead: string): Promise<GoldAdde
 }
 
 /** The gold items and their answers (a lead's). */
+/** Drift between two sides (a run id or `DATASET@VERSION` each). */
+export function driftReport(request: DriftRequest): Promise<DriftReportDto> {
+  return call("drift_report", { request });
+}
+
+/** Save the current side's items least like the reference as a queue (a lead's). */
+export function saveDriftQueue(request: DriftQueueRequest): Promise<QueueDto> {
+  return call("save_drift_queue", { request });
+}
+
 export function listGold(dataset: string | null): Promise<GoldItemDto[]> {
   return call("list_gold", { dataset });
 }

@@ -89,6 +89,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Gold(c) => crate::gold_cmd::run(cli, c),
         Command::Calibrate(a) => crate::calibrate_cmd::calibrate(cli, a),
         Command::Autoaccept(a) => crate::calibrate_cmd::autoaccept(cli, a),
+        Command::Drift(a) => crate::drift_cmd::run(cli, a),
         Command::Escalations(c) => crate::escalate_cmd::run(cli, c),
         Command::Predictions(PredictionsCommand::Export(a)) => {
             let p = open(cli)?;

@@ -5,6 +5,7 @@
 mod calibrate_cmd;
 mod commands;
 mod compare_cmd;
+mod drift_cmd;
 mod escalate_cmd;
 mod gold_cmd;
 mod invite_cmd;
@@ -124,6 +125,10 @@ pub enum Command {
     /// A confidence threshold with a certified error bound (Learn-then-Test on a fair
     /// sample): --apply decides the items above it automatically, --revoke undoes that.
     Autoaccept(calibrate_cmd::AutoacceptArgs),
+    /// Is today's data still the data the model was made for? Feature drift between two
+    /// dataset versions or runs (Evidently's default tests, or --psi), prediction drift and the
+    /// label-free accuracy estimate between two runs; --save-queue NAME queues the new items.
+    Drift(drift_cmd::DriftArgs),
     /// Progress, agreement, model quality, reasons by class and annotator pace.
     Report {
         /// The run for model quality [default: the latest finished run].

@@ -10,6 +10,7 @@ use arbiter_core::{annotate, dataset, decide, items, model, predict, review, sch
 mod access;
 mod closed;
 mod compare;
+mod drift;
 mod gold;
 mod quality;
 mod report;
@@ -17,6 +18,7 @@ mod team;
 pub use access::*;
 pub use closed::*;
 pub use compare::*;
+pub use drift::*;
 pub use gold::*;
 pub use quality::*;
 pub use report::*;
@@ -1285,6 +1287,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     report::with_report_types!(export_all);
     team::with_team_types!(export_all);
     gold::with_gold_types!(export_all);
+    drift::with_drift_types!(export_all);
     quality::with_quality_types!(export_all);
     compare::with_compare_types!(export_all);
     one::<ErrorCode>(&mut out);

@@ -411,6 +411,14 @@ pub fn add_gold(s: &AppState, request: AddGoldRequest, lead: String) -> Res<Gold
     s.add_gold(&request, &lead)
 }
 
+pub fn drift_report(s: &AppState, request: DriftRequest) -> Res<DriftReportDto> {
+    s.drift_report(&request)
+}
+
+pub fn save_drift_queue(s: &AppState, request: DriftQueueRequest) -> Res<QueueDto> {
+    s.save_drift_queue(&request)
+}
+
 pub fn list_gold(s: &AppState, dataset: Option<String>) -> Res<Vec<GoldItemDto>> {
     s.list_gold(dataset.as_deref())
 }

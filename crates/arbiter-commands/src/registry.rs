@@ -181,6 +181,9 @@ macro_rules! for_each_command {
             #[read] lead list_gold(dataset: Option<String>) -> Vec<GoldItemDto>;
             lead remove_gold(items: Vec<String>, dataset: Option<String>, lead: String) -> u64;
             #[read] any list_qualifications() -> Vec<QualificationDto>;
+            // Drift between two dataset versions or runs, and the queue of the drifted items.
+            #[read] any drift_report(request: DriftRequest) -> DriftReportDto;
+            lead save_drift_queue(request: DriftQueueRequest) -> QueueDto;
             lead reset_qualification(queue: String, name: String, lead: String) -> ();
             // Team: replicas of the project exchanging event packs.
             #[read] any team_status() -> TeamStatus;

@@ -1059,10 +1059,13 @@ fn exclusive<T>(
 }
 
 mod access;
+mod drift;
 mod gold;
 pub use gold::Sight;
 mod team;
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 

@@ -34,6 +34,7 @@ pub mod conformal;
 pub mod dataset;
 pub mod decide;
 pub mod destination;
+pub mod drift;
 pub mod error;
 pub mod escalate;
 pub mod events;

@@ -45,6 +45,9 @@ pub enum Strategy {
     Random,
     /// Split-conformal prediction sets (`conformal`): items whose set is not one label first.
     SetSize,
+    /// Saved by `arbiter drift --save-queue`: the current items least like the reference first
+    /// (ranked by the drift module's domain classifier, not by [`rank`]).
+    Drift,
 }
 
 impl Strategy {
@@ -67,6 +70,7 @@ impl Strategy {
             "model-disagreement" => Strategy::ModelDisagreement,
             "random" => Strategy::Random,
             "set-size" => Strategy::SetSize,
+            "drift" => Strategy::Drift,
             other => {
                 return Err(Error::InvalidArgument(format!(
                     "strategy {other:?}: use one of {}",
@@ -85,6 +89,7 @@ impl Strategy {
             Strategy::ModelDisagreement => "model-disagreement",
             Strategy::Random => "random",
             Strategy::SetSize => "set-size",
+            Strategy::Drift => "drift",
         }
     }
 }
@@ -233,6 +238,10 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
         v
     };
     match spec.strategy {
+        Strategy::Drift => Err(Error::InvalidArgument(
+            "a drift queue is ranked by `arbiter drift --ref REF --cur CUR --save-queue NAME`"
+                .into(),
+        )),
         Strategy::LeastConfidence => Ok(descending(scan(
             "1.0 - confidence",
             "predictions_by_confidence",

@@ -132,6 +132,16 @@ pub fn create(project: &mut Project, q: &QueueCreate) -> Result<SavedQueue> {
     )
 }
 
+/// Save a queue whose items were ranked already (the drift module's domain classifier for a
+/// drift queue), checked like [`create`].
+pub fn create_ranked(
+    project: &mut Project,
+    q: &QueueCreate,
+    ranked: Vec<queue::Ranked>,
+) -> Result<SavedQueue> {
+    create_with(project, q, move |_| Ok(ranked), serde_json::Value::Null)
+}
+
 /// Save a queue whose items `rank` orders (called after every check on `q`); `extra`, when
 /// not null, is recorded in the audit entry as `ranking`.
 pub(crate) fn create_with(

@@ -3,4 +3,4 @@
 /**
  * How a review queue ranks its items.
  */
-export type Strategy = "least-confidence" | "margin" | "entropy" | "label-disagreement" | "model-disagreement" | "random" | "set-size";
+export type Strategy = "least-confidence" | "margin" | "entropy" | "label-disagreement" | "model-disagreement" | "random" | "set-size" | "drift";

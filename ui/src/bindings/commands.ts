@@ -19,6 +19,9 @@ import type { CreateQueueRequest } from "./CreateQueueRequest";
 import type { DatasetInfo } from "./DatasetInfo";
 import type { DecisionDto } from "./DecisionDto";
 import type { DecisionRuleDto } from "./DecisionRuleDto";
+import type { DriftQueueRequest } from "./DriftQueueRequest";
+import type { DriftReportDto } from "./DriftReportDto";
+import type { DriftRequest } from "./DriftRequest";
 import type { EscalationDto } from "./EscalationDto";
 import type { EscalationRequest } from "./EscalationRequest";
 import type { ExportDone } from "./ExportDone";
@@ -134,6 +137,8 @@ export type Commands = {
   list_gold: { role: "lead"; args: { dataset: string | null }; result: Array<GoldItemDto> };
   remove_gold: { role: "lead"; args: { items: Array<string>; dataset: string | null; lead: string }; result: number };
   list_qualifications: { role: "any"; args: Record<string, never>; result: Array<QualificationDto> };
+  drift_report: { role: "any"; args: { request: DriftRequest }; result: DriftReportDto };
+  save_drift_queue: { role: "lead"; args: { request: DriftQueueRequest }; result: QueueDto };
   reset_qualification: { role: "lead"; args: { queue: string; name: string; lead: string }; result: void };
   team_status: { role: "any"; args: Record<string, never>; result: TeamStatus };
   clone_project: { role: "lead"; args: { request: CloneRequest }; result: ClonedDto };

@@ -7,11 +7,13 @@ import { ScreenErrorBoundary } from "./ScreenErrorBoundary";
 // Loaded on first use: the dashboard brings ECharts, which the item grid does not need.
 const DashboardScreen = lazy(() => import("../screens/DashboardScreen").then((m) => ({ default: m.DashboardScreen })));
 const CompareScreen = lazy(() => import("../screens/CompareScreen").then((m) => ({ default: m.CompareScreen })));
+const DriftScreen = lazy(() => import("../screens/DriftScreen").then((m) => ({ default: m.DriftScreen })));
 const ExportScreen = lazy(() => import("../screens/ExportScreen").then((m) => ({ default: m.ExportScreen })));
 
 const BUTTONS = [
   { view: "dashboard", text: "Dashboard", testId: "dashboard-button" },
   { view: "compare", text: "Compare", testId: "compare-button" },
+  { view: "drift", text: "Drift", testId: "drift-button" },
   { view: "export", text: "Export…", testId: "export-button", desktopOnly: DESKTOP_ONLY_WHY.export },
 ] as const;
 
@@ -21,14 +23,14 @@ interface Props {
   versionId: number | null;
 }
 
-/** The project header's Dashboard, Compare and Export buttons, and the screens they open. */
+/** The project header's Dashboard, Compare, Drift and Export buttons, and the screens they open. */
 export function ReportsNav({ project, versionId }: Props) {
   return (
     <ProjectNav buttons={BUTTONS} overlayClass="report-overlay">
       {(view, { show, close }) => (
         <ScreenErrorBoundary
           key={view}
-          what={view === "dashboard" ? "The dashboard" : view === "compare" ? "The compare screen" : "The export screen"}
+          what={view === "dashboard" ? "The dashboard" : view === "compare" ? "The compare screen" : view === "drift" ? "The drift screen" : "The export screen"}
           onBack={close}
         >
           <Suspense fallback={<div className="dash-loading muted">Loading…</div>}>
@@ -36,6 +38,8 @@ export function ReportsNav({ project, versionId }: Props) {
               <DashboardScreen project={project} onBack={close} onExport={() => show("export")} />
             ) : view === "compare" ? (
               <CompareScreen project={project} onBack={close} />
+            ) : view === "drift" ? (
+              <DriftScreen project={project} onBack={close} />
             ) : (
               <ExportScreen project={project} versionId={versionId} onBack={close} onDashboard={() => show("dashboard")} />
             )}

@@ -352,6 +352,8 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
             "export_would_replace" => json!({ "out": out, "format": "csv" }),
             "folder_status" => json!({ "dir": folder }),
             "sent_back_notes" => json!({ "annotator": "ana" }),
+            "drift_report" => json!({ "request": { "reference": run.to_string(),
+                "current": run.to_string(), "psi": false, "classifier": true } }),
             _ => json!({}),
         }
     };

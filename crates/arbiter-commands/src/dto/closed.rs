@@ -157,6 +157,7 @@ closed_set! {
         ModelDisagreement = "model-disagreement",
         Random = "random",
         SetSize = "set-size",
+        Drift = "drift",
     }
 }
 

@@ -255,7 +255,7 @@ pub struct Activity {
     pub skipped: u64,
 }
 
-fn estimate(e: &quality::Estimate) -> Estimate {
+pub(crate) fn estimate(e: &quality::Estimate) -> Estimate {
     Estimate {
         items: e.items as u64,
         correct: e.correct as u64,

@@ -6,7 +6,7 @@ pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-pub(super) fn app() -> (tempfile::TempDir, AppState) {
+pub(crate) fn app() -> (tempfile::TempDir, AppState) {
     let dir = tempfile::tempdir().expect("tmp");
     let state = AppState::new(dir.path().join("config"));
     (dir, state)

@@ -396,7 +396,7 @@ fn percent_agreement(t: &Table) -> Stat {
 }
 
 /// Cohen's kappa (and weighted forms) for two label sequences over `q` labels.
-fn cohen(
+pub(crate) fn cohen(
     pairs: &[(usize, usize)],
     q: usize,
     ranks: Option<&[f64]>,

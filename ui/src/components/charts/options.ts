@@ -62,12 +62,12 @@ export function mixColor(from: string, to: string, t: number): string {
   return `#${a.map((x, i) => Math.round(x + ((b[i] ?? x) - x) * k).toString(16).padStart(2, "0")).join("")}`;
 }
 
-const base = {
+export const base = {
   animationDuration: 300,
   textStyle: { fontFamily: FONT, color: COLORS.text },
 };
 
-const tooltip = {
+export const tooltip = {
   confine: true,
   backgroundColor: "#ffffff",
   borderColor: "#c9ced5",
@@ -77,10 +77,10 @@ const tooltip = {
   extraCssText: "box-shadow: 0 4px 16px rgba(0,0,0,.12); max-width: 320px; white-space: normal;",
 };
 
-const axisLabel = { color: COLORS.muted, fontSize: 11 };
-const splitLine = { lineStyle: { color: COLORS.line } };
-const axisLine = { lineStyle: { color: "#c9ced5" } };
-const axisName = { color: COLORS.muted, fontSize: 11 };
+export const axisLabel = { color: COLORS.muted, fontSize: 11 };
+export const splitLine = { lineStyle: { color: COLORS.line } };
+export const axisLine = { lineStyle: { color: "#c9ced5" } };
+export const axisName = { color: COLORS.muted, fontSize: 11 };
 
 type Param = { dataIndex: number; seriesIndex?: number; seriesName?: string; color?: unknown };
 
