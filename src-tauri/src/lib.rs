@@ -166,6 +166,50 @@ async fn add_model(app: tauri::AppHandle, request: AddModelRequest) -> Res<Model
 }
 
 #[tauri::command]
+async fn calibrate_run(
+    app: tauri::AppHandle,
+    run: i64,
+    sample: String,
+    lead: String,
+) -> Res<CalibrationDto> {
+    blocking(app, move |s| handlers::calibrate_run(s, run, sample, lead)).await
+}
+
+#[tauri::command]
+async fn risk_curve(
+    app: tauri::AppHandle,
+    run: i64,
+    sample: String,
+    risks: Vec<f64>,
+    delta: f64,
+) -> Res<Vec<AutoAcceptDto>> {
+    blocking(app, move |s| {
+        handlers::risk_curve(s, run, sample, risks, delta)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn apply_autoaccept(
+    app: tauri::AppHandle,
+    run: i64,
+    sample: String,
+    risk: f64,
+    delta: f64,
+    lead: String,
+) -> Res<AutoAcceptDto> {
+    blocking(app, move |s| {
+        handlers::apply_autoaccept(s, run, sample, risk, delta, lead)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn revoke_autoaccept(app: tauri::AppHandle, lead: String) -> Res<()> {
+    blocking(app, move |s| handlers::revoke_autoaccept(s, lead)).await
+}
+
+#[tauri::command]
 async fn import_predictions(
     app: tauri::AppHandle,
     request: ImportPredictionsRequest,

@@ -5,6 +5,8 @@ import { Channel, convertFileSrc, invoke, isTauri } from "@tauri-apps/api/core";
 import type { AddGoldRequest } from "./bindings/AddGoldRequest";
 import type { ImportPredictionsRequest } from "./bindings/ImportPredictionsRequest";
 import type { PredictionsImportedDto } from "./bindings/PredictionsImportedDto";
+import type { AutoAcceptDto } from "./bindings/AutoAcceptDto";
+import type { CalibrationDto } from "./bindings/CalibrationDto";
 import type { AddModelRequest } from "./bindings/AddModelRequest";
 import type { GoldAddedDto } from "./bindings/GoldAddedDto";
 import type { GoldItemDto } from "./bindings/GoldItemDto";
@@ -576,6 +578,26 @@ export function createQueue(request: CreateQueueRequest): Promise<QueueDto> {
 }
 
 /** Runs `a` and `b` on the same decided items (of queue `on`, else every decided item). */
+/** Fit the run's temperature on the fair sample `sample`, kept with the run (a lead). */
+export function calibrateRun(run: number, sample: string, lead: string): Promise<CalibrationDto> {
+  return call("calibrate_run", { run, sample, lead });
+}
+
+/** What auto-accept certifies at each risk level (reads only). */
+export function riskCurve(run: number, sample: string, risks: number[], delta: number): Promise<AutoAcceptDto[]> {
+  return call("risk_curve", { run, sample, risks, delta });
+}
+
+/** Decide the items above the certified threshold by "auto" (a lead; a person's label wins). */
+export function applyAutoaccept(run: number, sample: string, risk: number, delta: number, lead: string): Promise<AutoAcceptDto> {
+  return call("apply_autoaccept", { run, sample, risk, delta, lead });
+}
+
+/** Undo the auto-accept in force (a lead). */
+export function revokeAutoaccept(lead: string): Promise<void> {
+  return call("revoke_autoaccept", { lead });
+}
+
 export function compareRuns(a: number, b: number, on: string | null): Promise<ComparisonDto> {
   return call("compare_runs", { a, b, on });
 }

@@ -8,6 +8,7 @@ use ts_rs::TS;
 use arbiter_core::{annotate, dataset, decide, items, model, predict, review, schema};
 
 mod access;
+mod calibration;
 mod closed;
 mod compare;
 mod drift;
@@ -16,6 +17,7 @@ mod quality;
 mod report;
 mod team;
 pub use access::*;
+pub use calibration::*;
 pub use closed::*;
 pub use compare::*;
 pub use drift::*;
@@ -1290,6 +1292,7 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     drift::with_drift_types!(export_all);
     quality::with_quality_types!(export_all);
     compare::with_compare_types!(export_all);
+    calibration::with_calibration_types!(export_all);
     one::<ErrorCode>(&mut out);
     one::<IpcError>(&mut out);
     one::<LabelInfo>(&mut out);

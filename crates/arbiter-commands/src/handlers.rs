@@ -172,6 +172,35 @@ pub fn import_predictions(
     s.import_predictions(&request)
 }
 
+pub fn calibrate_run(s: &AppState, run: i64, sample: String, lead: String) -> Res<CalibrationDto> {
+    s.calibrate_run(run, &sample, &lead)
+}
+
+pub fn risk_curve(
+    s: &AppState,
+    run: i64,
+    sample: String,
+    risks: Vec<f64>,
+    delta: f64,
+) -> Res<Vec<AutoAcceptDto>> {
+    s.risk_curve(run, &sample, &risks, delta)
+}
+
+pub fn apply_autoaccept(
+    s: &AppState,
+    run: i64,
+    sample: String,
+    risk: f64,
+    delta: f64,
+    lead: String,
+) -> Res<AutoAcceptDto> {
+    s.apply_autoaccept(run, &sample, risk, delta, &lead)
+}
+
+pub fn revoke_autoaccept(s: &AppState, lead: String) -> Res<()> {
+    s.revoke_autoaccept(&lead)
+}
+
 pub fn list_runs(s: &AppState) -> Res<Vec<RunInfo>> {
     s.runs()
 }

@@ -132,6 +132,12 @@ macro_rules! for_each_command {
             #[read] any list_models() -> Vec<ModelDto>;
             lead add_model(request: AddModelRequest) -> ModelDto;
             lead import_predictions(request: ImportPredictionsRequest) -> PredictionsImportedDto;
+            // Calibration and certified auto-accept (a fair sample: a random queue saved
+            // without a threshold).
+            lead calibrate_run(run: i64, sample: String, lead: String) -> CalibrationDto;
+            #[read] any risk_curve(run: i64, sample: String, risks: Vec<f64>, delta: f64) -> Vec<AutoAcceptDto>;
+            lead apply_autoaccept(run: i64, sample: String, risk: f64, delta: f64, lead: String) -> AutoAcceptDto;
+            lead revoke_autoaccept(lead: String) -> ();
             #[read] any list_runs() -> Vec<RunInfo>;
             #[read] any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
             lead start_run(request: RunRequest, on_progress: Channel<RunProgress>) -> RunInfo;

@@ -245,6 +245,59 @@ impl AppState {
     }
 
     /// Register a model on a connection of its own (loading it takes a moment).
+    /// Fit the run's temperature on the fair sample `sample` (10 reliability bins), kept with
+    /// the run; a lead's.
+    pub fn calibrate_run(
+        &self,
+        run: i64,
+        sample: &str,
+        lead: &str,
+    ) -> Result<CalibrationDto, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::calibration::calibrate(p, run, sample, 10, Some(lead))?.into())
+        })
+    }
+
+    /// What auto-accept certifies at each risk (one read of the sample and the run).
+    pub fn risk_curve(
+        &self,
+        run: i64,
+        sample: &str,
+        risks: &[f64],
+        delta: f64,
+    ) -> Result<Vec<AutoAcceptDto>, IpcError> {
+        self.with_project(|p| {
+            Ok(
+                arbiter_core::calibration::risk_curve(p, run, sample, risks, delta)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            )
+        })
+    }
+
+    /// Decide the items above the certified threshold automatically; a lead's.
+    pub fn apply_autoaccept(
+        &self,
+        run: i64,
+        sample: &str,
+        risk: f64,
+        delta: f64,
+        lead: &str,
+    ) -> Result<AutoAcceptDto, IpcError> {
+        self.with_project(|p| {
+            Ok(arbiter_core::calibration::apply(p, run, sample, risk, delta, Some(lead))?.into())
+        })
+    }
+
+    /// Undo the auto-accept in force; a lead's.
+    pub fn revoke_autoaccept(&self, lead: &str) -> Result<(), IpcError> {
+        self.with_project(|p| {
+            arbiter_core::calibration::revoke(p, Some(lead))?;
+            Ok(())
+        })
+    }
+
     /// Predictions made elsewhere, as a run: on a connection of its own (a large file takes
     /// seconds), all or nothing.
     pub fn import_predictions(

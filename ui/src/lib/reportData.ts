@@ -367,7 +367,12 @@ export function binLabel(lower: number, upper: number): string {
 }
 
 export function reliabilityBins(q: ModelQuality): ReliabilityBin[] {
-  return q.bins.map((b) => {
+  return binsForDiagram(q.bins);
+}
+
+/** Calibration bins (the report's, or `calibrate`'s before and after) as the diagram draws them. */
+export function binsForDiagram(bins: ModelQuality["bins"]): ReliabilityBin[] {
+  return bins.map((b) => {
     const has = b.items > 0;
     const acc = has ? b.accuracy : null;
     const conf = has ? b.mean_confidence : null;

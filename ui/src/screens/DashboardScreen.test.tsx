@@ -12,6 +12,7 @@ const setOrdinalLabels = vi.fn();
 const setAgreementTarget = vi.fn();
 vi.mock("../ipc", () => ({
   listQualifications: () => Promise.resolve([]),
+  listQueues: () => Promise.resolve([]),
   listGold: () => Promise.resolve([]),
   setAgreementTarget: (...a: unknown[]) => setAgreementTarget(...a),
   listAnnotators: (...a: unknown[]) => listAnnotators(...a),
@@ -95,7 +96,7 @@ describe("DashboardScreen", () => {
     expect(annotators.textContent).toContain("chance disagreement is zero");
     // Every chart card has both export buttons; the other cards have CSV only.
     expect(screen.getAllByTestId("chart-png")).toHaveLength(7);
-    expect(screen.getAllByTestId("chart-csv")).toHaveLength(13);
+    expect(screen.getAllByTestId("chart-csv")).toHaveLength(14);
     // The gold card sits among the cards, with each annotator's accuracy on gold.
     expect(screen.getAllByTestId("gold-row").map((r) => r.dataset.annotator)).toEqual(["ana", "ben"]);
 

@@ -5,6 +5,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { ReasonDto } from "../bindings/ReasonDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import { ChartCard } from "../components/charts/ChartCard";
+import { CalibrationCard } from "../components/CalibrationCard";
 import { GoldCard } from "../components/GoldCard";
 import { IntervalBar } from "../components/IntervalBar";
 import { useAnnotators } from "../components/reviewHooks";
@@ -358,6 +359,7 @@ function Dashboard({
 
       <h2 className="dash-section">{modelTitle}</h2>
       <AccuracyCard quality={q} empty={noModel} />
+      <CalibrationCard project={project} run={q?.run ?? askedRun ?? run?.run ?? null} onChanged={onChanged} />
       <ChartCard
         title={`Reliability diagram · ECE ${ece === null ? "—" : formatStat(ece)}${q ? ` · ${nText(eceItems)}` : ""}`}
         subtitle={`Accuracy per confidence bin against the diagonal; bars below the dashed line = over-confident${

@@ -1350,3 +1350,106 @@ fn predictions_made_elsewhere_import_from_the_app_as_a_run() {
     );
     assert_eq!(s.runs().expect("runs").len(), 1);
 }
+
+#[test]
+fn a_lead_calibrates_a_run_reads_the_risk_curve_and_applies_auto_accept_from_the_app() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[], false).expect("create");
+    import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
+    s.add_model(&model_request("digits_logits.onnx", "cnn"))
+        .expect("add");
+    let run = s
+        .start_run(
+            &RunRequest {
+                model: "cnn".into(),
+                dataset: "digits".into(),
+                batch_size: 256,
+                device: Device::Cpu,
+                resume: None,
+                decode: None,
+            },
+            &mut |_| {},
+        )
+        .expect("run")
+        .run;
+    s.add_annotator("lea", Role::Lead).expect("lead");
+    s.add_annotator("ana", Role::Annotator).expect("ana");
+    let audit = s
+        .create_queue(&CreateQueueRequest {
+            name: "audit".into(),
+            run,
+            strategy: Strategy::Random,
+            other_run: None,
+            threshold: None,
+            seed: 3,
+            limit: Some(200),
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            assign: vec![],
+            gold: None,
+            calibration: None,
+            alpha: None,
+        })
+        .expect("queue");
+    // Too few decided items yet: refused, with how many more are needed.
+    let e = s
+        .calibrate_run(run, "audit", "lea")
+        .expect_err("empty sample");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    // ana labels the whole audit queue with the given labels.
+    loop {
+        let items = s.next_items(audit.id, "ana", 8).expect("next");
+        if items.is_empty() {
+            break;
+        }
+        for it in items {
+            s.annotate(&AnnotateRequest {
+                rowid: it.rowid,
+                annotator: "ana".into(),
+                kind: EventKind::Label,
+                label: it.given.clone(),
+                flag: None,
+                reason: None,
+                note: None,
+                seconds: Some(1.0),
+                prediction_shown: true,
+                source: AnnotationSource::Manual,
+                queue: Some(audit.id),
+                run: Some(run),
+            })
+            .expect("label");
+        }
+    }
+    let c = s.calibrate_run(run, "audit", "lea").expect("calibrate");
+    assert_eq!(
+        (c.items, c.bins_before.len(), c.bins_after.len()),
+        (200, 10, 10)
+    );
+    assert!(c.nll_after.expect("nll") <= c.nll_before.expect("nll") + 1e-12);
+    // An annotator may not calibrate.
+    let e = s.calibrate_run(run, "audit", "ana").expect_err("annotator");
+    assert!(e.message.contains("lead"), "{}", e.message);
+    let curve = s
+        .risk_curve(run, "audit", &[0.001, 0.05, 0.2], 0.1)
+        .expect("curve");
+    assert_eq!(curve.len(), 3);
+    assert_eq!(curve[0].status, "insufficient");
+    assert!(curve[0].labels_needed.is_some_and(|n| n > 200));
+    let certified = curve
+        .iter()
+        .find(|r| r.status == "certified")
+        .expect("a risk certified");
+    assert!(certified.coverage.is_some_and(|c| c > 0.0) && certified.threshold.is_some());
+    let applied = s
+        .apply_autoaccept(run, "audit", certified.risk, 0.1, "lea")
+        .expect("apply");
+    assert!(applied.applied && applied.accepted == certified.accepted);
+    s.revoke_autoaccept("lea").expect("revoke");
+    assert_eq!(
+        s.revoke_autoaccept("lea")
+            .expect_err("nothing in force")
+            .code,
+        ErrorCode::InvalidInput
+    );
+}

@@ -1,0 +1,111 @@
+//! Calibration and certified auto-accept for the Dashboard's calibration card: the same fields,
+//! in the same snake_case, as `arbiter calibrate --json` and `arbiter autoaccept --json`
+//! (`arbiter_core::calibration`); a figure the sample cannot define is `null`.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use arbiter_core::calibration;
+
+use super::report::{num, CalibrationBin};
+
+/// A run's fitted temperature and how it changed the fair sample's calibration.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CalibrationDto {
+    #[ts(type = "number")]
+    pub run: i64,
+    pub sample: String,
+    #[ts(type = "number")]
+    pub items: u64,
+    pub temperature: f64,
+    pub nll_before: Option<f64>,
+    pub nll_after: Option<f64>,
+    pub ece_before: Option<f64>,
+    pub ece_after: Option<f64>,
+    pub bins_before: Vec<CalibrationBin>,
+    pub bins_after: Vec<CalibrationBin>,
+}
+
+fn bins(b: &[arbiter_core::metrics::quality::Bin]) -> Vec<CalibrationBin> {
+    b.iter()
+        .map(|b| CalibrationBin {
+            lower: b.lower,
+            upper: b.upper,
+            items: b.items as u64,
+            mean_confidence: num(b.mean_confidence),
+            accuracy: num(b.accuracy),
+        })
+        .collect()
+}
+
+impl From<calibration::Calibration> for CalibrationDto {
+    fn from(c: calibration::Calibration) -> Self {
+        CalibrationDto {
+            run: c.run,
+            sample: c.sample,
+            items: c.items as u64,
+            temperature: c.temperature,
+            nll_before: num(c.nll_before),
+            nll_after: num(c.nll_after),
+            ece_before: num(c.ece_before),
+            ece_after: num(c.ece_after),
+            bins_before: bins(&c.bins_before),
+            bins_after: bins(&c.bins_after),
+        }
+    }
+}
+
+/// What auto-accept certifies at one risk (Learn-then-Test on the fair sample).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AutoAcceptDto {
+    #[ts(type = "number")]
+    pub run: i64,
+    pub sample: String,
+    pub risk: f64,
+    pub delta: f64,
+    pub temperature: f64,
+    pub threshold: Option<f64>,
+    #[ts(type = "number")]
+    pub sample_accepted: u64,
+    #[ts(type = "number")]
+    pub sample_errors: u64,
+    pub upper_bound: Option<f64>,
+    /// Share of the run's items a person no longer needs to see.
+    pub coverage: Option<f64>,
+    #[ts(type = "number")]
+    pub accepted: u64,
+    /// `certified` or `insufficient`.
+    pub status: String,
+    /// Error-free audited labels needed at the top when insufficient.
+    #[ts(type = "number | null")]
+    pub labels_needed: Option<u64>,
+    pub applied: bool,
+}
+
+impl From<calibration::AutoAcceptReport> for AutoAcceptDto {
+    fn from(r: calibration::AutoAcceptReport) -> Self {
+        AutoAcceptDto {
+            run: r.run,
+            sample: r.sample,
+            risk: r.risk,
+            delta: r.delta,
+            temperature: r.temperature,
+            threshold: num(r.threshold),
+            sample_accepted: r.sample_accepted as u64,
+            sample_errors: r.sample_errors as u64,
+            upper_bound: num(r.upper_bound),
+            coverage: num(r.coverage),
+            accepted: r.accepted,
+            status: r.status.to_string(),
+            labels_needed: r.labels_needed.map(|n| n as u64),
+            applied: r.applied,
+        }
+    }
+}
+
+macro_rules! with_calibration_types {
+    ($m:ident) => {
+        $m!(CalibrationDto, AutoAcceptDto)
+    };
+}
+pub(crate) use with_calibration_types;
