@@ -642,11 +642,24 @@ pub(crate) fn decisions_in(conn: &Connection, version_id: Option<i64>) -> Result
         None => events::list(conn, None)?,
     };
     let mut out = decisions_of(conn, &events)?;
-    let mut voted: std::collections::HashSet<i64> = out.iter().map(|d| d.item).collect();
-    out.extend(gold_without_votes(conn, version_id, &voted)?);
-    voted.extend(out.iter().map(|d| d.item));
-    out.extend(auto_without_events(conn, version_id, &voted)?);
+    let voted: std::collections::HashSet<i64> = out.iter().map(|d| d.item).collect();
+    out.extend(without_votes(conn, version_id, &voted)?);
     out.sort_by_key(|d| d.item);
+    Ok(out)
+}
+
+/// The decisions of items no person voted on (of one version, if given; `voted` the items
+/// decided from events): gold items by their answers, then the items the auto-accept in force
+/// accepts.
+pub(crate) fn without_votes(
+    conn: &Connection,
+    version_id: Option<i64>,
+    voted: &std::collections::HashSet<i64>,
+) -> Result<Vec<Decision>> {
+    let mut out = gold_without_votes(conn, version_id, voted)?;
+    let mut seen = voted.clone();
+    seen.extend(out.iter().map(|d| d.item));
+    out.extend(auto_without_events(conn, version_id, &seen)?);
     Ok(out)
 }
 

@@ -418,6 +418,39 @@ fn applied_auto_accept_decides_unlabeled_items_a_human_label_wins_and_revoke_und
     assert!(auto.iter().all(|d| !labeled.contains(&d.item)
         && d.status == crate::decide::Status::Decided
         && d.deciders == ["auto"]));
+    // The export carries them decided by `auto`, and its lineage the auto-accept.
+    let out = _d.path().join("export.jsonl");
+    crate::export::export(
+        &p,
+        &crate::export::ExportOptions {
+            out: out.clone(),
+            format: crate::export::Format::Jsonl,
+            dataset: None,
+            predictions: crate::export::Predictions::None,
+            only_decided: false,
+            min_agreement: None,
+            exclude_reasons: vec![],
+            validation_share: None,
+            seed: 0,
+            allow_below_target: false,
+        },
+    )
+    .expect("export");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .expect("rows")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("row"))
+        .collect();
+    let exported_auto = rows
+        .iter()
+        .filter(|r| r["rule"] == "auto" && r["status"] == "decided" && r["deciders"] == "auto")
+        .count();
+    assert_eq!(exported_auto, unlabeled.len());
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.with_extension("jsonl.lineage.json")).expect("lineage"),
+    )
+    .expect("lineage json");
+    assert!(lineage["auto_accept"]["threshold"].is_number(), "{lineage}");
     // The fair sample never counts automatic decisions.
     assert_eq!(
         super::fair_sample(&p, run, "audit").expect("s").items.len(),

@@ -258,9 +258,10 @@ pub(super) fn select_rows(
         .into_iter()
         .map(|d| (d.item, d))
         .collect();
-    // Gold items nobody labeled are decided by their answers too.
+    // Gold items nobody labeled are decided by their answers too, and the items the
+    // auto-accept in force accepts by the rule `auto`.
     let voted: std::collections::HashSet<i64> = decisions.keys().copied().collect();
-    for d in decide::gold_without_votes(conn, Some(version.id), &voted)? {
+    for d in decide::without_votes(conn, Some(version.id), &voted)? {
         decisions.insert(d.item, d);
     }
     // Reasons, flags, label counts, own votes and times per item from the live events; and
