@@ -18,7 +18,7 @@ const cmp = (a: number, b: number, aOnly: number, bOnly: number, p: number): Com
   on: null,
   items: 50,
   runs: [fig(1, a), fig(2, b)],
-  flips: { total: aOnly + bOnly, a_only: aOnly, b_only: bOnly },
+  flips: { total: aOnly + bOnly, "a_only": aOnly, "b_only": bOnly },
   mcnemar_p: p,
 });
 

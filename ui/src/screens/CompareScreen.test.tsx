@@ -25,7 +25,7 @@ const result: ComparisonDto = {
     { run: 1, model: "net-fp32@1", correct: 180, accuracy: 0.9, ci_low: 0.85, ci_high: 0.93, macro_f1: 0.88, ece: 0.04 },
     { run: 2, model: "net-int8@1", correct: 178, accuracy: 0.89, ci_low: 0.84, ci_high: 0.93, macro_f1: 0.87, ece: 0.05 },
   ],
-  flips: { total: 6, a_only: 4, b_only: 2 },
+  flips: { total: 6, "a_only": 4, "b_only": 2 },
   mcnemar_p: 0.6875,
 };
 
