@@ -63,6 +63,31 @@ pub fn sql_conn(root: &Path) -> rusqlite::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
+/// Run a Python baseline (`python3 -c script args…`) that prints its own time in seconds on
+/// stdout; that time. A failing script is an error with its stderr.
+pub fn python_seconds(
+    script: &str,
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+) -> anyhow::Result<Duration> {
+    use anyhow::Context;
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg("-c").arg(script);
+    for a in args {
+        cmd.arg(a);
+    }
+    let out = cmd
+        .output()
+        .context("running the Python baseline (python3)")?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "python baseline failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let secs: f64 = String::from_utf8(out.stdout)?.trim().parse()?;
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// Run `f` once and return its result and the wall time.
 pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();

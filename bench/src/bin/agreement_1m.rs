@@ -5,11 +5,10 @@
 //! Run: `cargo run --release -p arbiter-bench --bin agreement_1m`
 
 use std::io::Write;
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arbiter_bench::{report, time};
+use anyhow::Result;
+use arbiter_bench::{python_seconds, report, time};
 use arbiter_core::metrics::agreement::{self, Rating};
 
 const PYTHON_BASELINE: &str = r#"
@@ -75,19 +74,7 @@ fn main() -> Result<()> {
         r.gwet_ac1.value.unwrap_or(f64::NAN),
         r.cohen_kappa.len()
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_BASELINE)
-        .arg(&csv)
-        .output()
-        .context("python3")?;
-    if !out.status.success() {
-        bail!(
-            "python baseline failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let py: f64 = String::from_utf8(out.stdout)?.trim().parse()?;
+    let py = python_seconds(PYTHON_BASELINE, &[&csv])?.as_secs_f64();
     report(
         &format!("agreement over {} ratings (every statistic)", r.ratings),
         ours,

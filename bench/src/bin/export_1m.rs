@@ -4,11 +4,10 @@
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin export_1m [-- ITEMS]`
 
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arbiter_bench::{imported_project, report, time};
+use anyhow::{bail, Result};
+use arbiter_bench::{imported_project, python_seconds, report, time};
 use arbiter_core::export::{self, ExportOptions, Format, Predictions};
 use arbiter_core::Project;
 
@@ -85,20 +84,11 @@ fn main() -> Result<()> {
     if summary.rows != items {
         bail!("exported {} rows, expected {items}", summary.rows);
     }
-    let py = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_BASELINE)
-        .arg(root.join("arbiter.db"))
-        .arg(dir.path().join("baseline.csv"))
-        .output()
-        .context("python3")?;
-    if !py.status.success() {
-        bail!(
-            "python baseline failed: {}",
-            String::from_utf8_lossy(&py.stderr)
-        );
-    }
-    let py: f64 = String::from_utf8(py.stdout)?.trim().parse()?;
+    let py = python_seconds(
+        PYTHON_BASELINE,
+        &[&root.join("arbiter.db"), &dir.path().join("baseline.csv")],
+    )?
+    .as_secs_f64();
     println!(
         "parquet file: {:.1} MB",
         std::fs::metadata(&out)?.len() as f64 / 1e6

@@ -6,12 +6,11 @@
 //! Run: `cargo run --release -p arbiter-bench --bin import_1m [-- ROWS]`
 
 use std::io::Write;
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arbiter_bench::{report, time};
+use anyhow::{bail, Result};
+use arbiter_bench::{python_seconds, report, time};
 use arbiter_core::dataset::{self, ImportOptions};
 use arbiter_core::Project;
 
@@ -79,20 +78,8 @@ fn main() -> Result<()> {
         bail!("imported {} items, expected {rows}", summary.items);
     }
 
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_BASELINE)
-        .arg(&csv)
-        .arg(dir.path().join("baseline.db"))
-        .output()
-        .context("running the Python baseline (python3)")?;
-    if !out.status.success() {
-        bail!(
-            "python baseline failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let py: f64 = String::from_utf8(out.stdout)?.trim().parse()?;
+    let py =
+        python_seconds(PYTHON_BASELINE, &[&csv, &dir.path().join("baseline.db")])?.as_secs_f64();
     report(
         &format!("import {rows} rows (validated, hashed, versioned)"),
         ours,

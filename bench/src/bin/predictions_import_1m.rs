@@ -6,11 +6,10 @@
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin predictions_import_1m [-- ROWS]`
 
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arbiter_bench::{imported_project, report, time, write_manifest};
+use anyhow::{bail, Result};
+use arbiter_bench::{imported_project, python_seconds, report, time, write_manifest};
 use arbiter_core::predict::import::{import, ImportOptions};
 
 const CLASSES: usize = 10;
@@ -89,20 +88,8 @@ fn main() -> Result<()> {
         bail!("imported {} rows, expected {rows}", got.rows);
     }
 
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_BASELINE)
-        .arg(&file)
-        .arg(dir.path().join("baseline.db"))
-        .output()
-        .context("running the Python baseline (python3)")?;
-    if !out.status.success() {
-        bail!(
-            "python baseline failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let py: f64 = String::from_utf8(out.stdout)?.trim().parse()?;
+    let py =
+        python_seconds(PYTHON_BASELINE, &[&file, &dir.path().join("baseline.db")])?.as_secs_f64();
     report(
         &format!("predictions import {rows} × {CLASSES} (validated, scored, indexed)"),
         ours,

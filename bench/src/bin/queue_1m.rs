@@ -4,11 +4,10 @@
 //!
 //! Run: `cargo run --release -p arbiter-bench --bin queue_1m [-- ITEMS]`
 
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arbiter_bench::{median, report, time};
+use anyhow::{bail, Result};
+use arbiter_bench::{median, python_seconds, report, time};
 use arbiter_core::queue::{self, QueueSpec, Strategy};
 use arbiter_core::Project;
 
@@ -31,19 +30,7 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let root = arbiter_bench::project_with_predictions(dir.path(), items, CLASSES, 2, |_| 1.5)?;
     let p = Project::open(&root)?;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_BASELINE)
-        .arg(root.join("arbiter.db"))
-        .output()
-        .context("python3")?;
-    if !out.status.success() {
-        bail!(
-            "python baseline failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let py = Duration::from_secs_f64(String::from_utf8(out.stdout)?.trim().parse()?);
+    let py = python_seconds(PYTHON_BASELINE, &[&root.join("arbiter.db")])?;
     println!(
         "{items} predictions × {CLASSES} classes; every queue is built once to warm up, then {BUILDS} times, and the median build is reported"
     );
