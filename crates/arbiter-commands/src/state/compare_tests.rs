@@ -1,25 +1,8 @@
 //! `compare_runs` and the set-size queue through the app state: the same figures as the core,
 //! and the core's refusals as `invalid_input`.
 
-use super::tests::{app, fixtures, import, model_request};
+use super::tests::{add_and_run, app, fixtures, import};
 use super::*;
-
-fn add_and_run(s: &AppState, file: &str, name: &str) -> i64 {
-    s.add_model(&model_request(file, name)).expect("add");
-    s.start_run(
-        &RunRequest {
-            model: name.into(),
-            dataset: "digits".into(),
-            batch_size: 256,
-            device: Device::Cpu,
-            resume: None,
-            decode: None,
-        },
-        &mut |_| {},
-    )
-    .expect("run")
-    .run
-}
 
 fn request(name: &str, run: i64, strategy: Strategy, limit: Option<u64>) -> CreateQueueRequest {
     CreateQueueRequest {

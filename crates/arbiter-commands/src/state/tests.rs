@@ -33,6 +33,24 @@ pub(crate) fn model_request(file: &str, name: &str) -> AddModelRequest {
     }
 }
 
+/// `file` (under `fixtures/models/`) added as `name` and run over the digits on the CPU; the run.
+pub(crate) fn add_and_run(s: &AppState, file: &str, name: &str) -> i64 {
+    s.add_model(&model_request(file, name)).expect("add");
+    s.start_run(
+        &RunRequest {
+            model: name.into(),
+            dataset: "digits".into(),
+            batch_size: 256,
+            device: Device::Cpu,
+            resume: None,
+            decode: None,
+        },
+        &mut |_| {},
+    )
+    .expect("run")
+    .run
+}
+
 pub(crate) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, IpcError> {
     let req = ImportRequest {
         source: source.to_string_lossy().into_owned(),
@@ -1356,22 +1374,7 @@ fn a_lead_calibrates_a_run_reads_the_risk_curve_and_applies_auto_accept_from_the
     let (d, s) = app();
     s.create(&d.path().join("p"), &[], false).expect("create");
     import(&s, &fixtures().join("digits/manifest.csv")).expect("import");
-    s.add_model(&model_request("digits_logits.onnx", "cnn"))
-        .expect("add");
-    let run = s
-        .start_run(
-            &RunRequest {
-                model: "cnn".into(),
-                dataset: "digits".into(),
-                batch_size: 256,
-                device: Device::Cpu,
-                resume: None,
-                decode: None,
-            },
-            &mut |_| {},
-        )
-        .expect("run")
-        .run;
+    let run = add_and_run(&s, "digits_logits.onnx", "cnn");
     s.add_annotator("lea", Role::Lead).expect("lead");
     s.add_annotator("ana", Role::Annotator).expect("ana");
     let audit = s
