@@ -281,8 +281,16 @@ async fn create_queue(app: tauri::AppHandle, request: CreateQueueRequest) -> Res
 }
 
 #[tauri::command]
-async fn count_below(app: tauri::AppHandle, run: i64, threshold: f64) -> Res<BelowCount> {
-    blocking(app, move |s| handlers::count_below(s, run, threshold)).await
+async fn count_below(
+    app: tauri::AppHandle,
+    run: i64,
+    threshold: f64,
+    calibrated: bool,
+) -> Res<BelowCount> {
+    blocking(app, move |s| {
+        handlers::count_below(s, run, threshold, calibrated)
+    })
+    .await
 }
 
 #[tauri::command]

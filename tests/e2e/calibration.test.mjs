@@ -1,8 +1,8 @@
 // Calibration and certified auto-accept in the real app: a lead fits the run's temperature on
 // the audit queue (a random queue saved without a threshold, labeled by ana) from the
 // Dashboard's calibration card, moves the risk slider to a certified level, applies
-// auto-accept, and the export carries those items decided by "auto" — with screenshots in
-// ./screenshots (calibration-*.png).
+// auto-accept, and the export carries those items decided by "auto"; then saves a review queue
+// ranked by calibrated confidence — with screenshots in ./screenshots (calibration-*.png).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -23,6 +23,7 @@ let driver;
 
 const byId = (id) => By.css(`[data-testid="${id}"]`);
 const find = (id, ms = 20000) => driver.wait(until.elementLocated(byId(id)), ms, `no [data-testid=${id}]`);
+const findAll = (id) => driver.findElements(byId(id));
 const cli = (...a) => execFileSync(cliBin, ["--project", project, ...a], { encoding: "utf8" });
 
 async function shot(name) {
@@ -116,4 +117,41 @@ test("the lead calibrates on the audit queue, picks a risk on the slider and app
   for (const r of auto) assert.ok(!audited.has(r.item_id), `${r.item_id}: a person's label wins`);
   const lineage = JSON.parse(fs.readFileSync(`${out}.lineage.json`, "utf8"));
   assert.ok(lineage.auto_accept, JSON.stringify(Object.keys(lineage)));
+});
+
+test("the lead saves a review queue ranked by calibrated confidence: the dialog counts by it and the queue keeps T", async () => {
+  const t = JSON.parse(cli("--json", "runs")).find((r) => r.run === 1).temperature;
+  assert.ok(t > 0, `run 1 is calibrated (T = ${t})`);
+  await (await driver.findElement(By.xpath("//button[contains(., 'Items')]"))).click();
+  await find("project-screen");
+  await (await find("review-button")).click();
+  await find("review-screen");
+  await (await find("queue-new")).click();
+  await find("queue-dialog");
+  await driver.wait(async () => (await attrOf(driver, "queue-run", "value")) === "1", 10000, "run 1 is offered");
+  const box = await find("queue-calibrated");
+  await driver.wait(async () => await box.isEnabled(), 10000, "the calibrated choice is offered for a calibrated run");
+  assert.equal(await textOf(driver, "queue-calibrated-text"), `Rank by calibrated confidence (T = ${t.toFixed(3)})`);
+  await box.click();
+  const threshold = await find("threshold-enabled");
+  if (!(await threshold.isSelected())) await threshold.click();
+  // The live count is the command line's calibrated count below the default 0.60.
+  const want = JSON.parse(cli("--json", "queue", "--run", "1", "--strategy", "least-confidence", "--calibrated", "--threshold", "0.6")).length;
+  await driver.wait(
+    async () => (await textOf(driver, "threshold-count")).endsWith("below 0.60 calibrated confidence"),
+    15000,
+    "the count is of calibrated confidence",
+  );
+  assert.equal(Number(await attrOf(driver, "threshold-count", "data-below")), want);
+  const name = await find("queue-name");
+  await name.clear();
+  await name.sendKeys("calibrated hard");
+  await sleep(300);
+  await shot("queue-dialog");
+  await (await find("queue-create")).click();
+  await driver.wait(async () => (await findAll("queue-dialog")).length === 0, 20000, "the queue dialog closes");
+  const saved = JSON.parse(cli("--json", "queues")).find((q) => q.queue.name === "calibrated hard");
+  assert.ok(saved, "the queue is saved");
+  assert.equal(saved.queue.temperature, t);
+  assert.equal(saved.counts.total, want);
 });

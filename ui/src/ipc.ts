@@ -602,9 +602,9 @@ export function compareRuns(a: number, b: number, on: string | null): Promise<Co
   return call("compare_runs", { a, b, on });
 }
 
-/** How many of a run's predicted items have a confidence below `threshold`. */
-export function countBelow(run: number, threshold: number): Promise<BelowCount> {
-  return call("count_below", { run, threshold });
+/** How many of a run's predicted items have a confidence (calibrated if asked) below `threshold`. */
+export function countBelow(run: number, threshold: number, calibrated = false): Promise<BelowCount> {
+  return call("count_below", { run, threshold, calibrated });
 }
 
 /**

@@ -42,6 +42,7 @@ fn main() -> Result<()> {
                 other_run: None,
                 threshold: None,
                 seed: 7,
+                calibrated: false,
             },
             limit: Some(SAMPLE),
             overlap_share: 0.0,
@@ -72,6 +73,7 @@ fn main() -> Result<()> {
         other_run: None,
         threshold: None,
         seed: 0,
+        calibrated: false,
     };
     queue::rank(&p, &spec)?;
     let baseline = median(

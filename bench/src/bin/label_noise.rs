@@ -280,6 +280,7 @@ fn run_case(case: &Path, root: &Path) -> Result<Outcome> {
         other_run: None,
         threshold: None,
         seed: 0,
+        calibrated: false,
     };
     let ranked = queue::rank(&p, &spec)?;
     let arbiter_flagged: HashSet<String> = ranked.iter().map(|r| ext_of[&r.item].clone()).collect();

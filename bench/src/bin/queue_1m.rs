@@ -41,6 +41,7 @@ fn main() -> Result<()> {
             other_run: Some(2),
             threshold: None,
             seed: 7,
+            calibrated: false,
         };
         let n = queue::rank(&p, &spec)?.len();
         let mut times = Vec::with_capacity(BUILDS);

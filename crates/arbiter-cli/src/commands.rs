@@ -663,6 +663,7 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         other_run: a.other_run,
         threshold: a.threshold,
         seed: a.seed,
+        calibrated: a.calibrated,
     };
     // A set-size queue: its calibration sample and level.
     let conformal = match (a.strategy, &a.calibration, a.alpha) {
@@ -727,6 +728,9 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
             c.total,
             q.strategy.as_str()
         );
+        if let Some(t) = q.temperature {
+            println!("Ranked by calibrated confidence: softmax(ln p / T), T = {t:.4}");
+        }
         if let Some(lac) = lac {
             println!(
                 "Prediction sets at alpha {} from {} decided item(s) of {:?}: a class is in an item's set when 1 - p <= {:.6}; score = set size, items whose set is not one label first",
@@ -760,28 +764,67 @@ fn queue_cmd(cli: &Cli, a: &QueueArgs) -> Result<()> {
         }
         None => queue::rank(&p, &spec)?,
     };
-    let entries = queue::entries(&p, a.run, &ranked, a.limit.unwrap_or(usize::MAX))?;
+    let temperature = if a.calibrated {
+        arbiter_core::calibrated::temperature(&p, a.run)?
+    } else {
+        None
+    };
+    let entries = queue::entries(
+        &p,
+        a.run,
+        &ranked,
+        a.limit.unwrap_or(usize::MAX),
+        temperature,
+    )?;
     if cli.json {
         return json(&entries);
     }
+    // A set size is a count; the other scores are fractions.
+    let score = |s: f64| match a.strategy {
+        queue::Strategy::SetSize => format!("{s:.0}"),
+        _ => format!("{s:.6}"),
+    };
     let rows = entries
         .iter()
         .map(|e| {
-            vec![
+            let mut row = vec![
                 e.item_id.clone(),
-                format!("{:.6}", e.score),
+                score(e.score),
                 e.predicted.clone().unwrap_or_default(),
                 e.confidence.map(|c| format!("{c:.4}")).unwrap_or_default(),
-                e.given.clone().unwrap_or_default(),
-            ]
+            ];
+            if temperature.is_some() {
+                row.push(
+                    e.calibrated_confidence
+                        .map(|c| format!("{c:.4}"))
+                        .unwrap_or_default(),
+                );
+            }
+            row.push(e.given.clone().unwrap_or_default());
+            row
         })
         .collect();
-    table(&["item", "score", "predicted", "confidence", "given"], rows);
+    let header: &[&str] = if temperature.is_some() {
+        &[
+            "item",
+            "score",
+            "predicted",
+            "confidence",
+            "calibrated",
+            "given",
+        ]
+    } else {
+        &["item", "score", "predicted", "confidence", "given"]
+    };
+    table(header, rows);
     eprintln!(
-        "{} of {} queued item(s) ({})",
+        "{} of {} queued item(s) ({}{})",
         entries.len(),
         ranked.len(),
-        spec.strategy.as_str()
+        spec.strategy.as_str(),
+        temperature
+            .map(|t| format!(", by calibrated confidence, T = {t:.4}"))
+            .unwrap_or_default()
     );
     let (failed, _) = predict::failures(&p, a.run, 0)?;
     if failed > 0 {
@@ -818,7 +861,10 @@ fn queues_cmd(cli: &Cli) -> Result<()> {
         .map(|(q, c)| {
             vec![
                 q.name.clone(),
-                q.strategy.as_str().to_string(),
+                match q.temperature {
+                    Some(t) => format!("{} (calibrated, T = {t:.3})", q.strategy.as_str()),
+                    None => q.strategy.as_str().to_string(),
+                },
                 q.run.to_string(),
                 format!("{}/{}", c.done, c.total),
                 c.partial.to_string(),

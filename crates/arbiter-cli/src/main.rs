@@ -570,12 +570,18 @@ pub struct QueueArgs {
     /// Show at most this many items [default: all].
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Keep only items whose confidence is below T (risk-based routing).
+    /// Keep only items whose confidence is below T (risk-based routing); calibrated
+    /// confidence with --calibrated.
     #[arg(long, value_name = "T")]
     pub threshold: Option<f64>,
     /// The second run for model-disagreement (same dataset version).
     #[arg(long, value_name = "ID")]
     pub other_run: Option<i64>,
+    /// Rank and threshold by calibrated confidence, softmax(ln p / T) under the temperature
+    /// `arbiter calibrate` fitted for the run (and for --other-run); refused for a run not
+    /// calibrated yet.
+    #[arg(long)]
+    pub calibrated: bool,
     /// Seed of the random strategy.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

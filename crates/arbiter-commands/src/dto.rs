@@ -687,6 +687,8 @@ pub struct RunInfo {
     pub notice: Option<String>,
     pub seconds: f64,
     pub items_per_second: f64,
+    /// The run's fitted temperature: queues can rank by calibrated confidence.
+    pub temperature: Option<f64>,
 }
 
 impl From<predict::RunSummary> for RunInfo {
@@ -704,6 +706,7 @@ impl From<predict::RunSummary> for RunInfo {
             notice: r.notice,
             seconds: r.seconds,
             items_per_second: r.items_per_second,
+            temperature: r.temperature,
         }
     }
 }
@@ -797,6 +800,8 @@ pub struct QueueDto {
     pub assignees: Vec<String>,
     /// Gold served among its items, or a qualification.
     pub gold: GoldServingDto,
+    /// The run's temperature when the queue ranks by calibrated confidence.
+    pub temperature: Option<f64>,
 }
 
 impl QueueDto {
@@ -813,6 +818,7 @@ impl QueueDto {
             created_at: q.created_at,
             counts: c.into(),
             gold: q.gold.into(),
+            temperature: q.temperature,
             assignees: q.assignees,
         }
     }
@@ -851,6 +857,11 @@ pub struct CreateQueueRequest {
     #[serde(default)]
     #[ts(optional)]
     pub alpha: Option<f64>,
+    /// Rank and threshold by calibrated confidence (the run's temperature; refused for a run
+    /// not calibrated yet).
+    #[serde(default)]
+    #[ts(optional)]
+    pub calibrated: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

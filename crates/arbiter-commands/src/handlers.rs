@@ -258,8 +258,8 @@ pub fn compare_runs(s: &AppState, a: i64, b: i64, on: Option<String>) -> Res<Com
     s.compare_runs(a, b, on)
 }
 
-pub fn count_below(s: &AppState, run: i64, threshold: f64) -> Res<BelowCount> {
-    s.count_below(run, threshold)
+pub fn count_below(s: &AppState, run: i64, threshold: f64, calibrated: bool) -> Res<BelowCount> {
+    s.count_below(run, threshold, calibrated)
 }
 
 pub fn next_items(s: &AppState, queue: i64, annotator: String, n: u32) -> Res<Vec<ReviewItem>> {

@@ -151,7 +151,7 @@ macro_rules! for_each_command {
             #[read] any list_reasons() -> Vec<ReasonDto>;
             #[read] any list_queues() -> Vec<QueueDto>;
             lead create_queue(request: CreateQueueRequest) -> QueueDto;
-            #[read] lead count_below(run: i64, threshold: f64) -> BelowCount;
+            #[read] lead count_below(run: i64, threshold: f64, calibrated: bool) -> BelowCount;
             #[read] any compare_runs(a: i64, b: i64, on: Option<String>) -> ComparisonDto;
             annotator next_items(queue: i64, annotator: String, n: u32) -> Vec<ReviewItem>;
             annotator annotate(request: AnnotateRequest) -> AnnotateResult;

@@ -412,6 +412,7 @@ impl AppState {
                 other_run: r.other_run,
                 threshold: r.threshold,
                 seed: r.seed,
+                calibrated: r.calibrated.unwrap_or(false),
             },
             limit: r.limit.map(|l| l as usize),
             overlap_share: r.overlap_share,
@@ -457,9 +458,16 @@ impl AppState {
         })
     }
 
-    pub fn count_below(&self, run: i64, threshold: f64) -> Result<BelowCount, IpcError> {
+    /// How many of the run's items fall below `threshold` in confidence (calibrated
+    /// confidence when `calibrated`: refused for a run without a temperature).
+    pub fn count_below(
+        &self,
+        run: i64,
+        threshold: f64,
+        calibrated: bool,
+    ) -> Result<BelowCount, IpcError> {
         self.with_project(|p| {
-            let (below, total) = review::below(p, run, threshold)?;
+            let (below, total) = queue::below(p, run, threshold, calibrated)?;
             Ok(BelowCount { below, total })
         })
     }

@@ -44,6 +44,26 @@ pub fn top_probability(p: &[f32], t: f64) -> f64 {
     1.0 / sum
 }
 
+/// softmax(ln p / t) of each probability vector, in place: the calibrated probabilities the
+/// queues rank by (`--calibrated`). Its largest value is [`top_probability`]`(p, t)`.
+pub fn apply_temperature(p: &mut [f32], t: f64) {
+    let mut max = f64::NEG_INFINITY;
+    for v in p.iter() {
+        max = max.max(f64::from(*v).max(FLOOR).ln());
+    }
+    if !max.is_finite() {
+        return;
+    }
+    let z: Vec<f64> = p
+        .iter()
+        .map(|v| ((f64::from(*v).max(FLOOR).ln() - max) / t).exp())
+        .collect();
+    let sum: f64 = z.iter().sum();
+    for (v, e) in p.iter_mut().zip(z) {
+        *v = (e / sum) as f32;
+    }
+}
+
 /// The latest value of a setting (by time, then uid), `None` without any event.
 pub(crate) fn latest_setting(conn: &Connection, key: &str) -> Result<Option<serde_json::Value>> {
     let v: Option<String> = conn
@@ -75,6 +95,15 @@ pub(crate) fn temperature_in(conn: &Connection, run: i64) -> Result<Option<f64>>
     };
     Ok(latest_setting(conn, &temperature_key(&uid))?
         .and_then(|v| v.get("temperature").and_then(serde_json::Value::as_f64)))
+}
+
+/// The temperature of `run`, required: a run nobody calibrated is refused with what to do.
+pub(crate) fn required_temperature(conn: &Connection, run: i64) -> Result<f64> {
+    temperature_in(conn, run)?.ok_or_else(|| {
+        crate::Error::InvalidArgument(format!(
+            "run {run} has no calibrated confidence yet: fit its temperature on a fair sample first (calibrate the run), or rank by the model's own confidence"
+        ))
+    })
 }
 
 /// The auto-accept in force: what `autoaccept --apply` recorded, with its provenance.

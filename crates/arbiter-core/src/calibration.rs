@@ -482,4 +482,6 @@ pub fn revoke(project: &crate::Project, by: Option<&str>) -> Result<AutoAccept> 
 }
 
 #[cfg(test)]
+pub(crate) mod queue_tests;
+#[cfg(test)]
 pub(crate) mod tests;

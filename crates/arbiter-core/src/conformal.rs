@@ -36,6 +36,10 @@ pub struct Lac {
     pub alpha: f64,
     /// The conformity-score quantile: a class is in an item's set when 1 − p ≤ q̂.
     pub qhat: f64,
+    /// The run's temperature when the sets are built from calibrated probabilities
+    /// (softmax(ln p / T), `--calibrated`), absent for the model's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// `alpha` in (0, 1), else refused naming the flag.
@@ -82,10 +86,22 @@ pub fn set_of(probabilities: &[f32], qhat: f64) -> Vec<usize> {
         .collect()
 }
 
-/// The LAC threshold from the fair sample in `calibration` (a queue's name or id) on `run`.
-pub fn fit(project: &Project, run: i64, calibration: &str, alpha: f64) -> Result<Lac> {
+/// The LAC threshold from the fair sample in `calibration` (a queue's name or id) on `run`,
+/// from the calibrated probabilities under `temperature` when given.
+pub fn fit(
+    project: &Project,
+    run: i64,
+    calibration: &str,
+    alpha: f64,
+    temperature: Option<f64>,
+) -> Result<Lac> {
     check_alpha(alpha)?;
-    let sample = crate::calibration::fair_sample(project, run, calibration)?;
+    let mut sample = crate::calibration::fair_sample(project, run, calibration)?;
+    if let Some(t) = temperature {
+        for i in &mut sample.items {
+            crate::calibrated::apply_temperature(&mut i.probabilities, t);
+        }
+    }
     let scores: Vec<f64> = sample
         .items
         .iter()
@@ -96,6 +112,7 @@ pub fn fit(project: &Project, run: i64, calibration: &str, alpha: f64) -> Result
         n: scores.len(),
         alpha,
         qhat: qhat(&scores, alpha)?,
+        temperature,
     })
 }
 
@@ -111,7 +128,12 @@ fn size_order(size: usize) -> (u8, std::cmp::Reverse<usize>) {
 /// Every item of `run` with probabilities, scored by the size of its set under `lac`, in the
 /// queue's order (see the module docs).
 pub fn rank(project: &Project, run: i64, lac: &Lac, seed: u64) -> Result<Vec<Ranked>> {
-    let (_, preds) = crate::predict::predictions_in(project.conn(), project.root(), run)?;
+    let (_, mut preds) = crate::predict::predictions_in(project.conn(), project.root(), run)?;
+    if let Some(t) = lac.temperature {
+        for p in &mut preds {
+            crate::calibrated::apply_temperature(&mut p.probabilities, t);
+        }
+    }
     let mut keyed: Vec<((u8, std::cmp::Reverse<usize>), u64, Ranked)> = preds
         .iter()
         .filter(|p| !p.probabilities.is_empty())
@@ -157,7 +179,15 @@ pub fn ranked(
             "--threshold {t}: a set-size queue ranks every item of the run by its prediction set; leave the threshold out"
         )));
     }
-    let lac = fit(project, spec.run, calibration, alpha)?;
+    let temperature = if spec.calibrated {
+        Some(crate::calibrated::required_temperature(
+            project.conn(),
+            spec.run,
+        )?)
+    } else {
+        None
+    };
+    let lac = fit(project, spec.run, calibration, alpha, temperature)?;
     let items = rank(project, spec.run, &lac, spec.seed)?;
     Ok((lac, items))
 }

@@ -32,7 +32,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::predict;
+use crate::predict::{self, Scores};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -114,39 +114,81 @@ pub struct QueueSpec {
     pub threshold: Option<f64>,
     /// Seed of `random`.
     pub seed: u64,
+    /// Rank and threshold by calibrated confidence — softmax(ln p / T) under the temperature
+    /// fitted for the run (and, for model-disagreement, for the second run) — instead of the
+    /// model's own probabilities. Refused for a run without a temperature.
+    pub calibrated: bool,
 }
 
-/// One run's probability vectors in item order, as read for model-disagreement: item `i`'s
-/// vector is `probs[i·k .. (i+1)·k]`.
+impl QueueSpec {
+    /// The same spec by the model's own confidence.
+    pub fn uncalibrated(&self) -> QueueSpec {
+        QueueSpec {
+            calibrated: false,
+            ..self.clone()
+        }
+    }
+}
+
+/// One run's probability vectors in item order, as read for model-disagreement and the
+/// calibrated rankings: item `i`'s vector is `probs[i·k .. (i+1)·k]`, its given class
+/// `given[i]`.
 struct RunProbs {
     items: Vec<i64>,
     probs: Vec<f32>,
+    given: Vec<Option<usize>>,
 }
 
 impl RunProbs {
-    /// The items of `run` with a probability vector and a confidence below `threshold`.
-    fn read(conn: &Connection, run: i64, k: usize, threshold: f64) -> Result<RunProbs> {
+    /// The items of `run` with a probability vector and a confidence below `threshold`; under
+    /// a temperature `t`, the vectors are the calibrated ones and so is the confidence the
+    /// threshold compares (`calibrated::top_probability`, what auto-accept certifies).
+    fn read(
+        conn: &Connection,
+        run: i64,
+        k: usize,
+        threshold: f64,
+        t: Option<f64>,
+    ) -> Result<RunProbs> {
         let mut stmt = conn.prepare_cached(
             // The primary key's order; filtering by confidence here would pick the confidence
             // index and then look every row up.
-            "SELECT item_id, confidence, probs FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
+            "SELECT item_id, confidence, probs, given_class FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
         )?;
         let mut rows = stmt.query([run])?;
         let mut out = RunProbs {
             items: Vec::new(),
             probs: Vec::new(),
+            given: Vec::new(),
         };
         while let Some(row) = rows.next()? {
-            if !row.get::<_, Option<f64>>(1)?.is_some_and(|c| c < threshold) {
+            // A failed item has no confidence: never queued.
+            let Some(confidence) = row.get::<_, Option<f64>>(1)? else {
+                continue;
+            };
+            if t.is_none() && confidence >= threshold {
                 continue;
             }
-            out.items.push(row.get(0)?);
             let at = out.probs.len();
             out.probs.resize(at + k, 0.0);
             let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
             predict::unpack_into(blob, &mut out.probs[at..]);
+            if let Some(t) = t {
+                if crate::calibrated::top_probability(&out.probs[at..], t) >= threshold {
+                    out.probs.truncate(at);
+                    continue;
+                }
+                crate::calibrated::apply_temperature(&mut out.probs[at..], t);
+            }
+            out.items.push(row.get(0)?);
+            out.given
+                .push(row.get::<_, Option<i64>>(3)?.map(|g| g as usize));
         }
         Ok(out)
+    }
+
+    fn vector(&self, i: usize, k: usize) -> &[f32] {
+        &self.probs[i * k..(i + 1) * k]
     }
 }
 
@@ -164,6 +206,9 @@ pub struct QueueEntry {
     pub score: f64,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// The calibrated confidence (a calibrated queue's entries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibrated_confidence: Option<f64>,
     pub given: Option<String>,
     #[serde(skip)]
     pub rowid: i64,
@@ -214,6 +259,9 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                 "--threshold {t}: a confidence between 0 and 1"
             )));
         }
+    }
+    if spec.calibrated && !matches!(spec.strategy, Strategy::ModelDisagreement) {
+        return rank_calibrated(project, spec, model_id, threshold);
     }
     // Index-only scans (see the covering indexes in 0002_models.sql); sorting happens here.
     // `confidence < T` also leaves out failed items, whose confidence is NULL.
@@ -317,10 +365,20 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
             // readers do not block each other), each in primary-key (item) order into one flat
             // buffer; then merged by item.
             let (ka, kb) = (a_classes.len(), b_classes.len());
+            // Calibrated: each run's vectors under its own temperature.
+            let (ta, tb) = if spec.calibrated {
+                (
+                    Some(crate::calibrated::required_temperature(conn, spec.run)?),
+                    Some(crate::calibrated::required_temperature(conn, other)?),
+                )
+            } else {
+                (None, None)
+            };
             let (first, second) = match crate::store::open_reader(conn)? {
                 Some(reader) => std::thread::scope(|s| {
-                    let second = s.spawn(move || RunProbs::read(&reader, other, kb, f64::INFINITY));
-                    let first = RunProbs::read(conn, spec.run, ka, threshold);
+                    let second =
+                        s.spawn(move || RunProbs::read(&reader, other, kb, f64::INFINITY, tb));
+                    let first = RunProbs::read(conn, spec.run, ka, threshold, ta);
                     // A panic in the reader is a bug, not bad input: it goes on unwinding.
                     let second = second
                         .join()
@@ -329,8 +387,8 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                 }),
                 // An in-memory database has no second connection.
                 None => (
-                    RunProbs::read(conn, spec.run, ka, threshold),
-                    RunProbs::read(conn, other, kb, f64::INFINITY),
+                    RunProbs::read(conn, spec.run, ka, threshold, ta),
+                    RunProbs::read(conn, other, kb, f64::INFINITY, tb),
                 ),
             };
             let (first, second) = (first?, second?);
@@ -347,8 +405,8 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
             let out: Vec<Ranked> = pairs
                 .par_iter()
                 .map(|&(i, j)| {
-                    let p = &first.probs[i * ka..(i + 1) * ka];
-                    let q = &second.probs[j * kb..(j + 1) * kb];
+                    let p = first.vector(i, ka);
+                    let q = second.vector(j, kb);
                     let mut l1 = 0f64;
                     let mut matched = 0f64;
                     for (pv, b) in p.iter().zip(&aligned) {
@@ -365,6 +423,91 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                 })
                 .collect();
             Ok(descending(out))
+        }
+    }
+}
+
+/// [`rank`] by calibrated confidence (`spec.calibrated`; model-disagreement stays in [`rank`]):
+/// the same scores and orders as the table in the module docs, computed from each item's
+/// calibrated vector softmax(ln p / T) instead of the columns written at inference time.
+fn rank_calibrated(
+    project: &crate::Project,
+    spec: &QueueSpec,
+    model_id: i64,
+    threshold: f64,
+) -> Result<Vec<Ranked>> {
+    let conn = project.conn();
+    let by = |mut v: Vec<Ranked>, descending: bool| {
+        v.par_sort_unstable_by(|a, b| {
+            let o = a.score.total_cmp(&b.score);
+            if descending { o.reverse() } else { o }.then(a.item.cmp(&b.item))
+        });
+        v
+    };
+    let scored = |runs: &RunProbs, k: usize, f: &(dyn Fn(&[f32]) -> f64 + Sync)| -> Vec<Ranked> {
+        (0..runs.items.len())
+            .into_par_iter()
+            .map(|i| Ranked {
+                item: runs.items[i],
+                score: f(runs.vector(i, k)),
+            })
+            .collect()
+    };
+    match spec.strategy {
+        Strategy::ModelDisagreement | Strategy::SetSize | Strategy::Drift => {
+            rank(project, &spec.uncalibrated())
+        }
+        strategy => {
+            let t = crate::calibrated::required_temperature(conn, spec.run)?;
+            let k = crate::model::get(conn, project.root(), model_id)?
+                .classes
+                .len();
+            let cut = if strategy == Strategy::LabelDisagreement {
+                f64::INFINITY
+            } else {
+                threshold
+            };
+            let runs = RunProbs::read(conn, spec.run, k, cut, Some(t))?;
+            Ok(match strategy {
+                Strategy::LeastConfidence => by(
+                    scored(&runs, k, &|p| 1.0 - f64::from(Scores::of(p).confidence)),
+                    true,
+                ),
+                Strategy::Margin => by(scored(&runs, k, &|p| Scores::of(p).margin), false),
+                Strategy::Entropy => by(scored(&runs, k, &|p| Scores::of(p).entropy), true),
+                Strategy::Random => {
+                    let seed = spec.seed;
+                    let mut all = scored(&runs, k, &|_| 0.0);
+                    all.par_iter_mut().for_each(|r| {
+                        r.score = (splitmix64(seed ^ splitmix64(r.item as u64)) >> 11) as f64
+                            / (1u64 << 53) as f64;
+                    });
+                    by(all, false)
+                }
+                _ => {
+                    // label-disagreement: cleanlab's rule over the calibrated vectors.
+                    let rows: Vec<(i64, usize, f64, Vec<f64>)> = (0..runs.items.len())
+                        .filter_map(|i| {
+                            let g = runs.given[i].filter(|g| *g < k)?;
+                            let p = runs.vector(i, k);
+                            Some((
+                                runs.items[i],
+                                g,
+                                f64::from(Scores::of(p).confidence),
+                                p.iter().map(|v| f64::from(*v)).collect(),
+                            ))
+                        })
+                        .collect();
+                    by(
+                        prune_by_noise_rate(&rows, k)
+                            .into_iter()
+                            .filter(|r| r.1 < threshold)
+                            .map(|(item, _, score)| Ranked { item, score })
+                            .collect(),
+                        true,
+                    )
+                }
+            })
         }
     }
 }
@@ -507,28 +650,87 @@ fn round_preserving_sum(floats: &[f64]) -> Vec<f64> {
     ints
 }
 
-/// The first `limit` entries of a ranking with ids, predictions and given labels.
+/// How many of a run's predicted items fall below a confidence threshold, of how many (for a
+/// threshold slider); with `calibrated`, below it in calibrated confidence (the run's
+/// temperature, required) — the items a queue with that threshold keeps.
+pub fn below(
+    project: &crate::Project,
+    run: i64,
+    threshold: f64,
+    calibrated: bool,
+) -> Result<(u64, u64)> {
+    let conn = project.conn();
+    if calibrated {
+        let t = crate::calibrated::required_temperature(conn, run)?;
+        let (model_id, _) = run_info(conn, run)?;
+        let mut buf = vec![
+            0f32;
+            crate::model::get(conn, project.root(), model_id)?
+                .classes
+                .len()
+        ];
+        let mut stmt = conn.prepare_cached(
+            "SELECT probs FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([run])?;
+        let (mut below, mut all) = (0u64, 0u64);
+        while let Some(r) = rows.next()? {
+            all += 1;
+            if let Some(blob) = r
+                .get_ref(0)?
+                .as_blob_or_null()
+                .map_err(rusqlite::Error::from)?
+            {
+                buf.fill(0.0);
+                predict::unpack_into(blob, &mut buf);
+                below += u64::from(crate::calibrated::top_probability(&buf, t) < threshold);
+            }
+        }
+        return Ok((below, all));
+    }
+    let (below, all): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(confidence < ?2), 0), COUNT(*) FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL",
+        rusqlite::params![run, threshold],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((below as u64, all as u64))
+}
+
+/// The first `limit` entries of a ranking with ids, predictions and given labels (and, under
+/// the run's temperature `temperature`, calibrated confidence).
 pub fn entries(
     project: &crate::Project,
     run: i64,
     ranked: &[Ranked],
     limit: usize,
+    temperature: Option<f64>,
 ) -> Result<Vec<QueueEntry>> {
     let conn = project.conn();
     let root = project.root();
     let (model_id, _) = run_info(conn, run)?;
     let classes = crate::model::get(conn, root, model_id)?.classes;
     let mut stmt = conn.prepare_cached(
-        "SELECT i.ext_id, p.predicted, p.confidence, l.name FROM items i
+        "SELECT i.ext_id, p.predicted, p.confidence, l.name, p.probs FROM items i
          LEFT JOIN predictions p ON p.run_id = ?1 AND p.item_id = i.id LEFT JOIN labels l ON l.id = i.label_id WHERE i.id = ?2",
     )?;
+    let mut buf = vec![0f32; classes.len()];
     ranked
         .iter()
         .take(limit)
         .map(|r| {
             stmt.query_row(rusqlite::params![run, r.item], |row| {
                 let predicted: Option<i64> = row.get(1)?;
+                let calibrated_confidence = match (temperature, row.get_ref(4)?.as_blob_or_null()?)
+                {
+                    (Some(t), Some(blob)) => {
+                        buf.fill(0.0);
+                        predict::unpack_into(blob, &mut buf);
+                        Some(crate::calibrated::top_probability(&buf, t))
+                    }
+                    _ => None,
+                };
                 Ok(QueueEntry {
+                    calibrated_confidence,
                     item_id: row.get(0)?,
                     score: r.score,
                     predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),

@@ -33,6 +33,24 @@ pub struct QueueCreate {
     pub gold: GoldServing,
 }
 
+impl QueueCreate {
+    /// A queue of `spec` named `name` with the usual policy: every ranked item, one person
+    /// per item, not blind, a 10-minute lease, open to anyone, no gold.
+    pub fn new(name: impl Into<String>, spec: QueueSpec) -> QueueCreate {
+        QueueCreate {
+            name: name.into(),
+            spec,
+            limit: None,
+            overlap_share: 0.0,
+            overlap_k: 1,
+            blind: false,
+            lease_seconds: 600,
+            assign: Vec::new(),
+            gold: GoldServing::default(),
+        }
+    }
+}
+
 /// How a queue serves gold items (see the `gold` module): each annotator's first `warmup` items are
 /// gold, then each further item is gold with probability `rate` — by a hash of the queue's
 /// seed, the annotator and the item's place in their sequence, so the same on every replica
@@ -80,6 +98,9 @@ pub struct SavedQueue {
     /// The annotators an `--assign` queue splits its items between (empty: anyone).
     pub assignees: Vec<String>,
     pub gold: GoldServing,
+    /// The run's temperature a `--calibrated` queue ranked by (its scores and threshold are
+    /// calibrated confidence under it); `None`: the model's own confidence.
+    pub temperature: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -161,6 +182,14 @@ pub(crate) fn create_with(
     let assign = check_assignees(&q.assign, q.overlap_k)?;
     check_gold(&q.gold)?;
     let ranked = rank(project)?;
+    let temperature = if q.spec.calibrated {
+        Some(crate::calibrated::required_temperature(
+            project.conn(),
+            q.spec.run,
+        )?)
+    } else {
+        None
+    };
     let tx = project
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -184,8 +213,8 @@ pub(crate) fn create_with(
     tx.execute(
         &format!(
             "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at,
-                                 uid, origin, seq, assignees, gold_rate, gold_warmup, qualification)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL}, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                                 uid, origin, seq, assignees, gold_rate, gold_warmup, qualification, temperature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {NOW_SQL}, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
         ),
         rusqlite::params![
             q.name.trim(),
@@ -207,6 +236,7 @@ pub(crate) fn create_with(
             q.gold.rate,
             q.gold.warmup,
             q.gold.qualification.map(|x| serde_json::json!(x).to_string()),
+            temperature,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -239,6 +269,9 @@ pub(crate) fn create_with(
     let mut detail = serde_json::json!({ "queue": q.name.trim(), "run": q.spec.run, "strategy": q.spec.strategy.as_str(),
         "threshold": q.spec.threshold, "limit": q.limit, "overlap_share": q.overlap_share, "overlap_k": q.overlap_k,
         "assign": assign, "gold": q.gold });
+    if let Some(t) = temperature {
+        detail["calibrated"] = serde_json::json!({ "temperature": t });
+    }
     if !extra.is_null() {
         detail["ranking"] = extra;
     }
@@ -395,7 +428,7 @@ pub(crate) fn fill_queue(
     Ok(())
 }
 
-const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at, assignees, gold_rate, gold_warmup, qualification";
+const COLS: &str = "id, name, run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds, created_at, assignees, gold_rate, gold_warmup, qualification, temperature";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
     Ok(SavedQueue {
@@ -423,6 +456,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedQueue> {
                 None => None,
             },
         },
+        temperature: r.get(16)?,
     })
 }
 
@@ -1041,17 +1075,6 @@ pub fn pace_span(project: &crate::Project, annotator: &str) -> Result<f64> {
         |r| r.get(0),
     )?;
     Ok(span.unwrap_or(0.0))
-}
-
-/// How many items of a run fall below a confidence threshold (for a threshold slider).
-pub fn below(project: &crate::Project, run: i64, threshold: f64) -> Result<(u64, u64)> {
-    let conn = project.conn();
-    let (below, all): (i64, i64) = conn.query_row(
-        "SELECT COALESCE(SUM(confidence < ?2), 0), COUNT(*) FROM predictions WHERE run_id = ?1 AND predicted IS NOT NULL",
-        rusqlite::params![run, threshold],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((below as u64, all as u64))
 }
 
 #[cfg(test)]

@@ -176,6 +176,9 @@ pub struct QueueEvent {
     /// Gold items served among the queue's own; a qualification queue.
     #[serde(default, skip_serializing_if = "gold_serving_is_none")]
     pub gold: crate::review::GoldServing,
+    /// The temperature a calibrated queue ranked by (absent: the model's own confidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
     /// The ranked items: (item id, score, needed), in queue order.
     pub items: Vec<(String, f64, i64)>,
 }
@@ -557,7 +560,7 @@ fn read_queues(conn: &Connection, origin: i64, uid: &str, from: i64) -> Result<V
         let mut e: QueueEvent = conn.query_row(
             "SELECT q.uid, q.seq, q.created_at, q.name, r.uid, o.uid, q.strategy, q.threshold, q.seed, q.limit_n,
                     q.overlap_share, q.overlap_k, q.blind, q.lease_seconds, q.assignees,
-                    q.gold_rate, q.gold_warmup, q.qualification
+                    q.gold_rate, q.gold_warmup, q.qualification, q.temperature
              FROM queues q JOIN runs r ON r.id = q.run_id LEFT JOIN runs o ON o.id = q.other_run_id WHERE q.id = ?1",
             [q],
             |r| {
@@ -590,6 +593,7 @@ fn read_queues(conn: &Connection, origin: i64, uid: &str, from: i64) -> Result<V
                             None => None,
                         },
                     },
+                    temperature: r.get(18)?,
                     items: Vec::new(),
                 })
             },
@@ -1617,12 +1621,12 @@ fn insert_queue(res: &mut Resolver<'_>, q: &QueueEvent) -> Result<Option<String>
     let origin = res.origin(&q.replica)?;
     conn.execute(
         "INSERT INTO queues (name, run_id, other_run_id, strategy, threshold, seed, limit_n, overlap_share, overlap_k, blind, lease_seconds,
-                             created_at, uid, origin, seq, assignees, gold_rate, gold_warmup, qualification)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                             created_at, uid, origin, seq, assignees, gold_rate, gold_warmup, qualification, temperature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         rusqlite::params![name, run, other, q.strategy, q.threshold, q.seed, q.limit, q.overlap_share, q.overlap_k, q.blind,
             q.lease_seconds, q.at, q.uid, origin, q.seq,
             (!q.assignees.is_empty()).then(|| serde_json::json!(q.assignees).to_string()),
-            q.gold.rate, q.gold.warmup, q.gold.qualification.map(|x| serde_json::json!(x).to_string())],
+            q.gold.rate, q.gold.warmup, q.gold.qualification.map(|x| serde_json::json!(x).to_string()), q.temperature],
     )?;
     let id = conn.last_insert_rowid();
     let mut items = Vec::with_capacity(q.items.len());

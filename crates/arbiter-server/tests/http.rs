@@ -62,6 +62,7 @@ fn project(dir: &Path, k: usize) -> PathBuf {
                 other_run: None,
                 threshold: None,
                 seed: 7,
+                calibrated: false,
             },
             limit: None,
             overlap_share: 1.0,

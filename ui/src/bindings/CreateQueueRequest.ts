@@ -16,4 +16,9 @@ gold?: GoldServingDto,
  * A `set-size` queue's calibration queue (a random queue on the run saved without a
  * threshold) and level alpha in (0, 1) (absent for the other strategies).
  */
-calibration?: string, alpha?: number, };
+calibration?: string, alpha?: number, 
+/**
+ * Rank and threshold by calibrated confidence (the run's temperature; refused for a run
+ * not calibrated yet).
+ */
+calibrated?: boolean, };

@@ -11,4 +11,8 @@ assignees: Array<string>,
 /**
  * Gold served among its items, or a qualification.
  */
-gold: GoldServingDto, };
+gold: GoldServingDto, 
+/**
+ * The run's temperature when the queue ranks by calibrated confidence.
+ */
+temperature: number | null, };

@@ -14,4 +14,8 @@ dataset: string, versionId: number, status: RunStatus, items: number, failed: nu
 /**
  * The execution provider actually used.
  */
-provider: string, requestedDevice: Device, notice: string | null, seconds: number, itemsPerSecond: number, };
+provider: string, requestedDevice: Device, notice: string | null, seconds: number, itemsPerSecond: number, 
+/**
+ * The run's fitted temperature: queues can rank by calibrated confidence.
+ */
+temperature: number | null, };

@@ -108,7 +108,7 @@ export type Commands = {
   list_reasons: { role: "any"; args: Record<string, never>; result: Array<ReasonDto> };
   list_queues: { role: "any"; args: Record<string, never>; result: Array<QueueDto> };
   create_queue: { role: "lead"; args: { request: CreateQueueRequest }; result: QueueDto };
-  count_below: { role: "lead"; args: { run: number; threshold: number }; result: BelowCount };
+  count_below: { role: "lead"; args: { run: number; threshold: number; calibrated: boolean }; result: BelowCount };
   compare_runs: { role: "any"; args: { a: number; b: number; on: string | null }; result: ComparisonDto };
   next_items: { role: "annotator"; args: { queue: number; annotator: string; n: number }; result: Array<ReviewItem> };
   annotate: { role: "annotator"; args: { request: AnnotateRequest }; result: AnnotateResult };

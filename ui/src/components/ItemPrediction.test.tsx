@@ -23,6 +23,7 @@ const RUN: RunInfo = {
   notice: null,
   seconds: 1,
   itemsPerSecond: 100,
+  temperature: null,
 };
 
 async function show(prediction: ItemPrediction | null, label: string | null) {

@@ -7,6 +7,7 @@ import { formatCount } from "../lib/format";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import {
   belowText,
+  calibratedText,
   calibrationQueues,
   defaultQueueForm,
   formatThreshold,
@@ -85,14 +86,19 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
     setErrors((e) => ({ ...e, [key]: undefined }));
   };
 
+  // Calibrated confidence only for a run with a fitted temperature (a choice made for another
+  // run does not carry over).
+  const temperature = run?.temperature ?? null;
+  const calibrated = form.calibrated && temperature !== null;
+
   // Live count below the threshold (debounced; late answers for an older slider value are dropped).
-  const countKey = `${form.run}:${form.threshold}`;
+  const countKey = `${form.run}:${form.threshold}:${calibrated}`;
   useEffect(() => {
     if (!form.run) return;
     let cancelled = false;
     const timer = setTimeout(() => {
       ipc
-        .countBelow(Number(form.run), form.threshold)
+        .countBelow(Number(form.run), form.threshold, calibrated)
         .then((value) => !cancelled && setCount({ key: countKey, value }))
         .catch((err) => {
           if (cancelled) return;
@@ -104,11 +110,11 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [countKey, form.run, form.threshold]);
+  }, [countKey, form.run, form.threshold, calibrated]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = queueRequest(form);
+    const r = queueRequest({ ...form, calibrated });
     if ("errors" in r) {
       setErrors(r.errors);
       return;
@@ -210,6 +216,16 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
         )}
 
         <fieldset className="field threshold-field">
+          <label className={`check${temperature === null ? " muted" : ""}`} title={temperature === null ? "Calibrate this run on the Dashboard (Calibration) to rank by calibrated confidence" : undefined}>
+            <input
+              type="checkbox"
+              data-testid="queue-calibrated"
+              checked={calibrated}
+              onChange={(e) => set("calibrated", e.target.checked)}
+              disabled={busy || temperature === null}
+            />
+            <span data-testid="queue-calibrated-text">{calibratedText(temperature)}</span>
+          </label>
           <label className="check">
             <input
               type="checkbox"
@@ -218,7 +234,7 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
               onChange={(e) => set("useThreshold", e.target.checked)}
               disabled={busy}
             />
-            <span className="field-label">Only items with confidence below</span>
+            <span className="field-label">Only items with {calibrated ? "calibrated " : ""}confidence below</span>
             <span className="threshold-value tabular">{formatThreshold(form.threshold)}</span>
           </label>
           <input
@@ -248,7 +264,7 @@ export function QueueDialog({ annotators, names = null, onClose, onCreated }: Pr
                 ? shownCount.error
                 : shownCount?.value
                   ? form.useThreshold
-                    ? belowText(shownCount.value, form.threshold)
+                    ? belowText(shownCount.value, form.threshold, calibrated)
                     : `Threshold off — all ${formatCount(shownCount.value.total)} predicted items (${formatCount(shownCount.value.below)} below ${formatThreshold(form.threshold)})`
                   : "Counting…"}
           </span>

@@ -55,6 +55,7 @@ const INFO: RunInfo = {
   notice: "CUDA is not available (libcudart.so.12 missing); running on CPU",
   seconds: 1.6,
   itemsPerSecond: 50,
+  temperature: null,
 };
 
 const progress = (done: number, run = 7): RunProgress => ({

@@ -30,6 +30,7 @@ const run = (n: number, status: RunInfo["status"] = "done"): RunInfo => ({
   notice: null,
   seconds: 1,
   itemsPerSecond: 10,
+  temperature: null,
 });
 
 describe("drift sides", () => {

@@ -198,6 +198,7 @@ describe("defaultExportRun", () => {
     notice: null,
     seconds: 1,
     itemsPerSecond: 1,
+    temperature: null,
   });
   it("is the newest finished run over the version, else none", () => {
     const runs = [r(3, 1, "done"), r(8, 1, "failed"), r(5, 1, "done"), r(9, 2, "done"), r(10, 1, "running")];

@@ -3,6 +3,7 @@ import type { QueueDto } from "../bindings/QueueDto";
 import type { RunInfo } from "../bindings/RunInfo";
 import {
   belowText,
+  calibratedText,
   calibrationQueues,
   defaultQueueForm,
   itemQueueParts,
@@ -115,9 +116,19 @@ describe("queue form", () => {
       counts: { total: 40, done: 12, partial: 0, claimed: 0, untouched: 28, skipped: 0, flagged: 0 },
       assignees: [],
       gold: { rate: 0, warmup: 0, qualification: null },
+      temperature: null,
     };
     expect(queueOptionText(q)).toBe("Street (12 / 40) · blind");
     expect(queueSummary(q)).toBe("run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind");
+    expect(queueSummary({ ...q, temperature: 1.7 })).toBe(
+      "run 3 · Smallest margin · calibrated confidence < 0.50 · 20 % by 2 people · blind",
+    );
+    expect(queueSummary({ ...q, threshold: null, overlapShare: 0, blind: false, temperature: 1.7 })).toBe(
+      "run 3 · Smallest margin · by calibrated confidence",
+    );
+    expect(belowText({ below: 7, total: 10 }, 0.6, true)).toBe("7 of 10 items below 0.60 calibrated confidence");
+    expect(calibratedText(null)).toBe("Calibrated confidence: calibrate this run on the Dashboard first");
+    expect(calibratedText(1.23456)).toBe("Rank by calibrated confidence (T = 1.235)");
     expect(queueSummary({ ...q, assignees: ["ana", "ben"], gold: { rate: 0, warmup: 0, qualification: null } })).toBe(
       "run 3 · Smallest margin · confidence < 0.50 · 20 % by 2 people · blind · split between ana and ben",
     );

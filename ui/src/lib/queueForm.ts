@@ -64,6 +64,8 @@ export interface QueueForm {
   calibration: string;
   /** set-size: the share of items whose set may miss the true label, in percent (0–100, exclusive). */
   alphaPercent: string;
+  /** Rank and threshold by calibrated confidence (only for a run with a fitted temperature). */
+  calibrated: boolean;
 }
 
 /** Runs a queue can be made from: finished (or interrupted/cancelled with predictions), newest first. */
@@ -98,6 +100,7 @@ export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
     passItems: "10",
     calibration: "",
     alphaPercent: "10",
+    calibrated: false,
   };
 }
 
@@ -105,6 +108,7 @@ export function defaultQueueForm(runs: readonly RunInfo[] | null): QueueForm {
 export function suggestedQueueName(form: QueueForm): string {
   const parts = [form.strategy, form.run ? `run ${form.run}` : "no run"];
   if (form.useThreshold) parts.push(`< ${formatThreshold(form.threshold)}`);
+  if (form.calibrated) parts.push("calibrated");
   return parts.join(" · ");
 }
 
@@ -112,9 +116,16 @@ export function formatThreshold(t: number): string {
   return t.toFixed(2);
 }
 
-/** "3,412 of 1,000,000 items below 0.60". */
-export function belowText(count: BelowCount, threshold: number): string {
-  return `${formatCount(count.below)} of ${formatCount(count.total)} ${count.total === 1 ? "item" : "items"} below ${formatThreshold(threshold)}`;
+/** "3,412 of 1,000,000 items below 0.60" ("… below 0.60 calibrated confidence" when calibrated). */
+export function belowText(count: BelowCount, threshold: number, calibrated = false): string {
+  return `${formatCount(count.below)} of ${formatCount(count.total)} ${count.total === 1 ? "item" : "items"} below ${formatThreshold(threshold)}${calibrated ? " calibrated confidence" : ""}`;
+}
+
+/** "Rank by calibrated confidence (T = 1.42)", or why a run cannot be. */
+export function calibratedText(temperature: number | null): string {
+  return temperature === null
+    ? "Calibrated confidence: calibrate this run on the Dashboard first"
+    : `Rank by calibrated confidence (T = ${temperature.toFixed(3)})`;
 }
 
 export type QueueFormErrors = Partial<Record<keyof QueueForm, string>>;
@@ -201,6 +212,7 @@ export function queueRequest(form: QueueForm): { request: CreateQueueRequest } |
       assign,
       ...(gold ? { gold } : {}),
       ...(conformal ?? {}),
+      ...(form.calibrated ? { calibrated: true } : {}),
     },
   };
 }
@@ -251,7 +263,8 @@ export function calibrationQueues(queues: readonly QueueDto[] | null, run: numbe
 /** One line describing a queue's policy. */
 export function queueSummary(q: QueueDto): string {
   const parts = [`run ${q.run}`, strategyText(q.strategy)];
-  if (q.threshold !== null) parts.push(`confidence < ${formatThreshold(q.threshold)}`);
+  if (q.threshold !== null) parts.push(`${q.temperature !== null ? "calibrated " : ""}confidence < ${formatThreshold(q.threshold)}`);
+  else if (q.temperature !== null) parts.push("by calibrated confidence");
   if (q.overlapShare > 0 && q.overlapK > 1) parts.push(`${Math.round(q.overlapShare * 100)} % by ${q.overlapK} people`);
   if (q.gold.qualification) parts.push(`qualification: ${q.gold.qualification.passItems} gold, ${Math.round(q.gold.qualification.passAccuracy * 100)}% to pass`);
   else if (q.gold.rate > 0 || q.gold.warmup > 0) parts.push(`gold ${Math.round(q.gold.rate * 1000) / 10}%${q.gold.warmup ? `, first ${q.gold.warmup}` : ""}`);

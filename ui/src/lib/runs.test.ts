@@ -33,6 +33,7 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
     notice: null,
     seconds: 3.2,
     itemsPerSecond: 561.6,
+    temperature: null,
     ...over,
   };
 }

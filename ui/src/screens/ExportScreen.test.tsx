@@ -57,6 +57,7 @@ const run: RunInfo = {
   notice: null,
   seconds: 1,
   itemsPerSecond: 500,
+  temperature: null,
 };
 
 async function flush() {

@@ -59,6 +59,7 @@ const RUN: RunInfo = {
   notice: null,
   seconds: 1,
   itemsPerSecond: 3,
+  temperature: null,
 };
 
 const PROJECT: ProjectInfo = {

@@ -53,6 +53,7 @@ const QUEUE: QueueDto = {
   counts: { total: 10, done: 0, partial: 0, claimed: 0, untouched: 10, skipped: 0, flagged: 0 },
   assignees: [],
   gold: { rate: 0, warmup: 0, qualification: null },
+  temperature: null,
 };
 
 const PROJECT: ProjectInfo = {

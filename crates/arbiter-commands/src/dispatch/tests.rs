@@ -343,7 +343,7 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
             "get_item" | "get_decision" => json!({ "rowid": rowid }),
             "item_prediction" => json!({ "run": run, "rowid": rowid }),
             "run_failures" => json!({ "run": run, "limit": 10 }),
-            "count_below" => json!({ "run": run, "threshold": 0.9 }),
+            "count_below" => json!({ "run": run, "threshold": 0.9, "calibrated": false }),
             "compare_runs" => json!({ "a": run, "b": run, "on": null }),
             "queue_progress" => json!({ "queue": queue, "annotator": "ana" }),
             "list_conflicts" => json!({ "resolved": null }),

@@ -20,6 +20,7 @@ fn request(name: &str, run: i64, strategy: Strategy, limit: Option<u64>) -> Crea
         gold: None,
         calibration: None,
         alpha: None,
+        calibrated: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn compare_runs_and_a_set_size_queue_through_the_app_state() {
         .create_queue(&CreateQueueRequest {
             calibration: Some("audit".into()),
             alpha: Some(0.1),
+            calibrated: None,
             ..request("sets", a, Strategy::SetSize, None)
         })
         .expect("set-size queue");
@@ -92,6 +94,7 @@ fn compare_runs_and_a_set_size_queue_through_the_app_state() {
         .create_queue(&CreateQueueRequest {
             calibration: Some("audit".into()),
             alpha: Some(1.5),
+            calibrated: None,
             ..request("bad", a, Strategy::SetSize, None)
         })
         .expect_err("alpha");

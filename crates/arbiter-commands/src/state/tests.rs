@@ -668,7 +668,7 @@ fn the_review_flow_through_the_app_state() {
         s.add_annotator(n, r).expect("annotator");
     }
     assert_eq!(s.reasons().expect("reasons")[0].code, "model_wrong");
-    let below = s.count_below(run.run, 0.99).expect("below");
+    let below = s.count_below(run.run, 0.99, false).expect("below");
     assert_eq!(below.total, 1797);
     assert!(below.below > 0 && below.below < 1797);
     let mk = |name: &str, blind: bool, k: u32| CreateQueueRequest {
@@ -686,6 +686,7 @@ fn the_review_flow_through_the_app_state() {
         gold: None,
         calibration: None,
         alpha: None,
+        calibrated: None,
     };
     let open_q = s.create_queue(&mk("open", false, 2)).expect("queue");
     assert_eq!(open_q.counts.total, 10);
@@ -1393,6 +1394,7 @@ fn a_lead_calibrates_a_run_reads_the_risk_curve_and_applies_auto_accept_from_the
             gold: None,
             calibration: None,
             alpha: None,
+            calibrated: None,
         })
         .expect("queue");
     // Too few decided items yet: refused, with how many more are needed.

@@ -31,6 +31,7 @@ pub(crate) fn queue(
                 other_run: None,
                 threshold,
                 seed: 7,
+                calibrated: false,
             },
             limit,
             overlap_share: 0.0,
@@ -164,6 +165,7 @@ fn sample_of(case: &serde_json::Value) -> super::Sample {
             created_at: String::new(),
             assignees: Vec::new(),
             gold: Default::default(),
+            temperature: None,
         },
         classes: (0..k).map(|c| format!("c{c}")).collect(),
         items: probs

@@ -93,6 +93,7 @@ fn set_size_queue(
                 other_run: None,
                 threshold,
                 seed: 3,
+                calibrated: false,
             },
             limit: None,
             overlap_share: 0.0,
@@ -218,6 +219,7 @@ fn set_size_refusals_say_why_and_write_nothing() {
                 other_run: None,
                 threshold: None,
                 seed: 0,
+                calibrated: false,
             },
             limit: None,
             overlap_share: 0.0,
@@ -232,4 +234,48 @@ fn set_size_refusals_say_why_and_write_nothing() {
     .to_string();
     assert!(e.contains("--calibration QUEUE --alpha A"), "{e}");
     assert_eq!(queues(&p), before, "nothing written");
+}
+
+/// A set-size queue by calibrated confidence (`--calibrated`): q̂ and the sets from
+/// softmax(ln p / T) of the fair sample, on `fixtures/calibration/`'s underconfident case.
+#[test]
+fn calibrated_prediction_sets_use_the_calibrated_probabilities() {
+    use crate::calibration::queue_tests::{calibrate, case, spec};
+    let mut c = case("underconfident");
+    let t = calibrate(&mut c);
+    let alpha = 0.1;
+    let raw = super::ranked(
+        &c.p,
+        &spec(c.run, Strategy::SetSize, None).uncalibrated(),
+        "audit",
+        alpha,
+    )
+    .expect("raw sets");
+    let (lac, ranked) = super::ranked(&c.p, &spec(c.run, Strategy::SetSize, None), "audit", alpha)
+        .expect("calibrated sets");
+    assert_eq!((raw.0.temperature, lac.temperature), (None, Some(t)));
+    // q̂ from the calibrated probabilities of the labels (scipy's softmax), as MAPIE's "lower"
+    // quantile: the k-th smallest score, k = ⌈(n + 1)(1 − α)⌉.
+    let probs: Vec<Vec<f64>> = serde_json::from_value(c.e["probabilities"].clone()).expect("p");
+    let labels: Vec<usize> = serde_json::from_value(c.e["labels"].clone()).expect("labels");
+    let mut scores: Vec<f64> = probs
+        .iter()
+        .zip(&labels)
+        .map(|(p, &y)| {
+            let z: Vec<f64> = p.iter().map(|v| v.max(1e-12).ln() / t).collect();
+            let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = z.iter().map(|v| (v - m).exp()).sum();
+            1.0 - (z[y] - m).exp() / sum
+        })
+        .collect();
+    scores.sort_by(f64::total_cmp);
+    let k = (((scores.len() + 1) as f64) * (1.0 - alpha)).ceil() as usize;
+    assert!(
+        (lac.qhat - scores[k - 1]).abs() < 1e-6,
+        "{} vs {}",
+        lac.qhat,
+        scores[k - 1]
+    );
+    assert_eq!(ranked.len(), raw.1.len());
+    assert_ne!(lac.qhat, raw.0.qhat);
 }

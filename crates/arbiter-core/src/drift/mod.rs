@@ -385,6 +385,7 @@ pub fn save_queue(
                 other_run: None,
                 threshold: None,
                 seed: 0,
+                calibrated: false,
             },
             limit,
             overlap_share: 0.0,

@@ -27,6 +27,7 @@ fn setup() -> (tempfile::TempDir, Project, i64) {
                 other_run: None,
                 threshold: None,
                 seed: 1,
+                calibrated: false,
             },
             limit: Some(20),
             overlap_share: 0.0,

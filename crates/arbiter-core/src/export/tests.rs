@@ -943,6 +943,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
         other_run,
         threshold: Some(0.9),
         seed: 11,
+        calibrated: false,
     };
     queue(
         &mut p,

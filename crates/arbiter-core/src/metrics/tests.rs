@@ -74,6 +74,7 @@ fn a_random_queue_with_a_threshold_is_not_the_unbiased_sample() {
         other_run: None,
         threshold,
         seed: 5,
+        calibrated: false,
     };
     let low = queue(&mut p, "random-below-0.9", spec(Some(0.9)), Some(12));
     let items: Vec<i64> = p

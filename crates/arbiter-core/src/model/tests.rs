@@ -202,6 +202,7 @@ fn non_finite_model_outputs_fail_their_items_with_a_reason() {
             other_run: None,
             threshold: None,
             seed: 0,
+            calibrated: false,
         };
         let ranked = crate::queue::rank(&p, &spec).expect("rank");
         assert_eq!(ranked.len(), finite.len());

@@ -30,6 +30,8 @@ pub struct RunSummary {
     /// The model version and dataset version the run is of.
     pub model_id: i64,
     pub version_id: i64,
+    /// The temperature `calibrate` fitted for the run (calibrated confidence), if any.
+    pub temperature: Option<f64>,
 }
 
 /// Where a run stands.
@@ -95,7 +97,8 @@ pub(super) fn all_failed(conn: &Connection, run: i64, failed: u64) -> Result<Err
 
 /// The columns of a run's summary (see [`summary_row`]).
 const RUN_COLS: &str = "SELECT r.id, r.items_done, r.items_failed, r.provider, r.device, r.notice, r.seconds, r.model_seconds, r.status,
-                m.name || '@' || m.version, d.name || '@' || v.version, r.model_id, r.version_id
+                m.name || '@' || m.version, d.name || '@' || v.version, r.model_id, r.version_id,
+                (SELECT s.value FROM setting_events s WHERE s.key = 'temperature:' || r.uid ORDER BY s.at DESC, s.uid DESC LIMIT 1)
          FROM runs r JOIN models m ON m.id = r.model_id JOIN dataset_versions v ON v.id = r.version_id JOIN datasets d ON d.id = v.dataset_id";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
@@ -120,6 +123,11 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
         dataset: r.get(10)?,
         model_id: r.get(11)?,
         version_id: r.get(12)?,
+        // The latest `temperature:RUN_UID` setting, as `calibrated::temperature` reads it.
+        temperature: r
+            .get::<_, Option<String>>(13)?
+            .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
+            .and_then(|v| v.get("temperature").and_then(serde_json::Value::as_f64)),
     })
 }
 

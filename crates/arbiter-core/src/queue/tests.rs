@@ -125,6 +125,7 @@ fn check(
         other_run: Some(s.other),
         threshold,
         seed: 42,
+        calibrated: false,
     };
     let got = rank(&s.p, &spec).expect("rank");
     assert_eq!(
@@ -219,6 +220,7 @@ fn every_strategy_matches_an_independent_reference() {
         other_run: None,
         threshold: None,
         seed: 0,
+        calibrated: false,
     };
     let flagged = rank(&s.p, &spec).expect("rank");
     assert!(!flagged.is_empty());
@@ -293,6 +295,7 @@ fn bad_queue_requests_are_refused() {
         other_run,
         threshold,
         seed: 1,
+        calibrated: false,
     };
     let e = rank(&s.p, &q(Strategy::Margin, None, Some(1.5))).expect_err("threshold");
     assert!(e.to_string().contains("between 0 and 1"), "{e}");
@@ -301,6 +304,7 @@ fn bad_queue_requests_are_refused() {
     let e = rank(
         &s.p,
         &QueueSpec {
+            calibrated: false,
             run: 999,
             ..q(Strategy::Margin, None, None)
         },
@@ -313,6 +317,7 @@ fn bad_queue_requests_are_refused() {
         s.run,
         &rank(&s.p, &q(Strategy::LeastConfidence, None, None)).expect("r"),
         3,
+        None,
     )
     .expect("entries");
     assert_eq!(entries.len(), 3);
@@ -390,9 +395,10 @@ fn matches_cleanlab_prune_by_noise_rate() {
             other_run: None,
             threshold: None,
             seed: 0,
+            calibrated: false,
         };
         let ranked = rank(&p, &spec).expect("rank");
-        let got: std::collections::BTreeSet<String> = entries(&p, 1, &ranked, usize::MAX)
+        let got: std::collections::BTreeSet<String> = entries(&p, 1, &ranked, usize::MAX, None)
             .expect("entries")
             .into_iter()
             .map(|e| e.item_id)

@@ -3,7 +3,7 @@ use std::collections::{HashMap, HashSet};
 use super::*;
 use crate::annotate::{add_annotator, record, Event, NewAnnotation, Role, Source};
 use crate::predict::{self};
-use crate::queue::Strategy;
+use crate::queue::{below, Strategy};
 
 /// Wine with a forest run; annotators a1..a3.
 fn setup() -> (tempfile::TempDir, Project, i64) {
@@ -22,6 +22,7 @@ fn spec(run: i64) -> QueueSpec {
         other_run: None,
         threshold: None,
         seed: 11,
+        calibrated: false,
     }
 }
 
@@ -218,7 +219,7 @@ fn next_n_claims_ahead_for_prefetching_and_reports_pace() {
     assert_eq!(pace(&p, "a1").expect("pace"), (1, 1));
     assert_eq!(handled(&p, q.id, "a1").expect("handled"), 1);
     assert_eq!(handled(&p, q.id, "a2").expect("handled"), 0);
-    let (below_half, all) = below(&p, run, 0.5).expect("below");
+    let (below_half, all) = below(&p, run, 0.5, false).expect("below");
     assert_eq!(all, 178);
     let reference: i64 = p
         .conn()

@@ -28,6 +28,7 @@ fn queue(name: &str, run: i64, assign: Vec<String>) -> QueueCreate {
             other_run: None,
             threshold: None,
             seed: 3,
+            calibrated: false,
         },
         limit: Some(40),
         overlap_share: 0.5,
@@ -1784,4 +1785,49 @@ fn calibration_and_auto_accept_travel_in_packs_and_decide_the_same_on_three_repl
     assert!(!snap.contains("\"rule\": \"auto\""));
     assert_eq!(snapshot(&b), snap);
     assert_eq!(snapshot(&c), snap);
+}
+
+/// A queue ranked by calibrated confidence travels with the temperature it used, and its
+/// scores arrive bit for bit (floats round-trip through the pack).
+#[test]
+fn a_calibrated_queue_reaches_another_replica_with_its_temperature_and_scores() {
+    use crate::calibration::queue_tests::{calibrate, case, spec};
+    let mut c = case("two_classes");
+    let t = calibrate(&mut c);
+    let dst = c._dir.path().join("replica");
+    clone(
+        c.p.root(),
+        &dst,
+        &CloneOptions {
+            media: Media::Keep,
+            queues: Vec::new(),
+        },
+    )
+    .expect("clone");
+    let mut other = Project::open(&dst).expect("replica");
+    // Saved after the replica was made: it travels as an event.
+    let saved = create(
+        &mut c.p,
+        &QueueCreate::new("uncertain", spec(c.run, Strategy::Margin, Some(0.9))),
+    )
+    .expect("queue");
+    let file = c._dir.path().join("a.pack");
+    let since = status(&other).expect("status").stamp;
+    let pack = export(&c.p, &file, Some(&since)).expect("pack").file;
+    import(&mut other, &[pack], false).expect("import");
+    let there = crate::review::find(&other, "uncertain").expect("the queue on the replica");
+    assert_eq!(there.temperature, Some(t));
+    let scores = |p: &Project, id: i64| -> Vec<(String, f64)> {
+        p.conn()
+            .prepare(
+                "SELECT i.ext_id, q.score FROM queue_items q JOIN items i ON i.id = q.item_id
+                 WHERE q.queue_id = ?1 ORDER BY q.position",
+            )
+            .expect("stmt")
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("items")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    assert_eq!(scores(&c.p, saved.id), scores(&other, there.id));
 }

@@ -80,6 +80,7 @@ fn a_runs_exported_predictions_import_back_as_the_same_run_in_every_format() {
             other_run: None,
             threshold: None,
             seed: 7,
+            calibrated: false,
         };
         let ranked = |run| {
             queue::rank(&p, &spec(run))
