@@ -58,6 +58,22 @@ impl Precision {
     }
 }
 
+impl std::str::FromStr for Precision {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Precision> {
+        match s {
+            "fp32" => Ok(Precision::Fp32),
+            "fp16" => Ok(Precision::Fp16),
+            "int8_qdq" => Ok(Precision::Int8Qdq),
+            "int8_qoperator" => Ok(Precision::Int8Qoperator),
+            "mixed" => Ok(Precision::Mixed),
+            o => Err(crate::Error::InvalidArgument(format!(
+                "precision {o:?}: use fp32, fp16, int8_qdq, int8_qoperator or mixed"
+            ))),
+        }
+    }
+}
+
 // `onnx.TensorProto.DataType` values.
 const FLOAT: i32 = 1;
 const FLOAT16: i32 = 10;
