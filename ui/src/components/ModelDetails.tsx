@@ -32,6 +32,7 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
   const dash = "—";
   const imported = model.importedFrom ?? null;
   const precision = precisionText(model.precision);
+  const fedType = model.inputs.find((t) => t.name === p.input)?.dtype;
 
   return (
     <Modal title={modelRef(model)} onClose={onClose} testId="model-details" width={640}>
@@ -104,7 +105,10 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
                   <dt>Colour</dt>
                   <dd className="upper">{p.color ?? dash}</dd>
                   <dt>Type</dt>
-                  <dd>{p.dtype ?? dash}</dd>
+                  <dd data-testid="model-preprocess-type">
+                    {p.dtype ?? dash}
+                    {p.dtype === "float32" && fedType === "float16" && <span className="muted">, rounded to float16 when fed</span>}
+                  </dd>
                   <dt>Scale</dt>
                   <dd className="mono">{p.scale === null ? dash : formatFloat(p.scale)}</dd>
                   <dt>Mean</dt>

@@ -45,6 +45,16 @@ describe("model precision", () => {
     expect(shown.textContent).toContain("QuantizeLinear/DequantizeLinear");
   });
 
+  it("says a float16 input gets the float32 preprocessing rounded to float16", () => {
+    const fp16: ModelDto = {
+      ...MODEL,
+      precision: "fp16",
+      inputs: [{ name: "image", dtype: "float16", shape: [-1, 1, 8, 8] }],
+    };
+    render(<ModelDetails model={fp16} onClose={() => {}} onEdit={() => {}} onRun={() => {}} />);
+    expect(screen.getByTestId("model-preprocess-type").textContent).toBe("float32, rounded to float16 when fed");
+  });
+
   it("lists each model's precision; imported predictions have none", () => {
     const fp16: ModelDto = { ...MODEL, id: 8, name: "digits-fp16", precision: "fp16" };
     const imported: ModelDto = { ...MODEL, id: 9, name: "torch", precision: null, importedFrom: "torch.csv" };
