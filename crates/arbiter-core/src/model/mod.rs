@@ -947,6 +947,4 @@ pub(crate) fn resolve(conn: &Connection, root: &Path, spec: &str) -> Result<Mode
 }
 
 #[cfg(test)]
-mod quantized_tests;
-#[cfg(test)]
 mod tests;

@@ -125,7 +125,8 @@ pub fn classify(ops: &[String], weight_types: &[i32]) -> Precision {
 }
 
 /// The precision of a model file's graph, `None` when it cannot be read as ONNX. Worked out once
-/// per content hash (`sha256`) and process.
+/// per content hash (`sha256`) and process (a missing file is looked for again next time: a
+/// clone may copy it later).
 pub fn of_file(path: &Path, sha256: &str) -> Option<Precision> {
     static SEEN: OnceLock<Mutex<HashMap<String, Option<Precision>>>> = OnceLock::new();
     let seen = SEEN.get_or_init(Default::default);
@@ -136,7 +137,7 @@ pub fn of_file(path: &Path, sha256: &str) -> Option<Precision> {
         .ok()
         .and_then(|bytes| super::onnx_meta::parse(&bytes))
         .map(|meta| classify(&meta.ops, &meta.weight_types));
-    if let Ok(mut m) = seen.lock() {
+    if let (Some(_), Ok(mut m)) = (p, seen.lock()) {
         m.insert(sha256.to_string(), p);
     }
     p
@@ -259,54 +260,4 @@ pub(crate) fn scores(out: &DynValue) -> Result<(Vec<i64>, Cow<'_, [f32]>), Strin
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ops(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn precision_follows_operators_and_weight_types() {
-        // weights float32 (1), int8 (3), uint8 (2), int32 (6)
-        assert_eq!(classify(&ops(&["Conv", "Gemm"]), &[FLOAT]), Precision::Fp32);
-        assert_eq!(classify(&ops(&["Conv"]), &[FLOAT16]), Precision::Fp16);
-        assert_eq!(
-            classify(&ops(&["Cast", "Conv"]), &[FLOAT16, 7]),
-            Precision::Fp16
-        );
-        assert_eq!(
-            classify(&ops(&["Conv"]), &[FLOAT, FLOAT16]),
-            Precision::Mixed
-        );
-        assert_eq!(
-            classify(
-                &ops(&["Conv", "DequantizeLinear", "QuantizeLinear"]),
-                &[FLOAT, 2, 3, 6]
-            ),
-            Precision::Int8Qdq
-        );
-        assert_eq!(
-            classify(
-                &ops(&["DequantizeLinear", "QGemm", "QLinearConv", "QuantizeLinear"]),
-                &[FLOAT, 2, 3, 6]
-            ),
-            Precision::Int8Qoperator
-        );
-        assert_eq!(
-            classify(
-                &ops(&["DynamicQuantizeLinear", "MatMulInteger"]),
-                &[FLOAT, 3]
-            ),
-            Precision::Int8Qoperator
-        );
-        assert_eq!(
-            classify(
-                &ops(&["DequantizeLinear", "QuantizeLinear"]),
-                &[FLOAT16, 2, 3]
-            ),
-            Precision::Mixed
-        );
-        assert_eq!(classify(&ops(&["MatMul"]), &[BFLOAT16]), Precision::Mixed);
-    }
-}
+mod tests;

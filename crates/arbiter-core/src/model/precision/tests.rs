@@ -1,4 +1,4 @@
-//! FP16 and INT8 models (`fixtures/models/quantized/`, made with onnxconverter-common and
+//! The precision rules, and FP16 and INT8 models (`fixtures/models/quantized/`, made with onnxconverter-common and
 //! onnxruntime.quantization): their precision as `model add` reports it, their predictions
 //! against Python onnxruntime's, and the refusal of element types Arbiter cannot feed or read.
 
@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 
 use super::*;
+use crate::model::{add, runtime, AddOptions, ModelInfo};
 use crate::predict::{self, PredictOptions};
+use crate::store::Project;
 use crate::testutil::{fixtures, imported_project};
+use crate::Result;
 
 const DIR: &str = "models/quantized";
 
@@ -225,4 +228,52 @@ fn unsupported_element_types_are_refused_naming_the_input_or_output_and_its_type
         .query_row("SELECT COUNT(*) FROM models", [], |r| r.get(0))
         .expect("n");
     assert_eq!(models, 0, "refused models are not registered");
+}
+
+fn ops(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn precision_follows_operators_and_weight_types() {
+    // weights float32 (1), int8 (3), uint8 (2), int32 (6)
+    assert_eq!(classify(&ops(&["Conv", "Gemm"]), &[FLOAT]), Precision::Fp32);
+    assert_eq!(classify(&ops(&["Conv"]), &[FLOAT16]), Precision::Fp16);
+    assert_eq!(
+        classify(&ops(&["Cast", "Conv"]), &[FLOAT16, 7]),
+        Precision::Fp16
+    );
+    assert_eq!(
+        classify(&ops(&["Conv"]), &[FLOAT, FLOAT16]),
+        Precision::Mixed
+    );
+    assert_eq!(
+        classify(
+            &ops(&["Conv", "DequantizeLinear", "QuantizeLinear"]),
+            &[FLOAT, 2, 3, 6]
+        ),
+        Precision::Int8Qdq
+    );
+    assert_eq!(
+        classify(
+            &ops(&["DequantizeLinear", "QGemm", "QLinearConv", "QuantizeLinear"]),
+            &[FLOAT, 2, 3, 6]
+        ),
+        Precision::Int8Qoperator
+    );
+    assert_eq!(
+        classify(
+            &ops(&["DynamicQuantizeLinear", "MatMulInteger"]),
+            &[FLOAT, 3]
+        ),
+        Precision::Int8Qoperator
+    );
+    assert_eq!(
+        classify(
+            &ops(&["DequantizeLinear", "QuantizeLinear"]),
+            &[FLOAT16, 2, 3]
+        ),
+        Precision::Mixed
+    );
+    assert_eq!(classify(&ops(&["MatMul"]), &[BFLOAT16]), Precision::Mixed);
 }
