@@ -94,18 +94,20 @@ fn parent_file(parent: &str) -> &'static str {
 }
 
 #[test]
-fn fp16_models_run_and_equal_onnxruntime_within_1e_3() {
+fn fp16_and_mixed_models_run_and_equal_onnxruntime_within_1e_3() {
     let want = expected_json();
     let mut checked = 0;
     for (stem, v) in want["variants"].as_object().expect("variants") {
-        if v["precision"] != "fp16" {
-            continue;
-        }
+        let precision = match v["precision"].as_str() {
+            Some("fp16") => Precision::Fp16,
+            Some("mixed") => Precision::Mixed,
+            _ => continue,
+        };
         let parent = v["parent"].as_str().expect("parent");
         let (_d, mut p) = project(source_of(parent));
         let m = add_file(&mut p, &format!("{DIR}/{stem}.onnx"))
             .unwrap_or_else(|e| panic!("{stem}: {e}"));
-        assert_eq!(m.precision, Some(Precision::Fp16), "{stem}");
+        assert_eq!(m.precision, Some(precision), "{stem}");
         let io = v["inputs"][0]["type"].as_str().expect("type");
         assert_eq!(
             m.inputs[0].dtype,
@@ -135,8 +137,8 @@ fn fp16_models_run_and_equal_onnxruntime_within_1e_3() {
         checked += 1;
     }
     assert_eq!(
-        checked, 3,
-        "digits (float16 and float32 I/O) and breast cancer"
+        checked, 4,
+        "digits (float16 and float32 I/O, mixed) and breast cancer"
     );
 }
 
