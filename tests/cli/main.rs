@@ -9,6 +9,7 @@ mod calibration;
 mod compare;
 mod drift;
 mod quality;
+mod quantized;
 mod serve_tls;
 
 fn fixtures() -> PathBuf {

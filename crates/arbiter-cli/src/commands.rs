@@ -493,6 +493,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
             "classes_source": m.classes_source,
             "preprocess": m.preprocess,
             "output": m.output,
+            "precision": m.precision,
         }));
     }
     println!(
@@ -510,6 +511,20 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
     );
     println!("  input: {}", serde_json::to_string(&m.preprocess)?);
     println!("  output: {} ({:?})", m.output.name, m.output.kind);
+    if let Some(precision) = m.precision {
+        println!(
+            "  precision: {} (input {}, output {})",
+            precision.describe(),
+            m.inputs
+                .iter()
+                .find(|i| i.name == m.preprocess.input())
+                .map_or("?", |i| i.dtype.as_str()),
+            m.outputs
+                .iter()
+                .find(|o| o.name == m.output.name)
+                .map_or("?", |o| o.dtype.as_str()),
+        );
+    }
     Ok(())
 }
 
@@ -532,6 +547,7 @@ fn model_list(cli: &Cli) -> Result<()> {
                 m.kind.clone(),
                 m.classes.len().to_string(),
                 format!("{:?}", m.output.kind).to_lowercase(),
+                m.precision.map_or("-", |p| p.describe()).to_string(),
                 m.sha256[..12].to_string(),
                 m.created_at.clone(),
             ]
@@ -539,7 +555,14 @@ fn model_list(cli: &Cli) -> Result<()> {
         .collect();
     table(
         &[
-            "model", "version", "kind", "classes", "output", "sha256", "added",
+            "model",
+            "version",
+            "kind",
+            "classes",
+            "output",
+            "precision",
+            "sha256",
+            "added",
         ],
         rows,
     );

@@ -482,6 +482,8 @@ pub struct ModelDto {
     pub created_at: String,
     /// Predictions imported from this file (`predictions import`): no model to run.
     pub imported_from: Option<String>,
+    /// From the model file's graph (null for imported predictions).
+    pub precision: Option<Precision>,
 }
 
 impl From<model::ModelInfo> for ModelDto {
@@ -551,6 +553,7 @@ impl From<model::ModelInfo> for ModelDto {
             output_kind: m.output.kind.into(),
             created_at: m.created_at,
             imported_from,
+            precision: m.precision.map(Into::into),
         }
     }
 }

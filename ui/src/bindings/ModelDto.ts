@@ -2,6 +2,7 @@
 import type { ClassesSource } from "./ClassesSource";
 import type { InputKind } from "./InputKind";
 import type { OutputKind } from "./OutputKind";
+import type { Precision } from "./Precision";
 import type { PreprocessInfo } from "./PreprocessInfo";
 import type { TensorInfo } from "./TensorInfo";
 
@@ -9,4 +10,8 @@ export type ModelDto = { id: number, name: string, version: number, sha256: stri
 /**
  * Predictions imported from this file (`predictions import`): no model to run.
  */
-importedFrom: string | null, };
+importedFrom: string | null, 
+/**
+ * From the model file's graph (null for imported predictions).
+ */
+precision: Precision | null, };

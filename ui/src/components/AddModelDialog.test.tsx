@@ -39,6 +39,7 @@ const MODEL: ModelDto = {
   outputKind: "logits",
   createdAt: "2025-06-10T12:00:00Z",
   importedFrom: null,
+  precision: "fp32",
 };
 
 const value = (id: string) => (screen.getByTestId(id) as HTMLInputElement).value;

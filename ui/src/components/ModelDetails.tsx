@@ -2,7 +2,15 @@ import { useState } from "react";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { TensorInfo } from "../bindings/TensorInfo";
 import { formatCount, formatDateTime } from "../lib/format";
-import { classesSourceText, formatFloat, formatFloatList, formatShape, modelRef, shortHash } from "../lib/models";
+import {
+  classesSourceText,
+  formatFloat,
+  formatFloatList,
+  formatShape,
+  modelRef,
+  precisionText,
+  shortHash,
+} from "../lib/models";
 import { Modal } from "./Modal";
 import { DESKTOP_ONLY_WHY, DesktopOnly } from "./DesktopOnly";
 
@@ -23,6 +31,8 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
   const classes = allClasses ? model.classes : model.classes.slice(0, CLASS_PREVIEW);
   const dash = "—";
   const imported = model.importedFrom ?? null;
+  const precision = precisionText(model.precision);
+  const fedType = model.inputs.find((t) => t.name === p.input)?.dtype;
 
   return (
     <Modal title={modelRef(model)} onClose={onClose} testId="model-details" width={640}>
@@ -42,6 +52,14 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
         <dl className="props wide">
           <dt>Kind</dt>
           <dd>{imported !== null ? `imported predictions over ${model.kind} items` : model.kind}</dd>
+          {precision !== null && (
+            <>
+              <dt>Precision</dt>
+              <dd data-testid="model-precision" data-precision={model.precision}>
+                {precision.label} <span className="muted">— {precision.about}</span>
+              </dd>
+            </>
+          )}
           {imported === null && (
             <>
               <dt>Output</dt>
@@ -87,7 +105,10 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
                   <dt>Colour</dt>
                   <dd className="upper">{p.color ?? dash}</dd>
                   <dt>Type</dt>
-                  <dd>{p.dtype ?? dash}</dd>
+                  <dd data-testid="model-preprocess-type">
+                    {p.dtype ?? dash}
+                    {p.dtype === "float32" && fedType === "float16" && <span className="muted">, rounded to float16 when fed</span>}
+                  </dd>
                   <dt>Scale</dt>
                   <dd className="mono">{p.scale === null ? dash : formatFloat(p.scale)}</dd>
                   <dt>Mean</dt>

@@ -1,7 +1,7 @@
 import { memo } from "react";
 import type { ModelDto } from "../bindings/ModelDto";
 import { formatDateTime, plural } from "../lib/format";
-import { modelRef, shortHash } from "../lib/models";
+import { modelRef, precisionText, shortHash } from "../lib/models";
 
 interface Props {
   models: ModelDto[] | null;
@@ -35,6 +35,9 @@ export const ModelList = memo(function ModelList({ models, onOpen }: Props) {
               </span>
               <span className="dataset-stats">
                 {m.importedFrom ? "imported predictions" : m.kind} · {plural(m.classes.length, "class", "classes")}
+                {m.precision !== null && (
+                  <span data-testid="model-entry-precision"> · {precisionText(m.precision)?.label}</span>
+                )}
               </span>
             </button>
           </li>

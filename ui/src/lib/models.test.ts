@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ModelDto } from "../bindings/ModelDto";
 import {
+  precisionText,
   buildAddModelRequest,
   classesSourceText,
   EMPTY_ADD_MODEL_FORM,
@@ -48,6 +49,7 @@ function model(over: Partial<ModelDto> = {}): ModelDto {
     outputKind: "logits",
     createdAt: "2025-06-10T12:00:00Z",
     importedFrom: null,
+    precision: "fp32",
     ...over,
   };
 }
@@ -69,6 +71,14 @@ describe("model display helpers", () => {
     expect(classesSourceText("labels_file")).toBe("from the labels file");
     expect(classesSourceText("model_metadata")).toBe("from the model's metadata");
     expect(classesSourceText("something_new")).toBe("something new");
+  });
+
+  it("names each precision and says what it means", () => {
+    expect(precisionText("int8_qdq")?.label).toBe("int8 QDQ");
+    expect(precisionText("int8_qoperator")?.about).toContain("QLinearConv");
+    expect(precisionText("fp16")?.label).toBe("fp16");
+    expect(precisionText("mixed")?.label).toBe("mixed");
+    expect(precisionText(null)).toBeNull();
   });
 
   it("prints float32 values without binary noise", () => {

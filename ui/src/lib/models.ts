@@ -4,6 +4,7 @@ import type { Decode } from "../bindings/Decode";
 import type { Layout } from "../bindings/Layout";
 import type { OutputChoice } from "../bindings/OutputChoice";
 import type { ModelDto } from "../bindings/ModelDto";
+import type { Precision } from "../bindings/Precision";
 
 /** `NAME@VERSION`, as runs and `RunRequest` name models. */
 export function modelRef(m: Pick<ModelDto, "name" | "version">): string {
@@ -26,6 +27,25 @@ const CLASS_SOURCES: Record<string, string> = {
   model_graph: "from the model graph",
   project_schema: "from the project's labels",
 };
+
+const PRECISIONS: Record<Precision, { label: string; about: string }> = {
+  fp32: { label: "fp32", about: "32-bit floating point" },
+  fp16: { label: "fp16", about: "16-bit floating point weights (float16)" },
+  int8_qdq: {
+    label: "int8 QDQ",
+    about: "8-bit integer, QDQ format: QuantizeLinear/DequantizeLinear around float operators",
+  },
+  int8_qoperator: {
+    label: "int8 QOperator",
+    about: "8-bit integer, QOperator format: quantized operators (QLinearConv, QGemm, MatMulInteger…)",
+  },
+  mixed: { label: "mixed", about: "more than one precision in the graph (e.g. float16 weights in a quantized graph)" },
+};
+
+/** A model's precision for people ("int8 QDQ") and what it means; null: not known. */
+export function precisionText(p: Precision | null): { label: string; about: string } | null {
+  return p === null ? null : PRECISIONS[p];
+}
 
 export function classesSourceText(source: string): string {
   return CLASS_SOURCES[source] ?? source.replace(/_/g, " ");

@@ -94,6 +94,17 @@ closed_set! {
 }
 
 closed_set! {
+    /// A model's numeric precision, read from its graph.
+    Precision = model::Precision {
+        Fp32 = "fp32",
+        Fp16 = "fp16",
+        Int8Qdq = "int8_qdq",
+        Int8Qoperator = "int8_qoperator",
+        Mixed = "mixed",
+    }
+}
+
+closed_set! {
     /// What a model reads: images or feature rows.
     InputKind = model::InputKind { Image = "image", Tabular = "tabular" }
 }
@@ -265,6 +276,7 @@ macro_rules! with_closed_sets {
             Color,
             Decode,
             InputType,
+            Precision,
             InputKind,
             ClassesSource,
             OutputKind,

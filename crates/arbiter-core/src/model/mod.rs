@@ -1,10 +1,11 @@
 //! The model registry: `add` copies an ONNX file into the project (content-addressed by
 //! sha256), reads its inputs and outputs, works out its kind (image or tabular), preprocessing,
-//! output meaning and class names — every default overridable — and refuses what Arbiter cannot
-//! run, saying why.
+//! output meaning, class names and precision — every default overridable — and refuses what
+//! Arbiter cannot run, saying why.
 
 pub mod decode;
 pub mod onnx_meta;
+pub mod precision;
 pub mod preprocess;
 pub mod runtime;
 
@@ -18,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::store::Project;
 use crate::time::NOW_SQL;
+pub use precision::Precision;
 pub use preprocess::{Color, ImagePre, InputType, Layout};
 
 /// A graph input or output as the model declares it (`-1` = dynamic dimension).
@@ -290,6 +292,9 @@ pub struct ModelInfo {
     pub preprocess: Preprocess,
     pub output: OutputSpec,
     pub created_at: String,
+    /// From the model file's graph (`None`: the project has no readable copy of the file, e.g.
+    /// imported predictions).
+    pub precision: Option<Precision>,
 }
 
 /// What the user gives `model add`; `None` = work it out from the model.
@@ -527,8 +532,8 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
     let dyn_or = |d: i64| (d > 0).then_some(d as u32);
     match shape.len() {
         2 => {
-            if input.dtype != "float32" {
-                return Err(format!("tabular input {:?} is {}; Arbiter feeds float32 feature rows", input.name, input.dtype));
+            if !precision::FEATURE_TYPES.contains(&input.dtype.as_str()) {
+                return Err(precision::refuse_input(input, "tabular", "feature rows as float32 or float16"));
             }
             if opts.size.is_some() || opts.layout.is_some() || opts.color.is_some() || opts.mean.is_some() || opts.std.is_some() || opts.scale.is_some() || opts.decode.is_some() {
                 return Err("--size, --layout, --color, --scale, --mean, --std and --decode apply to image models; this model takes a feature row [N, F]".into());
@@ -537,10 +542,11 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
             Ok(Preprocess::Tabular { input: input.name.clone(), features: features as usize })
         }
         4 => {
+            // A float16 input gets the float32 pixels rounded to float16 when fed.
             let dtype = match input.dtype.as_str() {
-                "float32" => InputType::Float32,
+                "float32" | "float16" => InputType::Float32,
                 "uint8" => InputType::Uint8,
-                other => return Err(format!("image input {:?} is {other}; Arbiter feeds float32 or uint8 images", input.name)),
+                _ => return Err(precision::refuse_input(input, "image", "images as float32, float16 or uint8")),
             };
             let is_ch = |d: i64| d == 1 || d == 3;
             let layout = match opts.layout {
@@ -665,15 +671,20 @@ fn plan_output(
     }
     let candidates: Vec<&TensorInfo> = outputs
         .iter()
-        .filter(|o| o.dtype == "float32" && o.shape.len() == 2)
+        .filter(|o| precision::SCORE_TYPES.contains(&o.dtype.as_str()) && o.shape.len() == 2)
         .collect();
+    if candidates.is_empty() {
+        if let Some(why) = precision::refuse_outputs(outputs) {
+            return Err(why);
+        }
+    }
     let chosen = candidates
         .iter()
         .find(|o| o.name.to_lowercase().contains("prob"))
         .or(candidates.first())
         .ok_or_else(|| {
             let list: Vec<String> = outputs.iter().map(|o| format!("{} {} {:?}", o.name, o.dtype, o.shape)).collect();
-            format!("no output holds class scores [N, classes] as float32 (outputs: {}); Arbiter reads classifier outputs", list.join("; "))
+            format!("no output holds class scores [N, classes] as float32 or float16 (outputs: {}); Arbiter reads classifier outputs", list.join("; "))
         })?;
     let kind = declared.unwrap_or_else(|| {
         let by_op = meta
@@ -775,11 +786,20 @@ fn from_row(root: &Path, r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelInfo> {
         preprocess: json_col(r, 10)?,
         output: json_col(r, 11)?,
         created_at: r.get(12)?,
+        precision: None,
     })
 }
 
 /// A row read in full, or an error naming the model and how to get rid of a damaged record.
 fn read_row(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
+    let mut info = read_columns(root, r)?;
+    if info.preprocess.imported().is_none() {
+        info.precision = precision::of_file(&info.file, &info.sha256);
+    }
+    Ok(info)
+}
+
+fn read_columns(root: &Path, r: &rusqlite::Row<'_>) -> Result<ModelInfo> {
     from_row(root, r).map_err(|e| {
         // Only to name the model in the message about the error `e`, which is what is reported.
         let name: String = r.get(1).unwrap_or_default();

@@ -1,7 +1,8 @@
 //! What ONNX Runtime's API does not expose but Arbiter needs from a model file: its
 //! `metadata_props`, the class labels scikit-learn exporters store as node attributes
 //! (`classlabels_strings` / `classlabels_int64s` on ZipMap, LinearClassifier, TreeEnsemble…),
-//! and which operator produces each graph output. Decoded with prost from the subset of
+//! which operator produces each graph output, and what its precision rests on (the operators,
+//! the element types of weights and constants — see `precision`). Decoded with prost from the subset of
 //! `onnx.proto` declared here; every other field is skipped.
 
 use prost::Message;
@@ -30,9 +31,12 @@ struct GraphProto {
     initializer: Vec<TensorProto>,
 }
 
-/// Only where a tensor's data lives (its values are skipped, not copied).
+/// Only a tensor's element type and where its data lives (its values are skipped, not copied).
 #[derive(Clone, PartialEq, Message)]
 struct TensorProto {
+    /// `onnx.TensorProto.DataType` (1 = FLOAT, 10 = FLOAT16, …).
+    #[prost(int32, optional, tag = "2")]
+    data_type: Option<i32>,
     #[prost(message, repeated, tag = "13")]
     external_data: Vec<StringStringEntryProto>,
     /// 0 = DEFAULT (inside the file), 1 = EXTERNAL.
@@ -60,6 +64,9 @@ struct AttributeProto {
     ints: Vec<i64>,
     #[prost(bytes = "vec", repeated, tag = "9")]
     strings: Vec<Vec<u8>>,
+    /// A Constant node's `value`.
+    #[prost(message, optional, tag = "5")]
+    t: Option<TensorProto>,
 }
 
 /// The parts of a model file Arbiter reads itself.
@@ -72,6 +79,11 @@ pub struct OnnxMeta {
     pub producers: Vec<(String, String)>,
     /// Files holding weights outside the model file (ONNX external data), as named in it.
     pub external_files: Vec<String>,
+    /// Every operator type in the graph, sorted, once each.
+    pub ops: Vec<String>,
+    /// The element types (`onnx.TensorProto.DataType`) of initializers and constants, sorted,
+    /// once each.
+    pub weight_types: Vec<i32>,
 }
 
 /// Operators whose `classlabels_*` attribute names the classes of a probability output.
@@ -160,11 +172,33 @@ pub fn parse(bytes: &[u8]) -> Option<OnnxMeta> {
             }
         }
     }
+    let mut ops: Vec<String> = graph
+        .node
+        .iter()
+        .filter_map(|n| n.op_type.clone())
+        .collect();
+    ops.sort();
+    ops.dedup();
+    let constants = graph
+        .node
+        .iter()
+        .filter(|n| n.op_type.as_deref() == Some("Constant"))
+        .flat_map(|n| n.attribute.iter().filter_map(|a| a.t.as_ref()));
+    let mut weight_types: Vec<i32> = graph
+        .initializer
+        .iter()
+        .chain(constants)
+        .filter_map(|t| t.data_type)
+        .collect();
+    weight_types.sort_unstable();
+    weight_types.dedup();
     Some(OnnxMeta {
         metadata,
         graph_classes,
         producers,
         external_files,
+        ops,
+        weight_types,
     })
 }
 

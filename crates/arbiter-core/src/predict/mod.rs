@@ -742,9 +742,7 @@ fn run_batch(
         Preprocess::Imported { .. } => return Err(IMPORTED.to_string()),
     };
     let value: ort::value::DynValue = match input {
-        BatchInput::F32(data) => Tensor::from_array((shape, data))
-            .map_err(|e| e.to_string())?
-            .into_dyn(),
+        BatchInput::F32(data) => model::precision::float_tensor(session, input_name, shape, data)?,
         BatchInput::U8(data) => Tensor::from_array((shape, data))
             .map_err(|e| e.to_string())?
             .into_dyn(),
@@ -782,7 +780,7 @@ fn run_batch(
             }
         }
         OutputKind::Logits | OutputKind::Probabilities => {
-            let (shape, data) = out.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+            let (shape, data) = model::precision::scores(out)?;
             let c = shape.get(1).copied().unwrap_or(0) as usize;
             if c != classes {
                 return Err(format!(
