@@ -265,3 +265,18 @@ fn serve_dev_signs_a_lead_and_an_annotator_in_through_the_vite_server_on_loopbac
     let e = fails(&["--project", &p, "serve", "--dev", "--tls-self-signed"]);
     assert!(e.contains("--tls-self-signed"), "{e}");
 }
+
+#[test]
+fn a_port_already_in_use_is_an_io_error_naming_the_address() {
+    let (_d, p) = new_project(None);
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = busy.local_addr().expect("addr").to_string();
+    let (e, status) = fails_json(&["--project", &p, "serve", "--bind", &addr]);
+    assert_eq!(e["error"]["code"], "io", "{e}");
+    assert_eq!(status, 10);
+    let msg = e["error"]["message"].as_str().expect("message");
+    assert!(
+        msg.contains(&format!("cannot listen on {addr}")) && msg.contains("another server"),
+        "{msg}"
+    );
+}

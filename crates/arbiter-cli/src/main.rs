@@ -878,11 +878,17 @@ fn message(e: &anyhow::Error) -> String {
     msg
 }
 
-/// The core's error code, if the error came from the core.
+/// The core's error code, if the error came from the core; `io` for an operating-system error
+/// the shell met itself (a port already in use, a file it could not write).
 fn code_of(e: &anyhow::Error) -> Option<ErrorCode> {
     e.chain()
         .find_map(|c| c.downcast_ref::<arbiter_core::Error>())
         .map(arbiter_core::Error::code)
+        .or_else(|| {
+            e.chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some())
+                .then_some(ErrorCode::Io)
+        })
 }
 
 /// Report a failure: one line on stderr, and with `--json` one document on stdout, so a script
