@@ -743,6 +743,24 @@ fn a_missing_runtime_library_says_what_to_run() {
     );
     let models = ok_json(&["--project", &p, "--json", "model", "list"]);
     assert_eq!(models, serde_json::json!([]), "nothing registered");
+    // An empty ORT_DYLIB_PATH (`ORT_DYLIB_PATH= arbiter …`) is as good as unset: the library is
+    // found beside the executable or where set-up put it.
+    let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args([
+            "--project",
+            &p,
+            "model",
+            "add",
+            &path("models/wine_forest.onnx"),
+        ])
+        .env("ORT_DYLIB_PATH", "")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -30,9 +30,10 @@ pub fn setup_dir() -> Option<PathBuf> {
     Some(data.join("arbiter/onnxruntime").join(ORT_VERSION))
 }
 
-/// Every place looked at, in order.
+/// Every place looked at, in order: `ORT_DYLIB_PATH` when set (an empty value counts as unset),
+/// else beside the executable, then where set-up put it.
 pub fn candidates() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         return vec![PathBuf::from(p)];
     }
     let mut out = Vec::new();
