@@ -1,5 +1,7 @@
 //! `calibrate` and `autoaccept` on a 1,000,000-item run (10 classes) with a fair sample of
 //! 1,000 decided items (a random queue saved without a threshold). Target: under 1 s each.
+//! Then the queues that need the calibration: by calibrated confidence (`--calibrated`) and
+//! set-size, against the queue target (under 0.5 s).
 //! Baseline in the same run: building the least-confidence queue over the same run — one pass
 //! over its probabilities, what any per-item score costs.
 //!
@@ -116,6 +118,66 @@ fn main() -> Result<()> {
         "autoaccept",
         t,
         Some(Duration::from_secs(1)),
+        "least-confidence queue over the run",
+        baseline,
+    );
+    // Queues by calibrated confidence (queue --calibrated; target: any queue under 0.5 s), and
+    // the set-size queue on the fair sample, beside the model's own least-confidence queue.
+    for (name, strategy, threshold) in [
+        (
+            "least-confidence --calibrated",
+            Strategy::LeastConfidence,
+            None,
+        ),
+        ("margin --calibrated", Strategy::Margin, None),
+        ("entropy --calibrated", Strategy::Entropy, None),
+        (
+            "least-confidence --calibrated --threshold 0.6",
+            Strategy::LeastConfidence,
+            Some(0.6),
+        ),
+        (
+            "label-disagreement --calibrated",
+            Strategy::LabelDisagreement,
+            None,
+        ),
+    ] {
+        let spec = QueueSpec {
+            strategy,
+            threshold,
+            calibrated: true,
+            ..spec.clone()
+        };
+        let n = queue::rank(&p, &spec)?.len();
+        let t = median(
+            (0..RUNS)
+                .map(|_| time(|| queue::rank(&p, &spec)).1)
+                .collect(),
+        );
+        report(
+            &format!("queue {name} ({n} items)"),
+            t,
+            Some(Duration::from_millis(500)),
+            "least-confidence queue over the run",
+            baseline,
+        );
+    }
+    let set_size = QueueSpec {
+        strategy: Strategy::SetSize,
+        ..spec.clone()
+    };
+    let n = arbiter_core::conformal::ranked(&p, &set_size, "audit", 0.1)?
+        .1
+        .len();
+    let t = median(
+        (0..RUNS)
+            .map(|_| time(|| arbiter_core::conformal::ranked(&p, &set_size, "audit", 0.1)).1)
+            .collect(),
+    );
+    report(
+        &format!("queue set-size --alpha 0.1 ({n} items)"),
+        t,
+        Some(Duration::from_millis(500)),
         "least-confidence queue over the run",
         baseline,
     );
