@@ -55,6 +55,7 @@ use crate::error::{Error, Result};
 use crate::store::Project;
 
 mod imagefolder;
+pub mod labelstudio;
 mod lineage;
 mod rows;
 mod table;
@@ -71,6 +72,8 @@ pub enum Format {
     Csv,
     Jsonl,
     ImageFolder,
+    /// Label Studio tasks (JSON), see [`labelstudio`].
+    LabelStudio,
 }
 
 impl Format {
@@ -80,8 +83,9 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "jsonl" => Ok(Format::Jsonl),
             "imagefolder" => Ok(Format::ImageFolder),
+            "labelstudio" => Ok(Format::LabelStudio),
             o => Err(Error::InvalidArgument(format!(
-                "--format {o:?}: use parquet, csv, jsonl or imagefolder"
+                "--format {o:?}: use parquet, csv, jsonl, imagefolder or labelstudio"
             ))),
         }
     }
@@ -101,6 +105,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
             Format::ImageFolder => "imagefolder",
+            Format::LabelStudio => "labelstudio",
         }
     }
 }
@@ -302,7 +307,10 @@ pub fn export_with_progress(
         Format::ImageFolder => destination::Kind::Folder,
         _ => destination::Kind::File,
     };
-    let example = format!("export.{}", opts.format.as_str());
+    let example = match opts.format {
+        Format::LabelStudio => "tasks.json".to_string(),
+        f => format!("export.{}", f.as_str()),
+    };
     let staged = destination::Staged::begin(Some(project), &opts.out, kind, &example)?;
     let lineage_path = match opts.format {
         Format::ImageFolder => opts.out.join("lineage.json"),
@@ -336,7 +344,17 @@ pub fn export_with_progress(
                 done: 0,
                 total: 0,
             });
-            write_table(rows, f, &staged)?;
+            if f == Format::LabelStudio {
+                labelstudio::write_tasks(
+                    project,
+                    version.id,
+                    rows,
+                    sel.run.as_ref(),
+                    staged.tmp(),
+                )?;
+            } else {
+                write_table(rows, f, &staged)?;
+            }
             (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
         }
     };
