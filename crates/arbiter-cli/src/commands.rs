@@ -57,6 +57,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
+        Command::ImportLabelstudio(a) => import_labelstudio(cli, a),
         Command::Target(c) => target_cmd(cli, c),
         Command::Reasons(c) => {
             let p = open(cli)?;
@@ -1221,6 +1222,51 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
     table(&["a", "b", "items", "Cohen's kappa", "agreement"], rows);
     for (k, why) in &r.undefined {
         eprintln!("note: {k} is undefined: {why}");
+    }
+    Ok(())
+}
+
+fn import_labelstudio(cli: &Cli, a: &crate::ImportLabelstudioArgs) -> Result<()> {
+    use arbiter_core::labelstudio;
+    let dir = project_dir(cli);
+    let s = labelstudio::import(
+        &dir,
+        &labelstudio::ImportOptions {
+            file: a.file.clone(),
+            dataset: a.dataset.clone(),
+            images_root: a.images_root.clone(),
+        },
+    )?;
+    if cli.json {
+        return json(&s);
+    }
+    println!(
+        "{} project {}: dataset {}@{} with {} item(s), labels {}",
+        if s.created {
+            "Created"
+        } else {
+            "Imported into"
+        },
+        s.project.display(),
+        s.dataset,
+        s.version,
+        s.items,
+        s.labels.join(", ")
+    );
+    println!(
+        "{} annotation(s) by {} annotator(s) ({} new)",
+        s.annotations,
+        s.annotators.len(),
+        s.annotators_added.len()
+    );
+    for r in &s.runs {
+        println!(
+            "Run {}: {} prediction(s) of model version {:?} imported as model {}@{}",
+            r.run, r.predictions, r.model, r.model, r.model_version
+        );
+    }
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
     }
     Ok(())
 }

@@ -203,6 +203,7 @@ closed_set! {
         Csv = "csv",
         Jsonl = "jsonl",
         ImageFolder = "imagefolder",
+        LabelStudio = "labelstudio",
     }
 }
 
