@@ -1373,6 +1373,14 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             .collect();
         println!("Skipped {skipped} item(s): {}", why.join(", "));
     }
+    if !s.split_files.is_empty() {
+        let files: Vec<String> = s
+            .split_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        println!("One file per split: {}", files.join(", "));
+    }
     Ok(())
 }
 
