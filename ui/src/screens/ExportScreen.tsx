@@ -479,7 +479,11 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                     type="text"
                     className="mono"
                     data-testid="export-path"
-                    placeholder={form.format === "imagefolder" ? "/path/to/new-folder" : `/path/to/export.${form.format}`}
+                    placeholder={
+                      form.format === "imagefolder"
+                        ? "/path/to/new-folder"
+                        : `/path/to/export.${form.format === "labelstudio" ? "json" : form.format}`
+                    }
                     value={form.out}
                     disabled={busy}
                     spellCheck={false}
