@@ -76,6 +76,9 @@ test("a lead imports a Label Studio project and exports it back as tasks", async
     /image_classification@1: 4 items from Label Studio; 5 annotations by 3 annotators; run 1 \(digits-resnet-v1, 4 predictions\), run 2 \(digits-resnet-v2, 2 predictions\); 1 cancelled annotation left out\./,
   );
   await driver.wait(async () => (await driver.findElements(By.css('[data-testid="grid-cell"]'))).length === 4, 15000, "its four items in the grid");
+  // The grid shows the newest imported run's predictions.
+  await driver.wait(async () => (await attrOf(driver, "run-select", "value")) === "2", 15000, "run 2 is shown");
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="grid-cell"][data-predicted="5"]'))).length === 1, 15000, "its prediction of 102");
   await sleep(400);
   await shot("imported");
   const annotators = JSON.parse(cli("--json", "annotators", "list")).map((a) => a.name ?? a.annotator?.name);

@@ -375,9 +375,13 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const onLabelStudioImported = (imported: LabelStudioImportedDto) => {
     setLabelStudioOpen(false);
     setPredictionsNotice(labelStudioText(imported));
-    void refreshDatasets({ dataset: imported.dataset, version: imported.version });
     void refreshModels();
-    void refreshRuns();
+    // The new version, showing its newest imported run's predictions (selecting a version
+    // clears the run, so the run is set after it).
+    const newest = imported.runs.at(-1)?.run ?? null;
+    void Promise.all([refreshDatasets({ dataset: imported.dataset, version: imported.version }), refreshRuns()]).then(() => {
+      if (newest !== null) setRunId(newest);
+    });
     if (project.labels.length === 0 && onProjectChanged) {
       ipc
         .currentProject()
