@@ -1235,6 +1235,7 @@ fn import_labelstudio(cli: &Cli, a: &crate::ImportLabelstudioArgs) -> Result<()>
             file: a.file.clone(),
             dataset: a.dataset.clone(),
             images_root: a.images_root.clone(),
+            label_config: a.label_config.clone(),
         },
     )?;
     if cli.json {

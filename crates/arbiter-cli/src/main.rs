@@ -265,6 +265,10 @@ pub struct ImportLabelstudioArgs {
     /// root, or its media folder for uploads [default: the export file's folder].
     #[arg(long, value_name = "DIR")]
     pub images_root: Option<PathBuf>,
+    /// The project's labeling config (Settings → Labeling Interface → Code, saved as a file):
+    /// its choices become the labels in its order; a task's choice outside them is refused.
+    #[arg(long, value_name = "FILE")]
+    pub label_config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -317,6 +317,7 @@ impl AppState {
                 file: PathBuf::from(req.file.trim()),
                 dataset: nonempty(&req.dataset),
                 images_root: nonempty(&req.images_root).map(PathBuf::from),
+                label_config: None,
             },
         )?
         .into())

@@ -52,6 +52,10 @@ pub struct ImportOptions {
     /// Where the images' paths are resolved: Label Studio's local-files document root, or its
     /// media folder for uploads (`upload/…`); default the export file's folder.
     pub images_root: Option<PathBuf>,
+    /// The project's labeling config (Settings → Labeling Interface → Code, saved as a file):
+    /// its choices become the labels, in its order, and a choice outside them is refused.
+    /// Label Studio's JSON export does not carry it.
+    pub label_config: Option<PathBuf>,
 }
 
 /// One imported run: a `model_version` of the export.
@@ -119,7 +123,7 @@ struct Plan {
     sha256: String,
     ids: Vec<String>,
     paths: Vec<String>,
-    /// Labels the tasks use, naturally sorted.
+    /// The labeling config's choices in order, else the labels the tasks use, naturally sorted.
     labels: Vec<String>,
     anns: Vec<Ann>,
     cancelled: Vec<String>,
@@ -223,10 +227,103 @@ fn annotator_of(task: &str, field: &str, v: Option<&Value>) -> std::result::Resu
     Ok(name)
 }
 
+/// What a labeling config says: its `Choice` values in order, and whether its `Choices` allow
+/// several per task.
+#[derive(Debug, Clone, PartialEq)]
+struct LabelConfig {
+    choices: Vec<String>,
+    multiple: bool,
+}
+
+/// The value of attribute `name` in a tag's text (`<Choice value="cat"/>`), unescaped.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    for q in ['"', '\''] {
+        let key = format!("{name}={q}");
+        let mut from = 0;
+        while let Some(i) = tag[from..].find(&key) {
+            let at = from + i;
+            let before = tag[..at].chars().last();
+            from = at + key.len();
+            if before.is_some_and(char::is_whitespace) {
+                let rest = &tag[from..];
+                let end = rest.find(q)?;
+                return Some(
+                    rest[..end]
+                        .replace("&quot;", "\"")
+                        .replace("&apos;", "'")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&amp;", "&"),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// Read a labeling config: the tags' names and attributes are all it needs (no XML library:
+/// comments are skipped, text is ignored).
+fn read_config(path: &Path) -> Result<LabelConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut choices = Vec::new();
+    let mut multiple = false;
+    let mut seen_choices = false;
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if let Some(after) = rest.strip_prefix("!--") {
+            rest = after.find("-->").map_or("", |j| &after[j + 3..]);
+            continue;
+        }
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        match name.as_str() {
+            "Choices" => {
+                seen_choices = true;
+                multiple |= attr(tag, "choice").as_deref() == Some("multiple");
+            }
+            "Choice" => match attr(tag, "value").or_else(|| attr(tag, "alias")) {
+                Some(v) if !v.trim().is_empty() => choices.push(v.trim().to_string()),
+                _ => {}
+            },
+            _ => {}
+        }
+        rest = &rest[end..];
+    }
+    if !seen_choices || choices.is_empty() {
+        return Err(invalid(
+            path,
+            vec![Problem::general(
+                "no <Choices> with <Choice value=\"…\"/> in the labeling config: Arbiter imports classification projects — give the config of one (Settings → Labeling Interface → Code)",
+            )],
+        ));
+    }
+    Ok(LabelConfig { choices, multiple })
+}
+
 /// Read and check the whole export. `schema`: the project's labels (empty: taken from the
 /// export).
 fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
     let source = std::path::absolute(&opts.file).map_err(|e| Error::io(&opts.file, e))?;
+    let config = match &opts.label_config {
+        Some(c) => {
+            let config = read_config(c)?;
+            if config.multiple {
+                return Err(invalid(
+                    c,
+                    vec![Problem::general(
+                        "the labeling config's Choices take several choices per task (choice=\"multiple\"): Arbiter keeps one label per item — import a single-choice project",
+                    )],
+                ));
+            }
+            Some(config)
+        }
+        None => None,
+    };
     let bytes = std::fs::read(&source).map_err(|e| Error::io(&source, e))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -320,7 +417,15 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
         paths.push(path);
         let index = ids.len() - 1;
         let mut note_label = |label: &str, field: &str, problems: &mut Vec<String>| {
-            if !schema.is_empty() && !schema.iter().any(|l| l == label) {
+            if let Some(c) = config
+                .as_ref()
+                .filter(|c| !c.choices.iter().any(|l| l == label))
+            {
+                problems.push(format!(
+                    "task {t}: {field}: label {label:?} is not among the labeling config's choices ({}); fix the task, or give the config the project was labeled with",
+                    c.choices.join(", ")
+                ));
+            } else if !schema.is_empty() && !schema.iter().any(|l| l == label) {
                 problems.push(format!(
                     "task {t}: {field}: label {label:?} is not in the project's schema ({}); add it with `arbiter labels add` first, or import into a new project",
                     schema.join(", ")
@@ -443,10 +548,10 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
         }
     }
     // The confidences against the number of classes the schema will have.
-    let k = if schema.is_empty() {
-        labels.len()
-    } else {
-        schema.len()
+    let k = match (&config, schema.is_empty()) {
+        (_, false) => schema.len(),
+        (Some(c), true) => c.choices.len(),
+        (None, true) => labels.len(),
     };
     for (model, preds) in &runs {
         for (task, _, score) in preds {
@@ -464,8 +569,23 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
             problems.into_iter().map(Problem::general).collect(),
         ));
     }
-    let mut labels: Vec<String> = labels.into_keys().collect();
-    crate::schema::natural_sort(&mut labels);
+    // The config's choices in its order (unused ones too), else the choices used.
+    let labels: Vec<String> = match config {
+        Some(c) => {
+            let mut unique: Vec<String> = Vec::with_capacity(c.choices.len());
+            for l in c.choices {
+                if !unique.contains(&l) {
+                    unique.push(l);
+                }
+            }
+            unique
+        }
+        None => {
+            let mut used: Vec<String> = labels.into_keys().collect();
+            crate::schema::natural_sort(&mut used);
+            used
+        }
+    };
     Ok(Plan {
         source,
         sha256,

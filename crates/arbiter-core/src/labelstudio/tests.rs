@@ -23,6 +23,7 @@ fn opts(file: &Path) -> ImportOptions {
         file: file.to_path_buf(),
         dataset: None,
         images_root: Some(digits()),
+        label_config: None,
     }
 }
 
@@ -409,6 +410,7 @@ fn import_export_import_keeps_items_labels_annotations_and_predictions() {
                 file: out.clone(),
                 dataset: Some("image_classification".into()),
                 images_root: Some(digits()),
+                label_config: None,
             },
         )
         .expect("import again");
@@ -463,4 +465,67 @@ fn local_file_urls_uploads_and_paths_resolve() {
     assert_eq!(local_file("imgs/a.png").as_deref(), Ok("imgs/a.png"));
     assert!(local_file("s3://bucket/a.png").is_err());
     assert!(local_file("/data/local-files/?d=%zz").is_err());
+}
+
+/// A labeling config file under `d`.
+fn config(d: &Path, xml: &str) -> PathBuf {
+    let f = d.join("config.xml");
+    std::fs::write(&f, xml).expect("w");
+    f
+}
+
+const CONFIG: &str = r#"<View>
+  <!-- <Choice value="commented"/> -->
+  <Image name="image" value="$image"/>
+  <Choices name="choice" toName="image" choice="single-radio" showInline="true">
+    <Choice value="8"/>
+    <Choice value='5'/>
+    <Choice value="3"/>
+    <Choice value="9 &amp; up"/>
+  </Choices>
+</View>"#;
+
+#[test]
+fn a_labeling_config_gives_the_labels_in_its_order_and_refuses_other_choices() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut o = opts(&fixture("image_classification.json"));
+    o.label_config = Some(config(d.path(), CONFIG));
+    let s = import(&d.path().join("p"), &o).expect("import");
+    assert_eq!(s.labels, ["8", "5", "3", "9 & up"]);
+    // A choice the config does not have.
+    o.label_config = Some(config(
+        d.path(),
+        &CONFIG.replace("<Choice value=\"8\"/>", ""),
+    ));
+    let e = import(&d.path().join("q"), &o)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("task 102: annotations[1].result: label \"8\" is not among the labeling config's choices (5, 3, 9 & up)"),
+        "{e}"
+    );
+    assert!(!d.path().join("q").join(crate::store::DB_FILE).exists());
+}
+
+#[test]
+fn a_multiple_choice_config_or_one_without_choices_is_refused() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut o = opts(&fixture("image_classification.json"));
+    o.label_config = Some(config(
+        d.path(),
+        &CONFIG.replace("single-radio", "multiple"),
+    ));
+    let e = import(&d.path().join("p"), &o)
+        .expect_err("multiple")
+        .to_string();
+    assert!(e.contains("choice=\"multiple\""), "{e}");
+    o.label_config = Some(config(
+        d.path(),
+        r#"<View><Image name="i" value="$image"/><RectangleLabels name="r" toName="i"><Label value="cat"/></RectangleLabels></View>"#,
+    ));
+    let e = import(&d.path().join("p"), &o)
+        .expect_err("no choices")
+        .to_string();
+    assert!(e.contains("no <Choices>"), "{e}");
+    assert!(!d.path().join("p").join(crate::store::DB_FILE).exists());
 }
