@@ -19,6 +19,8 @@ for pkg in build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup
 done
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need_apt+=(nodejs npm); fi
 if ! python3 -m pip --version >/dev/null 2>&1; then need_apt+=(python3-pip); fi
+# scripts/check-hf-datasets.sh makes a virtual environment (Debian splits ensurepip out).
+if ! python3 -c "import ensurepip" >/dev/null 2>&1; then need_apt+=(python3-venv); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}" >&2
   $SUDO apt-get update -qq

@@ -22,6 +22,9 @@ cargo deny check licenses bans sources
 step "Rust: unit, integration and CLI end-to-end tests"
 cargo test --workspace --locked
 
+step "Hugging Face datasets loads the Parquet and image-folder exports"
+./scripts/check-hf-datasets.sh
+
 step "Desktop end-to-end test (Xvfb + tauri-driver + WebKitWebDriver)"
 cargo build --locked -p arbiter-cli -p arbiter-app
 (cd tests/e2e && npm test)

@@ -82,14 +82,15 @@ async fn pick_folder(title: String) -> Res<Option<String>> {
     dialog(rfd::AsyncFileDialog::new().set_title(title).pick_folder()).await
 }
 
-/// `kind`: `manifest` or `predictions` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx) or
-/// `labels` (.txt .json).
+/// `kind`: `manifest` or `predictions` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
+/// `labels` (.txt .json) or `labelstudio` (.json).
 #[tauri::command]
 async fn pick_file(title: String, kind: Option<String>) -> Res<Option<String>> {
     let (name, extensions): (&str, &[&str]) = match kind.as_deref() {
         Some("model") => ("ONNX models", &["onnx"]),
         Some("labels") => ("Label lists", &["txt", "json"]),
         Some("predictions") => ("Predictions", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
+        Some("labelstudio") => ("Label Studio JSON exports", &["json"]),
         _ => ("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
     };
     dialog(
@@ -207,6 +208,14 @@ async fn apply_autoaccept(
 #[tauri::command]
 async fn revoke_autoaccept(app: tauri::AppHandle, lead: String) -> Res<()> {
     blocking(app, move |s| handlers::revoke_autoaccept(s, lead)).await
+}
+
+#[tauri::command]
+async fn import_labelstudio(
+    app: tauri::AppHandle,
+    request: ImportLabelStudioRequest,
+) -> Res<LabelStudioImportedDto> {
+    blocking(app, move |s| handlers::import_labelstudio(s, request)).await
 }
 
 #[tauri::command]
@@ -496,12 +505,15 @@ async fn pick_export_path(format: ExportFormat) -> Res<Option<String>> {
         )
         .await
     } else {
-        let format = format.as_str();
+        let (name, ext) = match format {
+            ExportFormat::LabelStudio => ("Label Studio tasks (JSON)".to_string(), "json"),
+            f => (f.as_str().to_uppercase(), f.as_str()),
+        };
         dialog(
             rfd::AsyncFileDialog::new()
                 .set_title("Export the corrected dataset")
-                .set_file_name(format!("export.{format}"))
-                .add_filter(format.to_uppercase(), &[format])
+                .set_file_name(format!("export.{ext}"))
+                .add_filter(name, &[ext])
                 .save_file(),
         )
         .await

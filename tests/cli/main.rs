@@ -8,6 +8,7 @@ use serde_json::Value;
 mod calibration;
 mod compare;
 mod drift;
+mod labelstudio;
 mod quality;
 mod quantized;
 mod serve_tls;

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Builder, Key } from "selenium-webdriver";
+import { Builder, By, Key, until } from "selenium-webdriver";
 
 export const repo = path.resolve(import.meta.dirname, "../..");
 
@@ -145,4 +145,17 @@ export async function startDriver({ appBin, tmp, port, display = ":97", screen =
     xvfb?.kill();
   };
   return { session, stop, display: env.DISPLAY };
+}
+
+/** Picks `value` in the `<select data-testid=testId>` as a user does, and waits until it holds. */
+export async function chooseOption(driver, testId, value) {
+  const option = await driver.wait(until.elementLocated(By.css(`[data-testid="${testId}"] option[value="${value}"]`)), 10000, `option ${value}`);
+  await option.click();
+  await driver.wait(async () => (await attrOf(driver, testId, "value")) === value, 5000, `${testId} = ${value}`);
+}
+
+/** The window as `dir/NAME.png`. */
+export async function saveShot(driver, dir, name) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.png`), await driver.takeScreenshot(), "base64");
 }

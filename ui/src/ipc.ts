@@ -3,6 +3,8 @@
 // IPC (`invoke`, inside Tauri) and `arbiter serve`'s HTTP API (in a browser).
 import { Channel, convertFileSrc, invoke, isTauri } from "@tauri-apps/api/core";
 import type { AddGoldRequest } from "./bindings/AddGoldRequest";
+import type { ImportLabelStudioRequest } from "./bindings/ImportLabelStudioRequest";
+import type { LabelStudioImportedDto } from "./bindings/LabelStudioImportedDto";
 import type { ImportPredictionsRequest } from "./bindings/ImportPredictionsRequest";
 import type { PredictionsImportedDto } from "./bindings/PredictionsImportedDto";
 import type { AutoAcceptDto } from "./bindings/AutoAcceptDto";
@@ -347,9 +349,9 @@ export function pickFolder(title: string): Promise<string | null> {
 
 /**
  * What `pick_file` filters for: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
- * `labels` (.txt .json).
+ * `labels` (.txt .json), `labelstudio` (.json).
  */
-export type FileKind = "manifest" | "model" | "labels" | "predictions";
+export type FileKind = "manifest" | "model" | "labels" | "predictions" | "labelstudio";
 
 /** Native file dialog filtered to `kind`; `null` when cancelled. */
 export function pickFile(title: string, kind: FileKind): Promise<string | null> {
@@ -403,6 +405,15 @@ export function listModels(): Promise<ModelDto[]> {
  */
 export function addModel(request: AddModelRequest): Promise<ModelDto> {
   return call("add_model", { request });
+}
+
+/**
+ * A Label Studio JSON export (an image classification project) as a new dataset of the open
+ * project, with its annotators, annotations and predictions (all checked first; nothing
+ * half-way).
+ */
+export function importLabelStudio(request: ImportLabelStudioRequest): Promise<LabelStudioImportedDto> {
+  return call("import_labelstudio", { request });
 }
 
 /** Predictions made elsewhere, imported as a run (all rows checked first; nothing half-way). */

@@ -57,6 +57,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Decisions(a) => decisions_cmd(cli, a),
         Command::Agreement(a) => agreement_cmd(cli, a),
         Command::Export(a) => export_cmd(cli, a),
+        Command::ImportLabelstudio(a) => import_labelstudio(cli, a),
         Command::Target(c) => target_cmd(cli, c),
         Command::Reasons(c) => {
             let p = open(cli)?;
@@ -1294,6 +1295,52 @@ fn agreement_cmd(cli: &Cli, a: &AgreementArgs) -> Result<()> {
     Ok(())
 }
 
+fn import_labelstudio(cli: &Cli, a: &crate::ImportLabelstudioArgs) -> Result<()> {
+    use arbiter_core::labelstudio;
+    let dir = project_dir(cli);
+    let s = labelstudio::import(
+        &dir,
+        &labelstudio::ImportOptions {
+            file: a.file.clone(),
+            dataset: a.dataset.clone(),
+            images_root: a.images_root.clone(),
+            label_config: a.label_config.clone(),
+        },
+    )?;
+    if cli.json {
+        return json(&s);
+    }
+    println!(
+        "{} project {}: dataset {}@{} with {} item(s), labels {}",
+        if s.created {
+            "Created"
+        } else {
+            "Imported into"
+        },
+        s.project.display(),
+        s.dataset,
+        s.version,
+        s.items,
+        s.labels.join(", ")
+    );
+    println!(
+        "{} annotation(s) by {} annotator(s) ({} new)",
+        s.annotations,
+        s.annotators.len(),
+        s.annotators_added.len()
+    );
+    for r in &s.runs {
+        println!(
+            "Run {}: {} prediction(s) of model version {:?} imported as model {}@{}",
+            r.run, r.predictions, r.model, r.model, r.model_version
+        );
+    }
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
+}
+
 fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
     use arbiter_core::export::{self, ExportOptions, ExportStage, Format, Predictions};
     let p = open(cli)?;
@@ -1395,6 +1442,14 @@ fn export_cmd(cli: &Cli, a: &ExportArgs) -> Result<()> {
             })
             .collect();
         println!("Skipped {skipped} item(s): {}", why.join(", "));
+    }
+    if !s.split_files.is_empty() {
+        let files: Vec<String> = s
+            .split_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        println!("One file per split: {}", files.join(", "));
     }
     Ok(())
 }

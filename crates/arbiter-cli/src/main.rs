@@ -95,6 +95,10 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
+    /// Import a Label Studio JSON export (Export → JSON) of an image classification project:
+    /// a new project (or a new dataset in the --project one) with its items, labels,
+    /// annotators, annotations and predictions; all or nothing.
+    ImportLabelstudio(ImportLabelstudioArgs),
     /// Escalated items (flagged unsure or bad_input, conflicts) and a reviewer's actions on
     /// them: accept, override, send back with a note.
     #[command(subcommand)]
@@ -251,11 +255,31 @@ pub struct RunsArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ImportLabelstudioArgs {
+    /// The Label Studio JSON export (a list of tasks).
+    pub file: PathBuf,
+    /// The dataset's name [default: the export file's name].
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// The folder the tasks' images are resolved against: Label Studio's local-files document
+    /// root, or its media folder for uploads [default: the export file's folder].
+    #[arg(long, value_name = "DIR")]
+    pub images_root: Option<PathBuf>,
+    /// The project's labeling config (Settings → Labeling Interface → Code, saved as a file):
+    /// its choices become the labels in its order; a task's choice outside them is refused.
+    #[arg(long, value_name = "FILE")]
+    pub label_config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// A file (.parquet, .csv, .jsonl) or, with --format imagefolder, a new folder.
+    /// A file (.parquet, .csv, .jsonl; .json with --format labelstudio) or, with --format
+    /// imagefolder, a new folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// parquet, csv, jsonl or imagefolder [default: from the extension of --out, else parquet]
+    /// parquet, csv, jsonl, imagefolder or labelstudio (Label Studio tasks with the people's
+    /// annotations and the run's predictions) [default: from the extension of --out, else
+    /// parquet]
     #[arg(long, value_parser = core_value::<Format>)]
     pub format: Option<Format>,
     /// Dataset as NAME or NAME@VERSION (default: the only dataset).

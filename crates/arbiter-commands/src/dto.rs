@@ -614,6 +614,76 @@ impl From<arbiter_core::predict::import::Imported> for PredictionsImportedDto {
     }
 }
 
+/// `import-labelstudio` from the app: a Label Studio JSON export into the open project.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportLabelStudioRequest {
+    pub file: String,
+    /// The new dataset's name; null: the file's name.
+    pub dataset: Option<String>,
+    /// The folder the tasks' images are resolved against; null: the file's folder.
+    pub images_root: Option<String>,
+}
+
+/// One run a Label Studio import made (a `model_version` of the export).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelStudioRunDto {
+    #[ts(type = "number")]
+    pub run: i64,
+    pub model: String,
+    #[ts(type = "number")]
+    pub model_version: i64,
+    #[ts(type = "number")]
+    pub predictions: u64,
+}
+
+/// What a Label Studio import made (`arbiter import-labelstudio --json`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelStudioImportedDto {
+    pub dataset: String,
+    #[ts(type = "number")]
+    pub version: i64,
+    #[ts(type = "number")]
+    pub items: u64,
+    pub labels: Vec<String>,
+    pub annotators: Vec<String>,
+    pub annotators_added: Vec<String>,
+    #[ts(type = "number")]
+    pub annotations: u64,
+    /// Cancelled (skipped) annotations left out: `task T annotation A`.
+    pub cancelled: Vec<String>,
+    pub runs: Vec<LabelStudioRunDto>,
+    pub warnings: Vec<String>,
+}
+
+impl From<arbiter_core::labelstudio::ImportSummary> for LabelStudioImportedDto {
+    fn from(s: arbiter_core::labelstudio::ImportSummary) -> Self {
+        LabelStudioImportedDto {
+            dataset: s.dataset,
+            version: s.version,
+            items: s.items,
+            labels: s.labels,
+            annotators: s.annotators,
+            annotators_added: s.annotators_added,
+            annotations: s.annotations,
+            cancelled: s.cancelled,
+            runs: s
+                .runs
+                .into_iter()
+                .map(|r| LabelStudioRunDto {
+                    run: r.run,
+                    model: r.model,
+                    model_version: r.model_version,
+                    predictions: r.predictions,
+                })
+                .collect(),
+            warnings: s.warnings,
+        }
+    }
+}
+
 /// `model add` from the app: a file plus optional overrides (null = from the model).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -1326,6 +1396,9 @@ pub fn typescript_bindings() -> Vec<(String, String)> {
     one::<AddModelRequest>(&mut out);
     one::<ImportPredictionsRequest>(&mut out);
     one::<PredictionsImportedDto>(&mut out);
+    one::<ImportLabelStudioRequest>(&mut out);
+    one::<LabelStudioRunDto>(&mut out);
+    one::<LabelStudioImportedDto>(&mut out);
     one::<RunRequest>(&mut out);
     one::<RunProgress>(&mut out);
     one::<RunInfo>(&mut out);

@@ -165,6 +165,13 @@ pub fn add_model(s: &AppState, request: AddModelRequest) -> Res<ModelDto> {
     s.add_model(&request)
 }
 
+pub fn import_labelstudio(
+    s: &AppState,
+    request: ImportLabelStudioRequest,
+) -> Res<LabelStudioImportedDto> {
+    s.import_labelstudio(&request)
+}
+
 pub fn import_predictions(
     s: &AppState,
     request: ImportPredictionsRequest,

@@ -127,6 +127,7 @@ macro_rules! for_each_command {
             #[read] any list_items(query: ItemQuery, viewer: Option<String>) -> ItemPage;
             #[read] any get_item(rowid: i64, viewer: Option<String>) -> ItemDetail;
             lead import_dataset(request: ImportRequest, on_progress: Channel<ImportProgress>) -> ImportSummary;
+            lead import_labelstudio(request: ImportLabelStudioRequest) -> LabelStudioImportedDto;
             lead cancel_import() -> bool;
             // Models and runs.
             #[read] any list_models() -> Vec<ModelDto>;

@@ -298,6 +298,31 @@ impl AppState {
         })
     }
 
+    /// A Label Studio export as a new dataset of the open project (with its annotators,
+    /// annotations and runs): on a connection of its own, all or nothing.
+    pub fn import_labelstudio(
+        &self,
+        req: &ImportLabelStudioRequest,
+    ) -> Result<LabelStudioImportedDto, IpcError> {
+        let root = self.with_project(|p| Ok(p.root().to_path_buf()))?;
+        let mut own = Project::open(&root)?;
+        let nonempty = |s: &Option<String>| {
+            s.as_ref()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Ok(arbiter_core::labelstudio::import_into(
+            &mut own,
+            &arbiter_core::labelstudio::ImportOptions {
+                file: PathBuf::from(req.file.trim()),
+                dataset: nonempty(&req.dataset),
+                images_root: nonempty(&req.images_root).map(PathBuf::from),
+                label_config: None,
+            },
+        )?
+        .into())
+    }
+
     /// Predictions made elsewhere, as a run: on a connection of its own (a large file takes
     /// seconds), all or nothing.
     pub fn import_predictions(

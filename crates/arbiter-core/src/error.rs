@@ -89,6 +89,12 @@ pub enum Error {
         problems: Vec<Problem>,
     },
 
+    #[error("{path}: invalid Label Studio export — {problems_len} problem(s), nothing was imported:{list}", path = .path.display(), problems_len = .problems.len(), list = list_problems(.problems))]
+    InvalidLabelStudio {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+
     #[error("{path}: cannot read: {message}", path = .path.display())]
     Read { path: PathBuf, message: String },
 
@@ -224,6 +230,7 @@ impl Error {
             | Error::InvalidSource { .. }
             | Error::InvalidAnnotations { .. }
             | Error::InvalidPredictions { .. }
+            | Error::InvalidLabelStudio { .. }
             | Error::InvalidArgument(_)
             | Error::Image { .. }
             | Error::Read { .. }

@@ -43,6 +43,7 @@ pub mod gold;
 pub mod identity;
 pub mod items;
 mod json;
+pub mod labelstudio;
 pub mod media;
 pub mod metrics;
 pub mod model;

@@ -3,4 +3,4 @@
 /**
  * An export's format.
  */
-export type ExportFormat = "parquet" | "csv" | "jsonl" | "imagefolder";
+export type ExportFormat = "parquet" | "csv" | "jsonl" | "imagefolder" | "labelstudio";

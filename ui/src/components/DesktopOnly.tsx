@@ -7,6 +7,8 @@ export const DESKTOP_ONLY_WHY = {
   addModel: "Registering a model reads its file on the machine that holds the project: use the Arbiter desktop app there.",
   importPredictions:
     "Importing predictions reads a file on the machine that holds the project: use the Arbiter desktop app there, or `arbiter predictions import`.",
+  importLabelStudio:
+    "Importing a Label Studio export reads files on the machine that holds the project: use the Arbiter desktop app there, or `arbiter import-labelstudio`.",
   run: "Models run in the Arbiter desktop app, on the machine that holds the project.",
   export: "Exports are written on the machine that holds the project: use the Arbiter desktop app there (or arbiter export).",
   team: "Copies of the project, event packs, the shared folder and labeling in a browser (the server, invitations) are managed in the Arbiter desktop app.",

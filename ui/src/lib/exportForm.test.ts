@@ -166,6 +166,11 @@ describe("pathForFormat", () => {
     expect(pathForFormat("/x/pets.txt", "csv")).toBe("/x/pets.txt");
     expect(pathForFormat("", "csv")).toBe("");
   });
+
+  it("gives Label Studio tasks a .json file, and back", () => {
+    expect(pathForFormat("/x/pets.parquet", "labelstudio")).toBe("/x/pets.json");
+    expect(pathForFormat("/x/pets.json", "parquet")).toBe("/x/pets.parquet");
+  });
 });
 
 describe("labelBreakdown", () => {

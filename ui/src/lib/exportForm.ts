@@ -16,12 +16,23 @@ export const EXPORT_FORMATS: { value: ExportFormat; text: string; hint: string }
     hint:
       "A new folder with one sub-folder per label (final, else given) holding the images, under train/ and validation/ with a split; items without an image or a label are left out and counted.",
   },
+  {
+    value: "labelstudio",
+    text: "Label Studio tasks",
+    hint:
+      "One .json file Label Studio 1.x imports: each item a task (its image as a local-files URL under the dataset's folder), each person's labels as annotations with the decision marked ground truth, and the chosen run's predictions.",
+  },
 ];
 
-const FILE_EXT: Record<Exclude<ExportFormat, "imagefolder">, string> = { parquet: "parquet", csv: "csv", jsonl: "jsonl" };
+const FILE_EXT: Record<Exclude<ExportFormat, "imagefolder">, string> = {
+  parquet: "parquet",
+  csv: "csv",
+  jsonl: "jsonl",
+  labelstudio: "json",
+};
 
 export function isExportFormat(v: string): v is ExportFormat {
-  return v === "parquet" || v === "csv" || v === "jsonl" || v === "imagefolder";
+  return v === "parquet" || v === "csv" || v === "jsonl" || v === "imagefolder" || v === "labelstudio";
 }
 
 export const DEFAULT_MIN_AGREEMENT = 1;
@@ -105,7 +116,7 @@ export function buildExportRequest(
   if (purpose === "export" && out === "") {
     errors.out = form.format === "imagefolder" ? "Choose a folder to export into" : "Choose where to save the file";
   }
-  if (!isExportFormat(form.format)) errors.format = "Choose Parquet, CSV, JSON Lines or an image folder";
+  if (!isExportFormat(form.format)) errors.format = "Choose Parquet, CSV, JSON Lines, an image folder or Label Studio tasks";
 
   let run: number | null = null;
   if (form.run.trim() !== "") {
@@ -166,7 +177,7 @@ export function previewKey(request: ExportRequest): string {
   return JSON.stringify({ ...rest, files: format === "imagefolder" });
 }
 
-const KNOWN_EXT = /\.(parquet|csv|jsonl)$/i;
+const KNOWN_EXT = /\.(parquet|csv|jsonl|json)$/i;
 
 /**
  * The destination after switching to `format`: a known extension is swapped for the new one

@@ -427,8 +427,10 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                     <span>
                       Add a <span className="mono">split</span> column
                       <span className="field-hint">
-                        This share of each label goes to validation, the rest to train (an image folder gets train/ and
-                        validation/ folders). Seeded: the same options give the same split every time.
+                        This share of each label goes to validation, the rest to train (a table also gets one file per
+                        split beside it, NAME.train and NAME.validation, for Hugging Face datasets; an image folder gets
+                        train/ and validation/ folders; Label Studio tasks carry no split). Seeded: the same options give
+                        the same split every time.
                       </span>
                     </span>
                   </label>
@@ -479,7 +481,11 @@ export function ExportScreen({ project, versionId, onBack, onDashboard }: Props)
                     type="text"
                     className="mono"
                     data-testid="export-path"
-                    placeholder={form.format === "imagefolder" ? "/path/to/new-folder" : `/path/to/export.${form.format}`}
+                    placeholder={
+                      form.format === "imagefolder"
+                        ? "/path/to/new-folder"
+                        : `/path/to/export.${form.format === "labelstudio" ? "json" : form.format}`
+                    }
                     value={form.out}
                     disabled={busy}
                     spellCheck={false}

@@ -17,6 +17,8 @@ import { useReportError } from "../components/ErrorBanner";
 import { ImportDialog } from "../components/ImportDialog";
 import { ItemGrid } from "../components/ItemGrid";
 import { ImportPredictionsDialog, importedText } from "../components/ImportPredictionsDialog";
+import { ImportLabelStudioDialog, labelStudioText } from "../components/ImportLabelStudioDialog";
+import type { LabelStudioImportedDto } from "../bindings/LabelStudioImportedDto";
 import { ItemView } from "../components/ItemView";
 import { useAnnotators } from "../components/reviewHooks";
 import { LabelsDialog } from "../components/LabelsDialog";
@@ -121,6 +123,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
   const [runDialog, setRunDialog] = useState<{ model: string | null } | null>(null);
   const [runNotice, setRunNotice] = useState<RunInfo | null>(null);
   const [predictionsOpen, setPredictionsOpen] = useState(false);
+  const [labelStudioOpen, setLabelStudioOpen] = useState(false);
   const [predictionsNotice, setPredictionsNotice] = useState<string | null>(null);
   // Where each model was registered from: the backend keeps only its own copy, and a new version
   // (edited preprocessing) needs the file again.
@@ -369,6 +372,24 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
       .catch((err) => report(err, "Loading runs"));
   };
 
+  const onLabelStudioImported = (imported: LabelStudioImportedDto) => {
+    setLabelStudioOpen(false);
+    setPredictionsNotice(labelStudioText(imported));
+    void refreshModels();
+    // The new version, showing its newest imported run's predictions (selecting a version
+    // clears the run, so the run is set after it).
+    const newest = imported.runs.at(-1)?.run ?? null;
+    void Promise.all([refreshDatasets({ dataset: imported.dataset, version: imported.version }), refreshRuns()]).then(() => {
+      if (newest !== null) setRunId(newest);
+    });
+    if (project.labels.length === 0 && onProjectChanged) {
+      ipc
+        .currentProject()
+        .then((p) => p && onProjectChanged(p))
+        .catch((err) => report(err, "Reading the project's labels"));
+    }
+  };
+
   const onImported = (summary: ImportSummary) => {
     setImportOpen(false);
     setNotice(summary);
@@ -439,6 +460,17 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           <div className="sidebar-scroll">
             <DatasetList datasets={datasets} selectedVersionId={versionId} onSelect={selectVersion} />
           </div>
+          <DesktopOnly className="button small link" testId="import-labelstudio-button" label="Import from Label Studio…" why={DESKTOP_ONLY_WHY.importLabelStudio}>
+            <button
+              type="button"
+              className="button small link sidebar-import-labelstudio"
+              data-testid="import-labelstudio-button"
+              title="A Label Studio JSON export (image classification) as a new dataset, with its annotations and predictions"
+              onClick={() => setLabelStudioOpen(true)}
+            >
+              Import from Label Studio…
+            </button>
+          </DesktopOnly>
           <div className="sidebar-section sidebar-models">
             <div className="sidebar-head">
               <h2 className="section-title">Models</h2>
@@ -807,6 +839,10 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           onClose={() => setLabelsOpen(false)}
           onChanged={(labels) => onProjectChanged?.({ ...project, labels })}
         />
+      )}
+
+      {labelStudioOpen && (
+        <ImportLabelStudioDialog onClose={() => setLabelStudioOpen(false)} onImported={onLabelStudioImported} />
       )}
 
       {predictionsOpen && datasets && (

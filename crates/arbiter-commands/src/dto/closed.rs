@@ -214,6 +214,7 @@ closed_set! {
         Csv = "csv",
         Jsonl = "jsonl",
         ImageFolder = "imagefolder",
+        LabelStudio = "labelstudio",
     }
 }
 

@@ -1458,3 +1458,36 @@ fn a_lead_calibrates_a_run_reads_the_risk_curve_and_applies_auto_accept_from_the
         ErrorCode::InvalidInput
     );
 }
+
+#[test]
+fn a_label_studio_export_imports_from_the_app_as_a_dataset_with_its_people_and_runs() {
+    let (d, s) = app();
+    s.create(&d.path().join("p"), &[], false).expect("create");
+    let req = |file: &std::path::Path| ImportLabelStudioRequest {
+        file: file.to_string_lossy().into_owned(),
+        dataset: Some(" ".into()),
+        images_root: Some(fixtures().join("digits").to_string_lossy().into_owned()),
+    };
+    let got = s
+        .import_labelstudio(&req(
+            &fixtures().join("labelstudio/image_classification.json")
+        ))
+        .expect("import");
+    assert_eq!(
+        (got.dataset.as_str(), got.items, got.annotations),
+        ("image_classification", 4, 5)
+    );
+    assert_eq!(got.labels, ["3", "5", "8"]);
+    assert_eq!(got.runs.len(), 2);
+    assert_eq!(got.cancelled, ["task 103 annotation 1005"]);
+    assert_eq!(s.runs().expect("runs").len(), 2);
+    // Text tasks: refused with the task named, nothing more written.
+    let e = s
+        .import_labelstudio(&req(
+            &fixtures().join("labelstudio/text_classification.json")
+        ))
+        .expect_err("text");
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("task 201: data.text"), "{}", e.message);
+    assert_eq!(s.runs().expect("runs").len(), 2);
+}

@@ -18,6 +18,7 @@ use crate::schema::{self, LabelSpec};
 use crate::store::{optional, Project};
 use crate::time::NOW_SQL;
 pub use source::{ColumnChoice, SourceKind, SourceTable};
+pub(crate) use validate::validate as validate_table;
 pub use validate::Validated;
 
 /// What to import and how to read it.
@@ -153,30 +154,86 @@ pub fn import(
         });
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let dataset_id = existing.as_ref().map(|(id, _, _)| *id);
+    let written = write_version(
+        &tx,
+        &name,
+        dataset_id,
+        &v,
+        schema_labels.is_empty(),
+        progress,
+        &check_cancel,
+    )?;
+    warnings.extend(written.warnings);
+    let version = written.version;
+    check_cancel()?;
+    tx.commit()?;
+    progress(ImportProgress {
+        stage: ImportStage::Done,
+        done: total,
+        total,
+    });
+    Ok(ImportSummary {
+        dataset: name,
+        version,
+        items: total,
+        labeled: v.labeled as u64,
+        warnings,
+        unchanged: false,
+    })
+}
+
+/// A dataset version written by [`write_version`].
+pub(crate) struct Written {
+    pub version_id: i64,
+    pub version: i64,
+    /// The rowid of the version's first item; item `i` of the table is `first_rowid + i`.
+    pub first_rowid: i64,
+    pub warnings: Vec<String>,
+}
+
+/// Write a validated table as a new version of dataset `name` (`dataset_id` when it exists)
+/// inside the caller's transaction: an empty schema (`schema_was_empty`) takes the table's
+/// labels, then the version, its items and the audit entry.
+pub(crate) fn write_version(
+    tx: &Connection,
+    name: &str,
+    dataset_id: Option<i64>,
+    v: &Validated,
+    schema_was_empty: bool,
+    progress: &mut dyn FnMut(ImportProgress),
+    check_cancel: &dyn Fn() -> Result<()>,
+) -> Result<Written> {
+    let total = v.table.len() as u64;
+    let mut warnings = Vec::new();
     // Labels: an empty schema is taken from the first labeled import.
-    if schema_labels.is_empty() && !v.new_labels.is_empty() {
+    if schema_was_empty && !v.new_labels.is_empty() {
         let specs: Vec<LabelSpec> = v.new_labels.iter().map(LabelSpec::named).collect();
-        schema::insert_labels(&tx, &specs)?;
+        schema::insert_labels(tx, &specs)?;
         warnings.push(format!(
             "the project had no labels; its schema is now taken from this import: {}",
             v.new_labels.join(", ")
         ));
     }
-    let label_ids: HashMap<String, i64> = schema::labels_in(&tx)?
+    let label_ids: HashMap<String, i64> = schema::labels_in(tx)?
         .into_iter()
         .map(|l| (l.name, l.id))
         .collect();
-    let dataset_id = match &existing {
-        Some((id, _, _)) => *id,
+    let dataset_id = match dataset_id {
+        Some(id) => id,
         None => {
             tx.execute(
                 &format!("INSERT INTO datasets (name, created_at) VALUES (?1, {NOW_SQL})"),
-                [&name],
+                [name],
             )?;
             tx.last_insert_rowid()
         }
     };
-    let version = existing.as_ref().map_or(1, |(_, v, _)| v + 1);
+    let version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM dataset_versions WHERE dataset_id = ?1",
+        [dataset_id],
+        |r| r.get(0),
+    )?;
     let first_rowid: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM items", [], |r| {
         r.get(0)
     })?;
@@ -237,7 +294,7 @@ pub fn import(
         }
     }
     crate::audit::record(
-        &tx,
+        tx,
         "arbiter",
         "dataset.import",
         &serde_json::json!({
@@ -249,20 +306,11 @@ pub fn import(
             "content_hash": v.content_hash,
         }),
     )?;
-    check_cancel()?;
-    tx.commit()?;
-    progress(ImportProgress {
-        stage: ImportStage::Done,
-        done: total,
-        total,
-    });
-    Ok(ImportSummary {
-        dataset: name,
+    Ok(Written {
+        version_id,
         version,
-        items: total,
-        labeled: v.labeled as u64,
+        first_rowid,
         warnings,
-        unchanged: false,
     })
 }
 

@@ -15,6 +15,8 @@ pub enum SourceKind {
     Parquet,
     Jsonl,
     ImageFolder,
+    /// A Label Studio JSON export (`labelstudio.rs`); never detected from a path.
+    LabelStudio,
 }
 
 impl SourceKind {
@@ -24,6 +26,7 @@ impl SourceKind {
             SourceKind::Parquet => "parquet",
             SourceKind::Jsonl => "jsonl",
             SourceKind::ImageFolder => "image_folder",
+            SourceKind::LabelStudio => "labelstudio",
         }
     }
 
@@ -311,7 +314,9 @@ pub(crate) fn read_frame(path: &Path, kind: SourceKind, text_cols: &[&str]) -> R
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             super::text::read_jsonl(path, &bytes, text_cols)
         }
-        SourceKind::ImageFolder => unreachable!("image folders are not read with polars"),
+        SourceKind::ImageFolder | SourceKind::LabelStudio => {
+            unreachable!("image folders and Label Studio exports are not read with polars")
+        }
     }
 }
 

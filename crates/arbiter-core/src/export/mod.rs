@@ -5,7 +5,10 @@
 //! item_agreement, first_annotated, last_annotated, label, label_source, notes[, split]`. Parquet (default), CSV, JSONL, or
 //! an image folder (`<out>/<label>/<item>.<ext>`, or `<out>/<split>/<label>/<item>.<ext>` with
 //! a validation share; hard links where possible, else copies; every name sanitised and
-//! de-duplicated so nothing is written outside `<out>` and no file replaces another).
+//! de-duplicated so nothing is written outside `<out>` and no file replaces another), or Label
+//! Studio tasks (`labelstudio.rs`). A table with a validation share also goes out as one file
+//! per split beside it (`NAME.train.EXT`, `NAME.validation.EXT`): Hugging Face `datasets`
+//! names every row of a single file `train`.
 //!
 //! The columns, over the item's live events (retracted events and retractions are ignored):
 //! - `reasons`, `flags`: the distinct reason codes / flags (`bad_input`, `unsure`) of its
@@ -55,6 +58,7 @@ use crate::error::{Error, Result};
 use crate::store::Project;
 
 mod imagefolder;
+pub mod labelstudio;
 mod lineage;
 mod rows;
 mod table;
@@ -71,6 +75,8 @@ pub enum Format {
     Csv,
     Jsonl,
     ImageFolder,
+    /// Label Studio tasks (JSON), see [`labelstudio`].
+    LabelStudio,
 }
 
 impl Format {
@@ -80,8 +86,9 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "jsonl" => Ok(Format::Jsonl),
             "imagefolder" => Ok(Format::ImageFolder),
+            "labelstudio" => Ok(Format::LabelStudio),
             o => Err(Error::InvalidArgument(format!(
-                "--format {o:?}: use parquet, csv, jsonl or imagefolder"
+                "--format {o:?}: use parquet, csv, jsonl, imagefolder or labelstudio"
             ))),
         }
     }
@@ -101,6 +108,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
             Format::ImageFolder => "imagefolder",
+            Format::LabelStudio => "labelstudio",
         }
     }
 }
@@ -237,6 +245,9 @@ pub struct ExportSummary {
     pub predictions: &'static str,
     /// The agreement target and which way the export went (null when no target is set).
     pub target: Option<TargetGate>,
+    /// A table exported with a validation share: one more file per split
+    /// (`NAME.train.EXT`, `NAME.validation.EXT`), empty otherwise.
+    pub split_files: Vec<PathBuf>,
 }
 
 /// What an export would write, counted without writing anything — the figures its
@@ -302,7 +313,10 @@ pub fn export_with_progress(
         Format::ImageFolder => destination::Kind::Folder,
         _ => destination::Kind::File,
     };
-    let example = format!("export.{}", opts.format.as_str());
+    let example = match opts.format {
+        Format::LabelStudio => "tasks.json".to_string(),
+        f => format!("export.{}", f.as_str()),
+    };
     let staged = destination::Staged::begin(Some(project), &opts.out, kind, &example)?;
     let lineage_path = match opts.format {
         Format::ImageFolder => opts.out.join("lineage.json"),
@@ -317,6 +331,26 @@ pub fn export_with_progress(
             destination::Kind::File,
             "export.lineage.json",
         )?),
+    };
+    // With a validation share, a table also goes out as one file per split (`NAME.train.EXT`,
+    // `NAME.validation.EXT` beside it), so that Hugging Face `datasets` loads the splits as
+    // splits (`data_files={"train": …, "validation": …}`); one file would load whole as `train`.
+    let split_staged: Vec<(&str, destination::Staged)> = match (opts.format, opts.validation_share)
+    {
+        (Format::Parquet | Format::Csv | Format::Jsonl, Some(_)) => SPLITS
+            .iter()
+            .map(|split| {
+                let path = split_path(&opts.out, split);
+                destination::Staged::begin(
+                    Some(project),
+                    &path,
+                    destination::Kind::File,
+                    &format!("export.{split}.{}", opts.format.as_str()),
+                )
+                .map(|s| (*split, s))
+            })
+            .collect::<Result<_>>()?,
+        _ => Vec::new(),
     };
     let sel = select_rows(project, opts, true, progress, cancel)?;
     let (version, rows) = (&sel.version, &sel.rows);
@@ -336,7 +370,25 @@ pub fn export_with_progress(
                 done: 0,
                 total: 0,
             });
-            write_table(rows, f, &staged)?;
+            if f == Format::LabelStudio {
+                labelstudio::write_tasks(
+                    project,
+                    version.id,
+                    rows,
+                    sel.run.as_ref(),
+                    staged.tmp(),
+                )?;
+            } else {
+                write_table(rows, f, &staged)?;
+            }
+            for (split, staged) in &split_staged {
+                let part: Vec<Row> = rows
+                    .iter()
+                    .filter(|r| r.split.as_deref() == Some(*split))
+                    .cloned()
+                    .collect();
+                write_table(&part, f, staged)?;
+            }
             (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
         }
     };
@@ -361,6 +413,13 @@ pub fn export_with_progress(
     )?;
     // The last point a cancel is honoured: after it, the files are moved into place.
     check(cancel)?;
+    let split_files: Vec<PathBuf> = split_staged
+        .iter()
+        .map(|(split, _)| split_path(&opts.out, split))
+        .collect();
+    for (_, s) in split_staged {
+        s.commit()?;
+    }
     match lineage_staged {
         Some(lineage) => {
             std::fs::write(lineage.tmp(), text)
@@ -399,7 +458,25 @@ pub fn export_with_progress(
         run: sel.run,
         predictions: sel.predictions,
         target,
+        split_files,
     })
+}
+
+/// The splits a validation share makes, as the `split` column names them.
+const SPLITS: [&str; 2] = ["train", "validation"];
+
+/// Where a table's split goes: `NAME.SPLIT.EXT` beside `out` (`data.parquet` →
+/// `data.train.parquet`).
+pub fn split_path(out: &std::path::Path, split: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.{split}.{ext}"),
+        _ => format!("{name}.{split}"),
+    };
+    out.with_file_name(file)
 }
 
 #[cfg(test)]

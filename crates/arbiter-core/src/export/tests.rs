@@ -1527,3 +1527,55 @@ fn by_annotator_quality_the_export_carries_each_items_posterior() {
     assert_eq!(row("digit_0002")["rule"], "override");
     assert!(row("digit_0010")["posterior"].is_null() && row("digit_0010")["posteriors"].is_null());
 }
+
+#[test]
+fn a_table_with_a_validation_share_also_goes_out_as_one_file_per_split() {
+    let (d, p) = digits_only();
+    let mut o = opts(d.path().join("data.csv"), Format::Csv, None);
+    o.validation_share = Some(0.25);
+    let s = export(&p, &o).expect("export");
+    let (train, val) = (
+        d.path().join("data.train.csv"),
+        d.path().join("data.validation.csv"),
+    );
+    assert_eq!(s.split_files, [train.clone(), val.clone()]);
+    let lines = |f: &Path| -> Vec<String> {
+        std::fs::read_to_string(f)
+            .expect("read")
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let (all, t, v) = (
+        lines(&d.path().join("data.csv")),
+        lines(&train),
+        lines(&val),
+    );
+    // The same header; every row in the file of its split, none twice.
+    assert_eq!(t[0], all[0]);
+    assert_eq!(v[0], all[0]);
+    assert_eq!(t.len() - 1 + v.len() - 1, all.len() - 1);
+    assert!(
+        t[1..].iter().all(|r| r.ends_with(",train")),
+        "{:?}",
+        &t[1..3]
+    );
+    assert!(
+        v[1..].iter().all(|r| r.ends_with(",validation")),
+        "{:?}",
+        &v[1..3]
+    );
+    assert_eq!(
+        v.len() - 1,
+        451,
+        "a quarter of each label, rounded per label"
+    );
+    // Without a share, no split files.
+    let o = opts(d.path().join("plain.parquet"), Format::Parquet, None);
+    assert!(export(&p, &o).expect("export").split_files.is_empty());
+    assert!(!d.path().join("plain.train.parquet").exists());
+    assert_eq!(
+        split_path(Path::new("/x/y.tar.parquet"), "train"),
+        Path::new("/x/y.tar.train.parquet")
+    );
+}

@@ -397,36 +397,13 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
                         ));
                         ok = false;
                     }
-                    (Some(_), Some(c))
-                        if !c.is_finite() || !(0.0..=1.0 + SUM_TOLERANCE).contains(&c) =>
-                    {
-                        problems.push(at(
-                            r1,
-                            format!(
-                                "confidence {c} is not a probability (a finite number from 0 to 1)"
-                            ),
-                        ));
-                        ok = false;
-                    }
-                    (Some(_), Some(c)) if c * (k as f64) < 1.0 - 1e-9 => {
-                        problems.push(at(
-                            r1,
-                            format!(
-                                "confidence {c} is below 1/{k}: it cannot be the probability of the most likely of {k} classes"
-                            ),
-                        ));
-                        ok = false;
-                    }
-                    (Some(&top), Some(c)) => {
-                        let c = c.min(1.0);
-                        let rest = if k > 1 {
-                            (1.0 - c) / (k - 1) as f64
-                        } else {
-                            0.0
-                        };
-                        p.iter_mut().for_each(|v| *v = rest);
-                        p[top] = c;
-                    }
+                    (Some(&top), Some(c)) => match top_vector(k, top, c) {
+                        Ok(v) => p.copy_from_slice(&v),
+                        Err(why) => {
+                            problems.push(at(r1, why));
+                            ok = false;
+                        }
+                    },
                 }
             }
             kind => {
@@ -510,22 +487,7 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         class_columns: vector_cols.to_vec(),
         model_version: opts.version.clone().filter(|v| !v.trim().is_empty()),
     };
-    let items_kind = if version.source_kind == SourceKind::ImageFolder.as_str()
-        || version.feature_names.is_empty()
-    {
-        InputKind::Image
-    } else {
-        InputKind::Tabular
-    };
-    let preprocess = Preprocess::Imported {
-        items: items_kind,
-        from,
-    };
-    let output = OutputSpec {
-        name: String::new(),
-        kind: OutputKind::Probabilities,
-        keys: None,
-    };
+    let items_kind = items_kind(&version);
     let sha = model_sha256.map_or_else(|| file_sha256.clone(), |(_, s)| s);
     let (started, finished) = match span {
         Some((lo, hi)) => (
@@ -533,6 +495,18 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
             Some(crate::time::format_utc_millis(hi.0, hi.1)),
         ),
         None => (None, None),
+    };
+    let new_run = NewRun {
+        name,
+        sha256: &sha,
+        version_id: version.id,
+        items_kind,
+        from,
+        classes: &classes,
+        started,
+        finished,
+        notice: format!("imported from {} (SHA-256 {file_sha256})", path.display()),
+        rows: &rows,
     };
     // A larger page cache while writing: the predictions go into six B-trees (the table and
     // the queues' covering indexes), beyond the usual cache at a million rows.
@@ -542,107 +516,7 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
     project.conn().pragma_update(None, "cache_size", -262_144)?;
     let mut write = || -> Result<(i64, i64)> {
         let tx = project.conn_mut().transaction()?;
-        let model_version: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            &format!(
-                "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
-                 VALUES (?1, ?2, ?3, '', ?4, '[]', '[]', ?5, 'project_schema', ?6, ?7, {NOW_SQL})"
-            ),
-            rusqlite::params![
-                name,
-                model_version,
-                sha,
-                items_kind.as_str(),
-                crate::store::json_text(&classes)?,
-                crate::store::json_text(&preprocess)?,
-                crate::store::json_text(&output)?
-            ],
-        )?;
-        let model_id = tx.last_insert_rowid();
-        let notice = format!("imported from {} (SHA-256 {file_sha256})", path.display());
-        tx.execute(
-            &format!(
-                "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, items_done, items_failed, started_at, finished_at, uid)
-                 VALUES (?1, ?2, 'auto', 'imported', ?3, 0, 'done', ?4, ?4, ?8, COALESCE(?5, {NOW_SQL}), COALESCE(?6, {NOW_SQL}), ?7)"
-            ),
-            rusqlite::params![
-                model_id,
-                version.id,
-                notice,
-                rows.len() as i64,
-                started,
-                finished,
-                crate::identity::new_uid(),
-                failed as i64
-            ],
-        )?;
-        let run = tx.last_insert_rowid();
-        // Many new rows beside few stored: the queues' indexes are dropped and built again
-        // after the rows are in (a sort per index instead of a random insert per row and index;
-        // inside the transaction, so a failure or a kill leaves them as they were).
-        let stored: i64 = tx.query_row(
-            "SELECT COALESCE(SUM(items_done), 0) FROM runs WHERE id <> ?1",
-            [run],
-            |r| r.get(0),
-        )?;
-        let indexes: Vec<(String, String)> = if rows.len() as i64 > stored && rows.len() > 10_000 {
-            tx.prepare(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions' AND sql IS NOT NULL",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?
-        } else {
-            Vec::new()
-        };
-        for (name, _) in &indexes {
-            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-        }
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for (item, given, p) in &rows {
-                match p {
-                    Ok(p) => {
-                        let c = stored_columns(p, *given);
-                        ins.execute(rusqlite::params![
-                            run,
-                            item,
-                            c.predicted,
-                            c.confidence,
-                            c.margin,
-                            c.entropy,
-                            c.given_class,
-                            c.given_prob,
-                            c.probs,
-                            None::<&str>
-                        ])?;
-                    }
-                    Err(why) => {
-                        ins.execute(rusqlite::params![
-                            run,
-                            item,
-                            None::<i64>,
-                            None::<f64>,
-                            None::<f64>,
-                            None::<f64>,
-                            None::<i64>,
-                            None::<f64>,
-                            None::<Vec<u8>>,
-                            why
-                        ])?;
-                    }
-                }
-            }
-        }
-        for (_, sql) in &indexes {
-            tx.execute_batch(sql)?;
-        }
+        let (run, model_version) = write_run(&tx, &new_run)?;
         crate::audit::record(
             &tx,
             "arbiter",
@@ -673,6 +547,177 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
     })
 }
 
+/// What an imported run's items are (the model record's kind): images unless the version has
+/// feature columns.
+pub(crate) fn items_kind(version: &crate::dataset::VersionInfo) -> InputKind {
+    if version.source_kind == SourceKind::ImageFolder.as_str() || version.feature_names.is_empty() {
+        InputKind::Image
+    } else {
+        InputKind::Tabular
+    }
+}
+
+/// The probability vector of a prediction that gives only its class (`top`, of `k`) and
+/// confidence `c`: the other classes share `1 − c` equally (the least committal vector the two
+/// values allow). Refused, with the reason, when `c` is not a probability or is below `1/k`
+/// (it could not be the most likely class's).
+pub(crate) fn top_vector(k: usize, top: usize, c: f64) -> std::result::Result<Vec<f64>, String> {
+    if !c.is_finite() || !(0.0..=1.0 + SUM_TOLERANCE).contains(&c) {
+        return Err(format!(
+            "confidence {c} is not a probability (a finite number from 0 to 1)"
+        ));
+    }
+    if c * (k as f64) < 1.0 - 1e-9 {
+        return Err(format!(
+            "confidence {c} is below 1/{k}: it cannot be the probability of the most likely of {k} classes"
+        ));
+    }
+    let c = c.min(1.0);
+    let rest = if k > 1 {
+        (1.0 - c) / (k - 1) as f64
+    } else {
+        0.0
+    };
+    let mut p = vec![rest; k];
+    p[top] = c;
+    Ok(p)
+}
+
+/// A run of predictions made elsewhere, checked and ready to be written.
+pub(crate) struct NewRun<'a> {
+    /// The model's name in Arbiter (a new version of it when the name is taken).
+    pub name: &'a str,
+    pub sha256: &'a str,
+    /// The dataset version predicted.
+    pub version_id: i64,
+    pub items_kind: InputKind,
+    pub from: ImportedFrom,
+    /// The schema's classes, in order (the vectors' order).
+    pub classes: &'a [String],
+    pub started: Option<String>,
+    pub finished: Option<String>,
+    pub notice: String,
+    /// (item, given label's class, vector or the reason it failed).
+    pub rows: &'a [Row],
+}
+
+/// Write an imported run inside the caller's transaction: the model record
+/// (`Preprocess::Imported`, never run), a finished run with provider `imported`, and its
+/// predictions scored like inference's. Returns (run id, model version).
+pub(crate) fn write_run(tx: &rusqlite::Connection, r: &NewRun) -> Result<(i64, i64)> {
+    let rows = r.rows;
+    let failed = rows.iter().filter(|r| r.2.is_err()).count();
+    let preprocess = Preprocess::Imported {
+        items: r.items_kind,
+        from: r.from.clone(),
+    };
+    let output = OutputSpec {
+        name: String::new(),
+        kind: OutputKind::Probabilities,
+        keys: None,
+    };
+    let model_version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+        [r.name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO models (name, version, sha256, file, kind, inputs, outputs, classes, classes_source, preprocess, output, created_at)
+             VALUES (?1, ?2, ?3, '', ?4, '[]', '[]', ?5, 'project_schema', ?6, ?7, {NOW_SQL})"
+        ),
+        rusqlite::params![
+            r.name,
+            model_version,
+            r.sha256,
+            r.items_kind.as_str(),
+            crate::store::json_text(&r.classes)?,
+            crate::store::json_text(&preprocess)?,
+            crate::store::json_text(&output)?
+        ],
+    )?;
+    let model_id = tx.last_insert_rowid();
+    tx.execute(
+        &format!(
+            "INSERT INTO runs (model_id, version_id, device, provider, notice, batch_size, status, items_total, items_done, items_failed, started_at, finished_at, uid)
+             VALUES (?1, ?2, 'auto', 'imported', ?3, 0, 'done', ?4, ?4, ?8, COALESCE(?5, {NOW_SQL}), COALESCE(?6, {NOW_SQL}), ?7)"
+        ),
+        rusqlite::params![
+            model_id,
+            r.version_id,
+            r.notice,
+            rows.len() as i64,
+            r.started,
+            r.finished,
+            crate::identity::new_uid(),
+            failed as i64
+        ],
+    )?;
+    let run = tx.last_insert_rowid();
+    // Many new rows beside few stored: the queues' indexes are dropped and built again
+    // after the rows are in (a sort per index instead of a random insert per row and index;
+    // inside the transaction, so a failure or a kill leaves them as they were).
+    let stored: i64 = tx.query_row(
+        "SELECT COALESCE(SUM(items_done), 0) FROM runs WHERE id <> ?1",
+        [run],
+        |r| r.get(0),
+    )?;
+    let indexes: Vec<(String, String)> = if rows.len() as i64 > stored && rows.len() > 10_000 {
+        tx.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions' AND sql IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (item, given, p) in rows {
+            match p {
+                Ok(p) => {
+                    let c = stored_columns(p, *given);
+                    ins.execute(rusqlite::params![
+                        run,
+                        item,
+                        c.predicted,
+                        c.confidence,
+                        c.margin,
+                        c.entropy,
+                        c.given_class,
+                        c.given_prob,
+                        c.probs,
+                        None::<&str>
+                    ])?;
+                }
+                Err(why) => {
+                    ins.execute(rusqlite::params![
+                        run,
+                        item,
+                        None::<i64>,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<i64>,
+                        None::<f64>,
+                        None::<Vec<u8>>,
+                        why
+                    ])?;
+                }
+            }
+        }
+    }
+    for (_, sql) in &indexes {
+        tx.execute_batch(sql)?;
+    }
+    Ok((run, model_version))
+}
 /// Which columns carry the prediction: `p_<class>` or `logits_<class>` for every class of the
 /// schema, or `predicted` + `confidence`; anything else is a problem naming the columns.
 fn plan_columns(names: &[String], classes: &[String]) -> std::result::Result<Shape, Vec<Problem>> {

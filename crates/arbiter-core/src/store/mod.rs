@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0012_gold.sql"),
     include_str!("0013_calibration.sql"),
     include_str!("0014_calibrated_queues.sql"),
+    include_str!("0015_labelstudio.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
@@ -471,6 +472,12 @@ pub(crate) fn migrate(conn: &mut Connection, root: &Path) -> Result<()> {
                     root.display(),
                     i + 1
                 )));
+            }
+            // A migration that edits table definitions in place (`writable_schema`): the schema
+            // version moves on, so this connection and every other one read the new definitions.
+            if sql.contains("writable_schema") {
+                let v: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+                tx.pragma_update(None, "schema_version", v + 1)?;
             }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;

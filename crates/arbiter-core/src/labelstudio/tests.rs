@@ -1,0 +1,531 @@
+//! Tests of the Label Studio import and export: the fixture in Label Studio's documented export
+//! format imported whole, every refusal naming the task and field with nothing written, the
+//! Text seam, and the round trip import → export → import.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::export::{self, ExportOptions, Format, Predictions};
+use crate::testutil::fixtures;
+
+fn fixture(name: &str) -> PathBuf {
+    fixtures().join("labelstudio").join(name)
+}
+
+fn digits() -> PathBuf {
+    fixtures().join("digits")
+}
+
+fn opts(file: &Path) -> ImportOptions {
+    ImportOptions {
+        file: file.to_path_buf(),
+        dataset: None,
+        images_root: Some(digits()),
+        label_config: None,
+    }
+}
+
+/// (item, annotator, label, time, seconds) of every event, in order.
+fn events(p: &Project) -> Vec<(String, String, String, String, Option<f64>)> {
+    crate::events::list(p.conn(), None)
+        .expect("events")
+        .into_iter()
+        .map(|e| {
+            (
+                e.item_id,
+                e.annotator,
+                e.label.unwrap_or_default(),
+                e.created_at,
+                e.seconds,
+            )
+        })
+        .collect()
+}
+
+/// (model name, [(item, predicted, confidence)]) of every run, oldest first.
+/// (item, predicted, confidence).
+type Pred = (String, String, f64);
+
+fn runs(p: &Project) -> Vec<(String, Vec<Pred>)> {
+    let conn = p.conn();
+    let mut stmt = conn
+        .prepare("SELECT r.id, m.name FROM runs r JOIN models m ON m.id = r.model_id ORDER BY r.id")
+        .expect("q");
+    let list: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("q")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    list.into_iter()
+        .map(|(run, name)| {
+            let mut s = conn
+                .prepare(
+                    "SELECT i.ext_id, l.name, p.confidence FROM predictions p JOIN items i ON i.id = p.item_id
+                     JOIN labels l ON l.position = p.predicted WHERE p.run_id = ?1 ORDER BY i.id",
+                )
+                .expect("q");
+            let preds = s
+                .query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("q")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows");
+            (name, preds)
+        })
+        .collect()
+}
+
+fn items(p: &Project) -> Vec<(String, Option<String>)> {
+    let mut stmt = p
+        .conn()
+        .prepare("SELECT ext_id, path FROM items ORDER BY id")
+        .expect("q");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("q")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+}
+
+fn labels(p: &Project) -> Vec<String> {
+    crate::schema::labels(p)
+        .expect("labels")
+        .into_iter()
+        .map(|l| l.name)
+        .collect()
+}
+
+#[test]
+fn the_fixture_becomes_a_project_with_items_labels_annotators_annotations_and_runs() {
+    let d = tempfile::tempdir().expect("tmp");
+    let dir = d.path().join("p");
+    let s = import(&dir, &opts(&fixture("image_classification.json"))).expect("import");
+    assert!(s.created);
+    assert_eq!(s.dataset, "image_classification");
+    assert_eq!(s.items, 4);
+    assert_eq!(s.labels, ["3", "5", "8"]);
+    assert_eq!(
+        s.annotators,
+        ["ana@example.com", "ben@example.com", "labelstudio-user-3"]
+    );
+    assert_eq!(s.annotations, 5);
+    assert_eq!(s.cancelled, ["task 103 annotation 1005"]);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("task 103 annotation 1005")),
+        "{:?}",
+        s.warnings
+    );
+    let p = Project::open(&dir).expect("open");
+    assert_eq!(
+        items(&p),
+        [
+            (
+                "101".to_string(),
+                Some("images/3/digit_0003.png".to_string())
+            ),
+            ("102".into(), Some("images/5/digit_0005.png".into())),
+            ("103".into(), Some("images/8/digit_0008.png".into())),
+            ("104".into(), Some("images/3/digit_0013.png".into())),
+        ]
+    );
+    // The label's time is when it took its final value (updated_at), in UTC.
+    let ev = events(&p);
+    assert_eq!(ev.len(), 5);
+    assert!(
+        ev.contains(&(
+            "101".into(),
+            "ben@example.com".into(),
+            "3".into(),
+            "2026-11-02T09:02:30.500Z".into(),
+            Some(12.0)
+        )),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&(
+            "102".into(),
+            "labelstudio-user-3".into(),
+            "8".into(),
+            "2026-11-03T14:00:00.000Z".into(),
+            Some(6.0)
+        )),
+        "{ev:?}"
+    );
+    // Two model versions, two imported runs; a result's own score stands in for a missing one.
+    let r = runs(&p);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].0, "digits-resnet-v1");
+    assert_eq!(r[0].1.len(), 4);
+    assert_eq!(r[0].1[1].0, "102");
+    assert_eq!(r[0].1[1].1, "8");
+    assert!((r[0].1[1].2 - 0.55).abs() < 1e-6);
+    assert_eq!(r[1].0, "digits-resnet-v2");
+    assert_eq!(r[1].1.len(), 2);
+    assert!((r[1].1[1].2 - 0.8).abs() < 1e-6);
+    // Imported runs, by the predictions import's record.
+    let provider: String = p
+        .conn()
+        .query_row(
+            "SELECT provider FROM runs WHERE id = ?1",
+            [s.runs[0].run],
+            |r| r.get(0),
+        )
+        .expect("run");
+    assert_eq!(provider, "imported");
+    // Decisions follow: 101 agreed, 102 in conflict.
+    let d101 = crate::decide::decisions(&p, None).expect("decisions");
+    let by: std::collections::HashMap<String, &crate::decide::Decision> =
+        d101.iter().map(|x| (x.item_id.clone(), x)).collect();
+    assert_eq!(by["101"].label.as_deref(), Some("3"));
+    assert_eq!(by["102"].status, crate::decide::Status::Conflict);
+}
+
+/// Import `tasks` (written to a file) into a new project; the error's text, with nothing made.
+fn refused(tasks: &Value) -> String {
+    refused_text(&serde_json::to_string_pretty(tasks).expect("json"))
+}
+
+fn refused_text(text: &str) -> String {
+    let d = tempfile::tempdir().expect("tmp");
+    let file = d.path().join("export.json");
+    std::fs::write(&file, text).expect("w");
+    let dir = d.path().join("p");
+    let e = import(&dir, &opts(&file)).expect_err("refused");
+    assert!(
+        !dir.join(crate::store::DB_FILE).exists(),
+        "a refused import leaves no project"
+    );
+    assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{e}");
+    e.to_string()
+}
+
+fn choice(labels: &[&str]) -> Value {
+    json!([{ "from_name": "choice", "to_name": "image", "type": "choices", "value": { "choices": labels } }])
+}
+
+fn task(id: i64, image: &str, annotations: Value) -> Value {
+    json!({ "id": id, "data": { "image": image }, "annotations": annotations })
+}
+
+fn ann(result: Value) -> Value {
+    json!({ "id": 9, "completed_by": { "email": "ana@example.com" }, "result": result,
+            "was_cancelled": false, "created_at": "2026-11-02T09:15:03Z", "updated_at": "2026-11-02T09:15:03Z" })
+}
+
+#[test]
+fn malformed_json_is_refused_with_its_line() {
+    let e = refused_text("[\n  {\"id\": 1,\n  \"data\": }\n]");
+    assert!(e.contains("line 3"), "{e}");
+    assert!(e.contains("not JSON"), "{e}");
+    assert!(e.contains("Export → JSON"), "{e}");
+}
+
+#[test]
+fn an_object_instead_of_a_task_list_is_refused() {
+    let e = refused(&json!({ "tasks": [] }));
+    assert!(e.contains("not a list of tasks"), "{e}");
+}
+
+#[test]
+fn a_non_classification_result_is_refused_naming_task_and_field() {
+    let e = refused(&json!([task(
+        7,
+        "images/3/digit_0003.png",
+        json!([ann(
+            json!([{ "from_name": "tag", "to_name": "img", "type": "rectanglelabels",
+            "value": { "x": 1, "y": 2, "width": 3, "height": 4, "rectanglelabels": ["3"] } }])
+        )])
+    )]));
+    assert!(
+        e.contains("task 7: annotations[0].result[0].type is \"rectanglelabels\""),
+        "{e}"
+    );
+    assert!(e.contains("not a classification task"), "{e}");
+}
+
+#[test]
+fn multiple_choices_are_refused_naming_task_and_field() {
+    let e = refused(&json!([task(
+        8,
+        "images/3/digit_0003.png",
+        json!([ann(choice(&["3", "5"]))])
+    )]));
+    assert!(
+        e.contains("task 8: annotations[0].result[0].value.choices holds 2 choices"),
+        "{e}"
+    );
+    assert!(e.contains("choice=\"single\""), "{e}");
+}
+
+#[test]
+fn a_missing_image_is_named_with_its_task() {
+    let e = refused(&json!([task(
+        9,
+        "/data/local-files/?d=images/3/nope.png",
+        json!([])
+    )]));
+    assert!(e.contains("task 9: data.image"), "{e}");
+    assert!(e.contains("nope.png"), "{e}");
+    assert!(e.contains("--images-root"), "{e}");
+}
+
+#[test]
+fn a_web_url_is_refused_with_what_to_do() {
+    let e = refused(&json!([task(10, "https://example.com/a.jpg", json!([]))]));
+    assert!(
+        e.contains("task 10: data.image \"https://example.com/a.jpg\""),
+        "{e}"
+    );
+    assert!(e.contains("download them"), "{e}");
+}
+
+#[test]
+fn a_prediction_without_a_score_is_refused() {
+    let e = refused(
+        &json!([{ "id": 11, "data": { "image": "images/3/digit_0003.png" },
+        "predictions": [{ "model_version": "m", "result": choice(&["3"]) }] }]),
+    );
+    assert!(e.contains("task 11: predictions[0].score: missing"), "{e}");
+}
+
+#[test]
+fn a_missing_annotator_and_a_bad_time_are_refused() {
+    let e = refused(&json!([
+        task(
+            12,
+            "images/3/digit_0003.png",
+            json!([{ "result": choice(&["3"]) }])
+        ),
+        task(
+            13,
+            "images/5/digit_0005.png",
+            json!([{ "completed_by": 2, "result": choice(&["5"]), "updated_at": "yesterday" }])
+        ),
+    ]));
+    assert!(
+        e.contains("task 12: annotations[0].completed_by: missing"),
+        "{e}"
+    );
+    assert!(
+        e.contains("task 13: annotations[0].updated_at is \"yesterday\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn duplicate_task_ids_are_refused() {
+    let e = refused(&json!([
+        task(14, "images/3/digit_0003.png", json!([])),
+        task(14, "images/5/digit_0005.png", json!([])),
+    ]));
+    assert!(e.contains("task 14: id: again"), "{e}");
+}
+
+#[test]
+fn a_label_outside_an_existing_schema_is_refused_and_nothing_is_written() {
+    let d = tempfile::tempdir().expect("tmp");
+    let dir = d.path().join("p");
+    Project::create(&dir, None, &crate::schema::parse_label_list("3,5")).expect("create");
+    let e = import(&dir, &opts(&fixture("image_classification.json"))).expect_err("refused");
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "task 102: annotations[1].result: label \"8\" is not in the project's schema (3, 5)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("arbiter labels add"), "{text}");
+    let p = Project::open(&dir).expect("open");
+    assert!(crate::dataset::list(&p).expect("list").is_empty());
+    assert!(events(&p).is_empty());
+}
+
+#[test]
+fn text_tasks_are_refused_until_text_items_exist() {
+    let d = tempfile::tempdir().expect("tmp");
+    let dir = d.path().join("p");
+    let e = import(&dir, &opts(&fixture("text_classification.json"))).expect_err("refused");
+    let text = e.to_string();
+    assert!(text.contains("task 201: data.text"), "{text}");
+    assert!(text.contains("text items are not yet supported"), "{text}");
+    assert!(!dir.join(crate::store::DB_FILE).exists());
+    // The seam itself.
+    assert!(text_item("5", "hello").is_err());
+}
+
+#[test]
+fn importing_into_an_existing_project_adds_a_dataset_and_refuses_the_same_tasks_twice() {
+    let d = tempfile::tempdir().expect("tmp");
+    let dir = d.path().join("p");
+    Project::create(&dir, None, &[]).expect("create");
+    let s = import(&dir, &opts(&fixture("image_classification.json"))).expect("import");
+    assert!(!s.created);
+    assert_eq!(s.labels, ["3", "5", "8"]);
+    assert!(
+        s.warnings[0].contains("its schema is now the export's"),
+        "{:?}",
+        s.warnings
+    );
+    let e = import(&dir, &opts(&fixture("image_classification.json"))).expect_err("twice");
+    assert!(
+        e.to_string()
+            .contains("already dataset \"image_classification\" version 1"),
+        "{e}"
+    );
+    let p = Project::open(&dir).expect("open");
+    assert_eq!(events(&p).len(), 5);
+}
+
+#[test]
+fn import_export_import_keeps_items_labels_annotations_and_predictions() {
+    let d = tempfile::tempdir().expect("tmp");
+    let first = d.path().join("first");
+    let s = import(&first, &opts(&fixture("image_classification.json"))).expect("import");
+    let p1 = Project::open(&first).expect("open");
+    let out = d.path().join("tasks.json");
+    for run in &s.runs {
+        let e = export::export(
+            &p1,
+            &ExportOptions {
+                out: out.clone(),
+                format: Format::LabelStudio,
+                dataset: None,
+                predictions: Predictions::Run(run.run),
+                only_decided: false,
+                min_agreement: None,
+                exclude_reasons: Vec::new(),
+                validation_share: None,
+                seed: 0,
+                allow_below_target: false,
+            },
+        )
+        .expect("export");
+        assert_eq!(e.rows, 4);
+        let second = d.path().join(format!("second-{}", run.run));
+        let s2 = import(
+            &second,
+            &ImportOptions {
+                file: out.clone(),
+                dataset: Some("image_classification".into()),
+                images_root: Some(digits()),
+                label_config: None,
+            },
+        )
+        .expect("import again");
+        let p2 = Project::open(&second).expect("open");
+        assert_eq!(items(&p2), items(&p1));
+        assert_eq!(labels(&p2), labels(&p1));
+        assert_eq!(events(&p2), events(&p1));
+        assert_eq!(s2.annotators, s.annotators);
+        let (r1, r2) = (runs(&p1), runs(&p2));
+        assert_eq!(r2.len(), 1);
+        let want = r1.iter().find(|r| r.0 == run.model).expect("run");
+        assert_eq!(r2[0].0, want.0);
+        assert_eq!(r2[0].1.len(), want.1.len());
+        for (a, b) in r2[0].1.iter().zip(&want.1) {
+            assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+            assert!((a.2 - b.2).abs() < 1e-6, "{a:?} {b:?}");
+        }
+    }
+    // The decision travels as ground_truth on the annotation that carries it.
+    let tasks: Value = serde_json::from_slice(&std::fs::read(&out).expect("r")).expect("json");
+    let t101 = &tasks[0];
+    assert_eq!(t101["id"], 101);
+    assert_eq!(
+        t101["data"]["image"],
+        "/data/local-files/?d=images/3/digit_0003.png"
+    );
+    assert_eq!(t101["meta"]["arbiter"]["final_label"], "3");
+    let truths: Vec<bool> = t101["annotations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["ground_truth"].as_bool().expect("bool"))
+        .collect();
+    assert_eq!(truths, [true, false]);
+}
+
+#[test]
+fn local_file_urls_uploads_and_paths_resolve() {
+    use crate::export::labelstudio::local_file;
+    assert_eq!(
+        local_file("/data/local-files/?d=a%20b/c.png").as_deref(),
+        Ok("a b/c.png")
+    );
+    assert_eq!(
+        local_file("http://localhost:8080/data/local-files/?d=x/y.jpg").as_deref(),
+        Ok("x/y.jpg")
+    );
+    assert_eq!(
+        local_file("/data/upload/7/ab12-cat.jpg").as_deref(),
+        Ok("upload/7/ab12-cat.jpg")
+    );
+    assert_eq!(local_file("imgs/a.png").as_deref(), Ok("imgs/a.png"));
+    assert!(local_file("s3://bucket/a.png").is_err());
+    assert!(local_file("/data/local-files/?d=%zz").is_err());
+}
+
+/// A labeling config file under `d`.
+fn config(d: &Path, xml: &str) -> PathBuf {
+    let f = d.join("config.xml");
+    std::fs::write(&f, xml).expect("w");
+    f
+}
+
+const CONFIG: &str = r#"<View>
+  <!-- <Choice value="commented"/> -->
+  <Image name="image" value="$image"/>
+  <Choices name="choice" toName="image" choice="single-radio" showInline="true">
+    <Choice value="8"/>
+    <Choice value='5'/>
+    <Choice value="3"/>
+    <Choice value="9 &amp; up"/>
+  </Choices>
+</View>"#;
+
+#[test]
+fn a_labeling_config_gives_the_labels_in_its_order_and_refuses_other_choices() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut o = opts(&fixture("image_classification.json"));
+    o.label_config = Some(config(d.path(), CONFIG));
+    let s = import(&d.path().join("p"), &o).expect("import");
+    assert_eq!(s.labels, ["8", "5", "3", "9 & up"]);
+    // A choice the config does not have.
+    o.label_config = Some(config(
+        d.path(),
+        &CONFIG.replace("<Choice value=\"8\"/>", ""),
+    ));
+    let e = import(&d.path().join("q"), &o)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("task 102: annotations[1].result: label \"8\" is not among the labeling config's choices (5, 3, 9 & up)"),
+        "{e}"
+    );
+    assert!(!d.path().join("q").join(crate::store::DB_FILE).exists());
+}
+
+#[test]
+fn a_multiple_choice_config_or_one_without_choices_is_refused() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut o = opts(&fixture("image_classification.json"));
+    o.label_config = Some(config(
+        d.path(),
+        &CONFIG.replace("single-radio", "multiple"),
+    ));
+    let e = import(&d.path().join("p"), &o)
+        .expect_err("multiple")
+        .to_string();
+    assert!(e.contains("choice=\"multiple\""), "{e}");
+    o.label_config = Some(config(
+        d.path(),
+        r#"<View><Image name="i" value="$image"/><RectangleLabels name="r" toName="i"><Label value="cat"/></RectangleLabels></View>"#,
+    ));
+    let e = import(&d.path().join("p"), &o)
+        .expect_err("no choices")
+        .to_string();
+    assert!(e.contains("no <Choices>"), "{e}");
+    assert!(!d.path().join("p").join(crate::store::DB_FILE).exists());
+}
