@@ -44,24 +44,29 @@ pub fn top_probability(p: &[f32], t: f64) -> f64 {
     1.0 / sum
 }
 
-/// softmax(ln p / t) of each probability vector, in place: the calibrated probabilities the
-/// queues rank by (`--calibrated`). Its largest value is [`top_probability`]`(p, t)`.
-pub fn apply_temperature(p: &mut [f32], t: f64) {
+/// softmax(ln p / t) of a probability vector, in place: the calibrated probabilities the
+/// queues rank by (`--calibrated`). Returns the calibrated top-class probability, exactly
+/// [`top_probability`]`(p, t)` (the same sum in the same order); an empty vector gives 0.
+pub fn apply_temperature(p: &mut [f32], t: f64) -> f64 {
     let mut max = f64::NEG_INFINITY;
     for v in p.iter() {
         max = max.max(f64::from(*v).max(FLOOR).ln());
     }
     if !max.is_finite() {
-        return;
+        return 0.0;
     }
-    let z: Vec<f64> = p
-        .iter()
-        .map(|v| ((f64::from(*v).max(FLOOR).ln() - max) / t).exp())
-        .collect();
-    let sum: f64 = z.iter().sum();
-    for (v, e) in p.iter_mut().zip(z) {
-        *v = (e / sum) as f32;
+    // Each exp((ln p − max) / t) waits in its slot (within an f32's precision) while the sum
+    // is taken in f64.
+    let mut sum = 0f64;
+    for v in p.iter_mut() {
+        let e = ((f64::from(*v).max(FLOOR).ln() - max) / t).exp();
+        sum += e;
+        *v = e as f32;
     }
+    for v in p.iter_mut() {
+        *v = (f64::from(*v) / sum) as f32;
+    }
+    1.0 / sum
 }
 
 /// The latest value of a setting (by time, then uid), `None` without any event.

@@ -86,6 +86,14 @@ pub fn set_of(probabilities: &[f32], qhat: f64) -> Vec<usize> {
         .collect()
 }
 
+/// How many labels [`set_of`] holds, without listing them.
+pub fn set_size(probabilities: &[f32], qhat: f64) -> usize {
+    probabilities
+        .iter()
+        .filter(|p| (1.0 - f64::from(**p)) - qhat <= EPSILON)
+        .count()
+}
+
 /// The LAC threshold from the fair sample in `calibration` (a queue's name or id) on `run`,
 /// from the calibrated probabilities under `temperature` when given.
 pub fn fit(
@@ -128,28 +136,55 @@ fn size_order(size: usize) -> (u8, std::cmp::Reverse<usize>) {
 /// Every item of `run` with probabilities, scored by the size of its set under `lac`, in the
 /// queue's order (see the module docs).
 pub fn rank(project: &Project, run: i64, lac: &Lac, seed: u64) -> Result<Vec<Ranked>> {
-    let (_, mut preds) = crate::predict::predictions_in(project.conn(), project.root(), run)?;
-    if let Some(t) = lac.temperature {
-        for p in &mut preds {
-            crate::calibrated::apply_temperature(&mut p.probabilities, t);
-        }
+    use rayon::prelude::*;
+    let conn = project.conn();
+    let k = crate::predict::run_classes(conn, project.root(), run)?.len();
+    // One lean pass (ids, seeded keys and vectors), then the sets in parallel.
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.item_id, i.ext_id, p.probs FROM predictions p JOIN items i ON i.id = p.item_id
+         WHERE p.run_id = ?1 AND p.probs IS NOT NULL AND p.predicted IS NOT NULL ORDER BY p.item_id",
+    )?;
+    let mut rows = stmt.query([run])?;
+    let (mut items, mut keys, mut probs) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some(r) = rows.next()? {
+        items.push(r.get::<_, i64>(0)?);
+        keys.push(seeded_key(
+            seed,
+            r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
+        ));
+        let at = probs.len();
+        probs.resize(at + k, 0f32);
+        let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        crate::predict::unpack_into(blob, &mut probs[at..]);
     }
-    let mut keyed: Vec<((u8, std::cmp::Reverse<usize>), u64, Ranked)> = preds
-        .iter()
-        .filter(|p| !p.probabilities.is_empty())
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    let sizes: Vec<usize> = probs
+        .par_chunks_mut(k)
         .map(|p| {
-            let size = set_of(&p.probabilities, lac.qhat).len();
+            if let Some(t) = lac.temperature {
+                crate::calibrated::apply_temperature(p, t);
+            }
+            set_size(p, lac.qhat)
+        })
+        .collect();
+    let mut keyed: Vec<((u8, std::cmp::Reverse<usize>), u64, Ranked)> = sizes
+        .iter()
+        .zip(keys)
+        .zip(items)
+        .map(|((&size, key), item)| {
             (
                 size_order(size),
-                seeded_key(seed, &p.ext_id),
+                key,
                 Ranked {
-                    item: p.item,
+                    item,
                     score: size as f64,
                 },
             )
         })
         .collect();
-    keyed.sort_by(|a, b| {
+    keyed.par_sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
             .then(a.1.cmp(&b.1))
             .then(a.2.item.cmp(&b.2.item))

@@ -161,30 +161,53 @@ impl RunProbs {
             probs: Vec::new(),
             given: Vec::new(),
         };
+        // Under a temperature every vector is read, then calibrated and filtered in parallel.
+        let cut = if t.is_some() { f64::INFINITY } else { threshold };
         while let Some(row) = rows.next()? {
             // A failed item has no confidence: never queued.
             let Some(confidence) = row.get::<_, Option<f64>>(1)? else {
                 continue;
             };
-            if t.is_none() && confidence >= threshold {
+            if confidence >= cut {
                 continue;
             }
             let at = out.probs.len();
             out.probs.resize(at + k, 0.0);
             let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
             predict::unpack_into(blob, &mut out.probs[at..]);
-            if let Some(t) = t {
-                if crate::calibrated::top_probability(&out.probs[at..], t) >= threshold {
-                    out.probs.truncate(at);
-                    continue;
-                }
-                crate::calibrated::apply_temperature(&mut out.probs[at..], t);
-            }
             out.items.push(row.get(0)?);
             out.given
                 .push(row.get::<_, Option<i64>>(3)?.map(|g| g as usize));
         }
+        if let (Some(t), true) = (t, k > 0) {
+            let keep: Vec<bool> = out
+                .probs
+                .par_chunks_mut(k)
+                .map(|p| crate::calibrated::apply_temperature(p, t) < threshold)
+                .collect();
+            if keep.iter().any(|k| !k) {
+                out.retain(k, &keep);
+            }
+        }
         Ok(out)
+    }
+
+    /// Keep the items whose `keep` is true, in order.
+    fn retain(&mut self, k: usize, keep: &[bool]) {
+        let mut w = 0;
+        for (i, &kept) in keep.iter().enumerate() {
+            if kept {
+                if w != i {
+                    self.items[w] = self.items[i];
+                    self.given[w] = self.given[i];
+                    self.probs.copy_within(i * k..(i + 1) * k, w * k);
+                }
+                w += 1;
+            }
+        }
+        self.items.truncate(w);
+        self.given.truncate(w);
+        self.probs.truncate(w * k);
     }
 
     fn vector(&self, i: usize, k: usize) -> &[f32] {
