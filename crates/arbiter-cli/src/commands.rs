@@ -555,6 +555,7 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
         device: a.device,
         resume: a.resume,
         decode: a.decode,
+        cuda: Default::default(),
     };
     let pb = bar();
     pb.set_style(

@@ -967,6 +967,7 @@ impl AppState {
                     device: req.device.into(),
                     resume: req.resume,
                     decode: req.decode.map(Into::into),
+                    cuda: Default::default(),
                 };
                 let summary = predict::predict(
                     &mut own,
