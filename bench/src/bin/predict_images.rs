@@ -162,6 +162,56 @@ fn with_load<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
     (out, other)
 }
 
+/// GPU utilisation sampled by `nvidia-smi` while a GPU run goes on (every 100 ms).
+struct GpuSampler(Option<std::process::Child>);
+
+impl GpuSampler {
+    /// Start sampling GPU `ARBITER_BENCH_GPU` (default 0) when `device` is CUDA.
+    fn start(device: Device) -> Result<GpuSampler> {
+        if device != Device::Cuda {
+            return Ok(GpuSampler(None));
+        }
+        let gpu = std::env::var("ARBITER_BENCH_GPU").unwrap_or_else(|_| "0".into());
+        let child = Command::new("nvidia-smi")
+            .args([
+                "--query-gpu=utilization.gpu",
+                "--format=csv,noheader,nounits",
+                "-i",
+                &gpu,
+                "-lms",
+                "100",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("--device cuda samples the GPU with nvidia-smi, which could not be started")?;
+        Ok(GpuSampler(Some(child)))
+    }
+
+    /// Stop; " [GPU utilisation mean M%, peak P% over K samples]" (empty on CPU).
+    fn stop(self) -> String {
+        let Some(mut child) = self.0 else {
+            return String::new();
+        };
+        let _ = child.kill();
+        let mut text = String::new();
+        if let Some(mut out) = child.stdout.take() {
+            use std::io::Read;
+            let _ = out.read_to_string(&mut text);
+        }
+        let _ = child.wait();
+        let v: Vec<f64> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+        if v.is_empty() {
+            return " [GPU utilisation: no samples]".into();
+        }
+        format!(
+            " [GPU utilisation mean {:.0}%, peak {:.0}% over {} samples]",
+            v.iter().sum::<f64>() / v.len() as f64,
+            v.iter().copied().fold(0.0, f64::max),
+            v.len()
+        )
+    }
+}
+
 /// Above this share of the CPUs taken by other processes, a figure is flagged as unreliable.
 const BUSY: f64 = 0.10;
 
@@ -295,17 +345,20 @@ fn main() -> Result<()> {
     // Arbiter: full runs, each a new run in the project.
     let mut ours: Vec<(RunSummary, Duration, Option<f64>)> = Vec::new();
     for pass in 1..=passes {
+        let gpu = GpuSampler::start(device)?;
         let ((summary, wall), other) = with_load(|| {
             time(|| predict::predict(&mut project, &opts, &mut |_| {}, &AtomicBool::new(false)))
         });
+        let gpu = gpu.stop();
         let summary = summary?;
         if summary.items != n as u64 || summary.failed != 0 || summary.device != provider_of(device)
         {
             bail!("unexpected run: {summary:?}");
         }
         println!(
-            "  arbiter pass {pass}: whole call {:.3} s, run {:.3} s, model {:.3} s{}",
+            "  arbiter pass {pass}: whole call {:.3} s ({:.0} items/s), run {:.3} s, model {:.3} s{}{gpu}",
             wall.as_secs_f64(),
+            n as f64 / wall.as_secs_f64(),
             summary.seconds,
             summary.model_seconds,
             load_note(other)
@@ -355,15 +408,18 @@ fn main() -> Result<()> {
     let mut models = Vec::new();
     for pass in 1..=passes {
         let cuda = device == Device::Cuda;
+        let gpu = GpuSampler::start(device)?;
         let (b, other_b) = with_load(|| python_loop(&py, &data_s, &batch_s, false, cuda));
+        let gpu_b = gpu.stop();
         let (m, other_m) = with_load(|| python_loop(&py, &data_s, &batch_s, true, cuda));
         let (b, m) = (b?, m?);
         if b.items != n as f64 || m.items != n as f64 {
             bail!("the Python loop saw {} files, expected {n}", b.items);
         }
         println!(
-            "  python pass {pass}: loop {:.3} s{}, session.run only {:.3} s{}",
+            "  python pass {pass}: loop {:.3} s ({:.0} items/s){}{gpu_b}, session.run only {:.3} s{}",
             b.seconds,
+            n as f64 / b.seconds,
             load_note(other_b),
             m.seconds,
             load_note(other_m)
@@ -456,13 +512,19 @@ fn main() -> Result<()> {
 fn fastest_of<T>(
     passes: usize,
     what: &str,
+    device: Device,
     mut f: impl FnMut() -> Result<(f64, T)>,
 ) -> Result<(f64, T, Option<f64>)> {
     let mut best: Option<(f64, T, Option<f64>)> = None;
     for pass in 1..=passes {
+        let gpu = GpuSampler::start(device)?;
         let (r, other) = with_load(&mut f);
+        let gpu = gpu.stop();
         let (seconds, value) = r?;
-        println!("  {what} pass {pass}: {seconds:.3} s{}", load_note(other));
+        println!(
+            "  {what} pass {pass}: {seconds:.3} s{}{gpu}",
+            load_note(other)
+        );
         if pass > 1 && best.as_ref().is_none_or(|b| seconds < b.0) {
             best = Some((seconds, value, other));
         }
@@ -572,9 +634,13 @@ fn camera(n: usize, batch: usize, device: Device) -> Result<()> {
     };
     let mut run = |decode: Decode| run_of(&mut project, &added, decode);
     let (full_s, full_run, full_load) =
-        fastest_of(passes, "arbiter --decode full", || run(Decode::Full))?;
+        fastest_of(passes, "arbiter --decode full", device, || {
+            run(Decode::Full)
+        })?;
     let (fast_s, fast_run, fast_load) =
-        fastest_of(passes, "arbiter --decode fast", || run(Decode::Fast))?;
+        fastest_of(passes, "arbiter --decode fast", device, || {
+            run(Decode::Fast)
+        })?;
     let loop_of = |draft: bool| {
         let b = batch.to_string();
         let mut args = vec![data_s.as_str(), b.as_str()];
@@ -587,9 +653,9 @@ fn camera(n: usize, batch: usize, device: Device) -> Result<()> {
         let out = script(&py, "python_loop.py", &args)?;
         Ok((field(&out, "seconds")?, ()))
     };
-    let (py_full, (), py_full_load) = fastest_of(passes, "python loop", || loop_of(false))?;
+    let (py_full, (), py_full_load) = fastest_of(passes, "python loop", device, || loop_of(false))?;
     let (py_draft, (), py_draft_load) =
-        fastest_of(passes, "python loop with draft", || loop_of(true))?;
+        fastest_of(passes, "python loop with draft", device, || loop_of(true))?;
 
     let ips = |s: f64| n as f64 / s;
     println!("results ({n} photos):");
