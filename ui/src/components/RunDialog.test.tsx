@@ -111,6 +111,9 @@ describe("RunDialog", () => {
       device: "auto",
       resume: null,
       decode: null,
+      cudaDevice: null,
+      gpuMemLimit: null,
+      cudnnConvSearch: null,
     });
     // before the first progress message: the version's item count, no provider yet
     expect(screen.getByTestId("run-progress").dataset.total).toBe("80");

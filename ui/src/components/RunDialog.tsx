@@ -8,6 +8,7 @@ import { codeTitle } from "../lib/ipcError";
 import { modelRef } from "../lib/models";
 import {
   buildRunRequest,
+  CONV_SEARCHES,
   datasetRef,
   defaultRunForm,
   DEVICES,
@@ -47,7 +48,15 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
   const [form, setForm] = useState<RunForm>(() => {
     if (state.phase !== "idle") {
       const r = state.request;
-      return { model: r.model, dataset: r.dataset, batchSize: String(r.batchSize), device: r.device };
+      return {
+        model: r.model,
+        dataset: r.dataset,
+        batchSize: String(r.batchSize),
+        device: r.device,
+        cudaDevice: r.cudaDevice === null ? "" : String(r.cudaDevice),
+        gpuMemLimit: r.gpuMemLimit ?? "",
+        convSearch: r.cudnnConvSearch ?? "exhaustive",
+      };
     }
     const firstModel = models?.[0];
     const firstDataset = datasets?.find((d) => d.versions.length > 0);
@@ -169,6 +178,50 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
             </select>
           </label>
         </div>
+
+        {form.device !== "cpu" && (
+          <div className="field-row" data-testid="run-cuda">
+            <label className="field">
+              <span className="field-label">GPU index</span>
+              <input
+                type="text"
+                inputMode="numeric"
+                data-testid="run-cuda-device"
+                value={form.cudaDevice ?? ""}
+                placeholder="0"
+                onChange={set("cudaDevice")}
+                disabled={locked}
+                aria-invalid={!!errors.cudaDevice}
+                autoComplete="off"
+              />
+              {errors.cudaDevice && <span className="field-error">{errors.cudaDevice}</span>}
+            </label>
+            <label className="field">
+              <span className="field-label">GPU memory limit</span>
+              <input
+                type="text"
+                data-testid="run-gpu-mem"
+                value={form.gpuMemLimit ?? ""}
+                placeholder="no limit (e.g. 4GiB)"
+                onChange={set("gpuMemLimit")}
+                disabled={locked}
+                aria-invalid={!!errors.gpuMemLimit}
+                autoComplete="off"
+              />
+              {errors.gpuMemLimit && <span className="field-error">{errors.gpuMemLimit}</span>}
+            </label>
+            <label className="field grow">
+              <span className="field-label">cuDNN algorithm search</span>
+              <select data-testid="run-conv-search" value={form.convSearch ?? "exhaustive"} onChange={set("convSearch")} disabled={locked}>
+                {CONV_SEARCHES.map((c) => (
+                  <option key={c.value} value={c.value}>
+                    {c.text}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        )}
 
         {state.phase === "running" && (
           <RunProgressView

@@ -37,7 +37,7 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
   };
 }
 
-const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null };
+const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null, cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null };
 const progress = (done: number, runId = 7): RunProgress => ({
   run: runId,
   done,
@@ -70,6 +70,22 @@ describe("buildRunRequest", () => {
     });
     const ok = buildRunRequest({ ...defaultRunForm("m@1", "d@1"), batchSize: " 256 ", device: "cuda" });
     expect(ok.ok && ok.request).toMatchObject({ batchSize: 256, device: "cuda" });
+  });
+
+  it("carries CUDA settings, refuses bad ones, and sends none for a CPU run", () => {
+    const gpu = { ...defaultRunForm("m@1", "d@1"), device: "cuda", cudaDevice: " 1 ", gpuMemLimit: " 4GiB ", convSearch: "heuristic" };
+    const ok = buildRunRequest(gpu);
+    expect(ok.ok && ok.request).toMatchObject({ cudaDevice: 1, gpuMemLimit: "4GiB", cudnnConvSearch: "heuristic" });
+    for (const cudaDevice of ["-1", "1.5", "first"]) {
+      const bad = buildRunRequest({ ...gpu, cudaDevice });
+      expect(!bad.ok && bad.errors.cudaDevice, cudaDevice).toBe("A GPU index: 0, 1, … (nvidia-smi -L)");
+    }
+    for (const gpuMemLimit of ["4XB", "-2GiB", "0", "GiB", "1.2.3MiB"]) {
+      const bad = buildRunRequest({ ...gpu, gpuMemLimit });
+      expect(!bad.ok && bad.errors.gpuMemLimit, gpuMemLimit).toBe("A size such as 4GiB, 512MiB or bytes");
+    }
+    const cpu = buildRunRequest({ ...gpu, device: "cpu", cudaDevice: "x", gpuMemLimit: "4XB" });
+    expect(cpu.ok && cpu.request).toMatchObject({ cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null });
   });
 });
 

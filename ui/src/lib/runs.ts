@@ -1,4 +1,5 @@
 import type { IpcError } from "../bindings/IpcError";
+import type { ConvSearch } from "../bindings/ConvSearch";
 import type { Device } from "../bindings/Device";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -28,7 +29,21 @@ export interface RunForm {
   dataset: string;
   batchSize: string;
   device: string;
+  /** CUDA settings (blank = the default); not sent for a CPU run. */
+  cudaDevice?: string;
+  gpuMemLimit?: string;
+  convSearch?: string;
 }
+
+/** cuDNN's convolution algorithm search, as the run dialog offers it. */
+export const CONV_SEARCHES: { value: ConvSearch; text: string }[] = [
+  { value: "exhaustive", text: "Exhaustive — benchmark once, fastest after" },
+  { value: "heuristic", text: "Heuristic — quick start" },
+  { value: "default", text: "Default — no search, least memory" },
+];
+
+/** A GPU memory size: bytes, or a number with B, KB/MB/GB/TB or KiB/MiB/GiB/TiB. */
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?$/i;
 
 export type RunFormErrors = Partial<Record<keyof RunForm, string>>;
 
@@ -48,11 +63,29 @@ export function buildRunRequest(form: RunForm, resume: number | null = null): Bu
   }
   const device = DEVICES.find((d) => d.value === form.device)?.value;
   if (device === undefined) errors.device = "Choose auto, CPU or CUDA";
+  const gpu = device !== "cpu";
+  const cudaDevice = gpu ? (form.cudaDevice ?? "").trim() : "";
+  if (cudaDevice !== "" && !/^\d+$/.test(cudaDevice)) errors.cudaDevice = "A GPU index: 0, 1, … (nvidia-smi -L)";
+  const gpuMemLimit = gpu ? (form.gpuMemLimit ?? "").trim() : "";
+  if (gpuMemLimit !== "" && (!MEMORY_SIZE.test(gpuMemLimit) || Number.parseFloat(gpuMemLimit) <= 0)) {
+    errors.gpuMemLimit = "A size such as 4GiB, 512MiB or bytes";
+  }
+  const convSearch = gpu ? CONV_SEARCHES.find((c) => c.value === form.convSearch)?.value ?? null : null;
   if (Object.keys(errors).length > 0 || device === undefined) return { ok: false, errors };
   return {
     ok: true,
     // decode: null — JPEGs are decoded as the model's preprocessing says (edited in Add model).
-    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device, resume, decode: null },
+    request: {
+      model: form.model.trim(),
+      dataset: form.dataset.trim(),
+      batchSize: n,
+      device,
+      resume,
+      decode: null,
+      cudaDevice: cudaDevice === "" ? null : Number(cudaDevice),
+      gpuMemLimit: gpuMemLimit === "" ? null : gpuMemLimit,
+      cudnnConvSearch: convSearch,
+    },
   };
 }
 
