@@ -284,7 +284,7 @@ impl CudaOptions {
 /// Bytes for people: a whole number of GiB/MiB/KiB when exact, else bytes.
 fn format_bytes(b: u64) -> String {
     for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if b >= size && b % size == 0 {
+        if b >= size && b.is_multiple_of(size) {
             return format!("{} {unit}", b / size);
         }
     }

@@ -142,21 +142,20 @@ impl Feeder {
         rows: usize,
     ) -> Result<SessionOutputs<'s>, String> {
         match self.width {
-            Some(width) => {
-                if self.bound_output.as_ref().map(|(r, _)| *r) != Some(rows) {
-                    let mut tensor = DynTensor::new(
-                        &self.allocator,
-                        TensorElementType::Float32,
-                        vec![rows as i64, width as i64],
-                    )
+            Some(width) if self.bound_output.as_ref().map(|(r, _)| *r) != Some(rows) => {
+                let mut tensor = DynTensor::new(
+                    &self.allocator,
+                    TensorElementType::Float32,
+                    vec![rows as i64, width as i64],
+                )
+                .map_err(|e| e.to_string())?;
+                self.allocations += 1;
+                self.binding
+                    .bind_output(self.output.as_str(), &mut tensor)
                     .map_err(|e| e.to_string())?;
-                    self.allocations += 1;
-                    self.binding
-                        .bind_output(self.output.as_str(), &mut tensor)
-                        .map_err(|e| e.to_string())?;
-                    self.bound_output = Some((rows, tensor));
-                }
+                self.bound_output = Some((rows, tensor));
             }
+            Some(_) => {}
             None if !self.host_bound => {
                 self.binding
                     .bind_output_to_device(self.output.as_str(), &self.host)
