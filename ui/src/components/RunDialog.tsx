@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { usePersistentState } from "../hooks";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -14,7 +15,11 @@ import {
   DEVICES,
   formatDuration,
   formatRate,
+  GPU_SETTINGS_KEY,
+  gpuSettingsOf,
   MAX_BATCH_SIZE,
+  modelNameOf,
+  type GpuSettings,
   progressPercent,
   type RunForm,
   type RunFormErrors,
@@ -67,6 +72,20 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
     );
   });
   const [errors, setErrors] = useState<RunFormErrors>({});
+  // The GPU settings last used with each model on this computer prefill the form.
+  const [gpuByModel, setGpuByModel] = usePersistentState<Record<string, GpuSettings>>(GPU_SETTINGS_KEY, {});
+  const savedGpu = form.model ? gpuByModel[modelNameOf(form.model)] : undefined;
+  const idle = state.phase === "idle";
+  useEffect(() => {
+    if (!idle) return;
+    setForm((f) => ({
+      ...f,
+      cudaDevice: savedGpu?.cudaDevice ?? "",
+      gpuMemLimit: savedGpu?.gpuMemLimit ?? "",
+      convSearch: savedGpu?.convSearch ?? "exhaustive",
+    }));
+    // Only when the model (or what is saved for it) changes, not on every keystroke.
+  }, [idle, savedGpu?.cudaDevice, savedGpu?.gpuMemLimit, savedGpu?.convSearch]);
 
   // Models may still be loading when the dialog opens: preselect the first one once they arrive.
   const firstModelRef = models?.[0] ? modelRef(models[0]) : "";
@@ -91,6 +110,9 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
       return;
     }
     setErrors({});
+    if (built.request.device !== "cpu") {
+      setGpuByModel({ ...gpuByModel, [modelNameOf(built.request.model)]: gpuSettingsOf(form) });
+    }
     runner.start(built.request);
   };
 

@@ -17,6 +17,9 @@ import {
   runReducer,
   runsForVersion,
   type RunState,
+  gpuSettingsOf,
+  gpuSettingsText,
+  modelNameOf,
 } from "./runs";
 
 function run(over: Partial<RunInfo> = {}): RunInfo {
@@ -70,6 +73,20 @@ describe("buildRunRequest", () => {
     });
     const ok = buildRunRequest({ ...defaultRunForm("m@1", "d@1"), batchSize: " 256 ", device: "cuda" });
     expect(ok.ok && ok.request).toMatchObject({ batchSize: 256, device: "cuda" });
+  });
+
+  it("names a model's GPU settings for people, by model name across versions", () => {
+    expect(modelNameOf("digits-cnn@3")).toBe("digits-cnn");
+    expect(modelNameOf("a@b@2")).toBe("a@b");
+    expect(gpuSettingsText(undefined)).toBe("GPU 0 · no memory limit · cuDNN search exhaustive");
+    expect(gpuSettingsText({ cudaDevice: "1", gpuMemLimit: "4GiB", convSearch: "heuristic" })).toBe(
+      "GPU 1 · memory limit 4GiB · cuDNN search heuristic",
+    );
+    expect(gpuSettingsOf({ ...defaultRunForm("m@1", "d@1"), cudaDevice: " 2 ", gpuMemLimit: " 1GiB " })).toEqual({
+      cudaDevice: "2",
+      gpuMemLimit: "1GiB",
+      convSearch: "exhaustive",
+    });
   });
 
   it("carries CUDA settings, refuses bad ones, and sends none for a CPU run", () => {
