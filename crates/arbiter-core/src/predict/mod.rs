@@ -852,3 +852,49 @@ fn run_batch(
     rows.truncate(n_out);
     Ok(rows)
 }
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_refills_a_spare_buffer_of_its_element_type_instead_of_allocating_one() {
+        let spare = BatchInput::F32(Vec::with_capacity(64));
+        let at = match &spare {
+            BatchInput::F32(v) => v.as_ptr(),
+            BatchInput::U8(_) => unreachable!(),
+        };
+        let samples = vec![
+            Ok(Sample::F32(vec![1.0; 4])),
+            Err("unreadable".to_string()),
+            Ok(Sample::F32(vec![2.0; 4])),
+        ];
+        let batch = Batch::new(vec![1, 2, 3], vec![None; 3], samples, Some(spare));
+        match &batch.input {
+            BatchInput::F32(v) => {
+                assert_eq!(v.as_ptr(), at, "the spare buffer was not reused");
+                assert_eq!(v, &[1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
+            }
+            BatchInput::U8(_) => panic!("an f32 batch became u8"),
+        }
+        assert_eq!(batch.ok(), 2);
+        // A spare of the other element type is not used (nor is its content carried over).
+        let stale = BatchInput::F32(vec![9.0; 8]);
+        let batch = Batch::new(
+            vec![1],
+            vec![None],
+            vec![Ok(Sample::U8(vec![7; 3]))],
+            Some(stale),
+        );
+        assert!(matches!(&batch.input, BatchInput::U8(v) if v == &[7, 7, 7]));
+        // A reused buffer starts empty.
+        let used = BatchInput::F32(vec![9.0; 8]);
+        let batch = Batch::new(
+            vec![1],
+            vec![None],
+            vec![Ok(Sample::F32(vec![3.0]))],
+            Some(used),
+        );
+        assert!(matches!(&batch.input, BatchInput::F32(v) if v == &[3.0]));
+    }
+}
