@@ -37,9 +37,9 @@ export interface RunForm {
 
 /** cuDNN's convolution algorithm search, as the run dialog offers it. */
 export const CONV_SEARCHES: { value: ConvSearch; text: string }[] = [
-  { value: "exhaustive", text: "Exhaustive — benchmark once, fastest after" },
-  { value: "heuristic", text: "Heuristic — quick start" },
-  { value: "default", text: "Default — no search, least memory" },
+  { value: "exhaustive", text: "Exhaustive (slow 1st batch)" },
+  { value: "heuristic", text: "Heuristic (quick start)" },
+  { value: "default", text: "Default (least memory)" },
 ];
 
 /**
