@@ -11,10 +11,12 @@ camera-like detail instead of smooth upscaling. And DIR/model.onnx: a MobileNet 
 2 logits; BatchNorm folded away, ReLU6 as Clip) with seeded random weights, input `image`
 float32 [N,3,S,S] NCHW (default S = 224), output `logits` [N,2], metadata `labels` =
 ["0","1"]; the class-1 bias is shifted so that about half the images are predicted as each
-class. Nothing is downloaded: the photos ship inside scikit-learn.
+class. And DIR/trained.onnx: a classifier TRAINED on crops of the same photos (8 classes:
+photo x quadrant; see `write_trained`), for the top-1 agreement of `--decode fast` with
+`full` — a random net's agreement says little. Nothing is downloaded: the photos ship inside
+scikit-learn.
 """
 
-import glob
 import json
 import os
 import sys
@@ -22,6 +24,7 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
+from common import centre_bias_and_save, sample_photos
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 from sklearn.datasets import load_sample_images
@@ -31,17 +34,12 @@ W, H = 2000, 1500
 
 
 def write_images(out_dir: str, n: int, rng: np.random.Generator) -> None:
-    photos = load_sample_images().images  # two uint8 427x640x3 arrays
-    for c in range(len(photos)):
-        os.makedirs(os.path.join(out_dir, "images", str(c)), exist_ok=True)
+    photos = sample_photos(out_dir)
     for i in range(n):
         c = i % len(photos)
         photo = photos[c]
         h, w, _ = photo.shape
-        cw = int(rng.integers(w // 2, w + 1))
-        ch = min(h, int(round(cw * 3 / 4)))
-        y = int(rng.integers(0, h - ch + 1))
-        x = int(rng.integers(0, w - cw + 1))
+        x, y, cw, ch = crop_box(w, h, rng)
         tile = Image.fromarray(np.ascontiguousarray(photo[y : y + ch, x : x + cw]))
         big = np.asarray(tile.resize((W, H), Image.BICUBIC), dtype=np.float32)
         big = big + rng.normal(0.0, 6.0, size=big.shape).astype(np.float32)
@@ -96,23 +94,88 @@ def write_model(path: str, rng: np.random.Generator, size: int) -> None:
     model.ir_version = 8
     helper.set_model_props(model, {"labels": json.dumps(["0", "1"])})
     onnx.checker.check_model(model, full_check=True)
-    # Centre the class-1 bias so that predictions split about evenly.
-    files = sorted(glob.glob(os.path.join(os.path.dirname(path), "images", "*", "*.jpg")))
-    files = files[:: max(1, len(files) // 64)]
+    centre_bias_and_save(model, path, size, 64)
 
-    def load(f):
-        with Image.open(f) as im:
-            im = im.convert("RGB").resize((size, size), Image.BILINEAR)
-            return (np.asarray(im, dtype=np.float32) / 255.0).transpose(2, 0, 1)
 
-    xs = np.stack([load(f) for f in files])
+QUADRANTS = ("nw", "ne", "sw", "se")
+POOL = 8
+
+
+def crop_box(photo_w: int, photo_h: int, rng: np.random.Generator) -> tuple:
+    """A seeded random 4:3 crop of at least half the photo's width: (x, y, w, h)."""
+    cw = int(rng.integers(photo_w // 2, photo_w + 1))
+    ch = min(photo_h, int(round(cw * 3 / 4)))
+    y = int(rng.integers(0, photo_h - ch + 1))
+    x = int(rng.integers(0, photo_w - cw + 1))
+    return x, y, cw, ch
+
+
+def quadrant_class(photo: int, x: int, y: int, cw: int, ch: int, w: int, h: int) -> int:
+    """Which photo, and which quadrant of it the crop's centre lies in: 8 classes."""
+    east = x + cw / 2 >= w / 2
+    south = y + ch / 2 >= h / 2
+    return photo * 4 + int(south) * 2 + int(east)
+
+
+def write_trained(path: str, rng: np.random.Generator, size: int, n: int = 2400) -> float:
+    """A TRAINED classifier for measuring `--decode fast`'s top-1 agreement with `full`: 8
+    classes, photo x quadrant of the crop's centre (china_nw ... flower_se), fitted with
+    scikit-learn's LogisticRegression on N seeded crops of the sample photos (made as the
+    camera photos are, resized to SxS) pooled 8x8 -> 3x(S/8)x(S/8) features. Crops near a
+    quadrant border are ambiguous on purpose: borderline scores make the agreement a strict
+    test. Exported by hand to ONNX (AveragePool -> Flatten -> Gemm = the same arithmetic) as
+    input `image` float32 [N,3,S,S], output `logits` [N,8]. Returns the held-out accuracy."""
+    from sklearn.linear_model import LogisticRegression
+
+    if size % POOL:
+        sys.exit(f"make_camera.py: --size must be a multiple of {POOL} for the trained model")
+    photos = load_sample_images().images
+    xs, ys = [], []
+    for i in range(n):
+        c = i % len(photos)
+        h, w, _ = photos[c].shape
+        x, y, cw, ch = crop_box(w, h, rng)
+        tile = Image.fromarray(np.ascontiguousarray(photos[c][y : y + ch, x : x + cw]))
+        a = np.asarray(tile.resize((size, size), Image.BILINEAR), dtype=np.float32) / 255.0
+        g = size // POOL
+        pooled = a.transpose(2, 0, 1).reshape(3, g, POOL, g, POOL).mean(axis=(2, 4))
+        xs.append(pooled.reshape(-1))
+        ys.append(quadrant_class(c, x, y, cw, ch, w, h))
+    xs, ys = np.stack(xs), np.array(ys)
+    cut = n * 3 // 4
+    clf = LogisticRegression(C=1.0, max_iter=2000)
+    clf.fit(xs[:cut], ys[:cut])
+    accuracy = float(clf.score(xs[cut:], ys[cut:]))
+    g = size // POOL
+    nodes = [
+        helper.make_node("AveragePool", ["image"], ["pool"], kernel_shape=[POOL, POOL],
+                         strides=[POOL, POOL]),
+        helper.make_node("Flatten", ["pool"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
+    ]
+    inits = [
+        numpy_helper.from_array(clf.coef_.astype(np.float32), "w"),
+        numpy_helper.from_array(clf.intercept_.astype(np.float32), "b"),
+    ]
+    k = len(clf.classes_)
+    graph = helper.make_graph(
+        nodes, "bench_quadrant_logreg",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", k])],
+        initializer=inits)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="arbiter-bench")
+    model.ir_version = 8
+    names = [f"{p}_{q}" for p in ("china", "flower") for q in QUADRANTS]
+    helper.set_model_props(model, {"labels": json.dumps([names[int(c)] for c in clf.classes_])})
+    onnx.checker.check_model(model, full_check=True)
+    # The export computes what was fitted.
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    (logits,) = session.run(None, {"image": xs})
-    fc_b = next(t for t in model.graph.initializer if t.name == "fc.b")
-    b = numpy_helper.to_array(fc_b).copy()
-    b[1] -= float(np.median(logits[:, 1] - logits[:, 0]))
-    fc_b.CopyFrom(numpy_helper.from_array(b.astype(np.float32), "fc.b"))
+    probe = xs[cut:cut + 8].reshape(-1, 3, g, g).repeat(POOL, axis=2).repeat(POOL, axis=3)
+    (logits,) = session.run(None, {"image": probe.astype(np.float32)})
+    assert np.allclose(logits, clf.decision_function(xs[cut:cut + 8]), atol=1e-3)
     onnx.save(model, path)
+    return accuracy
 
 
 def main() -> None:
@@ -130,7 +193,9 @@ def main() -> None:
     os.makedirs(out_dir, exist_ok=True)
     write_images(out_dir, n, rng)
     write_model(os.path.join(out_dir, "model.onnx"), rng, size)
-    print(json.dumps({"images": n, "width": W, "height": H, "size": size, "dir": out_dir}))
+    accuracy = write_trained(os.path.join(out_dir, "trained.onnx"), rng, size)
+    print(json.dumps({"images": n, "width": W, "height": H, "size": size, "dir": out_dir,
+                      "trained_holdout_accuracy": accuracy}))
 
 
 if __name__ == "__main__":

@@ -13,25 +13,21 @@ channels); a wider net makes the model, rather than JPEG decoding, the bottlenec
 Nothing is downloaded: the photos ship inside scikit-learn.
 """
 
-import glob
 import json
 import os
 import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
+from common import centre_bias_and_save, sample_photos
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
-from sklearn.datasets import load_sample_images
 
 SEED = 20240601
 
 
 def write_images(out_dir: str, n: int, rng: np.random.Generator, crop: int) -> None:
-    photos = load_sample_images().images  # two uint8 HxWx3 arrays (427x640)
-    for c in range(len(photos)):
-        os.makedirs(os.path.join(out_dir, "images", str(c)), exist_ok=True)
+    photos = sample_photos(out_dir)
     for i in range(n):
         c = i % len(photos)
         photo = photos[c]
@@ -86,24 +82,7 @@ def write_model(path: str, rng: np.random.Generator, width: int, size: int) -> N
     model.ir_version = 8
     helper.set_model_props(model, {"labels": json.dumps(["0", "1"])})
     onnx.checker.check_model(model, full_check=True)
-    # Centre the class-1 bias on these images so that predictions split about evenly (random
-    # weights alone put every item in one class, which makes a useless cross-check).
-    files = sorted(glob.glob(os.path.join(os.path.dirname(path), "images", "*", "*.jpg")))
-    files = files[:: max(1, len(files) // 256)]
-
-    def load(f):
-        with Image.open(f) as im:
-            im = im.convert("RGB").resize((size, size), Image.BILINEAR)
-            return (np.asarray(im, dtype=np.float32) / 255.0).transpose(2, 0, 1)
-
-    x = np.stack([load(f) for f in files])
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    (logits,) = session.run(None, {"image": x})
-    fc_b = next(t for t in model.graph.initializer if t.name == "fc.b")
-    b = numpy_helper.to_array(fc_b).copy()
-    b[1] -= float(np.median(logits[:, 1] - logits[:, 0]))
-    fc_b.CopyFrom(numpy_helper.from_array(b.astype(np.float32), "fc.b"))
-    onnx.save(model, path)
+    centre_bias_and_save(model, path, size, 256)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The Python baseline for the `predict_images` benchmark: the loop a user would write.
 
-    python python_loop.py DIR [BATCH] [--model-only] [--draft]
+    python python_loop.py DIR [BATCH] [--model-only] [--draft] [--cuda]
 
 Default: list DIR/images/**.jpg (sorted); per batch, Pillow open -> convert("RGB") ->
 resize((S, S), BILINEAR) (S from the model's input shape) -> float32 / 255 -> CHW -> stack;
@@ -13,6 +13,9 @@ big photos.
 
 --model-only: preprocess every batch into memory first, then time only `session.run` over
 the same batches: the pure model compute time for these inputs.
+
+--cuda: run on the GPU (CUDAExecutionProvider of onnxruntime-gpu); refuses to run when the
+session does not actually get CUDA, so a GPU figure is never a CPU one.
 
 Prints one JSON line: {"mode", "items", "seconds", "items_per_second"}.
 """
@@ -28,6 +31,7 @@ import onnxruntime as ort
 from PIL import Image
 
 DRAFT = "--draft" in sys.argv[1:]
+CUDA = "--cuda" in sys.argv[1:]
 
 
 def load(path: str, size: int) -> np.ndarray:
@@ -46,9 +50,10 @@ def main() -> None:
     root = args[0]
     batch = int(args[1]) if len(args) > 1 else 32
     files = sorted(glob.glob(os.path.join(root, "images", "**", "*.jpg"), recursive=True))
-    session = ort.InferenceSession(
-        os.path.join(root, "model.onnx"), providers=["CPUExecutionProvider"]
-    )
+    providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if CUDA else ["CPUExecutionProvider"]
+    session = ort.InferenceSession(os.path.join(root, "model.onnx"), providers=providers)
+    if CUDA and session.get_providers()[0] != "CUDAExecutionProvider":
+        sys.exit(f"python_loop.py --cuda: onnxruntime gave {session.get_providers()}, not CUDA")
     name = session.get_inputs()[0].name
     size = int(session.get_inputs()[0].shape[2])
     chunks = [files[i : i + batch] for i in range(0, len(files), batch)]
@@ -80,7 +85,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "mode": ("model-only" if model_only else "loop") + (" draft" if DRAFT else ""),
+                "mode": ("model-only" if model_only else "loop") + (" draft" if DRAFT else "")
+                + (" cuda" if CUDA else ""),
                 "items": len(files),
                 "seconds": seconds,
                 "items_per_second": len(files) / seconds,

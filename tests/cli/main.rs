@@ -2762,3 +2762,65 @@ fn decisions_by_annotator_quality_show_and_export_their_posteriors() {
     let err = fails(&["--project", &p, "decisions", "--mode", "dawid"]);
     assert!(err.contains("dawid-skene"), "{err}");
 }
+
+#[test]
+fn predict_takes_cuda_settings_falls_back_saying_why_and_refuses_bad_ones() {
+    let (_d, p) = new_project(None);
+    import(&p, "tabular/wine.csv");
+    let model = path("models/wine_forest.onnx");
+    ok(&["--project", &p, "model", "add", &model, "--name", "forest"]);
+    let base = [
+        "--project",
+        &p,
+        "--json",
+        "predict",
+        "--model",
+        "forest",
+        "--dataset",
+        "wine",
+    ];
+    let with = |extra: &[&'static str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(extra);
+        a
+    };
+    // No GPU here: auto runs on CPU with the settings, and the notice says why.
+    let out = arbiter(&with(&[
+        "--cuda-device",
+        "1",
+        "--gpu-mem-limit",
+        "2GiB",
+        "--cudnn-conv-search",
+        "heuristic",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let run: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(run["device"], "CPUExecutionProvider");
+    assert!(
+        stderr.contains("notice: CUDA is not available") && stderr.contains("CPU-only build"),
+        "{stderr}"
+    );
+    for (extra, says) in [
+        (
+            &["--cuda-device", "-1"][..],
+            "a GPU index cannot be negative",
+        ),
+        (&["--cuda-device", "first"][..], "not a whole number"),
+        (&["--gpu-mem-limit", "4XB"][..], "unknown unit \"XB\""),
+        (&["--gpu-mem-limit", "-2GiB"][..], "cannot be negative"),
+        (&["--gpu-mem-limit", "0"][..], "must be above zero"),
+        (&["--cudnn-conv-search", "fast"][..], "use exhaustive"),
+        (
+            &["--device", "cpu", "--cuda-device", "1"][..],
+            "--device cpu with CUDA settings",
+        ),
+        (
+            &["--device", "cuda", "--gpu-mem-limit", "1GiB"][..],
+            "CUDA was requested but cannot be used (device 0, memory limit 1 GiB",
+        ),
+    ] {
+        let err = fails(&with(extra));
+        assert!(err.contains(says), "{extra:?}: {err}");
+    }
+}

@@ -127,7 +127,7 @@ describe("the HTTP transport", () => {
     const request = { source: "/x.csv", name: null, idCol: null, pathCol: null, labelCol: null, features: null };
     const refusals = [
       ipc.importDataset(request, () => {}),
-      ipc.startRun({ model: "net@1", dataset: "d@1", batchSize: 64, device: "cpu", resume: null, decode: null }, () => {}),
+      ipc.startRun({ model: "net@1", dataset: "d@1", batchSize: 64, device: "cpu", resume: null, decode: null, cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null }, () => {}),
       ipc.exportDataset(
         {
           out: "/o.csv",

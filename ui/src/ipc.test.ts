@@ -139,7 +139,7 @@ describe("models and runs", () => {
       args.onProgress.onmessage(progress);
       return info;
     });
-    const request: RunRequest = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null };
+    const request: RunRequest = { model: "net@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null, cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null };
     await expect(ipc.startRun(request, (p) => seen.push(p))).resolves.toEqual(info);
     expect(seen).toEqual([progress]);
     const [cmd, args] = invoke.mock.calls[0]!;

@@ -579,6 +579,11 @@ fn predict_cmd(cli: &Cli, a: &PredictArgs) -> Result<()> {
         device: a.device,
         resume: a.resume,
         decode: a.decode,
+        cuda: arbiter_core::model::runtime::CudaOptions {
+            device_id: a.cuda_device.unwrap_or_default(),
+            memory_limit: a.gpu_mem_limit,
+            conv_search: a.cudnn_conv_search.unwrap_or_default(),
+        },
     };
     let pb = bar();
     pb.set_style(

@@ -25,7 +25,7 @@ use arbiter_core::decide::Mode;
 use arbiter_core::error::ErrorCode;
 use arbiter_core::export::Format;
 use arbiter_core::model::decode::Decode;
-use arbiter_core::model::runtime::Device;
+use arbiter_core::model::runtime::{ConvSearch, CudaOptions, Device};
 use arbiter_core::model::{Color, Layout, OutputChoice};
 use arbiter_core::queue::Strategy;
 use clap::{Args, Parser, Subcommand};
@@ -735,6 +735,23 @@ pub struct PredictArgs {
     /// How JPEGs are decoded for this run: full, or fast (at a reduced DCT scale not below the input size) [default: the model's preprocessing].
     #[arg(long, value_parser = core_value::<Decode>)]
     pub decode: Option<Decode>,
+    /// CUDA: the GPU's index, as `nvidia-smi -L` lists them [default: 0].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = cuda_device)]
+    pub cuda_device: Option<u32>,
+    /// CUDA: the most memory ONNX Runtime's GPU arena may take, e.g. 4GiB, 512MiB or bytes [default: no limit].
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true, value_parser = gpu_mem_limit)]
+    pub gpu_mem_limit: Option<u64>,
+    /// CUDA: how cuDNN picks convolution algorithms: exhaustive (benchmark each once), heuristic or default (no search, least memory) [default: exhaustive].
+    #[arg(long, value_name = "SEARCH", value_parser = core_value::<ConvSearch>)]
+    pub cudnn_conv_search: Option<ConvSearch>,
+}
+
+fn cuda_device(s: &str) -> Result<u32, String> {
+    CudaOptions::parse_device_id(s).map_err(|e| e.to_string())
+}
+
+fn gpu_mem_limit(s: &str) -> Result<u64, String> {
+    CudaOptions::parse_memory_limit(s).map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]

@@ -719,6 +719,15 @@ pub struct RunRequest {
     pub resume: Option<i64>,
     /// null = the model's preprocessing.
     pub decode: Option<Decode>,
+    /// CUDA: the GPU's index (null = 0).
+    #[serde(default)]
+    pub cuda_device: Option<u32>,
+    /// CUDA: the GPU memory arena's limit, e.g. `4GiB` (null = no limit).
+    #[serde(default)]
+    pub gpu_mem_limit: Option<String>,
+    /// CUDA: cuDNN's convolution algorithm search (null = exhaustive).
+    #[serde(default)]
+    pub cudnn_conv_search: Option<ConvSearch>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -1000,6 +1000,17 @@ impl AppState {
                     device: req.device.into(),
                     resume: req.resume,
                     decode: req.decode.map(Into::into),
+                    cuda: model::runtime::CudaOptions {
+                        device_id: req.cuda_device.unwrap_or_default(),
+                        memory_limit: req
+                            .gpu_mem_limit
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(model::runtime::CudaOptions::parse_memory_limit)
+                            .transpose()?,
+                        conv_search: req.cudnn_conv_search.map(Into::into).unwrap_or_default(),
+                    },
                 };
                 let summary = predict::predict(
                     &mut own,

@@ -162,7 +162,11 @@ impl RunProbs {
             given: Vec::new(),
         };
         // Under a temperature every vector is read, then calibrated and filtered in parallel.
-        let cut = if t.is_some() { f64::INFINITY } else { threshold };
+        let cut = if t.is_some() {
+            f64::INFINITY
+        } else {
+            threshold
+        };
         while let Some(row) = rows.next()? {
             // A failed item has no confidence: never queued.
             let Some(confidence) = row.get::<_, Option<f64>>(1)? else {

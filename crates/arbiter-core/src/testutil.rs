@@ -72,6 +72,7 @@ pub fn model_run(p: &mut Project, model: &str, dataset: &str, batch_size: usize)
             device: Device::Cpu,
             resume: None,
             decode: None,
+            cuda: Default::default(),
         },
         &mut |_| {},
         &AtomicBool::new(false),

@@ -46,6 +46,7 @@ fn project(dir: &Path, k: usize) -> PathBuf {
             device: arbiter_core::model::runtime::Device::Cpu,
             resume: None,
             decode: None,
+            cuda: Default::default(),
         },
         &mut |_| {},
         &AtomicBool::new(false),
@@ -995,6 +996,7 @@ fn listeners_follow_an_inference_run_started_elsewhere() {
                     device: arbiter_core::model::runtime::Device::Cpu,
                     resume: None,
                     decode: None,
+                    cuda: Default::default(),
                 },
                 &mut |progress| {
                     // Hold the run after its first batch until the listener saw it.

@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { TensorInfo } from "../bindings/TensorInfo";
 import { formatCount, formatDateTime } from "../lib/format";
+import { usePersistentState } from "../hooks";
 import {
   classesSourceText,
   formatFloat,
@@ -11,6 +12,7 @@ import {
   precisionText,
   shortHash,
 } from "../lib/models";
+import { GPU_SETTINGS_KEY, gpuSettingsText, type GpuSettings } from "../lib/runs";
 import { Modal } from "./Modal";
 import { DESKTOP_ONLY_WHY, DesktopOnly } from "./DesktopOnly";
 
@@ -27,6 +29,8 @@ const CLASS_PREVIEW = 60;
 
 export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
   const [allClasses, setAllClasses] = useState(false);
+  const [gpuByModel] = usePersistentState<Record<string, GpuSettings>>(GPU_SETTINGS_KEY, {});
+  const gpu = gpuByModel[model.name];
   const p = model.preprocess;
   const classes = allClasses ? model.classes : model.classes.slice(0, CLASS_PREVIEW);
   const dash = "—";
@@ -76,6 +80,15 @@ export function ModelDetails({ model, note, onClose, onEdit, onRun }: Props) {
           </dd>
           <dt>Added</dt>
           <dd>{formatDateTime(model.createdAt)}</dd>
+          {imported === null && (
+            <>
+              <dt>GPU settings</dt>
+              <dd data-testid="model-gpu-settings">
+                {gpuSettingsText(gpu)}{" "}
+                <span className="muted">({gpu ? "last used on this computer" : "defaults"}; set them in Run model)</span>
+              </dd>
+            </>
+          )}
         </dl>
 
         {imported === null && (

@@ -112,6 +112,9 @@ describe("RunDialog", () => {
       device: "auto",
       resume: null,
       decode: null,
+      cudaDevice: null,
+      gpuMemLimit: null,
+      cudnnConvSearch: null,
     });
     // before the first progress message: the version's item count, no provider yet
     expect(screen.getByTestId("run-progress").dataset.total).toBe("80");
@@ -185,6 +188,34 @@ describe("RunDialog", () => {
     expect(screen.getByTestId("run-error").textContent).toBe(message);
     expect((screen.getByTestId("run-device") as HTMLSelectElement).disabled).toBe(false);
     expect(screen.getByTestId("run-start").textContent).toBe("Try again");
+  });
+
+  it("shows the GPU settings unless the run is on CPU, checks them, and remembers them for the model on this computer", async () => {
+    localStorage.clear();
+    startRun.mockReturnValue(new Promise(() => {}));
+    render(<Harness />);
+    expect(screen.getByTestId("run-cuda")).toBeTruthy();
+    fireEvent.change(screen.getByTestId("run-device"), { target: { value: "cpu" } });
+    expect(screen.queryByTestId("run-cuda")).toBeNull();
+    fireEvent.change(screen.getByTestId("run-device"), { target: { value: "cuda" } });
+    fireEvent.change(screen.getByTestId("run-gpu-mem"), { target: { value: "4XB" } });
+    fireEvent.click(screen.getByTestId("run-start"));
+    expect(startRun).not.toHaveBeenCalled();
+    expect(screen.getByText("A size such as 4GiB, 512MiB or bytes")).toBeTruthy();
+    fireEvent.change(screen.getByTestId("run-gpu-mem"), { target: { value: "4GiB" } });
+    fireEvent.change(screen.getByTestId("run-cuda-device"), { target: { value: "1" } });
+    fireEvent.change(screen.getByTestId("run-conv-search"), { target: { value: "heuristic" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("run-start"));
+    });
+    expect(startRun.mock.calls[0]![0]).toMatchObject({ device: "cuda", cudaDevice: 1, gpuMemLimit: "4GiB", cudnnConvSearch: "heuristic" });
+    cleanup();
+    // The next run of the same model starts from them.
+    render(<Harness />);
+    expect((screen.getByTestId("run-cuda-device") as HTMLInputElement).value).toBe("1");
+    expect((screen.getByTestId("run-gpu-mem") as HTMLInputElement).value).toBe("4GiB");
+    expect((screen.getByTestId("run-conv-search") as HTMLSelectElement).value).toBe("heuristic");
+    localStorage.clear();
   });
 
   it("validates the batch size before starting", () => {

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { usePersistentState } from "../hooks";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -8,12 +9,17 @@ import { codeTitle } from "../lib/ipcError";
 import { modelRef } from "../lib/models";
 import {
   buildRunRequest,
+  CONV_SEARCHES,
   datasetRef,
   defaultRunForm,
   DEVICES,
   formatDuration,
   formatRate,
+  GPU_SETTINGS_KEY,
+  gpuSettingsOf,
   MAX_BATCH_SIZE,
+  modelNameOf,
+  type GpuSettings,
   progressPercent,
   type RunForm,
   type RunFormErrors,
@@ -47,7 +53,15 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
   const [form, setForm] = useState<RunForm>(() => {
     if (state.phase !== "idle") {
       const r = state.request;
-      return { model: r.model, dataset: r.dataset, batchSize: String(r.batchSize), device: r.device };
+      return {
+        model: r.model,
+        dataset: r.dataset,
+        batchSize: String(r.batchSize),
+        device: r.device,
+        cudaDevice: r.cudaDevice === null ? "" : String(r.cudaDevice),
+        gpuMemLimit: r.gpuMemLimit ?? "",
+        convSearch: r.cudnnConvSearch ?? "exhaustive",
+      };
     }
     const firstModel = models?.[0];
     const firstDataset = datasets?.find((d) => d.versions.length > 0);
@@ -58,6 +72,20 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
     );
   });
   const [errors, setErrors] = useState<RunFormErrors>({});
+  // The GPU settings last used with each model on this computer prefill the form.
+  const [gpuByModel, setGpuByModel] = usePersistentState<Record<string, GpuSettings>>(GPU_SETTINGS_KEY, {});
+  const savedGpu = form.model ? gpuByModel[modelNameOf(form.model)] : undefined;
+  const idle = state.phase === "idle";
+  useEffect(() => {
+    if (!idle) return;
+    setForm((f) => ({
+      ...f,
+      cudaDevice: savedGpu?.cudaDevice ?? "",
+      gpuMemLimit: savedGpu?.gpuMemLimit ?? "",
+      convSearch: savedGpu?.convSearch ?? "exhaustive",
+    }));
+    // Only when the model (or what is saved for it) changes, not on every keystroke.
+  }, [idle, savedGpu?.cudaDevice, savedGpu?.gpuMemLimit, savedGpu?.convSearch]);
 
   // Models may still be loading when the dialog opens: preselect the first one once they arrive.
   const firstModelRef = models?.[0] ? modelRef(models[0]) : "";
@@ -82,6 +110,9 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
       return;
     }
     setErrors({});
+    if (built.request.device !== "cpu") {
+      setGpuByModel({ ...gpuByModel, [modelNameOf(built.request.model)]: gpuSettingsOf(form) });
+    }
     runner.start(built.request);
   };
 
@@ -169,6 +200,50 @@ export function RunDialog({ runner, models, datasets, initialModel, initialDatas
             </select>
           </label>
         </div>
+
+        {form.device !== "cpu" && (
+          <div className="field-row" data-testid="run-cuda">
+            <label className="field">
+              <span className="field-label">GPU index</span>
+              <input
+                type="text"
+                inputMode="numeric"
+                data-testid="run-cuda-device"
+                value={form.cudaDevice ?? ""}
+                placeholder="0"
+                onChange={set("cudaDevice")}
+                disabled={locked}
+                aria-invalid={!!errors.cudaDevice}
+                autoComplete="off"
+              />
+              {errors.cudaDevice && <span className="field-error">{errors.cudaDevice}</span>}
+            </label>
+            <label className="field">
+              <span className="field-label">GPU memory limit</span>
+              <input
+                type="text"
+                data-testid="run-gpu-mem"
+                value={form.gpuMemLimit ?? ""}
+                placeholder="no limit (e.g. 4GiB)"
+                onChange={set("gpuMemLimit")}
+                disabled={locked}
+                aria-invalid={!!errors.gpuMemLimit}
+                autoComplete="off"
+              />
+              {errors.gpuMemLimit && <span className="field-error">{errors.gpuMemLimit}</span>}
+            </label>
+            <label className="field grow">
+              <span className="field-label">cuDNN algorithm search</span>
+              <select data-testid="run-conv-search" value={form.convSearch ?? "exhaustive"} onChange={set("convSearch")} disabled={locked}>
+                {CONV_SEARCHES.map((c) => (
+                  <option key={c.value} value={c.value}>
+                    {c.text}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        )}
 
         {state.phase === "running" && (
           <RunProgressView

@@ -17,6 +17,9 @@ import {
   runReducer,
   runsForVersion,
   type RunState,
+  gpuSettingsOf,
+  gpuSettingsText,
+  modelNameOf,
 } from "./runs";
 
 function run(over: Partial<RunInfo> = {}): RunInfo {
@@ -38,7 +41,7 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
   };
 }
 
-const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null };
+const request: RunRequest = { model: "digits-cnn@1", dataset: "digits@2", batchSize: 64, device: "auto", resume: null, decode: null, cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null };
 const progress = (done: number, runId = 7): RunProgress => ({
   run: runId,
   done,
@@ -71,6 +74,36 @@ describe("buildRunRequest", () => {
     });
     const ok = buildRunRequest({ ...defaultRunForm("m@1", "d@1"), batchSize: " 256 ", device: "cuda" });
     expect(ok.ok && ok.request).toMatchObject({ batchSize: 256, device: "cuda" });
+  });
+
+  it("names a model's GPU settings for people, by model name across versions", () => {
+    expect(modelNameOf("digits-cnn@3")).toBe("digits-cnn");
+    expect(modelNameOf("a@b@2")).toBe("a@b");
+    expect(gpuSettingsText(undefined)).toBe("GPU 0 · no memory limit · cuDNN search exhaustive");
+    expect(gpuSettingsText({ cudaDevice: "1", gpuMemLimit: "4GiB", convSearch: "heuristic" })).toBe(
+      "GPU 1 · memory limit 4GiB · cuDNN search heuristic",
+    );
+    expect(gpuSettingsOf({ ...defaultRunForm("m@1", "d@1"), cudaDevice: " 2 ", gpuMemLimit: " 1GiB " })).toEqual({
+      cudaDevice: "2",
+      gpuMemLimit: "1GiB",
+      convSearch: "exhaustive",
+    });
+  });
+
+  it("carries CUDA settings, refuses bad ones, and sends none for a CPU run", () => {
+    const gpu = { ...defaultRunForm("m@1", "d@1"), device: "cuda", cudaDevice: " 1 ", gpuMemLimit: " 4GiB ", convSearch: "heuristic" };
+    const ok = buildRunRequest(gpu);
+    expect(ok.ok && ok.request).toMatchObject({ cudaDevice: 1, gpuMemLimit: "4GiB", cudnnConvSearch: "heuristic" });
+    for (const cudaDevice of ["-1", "1.5", "first"]) {
+      const bad = buildRunRequest({ ...gpu, cudaDevice });
+      expect(!bad.ok && bad.errors.cudaDevice, cudaDevice).toBe("A GPU index: 0, 1, … (nvidia-smi -L)");
+    }
+    for (const gpuMemLimit of ["4XB", "-2GiB", "0", "GiB", "1.2.3MiB"]) {
+      const bad = buildRunRequest({ ...gpu, gpuMemLimit });
+      expect(!bad.ok && bad.errors.gpuMemLimit, gpuMemLimit).toBe("A size such as 4GiB, 512MiB or bytes");
+    }
+    const cpu = buildRunRequest({ ...gpu, device: "cpu", cudaDevice: "x", gpuMemLimit: "4XB" });
+    expect(cpu.ok && cpu.request).toMatchObject({ cudaDevice: null, gpuMemLimit: null, cudnnConvSearch: null });
   });
 });
 

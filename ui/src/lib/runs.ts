@@ -1,4 +1,5 @@
 import type { IpcError } from "../bindings/IpcError";
+import type { ConvSearch } from "../bindings/ConvSearch";
 import type { Device } from "../bindings/Device";
 import type { ModelDto } from "../bindings/ModelDto";
 import type { RunInfo } from "../bindings/RunInfo";
@@ -28,7 +29,58 @@ export interface RunForm {
   dataset: string;
   batchSize: string;
   device: string;
+  /** CUDA settings (blank = the default); not sent for a CPU run. */
+  cudaDevice?: string;
+  gpuMemLimit?: string;
+  convSearch?: string;
 }
+
+/** cuDNN's convolution algorithm search, as the run dialog offers it. */
+export const CONV_SEARCHES: { value: ConvSearch; text: string }[] = [
+  { value: "exhaustive", text: "Exhaustive (slow 1st batch)" },
+  { value: "heuristic", text: "Heuristic (quick start)" },
+  { value: "default", text: "Default (least memory)" },
+];
+
+/**
+ * A model's GPU settings as last used for a run on this computer. They live in this computer's
+ * storage, not in the project: GPU indexes and memory differ from machine to machine, and a
+ * project is shared with other machines.
+ */
+export interface GpuSettings {
+  cudaDevice: string;
+  gpuMemLimit: string;
+  convSearch: string;
+}
+
+/** Storage key of the GPU settings, by model name (every version of a model shares them). */
+export const GPU_SETTINGS_KEY = "arbiter.gpuSettings";
+
+/** The model's name in `NAME@VERSION`. */
+export function modelNameOf(ref: string): string {
+  const at = ref.lastIndexOf("@");
+  return at > 0 ? ref.slice(0, at) : ref;
+}
+
+/** The GPU settings in a form, trimmed (blank = the default). */
+export function gpuSettingsOf(form: RunForm): GpuSettings {
+  return {
+    cudaDevice: (form.cudaDevice ?? "").trim(),
+    gpuMemLimit: (form.gpuMemLimit ?? "").trim(),
+    convSearch: form.convSearch ?? "exhaustive",
+  };
+}
+
+/** GPU settings for people, e.g. "GPU 1 · memory limit 4GiB · cuDNN search heuristic". */
+export function gpuSettingsText(s: GpuSettings | undefined): string {
+  const gpu = s?.cudaDevice ? `GPU ${s.cudaDevice}` : "GPU 0";
+  const mem = s?.gpuMemLimit ? `memory limit ${s.gpuMemLimit}` : "no memory limit";
+  const search = `cuDNN search ${s?.convSearch || "exhaustive"}`;
+  return `${gpu} · ${mem} · ${search}`;
+}
+
+/** A GPU memory size: bytes, or a number with B, KB/MB/GB/TB or KiB/MiB/GiB/TiB. */
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?$/i;
 
 export type RunFormErrors = Partial<Record<keyof RunForm, string>>;
 
@@ -48,11 +100,31 @@ export function buildRunRequest(form: RunForm, resume: number | null = null): Bu
   }
   const device = DEVICES.find((d) => d.value === form.device)?.value;
   if (device === undefined) errors.device = "Choose auto, CPU or CUDA";
+  const gpu = device !== "cpu";
+  const cudaDevice = gpu ? (form.cudaDevice ?? "").trim() : "";
+  if (cudaDevice !== "" && !/^\d+$/.test(cudaDevice)) errors.cudaDevice = "A GPU index: 0, 1, … (nvidia-smi -L)";
+  const gpuMemLimit = gpu ? (form.gpuMemLimit ?? "").trim() : "";
+  if (gpuMemLimit !== "" && (!MEMORY_SIZE.test(gpuMemLimit) || Number.parseFloat(gpuMemLimit) <= 0)) {
+    errors.gpuMemLimit = "A size such as 4GiB, 512MiB or bytes";
+  }
+  // exhaustive is the default: null keeps the request minimal.
+  const chosen = gpu ? CONV_SEARCHES.find((c) => c.value === form.convSearch)?.value : undefined;
+  const convSearch = chosen === undefined || chosen === "exhaustive" ? null : chosen;
   if (Object.keys(errors).length > 0 || device === undefined) return { ok: false, errors };
   return {
     ok: true,
     // decode: null — JPEGs are decoded as the model's preprocessing says (edited in Add model).
-    request: { model: form.model.trim(), dataset: form.dataset.trim(), batchSize: n, device, resume, decode: null },
+    request: {
+      model: form.model.trim(),
+      dataset: form.dataset.trim(),
+      batchSize: n,
+      device,
+      resume,
+      decode: null,
+      cudaDevice: cudaDevice === "" ? null : Number(cudaDevice),
+      gpuMemLimit: gpuMemLimit === "" ? null : gpuMemLimit,
+      cudnnConvSearch: convSearch,
+    },
   };
 }
 

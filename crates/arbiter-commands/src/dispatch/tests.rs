@@ -270,6 +270,9 @@ fn every_read_command_runs_on_a_connection_that_refuses_writes() {
                 device: crate::dto::Device::Cpu,
                 resume: None,
                 decode: None,
+                cuda_device: None,
+                gpu_mem_limit: None,
+                cudnn_conv_search: None,
             },
             &mut |_| {},
         )

@@ -143,6 +143,15 @@ closed_set! {
 }
 
 closed_set! {
+    /// How cuDNN picks convolution algorithms on CUDA.
+    ConvSearch = model::runtime::ConvSearch {
+        Exhaustive = "exhaustive",
+        Heuristic = "heuristic",
+        Default = "default",
+    }
+}
+
+closed_set! {
     /// Where a run stands.
     RunStatus = predict::RunStatus {
         Running = "running",
@@ -283,6 +292,7 @@ macro_rules! with_closed_sets {
             OutputKind,
             OutputChoice,
             Device,
+            ConvSearch,
             RunStatus,
             Role,
             Strategy,

@@ -44,6 +44,9 @@ pub(crate) fn add_and_run(s: &AppState, file: &str, name: &str) -> i64 {
             device: Device::Cpu,
             resume: None,
             decode: None,
+            cuda_device: None,
+            gpu_mem_limit: None,
+            cudnn_conv_search: None,
         },
         &mut |_| {},
     )
@@ -535,6 +538,9 @@ fn models_runs_and_predictions_through_the_app_state() {
                 device: Device::Auto,
                 resume: None,
                 decode: None,
+                cuda_device: None,
+                gpu_mem_limit: None,
+                cudnn_conv_search: None,
             },
             &mut |p| reports.push(p),
         )
@@ -548,6 +554,42 @@ fn models_runs_and_predictions_through_the_app_state() {
         .notice
         .as_deref()
         .is_some_and(|n| n.contains("running on CPU")));
+    // CUDA settings: a bad memory limit, and settings on a CPU run, are refused as bad input.
+    let cuda_req = RunRequest {
+        model: "cnn".into(),
+        dataset: "digits".into(),
+        batch_size: 256,
+        device: Device::Auto,
+        resume: None,
+        decode: None,
+        cuda_device: Some(1),
+        gpu_mem_limit: Some("4XB".into()),
+        cudnn_conv_search: Some(ConvSearch::Heuristic),
+    };
+    let bad = s.start_run(&cuda_req, &mut |_| {}).expect_err("unit");
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+    assert!(
+        bad.message.contains("unknown unit \"XB\""),
+        "{}",
+        bad.message
+    );
+    let bad = s
+        .start_run(
+            &RunRequest {
+                device: Device::Cpu,
+                gpu_mem_limit: Some(" 4GiB ".into()),
+                ..cuda_req.clone()
+            },
+            &mut |_| {},
+        )
+        .expect_err("cpu");
+    assert_eq!(bad.code, ErrorCode::InvalidInput);
+    assert!(
+        bad.message
+            .contains("CUDA settings (device 1, memory limit 4 GiB, cuDNN search heuristic)"),
+        "{}",
+        bad.message
+    );
     assert_eq!(
         reports.last().map(|p| (p.done, p.total)),
         Some((1797, 1797))
@@ -656,6 +698,9 @@ fn the_review_flow_through_the_app_state() {
                 device: Device::Cpu,
                 resume: None,
                 decode: None,
+                cuda_device: None,
+                gpu_mem_limit: None,
+                cudnn_conv_search: None,
             },
             &mut |_| {},
         )

@@ -899,6 +899,7 @@ fn the_lineage_lists_the_queues_over_the_version_with_their_full_policy() {
                 device: Device::Cpu,
                 resume: None,
                 decode: None,
+                cuda: Default::default(),
             },
             &mut |_| {},
             &AtomicBool::new(false),

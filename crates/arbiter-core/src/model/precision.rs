@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
+use ort::value::{DynValue, TensorElementType, ValueType};
 use serde::{Deserialize, Serialize};
 
 use super::TensorInfo;
@@ -208,33 +208,19 @@ pub fn refuse_outputs(outputs: &[TensorInfo]) -> Option<String> {
     None
 }
 
-/// The input tensor for a batch of float32 samples, as the session's input `name` takes it
-/// (float16 inputs get each value rounded to the nearest float16).
-pub(crate) fn float_tensor(
-    session: &ort::session::Session,
-    name: &str,
-    shape: Vec<i64>,
-    data: Vec<f32>,
-) -> Result<DynValue, String> {
-    let ty = session
-        .inputs()
-        .iter()
-        .find(|i| i.name() == name)
-        .map(|i| i.dtype().clone());
-    match ty {
-        Some(ValueType::Tensor {
-            ty: TensorElementType::Float16,
-            ..
-        }) => {
-            let half: Vec<half::f16> = data.into_iter().map(half::f16::from_f32).collect();
-            Tensor::from_array((shape, half))
-                .map(|t| t.into_dyn())
-                .map_err(|e| e.to_string())
-        }
-        _ => Tensor::from_array((shape, data))
-            .map(|t| t.into_dyn())
-            .map_err(|e| e.to_string()),
-    }
+/// Whether the session's input `name` takes float16 (the float32 preprocessing is then rounded
+/// to float16 when fed).
+pub(crate) fn wants_f16(session: &ort::session::Session, name: &str) -> bool {
+    session.inputs().iter().any(|i| {
+        i.name() == name
+            && matches!(
+                i.dtype(),
+                ValueType::Tensor {
+                    ty: TensorElementType::Float16,
+                    ..
+                }
+            )
+    })
 }
 
 /// A score output's shape and values as float32 (float16 widened).

@@ -140,6 +140,158 @@ impl std::str::FromStr for Device {
     }
 }
 
+/// How cuDNN picks a convolution algorithm on CUDA (ONNX Runtime's `cudnn_conv_algo_search`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConvSearch {
+    /// Benchmark every algorithm on the first batch (slow start, fastest after; ONNX Runtime's default).
+    #[default]
+    Exhaustive,
+    /// cuDNN's heuristics: a quick start, usually as fast.
+    Heuristic,
+    /// cuDNN's default algorithm: no search and the least memory.
+    Default,
+}
+
+impl ConvSearch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConvSearch::Exhaustive => "exhaustive",
+            ConvSearch::Heuristic => "heuristic",
+            ConvSearch::Default => "default",
+        }
+    }
+}
+
+impl std::str::FromStr for ConvSearch {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<ConvSearch> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "exhaustive" => Ok(ConvSearch::Exhaustive),
+            "heuristic" => Ok(ConvSearch::Heuristic),
+            "default" => Ok(ConvSearch::Default),
+            other => Err(Error::InvalidArgument(format!(
+                "--cudnn-conv-search {other:?}: use exhaustive (benchmark every algorithm once), heuristic (cuDNN's guess) or default (no search, least memory)"
+            ))),
+        }
+    }
+}
+
+/// The CUDA execution provider's settings for a run (ignored when the run ends up on CPU, but
+/// still recorded with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CudaOptions {
+    /// The GPU's index (as `nvidia-smi -L` numbers them).
+    pub device_id: u32,
+    /// The most bytes ONNX Runtime's GPU memory arena may take (`None`: no limit).
+    pub memory_limit: Option<u64>,
+    /// How cuDNN picks convolution algorithms.
+    pub conv_search: ConvSearch,
+}
+
+/// The largest GPU index accepted (ONNX Runtime takes an `int`).
+const MAX_DEVICE_ID: i64 = i32::MAX as i64;
+
+impl CudaOptions {
+    /// A GPU index from user input: a whole number, 0 or more.
+    pub fn parse_device_id(s: &str) -> Result<u32> {
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "--cuda-device {s:?}: {why}; give the GPU's index, 0 for the first (`nvidia-smi -L` lists them)"
+            ))
+        };
+        let n: i64 = s.trim().parse().map_err(|_| bad("not a whole number"))?;
+        if n < 0 {
+            return Err(bad("a GPU index cannot be negative"));
+        }
+        if n > MAX_DEVICE_ID {
+            return Err(bad("too large"));
+        }
+        Ok(n as u32)
+    }
+
+    /// A memory limit from user input: bytes, or a number with a unit — `4GiB`, `512MiB`,
+    /// `1.5GB` (KiB/MiB/GiB/TiB are powers of 1024, KB/MB/GB/TB of 1000, B bytes).
+    pub fn parse_memory_limit(s: &str) -> Result<u64> {
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "--gpu-mem-limit {s:?}: {why}; give a size such as 4GiB, 512MiB or 2000000000 (bytes)"
+            ))
+        };
+        let t = s.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = (t[..split].trim(), t[split..].trim());
+        if number.is_empty() {
+            return Err(bad(if t.starts_with('-') {
+                "a memory limit cannot be negative"
+            } else {
+                "no number"
+            }));
+        }
+        let value: f64 = number.parse().map_err(|_| bad("not a number"))?;
+        let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "kb" => 1e3,
+            "mb" => 1e6,
+            "gb" => 1e9,
+            "tb" => 1e12,
+            "kib" => 1024.0,
+            "mib" => 1024f64.powi(2),
+            "gib" => 1024f64.powi(3),
+            "tib" => 1024f64.powi(4),
+            _ => {
+                return Err(bad(&format!(
+                    "unknown unit {unit:?} (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)"
+                )))
+            }
+        };
+        let bytes = (value * scale).round();
+        if bytes < 1.0 {
+            return Err(bad("a memory limit must be above zero"));
+        }
+        if bytes > usize::MAX as f64 || bytes > u64::MAX as f64 {
+            return Err(bad("too large"));
+        }
+        Ok(bytes as u64)
+    }
+
+    /// The options as stored with a run (e.g. `device 0, memory limit 4 GiB, cuDNN search heuristic`).
+    pub fn describe(&self) -> String {
+        format!(
+            "device {}, memory limit {}, cuDNN search {}",
+            self.device_id,
+            self.memory_limit.map_or("none".to_string(), format_bytes),
+            self.conv_search.as_str()
+        )
+    }
+
+    fn provider(&self) -> ort::ep::ExecutionProviderDispatch {
+        let mut cuda = ort::ep::CUDA::default()
+            .with_device_id(self.device_id as i32)
+            .with_conv_algorithm_search(match self.conv_search {
+                ConvSearch::Exhaustive => ort::ep::cuda::ConvAlgorithmSearch::Exhaustive,
+                ConvSearch::Heuristic => ort::ep::cuda::ConvAlgorithmSearch::Heuristic,
+                ConvSearch::Default => ort::ep::cuda::ConvAlgorithmSearch::Default,
+            });
+        if let Some(limit) = self.memory_limit {
+            cuda = cuda.with_memory_limit(limit as usize);
+        }
+        cuda.build().error_on_failure()
+    }
+}
+
+/// Bytes for people: a whole number of GiB/MiB/KiB when exact, else bytes.
+fn format_bytes(b: u64) -> String {
+    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if b >= size && b.is_multiple_of(size) {
+            return format!("{} {unit}", b / size);
+        }
+    }
+    format!("{b} B")
+}
+
 /// A session and the provider it really runs on.
 pub struct Built {
     pub session: Session,
@@ -178,6 +330,12 @@ fn cpu_session(rt: &Runtime, model: &Path) -> Result<Session> {
 /// Build a session for `model` on `device`. `Auto` tries CUDA and falls back to CPU with a notice;
 /// `Cuda` fails when CUDA cannot be used.
 pub fn session(model: &Path, device: Device) -> Result<Built> {
+    session_with(model, device, &CudaOptions::default())
+}
+
+/// [`session`] with the CUDA provider's options. On CUDA, ONNX Runtime's own CPU threads only
+/// launch kernels: one thread, sleeping when idle, so the CPUs go to decoding.
+pub fn session_with(model: &Path, device: Device, cuda_options: &CudaOptions) -> Result<Built> {
     let rt = load()?;
     if device == Device::Cpu {
         return Ok(Built {
@@ -186,9 +344,11 @@ pub fn session(model: &Path, device: Device) -> Result<Built> {
             notice: None,
         });
     }
-    let cuda = ort::ep::CUDA::default().build().error_on_failure();
+    let cuda = cuda_options.provider();
     let attempt = Session::builder(&rt.env)
         .map_err(|e| e.to_string())
+        .and_then(|b| b.with_intra_threads(1).map_err(|e| e.to_string()))
+        .and_then(|b| b.with_intra_op_spinning(false).map_err(|e| e.to_string()))
         .and_then(|b| {
             b.with_execution_providers([cuda])
                 .map_err(|e| e.to_string())
@@ -197,7 +357,9 @@ pub fn session(model: &Path, device: Device) -> Result<Built> {
     match (attempt, device) {
         (Ok(session), _) => Ok(Built { session, provider: CUDA, notice: None }),
         (Err(e), Device::Cuda) => Err(Error::Runtime(format!(
-            "CUDA was requested but cannot be used: {e}. Install onnxruntime-gpu=={ORT_VERSION} with a working CUDA set-up, or use --device cpu"
+            "CUDA was requested but cannot be used ({}): {}. Install onnxruntime-gpu=={ORT_VERSION} with a working CUDA set-up, or use --device cpu",
+            cuda_options.describe(),
+            e.trim_end_matches('.')
         ))),
         (Err(e), _) => Ok(Built {
             session: cpu_session(rt, model)?,

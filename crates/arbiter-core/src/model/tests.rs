@@ -33,6 +33,7 @@ fn run(p: &mut Project, model: &str, device: Device, batch: usize) -> Result<pre
         device,
         resume: None,
         decode: None,
+        cuda: Default::default(),
     };
     predict::predict(p, &opts, &mut |_| {}, &AtomicBool::new(false))
 }
@@ -580,6 +581,7 @@ fn a_run_decoding_otherwise_than_the_model_says_so_in_its_notice() {
                 device: Device::Cpu,
                 resume: None,
                 decode,
+                cuda: Default::default(),
             },
             &mut |_| {},
             &AtomicBool::new(false),
@@ -644,6 +646,158 @@ fn auto_device_falls_back_to_cpu_with_a_notice_and_cuda_alone_is_refused() {
             .contains("CUDA was requested but cannot be used"),
         "{err}"
     );
+}
+
+#[test]
+fn cuda_options_parse_and_bad_ones_say_what_to_give() {
+    use runtime::{ConvSearch, CudaOptions};
+    assert_eq!(CudaOptions::parse_device_id("0").expect("0"), 0);
+    assert_eq!(CudaOptions::parse_device_id(" 3 ").expect("3"), 3);
+    for (bad, why) in [
+        ("-1", "cannot be negative"),
+        ("one", "not a whole number"),
+        ("1.5", "not a whole number"),
+        ("", "not a whole number"),
+        ("99999999999", "too large"),
+    ] {
+        let msg = CudaOptions::parse_device_id(bad)
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            msg.contains(&format!("--cuda-device {bad:?}"))
+                && msg.contains(why)
+                && msg.contains("nvidia-smi -L"),
+            "{msg}"
+        );
+    }
+    for (good, bytes) in [
+        ("4GiB", 4u64 << 30),
+        ("512 MiB", 512 << 20),
+        ("1kib", 1024),
+        ("1.5GB", 1_500_000_000),
+        ("2000000000", 2_000_000_000),
+        ("300B", 300),
+    ] {
+        assert_eq!(
+            CudaOptions::parse_memory_limit(good).expect(good),
+            bytes,
+            "{good}"
+        );
+    }
+    for (bad, why) in [
+        ("-4GiB", "cannot be negative"),
+        ("0", "must be above zero"),
+        ("0.1B", "must be above zero"),
+        ("4XB", "unknown unit \"XB\""),
+        ("GiB", "no number"),
+        ("", "no number"),
+        ("1.2.3GiB", "not a number"),
+        ("99999999TiB", "too large"),
+    ] {
+        let msg = CudaOptions::parse_memory_limit(bad)
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            msg.contains(&format!("--gpu-mem-limit {bad:?}"))
+                && msg.contains(why)
+                && msg.contains("4GiB"),
+            "{bad}: {msg}"
+        );
+    }
+    assert_eq!(
+        "Heuristic".parse::<ConvSearch>().expect("h"),
+        ConvSearch::Heuristic
+    );
+    assert_eq!(
+        "default".parse::<ConvSearch>().expect("d"),
+        ConvSearch::Default
+    );
+    let msg = "fast".parse::<ConvSearch>().expect_err("fast").to_string();
+    assert!(
+        msg.contains("--cudnn-conv-search \"fast\"")
+            && msg.contains("exhaustive")
+            && msg.contains("heuristic")
+            && msg.contains("default"),
+        "{msg}"
+    );
+    let o = CudaOptions {
+        device_id: 1,
+        memory_limit: Some(4 << 30),
+        conv_search: ConvSearch::Heuristic,
+    };
+    assert_eq!(
+        o.describe(),
+        "device 1, memory limit 4 GiB, cuDNN search heuristic"
+    );
+    assert_eq!(
+        CudaOptions::default().describe(),
+        "device 0, memory limit none, cuDNN search exhaustive"
+    );
+}
+
+#[test]
+fn cuda_options_are_recorded_with_the_run_and_a_cpu_run_refuses_them() {
+    use runtime::{ConvSearch, CudaOptions};
+    let (_d, mut p) = project_with("tabular/wine.csv");
+    add_model(&mut p, "wine_forest.onnx").expect("add");
+    let cuda = CudaOptions {
+        device_id: 1,
+        memory_limit: Some(2 << 30),
+        conv_search: ConvSearch::Heuristic,
+    };
+    let go = |p: &mut Project, device| {
+        predict::predict(
+            p,
+            &PredictOptions {
+                model: "wine_forest".into(),
+                dataset: "data".into(),
+                batch_size: 64,
+                device,
+                resume: None,
+                decode: None,
+                cuda,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+    };
+    // auto: no GPU here, so CPU, and the notice says why.
+    let s = go(&mut p, Device::Auto).expect("auto");
+    assert_eq!(s.device, runtime::CPU);
+    let notice = s.notice.expect("notice");
+    assert!(
+        notice.contains("CUDA is not available") && notice.contains("is the CPU-only build"),
+        "{notice}"
+    );
+    let start = crate::audit::recent(&p, 10)
+        .expect("audit")
+        .into_iter()
+        .find(|e| e.action == "run.start")
+        .expect("run.start");
+    assert_eq!(
+        start.details["cuda"],
+        serde_json::json!({"device_id": 1, "memory_limit": 2147483648u64, "conv_search": "heuristic"}),
+        "{}",
+        start.details
+    );
+    // cuda: refused, naming the settings it was asked with and why.
+    let msg = go(&mut p, Device::Cuda).expect_err("cuda").to_string();
+    assert!(
+        msg.contains("CUDA was requested but cannot be used (device 1, memory limit 2 GiB, cuDNN search heuristic)")
+            && msg.contains("not enabled in this build"),
+        "{msg}"
+    );
+    // cpu: the settings would do nothing, so they are refused before a run starts.
+    let runs_before = predict::runs(&p).expect("runs").len();
+    let err = go(&mut p, Device::Cpu).expect_err("cpu");
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("--device cpu with CUDA settings (device 1, memory limit 2 GiB")
+            && err.to_string().contains("use --device auto or cuda"),
+        "{err}"
+    );
+    assert_eq!(predict::runs(&p).expect("runs").len(), runs_before);
 }
 
 #[test]
@@ -876,6 +1030,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         device: Device::Cpu,
         resume: None,
         decode: None,
+        cuda: Default::default(),
     };
     let err = predict::predict(
         &mut p,
@@ -904,6 +1059,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         &PredictOptions {
             resume: Some(id),
             decode: None,
+            cuda: Default::default(),
             ..opts.clone()
         },
         &mut |_| {},
@@ -931,6 +1087,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         &PredictOptions {
             resume: Some(id),
             decode: None,
+            cuda: Default::default(),
             ..opts
         },
         &mut |_| {},

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ort::value::{DynMapValueType, Tensor};
+use ort::value::DynMapValueType;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -22,6 +22,7 @@ use crate::model::{self, ModelInfo, OutputKind, Preprocess};
 use crate::store::Project;
 use crate::time::NOW_SQL;
 
+mod binding;
 pub mod import;
 mod runs;
 mod scores;
@@ -46,6 +47,9 @@ pub struct PredictOptions {
     /// How JPEGs are decoded for this run, instead of the model's stored choice (a run that
     /// differs from it says so in its notice).
     pub decode: Option<crate::model::decode::Decode>,
+    /// The CUDA provider's settings (device id, memory limit, cuDNN search); recorded with the
+    /// run's start in the audit log. Refused with `--device cpu`, where they would do nothing.
+    pub cuda: runtime::CudaOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -102,12 +106,21 @@ impl Batch {
         items: Vec<i64>,
         given: Vec<Option<usize>>,
         samples: Vec<std::result::Result<Sample, String>>,
+        recycled: Option<BatchInput>,
     ) -> Batch {
         let u8_input = samples.iter().any(|s| matches!(s, Ok(Sample::U8(_))));
-        let mut input = if u8_input {
-            BatchInput::U8(Vec::new())
-        } else {
-            BatchInput::F32(Vec::new())
+        // A buffer an earlier batch used, when its element type fits: no allocation per batch.
+        let mut input = match (u8_input, recycled) {
+            (false, Some(BatchInput::F32(mut v))) => {
+                v.clear();
+                BatchInput::F32(v)
+            }
+            (true, Some(BatchInput::U8(mut v))) => {
+                v.clear();
+                BatchInput::U8(v)
+            }
+            (true, _) => BatchInput::U8(Vec::new()),
+            (false, _) => BatchInput::F32(Vec::new()),
         };
         let errors = samples
             .into_iter()
@@ -242,12 +255,26 @@ pub fn predict(
         ),
     };
     check_feedable(&model, &version, conn)?;
+    check_cuda_options(opts)?;
     let plan = plan_batches(&model, opts.batch_size)?;
     let batch_size = plan.size;
 
-    let built = runtime::session(&model.file, opts.device)?;
+    let built = runtime::session_with(&model.file, opts.device, &opts.cuda)?;
     let mut session = built.session;
     let provider = built.provider;
+    let mut feeder = binding::Feeder::new(
+        &session,
+        &model.output.name,
+        bindable_width(&model, model.classes.len()),
+        (provider == runtime::CUDA).then_some(opts.cuda.device_id as i32),
+    )
+    .map_err(|e| Error::Model {
+        path: model.file.clone(),
+        message: format!("cannot bind the model's input and output: {e}"),
+    })?;
+    let pinned_notice = (provider == runtime::CUDA && !feeder.pinned()).then(|| {
+        "the CUDA provider offers no pinned host memory here: batches go to the GPU from ordinary memory (slower copies)".to_string()
+    });
     let mut model = model;
     let decode_notice = match (&mut model.preprocess, opts.decode) {
         (Preprocess::Image { image, .. }, Some(d)) if image.decode != d => {
@@ -268,6 +295,7 @@ pub fn predict(
         built.notice.as_deref(),
         plan.notice.as_deref(),
         decode_notice.as_deref(),
+        pinned_notice.as_deref(),
     ]
     .into_iter()
     .flatten()
@@ -303,7 +331,7 @@ pub fn predict(
                 "arbiter",
                 "run.start",
                 &serde_json::json!({ "run": run, "model": model.name, "model_version": model.version, "sha256": model.sha256,
-                    "dataset": version.id, "device": opts.device.as_str(), "provider": provider }),
+                    "dataset": version.id, "device": opts.device.as_str(), "provider": provider, "cuda": opts.cuda }),
             )?;
             tx.commit()?;
             run
@@ -374,6 +402,9 @@ pub fn predict(
     // The model never waits for a write, and waits for decoding only when decoding is slower.
     let (tx_batches, rx_batches) = crossbeam_channel::bounded::<Batch>(QUEUED);
     let (tx_done, rx_done) = crossbeam_channel::bounded::<Inferred>(QUEUED);
+    // Input buffers the model is done with, back to the decoders for the next batches.
+    let (tx_spare, rx_spare) = crossbeam_channel::bounded::<BatchInput>(QUEUED + 2);
+
     let decoders = decode_pool()?;
     let outcome: Result<bool> = std::thread::scope(|scope| {
         let producer = scope.spawn(|| {
@@ -409,6 +440,7 @@ pub fn predict(
                     chunk.iter().map(|j| j.item).collect(),
                     chunk.iter().map(|j| j.given).collect(),
                     samples,
+                    rx_spare.try_recv().ok(),
                 );
                 if tx_batches.send(batch).is_err() {
                     break;
@@ -430,9 +462,10 @@ pub fn predict(
                     let n = batch.ok();
                     run_batch(
                         session,
+                        &mut feeder,
                         input_name,
                         pre,
-                        input,
+                        &input,
                         n,
                         fixed_batch,
                         output,
@@ -441,6 +474,8 @@ pub fn predict(
                     )
                 };
                 let seconds = t.elapsed().as_secs_f64();
+                // Full or not, a spare buffer is only an optimisation.
+                let _ = tx_spare.try_send(input);
                 let failed = probs.is_err();
                 if tx_done
                     .send(Inferred {
@@ -615,6 +650,17 @@ pub fn predict(
     Ok(summary)
 }
 
+/// CUDA settings on a CPU-only run would silently do nothing: refuse them.
+fn check_cuda_options(opts: &PredictOptions) -> Result<()> {
+    if opts.device == Device::Cpu && opts.cuda != runtime::CudaOptions::default() {
+        return Err(Error::InvalidArgument(format!(
+            "--device cpu with CUDA settings ({}): they only apply on a GPU; drop them, or use --device auto or cuda",
+            opts.cuda.describe()
+        )));
+    }
+    Ok(())
+}
+
 /// Why an item fails when the model's output for it is unusable.
 const NON_FINITE: &str = "the model returned scores that are not finite numbers (NaN or infinity) for this item, so it has no prediction; check the model (e.g. an overflow in its last layers) and the item's input";
 
@@ -697,33 +743,37 @@ fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
     })
 }
 
+/// The row width of the model's scores when they are a float32 `[rows, classes]` tensor, which
+/// the feeder binds to a buffer reused across batches (other outputs ONNX Runtime allocates).
+fn bindable_width(model: &ModelInfo, classes: usize) -> Option<usize> {
+    if model.output.kind == OutputKind::Zipmap {
+        return None;
+    }
+    model
+        .outputs
+        .iter()
+        .find(|o| o.name == model.output.name)
+        .filter(|o| o.dtype == "float32" && o.shape.len() == 2 && o.shape[1] == classes as i64)
+        .map(|_| classes)
+}
+
 /// Run the model over one batch's `n` decoded samples.
 #[allow(clippy::too_many_arguments)]
 fn run_batch(
     session: &mut ort::session::Session,
+    feeder: &mut binding::Feeder,
     input_name: &str,
     pre: &Preprocess,
-    input: BatchInput,
+    input: &BatchInput,
     n: usize,
     fixed: Option<usize>,
     output: &model::OutputSpec,
     classes: usize,
     class_index: &std::collections::HashMap<String, usize>,
 ) -> std::result::Result<Vec<Vec<f32>>, String> {
-    // A model with a fixed batch gets exactly that many samples: the rest is zero padding,
-    // whose outputs are dropped.
+    // A model with a fixed batch gets exactly that many samples: the rest is zero padding
+    // (the feeder zeroes it), whose outputs are dropped.
     let fed = fixed.unwrap_or(n).max(n);
-    let input = match input {
-        BatchInput::F32(mut v) if fed > n => {
-            v.resize(v.len() / n * fed, 0.0);
-            BatchInput::F32(v)
-        }
-        BatchInput::U8(mut v) if fed > n => {
-            v.resize(v.len() / n * fed, 0);
-            BatchInput::U8(v)
-        }
-        other => other,
-    };
     let n_out = n;
     let n = fed;
     let shape: Vec<i64> = match pre {
@@ -741,15 +791,16 @@ fn run_batch(
         Preprocess::Tabular { features, .. } => vec![n as i64, *features as i64],
         Preprocess::Imported { .. } => return Err(IMPORTED.to_string()),
     };
-    let value: ort::value::DynValue = match input {
-        BatchInput::F32(data) => model::precision::float_tensor(session, input_name, shape, data)?,
-        BatchInput::U8(data) => Tensor::from_array((shape, data))
-            .map_err(|e| e.to_string())?
-            .into_dyn(),
-    };
-    let outputs = session
-        .run(ort::inputs![input_name => value])
-        .map_err(|e| e.to_string())?;
+    match input {
+        // A float16 input gets the float32 preprocessing rounded to float16.
+        BatchInput::F32(data) if model::precision::wants_f16(session, input_name) => {
+            let half: Vec<half::f16> = data.iter().copied().map(half::f16::from_f32).collect();
+            feeder.bind_input(input_name, &shape, &half)?
+        }
+        BatchInput::F32(data) => feeder.bind_input(input_name, &shape, data)?,
+        BatchInput::U8(data) => feeder.bind_input(input_name, &shape, data)?,
+    }
+    let outputs = feeder.run(session, n)?;
     let out = outputs
         .get(&output.name)
         .ok_or_else(|| format!("the model produced no output {:?}", output.name))?;
@@ -805,4 +856,50 @@ fn run_batch(
     }
     rows.truncate(n_out);
     Ok(rows)
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_refills_a_spare_buffer_of_its_element_type_instead_of_allocating_one() {
+        let spare = BatchInput::F32(Vec::with_capacity(64));
+        let at = match &spare {
+            BatchInput::F32(v) => v.as_ptr(),
+            BatchInput::U8(_) => unreachable!(),
+        };
+        let samples = vec![
+            Ok(Sample::F32(vec![1.0; 4])),
+            Err("unreadable".to_string()),
+            Ok(Sample::F32(vec![2.0; 4])),
+        ];
+        let batch = Batch::new(vec![1, 2, 3], vec![None; 3], samples, Some(spare));
+        match &batch.input {
+            BatchInput::F32(v) => {
+                assert_eq!(v.as_ptr(), at, "the spare buffer was not reused");
+                assert_eq!(v, &[1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
+            }
+            BatchInput::U8(_) => panic!("an f32 batch became u8"),
+        }
+        assert_eq!(batch.ok(), 2);
+        // A spare of the other element type is not used (nor is its content carried over).
+        let stale = BatchInput::F32(vec![9.0; 8]);
+        let batch = Batch::new(
+            vec![1],
+            vec![None],
+            vec![Ok(Sample::U8(vec![7; 3]))],
+            Some(stale),
+        );
+        assert!(matches!(&batch.input, BatchInput::U8(v) if v == &[7, 7, 7]));
+        // A reused buffer starts empty.
+        let used = BatchInput::F32(vec![9.0; 8]);
+        let batch = Batch::new(
+            vec![1],
+            vec![None],
+            vec![Ok(Sample::F32(vec![3.0]))],
+            Some(used),
+        );
+        assert!(matches!(&batch.input, BatchInput::F32(v) if v == &[3.0]));
+    }
 }

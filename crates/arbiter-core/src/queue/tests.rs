@@ -69,6 +69,7 @@ fn setup() -> Setup {
             device: Device::Cpu,
             resume: None,
             decode: None,
+            cuda: Default::default(),
         };
         predict::predict(&mut p, &opts, &mut |_| {}, &AtomicBool::new(false))
             .expect("predict")

@@ -419,6 +419,7 @@ fn runs_left_running_by_a_dead_process_are_marked_interrupted_on_open() {
             device: crate::model::runtime::Device::Cpu,
             resume: Some(run),
             decode: None,
+            cuda: Default::default(),
         },
         &mut |_| {},
         &std::sync::atomic::AtomicBool::new(false),

@@ -61,6 +61,7 @@ fn predictions(p: &mut Project, model: &ModelInfo) -> HashMap<String, (String, V
             device: runtime::Device::Cpu,
             resume: None,
             decode: None,
+            cuda: Default::default(),
         },
         &mut |_| {},
         &AtomicBool::new(false),

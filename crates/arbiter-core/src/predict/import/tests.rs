@@ -109,6 +109,7 @@ fn a_runs_exported_predictions_import_back_as_the_same_run_in_every_format() {
             device: crate::model::runtime::Device::Cpu,
             resume: None,
             decode: None,
+            cuda: Default::default(),
         },
         &mut |_| {},
         &std::sync::atomic::AtomicBool::new(false),
