@@ -150,68 +150,86 @@ impl RunProbs {
         threshold: f64,
         t: Option<f64>,
     ) -> Result<RunProbs> {
+        // Calibrating costs a logarithm and an exponential per class: the run's two halves (by
+        // item) are read and calibrated at once, the second on its own read-only connection.
+        if t.is_some() {
+            let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
+                "SELECT MIN(item_id), MAX(item_id) FROM predictions WHERE run_id = ?1",
+                [run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                let mid = lo + (hi - lo) / 2;
+                if let Some(reader) = crate::store::open_reader(conn)? {
+                    let (mut first, second) = std::thread::scope(|s| {
+                        let second = s.spawn(move || {
+                            Self::read_range(&reader, run, k, threshold, t, mid + 1, hi)
+                        });
+                        let first = Self::read_range(conn, run, k, threshold, t, lo, mid);
+                        // A panic in the reader is a bug, not bad input: it goes on unwinding.
+                        let second = second
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        (first, second)
+                    });
+                    let second = second?;
+                    if let Ok(f) = first.as_mut() {
+                        f.items.extend(second.items);
+                        f.probs.extend(second.probs);
+                        f.given.extend(second.given);
+                    }
+                    return first;
+                }
+            }
+        }
+        Self::read_range(conn, run, k, threshold, t, i64::MIN, i64::MAX)
+    }
+
+    /// [`RunProbs::read`] of the items `lo..=hi`.
+    fn read_range(
+        conn: &Connection,
+        run: i64,
+        k: usize,
+        threshold: f64,
+        t: Option<f64>,
+        lo: i64,
+        hi: i64,
+    ) -> Result<RunProbs> {
         let mut stmt = conn.prepare_cached(
             // The primary key's order; filtering by confidence here would pick the confidence
             // index and then look every row up.
-            "SELECT item_id, confidence, probs, given_class FROM predictions WHERE run_id = ?1 AND probs IS NOT NULL ORDER BY item_id",
+            "SELECT item_id, confidence, probs, given_class FROM predictions
+             WHERE run_id = ?1 AND item_id BETWEEN ?2 AND ?3 AND probs IS NOT NULL ORDER BY item_id",
         )?;
-        let mut rows = stmt.query([run])?;
+        let mut rows = stmt.query(rusqlite::params![run, lo, hi])?;
         let mut out = RunProbs {
             items: Vec::new(),
             probs: Vec::new(),
             given: Vec::new(),
-        };
-        // Under a temperature every vector is read, then calibrated and filtered in parallel.
-        let cut = if t.is_some() {
-            f64::INFINITY
-        } else {
-            threshold
         };
         while let Some(row) = rows.next()? {
             // A failed item has no confidence: never queued.
             let Some(confidence) = row.get::<_, Option<f64>>(1)? else {
                 continue;
             };
-            if confidence >= cut {
+            if t.is_none() && confidence >= threshold {
                 continue;
             }
             let at = out.probs.len();
             out.probs.resize(at + k, 0.0);
             let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
             predict::unpack_into(blob, &mut out.probs[at..]);
+            if let Some(t) = t {
+                if crate::calibrated::apply_temperature(&mut out.probs[at..], t) >= threshold {
+                    out.probs.truncate(at);
+                    continue;
+                }
+            }
             out.items.push(row.get(0)?);
             out.given
                 .push(row.get::<_, Option<i64>>(3)?.map(|g| g as usize));
         }
-        if let (Some(t), true) = (t, k > 0) {
-            let keep: Vec<bool> = out
-                .probs
-                .par_chunks_mut(k)
-                .map(|p| crate::calibrated::apply_temperature(p, t) < threshold)
-                .collect();
-            if keep.iter().any(|k| !k) {
-                out.retain(k, &keep);
-            }
-        }
         Ok(out)
-    }
-
-    /// Keep the items whose `keep` is true, in order.
-    fn retain(&mut self, k: usize, keep: &[bool]) {
-        let mut w = 0;
-        for (i, &kept) in keep.iter().enumerate() {
-            if kept {
-                if w != i {
-                    self.items[w] = self.items[i];
-                    self.given[w] = self.given[i];
-                    self.probs.copy_within(i * k..(i + 1) * k, w * k);
-                }
-                w += 1;
-            }
-        }
-        self.items.truncate(w);
-        self.given.truncate(w);
-        self.probs.truncate(w * k);
     }
 
     fn vector(&self, i: usize, k: usize) -> &[f32] {
