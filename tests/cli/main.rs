@@ -10,6 +10,7 @@ mod compare;
 mod drift;
 mod quality;
 mod serve_tls;
+mod text;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -243,6 +243,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> Result<()> {
             path_col: a.path_col.clone(),
             label_col: a.label_col.clone(),
             features: a.features.clone(),
+            text_col: a.text_col.clone(),
         },
         labels_from_data: a.labels_from_data,
     };

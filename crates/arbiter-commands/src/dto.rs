@@ -151,6 +151,8 @@ pub struct DatasetVersionInfo {
     pub labeled: i64,
     pub created_at: String,
     pub feature_names: Vec<String>,
+    /// The items are texts (a text column or a folder of `.txt` files).
+    pub texts: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -185,6 +187,7 @@ impl From<dataset::DatasetInfo> for DatasetInfo {
                     labeled: v.labeled,
                     created_at: v.created_at,
                     feature_names: v.feature_names,
+                    texts: v.texts,
                 })
                 .collect(),
         }
@@ -243,6 +246,8 @@ pub struct ItemSummary {
     pub id: String,
     pub label: Option<String>,
     pub has_media: bool,
+    /// A text item's first 280 characters.
+    pub snippet: Option<String>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
     /// `pending`: waiting for votes; null without a live label.
@@ -290,6 +295,7 @@ impl From<items::ItemPage> for ItemPage {
                     id: i.id,
                     label: i.label,
                     has_media: i.path.is_some(),
+                    snippet: i.snippet,
                     predicted: i.predicted,
                     confidence: i.confidence,
                     review: i.review.map(DecisionStatus::from),
@@ -315,6 +321,8 @@ pub struct ItemDetail {
     #[ts(type = "Record<string, unknown>")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub features: Vec<(String, Option<f64>)>,
+    /// A text item's whole text.
+    pub text: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     /// The given label is left out for this viewer (see `ItemPage::labels_hidden`).
@@ -335,6 +343,7 @@ impl From<items::ItemDetail> for ItemDetail {
             abs_path: d.abs_path,
             metadata: d.metadata,
             features: d.features,
+            text: d.text,
             width: dims.map(|d| d.0),
             height: dims.map(|d| d.1),
             labels_hidden: false,
@@ -352,6 +361,10 @@ pub struct ImportRequest {
     pub label_col: Option<String>,
     /// `null` = every numeric column.
     pub features: Option<Vec<String>>,
+    /// The column holding each item's text (text items); ignored for folders.
+    #[serde(default)]
+    #[ts(optional)]
+    pub text_col: Option<String>,
     /// Take every distinct value of the label column as a label, however many (a first
     /// import with more than 1,000 is refused without it).
     #[serde(default)]

@@ -1034,6 +1034,7 @@ impl AppState {
                 path_col: blank(&req.path_col),
                 label_col: blank(&req.label_col),
                 features: req.features.clone().filter(|f| !f.is_empty()),
+                text_col: blank(&req.text_col),
             },
             labels_from_data: req.labels_from_data.unwrap_or(false),
         };

@@ -59,6 +59,7 @@ pub(crate) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, I
         path_col: None,
         label_col: None,
         features: Some(vec![]),
+        text_col: None,
         labels_from_data: None,
     };
     let mut stages = Vec::new();
@@ -276,6 +277,7 @@ fn a_first_import_of_over_a_thousand_labels_needs_labels_from_data() {
         path_col: None,
         label_col: None,
         features: None,
+        text_col: None,
         labels_from_data: None,
     };
     let e = s.import(&req, &mut |_| {}).expect_err("refused");
@@ -419,6 +421,7 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
         path_col: None,
         label_col: None,
         features: None,
+        text_col: None,
         labels_from_data: None,
     };
     // Cancel from the progress callback's first report, as the UI's button would mid-run.

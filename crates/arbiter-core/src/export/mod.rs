@@ -336,7 +336,7 @@ pub fn export_with_progress(
                 done: 0,
                 total: 0,
             });
-            write_table(rows, f, &staged)?;
+            write_table(rows, version.texts, f, &staged)?;
             (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
         }
     };

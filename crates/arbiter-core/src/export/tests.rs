@@ -1526,3 +1526,5 @@ fn by_annotator_quality_the_export_carries_each_items_posterior() {
     assert_eq!(row("digit_0002")["rule"], "override");
     assert!(row("digit_0010")["posterior"].is_null() && row("digit_0010")["posteriors"].is_null());
 }
+
+mod texts;

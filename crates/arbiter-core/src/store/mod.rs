@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0011_access.sql"),
     include_str!("0012_gold.sql"),
     include_str!("0013_calibration.sql"),
+    include_str!("0016_text_items.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.

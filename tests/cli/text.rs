@@ -1,0 +1,95 @@
+//! Text items through the `arbiter` binary: a manifest's text column and a folder of `.txt`
+//! files import as text items, a bad text is named with its row, exports carry the text.
+
+use super::*;
+
+#[test]
+fn a_text_column_imports_lists_and_exports_text_items() {
+    let (d, p) = new_project(None);
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "dataset",
+        "import",
+        &path("text/descr.csv"),
+        "--text-col",
+        "text",
+    ]);
+    assert_eq!(
+        (v["items"].as_u64(), v["labeled"].as_u64()),
+        (Some(34), Some(34))
+    );
+    let list = ok_json(&["--project", &p, "--json", "dataset", "list"]);
+    assert_eq!(list[0]["versions"][0]["texts"], true, "{list}");
+    assert_eq!(list[0]["versions"][0]["text_col"], "text", "{list}");
+    let page = ok_json(&["--project", &p, "--json", "items", "--limit", "2"]);
+    let snippet = page["items"][0]["snippet"].as_str().expect("snippet");
+    assert!(
+        snippet.starts_with("The 20 newsgroups dataset comprises"),
+        "{page}"
+    );
+    let out = d.path().join("out.jsonl");
+    ok(&[
+        "--project",
+        &p,
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--format",
+        "jsonl",
+    ]);
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(&out)
+            .expect("read")
+            .lines()
+            .next()
+            .expect("a row"),
+    )
+    .expect("json");
+    // The export carries the whole text; the listing its first 280 characters.
+    let text = first["text"].as_str().expect("text");
+    assert!(
+        text.starts_with(snippet) && text.len() > snippet.len(),
+        "{first}"
+    );
+    assert_eq!(snippet.chars().count(), 280);
+}
+
+#[test]
+fn a_folder_of_text_files_imports_and_a_bad_text_is_named() {
+    let (d, p) = new_project(None);
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "dataset",
+        "import",
+        &path("text/folder"),
+    ]);
+    assert_eq!(
+        (v["items"].as_u64(), v["labeled"].as_u64()),
+        (Some(11), Some(11))
+    );
+    let bad = d.path().join("bad.csv");
+    std::fs::write(&bad, "id,body\na,fine\nb,\n").expect("write");
+    let err = fails(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &bad.to_string_lossy(),
+        "--text-col",
+        "body",
+    ]);
+    assert!(
+        err.contains("row 2 (line 3)") && err.contains("text column \"body\""),
+        "{err}"
+    );
+    let list = ok_json(&["--project", &p, "--json", "dataset", "list"]);
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "nothing written: {list}"
+    );
+}
