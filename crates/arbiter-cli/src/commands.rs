@@ -480,6 +480,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
         std: a.std.clone(),
         output: a.output.kind(),
         decode: a.decode,
+        tokenizer: a.tokenizer.clone(),
     };
     let m = model::add(&mut p, &opts)?;
     if cli.json {

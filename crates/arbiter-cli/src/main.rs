@@ -683,6 +683,10 @@ pub struct ModelAddArgs {
     /// How JPEGs are decoded: full, or fast — at the smallest DCT scale (1/2, 1/4, 1/8) not below the input size, as Pillow's draft [default: full].
     #[arg(long, value_parser = core_value::<Decode>)]
     pub decode: Option<Decode>,
+    /// A text model's tokenizer.json, for a model with token inputs (input_ids) [default:
+    /// tokenizer.json beside the model].
+    #[arg(long, value_name = "FILE")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

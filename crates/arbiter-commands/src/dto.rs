@@ -455,7 +455,7 @@ pub struct TensorInfo {
     pub shape: Vec<i64>,
 }
 
-/// How images or feature rows become the model's input.
+/// How images, feature rows or texts become the model's input.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PreprocessInfo {
@@ -473,6 +473,9 @@ pub struct PreprocessInfo {
     pub decode: Option<Decode>,
     /// Tabular: feature count.
     pub features: Option<u32>,
+    /// Text: the token inputs' tokenizer (`models/<sha256>.tokenizer.json` in the project);
+    /// null for a model fed the texts as strings.
+    pub tokenizer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -518,6 +521,7 @@ impl From<model::ModelInfo> for ModelDto {
                 std: Some(image.std.clone()),
                 decode: Some(image.decode.into()),
                 features: None,
+                tokenizer: None,
             },
             model::Preprocess::Tabular { input, features } => PreprocessInfo {
                 kind: InputKind::Tabular,
@@ -532,6 +536,22 @@ impl From<model::ModelInfo> for ModelDto {
                 std: None,
                 decode: None,
                 features: Some(*features as u32),
+                tokenizer: None,
+            },
+            model::Preprocess::Text { input, tokens } => PreprocessInfo {
+                kind: InputKind::Text,
+                input: input.clone(),
+                width: None,
+                height: None,
+                layout: None,
+                color: None,
+                dtype: None,
+                scale: None,
+                mean: None,
+                std: None,
+                decode: None,
+                features: None,
+                tokenizer: tokens.as_ref().map(|t| t.tokenizer.clone()),
             },
             model::Preprocess::Imported { items, .. } => PreprocessInfo {
                 kind: (*items).into(),
@@ -546,6 +566,7 @@ impl From<model::ModelInfo> for ModelDto {
                 mean: None,
                 std: None,
                 features: None,
+                tokenizer: None,
             },
         };
         let imported_from = m.preprocess.imported().map(|f| f.file.clone());
@@ -642,6 +663,10 @@ pub struct AddModelRequest {
     pub output: Option<OutputChoice>,
     /// null = `full`.
     pub decode: Option<Decode>,
+    /// A token model's tokenizer.json; null = `tokenizer.json` beside the model.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tokenizer: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -1059,6 +1084,8 @@ pub struct ReviewItem {
     pub lease_until: f64,
     /// The note a reviewer sent this item back to the viewer with (until they label it again).
     pub sent_back: Option<SentBackDto>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 impl From<predict::TopPrediction> for ItemPrediction {
@@ -1088,6 +1115,7 @@ impl From<review::ReviewView> for ReviewItem {
             blind: v.blind,
             lease_until: a.lease_until,
             sent_back: v.sent_back.map(SentBackDto::from),
+            text: v.text,
         }
     }
 }

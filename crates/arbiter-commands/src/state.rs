@@ -345,6 +345,7 @@ impl AppState {
             std: req.std.clone().filter(|m| !m.is_empty()),
             output: req.output.and_then(|o| model::OutputChoice::from(o).kind()),
             decode: req.decode.map(Into::into),
+            tokenizer: text(&req.tokenizer).map(PathBuf::from),
         };
         if req.file.trim().is_empty() {
             return Err(invalid("choose an .onnx file".into()));

@@ -807,6 +807,8 @@ pub struct ReviewView {
     pub blind: bool,
     /// The note a reviewer sent this item back to the viewer with (until they label it again).
     pub sent_back: Option<crate::escalate::SentBack>,
+    /// A text item's text (what the viewer labels).
+    pub text: Option<String>,
 }
 
 /// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
@@ -832,7 +834,8 @@ pub fn next_view(
         crate::escalate::notes_for(conn, annotator)?
     };
     for a in assigned {
-        let detail = crate::items::get(project, a.item)?;
+        let mut detail = crate::items::get(project, a.item)?;
+        let text = detail.text.take();
         let (given, prediction) = if q.blind {
             (None, None)
         } else {
@@ -861,6 +864,7 @@ pub fn next_view(
             others,
             blind: q.blind,
             sent_back,
+            text,
         });
     }
     Ok(out)

@@ -30,6 +30,7 @@ pub(crate) fn model_request(file: &str, name: &str) -> AddModelRequest {
         std: None,
         output: None,
         decode: None,
+        tokenizer: None,
     }
 }
 
@@ -509,6 +510,7 @@ fn models_runs_and_predictions_through_the_app_state() {
         std: None,
         output: Some(OutputChoice::Auto),
         decode: None,
+        tokenizer: None,
     };
     let m = s.add_model(&req).expect("add");
     assert_eq!(

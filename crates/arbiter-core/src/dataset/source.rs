@@ -630,7 +630,7 @@ fn folder_files(
 ) -> Result<(Vec<String>, usize)> {
     let mut files: Vec<String> = Vec::new();
     let mut skipped = 0usize;
-    let walker = walkdir::WalkDir::new(&root)
+    let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
@@ -642,7 +642,7 @@ fn folder_files(
         }
         let rel = entry
             .path()
-            .strip_prefix(&root)
+            .strip_prefix(root)
             .map_err(|e| read_err(dir, e))?;
         if !wanted(rel) {
             skipped += 1;

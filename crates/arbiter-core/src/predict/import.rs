@@ -510,7 +510,9 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         class_columns: vector_cols.to_vec(),
         model_version: opts.version.clone().filter(|v| !v.trim().is_empty()),
     };
-    let items_kind = if version.source_kind == SourceKind::ImageFolder.as_str()
+    let items_kind = if version.texts {
+        InputKind::Text
+    } else if version.source_kind == SourceKind::ImageFolder.as_str()
         || version.feature_names.is_empty()
     {
         InputKind::Image
