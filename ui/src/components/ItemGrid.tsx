@@ -288,7 +288,7 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
   const status = cellStatus(item.review);
   return (
     <div
-      className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}`}
+      className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}${item.snippet !== null ? " text-cell" : ""}`}
       role="gridcell"
       aria-selected={active}
       data-testid="grid-cell"
@@ -328,6 +328,10 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
               }
             }}
           />
+        ) : item.snippet !== null ? (
+          <p className="cell-snippet" data-testid="cell-snippet">
+            {item.snippet}
+          </p>
         ) : (
           <span className="no-media">no image</span>
         )}

@@ -15,6 +15,7 @@ import { describeZoom, formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
 import { PredictionBars, PredictionError } from "./PredictionBars";
 import { reasonText } from "./reviewHooks";
+import { TextStage } from "./TextStage";
 import { useZoom } from "./useZoom";
 
 interface Props {
@@ -25,6 +26,8 @@ interface Props {
   run?: RunInfo | null;
   /** The person working here (null: nobody chosen): what the item shows them. */
   viewer?: string | null;
+  /** The grid's search: highlighted in a text item. */
+  search?: string | null;
   onNavigate: (index: number) => void;
   onClose: () => void;
 }
@@ -36,7 +39,7 @@ function isTextInput(target: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-export function ItemView({ cache, index, labelColors, run = null, viewer = null, onNavigate, onClose }: Props) {
+export function ItemView({ cache, index, labelColors, run = null, viewer = null, search = null, onNavigate, onClose }: Props) {
   const report = useReportError();
   const total = cache.total ?? 0;
   const [summary, setSummary] = useState<ItemSummary | null>(() => cache.get(index) ?? null);
@@ -259,7 +262,13 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               }
             />
           )}
-          {summary && !hasMedia && <div className="stage-note">This item has no image.</div>}
+          {summary && !hasMedia && summary.snippet !== null && detail?.rowid === rowid && detail.text !== null && (
+            <TextStage text={detail.text} highlight={search} testId="item-text" />
+          )}
+          {summary && !hasMedia && summary.snippet !== null && !(detail?.rowid === rowid && detail.text !== null) && (
+            <div className="stage-note">Loading…</div>
+          )}
+          {summary && !hasMedia && summary.snippet === null && <div className="stage-note">This item has no image.</div>}
           {imageFailed && <div className="stage-note">The image could not be loaded.</div>}
           {!summary && !detailError && <div className="stage-note">Loading…</div>}
         </div>

@@ -788,6 +788,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           labelColors={labelColors}
           run={shownRun}
           viewer={viewer}
+          search={search}
           onNavigate={navigateItem}
           onClose={closeItem}
         />

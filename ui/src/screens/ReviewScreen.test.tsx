@@ -78,6 +78,7 @@ const item = (rowid: number): ReviewItem => ({
   blind: false,
   leaseUntil: 0,
   sentBack: null,
+  text: null,
 });
 
 const progressOf = (over: Record<string, unknown>) => ({
