@@ -41,6 +41,11 @@ describe("ItemCell", () => {
     expect(el.className).toContain("text-cell");
     expect(el.querySelector("img")).toBeNull();
     expect(el.textContent).not.toContain("no image");
+    expect(screen.getByTestId("cell-snippet").style.textIndent).toBe("0px");
+    cleanup();
+    // Its first line starts after the review marks at the top left.
+    cell(summary({ hasMedia: false, snippet: "Decided and flagged", review: "decided", flagged: true }));
+    expect(screen.getByTestId("cell-snippet").style.textIndent).toBe("34px");
   });
 
   it("shows the decided label, the given one it replaced struck through, and a decided mark", () => {

@@ -329,7 +329,12 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
             }}
           />
         ) : item.snippet !== null ? (
-          <p className="cell-snippet" data-testid="cell-snippet">
+          // The review marks sit at the top left: the first line starts after them.
+          <p
+            className="cell-snippet"
+            data-testid="cell-snippet"
+            style={{ textIndent: `${((status ? 1 : 0) + (item.flagged ? 1 : 0)) * 17}px` }}
+          >
             {item.snippet}
           </p>
         ) : (

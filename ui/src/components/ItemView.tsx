@@ -146,6 +146,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
   const width = detail?.width ?? natural?.width ?? null;
   const height = detail?.height ?? natural?.height ?? null;
   const hasMedia = summary?.hasMedia ?? false;
+  const isText = !hasMedia && (summary?.snippet ?? null) !== null;
   const { view } = zoom;
   const metadata = detail ? Object.entries(detail.metadata ?? {}) : [];
   const features = detail?.features ?? [];
@@ -178,6 +179,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               {formatCount(index + 1)} / {formatCount(total)}
             </span>
           </div>
+          {!isText && (
           <div className="toolbar-group zoom-group">
             <button
               type="button"
@@ -230,6 +232,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               1:1
             </button>
           </div>
+          )}
           <div className="toolbar-group">
             <button type="button" className="button ghost" data-testid="item-close" onClick={onClose} title="Close (Esc)">
               Close <kbd>Esc</kbd>
@@ -262,13 +265,11 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               }
             />
           )}
-          {summary && !hasMedia && summary.snippet !== null && detail?.rowid === rowid && detail.text !== null && (
+          {isText && detail?.rowid === rowid && detail.text !== null && (
             <TextStage text={detail.text} highlight={search} testId="item-text" />
           )}
-          {summary && !hasMedia && summary.snippet !== null && !(detail?.rowid === rowid && detail.text !== null) && (
-            <div className="stage-note">Loading…</div>
-          )}
-          {summary && !hasMedia && summary.snippet === null && <div className="stage-note">This item has no image.</div>}
+          {isText && !(detail?.rowid === rowid && detail.text !== null) && <div className="stage-note">Loading…</div>}
+          {summary && !hasMedia && !isText && <div className="stage-note">This item has no image.</div>}
           {imageFailed && <div className="stage-note">The image could not be loaded.</div>}
           {!summary && !detailError && <div className="stage-note">Loading…</div>}
         </div>

@@ -88,6 +88,7 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
     <section className="review-viewer">
       <div className="viewer-toolbar review-stage-toolbar">
         <div className="toolbar-group review-stage-title">{toolbar}</div>
+        {!isText && (
         <div className="toolbar-group zoom-group">
           <button
             type="button"
@@ -144,6 +145,7 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
             1:1
           </button>
         </div>
+        )}
       </div>
       <div className={`stage${zoom.dragging ? " dragging" : ""}`} ref={stageRef}>
         {current && isText && <TextStage key={current.rowid} text={current.text ?? ""} testId={`${p}-text`} />}
