@@ -1047,6 +1047,8 @@ pub struct ConflictDto {
     pub run: Option<i64>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 impl From<review::ConflictView> for ConflictDto {
@@ -1058,6 +1060,7 @@ impl From<review::ConflictView> for ConflictDto {
             run: c.run,
             predicted: c.predicted,
             confidence: c.confidence,
+            text: c.text,
         }
     }
 }

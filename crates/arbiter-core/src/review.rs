@@ -882,6 +882,8 @@ pub struct ConflictView {
     pub run: Option<i64>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 /// The open conflicts (`resolved = false`): items whose votes disagree with no rule reached;
@@ -959,6 +961,7 @@ pub fn conflicts(project: &crate::Project, resolved: bool) -> Result<Vec<Conflic
             predicted: prediction.as_ref().and_then(|p| p.predicted.clone()),
             confidence: prediction.and_then(|p| p.confidence),
             decision,
+            text: detail.text,
         });
     }
     Ok(out)

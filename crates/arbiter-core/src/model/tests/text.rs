@@ -147,6 +147,31 @@ fn a_scikit_learn_tfidf_pipeline_reads_strings_and_matches_onnxruntime() {
         let detail = crate::items::get(&p, v.assigned.item).expect("item");
         assert_eq!(Some(text), detail.text.as_deref());
     }
+
+    // Two people disagree on an item: the conflict a reviewer adjudicates carries the text.
+    let item = views[0].assigned.item;
+    crate::annotate::add_annotator(&p, "ben", crate::annotate::Role::Annotator).expect("ben");
+    for (who, label) in [("ana", "lfw"), ("ben", "covtype")] {
+        crate::annotate::record(
+            &mut p,
+            &crate::annotate::NewAnnotation::new(
+                item,
+                who,
+                crate::annotate::Event::Label {
+                    label: label.into(),
+                },
+                crate::annotate::Source::Manual,
+            ),
+        )
+        .expect("label");
+    }
+    let conflicts = crate::review::conflicts(&p, false).expect("conflicts");
+    let c = conflicts
+        .iter()
+        .find(|c| c.decision.item == item)
+        .expect("the conflict");
+    assert_eq!(c.text, crate::items::get(&p, item).expect("item").text);
+    assert!(c.text.is_some());
 }
 
 #[test]
