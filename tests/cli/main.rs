@@ -12,6 +12,7 @@ mod labelstudio;
 mod quality;
 mod quantized;
 mod serve_tls;
+mod text;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -244,6 +244,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> Result<()> {
             path_col: a.path_col.clone(),
             label_col: a.label_col.clone(),
             features: a.features.clone(),
+            text_col: a.text_col.clone(),
         },
         labels_from_data: a.labels_from_data,
     };
@@ -480,6 +481,7 @@ fn model_add(cli: &Cli, a: &ModelAddArgs) -> Result<()> {
         std: a.std.clone(),
         output: a.output.kind(),
         decode: a.decode,
+        tokenizer: a.tokenizer.clone(),
     };
     let m = model::add(&mut p, &opts)?;
     if cli.json {

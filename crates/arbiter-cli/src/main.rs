@@ -713,6 +713,10 @@ pub struct ModelAddArgs {
     /// How JPEGs are decoded: full, or fast — at the smallest DCT scale (1/2, 1/4, 1/8) not below the input size, as Pillow's draft [default: full].
     #[arg(long, value_parser = core_value::<Decode>)]
     pub decode: Option<Decode>,
+    /// A text model's tokenizer.json, for a model with token inputs (input_ids) [default:
+    /// tokenizer.json beside the model].
+    #[arg(long, value_name = "FILE")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -821,7 +825,8 @@ pub enum DatasetCommand {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// A manifest (.csv, .tsv, .parquet, .jsonl, .ndjson) or an image folder.
+    /// A manifest (.csv, .tsv, .parquet, .jsonl, .ndjson), an image folder, or a folder of
+    /// .txt files (text items; sub-folders are labels, as in an image folder).
     pub source: PathBuf,
     /// Dataset name (default: the file's stem or the folder's name).
     #[arg(long)]
@@ -838,6 +843,10 @@ pub struct ImportArgs {
     /// Feature columns, in order [default: every other numeric column].
     #[arg(long, value_delimiter = ',', value_name = "a,b,...")]
     pub features: Option<Vec<String>>,
+    /// The column holding each item's text: the items are texts (UTF-8, not empty, at most
+    /// 1,000,000 bytes each).
+    #[arg(long, value_name = "C")]
+    pub text_col: Option<String>,
     /// On a project without labels: take the label column's values as the schema even when
     /// there are more than 1,000 of them.
     #[arg(long)]

@@ -151,6 +151,8 @@ pub struct DatasetVersionInfo {
     pub labeled: i64,
     pub created_at: String,
     pub feature_names: Vec<String>,
+    /// The items are texts (a text column or a folder of `.txt` files).
+    pub texts: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -185,6 +187,7 @@ impl From<dataset::DatasetInfo> for DatasetInfo {
                     labeled: v.labeled,
                     created_at: v.created_at,
                     feature_names: v.feature_names,
+                    texts: v.texts,
                 })
                 .collect(),
         }
@@ -243,6 +246,8 @@ pub struct ItemSummary {
     pub id: String,
     pub label: Option<String>,
     pub has_media: bool,
+    /// A text item's first 280 characters.
+    pub snippet: Option<String>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
     /// `pending`: waiting for votes; null without a live label.
@@ -290,6 +295,7 @@ impl From<items::ItemPage> for ItemPage {
                     id: i.id,
                     label: i.label,
                     has_media: i.path.is_some(),
+                    snippet: i.snippet,
                     predicted: i.predicted,
                     confidence: i.confidence,
                     review: i.review.map(DecisionStatus::from),
@@ -315,6 +321,8 @@ pub struct ItemDetail {
     #[ts(type = "Record<string, unknown>")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub features: Vec<(String, Option<f64>)>,
+    /// A text item's whole text.
+    pub text: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     /// The given label is left out for this viewer (see `ItemPage::labels_hidden`).
@@ -335,6 +343,7 @@ impl From<items::ItemDetail> for ItemDetail {
             abs_path: d.abs_path,
             metadata: d.metadata,
             features: d.features,
+            text: d.text,
             width: dims.map(|d| d.0),
             height: dims.map(|d| d.1),
             labels_hidden: false,
@@ -352,6 +361,10 @@ pub struct ImportRequest {
     pub label_col: Option<String>,
     /// `null` = every numeric column.
     pub features: Option<Vec<String>>,
+    /// The column holding each item's text (text items); ignored for folders.
+    #[serde(default)]
+    #[ts(optional)]
+    pub text_col: Option<String>,
     /// Take every distinct value of the label column as a label, however many (a first
     /// import with more than 1,000 is refused without it).
     #[serde(default)]
@@ -442,7 +455,7 @@ pub struct TensorInfo {
     pub shape: Vec<i64>,
 }
 
-/// How images or feature rows become the model's input.
+/// How images, feature rows or texts become the model's input.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PreprocessInfo {
@@ -460,6 +473,9 @@ pub struct PreprocessInfo {
     pub decode: Option<Decode>,
     /// Tabular: feature count.
     pub features: Option<u32>,
+    /// Text: the token inputs' tokenizer (`models/<sha256>.tokenizer.json` in the project);
+    /// null for a model fed the texts as strings.
+    pub tokenizer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -507,6 +523,7 @@ impl From<model::ModelInfo> for ModelDto {
                 std: Some(image.std.clone()),
                 decode: Some(image.decode.into()),
                 features: None,
+                tokenizer: None,
             },
             model::Preprocess::Tabular { input, features } => PreprocessInfo {
                 kind: InputKind::Tabular,
@@ -521,6 +538,22 @@ impl From<model::ModelInfo> for ModelDto {
                 std: None,
                 decode: None,
                 features: Some(*features as u32),
+                tokenizer: None,
+            },
+            model::Preprocess::Text { input, tokens } => PreprocessInfo {
+                kind: InputKind::Text,
+                input: input.clone(),
+                width: None,
+                height: None,
+                layout: None,
+                color: None,
+                dtype: None,
+                scale: None,
+                mean: None,
+                std: None,
+                decode: None,
+                features: None,
+                tokenizer: tokens.as_ref().map(|t| t.tokenizer.clone()),
             },
             model::Preprocess::Imported { items, .. } => PreprocessInfo {
                 kind: (*items).into(),
@@ -535,6 +568,7 @@ impl From<model::ModelInfo> for ModelDto {
                 mean: None,
                 std: None,
                 features: None,
+                tokenizer: None,
             },
         };
         let imported_from = m.preprocess.imported().map(|f| f.file.clone());
@@ -702,6 +736,10 @@ pub struct AddModelRequest {
     pub output: Option<OutputChoice>,
     /// null = `full`.
     pub decode: Option<Decode>,
+    /// A token model's tokenizer.json; null = `tokenizer.json` beside the model.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tokenizer: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -1102,6 +1140,8 @@ pub struct ConflictDto {
     pub run: Option<i64>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 impl From<review::ConflictView> for ConflictDto {
@@ -1113,6 +1153,7 @@ impl From<review::ConflictView> for ConflictDto {
             run: c.run,
             predicted: c.predicted,
             confidence: c.confidence,
+            text: c.text,
         }
     }
 }
@@ -1139,6 +1180,8 @@ pub struct ReviewItem {
     pub lease_until: f64,
     /// The note a reviewer sent this item back to the viewer with (until they label it again).
     pub sent_back: Option<SentBackDto>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 impl From<predict::TopPrediction> for ItemPrediction {
@@ -1168,6 +1211,7 @@ impl From<review::ReviewView> for ReviewItem {
             blind: v.blind,
             lease_until: a.lease_until,
             sent_back: v.sent_back.map(SentBackDto::from),
+            text: v.text,
         }
     }
 }

@@ -370,6 +370,7 @@ impl AppState {
             std: req.std.clone().filter(|m| !m.is_empty()),
             output: req.output.and_then(|o| model::OutputChoice::from(o).kind()),
             decode: req.decode.map(Into::into),
+            tokenizer: text(&req.tokenizer).map(PathBuf::from),
         };
         if req.file.trim().is_empty() {
             return Err(invalid("choose an .onnx file".into()));
@@ -1078,6 +1079,7 @@ impl AppState {
                 path_col: blank(&req.path_col),
                 label_col: blank(&req.label_col),
                 features: req.features.clone().filter(|f| !f.is_empty()),
+                text_col: blank(&req.text_col),
             },
             labels_from_data: req.labels_from_data.unwrap_or(false),
         };

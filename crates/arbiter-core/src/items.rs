@@ -22,6 +22,8 @@ pub struct ItemSummary {
     pub id: String,
     pub label: Option<String>,
     pub path: Option<String>,
+    /// A text item's first 280 characters (the whole text when shorter).
+    pub snippet: Option<String>,
     /// The run's predicted class and its probability, when a run was asked for and the item
     /// has a (successful) prediction in it.
     pub predicted: Option<String>,
@@ -103,7 +105,8 @@ pub struct Query {
     pub review: Option<ReviewFilter>,
     /// Only items this annotator labeled, skipped or flagged (live events).
     pub annotator: Option<String>,
-    /// Only items whose id contains this text (case-insensitive).
+    /// Only items whose id, or text for text items, contains this text (case-insensitive for
+    /// ASCII letters).
     pub search: Option<String>,
     pub sort: Sort,
     pub offset: u64,
@@ -129,6 +132,8 @@ pub struct ItemDetail {
     pub abs_path: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub features: Vec<(String, Option<f64>)>,
+    /// A text item's whole text.
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,7 +164,8 @@ fn version_range(conn: &Connection, version_id: i64) -> Result<VersionRange> {
     })
 }
 
-const SUMMARY_COLS: &str = "i.id, i.ext_id, l.name, i.path";
+/// A listing carries a text item's first 280 characters.
+const SUMMARY_COLS: &str = "i.id, i.ext_id, l.name, i.path, (SELECT substr(t.text, 1, 280) FROM item_texts t WHERE t.item_id = i.id)";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
     Ok(ItemSummary {
@@ -167,6 +173,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
         id: r.get(1)?,
         label: r.get(2)?,
         path: r.get(3)?,
+        snippet: r.get(4)?,
         predicted: None,
         confidence: None,
         review: None,
@@ -324,7 +331,10 @@ pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
             )
         });
     if search.is_some() {
-        filters.push_str(" AND i.ext_id LIKE ?7 ESCAPE '\\'");
+        filters.push_str(
+            " AND (i.ext_id LIKE ?7 ESCAPE '\\' OR EXISTS (SELECT 1 FROM item_texts t
+                   WHERE t.item_id = i.id AND t.text LIKE ?7 ESCAPE '\\'))",
+        );
     }
     if let Some(who) = &q.annotator {
         if crate::annotate::find_annotator(conn, who)?.is_none() {
@@ -374,16 +384,17 @@ pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
         search,
         q.annotator,
     ];
-    let select = "SELECT i.id, i.ext_id, l.name, i.path, p.predicted, p.confidence";
+    let select = format!("SELECT {SUMMARY_COLS}, p.predicted, p.confidence");
     let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ItemSummary> {
-        let predicted: Option<i64> = r.get(4)?;
+        let predicted: Option<i64> = r.get(5)?;
         Ok(ItemSummary {
             rowid: r.get(0)?,
             id: r.get(1)?,
             label: r.get(2)?,
             path: r.get(3)?,
+            snippet: r.get(4)?,
             predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
-            confidence: r.get::<_, Option<f64>>(5)?.map(|c| c as f32),
+            confidence: r.get::<_, Option<f64>>(6)?.map(|c| c as f32),
             review: None,
             final_label: None,
             flagged: false,
@@ -490,7 +501,8 @@ fn add_review(conn: &Connection, items: &mut [ItemSummary]) -> Result<()> {
 pub fn get(project: &crate::Project, rowid: i64) -> Result<ItemDetail> {
     let conn = project.conn();
     let row = crate::store::optional(conn.query_row(
-        "SELECT i.id, i.version_id, i.ext_id, l.name, i.path, v.root, i.metadata, i.features, v.feature_names
+        "SELECT i.id, i.version_id, i.ext_id, l.name, i.path, v.root, i.metadata, i.features, v.feature_names,
+                (SELECT t.text FROM item_texts t WHERE t.item_id = i.id)
          FROM items i JOIN dataset_versions v ON v.id = i.version_id LEFT JOIN labels l ON l.id = i.label_id
          WHERE i.id = ?1",
         [rowid],
@@ -505,11 +517,12 @@ pub fn get(project: &crate::Project, rowid: i64) -> Result<ItemDetail> {
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<Vec<u8>>>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
             ))
         },
     ))?
     .ok_or(Error::NotFound { what: "item", name: rowid.to_string() })?;
-    let (rowid, version_id, id, label, path, root, metadata, features, names) = row;
+    let (rowid, version_id, id, label, path, root, metadata, features, names, text) = row;
     // Damaged JSON is an error naming the column, never shown as no metadata or no features.
     let metadata = match metadata {
         Some(m) => crate::store::from_json_column::<serde_json::Value>(&m, 6)?
@@ -540,6 +553,7 @@ pub fn get(project: &crate::Project, rowid: i64) -> Result<ItemDetail> {
         abs_path,
         metadata,
         features,
+        text,
     })
 }
 

@@ -841,6 +841,8 @@ pub struct ReviewView {
     pub blind: bool,
     /// The note a reviewer sent this item back to the viewer with (until they label it again).
     pub sent_back: Option<crate::escalate::SentBack>,
+    /// A text item's text (what the viewer labels).
+    pub text: Option<String>,
 }
 
 /// [`next_n`] with each item as its viewer may see it: the blind rule of the queue (no given
@@ -866,7 +868,8 @@ pub fn next_view(
         crate::escalate::notes_for(conn, annotator)?
     };
     for a in assigned {
-        let detail = crate::items::get(project, a.item)?;
+        let mut detail = crate::items::get(project, a.item)?;
+        let text = detail.text.take();
         let (given, prediction) = if q.blind {
             (None, None)
         } else {
@@ -895,6 +898,7 @@ pub fn next_view(
             others,
             blind: q.blind,
             sent_back,
+            text,
         });
     }
     Ok(out)
@@ -912,6 +916,8 @@ pub struct ConflictView {
     pub run: Option<i64>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// A text item's text.
+    pub text: Option<String>,
 }
 
 /// The open conflicts (`resolved = false`): items whose votes disagree with no rule reached;
@@ -989,6 +995,7 @@ pub fn conflicts(project: &crate::Project, resolved: bool) -> Result<Vec<Conflic
             predicted: prediction.as_ref().and_then(|p| p.predicted.clone()),
             confidence: prediction.and_then(|p| p.confidence),
             decision,
+            text: detail.text,
         });
     }
     Ok(out)

@@ -19,4 +19,8 @@ output: OutputChoice | null,
 /**
  * null = `full`.
  */
-decode: Decode | null, };
+decode: Decode | null, 
+/**
+ * A token model's tokenizer.json; null = `tokenizer.json` beside the model.
+ */
+tokenizer?: string, };

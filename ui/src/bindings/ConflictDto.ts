@@ -17,4 +17,8 @@ given: string | null,
 /**
  * The newest finished run over the item's dataset version, and its prediction.
  */
-run: number | null, predicted: string | null, confidence: number | null, };
+run: number | null, predicted: string | null, confidence: number | null, 
+/**
+ * A text item's text.
+ */
+text: string | null, };

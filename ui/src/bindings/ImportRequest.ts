@@ -6,6 +6,10 @@ export type ImportRequest = { source: string, name: string | null, idCol: string
  */
 features: Array<string> | null, 
 /**
+ * The column holding each item's text (text items); ignored for folders.
+ */
+textCol?: string, 
+/**
  * Take every distinct value of the label column as a label, however many (a first
  * import with more than 1,000 is refused without it).
  */

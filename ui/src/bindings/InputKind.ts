@@ -3,4 +3,4 @@
 /**
  * What a model reads: images or feature rows.
  */
-export type InputKind = "image" | "tabular";
+export type InputKind = "image" | "tabular" | "text";

@@ -4,7 +4,11 @@ export type ItemDetail = { rowid: number, id: string, label: string | null, path
 /**
  * The manifest's other columns.
  */
-metadata: Record<string, unknown>, features: Array<[string, number | null]>, width: number | null, height: number | null, 
+metadata: Record<string, unknown>, features: Array<[string, number | null]>, 
+/**
+ * A text item's whole text.
+ */
+text: string | null, width: number | null, height: number | null, 
 /**
  * The given label is left out for this viewer (see `ItemPage::labels_hidden`).
  */

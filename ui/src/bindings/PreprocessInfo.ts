@@ -6,7 +6,7 @@ import type { InputType } from "./InputType";
 import type { Layout } from "./Layout";
 
 /**
- * How images or feature rows become the model's input.
+ * How images, feature rows or texts become the model's input.
  */
 export type PreprocessInfo = { kind: InputKind, input: string, width: number | null, height: number | null, layout: Layout | null, color: Color | null, dtype: InputType | null, scale: number | null, mean: Array<number> | null, std: Array<number> | null, 
 /**
@@ -16,4 +16,9 @@ decode: Decode | null,
 /**
  * Tabular: feature count.
  */
-features: number | null, };
+features: number | null, 
+/**
+ * Text: the token inputs' tokenizer (`models/<sha256>.tokenizer.json` in the project);
+ * null for a model fed the texts as strings.
+ */
+tokenizer: string | null, };

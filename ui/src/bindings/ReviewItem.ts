@@ -22,4 +22,8 @@ others: Array<VoteDto>, blind: boolean, leaseUntil: number,
 /**
  * The note a reviewer sent this item back to the viewer with (until they label it again).
  */
-sentBack: SentBackDto | null, };
+sentBack: SentBackDto | null, 
+/**
+ * A text item's text.
+ */
+text: string | null, };

@@ -34,6 +34,7 @@ const MODEL: ModelDto = {
     std: [0.25, 0.25, 0.25],
     decode: "full",
     features: null,
+    tokenizer: null,
   },
   outputName: "logits",
   outputKind: "logits",

@@ -48,9 +48,13 @@ describe("buildImportRequest", () => {
         idCol: "key",
         pathCol: "file",
         labelCol: "y",
+        textCol: "",
         features: "a, b,,c",
       }),
     ).toEqual({ source: "/d", name: "n", idCol: "key", pathCol: "file", labelCol: "y", features: ["a", "b", "c"] });
+    // A text column makes text items; it is sent only when named.
+    expect(buildImportRequest({ ...EMPTY_IMPORT_FORM, source: "/d/r.csv", textCol: " body " }, "manifest").textCol).toBe("body");
+    expect(buildImportRequest({ ...EMPTY_IMPORT_FORM, source: "/d/r.csv" }, "manifest")).not.toHaveProperty("textCol");
     expect(buildImportRequest({ ...EMPTY_IMPORT_FORM, source: "/d/x.csv" }, "manifest", true).labelsFromData).toBe(true);
   });
 });
@@ -70,7 +74,7 @@ describe("sourceKind", () => {
   });
 
   it("sends no columns for a folder, whatever was typed in them", () => {
-    const form = { source: "/d/pets", name: "pets", idCol: "key", pathCol: "file", labelCol: "y", features: "a, b" };
+    const form = { source: "/d/pets", name: "pets", idCol: "key", pathCol: "file", labelCol: "y", textCol: "t", features: "a, b" };
     expect(buildImportRequest(form, "folder")).toEqual({
       source: "/d/pets",
       name: "pets",

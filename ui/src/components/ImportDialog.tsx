@@ -22,10 +22,20 @@ export interface ImportForm {
   idCol: string;
   pathCol: string;
   labelCol: string;
+  /** The column holding each item's text: the items are texts. */
+  textCol: string;
   features: string;
 }
 
-export const EMPTY_IMPORT_FORM: ImportForm = { source: "", name: "", idCol: "", pathCol: "", labelCol: "", features: "" };
+export const EMPTY_IMPORT_FORM: ImportForm = {
+  source: "",
+  name: "",
+  idCol: "",
+  pathCol: "",
+  labelCol: "",
+  textCol: "",
+  features: "",
+};
 
 /** What a source is: a manifest file, an image folder, or not known yet (empty, or unclear). */
 export type SourceKind = "manifest" | "folder" | "unknown";
@@ -65,6 +75,8 @@ export function buildImportRequest(form: ImportForm, kind: SourceKind = "unknown
     labelCol: column(form.labelCol),
     features: features.length ? features : null,
   };
+  const textCol = column(form.textCol);
+  if (textCol !== null) request.textCol = textCol;
   if (labelsFromData) request.labelsFromData = true;
   return request;
 }
@@ -169,12 +181,13 @@ export function ImportDialog({ onClose, onImported, projectHasLabels = true }: P
 
         {kind === "folder" ? (
           <p className="field-hint" data-testid="import-folder-note">
-            An image folder: each sub-folder&rsquo;s name is the label of the images in it; a flat folder imports
-            unlabeled. Columns and features apply to manifest files only.
+            An image folder, or a folder of <span className="mono">.txt</span> files (text items): each
+            sub-folder&rsquo;s name is the label of the items in it; a flat folder imports unlabeled. Columns and
+            features apply to manifest files only.
           </p>
         ) : (
           <>
-            <fieldset className="field-grid" disabled={busy}>
+            <fieldset className="field-grid four" disabled={busy}>
               <legend className="field-label">Columns</legend>
               <label className="field">
                 <span className="field-sub">ID</span>
@@ -187,6 +200,18 @@ export function ImportDialog({ onClose, onImported, projectHasLabels = true }: P
               <label className="field">
                 <span className="field-sub">Label</span>
                 <input type="text" value={form.labelCol} onChange={set("labelCol")} placeholder="label" autoComplete="off" spellCheck={false} />
+              </label>
+              <label className="field">
+                <span className="field-sub">Text</span>
+                <input
+                  type="text"
+                  data-testid="import-text-col"
+                  value={form.textCol}
+                  onChange={set("textCol")}
+                  placeholder="for text items"
+                  autoComplete="off"
+                  spellCheck={false}
+                />
               </label>
             </fieldset>
 

@@ -16,6 +16,7 @@ const summary = (over: Partial<ItemSummary>): ItemSummary => ({
   id: "digit_0001",
   label: "8",
   hasMedia: true,
+  snippet: null,
   predicted: null,
   confidence: null,
   review: null,
@@ -34,6 +35,19 @@ function cell(item: ItemSummary, showPrediction = false) {
 afterEach(cleanup);
 
 describe("ItemCell", () => {
+  it("shows a text item's snippet where an image's thumbnail would be", () => {
+    const el = cell(summary({ hasMedia: false, snippet: "Screen cracked in a week", id: "r2" }));
+    expect(screen.getByTestId("cell-snippet").textContent).toBe("Screen cracked in a week");
+    expect(el.className).toContain("text-cell");
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.textContent).not.toContain("no image");
+    expect(screen.getByTestId("cell-snippet").style.textIndent).toBe("0px");
+    cleanup();
+    // Its first line starts after the review marks at the top left.
+    cell(summary({ hasMedia: false, snippet: "Decided and flagged", review: "decided", flagged: true }));
+    expect(screen.getByTestId("cell-snippet").style.textIndent).toBe("34px");
+  });
+
   it("shows the decided label, the given one it replaced struck through, and a decided mark", () => {
     const el = cell(summary({ review: "decided", finalLabel: "9" }));
     expect(el.dataset.review).toBe("decided");

@@ -288,7 +288,7 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
   const status = cellStatus(item.review);
   return (
     <div
-      className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}`}
+      className={`cell${active ? " active" : ""}${mismatch ? " mismatch" : ""}${item.snippet !== null ? " text-cell" : ""}`}
       role="gridcell"
       aria-selected={active}
       data-testid="grid-cell"
@@ -328,6 +328,15 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
               }
             }}
           />
+        ) : item.snippet !== null ? (
+          // The review marks sit at the top left: the first line starts after them.
+          <p
+            className="cell-snippet"
+            data-testid="cell-snippet"
+            style={{ textIndent: `${((status ? 1 : 0) + (item.flagged ? 1 : 0)) * 17}px` }}
+          >
+            {item.snippet}
+          </p>
         ) : (
           <span className="no-media">no image</span>
         )}

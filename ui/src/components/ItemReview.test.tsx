@@ -15,6 +15,7 @@ const summary = (over: Partial<ItemSummary>): ItemSummary => ({
   id: "digit_0042",
   label: "8",
   hasMedia: true,
+  snippet: null,
   predicted: null,
   confidence: null,
   review: null,

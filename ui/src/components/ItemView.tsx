@@ -15,6 +15,7 @@ import { describeZoom, formatZoom, type Size } from "../lib/zoom";
 import { useReportError } from "./ErrorBanner";
 import { PredictionBars, PredictionError } from "./PredictionBars";
 import { reasonText } from "./reviewHooks";
+import { TextStage } from "./TextStage";
 import { useZoom } from "./useZoom";
 
 interface Props {
@@ -25,6 +26,8 @@ interface Props {
   run?: RunInfo | null;
   /** The person working here (null: nobody chosen): what the item shows them. */
   viewer?: string | null;
+  /** The grid's search: highlighted in a text item. */
+  search?: string | null;
   onNavigate: (index: number) => void;
   onClose: () => void;
 }
@@ -36,7 +39,7 @@ function isTextInput(target: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-export function ItemView({ cache, index, labelColors, run = null, viewer = null, onNavigate, onClose }: Props) {
+export function ItemView({ cache, index, labelColors, run = null, viewer = null, search = null, onNavigate, onClose }: Props) {
   const report = useReportError();
   const total = cache.total ?? 0;
   const [summary, setSummary] = useState<ItemSummary | null>(() => cache.get(index) ?? null);
@@ -143,6 +146,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
   const width = detail?.width ?? natural?.width ?? null;
   const height = detail?.height ?? natural?.height ?? null;
   const hasMedia = summary?.hasMedia ?? false;
+  const isText = !hasMedia && (summary?.snippet ?? null) !== null;
   const { view } = zoom;
   const metadata = detail ? Object.entries(detail.metadata ?? {}) : [];
   const features = detail?.features ?? [];
@@ -175,6 +179,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               {formatCount(index + 1)} / {formatCount(total)}
             </span>
           </div>
+          {!isText && (
           <div className="toolbar-group zoom-group">
             <button
               type="button"
@@ -227,6 +232,7 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               1:1
             </button>
           </div>
+          )}
           <div className="toolbar-group">
             <button type="button" className="button ghost" data-testid="item-close" onClick={onClose} title="Close (Esc)">
               Close <kbd>Esc</kbd>
@@ -259,7 +265,11 @@ export function ItemView({ cache, index, labelColors, run = null, viewer = null,
               }
             />
           )}
-          {summary && !hasMedia && <div className="stage-note">This item has no image.</div>}
+          {isText && detail?.rowid === rowid && detail.text !== null && (
+            <TextStage text={detail.text} highlight={search} testId="item-text" />
+          )}
+          {isText && !(detail?.rowid === rowid && detail.text !== null) && <div className="stage-note">Loading…</div>}
+          {summary && !hasMedia && !isText && <div className="stage-note">This item has no image.</div>}
           {imageFailed && <div className="stage-note">The image could not be loaded.</div>}
           {!summary && !detailError && <div className="stage-note">Loading…</div>}
         </div>

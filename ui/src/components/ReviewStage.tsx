@@ -1,12 +1,15 @@
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode, type Ref } from "react";
 import * as ipc from "../ipc";
 import { describeZoom, fitView, formatZoom, type Size } from "../lib/zoom";
+import { TextStage } from "./TextStage";
 import { FIT_PADDING, useZoom, type ZoomControls } from "./useZoom";
 
 export interface StageItem {
   rowid: number;
   /** Alt text (the item id). */
   alt: string;
+  /** A text item's text: shown instead of an image. */
+  text?: string | null;
 }
 
 interface Props {
@@ -57,7 +60,8 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
   // Tell the owner once the shown image is on screen: after its load and the next frame.
   const paintedRef = useRef(onPainted);
   paintedRef.current = onPainted;
-  const status = state === undefined ? "pending" : isSize(state) ? "ok" : "error";
+  const isText = typeof current?.text === "string";
+  const status = isText ? "ok" : state === undefined ? "pending" : isSize(state) ? "ok" : "error";
   useLayoutEffect(() => {
     if (rowid === null || status === "pending") return;
     const frame = requestAnimationFrame(() => paintedRef.current?.(rowid));
@@ -84,6 +88,7 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
     <section className="review-viewer">
       <div className="viewer-toolbar review-stage-toolbar">
         <div className="toolbar-group review-stage-title">{toolbar}</div>
+        {!isText && (
         <div className="toolbar-group zoom-group">
           <button
             type="button"
@@ -140,9 +145,12 @@ export function ReviewStage({ items, onPainted, controlsRef, testId, toolbar, em
             1:1
           </button>
         </div>
+        )}
       </div>
       <div className={`stage${zoom.dragging ? " dragging" : ""}`} ref={stageRef}>
+        {current && isText && <TextStage key={current.rowid} text={current.text ?? ""} testId={`${p}-text`} />}
         {mounted.map((it, i) => {
+          if (typeof it.text === "string") return null;
           const s = loads.get(it.rowid);
           const shown = i === 0;
           let style: CSSProperties;

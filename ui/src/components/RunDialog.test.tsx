@@ -36,8 +36,8 @@ const DATASETS: DatasetInfo[] = [
     name: "digits",
     source: "/d.csv",
     versions: [
-      { id: 12, version: 2, contentHash: "h2", items: 100, labeled: 90, createdAt: "2025-01-01T00:00:00Z", featureNames: [] },
-      { id: 11, version: 1, contentHash: "h1", items: 80, labeled: 80, createdAt: "2024-01-01T00:00:00Z", featureNames: [] },
+      { id: 12, version: 2, contentHash: "h2", items: 100, labeled: 90, createdAt: "2025-01-01T00:00:00Z", featureNames: [], texts: false },
+      { id: 11, version: 1, contentHash: "h1", items: 80, labeled: 80, createdAt: "2024-01-01T00:00:00Z", featureNames: [], texts: false },
     ],
   },
 ];

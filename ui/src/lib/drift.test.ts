@@ -12,6 +12,7 @@ const version = (id: number, v: number, features: string[] = ["a"]) => ({
   labeled: 0,
   createdAt: "2026-01-01T00:00:00Z",
   featureNames: features,
+  texts: false,
 });
 const datasets: DatasetInfo[] = [
   { id: 1, name: "digits", source: "d", versions: [version(1, 1, [])] },

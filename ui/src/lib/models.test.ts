@@ -44,6 +44,7 @@ function model(over: Partial<ModelDto> = {}): ModelDto {
       std: [Math.fround(0.3081)],
       decode: "fast",
       features: null,
+      tokenizer: null,
     },
     outputName: "logits",
     outputKind: "logits",
@@ -231,6 +232,7 @@ describe("formFromModel", () => {
         std: null,
         decode: null,
         features: 64,
+        tokenizer: null,
       },
     });
     expect(formFromModel(tab)).toEqual({ ...EMPTY_ADD_MODEL_FORM, name: "digits-cnn" });

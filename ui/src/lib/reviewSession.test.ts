@@ -32,6 +32,7 @@ const item = (rowid: number, over: Partial<ReviewItem> = {}): ReviewItem => ({
   blind: false,
   leaseUntil: 0,
   sentBack: null,
+  text: null,
   ...over,
 });
 

@@ -56,7 +56,7 @@ function conflict(rowid: number, second = "dog"): DecisionDto {
 
 /** A conflict as `listConflicts` returns it: the decision with its votes and context. */
 function asView(d: DecisionDto): ConflictDto {
-  return { decision: d, votes: d.votes, given: "cat", run: 1, predicted: "dog", confidence: 0.6 };
+  return { decision: d, votes: d.votes, given: "cat", run: 1, predicted: "dog", confidence: 0.6, text: null };
 }
 
 /** A conflict rev decided: the annotators' own votes, and the override as the decision. */
@@ -79,6 +79,7 @@ const RESOLVED: ConflictDto = {
   run: 1,
   predicted: "dog",
   confidence: 0.9,
+  text: null,
 };
 
 const PROJECT: ProjectInfo = {

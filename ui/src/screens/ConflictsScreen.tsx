@@ -262,7 +262,7 @@ export function ConflictsScreen({ project, onExit, onOpenReview }: Props) {
   }, []);
 
   const stageItems = useMemo(
-    () => list.slice(index, index + 3).map((c) => ({ rowid: c.decision.rowid, alt: c.decision.itemId })),
+    () => list.slice(index, index + 3).map((c) => ({ rowid: c.decision.rowid, alt: c.decision.itemId, text: c.text })),
     [list, index],
   );
 

@@ -39,6 +39,7 @@ const version = (id: number, v: number, items: number) => ({
   labeled: 0,
   createdAt: "2026-01-01T00:00:00Z",
   featureNames: [],
+  texts: false,
 });
 const datasets: DatasetInfo[] = [
   { id: 1, name: "pets", source: "/d", versions: [version(12, 2, 500), version(11, 1, 400)] },

@@ -578,8 +578,8 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
                   type="search"
                   className="grid-search"
                   data-testid="grid-search"
-                  placeholder="Search ids"
-                  aria-label="Search item ids"
+                  placeholder={selected?.version.texts ? "Search ids and text" : "Search ids"}
+                  aria-label={selected?.version.texts ? "Search item ids and texts" : "Search item ids"}
                   value={searchText}
                   spellCheck={false}
                   autoComplete="off"
@@ -820,6 +820,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
           labelColors={labelColors}
           run={shownRun}
           viewer={viewer}
+          search={search}
           onNavigate={navigateItem}
           onClose={closeItem}
         />

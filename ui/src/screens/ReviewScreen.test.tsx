@@ -79,6 +79,7 @@ const item = (rowid: number): ReviewItem => ({
   blind: false,
   leaseUntil: 0,
   sentBack: null,
+  text: null,
 });
 
 const progressOf = (over: Record<string, unknown>) => ({

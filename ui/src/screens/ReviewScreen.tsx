@@ -227,7 +227,7 @@ export function ReviewScreen({ project, onExit, onOpenConflicts }: Props) {
   }, [dialogsOpen, focusScreen]);
 
   // ------------------------------------------------------------ rendering
-  const stageItems = useMemo(() => state.buffer.map((i) => ({ rowid: i.rowid, alt: i.itemId })), [state.buffer]);
+  const stageItems = useMemo(() => state.buffer.map((i) => ({ rowid: i.rowid, alt: i.itemId, text: i.text })), [state.buffer]);
   const rows = useMemo(() => shortcutRows(labels, reviewer), [labels, reviewer]);
 
   let body;

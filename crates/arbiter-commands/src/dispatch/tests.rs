@@ -185,6 +185,7 @@ fn an_annotation_recorded_through_dispatch() {
             path_col: None,
             label_col: None,
             features: None,
+            text_col: None,
             labels_from_data: None,
         },
         &mut |_| {},

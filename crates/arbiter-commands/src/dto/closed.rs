@@ -106,7 +106,7 @@ closed_set! {
 
 closed_set! {
     /// What a model reads: images or feature rows.
-    InputKind = model::InputKind { Image = "image", Tabular = "tabular" }
+    InputKind = model::InputKind { Image = "image", Tabular = "tabular", Text = "text" }
 }
 
 closed_set! {

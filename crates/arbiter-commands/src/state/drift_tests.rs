@@ -14,6 +14,7 @@ fn import_as(state: &AppState, source: &std::path::Path, name: &str) {
                 path_col: None,
                 label_col: None,
                 features: None,
+                text_col: None,
                 labels_from_data: None,
             },
             &mut |_| {},

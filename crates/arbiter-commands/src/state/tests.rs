@@ -30,6 +30,7 @@ pub(crate) fn model_request(file: &str, name: &str) -> AddModelRequest {
         std: None,
         output: None,
         decode: None,
+        tokenizer: None,
     }
 }
 
@@ -62,6 +63,7 @@ pub(crate) fn import(state: &AppState, source: &Path) -> Result<ImportSummary, I
         path_col: None,
         label_col: None,
         features: Some(vec![]),
+        text_col: None,
         labels_from_data: None,
     };
     let mut stages = Vec::new();
@@ -279,6 +281,7 @@ fn a_first_import_of_over_a_thousand_labels_needs_labels_from_data() {
         path_col: None,
         label_col: None,
         features: None,
+        text_col: None,
         labels_from_data: None,
     };
     let e = s.import(&req, &mut |_| {}).expect_err("refused");
@@ -422,6 +425,7 @@ fn an_import_can_be_cancelled_from_another_thread_and_writes_nothing() {
         path_col: None,
         label_col: None,
         features: None,
+        text_col: None,
         labels_from_data: None,
     };
     // Cancel from the progress callback's first report, as the UI's button would mid-run.
@@ -509,6 +513,7 @@ fn models_runs_and_predictions_through_the_app_state() {
         std: None,
         output: Some(OutputChoice::Auto),
         decode: None,
+        tokenizer: None,
     };
     let m = s.add_model(&req).expect("add");
     assert_eq!(

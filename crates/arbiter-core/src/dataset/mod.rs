@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::schema::{self, LabelSpec};
 use crate::store::{optional, Project};
 use crate::time::NOW_SQL;
-pub use source::{ColumnChoice, SourceKind, SourceTable};
+pub use source::{ColumnChoice, SourceKind, SourceTable, TextRow, MAX_TEXT_BYTES};
 pub(crate) use validate::validate as validate_table;
 pub use validate::Validated;
 
@@ -93,6 +93,27 @@ pub fn import(
     });
     let table = source::read(&opts.source, &opts.columns)?;
     check_cancel()?;
+    import_table(project, table, opts, progress, cancel)
+}
+
+/// Import a table already read (by [`source::read`], or built elsewhere, e.g. with
+/// [`SourceTable::from_texts`]) as [`import`] does: validate everything, then write one version
+/// in one transaction. `opts.source` and `opts.columns` are not used (the table carries its
+/// source); `opts.name` defaults to the source's stem or folder name.
+pub fn import_table(
+    project: &mut Project,
+    table: SourceTable,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+    cancel: &AtomicBool,
+) -> Result<ImportSummary> {
+    let check_cancel = || {
+        if cancel.load(Ordering::Relaxed) {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     let name = match &opts.name {
         Some(n) if n.trim().is_empty() => {
             return Err(Error::InvalidArgument("--name must not be empty".into()))
@@ -241,8 +262,9 @@ pub(crate) fn write_version(
     tx.execute(
         &format!(
             "INSERT INTO dataset_versions (dataset_id, version, content_hash, source, source_kind, root,
-               id_col, path_col, label_col, feature_names, item_count, labeled_count, first_rowid, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW_SQL})"
+               id_col, path_col, label_col, feature_names, item_count, labeled_count, first_rowid,
+               text_col, texts, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {NOW_SQL})"
         ),
         rusqlite::params![
             dataset_id,
@@ -258,6 +280,8 @@ pub(crate) fn write_version(
             total as i64,
             v.labeled as i64,
             first_rowid,
+            t.text_col,
+            t.texts.is_some(),
         ],
     )?;
     let version_id = tx.last_insert_rowid();
@@ -266,6 +290,7 @@ pub(crate) fn write_version(
             "INSERT INTO items (id, version_id, ext_id, path, media_hash, label_id, metadata, features)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
+        let mut text_stmt = tx.prepare("INSERT INTO item_texts (item_id, text) VALUES (?1, ?2)")?;
         let mut features = Vec::with_capacity(t.feature_names.len() * 8);
         for i in 0..t.len() {
             if i % WRITE_CHUNK == 0 {
@@ -291,6 +316,9 @@ pub(crate) fn write_version(
                 v.metadata_json(i),
                 (!features.is_empty()).then_some(&features[..]),
             ])?;
+            if let Some(text) = v.text(i) {
+                text_stmt.execute(rusqlite::params![first_rowid + i as i64, text])?;
+            }
         }
     }
     crate::audit::record(
@@ -315,7 +343,7 @@ pub(crate) fn write_version(
 }
 
 fn default_name(t: &SourceTable) -> String {
-    let p = if t.kind == SourceKind::ImageFolder {
+    let p = if matches!(t.kind, SourceKind::ImageFolder | SourceKind::TextFolder) {
         t.root.file_name()
     } else {
         t.source.file_stem()
@@ -343,6 +371,10 @@ pub struct VersionInfo {
     pub items: i64,
     pub labeled: i64,
     pub feature_names: Vec<String>,
+    /// The manifest's text column, for text items read from a manifest.
+    pub text_col: Option<String>,
+    /// The items are texts (a text column or a folder of `.txt` files).
+    pub texts: bool,
     pub created_at: String,
 }
 
@@ -356,7 +388,7 @@ pub(crate) fn list_in(conn: &Connection) -> Result<Vec<DatasetInfo>> {
     let mut out: Vec<DatasetInfo> = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.name, v.id, v.version, v.content_hash, v.source, v.source_kind, v.root,
-                v.item_count, v.labeled_count, v.feature_names, v.created_at
+                v.item_count, v.labeled_count, v.feature_names, v.created_at, v.text_col, v.texts
          FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id
          ORDER BY d.name, v.version DESC",
     )?;
@@ -375,6 +407,8 @@ pub(crate) fn list_in(conn: &Connection) -> Result<Vec<DatasetInfo>> {
             labeled: r.get(9)?,
             feature_names: crate::store::from_json_column(&features, 10)?,
             created_at: r.get(11)?,
+            text_col: r.get(12)?,
+            texts: r.get(13)?,
         };
         match out.last_mut() {
             Some(d) if d.id == id => d.versions.push(version),

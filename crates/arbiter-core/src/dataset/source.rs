@@ -1,5 +1,7 @@
 //! Reading a dataset source into a column-oriented [`SourceTable`]: CSV, Parquet and JSONL
-//! manifests through polars, or an image folder (sub-folders = labels, flat = unlabeled).
+//! manifests through polars, an image folder (sub-folders = labels, flat = unlabeled), or a
+//! folder of `.txt` files in the same layout (text items); a manifest's text column gives text
+//! items too.
 //! Reading only extracts; validation lives in `validate`.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,8 @@ pub enum SourceKind {
     ImageFolder,
     /// A Label Studio JSON export (`labelstudio.rs`); never detected from a path.
     LabelStudio,
+    /// A folder of `.txt` files laid out as an image folder: each file one text item.
+    TextFolder,
 }
 
 impl SourceKind {
@@ -27,13 +31,19 @@ impl SourceKind {
             SourceKind::Jsonl => "jsonl",
             SourceKind::ImageFolder => "image_folder",
             SourceKind::LabelStudio => "labelstudio",
+            SourceKind::TextFolder => "text_folder",
         }
     }
 
-    /// Decide from the path: a folder is an image folder, files by extension.
+    /// Decide from the path: a folder holding `.txt` files and no images is a text folder,
+    /// any other folder an image folder; files by extension.
     pub fn detect(path: &Path) -> Result<SourceKind> {
         if path.is_dir() {
-            return Ok(SourceKind::ImageFolder);
+            return Ok(if folder_holds_texts(path) {
+                SourceKind::TextFolder
+            } else {
+                SourceKind::ImageFolder
+            });
         }
         if !path.exists() {
             return Err(Error::Read {
@@ -76,6 +86,8 @@ pub struct ColumnChoice {
     pub path_col: Option<String>,
     pub label_col: Option<String>,
     pub features: Option<Vec<String>>,
+    /// The column holding each item's text (text items); no default: text items are asked for.
+    pub text_col: Option<String>,
 }
 
 pub const DEFAULT_ID_COL: &str = "id";
@@ -96,9 +108,13 @@ pub struct SourceTable {
     pub id_col: Option<String>,
     pub path_col: Option<String>,
     pub label_col: Option<String>,
+    pub text_col: Option<String>,
     pub ids: Vec<Option<String>>,
     pub paths: Option<Vec<Option<String>>>,
     pub labels: Option<Vec<Option<String>>>,
+    /// Each item's text, for text items (a text column or a text folder); validation refuses
+    /// a missing or empty one and one above [`MAX_TEXT_BYTES`].
+    pub texts: Option<Vec<Option<String>>>,
     pub feature_names: Vec<String>,
     /// Column-major: `features[f][row]`, NaN = missing.
     pub features: Vec<Vec<f64>>,
@@ -116,7 +132,61 @@ impl SourceTable {
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
+
+    /// A table of text items made elsewhere (e.g. read from another tool's export): one row
+    /// per `(id, text, given label)`, in order. `source` is recorded as the version's source
+    /// (and its folder as the root); `kind` is how the source is recorded (`Jsonl`, `Csv`, …).
+    /// Import it with [`super::import_table`]; every check of a manifest's text column
+    /// applies (unique non-empty ids, UTF-8 non-empty texts up to [`MAX_TEXT_BYTES`], labels
+    /// in the schema).
+    pub fn from_texts(
+        source: &Path,
+        kind: SourceKind,
+        rows: impl IntoIterator<Item = TextRow>,
+    ) -> Result<SourceTable> {
+        let source = std::path::absolute(source).map_err(|e| Error::io(source, e))?;
+        let root = source.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let (mut ids, mut texts, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+        for r in rows {
+            ids.push(Some(r.id));
+            texts.push(Some(r.text));
+            labels.push(r.label);
+        }
+        let labeled = labels.iter().any(Option::is_some);
+        Ok(SourceTable {
+            kind,
+            source,
+            root,
+            id_col: None,
+            path_col: None,
+            label_col: None,
+            text_col: None,
+            ids,
+            paths: None,
+            labels: labeled.then_some(labels),
+            texts: Some(texts),
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            metadata: Vec::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        })
+    }
 }
+
+/// One text item given directly (see [`SourceTable::from_texts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRow {
+    pub id: String,
+    pub text: String,
+    /// The given label, if any (a label of the project's schema; an empty schema takes the
+    /// labels of a first import).
+    pub label: Option<String>,
+}
+
+/// The longest text an item may hold, in bytes of UTF-8 (about 250 pages of prose): longer
+/// documents are refused with the row, so one runaway cell cannot bloat the project.
+pub const MAX_TEXT_BYTES: usize = 1_000_000;
 
 fn read_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Read {
@@ -131,6 +201,7 @@ pub fn read(source: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
     let source = std::path::absolute(source).map_err(|e| Error::io(source, e))?;
     match kind {
         SourceKind::ImageFolder => read_image_folder(&source, cols),
+        SourceKind::TextFolder => read_text_folder(&source, cols),
         _ => read_manifest(&source, kind, cols),
     }
 }
@@ -141,11 +212,12 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
         .unwrap_or(Path::new("."))
         .canonicalize()
         .map_err(|e| Error::io(path, e))?;
-    let text_cols = [
+    let mut text_cols = vec![
         cols.id_col.as_deref().unwrap_or(DEFAULT_ID_COL),
         cols.path_col.as_deref().unwrap_or(DEFAULT_PATH_COL),
         cols.label_col.as_deref().unwrap_or(DEFAULT_LABEL_COL),
     ];
+    text_cols.extend(cols.text_col.as_deref());
     let df = read_frame(path, kind, &text_cols)?;
     let names: Vec<String> = df
         .get_column_names()
@@ -185,8 +257,41 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
         };
     let path_name = optional_col(&cols.path_col, DEFAULT_PATH_COL, "--path-col")?;
     let label_name = optional_col(&cols.label_col, DEFAULT_LABEL_COL, "--label-col")?;
+    // No default name: a column called `text` may be a note beside an image.
+    let text_name = match &cols.text_col {
+        Some(n) => optional_col(&Some(n.clone()), "", "--text-col")?,
+        None => None,
+    };
+    if let Some(t) = &text_name {
+        let clash = if t == &id_name {
+            Some("id")
+        } else if Some(t) == path_name.as_ref() && cols.path_col.is_some() {
+            Some("path")
+        } else if Some(t) == label_name.as_ref() {
+            Some("label")
+        } else {
+            None
+        };
+        if let Some(what) = clash {
+            return Err(Error::InvalidSource {
+                path: path.to_path_buf(),
+                problems: vec![Problem::general(format!(
+                    "column {t:?} is the {what} column and cannot also be the text column; name another with --text-col"
+                ))],
+            });
+        }
+    }
+    // Text items have no media: a default `path` column beside a text column stays metadata.
+    let path_name = if text_name.is_some() && cols.path_col.is_none() {
+        None
+    } else {
+        path_name
+    };
     let special = |c: &String| {
-        c == &id_name || Some(c) == path_name.as_ref() || Some(c) == label_name.as_ref()
+        c == &id_name
+            || Some(c) == path_name.as_ref()
+            || Some(c) == label_name.as_ref()
+            || Some(c) == text_name.as_ref()
     };
 
     let feature_names: Vec<String> = match &cols.features {
@@ -246,6 +351,7 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
     let ids = strings(&id_name)?;
     let paths = path_name.as_deref().map(strings).transpose()?;
     let labels = label_name.as_deref().map(strings).transpose()?;
+    let texts = text_name.as_deref().map(strings).transpose()?;
 
     let mut features = Vec::with_capacity(feature_names.len());
     for f in &feature_names {
@@ -274,9 +380,11 @@ fn read_manifest(path: &Path, kind: SourceKind, cols: &ColumnChoice) -> Result<S
         id_col: Some(id_name),
         path_col: path_name,
         label_col: label_name,
+        text_col: text_name,
         ids,
         paths,
         labels,
+        texts,
         feature_names,
         features,
         metadata,
@@ -314,8 +422,8 @@ pub(crate) fn read_frame(path: &Path, kind: SourceKind, text_cols: &[&str]) -> R
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             super::text::read_jsonl(path, &bytes, text_cols)
         }
-        SourceKind::ImageFolder | SourceKind::LabelStudio => {
-            unreachable!("image folders and Label Studio exports are not read with polars")
+        SourceKind::ImageFolder | SourceKind::TextFolder | SourceKind::LabelStudio => {
+            unreachable!("folders and Label Studio exports are not read with polars")
         }
     }
 }
@@ -385,16 +493,147 @@ fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
         || cols.path_col.is_some()
         || cols.label_col.is_some()
         || cols.features.is_some()
+        || cols.text_col.is_some()
     {
         return Err(Error::InvalidArgument(format!(
-            "{}: --id-col, --path-col, --label-col and --features apply to manifests, not to an image folder",
+            "{}: --id-col, --path-col, --label-col, --features and --text-col apply to manifests, not to an image folder",
             dir.display()
         )));
     }
     let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let (files, skipped) = folder_files(dir, &root, is_image)?;
+    let (labels, problems) = folder_labels(&files);
+    let mut warnings = Vec::new();
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} file(s) skipped: not images ({})",
+            IMAGE_EXTENSIONS.join(", ")
+        ));
+    }
+    Ok(SourceTable {
+        kind: SourceKind::ImageFolder,
+        source: dir.to_path_buf(),
+        root,
+        id_col: None,
+        path_col: None,
+        label_col: None,
+        text_col: None,
+        ids: files.iter().cloned().map(Some).collect(),
+        paths: Some(files.into_iter().map(Some).collect()),
+        labels,
+        texts: None,
+        feature_names: Vec::new(),
+        features: Vec::new(),
+        metadata: Vec::new(),
+        problems,
+        warnings,
+    })
+}
+
+fn is_text_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+}
+
+/// Whether a folder's files (hidden ones aside) include `.txt` files and no images.
+fn folder_holds_texts(dir: &Path) -> bool {
+    let (mut texts, mut images) = (false, false);
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker.flatten() {
+        if entry.file_type().is_file() {
+            texts |= is_text_file(entry.path());
+            images |= is_image(entry.path());
+            if images {
+                return false;
+            }
+        }
+    }
+    texts
+}
+
+/// A text folder: `root/<label>/<id>.txt` (sub-folders are labels) or flat (unlabeled), the
+/// image folder's layout; ids are paths relative to the folder. Each file must be UTF-8, not
+/// empty and at most [`MAX_TEXT_BYTES`]; a file that is not is named, and nothing is imported.
+fn read_text_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
+    if cols.id_col.is_some()
+        || cols.path_col.is_some()
+        || cols.label_col.is_some()
+        || cols.features.is_some()
+        || cols.text_col.is_some()
+    {
+        return Err(Error::InvalidArgument(format!(
+            "{}: --id-col, --path-col, --label-col, --features and --text-col apply to manifests, not to a folder of text files",
+            dir.display()
+        )));
+    }
+    let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let (files, skipped) = folder_files(dir, &root, is_text_file)?;
+    let (labels, mut problems) = folder_labels(&files);
+    let mut texts = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let file = root.join(f);
+        let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+        if bytes.len() > MAX_TEXT_BYTES {
+            problems.push(Problem {
+                row: Some(i + 1),
+                line: None,
+                message: format!("{f:?} holds {} bytes; a text item holds at most {MAX_TEXT_BYTES} bytes — split the document", bytes.len()),
+            });
+            texts.push(None);
+            continue;
+        }
+        match String::from_utf8(bytes) {
+            Ok(t) => texts.push(Some(t)),
+            Err(e) => {
+                problems.push(Problem {
+                    row: Some(i + 1),
+                    line: None,
+                    message: format!(
+                        "{f:?} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+                        e.utf8_error().valid_up_to()
+                    ),
+                });
+                texts.push(None);
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if skipped > 0 {
+        warnings.push(format!("{skipped} file(s) skipped: not .txt files"));
+    }
+    Ok(SourceTable {
+        kind: SourceKind::TextFolder,
+        source: dir.to_path_buf(),
+        root,
+        id_col: None,
+        path_col: None,
+        label_col: None,
+        text_col: None,
+        ids: files.iter().cloned().map(Some).collect(),
+        paths: None,
+        labels,
+        texts: Some(texts),
+        feature_names: Vec::new(),
+        features: Vec::new(),
+        metadata: Vec::new(),
+        problems,
+        warnings,
+    })
+}
+
+/// The files of a folder that `wanted` accepts, relative to `root`, `/`-separated, sorted by
+/// name (hidden entries skipped), and how many other files were skipped.
+fn folder_files(
+    dir: &Path,
+    root: &Path,
+    wanted: fn(&Path) -> bool,
+) -> Result<(Vec<String>, usize)> {
     let mut files: Vec<String> = Vec::new();
     let mut skipped = 0usize;
-    let walker = walkdir::WalkDir::new(&root)
+    let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
@@ -406,9 +645,9 @@ fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
         }
         let rel = entry
             .path()
-            .strip_prefix(&root)
+            .strip_prefix(root)
             .map_err(|e| read_err(dir, e))?;
-        if !is_image(rel) {
+        if !wanted(rel) {
             skipped += 1;
             continue;
         }
@@ -418,6 +657,13 @@ fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
             .collect();
         files.push(rel.join("/"));
     }
+    Ok((files, skipped))
+}
+
+/// A folder's labels from its files' sub-folders (none when the folder is flat), and a
+/// problem for each file at the top of a folder whose sub-folders are labels.
+#[allow(clippy::type_complexity)]
+fn folder_labels(files: &[String]) -> (Option<Vec<Option<String>>>, Vec<Problem>) {
     let labeled = files.iter().any(|f| f.contains('/'));
     let mut problems = Vec::new();
     let mut labels = Vec::with_capacity(files.len());
@@ -438,27 +684,5 @@ fn read_image_folder(dir: &Path, cols: &ColumnChoice) -> Result<SourceTable> {
             }
         }
     }
-    let mut warnings = Vec::new();
-    if skipped > 0 {
-        warnings.push(format!(
-            "{skipped} file(s) skipped: not images ({})",
-            IMAGE_EXTENSIONS.join(", ")
-        ));
-    }
-    Ok(SourceTable {
-        kind: SourceKind::ImageFolder,
-        source: dir.to_path_buf(),
-        root,
-        id_col: None,
-        path_col: None,
-        label_col: None,
-        ids: files.iter().cloned().map(Some).collect(),
-        paths: Some(files.into_iter().map(Some).collect()),
-        labels: labeled.then_some(labels),
-        feature_names: Vec::new(),
-        features: Vec::new(),
-        metadata: Vec::new(),
-        problems,
-        warnings,
-    })
+    (labeled.then_some(labels), problems)
 }

@@ -463,3 +463,5 @@ fn ids_keep_leading_zeros_and_metadata_keeps_other_columns() {
     let it = items::find(&p, v.id, "010").expect("find 010");
     assert!(it.metadata.get("note").is_none());
 }
+
+mod texts;

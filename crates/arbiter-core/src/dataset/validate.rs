@@ -48,6 +48,10 @@ impl Validated {
     pub fn metadata_json(&self, i: usize) -> Option<&str> {
         self.metadata[i].as_deref()
     }
+    /// The item's text, for text items.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        self.table.texts.as_ref().and_then(|t| t[i].as_deref())
+    }
 }
 
 pub fn validate(
@@ -59,6 +63,8 @@ pub fn validate(
     let n = table.len();
     let kind = table.kind;
     let mut problems = std::mem::take(&mut table.problems);
+    // Rows a reader already refused (a text folder's unreadable files): not named twice.
+    let unreadable: HashSet<usize> = problems.iter().filter_map(|p| p.row).collect();
     let mut push = |row: usize, message: String| {
         if problems.len() < MAX_PROBLEMS {
             problems.push(Problem {
@@ -144,6 +150,33 @@ pub fn validate(
         }
         new_labels = seen.into_iter().map(str::to_string).collect();
         natural_sort(&mut new_labels);
+    }
+
+    // Texts: present, not blank, bounded.
+    if let Some(texts) = &table.texts {
+        let what = match &table.text_col {
+            Some(c) => format!("text column {c:?}"),
+            None => "text".to_string(),
+        };
+        for (i, t) in texts.iter().enumerate() {
+            match t.as_deref() {
+                None if unreadable.contains(&(i + 1)) => {}
+                None => push(i, format!("no {what}; every text item needs its text")),
+                Some(t) if t.trim().is_empty() => push(
+                    i,
+                    format!("the {what} is empty; every text item needs its text (drop the row or fill it)"),
+                ),
+                Some(t) if t.len() > super::source::MAX_TEXT_BYTES => push(
+                    i,
+                    format!(
+                        "the {what} holds {} bytes; a text item holds at most {} bytes — split the document",
+                        t.len(),
+                        super::source::MAX_TEXT_BYTES
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
     }
 
     // Media paths: inside the root, existing files; hashed in parallel.
@@ -304,7 +337,8 @@ fn lexical_relative(root: &Path, abs: &Path) -> Option<String> {
 }
 
 /// The version's content hash: blake3 over the column choice and every row's id, media path,
-/// media bytes' hash, label, metadata and features, each length-prefixed.
+/// media bytes' hash, label, metadata and features, each length-prefixed; for text items also
+/// the text column and every text (after the rest, so other versions' hashes are unchanged).
 fn content_hash(v: &Validated) -> String {
     let t = &v.table;
     let mut h = blake3::Hasher::new();
@@ -331,6 +365,13 @@ fn content_hash(v: &Validated) -> String {
         field(v.metadata_json(i).unwrap_or("\0").as_bytes());
         for col in &t.features {
             field(&col[i].to_le_bytes());
+        }
+    }
+    if t.texts.is_some() {
+        field(b"texts");
+        field(t.text_col.as_deref().unwrap_or("\0").as_bytes());
+        for i in 0..t.len() {
+            field(v.text(i).unwrap_or_default().as_bytes());
         }
     }
     h.finalize().to_hex().to_string()

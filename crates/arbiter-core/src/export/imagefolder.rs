@@ -1,6 +1,7 @@
 //! An export as an image folder: `<label>/<item>.<ext>` (or `<split>/<label>/…`), every name
 //! sanitised and de-duplicated so nothing is written outside the folder; each file a copy of
-//! the source, checked against what was imported.
+//! the source, checked against what was imported. Text items are written as `.txt` files
+//! (UTF-8) in the same layout: a text folder, which imports back as one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -41,8 +42,8 @@ pub fn safe_name(s: &str) -> String {
 
 /// Where an image folder's files go, and what it leaves out.
 pub(super) struct FolderPlan {
-    /// `(source, target)` per file, in row order.
-    pub(super) files: Vec<(PathBuf, PathBuf)>,
+    /// `(row, target)` per file, in row order: the row's media file or text goes there.
+    pub(super) files: Vec<(usize, PathBuf)>,
     /// Label → its folder's name (sanitised; numbered where two labels sanitise alike).
     pub(super) folders: BTreeMap<String, String>,
     /// Files per label.
@@ -80,7 +81,7 @@ pub(super) fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> 
     // Folder names for labels, assigned in label order so they do not depend on row order.
     let mut folders: BTreeMap<String, String> = BTreeMap::new();
     for r in rows {
-        if let (Some(_), Some(label)) = (&r.abs_path, label_of(r)) {
+        if let (true, Some(label)) = (r.abs_path.is_some() || r.text.is_some(), label_of(r)) {
             folders.entry(label).or_default();
         }
     }
@@ -94,25 +95,33 @@ pub(super) fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> 
     let mut used: HashMap<PathBuf, std::collections::HashSet<String>> = HashMap::new();
     let mut files = Vec::new();
     let mut labels: BTreeMap<String, usize> = BTreeMap::new();
-    for r in rows {
-        let Some(src) = &r.abs_path else {
-            *skipped.entry("no_media".into()).or_default() += 1;
-            continue;
+    for (row, r) in rows.iter().enumerate() {
+        let ext = match (&r.abs_path, &r.text) {
+            (Some(src), _) => src
+                .extension()
+                .map(|e| safe_name(&e.to_string_lossy()))
+                .unwrap_or_default(),
+            (None, Some(_)) => "txt".to_string(),
+            (None, None) => {
+                *skipped.entry("no_media".into()).or_default() += 1;
+                continue;
+            }
         };
         let Some(label) = label_of(r) else {
             *skipped.entry("no_label".into()).or_default() += 1;
             continue;
         };
-        let ext = src
-            .extension()
-            .map(|e| safe_name(&e.to_string_lossy()))
-            .unwrap_or_default();
         let mut dir = root.to_path_buf();
         if let Some(s) = &r.split {
             dir.push(safe_name(s));
         }
         dir.push(&folders[&label]);
-        let stem = safe_name(&r.item_id.replace(['/', '\\'], "_"));
+        // A text folder's ids end in `.txt` already: not `a.txt.txt`.
+        let id = match (&r.text, r.item_id.strip_suffix(".txt")) {
+            (Some(_), Some(stem)) if r.abs_path.is_none() => stem,
+            _ => r.item_id.as_str(),
+        };
+        let stem = safe_name(&id.replace(['/', '\\'], "_"));
         let name = unique_name(used.entry(dir.clone()).or_default(), &stem, &ext);
         let target = dir.join(name);
         // Lexically inside the export root, component by component.
@@ -129,7 +138,7 @@ pub(super) fn plan_imagefolder(rows: &[Row], root: &Path) -> Result<FolderPlan> 
             )));
         }
         *labels.entry(label).or_default() += 1;
-        files.push((src.clone(), target));
+        files.push((row, target));
     }
     Ok(FolderPlan {
         files,
@@ -157,24 +166,21 @@ pub(super) fn write_imagefolder(
         done: 0,
         total,
     });
-    let hashes: HashMap<&Path, (&Path, Option<[u8; 32]>)> = rows
-        .iter()
-        .filter_map(|r| {
-            r.abs_path
-                .as_deref()
-                .map(|p| (p, (r.media_root.as_deref().unwrap_or(p), r.media_hash)))
-        })
-        .collect();
-    for (i, (src, target)) in plan.files.iter().enumerate() {
+    for (i, (row, target)) in plan.files.iter().enumerate() {
         check(cancel)?;
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).map_err(|e| destination::write_err(dir, e))?;
         }
-        let (media_root, hash) = hashes
-            .get(src.as_path())
-            .copied()
-            .unwrap_or((src.as_path(), None));
-        let bytes = crate::media::read_verified(src, media_root, hash.as_ref())?;
+        let r = &rows[*row];
+        let bytes = match (&r.abs_path, &r.text) {
+            (Some(src), _) => crate::media::read_verified(
+                src,
+                r.media_root.as_deref().unwrap_or(src),
+                r.media_hash.as_ref(),
+            )?,
+            (None, Some(text)) => text.as_bytes().to_vec(),
+            (None, None) => continue,
+        };
         std::fs::write(target, &bytes).map_err(|e| destination::write_err(target, e))?;
         progress(ExportProgress {
             stage: ExportStage::Linking,

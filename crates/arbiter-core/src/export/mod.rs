@@ -379,7 +379,7 @@ pub fn export_with_progress(
                     staged.tmp(),
                 )?;
             } else {
-                write_table(rows, f, &staged)?;
+                write_table(rows, version.texts, f, &staged)?;
             }
             for (split, staged) in &split_staged {
                 let part: Vec<Row> = rows
@@ -387,7 +387,7 @@ pub fn export_with_progress(
                     .filter(|r| r.split.as_deref() == Some(*split))
                     .cloned()
                     .collect();
-                write_table(&part, f, staged)?;
+                write_table(&part, version.texts, f, staged)?;
             }
             (rows.len(), final_label_counts(rows), BTreeMap::new(), None)
         }

@@ -34,6 +34,8 @@ pub struct RunUsed {
 pub struct Row {
     pub item_id: String,
     pub path: Option<String>,
+    /// A text item's text (the `text` column, written when the version holds texts).
+    pub text: Option<String>,
     pub given_label: Option<String>,
     pub predicted: Option<String>,
     pub confidence: Option<f64>,
@@ -319,7 +321,8 @@ pub(super) fn select_rows(
     let mut out = Vec::with_capacity(version.items as usize);
     let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
     let mut stmt = conn.prepare(
-        "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence, i.media_hash FROM items i
+        "SELECT i.id, i.ext_id, i.path, l.name, p.predicted, p.confidence, i.media_hash,
+                (SELECT t.text FROM item_texts t WHERE t.item_id = i.id) FROM items i
          LEFT JOIN labels l ON l.id = i.label_id LEFT JOIN predictions p ON p.run_id = ?2 AND p.item_id = i.id
          WHERE i.version_id = ?1 ORDER BY i.id",
     )?;
@@ -406,6 +409,7 @@ pub(super) fn select_rows(
                 None
             },
             path,
+            text: r.get(7)?,
             given_label: given,
             predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
             confidence,

@@ -1,5 +1,6 @@
 //! An export as a table: Parquet, CSV or JSON Lines, one column per field of [`Row`] (the
-//! posterior columns only in `dawid-skene` mode, the split only when asked).
+//! posterior columns only in `dawid-skene` mode, the split only when asked, the text only for
+//! text items).
 
 use super::{Format, Row};
 use crate::destination;
@@ -8,6 +9,7 @@ use crate::error::Result;
 /// Write the table into the staged temporary (renamed into place by the caller).
 pub(super) fn write_table(
     rows: &[Row],
+    texts: bool,
     format: Format,
     staged: &destination::Staged,
 ) -> Result<()> {
@@ -54,6 +56,10 @@ pub(super) fn write_table(
         ),
         Column::new("notes".into(), s(&|r| r.notes.as_deref())),
     ];
+    // Text items carry their text, after the path.
+    if texts {
+        columns.insert(2, Column::new("text".into(), s(&|r| r.text.as_deref())));
+    }
     // Decisions by annotator quality (`dawid-skene`) carry their posteriors.
     if rows.iter().any(|r| r.posteriors.is_some()) {
         columns.push(Column::new(

@@ -1580,3 +1580,5 @@ fn a_table_with_a_validation_share_also_goes_out_as_one_file_per_split() {
         Path::new("/x/y.tar.train.parquet")
     );
 }
+
+mod texts;

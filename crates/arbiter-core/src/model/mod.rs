@@ -8,6 +8,7 @@ pub mod onnx_meta;
 pub mod precision;
 pub mod preprocess;
 pub mod runtime;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -141,6 +142,13 @@ pub enum Preprocess {
         input: String,
         features: usize,
     },
+    /// Text items: fed as strings to `input`, or (with `tokens`) encoded by the model's
+    /// tokenizer, `input` being the token ids.
+    Text {
+        input: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tokens: Option<text::TokenPlan>,
+    },
     /// No model to run: predictions made elsewhere and imported (`predictions import`), over
     /// items of this kind.
     Imported {
@@ -169,7 +177,9 @@ impl Preprocess {
     /// The model's input tensor (empty for imported predictions).
     pub fn input(&self) -> &str {
         match self {
-            Preprocess::Image { input, .. } | Preprocess::Tabular { input, .. } => input,
+            Preprocess::Image { input, .. }
+            | Preprocess::Tabular { input, .. }
+            | Preprocess::Text { input, .. } => input,
             Preprocess::Imported { .. } => "",
         }
     }
@@ -180,6 +190,7 @@ impl Preprocess {
         match self {
             Preprocess::Image { .. } => InputKind::Image,
             Preprocess::Tabular { .. } => InputKind::Tabular,
+            Preprocess::Text { .. } => InputKind::Text,
             Preprocess::Imported { items, .. } => *items,
         }
     }
@@ -193,12 +204,13 @@ impl Preprocess {
     }
 }
 
-/// What a model reads: images or feature rows (the `kind` of [`Preprocess`]).
+/// What a model reads: images, feature rows or texts (the `kind` of [`Preprocess`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputKind {
     Image,
     Tabular,
+    Text,
 }
 
 impl InputKind {
@@ -206,6 +218,7 @@ impl InputKind {
         match self {
             InputKind::Image => "image",
             InputKind::Tabular => "tabular",
+            InputKind::Text => "text",
         }
     }
 }
@@ -216,8 +229,9 @@ impl std::str::FromStr for InputKind {
         match s {
             "image" => Ok(InputKind::Image),
             "tabular" => Ok(InputKind::Tabular),
+            "text" => Ok(InputKind::Text),
             o => Err(Error::InvalidArgument(format!(
-                "model kind {o:?}: use image or tabular"
+                "model kind {o:?}: use image, tabular or text"
             ))),
         }
     }
@@ -312,6 +326,8 @@ pub struct AddOptions {
     pub output: Option<OutputKind>,
     /// How JPEGs are decoded for this model (default `full`).
     pub decode: Option<decode::Decode>,
+    /// A transformer-style text model's tokenizer (default: `tokenizer.json` beside the model).
+    pub tokenizer: Option<PathBuf>,
 }
 
 /// Parse `WxH`.
@@ -390,6 +406,11 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
 
     let built = runtime::session(path, runtime::Device::Cpu).map_err(|e| match e {
+        Error::Model { message, .. } if message.contains("Failed to construct locale") => {
+            model_err(format!(
+                "ONNX Runtime cannot load this model: a text-normalising step names a locale this system lacks ({message}). Install the locale (Debian: `apt-get install locales`, then enable it in /etc/locale.gen and run `locale-gen`), or export the model with a locale every system has, e.g. skl2onnx options {{TfidfVectorizer: {{\"locale\": \"C.UTF-8\"}}}}"
+            ))
+        }
         Error::Model { message, .. } => {
             model_err(format!("ONNX Runtime cannot load this model: {message}"))
         }
@@ -408,7 +429,40 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
         .collect();
     drop(session);
 
-    let preprocess = plan_input(&inputs, opts).map_err(model_err)?;
+    let mut preprocess = plan_input(&inputs, opts).map_err(model_err)?;
+    // A tokenizer is kept in the project beside the model, content-addressed.
+    let tokenizer_bytes = match &mut preprocess {
+        Preprocess::Text {
+            tokens: Some(plan), ..
+        } => {
+            let file = opts.tokenizer.clone().unwrap_or_else(|| {
+                path.parent()
+                    .unwrap_or(Path::new("."))
+                    .join("tokenizer.json")
+            });
+            if !file.is_file() {
+                return Err(model_err(format!(
+                    "the model takes token ids ({}) but there is no tokenizer: {} does not exist. Put the tokenizer.json saved with the model beside it, or pass --tokenizer FILE; nothing was registered",
+                    preprocess_inputs(&inputs),
+                    file.display()
+                )));
+            }
+            text::load_tokenizer(&file).map_err(model_err)?;
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let sha = format!("{:x}", Sha256::digest(&bytes));
+            plan.tokenizer = format!("models/{sha}.tokenizer.json");
+            plan.tokenizer_sha256 = sha;
+            Some((plan.tokenizer.clone(), bytes))
+        }
+        _ => {
+            if opts.tokenizer.is_some() {
+                return Err(model_err(
+                    "--tokenizer applies to models with token inputs (input_ids); this model does not take any".into(),
+                ));
+            }
+            None
+        }
+    };
     let output = plan_output(&outputs, &meta, opts.output).map_err(model_err)?;
     let n_classes = class_count(&outputs, &output, &meta);
     let (classes, classes_source) =
@@ -470,6 +524,9 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
         std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
     }
+    if let Some((rel, bytes)) = &tokenizer_bytes {
+        write_once(&project.root().join(rel), bytes)?;
+    }
     let tx = project.conn_mut().transaction()?;
     let version: i64 = tx.query_row(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
@@ -506,6 +563,30 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
     get(project.conn(), project.root(), id)
 }
 
+/// Write a content-addressed file unless it is there: a temporary renamed into place.
+fn write_once(dest: &Path, bytes: &[u8]) -> Result<()> {
+    if dest.is_file() {
+        return Ok(());
+    }
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))
+}
+
+fn preprocess_inputs(inputs: &[TensorInfo]) -> String {
+    inputs
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
     crate::store::json_text(v)
 }
@@ -518,8 +599,104 @@ fn abbreviate(names: &[String]) -> String {
     }
 }
 
-/// Work out how to feed the model's single input.
+/// The image options a text or tabular model refuses.
+fn image_options_given(opts: &AddOptions) -> bool {
+    opts.size.is_some()
+        || opts.layout.is_some()
+        || opts.color.is_some()
+        || opts.mean.is_some()
+        || opts.std.is_some()
+        || opts.scale.is_some()
+        || opts.decode.is_some()
+}
+
+/// Text inputs: token ids (`input_ids` [+ `attention_mask`, `token_type_ids`]) or one string
+/// input. `None` when the model takes neither. The tokenizer's place is filled in by `add`.
+fn plan_text(
+    inputs: &[TensorInfo],
+    opts: &AddOptions,
+) -> Option<std::result::Result<Preprocess, String>> {
+    let strings = inputs.len() == 1 && inputs[0].dtype == "string";
+    let tokens = inputs.iter().any(|i| i.name == text::INPUT_IDS);
+    if !strings && !tokens {
+        return None;
+    }
+    if image_options_given(opts) {
+        return Some(Err("--size, --layout, --color, --scale, --mean, --std and --decode apply to image models; this model reads text".into()));
+    }
+    if strings {
+        let input = &inputs[0];
+        if !(input.shape.len() == 1 || (input.shape.len() == 2 && input.shape[1] == 1)) {
+            return Some(Err(format!(
+                "string input {:?} has shape {:?}; Arbiter feeds one text per row, [N] or [N, 1]: export the model with such an input (a feature table goes in as float32)",
+                input.name, input.shape
+            )));
+        }
+        return Some(Ok(Preprocess::Text {
+            input: input.name.clone(),
+            tokens: None,
+        }));
+    }
+    let known = [text::INPUT_IDS, text::ATTENTION_MASK, text::TOKEN_TYPE_IDS];
+    if let Some(other) = inputs.iter().find(|i| !known.contains(&i.name.as_str())) {
+        return Some(Err(format!(
+            "the model takes token ids but also input {:?}; Arbiter feeds input_ids, attention_mask and token_type_ids only (inputs: {})",
+            other.name,
+            preprocess_inputs(inputs)
+        )));
+    }
+    let dtype = match inputs
+        .iter()
+        .map(|i| i.dtype.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["int64"] => text::TokenType::Int64,
+        ["int32"] => text::TokenType::Int32,
+        _ => {
+            let list: Vec<String> = inputs
+                .iter()
+                .map(|i| format!("{} {}", i.name, i.dtype))
+                .collect();
+            return Some(Err(format!(
+                "token inputs must all be int64 or all int32 ({})",
+                list.join(", ")
+            )));
+        }
+    };
+    if let Some(bad) = inputs.iter().find(|i| i.shape.len() != 2) {
+        return Some(Err(format!(
+            "token input {:?} has shape {:?}; Arbiter feeds [N, sequence]",
+            bad.name, bad.shape
+        )));
+    }
+    let has = |n: &str| inputs.iter().any(|i| i.name == n).then(|| n.to_string());
+    let sequence = inputs
+        .iter()
+        .find(|i| i.name == text::INPUT_IDS)
+        .and_then(|i| i.shape.get(1).copied())
+        .filter(|&d| d > 0)
+        .map(|d| d as usize);
+    Some(Ok(Preprocess::Text {
+        input: text::INPUT_IDS.to_string(),
+        tokens: Some(text::TokenPlan {
+            attention_mask: has(text::ATTENTION_MASK),
+            token_type_ids: has(text::TOKEN_TYPE_IDS),
+            dtype,
+            tokenizer: String::new(),
+            tokenizer_sha256: String::new(),
+            sequence,
+        }),
+    }))
+}
+
+/// Work out how to feed the model's input(s).
 fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<Preprocess, String> {
+    if let Some(plan) = plan_text(inputs, opts) {
+        return plan;
+    }
     let [input] = inputs else {
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         return Err(format!(
@@ -535,7 +712,7 @@ fn plan_input(inputs: &[TensorInfo], opts: &AddOptions) -> std::result::Result<P
             if !precision::FEATURE_TYPES.contains(&input.dtype.as_str()) {
                 return Err(precision::refuse_input(input, "tabular", "feature rows as float32 or float16"));
             }
-            if opts.size.is_some() || opts.layout.is_some() || opts.color.is_some() || opts.mean.is_some() || opts.std.is_some() || opts.scale.is_some() || opts.decode.is_some() {
+            if image_options_given(opts) {
                 return Err("--size, --layout, --color, --scale, --mean, --std and --decode apply to image models; this model takes a feature row [N, F]".into());
             }
             let features = dyn_or(shape[1]).ok_or_else(|| format!("input {:?} has a dynamic feature count; Arbiter needs [N, F] with F fixed", input.name))?;

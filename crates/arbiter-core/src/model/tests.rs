@@ -1207,3 +1207,5 @@ fn items_sort_by_confidence_and_filter_by_predicted_class() {
 fn ext_index(id: &str) -> usize {
     id.trim_start_matches("digit_").parse().expect("index")
 }
+
+mod text;

@@ -550,7 +550,11 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
 /// What an imported run's items are (the model record's kind): images unless the version has
 /// feature columns.
 pub(crate) fn items_kind(version: &crate::dataset::VersionInfo) -> InputKind {
-    if version.source_kind == SourceKind::ImageFolder.as_str() || version.feature_names.is_empty() {
+    if version.texts {
+        InputKind::Text
+    } else if version.source_kind == SourceKind::ImageFolder.as_str()
+        || version.feature_names.is_empty()
+    {
         InputKind::Image
     } else {
         InputKind::Tabular

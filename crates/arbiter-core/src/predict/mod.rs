@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ort::value::DynMapValueType;
+use ort::value::{DynMapValueType, Tensor};
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -71,6 +71,8 @@ struct Job {
     /// The media's content hash at import (checked before the file is used).
     media_hash: Option<[u8; 32]>,
     features: Vec<f64>,
+    /// A text item's text (read only for a text model).
+    text: Option<String>,
     /// The given label's index among the model's classes, if any.
     given: Option<usize>,
 }
@@ -87,9 +89,14 @@ struct Batch {
     input: BatchInput,
 }
 
+#[derive(Clone)]
 enum BatchInput {
     F32(Vec<f32>),
     U8(Vec<u8>),
+    /// Texts for a string input.
+    Strings(Vec<String>),
+    /// Texts encoded by the model's tokenizer.
+    Tokens(model::text::Encoded),
 }
 
 impl BatchInput {
@@ -97,7 +104,48 @@ impl BatchInput {
         match self {
             BatchInput::F32(v) => v.is_empty(),
             BatchInput::U8(v) => v.is_empty(),
+            BatchInput::Strings(v) => v.is_empty(),
+            BatchInput::Tokens(e) => e.ids.is_empty(),
         }
+    }
+}
+
+/// A batch of text items: the texts fed as strings, or encoded by the tokenizer. An item
+/// without a text, or with a NUL character (a string input cannot carry it), fails alone; a
+/// tokenizer error fails the batch's items.
+fn text_batch(chunk: &[Job], tokenizer: Option<&tokenizers::Tokenizer>) -> Batch {
+    let mut errors: Vec<Option<String>> = Vec::with_capacity(chunk.len());
+    let mut texts: Vec<&str> = Vec::with_capacity(chunk.len());
+    for job in chunk {
+        match job.text.as_deref() {
+            None => errors.push(Some("the item has no text".into())),
+            Some(t) if tokenizer.is_none() && t.contains('\0') => errors.push(Some(
+                "the text holds a NUL character, which a string input cannot carry".into(),
+            )),
+            Some(t) => {
+                errors.push(None);
+                texts.push(t);
+            }
+        }
+    }
+    let input = match tokenizer {
+        None => BatchInput::Strings(texts.iter().map(|t| t.to_string()).collect()),
+        Some(_) if texts.is_empty() => BatchInput::Strings(Vec::new()),
+        Some(tok) => match model::text::encode(tok, &texts) {
+            Ok(e) => BatchInput::Tokens(e),
+            Err(why) => {
+                for e in errors.iter_mut().filter(|e| e.is_none()) {
+                    *e = Some(why.clone());
+                }
+                BatchInput::Strings(Vec::new())
+            }
+        },
+    };
+    Batch {
+        items: chunk.iter().map(|j| j.item).collect(),
+        given: chunk.iter().map(|j| j.given).collect(),
+        errors,
+        input,
     }
 }
 
@@ -196,6 +244,21 @@ pub(crate) fn check_feedable(
                     if version.feature_names.is_empty() { "none".to_string() } else { version.feature_names.join(", ") }
                 )));
             }
+        }
+        Preprocess::Text { .. } => {
+            if !version.texts {
+                return Err(bad(format!(
+                    "model {:?} reads text but this dataset version holds no texts ({}); run it on a dataset imported with --text-col or from a folder of .txt files",
+                    model.name,
+                    if version.source_kind == "image_folder" { "it is an image folder".to_string() } else { format!("a {} source without a text column", version.source_kind) }
+                )));
+            }
+        }
+        Preprocess::Image { .. } if version.texts => {
+            return Err(bad(format!(
+                "model {:?} takes images but this dataset version holds texts; run a text model on it (a scikit-learn text pipeline or a model with input_ids and its tokenizer.json)",
+                model.name
+            )));
         }
         Preprocess::Image { .. } => {
             let with_media: i64 = conn.query_row(
@@ -342,7 +405,9 @@ pub fn predict(
     let jobs: Vec<Job> = {
         let conn = project.conn();
         let mut stmt = conn.prepare(
-            "SELECT i.id, i.path, i.features, l.name, i.media_hash FROM items i LEFT JOIN labels l ON l.id = i.label_id
+            "SELECT i.id, i.path, i.features, l.name, i.media_hash,
+                    CASE WHEN ?3 THEN (SELECT t.text FROM item_texts t WHERE t.item_id = i.id) END
+             FROM items i LEFT JOIN labels l ON l.id = i.label_id
              WHERE i.version_id = ?1 AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ?2 AND p.item_id = i.id)
              ORDER BY i.id",
         )?;
@@ -353,7 +418,8 @@ pub fn predict(
             .enumerate()
             .map(|(i, c)| (c.as_str(), i))
             .collect();
-        let rows = stmt.query_map([version.id, run], |r| {
+        let reads_text = matches!(model.preprocess, Preprocess::Text { .. });
+        let rows = stmt.query_map(rusqlite::params![version.id, run, reads_text], |r| {
             let path: Option<String> = r.get(1)?;
             let features: Option<Vec<u8>> = r.get(2)?;
             let label: Option<String> = r.get(3)?;
@@ -364,6 +430,7 @@ pub fn predict(
                     .get::<_, Option<Vec<u8>>>(4)?
                     .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
                 features: crate::items::unpack_features(features.as_deref().unwrap_or_default()),
+                text: r.get(5)?,
                 given: label.and_then(|l| class_of.get(l.as_str()).copied()),
             })
         })?;
@@ -382,6 +449,19 @@ pub fn predict(
     let pre = model.preprocess.clone();
     let feature_names = version.feature_names.clone();
     let input_name = pre.input().to_string();
+    let tokenizer = match &pre {
+        Preprocess::Text {
+            tokens: Some(plan), ..
+        } => {
+            let bad = |m: String| Error::Model {
+                path: model.file.clone(),
+                message: m,
+            };
+            let tok = model::text::load_tokenizer(&root.join(&plan.tokenizer)).map_err(bad)?;
+            Some(model::text::prepare(tok, plan).map_err(bad)?)
+        }
+        _ => None,
+    };
     let output = model.output.clone();
     // How a ZipMap output's keys map to class indexes: the model's own keys in order when it
     // declares them (integer targets named by a labels file), else the class names.
@@ -412,6 +492,13 @@ pub fn predict(
                 if cancel.load(Ordering::Relaxed) {
                     break;
                 }
+                if let Preprocess::Text { .. } = &pre {
+                    let batch = decoders.install(|| text_batch(chunk, tokenizer.as_ref()));
+                    if tx_batches.send(batch).is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 let samples: Vec<_> = decoders.install(|| {
                     chunk
                         .par_iter()
@@ -432,6 +519,7 @@ pub fn predict(
                             Preprocess::Tabular { features, .. } => {
                                 preprocess::tabular_sample(&job.features, &feature_names, *features)
                             }
+                            Preprocess::Text { .. } => Err("texts are batched whole".to_string()),
                             Preprocess::Imported { .. } => Err(IMPORTED.to_string()),
                         })
                         .collect()
@@ -451,6 +539,12 @@ pub fn predict(
         let session = &mut session;
         let (input_name, pre, output, class_index) = (&input_name, &pre, &output, &class_index);
         let fixed_batch = plan.fixed;
+        // A string input is `[N]` or `[N, 1]`.
+        let string_rank = model
+            .inputs
+            .iter()
+            .find(|i| i.name == input_name.as_str())
+            .map_or(2, |i| i.shape.len());
         let inference = scope.spawn(move || {
             for mut batch in rx_batches.iter() {
                 // Time inside Session::run for this batch, committed with its predictions.
@@ -471,6 +565,7 @@ pub fn predict(
                         output,
                         classes,
                         class_index,
+                        string_rank,
                     )
                 };
                 let seconds = t.elapsed().as_secs_f64();
@@ -694,6 +789,8 @@ fn plan_batches(model: &ModelInfo, asked: usize) -> Result<BatchPlan> {
                 }
         }
         Preprocess::Tabular { features, .. } => *features as u64 * 4,
+        // A text's size is its own; the bound on a text item (`MAX_TEXT_BYTES`) keeps it finite.
+        Preprocess::Text { .. } => 4096,
         Preprocess::Imported { .. } => return Err(Error::InvalidArgument(IMPORTED.into())),
     }
     .max(1);
@@ -770,12 +867,32 @@ fn run_batch(
     output: &model::OutputSpec,
     classes: usize,
     class_index: &std::collections::HashMap<String, usize>,
+    string_rank: usize,
 ) -> std::result::Result<Vec<Vec<f32>>, String> {
     // A model with a fixed batch gets exactly that many samples: the rest is zero padding
     // (the feeder zeroes it), whose outputs are dropped.
     let fed = fixed.unwrap_or(n).max(n);
     let n_out = n;
     let n = fed;
+    if let Preprocess::Text { tokens, .. } = pre {
+        // Text batches are not bound (strings and token ids are small): padded here.
+        let input = match input.clone() {
+            BatchInput::Strings(mut v) if n > n_out => {
+                v.resize(n, String::new());
+                BatchInput::Strings(v)
+            }
+            BatchInput::Tokens(mut e) if n > n_out => {
+                for v in [&mut e.ids, &mut e.mask, &mut e.types] {
+                    v.resize(e.len * n, 0);
+                }
+                BatchInput::Tokens(e)
+            }
+            other => other,
+        };
+        let feeds = text_feeds(input_name, tokens.as_ref(), string_rank, input, n)?;
+        let outputs = session.run(feeds).map_err(|e| e.to_string())?;
+        return read_scores(&outputs, output, classes, class_index, n, n_out);
+    }
     let shape: Vec<i64> = match pre {
         Preprocess::Image { image, .. } => {
             let (h, w, c) = (
@@ -789,6 +906,7 @@ fn run_batch(
             }
         }
         Preprocess::Tabular { features, .. } => vec![n as i64, *features as i64],
+        Preprocess::Text { .. } => unreachable!("texts are fed above"),
         Preprocess::Imported { .. } => return Err(IMPORTED.to_string()),
     };
     match input {
@@ -799,8 +917,72 @@ fn run_batch(
         }
         BatchInput::F32(data) => feeder.bind_input(input_name, &shape, data)?,
         BatchInput::U8(data) => feeder.bind_input(input_name, &shape, data)?,
+        BatchInput::Strings(_) | BatchInput::Tokens(_) => {
+            return Err("a text batch for a model that does not read text".into())
+        }
     }
     let outputs = feeder.run(session, n)?;
+    read_scores(&outputs, output, classes, class_index, n, n_out)
+}
+
+/// A text batch as the model's inputs: the strings (`[n]` or `[n, 1]`), or the token ids with
+/// the mask and type ids the model takes, in its element type.
+fn text_feeds(
+    input_name: &str,
+    tokens: Option<&model::text::TokenPlan>,
+    string_rank: usize,
+    input: BatchInput,
+    n: usize,
+) -> std::result::Result<Vec<(String, ort::value::DynValue)>, String> {
+    let err = |e: ort::Error| e.to_string();
+    match (input, tokens) {
+        (BatchInput::Strings(texts), None) => {
+            let shape: Vec<i64> = if string_rank == 1 {
+                vec![n as i64]
+            } else {
+                vec![n as i64, 1]
+            };
+            let value = Tensor::from_string_array((shape, &texts[..])).map_err(err)?;
+            Ok(vec![(input_name.to_string(), value.into_dyn())])
+        }
+        (BatchInput::Tokens(e), Some(plan)) => {
+            let shape = vec![n as i64, e.len as i64];
+            let tensor = |v: Vec<i64>| -> std::result::Result<ort::value::DynValue, String> {
+                Ok(match plan.dtype {
+                    model::text::TokenType::Int64 => Tensor::from_array((shape.clone(), v))
+                        .map_err(err)?
+                        .into_dyn(),
+                    model::text::TokenType::Int32 => Tensor::from_array((
+                        shape.clone(),
+                        v.into_iter().map(|x| x as i32).collect::<Vec<i32>>(),
+                    ))
+                    .map_err(err)?
+                    .into_dyn(),
+                })
+            };
+            let mut feeds = vec![(input_name.to_string(), tensor(e.ids)?)];
+            if let Some(name) = &plan.attention_mask {
+                feeds.push((name.clone(), tensor(e.mask)?));
+            }
+            if let Some(name) = &plan.token_type_ids {
+                feeds.push((name.clone(), tensor(e.types)?));
+            }
+            Ok(feeds)
+        }
+        _ => Err("the batch does not match the model's text input".into()),
+    }
+}
+
+/// The class probabilities of a batch's `n` rows from the model's outputs, the first `n_out`
+/// kept (the rest padded a fixed batch).
+fn read_scores(
+    outputs: &ort::session::SessionOutputs<'_>,
+    output: &model::OutputSpec,
+    classes: usize,
+    class_index: &std::collections::HashMap<String, usize>,
+    n: usize,
+    n_out: usize,
+) -> std::result::Result<Vec<Vec<f32>>, String> {
     let out = outputs
         .get(&output.name)
         .ok_or_else(|| format!("the model produced no output {:?}", output.name))?;
@@ -867,7 +1049,7 @@ mod batch_tests {
         let spare = BatchInput::F32(Vec::with_capacity(64));
         let at = match &spare {
             BatchInput::F32(v) => v.as_ptr(),
-            BatchInput::U8(_) => unreachable!(),
+            _ => unreachable!(),
         };
         let samples = vec![
             Ok(Sample::F32(vec![1.0; 4])),
@@ -880,7 +1062,7 @@ mod batch_tests {
                 assert_eq!(v.as_ptr(), at, "the spare buffer was not reused");
                 assert_eq!(v, &[1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
             }
-            BatchInput::U8(_) => panic!("an f32 batch became u8"),
+            _ => panic!("an f32 batch became another kind"),
         }
         assert_eq!(batch.ok(), 2);
         // A spare of the other element type is not used (nor is its content carried over).

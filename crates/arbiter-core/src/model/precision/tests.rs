@@ -200,7 +200,8 @@ fn unsupported_element_types_are_refused_naming_the_input_or_output_and_its_type
     for (file, says) in [
         (
             "refused_string_input.onnx",
-            "tabular input \"X\" is string; Arbiter feeds feature rows as float32 or float16",
+            // A string input is a text model's: one text per row.
+            "string input \"X\" has shape [-1, 30]; Arbiter feeds one text per row",
         ),
         (
             "refused_bfloat16_input.onnx",
