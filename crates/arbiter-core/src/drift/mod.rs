@@ -10,6 +10,7 @@
 //! missing in every row of a side, a run without probability vectors.
 
 pub mod domain;
+pub mod kolmogorov;
 pub mod predictions;
 pub mod stats;
 

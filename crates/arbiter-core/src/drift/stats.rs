@@ -15,10 +15,9 @@
 //!   number of equal-width bins over both versions together (numpy's `histogram_bin_edges`,
 //!   the last bin closed), every other column by value; an empty share becomes 0.0001, or the
 //!   smallest non-empty share / 10⁶ when that is ≤ 0.0001; drift at ≥ 0.1 (0.25: major).
-//! - KS p-values are scipy's exact ones (Hodges' inside method; equal sizes by the reflection
-//!   sum). scipy switches to an approximation (`kstwo.sf` at the pair's effective size) when a
-//!   version has more than 10,000 values; here the exact value is kept, so on such a pair the
-//!   p-value differs from Evidently's (by up to ~2e-3 in spot checks: 1,000 vs 11,000 values).
+//! - KS p-values are scipy's `ks_2samp(method="auto")` ones: exact (Hodges' inside method;
+//!   equal sizes by the reflection sum) while neither version has more than 10,000 values,
+//!   else `kstwo.sf` at the pair's effective size (`kolmogorov.rs`), as scipy switches.
 
 use serde::Serialize;
 
@@ -203,16 +202,30 @@ fn shares_by_value(reference: &[f64], current: &[f64]) -> (Vec<f64>, Vec<f64>) {
     )
 }
 
-/// Two-sample Kolmogorov–Smirnov, two-sided, scipy's exact p-value.
+/// scipy's `ks_2samp(method="auto")` computes the exact p-value up to this many values in
+/// each sample, the asymptotic one past it.
+pub const KS_EXACT_MAX: usize = 10_000;
+
+/// Two-sample Kolmogorov–Smirnov, two-sided, scipy's `ks_2samp(method="auto")` p-value: the
+/// exact one while both samples have at most [`KS_EXACT_MAX`] values (and it comes out a
+/// probability), else `kstwo.sf(D, round(n₁n₂ / (n₁ + n₂)))`.
 pub fn ks_p_value(reference: &[f64], current: &[f64]) -> f64 {
     let mut a = reference.to_vec();
     let mut b = current.to_vec();
     a.sort_unstable_by(f64::total_cmp);
     b.sort_unstable_by(f64::total_cmp);
+    ks_p_value_sorted(&a, &b)
+}
+
+/// [`ks_p_value`] of two sorted samples.
+pub fn ks_p_value_sorted(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len() as u64, b.len() as u64);
     let g = gcd(n1, n2);
-    // The statistic as an integer multiple of 1 / lcm: k1·(n2/g) − k2·(n1/g).
+    // The statistic as an integer multiple of 1 / lcm: k1·(n2/g) − k2·(n1/g), and as scipy's
+    // floats (max and −min of k1/n1 − k2/n2) for the asymptotic p-value.
     let (mut i, mut j, mut h) = (0usize, 0usize, 0u64);
+    let (mut max_s, mut min_s) = (f64::NEG_INFINITY, f64::INFINITY);
+    let (f1, f2) = (n1 as f64, n2 as f64);
     while i < a.len() || j < b.len() {
         let x = match (a.get(i), b.get(j)) {
             (Some(&x), Some(&y)) => x.min(y),
@@ -228,16 +241,29 @@ pub fn ks_p_value(reference: &[f64], current: &[f64]) -> f64 {
         }
         let d = (i as u64 * (n2 / g)).abs_diff(j as u64 * (n1 / g));
         h = h.max(d);
+        let s = i as f64 / f1 - j as f64 / f2;
+        max_s = max_s.max(s);
+        min_s = min_s.min(s);
     }
-    if h == 0 {
-        return 1.0;
+    if a.len().max(b.len()) <= KS_EXACT_MAX {
+        if h == 0 {
+            return 1.0;
+        }
+        let p = if n1 == n2 {
+            prob_outside_square(n1, h)
+        } else {
+            prob_outside_band(n1, n2, g, h)
+        };
+        // scipy falls back on the asymptotic value when the exact one is not a probability.
+        if (0.0..=1.0).contains(&p) {
+            return p;
+        }
     }
-    let p = if n1 == n2 {
-        prob_outside_square(n1, h)
-    } else {
-        prob_outside_band(n1, n2, g, h)
-    };
-    p.clamp(0.0, 1.0)
+    let min_s = (-min_s).clamp(0.0, 1.0);
+    let d = if min_s > max_s { min_s } else { max_s };
+    let (m, n) = (f1.max(f2), f1.min(f2));
+    let en = (m * n / (m + n)).round_ties_even();
+    super::kolmogorov::kstwo_sf(en as u64, d)
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
