@@ -292,32 +292,6 @@ fn bad_input_is_refused_with_the_reason_and_nothing_written() {
     );
 }
 
-/// wine.csv with new ids and `alcohol` and `proline` moved, written beside the project.
-fn drifted_wine(dir: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(super::fixtures().join("tabular/wine.csv")).expect("wine");
-    let mut lines = text.lines();
-    let header = lines.next().expect("header");
-    let names: Vec<&str> = header.split(',').collect();
-    let mut out = format!("{header}\n");
-    for line in lines {
-        let cells: Vec<String> = line
-            .split(',')
-            .zip(&names)
-            .map(|(v, n)| match *n {
-                "id" => format!("new_{v}"),
-                "alcohol" => format!("{}", v.parse::<f64>().expect("alcohol") + 1.5),
-                "proline" => format!("{}", v.parse::<f64>().expect("proline") * 1.4),
-                _ => v.to_string(),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    let f = dir.join("wine2.csv");
-    std::fs::write(&f, out).expect("write");
-    f.to_str().expect("utf-8").to_string()
-}
-
 #[test]
 fn drift_on_the_certified_runs_data_marks_auto_accept_stale_and_reapplying_takes_a_choice() {
     let (d, p, run) = audited();
@@ -340,7 +314,7 @@ fn drift_on_the_certified_runs_data_marks_auto_accept_stale_and_reapplying_takes
     };
     let with_json = |args: Vec<String>| [vec!["--json".to_string()], args].concat();
     ok_json(&strs(&with_json(certify(&["--apply"]))));
-    let wine2 = drifted_wine(d.path());
+    let wine2 = path("drift/wine_v2.csv");
     ok(&[
         "--project",
         &p,

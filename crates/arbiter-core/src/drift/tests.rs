@@ -290,34 +290,16 @@ fn a_run_without_probabilities_is_refused() {
     );
 }
 
-/// wine.csv with new ids and `alcohol` and `proline` moved: a second version that drifted.
-pub(crate) fn drifted_wine(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(fixtures().join("tabular/wine.csv")).expect("fixture");
-    let mut lines = text.lines();
-    let header = lines.next().expect("fixture");
-    let names: Vec<&str> = header.split(',').collect();
-    let mut out = format!("{header}\n");
-    for line in lines {
-        let cells: Vec<String> = line
-            .split(',')
-            .zip(&names)
-            .map(|(v, n)| match *n {
-                "id" => format!("new_{v}"),
-                "alcohol" => format!("{}", v.parse::<f64>().expect("fixture") + 1.5),
-                "proline" => format!("{}", v.parse::<f64>().expect("fixture") * 1.4),
-                _ => v.to_string(),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    write(dir, "wine2.csv", &out)
+/// wine.csv with new ids and `alcohol` and `proline` moved: a second version that drifted
+/// (`fixtures/drift/wine_v2.csv`).
+pub(crate) fn drifted_wine() -> std::path::PathBuf {
+    fixtures().join("drift/wine_v2.csv")
 }
 
 #[test]
 fn the_drift_queue_holds_the_current_items_least_like_the_reference_first() {
     let dir = tempfile::tempdir().expect("fixture");
-    let wine2 = drifted_wine(dir.path());
+    let wine2 = drifted_wine();
     let mut p = project_with(
         dir.path(),
         &[
@@ -409,7 +391,7 @@ pub(crate) fn auto_accepted_then_drifted() -> (tempfile::TempDir, Project, i64) 
     let items = queued(&p, q.id);
     label_truth(&mut p, &items, "a1");
     crate::calibration::apply(&p, run, "audit", 0.1, 0.1, None).expect("apply");
-    let wine2 = drifted_wine(dir.path());
+    let wine2 = drifted_wine();
     import(&mut p, &wine2, "wine");
     (dir, p, run)
 }

@@ -1801,7 +1801,7 @@ fn a_stale_auto_accept_is_stale_on_three_replicas_and_reapplying_it_is_refused_e
     send(&a, &mut b, &d.path().join("ab.pack"), true);
     send(&a, &mut c, &d.path().join("ac.pack"), true);
     // b imports newer data that drifted and compares it with the certified run's version.
-    let wine2 = crate::drift::tests::drifted_wine(d.path());
+    let wine2 = crate::drift::tests::drifted_wine();
     crate::drift::tests::import(&mut b, &wine2, "wine");
     let options = crate::drift::Options {
         domain_classifier: true,
