@@ -439,8 +439,11 @@ fn feature_drift(
     common
         .par_iter()
         .map(|(name, i, j)| {
-            let a = present(&r.features[*i]);
-            let b = present(&c.features[*j]);
+            // Sorted once here: every test and the histogram then walk them in order.
+            let mut a = present(&r.features[*i]);
+            let mut b = present(&c.features[*j]);
+            stats::sort_values(&mut a);
+            stats::sort_values(&mut b);
             for (values, side) in [(&a, &r.side), (&b, &c.side)] {
                 if values.is_empty() {
                     return Err(Error::InvalidArgument(format!(

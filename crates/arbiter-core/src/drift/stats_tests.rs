@@ -177,3 +177,38 @@ fn chi_squared_survival_matches_known_values() {
     assert!((chi2_sf(0.5, 7.0) - 0.9994464813904249).abs() < 1e-13);
     assert_eq!(chi2_sf(f64::INFINITY, 3.0), 0.0);
 }
+
+#[test]
+fn the_radix_sort_orders_like_total_cmp_and_binning_sorted_values_changes_nothing() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut values: Vec<f64> = (0..20_000)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match i % 7 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => (x % 5) as f64 - 2.0,
+                3 => f64::from_bits(x >> 2) * if x & 1 == 0 { 1.0 } else { -1.0 },
+                _ => (x >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0,
+            }
+        })
+        .filter(|v: &f64| v.is_finite())
+        .collect();
+    let mut want = values.clone();
+    want.sort_unstable_by(f64::total_cmp);
+    let shuffled = values.clone();
+    sort_values(&mut values);
+    assert_eq!(
+        values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    let edges = linspace(-100.0, 100.0, 21);
+    assert_eq!(shares_in(&values, &edges), shares_in(&shuffled, &edges));
+    let (w1, w2) = (
+        wasserstein_normed(&shuffled, &values[..5000]),
+        wasserstein_normed(&values, &values[..5000]),
+    );
+    assert!((w1 - w2).abs() < 1e-12 * w1.abs().max(1.0), "{w1} vs {w2}");
+}
