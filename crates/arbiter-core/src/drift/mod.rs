@@ -181,30 +181,6 @@ pub(crate) fn load(conn: &Connection, spec: &str) -> Result<Loaded> {
     })
 }
 
-/// [`load`] both sides, the current one on a second, read-only connection to the same file in
-/// a thread of its own (reading a million rows is most of a large report); one after the other
-/// on a database without a file.
-fn load_both(conn: &Connection, reference: &str, current: &str) -> Result<(Loaded, Loaded)> {
-    let Some(path) = conn.path().filter(|p| !p.is_empty()).map(str::to_owned) else {
-        return Ok((load(conn, reference)?, load(conn, current)?));
-    };
-    std::thread::scope(|s| {
-        let other = s.spawn(move || -> Result<Loaded> {
-            let second = Connection::open_with_flags(
-                &path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            load(&second, current)
-        });
-        let r = load(conn, reference);
-        let c = other
-            .join()
-            .map_err(|_| Error::Runtime("reading the current side failed".into()))?;
-        Ok((r?, c?))
-    })
-}
-
 /// A version's items and feature columns (column-major, NaN = missing).
 fn read_features(
     conn: &Connection,
@@ -273,7 +249,8 @@ pub(crate) fn report_in(
     current: &str,
     options: Options,
 ) -> Result<(DriftReport, Loaded, Loaded)> {
-    let (r, c) = load_both(conn, reference, current)?;
+    let r = load(conn, reference)?;
+    let c = load(conn, current)?;
     if r.side.rows < MIN_REFERENCE {
         return Err(Error::InvalidArgument(format!(
             "the reference {} has {} rows; drift needs at least {MIN_REFERENCE} (pick a larger reference version)",
