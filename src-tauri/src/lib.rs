@@ -197,10 +197,11 @@ async fn apply_autoaccept(
     sample: String,
     risk: f64,
     delta: f64,
+    despite_drift: bool,
     lead: String,
 ) -> Res<AutoAcceptDto> {
     blocking(app, move |s| {
-        handlers::apply_autoaccept(s, run, sample, risk, delta, lead)
+        handlers::apply_autoaccept(s, run, sample, risk, delta, despite_drift, lead)
     })
     .await
 }

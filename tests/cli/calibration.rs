@@ -1,7 +1,7 @@
 //! Calibration and certified auto-accept from the command line: `calibrate`, `autoaccept`
 //! (--apply, --revoke), their JSON contracts, refusals, and the decisions and lineage after.
 
-use super::{add_annotator, fails_json, import, new_project, ok, ok_json, path};
+use super::{add_annotator, fails, fails_json, import, new_project, ok, ok_json, path};
 
 /// Wine with a forest run, a random queue "audit" (100 items, saved without a threshold) whose
 /// items ana labeled with their given labels, and a least-confidence queue "hard". The run id.
@@ -397,4 +397,104 @@ fn calibrated_queues_rank_and_threshold_by_calibrated_confidence() {
         "3",
     ])));
     assert!(text.contains("calibrated"), "{text}");
+}
+
+#[test]
+fn drift_on_the_certified_runs_data_marks_auto_accept_stale_and_reapplying_takes_a_choice() {
+    let (d, p, run) = audited();
+    let certify = |extra: &[&str]| {
+        let mut args = vec![
+            "--project",
+            p.as_str(),
+            "autoaccept",
+            "--run",
+            run.as_str(),
+            "--sample",
+            "audit",
+            "--risk",
+            "0.1",
+            "--delta",
+            "0.1",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let with_json = |args: Vec<String>| [vec!["--json".to_string()], args].concat();
+    ok_json(&strs(&with_json(certify(&["--apply"]))));
+    let wine2 = path("drift/wine_v2.csv");
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &wine2,
+        "--name",
+        "wine",
+    ]);
+    let human = ok(&[
+        "--project",
+        &p,
+        "drift",
+        "--ref",
+        &run,
+        "--cur",
+        "wine@2",
+        "--classifier",
+    ]);
+    assert!(
+        human.contains(&format!("Auto-accept on run {run}"))
+            && human.contains("is stale (recorded now)")
+            && human.contains("alcohol, proline"),
+        "{human}"
+    );
+    let v = ok_json(&[
+        "--project",
+        &p,
+        "--json",
+        "drift",
+        "--ref",
+        "wine@1",
+        "--cur",
+        "wine@2",
+        "--classifier",
+    ]);
+    let s = &v["auto_accept_stale"];
+    assert_eq!(s["recorded"], false, "{v}");
+    assert_eq!(s["verdict"]["reason"], "domain classifier", "{v}");
+    // The export's lineage shows the verdict with the auto-accept.
+    let out = d.path().join("out.csv");
+    ok(&["--project", &p, "export", "--out", &out.to_string_lossy()]);
+    let lineage: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("out.csv.lineage.json")).expect("lineage"),
+    )
+    .expect("json");
+    assert_eq!(
+        lineage["auto_accept"]["stale"]["reason"], "domain classifier",
+        "{lineage}"
+    );
+    // Re-applying is refused, naming the report, and writes nothing.
+    let (e, status) = fails_json(&strs(&certify(&["--apply"])));
+    assert_eq!(status, 4, "{e}");
+    assert!(
+        message(&e).contains("data drifted") && message(&e).contains("--despite-drift"),
+        "{e}"
+    );
+    // The certificate shows the verdict; applying despite it is recorded.
+    let human = ok(&strs(&certify(&[])));
+    assert!(
+        human.starts_with(&format!("Stale: run {run}'s data drifted")),
+        "{human}"
+    );
+    let r = ok_json(&strs(&with_json(certify(&["--apply", "--despite-drift"]))));
+    assert_eq!(
+        (r["applied"].as_bool(), r["despite_drift"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(
+        r["stale"]["columns"],
+        serde_json::json!(["alcohol", "proline"])
+    );
+    // --despite-drift without --apply is a usage error.
+    let e = fails(&strs(&certify(&["--despite-drift"])));
+    assert!(e.contains("--apply"), "{e}");
 }

@@ -599,9 +599,12 @@ export function riskCurve(run: number, sample: string, risks: number[], delta: n
   return call("risk_curve", { run, sample, risks, delta });
 }
 
-/** Decide the items above the certified threshold by "auto" (a lead; a person's label wins). */
-export function applyAutoaccept(run: number, sample: string, risk: number, delta: number, lead: string): Promise<AutoAcceptDto> {
-  return call("apply_autoaccept", { run, sample, risk, delta, lead });
+/**
+ * Decide the items above the certified threshold by "auto" (a lead; a person's label wins). A run
+ * whose data drifted is refused unless `despiteDrift` (the choice is recorded).
+ */
+export function applyAutoaccept(run: number, sample: string, risk: number, delta: number, despiteDrift: boolean, lead: string): Promise<AutoAcceptDto> {
+  return call("apply_autoaccept", { run, sample, risk, delta, despiteDrift, lead });
 }
 
 /** Undo the auto-accept in force (a lead). */

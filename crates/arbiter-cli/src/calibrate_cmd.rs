@@ -42,6 +42,10 @@ pub struct AutoacceptArgs {
     /// by the rule `auto` (a person's label always wins).
     #[arg(long, conflicts_with = "revoke")]
     pub apply: bool,
+    /// With --apply: apply although a drift report found the run's data drifted (its
+    /// certificate is stale); the choice is recorded.
+    #[arg(long, requires = "apply")]
+    pub despite_drift: bool,
     /// Undo the auto-accept in force.
     #[arg(long)]
     pub revoke: bool,
@@ -122,12 +126,30 @@ pub fn autoaccept(cli: &Cli, a: &AutoacceptArgs) -> Result<()> {
         anyhow::bail!("give --run, --sample and --risk (or --revoke)");
     };
     let r = if a.apply {
-        calibration::apply(&p, run, sample, risk, a.delta, a.by.as_deref())?
+        calibration::apply_with(
+            &p,
+            run,
+            sample,
+            risk,
+            a.delta,
+            a.by.as_deref(),
+            a.despite_drift,
+        )?
     } else {
         calibration::autoaccept(&p, run, sample, risk, a.delta)?
     };
     if cli.json {
         return json(&r);
+    }
+    if let Some(s) = &r.stale {
+        println!(
+            "Stale: run {run}'s data drifted (drift report {} → {} on {}: {}; {}). The fair sample no longer speaks for the newer data; certify on a run of it.",
+            s.reference,
+            s.current,
+            s.at,
+            s.reason,
+            calibration::stale_columns(s)
+        );
     }
     match r.threshold {
         None => println!(
@@ -151,7 +173,9 @@ pub fn autoaccept(cli: &Cli, a: &AutoacceptArgs) -> Result<()> {
                 r.accepted,
                 pct(r.coverage)
             );
-            if r.applied {
+            if r.applied && r.despite_drift {
+                println!("Applied despite the drift (recorded): those without a person's label are decided by the rule `auto` (`arbiter autoaccept --revoke` undoes it).");
+            } else if r.applied {
                 println!("Applied: those without a person's label are decided by the rule `auto` (`arbiter autoaccept --revoke` undoes it).");
             } else {
                 println!("Nothing recorded: add --apply to decide them automatically.");

@@ -1,6 +1,7 @@
 //! `arbiter drift`: feature drift between two dataset versions or runs (Evidently's default
 //! tests, or PSI), prediction drift and the label-free accuracy estimate between two runs, and
-//! `--save-queue NAME`: CUR's items least like REF as a saved queue.
+//! `--save-queue NAME`: CUR's items least like REF as a saved queue. A report that finds the
+//! data of the auto-accept in force drifted marks it stale (`drift::mark_stale`).
 
 use anyhow::Result;
 use arbiter_core::drift::{self, DriftReport, Method, Options};
@@ -48,7 +49,10 @@ pub fn run(cli: &Cli, a: &DriftArgs) -> Result<()> {
         }
         None => {
             let p = crate::commands::open(cli)?;
-            (drift::report(&p, &a.reference, &a.current, options)?, None)
+            (
+                drift::report_and_mark(&p, &a.reference, &a.current, options)?,
+                None,
+            )
         }
     };
     if cli.json {
@@ -227,6 +231,20 @@ fn print_human(r: &DriftReport) {
             } else {
                 ""
             }
+        );
+    }
+    if let Some(s) = &r.auto_accept_stale {
+        println!(
+            "Auto-accept on run {} (threshold {:.4}) is stale{}: its data drifted ({}; {}). It stays in force until a lead revokes it; certify on a run of the newer data.",
+            s.run,
+            s.threshold,
+            if s.recorded {
+                " (recorded now)"
+            } else {
+                " (recorded earlier)"
+            },
+            s.verdict.reason,
+            arbiter_core::calibration::stale_columns(&s.verdict),
         );
     }
 }

@@ -199,9 +199,10 @@ pub fn apply_autoaccept(
     sample: String,
     risk: f64,
     delta: f64,
+    despite_drift: bool,
     lead: String,
 ) -> Res<AutoAcceptDto> {
-    s.apply_autoaccept(run, &sample, risk, delta, &lead)
+    s.apply_autoaccept(run, &sample, risk, delta, despite_drift, &lead)
 }
 
 pub fn revoke_autoaccept(s: &AppState, lead: String) -> Res<()> {

@@ -139,7 +139,7 @@ macro_rules! for_each_command {
             // Reads only, but not marked `#[read]` yet: the read-only dispatch test's project
             // has no fair sample of 30 labeled items to run it on.
             any risk_curve(run: i64, sample: String, risks: Vec<f64>, delta: f64) -> Vec<AutoAcceptDto>;
-            lead apply_autoaccept(run: i64, sample: String, risk: f64, delta: f64, lead: String) -> AutoAcceptDto;
+            lead apply_autoaccept(run: i64, sample: String, risk: f64, delta: f64, despite_drift: bool, lead: String) -> AutoAcceptDto;
             lead revoke_autoaccept(lead: String) -> ();
             #[read] any list_runs() -> Vec<RunInfo>;
             #[read] any item_prediction(run: i64, rowid: i64) -> Option<ItemPrediction>;
@@ -191,7 +191,9 @@ macro_rules! for_each_command {
             lead remove_gold(items: Vec<String>, dataset: Option<String>, lead: String) -> u64;
             #[read] any list_qualifications() -> Vec<QualificationDto>;
             // Drift between two dataset versions or runs, and the queue of the drifted items.
-            #[read] any drift_report(request: DriftRequest) -> DriftReportDto;
+            // Not `#[read]`: a report that finds the auto-accept's data drifted records the
+            // verdict (`drift::mark_stale`).
+            any drift_report(request: DriftRequest) -> DriftReportDto;
             lead save_drift_queue(request: DriftQueueRequest) -> QueueDto;
             lead reset_qualification(queue: String, name: String, lead: String) -> ();
             // Team: replicas of the project exchanging event packs.

@@ -276,17 +276,28 @@ impl AppState {
         })
     }
 
-    /// Decide the items above the certified threshold automatically; a lead's.
+    /// Decide the items above the certified threshold automatically; a lead's. A run whose
+    /// data drifted is refused unless `despite_drift` (recorded).
     pub fn apply_autoaccept(
         &self,
         run: i64,
         sample: &str,
         risk: f64,
         delta: f64,
+        despite_drift: bool,
         lead: &str,
     ) -> Result<AutoAcceptDto, IpcError> {
         self.with_project(|p| {
-            Ok(arbiter_core::calibration::apply(p, run, sample, risk, delta, Some(lead))?.into())
+            Ok(arbiter_core::calibration::apply_with(
+                p,
+                run,
+                sample,
+                risk,
+                delta,
+                Some(lead),
+                despite_drift,
+            )?
+            .into())
         })
     }
 

@@ -3,7 +3,9 @@
 //! it): the temperature kept with a run — the synchronised setting `temperature:RUN_UID` — the
 //! calibrated top-class probability under it, and the project's auto-accept register — the
 //! synchronised setting `autoaccept` — with the items it accepts (the `auto_accepted` table,
-//! which `calibration::refresh` rebuilds from the setting and the run's predictions). Both are last-writer-wins
+//! which `calibration::refresh` rebuilds from the setting and the run's predictions), and the
+//! drift verdict that makes a run's certificates stale — the synchronised setting
+//! `autoaccept_stale:RUN_UID` (`drift::mark_stale` records it). All are last-writer-wins
 //! setting events, so every replica holding the same events reads the same values.
 
 use rusqlite::{Connection, OptionalExtension};
@@ -67,6 +69,57 @@ pub fn apply_temperature(p: &mut [f32], t: f64) -> f64 {
         *v = (f64::from(*v) / sum) as f32;
     }
     1.0 / sum
+}
+
+/// The setting key of the drift verdict that makes auto-accept certified on a run stale.
+pub fn stale_key(run_uid: &str) -> String {
+    format!("autoaccept_stale:{run_uid}")
+}
+
+/// Why auto-accept certified on a run is stale: a drift report found that newer data (CUR)
+/// is unlike the run's data (REF), so the fair sample the threshold was certified on no longer
+/// speaks for the data the model now sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stale {
+    /// The report's sides as described (`run 3 (wine@1)`, `wine@2`).
+    pub reference: String,
+    pub current: String,
+    /// `dataset drift` (at least half the columns drifted) or `domain classifier` (AUC > 0.55).
+    pub reason: String,
+    /// The columns that drifted.
+    pub columns: Vec<String>,
+    pub share_drifted: Option<f64>,
+    /// The domain classifier's ROC AUC, when it was fitted.
+    pub domain_auc: Option<f64>,
+    /// Who ran the report and when (from the event).
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub at: String,
+}
+
+/// The drift verdict recorded against a run, if any.
+pub(crate) fn stale_in(conn: &Connection, run_uid: &str) -> Result<Option<Stale>> {
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT value, actor, at FROM setting_events WHERE key = ?1 ORDER BY at DESC, uid DESC LIMIT 1",
+        )?
+        .query_row([stale_key(run_uid)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.and_then(|(value, by, at)| {
+        let mut s: Stale = serde_json::from_str(&value).ok()?;
+        s.by = by;
+        s.at = at;
+        Some(s)
+    }))
+}
+
+/// [`stale_in`] for a run by its local id.
+pub fn stale(project: &crate::Project, run: i64) -> Result<Option<Stale>> {
+    match run_uid(project.conn(), run)? {
+        Some(uid) => stale_in(project.conn(), &uid),
+        None => Ok(None),
+    }
 }
 
 /// The latest value of a setting (by time, then uid), `None` without any event.
@@ -137,6 +190,13 @@ pub struct AutoAccept {
     /// The setting event's uid.
     #[serde(default)]
     pub event: String,
+    /// Applied although the run's data was known to have drifted (an explicit choice).
+    #[serde(default)]
+    pub despite_drift: bool,
+    /// The drift verdict against the run, when its data drifted (not in the event: read from
+    /// the run's `autoaccept_stale` setting).
+    #[serde(default, skip_deserializing)]
+    pub stale: Option<Stale>,
 }
 
 /// The auto-accept in force, if one is applied (not revoked) on a run this replica holds.
@@ -170,6 +230,7 @@ pub(crate) fn auto_accept_in(conn: &Connection) -> Result<Option<AutoAccept>> {
     a.by = by;
     a.at = at;
     a.event = event;
+    a.stale = stale_in(conn, &a.run_uid)?;
     Ok(Some(a))
 }
 

@@ -24,7 +24,9 @@
 //! `labels_needed` = n_min. `--apply` records the synchronised setting `autoaccept` (the run,
 //! threshold, T, sample, α, δ): every item of the run at or above the threshold that no person
 //! labeled is decided by the rule `auto` (`decide`), on every replica alike; a person's label
-//! always wins; revoking records `null`.
+//! always wins; revoking records `null`. **Stale**: once a drift report finds the run's data
+//! (REF: its dataset version) unlike newer data (`drift::mark_stale`), every certificate on the
+//! run shows that verdict, and applying one takes an explicit choice ([`apply_with`]).
 
 pub mod sample;
 pub mod stats;
@@ -235,6 +237,11 @@ pub struct AutoAcceptReport {
     pub labels_needed: Option<usize>,
     /// Whether the auto-accept was recorded (`--apply`).
     pub applied: bool,
+    /// The drift verdict against the run when its data drifted: its certificate is stale, and
+    /// applying it takes an explicit choice (`--despite-drift`).
+    pub stale: Option<calibrated::Stale>,
+    /// Recorded despite that verdict.
+    pub despite_drift: bool,
 }
 
 fn check_level(what: &str, v: f64) -> Result<()> {
@@ -286,6 +293,10 @@ pub fn risk_curve(
             )
         })
         .collect();
+    let stale = match calibrated::run_uid(conn, run)? {
+        Some(uid) => calibrated::stale_in(conn, &uid)?,
+        None => None,
+    };
     let total: i64 = conn.query_row(
         "SELECT COUNT(*) FROM predictions WHERE run_id = ?1",
         [run],
@@ -321,13 +332,16 @@ pub fn risk_curve(
                 },
                 labels_needed: ltt.threshold.is_none().then_some(ltt.n_min),
                 applied: false,
+                stale: stale.clone(),
+                despite_drift: false,
             }
         })
         .collect())
 }
 
 /// [`autoaccept`], then record it as the project's auto-accept (a synchronised setting,
-/// audited): refused when nothing is certified. `by` names the lead.
+/// audited): refused when nothing is certified, and when the run's data drifted (a stale
+/// certificate: see [`apply_with`]). `by` names the lead.
 pub fn apply(
     project: &crate::Project,
     run: i64,
@@ -335,6 +349,22 @@ pub fn apply(
     risk: f64,
     delta: f64,
     by: Option<&str>,
+) -> Result<AutoAcceptReport> {
+    apply_with(project, run, queue, risk, delta, by, false)
+}
+
+/// [`apply`]; with `despite_drift` a run whose data drifted (a drift report recorded against
+/// it, [`calibrated::Stale`]) is applied all the same, the choice recorded in the event and
+/// the audit entry (and the auto-accept still shown stale). Without it such a run is refused,
+/// naming the report, and nothing is written.
+pub fn apply_with(
+    project: &crate::Project,
+    run: i64,
+    queue: &str,
+    risk: f64,
+    delta: f64,
+    by: Option<&str>,
+    despite_drift: bool,
 ) -> Result<AutoAcceptReport> {
     let mut r = autoaccept(project, run, queue, risk, delta)?;
     let (Some(threshold), Some(upper_bound)) = (r.threshold, r.upper_bound) else {
@@ -344,6 +374,16 @@ pub fn apply(
             r.sample
         )));
     };
+    if let (Some(s), false) = (&r.stale, despite_drift) {
+        return Err(Error::InvalidArgument(format!(
+            "run {run}'s data drifted: the drift report {} → {} ({}; {}) on {} makes a certificate on run {run} stale, as its fair sample no longer speaks for the newer data. Certify on a run of the newer data (a fair sample of it, labeled), or apply despite the drift (--despite-drift; the choice is recorded)",
+            s.reference,
+            s.current,
+            s.reason,
+            stale_columns(s),
+            s.at
+        )));
+    }
     let tx = project.conn().unchecked_transaction()?;
     let actor = crate::annotators::lead_actor(&tx, by, "auto-accept")?;
     crate::identity::stamp_run(&tx, run)?;
@@ -361,12 +401,17 @@ pub fn apply(
         by: String::new(),
         at: String::new(),
         event: String::new(),
+        despite_drift: despite_drift && r.stale.is_some(),
+        stale: None,
     };
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "run_uid": a.run_uid, "threshold": a.threshold, "temperature": a.temperature,
         "sample": a.sample, "risk": a.risk, "delta": a.delta, "upper_bound": a.upper_bound,
         "sample_accepted": a.sample_accepted, "sample_errors": a.sample_errors,
     });
+    if a.despite_drift {
+        value["despite_drift"] = serde_json::json!(true);
+    }
     crate::identity::record_setting(&tx, calibrated::AUTO_KEY, &value, &actor)?;
     let mut audit = value;
     audit["run"] = serde_json::json!(run);
@@ -375,7 +420,17 @@ pub fn apply(
     refresh(&tx)?;
     tx.commit()?;
     r.applied = true;
+    r.despite_drift = a.despite_drift;
     Ok(r)
+}
+
+/// The drifted columns of a verdict in words (`columns alcohol, proline` or the AUC).
+pub fn stale_columns(s: &calibrated::Stale) -> String {
+    match (s.columns.is_empty(), s.domain_auc) {
+        (false, _) => format!("drifted columns: {}", s.columns.join(", ")),
+        (true, Some(auc)) => format!("domain classifier ROC AUC {auc:.3}"),
+        (true, None) => "no column named".into(),
+    }
 }
 
 /// The class names of a run's model, in output order (the models table's `classes`).

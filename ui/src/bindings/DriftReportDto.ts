@@ -4,9 +4,10 @@ import type { DriftColumn } from "./DriftColumn";
 import type { DriftSide } from "./DriftSide";
 import type { EstimatedAccuracyDto } from "./EstimatedAccuracyDto";
 import type { PredictionDriftDto } from "./PredictionDriftDto";
+import type { StaleAutoAcceptDto } from "./StaleAutoAcceptDto";
 
 export type DriftReportDto = { reference: DriftSide, current: DriftSide, 
 /**
  * `default` or `psi`.
  */
-method: string, columns: Array<DriftColumn>, onlyInReference: Array<string>, onlyInCurrent: Array<string>, driftedColumns: number, shareDrifted: number | null, datasetDrift: boolean, predictions: PredictionDriftDto | null, estimatedAccuracy: EstimatedAccuracyDto | null, domainClassifier: DomainClassifierDto | null, };
+method: string, columns: Array<DriftColumn>, onlyInReference: Array<string>, onlyInCurrent: Array<string>, driftedColumns: number, shareDrifted: number | null, datasetDrift: boolean, predictions: PredictionDriftDto | null, estimatedAccuracy: EstimatedAccuracyDto | null, domainClassifier: DomainClassifierDto | null, autoAcceptStale: StaleAutoAcceptDto | null, };

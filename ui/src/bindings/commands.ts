@@ -99,7 +99,7 @@ export type Commands = {
   import_predictions: { role: "lead"; args: { request: ImportPredictionsRequest }; result: PredictionsImportedDto };
   calibrate_run: { role: "lead"; args: { run: number; sample: string; lead: string }; result: CalibrationDto };
   risk_curve: { role: "any"; args: { run: number; sample: string; risks: Array<number>; delta: number }; result: Array<AutoAcceptDto> };
-  apply_autoaccept: { role: "lead"; args: { run: number; sample: string; risk: number; delta: number; lead: string }; result: AutoAcceptDto };
+  apply_autoaccept: { role: "lead"; args: { run: number; sample: string; risk: number; delta: number; despiteDrift: boolean; lead: string }; result: AutoAcceptDto };
   revoke_autoaccept: { role: "lead"; args: { lead: string }; result: void };
   list_runs: { role: "any"; args: Record<string, never>; result: Array<RunInfo> };
   item_prediction: { role: "any"; args: { run: number; rowid: number }; result: ItemPrediction | null };

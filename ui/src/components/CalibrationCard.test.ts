@@ -20,6 +20,8 @@ const point = (over: Partial<AutoAcceptDto>): AutoAcceptDto => ({
   status: "certified",
   labels_needed: null,
   applied: false,
+  stale: null,
+  despite_drift: false,
   ...over,
 });
 

@@ -12,6 +12,7 @@ import type { ProjectInfo } from "../bindings/ProjectInfo";
 import type { QueueDto } from "../bindings/QueueDto";
 import * as ipc from "../ipc";
 import { normaliseError } from "../lib/ipcError";
+import { staleText } from "../lib/drift";
 import { binsForDiagram, formatPercent } from "../lib/reportData";
 import { ChartCard } from "./charts/ChartCard";
 import { reliabilityOption } from "./charts/options";
@@ -47,6 +48,7 @@ export function CalibrationCard({ project, run, onChanged }: { project: ProjectI
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [despite, setDespite] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -75,6 +77,7 @@ export function CalibrationCard({ project, run, onChanged }: { project: ProjectI
     setCurve(null);
     setError(null);
     setDone(null);
+    setDespite(false);
   }, [run, chosen]);
 
   const calibrate = async () => {
@@ -96,8 +99,10 @@ export function CalibrationCard({ project, run, onChanged }: { project: ProjectI
     setBusy(true);
     setError(null);
     try {
-      const a = await ipc.applyAutoaccept(run, chosen, r.risk, r.delta, lead);
-      setDone(`Auto-accept applied: ${a.accepted.toLocaleString("en-US")} items decided by “auto” where no person has labeled them.`);
+      const a = await ipc.applyAutoaccept(run, chosen, r.risk, r.delta, despite && r.stale !== null, lead);
+      setDone(
+        `Auto-accept applied${a.despite_drift ? " despite the drift (recorded)" : ""}: ${a.accepted.toLocaleString("en-US")} items decided by “auto” where no person has labeled them.`,
+      );
       onChanged();
     } catch (err) {
       setError(normaliseError(err).message);
@@ -176,9 +181,29 @@ export function CalibrationCard({ project, run, onChanged }: { project: ProjectI
                 />
               </label>
               <p data-testid="calibration-risk-text">{riskText(at)}</p>
+              {at.stale && (
+                <div className="notice warn flat calibration-stale" role="status" data-testid="calibration-stale">
+                  <div className="notice-body">
+                    <strong>Stale: run {at.run}’s data drifted.</strong> {staleText(at.stale)} The fair sample no longer speaks for the newer data: certify on a run
+                    of it.
+                  </div>
+                </div>
+              )}
+              {at.status === "certified" && at.stale && (
+                <label className="field inline calibration-despite">
+                  <input type="checkbox" data-testid="calibration-despite-drift" checked={despite} onChange={(e) => setDespite(e.target.checked)} />
+                  <span>Apply despite the drift (the choice is recorded)</span>
+                </label>
+              )}
               {at.status === "certified" && (
-                <button type="button" className="button" data-testid="calibration-apply" onClick={() => apply(at)} disabled={busy || !lead}>
-                  Apply auto-accept at {formatPercent(at.risk)} risk
+                <button
+                  type="button"
+                  className="button"
+                  data-testid="calibration-apply"
+                  onClick={() => apply(at)}
+                  disabled={busy || !lead || (at.stale !== null && !despite)}
+                >
+                  {at.stale ? "Apply despite the drift" : "Apply auto-accept"} at {formatPercent(at.risk)} risk
                 </button>
               )}
             </div>

@@ -42,6 +42,7 @@ export function driftReport(over: Partial<DriftReportDto> = {}): DriftReportDto 
     predictions: null,
     estimatedAccuracy: null,
     domainClassifier: null,
+    autoAcceptStale: null,
     ...over,
   };
 }

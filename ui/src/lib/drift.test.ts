@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { RunInfo } from "../bindings/RunInfo";
-import { compactNumber, defaultQueueName, defaultSides, firstColumn, formatStatistic, histogramLabels, sideChoices, verdictLine } from "./drift";
+import { compactNumber, defaultQueueName, defaultSides, firstColumn, formatStatistic, histogramLabels, sideChoices, verdictLine, staleText } from "./drift";
 import { driftReport } from "./drift.fixture";
 
 const version = (id: number, v: number, features: string[] = ["a"]) => ({
@@ -81,5 +81,20 @@ describe("drift report text", () => {
     expect(firstColumn(r)).toBe("alcohol");
     expect(firstColumn(driftReport({ columns: [] }))).toBeNull();
     expect(defaultQueueName(r)).toBe("drift wine@2");
+  });
+
+  it("says which report made an auto-accept stale and why", () => {
+    const verdict = {
+      reference: "run 1 (wine@1)",
+      current: "wine@2",
+      reason: "domain classifier",
+      columns: ["alcohol", "proline"],
+      share_drifted: 2 / 13,
+      domain_auc: 0.91,
+      by: "arbiter",
+      at: "2026-12-06T18:00:00Z",
+    };
+    expect(staleText(verdict)).toBe("Drift report run 1 (wine@1) → wine@2 (2026-12-06): domain classifier; drifted columns: alcohol, proline.");
+    expect(staleText({ ...verdict, columns: [] })).toBe("Drift report run 1 (wine@1) → wine@2 (2026-12-06): domain classifier; domain classifier ROC AUC 0.910.");
   });
 });

@@ -7,6 +7,7 @@ import type { DatasetInfo } from "../bindings/DatasetInfo";
 import type { DriftHistogram } from "../bindings/DriftHistogram";
 import type { DriftReportDto } from "../bindings/DriftReportDto";
 import type { RunInfo } from "../bindings/RunInfo";
+import type { StaleDto } from "../bindings/StaleDto";
 
 export interface SideChoice {
   /** What the command takes: `NAME@VERSION` or a run id. */
@@ -80,4 +81,15 @@ export function firstColumn(r: DriftReportDto): string | null {
 /** A queue name for the drifted items of `current`. */
 export function defaultQueueName(r: DriftReportDto): string {
   return `drift ${r.current.label}`;
+}
+
+/** The drift verdict that makes a run's auto-accept stale, in one sentence. */
+export function staleText(s: StaleDto): string {
+  const what =
+    s.columns.length > 0
+      ? `drifted columns: ${s.columns.join(", ")}`
+      : s.domain_auc !== null
+        ? `domain classifier ROC AUC ${s.domain_auc.toFixed(3)}`
+        : "no column named";
+  return `Drift report ${s.reference} → ${s.current} (${s.at.slice(0, 10)}): ${s.reason}; ${what}.`;
 }

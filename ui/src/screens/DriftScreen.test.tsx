@@ -90,4 +90,31 @@ describe("DriftScreen", () => {
     expect(card.textContent).toContain("95% 77.0%–96.0%");
     expect(screen.getByTestId("drift-accuracy-warning").textContent).toContain("concept drift");
   });
+
+  it("says when the report makes the auto-accept in force stale", async () => {
+    driftReportCall.mockResolvedValue(
+      driftReport({
+        autoAcceptStale: {
+          run: 1,
+          threshold: 0.93,
+          recorded: true,
+          verdict: {
+            reference: "wine@1",
+            current: "wine@2",
+            reason: "dataset drift",
+            columns: ["alcohol"],
+            share_drifted: 0.5,
+            domain_auc: null,
+            by: "arbiter",
+            at: "2026-12-06T18:00:00Z",
+          },
+        },
+      }),
+    );
+    render(<DriftScreen project={project} onBack={() => {}} />);
+    await flush();
+    const notice = screen.getByTestId("drift-autoaccept-stale");
+    expect(notice.textContent).toContain("Auto-accept on run 1 (confidence ≥ 0.9300) is stale");
+    expect(notice.textContent).toContain("dataset drift; drifted columns: alcohol");
+  });
 });

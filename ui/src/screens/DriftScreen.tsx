@@ -20,6 +20,7 @@ import {
   formatStatistic,
   histogramLabels,
   sideChoices,
+  staleText,
   verdictLine,
   type SideChoice,
 } from "../lib/drift";
@@ -182,6 +183,17 @@ function DriftReport({ report, reference, current }: { report: DriftReportDto; r
           <p className="dash-card-sub" data-testid="drift-one-side">
             Not compared (one side only): {[...report.onlyInReference, ...report.onlyInCurrent].join(", ")}
           </p>
+        )}
+        {report.autoAcceptStale && (
+          <div className="notice warn flat drift-stale" role="status" data-testid="drift-autoaccept-stale" data-recorded={String(report.autoAcceptStale.recorded)}>
+            <div className="notice-body">
+              <strong>
+                Auto-accept on run {report.autoAcceptStale.run} (confidence ≥ {report.autoAcceptStale.threshold.toFixed(4)}) is stale
+              </strong>{" "}
+              — its data drifted. {staleText(report.autoAcceptStale.verdict)} It stays in force until a lead revokes it; to certify again, label a fair sample of a run on
+              the newer data.
+            </div>
+          </div>
         )}
         <QueueDrifted report={report} reference={reference} current={current} />
       </section>

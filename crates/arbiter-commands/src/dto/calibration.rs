@@ -55,6 +55,37 @@ impl From<calibration::Calibration> for CalibrationDto {
     }
 }
 
+/// Why auto-accept certified on a run is stale: a drift report found the run's data unlike
+/// newer data (`arbiter_core::calibrated::Stale`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StaleDto {
+    /// The report's sides (`run 3 (wine@1)`, `wine@2`).
+    pub reference: String,
+    pub current: String,
+    /// `dataset drift` or `domain classifier`.
+    pub reason: String,
+    pub columns: Vec<String>,
+    pub share_drifted: Option<f64>,
+    pub domain_auc: Option<f64>,
+    pub by: String,
+    pub at: String,
+}
+
+impl From<&arbiter_core::calibrated::Stale> for StaleDto {
+    fn from(s: &arbiter_core::calibrated::Stale) -> Self {
+        StaleDto {
+            reference: s.reference.clone(),
+            current: s.current.clone(),
+            reason: s.reason.clone(),
+            columns: s.columns.clone(),
+            share_drifted: num(s.share_drifted),
+            domain_auc: num(s.domain_auc),
+            by: s.by.clone(),
+            at: s.at.clone(),
+        }
+    }
+}
+
 /// What auto-accept certifies at one risk (Learn-then-Test on the fair sample).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AutoAcceptDto {
@@ -80,6 +111,11 @@ pub struct AutoAcceptDto {
     #[ts(type = "number | null")]
     pub labels_needed: Option<u64>,
     pub applied: bool,
+    /// The drift verdict against the run: its certificate is stale and applying it takes an
+    /// explicit choice.
+    pub stale: Option<StaleDto>,
+    /// Applied despite that verdict.
+    pub despite_drift: bool,
 }
 
 impl From<calibration::AutoAcceptReport> for AutoAcceptDto {
@@ -99,13 +135,15 @@ impl From<calibration::AutoAcceptReport> for AutoAcceptDto {
             status: r.status.to_string(),
             labels_needed: r.labels_needed.map(|n| n as u64),
             applied: r.applied,
+            stale: r.stale.as_ref().map(Into::into),
+            despite_drift: r.despite_drift,
         }
     }
 }
 
 macro_rules! with_calibration_types {
     ($m:ident) => {
-        $m!(CalibrationDto, AutoAcceptDto)
+        $m!(CalibrationDto, StaleDto, AutoAcceptDto)
     };
 }
 pub(crate) use with_calibration_types;

@@ -1,6 +1,7 @@
 //! The Drift screen's types: what to compare (`drift_report`), the report (per-column tests
 //! with their overlaid histograms, prediction drift, the accuracy estimate, the domain
-//! classifier) and the drift queue (`save_drift_queue`, a lead's).
+//! classifier, the auto-accept it finds stale) and the drift queue (`save_drift_queue`, a
+//! lead's).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -143,6 +144,17 @@ pub struct DomainClassifierDto {
     pub drifted: bool,
 }
 
+/// The auto-accept in force that the report finds stale.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleAutoAcceptDto {
+    pub run: i64,
+    pub threshold: f64,
+    pub verdict: super::StaleDto,
+    /// Whether this report recorded the verdict (false: an earlier one had).
+    pub recorded: bool,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DriftReportDto {
@@ -159,6 +171,7 @@ pub struct DriftReportDto {
     pub predictions: Option<PredictionDriftDto>,
     pub estimated_accuracy: Option<EstimatedAccuracyDto>,
     pub domain_classifier: Option<DomainClassifierDto>,
+    pub auto_accept_stale: Option<StaleAutoAcceptDto>,
 }
 
 impl From<&drift::DriftReport> for DriftReportDto {
@@ -237,6 +250,12 @@ impl From<&drift::DriftReport> for DriftReportDto {
                 threshold: d.threshold,
                 drifted: d.drifted,
             }),
+            auto_accept_stale: r.auto_accept_stale.as_ref().map(|s| StaleAutoAcceptDto {
+                run: s.run,
+                threshold: s.threshold,
+                verdict: (&s.verdict).into(),
+                recorded: s.recorded,
+            }),
         }
     }
 }
@@ -254,6 +273,7 @@ macro_rules! with_drift_types {
             PredictionDriftDto,
             EstimatedAccuracyDto,
             DomainClassifierDto,
+            StaleAutoAcceptDto,
             DriftReportDto
         )
     };

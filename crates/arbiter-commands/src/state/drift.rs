@@ -1,4 +1,5 @@
-//! The Drift screen's work: the report between two sides, and a lead's drift queue.
+//! The Drift screen's work: the report between two sides (marking the auto-accept in force
+//! stale when its data drifted), and a lead's drift queue.
 
 use arbiter_core::{drift, review};
 
@@ -8,7 +9,7 @@ use crate::dto::*;
 impl AppState {
     pub fn drift_report(&self, r: &DriftRequest) -> Result<DriftReportDto, IpcError> {
         self.with_project(|p| {
-            let report = drift::report(
+            let report = drift::report_and_mark(
                 p,
                 &r.reference,
                 &r.current,

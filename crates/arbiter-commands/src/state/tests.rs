@@ -36,11 +36,16 @@ pub(crate) fn model_request(file: &str, name: &str) -> AddModelRequest {
 
 /// `file` (under `fixtures/models/`) added as `name` and run over the digits on the CPU; the run.
 pub(crate) fn add_and_run(s: &AppState, file: &str, name: &str) -> i64 {
+    add_and_run_on(s, file, name, "digits")
+}
+
+/// [`add_and_run`] on another dataset.
+pub(crate) fn add_and_run_on(s: &AppState, file: &str, name: &str, dataset: &str) -> i64 {
     s.add_model(&model_request(file, name)).expect("add");
     s.start_run(
         &RunRequest {
             model: name.into(),
-            dataset: "digits".into(),
+            dataset: dataset.into(),
             batch_size: 256,
             device: Device::Cpu,
             resume: None,
@@ -1497,7 +1502,7 @@ fn a_lead_calibrates_a_run_reads_the_risk_curve_and_applies_auto_accept_from_the
         .expect("a risk certified");
     assert!(certified.coverage.is_some_and(|c| c > 0.0) && certified.threshold.is_some());
     let applied = s
-        .apply_autoaccept(run, "audit", certified.risk, 0.1, "lea")
+        .apply_autoaccept(run, "audit", certified.risk, 0.1, false, "lea")
         .expect("apply");
     assert!(applied.applied && applied.accepted == certified.accepted);
     s.revoke_autoaccept("lea").expect("revoke");

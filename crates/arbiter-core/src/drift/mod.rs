@@ -8,8 +8,12 @@
 //! a reference with fewer than [`MIN_REFERENCE`] rows, versions without a feature column in
 //! common (unless both sides are runs of featureless data: then predictions alone), a column
 //! missing in every row of a side, a run without probability vectors.
+//!
+//! A report that finds the data of the auto-accept in force drifted marks it stale
+//! ([`staleness`] states the rule, [`mark_stale`] records it as a synchronised setting).
 
 pub mod domain;
+pub mod kolmogorov;
 pub mod predictions;
 pub mod stats;
 
@@ -91,6 +95,19 @@ pub struct DriftReport {
     pub predictions: Option<PredictionDrift>,
     pub estimated_accuracy: Option<EstimatedAccuracy>,
     pub domain_classifier: Option<DomainClassifier>,
+    /// The auto-accept in force, when this report makes it stale ([`mark_stale`] fills it).
+    pub auto_accept_stale: Option<StaleAutoAccept>,
+}
+
+/// The auto-accept in force that a report finds stale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaleAutoAccept {
+    pub run: i64,
+    pub threshold: f64,
+    /// The verdict against the run (the first one recorded, when it was already stale).
+    pub verdict: crate::calibrated::Stale,
+    /// Whether this report recorded it (false: an earlier report had).
+    pub recorded: bool,
 }
 
 /// What to compute.
@@ -180,8 +197,11 @@ fn read_features(
         "SELECT id, features FROM items WHERE id >= ?1 AND id < ?2 AND version_id = ?3 ORDER BY id",
     )?;
     let mut rows = stmt.query([first, first + count, version_id])?;
-    let mut items = Vec::new();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); width];
+    // Sized up front: a million rows grown by doubling spend their time copying and faulting.
+    let mut items = Vec::with_capacity(count.max(0) as usize);
+    let mut cols: Vec<Vec<f64>> = (0..width)
+        .map(|_| Vec::with_capacity(count.max(0) as usize))
+        .collect();
     while let Some(r) = rows.next()? {
         items.push(r.get::<_, i64>(0)?);
         let blob = r.get_ref(1)?;
@@ -288,10 +308,109 @@ pub(crate) fn report_in(
         predictions,
         estimated_accuracy: estimated,
         domain_classifier: domain,
+        auto_accept_stale: None,
         reference: r.side.clone(),
         current: c.side.clone(),
     };
     Ok((report, r, c))
+}
+
+/// The rule that makes auto-accept stale: the auto-accept in force was certified on run R of
+/// dataset version V; a report whose reference is V (R itself, another run on V, or the
+/// version) and whose current side is other data finds drift — dataset drift (at least half
+/// the columns) or, when fitted, the domain classifier (ROC AUC > 0.55). Returns the auto-accept
+/// and the verdict, or `None` (no auto-accept, other reference data, or no drift). Reads only.
+pub fn staleness(
+    conn: &Connection,
+    report: &DriftReport,
+) -> Result<Option<(crate::calibrated::AutoAccept, crate::calibrated::Stale)>> {
+    let Some(a) = crate::calibrated::auto_accept_in(conn)? else {
+        return Ok(None);
+    };
+    let version: i64 =
+        conn.query_row("SELECT version_id FROM runs WHERE id = ?1", [a.run], |r| {
+            r.get(0)
+        })?;
+    let domain = report.domain_classifier.as_ref().filter(|d| d.drifted);
+    if report.reference.version_id != version
+        || report.current.version_id == version
+        || !(report.dataset_drift || domain.is_some())
+    {
+        return Ok(None);
+    }
+    let verdict = crate::calibrated::Stale {
+        reference: report.reference.describe(),
+        current: report.current.describe(),
+        reason: if report.dataset_drift {
+            "dataset drift".into()
+        } else {
+            "domain classifier".into()
+        },
+        columns: report
+            .columns
+            .iter()
+            .filter(|c| c.drifted)
+            .map(|c| c.column.clone())
+            .collect(),
+        share_drifted: report.share_drifted,
+        domain_auc: report.domain_classifier.as_ref().map(|d| d.roc_auc),
+        by: String::new(),
+        at: String::new(),
+    };
+    Ok(Some((a, verdict)))
+}
+
+/// Apply [`staleness`]: when `report` makes the auto-accept in force stale and no verdict is
+/// recorded against its run yet, record one (the synchronised setting
+/// `autoaccept_stale:RUN_UID`, audited as `autoaccept.stale`, by `arbiter`: the drift check,
+/// not a person); fill `report.auto_accept_stale` either way. Decisions do not change: the
+/// auto-accept stays in force until a lead revokes it.
+pub fn mark_stale(conn: &Connection, report: &mut DriftReport) -> Result<()> {
+    let Some((a, verdict)) = staleness(conn, report)? else {
+        return Ok(());
+    };
+    let (verdict, recorded) = match a.stale {
+        Some(earlier) => (earlier, false),
+        None => {
+            let tx = conn.unchecked_transaction()?;
+            let mut value = serde_json::to_value(&verdict).unwrap_or_default();
+            if let Some(o) = value.as_object_mut() {
+                o.remove("by");
+                o.remove("at");
+            }
+            crate::identity::record_setting(
+                &tx,
+                &crate::calibrated::stale_key(&a.run_uid),
+                &value,
+                "arbiter",
+            )?;
+            value["run"] = serde_json::json!(a.run);
+            value["autoaccept_event"] = serde_json::json!(a.event);
+            crate::audit::record(&tx, "arbiter", "autoaccept.stale", &value)?;
+            tx.commit()?;
+            let recorded = crate::calibrated::stale_in(conn, &a.run_uid)?.unwrap_or(verdict);
+            (recorded, true)
+        }
+    };
+    report.auto_accept_stale = Some(StaleAutoAccept {
+        run: a.run,
+        threshold: a.threshold,
+        verdict,
+        recorded,
+    });
+    Ok(())
+}
+
+/// [`report`], then [`mark_stale`]: what `arbiter drift` and the Drift screen run.
+pub fn report_and_mark(
+    project: &Project,
+    reference: &str,
+    current: &str,
+    options: Options,
+) -> Result<DriftReport> {
+    let mut r = report(project, reference, current, options)?;
+    mark_stale(project.conn(), &mut r)?;
+    Ok(r)
 }
 
 fn only_in(a: &Loaded, b: &Loaded) -> Vec<String> {
@@ -323,8 +442,11 @@ fn feature_drift(
     common
         .par_iter()
         .map(|(name, i, j)| {
-            let a = present(&r.features[*i]);
-            let b = present(&c.features[*j]);
+            // Sorted once here: every test and the histogram then walk them in order.
+            let mut a = present(&r.features[*i]);
+            let mut b = present(&c.features[*j]);
+            stats::sort_values(&mut a);
+            stats::sort_values(&mut b);
             for (values, side) in [(&a, &r.side), (&b, &c.side)] {
                 if values.is_empty() {
                     return Err(Error::InvalidArgument(format!(
@@ -397,6 +519,7 @@ pub fn save_queue(
         },
         ranked,
     )?;
+    mark_stale(project.conn(), &mut report)?;
     Ok((report, queue))
 }
 
@@ -412,4 +535,4 @@ fn newest_run(conn: &Connection, version_id: i64) -> Result<Option<i64>> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

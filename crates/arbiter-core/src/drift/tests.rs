@@ -8,7 +8,7 @@ use super::*;
 use crate::dataset::{self, ImportOptions};
 use crate::testutil::{fixtures, model_run};
 
-fn import(p: &mut Project, source: &Path, name: &str) {
+pub(crate) fn import(p: &mut Project, source: &Path, name: &str) {
     dataset::import(
         p,
         &ImportOptions {
@@ -290,34 +290,16 @@ fn a_run_without_probabilities_is_refused() {
     );
 }
 
-/// wine.csv with new ids and `alcohol` and `proline` moved: a second version that drifted.
-fn drifted_wine(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(fixtures().join("tabular/wine.csv")).expect("fixture");
-    let mut lines = text.lines();
-    let header = lines.next().expect("fixture");
-    let names: Vec<&str> = header.split(',').collect();
-    let mut out = format!("{header}\n");
-    for line in lines {
-        let cells: Vec<String> = line
-            .split(',')
-            .zip(&names)
-            .map(|(v, n)| match *n {
-                "id" => format!("new_{v}"),
-                "alcohol" => format!("{}", v.parse::<f64>().expect("fixture") + 1.5),
-                "proline" => format!("{}", v.parse::<f64>().expect("fixture") * 1.4),
-                _ => v.to_string(),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    write(dir, "wine2.csv", &out)
+/// wine.csv with new ids and `alcohol` and `proline` moved: a second version that drifted
+/// (`fixtures/drift/wine_v2.csv`).
+pub(crate) fn drifted_wine() -> std::path::PathBuf {
+    fixtures().join("drift/wine_v2.csv")
 }
 
 #[test]
 fn the_drift_queue_holds_the_current_items_least_like_the_reference_first() {
     let dir = tempfile::tempdir().expect("fixture");
-    let wine2 = drifted_wine(dir.path());
+    let wine2 = drifted_wine();
     let mut p = project_with(
         dir.path(),
         &[
@@ -385,4 +367,124 @@ fn report_with_classifier(p: &Project, a: &str, b: &str) -> DomainClassifier {
     .expect("fixture")
     .domain_classifier
     .expect("fixture")
+}
+
+fn setting_count(p: &Project) -> i64 {
+    p.conn()
+        .query_row("SELECT COUNT(*) FROM setting_events", [], |r| r.get(0))
+        .expect("fixture")
+}
+
+/// Wine with a forest run, a fair audit sample labeled with the truth, auto-accept applied on
+/// the run, then a drifted second version of wine imported: (dir, project, run).
+pub(crate) fn auto_accepted_then_drifted() -> (tempfile::TempDir, Project, i64) {
+    use crate::calibration::tests::{label_truth, queue, queued, setup};
+    let (dir, mut p, run) = setup();
+    let q = queue(
+        &mut p,
+        "audit",
+        run,
+        crate::queue::Strategy::Random,
+        None,
+        Some(100),
+    );
+    let items = queued(&p, q.id);
+    label_truth(&mut p, &items, "a1");
+    crate::calibration::apply(&p, run, "audit", 0.1, 0.1, None).expect("apply");
+    let wine2 = drifted_wine();
+    import(&mut p, &wine2, "wine");
+    (dir, p, run)
+}
+
+fn with_classifier() -> Options {
+    Options {
+        domain_classifier: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_drift_report_on_the_auto_accepted_runs_data_marks_it_stale_once() {
+    let (_d, p, run) = auto_accepted_then_drifted();
+    let before = setting_count(&p);
+    // Two of thirteen columns moved: no dataset drift, so without the classifier nothing is
+    // stale and nothing is written.
+    let plain = report_and_mark(&p, "wine@1", "wine@2", Options::default()).expect("report");
+    assert!(!plain.dataset_drift);
+    assert_eq!(plain.auto_accept_stale, None);
+    assert_eq!(setting_count(&p), before);
+    // The other way round, or a version against itself: not the certificate's data moving on.
+    for (a, b) in [("wine@2", "wine@1"), ("wine@1", "wine@1")] {
+        let r = report(&p, a, b, with_classifier()).expect("report");
+        assert_eq!(staleness(p.conn(), &r).expect("rule"), None, "{a} → {b}");
+    }
+    // The domain classifier tells the versions apart: stale, recorded once.
+    let r = report_and_mark(&p, &run.to_string(), "wine@2", with_classifier()).expect("report");
+    let s = r.auto_accept_stale.clone().expect("stale");
+    assert!(s.recorded);
+    assert_eq!(s.run, run);
+    assert_eq!(s.verdict.reason, "domain classifier");
+    assert_eq!(s.verdict.columns, ["alcohol", "proline"]);
+    assert!(s.verdict.domain_auc.expect("auc") > 0.55);
+    assert_eq!(s.verdict.by, "arbiter");
+    assert!(!s.verdict.at.is_empty());
+    assert_eq!(setting_count(&p), before + 1);
+    let again = report_and_mark(&p, "wine@1", "wine@2", with_classifier()).expect("report");
+    let s2 = again.auto_accept_stale.expect("still stale");
+    assert!(!s2.recorded, "an earlier report had recorded it");
+    assert_eq!(s2.verdict, s.verdict);
+    assert_eq!(setting_count(&p), before + 1);
+    // Shown with the auto-accept in force, the certificate and the lineage.
+    let a = crate::calibrated::auto_accept(&p)
+        .expect("read")
+        .expect("in force");
+    assert_eq!(a.stale.as_ref(), Some(&s.verdict));
+    let cert = crate::calibration::autoaccept(&p, run, "audit", 0.1, 0.1).expect("certify");
+    assert_eq!(cert.stale.as_ref(), Some(&s.verdict));
+    let audit: i64 = p
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'autoaccept.stale'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(audit, 1);
+}
+
+#[test]
+fn applying_a_stale_certificate_takes_an_explicit_choice_that_is_recorded() {
+    let (_d, p, run) = auto_accepted_then_drifted();
+    report_and_mark(&p, "wine@1", "wine@2", with_classifier()).expect("report");
+    let before = setting_count(&p);
+    let e = crate::calibration::apply(&p, run, "audit", 0.05, 0.1, None)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("data drifted")
+            && e.contains("wine@2")
+            && e.contains("alcohol, proline")
+            && e.contains("--despite-drift"),
+        "{e}"
+    );
+    assert_eq!(setting_count(&p), before, "nothing written");
+    // Revoking does not clear the verdict: the run's data drifted all the same.
+    crate::calibration::revoke(&p, None).expect("revoke");
+    assert!(crate::calibration::apply(&p, run, "audit", 0.1, 0.1, None).is_err());
+    let r =
+        crate::calibration::apply_with(&p, run, "audit", 0.1, 0.1, None, true).expect("despite");
+    assert!(r.applied && r.despite_drift && r.stale.is_some());
+    let a = crate::calibrated::auto_accept(&p)
+        .expect("read")
+        .expect("in force");
+    assert!(a.despite_drift && a.stale.is_some(), "{a:?}");
+    let audited: String = p
+        .conn()
+        .query_row(
+            "SELECT details FROM audit_log WHERE action = 'autoaccept.apply' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert!(audited.contains("\"despite_drift\":true"), "{audited}");
 }

@@ -1831,3 +1831,46 @@ fn a_calibrated_queue_reaches_another_replica_with_its_temperature_and_scores() 
     };
     assert_eq!(scores(&c.p, saved.id), scores(&other, there.id));
 }
+
+#[test]
+fn a_stale_auto_accept_is_stale_on_three_replicas_and_reapplying_it_is_refused_everywhere() {
+    let d = tempfile::tempdir().expect("tmp");
+    let mut a = lead(d.path());
+    let mut b = replica(&a, &d.path().join("b"));
+    let mut c = replica(&a, &d.path().join("c"));
+    let run: i64 = a
+        .conn()
+        .query_row("SELECT id FROM runs", [], |r| r.get(0))
+        .expect("run");
+    audit_queue(&mut a, run);
+    crate::calibration::apply(&a, run, "audit", 0.1, 0.1, None).expect("apply");
+    send(&a, &mut b, &d.path().join("ab.pack"), true);
+    send(&a, &mut c, &d.path().join("ac.pack"), true);
+    // b imports newer data that drifted and compares it with the certified run's version.
+    let wine2 = crate::drift::tests::drifted_wine();
+    crate::drift::tests::import(&mut b, &wine2, "wine");
+    let options = crate::drift::Options {
+        domain_classifier: true,
+        ..Default::default()
+    };
+    let r = crate::drift::report_and_mark(&b, "wine@1", "wine@2", options).expect("report");
+    let verdict = r.auto_accept_stale.expect("stale").verdict;
+    send(&b, &mut c, &d.path().join("bc.pack"), true);
+    send(&c, &mut a, &d.path().join("ca.pack"), true);
+    for p in [&a, &b, &c] {
+        let run = p
+            .conn()
+            .query_row("SELECT id FROM runs", [], |r| r.get::<_, i64>(0))
+            .expect("run");
+        let now = crate::calibrated::auto_accept(p)
+            .expect("read")
+            .expect("in force");
+        assert_eq!(now.stale.as_ref(), Some(&verdict), "{}", p.root().display());
+        let e = crate::calibration::apply(p, run, "audit", 0.05, 0.1, None)
+            .expect_err("refused")
+            .to_string();
+        assert!(e.contains("--despite-drift"), "{e}");
+    }
+    assert_eq!(snapshot(&b), snapshot(&a));
+    assert_eq!(snapshot(&c), snapshot(&a));
+}
