@@ -28,6 +28,7 @@ const MODEL: ModelDto = {
     std: null,
     decode: null,
     features: 4,
+    tokenizer: null,
   },
   outputName: "logits",
   outputKind: "logits",

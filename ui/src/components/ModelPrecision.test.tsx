@@ -29,6 +29,7 @@ const MODEL: ModelDto = {
     std: [1],
     decode: "full",
     features: null,
+    tokenizer: null,
   },
   outputName: "logits",
   outputKind: "logits",
