@@ -283,22 +283,22 @@ export function installHttpTransport(fetchFn: FetchFn): void {
   active = new HttpTransport(fetchFn);
 }
 
-/** HTTP only: signs in with a sign-in link's token. Rejects with the server's `IpcError` (401: the link is unknown, expired, revoked or used). */
+/** Over HTTP alone — signs in with a sign-in link's token. Rejects with the server's `IpcError` (401: the link is unknown, expired, revoked or used). */
 export function signIn(token: string): Promise<HttpSession> {
   return http().signIn(token);
 }
 
-/** HTTP only: the cookie's session; rejects with `unauthorized` when there is none. */
+/** Over HTTP alone — the cookie's session; rejects with `unauthorized` when there is none. */
 export function getSession(): Promise<HttpSession> {
   return http().session();
 }
 
-/** HTTP only: ends the session (the server clears the cookie). */
+/** Over HTTP alone — ends the session (the server clears the cookie). */
 export function signOut(): Promise<void> {
   return http().signOut();
 }
 
-/** HTTP only: `listener` hears when a command fails with `unauthorized` (the session ended). */
+/** Over HTTP alone — `listener` hears when a command fails with `unauthorized` (the session ended). */
 export function onSignedOut(listener: (error: IpcError) => void): () => void {
   const t = transport();
   return t instanceof HttpTransport ? t.onSignedOut(listener) : () => {};

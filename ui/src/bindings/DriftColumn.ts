@@ -15,6 +15,6 @@ test: string,
  */
 testName: string, statistic: number, threshold: number, drifted: boolean, 
 /**
- * PSI only: `minor`, `moderate`, `major`.
+ * With PSI alone: `minor`, `moderate`, `major`.
  */
 band: string | null, referenceMissing: number, currentMissing: number, histogram: DriftHistogram, };

@@ -9,7 +9,7 @@ export type ModelQuality = { run: number,
  */
 overall: Estimate, 
 /**
- * Decided items of the run's `random` queues only: the unbiased estimate.
+ * Decided items of the run's `random` queues alone — the unbiased estimate.
  */
 random_sample: Estimate, 
 /**

@@ -111,7 +111,7 @@ export function donePercent(counts: Pick<QueueCounts, "done" | "total"> | null):
 
 /**
  * What the review screen tells an annotator whose label just made a conflict. Who said what is
- * shown to reviewers and leads only: an annotator never learns other people's labels (the item
+ * shown to reviewers and leads alone; an annotator never learns other people's labels (the item
  * may come back to them after an undo, and their votes must stay independent).
  */
 export function conflictNotice(

@@ -82,7 +82,7 @@ pub struct DriftColumn {
     pub statistic: f64,
     pub threshold: f64,
     pub drifted: bool,
-    /// PSI only: `minor`, `moderate`, `major`.
+    /// With PSI alone: `minor`, `moderate`, `major`.
     pub band: Option<String>,
     pub reference_missing: u64,
     pub current_missing: u64,

@@ -201,7 +201,7 @@ pub struct ModelQuality {
     pub run: i64,
     /// Every decided item the run predicted.
     pub overall: Estimate,
-    /// Decided items of the run's `random` queues only: the unbiased estimate.
+    /// Decided items of the run's `random` queues alone — the unbiased estimate.
     pub random_sample: Estimate,
     /// Decided items of the other (uncertainty) queues: biased by construction.
     pub uncertainty_queues: Estimate,

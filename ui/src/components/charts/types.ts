@@ -1,4 +1,4 @@
-/** The option type of the dashboard's charts (types only: no ECharts code is loaded by this). */
+/** The option type of the dashboard's charts (types alone; no ECharts code is loaded by this). */
 import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption } from "echarts/charts";
 import type {
   GridComponentOption,
