@@ -120,16 +120,6 @@ pub struct QueueSpec {
     pub calibrated: bool,
 }
 
-impl QueueSpec {
-    /// The same spec by the model's own confidence.
-    pub fn uncalibrated(&self) -> QueueSpec {
-        QueueSpec {
-            calibrated: false,
-            ..self.clone()
-        }
-    }
-}
-
 /// One run's probability vectors in item order, as read for model-disagreement and the
 /// calibrated rankings: item `i`'s vector is `probs[i·k .. (i+1)·k]`, its given class
 /// `given[i]`.
@@ -305,7 +295,13 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
             )));
         }
     }
-    if spec.calibrated && !matches!(spec.strategy, Strategy::ModelDisagreement) {
+    // Model-disagreement calibrates in its own arm; set-size and drift are ranked elsewhere.
+    if spec.calibrated
+        && !matches!(
+            spec.strategy,
+            Strategy::ModelDisagreement | Strategy::SetSize | Strategy::Drift
+        )
+    {
         return rank_calibrated(project, spec, model_id, threshold);
     }
     // Index-only scans (see the covering indexes in 0002_models.sql); sorting happens here.
@@ -322,14 +318,6 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let ascending = |mut v: Vec<Ranked>| {
-        v.par_sort_unstable_by(|a, b| a.score.total_cmp(&b.score).then(a.item.cmp(&b.item)));
-        v
-    };
-    let descending = |mut v: Vec<Ranked>| {
-        v.par_sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-        v
-    };
     match spec.strategy {
         Strategy::Drift => Err(Error::InvalidArgument(
             "a drift queue is ranked by `arbiter drift --ref REF --cur CUR --save-queue NAME`"
@@ -343,10 +331,8 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
         Strategy::Entropy => Ok(descending(scan("entropy", "predictions_by_entropy")?)),
         Strategy::Random => {
             let mut all = scan("0.0", "predictions_by_confidence")?;
-            all.par_iter_mut().for_each(|r| {
-                r.score = (splitmix64(spec.seed ^ splitmix64(r.item as u64)) >> 11) as f64
-                    / (1u64 << 53) as f64;
-            });
+            all.par_iter_mut()
+                .for_each(|r| r.score = random_score(spec.seed, r.item));
             Ok(ascending(all))
         }
         Strategy::LabelDisagreement => {
@@ -369,14 +355,7 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
                     dense.iter().map(|v| f64::from(*v)).collect(),
                 ));
             }
-            let flagged = prune_by_noise_rate(&rows, k);
-            Ok(descending(
-                flagged
-                    .into_iter()
-                    .filter(|r| r.1 < threshold)
-                    .map(|(item, _, score)| Ranked { item, score })
-                    .collect(),
-            ))
+            Ok(flagged(&rows, k, threshold))
         }
         Strategy::SetSize => Err(Error::InvalidArgument(
             "a set-size queue needs a calibration queue and a level: --calibration QUEUE --alpha A (and --save NAME)".into(),
@@ -482,79 +461,80 @@ fn rank_calibrated(
     threshold: f64,
 ) -> Result<Vec<Ranked>> {
     let conn = project.conn();
-    let by = |mut v: Vec<Ranked>, descending: bool| {
-        v.par_sort_unstable_by(|a, b| {
-            let o = a.score.total_cmp(&b.score);
-            if descending { o.reverse() } else { o }.then(a.item.cmp(&b.item))
-        });
-        v
+    let t = crate::calibrated::required_temperature(conn, spec.run)?;
+    let k = crate::model::get(conn, project.root(), model_id)?
+        .classes
+        .len();
+    // label-disagreement flags over every item, then applies the threshold.
+    let cut = if spec.strategy == Strategy::LabelDisagreement {
+        f64::INFINITY
+    } else {
+        threshold
     };
-    let scored = |runs: &RunProbs, k: usize, f: &(dyn Fn(&[f32]) -> f64 + Sync)| -> Vec<Ranked> {
+    let runs = RunProbs::read(conn, spec.run, k, cut, Some(t))?;
+    let scored = |f: &(dyn Fn(i64, &[f32]) -> f64 + Sync)| -> Vec<Ranked> {
         (0..runs.items.len())
             .into_par_iter()
             .map(|i| Ranked {
                 item: runs.items[i],
-                score: f(runs.vector(i, k)),
+                score: f(runs.items[i], runs.vector(i, k)),
             })
             .collect()
     };
-    match spec.strategy {
-        Strategy::ModelDisagreement | Strategy::SetSize | Strategy::Drift => {
-            rank(project, &spec.uncalibrated())
+    Ok(match spec.strategy {
+        Strategy::LeastConfidence => {
+            descending(scored(&|_, p| 1.0 - f64::from(Scores::of(p).confidence)))
         }
-        strategy => {
-            let t = crate::calibrated::required_temperature(conn, spec.run)?;
-            let k = crate::model::get(conn, project.root(), model_id)?
-                .classes
-                .len();
-            let cut = if strategy == Strategy::LabelDisagreement {
-                f64::INFINITY
-            } else {
-                threshold
-            };
-            let runs = RunProbs::read(conn, spec.run, k, cut, Some(t))?;
-            Ok(match strategy {
-                Strategy::LeastConfidence => by(
-                    scored(&runs, k, &|p| 1.0 - f64::from(Scores::of(p).confidence)),
-                    true,
-                ),
-                Strategy::Margin => by(scored(&runs, k, &|p| Scores::of(p).margin), false),
-                Strategy::Entropy => by(scored(&runs, k, &|p| Scores::of(p).entropy), true),
-                Strategy::Random => {
-                    let seed = spec.seed;
-                    let mut all = scored(&runs, k, &|_| 0.0);
-                    all.par_iter_mut().for_each(|r| {
-                        r.score = (splitmix64(seed ^ splitmix64(r.item as u64)) >> 11) as f64
-                            / (1u64 << 53) as f64;
-                    });
-                    by(all, false)
-                }
-                _ => {
-                    // label-disagreement: cleanlab's rule over the calibrated vectors.
-                    let rows: Vec<(i64, usize, f64, Vec<f64>)> = (0..runs.items.len())
-                        .filter_map(|i| {
-                            let g = runs.given[i].filter(|g| *g < k)?;
-                            let p = runs.vector(i, k);
-                            Some((
-                                runs.items[i],
-                                g,
-                                f64::from(Scores::of(p).confidence),
-                                p.iter().map(|v| f64::from(*v)).collect(),
-                            ))
-                        })
-                        .collect();
-                    by(
-                        prune_by_noise_rate(&rows, k)
-                            .into_iter()
-                            .filter(|r| r.1 < threshold)
-                            .map(|(item, _, score)| Ranked { item, score })
-                            .collect(),
-                        true,
-                    )
-                }
-            })
+        Strategy::Margin => ascending(scored(&|_, p| Scores::of(p).margin)),
+        Strategy::Entropy => descending(scored(&|_, p| Scores::of(p).entropy)),
+        Strategy::Random => ascending(scored(&|item, _| random_score(spec.seed, item))),
+        Strategy::LabelDisagreement => {
+            // cleanlab's rule over the calibrated vectors.
+            let rows: Vec<(i64, usize, f64, Vec<f64>)> = (0..runs.items.len())
+                .filter_map(|i| {
+                    let g = runs.given[i].filter(|g| *g < k)?;
+                    let p = runs.vector(i, k);
+                    Some((
+                        runs.items[i],
+                        g,
+                        f64::from(Scores::of(p).confidence),
+                        p.iter().map(|v| f64::from(*v)).collect(),
+                    ))
+                })
+                .collect();
+            flagged(&rows, k, threshold)
         }
-    }
+        other => unreachable!("rank ranks {} itself", other.as_str()),
+    })
+}
+
+/// By score, lowest first (ties by item).
+fn ascending(mut v: Vec<Ranked>) -> Vec<Ranked> {
+    v.par_sort_unstable_by(|a, b| a.score.total_cmp(&b.score).then(a.item.cmp(&b.item)));
+    v
+}
+
+/// By score, highest first (ties by item).
+fn descending(mut v: Vec<Ranked>) -> Vec<Ranked> {
+    v.par_sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
+    v
+}
+
+/// An item's place in the `random` strategy's seeded order, in [0, 1).
+fn random_score(seed: u64, item: i64) -> f64 {
+    (splitmix64(seed ^ splitmix64(item as u64)) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// label-disagreement's queue from (item, given class, confidence, probabilities) rows: the
+/// items cleanlab's rule flags whose confidence is below `threshold`, most likely mislabeled first.
+fn flagged(rows: &[(i64, usize, f64, Vec<f64>)], k: usize, threshold: f64) -> Vec<Ranked> {
+    descending(
+        prune_by_noise_rate(rows, k)
+            .into_iter()
+            .filter(|r| r.1 < threshold)
+            .map(|(item, _, score)| Ranked { item, score })
+            .collect(),
+    )
 }
 
 /// cleanlab's `prune_by_noise_rate`, ported: returns (item, confidence, p(argmax) − p(given))

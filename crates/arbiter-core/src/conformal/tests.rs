@@ -246,7 +246,10 @@ fn calibrated_prediction_sets_use_the_calibrated_probabilities() {
     let alpha = 0.1;
     let raw = super::ranked(
         &c.p,
-        &spec(c.run, Strategy::SetSize, None).uncalibrated(),
+        &QueueSpec {
+            calibrated: false,
+            ..spec(c.run, Strategy::SetSize, None)
+        },
         "audit",
         alpha,
     )
