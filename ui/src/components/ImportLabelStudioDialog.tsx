@@ -9,6 +9,7 @@ import type { LabelStudioImportedDto } from "../bindings/LabelStudioImportedDto"
 import * as ipc from "../ipc";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { useReportError } from "./ErrorBanner";
+import { ImportFormEnd, type ImportFailure } from "./ImportFormEnd";
 import { Modal } from "./Modal";
 
 interface Props {
@@ -38,7 +39,7 @@ export function ImportLabelStudioDialog({ onClose, onImported }: Props) {
   const [dataset, setDataset] = useState("");
   const [busy, setBusy] = useState(false);
   const [missing, setMissing] = useState<string | null>(null);
-  const [error, setError] = useState<{ title: string; message: string } | null>(null);
+  const [error, setError] = useState<ImportFailure | null>(null);
 
   const chooseFile = async () => {
     try {
@@ -164,22 +165,7 @@ export function ImportLabelStudioDialog({ onClose, onImported }: Props) {
             autoComplete="off"
           />
         </label>
-        {error && (
-          <div className="form-error" role="alert">
-            <strong>{error.title}</strong>
-            <pre className="error-message" data-testid="labelstudio-error">
-              {error.message}
-            </pre>
-          </div>
-        )}
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" data-testid="labelstudio-submit" disabled={busy}>
-            {busy ? "Checking and importing…" : "Import"}
-          </button>
-        </div>
+        <ImportFormEnd error={error} busy={busy} onClose={onClose} testId="labelstudio" />
       </form>
     </Modal>
   );

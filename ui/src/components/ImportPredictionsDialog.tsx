@@ -9,6 +9,7 @@ import type { PredictionsImportedDto } from "../bindings/PredictionsImportedDto"
 import * as ipc from "../ipc";
 import { codeTitle, normaliseError } from "../lib/ipcError";
 import { useReportError } from "./ErrorBanner";
+import { ImportFormEnd, type ImportFailure } from "./ImportFormEnd";
 import { Modal } from "./Modal";
 
 interface Props {
@@ -45,7 +46,7 @@ export function ImportPredictionsDialog({ datasets, versionId, onClose, onImport
   const [normalize, setNormalize] = useState(false);
   const [busy, setBusy] = useState(false);
   const [missing, setMissing] = useState<{ file?: string; name?: string }>({});
-  const [error, setError] = useState<{ title: string; message: string } | null>(null);
+  const [error, setError] = useState<ImportFailure | null>(null);
 
   const choose = async () => {
     try {
@@ -167,22 +168,7 @@ export function ImportPredictionsDialog({ datasets, versionId, onClose, onImport
           <input type="checkbox" data-testid="predictions-normalize" checked={normalize} onChange={(e) => setNormalize(e.target.checked)} disabled={busy} />
           <span>Rescale probability rows that do not sum to 1 (otherwise such rows are refused)</span>
         </label>
-        {error && (
-          <div className="form-error" role="alert">
-            <strong>{error.title}</strong>
-            <pre className="error-message" data-testid="predictions-error">
-              {error.message}
-            </pre>
-          </div>
-        )}
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" data-testid="predictions-submit" disabled={busy}>
-            {busy ? "Checking and importing…" : "Import"}
-          </button>
-        </div>
+        <ImportFormEnd error={error} busy={busy} onClose={onClose} testId="predictions" />
       </form>
     </Modal>
   );
