@@ -7,12 +7,12 @@
 //! - decoding overlapped with inference: the run takes within 15% of the floor M + D/c, where M
 //!   is the pure model time on all CPUs — the Python `--model-only` figure (`session.run` alone
 //!   over the same inputs, preloaded into memory; same ONNX Runtime version and thread count as
-//!   Arbiter), measured in the same run — D the decoding + preprocessing CPU time (Arbiter's
-//!   `image_sample`, one thread) and c the CPUs. Arbiter's own `model_seconds` (time in
-//!   inference calls during the run) is shown too; it includes the slowdown from decoding on
-//!   the same CPUs. With `--device cuda` the floor is max(M_gpu, D/c).
+//!   Arbiter), measured in the same run — D the reading + decoding + preprocessing CPU time
+//!   (Arbiter's `image_sample_into` as the run calls it, one thread) and c the CPUs. Arbiter's
+//!   own `model_seconds` (time in inference calls during the run) is shown too; it includes the
+//!   slowdown from decoding on the same CPUs. With `--device cuda` the floor is max(M_gpu, D/c).
 //!
-//! Also printed: decoding + preprocessing alone (Arbiter's `image_sample`, one thread), and the
+//! Also printed: decoding + preprocessing alone (Arbiter's `image_sample_into`, one thread), and the
 //! overhead that even a perfect overlap would leave when both share the CPUs.
 //!
 //! Data (`bench/predict/make_data.py`, needs the Python environment of
@@ -388,13 +388,19 @@ fn main() -> Result<()> {
             files.push(entry?.path());
         }
     }
+    // As the run decodes: into one reused sample buffer, the decoded pixels recycled.
+    let mut sample = vec![0f32; pre.sample_len()];
     let ((decoded, decode), other_decode) = with_load(|| {
         time(|| {
             files
                 .iter()
                 .map(|f| {
                     let bytes = std::fs::read(f).map_err(|e| e.to_string())?;
-                    preprocess::image_sample(&bytes, pre).map(|_| ())
+                    preprocess::image_sample_into(
+                        &bytes,
+                        pre,
+                        preprocess::SampleMut::F32(&mut sample),
+                    )
                 })
                 .collect::<std::result::Result<Vec<()>, String>>()
         })
@@ -481,7 +487,7 @@ fn main() -> Result<()> {
     );
     println!(
         "  where: M = python session.run alone over preloaded inputs (the pure model time, same \
-         ONNX Runtime, all CPUs); D = Arbiter's image_sample alone, 1 thread ({:.3} ms/image); \
+         ONNX Runtime, all CPUs); D = Arbiter's image_sample_into alone, 1 thread ({:.3} ms/image); \
          Arbiter's own model_seconds during the run: {:.3} s (slowed by decoding beside it)",
         decode * 1e3 / n as f64,
         summary.model_seconds

@@ -290,15 +290,49 @@ pub enum Sample {
     U8(Vec<u8>),
 }
 
+/// Where a sample goes: a slice of a batch's input, in the model's element type.
+pub enum SampleMut<'a> {
+    F32(&'a mut [f32]),
+    U8(&'a mut [u8]),
+}
+
 /// Preprocess one image from its bytes. The error text says what is wrong with the image.
 pub fn image_sample(bytes: &[u8], pre: &ImagePre) -> Result<Sample, String> {
     let draft = (pre.decode == Decode::Fast).then_some((pre.width, pre.height));
     Ok(preprocess(decode_image(bytes, draft)?, pre))
 }
 
+/// [`image_sample`] written into `out` (`pre.sample_len()` values), the decoded pixels handed
+/// back for this thread's next decode: a stream of images allocates nothing per image.
+pub fn image_sample_into(bytes: &[u8], pre: &ImagePre, out: SampleMut) -> Result<(), String> {
+    let draft = (pre.decode == Decode::Fast).then_some((pre.width, pre.height));
+    let img = decode_image(bytes, draft)?;
+    preprocess_into(&img, pre, out);
+    crate::model::decode::recycle(img);
+    Ok(())
+}
+
 /// Preprocess a decoded image.
 pub fn preprocess(img: DynamicImage, pre: &ImagePre) -> Sample {
-    let px = to_pixels(&img, pre.color);
+    let n = pre.sample_len();
+    match pre.dtype {
+        InputType::Float32 => {
+            let mut out = vec![0f32; n];
+            preprocess_into(&img, pre, SampleMut::F32(&mut out));
+            Sample::F32(out)
+        }
+        InputType::Uint8 => {
+            let mut out = vec![0u8; n];
+            preprocess_into(&img, pre, SampleMut::U8(&mut out));
+            Sample::U8(out)
+        }
+    }
+}
+
+/// Preprocess a decoded image into `out`, whose element type is the model's (`pre.dtype`) and
+/// length `pre.sample_len()`.
+pub fn preprocess_into(img: &DynamicImage, pre: &ImagePre, out: SampleMut) {
+    let px = to_pixels(img, pre.color);
     let (w, h, c) = (pre.width as usize, pre.height as usize, px.channels);
     // BGR: output channel `ch` is source channel `2 − ch`.
     let target = |ch: usize| if pre.color == Color::Bgr { 2 - ch } else { ch };
@@ -323,8 +357,8 @@ pub fn preprocess(img: DynamicImage, pre: &ImagePre) -> Sample {
             }
         }
     }
-    match pre.dtype {
-        InputType::Float32 => {
+    match out {
+        SampleMut::F32(out) => {
             let per_channel = |v: &[f32], default: f32| -> Vec<f32> {
                 (0..c)
                     .map(|ch| {
@@ -335,25 +369,21 @@ pub fn preprocess(img: DynamicImage, pre: &ImagePre) -> Sample {
             };
             let (mean, std) = (per_channel(&pre.mean, 0.0), per_channel(&pre.std, 1.0));
             let scale = pre.scale;
-            let mut out = vec![0f32; w * h * c];
             resample(&px, w, h, |y, values| {
                 for (ch, plane) in values.chunks_exact(w).enumerate() {
                     let (m, s) = (mean[ch], std[ch]);
-                    put(&mut out, base(y, ch), step, plane, |v| (v * scale - m) / s);
+                    put(out, base(y, ch), step, plane, |v| (v * scale - m) / s);
                 }
             });
-            Sample::F32(out)
         }
-        InputType::Uint8 => {
-            let mut out = vec![0u8; w * h * c];
+        SampleMut::U8(out) => {
             resample(&px, w, h, |y, values| {
                 for (ch, plane) in values.chunks_exact(w).enumerate() {
-                    put(&mut out, base(y, ch), step, plane, |v| {
+                    put(out, base(y, ch), step, plane, |v| {
                         v.round().clamp(0.0, 255.0) as u8
                     });
                 }
             });
-            Sample::U8(out)
         }
     }
 }

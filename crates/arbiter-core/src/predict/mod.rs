@@ -110,6 +110,81 @@ impl BatchInput {
     }
 }
 
+/// A batch of images, each decoded and preprocessed straight into its slot of the model's
+/// input (a buffer an earlier batch used, when there is one): no sample is allocated or copied
+/// on its own. An item that fails leaves no gap: the samples after it move down.
+fn image_batch(
+    chunk: &[Job],
+    image: &preprocess::ImagePre,
+    media_root: &std::path::Path,
+    recycled: Option<BatchInput>,
+) -> Batch {
+    let len = image.sample_len();
+    let sample = |job: &Job, out: preprocess::SampleMut| -> std::result::Result<(), String> {
+        let p = job
+            .path
+            .as_ref()
+            .ok_or_else(|| "the item has no media path".to_string())?;
+        let bytes = crate::media::read_verified(p, media_root, job.media_hash.as_ref())
+            .map_err(|e| e.to_string())?;
+        preprocess::image_sample_into(&bytes, image, out)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    // Every value of a slot is written (stale values in a recycled buffer never survive).
+    fn fill<T: Copy + Default + Send>(
+        mut v: Vec<T>,
+        len: usize,
+        chunk: &[Job],
+        one: impl Fn(&Job, &mut [T]) -> std::result::Result<(), String> + Sync,
+    ) -> (Vec<T>, Vec<Option<String>>) {
+        v.resize(chunk.len() * len, T::default());
+        let errors: Vec<Option<String>> = v
+            .par_chunks_mut(len)
+            .zip(chunk.par_iter())
+            .map(|(slot, job)| one(job, slot).err())
+            .collect();
+        let mut kept = 0;
+        for (i, e) in errors.iter().enumerate() {
+            if e.is_none() {
+                if kept != i {
+                    v.copy_within(i * len..(i + 1) * len, kept * len);
+                }
+                kept += 1;
+            }
+        }
+        v.truncate(kept * len);
+        (v, errors)
+    }
+    let (input, errors) = match image.dtype {
+        preprocess::InputType::Float32 => {
+            let v = match recycled {
+                Some(BatchInput::F32(v)) => v,
+                _ => Vec::new(),
+            };
+            let (v, e) = fill(v, len, chunk, |job, slot| {
+                sample(job, preprocess::SampleMut::F32(slot))
+            });
+            (BatchInput::F32(v), e)
+        }
+        preprocess::InputType::Uint8 => {
+            let v = match recycled {
+                Some(BatchInput::U8(v)) => v,
+                _ => Vec::new(),
+            };
+            let (v, e) = fill(v, len, chunk, |job, slot| {
+                sample(job, preprocess::SampleMut::U8(slot))
+            });
+            (BatchInput::U8(v), e)
+        }
+    };
+    Batch {
+        items: chunk.iter().map(|j| j.item).collect(),
+        given: chunk.iter().map(|j| j.given).collect(),
+        errors,
+        input,
+    }
+}
+
 /// A batch of text items: the texts fed as strings, or encoded by the tokenizer. An item
 /// without a text, or with a NUL character (a string input cannot carry it), fails alone; a
 /// tokenizer error fails the batch's items.
@@ -492,8 +567,16 @@ pub fn predict(
                 if cancel.load(Ordering::Relaxed) {
                     break;
                 }
-                if let Preprocess::Text { .. } = &pre {
-                    let batch = decoders.install(|| text_batch(chunk, tokenizer.as_ref()));
+                let whole = match &pre {
+                    Preprocess::Text { .. } => {
+                        Some(decoders.install(|| text_batch(chunk, tokenizer.as_ref())))
+                    }
+                    Preprocess::Image { image, .. } => Some(decoders.install(|| {
+                        image_batch(chunk, image, &media_root, rx_spare.try_recv().ok())
+                    })),
+                    _ => None,
+                };
+                if let Some(batch) = whole {
                     if tx_batches.send(batch).is_err() {
                         break;
                     }
@@ -503,19 +586,7 @@ pub fn predict(
                     chunk
                         .par_iter()
                         .map(|job| match &pre {
-                            Preprocess::Image { image, .. } => match &job.path {
-                                Some(p) => crate::media::read_verified(
-                                    p,
-                                    &media_root,
-                                    job.media_hash.as_ref(),
-                                )
-                                .map_err(|e| e.to_string())
-                                .and_then(|bytes| {
-                                    preprocess::image_sample(&bytes, image)
-                                        .map_err(|e| format!("{}: {e}", p.display()))
-                                }),
-                                None => Err("the item has no media path".to_string()),
-                            },
+                            Preprocess::Image { .. } => Err("images are batched whole".to_string()),
                             Preprocess::Tabular { features, .. } => {
                                 preprocess::tabular_sample(&job.features, &feature_names, *features)
                             }
@@ -587,89 +658,105 @@ pub fn predict(
         });
 
         let mut result: Result<bool> = Ok(true);
-        for Inferred {
-            batch,
-            probs,
-            seconds: batch_model_seconds,
-        } in rx_done.iter()
-        {
-            let probs = match probs {
-                Ok(p) => p,
-                Err(e) => {
-                    result = Err(Error::Model {
-                        path: model.file.clone(),
-                        message: format!("inference failed: {e}"),
-                    });
-                    break;
+        while let Ok(first) = rx_done.recv() {
+            // The batches inferred while the writer was busy go in with this one: one commit
+            // (and one fsync) for all of them, so a writer that falls behind catches up.
+            let mut ready = Vec::new();
+            let mut failure = None;
+            for Inferred {
+                batch,
+                probs,
+                seconds,
+            } in std::iter::once(first).chain(rx_done.try_iter().take(QUEUED))
+            {
+                match probs {
+                    Ok(p) => ready.push((batch, p, seconds)),
+                    Err(e) => {
+                        failure = Some(Error::Model {
+                            path: model.file.clone(),
+                            message: format!("inference failed: {e}"),
+                        });
+                        break;
+                    }
                 }
-            };
-            // Write the batch and the run's counters in one transaction.
+            }
+            // Write the batches and the run's counters in one transaction.
             let write = (|| -> Result<()> {
+                if ready.is_empty() {
+                    return Ok(());
+                }
                 let tx = project.conn_mut().transaction()?;
                 {
                     let mut ins = tx.prepare_cached(
                         "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?;
-                    let mut next_ok = 0;
-                    for (i, &item) in batch.items.iter().enumerate() {
-                        let p = match &batch.errors[i] {
-                            Some(reason) => Err(reason.as_str()),
-                            None => {
-                                next_ok += 1;
-                                let p = &probs[next_ok - 1];
-                                if valid_probabilities(p) {
-                                    Ok(p)
-                                } else {
-                                    Err(NON_FINITE)
+                    for (batch, probs, _) in &ready {
+                        let mut next_ok = 0;
+                        for (i, &item) in batch.items.iter().enumerate() {
+                            let p = match &batch.errors[i] {
+                                Some(reason) => Err(reason.as_str()),
+                                None => {
+                                    next_ok += 1;
+                                    let p = &probs[next_ok - 1];
+                                    if valid_probabilities(p) {
+                                        Ok(p)
+                                    } else {
+                                        Err(NON_FINITE)
+                                    }
                                 }
-                            }
-                        };
-                        done += 1;
-                        // predicted, confidence, margin, entropy, given class, its probability,
-                        // packed probabilities, why it failed.
-                        type Columns<'a> = (
-                            Option<i64>,
-                            Option<f64>,
-                            Option<f64>,
-                            Option<f64>,
-                            Option<i64>,
-                            Option<f64>,
-                            Option<Vec<u8>>,
-                            Option<&'a str>,
-                        );
-                        let c: Columns = match p {
-                            Err(reason) => {
-                                failed += 1;
-                                (None, None, None, None, None, None, None, Some(reason))
-                            }
-                            Ok(p) => {
-                                let c = scores::stored_columns(p, batch.given[i]);
-                                (
-                                    Some(c.predicted),
-                                    Some(c.confidence),
-                                    Some(c.margin),
-                                    Some(c.entropy),
-                                    c.given_class,
-                                    c.given_prob,
-                                    Some(c.probs),
-                                    None,
-                                )
-                            }
-                        };
-                        ins.execute(rusqlite::params![
-                            run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
-                        ])?;
+                            };
+                            done += 1;
+                            // predicted, confidence, margin, entropy, given class, its probability,
+                            // packed probabilities, why it failed.
+                            type Columns<'a> = (
+                                Option<i64>,
+                                Option<f64>,
+                                Option<f64>,
+                                Option<f64>,
+                                Option<i64>,
+                                Option<f64>,
+                                Option<Vec<u8>>,
+                                Option<&'a str>,
+                            );
+                            let c: Columns = match p {
+                                Err(reason) => {
+                                    failed += 1;
+                                    (None, None, None, None, None, None, None, Some(reason))
+                                }
+                                Ok(p) => {
+                                    let c = scores::stored_columns(p, batch.given[i]);
+                                    (
+                                        Some(c.predicted),
+                                        Some(c.confidence),
+                                        Some(c.margin),
+                                        Some(c.entropy),
+                                        c.given_class,
+                                        c.given_prob,
+                                        Some(c.probs),
+                                        None,
+                                    )
+                                }
+                            };
+                            ins.execute(rusqlite::params![
+                                run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
+                            ])?;
+                        }
                     }
                 }
+                let model_seconds: f64 = ready.iter().map(|r| r.2).sum();
                 tx.execute(
                     "UPDATE runs SET items_done = ?2, items_failed = ?3, model_seconds = model_seconds + ?4 WHERE id = ?1",
-                    rusqlite::params![run, done, failed, batch_model_seconds],
+                    rusqlite::params![run, done, failed, model_seconds],
                 )?;
                 tx.commit()?;
                 Ok(())
             })();
             if let Err(e) = write {
+                result = Err(e);
+                break;
+            }
+            if let Some(e) = failure {
                 result = Err(e);
                 break;
             }
@@ -1083,5 +1170,99 @@ mod batch_tests {
             Some(used),
         );
         assert!(matches!(&batch.input, BatchInput::F32(v) if v == &[3.0]));
+    }
+
+    #[test]
+    fn image_batches_decode_into_their_slots_and_close_the_gaps_failed_items_leave() {
+        let root = crate::testutil::fixtures()
+            .join("images/exif")
+            .canonicalize()
+            .expect("fixtures");
+        let job = |item: i64, file: Option<&str>| Job {
+            item,
+            path: file.map(|f| root.join(f)),
+            media_hash: None,
+            features: Vec::new(),
+            text: None,
+            given: None,
+        };
+        // A rotated photo, an item without media, a missing file, a CMYK JPEG, a PNG.
+        let jobs = vec![
+            job(1, Some("orientation_6.jpg")),
+            job(2, None),
+            job(3, Some("no_such_file.jpg")),
+            job(4, Some("cmyk.jpg")),
+            job(5, Some("orientation_3.png")),
+        ];
+        for dtype in [preprocess::InputType::Float32, preprocess::InputType::Uint8] {
+            let pre = preprocess::ImagePre {
+                width: 7,
+                height: 5,
+                layout: model::Layout::Nchw,
+                color: model::Color::Rgb,
+                dtype,
+                scale: 1.0 / 255.0,
+                mean: vec![0.5],
+                std: vec![0.25],
+                decode: Default::default(),
+            };
+            let alone: Vec<Sample> = [0, 3, 4]
+                .iter()
+                .map(|&i| {
+                    let bytes = std::fs::read(jobs[i].path.as_ref().expect("path")).expect("read");
+                    preprocess::image_sample(&bytes, &pre).expect("decodes")
+                })
+                .collect();
+            // A spare buffer longer than the batch, full of stale values.
+            let spare = match dtype {
+                preprocess::InputType::Float32 => BatchInput::F32(vec![f32::NAN; 9 * 105]),
+                preprocess::InputType::Uint8 => BatchInput::U8(vec![77; 9 * 105]),
+            };
+            let at = match &spare {
+                BatchInput::F32(v) => v.as_ptr() as usize,
+                BatchInput::U8(v) => v.as_ptr() as usize,
+                _ => unreachable!(),
+            };
+            let batch = image_batch(&jobs, &pre, &root, Some(spare));
+            assert_eq!(batch.items, vec![1, 2, 3, 4, 5]);
+            let failed: Vec<bool> = batch.errors.iter().map(Option::is_some).collect();
+            assert_eq!(failed, vec![false, true, true, false, false]);
+            assert_eq!(
+                batch.errors[1].as_deref(),
+                Some("the item has no media path")
+            );
+            assert!(
+                batch.errors[2]
+                    .as_deref()
+                    .is_some_and(|e| e.contains("no_such_file.jpg")),
+                "{:?}",
+                batch.errors[2]
+            );
+            match (&batch.input, dtype) {
+                (BatchInput::F32(v), preprocess::InputType::Float32) => {
+                    assert_eq!(v.as_ptr() as usize, at, "the spare buffer was not reused");
+                    let want: Vec<f32> = alone
+                        .iter()
+                        .flat_map(|s| match s {
+                            Sample::F32(v) => v.clone(),
+                            Sample::U8(_) => panic!("an f32 model's sample is u8"),
+                        })
+                        .collect();
+                    assert_eq!(v, &want);
+                }
+                (BatchInput::U8(v), preprocess::InputType::Uint8) => {
+                    assert_eq!(v.as_ptr() as usize, at, "the spare buffer was not reused");
+                    let want: Vec<u8> = alone
+                        .iter()
+                        .flat_map(|s| match s {
+                            Sample::U8(v) => v.clone(),
+                            Sample::F32(_) => panic!("a u8 model's sample is f32"),
+                        })
+                        .collect();
+                    assert_eq!(v, &want);
+                }
+                _ => panic!("the batch's element type is not the model's"),
+            }
+        }
     }
 }
