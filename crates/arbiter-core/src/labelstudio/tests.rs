@@ -204,6 +204,32 @@ fn export_tasks(p: &Project, run: i64, out: &Path) -> usize {
     .rows
 }
 
+/// The tasks at `out` imported again into a new project at `dir` as dataset `name`; checks that
+/// it has `first`'s labels, label events and annotators, and returns it.
+fn reimport(
+    out: &Path,
+    dir: &Path,
+    name: &str,
+    images_root: Option<PathBuf>,
+    first: (&Project, &ImportSummary),
+) -> Project {
+    let s2 = import(
+        dir,
+        &ImportOptions {
+            file: out.to_path_buf(),
+            dataset: Some(name.into()),
+            images_root,
+            label_config: None,
+        },
+    )
+    .expect("import again");
+    let p2 = Project::open(dir).expect("open");
+    assert_eq!(labels(&p2), labels(first.0));
+    assert_eq!(events(&p2), events(first.0));
+    assert_eq!(s2.annotators, first.1.annotators);
+    p2
+}
+
 /// Import `tasks` (written to a file) into a new project; the error's text, with nothing made.
 fn refused(tasks: &Value) -> String {
     refused_text(&serde_json::to_string_pretty(tasks).expect("json"))
@@ -482,21 +508,8 @@ fn text_tasks_export_as_data_text_and_import_back_the_same() {
     assert_eq!(tasks[1]["predictions"], json!([]));
     // And back: the same texts, labels, events and predictions.
     let second = d.path().join("second");
-    let s2 = import(
-        &second,
-        &ImportOptions {
-            file: out.clone(),
-            dataset: Some("text_classification".into()),
-            images_root: None,
-            label_config: None,
-        },
-    )
-    .expect("import again");
-    let p2 = Project::open(&second).expect("open");
+    let p2 = reimport(&out, &second, "text_classification", None, (&p1, &s));
     assert_eq!(texts(&p2), texts(&p1));
-    assert_eq!(labels(&p2), labels(&p1));
-    assert_eq!(events(&p2), events(&p1));
-    assert_eq!(s2.annotators, s.annotators);
     let (r1, r2) = (runs(&p1), runs(&p2));
     assert_eq!(r2.len(), 1);
     assert_eq!((&r2[0].0, r2[0].1.len()), (&r1[0].0, r1[0].1.len()));
@@ -589,21 +602,14 @@ fn import_export_import_keeps_items_labels_annotations_and_predictions() {
     for run in &s.runs {
         assert_eq!(export_tasks(&p1, run.run, &out), 4);
         let second = d.path().join(format!("second-{}", run.run));
-        let s2 = import(
+        let p2 = reimport(
+            &out,
             &second,
-            &ImportOptions {
-                file: out.clone(),
-                dataset: Some("image_classification".into()),
-                images_root: Some(digits()),
-                label_config: None,
-            },
-        )
-        .expect("import again");
-        let p2 = Project::open(&second).expect("open");
+            "image_classification",
+            Some(digits()),
+            (&p1, &s),
+        );
         assert_eq!(items(&p2), items(&p1));
-        assert_eq!(labels(&p2), labels(&p1));
-        assert_eq!(events(&p2), events(&p1));
-        assert_eq!(s2.annotators, s.annotators);
         let (r1, r2) = (runs(&p1), runs(&p2));
         assert_eq!(r2.len(), 1);
         let want = r1.iter().find(|r| r.0 == run.model).expect("run");
