@@ -83,7 +83,7 @@ async fn pick_folder(title: String) -> Res<Option<String>> {
 }
 
 /// `kind`: `manifest` or `predictions` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
-/// `labels` (.txt .json) or `labelstudio` (.json).
+/// `labels` (.txt .json), `labelstudio` or `tokenizer` (.json).
 #[tauri::command]
 async fn pick_file(title: String, kind: Option<String>) -> Res<Option<String>> {
     let (name, extensions): (&str, &[&str]) = match kind.as_deref() {
@@ -91,6 +91,7 @@ async fn pick_file(title: String, kind: Option<String>) -> Res<Option<String>> {
         Some("labels") => ("Label lists", &["txt", "json"]),
         Some("predictions") => ("Predictions", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
         Some("labelstudio") => ("Label Studio JSON exports", &["json"]),
+        Some("tokenizer") => ("Tokenizers", &["json"]),
         _ => ("Manifests", &["csv", "tsv", "parquet", "jsonl", "ndjson"]),
     };
     dialog(

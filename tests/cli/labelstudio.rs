@@ -1,5 +1,5 @@
 //! `arbiter import-labelstudio` and `export --format labelstudio` as a user runs them: the
-//! fixture in Label Studio's export format imported, a refusal as a one-line reason with its
+//! fixtures in Label Studio's export format imported (images and texts), a refusal as a one-line reason with its
 //! code, a SIGKILL in the middle of writing leaving no project, and the round trip.
 
 use super::*;
@@ -13,6 +13,25 @@ fn export_file() -> String {
 
 fn digits() -> String {
     fixtures().join("digits").to_string_lossy().into_owned()
+}
+
+/// `export --format labelstudio --out OUT` of the project at `p` (with `extra` arguments): its
+/// JSON summary and the tasks written.
+fn export_tasks(p: &str, out: &str, extra: &[&str]) -> (Value, Value) {
+    let mut args = vec![
+        "--json",
+        "--project",
+        p,
+        "export",
+        "--format",
+        "labelstudio",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    let summary = ok_json(&args);
+    let tasks = serde_json::from_slice(&std::fs::read(out).expect("r")).expect("json");
+    (summary, tasks)
 }
 
 #[test]
@@ -35,21 +54,9 @@ fn import_labelstudio_creates_a_project_and_exports_it_back() {
     assert_eq!(got["runs"].as_array().expect("runs").len(), 2);
     let run = got["runs"][1]["run"].as_i64().expect("run").to_string();
     let out = d.path().join("tasks.json").to_string_lossy().into_owned();
-    let e = ok_json(&[
-        "--json",
-        "--project",
-        &p,
-        "export",
-        "--format",
-        "labelstudio",
-        "--out",
-        &out,
-        "--run",
-        &run,
-    ]);
+    let (e, tasks) = export_tasks(&p, &out, &["--run", &run]);
     assert_eq!(e["format"], "labelstudio");
     assert_eq!(e["rows"], 4);
-    let tasks: Value = serde_json::from_slice(&std::fs::read(&out).expect("r")).expect("json");
     assert_eq!(
         tasks[1]["predictions"][0]["model_version"],
         "digits-resnet-v2"
@@ -81,6 +88,33 @@ fn import_labelstudio_creates_a_project_and_exports_it_back() {
         v
     };
     assert_eq!(decisions(&q), decisions(&p));
+}
+
+#[test]
+fn import_labelstudio_takes_a_text_project_and_exports_its_texts_back() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("p").to_string_lossy().into_owned();
+    let file = fixtures()
+        .join("labelstudio/text_classification.json")
+        .to_string_lossy()
+        .into_owned();
+    let got = ok_json(&["--json", "--project", &p, "import-labelstudio", &file]);
+    assert_eq!(got["created"], true, "{got}");
+    assert_eq!(got["items"], 2);
+    assert_eq!(got["labels"], serde_json::json!(["negative", "positive"]));
+    assert_eq!(got["annotations"], 2);
+    assert_eq!(got["runs"][0]["model"], "sentiment-v1");
+    let out = d.path().join("tasks.json").to_string_lossy().into_owned();
+    let (e, tasks) = export_tasks(&p, &out, &[]);
+    assert_eq!(e["rows"], 2);
+    assert_eq!(
+        tasks[1]["data"]["text"],
+        "Stopped working after a week; support never answered."
+    );
+    assert_eq!(
+        tasks[1]["annotations"][0]["result"][0]["value"]["choices"][0],
+        "negative"
+    );
 }
 
 #[test]

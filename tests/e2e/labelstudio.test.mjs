@@ -1,7 +1,8 @@
 // Label Studio in the real app: a lead imports a Label Studio JSON export (the fixture, in Label
 // Studio's documented format) through "Import from Label Studio…", sees its dataset, annotators
 // and runs, and exports it back as Label Studio tasks from the Export screen — with screenshots
-// in ./screenshots (labelstudio-*.png). A Text project is refused with the task named.
+// in ./screenshots (labelstudio-*.png). An export whose images are not in the folder given is
+// refused with the task named; a Text classification export becomes text items.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -30,7 +31,8 @@ const shot = (name) => saveShot(driver, shots, `labelstudio-${name}`);
 const choose = (testId, value) => chooseOption(driver, testId, value);
 
 before(async () => {
-  execFileSync(cliBin, ["init", project]);
+  // The labels of both fixtures: the image project's digits and the text project's sentiments.
+  execFileSync(cliBin, ["init", project, "--labels", "3,5,8,negative,positive"]);
   harness = await startDriver({ appBin, tmp, port, display: process.env.E2E_DISPLAY ?? ":71" });
   driver = await harness.session(["--project", project]);
   await driver.manage().window().setRect({ width: 1360, height: 860 }).catch(() => {});
@@ -41,20 +43,21 @@ after(async () => {
   harness?.stop();
 });
 
-async function importExport(file) {
+async function importExport(file, root) {
   await (await find("import-labelstudio-button")).click();
   await find("labelstudio-dialog");
   await typeInto(driver, await find("labelstudio-file"), file);
-  await typeInto(driver, await find("labelstudio-root"), path.join(repo, "fixtures/digits"));
+  if (root) await typeInto(driver, await find("labelstudio-root"), root);
   await (await find("labelstudio-submit")).click();
 }
 
-test("a Text classification export is refused with its task named", async () => {
+test("an export whose images are not in the folder given is refused with its task named", async () => {
   await find("project-screen");
-  await importExport(fixture("text_classification.json"));
+  // The fixtures folder, not the digits folder the tasks' paths are relative to.
+  await importExport(fixture("image_classification.json"), path.join(repo, "fixtures"));
   const error = await find("labelstudio-error");
-  await driver.wait(async () => /task 201/.test(await error.getText()), 15000, "the refusal");
-  assert.match(await error.getText(), /task 201: data\.text: .*text items are not yet supported/);
+  await driver.wait(async () => /task 101/.test(await error.getText()), 15000, "the refusal");
+  assert.match(await error.getText(), /task 101: data\.image: media file "images\/3\/digit_0003\.png" not found/);
   await sleep(300);
   await shot("refused");
   assert.equal(JSON.parse(cli("--json", "dataset", "list")).length, 0, "nothing imported");
@@ -101,4 +104,34 @@ test("a lead imports a Label Studio project and exports it back as tasks", async
   assert.equal(tasks[0].annotations.length, 2);
   await sleep(300);
   await shot("exported");
+});
+
+test("a Text classification export becomes text items, with its annotators and run", async () => {
+  // Back from the Export screen the previous test ends on.
+  await (await find("export-back")).click();
+  await driver.wait(async () => (await driver.findElements(byId("export-screen"))).length === 0, 10000, "back to the project");
+  // No images folder: the texts are in the export.
+  await importExport(fixture("text_classification.json"));
+  const summary = await find("predictions-summary", 60000);
+  await driver.wait(async () => /text_classification@1/.test(await summary.getText()), 30000, "the text import's summary");
+  assert.match(
+    await summary.getText(),
+    /text_classification@1: 2 items from Label Studio; 2 annotations by 2 annotators; run 3 \(sentiment-v1, 1 prediction\)\./,
+  );
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="grid-cell"]'))).length === 2, 15000, "its two texts in the grid");
+  const snippets = () =>
+    driver.executeScript(`return [...document.querySelectorAll('[data-testid="grid-cell"] [data-testid="cell-snippet"]')].map((e) => e.textContent).join(" | ")`);
+  await driver.wait(
+    async () => {
+      const shown = await snippets();
+      return shown.includes("battery lasts two days") && shown.includes("support never answered");
+    },
+    15000,
+    "both texts shown",
+  );
+  await sleep(400);
+  await shot("text-imported");
+  const datasets = JSON.parse(cli("--json", "dataset", "list"));
+  const texts = datasets.find((d) => d.name === "text_classification");
+  assert.equal(texts?.versions?.[0]?.texts, true, JSON.stringify(datasets));
 });

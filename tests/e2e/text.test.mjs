@@ -1,7 +1,7 @@
 // Text items in the real app: a dataset imported with a text column shows snippets in the grid,
 // the whole text (search highlighted) in the item view, and is labeled with the keyboard alone
-// on the Review screen, the labels visible in the grid afterwards — with screenshots in
-// ./screenshots (text-*.png).
+// on the Review screen, the labels visible in the grid afterwards; a token model is added from
+// the Add-model dialog with its tokenizer chosen — with screenshots in ./screenshots (text-*.png).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -161,4 +161,27 @@ test("the labels are visible in the grid afterwards", async () => {
   }
   await sleep(300);
   await shot("grid-labeled");
+});
+
+test("a lead adds a token model from the Add-model dialog, its tokenizer chosen", async () => {
+  // The transformer alone in a folder: no tokenizer.json beside it.
+  const bare = path.join(tmp, "bare");
+  fs.mkdirSync(bare, { recursive: true });
+  fs.copyFileSync(path.join(repo, "fixtures/text/transformer/model.onnx"), path.join(bare, "model.onnx"));
+  await (await find("add-model-button")).click();
+  await find("add-model-dialog");
+  await typeInto(driver, await find("model-file"), path.join(bare, "model.onnx"));
+  await typeInto(driver, await find("model-name"), "wordpiece");
+  await (await find("add-model-submit")).click();
+  const error = await find("add-model-error", 60000);
+  await driver.wait(async () => /there is no tokenizer/.test(await error.getText()), 30000, "the refusal");
+  await sleep(300);
+  await shot("add-model-no-tokenizer");
+  await typeInto(driver, await find("model-tokenizer"), path.join(repo, "fixtures/text/transformer/tokenizer.json"));
+  await sleep(200);
+  await shot("add-model-tokenizer");
+  await (await find("add-model-submit")).click();
+  await driver.wait(async () => (await findAll("add-model-dialog")).length === 0, 60000, "the dialog closes once the model is added");
+  const models = JSON.stringify(JSON.parse(cli("--json", "model", "list")));
+  assert.match(models, /"wordpiece"/, models.slice(0, 400));
 });

@@ -117,6 +117,7 @@ describe("models and runs", () => {
       file: "/m/net.onnx",
       name: "net",
       labelsFile: null,
+      tokenizer: null,
       size: "28x28",
       layout: null,
       color: "gray",

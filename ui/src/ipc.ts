@@ -351,7 +351,7 @@ export function pickFolder(title: string): Promise<string | null> {
  * What `pick_file` filters for: `manifest` (.csv .tsv .parquet .jsonl .ndjson), `model` (.onnx),
  * `labels` (.txt .json), `labelstudio` (.json).
  */
-export type FileKind = "manifest" | "model" | "labels" | "predictions" | "labelstudio";
+export type FileKind = "manifest" | "model" | "labels" | "predictions" | "labelstudio" | "tokenizer";
 
 /** Native file dialog filtered to `kind`; `null` when cancelled. */
 export function pickFile(title: string, kind: FileKind): Promise<string | null> {

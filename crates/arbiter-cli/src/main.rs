@@ -95,8 +95,8 @@ pub enum Command {
     Agreement(AgreementArgs),
     /// Export the corrected dataset with its lineage manifest.
     Export(ExportArgs),
-    /// Import a Label Studio JSON export (Export → JSON) of an image classification project:
-    /// a new project (or a new dataset in the --project one) with its items, labels,
+    /// Import a Label Studio JSON export (Export → JSON) of an image or text classification
+    /// project: a new project (or a new dataset in the --project one) with its items, labels,
     /// annotators, annotations and predictions; all or nothing.
     ImportLabelstudio(ImportLabelstudioArgs),
     /// Escalated items (flagged unsure or bad_input, conflicts) and a reviewer's actions on
@@ -262,7 +262,8 @@ pub struct ImportLabelstudioArgs {
     #[arg(long)]
     pub dataset: Option<String>,
     /// The folder the tasks' images are resolved against: Label Studio's local-files document
-    /// root, or its media folder for uploads [default: the export file's folder].
+    /// root, or its media folder for uploads [default: the export file's folder]. Not used
+    /// for Text tasks (their text is in the export).
     #[arg(long, value_name = "DIR")]
     pub images_root: Option<PathBuf>,
     /// The project's labeling config (Settings → Labeling Interface → Code, saved as a file):

@@ -738,7 +738,6 @@ pub struct AddModelRequest {
     pub decode: Option<Decode>,
     /// A token model's tokenizer.json; null = `tokenizer.json` beside the model.
     #[serde(default)]
-    #[ts(optional)]
     pub tokenizer: Option<String>,
 }
 

@@ -1,7 +1,8 @@
 //! Label Studio interop, the way in: `arbiter import-labelstudio EXPORT.json` reads a Label
 //! Studio JSON export ("Export → JSON": a list of tasks with `id`, `data`, `annotations`,
-//! `predictions`) of a classification project (Choices on an Image) into a new project or an
-//! existing one — the tasks as the items of a new dataset version, the choices as the label
+//! `predictions`) of a classification project (Choices on an Image, or on a Text) into a new
+//! project or an existing one — the tasks as the items of a new dataset version (images, or
+//! text items whose text is `data.text`; one kind per export), the choices as the label
 //! schema (an empty schema takes them; a schema must already hold them), the people who
 //! annotated as annotators named by their e-mail, each annotation as a label event with its
 //! time, and each `model_version`'s predictions as an imported run (`predict::import`'s
@@ -14,7 +15,8 @@
 //! mapping and what it loses.
 //!
 //! Text classification tasks (`data.text`) enter through [`text_item`], the one place that
-//! turns a task's text into an item; it refuses them until the core has text items.
+//! turns a task's text into an item; their table is made by `SourceTable::from_texts`, so every
+//! check of a manifest's text column applies (non-empty, bounded).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -27,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::annotate::{Event, NewAnnotation, Source};
 use crate::annotators::Role;
-use crate::dataset::{SourceKind, SourceTable};
+use crate::dataset::{SourceKind, SourceTable, TextRow};
 use crate::error::{Error, Problem, Result};
 use crate::export::labelstudio::{item_of_task, local_file};
 use crate::model::{ImportedFrom, InputKind};
@@ -89,20 +91,35 @@ pub struct ImportSummary {
     pub warnings: Vec<String>,
 }
 
-/// What a task's data gives Arbiter as an item. Text items join here (a `Text` variant made by
-/// [`text_item`]) once the core stores them.
+/// What a task's data gives Arbiter as an item.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ItemData {
     /// An image's path as written in the task (resolved against the images root later).
     Image(String),
+    /// A Text classification task's text (`<Text value="$text"/>`), as given.
+    Text(String),
 }
 
-/// The seam for Text classification tasks (`<Text value="$text"/>`): the task's text as an
-/// item. Refused until the core has text items; the message names the task and the field.
-pub(crate) fn text_item(task: &str, _text: &str) -> std::result::Result<ItemData, String> {
-    Err(format!(
-        "task {task}: data.text: a Text classification task — text items are not yet supported by this version of Arbiter; import image classification projects (data.image)"
-    ))
+impl ItemData {
+    /// The task's field the item comes from.
+    fn field(&self) -> &'static str {
+        match self {
+            ItemData::Image(_) => "data.image",
+            ItemData::Text(_) => "data.text",
+        }
+    }
+}
+
+/// The seam for Text classification tasks (`<Text value="$text"/>`): the task's `data.text` as
+/// a text item, or why it is not one (the message names the task and the field). An empty
+/// text is refused later, with the other checks of text items.
+pub(crate) fn text_item(task: &str, text: &Value) -> std::result::Result<ItemData, String> {
+    match text {
+        Value::String(s) => Ok(ItemData::Text(s.clone())),
+        other => Err(format!(
+            "task {task}: data.text is {other}: not a text; a Text classification task holds its text as a string"
+        )),
+    }
 }
 
 /// One annotation to store.
@@ -122,7 +139,12 @@ struct Plan {
     source: PathBuf,
     sha256: String,
     ids: Vec<String>,
-    paths: Vec<String>,
+    /// Each task's image path (resolved) or text, by `texts`.
+    data: Vec<String>,
+    /// The tasks are Text classification tasks: `data` holds their texts.
+    texts: bool,
+    /// Said in the summary: what the import left aside.
+    notes: Vec<String>,
     /// The labeling config's choices in order, else the labels the tasks use, naturally sorted.
     labels: Vec<String>,
     anns: Vec<Ann>,
@@ -168,7 +190,7 @@ fn one_choice(
         let kind = r.get("type").and_then(Value::as_str).unwrap_or("");
         if kind != "choices" {
             return Err(format!(
-                "task {task}: {at}.type is {kind:?}, not \"choices\": not a classification task — Arbiter imports projects labeled with Choices (one label per image)"
+                "task {task}: {at}.type is {kind:?}, not \"choices\": not a classification task — Arbiter imports projects labeled with Choices (one label per item)"
             ));
         }
         let Some(choices) = r
@@ -355,7 +377,9 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
     }
     let mut problems: Vec<String> = Vec::new();
     let mut ids = Vec::with_capacity(tasks.len());
-    let mut paths = Vec::with_capacity(tasks.len());
+    let mut data_out: Vec<String> = Vec::with_capacity(tasks.len());
+    // The first task's kind (its id and whether it is a text): every task must be of it.
+    let mut kind: Option<(String, bool)> = None;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut anns = Vec::new();
     let mut cancelled = Vec::new();
@@ -393,28 +417,46 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
                 None => Err(format!("task {t}: data.image is {v}: not an image path")),
             }
         } else if let Some(text) = data.get("text") {
-            text_item(t, text.as_str().unwrap_or_default())
+            text_item(t, text)
         } else {
             Err(format!(
-                "task {t}: data: neither image nor text (keys: {}); Arbiter imports Choices on an Image (data.image)",
+                "task {t}: data: neither image nor text (keys: {}); Arbiter imports Choices on an Image (data.image) or on a Text (data.text)",
                 data.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
         };
-        let path = match item {
-            Ok(ItemData::Image(s)) => match local_file(&s) {
+        let item = match item {
+            Ok(item) => item,
+            Err(why) => {
+                problems.push(why);
+                continue;
+            }
+        };
+        let is_text = matches!(item, ItemData::Text(_));
+        let (first, texts) = kind.get_or_insert_with(|| (id.clone(), is_text));
+        if *texts != is_text {
+            let (this, other) = if is_text {
+                ("a Text task", "images")
+            } else {
+                ("an Image task", "texts")
+            };
+            problems.push(format!(
+                "task {t}: {}: {this} in an export whose tasks are {other} (from task {first} on); a dataset holds one kind of item — export the image and the text tasks as separate projects and import each",
+                item.field()
+            ));
+            continue;
+        }
+        let value = match item {
+            ItemData::Image(s) => match local_file(&s) {
                 Ok(p) => p,
                 Err(why) => {
                     problems.push(format!("task {t}: data.image {s:?}: {why}"));
                     continue;
                 }
             },
-            Err(why) => {
-                problems.push(why);
-                continue;
-            }
+            ItemData::Text(text) => text,
         };
         ids.push(id.clone());
-        paths.push(path);
+        data_out.push(value);
         let index = ids.len() - 1;
         let mut note_label = |label: &str, field: &str, problems: &mut Vec<String>| {
             if let Some(c) = config
@@ -586,11 +628,21 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
             used
         }
     };
+    let texts = kind.is_some_and(|(_, texts)| texts);
+    let mut notes = Vec::new();
+    if let (true, Some(root)) = (texts, &opts.images_root) {
+        notes.push(format!(
+            "the tasks are texts: the images folder {} was not used",
+            root.display()
+        ));
+    }
     Ok(Plan {
         source,
         sha256,
         ids,
-        paths,
+        data: data_out,
+        texts,
+        notes,
         labels,
         anns,
         cancelled,
@@ -598,8 +650,8 @@ fn plan(opts: &ImportOptions, schema: &[String]) -> Result<Plan> {
     })
 }
 
-/// The items as a table, validated (paths inside the root, existing, hashed) with every
-/// problem named by its task.
+/// The items as a table, validated (paths inside the root, existing, hashed; texts present and
+/// bounded) with every problem named by its task.
 fn validated(
     plan: &Plan,
     opts: &ImportOptions,
@@ -609,27 +661,45 @@ fn validated(
         Some(r) => r.clone(),
         None => plan.source.parent().unwrap_or(Path::new(".")).to_path_buf(),
     };
-    let root = root_given.canonicalize().map_err(|e| Error::Read {
-        path: root_given.clone(),
-        message: format!("{e}: the images root (--images-root) must be an existing folder"),
-    })?;
-    let table = SourceTable {
-        kind: SourceKind::LabelStudio,
-        source: plan.source.clone(),
-        root,
-        id_col: Some("id".into()),
-        path_col: Some("data.image".into()),
-        label_col: None,
-        text_col: None,
-        ids: plan.ids.iter().cloned().map(Some).collect(),
-        paths: Some(plan.paths.iter().cloned().map(Some).collect()),
-        texts: None,
-        labels: None,
-        feature_names: Vec::new(),
-        features: Vec::new(),
-        metadata: Vec::new(),
-        problems: Vec::new(),
-        warnings: Vec::new(),
+    let (table, field, hint) = if plan.texts {
+        let rows = plan.ids.iter().zip(&plan.data).map(|(id, text)| TextRow {
+            id: id.clone(),
+            text: text.clone(),
+            label: None,
+        });
+        (
+            SourceTable::from_texts(&plan.source, SourceKind::LabelStudio, rows)?,
+            "data.text",
+            String::new(),
+        )
+    } else {
+        let root = root_given.canonicalize().map_err(|e| Error::Read {
+            path: root_given.clone(),
+            message: format!("{e}: the images root (--images-root) must be an existing folder"),
+        })?;
+        let table = SourceTable {
+            kind: SourceKind::LabelStudio,
+            source: plan.source.clone(),
+            root,
+            id_col: Some("id".into()),
+            path_col: Some("data.image".into()),
+            label_col: None,
+            text_col: None,
+            ids: plan.ids.iter().cloned().map(Some).collect(),
+            paths: Some(plan.data.iter().cloned().map(Some).collect()),
+            texts: None,
+            labels: None,
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            metadata: Vec::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let hint = format!(
+            " (images are resolved against {}; pass --images-root with Label Studio's local-files root or media folder)",
+            root_given.display()
+        );
+        (table, "data.image", hint)
     };
     crate::dataset::validate_table(table, schema, &mut |_| {}, &AtomicBool::new(false)).map_err(
         |e| match e {
@@ -639,10 +709,9 @@ fn validated(
                     .into_iter()
                     .map(|p| match p.row {
                         Some(r) if r >= 1 && r <= plan.ids.len() => Problem::general(format!(
-                            "task {}: data.image: {} (images are resolved against {}; pass --images-root with Label Studio's local-files root or media folder)",
+                            "task {}: {field}: {}{hint}",
                             plan.ids[r - 1],
                             p.message,
-                            root_given.display()
                         )),
                         _ => p,
                     })
@@ -707,7 +776,7 @@ pub fn import_into(project: &mut Project, opts: &ImportOptions) -> Result<Import
     if let Some((_, version, hash)) = &existing {
         if *hash == v.content_hash {
             return Err(Error::InvalidArgument(format!(
-                "the export's tasks are already dataset {name:?} version {version} (the same images and ids): nothing was imported — import into a new project, or name another dataset with --dataset"
+                "the export's tasks are already dataset {name:?} version {version} (the same items and ids): nothing was imported — import into a new project, or name another dataset with --dataset"
             )));
         }
     }
@@ -821,7 +890,11 @@ fn write(
             name: model,
             sha256: &plan.sha256,
             version_id: written.version_id,
-            items_kind: InputKind::Image,
+            items_kind: if plan.texts {
+                InputKind::Text
+            } else {
+                InputKind::Image
+            },
             from: ImportedFrom {
                 file: plan.source.display().to_string(),
                 file_sha256: plan.sha256.clone(),
@@ -857,6 +930,7 @@ fn write(
             "runs": runs.iter().map(|r| r.run).collect::<Vec<_>>() }),
     )?;
     let mut warnings = written.warnings;
+    warnings.extend(plan.notes.iter().cloned());
     if !plan.cancelled.is_empty() {
         warnings.push(format!(
             "{} cancelled (skipped) annotation(s) not imported: {}",

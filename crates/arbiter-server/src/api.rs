@@ -208,6 +208,29 @@ struct Claimed {
     needed: i64,
     /// Unix seconds: the claim lapses then, and the item may go to someone else.
     lease_until: f64,
+    /// A text item's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    /// An image item's address on this server (`/media/{rowid}`, with the caller's token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media: Option<String>,
+}
+
+/// What a script needs to label `a`: a text item's text, an image item's `/media` address.
+fn claimed(p: &arbiter_core::Project, a: review::Assigned) -> arbiter_core::Result<Claimed> {
+    let item = arbiter_core::items::get(p, a.item)?;
+    Ok(Claimed {
+        item_id: a.item_id,
+        position: a.position,
+        score: a.score,
+        needed: a.needed,
+        lease_until: a.lease_until,
+        media: item
+            .path
+            .is_some()
+            .then(|| format!("/media/{}", item.rowid)),
+        text: item.text,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -216,7 +239,7 @@ struct NextItems {
 }
 
 /// `POST /api/v1/queues/{name}/next` `{"n"}`: claim the caller's next items (their unexpired
-/// claims first).
+/// claims first), each with its text or its media's address.
 async fn next(
     State(s): St,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -237,22 +260,12 @@ async fn next(
     let items =
         s.db.write(move |p| {
             let q = review::find(p, &name)?;
-            review::next_n(p, q.id, &who, n)
+            let assigned = review::next_n(p, q.id, &who, n)?;
+            assigned.into_iter().map(|a| claimed(p, a)).collect()
         })
         .await?;
     s.live.changed(&by, "claims");
-    Ok(Json(NextItems {
-        items: items
-            .into_iter()
-            .map(|a| Claimed {
-                item_id: a.item_id,
-                position: a.position,
-                score: a.score,
-                needed: a.needed,
-                lease_until: a.lease_until,
-            })
-            .collect(),
-    }))
+    Ok(Json(NextItems { items }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,4 +1,5 @@
-//! The server over real HTTP on a loopback port: who may do what, and fifty clients at once.
+//! The server over real HTTP on a loopback port: who may do what, what a claimed item carries
+//! (its text, or its image's address), and fifty clients at once.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -53,8 +54,14 @@ fn project(dir: &Path, k: usize) -> PathBuf {
     )
     .expect("run")
     .run;
+    save_queue(&mut p, run, k);
+    root
+}
+
+/// A saved random queue "q" over `run`: every item needs `k` labels.
+fn save_queue(p: &mut Project, run: i64, k: usize) {
     arbiter_core::review::create(
-        &mut p,
+        p,
         &arbiter_core::review::QueueCreate {
             name: "q".into(),
             spec: arbiter_core::queue::QueueSpec {
@@ -75,7 +82,6 @@ fn project(dir: &Path, k: usize) -> PathBuf {
         },
     )
     .expect("queue");
-    root
 }
 
 fn invite(root: &Path, name: &str, role: Option<Role>) -> String {
@@ -563,6 +569,86 @@ fn fifty_clients_at_once_never_exceed_k_and_every_201_is_stored() {
         )
         .expect("count");
     assert_eq!(over, 0);
+}
+
+/// A project made from a Label Studio fixture (`image_classification.json` over the digits, or
+/// `text_classification.json`) with a saved queue "q" over its first imported run, each item
+/// needing 3 labels (the fixtures' own labels leave every item open).
+fn labelstudio_project(dir: &Path, fixture: &str) -> PathBuf {
+    let root = dir.join(fixture);
+    let s = arbiter_core::labelstudio::import(
+        &root,
+        &arbiter_core::labelstudio::ImportOptions {
+            file: fixtures().join("labelstudio").join(fixture),
+            dataset: None,
+            images_root: Some(fixtures().join("digits")),
+            label_config: None,
+        },
+    )
+    .expect("import");
+    save_queue(&mut Project::open(&root).expect("open"), s.runs[0].run, 3);
+    root
+}
+
+/// The items `POST /api/v1/queues/q/next` `{"n": 10}` hands ana in the project at `root`, and
+/// what `GET`ting each one's `media` answers (status, content type).
+fn claim_all(root: &Path) -> (Vec<Value>, Vec<(StatusCode, String)>) {
+    let token = invite(root, "ana", None);
+    let s = Server::start(root);
+    let c = reqwest::Client::new();
+    let auth = format!("Bearer {token}");
+    s.rt.block_on(async {
+        let (st, v, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{}/api/v1/queues/q/next", s.url),
+            &[("authorization", &auth)],
+            Some(json!({"n": 10})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let items = v["items"].as_array().expect("items").clone();
+        let mut media = Vec::new();
+        for it in &items {
+            if let Some(m) = it["media"].as_str() {
+                media.push(image(&c, &format!("{}{m}", s.url), &auth).await);
+            }
+        }
+        (items, media)
+    })
+}
+
+#[test]
+fn a_claimed_item_carries_its_text_or_the_address_of_its_image() {
+    let d = tempfile::tempdir().expect("tmp");
+    // Text items: the text, no media.
+    let (items, media) = claim_all(&labelstudio_project(d.path(), "text_classification.json"));
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["item_id"], "201");
+    assert_eq!(
+        items[0]["text"],
+        "The battery lasts two days and charging is quick."
+    );
+    assert!(items[0].get("media").is_none(), "{items:?}");
+    assert!(media.is_empty());
+    // Image items: the /media address of each, which serves the image to the same caller.
+    let root = labelstudio_project(d.path(), "image_classification.json");
+    let (items, media) = claim_all(&root);
+    assert_eq!(items.len(), 4, "{items:?}");
+    let db = rusqlite::Connection::open(root.join("arbiter.db")).expect("db");
+    for it in &items {
+        let id = it["item_id"].as_str().expect("id");
+        let rowid: i64 = db
+            .query_row("SELECT id FROM items WHERE ext_id = ?1", [id], |r| r.get(0))
+            .expect("rowid");
+        assert_eq!(it["media"], format!("/media/{rowid}"), "{it}");
+        assert!(it.get("text").is_none(), "{it}");
+    }
+    assert_eq!(
+        media,
+        vec![(StatusCode::OK, "image/png".to_string()); 4],
+        "every image fetched"
+    );
 }
 
 /// The status of `GET path` sent as written (no client normalises its `..` or `%2e`).

@@ -23,4 +23,4 @@ decode: Decode | null,
 /**
  * A token model's tokenizer.json; null = `tokenizer.json` beside the model.
  */
-tokenizer?: string, };
+tokenizer: string | null, };

@@ -69,6 +69,7 @@ describe("AddModelDialog", () => {
       file: "/models/net.onnx",
       name: null,
       labelsFile: null,
+      tokenizer: null,
       size: null,
       layout: null,
       color: null,
@@ -80,6 +81,36 @@ describe("AddModelDialog", () => {
     };
     expect(addModel).toHaveBeenCalledWith(request);
     expect(onAdded).toHaveBeenCalledWith(MODEL, request);
+  });
+
+  it("sends the tokenizer chosen in the native dialog (kind tokenizer), and null once it is cleared", async () => {
+    pickFile.mockResolvedValue("/models/bert/tok.json");
+    addModel.mockRejectedValueOnce({ code: "not_found", message: "/models/bert/tok.json: no such file" });
+    render(<AddModelDialog onClose={() => {}} onAdded={() => {}} />);
+    expect(screen.getByText(/tokenizer\.json/, { selector: "code" })).toBeTruthy();
+    fireEvent.change(screen.getByTestId("model-file"), { target: { value: "/models/bert/model.onnx" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("model-choose-tokenizer"));
+    });
+    expect(pickFile).toHaveBeenCalledWith(expect.stringContaining("tokenizer.json"), "tokenizer");
+    expect(value("model-tokenizer")).toBe("/models/bert/tok.json");
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("add-model-submit"));
+    });
+    expect(addModel.mock.calls[0]![0]).toMatchObject({ file: "/models/bert/model.onnx", tokenizer: "/models/bert/tok.json" });
+    // The backend's refusal is shown as any other.
+    expect(screen.getByTestId("add-model-error").textContent).toBe("/models/bert/tok.json: no such file");
+    // Cleared (spaces only): null, the tokenizer.json beside the model.
+    const message =
+      "the model takes token ids (input_ids) but there is no tokenizer: /models/bert/tokenizer.json does not exist. Put the tokenizer.json saved with the model beside it, or pass --tokenizer FILE; nothing was registered";
+    addModel.mockRejectedValueOnce({ code: "invalid_input", message });
+    fireEvent.change(screen.getByTestId("model-tokenizer"), { target: { value: "  " } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("add-model-submit"));
+    });
+    expect(addModel.mock.calls[1]![0]).toMatchObject({ tokenizer: null });
+    expect(screen.getByTestId("add-model-error").textContent).toBe(message);
+    expect(value("model-file")).toBe("/models/bert/model.onnx");
   });
 
   it("shows validation errors next to the fields without calling the backend", async () => {

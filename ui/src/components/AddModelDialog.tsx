@@ -19,6 +19,7 @@ import {
 } from "../lib/models";
 import { useReportError } from "./ErrorBanner";
 import { Modal } from "./Modal";
+import { PathField } from "./PathField";
 
 interface Props {
   /** Register a new version of this model with edited preprocessing (pre-filled); else add one. */
@@ -28,6 +29,13 @@ interface Props {
 }
 
 const COLOR_TEXT: Record<string, string> = { rgb: "RGB", bgr: "BGR", gray: "Grayscale" };
+
+/** The native file pickers of the dialog's path fields: title, file kind, what failed. */
+const PICKERS = {
+  file: { title: "Choose an ONNX model", kind: "model", what: "Choosing the model" },
+  labelsFile: { title: "Choose a labels file (one class per line, or JSON)", kind: "labels", what: "Choosing the labels file" },
+  tokenizer: { title: "Choose the model's tokenizer (tokenizer.json)", kind: "tokenizer", what: "Choosing the tokenizer" },
+} as const satisfies Record<string, { title: string; kind: ipc.FileKind; what: string }>;
 const LAYOUT_TEXT: Record<string, string> = { nchw: "NCHW", nhwc: "NHWC" };
 
 export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
@@ -47,19 +55,17 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
     setError(null);
   };
 
-  const choose = async (key: "file" | "labelsFile") => {
+  const choose = async (key: keyof typeof PICKERS) => {
+    const picker = PICKERS[key];
     try {
-      const path =
-        key === "file"
-          ? await ipc.pickFile("Choose an ONNX model", "model")
-          : await ipc.pickFile("Choose a labels file (one class per line, or JSON)", "labels");
+      const path = await ipc.pickFile(picker.title, picker.kind);
       if (path) {
         setForm((f) => ({ ...f, [key]: path }));
         setErrors((errs) => ({ ...errs, [key]: undefined }));
         setError(null);
       }
     } catch (err) {
-      report(err, key === "file" ? "Choosing the model" : "Choosing the labels file");
+      report(err, picker.what);
     }
   };
 
@@ -98,27 +104,21 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
           </p>
         )}
 
-        <div className="field">
-          <label className="field-label" htmlFor="model-file">
-            Model file <span className="muted">(.onnx)</span>
-          </label>
-          <div className="input-with-button">
-            <input
-              id="model-file"
-              type="text"
-              data-testid="model-file"
-              value={form.file}
-              onChange={set("file")}
-              placeholder="/path/to/model.onnx"
-              spellCheck={false}
-              autoComplete="off"
-              disabled={busy}
-              aria-invalid={!!errors.file}
-            />
-            <button type="button" className="button" onClick={() => choose("file")} disabled={busy}>
-              Choose…
-            </button>
-          </div>
+        <PathField
+          id="model-file"
+          testId="model-file"
+          label={
+            <>
+              Model file <span className="muted">(.onnx)</span>
+            </>
+          }
+          value={form.file}
+          onChange={set("file")}
+          onChoose={() => choose("file")}
+          placeholder="/path/to/model.onnx"
+          disabled={busy}
+          invalid={!!errors.file}
+        >
           {errors.file && <span className="field-error">{errors.file}</span>}
           {model && !edit?.source && (
             <span className="field-hint">
@@ -126,7 +126,7 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
               <span className="mono">{shortHash(model.sha256)}…</span>).
             </span>
           )}
-        </div>
+        </PathField>
 
         <label className="field">
           <span className="field-label">
@@ -143,32 +143,47 @@ export function AddModelDialog({ edit = null, onClose, onAdded }: Props) {
           />
         </label>
 
-        <div className="field">
-          <label className="field-label" htmlFor="model-labels">
-            Labels file <span className="muted">(optional — class names, one per line, or JSON)</span>
-          </label>
-          <div className="input-with-button">
-            <input
-              id="model-labels"
-              type="text"
-              data-testid="model-labels"
-              value={form.labelsFile}
-              onChange={set("labelsFile")}
-              placeholder="empty = from the model's metadata, or the project's labels"
-              spellCheck={false}
-              autoComplete="off"
-              disabled={busy}
-            />
-            <button type="button" className="button" onClick={() => choose("labelsFile")} disabled={busy}>
-              Choose…
-            </button>
-          </div>
+        <PathField
+          id="model-labels"
+          testId="model-labels"
+          label={
+            <>
+              Labels file <span className="muted">(optional — class names, one per line, or JSON)</span>
+            </>
+          }
+          value={form.labelsFile}
+          onChange={set("labelsFile")}
+          onChoose={() => choose("labelsFile")}
+          placeholder="empty = from the model's metadata, or the project's labels"
+          disabled={busy}
+        >
           {model && model.classesSource === "labels_file" && !edit?.source?.labelsFile && (
             <span className="field-hint">
               This model's class names came from a labels file; choose it again to keep them.
             </span>
           )}
-        </div>
+        </PathField>
+
+        <PathField
+          id="model-tokenizer"
+          testId="model-tokenizer"
+          chooseTestId="model-choose-tokenizer"
+          label={
+            <>
+              Tokenizer <span className="muted">(optional — tokenizer.json, for text models that take tokens)</span>
+            </>
+          }
+          value={form.tokenizer}
+          onChange={set("tokenizer")}
+          onChoose={() => choose("tokenizer")}
+          placeholder="empty = the tokenizer.json beside the model file"
+          disabled={busy}
+        >
+          <span className="field-hint">
+            By default the <code>tokenizer.json</code> in the model file&apos;s folder is used; image, tabular and
+            string-input text models need none.
+          </span>
+        </PathField>
 
         <details
           className="disclosure"

@@ -1,6 +1,7 @@
 /**
- * Import a Label Studio project: its JSON export (Export → JSON) of an image classification
- * project becomes a new dataset of the open project — the tasks as items, the choices as labels,
+ * Import a Label Studio project: its JSON export (Export → JSON) of an image or text
+ * classification project becomes a new dataset of the open project — the tasks as items (images,
+ * or text items), the choices as labels,
  * each annotation by its annotator's e-mail, each model version's predictions as a run. The
  * backend checks every task before it writes anything; a refusal names the task and field.
  */
@@ -11,6 +12,7 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import { useReportError } from "./ErrorBanner";
 import { ImportFormEnd, type ImportFailure } from "./ImportFormEnd";
 import { Modal } from "./Modal";
+import { PathField } from "./PathField";
 
 interface Props {
   onClose: () => void;
@@ -93,65 +95,51 @@ export function ImportLabelStudioDialog({ onClose, onImported }: Props) {
     <Modal title="Import from Label Studio" onClose={onClose} closable={!busy} testId="labelstudio-dialog" width={600}>
       <form className="form" onSubmit={submit} noValidate>
         <p className="dialog-intro muted">
-          A Label Studio image classification project, exported with <strong>Export → JSON</strong>, becomes a new
-          dataset: its tasks as items, its choices as labels, each annotation under its annotator&apos;s e-mail, and each
+          A Label Studio image or text classification project, exported with <strong>Export → JSON</strong>, becomes a
+          new dataset: its tasks as items, its choices as labels, each annotation under its annotator&apos;s e-mail, and each
           model version&apos;s predictions as a run. Cancelled annotations are left out and counted.
         </p>
-        <div className="field">
-          <label className="field-label" htmlFor="labelstudio-file">
-            Label Studio export (.json)
-          </label>
-          <div className="input-with-button">
-            <input
-              id="labelstudio-file"
-              type="text"
-              data-testid="labelstudio-file"
-              value={file}
-              onChange={(e) => {
-                setFile(e.target.value);
-                setMissing(null);
-                setError(null);
-              }}
-              placeholder="/path/to/project-export.json"
-              spellCheck={false}
-              autoComplete="off"
-              disabled={busy}
-              aria-invalid={!!missing}
-            />
-            <button type="button" className="button" data-testid="labelstudio-choose" onClick={chooseFile} disabled={busy}>
-              Choose…
-            </button>
-          </div>
+        <PathField
+          id="labelstudio-file"
+          testId="labelstudio-file"
+          chooseTestId="labelstudio-choose"
+          label="Label Studio export (.json)"
+          value={file}
+          onChange={(e) => {
+            setFile(e.target.value);
+            setMissing(null);
+            setError(null);
+          }}
+          onChoose={chooseFile}
+          placeholder="/path/to/project-export.json"
+          disabled={busy}
+          invalid={!!missing}
+        >
           {missing && <span className="field-error">{missing}</span>}
-        </div>
-        <div className="field">
-          <label className="field-label" htmlFor="labelstudio-root">
-            Images folder <span className="muted">(optional: default, the export&apos;s folder)</span>
-          </label>
-          <div className="input-with-button">
-            <input
-              id="labelstudio-root"
-              type="text"
-              data-testid="labelstudio-root"
-              value={imagesRoot}
-              onChange={(e) => {
-                setImagesRoot(e.target.value);
-                setError(null);
-              }}
-              placeholder="Label Studio's local-files root, or its media folder"
-              spellCheck={false}
-              autoComplete="off"
-              disabled={busy}
-            />
-            <button type="button" className="button" data-testid="labelstudio-choose-root" onClick={chooseRoot} disabled={busy}>
-              Choose…
-            </button>
-          </div>
+        </PathField>
+        <PathField
+          id="labelstudio-root"
+          testId="labelstudio-root"
+          chooseTestId="labelstudio-choose-root"
+          label={
+            <>
+              Images folder <span className="muted">(optional: default, the export&apos;s folder; not used for texts)</span>
+            </>
+          }
+          value={imagesRoot}
+          onChange={(e) => {
+            setImagesRoot(e.target.value);
+            setError(null);
+          }}
+          onChoose={chooseRoot}
+          placeholder="Label Studio's local-files root, or its media folder"
+          disabled={busy}
+        >
           <span className="field-hint">
             Paths such as <code>/data/local-files/?d=images/cat.jpg</code> and <code>/data/upload/3/cat.jpg</code> are
             looked up inside this folder.
           </span>
-        </div>
+        </PathField>
         <label className="field">
           <span className="field-label">
             Dataset name <span className="muted">(optional: default, the file&apos;s name)</span>

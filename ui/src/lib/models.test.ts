@@ -130,6 +130,7 @@ describe("buildAddModelRequest", () => {
         file: "/m/net.onnx",
         name: null,
         labelsFile: null,
+        tokenizer: null,
         size: null,
         layout: null,
         color: null,
@@ -147,6 +148,7 @@ describe("buildAddModelRequest", () => {
       file: "/m/net.onnx",
       name: " net ",
       labelsFile: "/m/labels.txt",
+      tokenizer: " /m/tokenizer.json ",
       size: "224 x 224",
       layout: "nhwc",
       color: "bgr",
@@ -162,6 +164,7 @@ describe("buildAddModelRequest", () => {
       file: "/m/net.onnx",
       name: "net",
       labelsFile: "/m/labels.txt",
+      tokenizer: "/m/tokenizer.json",
       size: "224x224",
       layout: "nhwc",
       color: "bgr",
@@ -198,6 +201,7 @@ describe("formFromModel", () => {
       file: "",
       name: "digits-cnn",
       labelsFile: "",
+      tokenizer: "",
       size: "28x28",
       layout: "nchw",
       color: "gray",
@@ -213,6 +217,10 @@ describe("formFromModel", () => {
     const f = formFromModel(model(), { file: "/m/cnn.onnx", labelsFile: "/m/digits.txt" });
     expect(f.file).toBe("/m/cnn.onnx");
     expect(f.labelsFile).toBe("/m/digits.txt");
+    expect(f.tokenizer).toBe("");
+    expect(formFromModel(model(), { file: "/m/bert.onnx", labelsFile: null, tokenizer: "/m/tok.json" }).tokenizer).toBe(
+      "/m/tok.json",
+    );
   });
 
   it("leaves image fields empty for tabular models and maps zipmap to auto-detect", () => {

@@ -66,6 +66,8 @@ export interface AddModelForm {
   file: string;
   name: string;
   labelsFile: string;
+  /** A token model's tokenizer.json; "" = the tokenizer.json beside the model file. */
+  tokenizer: string;
   size: string;
   layout: string;
   color: string;
@@ -82,6 +84,7 @@ export const EMPTY_ADD_MODEL_FORM: AddModelForm = {
   file: "",
   name: "",
   labelsFile: "",
+  tokenizer: "",
   size: "",
   layout: "",
   color: "",
@@ -108,6 +111,8 @@ function choice<T extends string>(options: readonly T[], text: string): T | null
 export interface ModelSource {
   file: string;
   labelsFile: string | null;
+  /** The tokenizer.json chosen for a token model (absent: the one beside the model). */
+  tokenizer?: string | null;
 }
 
 /**
@@ -120,6 +125,7 @@ export function formFromModel(model: ModelDto, source: ModelSource | null = null
     file: source?.file ?? "",
     name: model.name,
     labelsFile: source?.labelsFile ?? "",
+    tokenizer: source?.tokenizer ?? "",
     size: p.width !== null && p.height !== null ? `${p.width}x${p.height}` : "",
     layout: p.layout ?? "",
     color: p.color ?? "",
@@ -213,6 +219,7 @@ export function buildAddModelRequest(form: AddModelForm): BuildResult<AddModelRe
       file: form.file.trim(),
       name: opt(form.name),
       labelsFile: opt(form.labelsFile),
+      tokenizer: opt(form.tokenizer),
       size: size.ok ? size.value : null,
       layout: choice(LAYOUTS, form.layout),
       color: choice(COLORS, form.color),

@@ -343,7 +343,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
 
   const onAddedModel = (model: ModelDto, request: AddModelRequest) => {
     const existed = isExistingModel(model, models);
-    setModelSources({ ...modelSources, [String(model.id)]: { file: request.file, labelsFile: request.labelsFile } });
+    setModelSources({ ...modelSources, [String(model.id)]: { file: request.file, labelsFile: request.labelsFile, tokenizer: request.tokenizer } });
     setModelDialog(null);
     setDetails({
       model,

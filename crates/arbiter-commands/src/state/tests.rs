@@ -1536,13 +1536,35 @@ fn a_label_studio_export_imports_from_the_app_as_a_dataset_with_its_people_and_r
     assert_eq!(got.runs.len(), 2);
     assert_eq!(got.cancelled, ["task 103 annotation 1005"]);
     assert_eq!(s.runs().expect("runs").len(), 2);
-    // Text tasks: refused with the task named, nothing more written.
-    let e = s
-        .import_labelstudio(&req(
-            &fixtures().join("labelstudio/text_classification.json")
-        ))
-        .expect_err("text");
+    // A text project's labels are not this project's: refused with the task named, nothing
+    // more written.
+    let text = fixtures().join("labelstudio/text_classification.json");
+    let e = s.import_labelstudio(&req(&text)).expect_err("other labels");
     assert_eq!(e.code, ErrorCode::InvalidInput);
-    assert!(e.message.contains("task 201: data.text"), "{}", e.message);
+    assert!(
+        e.message.contains(
+            "task 201: annotations[0].result: label \"positive\" is not in the project's schema"
+        ),
+        "{}",
+        e.message
+    );
     assert_eq!(s.runs().expect("runs").len(), 2);
+    // Into a project of its own, as the dialog sends it (no images folder): text items.
+    s.create(&d.path().join("texts"), &[], false)
+        .expect("create");
+    let got = s
+        .import_labelstudio(&ImportLabelStudioRequest {
+            file: text.to_string_lossy().into_owned(),
+            dataset: None,
+            images_root: None,
+        })
+        .expect("import texts");
+    assert_eq!(
+        (got.dataset.as_str(), got.items, got.annotations),
+        ("text_classification", 2, 2)
+    );
+    assert_eq!(got.labels, ["negative", "positive"]);
+    assert_eq!(got.runs.len(), 1);
+    let datasets = s.datasets().expect("datasets");
+    assert!(datasets[0].versions[0].texts, "{datasets:?}");
 }

@@ -1,9 +1,10 @@
 //! `export --format labelstudio`: the exported rows as Label Studio tasks, in the JSON Label
 //! Studio 1.x imports (a list of tasks with `data`, `annotations`, `predictions`), for an image
-//! classification project whose labeling config is [`label_config`].
+//! or text classification project whose labeling config is [`label_config`].
 //!
 //! - `data.image`: the item's media as a local-files URL, `/data/local-files/?d=<path relative
 //!   to the dataset root>` (serve the dataset root as Label Studio's local-files document root);
+//!   for a text item `data.text`, its text (and the results' `to_name` is `text`);
 //!   `data.arbiter_item_id` the item's id when it is not the task's integer `id`.
 //! - `annotations`: every person's live label event on the item, one annotation each (Label
 //!   Studio's model: each annotator's own annotation), `completed_by.email` the annotator's
@@ -32,14 +33,21 @@ use crate::store::Project;
 pub const FROM_NAME: &str = "choice";
 /// The Image tag's name.
 pub const TO_NAME: &str = "image";
+/// The Text tag's name, for text items.
+pub const TO_NAME_TEXT: &str = "text";
 /// Label Studio's URL prefix for files served from its local-files document root.
 const LOCAL_FILES: &str = "/data/local-files/?d=";
 
-/// The labeling config of an image classification project with these labels (Label Studio's
-/// Settings → Labeling Interface → Code).
-pub fn label_config(labels: &[String]) -> String {
+/// The labeling config of an image (or, `texts`, text) classification project with these
+/// labels (Label Studio's Settings → Labeling Interface → Code).
+pub fn label_config(labels: &[String], texts: bool) -> String {
+    let (tag, to) = if texts {
+        ("Text", TO_NAME_TEXT)
+    } else {
+        ("Image", TO_NAME)
+    };
     let mut out = format!(
-        "<View>\n  <Image name=\"{TO_NAME}\" value=\"$image\"/>\n  <Choices name=\"{FROM_NAME}\" toName=\"{TO_NAME}\" choice=\"single\">\n"
+        "<View>\n  <{tag} name=\"{to}\" value=\"${to}\"/>\n  <Choices name=\"{FROM_NAME}\" toName=\"{to}\" choice=\"single\">\n"
     );
     for l in labels {
         out.push_str(&format!("    <Choice value=\"{}\"/>\n", xml_escape(l)));
@@ -187,9 +195,17 @@ pub(super) fn write_tasks(
             .ok()
             .filter(|n| n.to_string() == row.item_id);
         let mut data = serde_json::Map::new();
-        if let Some(p) = &row.path {
-            data.insert("image".into(), json!(format!("{LOCAL_FILES}{}", encode(p))));
-        }
+        let to_name = match (&row.text, &row.path) {
+            (Some(text), _) => {
+                data.insert("text".into(), json!(text));
+                TO_NAME_TEXT
+            }
+            (None, Some(p)) => {
+                data.insert("image".into(), json!(format!("{LOCAL_FILES}{}", encode(p))));
+                TO_NAME
+            }
+            (None, None) => TO_NAME,
+        };
         if numeric.is_none() {
             data.insert("arbiter_item_id".into(), json!(row.item_id));
         }
@@ -220,7 +236,7 @@ pub(super) fn write_tasks(
                     "completed_by": { "email": e.annotator },
                     "result": [{
                         "from_name": FROM_NAME,
-                        "to_name": TO_NAME,
+                        "to_name": to_name,
                         "type": "choices",
                         "value": { "choices": [e.label] },
                     }],
@@ -241,7 +257,7 @@ pub(super) fn write_tasks(
                 "score": c,
                 "result": [{
                     "from_name": FROM_NAME,
-                    "to_name": TO_NAME,
+                    "to_name": to_name,
                     "type": "choices",
                     "value": { "choices": [p] },
                 }],

@@ -1,6 +1,6 @@
-//! Tests of the Label Studio import and export: the fixture in Label Studio's documented export
-//! format imported whole, every refusal naming the task and field with nothing written, the
-//! Text seam, and the round trip import → export → import.
+//! Tests of the Label Studio import and export: the fixtures in Label Studio's documented export
+//! format (image and text classification) imported whole, every refusal naming the task and
+//! field with nothing written, the Text seam, and the round trips import → export → import.
 
 use std::path::{Path, PathBuf};
 
@@ -182,6 +182,54 @@ fn the_fixture_becomes_a_project_with_items_labels_annotators_annotations_and_ru
     assert_eq!(by["102"].status, crate::decide::Status::Conflict);
 }
 
+/// `p`'s only dataset exported as Label Studio tasks to `out`, with `run`'s predictions; the
+/// tasks written.
+fn export_tasks(p: &Project, run: i64, out: &Path) -> usize {
+    export::export(
+        p,
+        &ExportOptions {
+            out: out.to_path_buf(),
+            format: Format::LabelStudio,
+            dataset: None,
+            predictions: Predictions::Run(run),
+            only_decided: false,
+            min_agreement: None,
+            exclude_reasons: Vec::new(),
+            validation_share: None,
+            seed: 0,
+            allow_below_target: false,
+        },
+    )
+    .expect("export")
+    .rows
+}
+
+/// The tasks at `out` imported again into a new project at `dir` as dataset `name`; checks that
+/// it has `first`'s labels, label events and annotators, and returns it.
+fn reimport(
+    out: &Path,
+    dir: &Path,
+    name: &str,
+    images_root: Option<PathBuf>,
+    first: (&Project, &ImportSummary),
+) -> Project {
+    let s2 = import(
+        dir,
+        &ImportOptions {
+            file: out.to_path_buf(),
+            dataset: Some(name.into()),
+            images_root,
+            label_config: None,
+        },
+    )
+    .expect("import again");
+    let p2 = Project::open(dir).expect("open");
+    assert_eq!(labels(&p2), labels(first.0));
+    assert_eq!(events(&p2), events(first.0));
+    assert_eq!(s2.annotators, first.1.annotators);
+    p2
+}
+
 /// Import `tasks` (written to a file) into a new project; the error's text, with nothing made.
 fn refused(tasks: &Value) -> String {
     refused_text(&serde_json::to_string_pretty(tasks).expect("json"))
@@ -342,17 +390,183 @@ fn a_label_outside_an_existing_schema_is_refused_and_nothing_is_written() {
     assert!(events(&p).is_empty());
 }
 
+/// (item id, text) of every text item, in order.
+fn texts(p: &Project) -> Vec<(String, String)> {
+    let mut stmt = p
+        .conn()
+        .prepare("SELECT i.ext_id, t.text FROM items i JOIN item_texts t ON t.item_id = i.id ORDER BY i.id")
+        .expect("q");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("q")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+}
+
+const BATTERY: &str = "The battery lasts two days and charging is quick.";
+const BROKEN: &str = "Stopped working after a week; support never answered.";
+
 #[test]
-fn text_tasks_are_refused_until_text_items_exist() {
+fn the_text_fixture_becomes_text_items_with_labels_annotators_annotations_and_a_run() {
     let d = tempfile::tempdir().expect("tmp");
     let dir = d.path().join("p");
-    let e = import(&dir, &opts(&fixture("text_classification.json"))).expect_err("refused");
-    let text = e.to_string();
-    assert!(text.contains("task 201: data.text"), "{text}");
-    assert!(text.contains("text items are not yet supported"), "{text}");
-    assert!(!dir.join(crate::store::DB_FILE).exists());
+    // No images root: the texts are in the export.
+    let mut o = opts(&fixture("text_classification.json"));
+    o.images_root = None;
+    let s = import(&dir, &o).expect("import");
+    assert!(s.created);
+    assert_eq!(s.dataset, "text_classification");
+    assert_eq!(s.items, 2);
+    assert_eq!(s.labels, ["negative", "positive"]);
+    assert_eq!(s.annotators, ["ana@example.com", "ben@example.com"]);
+    assert_eq!(s.annotations, 2);
+    assert!(s.cancelled.is_empty());
+    let p = Project::open(&dir).expect("open");
+    assert_eq!(
+        texts(&p),
+        [
+            ("201".to_string(), BATTERY.to_string()),
+            ("202".into(), BROKEN.into())
+        ]
+    );
+    // Text items have no media path, and the version says it holds texts.
+    assert_eq!(items(&p), [("201".to_string(), None), ("202".into(), None)]);
+    let v = crate::dataset::resolve(&p, "text_classification").expect("version");
+    assert!(v.texts);
+    assert_eq!(
+        events(&p),
+        [
+            (
+                "201".to_string(),
+                "ana@example.com".to_string(),
+                "positive".to_string(),
+                "2026-11-04T08:00:00.000Z".to_string(),
+                Some(5.0)
+            ),
+            (
+                "202".into(),
+                "ben@example.com".into(),
+                "negative".into(),
+                "2026-11-04T08:01:00.000Z".into(),
+                Some(4.0)
+            ),
+        ]
+    );
+    // One model version with one prediction: an imported run over text items.
+    let r = runs(&p);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].0, "sentiment-v1");
+    assert_eq!(r[0].1.len(), 1);
+    assert_eq!(
+        (r[0].1[0].0.as_str(), r[0].1[0].1.as_str()),
+        ("201", "positive")
+    );
+    assert!((r[0].1[0].2 - 0.93).abs() < 1e-6);
+    let kind: String = p
+        .conn()
+        .query_row(
+            "SELECT m.kind FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?1",
+            [s.runs[0].run],
+            |r| r.get(0),
+        )
+        .expect("run");
+    assert_eq!(kind, "text");
+    // An images root given for texts is not used, and the summary says so.
+    let s2 = import(
+        &d.path().join("q"),
+        &opts(&fixture("text_classification.json")),
+    )
+    .expect("import with a root");
+    assert!(
+        s2.warnings
+            .iter()
+            .any(|w| w.contains("the tasks are texts")),
+        "{:?}",
+        s2.warnings
+    );
+}
+
+#[test]
+fn text_tasks_export_as_data_text_and_import_back_the_same() {
+    let d = tempfile::tempdir().expect("tmp");
+    let first = d.path().join("first");
+    let s = import(&first, &opts(&fixture("text_classification.json"))).expect("import");
+    let p1 = Project::open(&first).expect("open");
+    let out = d.path().join("tasks.json");
+    assert_eq!(export_tasks(&p1, s.runs[0].run, &out), 2);
+    let tasks: Value = serde_json::from_slice(&std::fs::read(&out).expect("r")).expect("json");
+    assert_eq!(tasks[0]["id"], 201);
+    assert_eq!(tasks[0]["data"], json!({ "text": BATTERY }));
+    assert_eq!(tasks[1]["data"], json!({ "text": BROKEN }));
+    let a = &tasks[0]["annotations"][0];
+    assert_eq!(a["completed_by"]["email"], "ana@example.com");
+    assert_eq!(a["result"][0]["to_name"], "text");
+    assert_eq!(a["result"][0]["value"]["choices"][0], "positive");
+    let pr = &tasks[0]["predictions"][0];
+    assert_eq!(pr["model_version"], "sentiment-v1");
+    assert_eq!(pr["result"][0]["to_name"], "text");
+    assert!((pr["score"].as_f64().expect("score") - 0.93).abs() < 1e-6);
+    assert_eq!(tasks[1]["predictions"], json!([]));
+    // And back: the same texts, labels, events and predictions.
+    let second = d.path().join("second");
+    let p2 = reimport(&out, &second, "text_classification", None, (&p1, &s));
+    assert_eq!(texts(&p2), texts(&p1));
+    let (r1, r2) = (runs(&p1), runs(&p2));
+    assert_eq!(r2.len(), 1);
+    assert_eq!((&r2[0].0, r2[0].1.len()), (&r1[0].0, r1[0].1.len()));
+    assert_eq!(
+        (&r2[0].1[0].0, &r2[0].1[0].1),
+        (&r1[0].1[0].0, &r1[0].1[0].1)
+    );
+    assert!((r2[0].1[0].2 - r1[0].1[0].2).abs() < 1e-6);
+}
+
+#[test]
+fn an_export_mixing_image_and_text_tasks_is_refused_naming_the_task() {
+    let e = refused(&json!([
+        task(31, "images/3/digit_0003.png", json!([])),
+        { "id": 32, "data": { "text": "a review" } },
+        task(33, "images/5/digit_0005.png", json!([])),
+    ]));
+    assert!(
+        e.contains(
+            "task 32: data.text: a Text task in an export whose tasks are images (from task 31 on)"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("separate projects"), "{e}");
+    assert!(!e.contains("task 33"), "{e}");
+    // Texts first: the image task is the odd one.
+    let e = refused(&json!([
+        { "id": 34, "data": { "text": "a review" } },
+        task(35, "images/5/digit_0005.png", json!([])),
+    ]));
+    assert!(
+        e.contains("task 35: data.image: an Image task in an export whose tasks are texts (from task 34 on)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_empty_text_or_one_that_is_not_a_string_is_refused_naming_the_task() {
+    let e = refused(&json!([
+        { "id": 41, "data": { "text": "fine" } },
+        { "id": 42, "data": { "text": "   " } },
+        { "id": 43, "data": { "text": 7 } },
+    ]));
+    assert!(e.contains("task 43: data.text is 7: not a text"), "{e}");
+    // The empty text is named once the tasks are read (with the other checks of texts): 43
+    // stops the import first, so it is fixed alone here.
+    let e = refused(&json!([
+        { "id": 41, "data": { "text": "fine" } },
+        { "id": 42, "data": { "text": "   " } },
+    ]));
+    assert!(e.contains("task 42: data.text: the text is empty"), "{e}");
     // The seam itself.
-    assert!(text_item("5", "hello").is_err());
+    assert_eq!(
+        text_item("5", &json!("hello")),
+        Ok(ItemData::Text("hello".into()))
+    );
+    assert!(text_item("5", &json!(null)).is_err());
 }
 
 #[test]
@@ -386,39 +600,16 @@ fn import_export_import_keeps_items_labels_annotations_and_predictions() {
     let p1 = Project::open(&first).expect("open");
     let out = d.path().join("tasks.json");
     for run in &s.runs {
-        let e = export::export(
-            &p1,
-            &ExportOptions {
-                out: out.clone(),
-                format: Format::LabelStudio,
-                dataset: None,
-                predictions: Predictions::Run(run.run),
-                only_decided: false,
-                min_agreement: None,
-                exclude_reasons: Vec::new(),
-                validation_share: None,
-                seed: 0,
-                allow_below_target: false,
-            },
-        )
-        .expect("export");
-        assert_eq!(e.rows, 4);
+        assert_eq!(export_tasks(&p1, run.run, &out), 4);
         let second = d.path().join(format!("second-{}", run.run));
-        let s2 = import(
+        let p2 = reimport(
+            &out,
             &second,
-            &ImportOptions {
-                file: out.clone(),
-                dataset: Some("image_classification".into()),
-                images_root: Some(digits()),
-                label_config: None,
-            },
-        )
-        .expect("import again");
-        let p2 = Project::open(&second).expect("open");
+            "image_classification",
+            Some(digits()),
+            (&p1, &s),
+        );
         assert_eq!(items(&p2), items(&p1));
-        assert_eq!(labels(&p2), labels(&p1));
-        assert_eq!(events(&p2), events(&p1));
-        assert_eq!(s2.annotators, s.annotators);
         let (r1, r2) = (runs(&p1), runs(&p2));
         assert_eq!(r2.len(), 1);
         let want = r1.iter().find(|r| r.0 == run.model).expect("run");
