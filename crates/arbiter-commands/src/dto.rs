@@ -250,6 +250,9 @@ pub struct ItemSummary {
     pub snippet: Option<String>,
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// The shown run tried the item and it failed (false when the run has no prediction for
+    /// it at all: not reached yet, or absent from imported predictions).
+    pub failed: bool,
     /// `pending`: waiting for votes; null without a live label.
     pub review: Option<DecisionStatus>,
     /// The decided label, if decided.
@@ -298,6 +301,7 @@ impl From<items::ItemPage> for ItemPage {
                     snippet: i.snippet,
                     predicted: i.predicted,
                     confidence: i.confidence,
+                    failed: i.failed,
                     review: i.review.map(DecisionStatus::from),
                     final_label: i.final_label,
                     flagged: i.flagged,

@@ -28,6 +28,10 @@ pub struct ItemSummary {
     /// has a (successful) prediction in it.
     pub predicted: Option<String>,
     pub confidence: Option<f32>,
+    /// The run tried the item and it failed (an unreadable file, a non-finite output, or a row
+    /// of imported predictions marked with an error) — unlike an item the run has no
+    /// prediction for at all (not reached yet, or absent from imported predictions).
+    pub failed: bool,
     /// Where review stands, when [`query`] filled it in: `decided`, `conflict` or `pending`
     /// (waiting for votes); `None` for an item without a live label.
     pub review: Option<crate::decide::Status>,
@@ -176,6 +180,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemSummary> {
         snippet: r.get(4)?,
         predicted: None,
         confidence: None,
+        failed: false,
         review: None,
         final_label: None,
         flagged: false,
@@ -384,7 +389,9 @@ pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
         search,
         q.annotator,
     ];
-    let select = format!("SELECT {SUMMARY_COLS}, p.predicted, p.confidence");
+    let select = format!(
+        "SELECT {SUMMARY_COLS}, p.predicted, p.confidence, p.error IS NOT NULL AND p.predicted IS NULL"
+    );
     let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<ItemSummary> {
         let predicted: Option<i64> = r.get(5)?;
         Ok(ItemSummary {
@@ -395,6 +402,7 @@ pub fn query(project: &crate::Project, q: &Query) -> Result<ItemPage> {
             snippet: r.get(4)?,
             predicted: predicted.and_then(|i| classes.get(i as usize).cloned()),
             confidence: r.get::<_, Option<f64>>(6)?.map(|c| c as f32),
+            failed: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
             review: None,
             final_label: None,
             flagged: false,

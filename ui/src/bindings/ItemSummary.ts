@@ -7,6 +7,11 @@ export type ItemSummary = { rowid: number, id: string, label: string | null, has
  */
 snippet: string | null, predicted: string | null, confidence: number | null, 
 /**
+ * The shown run tried the item and it failed (false when the run has no prediction for
+ * it at all: not reached yet, or absent from imported predictions).
+ */
+failed: boolean, 
+/**
  * `pending`: waiting for votes; null without a live label.
  */
 review: DecisionStatus | null, 

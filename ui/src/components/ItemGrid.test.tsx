@@ -19,15 +19,16 @@ const summary = (over: Partial<ItemSummary>): ItemSummary => ({
   snippet: null,
   predicted: null,
   confidence: null,
+  failed: false,
   review: null,
   finalLabel: null,
   flagged: false,
   ...over,
 });
 
-function cell(item: ItemSummary, showPrediction = false) {
+function cell(item: ItemSummary, showPrediction = false, noPredictionText = "no prediction") {
   render(
-    <ItemCell index={0} item={item} active={false} labelColors={COLORS} showPrediction={showPrediction} noPredictionText="no prediction" />,
+    <ItemCell index={0} item={item} active={false} labelColors={COLORS} showPrediction={showPrediction} noPredictionText={noPredictionText} />,
   );
   return screen.getByTestId("grid-cell");
 }
@@ -35,6 +36,19 @@ function cell(item: ItemSummary, showPrediction = false) {
 afterEach(cleanup);
 
 describe("ItemCell", () => {
+  it("tells an item the run failed on from one it has no prediction for", () => {
+    const failed = cell(summary({ failed: true }), true, "not in this run");
+    expect(failed.querySelector(".pred-badge")!.textContent).toBe("failed");
+    expect(failed.title).toContain("Prediction: failed in this run");
+    cleanup();
+    const absent = cell(summary({ failed: false }), true, "not in this run");
+    expect(absent.querySelector(".pred-badge")!.textContent).toBe("not in this run");
+    expect(absent.title).toContain("Prediction: not in this run");
+    cleanup();
+    const predicted = cell(summary({ predicted: "9", confidence: 0.75 }), true, "not in this run");
+    expect(predicted.querySelector(".pred-badge")!.textContent).toBe("9 · 75%");
+  });
+
   it("shows a text item's snippet where an image's thumbnail would be", () => {
     const el = cell(summary({ hasMedia: false, snippet: "Screen cracked in a week", id: "r2" }));
     expect(screen.getByTestId("cell-snippet").textContent).toBe("Screen cracked in a week");

@@ -42,7 +42,7 @@ interface Props {
   focusToken?: number;
   /** A run is shown: each cell gets a third caption line with the predicted label and confidence. */
   showPredictions?: boolean;
-  /** Caption of a cell the shown run has no prediction for ("failed" once the run is done). */
+  /** Caption of a cell the shown run has no prediction for and did not fail on ("not in this run" once the run is done). */
   noPredictionText?: string;
 }
 
@@ -259,7 +259,7 @@ function cellTitle(item: ItemSummary, showPrediction: boolean, noPredictionText:
   let title = item.label ? `${item.id} — given ${item.label}` : item.id;
   for (const line of reviewLines(item)) title += `\n${line}`;
   if (showPrediction) {
-    if (item.predicted === null) title += `\nPrediction: ${noPredictionText}`;
+    if (item.predicted === null) title += `\nPrediction: ${item.failed ? "failed in this run" : noPredictionText}`;
     else {
       title += `\nPredicted: ${predictionBadge(item.predicted, item.confidence)}`;
       if (isMismatch(item.label, item.predicted)) title += " — differs from the given label";
@@ -359,7 +359,7 @@ export const ItemCell = memo(function ItemCell({ index, item, active, labelColor
         {showPrediction && (
           <span className="cell-prediction">
             {badge === null ? (
-              <span className="pred-badge none">{noPredictionText}</span>
+              <span className={`pred-badge none${item.failed ? " failed" : ""}`}>{item.failed ? "failed" : noPredictionText}</span>
             ) : (
               <span className={`pred-badge${mismatch ? " mismatch" : ""}`}>
                 <span className="pred-class">{item.predicted}</span>

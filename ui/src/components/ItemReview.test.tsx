@@ -18,6 +18,7 @@ const summary = (over: Partial<ItemSummary>): ItemSummary => ({
   snippet: null,
   predicted: null,
   confidence: null,
+  failed: false,
   review: null,
   finalLabel: null,
   flagged: false,

@@ -766,7 +766,7 @@ export function ProjectScreen({ project, onClose, onProjectChanged }: Props) {
                   key={gridQueryKey(versionId, gridQuery)}
                   cache={cache}
                   showPredictions={runId !== null}
-                  noPredictionText={shownRun?.status === "done" ? "failed" : "no prediction"}
+                  noPredictionText={shownRun?.status === "done" ? "not in this run" : "no prediction"}
                   thumbSize={thumbSize}
                   activeIndex={activeIndex}
                   labelColors={labelColors}

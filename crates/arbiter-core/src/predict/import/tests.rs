@@ -183,6 +183,40 @@ fn logits_predicted_confidence_and_failed_rows() {
         Some("timeout from the endpoint")
     );
     assert!(by["wine_002"].predicted.is_none());
+
+    // The listing tells the failed row from the items the file has no prediction for.
+    let version: i64 = p
+        .conn()
+        .query_row(
+            "SELECT version_id FROM runs WHERE id = ?1",
+            [got.run],
+            |r| r.get(0),
+        )
+        .expect("version");
+    let page = crate::items::query(
+        &p,
+        &crate::items::Query {
+            version_id: version,
+            run: Some(got.run),
+            limit: 4,
+            ..Default::default()
+        },
+    )
+    .expect("listing");
+    let shown: Vec<(&str, Option<&str>, bool)> = page
+        .items
+        .iter()
+        .map(|i| (i.id.as_str(), i.predicted.as_deref(), i.failed))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("wine_000", Some("class_1"), false),
+            ("wine_001", Some("class_0"), false),
+            ("wine_002", None, true),
+            ("wine_003", None, false),
+        ]
+    );
 }
 
 #[test]
