@@ -17,6 +17,8 @@ struct Running {
     root: PathBuf,
     shared: Arc<arbiter_server::Shared>,
     stop: tokio::sync::oneshot::Sender<()>,
+    /// The address announced to `arbiter invite` (None: another process serves the project).
+    _announced: Option<arbiter_server::Announced>,
 }
 
 /// The app's server, if it runs (managed by Tauri).
@@ -101,6 +103,9 @@ impl Serving {
             local.ip()
         };
         let url = format!("http://{}", SocketAddr::new(host, local.port()));
+        // Invitations made elsewhere (`arbiter invite`) link here while this serves.
+        let announced = arbiter_server::announce_serving(&root, &url)
+            .map_err(|e| IpcError::new(ErrorCode::Io, e.to_string()))?;
         let shared = arbiter_server::Shared::new(db, false);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tauri::async_runtime::spawn(arbiter_server::serve(shared.clone(), listener, async {
@@ -113,6 +118,7 @@ impl Serving {
             root,
             shared,
             stop,
+            _announced: announced,
         };
         let dto = Self::dto(&running);
         *self.0.lock().map_err(|_| invalid("serving state"))? = Some(running);
@@ -169,8 +175,14 @@ mod tests {
             .expect("again");
         assert_eq!(again.url, on.url);
         assert_eq!(serving.status().map(|s| s.url), Some(on.url.clone()));
+        // `arbiter invite` links to it while it serves, and no longer once it stopped.
+        assert_eq!(
+            arbiter_core::access::serving_url(&root),
+            Some(on.url.clone())
+        );
         serving.stop();
         assert!(serving.status().is_none());
+        assert_eq!(arbiter_core::access::serving_url(&root), None);
         let mut closed = false;
         for _ in 0..50 {
             if status_of(&on.url).is_err() {

@@ -88,7 +88,22 @@ fn serve_with_a_self_signed_certificate_prints_its_https_url_and_fingerprint() {
         .expect("peer certificate")
         .to_vec();
     assert_eq!(printed, arbiter_server::tls::fingerprint(&served));
+    // An invitation made while it serves links to it (https), not to the default address;
+    // once it stops (killed here), to the default again.
+    let link = ok_json(&["--json", "--project", &p, "invite", "ben"])["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    assert!(
+        link.starts_with(&format!("{url}/")),
+        "{link} is not under {url}"
+    );
     drop(server);
+    let link = ok_json(&["--json", "--project", &p, "invite", "cy"])["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    assert!(link.starts_with("http://127.0.0.1:8765/"), "{link}");
     // Restarted: the same certificate, and the human form shows the fingerprint too.
     let (first, mut server) = serve(&p, &["--bind", "127.0.0.1:0", "--tls-self-signed"]);
     assert!(first.contains("at https://127.0.0.1:"), "{first}");

@@ -59,15 +59,18 @@ pub fn run(cli: &Cli, a: &InviteArgs) -> Result<()> {
         );
         return Ok(());
     }
+    let served = access::serving_url(p.root());
     let inv = access::invite(
         &mut p,
         &access::InviteOptions {
             name: name.to_string(),
             role: a.role,
             expires: a.expires.clone(),
+            // The running server's address (https under TLS), else the default bind's.
             base_url: a
                 .url
                 .clone()
+                .or(served)
                 .unwrap_or_else(|| access::DEFAULT_BASE_URL.into()),
         },
     )?;

@@ -202,8 +202,8 @@ pub struct InviteArgs {
     /// How long the invitation lasts: a number and m, h, d or w (up to 365d).
     #[arg(long, default_value = "7d", conflicts_with_all = ["revoke", "list"])]
     pub expires: String,
-    /// The server's address as the invited person's browser reaches it
-    /// [default: http://127.0.0.1:8765].
+    /// The server's address as the invited person's browser reaches it [default: the address
+    /// of the server now serving the project on this machine, else http://127.0.0.1:8765].
     #[arg(long, conflicts_with_all = ["revoke", "list"])]
     pub url: Option<String>,
     /// End NAME's invitations and sessions.

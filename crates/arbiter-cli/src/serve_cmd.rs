@@ -43,6 +43,13 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<()> {
             (Some(_), _) => format!("https://{addr}"),
             (None, _) => format!("http://{addr}"),
         };
+        // `arbiter invite` without --url links here while the server runs — unless the URL
+        // names no machine (every address over plain HTTP: http://0.0.0.0:…).
+        let _announced = if tls.is_none() && addr.ip().is_unspecified() {
+            None
+        } else {
+            arbiter_core::access::announce_serving(&root, &url)?
+        };
         let fingerprint = tls.as_ref().map(|(id, _)| id.fingerprint());
         if cli.json {
             let mut doc = serde_json::json!({ "url": url, "project": root.display().to_string() });

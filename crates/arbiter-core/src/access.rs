@@ -22,6 +22,53 @@ use crate::time::NOW_SQL;
 /// Where a sign-in link points when no address is given: `arbiter serve`'s default bind.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8765";
 
+/// Held while this machine serves the project (`arbiter serve`, or the app's Team screen): an
+/// OS lock on `.arbiter-cache/serve.lock`, with the address people reach the server at in
+/// `.arbiter-cache/serve.url`, so an invitation made while it runs (`arbiter invite` without
+/// `--url`) links to it — https under TLS, the LAN address — rather than to the default. The lock
+/// goes with the value or with the process, however it ends, so a server that died is never
+/// taken for a running one.
+#[derive(Debug)]
+pub struct Announced {
+    _lock: std::fs::File,
+}
+
+fn serve_files(root: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = root.join(".arbiter-cache");
+    (dir.join("serve.lock"), dir.join("serve.url"))
+}
+
+/// Say that the project at `root` is served at `url`, for as long as the value lives. `None`
+/// when another process already serves it (its address stays the one invitations use).
+pub fn announce_serving(root: &std::path::Path, url: &str) -> Result<Option<Announced>> {
+    let (lock, at) = serve_files(root);
+    if let Some(dir) = lock.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let Some(file) = crate::store::try_lock_file(&lock)? else {
+        return Ok(None);
+    };
+    std::fs::write(&at, url).map_err(|e| Error::io(&at, e))?;
+    Ok(Some(Announced { _lock: file }))
+}
+
+/// The address the project at `root` is served at now, if a server (of any process on this
+/// machine) announced one and still runs.
+pub fn serving_url(root: &std::path::Path) -> Option<String> {
+    let (lock, at) = serve_files(root);
+    if !lock.exists() {
+        return None;
+    }
+    match crate::store::try_lock_file(&lock) {
+        // Nobody holds it: no server runs (the lock is let go at once).
+        Ok(Some(_)) | Err(_) => None,
+        Ok(None) => std::fs::read_to_string(&at)
+            .ok()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
+    }
+}
+
 /// The longest an invitation may last.
 pub const MAX_EXPIRY_SECONDS: i64 = 365 * crate::time::DAY;
 

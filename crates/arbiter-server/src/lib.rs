@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Announcing a running server's address to `arbiter invite` (held while serving).
+pub use arbiter_core::access::{announce_serving, Announced};
 pub use error::ApiError;
 
 /// What `arbiter serve` is asked for.

@@ -10,6 +10,7 @@ impl AppState {
     pub fn invite_annotator(&self, r: &InviteRequest) -> Result<InvitedDto, IpcError> {
         let mut guard = self.lock();
         let p = guard.as_mut().ok_or_else(no_project)?;
+        let served = access::serving_url(p.root());
         Ok(access::invite(
             p,
             &access::InviteOptions {
@@ -20,6 +21,7 @@ impl AppState {
                     .url
                     .clone()
                     .filter(|u| !u.trim().is_empty())
+                    .or(served)
                     .unwrap_or_else(|| access::DEFAULT_BASE_URL.into()),
             },
         )?

@@ -181,3 +181,23 @@ fn bad_invitations_are_refused_and_write_nothing() {
     assert_eq!(parse_expiry("90m").expect("90m"), 5400);
     assert_eq!(parse_expiry(" 2w ").expect("2w"), 14 * 86_400);
 }
+
+#[test]
+fn a_running_server_announces_its_address_until_it_stops() {
+    let dir = tempfile::tempdir().expect("dir");
+    let root = dir.path();
+    assert_eq!(serving_url(root), None, "nothing served yet");
+    let held = announce_serving(root, "https://lab.local:8765")
+        .expect("announce")
+        .expect("first server");
+    assert_eq!(serving_url(root).as_deref(), Some("https://lab.local:8765"));
+    // A second server of the same project leaves the first one's address.
+    assert!(announce_serving(root, "http://127.0.0.1:9000")
+        .expect("second")
+        .is_none());
+    assert_eq!(serving_url(root).as_deref(), Some("https://lab.local:8765"));
+    drop(held);
+    // Stopped (or died): the address left on disk is not taken for a running server.
+    assert!(root.join(".arbiter-cache/serve.url").exists());
+    assert_eq!(serving_url(root), None);
+}
