@@ -226,6 +226,8 @@ fn bad_files_are_refused_naming_the_row_or_column_and_write_nothing() {
             "row 2 (line 3): item \"nope_9\" is not in wine@1"),
         ("dup.csv", "item_id,p_class_0,p_class_1,p_class_2\nwine_000,1,0,0\nwine_000,0,1,0\n",
             "row 2 (line 3): item \"wine_000\" again (first at row 1)"),
+        ("dup3.csv", "item_id,p_class_0,p_class_1,p_class_2\nwine_000,1,0,0\nwine_000,0,1,0\nwine_000,0,0,1\n",
+            "row 3 (line 4): item \"wine_000\" again (first at row 1)"),
         ("class.csv", "item_id,p_class_0,p_class_1,p_class_2,p_class_9\nwine_000,1,0,0,0\n",
             "p_class_9 names classes not in the label schema (class_0, class_1, class_2)"),
         ("short.csv", "item_id,p_class_0,p_class_1\nwine_000,1,0\n",
