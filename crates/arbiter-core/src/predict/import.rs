@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -28,7 +29,7 @@ use crate::model::{ImportedFrom, InputKind, OutputKind, OutputSpec, Preprocess};
 use crate::store::Project;
 use crate::time::NOW_SQL;
 
-use super::scores::stored_columns;
+use super::scores::{stored_columns, Stored};
 
 /// How far a probability row's sum may be from 1.
 pub const SUM_TOLERANCE: f64 = 1e-3;
@@ -70,6 +71,109 @@ pub struct Imported {
     pub file_sha256: String,
     /// Columns the file had that an import does not read.
     pub ignored_columns: Vec<String>,
+}
+
+/// The page cache (KiB) while the queues' indexes are built again: the size of the sorted runs
+/// SQLite's sorter hands to its worker threads.
+const SORT_RUN_KIB: i64 = 16_384;
+
+/// Rows checked per parallel task.
+const CHECK_CHUNK: usize = 16_384;
+
+/// A row whose id is not an item of the version.
+const NO_ITEM: u32 = u32::MAX;
+
+/// A chunk of rows checked: its rows, its problems (in row order; it stops at the first row
+/// that starts with `MAX_PROBLEMS` of them), the rows rescaled and the `created_at` span.
+#[derive(Default)]
+struct Checked {
+    rows: Vec<Row>,
+    problems: Vec<Problem>,
+    normalized: u64,
+    span: Option<((i64, i64), (i64, i64))>,
+}
+
+/// A dataset version's items, found by their ids: the ids in one buffer (no string per item),
+/// each item's row id and its given label's class.
+struct VersionItems {
+    text: String,
+    ends: Vec<usize>,
+    items: Vec<(i64, Option<usize>)>,
+}
+
+impl VersionItems {
+    fn read(
+        conn: &rusqlite::Connection,
+        version: i64,
+        class_of: &HashMap<&str, usize>,
+    ) -> Result<VersionItems> {
+        let mut out = VersionItems {
+            text: String::new(),
+            ends: Vec::new(),
+            items: Vec::new(),
+        };
+        let mut stmt = conn.prepare(
+            "SELECT i.ext_id, i.id, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id WHERE i.version_id = ?1",
+        )?;
+        let mut rows = stmt.query([version])?;
+        while let Some(r) = rows.next()? {
+            let sql = |e: rusqlite::types::FromSqlError| Error::from(rusqlite::Error::from(e));
+            out.text.push_str(r.get_ref(0)?.as_str().map_err(sql)?);
+            out.ends.push(out.text.len());
+            let label = r.get_ref(2)?.as_str_or_null().map_err(sql)?;
+            out.items
+                .push((r.get(1)?, label.and_then(|l| class_of.get(l).copied())));
+        }
+        Ok(out)
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The item at `i`: its row id and its given label's class.
+    fn item(&self, i: u32) -> (i64, Option<usize>) {
+        self.items[i as usize]
+    }
+
+    /// Each item's position, by its id.
+    fn index(&self) -> HashMap<&str, u32> {
+        let mut at = HashMap::with_capacity(self.len());
+        let mut start = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            at.insert(&self.text[start..end], i as u32);
+            start = end;
+        }
+        at
+    }
+}
+
+/// For each row, the row (1-based) that first gave its item when it gives it again, else 0:
+/// `found` is each row's item (or [`NO_ITEM`]), of `items`; ids that are not items are
+/// compared as text (`id_at`, empty for none).
+fn repeats<'a>(found: &[u32], items: usize, id_at: impl Fn(usize) -> &'a str) -> Vec<u32> {
+    let mut first = vec![0u32; items];
+    let mut unknown: HashMap<&str, u32> = HashMap::new();
+    let mut again = Vec::with_capacity(found.len());
+    for (row, &f) in found.iter().enumerate() {
+        let slot = if f != NO_ITEM {
+            &mut first[f as usize]
+        } else {
+            let id = id_at(row);
+            if id.is_empty() {
+                again.push(0);
+                continue;
+            }
+            unknown.entry(id).or_insert(0)
+        };
+        if *slot == 0 {
+            *slot = row as u32 + 1;
+            again.push(0);
+        } else {
+            again.push(*slot);
+        }
+    }
+    again
 }
 
 /// A checked row: the item, its given label's class, and the probability vector — or why the
@@ -189,24 +293,8 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
-    let mut items: HashMap<String, (i64, Option<usize>)> =
-        HashMap::with_capacity(version.items as usize);
-    {
-        let mut stmt = conn.prepare(
-            "SELECT i.ext_id, i.id, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id WHERE i.version_id = ?1",
-        )?;
-        let mut rows = stmt.query([version.id])?;
-        while let Some(r) = rows.next()? {
-            let label: Option<String> = r.get(2)?;
-            items.insert(
-                r.get(0)?,
-                (
-                    r.get(1)?,
-                    label.and_then(|l| class_of.get(l.as_str()).copied()),
-                ),
-            );
-        }
-    }
+    let items = VersionItems::read(conn, version.id, &class_of)?;
+    let item_at = items.index();
 
     let n = df.height();
     if n == 0 {
@@ -230,7 +318,8 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
                         path: path.clone(),
                         message: format!("column {c}: {e}"),
                     })?
-                    .clone(),
+                    .rechunk()
+                    .into_owned(),
             )),
             Err(_) => Ok(None),
         }
@@ -268,14 +357,14 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
             let mut v = Vec::with_capacity(cols.len());
             for c in cols {
                 match number(c) {
-                    Ok(x) => v.push(x),
+                    Ok(x) => v.push(x.rechunk().into_owned()),
                     Err(m) => problems.push(Problem::general(m)),
                 }
             }
             (if *logits { "logits" } else { "probabilities" }, v)
         }
         Shape::Top => match number("confidence") {
-            Ok(x) => ("predicted_confidence", vec![x]),
+            Ok(x) => ("predicted_confidence", vec![x.rechunk().into_owned()]),
             Err(m) => {
                 problems.push(Problem::general(m));
                 ("predicted_confidence", Vec::new())
@@ -294,190 +383,237 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         Shape::Top => &[],
     };
 
-    // Every row checked; the probability vectors made.
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(n);
+    // Every row checked and its probability vector made, in chunks of rows in parallel; what
+    // depends on other rows (the first model_sha256, repeated items) is settled beforehand in
+    // file order.
+    let id_at = |row: usize| ids.get(row).map(str::trim).unwrap_or("");
+    let found: Vec<u32> = (0..n)
+        .into_par_iter()
+        .map(|row| item_at.get(id_at(row)).copied().unwrap_or(NO_ITEM))
+        .collect();
+    let again = repeats(&found, items.len(), id_at);
+    let model_sha256: Option<(usize, String)> = model_sha.as_ref().and_then(|sha| {
+        (0..n).find_map(|row| {
+            sha.get(row)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| (row + 1, s.to_string()))
+        })
+    });
+    let check = |rows: std::ops::Range<usize>| -> Checked {
+        let mut out = Checked::default();
+        let problems = &mut out.problems;
+        let mut p = vec![0f64; k];
+        for row in rows {
+            if problems.len() >= MAX_PROBLEMS {
+                break;
+            }
+            let r1 = row + 1;
+            let id = id_at(row);
+            let item = if id.is_empty() {
+                problems.push(at(r1, "item_id is empty".into()));
+                None
+            } else if again[row] != 0 {
+                let first = again[row];
+                problems.push(at(
+                    r1,
+                    format!("item {id:?} again (first at row {first}); one prediction per item"),
+                ));
+                None
+            } else if found[row] == NO_ITEM {
+                problems.push(at(
+                    r1,
+                    format!(
+                        "item {id:?} is not in {dataset}@{} — give predictions of this dataset version's items, or import them for another version",
+                        version.version
+                    ),
+                ));
+                None
+            } else {
+                Some(items.item(found[row]))
+            };
+            if let (Some(sha), Some((first, seen))) = (&model_sha, &model_sha256) {
+                if let Some(s) = sha.get(row).map(str::trim).filter(|s| !s.is_empty()) {
+                    if s != seen {
+                        problems.push(at(
+                            r1,
+                            format!("model_sha256 {s:?} differs from row {first}'s {seen:?}: one import is one model — split the file"),
+                        ));
+                    }
+                }
+            }
+            if let Some(c) = &created {
+                if let Some(t) = c.get(row).map(str::trim).filter(|s| !s.is_empty()) {
+                    match crate::time::parse(t) {
+                        Ok(ts) => {
+                            out.span = Some(match out.span {
+                                None => (ts, ts),
+                                Some((lo, hi)) => (lo.min(ts), hi.max(ts)),
+                            })
+                        }
+                        Err(why) => problems.push(at(r1, format!("created_at {t:?}: {why}"))),
+                    }
+                }
+            }
+            // A row the other side could not predict: kept as a failed item, with its reason.
+            if let Some(why) = errors
+                .as_ref()
+                .and_then(|e| e.get(row))
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                if let Some((item, given)) = item {
+                    out.rows.push((item, given, Err(why.to_string())));
+                }
+                continue;
+            }
+            // The vector.
+            let mut ok = true;
+            match columns_kind {
+                "predicted_confidence" => {
+                    let label = predicted
+                        .as_ref()
+                        .and_then(|c| c.get(row))
+                        .map(str::trim)
+                        .unwrap_or("");
+                    let conf = values[0].get(row);
+                    match (class_of.get(label), conf) {
+                        (_, None) => {
+                            problems.push(at(r1, "confidence is empty".into()));
+                            ok = false;
+                        }
+                        (None, _) if label.is_empty() => {
+                            problems.push(at(r1, "predicted is empty".into()));
+                            ok = false;
+                        }
+                        (None, _) => {
+                            problems.push(at(
+                                r1,
+                                format!(
+                                    "predicted {label:?} is not a label of the schema ({})",
+                                    classes.join(", ")
+                                ),
+                            ));
+                            ok = false;
+                        }
+                        (Some(&top), Some(c)) => match top_vector(k, top, c) {
+                            Ok(v) => p.copy_from_slice(&v),
+                            Err(why) => {
+                                problems.push(at(r1, why));
+                                ok = false;
+                            }
+                        },
+                    }
+                }
+                kind => {
+                    let logits = kind == "logits";
+                    let mut sum = 0.0;
+                    for (j, col) in values.iter().enumerate() {
+                        let column = &vector_cols[j];
+                        match col.get(row) {
+                            None => {
+                                problems.push(at(
+                                    r1,
+                                    format!("{column} is empty: give every class's value"),
+                                ));
+                                ok = false;
+                                break;
+                            }
+                            Some(v) if !v.is_finite() => {
+                                problems
+                                    .push(at(r1, format!("{column} is {v}: not a finite number")));
+                                ok = false;
+                                break;
+                            }
+                            // A little over 1 is rounding (a float32 softmax gives 1.0000001).
+                            Some(v) if !logits && !(0.0..=1.0 + SUM_TOLERANCE).contains(&v) => {
+                                problems.push(at(
+                                    r1,
+                                    format!("{column} is {v}: a probability is from 0 to 1"),
+                                ));
+                                ok = false;
+                                break;
+                            }
+                            Some(v) => {
+                                p[j] = v;
+                                sum += v;
+                            }
+                        }
+                    }
+                    if ok && logits {
+                        let max = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        let mut s = 0.0;
+                        for v in p.iter_mut() {
+                            *v = (*v - max).exp();
+                            s += *v;
+                        }
+                        p.iter_mut().for_each(|v| *v /= s);
+                    } else if ok && (sum - 1.0).abs() > SUM_TOLERANCE {
+                        if opts.normalize && sum > 0.0 {
+                            p.iter_mut().for_each(|v| *v /= sum);
+                            out.normalized += 1;
+                        } else if opts.normalize {
+                            problems.push(at(
+                                r1,
+                                "the probabilities are all 0: nothing to rescale".into(),
+                            ));
+                            ok = false;
+                        } else {
+                            problems.push(at(
+                                r1,
+                                format!(
+                                    "the probabilities sum to {sum:.6}, not 1 (within {SUM_TOLERANCE}); fix the file, or pass --normalize to rescale each row"
+                                ),
+                            ));
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            if let (true, Some((item, given))) = (ok, item) {
+                out.rows
+                    .push((item, given, Ok(p.iter().map(|&v| v as f32).collect())));
+            }
+        }
+        out
+    };
+    let chunks: Vec<Checked> = (0..n)
+        .step_by(CHECK_CHUNK)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| check(start..n.min(start + CHECK_CHUNK)))
+        .collect();
     let mut rows: Vec<Row> = Vec::with_capacity(n);
     let mut normalized = 0u64;
-    let mut model_sha256: Option<(usize, String)> = None;
     let mut span: Option<((i64, i64), (i64, i64))> = None;
-    let mut p = vec![0f64; k];
-    for row in 0..n {
-        if problems.len() >= MAX_PROBLEMS {
-            break;
+    for c in chunks {
+        // The problems of the rows a sequential pass would have reached: it stops at the first
+        // row starting with MAX_PROBLEMS or more.
+        let mut row = None;
+        let mut before_row = problems.len();
+        for p in c.problems {
+            if p.row != row {
+                row = p.row;
+                before_row = problems.len();
+            }
+            if before_row >= MAX_PROBLEMS {
+                break;
+            }
+            problems.push(p);
         }
-        let r1 = row + 1;
-        let id = ids.get(row).map(str::trim).unwrap_or("");
-        let item = if id.is_empty() {
-            problems.push(at(r1, "item_id is empty".into()));
-            None
-        } else if let Some(first) = seen.insert(id, r1) {
-            problems.push(at(
-                r1,
-                format!("item {id:?} again (first at row {first}); one prediction per item"),
-            ));
-            None
-        } else {
-            match items.get(id) {
-                Some(&it) => Some(it),
-                None => {
-                    problems.push(at(
-                        r1,
-                        format!(
-                            "item {id:?} is not in {dataset}@{} — give predictions of this dataset version's items, or import them for another version",
-                            version.version
-                        ),
-                    ));
-                    None
-                }
-            }
-        };
-        if let Some(sha) = &model_sha {
-            if let Some(s) = sha.get(row).map(str::trim).filter(|s| !s.is_empty()) {
-                match &model_sha256 {
-                    None => model_sha256 = Some((r1, s.to_string())),
-                    Some((first, seen)) if seen != s => problems.push(at(
-                        r1,
-                        format!("model_sha256 {s:?} differs from row {first}'s {seen:?}: one import is one model — split the file"),
-                    )),
-                    Some(_) => {}
-                }
-            }
-        }
-        if let Some(c) = &created {
-            if let Some(t) = c.get(row).map(str::trim).filter(|s| !s.is_empty()) {
-                match crate::time::parse(t) {
-                    Ok(ts) => {
-                        span = Some(match span {
-                            None => (ts, ts),
-                            Some((lo, hi)) => (lo.min(ts), hi.max(ts)),
-                        })
-                    }
-                    Err(why) => problems.push(at(r1, format!("created_at {t:?}: {why}"))),
-                }
-            }
-        }
-        // A row the other side could not predict: kept as a failed item, with its reason.
-        if let Some(why) = errors
-            .as_ref()
-            .and_then(|e| e.get(row))
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            if let Some((item, given)) = item {
-                rows.push((item, given, Err(why.to_string())));
-            }
+        if !problems.is_empty() {
             continue;
         }
-        // The vector.
-        let mut ok = true;
-        match columns_kind {
-            "predicted_confidence" => {
-                let label = predicted
-                    .as_ref()
-                    .and_then(|c| c.get(row))
-                    .map(str::trim)
-                    .unwrap_or("");
-                let conf = values[0].get(row);
-                match (class_of.get(label), conf) {
-                    (_, None) => {
-                        problems.push(at(r1, "confidence is empty".into()));
-                        ok = false;
-                    }
-                    (None, _) if label.is_empty() => {
-                        problems.push(at(r1, "predicted is empty".into()));
-                        ok = false;
-                    }
-                    (None, _) => {
-                        problems.push(at(
-                            r1,
-                            format!(
-                                "predicted {label:?} is not a label of the schema ({})",
-                                classes.join(", ")
-                            ),
-                        ));
-                        ok = false;
-                    }
-                    (Some(&top), Some(c)) => match top_vector(k, top, c) {
-                        Ok(v) => p.copy_from_slice(&v),
-                        Err(why) => {
-                            problems.push(at(r1, why));
-                            ok = false;
-                        }
-                    },
-                }
-            }
-            kind => {
-                let logits = kind == "logits";
-                let mut sum = 0.0;
-                for (j, col) in values.iter().enumerate() {
-                    let column = &vector_cols[j];
-                    match col.get(row) {
-                        None => {
-                            problems.push(at(
-                                r1,
-                                format!("{column} is empty: give every class's value"),
-                            ));
-                            ok = false;
-                            break;
-                        }
-                        Some(v) if !v.is_finite() => {
-                            problems.push(at(r1, format!("{column} is {v}: not a finite number")));
-                            ok = false;
-                            break;
-                        }
-                        // A little over 1 is rounding (a float32 softmax gives 1.0000001).
-                        Some(v) if !logits && !(0.0..=1.0 + SUM_TOLERANCE).contains(&v) => {
-                            problems.push(at(
-                                r1,
-                                format!("{column} is {v}: a probability is from 0 to 1"),
-                            ));
-                            ok = false;
-                            break;
-                        }
-                        Some(v) => {
-                            p[j] = v;
-                            sum += v;
-                        }
-                    }
-                }
-                if ok && logits {
-                    let max = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let mut s = 0.0;
-                    for v in p.iter_mut() {
-                        *v = (*v - max).exp();
-                        s += *v;
-                    }
-                    p.iter_mut().for_each(|v| *v /= s);
-                } else if ok && (sum - 1.0).abs() > SUM_TOLERANCE {
-                    if opts.normalize && sum > 0.0 {
-                        p.iter_mut().for_each(|v| *v /= sum);
-                        normalized += 1;
-                    } else if opts.normalize {
-                        problems.push(at(
-                            r1,
-                            "the probabilities are all 0: nothing to rescale".into(),
-                        ));
-                        ok = false;
-                    } else {
-                        problems.push(at(
-                            r1,
-                            format!(
-                                "the probabilities sum to {sum:.6}, not 1 (within {SUM_TOLERANCE}); fix the file, or pass --normalize to rescale each row"
-                            ),
-                        ));
-                        ok = false;
-                    }
-                }
-            }
-        }
-        if let (true, Some((item, given))) = (ok, item) {
-            rows.push((item, given, Ok(p.iter().map(|&v| v as f32).collect())));
-        }
+        rows.extend(c.rows);
+        normalized += c.normalized;
+        span = match (span, c.span) {
+            (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
+            (a, b) => a.or(b),
+        };
     }
     if !problems.is_empty() {
         return Err(invalid(&path, problems));
     }
-
     let failed = rows.iter().filter(|r| r.2.is_err()).count();
     // One transaction: the model record, the run, its predictions, the audit entry.
     let from = ImportedFrom {
@@ -509,11 +645,17 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         rows: &rows,
     };
     // A larger page cache while writing: the predictions go into six B-trees (the table and
-    // the queues' covering indexes), beyond the usual cache at a million rows.
-    let cache: i64 = project
-        .conn()
-        .query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    project.conn().pragma_update(None, "cache_size", -262_144)?;
+    // the queues' covering indexes), beyond the usual cache at a million rows. The indexes
+    // built again sort with temporary files (unsynced, deleted on close): with `temp_store =
+    // MEMORY` SQLite's sorter allocates each record apart and keeps one run, which its worker
+    // threads cannot share. Set outside the transaction (temp_store cannot change inside one).
+    let conn = project.conn();
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+    let threads: i64 = conn.query_row("PRAGMA threads", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -262_144)?;
+    conn.pragma_update(None, "temp_store", "FILE")?;
+    conn.pragma_update(None, "threads", rayon::current_num_threads() as i64)?;
     let mut write = || -> Result<(i64, i64)> {
         let tx = project.conn_mut().transaction()?;
         let (run, model_version) = write_run(&tx, &new_run)?;
@@ -529,7 +671,10 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         Ok((run, model_version))
     };
     let written = write();
-    project.conn().pragma_update(None, "cache_size", cache)?;
+    let conn = project.conn();
+    conn.pragma_update(None, "cache_size", cache)?;
+    conn.pragma_update(None, "temp_store", temp_store)?;
+    conn.pragma_update(None, "threads", threads)?;
     let (run, model_version) = written?;
     Ok(Imported {
         run,
@@ -679,46 +824,64 @@ pub(crate) fn write_run(tx: &rusqlite::Connection, r: &NewRun) -> Result<(i64, i
         tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
     }
     {
+        // Scored in parallel; written in key order (run, item), so the table grows at its end.
+        let mut scored: Vec<(i64, std::result::Result<Stored, &str>)> = rows
+            .par_iter()
+            .map(|(item, given, p)| {
+                let s = match p {
+                    Ok(p) => Ok(stored_columns(p, *given)),
+                    Err(why) => Err(why.as_str()),
+                };
+                (*item, s)
+            })
+            .collect();
+        if !scored.is_sorted_by_key(|r| r.0) {
+            scored.par_sort_unstable_by_key(|r| r.0);
+        }
         let mut ins = tx.prepare_cached(
             "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for (item, given, p) in rows {
-            match p {
-                Ok(p) => {
-                    let c = stored_columns(p, *given);
-                    ins.execute(rusqlite::params![
-                        run,
-                        item,
-                        c.predicted,
-                        c.confidence,
-                        c.margin,
-                        c.entropy,
-                        c.given_class,
-                        c.given_prob,
-                        c.probs,
-                        None::<&str>
-                    ])?;
-                }
-                Err(why) => {
-                    ins.execute(rusqlite::params![
-                        run,
-                        item,
-                        None::<i64>,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<i64>,
-                        None::<f64>,
-                        None::<Vec<u8>>,
-                        why
-                    ])?;
-                }
-            }
+        for (item, s) in &scored {
+            match s {
+                Ok(c) => ins.execute(rusqlite::params![
+                    run,
+                    item,
+                    c.predicted,
+                    c.confidence,
+                    c.margin,
+                    c.entropy,
+                    c.given_class,
+                    c.given_prob,
+                    c.probs,
+                    None::<&str>
+                ])?,
+                Err(why) => ins.execute(rusqlite::params![
+                    run,
+                    item,
+                    None::<i64>,
+                    None::<f64>,
+                    None::<f64>,
+                    None::<f64>,
+                    None::<i64>,
+                    None::<f64>,
+                    None::<Vec<u8>>,
+                    why
+                ])?,
+            };
         }
     }
-    for (_, sql) in &indexes {
-        tx.execute_batch(sql)?;
+    if !indexes.is_empty() {
+        // A smaller page cache while the indexes are built: SQLite's sorter spills sorted runs
+        // of the cache's size, which its worker threads (`PRAGMA threads`, set by the caller)
+        // sort in parallel — one run the size of a large cache is sorted by this thread alone.
+        let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        tx.pragma_update(None, "cache_size", -SORT_RUN_KIB)?;
+        let built = indexes
+            .iter()
+            .try_for_each(|(_, sql)| tx.execute_batch(sql));
+        tx.pragma_update(None, "cache_size", cache)?;
+        built?;
     }
     Ok((run, model_version))
 }

@@ -260,6 +260,8 @@ fn bad_files_are_refused_naming_the_row_or_column_and_write_nothing() {
             "row 2 (line 3): item \"nope_9\" is not in wine@1"),
         ("dup.csv", "item_id,p_class_0,p_class_1,p_class_2\nwine_000,1,0,0\nwine_000,0,1,0\n",
             "row 2 (line 3): item \"wine_000\" again (first at row 1)"),
+        ("dup3.csv", "item_id,p_class_0,p_class_1,p_class_2\nwine_000,1,0,0\nwine_000,0,1,0\nwine_000,0,0,1\n",
+            "row 3 (line 4): item \"wine_000\" again (first at row 1)"),
         ("class.csv", "item_id,p_class_0,p_class_1,p_class_2,p_class_9\nwine_000,1,0,0,0\n",
             "p_class_9 names classes not in the label schema (class_0, class_1, class_2)"),
         ("short.csv", "item_id,p_class_0,p_class_1\nwine_000,1,0\n",
@@ -316,4 +318,162 @@ fn bad_files_are_refused_naming_the_row_or_column_and_write_nothing() {
     let e = import(&mut p, &opts(&file, " ")).expect_err("name");
     assert!(e.to_string().contains("--name"), "{e}");
     assert_eq!(counts(&p), before);
+}
+
+/// The stored columns of every prediction of `run`, by item id: predicted, confidence, margin,
+/// entropy, given class, given probability, packed vector, error.
+type StoredRow = (
+    Option<i64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<i64>,
+    Option<f64>,
+    Option<Vec<u8>>,
+    Option<String>,
+);
+
+fn stored(p: &Project, run: i64) -> HashMap<String, StoredRow> {
+    let mut stmt = p
+        .conn()
+        .prepare(
+            "SELECT i.ext_id, p.predicted, p.confidence, p.margin, p.entropy, p.given_class, p.given_prob, p.probs, p.error
+             FROM predictions p JOIN items i ON i.id = p.item_id WHERE p.run_id = ?1",
+        )
+        .expect("prepare");
+    stmt.query_map([run], |r| {
+        Ok((
+            r.get(0)?,
+            (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ),
+        ))
+    })
+    .expect("query")
+    .collect::<rusqlite::Result<_>>()
+    .expect("rows")
+}
+
+/// What inference stores for the probability vector `p` of an item whose given label is class
+/// `given`.
+fn scored(p: &[f64], given: Option<usize>) -> StoredRow {
+    let p: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+    let c = stored_columns(&p, given);
+    (
+        Some(c.predicted),
+        Some(c.confidence),
+        Some(c.margin),
+        Some(c.entropy),
+        c.given_class,
+        c.given_prob,
+        Some(c.probs),
+        None,
+    )
+}
+
+/// Every value an import stores is pinned: the scores, the given label's class and
+/// probability and the packed vector are inference's scoring of the file's vector (rescaled in
+/// f64 with `normalize`, softmax in f64 for logits, then f32), whatever order the rows come
+/// in; failed rows keep their reason and nothing else.
+#[test]
+fn stored_values_are_inferences_scoring_of_the_files_vectors() {
+    let (d, mut p, _) = wine();
+    let given: HashMap<String, Option<usize>> = p
+        .conn()
+        .prepare("SELECT i.ext_id, l.name FROM items i LEFT JOIN labels l ON l.id = i.label_id")
+        .expect("prepare")
+        .query_map([], |r| {
+            let label: Option<String> = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                label.and_then(|l| l.strip_prefix("class_").and_then(|k| k.parse().ok())),
+            ))
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("given");
+    let mut ids: Vec<String> = given.keys().cloned().collect();
+    ids.sort();
+    // A shuffled order: every seventh item, round and round.
+    let order: Vec<&String> = (0..ids.len()).map(|i| &ids[i * 7 % ids.len()]).collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut probs = String::from("item_id,p_class_0,p_class_1,p_class_2,error\n");
+    let mut logits = String::from("item_id,logits_class_0,logits_class_1,logits_class_2\n");
+    let mut want_probs = HashMap::new();
+    let mut want_logits = HashMap::new();
+    for (i, id) in order.iter().enumerate() {
+        let g = given[*id];
+        if i % 17 == 5 {
+            probs.push_str(&format!("{id},,,,the endpoint timed out\n"));
+            want_probs.insert(
+                id.to_string(),
+                (
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some("the endpoint timed out".into()),
+                ),
+            );
+        } else {
+            // Some rows sum to 1, others are rescaled.
+            let mut v = [next(), next(), next()];
+            if i % 3 != 0 {
+                let sum: f64 = v.iter().sum();
+                v.iter_mut().for_each(|e| *e /= sum);
+            }
+            probs.push_str(&format!("{id},{},{},{},\n", v[0], v[1], v[2]));
+            let sum: f64 = v.iter().sum();
+            let p: Vec<f64> = if (sum - 1.0).abs() > SUM_TOLERANCE {
+                v.iter().map(|e| e / sum).collect()
+            } else {
+                v.to_vec()
+            };
+            want_probs.insert(id.to_string(), scored(&p, g));
+        }
+        let l = [next() * 40.0 - 20.0, next() * 40.0 - 20.0, next() * 3.0];
+        logits.push_str(&format!("{id},{},{},{}\n", l[0], l[1], l[2]));
+        let max = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = l.iter().map(|v| (v - max).exp()).collect();
+        let s: f64 = e.iter().sum();
+        let p: Vec<f64> = e.iter().map(|v| v / s).collect();
+        want_logits.insert(id.to_string(), scored(&p, g));
+    }
+    for (name, text, want, normalize) in [
+        ("probs.csv", probs, want_probs, true),
+        ("logits.csv", logits, want_logits, false),
+    ] {
+        let file = d.path().join(name);
+        std::fs::write(&file, text).expect("write");
+        let got = import(
+            &mut p,
+            &ImportOptions {
+                normalize,
+                ..opts(&file, name)
+            },
+        )
+        .expect(name);
+        assert_eq!(got.rows, 178, "{name}");
+        let back = stored(&p, got.run);
+        assert_eq!(back.len(), want.len(), "{name}");
+        for (id, w) in &want {
+            assert_eq!(&back[id], w, "{name} {id}");
+        }
+    }
 }
