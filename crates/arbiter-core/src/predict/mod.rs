@@ -286,6 +286,17 @@ pub fn predict(
     progress: &mut dyn FnMut(RunProgress),
     cancel: &AtomicBool,
 ) -> Result<RunSummary> {
+    predict_committing(project, opts, progress, cancel, COMMIT_EVERY)
+}
+
+/// [`predict`], committing the batches finished within `commit_every` together.
+pub(crate) fn predict_committing(
+    project: &mut Project,
+    opts: &PredictOptions,
+    progress: &mut dyn FnMut(RunProgress),
+    cancel: &AtomicBool,
+    commit_every: std::time::Duration,
+) -> Result<RunSummary> {
     let root = project.root().to_path_buf();
     let conn = project.conn();
     let (model, version, run) = match opts.resume {
@@ -587,14 +598,14 @@ pub fn predict(
             }
         });
 
-        // The writer keeps a transaction open for up to `COMMIT_EVERY`: the batches finished
+        // The writer keeps a transaction open for up to `commit_every`: the batches finished
         // meanwhile are committed together with the run's counters (a commit rewrites every
         // index page the batch touched, so committing each small batch of a fast model cost
         // more than the model).
         let mut result: Result<bool> = Ok(true);
         let mut pending = rx_done.recv().ok();
         while let Some(first) = pending.take() {
-            let deadline = Instant::now() + COMMIT_EVERY;
+            let deadline = Instant::now() + commit_every;
             let mut stop: Option<Result<bool>> = None;
             let write = (|| -> Result<()> {
                 let tx = project.conn_mut().transaction()?;
