@@ -1,9 +1,10 @@
 //! Inference runs: one model version over one dataset version, as a pipeline of three stages
 //! joined by bounded channels — decoding and preprocessing in parallel (a rayon pool), inference
 //! (ORT, on its own thread), and writing (the caller's thread) — so decoding overlaps the model
-//! and the model never waits for SQLite. Results are written in one transaction per batch
-//! together with the run's counters, so an interrupted run resumes where it stopped. A file that
-//! cannot be read fails that item (its reason is stored), not the run.
+//! and the model never waits for SQLite. Results are committed together with the run's counters,
+//! at most half a second's worth of batches per transaction, so an interrupted run resumes where its
+//! last commit stopped. A file that cannot be read fails that item (its reason is stored), not
+//! the run.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -360,6 +361,17 @@ pub fn predict(
     progress: &mut dyn FnMut(RunProgress),
     cancel: &AtomicBool,
 ) -> Result<RunSummary> {
+    predict_committing(project, opts, progress, cancel, COMMIT_EVERY)
+}
+
+/// [`predict`], committing the batches finished within `commit_every` together.
+pub(crate) fn predict_committing(
+    project: &mut Project,
+    opts: &PredictOptions,
+    progress: &mut dyn FnMut(RunProgress),
+    cancel: &AtomicBool,
+    commit_every: std::time::Duration,
+) -> Result<RunSummary> {
     let root = project.root().to_path_buf();
     let conn = project.conn();
     let (model, version, run) = match opts.resume {
@@ -553,7 +565,7 @@ pub fn predict(
 
     // Three stages, each on its own thread, joined by bounded channels: decoding (a pool of
     // workers, one batch at a time, at most `QUEUED` batches ahead) → inference (ORT, using
-    // every CPU) → writing (this thread: scores, packing, one SQLite transaction per batch).
+    // every CPU) → writing (this thread: scores, packing, one SQLite transaction per half second).
     // The model never waits for a write, and waits for decoding only when decoding is slower.
     let (tx_batches, rx_batches) = crossbeam_channel::bounded::<Batch>(QUEUED);
     let (tx_done, rx_done) = crossbeam_channel::bounded::<Inferred>(QUEUED);
@@ -657,97 +669,68 @@ pub fn predict(
             }
         });
 
+        // The writer keeps a transaction open for up to `commit_every`: the batches finished
+        // meanwhile are committed together with the run's counters (a commit rewrites every
+        // index page the batch touched, so committing each small batch of a fast model cost
+        // more than the model).
         let mut result: Result<bool> = Ok(true);
-        while let Ok(first) = rx_done.recv() {
-            // The batches inferred while the writer was busy go in with this one: one commit
-            // (and one fsync) for all of them, so a writer that falls behind catches up.
-            let mut ready = Vec::new();
-            let mut failure = None;
-            for Inferred {
-                batch,
-                probs,
-                seconds,
-            } in std::iter::once(first).chain(rx_done.try_iter().take(QUEUED))
-            {
-                match probs {
-                    Ok(p) => ready.push((batch, p, seconds)),
-                    Err(e) => {
-                        failure = Some(Error::Model {
-                            path: model.file.clone(),
-                            message: format!("inference failed: {e}"),
-                        });
-                        break;
-                    }
-                }
-            }
-            // Write the batches and the run's counters in one transaction.
+        let mut pending = rx_done.recv().ok();
+        while let Some(first) = pending.take() {
+            let deadline = Instant::now() + commit_every;
+            let mut stop: Option<Result<bool>> = None;
             let write = (|| -> Result<()> {
-                if ready.is_empty() {
-                    return Ok(());
-                }
                 let tx = project.conn_mut().transaction()?;
+                let mut group_model_seconds = 0.0;
                 {
                     let mut ins = tx.prepare_cached(
                         "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?;
-                    for (batch, probs, _) in &ready {
-                        let mut next_ok = 0;
-                        for (i, &item) in batch.items.iter().enumerate() {
-                            let p = match &batch.errors[i] {
-                                Some(reason) => Err(reason.as_str()),
-                                None => {
-                                    next_ok += 1;
-                                    let p = &probs[next_ok - 1];
-                                    if valid_probabilities(p) {
-                                        Ok(p)
-                                    } else {
-                                        Err(NON_FINITE)
-                                    }
-                                }
-                            };
-                            done += 1;
-                            // predicted, confidence, margin, entropy, given class, its probability,
-                            // packed probabilities, why it failed.
-                            type Columns<'a> = (
-                                Option<i64>,
-                                Option<f64>,
-                                Option<f64>,
-                                Option<f64>,
-                                Option<i64>,
-                                Option<f64>,
-                                Option<Vec<u8>>,
-                                Option<&'a str>,
-                            );
-                            let c: Columns = match p {
-                                Err(reason) => {
-                                    failed += 1;
-                                    (None, None, None, None, None, None, None, Some(reason))
-                                }
-                                Ok(p) => {
-                                    let c = scores::stored_columns(p, batch.given[i]);
-                                    (
-                                        Some(c.predicted),
-                                        Some(c.confidence),
-                                        Some(c.margin),
-                                        Some(c.entropy),
-                                        c.given_class,
-                                        c.given_prob,
-                                        Some(c.probs),
-                                        None,
-                                    )
-                                }
-                            };
-                            ins.execute(rusqlite::params![
-                                run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
-                            ])?;
+                    let mut next = Some(first);
+                    while let Some(Inferred {
+                        batch,
+                        probs,
+                        seconds: batch_model_seconds,
+                    }) = next.take()
+                    {
+                        let probs = match probs {
+                            Ok(p) => p,
+                            Err(e) => {
+                                stop = Some(Err(Error::Model {
+                                    path: model.file.clone(),
+                                    message: format!("inference failed: {e}"),
+                                }));
+                                break;
+                            }
+                        };
+                        write_batch(&mut ins, run, &batch, &probs, &mut done, &mut failed)?;
+                        group_model_seconds += batch_model_seconds;
+                        let secs = started.elapsed().as_secs_f64();
+                        let this_session = done as f64 - (total as f64 - jobs.len() as f64);
+                        let rate = if secs > 0.0 { this_session / secs } else { 0.0 };
+                        progress(RunProgress {
+                            run,
+                            done: done as u64,
+                            failed: failed as u64,
+                            total,
+                            items_per_second: rate,
+                            eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
+                            provider,
+                        });
+                        if cancel.load(Ordering::Relaxed) {
+                            stop = Some(Ok(false));
+                            break;
+                        }
+                        // The deadline is checked first: a writer that always finds a batch
+                        // waiting still commits on time.
+                        if Instant::now() < deadline {
+                            next = rx_done.recv_deadline(deadline).ok();
                         }
                     }
                 }
-                let model_seconds: f64 = ready.iter().map(|r| r.2).sum();
                 tx.execute(
                     "UPDATE runs SET items_done = ?2, items_failed = ?3, model_seconds = model_seconds + ?4 WHERE id = ?1",
-                    rusqlite::params![run, done, failed, model_seconds],
+                    rusqlite::params![run, done, failed, group_model_seconds],
                 )?;
                 tx.commit()?;
                 Ok(())
@@ -756,26 +739,11 @@ pub fn predict(
                 result = Err(e);
                 break;
             }
-            if let Some(e) = failure {
-                result = Err(e);
+            if let Some(s) = stop {
+                result = s;
                 break;
             }
-            let secs = started.elapsed().as_secs_f64();
-            let this_session = done as f64 - (total as f64 - jobs.len() as f64);
-            let rate = if secs > 0.0 { this_session / secs } else { 0.0 };
-            progress(RunProgress {
-                run,
-                done: done as u64,
-                failed: failed as u64,
-                total,
-                items_per_second: rate,
-                eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
-                provider,
-            });
-            if cancel.load(Ordering::Relaxed) {
-                result = Ok(false);
-                break;
-            }
+            pending = rx_done.recv().ok();
         }
         // Stopping early: the closed channels end the other stages after their current batch.
         drop(rx_done);
@@ -845,6 +813,75 @@ fn check_cuda_options(opts: &PredictOptions) -> Result<()> {
 
 /// Why an item fails when the model's output for it is unusable.
 const NON_FINITE: &str = "the model returned scores that are not finite numbers (NaN or infinity) for this item, so it has no prediction; check the model (e.g. an overflow in its last layers) and the item's input";
+
+/// How long the writer keeps a transaction open before committing the batches written in it
+/// (a batch that takes longer is committed alone). An interrupted run loses at most this much
+/// work (`--resume` redoes it), and another writer to the project (a label saved meanwhile)
+/// waits at most this long for its turn.
+const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Insert one batch's predictions (`probs`: one vector per item without an error, in order),
+/// counting them into `done` and `failed`.
+fn write_batch(
+    ins: &mut rusqlite::CachedStatement<'_>,
+    run: i64,
+    batch: &Batch,
+    probs: &[Vec<f32>],
+    done: &mut i64,
+    failed: &mut i64,
+) -> Result<()> {
+    let mut next_ok = 0;
+    for (i, &item) in batch.items.iter().enumerate() {
+        let p = match &batch.errors[i] {
+            Some(reason) => Err(reason.as_str()),
+            None => {
+                next_ok += 1;
+                let p = &probs[next_ok - 1];
+                if valid_probabilities(p) {
+                    Ok(p)
+                } else {
+                    Err(NON_FINITE)
+                }
+            }
+        };
+        *done += 1;
+        // predicted, confidence, margin, entropy, given class, its probability, packed
+        // probabilities, why it failed.
+        type Columns<'a> = (
+            Option<i64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<i64>,
+            Option<f64>,
+            Option<Vec<u8>>,
+            Option<&'a str>,
+        );
+        let c: Columns = match p {
+            Err(reason) => {
+                *failed += 1;
+                (None, None, None, None, None, None, None, Some(reason))
+            }
+            Ok(p) => {
+                let c = scores::stored_columns(p, batch.given[i]);
+                (
+                    Some(c.predicted),
+                    Some(c.confidence),
+                    Some(c.margin),
+                    Some(c.entropy),
+                    c.given_class,
+                    c.given_prob,
+                    Some(c.probs),
+                    None,
+                )
+            }
+        };
+        ins.execute(rusqlite::params![
+            run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
+        ])?;
+    }
+    Ok(())
+}
 
 /// The largest input batch Arbiter builds, in bytes.
 const MAX_BATCH_BYTES: u64 = 1 << 30;

@@ -265,3 +265,58 @@ fn text_models_refuse_image_datasets_and_image_models_refuse_text_datasets() {
         "{e}"
     );
 }
+
+/// Predict `model` in batches of one, committing what finishes within `every` together; for
+/// each batch, the items done and the items another connection sees committed at that moment.
+fn commits_seen(p: &mut Project, model: &str, every: std::time::Duration) -> Vec<(i64, i64)> {
+    let observer =
+        rusqlite::Connection::open(p.root().join(crate::store::DB_FILE)).expect("observer");
+    let mut seen = Vec::new();
+    let s = predict::predict_committing(
+        p,
+        &PredictOptions {
+            model: model.into(),
+            dataset: "data".into(),
+            batch_size: 1,
+            device: runtime::Device::Cpu,
+            resume: None,
+            decode: None,
+            cuda: Default::default(),
+        },
+        &mut |r| {
+            let committed = observer
+                .query_row(
+                    "SELECT items_done FROM runs WHERE id = ?1",
+                    [r.run],
+                    |row| row.get(0),
+                )
+                .expect("run");
+            seen.push((r.done as i64, committed));
+        },
+        &AtomicBool::new(false),
+        every,
+    )
+    .expect("predict");
+    assert_eq!((s.items, s.failed), (34, 0));
+    // Everything is committed by the end, the same as in one batch.
+    check_run(p, s.run, model);
+    seen
+}
+
+#[test]
+fn a_fast_models_batches_are_committed_together_not_one_transaction_each() {
+    // A commit rewrites every index page its rows touched: committing each of a fast model's
+    // small batches on its own made writing slower than the model (TF-IDF, batches of 64).
+    let (_d, mut p) = text_project("text/descr.csv", Some("text"));
+    add_file(&mut p, fixtures().join("text/tfidf_logreg.onnx"), None).expect("add");
+    let seen = commits_seen(&mut p, "tfidf_logreg", std::time::Duration::from_secs(600));
+    assert_eq!(seen.len(), 34, "progress after every batch");
+    assert!(
+        seen.iter().all(|&(_, committed)| committed == 0),
+        "34 batches within the interval are one commit, at the end: {seen:?}"
+    );
+    // With no time to gather, each batch is committed before the next one is reported.
+    let seen = commits_seen(&mut p, "tfidf_logreg", std::time::Duration::ZERO);
+    let want: Vec<(i64, i64)> = (1..=34).map(|i| (i, i - 1)).collect();
+    assert_eq!(seen, want);
+}
