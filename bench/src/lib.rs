@@ -125,7 +125,7 @@ pub fn report_in(
 ) {
     let (scale, name, figure, whole, ratio) = match unit {
         Unit::Seconds => (1.0, "s", 3, 1, 2),
-        Unit::Millis => (1e3, "ms", 3, 0, 0),
+        Unit::Millis => (1e3, "ms", 3, 0, 2),
     };
     let v = |d: Duration| d.as_secs_f64() * scale;
     let target = match target {
