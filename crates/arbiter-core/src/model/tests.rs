@@ -1032,7 +1032,8 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
         decode: None,
         cuda: Default::default(),
     };
-    let err = predict::predict(
+    // Each batch committed (and reported) on its own, so the third report is the third batch.
+    let err = predict::predict_committing(
         &mut p,
         &opts,
         &mut |_| {
@@ -1042,6 +1043,7 @@ fn a_cancelled_run_resumes_to_the_same_result_as_a_plain_run() {
             }
         },
         &cancel,
+        std::time::Duration::ZERO,
     )
     .expect_err("cancelled");
     assert!(matches!(err, Error::Cancelled));

@@ -353,8 +353,9 @@ pub(crate) fn check_feedable(
     Ok(())
 }
 
-/// Run (or resume) inference. `progress` is called after every batch; `cancel` stops after the
-/// current batch, leaving a resumable run.
+/// Run (or resume) inference. `progress` is called after every commit (the first batch, then
+/// the batches finished within [`COMMIT_EVERY`] together); `cancel` stops after the batches
+/// finished so far are written, leaving a resumable run.
 pub fn predict(
     project: &mut Project,
     opts: &PredictOptions,
@@ -669,15 +670,36 @@ pub(crate) fn predict_committing(
             }
         });
 
-        // The writer keeps a transaction open for up to `commit_every`: the batches finished
-        // meanwhile are committed together with the run's counters (a commit rewrites every
-        // index page the batch touched, so committing each small batch of a fast model cost
-        // more than the model).
+        // The writer gathers the batches finished within `commit_every` of the first, then
+        // writes them with the run's counters in one transaction (a commit rewrites every index
+        // page its rows touched, so committing each small batch of a fast model cost more than
+        // the model). The database is held only while writing — not while gathering — so other
+        // writers (labels saved meanwhile) wait for one write, not for the window; progress is
+        // reported after each commit, so what it counts is stored. The first batch is
+        // committed at once: a run shows progress (and its first predictions) right away.
         let mut result: Result<bool> = Ok(true);
         let mut pending = rx_done.recv().ok();
+        let mut window = std::time::Duration::ZERO;
         while let Some(first) = pending.take() {
-            let deadline = Instant::now() + commit_every;
+            let deadline = Instant::now() + window;
+            window = commit_every;
+            let mut group = vec![first];
             let mut stop: Option<Result<bool>> = None;
+            loop {
+                if cancel.load(Ordering::Relaxed) {
+                    stop = Some(Ok(false));
+                    break;
+                }
+                // The deadline is checked first: a writer that always finds a batch waiting
+                // still commits on time.
+                if group.last().is_some_and(|b| b.probs.is_err()) || Instant::now() >= deadline {
+                    break;
+                }
+                match rx_done.recv_deadline(deadline) {
+                    Ok(b) => group.push(b),
+                    Err(_) => break,
+                }
+            }
             let write = (|| -> Result<()> {
                 let tx = project.conn_mut().transaction()?;
                 let mut group_model_seconds = 0.0;
@@ -686,12 +708,11 @@ pub(crate) fn predict_committing(
                         "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?;
-                    let mut next = Some(first);
-                    while let Some(Inferred {
+                    for Inferred {
                         batch,
                         probs,
                         seconds: batch_model_seconds,
-                    }) = next.take()
+                    } in group
                     {
                         let probs = match probs {
                             Ok(p) => p,
@@ -705,27 +726,6 @@ pub(crate) fn predict_committing(
                         };
                         write_batch(&mut ins, run, &batch, &probs, &mut done, &mut failed)?;
                         group_model_seconds += batch_model_seconds;
-                        let secs = started.elapsed().as_secs_f64();
-                        let this_session = done as f64 - (total as f64 - jobs.len() as f64);
-                        let rate = if secs > 0.0 { this_session / secs } else { 0.0 };
-                        progress(RunProgress {
-                            run,
-                            done: done as u64,
-                            failed: failed as u64,
-                            total,
-                            items_per_second: rate,
-                            eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
-                            provider,
-                        });
-                        if cancel.load(Ordering::Relaxed) {
-                            stop = Some(Ok(false));
-                            break;
-                        }
-                        // The deadline is checked first: a writer that always finds a batch
-                        // waiting still commits on time.
-                        if Instant::now() < deadline {
-                            next = rx_done.recv_deadline(deadline).ok();
-                        }
                     }
                 }
                 tx.execute(
@@ -739,8 +739,24 @@ pub(crate) fn predict_committing(
                 result = Err(e);
                 break;
             }
+            let secs = started.elapsed().as_secs_f64();
+            let this_session = done as f64 - (total as f64 - jobs.len() as f64);
+            let rate = if secs > 0.0 { this_session / secs } else { 0.0 };
+            progress(RunProgress {
+                run,
+                done: done as u64,
+                failed: failed as u64,
+                total,
+                items_per_second: rate,
+                eta_seconds: (rate > 0.0).then(|| (total as f64 - done as f64) / rate),
+                provider,
+            });
             if let Some(s) = stop {
                 result = s;
+                break;
+            }
+            if cancel.load(Ordering::Relaxed) {
+                result = Ok(false);
                 break;
             }
             pending = rx_done.recv().ok();
@@ -814,10 +830,11 @@ fn check_cuda_options(opts: &PredictOptions) -> Result<()> {
 /// Why an item fails when the model's output for it is unusable.
 const NON_FINITE: &str = "the model returned scores that are not finite numbers (NaN or infinity) for this item, so it has no prediction; check the model (e.g. an overflow in its last layers) and the item's input";
 
-/// How long the writer keeps a transaction open before committing the batches written in it
-/// (a batch that takes longer is committed alone). An interrupted run loses at most this much
-/// work (`--resume` redoes it), and another writer to the project (a label saved meanwhile)
-/// waits at most this long for its turn.
+/// How long the writer gathers finished batches before writing and committing them together
+/// (a batch that takes longer is committed alone; the first batch of a run at once). An
+/// interrupted run loses at most this much work (`--resume` redoes it). The project is held
+/// only during the write itself, so another writer (a label saved meanwhile) waits for one
+/// write, not for the window.
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Insert one batch's predictions (`probs`: one vector per item without an error, in order),
