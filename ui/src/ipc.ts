@@ -99,7 +99,7 @@ const DESKTOP_ONLY = [
   "import_dataset",
   "start_run",
   "export_dataset",
-] as const satisfies readonly (keyof Commands)[];
+] as const satisfies ReadonlyArray<keyof Commands>;
 
 export type DesktopOnlyCommand = (typeof DESKTOP_ONLY)[number];
 const DESKTOP_ONLY_SET: ReadonlySet<string> = new Set(DESKTOP_ONLY);

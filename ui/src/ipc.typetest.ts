@@ -35,7 +35,7 @@ export async function typeTests(): Promise<void> {
 /** The commands taking a progress Channel (an `onProgress` argument). */
 type ChannelCommand = { [K in keyof Commands]: Commands[K]["args"] extends { onProgress: unknown } ? K : never }[keyof Commands];
 
-/** Every Channel-taking command is desktop-only (HTTP has no Channel): `true` only when none is missing. */
+/** Every Channel-taking command is desktop-only, since HTTP has no Channel: `true` when none is missing. */
 export const channelCommandsAreDesktopOnly: [Exclude<ChannelCommand, DesktopOnlyCommand>] extends [never] ? true : false = true;
 /** …and the check is not vacuous: there are Channel-taking commands. */
 export const someCommandsTakeAChannel: [ChannelCommand] extends [never] ? false : true = true;

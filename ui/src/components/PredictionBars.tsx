@@ -3,7 +3,7 @@ import { barWidth, formatProbability } from "../lib/predictions";
 
 interface Props {
   /** Classes with their probability, most probable first. */
-  top: readonly (readonly [string, number])[];
+  top: ReadonlyArray<readonly [string, number]>;
   predicted: string | null;
   /** The dataset's given label: its bar is tagged (and marked when the model disagrees). */
   given: string | null;

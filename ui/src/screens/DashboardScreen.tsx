@@ -594,7 +594,7 @@ function AgreementCard({ report, project, onChanged }: { report: ProjectReportDt
         </p>
       )}
       <p className="dash-note">
-        Reading α: 0.8 or more is reliable; 0.667–0.8 allows tentative conclusions only (Krippendorff). AC1 holds up
+        Reading α: 0.8 or more is reliable; 0.667–0.8 allows no more than tentative conclusions (Krippendorff). AC1 holds up
         better than κ and α when one label dominates. Hover a figure for what it measures.
       </p>
       {a.intervals && (

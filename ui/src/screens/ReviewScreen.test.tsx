@@ -491,7 +491,7 @@ describe("ReviewScreen in a browser on arbiter serve", () => {
     expect((annotate.mock.calls[0]![0] as AnnotateRequest).annotator).toBe("ana");
   });
 
-  it("offers New queue… to a lead only (the server refuses anyone else)", async () => {
+  it("offers New queue… to a lead, and to nobody else (the server refuses them)", async () => {
     backend(2);
     for (const role of ["annotator", "reviewer", "lead"] as const) {
       render(
