@@ -13,6 +13,36 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// A new project at `TMP/proj` with these labels, and its folder.
+pub fn labeled_project(labels: &[&str]) -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let specs: Vec<crate::schema::LabelSpec> = labels
+        .iter()
+        .map(|l| crate::schema::LabelSpec::named(*l))
+        .collect();
+    let p = Project::create(&dir.path().join("proj"), None, &specs).expect("create");
+    (dir, p)
+}
+
+/// Import `source` into `p`, its texts from `text_col` when given (a folder of `.txt` files
+/// needs none).
+pub fn import_texts(
+    p: &mut Project,
+    source: &Path,
+    text_col: Option<&str>,
+) -> crate::Result<dataset::ImportSummary> {
+    let opts = ImportOptions {
+        source: source.to_path_buf(),
+        name: None,
+        columns: dataset::ColumnChoice {
+            text_col: text_col.map(str::to_string),
+            ..Default::default()
+        },
+        labels_from_data: false,
+    };
+    dataset::import(p, &opts, &mut |_| {}, &AtomicBool::new(false))
+}
+
 /// A new project at `dir/p` (ordinal labels if asked, no labels otherwise) with `source`
 /// imported as `name` (or the import's default name).
 pub fn imported_project(

@@ -6,7 +6,6 @@ use std::sync::atomic::AtomicBool;
 
 use super::*;
 use crate::items::{self, LabelFilter};
-use crate::schema::LabelSpec;
 use crate::testutil::fixtures;
 
 fn summary() -> serde_json::Value {
@@ -15,12 +14,7 @@ fn summary() -> serde_json::Value {
     serde_json::from_str(&text).expect("json")
 }
 
-fn project(labels: &[&str]) -> (tempfile::TempDir, Project) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let specs: Vec<LabelSpec> = labels.iter().map(|l| LabelSpec::named(*l)).collect();
-    let p = Project::create(&dir.path().join("proj"), None, &specs).expect("create");
-    (dir, p)
-}
+use crate::testutil::labeled_project as project;
 
 fn run(p: &mut Project, source: &Path, columns: ColumnChoice) -> Result<ImportSummary> {
     let opts = ImportOptions {

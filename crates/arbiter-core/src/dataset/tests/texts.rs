@@ -7,27 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::super::*;
 use crate::items;
-use crate::schema::LabelSpec;
 
-fn project(labels: &[&str]) -> (tempfile::TempDir, Project) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let specs: Vec<LabelSpec> = labels.iter().map(|l| LabelSpec::named(*l)).collect();
-    let p = Project::create(&dir.path().join("proj"), None, &specs).expect("create");
-    (dir, p)
-}
-
-fn import_with(p: &mut Project, source: &Path, text_col: Option<&str>) -> Result<ImportSummary> {
-    let opts = ImportOptions {
-        source: source.to_path_buf(),
-        name: None,
-        columns: ColumnChoice {
-            text_col: text_col.map(str::to_string),
-            ..Default::default()
-        },
-        labels_from_data: false,
-    };
-    import(p, &opts, &mut |_| {}, &AtomicBool::new(false))
-}
+use crate::testutil::{import_texts as import_with, labeled_project as project};
 
 fn datasets(p: &Project) -> usize {
     list(p).expect("list").len()
