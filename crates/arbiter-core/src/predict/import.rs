@@ -843,32 +843,7 @@ pub(crate) fn write_run(tx: &rusqlite::Connection, r: &NewRun) -> Result<(i64, i
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for (item, s) in &scored {
-            match s {
-                Ok(c) => ins.execute(rusqlite::params![
-                    run,
-                    item,
-                    c.predicted,
-                    c.confidence,
-                    c.margin,
-                    c.entropy,
-                    c.given_class,
-                    c.given_prob,
-                    c.probs,
-                    None::<&str>
-                ])?,
-                Err(why) => ins.execute(rusqlite::params![
-                    run,
-                    item,
-                    None::<i64>,
-                    None::<f64>,
-                    None::<f64>,
-                    None::<f64>,
-                    None::<i64>,
-                    None::<f64>,
-                    None::<Vec<u8>>,
-                    why
-                ])?,
-            };
+            super::scores::insert_row(&mut ins, run, *item, s.as_ref().map_err(|r| *r))?;
         }
     }
     if !indexes.is_empty() {

@@ -862,40 +862,14 @@ fn write_batch(
             }
         };
         *done += 1;
-        // predicted, confidence, margin, entropy, given class, its probability, packed
-        // probabilities, why it failed.
-        type Columns<'a> = (
-            Option<i64>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-            Option<i64>,
-            Option<f64>,
-            Option<Vec<u8>>,
-            Option<&'a str>,
-        );
-        let c: Columns = match p {
+        let c = match p {
             Err(reason) => {
                 *failed += 1;
-                (None, None, None, None, None, None, None, Some(reason))
+                Err(reason)
             }
-            Ok(p) => {
-                let c = scores::stored_columns(p, batch.given[i]);
-                (
-                    Some(c.predicted),
-                    Some(c.confidence),
-                    Some(c.margin),
-                    Some(c.entropy),
-                    c.given_class,
-                    c.given_prob,
-                    Some(c.probs),
-                    None,
-                )
-            }
+            Ok(p) => Ok(scores::stored_columns(p, batch.given[i])),
         };
-        ins.execute(rusqlite::params![
-            run, item, c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7
-        ])?;
+        scores::insert_row(ins, run, item, c.as_ref().map_err(|r| *r))?;
     }
     Ok(())
 }

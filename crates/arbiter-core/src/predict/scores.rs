@@ -70,6 +70,43 @@ pub(crate) struct Stored {
     pub probs: Vec<u8>,
 }
 
+/// Execute `ins` — an `INSERT … INTO predictions (run_id, item_id, predicted, confidence,
+/// margin, entropy, given_class, given_prob, probs, error)` — for one item: its stored
+/// columns, or why it failed (every score column NULL).
+pub(crate) fn insert_row(
+    ins: &mut rusqlite::Statement<'_>,
+    run: i64,
+    item: i64,
+    row: std::result::Result<&Stored, &str>,
+) -> rusqlite::Result<usize> {
+    match row {
+        Ok(c) => ins.execute(rusqlite::params![
+            run,
+            item,
+            c.predicted,
+            c.confidence,
+            c.margin,
+            c.entropy,
+            c.given_class,
+            c.given_prob,
+            c.probs,
+            None::<&str>
+        ]),
+        Err(why) => ins.execute(rusqlite::params![
+            run,
+            item,
+            None::<i64>,
+            None::<f64>,
+            None::<f64>,
+            None::<f64>,
+            None::<i64>,
+            None::<f64>,
+            None::<Vec<u8>>,
+            why
+        ]),
+    }
+}
+
 /// The stored columns of a probability vector `p` for an item whose given label is class
 /// `given` (if the model knows it).
 pub(crate) fn stored_columns(p: &[f32], given: Option<usize>) -> Stored {
