@@ -23,7 +23,7 @@
 //! `threshold T` keeps only items whose confidence (max p) is below T. Items whose prediction
 //! failed are never queued. Ties break by item order, so every ranking is deterministic.
 //! Scores come from columns written at inference time (`predictions.confidence`, `margin`,
-//! `entropy`, `given_prob`), so the uncertainty queues are index scans.
+//! `entropy`), so the uncertainty queues are index-only scans of one covering index.
 
 use std::collections::HashMap;
 
@@ -282,6 +282,13 @@ pub fn seeded_key(seed: u64, id: &str) -> u64 {
     splitmix64(seed ^ splitmix64(fnv(id)))
 }
 
+/// A run's items below a confidence (`?1` run, `?2` threshold) with one score column.
+fn scan_sql(score: &str) -> String {
+    format!(
+        "SELECT item_id, {score} FROM predictions INDEXED BY predictions_scores WHERE run_id = ?1 AND confidence < ?2"
+    )
+}
+
 /// Rank the items of a run. Returns every queued item in order.
 pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
     let conn = project.conn();
@@ -304,12 +311,11 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
     {
         return rank_calibrated(project, spec, model_id, threshold);
     }
-    // Index-only scans (see the covering indexes in 0002_models.sql); sorting happens here.
-    // `confidence < T` also leaves out failed items, whose confidence is NULL.
-    let scan = |select: &str, index: &str| -> Result<Vec<Ranked>> {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT item_id, {select} FROM predictions INDEXED BY {index} WHERE run_id = ?1 AND confidence < ?2"
-        ))?;
+    // Index-only scans of the run's scores (the covering index of 0017_one_predictions_index.sql);
+    // sorting happens here. `confidence < T` also leaves out failed items, whose confidence is
+    // NULL.
+    let scan = |select: &str| -> Result<Vec<Ranked>> {
+        let mut stmt = conn.prepare_cached(&scan_sql(select))?;
         let rows = stmt.query_map(rusqlite::params![spec.run, threshold], |r| {
             Ok(Ranked {
                 item: r.get(0)?,
@@ -323,14 +329,11 @@ pub fn rank(project: &crate::Project, spec: &QueueSpec) -> Result<Vec<Ranked>> {
             "a drift queue is ranked by `arbiter drift --ref REF --cur CUR --save-queue NAME`"
                 .into(),
         )),
-        Strategy::LeastConfidence => Ok(descending(scan(
-            "1.0 - confidence",
-            "predictions_by_confidence",
-        )?)),
-        Strategy::Margin => Ok(ascending(scan("margin", "predictions_by_margin")?)),
-        Strategy::Entropy => Ok(descending(scan("entropy", "predictions_by_entropy")?)),
+        Strategy::LeastConfidence => Ok(descending(scan("1.0 - confidence")?)),
+        Strategy::Margin => Ok(ascending(scan("margin")?)),
+        Strategy::Entropy => Ok(descending(scan("entropy")?)),
         Strategy::Random => {
-            let mut all = scan("0.0", "predictions_by_confidence")?;
+            let mut all = scan("0.0")?;
             all.par_iter_mut()
                 .for_each(|r| r.score = random_score(spec.seed, r.item));
             Ok(ascending(all))

@@ -73,7 +73,7 @@ pub struct Imported {
     pub ignored_columns: Vec<String>,
 }
 
-/// The page cache (KiB) while the queues' indexes are built again: the size of the sorted runs
+/// The page cache (KiB) while the scores index is built again: the size of the sorted runs
 /// SQLite's sorter hands to its worker threads.
 const SORT_RUN_KIB: i64 = 16_384;
 
@@ -146,6 +146,16 @@ impl VersionItems {
         }
         at
     }
+}
+
+/// What a thread reading `path` returned (a panic as an error naming the file).
+fn joined<T>(r: std::thread::Result<Result<T>>, path: &Path) -> Result<T> {
+    r.unwrap_or_else(|_| {
+        Err(Error::Runtime(format!(
+            "reading {} stopped unexpectedly (a bug in Arbiter: please report it)",
+            path.display()
+        )))
+    })
 }
 
 /// For each row, the row (1-based) that first gave its item when it gives it again, else 0:
@@ -229,9 +239,6 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
             "the project has no labels yet: predictions name classes of the label schema — add labels (`arbiter labels`) or import a labeled dataset first".into(),
         ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    let file_sha256 = format!("{:x}", Sha256::digest(&bytes));
-    drop(bytes);
     let text_cols = [
         "item_id",
         "predicted",
@@ -239,10 +246,30 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         "created_at",
         "error",
     ];
-    let df = read_frame(&path, kind, &text_cols).map_err(|e| match e {
+    // The file is hashed and parsed on other threads while this one reads the version's items
+    // (the database connection stays on this thread).
+    let class_of: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let (file_sha256, df, items) = std::thread::scope(|s| {
+        let sha = s.spawn(|| -> Result<String> {
+            let mut f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut f, &mut hasher).map_err(|e| Error::io(&path, e))?;
+            Ok(format!("{:x}", hasher.finalize()))
+        });
+        let df = s.spawn(|| read_frame(&path, kind, &text_cols));
+        let items = VersionItems::read(conn, version.id, &class_of);
+        (joined(sha.join(), &path), joined(df.join(), &path), items)
+    });
+    let df = df.map_err(|e| match e {
         Error::InvalidSource { path, problems } => invalid(&path, problems),
         other => other,
     })?;
+    let file_sha256 = file_sha256?;
+    let items = items?;
     let line_of = |row: usize| match kind {
         SourceKind::Csv => Some(row + 1),
         SourceKind::Jsonl => Some(row),
@@ -288,12 +315,6 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
     let ignored_columns: Vec<String> = names.iter().filter(|c| !used(c)).cloned().collect();
 
     // The items of the version, by id, with their given label's class.
-    let class_of: HashMap<&str, usize> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-    let items = VersionItems::read(conn, version.id, &class_of)?;
     let item_at = items.index();
 
     let n = df.height();
@@ -644,9 +665,9 @@ pub fn import(project: &mut Project, opts: &ImportOptions) -> Result<Imported> {
         notice: format!("imported from {} (SHA-256 {file_sha256})", path.display()),
         rows: &rows,
     };
-    // A larger page cache while writing: the predictions go into six B-trees (the table and
-    // the queues' covering indexes), beyond the usual cache at a million rows. The indexes
-    // built again sort with temporary files (unsynced, deleted on close): with `temp_store =
+    // A larger page cache while writing: the predictions go into two B-trees (the table and
+    // the scores' covering index), beyond the usual cache at a million rows. The index
+    // built again sorts with temporary files (unsynced, deleted on close): with `temp_store =
     // MEMORY` SQLite's sorter allocates each record apart and keeps one run, which its worker
     // threads cannot share. Set outside the transaction (temp_store cannot change inside one).
     let conn = project.conn();
@@ -803,9 +824,9 @@ pub(crate) fn write_run(tx: &rusqlite::Connection, r: &NewRun) -> Result<(i64, i
         ],
     )?;
     let run = tx.last_insert_rowid();
-    // Many new rows beside few stored: the queues' indexes are dropped and built again
-    // after the rows are in (a sort per index instead of a random insert per row and index;
-    // inside the transaction, so a failure or a kill leaves them as they were).
+    // Many new rows beside few stored: the scores index is dropped and built again
+    // after the rows are in (one sort instead of a random insert per row; inside the
+    // transaction, so a failure or a kill leaves it as it was).
     let stored: i64 = tx.query_row(
         "SELECT COALESCE(SUM(items_done), 0) FROM runs WHERE id <> ?1",
         [run],

@@ -413,3 +413,26 @@ fn matches_cleanlab_prune_by_noise_rate() {
         assert_eq!(got, want, "{case}: Arbiter's flags differ from cleanlab's");
     }
 }
+
+/// Every score scan reads the one covering index, never the table (whose rows carry the
+/// probability vectors), whatever the score column.
+#[test]
+fn score_scans_are_index_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = Project::create(dir.path(), None, &[]).expect("project");
+    for score in ["1.0 - confidence", "margin", "entropy", "0.0"] {
+        let plan: Vec<String> = p
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", scan_sql(score)))
+            .expect("plan")
+            .query_map(rusqlite::params![1, 0.5], |r| r.get(3))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|s| s.contains("USING COVERING INDEX predictions_scores")),
+            "{score}: {plan:?}"
+        );
+    }
+}

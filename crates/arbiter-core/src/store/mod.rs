@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("0014_calibrated_queues.sql"),
     include_str!("0015_labelstudio.sql"),
     include_str!("0016_text_items.sql"),
+    include_str!("0017_one_predictions_index.sql"),
 ];
 
 /// `PRAGMA application_id` of an Arbiter project ("ARBI"), set by migration 0006.
