@@ -102,7 +102,7 @@ describe("AddModelDialog", () => {
     expect(screen.getByTestId("add-model-error").textContent).toBe("/models/bert/tok.json: no such file");
     // Cleared (spaces only): null, the tokenizer.json beside the model.
     const message =
-      "the model takes token ids (input_ids) but there is no tokenizer: /models/bert/tokenizer.json does not exist. Put the tokenizer.json saved with the model beside it, or pass --tokenizer FILE; nothing was registered";
+      "the model takes token ids (input_ids) but there is no tokenizer: /models/bert/tokenizer.json does not exist. Put the tokenizer.json saved with the model beside it, or name the tokenizer file (--tokenizer FILE; in the app, the Add model dialog's Tokenizer field); nothing was registered";
     addModel.mockRejectedValueOnce({ code: "invalid_input", message });
     fireEvent.change(screen.getByTestId("model-tokenizer"), { target: { value: "  " } });
     await act(async () => {

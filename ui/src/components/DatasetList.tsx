@@ -32,8 +32,12 @@ export const DatasetList = memo(function DatasetList({ datasets, selectedVersion
                 {newest && <span className="version-badge">v{newest.version}</span>}
               </span>
               {newest && (
-                <span className="dataset-stats">
-                  {formatCount(newest.items)} items · {formatCount(newest.labeled)} labeled
+                <span
+                  className="dataset-stats"
+                  title="Given labels: the labels the dataset came with (annotators' labels are counted on the Dashboard)"
+                >
+                  {formatCount(newest.items)} items ·{" "}
+                  {newest.labeled > 0 ? `${formatCount(newest.labeled)} with given labels` : "no given labels"}
                 </span>
               )}
             </button>

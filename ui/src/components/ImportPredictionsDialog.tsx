@@ -11,6 +11,7 @@ import { codeTitle, normaliseError } from "../lib/ipcError";
 import { useReportError } from "./ErrorBanner";
 import { ImportFormEnd, type ImportFailure } from "./ImportFormEnd";
 import { Modal } from "./Modal";
+import { PathField } from "./PathField";
 
 interface Props {
   datasets: DatasetInfo[];
@@ -97,32 +98,23 @@ export function ImportPredictionsDialog({ datasets, versionId, onClose, onImport
           (.csv, .parquet or .jsonl) has <code>item_id</code> and either <code>p_&lt;label&gt;</code> for every label,{" "}
           <code>logits_&lt;label&gt;</code>, or <code>predicted</code> and <code>confidence</code>.
         </p>
-        <div className="field">
-          <label className="field-label" htmlFor="predictions-file">
-            Predictions file
-          </label>
-          <div className="input-with-button">
-            <input
-              id="predictions-file"
-              type="text"
-              data-testid="predictions-file"
-              value={file}
-              onChange={(e) => {
-                setFile(e.target.value);
-                setError(null);
-              }}
-              placeholder="/path/to/predictions.csv"
-              spellCheck={false}
-              autoComplete="off"
-              disabled={busy}
-              aria-invalid={!!missing.file}
-            />
-            <button type="button" className="button" data-testid="predictions-choose" onClick={choose} disabled={busy}>
-              Choose…
-            </button>
-          </div>
+        <PathField
+          id="predictions-file"
+          testId="predictions-file"
+          chooseTestId="predictions-choose"
+          label="Predictions file"
+          value={file}
+          onChange={(e) => {
+            setFile(e.target.value);
+            setError(null);
+          }}
+          onChoose={choose}
+          placeholder="/path/to/predictions.csv"
+          disabled={busy}
+          invalid={!!missing.file}
+        >
           {missing.file && <span className="field-error">{missing.file}</span>}
-        </div>
+        </PathField>
         <div className="field-row">
           <label className="field">
             <span className="field-label">Model name</span>

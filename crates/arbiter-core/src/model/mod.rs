@@ -442,7 +442,7 @@ pub fn add(project: &mut Project, opts: &AddOptions) -> Result<ModelInfo> {
             });
             if !file.is_file() {
                 return Err(model_err(format!(
-                    "the model takes token ids ({}) but there is no tokenizer: {} does not exist. Put the tokenizer.json saved with the model beside it, or pass --tokenizer FILE; nothing was registered",
+                    "the model takes token ids ({}) but there is no tokenizer: {} does not exist. Put the tokenizer.json saved with the model beside it, or name the tokenizer file (--tokenizer FILE; in the app, the Add model dialog's Tokenizer field); nothing was registered",
                     preprocess_inputs(&inputs),
                     file.display()
                 )));
