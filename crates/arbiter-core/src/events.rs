@@ -267,13 +267,8 @@ mod tests {
         let p = crate::Project::create(dir.path(), None, &[]).expect("project");
         let conn = p.conn();
         let sql = super::select_sql(Some(1), None);
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .expect("plan")
-            .query_map(rusqlite::params![1, rusqlite::types::Null], |r| r.get(3))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect();
+        let plan =
+            crate::testutil::query_plan(conn, &sql, rusqlite::params![1, rusqlite::types::Null]);
         assert!(
             plan.iter()
                 .any(|s| s.contains("SEARCH a USING INDEX annotations_by_item")),

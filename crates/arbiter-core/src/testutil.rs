@@ -110,3 +110,18 @@ pub fn model_run(p: &mut Project, model: &str, dataset: &str, batch_size: usize)
     .expect("run")
     .run
 }
+
+/// The details of SQLite's query plan for `sql` with `params` (one line per step, as
+/// `EXPLAIN QUERY PLAN` prints them).
+pub fn query_plan(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Vec<String> {
+    conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("plan")
+        .query_map(params, |r| r.get(3))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}

@@ -421,14 +421,8 @@ fn score_scans_are_index_only() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = Project::create(dir.path(), None, &[]).expect("project");
     for score in ["1.0 - confidence", "margin", "entropy", "0.0"] {
-        let plan: Vec<String> = p
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", scan_sql(score)))
-            .expect("plan")
-            .query_map(rusqlite::params![1, 0.5], |r| r.get(3))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect();
+        let plan =
+            crate::testutil::query_plan(p.conn(), &scan_sql(score), rusqlite::params![1, 0.5]);
         assert!(
             plan.iter()
                 .any(|s| s.contains("USING COVERING INDEX predictions_scores")),
