@@ -88,7 +88,7 @@ describe("the HTTP transport", () => {
       [403, "forbidden"],
       [404, "not_found"],
       [409, "project_locked"],
-      [429, "unauthorized"],
+      [429, "rate_limited"],
       [500, "io"],
       [400, "desktop_only"],
     ];
@@ -172,6 +172,16 @@ describe("the HTTP transport", () => {
     ipc.onSignedOut(heard);
     await expect(ipc.listQueues()).rejects.toMatchObject({ code: "unauthorized" });
     expect(heard).toHaveBeenCalledWith({ code: "unauthorized", message: "session expired" });
+  });
+
+  it("keeps the session when the server limits the address (429): the error is the command's, not a sign-out", async () => {
+    const limited = { code: "rate_limited", message: "too many failed sign-ins from this address; try again in 42 s" };
+    const fake = fakeFetch(json(200, session), json(429, limited));
+    await signedIn(fake);
+    const heard = vi.fn();
+    ipc.onSignedOut(heard);
+    await expect(ipc.listQueues()).rejects.toEqual(limited);
+    expect(heard).not.toHaveBeenCalled();
   });
 });
 

@@ -45,6 +45,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The signed-in person's role may not do this, or not as someone else.
     Forbidden,
+    /// Too many failed sign-ins from this address lately (`arbiter serve`): every request from
+    /// it waits a minute. A session is not ended by it: the request can be made again later.
+    RateLimited,
     /// The command runs only in the desktop app (a native dialog, the file manager, a progress
     /// channel); another shell (an HTTP server) refuses it.
     DesktopOnly,

@@ -88,7 +88,7 @@ impl Limiter {
             } else if n >= MAX_FAILURES {
                 return Err(ApiError::new(
                     axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    "unauthorized",
+                    "rate_limited",
                     format!(
                         "too many failed sign-ins from this address; try again in {} s",
                         (WINDOW - age).as_secs().max(1)

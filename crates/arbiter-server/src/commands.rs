@@ -78,6 +78,7 @@ pub fn ipc_response(e: IpcError) -> Response {
             StatusCode::BAD_REQUEST
         }
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Forbidden | ErrorCode::ReadOnly => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::ProjectLocked | ErrorCode::Cancelled | ErrorCode::BelowTarget => {

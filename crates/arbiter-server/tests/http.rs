@@ -476,8 +476,9 @@ fn every_request_names_its_caller_and_the_role_and_csrf_bound_it() {
             statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
             "{statuses:?}"
         );
-        // … whatever the token, while the limit lasts.
-        let (st, _, _) = call(
+        // … whatever the token, while the limit lasts — as `rate_limited`, not `unauthorized`
+        // (the browser app keeps a session it gets this for: it is not a sign-out).
+        let (st, v, _) = call(
             &c,
             get.clone(),
             u("/api/v1/me"),
@@ -485,7 +486,16 @@ fn every_request_names_its_caller_and_the_role_and_csrf_bound_it() {
             None,
         )
         .await;
-        assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+        );
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("try again in")),
+            "{v}"
+        );
     });
 }
 

@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes the UI switches on (never on message text).
  */
-export type ErrorCode = "no_project" | "not_found" | "invalid_input" | "newer_schema" | "project_locked" | "read_only" | "runtime" | "io" | "cancelled" | "unauthorized" | "forbidden" | "desktop_only" | "below_target" | "internal";
+export type ErrorCode = "no_project" | "not_found" | "invalid_input" | "newer_schema" | "project_locked" | "read_only" | "runtime" | "io" | "cancelled" | "unauthorized" | "forbidden" | "rate_limited" | "desktop_only" | "below_target" | "internal";

@@ -13,6 +13,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "cancelled",
   "unauthorized",
   "forbidden",
+  "rate_limited",
   "desktop_only",
   "below_target",
   "internal",
@@ -85,6 +86,8 @@ export function codeTitle(code: ErrorCode): string {
       return "Not signed in";
     case "forbidden":
       return "Not allowed for your role";
+    case "rate_limited":
+      return "Too many failed sign-ins from this address";
     case "desktop_only":
       return "Available in the desktop app only";
     case "internal":
