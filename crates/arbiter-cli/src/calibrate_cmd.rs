@@ -62,6 +62,20 @@ fn num(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{v:.4}"))
 }
 
+/// The warning for a temperature that stopped at the bound `b` of its search.
+fn at_bound_note(b: f64) -> String {
+    let pull = if b < 1.0 {
+        "the sample has no errors, or almost none, among confident predictions"
+    } else {
+        "the sample's labels disagree with the predictions about as often at any confidence"
+    };
+    format!(
+        "Warning: T stopped at the bound {b} of its search ({} to {}): the sample fits best with a T beyond it ({pull}), so T is not its optimum. Label more of the sample (a larger random queue) before trusting calibrated figures.",
+        calibration::T_MIN,
+        calibration::T_MAX
+    )
+}
+
 pub fn calibrate(cli: &Cli, a: &CalibrateArgs) -> Result<()> {
     let p = open(cli)?;
     let c = calibration::calibrate(&p, a.run, &a.sample, a.bins, a.by.as_deref())?;
@@ -72,6 +86,9 @@ pub fn calibrate(cli: &Cli, a: &CalibrateArgs) -> Result<()> {
         "Run {}: temperature T = {:.4} fitted on {} decided item(s) of queue {:?} (kept with the run; queues and thresholds use it with --calibrated).",
         c.run, c.temperature, c.items, c.sample
     );
+    if let Some(b) = c.at_bound {
+        println!("{}", at_bound_note(b));
+    }
     println!(
         "NLL {} -> {}   ECE {} -> {}",
         num(c.nll_before),

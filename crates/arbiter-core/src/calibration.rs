@@ -73,6 +73,16 @@ pub fn fit_temperature(items: &[(Vec<f64>, usize)]) -> f64 {
     u.exp().clamp(T_MIN, T_MAX)
 }
 
+/// The bound of the search T stopped at, if it did ([`T_MIN`] or [`T_MAX`]): the sample's
+/// likelihood wants a T beyond it, so T is the bound, not the optimum — a sample with no
+/// errors (or almost none) among confident predictions pulls T towards 0, one whose labels
+/// ignore the predictions pulls it up.
+pub fn bound_reached(t: f64) -> Option<f64> {
+    [T_MIN, T_MAX]
+        .into_iter()
+        .find(|b| (t / b - 1.0).abs() < 1e-6)
+}
+
 /// What `calibrate` fitted and how it changed the sample's calibration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
@@ -81,6 +91,8 @@ pub struct Calibration {
     /// Decided items of the sample.
     pub items: usize,
     pub temperature: f64,
+    /// The search bound T stopped at ([`bound_reached`]), if it did.
+    pub at_bound: Option<f64>,
     pub nll_before: Option<f64>,
     pub nll_after: Option<f64>,
     pub ece_before: Option<f64>,
@@ -112,6 +124,7 @@ pub fn calibrate_sample(s: &Sample, bins: usize) -> Calibration {
         sample: s.queue.name.clone(),
         items: s.items.len(),
         temperature: t,
+        at_bound: bound_reached(t),
         nll_before: nll(&fit, 1.0),
         nll_after: nll(&fit, t),
         ece_before,

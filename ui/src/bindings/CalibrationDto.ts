@@ -4,4 +4,9 @@ import type { CalibrationBin } from "./CalibrationBin";
 /**
  * A run's fitted temperature and how it changed the fair sample's calibration.
  */
-export type CalibrationDto = { run: number, sample: string, items: number, temperature: number, nll_before: number | null, nll_after: number | null, ece_before: number | null, ece_after: number | null, bins_before: Array<CalibrationBin>, bins_after: Array<CalibrationBin>, };
+export type CalibrationDto = { run: number, sample: string, items: number, temperature: number, 
+/**
+ * The search bound T stopped at (0.05 or 20), if it did: T is then the bound, not the
+ * optimum, and the sample should grow before T is trusted.
+ */
+at_bound: number | null, nll_before: number | null, nll_after: number | null, ece_before: number | null, ece_after: number | null, bins_before: Array<CalibrationBin>, bins_after: Array<CalibrationBin>, };

@@ -59,11 +59,29 @@ async function flush() {
 beforeEach(() => {
   for (const f of [listQueues, calibrateRun, riskCurve, applyAutoaccept]) f.mockReset();
   listQueues.mockResolvedValue([{ id: 1, name: "audit", run: 1, strategy: "random", threshold: null, counts: { done: 100, total: 100 } }]);
-  calibrateRun.mockResolvedValue({ run: 1, sample: "audit", items: 100, temperature: 1.4, nll_before: 0.3, nll_after: 0.2, ece_before: 0.1, ece_after: 0.05, bins_before: [], bins_after: [] });
+  calibrateRun.mockResolvedValue({ run: 1, sample: "audit", items: 100, temperature: 1.4, at_bound: null, nll_before: 0.3, nll_after: 0.2, ece_before: 0.1, ece_after: 0.05, bins_before: [], bins_after: [] });
   riskCurve.mockResolvedValue([point, point, point]);
   applyAutoaccept.mockResolvedValue({ ...point, applied: true, despite_drift: true });
 });
 afterEach(cleanup);
+
+describe("CalibrationCard fitting a temperature", () => {
+  it("flags a T that stopped at the bound of its search, and says nothing of an ordinary one", async () => {
+    calibrateRun.mockResolvedValueOnce({ run: 1, sample: "audit", items: 100, temperature: 0.05, at_bound: 0.05, nll_before: 0.1, nll_after: 0.001, ece_before: 0.08, ece_after: 0.05, bins_before: [], bins_after: [] });
+    render(<CalibrationCard project={project} run={1} onChanged={() => {}} />);
+    await flush();
+    fireEvent.click(screen.getByTestId("calibration-fit"));
+    await flush();
+    const note = screen.getByTestId("calibration-at-bound").textContent ?? "";
+    expect(note).toContain("T stopped at 0.05, the lower bound of its search");
+    expect(note).toContain("no errors, or almost none, among confident predictions");
+    expect(note).toContain("Label more of the sample");
+    // The default mock: T = 1.4 inside the range.
+    fireEvent.click(screen.getByTestId("calibration-fit"));
+    await flush();
+    expect(screen.queryByTestId("calibration-at-bound")).toBeNull();
+  });
+});
 
 describe("CalibrationCard on a run whose data drifted", () => {
   it("shows the verdict and applies only after the lead chooses to, saying so", async () => {

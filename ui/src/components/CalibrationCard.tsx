@@ -158,6 +158,13 @@ export function CalibrationCard({ project, run, onChanged }: { project: ProjectI
                 Temperature <strong>T = {fit.temperature.toFixed(3)}</strong> on {fit.items.toLocaleString("en-US")} items · NLL{" "}
                 {fmt(fit.nll_before)} → {fmt(fit.nll_after)} · ECE {fmt(fit.ece_before)} → {fmt(fit.ece_after)}
               </p>
+              {fit.at_bound !== null && (
+                <p className="field-warning" role="status" data-testid="calibration-at-bound">
+                  T stopped at {fit.at_bound}, the {fit.at_bound < 1 ? "lower" : "upper"} bound of its search: the sample fits best
+                  with a T beyond it ({fit.at_bound < 1 ? "no errors, or almost none, among confident predictions" : "its labels disagree with the predictions about as often at any confidence"}), so T is not its optimum. Label more of the
+                  sample (a larger random queue) before trusting calibrated figures.
+                </p>
+              )}
               <div className="calibration-charts">
                 <ChartCard title="Before (T = 1)" testId="calibration-before" option={before} height={220} csv={null} />
                 <ChartCard title={`After (T = ${fit.temperature.toFixed(3)})`} testId="calibration-after" option={after} height={220} csv={null} />

@@ -18,6 +18,9 @@ pub struct CalibrationDto {
     #[ts(type = "number")]
     pub items: u64,
     pub temperature: f64,
+    /// The search bound T stopped at (0.05 or 20), if it did: T is then the bound, not the
+    /// optimum, and the sample should grow before T is trusted.
+    pub at_bound: Option<f64>,
     pub nll_before: Option<f64>,
     pub nll_after: Option<f64>,
     pub ece_before: Option<f64>,
@@ -45,6 +48,7 @@ impl From<calibration::Calibration> for CalibrationDto {
             sample: c.sample,
             items: c.items as u64,
             temperature: c.temperature,
+            at_bound: c.at_bound,
             nll_before: num(c.nll_before),
             nll_after: num(c.nll_after),
             ece_before: num(c.ece_before),

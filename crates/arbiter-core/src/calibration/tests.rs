@@ -244,6 +244,35 @@ fn temperature_nll_and_ece_match_scipy() {
     }
 }
 
+/// A temperature that stops at a bound of its search says so: a sample without errors among
+/// confident predictions (T → 0), and one whose labels ignore the predictions (T → ∞). The
+/// fixture cases, fitted inside the range by scipy, do not.
+#[test]
+fn a_temperature_at_the_bound_of_its_search_is_flagged() {
+    let case = |probs: Vec<[f32; 3]>, labels: Vec<usize>| serde_json::json!({ "probabilities": probs, "labels": labels });
+    let n = 60;
+    let confident: Vec<[f32; 3]> = (0..n)
+        .map(|i| {
+            let mut p = [0.05f32; 3];
+            p[i % 3] = 0.9;
+            p
+        })
+        .collect();
+    // Every label is the prediction: the likelihood keeps rising as T falls.
+    let right: Vec<usize> = (0..n).map(|i| i % 3).collect();
+    let c = super::calibrate_sample(&sample_of(&case(confident.clone(), right)), 10);
+    assert_eq!(c.at_bound, Some(super::T_MIN), "T = {}", c.temperature);
+    // Labels drawn without regard to the predictions (each class equally often against each
+    // prediction): the likelihood keeps rising as T grows.
+    let ignored: Vec<usize> = (0..n).map(|i| (i / 3) % 3).collect();
+    let c = super::calibrate_sample(&sample_of(&case(confident, ignored)), 10);
+    assert_eq!(c.at_bound, Some(super::T_MAX), "T = {}", c.temperature);
+    for case in expected()["temperature"].as_array().expect("cases") {
+        let c = super::calibrate_sample(&sample_of(case), 10);
+        assert_eq!(c.at_bound, None, "{}: T = {}", case["name"], c.temperature);
+    }
+}
+
 /// `fixtures/calibration/`: the LTT threshold, counts and Clopper–Pearson bound against
 /// scipy.stats (binom.cdf, beta.ppf).
 #[test]
