@@ -26,23 +26,29 @@ pub const AUTO_KEY: &str = "autoaccept";
 
 /// `ln max(p, FLOOR)` of each probability: the logits temperature scaling divides.
 pub fn log_probs(p: &[f32]) -> Vec<f64> {
-    p.iter().map(|v| f64::from(*v).max(FLOOR).ln()).collect()
+    p.iter().map(|v| log_p(*v)).collect()
+}
+
+/// ln p, with p floored at [`FLOOR`].
+fn log_p(v: f32) -> f64 {
+    f64::from(v).max(FLOOR).ln()
+}
+
+/// The largest ln p of a vector (−∞ for an empty one).
+fn max_log(p: &[f32]) -> f64 {
+    p.iter()
+        .map(|v| log_p(*v))
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// The top-class probability of softmax(ln p / t): `1 / Σ_j exp((z_j − z_max) / t)`. The
 /// most probable class is the same for every t.
 pub fn top_probability(p: &[f32], t: f64) -> f64 {
-    let mut max = f64::NEG_INFINITY;
-    for v in p {
-        max = max.max(f64::from(*v).max(FLOOR).ln());
-    }
+    let max = max_log(p);
     if !max.is_finite() {
         return 0.0;
     }
-    let sum: f64 = p
-        .iter()
-        .map(|v| ((f64::from(*v).max(FLOOR).ln() - max) / t).exp())
-        .sum();
+    let sum: f64 = p.iter().map(|v| ((log_p(*v) - max) / t).exp()).sum();
     1.0 / sum
 }
 
@@ -50,10 +56,7 @@ pub fn top_probability(p: &[f32], t: f64) -> f64 {
 /// queues rank by (`--calibrated`). Returns the calibrated top-class probability, exactly
 /// [`top_probability`]`(p, t)` (the same sum in the same order); an empty vector gives 0.
 pub fn apply_temperature(p: &mut [f32], t: f64) -> f64 {
-    let mut max = f64::NEG_INFINITY;
-    for v in p.iter() {
-        max = max.max(f64::from(*v).max(FLOOR).ln());
-    }
+    let max = max_log(p);
     if !max.is_finite() {
         return 0.0;
     }
@@ -61,7 +64,7 @@ pub fn apply_temperature(p: &mut [f32], t: f64) -> f64 {
     // is taken in f64.
     let mut sum = 0f64;
     for v in p.iter_mut() {
-        let e = ((f64::from(*v).max(FLOOR).ln() - max) / t).exp();
+        let e = ((log_p(*v) - max) / t).exp();
         sum += e;
         *v = e as f32;
     }
