@@ -1551,10 +1551,7 @@ fn insert_run(res: &mut Resolver<'_>, r: &RunEvent) -> Result<()> {
     let run = conn.last_insert_rowid();
     res.runs.insert(r.uid.clone(), Some(run));
     let b64 = base64::engine::general_purpose::STANDARD;
-    let mut ins = conn.prepare_cached(
-        "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
+    let mut ins = crate::predict::scores::insert_statement(conn, false)?;
     for p in &r.predictions {
         let item = res.item(&r.version, &p.0)?;
         let probs =

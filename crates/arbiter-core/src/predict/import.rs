@@ -859,10 +859,7 @@ pub(crate) fn write_run(tx: &rusqlite::Connection, r: &NewRun) -> Result<(i64, i
         if !scored.is_sorted_by_key(|r| r.0) {
             scored.par_sort_unstable_by_key(|r| r.0);
         }
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
+        let mut ins = super::scores::insert_statement(tx, false)?;
         for (item, s) in &scored {
             super::scores::insert_row(&mut ins, run, *item, s.as_ref().map_err(|r| *r))?;
         }

@@ -26,7 +26,7 @@ use crate::time::NOW_SQL;
 mod binding;
 pub mod import;
 mod runs;
-mod scores;
+pub(crate) mod scores;
 
 use runs::all_failed;
 pub use runs::{
@@ -686,8 +686,8 @@ pub(crate) fn predict_committing(
             let mut group = vec![first];
             let mut stop: Option<Result<bool>> = None;
             loop {
+                // Cancelled: what was gathered is written, then the run stops (below).
                 if cancel.load(Ordering::Relaxed) {
-                    stop = Some(Ok(false));
                     break;
                 }
                 // The deadline is checked first: a writer that always finds a batch waiting
@@ -704,10 +704,7 @@ pub(crate) fn predict_committing(
                 let tx = project.conn_mut().transaction()?;
                 let mut group_model_seconds = 0.0;
                 {
-                    let mut ins = tx.prepare_cached(
-                        "INSERT OR REPLACE INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    )?;
+                    let mut ins = scores::insert_statement(&tx, true)?;
                     for Inferred {
                         batch,
                         probs,
@@ -862,13 +859,10 @@ fn write_batch(
             }
         };
         *done += 1;
-        let c = match p {
-            Err(reason) => {
-                *failed += 1;
-                Err(reason)
-            }
-            Ok(p) => Ok(scores::stored_columns(p, batch.given[i])),
-        };
+        let c = p.map(|p| scores::stored_columns(p, batch.given[i]));
+        if c.is_err() {
+            *failed += 1;
+        }
         scores::insert_row(ins, run, item, c.as_ref().map_err(|r| *r))?;
     }
     Ok(())

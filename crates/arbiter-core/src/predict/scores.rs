@@ -70,9 +70,27 @@ pub(crate) struct Stored {
     pub probs: Vec<u8>,
 }
 
-/// Execute `ins` — an `INSERT … INTO predictions (run_id, item_id, predicted, confidence,
-/// margin, entropy, given_class, given_prob, probs, error)` — for one item: its stored
-/// columns, or why it failed (every score column NULL).
+/// The statement [`insert_row`] executes, prepared on `conn`: every stored column of a
+/// prediction, `(run_id, item_id, predicted, confidence, margin, entropy, given_class,
+/// given_prob, probs, error)` as `?1`…`?10`; `or_replace` for a writer that may write an item
+/// again (a resumed run).
+pub(crate) fn insert_statement(
+    conn: &rusqlite::Connection,
+    or_replace: bool,
+) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+    let verb = if or_replace {
+        "INSERT OR REPLACE"
+    } else {
+        "INSERT"
+    };
+    conn.prepare_cached(&format!(
+        "{verb} INTO predictions (run_id, item_id, predicted, confidence, margin, entropy, given_class, given_prob, probs, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))
+}
+
+/// Execute `ins` — an [`insert_statement`] — for one item: its stored columns, or why it
+/// failed (every score column NULL).
 pub(crate) fn insert_row(
     ins: &mut rusqlite::Statement<'_>,
     run: i64,
