@@ -180,7 +180,6 @@ fn big_export(d: &Path) -> String {
 
 /// Start the import of `file` into `p`, and SIGKILL it once `writing` says it writes.
 fn kill_while_writing(p: &Path, file: &str, writing: &dyn Fn() -> bool) -> Vec<String> {
-    use std::process::Stdio;
     let args = vec![
         "--project".to_string(),
         p.to_string_lossy().into_owned(),
@@ -189,25 +188,7 @@ fn kill_while_writing(p: &Path, file: &str, writing: &dyn Fn() -> bool) -> Vec<S
         "--images-root".into(),
         digits(),
     ];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(&args)
-        .env_remove("ARBITER_PROJECT")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let start = std::time::Instant::now();
-    while !writing() {
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "the import finished before it could be killed"
-        );
-        assert!(start.elapsed().as_secs() < 120, "no writing started");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    child.kill().expect("SIGKILL");
-    let status = child.wait().expect("wait");
-    assert!(!status.success(), "killed while writing");
+    kill_once(&args, writing);
     args
 }
 

@@ -103,6 +103,31 @@ fn import(p: &str, rel: &str) -> String {
     ok(&["--project", p, "dataset", "import", &path(rel)])
 }
 
+/// Start `arbiter ARGS`, and SIGKILL it once `writing` says it writes (it must not finish
+/// first).
+fn kill_once(args: &[String], writing: &dyn Fn() -> bool) {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(args)
+        .env_remove("ARBITER_PROJECT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    while !writing() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "arbiter {args:?} finished before it could be killed"
+        );
+        assert!(start.elapsed().as_secs() < 120, "no writing started");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert!(!status.success(), "killed while writing");
+}
+
 /// `arbiter annotators add NAME [--role ROLE]` in the project at `p`.
 fn add_annotator(p: &str, name: &str, role: Option<&str>) {
     let mut args = vec!["--project", p, "annotators", "add", name];
@@ -394,6 +419,61 @@ fn reimport_is_unchanged_and_human_output_says_so() {
     ]);
     assert_eq!(v["version"], 1);
     assert_eq!(v["unchanged"], true);
+}
+
+/// A SIGKILL while `predictions import` commits (the write-ahead log growing: the rows are
+/// written out at the commit) leaves no run, no model version, no prediction; the same import
+/// succeeds afterwards.
+#[test]
+fn a_sigkill_mid_predictions_import_leaves_nothing() {
+    const N: usize = 300_000;
+    let (d, p) = new_project(Some("a,b,c"));
+    let manifest = d.path().join("items.csv");
+    let file = d.path().join("predictions.csv");
+    let (mut items, mut preds) = (
+        String::from("id,label\n"),
+        String::from("item_id,p_a,p_b,p_c\n"),
+    );
+    for i in 0..N {
+        items.push_str(&format!("i{i:06},a\n"));
+        preds.push_str(&format!("i{i:06},0.2,0.3,0.5\n"));
+    }
+    std::fs::write(&manifest, items).expect("manifest");
+    std::fs::write(&file, preds).expect("predictions");
+    ok(&[
+        "--project",
+        &p,
+        "dataset",
+        "import",
+        &manifest.to_string_lossy(),
+    ]);
+    let state = || {
+        (
+            ok(&["--project", &p, "--json", "runs"]),
+            ok(&["--project", &p, "--json", "model", "list"]),
+        )
+    };
+    let before = state();
+    let args: Vec<String> = ["--project", &p, "predictions", "import"]
+        .into_iter()
+        .map(String::from)
+        .chain([
+            file.to_string_lossy().into_owned(),
+            "--name".into(),
+            "elsewhere".into(),
+        ])
+        .collect();
+    let wal = Path::new(&p).join("arbiter.db-wal");
+    kill_once(&args, &|| {
+        std::fs::metadata(&wal).is_ok_and(|m| m.len() > 1_000_000)
+    });
+    assert_eq!(state(), before, "nothing written");
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut all = vec!["--json"];
+    all.extend_from_slice(&a);
+    let got = ok_json(&all);
+    assert_eq!(got["rows"], N);
+    assert_eq!(got["run"], 1, "{got}");
 }
 
 #[test]
